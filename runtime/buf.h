@@ -16,9 +16,9 @@ typedef struct trail_buf {
     size_t cap; /* bytes allocated */
 } trail_buf;
 
-#define TRAIL_BUF_INIT                                                                            \
-    {                                                                                             \
-        NULL, 0, 0                                                                                \
+#define TRAIL_BUF_INIT                                                                             \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
     }
 
 /* trail_buf_reserve - room for @extra more bytes plus the NUL. TRAIL_OK or TRAIL_ENOMEM. */

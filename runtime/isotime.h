@@ -16,12 +16,13 @@
 
 /* Buffer sizes, terminating NUL included. */
 #define TRAIL_ISOTIME_DATE_MAX 24
-#define TRAIL_ISOTIME_MS_MAX 40
+#define TRAIL_ISOTIME_MS_MAX   40
 
 /* trail_isotime_format_date - "YYYY-MM-DD" for @days since 1970-01-01; returns the length. */
 size_t trail_isotime_format_date(char buf[TRAIL_ISOTIME_DATE_MAX], int32_t days);
 
-/* trail_isotime_format_ms - "YYYY-MM-DDTHH:MM:SS.mmmZ" for @ms since the epoch; returns the length. */
+/* trail_isotime_format_ms - "YYYY-MM-DDTHH:MM:SS.mmmZ" for @ms since the epoch; returns the length.
+ */
 size_t trail_isotime_format_ms(char buf[TRAIL_ISOTIME_MS_MAX], int64_t ms);
 
 /* trail_isotime_parse_date - the inverse of format_date. TRAIL_OK or TRAIL_EINVALID. */

@@ -10,6 +10,7 @@
 #define _GNU_SOURCE /* MADV_WIPEONFORK */
 #include "trail/ulid.h"
 #include "trail/error.h"
+#include "ulid_gen.h"
 
 #include <errno.h>
 #include <string.h>
@@ -17,28 +18,14 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#define STATE_SIZE 4096
-#define RANDOM_LEN 10
-
-struct trail_ulid_gen {
-    bool seeded; /* false in a fresh page, and in a child after fork() */
-    bool wipe_on_fork;
-    pid_t pid;                  /* checked only when wipe_on_fork is false */
-    int64_t last_ms;            /* time part of the last id, -1 before the first */
-    uint8_t last[RANDOM_LEN];   /* random part of the last id */
-    size_t pool_used;           /* bytes of pool already handed out */
-    uint8_t pool[STATE_SIZE - 64];
-};
-
-_Static_assert(sizeof(struct trail_ulid_gen) <= STATE_SIZE, "generator state fits its page");
-
 static const char crockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 int trail_ulid_gen_new(trail_ulid_gen **out)
 {
     if (!out)
         return TRAIL_EARG;
-    void *page = mmap(NULL, STATE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void *page =
+        mmap(NULL, ULID_GEN_STATE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (page == MAP_FAILED) {
         *out = NULL;
         return TRAIL_ENOMEM;
@@ -50,7 +37,7 @@ int trail_ulid_gen_new(trail_ulid_gen **out)
 void trail_ulid_gen_free(trail_ulid_gen *gen)
 {
     if (gen)
-        munmap(gen, STATE_SIZE);
+        munmap(gen, ULID_GEN_STATE_SIZE);
 }
 
 /* Sets up a fresh state: in a new generator, or in a forked child. */
@@ -58,8 +45,9 @@ static void gen_reset(trail_ulid_gen *gen)
 {
     memset(gen, 0, sizeof *gen);
 #ifdef MADV_WIPEONFORK
-    /* Idempotent (a child keeps its parent's flag); asking again tells whether the kernel has it. */
-    gen->wipe_on_fork = madvise(gen, STATE_SIZE, MADV_WIPEONFORK) == 0;
+    /* Idempotent (a child keeps its parent's flag); asking again tells whether the kernel has it.
+     */
+    gen->wipe_on_fork = madvise(gen, ULID_GEN_STATE_SIZE, MADV_WIPEONFORK) == 0;
 #endif
     gen->pid = getpid();
     gen->last_ms = -1;
@@ -67,9 +55,9 @@ static void gen_reset(trail_ulid_gen *gen)
     gen->seeded = true;
 }
 
-static int take_random(trail_ulid_gen *gen, uint8_t out[RANDOM_LEN])
+static int take_random(trail_ulid_gen *gen, uint8_t out[ULID_RANDOM_LEN])
 {
-    if (sizeof gen->pool - gen->pool_used < RANDOM_LEN) {
+    if (sizeof gen->pool - gen->pool_used < ULID_RANDOM_LEN) {
         size_t got = 0;
         while (got < sizeof gen->pool) {
             ssize_t n = getrandom(gen->pool + got, sizeof gen->pool - got, 0);
@@ -81,10 +69,10 @@ static int take_random(trail_ulid_gen *gen, uint8_t out[RANDOM_LEN])
         }
         gen->pool_used = 0;
     }
-    memcpy(out, gen->pool + gen->pool_used, RANDOM_LEN);
+    memcpy(out, gen->pool + gen->pool_used, ULID_RANDOM_LEN);
     /* Handed-out bits are not kept around in memory. */
-    memset(gen->pool + gen->pool_used, 0, RANDOM_LEN);
-    gen->pool_used += RANDOM_LEN;
+    memset(gen->pool + gen->pool_used, 0, ULID_RANDOM_LEN);
+    gen->pool_used += ULID_RANDOM_LEN;
     return TRAIL_OK;
 }
 
@@ -95,11 +83,11 @@ int trail_ulid_next(trail_ulid_gen *gen, int64_t ms, trail_ulid *out)
     if (!gen->seeded || (!gen->wipe_on_fork && gen->pid != getpid()))
         gen_reset(gen);
 
-    uint8_t random[RANDOM_LEN];
+    uint8_t random[ULID_RANDOM_LEN];
     if (ms <= gen->last_ms) {
         /* Same millisecond, or the caller's clock went back: count up from the last id. */
-        memcpy(random, gen->last, RANDOM_LEN);
-        int i = RANDOM_LEN - 1;
+        memcpy(random, gen->last, ULID_RANDOM_LEN);
+        int i = ULID_RANDOM_LEN - 1;
         while (i >= 0 && ++random[i] == 0)
             i--;
         if (i < 0)
@@ -112,10 +100,10 @@ int trail_ulid_next(trail_ulid_gen *gen, int64_t ms, trail_ulid *out)
     }
 
     gen->last_ms = ms;
-    memcpy(gen->last, random, RANDOM_LEN);
+    memcpy(gen->last, random, ULID_RANDOM_LEN);
     for (int i = 5; i >= 0; i--, ms >>= 8)
         out->bytes[i] = (uint8_t)ms;
-    memcpy(out->bytes + 6, random, RANDOM_LEN);
+    memcpy(out->bytes + 6, random, ULID_RANDOM_LEN);
     return TRAIL_OK;
 }
 

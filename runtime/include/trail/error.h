@@ -15,17 +15,17 @@ extern "C" {
 
 /** Return codes. Negative on failure, so `if (rc < 0)` catches them all. */
 typedef enum trail_code {
-    TRAIL_OK = 0,         /**< success */
-    TRAIL_ENOTFOUND = -1, /**< no record with that key */
-    TRAIL_ECONFLICT = -2, /**< the record's version moved on since it was read */
-    TRAIL_EUNIQUE = -3,   /**< a unique field already holds that value */
-    TRAIL_EINVALID = -4,  /**< a value breaks the schema (length, range, enum, NULL, UTF-8) */
-    TRAIL_EREF = -5,      /**< a reference points nowhere, or a referenced row is still used */
-    TRAIL_EBUSY = -6,     /**< lock timeout, deadlock or serialization failure after retries */
-    TRAIL_ECLOCK = -7,    /**< a remote clock is too far ahead of ours */
-    TRAIL_EDB = -8,       /**< any other database failure */
-    TRAIL_ENOMEM = -9,    /**< out of memory */
-    TRAIL_EARG = -10,     /**< a bad argument from the caller (NULL, wrong size, bad URL) */
+    TRAIL_OK = 0,          /**< success */
+    TRAIL_ENOTFOUND = -1,  /**< no record with that key */
+    TRAIL_ECONFLICT = -2,  /**< the record's version moved on since it was read */
+    TRAIL_EUNIQUE = -3,    /**< a unique field already holds that value */
+    TRAIL_EINVALID = -4,   /**< a value breaks the schema (length, range, enum, NULL, UTF-8) */
+    TRAIL_EREF = -5,       /**< a reference points nowhere, or a referenced row is still used */
+    TRAIL_EBUSY = -6,      /**< lock timeout, deadlock or serialization failure after retries */
+    TRAIL_ECLOCK = -7,     /**< a remote clock is too far ahead of ours */
+    TRAIL_EDB = -8,        /**< any other database failure */
+    TRAIL_ENOMEM = -9,     /**< out of memory */
+    TRAIL_EARG = -10,      /**< a bad argument from the caller (NULL, wrong size, bad URL) */
     TRAIL_EOVERFLOW = -11, /**< a generator ran out of room (ULIDs in one millisecond) */
     TRAIL_ESYS = -12       /**< a system call failed (the message names it and errno) */
 } trail_code;

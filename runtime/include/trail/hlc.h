@@ -20,21 +20,22 @@ extern "C" {
 #endif
 
 /** Bits of the logical counter in a timestamp. */
-#define TRAIL_HLC_LOGICAL_BITS 16
+#define TRAIL_HLC_LOGICAL_BITS         16
 /** Largest value of the logical counter. */
-#define TRAIL_HLC_LOGICAL_MAX 0xFFFF
+#define TRAIL_HLC_LOGICAL_MAX          0xFFFF
 /** Default bound on how far ahead of local wall time a remote clock may be. */
 #define TRAIL_HLC_DEFAULT_MAX_DRIFT_MS 500
 /** Buffer size for trail_hlc_format(), terminating NUL included. */
-#define TRAIL_HLC_TEXT_MAX 40
+#define TRAIL_HLC_TEXT_MAX             40
 
 /** The milliseconds part of a timestamp. */
-#define TRAIL_HLC_MS(ts) ((int64_t)((uint64_t)(ts) >> TRAIL_HLC_LOGICAL_BITS))
+#define TRAIL_HLC_MS(ts)      ((int64_t)((uint64_t)(ts) >> TRAIL_HLC_LOGICAL_BITS))
 /** The logical counter of a timestamp. */
 #define TRAIL_HLC_LOGICAL(ts) ((int64_t)((uint64_t)(ts)&TRAIL_HLC_LOGICAL_MAX))
 /** A timestamp from milliseconds and a counter. */
-#define TRAIL_HLC_MAKE(ms, logical)                                                               \
-    ((int64_t)(((uint64_t)(ms) << TRAIL_HLC_LOGICAL_BITS) | ((uint64_t)(logical)&TRAIL_HLC_LOGICAL_MAX)))
+#define TRAIL_HLC_MAKE(ms, logical)                                                                \
+    ((int64_t)(((uint64_t)(ms) << TRAIL_HLC_LOGICAL_BITS) |                                        \
+               ((uint64_t)(logical)&TRAIL_HLC_LOGICAL_MAX)))
 
 /** A clock. Opaque; safe to share between threads. */
 typedef struct trail_hlc trail_hlc;

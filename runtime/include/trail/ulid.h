@@ -17,7 +17,7 @@ extern "C" {
 #endif
 
 /** Characters in the text form. */
-#define TRAIL_ULID_LEN 26
+#define TRAIL_ULID_LEN    26
 /** Largest time part: 48 bits of milliseconds. */
 #define TRAIL_ULID_MAX_MS ((INT64_C(1) << 48) - 1)
 
