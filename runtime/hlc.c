@@ -123,7 +123,7 @@ int64_t trail_hlc_last(const trail_hlc *clock)
     return (int64_t)atomic_load_explicit((_Atomic uint64_t *)&clock->last, memory_order_relaxed);
 }
 
-char *trail_hlc_format(int64_t ts, char buf[TRAIL_HLC_TEXT_MAX])
+char *trail_hlc_format(char buf[TRAIL_HLC_TEXT_MAX], int64_t ts)
 {
     size_t n = trail_isotime_format_ms(buf, TRAIL_HLC_MS(ts));
     snprintf(buf + n, TRAIL_HLC_TEXT_MAX - n, "#%05" PRId64, TRAIL_HLC_LOGICAL(ts));

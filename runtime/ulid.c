@@ -125,7 +125,7 @@ static uint64_t load_be64(const uint8_t *p)
     return v;
 }
 
-char *trail_ulid_format(const trail_ulid *id, char buf[TRAIL_ULID_LEN + 1])
+char *trail_ulid_format(char buf[TRAIL_ULID_LEN + 1], const trail_ulid *id)
 {
     uint64_t hi = load_be64(id->bytes), lo = load_be64(id->bytes + 8);
     for (int i = 0; i < TRAIL_ULID_LEN; i++)

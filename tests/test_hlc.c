@@ -244,9 +244,9 @@ static void test_text_form(void **state)
     char buf[TRAIL_HLC_TEXT_MAX];
     /* 2026-11-22T22:35:10.123Z = 1795386910123 ms */
     int64_t ts = TRAIL_HLC_MAKE(INT64_C(1795386910123), 4);
-    assert_string_equal(trail_hlc_format(ts, buf), "2026-11-22T22:35:10.123Z#00004");
-    assert_string_equal(trail_hlc_format(0, buf), "1970-01-01T00:00:00.000Z#00000");
-    assert_string_equal(trail_hlc_format(TRAIL_HLC_MAKE(1, 65535), buf),
+    assert_string_equal(trail_hlc_format(buf, ts), "2026-11-22T22:35:10.123Z#00004");
+    assert_string_equal(trail_hlc_format(buf, 0), "1970-01-01T00:00:00.000Z#00000");
+    assert_string_equal(trail_hlc_format(buf, TRAIL_HLC_MAKE(1, 65535)),
                         "1970-01-01T00:00:00.001Z#65535");
 
     int64_t back = 0;
@@ -275,8 +275,8 @@ static void test_text_form(void **state)
     int64_t x = TRAIL_HLC_MAKE(INT64_C(1795386910123), 9);
     int64_t y = TRAIL_HLC_MAKE(INT64_C(1795386910123), 10);
     int64_t z = TRAIL_HLC_MAKE(INT64_C(1795386910124), 0);
-    assert_true(strcmp(trail_hlc_format(x, a), trail_hlc_format(y, b)) < 0);
-    assert_true(strcmp(trail_hlc_format(y, a), trail_hlc_format(z, b)) < 0);
+    assert_true(strcmp(trail_hlc_format(a, x), trail_hlc_format(b, y)) < 0);
+    assert_true(strcmp(trail_hlc_format(a, y), trail_hlc_format(b, z)) < 0);
 }
 
 int main(void)

@@ -34,7 +34,7 @@ static void test_known_values(void **state)
     /* The ULID specification's example for time 1469918176385. */
     assert_int_equal(trail_ulid_parse(&id, "01ARYZ6S41TSV4RRFFQ69G5FAV"), TRAIL_OK);
     assert_int_equal(trail_ulid_time(&id), INT64_C(1469918176385));
-    assert_string_equal(trail_ulid_format(&id, text), "01ARYZ6S41TSV4RRFFQ69G5FAV");
+    assert_string_equal(trail_ulid_format(text, &id), "01ARYZ6S41TSV4RRFFQ69G5FAV");
 
     assert_int_equal(trail_ulid_parse(&id, "7ZZZZZZZZZZZZZZZZZZZZZZZZZ"), TRAIL_OK);
     for (int i = 0; i < 16; i++)
@@ -48,16 +48,16 @@ static void test_known_values(void **state)
     /* One bit at a time lands on the right character. */
     memset(&id, 0, sizeof id);
     id.bytes[15] = 1;
-    assert_string_equal(trail_ulid_format(&id, text), "00000000000000000000000001");
+    assert_string_equal(trail_ulid_format(text, &id), "00000000000000000000000001");
     memset(&id, 0, sizeof id);
     id.bytes[0] = 0x80;
-    assert_string_equal(trail_ulid_format(&id, text), "40000000000000000000000000");
+    assert_string_equal(trail_ulid_format(text, &id), "40000000000000000000000000");
     memset(&id, 0, sizeof id);
     /* Character 13 holds bits 60-64, straddling the two 64-bit halves. */
     id.bytes[7] = 0x01; /* bit 64 */
-    assert_string_equal(trail_ulid_format(&id, text), "0000000000000G000000000000");
+    assert_string_equal(trail_ulid_format(text, &id), "0000000000000G000000000000");
     id.bytes[8] = 0x10; /* bit 60 */
-    assert_string_equal(trail_ulid_format(&id, text), "0000000000000H000000000000");
+    assert_string_equal(trail_ulid_format(text, &id), "0000000000000H000000000000");
     assert_int_equal(trail_ulid_parse(&back, text), TRAIL_OK);
     assert_memory_equal(back.bytes, id.bytes, 16);
 }
@@ -104,11 +104,11 @@ static void test_monotonic_within_ms(void **state)
 
     assert_int_equal(trail_ulid_next(gen, ms, &prev), TRAIL_OK);
     assert_int_equal(trail_ulid_time(&prev), ms);
-    trail_ulid_format(&prev, prev_text);
+    trail_ulid_format(prev_text, &prev);
     for (int i = 0; i < 100000; i++) {
         assert_int_equal(trail_ulid_next(gen, ms, &id), TRAIL_OK);
         assert_int_equal(trail_ulid_time(&id), ms);
-        trail_ulid_format(&id, text);
+        trail_ulid_format(text, &id);
         if (strcmp(text, prev_text) <= 0)
             fail_msg("%s after %s", text, prev_text);
         /* Round trip through text. */
@@ -122,12 +122,12 @@ static void test_monotonic_within_ms(void **state)
     /* A new millisecond sorts after all of them. */
     assert_int_equal(trail_ulid_next(gen, ms + 1, &id), TRAIL_OK);
     assert_int_equal(trail_ulid_time(&id), ms + 1);
-    assert_true(strcmp(trail_ulid_format(&id, text), prev_text) > 0);
+    assert_true(strcmp(trail_ulid_format(text, &id), prev_text) > 0);
 
     /* A caller's clock that went back still gets increasing ids, with the last time part. */
     assert_int_equal(trail_ulid_next(gen, ms - 5000, &prev), TRAIL_OK);
     assert_int_equal(trail_ulid_time(&prev), ms + 1);
-    assert_true(strcmp(trail_ulid_format(&prev, prev_text), text) > 0);
+    assert_true(strcmp(trail_ulid_format(prev_text, &prev), text) > 0);
     trail_ulid_gen_free(gen);
 }
 
@@ -176,7 +176,7 @@ static void test_exhaustion(void **state)
 
     char text[TRAIL_ULID_LEN + 1];
     assert_int_equal(trail_ulid_next(gen, ms, &id), TRAIL_OK);
-    trail_ulid_format(&id, text);
+    trail_ulid_format(text, &id);
     assert_string_equal(text + 10, "ZZZZZZZZZZZZZZZZ");
     assert_int_equal(trail_ulid_next(gen, ms, &id), TRAIL_EOVERFLOW);
     assert_int_equal(trail_ulid_next(gen, ms, &id), TRAIL_EOVERFLOW);

@@ -111,7 +111,7 @@ int64_t trail_hlc_last(const trail_hlc *clock);
  *
  * @buf must hold TRAIL_HLC_TEXT_MAX bytes. Returns @buf.
  */
-char *trail_hlc_format(int64_t ts, char buf[TRAIL_HLC_TEXT_MAX]);
+char *trail_hlc_format(char buf[TRAIL_HLC_TEXT_MAX], int64_t ts);
 
 /**
  * trail_hlc_parse - the inverse of trail_hlc_format(). The "#counter" suffix

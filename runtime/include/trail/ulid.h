@@ -64,7 +64,7 @@ int trail_ulid_next(trail_ulid_gen *gen, int64_t ms, trail_ulid *out);
  *
  * @buf must hold TRAIL_ULID_LEN + 1 bytes. Returns @buf.
  */
-char *trail_ulid_format(const trail_ulid *id, char buf[TRAIL_ULID_LEN + 1]);
+char *trail_ulid_format(char buf[TRAIL_ULID_LEN + 1], const trail_ulid *id);
 
 /**
  * trail_ulid_parse - read the text form.
