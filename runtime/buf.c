@@ -4,7 +4,9 @@
 #include "buf.h"
 #include "trail/error.h"
 
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +44,29 @@ int trail_buf_append(trail_buf *b, const void *p, size_t n)
 int trail_buf_append_str(trail_buf *b, const char *s)
 {
     return trail_buf_append(b, s, strlen(s));
+}
+
+int trail_buf_vappendf(trail_buf *b, const char *fmt, va_list ap)
+{
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    int rc = n < 0 ? TRAIL_EINVALID : trail_buf_reserve(b, (size_t)n);
+    if (rc == TRAIL_OK) {
+        vsnprintf(b->data + b->len, (size_t)n + 1, fmt, again);
+        b->len += (size_t)n;
+    }
+    va_end(again);
+    return rc;
+}
+
+int trail_buf_appendf(trail_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = trail_buf_vappendf(b, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 void trail_buf_reset(trail_buf *b)

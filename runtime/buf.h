@@ -8,6 +8,7 @@
 #ifndef TRAIL_BUF_H
 #define TRAIL_BUF_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 typedef struct trail_buf {
@@ -29,6 +30,15 @@ int trail_buf_append(trail_buf *b, const void *p, size_t n);
 
 /* trail_buf_append_str - append a NUL-terminated string. */
 int trail_buf_append_str(trail_buf *b, const char *s);
+
+/* trail_buf_appendf - append printf-style formatted text. TRAIL_OK or TRAIL_ENOMEM. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+int trail_buf_appendf(trail_buf *b, const char *fmt, ...);
+
+/* trail_buf_vappendf - trail_buf_appendf() with a va_list. */
+int trail_buf_vappendf(trail_buf *b, const char *fmt, va_list ap);
 
 /* trail_buf_reset - empty the buffer, keeping its memory for reuse. */
 void trail_buf_reset(trail_buf *b);

@@ -1,6 +1,7 @@
 # ctest -P script: installs the build into a scratch prefix, then builds and
 # runs a consumer through find_package(trail) (shared and static) and through
-# pkg-config, the two ways users find libtrail.
+# pkg-config, the two ways users find libtrail; the consumer also generates
+# code from schema/shop.yaml with the installed trailgen and trail_generate().
 set(prefix ${WORK_DIR}/prefix)
 file(REMOVE_RECURSE ${WORK_DIR})
 
@@ -15,8 +16,15 @@ endfunction()
 
 step(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
 step(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/consumer -B ${WORK_DIR}/consumer
-     -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_C_FLAGS=${C_FLAGS})
+     -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_C_FLAGS=${C_FLAGS}
+     -DTRAIL_SCHEMA=${SOURCE_DIR}/schema/shop.yaml)
 step(${CMAKE_COMMAND} --build ${WORK_DIR}/consumer)
+# trail_generate() ran the installed trailgen: every file of the schema is there.
+foreach(f shop.h shop.c shop_sqlite.c shop_pg.c shop_mysql.c shop_sqlite.sql shop_pg.sql shop_mysql.sql)
+  if(NOT EXISTS ${WORK_DIR}/consumer/shop_api/${f})
+    message(FATAL_ERROR "trail_generate() did not write ${f}")
+  endif()
+endforeach()
 foreach(exe consumer_cmake consumer_static)
   step(${WORK_DIR}/consumer/${exe})
   if(NOT step_output MATCHES "^trail [0-9]+\\.[0-9]+\\.[0-9]+ [0-9-]+T")

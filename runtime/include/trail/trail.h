@@ -11,6 +11,8 @@
 #include "trail/ctx.h"
 #include "trail/hlc.h"
 #include "trail/ulid.h"
+#include "trail/conn.h"
+#include "trail/record.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -1,0 +1,237 @@
+/*
+ * dialect.c - per-dialect SQL pieces.
+ *
+ * SQLite tables are STRICT, so the column types below are the five it
+ * knows; dates are stored as day numbers and timestamps as milliseconds
+ * there (the C values, exactly), and as native DATE / timestamp types on the
+ * servers. Text compares byte-wise everywhere: ULID columns use the "C"
+ * collation on PostgreSQL and ascii_bin on MySQL, other text utf8mb4_bin
+ * (the table default), so that key order and uniqueness agree across engines.
+ */
+#include "dialect.h"
+#include "isotime.h"
+#include "trail/error.h"
+
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *gen_dialect_name(trail_driver_id d)
+{
+    static const char *const names[TRAIL_DRIVER_COUNT] = { "sqlite", "pg", "mysql" };
+    return (unsigned)d < TRAIL_DRIVER_COUNT ? names[d] : "?";
+}
+
+int gen_dialect_quote(trail_buf *out, trail_driver_id d, const char *name)
+{
+    const char *q = d == TRAIL_DRIVER_MYSQL ? "`" : "\"";
+    int rc = trail_buf_append_str(out, q);
+    if (rc == TRAIL_OK)
+        rc = trail_buf_append_str(out, name);
+    if (rc == TRAIL_OK)
+        rc = trail_buf_append_str(out, q);
+    return rc;
+}
+
+const char *gen_dialect_key_type(trail_driver_id d, trail_key_kind key)
+{
+    static const char *const ulid[TRAIL_DRIVER_COUNT] = {
+        "TEXT", "text COLLATE \"C\"", "CHAR(26) CHARACTER SET ascii COLLATE ascii_bin"
+    };
+    static const char *const int64[TRAIL_DRIVER_COUNT] = { "INTEGER", "bigint", "BIGINT" };
+    return key == TRAIL_KEY_INT64 ? int64[d] : ulid[d];
+}
+
+int gen_dialect_type(trail_buf *out, trail_driver_id d, const gen_field *f)
+{
+    static const char *const plain[][TRAIL_DRIVER_COUNT] = {
+        [TRAIL_TYPE_BOOL] = { "INTEGER", "boolean", "BOOLEAN" },
+        [TRAIL_TYPE_INT32] = { "INTEGER", "integer", "INT" },
+        [TRAIL_TYPE_INT64] = { "INTEGER", "bigint", "BIGINT" },
+        [TRAIL_TYPE_DOUBLE] = { "REAL", "double precision", "DOUBLE" },
+        [TRAIL_TYPE_TEXT] = { "TEXT", "text", "LONGTEXT" },
+        [TRAIL_TYPE_BLOB] = { "BLOB", "bytea", "LONGBLOB" },
+        [TRAIL_TYPE_DATE] = { "INTEGER", "date", "DATE" },
+        [TRAIL_TYPE_TIMESTAMP] = { "INTEGER", "timestamptz(3)", "DATETIME(3)" },
+        [TRAIL_TYPE_JSON] = { "TEXT", "jsonb", "JSON" },
+        [TRAIL_TYPE_ENUM] = { "TEXT", "text", NULL },
+    };
+    switch (f->type) {
+    case TRAIL_TYPE_REF:
+        return trail_buf_append_str(out, gen_dialect_key_type(d, f->ref->key));
+    case TRAIL_TYPE_TEXT:
+        if (f->has_max && d != TRAIL_DRIVER_SQLITE)
+            return trail_buf_appendf(
+                out, d == TRAIL_DRIVER_PG ? "varchar(%" PRId64 ")" : "VARCHAR(%" PRId64 ")",
+                f->max);
+        break;
+    case TRAIL_TYPE_ENUM:
+        if (d == TRAIL_DRIVER_MYSQL) {
+            size_t longest = 0;
+            for (size_t i = 0; i < f->n_values; i++)
+                if (strlen(f->values[i]) > longest)
+                    longest = strlen(f->values[i]);
+            return trail_buf_appendf(out, "VARCHAR(%zu)", longest);
+        }
+        break;
+    default:
+        break;
+    }
+    return trail_buf_append_str(out, plain[f->type][d]);
+}
+
+/* A text literal: quotes doubled; MySQL also reads backslashes as escapes. */
+static int append_literal(trail_buf *out, trail_driver_id d, const char *s)
+{
+    int rc = trail_buf_append(out, "'", 1);
+    for (; rc == TRAIL_OK && *s; s++) {
+        if (*s == '\'')
+            rc = trail_buf_append(out, "''", 2);
+        else if (*s == '\\' && d == TRAIL_DRIVER_MYSQL)
+            rc = trail_buf_append(out, "\\\\", 2);
+        else
+            rc = trail_buf_append(out, s, 1);
+    }
+    return rc == TRAIL_OK ? trail_buf_append(out, "'", 1) : rc;
+}
+
+int gen_dialect_default(trail_buf *out, trail_driver_id d, const gen_field *f)
+{
+    char text[TRAIL_ISOTIME_MS_MAX];
+    switch (f->type) {
+    case TRAIL_TYPE_BOOL:
+        if (d == TRAIL_DRIVER_SQLITE)
+            return trail_buf_appendf(out, "%d", f->def_i ? 1 : 0);
+        return trail_buf_append_str(out, f->def_i ? "TRUE" : "FALSE");
+    case TRAIL_TYPE_INT32:
+    case TRAIL_TYPE_INT64:
+        return trail_buf_appendf(out, "%" PRId64, f->def_i);
+    case TRAIL_TYPE_DOUBLE:
+        return trail_buf_appendf(out, "%.17g", f->def_d);
+    case TRAIL_TYPE_DATE:
+        if (d == TRAIL_DRIVER_SQLITE)
+            return trail_buf_appendf(out, "%" PRId64, f->def_i);
+        trail_isotime_format_date(text, (int32_t)f->def_i);
+        return append_literal(out, d, text);
+    case TRAIL_TYPE_TIMESTAMP:
+        if (d == TRAIL_DRIVER_SQLITE)
+            return trail_buf_appendf(out, "%" PRId64, f->def_i);
+        trail_isotime_format_ms(text, f->def_i);
+        if (d == TRAIL_DRIVER_MYSQL) {
+            /* DATETIME literals take neither the T nor the zone. */
+            text[10] = ' ';
+            text[strlen(text) - 1] = '\0';
+        }
+        return append_literal(out, d, text);
+    case TRAIL_TYPE_ENUM:
+        return append_literal(out, d, f->values[f->def_i]);
+    case TRAIL_TYPE_JSON:
+        if (d == TRAIL_DRIVER_MYSQL) {
+            /* MySQL takes an expression, not a literal, as a JSON default. */
+            int rc = trail_buf_append(out, "(", 1);
+            if (rc == TRAIL_OK)
+                rc = append_literal(out, d, f->def_s);
+            return rc == TRAIL_OK ? trail_buf_append(out, ")", 1) : rc;
+        }
+        return append_literal(out, d, f->def_s);
+    case TRAIL_TYPE_TEXT:
+        return append_literal(out, d, f->def_s);
+    default:
+        return TRAIL_EARG;
+    }
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static int
+checkf(json_t *checks, const char *fmt, ...)
+{
+    trail_buf expr = TRAIL_BUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = trail_buf_vappendf(&expr, fmt, ap);
+    va_end(ap);
+    if (rc == TRAIL_OK) {
+        json_t *item = json_pack("{s:s}", "check", expr.data);
+        if (!item || json_array_append_new(checks, item) < 0)
+            rc = TRAIL_ENOMEM;
+    }
+    trail_buf_free(&expr);
+    return rc;
+}
+
+/* The bounds of an int32/int64/double field as one expression. */
+static int check_range(json_t *checks, const gen_field *f, const char *col)
+{
+    if (f->type == TRAIL_TYPE_DOUBLE) {
+        if (f->has_min && f->has_max)
+            return checkf(checks, "%s BETWEEN %.17g AND %.17g", col, f->min_d, f->max_d);
+        if (f->has_min)
+            return checkf(checks, "%s >= %.17g", col, f->min_d);
+        return f->has_max ? checkf(checks, "%s <= %.17g", col, f->max_d) : TRAIL_OK;
+    }
+    if (f->has_min && f->has_max)
+        return checkf(checks, "%s BETWEEN %" PRId64 " AND %" PRId64, col, f->min, f->max);
+    if (f->has_min)
+        return checkf(checks, "%s >= %" PRId64, col, f->min);
+    return f->has_max ? checkf(checks, "%s <= %" PRId64, col, f->max) : TRAIL_OK;
+}
+
+int gen_dialect_checks(json_t *checks, trail_driver_id d, const gen_field *f)
+{
+    trail_buf col = TRAIL_BUF_INIT, values = TRAIL_BUF_INIT;
+    int rc = gen_dialect_quote(&col, d, f->name);
+    if (rc < 0)
+        goto out;
+    bool sqlite = d == TRAIL_DRIVER_SQLITE;
+
+    switch (f->type) {
+    case TRAIL_TYPE_BOOL: /* SQLite's STRICT types are wide; narrower C types are checked */
+        rc = sqlite ? checkf(checks, "%s IN (0, 1)", col.data) : TRAIL_OK;
+        break;
+    case TRAIL_TYPE_DATE:
+        rc = sqlite ? checkf(checks, "%s BETWEEN -2147483648 AND 2147483647", col.data) : TRAIL_OK;
+        break;
+    case TRAIL_TYPE_INT32:
+        if (sqlite && !(f->has_min && f->has_max))
+            rc = checkf(checks, "%s BETWEEN -2147483648 AND 2147483647", col.data);
+        if (rc == TRAIL_OK)
+            rc = check_range(checks, f, col.data);
+        break;
+    case TRAIL_TYPE_INT64:
+    case TRAIL_TYPE_DOUBLE:
+        rc = check_range(checks, f, col.data);
+        break;
+    case TRAIL_TYPE_JSON:
+        rc = sqlite ? checkf(checks, "json_valid(%s)", col.data) : TRAIL_OK;
+        break;
+    case TRAIL_TYPE_TEXT:
+        if (sqlite && f->has_max)
+            rc = checkf(checks, "length(%s) <= %" PRId64, col.data, f->max);
+        break;
+    case TRAIL_TYPE_BLOB:
+        if (f->has_max)
+            rc = checkf(checks, "%s(%s) <= %" PRId64,
+                        d == TRAIL_DRIVER_PG ? "octet_length" : "length", col.data, f->max);
+        break;
+    case TRAIL_TYPE_ENUM:
+        for (size_t i = 0; rc == TRAIL_OK && i < f->n_values; i++) {
+            if (i > 0)
+                rc = trail_buf_append(&values, ", ", 2);
+            if (rc == TRAIL_OK)
+                rc = append_literal(&values, d, f->values[i]);
+        }
+        if (rc == TRAIL_OK)
+            rc = checkf(checks, "%s IN (%s)", col.data, values.data);
+        break;
+    default:
+        break;
+    }
+out:
+    trail_buf_free(&col);
+    trail_buf_free(&values);
+    return rc;
+}

@@ -1,0 +1,167 @@
+/*
+ * generate.c - one trailgen run.
+ *
+ * Files per schema NAME: NAME.h (the typed API), NAME.c (descriptors and
+ * wrappers, choosing the driver from the connection), and per driver
+ * NAME_<driver>.c (its statements) and NAME_<driver>.sql (its tables).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "generate.h"
+#include "dialect.h"
+#include "model.h"
+#include "mustache.h"
+#include "output.h"
+#include "schema.h"
+#include "templates.h"
+#include "trail/error.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A template's text, from the override directory when it has one, else built in. */
+typedef struct template_text {
+    const char *text;
+    size_t len;
+    char *owned; /* read from the override directory */
+} template_text;
+
+static int template_load(template_text *t, const gen_options *o, const char *name, gen_diag *diag)
+{
+    memset(t, 0, sizeof *t);
+    if (o->templates_dir) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", o->templates_dir, name);
+        FILE *f = fopen(path, "rb");
+        if (f) {
+            trail_buf b = TRAIL_BUF_INIT;
+            char chunk[8192];
+            size_t n;
+            int rc = TRAIL_OK;
+            while (rc == TRAIL_OK && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+                rc = trail_buf_append(&b, chunk, n);
+            bool bad = ferror(f);
+            fclose(f);
+            if (rc < 0 || bad) {
+                trail_buf_free(&b);
+                gen_diag_error(diag, path, (gen_pos){ 0, 0 }, "cannot read the template");
+                return TRAIL_ESYS;
+            }
+            t->owned = b.data ? b.data : strdup("");
+            t->text = t->owned;
+            t->len = b.len;
+            return t->owned ? TRAIL_OK : TRAIL_ENOMEM;
+        }
+    }
+    const gen_template *builtin = gen_template_embedded(name);
+    if (!builtin) {
+        gen_diag_error(diag, name, (gen_pos){ 0, 0 }, "no such template");
+        return TRAIL_EARG;
+    }
+    t->text = builtin->text;
+    t->len = builtin->len;
+    return TRAIL_OK;
+}
+
+/* Renders the template @name against @model into @out. */
+static int render(trail_buf *out, const gen_options *o, const char *name, const json_t *model,
+                  gen_diag *diag)
+{
+    template_text t;
+    int rc = template_load(&t, o, name, diag);
+    if (rc < 0)
+        return rc;
+    char err[512];
+    gen_mustache_opts mo = { .name = name, .escape_html = false };
+    rc = gen_mustache_render(out, t.text, t.len, model, &mo, err, sizeof err);
+    if (rc == TRAIL_EINVALID)
+        gen_diag_error(diag, "template", (gen_pos){ 0, 0 }, "%s", err);
+    else if (rc < 0)
+        gen_diag_error(diag, name, (gen_pos){ 0, 0 }, "%s", trail_strerror(rc));
+    free(t.owned);
+    return rc;
+}
+
+/* Renders @template into the output file @schema@suffix. */
+static int render_file(gen_output *out, const gen_options *o, const char *template,
+                       const gen_schema *s, const char *suffix, const json_t *model, gen_diag *diag,
+                       trail_buf *keep)
+{
+    trail_buf text = TRAIL_BUF_INIT;
+    int rc = render(&text, o, template, model, diag);
+    if (rc == TRAIL_OK && keep)
+        rc = trail_buf_append(keep, text.data ? text.data : "", text.len);
+    if (rc == TRAIL_OK) {
+        char name[GEN_NAME_MAX + 32];
+        snprintf(name, sizeof name, "%s%s", s->name, suffix);
+        rc = gen_output_add(out, name, &text);
+    }
+    trail_buf_free(&text);
+    return rc;
+}
+
+/* The files of one driver: its DDL script, then its source with that DDL inside. */
+static int render_driver(gen_output *out, const gen_options *o, const gen_schema *s,
+                         const char *source, unsigned drivers, trail_driver_id d, gen_diag *diag)
+{
+    const char *dn = gen_dialect_name(d);
+    char tmpl_sql[64], tmpl_c[64], suffix_sql[32], suffix_c[32];
+    snprintf(tmpl_sql, sizeof tmpl_sql, "%s.sql.mustache", dn);
+    snprintf(tmpl_c, sizeof tmpl_c, "%s.c.mustache", dn);
+    snprintf(suffix_sql, sizeof suffix_sql, "_%s.sql", dn);
+    snprintf(suffix_c, sizeof suffix_c, "_%s.c", dn);
+
+    trail_buf sql = TRAIL_BUF_INIT;
+    json_t *model = gen_model_new(s, source, drivers, d);
+    int rc = model ? TRAIL_OK : TRAIL_ENOMEM;
+    if (rc == TRAIL_OK)
+        rc = render_file(out, o, tmpl_sql, s, suffix_sql, model, diag, &sql);
+    if (rc == TRAIL_OK)
+        rc = gen_model_set_ddl(model, sql.data ? sql.data : "");
+    if (rc == TRAIL_OK)
+        rc = render_file(out, o, tmpl_c, s, suffix_c, model, diag, NULL);
+    if (rc == TRAIL_ENOMEM)
+        gen_diag_error(diag, s->path, (gen_pos){ 0, 0 }, "out of memory");
+    json_decref(model);
+    trail_buf_free(&sql);
+    return rc;
+}
+
+int gen_run(const gen_options *o, gen_diag *diag)
+{
+    int status = GEN_EXIT_SCHEMA;
+    gen_output out = { 0 };
+    gen_schema *s = gen_schema_load(o->schema_path, diag);
+    if (!s)
+        return status;
+    if (o->check_only) {
+        gen_schema_free(s);
+        return GEN_EXIT_OK;
+    }
+
+    /* Banners name the schema file alone, so output does not depend on where it was built. */
+    const char *source = strrchr(o->schema_path, '/');
+    source = source ? source + 1 : o->schema_path;
+    unsigned drivers = o->drivers ? o->drivers : GEN_DRIVERS_ALL;
+
+    json_t *common = gen_model_new(s, source, drivers, TRAIL_DRIVER_COUNT);
+    if (!common) {
+        gen_diag_error(diag, o->schema_path, (gen_pos){ 0, 0 }, "out of memory");
+        goto done;
+    }
+    if (render_file(&out, o, "header.h.mustache", s, ".h", common, diag, NULL) < 0 ||
+        render_file(&out, o, "source.c.mustache", s, ".c", common, diag, NULL) < 0)
+        goto done;
+    for (trail_driver_id d = 0; d < TRAIL_DRIVER_COUNT; d++)
+        if ((drivers & GEN_DRIVER_BIT(d)) &&
+            render_driver(&out, o, s, source, drivers, d, diag) < 0)
+            goto done;
+    if (gen_output_write(&out, o->out_dir && *o->out_dir ? o->out_dir : ".", diag, NULL) ==
+        TRAIL_OK)
+        status = GEN_EXIT_OK;
+done:
+    json_decref(common);
+    gen_output_free(&out);
+    gen_schema_free(s);
+    return status;
+}

@@ -1,0 +1,638 @@
+/*
+ * model.c - the JSON view of a schema that the templates render.
+ */
+#include "model.h"
+#include "dialect.h"
+#include "trail/error.h"
+#include "trail/version.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Longest index name every dialect accepts (PostgreSQL cuts at 63). */
+#define INDEX_NAME_MAX 63
+
+/* ---- small helpers: every json_* failure is out of memory ----------------- */
+
+static int put(json_t *obj, const char *key, json_t *value)
+{
+    return value && json_object_set_new(obj, key, value) == 0 ? TRAIL_OK : TRAIL_ENOMEM;
+}
+
+static int put_str(json_t *obj, const char *key, const char *s)
+{
+    return put(obj, key, s ? json_string(s) : json_null());
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static int
+put_fmt(json_t *obj, const char *key, const char *fmt, ...)
+{
+    trail_buf b = TRAIL_BUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = trail_buf_vappendf(&b, fmt, ap);
+    va_end(ap);
+    if (rc == TRAIL_OK)
+        rc = put_str(obj, key, b.data ? b.data : "");
+    trail_buf_free(&b);
+    return rc;
+}
+
+/* The buffer's text as a slot, or null when it is empty. */
+static int put_buf(json_t *obj, const char *key, const trail_buf *b)
+{
+    return put_str(obj, key, b->len ? b->data : NULL);
+}
+
+static int put_upper(json_t *obj, const char *key, const char *s)
+{
+    char up[GEN_NAME_MAX + 1];
+    size_t n = strlen(s) < GEN_NAME_MAX ? strlen(s) : GEN_NAME_MAX;
+    for (size_t i = 0; i < n; i++)
+        up[i] = (char)toupper((unsigned char)s[i]);
+    up[n] = '\0';
+    return put_str(obj, key, up);
+}
+
+/* Appends @item (consumed) to @array, marking it "last" for separators and unmarking the one
+ * before. */
+static int append(json_t *array, json_t *item)
+{
+    if (!item)
+        return TRAIL_ENOMEM;
+    size_t n = json_array_size(array);
+    if ((n > 0 && put(json_array_get(array, n - 1), "last", json_false()) < 0) ||
+        put(item, "last", json_true()) < 0) {
+        json_decref(item);
+        return TRAIL_ENOMEM;
+    }
+    return json_array_append_new(array, item) == 0 ? TRAIL_OK : TRAIL_ENOMEM;
+}
+
+/* A new array stored on @obj under @key, or NULL; @obj owns it, the pointer is borrowed. */
+static json_t *put_array(json_t *obj, const char *key)
+{
+    json_t *a = json_array();
+    return put(obj, key, a) == TRAIL_OK ? a : NULL;
+}
+
+/* ---- C text ------------------------------------------------------------ */
+
+int gen_c_string(trail_buf *out, const char *s, size_t len)
+{
+    int rc = trail_buf_append(out, "\"", 1);
+    for (size_t i = 0; rc == TRAIL_OK && i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\')
+            rc = trail_buf_appendf(out, "\\%c", c);
+        else if (c == '\n')
+            rc = trail_buf_append(out, "\\n", 2);
+        else if (c == '\t')
+            rc = trail_buf_append(out, "\\t", 2);
+        else if (c == '?' && i + 1 < len && s[i + 1] == '?')
+            rc = trail_buf_append(out, "?\\", 2); /* no trigraph */
+        else if (c < 0x20 || c == 0x7f)
+            rc = trail_buf_appendf(out, "\\%03o", c); /* octal: at most 3 digits */
+        else
+            rc = trail_buf_append(out, &s[i], 1);
+    }
+    return rc == TRAIL_OK ? trail_buf_append(out, "\"", 1) : rc;
+}
+
+static const char *c_scalar_type(trail_type t)
+{
+    switch (t) {
+    case TRAIL_TYPE_BOOL:
+        return "bool ";
+    case TRAIL_TYPE_INT32:
+    case TRAIL_TYPE_DATE:
+        return "int32_t ";
+    case TRAIL_TYPE_INT64:
+    case TRAIL_TYPE_TIMESTAMP:
+        return "int64_t ";
+    case TRAIL_TYPE_DOUBLE:
+        return "double ";
+    case TRAIL_TYPE_BLOB:
+        return "trail_blob ";
+    default:
+        return NULL;
+    }
+}
+
+static const char *type_enum(trail_type t)
+{
+    static const char *const names[] = {
+        [TRAIL_TYPE_BOOL] = "TRAIL_TYPE_BOOL",   [TRAIL_TYPE_INT32] = "TRAIL_TYPE_INT32",
+        [TRAIL_TYPE_INT64] = "TRAIL_TYPE_INT64", [TRAIL_TYPE_DOUBLE] = "TRAIL_TYPE_DOUBLE",
+        [TRAIL_TYPE_TEXT] = "TRAIL_TYPE_TEXT",   [TRAIL_TYPE_BLOB] = "TRAIL_TYPE_BLOB",
+        [TRAIL_TYPE_DATE] = "TRAIL_TYPE_DATE",   [TRAIL_TYPE_TIMESTAMP] = "TRAIL_TYPE_TIMESTAMP",
+        [TRAIL_TYPE_JSON] = "TRAIL_TYPE_JSON",   [TRAIL_TYPE_ENUM] = "TRAIL_TYPE_ENUM",
+        [TRAIL_TYPE_REF] = "TRAIL_TYPE_REF",
+    };
+    return names[t];
+}
+
+/* Whether the field's C value can hold no NULL of its own, so it needs a _null companion. */
+static bool needs_null_flag(const gen_field *f)
+{
+    if (!f->nullable)
+        return false;
+    if (f->type == TRAIL_TYPE_REF)
+        return f->ref->key == TRAIL_KEY_INT64;
+    return f->type != TRAIL_TYPE_TEXT && f->type != TRAIL_TYPE_JSON && f->type != TRAIL_TYPE_BLOB;
+}
+
+/* The C types of a field in records and in params. */
+static int put_c_types(json_t *o, const gen_schema *s, const gen_entity *e, const gen_field *f)
+{
+    int rc;
+    switch (f->type) {
+    case TRAIL_TYPE_TEXT:
+    case TRAIL_TYPE_JSON:
+        if ((rc = put_str(o, "record_type", "char *")) < 0)
+            return rc;
+        return put_str(o, "param_type", "const char *");
+    case TRAIL_TYPE_REF:
+        if (f->ref->key == TRAIL_KEY_INT64) {
+            if ((rc = put_str(o, "record_type", "int64_t ")) < 0)
+                return rc;
+            return put_str(o, "param_type", "int64_t ");
+        }
+        if ((rc = put_str(o, "record_type", "char *")) < 0)
+            return rc;
+        return put_str(o, "param_type", "const char *");
+    case TRAIL_TYPE_ENUM:
+        if ((rc = put_fmt(o, "record_type", "%s_%s_%s ", s->name, e->name, f->name)) < 0)
+            return rc;
+        return put_fmt(o, "param_type", "%s_%s_%s ", s->name, e->name, f->name);
+    default:
+        if ((rc = put_str(o, "record_type", c_scalar_type(f->type))) < 0)
+            return rc;
+        return put_str(o, "param_type", c_scalar_type(f->type));
+    }
+}
+
+/* A one-line description for the struct member's doc comment. */
+static int put_doc(json_t *o, const gen_field *f)
+{
+    trail_buf b = TRAIL_BUF_INIT;
+    int rc;
+    switch (f->type) {
+    case TRAIL_TYPE_DATE:
+        rc = trail_buf_append_str(&b, "date: days since 1970-01-01");
+        break;
+    case TRAIL_TYPE_TIMESTAMP:
+        rc = trail_buf_append_str(&b, "timestamp: milliseconds since the epoch, UTC");
+        break;
+    case TRAIL_TYPE_REF:
+        rc = trail_buf_appendf(&b, "ref to %s", f->ref->name);
+        break;
+    case TRAIL_TYPE_JSON:
+        rc = trail_buf_append_str(&b, "json: one JSON value, as text");
+        break;
+    default:
+        rc = trail_buf_append_str(&b, gen_type_name(f->type));
+        break;
+    }
+    if (rc == TRAIL_OK && f->has_max && f->type == TRAIL_TYPE_TEXT)
+        rc = trail_buf_appendf(&b, ", at most %" PRId64 " characters", f->max);
+    else if (rc == TRAIL_OK && f->has_max && f->type == TRAIL_TYPE_BLOB)
+        rc = trail_buf_appendf(&b, ", at most %" PRId64 " bytes", f->max);
+    else if (rc == TRAIL_OK && f->type == TRAIL_TYPE_DOUBLE) {
+        if (f->has_min)
+            rc = trail_buf_appendf(&b, ", at least %.17g", f->min_d);
+        if (rc == TRAIL_OK && f->has_max)
+            rc = trail_buf_appendf(&b, ", at most %.17g", f->max_d);
+    } else if (rc == TRAIL_OK) {
+        if (f->has_min)
+            rc = trail_buf_appendf(&b, ", at least %" PRId64, f->min);
+        if (rc == TRAIL_OK && f->has_max)
+            rc = trail_buf_appendf(&b, ", at most %" PRId64, f->max);
+    }
+    if (rc == TRAIL_OK && f->unique)
+        rc = trail_buf_append_str(&b, ", unique");
+    if (rc == TRAIL_OK && f->nullable)
+        rc = trail_buf_append_str(&b, ", may be NULL");
+    if (rc == TRAIL_OK && f->has_default && f->type == TRAIL_TYPE_ENUM)
+        rc = trail_buf_appendf(&b, ", default %s", f->values[f->def_i]);
+    else if (rc == TRAIL_OK && f->has_default && f->type == TRAIL_TYPE_BOOL)
+        rc = trail_buf_appendf(&b, ", default %s", f->def_i ? "true" : "false");
+    else if (rc == TRAIL_OK && f->has_default && f->type == TRAIL_TYPE_DOUBLE)
+        rc = trail_buf_appendf(&b, ", default %.17g", f->def_d);
+    else if (rc == TRAIL_OK && f->has_default &&
+             (f->type == TRAIL_TYPE_TEXT || f->type == TRAIL_TYPE_JSON))
+        rc = trail_buf_append_str(&b, ", has a default");
+    else if (rc == TRAIL_OK && f->has_default)
+        rc = trail_buf_appendf(&b, ", default %" PRId64, f->def_i);
+    if (rc == TRAIL_OK && f->audit == GEN_AUDIT_REDACT)
+        rc = trail_buf_append_str(&b, "; redacted in events");
+    else if (rc == TRAIL_OK && f->audit == GEN_AUDIT_OMIT)
+        rc = trail_buf_append_str(&b, "; left out of events");
+    if (rc == TRAIL_OK)
+        rc = put_buf(o, "doc", &b);
+    trail_buf_free(&b);
+    return rc;
+}
+
+/* The descriptor's flags, bounds and default as C initializer text. */
+static int put_descriptor(json_t *o, const gen_field *f)
+{
+    trail_buf flags = TRAIL_BUF_INIT, bounds = TRAIL_BUF_INIT, def = TRAIL_BUF_INIT;
+    static const struct {
+        const char *name;
+        size_t offset;
+    } bits[] = {
+        { "TRAIL_FIELD_NULLABLE", offsetof(gen_field, nullable) },
+        { "TRAIL_FIELD_UNIQUE", offsetof(gen_field, unique) },
+        { "TRAIL_FIELD_MIN", offsetof(gen_field, has_min) },
+        { "TRAIL_FIELD_MAX", offsetof(gen_field, has_max) },
+        { "TRAIL_FIELD_DEFAULT", offsetof(gen_field, has_default) },
+    };
+    int rc = TRAIL_OK;
+    for (size_t i = 0; rc == TRAIL_OK && i < sizeof bits / sizeof bits[0]; i++)
+        if (*(const bool *)((const char *)f + bits[i].offset))
+            rc = trail_buf_appendf(&flags, "%s%s", flags.len ? " | " : "", bits[i].name);
+    if (rc == TRAIL_OK && f->audit != GEN_AUDIT_FULL)
+        rc = trail_buf_appendf(&flags, "%s%s", flags.len ? " | " : "",
+                               f->audit == GEN_AUDIT_REDACT ? "TRAIL_FIELD_REDACT"
+                                                            : "TRAIL_FIELD_OMIT");
+    if (rc == TRAIL_OK && !flags.len)
+        rc = trail_buf_append(&flags, "0", 1);
+
+    const char *sep = "";
+    if (rc == TRAIL_OK && f->type == TRAIL_TYPE_DOUBLE) {
+        if (f->has_min && (rc = trail_buf_appendf(&bounds, ".min_d = %.17g", f->min_d)) == TRAIL_OK)
+            sep = ", ";
+        if (rc == TRAIL_OK && f->has_max)
+            rc = trail_buf_appendf(&bounds, "%s.max_d = %.17g", sep, f->max_d);
+    } else if (rc == TRAIL_OK) {
+        if (f->has_min && (rc = trail_buf_appendf(&bounds, ".min = %" PRId64, f->min)) == TRAIL_OK)
+            sep = ", ";
+        if (rc == TRAIL_OK && f->has_max)
+            rc = trail_buf_appendf(&bounds, "%s.max = %" PRId64, sep, f->max);
+    }
+
+    if (rc == TRAIL_OK && f->has_default) {
+        if (f->type == TRAIL_TYPE_DOUBLE)
+            rc = trail_buf_appendf(&def, ".d = %.17g", f->def_d);
+        else if (f->type == TRAIL_TYPE_TEXT || f->type == TRAIL_TYPE_JSON) {
+            if ((rc = trail_buf_append_str(&def, ".s = ")) == TRAIL_OK)
+                rc = gen_c_string(&def, f->def_s, strlen(f->def_s));
+        } else
+            rc = trail_buf_appendf(&def, ".i = %" PRId64, f->def_i);
+    }
+
+    if (rc == TRAIL_OK)
+        rc = put_buf(o, "flags", &flags);
+    if (rc == TRAIL_OK)
+        rc = put_buf(o, "bounds", &bounds);
+    if (rc == TRAIL_OK)
+        rc = put_buf(o, "def", &def);
+    trail_buf_free(&flags);
+    trail_buf_free(&bounds);
+    trail_buf_free(&def);
+    return rc;
+}
+
+/* What the DDL template needs of a field for @driver. */
+static int put_sql(json_t *o, const gen_field *f, trail_driver_id driver)
+{
+    trail_buf type = TRAIL_BUF_INIT, def = TRAIL_BUF_INIT;
+    json_t *checks = json_array();
+    int rc = checks ? gen_dialect_type(&type, driver, f) : TRAIL_ENOMEM;
+    if (rc == TRAIL_OK && f->has_default)
+        rc = gen_dialect_default(&def, driver, f);
+    if (rc == TRAIL_OK)
+        rc = gen_dialect_checks(checks, driver, f);
+    if (rc == TRAIL_OK)
+        rc = put_buf(o, "sql_type", &type);
+    if (rc == TRAIL_OK)
+        rc = put_buf(o, "default_sql", &def);
+    if (rc == TRAIL_OK) {
+        rc = put(o, "checks", checks);
+        checks = NULL;
+    }
+    json_decref(checks);
+    trail_buf_free(&type);
+    trail_buf_free(&def);
+    return rc;
+}
+
+static json_t *field_new(const gen_schema *s, const gen_entity *e, size_t i, trail_driver_id driver)
+{
+    const gen_field *f = &e->fields[i];
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    bool scalar_null = needs_null_flag(f);
+    if (put_str(o, "name", f->name) < 0 || put_upper(o, "NAME", f->name) < 0 ||
+        put(o, "index", json_integer((json_int_t)i)) < 0 ||
+        put(o, "upd_n", json_integer((json_int_t)i + 1)) < 0 ||
+        put_str(o, "type_enum", type_enum(f->type)) < 0 || put_c_types(o, s, e, f) < 0 ||
+        put_doc(o, f) < 0 || put_descriptor(o, f) < 0 ||
+        put(o, "null_flag", json_boolean(scalar_null)) < 0 ||
+        put(o, "nullable", json_boolean(f->nullable)) < 0 ||
+        put(o, "unique", json_boolean(f->unique)) < 0 ||
+        put(o, "is_enum", json_boolean(f->type == TRAIL_TYPE_ENUM)) < 0 ||
+        put(o, "n_values", json_integer((json_int_t)f->n_values)) < 0 ||
+        put_str(o, "ref", f->type == TRAIL_TYPE_REF ? f->ref->name : NULL) < 0)
+        goto fail;
+    if (driver < TRAIL_DRIVER_COUNT && put_sql(o, f, driver) < 0)
+        goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static json_t *enum_new(const gen_entity *e, const gen_field *f)
+{
+    json_t *o = json_object();
+    json_t *values = o ? put_array(o, "values") : NULL;
+    if (!values || put_str(o, "entity", e->name) < 0 || put_upper(o, "ENTITY", e->name) < 0 ||
+        put_str(o, "field", f->name) < 0 || put_upper(o, "FIELD", f->name) < 0)
+        goto fail;
+    for (size_t i = 0; i < f->n_values; i++) {
+        json_t *v = json_object();
+        if (!v || put_str(v, "value", f->values[i]) < 0 ||
+            put_upper(v, "VALUE", f->values[i]) < 0 ||
+            put(v, "index", json_integer((json_int_t)i)) < 0) {
+            json_decref(v);
+            goto fail;
+        }
+        if (append(values, v) < 0)
+            goto fail;
+    }
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+/* A deterministic index name within INDEX_NAME_MAX: table_col_col_idx, or cut with a hash. */
+static int index_name(trail_buf *out, const char *table, const gen_entity *e, const size_t *cols,
+                      size_t n)
+{
+    int rc = trail_buf_append_str(out, table);
+    for (size_t i = 0; rc == TRAIL_OK && i < n; i++)
+        rc = trail_buf_appendf(out, "_%s", e->fields[cols[i]].name);
+    if (rc == TRAIL_OK)
+        rc = trail_buf_append_str(out, "_idx");
+    if (rc == TRAIL_OK && out->len > INDEX_NAME_MAX) {
+        uint32_t h = 2166136261u; /* FNV-1a */
+        for (size_t i = 0; i < out->len; i++)
+            h = (h ^ (unsigned char)out->data[i]) * 16777619u;
+        char tail[16];
+        int k = snprintf(tail, sizeof tail, "_%08" PRIx32 "_idx", h);
+        out->len = INDEX_NAME_MAX - (size_t)k;
+        out->data[out->len] = '\0';
+        rc = trail_buf_append_str(out, tail);
+    }
+    return rc;
+}
+
+static int add_index(json_t *indexes, const gen_entity *e, const size_t *cols, size_t n,
+                     bool unique)
+{
+    trail_buf name = TRAIL_BUF_INIT;
+    json_t *o = json_object();
+    json_t *columns = o ? put_array(o, "columns") : NULL;
+    int rc = columns ? index_name(&name, e->table, e, cols, n) : TRAIL_ENOMEM;
+    for (size_t i = 0; rc == TRAIL_OK && i < n; i++)
+        rc = append(columns, json_pack("{s:s}", "column", e->fields[cols[i]].name));
+    if (rc == TRAIL_OK)
+        rc = put_buf(o, "index_name", &name);
+    if (rc == TRAIL_OK)
+        rc = put(o, "unique", json_boolean(unique));
+    trail_buf_free(&name);
+    if (rc < 0) {
+        json_decref(o);
+        return rc;
+    }
+    return append(indexes, o);
+}
+
+/* Whether some index or the field's own UNIQUE already starts with field @col. */
+static bool index_leads_with(const gen_entity *e, size_t col)
+{
+    if (e->fields[col].unique)
+        return true;
+    for (size_t i = 0; i < e->n_indexes; i++)
+        if (e->indexes[i].n_fields > 0 && e->indexes[i].fields[0] == col)
+            return true;
+    return false;
+}
+
+/* The schema's indexes, plus one per ref column that none covers (deletes check them). */
+static json_t *indexes_new(const gen_entity *e)
+{
+    json_t *indexes = json_array();
+    int rc = indexes ? TRAIL_OK : TRAIL_ENOMEM;
+    for (size_t i = 0; rc == TRAIL_OK && i < e->n_indexes; i++)
+        rc = add_index(indexes, e, e->indexes[i].fields, e->indexes[i].n_fields,
+                       e->indexes[i].unique);
+    for (size_t i = 0; rc == TRAIL_OK && i < e->n_fields; i++)
+        if (e->fields[i].type == TRAIL_TYPE_REF && !index_leads_with(e, i))
+            rc = add_index(indexes, e, &i, 1, false);
+    if (rc < 0) {
+        json_decref(indexes);
+        return NULL;
+    }
+    return indexes;
+}
+
+/* The column lists and placeholders of the driver's statements, as C string text. */
+static int put_statement_parts(json_t *o, const gen_entity *e, trail_driver_id driver)
+{
+    trail_buf cols = TRAIL_BUF_INIT, ins = TRAIL_BUF_INIT;
+    json_t *params = put_array(o, "insert_params");
+    int rc = params ? TRAIL_OK : TRAIL_ENOMEM;
+    /* Names are [a-z0-9_], so the quote is all there is to escape in a C string. */
+    const char *quoted = driver == TRAIL_DRIVER_MYSQL ? "`%s`" : "\\\"%s\\\"";
+    int n = 0;
+    for (size_t i = 0; rc == TRAIL_OK && i < e->n_fields + 2; i++) {
+        const char *name = i == 0 ? "id" : i == 1 ? "version" : e->fields[i - 2].name;
+        if (i > 0)
+            rc = trail_buf_append_str(&cols, ", ");
+        if (rc == TRAIL_OK)
+            rc = trail_buf_appendf(&cols, quoted, name);
+        if (rc < 0 || (i == 0 && e->key == TRAIL_KEY_INT64))
+            continue;
+        if (ins.len)
+            rc = trail_buf_append_str(&ins, ", ");
+        if (rc == TRAIL_OK)
+            rc = trail_buf_appendf(&ins, quoted, name);
+        if (rc == TRAIL_OK)
+            rc = append(params, json_pack("{s:i}", "n", ++n));
+    }
+    if (rc == TRAIL_OK)
+        rc = put_buf(o, "columns", &cols);
+    if (rc == TRAIL_OK)
+        rc = put_buf(o, "insert_columns", &ins);
+    trail_buf_free(&cols);
+    trail_buf_free(&ins);
+    return rc;
+}
+
+/* The driver list, for the dispatch source. */
+static int put_drivers(json_t *o, unsigned drivers)
+{
+    json_t *list = put_array(o, "drivers");
+    int rc = list ? TRAIL_OK : TRAIL_ENOMEM;
+    for (trail_driver_id d = 0; rc == TRAIL_OK && d < TRAIL_DRIVER_COUNT; d++) {
+        if (!(drivers & GEN_DRIVER_BIT(d)))
+            continue;
+        json_t *item = json_object();
+        if (!item || put_str(item, "driver", gen_dialect_name(d)) < 0 ||
+            put_upper(item, "DRIVER", gen_dialect_name(d)) < 0) {
+            json_decref(item);
+            rc = TRAIL_ENOMEM;
+        } else
+            rc = append(list, item);
+    }
+    return rc;
+}
+
+static json_t *entity_new(const gen_schema *s, const gen_entity *e, unsigned drivers,
+                          trail_driver_id driver)
+{
+    bool ulid = e->key == TRAIL_KEY_ULID;
+    json_t *o = json_object();
+    json_t *fields = o ? put_array(o, "fields") : NULL, *enums = o ? put_array(o, "enums") : NULL,
+           *unique = o ? put_array(o, "unique_fields") : NULL,
+           *refs = o ? put_array(o, "refs") : NULL;
+    if (!fields || !enums || !unique || !refs || put_drivers(o, drivers) < 0)
+        goto fail;
+    for (size_t i = 0; i < e->n_fields; i++) {
+        const gen_field *f = &e->fields[i];
+        if (append(fields, field_new(s, e, i, driver)) < 0)
+            goto fail;
+        if (f->type == TRAIL_TYPE_ENUM && append(enums, enum_new(e, f)) < 0)
+            goto fail;
+        if (f->unique && append(unique, field_new(s, e, i, driver)) < 0)
+            goto fail;
+        if (f->type == TRAIL_TYPE_REF &&
+            append(refs, json_pack("{s:s, s:s}", "column", f->name, "target", f->ref->table)) < 0)
+            goto fail;
+    }
+    if (put_str(o, "name", e->name) < 0 || put_upper(o, "NAME", e->name) < 0 ||
+        put_str(o, "entity", e->name) < 0 || put_upper(o, "ENTITY", e->name) < 0 ||
+        put_str(o, "table", e->table) < 0 || put(o, "key_ulid", json_boolean(ulid)) < 0 ||
+        put(o, "key_int64", json_boolean(!ulid)) < 0 ||
+        put_str(o, "key_enum", ulid ? "TRAIL_KEY_ULID" : "TRAIL_KEY_INT64") < 0 ||
+        put_str(o, "conflict_enum",
+                e->conflict == TRAIL_CONFLICT_MANUAL ? "TRAIL_CONFLICT_MANUAL"
+                                                     : "TRAIL_CONFLICT_LWW") < 0 ||
+        put_str(o, "key_record_type", ulid ? "char *" : "int64_t ") < 0 ||
+        put_str(o, "key_param_type", ulid ? "const char *" : "int64_t ") < 0 ||
+        put_str(o, "key_member", ulid ? "text" : "num") < 0 ||
+        put_str(o, "key_doc", ulid ? "ULID, made on create" : "assigned by the database") < 0 ||
+        put_str(o, "key_first", ulid ? "NULL" : "0") < 0 ||
+        put(o, "n_fields", json_integer((json_int_t)e->n_fields)) < 0 ||
+        put(o, "id_upd_n", json_integer((json_int_t)e->n_fields + 1)) < 0 ||
+        put(o, "version_upd_n", json_integer((json_int_t)e->n_fields + 2)) < 0 ||
+        put(o, "indexes", indexes_new(e)) < 0)
+        goto fail;
+    if (driver < TRAIL_DRIVER_COUNT && put_statement_parts(o, e, driver) < 0)
+        goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+json_t *gen_model_new(const gen_schema *s, const char *source, unsigned drivers,
+                      trail_driver_id driver)
+{
+    json_t *m = json_object();
+    json_t *entities = m ? put_array(m, "entities") : NULL;
+    if (!entities || put_drivers(m, drivers) < 0)
+        goto fail;
+    for (size_t i = 0; i < s->n_entities; i++)
+        if (append(entities, entity_new(s, &s->entities[i], drivers, driver)) < 0)
+            goto fail;
+    if (put_str(m, "schema", s->name) < 0 || put_upper(m, "SCHEMA", s->name) < 0 ||
+        put(m, "version", json_integer(s->version)) < 0 ||
+        put_str(m, "trailgen_version", TRAIL_VERSION) < 0 || put_str(m, "source", source) < 0 ||
+        put(m, "runtime_major", json_integer(TRAIL_VERSION_MAJOR)) < 0 ||
+        put(m, "runtime_minor", json_integer(TRAIL_VERSION_MINOR)) < 0 ||
+        put(m, "n_entities", json_integer((json_int_t)s->n_entities)) < 0)
+        goto fail;
+    return m;
+fail:
+    json_decref(m);
+    return NULL;
+}
+
+/* ---- DDL for the driver sources ----------------------------------------- */
+
+/* The end of the statement that starts at @p: its ';', outside quotes and comments. */
+static const char *statement_end(const char *p)
+{
+    for (; *p; p++) {
+        if (*p == '\'' || *p == '"' || *p == '`') {
+            char q = *p;
+            for (p++; *p && *p != q; p++)
+                ;
+            if (!*p)
+                return p;
+        } else if (p[0] == '-' && p[1] == '-') {
+            while (*p && *p != '\n')
+                p++;
+            if (!*p)
+                return p;
+        } else if (*p == ';')
+            return p;
+    }
+    return p;
+}
+
+/* Appends one statement as C string literals, a line each, comment lines dropped. */
+static int statement_literal(trail_buf *out, const char *start, const char *end)
+{
+    int rc = TRAIL_OK;
+    bool first = true;
+    while (rc == TRAIL_OK && start < end) {
+        const char *nl = memchr(start, '\n', (size_t)(end - start));
+        const char *stop = nl ? nl + 1 : end;
+        const char *text = start;
+        while (text < stop && (*text == ' ' || *text == '\n'))
+            text++;
+        bool blank = text == stop,
+             comment = !blank && text + 1 < stop && text[0] == '-' && text[1] == '-';
+        if (!blank && !comment) {
+            if (!first)
+                rc = trail_buf_append_str(out, "\n    ");
+            if (rc == TRAIL_OK)
+                rc = gen_c_string(out, start, (size_t)(stop - start));
+            first = false;
+        }
+        start = stop;
+    }
+    return rc;
+}
+
+int gen_model_set_ddl(json_t *model, const char *sql)
+{
+    json_t *list = put_array(model, "ddl");
+    int rc = list ? TRAIL_OK : TRAIL_ENOMEM;
+    trail_buf lit = TRAIL_BUF_INIT;
+    for (const char *p = sql; rc == TRAIL_OK && *p;) {
+        const char *end = statement_end(p);
+        trail_buf_reset(&lit);
+        rc = statement_literal(&lit, p, end);
+        if (rc == TRAIL_OK && lit.len)
+            rc = append(list, json_pack("{s:s}", "c_text", lit.data));
+        p = *end ? end + 1 : end;
+    }
+    trail_buf_free(&lit);
+    if (rc == TRAIL_OK)
+        rc = put(model, "n_ddl", json_integer((json_int_t)json_array_size(list)));
+    return rc;
+}

@@ -1,0 +1,48 @@
+/*
+ * model.h - the view of a schema that the templates render.
+ *
+ * The templates are logic-less, so everything they print that needs a
+ * decision (a C type, a flag expression, a dialect's column type, a
+ * placeholder number) is worked out here and handed over as a JSON tree of
+ * named slots. Every slot a template asks for is present on the object it
+ * is asked of, so that no lookup falls through to an outer object by
+ * accident.
+ */
+#ifndef TRAILGEN_MODEL_H
+#define TRAILGEN_MODEL_H
+
+#include "schema.h"
+
+#include <jansson.h>
+
+/* Bit of a driver in a driver set. */
+#define GEN_DRIVER_BIT(d) (1u << (d))
+/* Every driver. */
+#define GEN_DRIVERS_ALL   ((1u << TRAIL_DRIVER_COUNT) - 1)
+
+/*
+ * gen_model_new - the view of @s for the files of @driver, or of the common
+ * files (header, dispatch source) when @driver is TRAIL_DRIVER_COUNT.
+ *
+ * @source: the schema's path as the user gave it, for banners.
+ * @drivers: the set of drivers generated (GEN_DRIVER_BIT).
+ * Returns a new reference (the caller json_decref()s it), or NULL when
+ * memory runs out.
+ */
+json_t *gen_model_new(const gen_schema *s, const char *source, unsigned drivers,
+                      trail_driver_id driver);
+
+/*
+ * gen_model_set_ddl - split the rendered DDL script @sql into statements and
+ * hand them to the driver source template as C string literals ("ddl",
+ * "n_ddl" on @model). Returns TRAIL_OK or TRAIL_ENOMEM.
+ */
+int gen_model_set_ddl(json_t *model, const char *sql);
+
+/*
+ * gen_c_string - append @s as a C string literal, escaped so that it reads
+ * back as the same bytes. Returns TRAIL_OK or TRAIL_ENOMEM.
+ */
+int gen_c_string(trail_buf *out, const char *s, size_t len);
+
+#endif /* TRAILGEN_MODEL_H */

@@ -1,0 +1,297 @@
+/*
+ * schema.c - loading a schema file: reading it, the top level (`schema`,
+ * `version`, `entities`), the checks across entities, and freeing.
+ *
+ * Entities and fields are loaded by schema_entity.c and schema_field.c;
+ * schema_load.h describes how the pieces share their work.
+ */
+#include "names.h"
+#include "schema_load.h"
+#include "trail/error.h"
+#include "buf.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A schema is a few kilobytes; this only keeps a wrong file (a disk image) from being read whole.
+ */
+#define FILE_MAX (16u << 20)
+
+static const char *const type_names[] = {
+    [TRAIL_TYPE_BOOL] = "bool",   [TRAIL_TYPE_INT32] = "int32",
+    [TRAIL_TYPE_INT64] = "int64", [TRAIL_TYPE_DOUBLE] = "double",
+    [TRAIL_TYPE_TEXT] = "text",   [TRAIL_TYPE_BLOB] = "blob",
+    [TRAIL_TYPE_DATE] = "date",   [TRAIL_TYPE_TIMESTAMP] = "timestamp",
+    [TRAIL_TYPE_JSON] = "json",   [TRAIL_TYPE_ENUM] = "enum",
+    [TRAIL_TYPE_REF] = "ref",
+};
+
+const char *gen_type_name(trail_type t)
+{
+    if ((size_t)t < sizeof type_names / sizeof type_names[0] && type_names[t])
+        return type_names[t];
+    return "?";
+}
+
+bool gen_type_from_name(trail_type *out, const char *name)
+{
+    for (size_t t = TRAIL_TYPE_BOOL; t <= TRAIL_TYPE_REF; t++) {
+        if (strcmp(name, type_names[t]) == 0) {
+            *out = (trail_type)t;
+            return true;
+        }
+    }
+    return false;
+}
+
+static void free_field(gen_field *f)
+{
+    free(f->name);
+    free(f->def_s);
+    for (size_t i = 0; i < f->n_values; i++)
+        free(f->values[i]);
+    free(f->values);
+    free(f->ref_name);
+}
+
+void gen_schema_free(gen_schema *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->n_entities; i++) {
+        gen_entity *e = &s->entities[i];
+        for (size_t j = 0; j < e->n_fields; j++)
+            free_field(&e->fields[j]);
+        for (size_t j = 0; j < e->n_indexes; j++)
+            free(e->indexes[j].fields);
+        free(e->fields);
+        free(e->indexes);
+        free(e->name);
+        free(e->table);
+    }
+    free(s->entities);
+    free(s->name);
+    free(s->path);
+    free(s);
+}
+
+static int cmp_slot(const void *a, const void *b)
+{
+    return strcmp(((const gen_entity_slot *)a)->name, ((const gen_entity_slot *)b)->name);
+}
+
+/* The entity names of @entities (a mapping), for gen_sload_entity_index() and hints. */
+static bool index_names(gen_sload *ld, const gen_yaml_node *entities)
+{
+    size_t n = entities->n_pairs;
+    ld->by_name = malloc(n * sizeof *ld->by_name);
+    ld->names = malloc(n * sizeof *ld->names);
+    if (!ld->by_name || !ld->names)
+        return gen_sload_nomem(ld);
+    for (size_t i = 0; i < n; i++) {
+        ld->names[i] = entities->pairs[i].key->text;
+        ld->by_name[i] = (gen_entity_slot){ ld->names[i], i };
+    }
+    /* The tree already refused duplicate keys, so names are unique. */
+    qsort(ld->by_name, n, sizeof *ld->by_name, cmp_slot);
+    ld->n_names = n;
+    return true;
+}
+
+/* Two entities on one table: reported at the later one's `table:` (or its name). */
+static void check_tables(gen_sload *ld, const gen_yaml_node *entities)
+{
+    gen_schema *s = ld->s;
+    const char **tables = malloc(s->n_entities * sizeof *tables);
+    size_t *first = malloc(s->n_entities * sizeof *first);
+    if (!tables || !first) {
+        gen_sload_nomem(ld);
+        goto done;
+    }
+    for (size_t i = 0; i < s->n_entities; i++)
+        tables[i] = s->entities[i].table ? s->entities[i].table : "";
+    if (!gen_names_first(first, tables, s->n_entities)) {
+        gen_sload_nomem(ld);
+        goto done;
+    }
+    for (size_t i = 0; i < s->n_entities; i++) {
+        if (first[i] == i || !*tables[i])
+            continue;
+        const gen_entity *orig = &s->entities[first[i]];
+        const gen_yaml_node *at = gen_yaml_get(entities->pairs[i].value, "table");
+        gen_sload_error(ld, at ? at->pos : s->entities[i].pos,
+                        "table '%s' is already used by entity '%s' (line %d)", tables[i],
+                        orig->name, orig->pos.line);
+    }
+
+done:
+    free(tables);
+    free(first);
+}
+
+static void load_entities(gen_sload *ld, const gen_yaml_node *entities)
+{
+    gen_schema *s = ld->s;
+    if (!gen_sload_expect(ld, entities, GEN_YAML_MAPPING))
+        return;
+    if (entities->n_pairs == 0) {
+        gen_sload_error(ld, entities->pos, "entities is empty: a schema needs at least one entity");
+        return;
+    }
+    if (!index_names(ld, entities))
+        return;
+    s->entities = calloc(entities->n_pairs, sizeof *s->entities);
+    if (!s->entities) {
+        gen_sload_nomem(ld);
+        return;
+    }
+    /* Counted up front: refs point into this array while it is being filled. */
+    s->n_entities = entities->n_pairs;
+    for (size_t i = 0; i < s->n_entities && !ld->nomem; i++)
+        gen_sload_entity(ld, &s->entities[i], &entities->pairs[i]);
+    if (!ld->nomem)
+        check_tables(ld, entities);
+}
+
+static void load_top(gen_sload *ld, const gen_yaml_node *root)
+{
+    static const char *const keys[] = { "schema", "version", "entities" };
+    gen_schema *s = ld->s;
+
+    if (root->kind == GEN_YAML_INVALID)
+        return;
+    if (root->kind != GEN_YAML_MAPPING) {
+        gen_sload_error(ld, root->pos,
+                        "expected a mapping with keys schema, version and entities, found %s",
+                        gen_yaml_describe(root));
+        return;
+    }
+    gen_sload_keys(ld, root, "key", keys, 3);
+
+    const gen_yaml_node *name = gen_yaml_get(root, "schema");
+    const char *text;
+    if (!name) {
+        gen_sload_error(ld, root->pos, "missing key 'schema' (the prefix of generated names)");
+    } else if ((text = gen_sload_name(ld, name, "schema name"))) {
+        if (gen_name_trail(text))
+            gen_sload_error(ld, name->pos,
+                            "schema name '%s' is taken: trail_ is the runtime's own prefix", text);
+        else if (gen_name_c_keyword(text))
+            gen_sload_error(ld, name->pos, "schema name '%s' is a C keyword", text);
+        else
+            s->name = gen_sload_strdup(ld, text);
+    }
+
+    const gen_yaml_node *version = gen_yaml_get(root, "version");
+    if (!version) {
+        gen_sload_error(ld, root->pos, "missing key 'version' (an integer, 1 or more)");
+    } else if (gen_sload_int(ld, version, &s->version) && s->version < 1) {
+        gen_sload_error(ld, version->pos, "version must be at least 1, found %lld",
+                        (long long)s->version);
+    }
+
+    const gen_yaml_node *entities = gen_yaml_get(root, "entities");
+    if (!entities)
+        gen_sload_error(ld, root->pos, "missing key 'entities'");
+    else
+        load_entities(ld, entities);
+}
+
+/* Problems of the YAML itself join the others, to be sorted with them. */
+static bool tree_report(void *ctx, gen_pos pos, const char *msg)
+{
+    gen_sload *ld = ctx;
+    gen_sload_error(ld, pos, "%s", msg);
+    return !ld->gave_up;
+}
+
+gen_schema *gen_schema_load_mem(const char *path, const char *text, size_t len, gen_diag *diag)
+{
+    gen_sload ld = { .path = path, .diag = diag, .base = diag->errors };
+    gen_yaml_node *root = NULL;
+    gen_schema *out = NULL;
+
+    if (!(ld.s = calloc(1, sizeof *ld.s))) {
+        gen_sload_nomem(&ld);
+        goto done;
+    }
+    if (!(ld.s->path = gen_sload_strdup(&ld, path)))
+        goto done;
+    int rc = gen_yaml_load(&root, text, len, tree_report, &ld);
+    if (rc == TRAIL_ENOMEM)
+        gen_sload_nomem(&ld);
+    if (rc != TRAIL_OK)
+        goto flush;
+    if (!root)
+        gen_sload_error(&ld, (gen_pos){ 1, 1 },
+                        "the file is empty: expected a mapping with keys schema, version and "
+                        "entities");
+    else
+        load_top(&ld, root);
+flush:
+    gen_sload_flush(&ld);
+    /* Problems of the YAML count too: they may have dropped parts of the tree. */
+    if (diag->errors == ld.base) {
+        out = ld.s;
+        ld.s = NULL;
+    }
+
+done:
+    gen_yaml_free(root);
+    free(ld.by_name);
+    free(ld.names);
+    gen_schema_free(ld.s);
+    return out;
+}
+
+/*
+ * Read all of @path into @out (which the caller frees with trail_buf_free()).
+ * Reports and returns false on failure.
+ */
+static bool read_file(trail_buf *out, const char *path, gen_diag *diag)
+{
+    const gen_pos whole = { 0, 0 };
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        gen_diag_error(diag, path, whole, "cannot open: %s", strerror(errno));
+        goto fail;
+    }
+    for (;;) {
+        char chunk[65536];
+        size_t n = fread(chunk, 1, sizeof chunk, f);
+        if (n > 0 && trail_buf_append(out, chunk, n) != TRAIL_OK) {
+            gen_diag_error(diag, path, whole, "out of memory");
+            goto fail_file;
+        }
+        if (out->len > FILE_MAX) {
+            gen_diag_error(diag, path, whole, "larger than %u MB: not a schema", FILE_MAX >> 20);
+            goto fail_file;
+        }
+        if (n < sizeof chunk)
+            break;
+    }
+    if (ferror(f)) {
+        gen_diag_error(diag, path, whole, "cannot read: %s", strerror(errno));
+        goto fail_file;
+    }
+    fclose(f);
+    return true;
+
+fail_file:
+    fclose(f);
+    trail_buf_free(out);
+fail:
+    return false;
+}
+
+gen_schema *gen_schema_load(const char *path, gen_diag *diag)
+{
+    trail_buf text = TRAIL_BUF_INIT;
+    if (!read_file(&text, path, diag))
+        return NULL;
+    gen_schema *s = gen_schema_load_mem(path, text.data ? text.data : "", text.len, diag);
+    trail_buf_free(&text);
+    return s;
+}

@@ -1,0 +1,146 @@
+/*
+ * schema_load.h - the inside of the schema loader (schema.c and its
+ * helpers schema_value.c, schema_entity.c, schema_field.c). Not for use
+ * outside them.
+ *
+ * Loading walks the YAML tree once, filling the gen_schema as it goes and
+ * reporting every problem at the most precise node it has. A rule that
+ * fails leaves its part of the model at its default and loading carries on,
+ * so that one run shows every problem; the schema is thrown away at the end
+ * when anything was reported.
+ */
+#ifndef TRAILGEN_SCHEMA_LOAD_H
+#define TRAILGEN_SCHEMA_LOAD_H
+
+#include "schema.h"
+#include "yaml_tree.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * After this many problems in one file the loader stops (with a last
+ * message saying so): a megabyte of junk should not print a million lines.
+ */
+#define GEN_SCHEMA_MAX_ERRORS 200
+
+/*
+ * The longest text (in characters) that may be unique or indexed: MySQL's
+ * InnoDB indexes at most 3072 bytes of a key, and utf8mb4 takes up to 4 bytes
+ * per character.
+ */
+#define GEN_INDEX_TEXT_MAX 768
+
+/* Fields per entity: the update mask (`set`) is a uint64_t, one bit per field. */
+#define GEN_FIELDS_MAX 63
+
+/* Fields per index: MySQL's limit (PostgreSQL allows 32, SQLite more). */
+#define GEN_INDEX_FIELDS_MAX 16
+
+/** An entity name and where its entity sits in gen_schema.entities. */
+typedef struct gen_entity_slot {
+    const char *name; /* borrowed from the tree */
+    size_t index;
+} gen_entity_slot;
+
+/** A problem found, held back so that all come out in file order. */
+typedef struct gen_sload_msg {
+    gen_pos pos;
+    size_t seq; /* order of finding, for problems at one spot */
+    char *text;
+} gen_sload_msg;
+
+typedef struct gen_sload {
+    const char *path;
+    gen_diag *diag;
+    int base;      /* diag->errors when loading began */
+    bool gave_up;  /* GEN_SCHEMA_MAX_ERRORS reached: report nothing more */
+    bool nomem;    /* memory ran out (reported once) */
+    gen_schema *s; /* being filled */
+
+    gen_sload_msg *msgs; /* problems not yet passed to diag */
+    size_t n_msgs, cap_msgs;
+
+    /* Every entity's name, for `to:`: sorted by name, and in file order for hints. */
+    gen_entity_slot *by_name;
+    const char **names;
+    size_t n_names;
+} gen_sload;
+
+/*
+ * gen_sload_error - report a problem at @pos: kept until gen_sload_flush().
+ * Does nothing once GEN_SCHEMA_MAX_ERRORS problems were reported in this file.
+ */
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+void gen_sload_error(gen_sload *ld, gen_pos pos, const char *fmt, ...);
+
+/*
+ * gen_sload_flush - pass the problems kept by gen_sload_error() to the diag,
+ * sorted by position (the order of the file, not of the checks), and free them.
+ */
+void gen_sload_flush(gen_sload *ld);
+
+/* gen_sload_nomem - note that memory ran out (reported once). Returns false, for `return`. */
+bool gen_sload_nomem(gen_sload *ld);
+
+/* gen_sload_strdup - a copy of @s, or NULL with gen_sload_nomem(). The caller owns it. */
+char *gen_sload_strdup(gen_sload *ld, const char *s);
+
+/*
+ * gen_sload_expect - whether @n is of @kind; otherwise reports "expected a
+ * mapping, found a sequence" (nothing for a GEN_YAML_INVALID node, which was
+ * reported when the tree was built).
+ */
+bool gen_sload_expect(gen_sload *ld, const gen_yaml_node *n, gen_yaml_kind kind);
+
+/*
+ * gen_sload_keys - report every key of the mapping @map that is not one of
+ * the @n @allowed, as "unknown <what> 'x'; did you mean 'y'?" (@what: "key",
+ * "option").
+ */
+void gen_sload_keys(gen_sload *ld, const gen_yaml_node *map, const char *what,
+                    const char *const *allowed, size_t n);
+
+/*
+ * gen_sload_choice - the index among the @n @choices of the scalar @n_node;
+ * otherwise reports "unknown <what> 'x'; did you mean 'y'?" or "unknown
+ * <what> 'x' (expected a, b or c)" and returns -1.
+ */
+int gen_sload_choice(gen_sload *ld, const gen_yaml_node *node, const char *what,
+                     const char *const *choices, size_t n);
+
+/* gen_sload_bool - a YAML 1.2 boolean (true/True/TRUE, false/False/FALSE). */
+bool gen_sload_bool(gen_sload *ld, const gen_yaml_node *n, bool *out);
+
+/*
+ * gen_sload_int - a YAML 1.2 integer: decimal with an optional sign, 0x hex
+ * or 0o octal. Too large for int64: "integer out of range".
+ */
+bool gen_sload_int(gen_sload *ld, const gen_yaml_node *n, int64_t *out);
+
+/* gen_sload_double - a finite YAML 1.2 number (integers too), read whatever the locale. */
+bool gen_sload_double(gen_sload *ld, const gen_yaml_node *n, double *out);
+
+/*
+ * gen_sload_name - check that the scalar @n is a valid name; @what says
+ * which ("field name"). Returns its text (borrowed from the tree), or NULL
+ * when it is not a scalar or not valid (reported).
+ */
+const char *gen_sload_name(gen_sload *ld, const gen_yaml_node *n, const char *what);
+
+/* gen_sload_entity_index - the index of the entity named @name in the schema, or -1. */
+long gen_sload_entity_index(const gen_sload *ld, const char *name);
+
+/*
+ * gen_sload_entity - load the entity of @pair (name: mapping) into @e, which
+ * the caller zeroed. @e's contents belong to the schema.
+ */
+void gen_sload_entity(gen_sload *ld, gen_entity *e, const gen_yaml_pair *pair);
+
+/* gen_sload_field - load the field of @pair (name: type or options) into the zeroed @f. */
+void gen_sload_field(gen_sload *ld, gen_field *f, const gen_yaml_pair *pair);
+
+#endif /* TRAILGEN_SCHEMA_LOAD_H */

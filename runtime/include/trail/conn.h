@@ -1,0 +1,76 @@
+/*
+ * trail/conn.h - connections and transactions.
+ *
+ * A connection is one database session: SQLite ("sqlite:PATH",
+ * "sqlite::memory:"), PostgreSQL ("postgresql://…") or MySQL/MariaDB
+ * ("mysql://…"). It carries its node identity, its clock and the message of
+ * its last failure. A connection is used by one thread at a time.
+ */
+#ifndef TRAIL_CONN_H
+#define TRAIL_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** A connection. Opaque. */
+typedef struct trail_conn trail_conn;
+
+/** Options for trail_open(). A zeroed struct (or NULL) means defaults. */
+typedef struct trail_open_opts {
+    /** This database's node id when it has none yet; NULL makes one. */
+    const char *node_id;
+    /** SQLite: synchronous=FULL instead of NORMAL. */
+    bool sync_full;
+    /** How long to wait for a lock, in milliseconds; 0 means the default (5000). */
+    int busy_timeout_ms;
+    /** Retries of a transaction after deadlock or serialization failure; 0 means 5. */
+    int max_retries;
+    /** Refuse remote clocks further ahead than this; 0 means 500 ms. */
+    int64_t max_drift_ms;
+} trail_open_opts;
+
+/**
+ * trail_open - connect to @url.
+ *
+ * @out:  receives the connection, also on most failures so that
+ *        trail_errmsg() can say what went wrong; the caller closes it with
+ *        trail_close() in both cases.
+ * @opts: options, or NULL; copied, not kept.
+ *
+ * Returns TRAIL_OK, TRAIL_EARG (an unknown URL form), TRAIL_EDB, TRAIL_ENOMEM.
+ */
+int trail_open(trail_conn **out, const char *url, const trail_open_opts *opts);
+
+/** trail_close - close and free a connection; an open transaction is rolled back. NULL is allowed.
+ */
+void trail_close(trail_conn *db);
+
+/**
+ * trail_errmsg - what the last failing call on @db did wrong, in words a
+ * person can act on. Valid until the next call on @db. Never NULL.
+ */
+const char *trail_errmsg(const trail_conn *db);
+
+/**
+ * trail_begin - start a transaction that the following audited calls join,
+ * with one tx_id for all their events, until trail_commit() or
+ * trail_rollback(). Returns TRAIL_OK, TRAIL_EARG (one is already open), or a
+ * database failure code.
+ */
+int trail_begin(trail_conn *db);
+
+/** trail_commit - commit the transaction of trail_begin(), events included. */
+int trail_commit(trail_conn *db);
+
+/** trail_rollback - undo the transaction of trail_begin(), events included. */
+int trail_rollback(trail_conn *db);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TRAIL_CONN_H */

@@ -1,0 +1,1117 @@
+/*
+ * test_schema.c - the schema loader of trailgen (SPEC §2): a schema using
+ * every type and option loads into the right model; each rule, broken on
+ * purpose, is reported at the exact line and column with the right words;
+ * several problems in one file are all reported, in file order; and inputs
+ * meant to crash or exhaust the loader (no document, deep nesting, invalid
+ * UTF-8, NUL bytes, numbers beyond int64, megabytes of junk) are refused
+ * with a message. Also the pieces: the YAML tree's positions, the name
+ * rules and word lists, and the "did you mean" helper.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "names.h"
+#include "schema.h"
+#include "trail/error.h"
+#include "utf8.h"
+#include "yaml_tree.h"
+
+/* Messages of the last load() (the teardown frees them). */
+static gen_diag diag;
+
+static gen_schema *load_n(const char *yaml, size_t len)
+{
+    gen_diag_free(&diag);
+    gen_diag_init(&diag, NULL);
+    return gen_schema_load_mem("t.yaml", yaml, len, &diag);
+}
+
+static gen_schema *load(const char *yaml)
+{
+    return load_n(yaml, strlen(yaml));
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    gen_diag_free(&diag);
+    gen_diag_init(&diag, NULL);
+    return 0;
+}
+
+/* Fails unless a message reads "t.yaml:<at>: error: ..." with @words in it. */
+static void assert_error(const char *at, const char *words)
+{
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "t.yaml:%s: error: ", at);
+    const char *p = diag.text.data ? diag.text.data : "";
+    while (*p) {
+        const char *end = strchr(p, '\n');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        char line[1200];
+        snprintf(line, sizeof line, "%.*s", (int)n, p);
+        if (strncmp(line, prefix, strlen(prefix)) == 0 && strstr(line + strlen(prefix), words))
+            return;
+        p += n + (end != NULL);
+    }
+    fail_msg("no \"%s...%s\" among:\n%s", prefix, words, diag.text.data ? diag.text.data : "");
+}
+
+/* @yaml must fail with exactly one problem: @words at @at. */
+static void expect_one(const char *yaml, const char *at, const char *words)
+{
+    gen_schema *s = load(yaml);
+    if (s) {
+        gen_schema_free(s);
+        fail_msg("loaded, expected \"%s: %s\"", at, words);
+    }
+    assert_error(at, words);
+    if (diag.errors != 1)
+        fail_msg("%d errors, expected only \"%s: %s\":\n%s", diag.errors, at, words,
+                 diag.text.data);
+}
+
+#define HEAD   "schema: shop\nversion: 1\nentities:\n"
+/* HEAD, then an entity `e` (line 4) whose fields start on line 6. */
+#define ENTITY HEAD "  e:\n    fields:\n"
+
+/* ---------------------------------------------------------------- the model */
+
+static const char valid[] =
+    "schema: shop\n"
+    "version: 3\n"
+    "entities:\n"
+    "  customer:\n"
+    "    table: customers\n"
+    "    key: ulid\n"
+    "    conflict: manual\n"
+    "    fields:\n"
+    "      email: { type: text, max: 254, unique: true }\n"                       /* 0 */
+    "      name: text\n"                                                          /* 1 */
+    "      tier: { type: enum, values: [free, pro, enterprise], default: pro }\n" /* 2 */
+    "      credit: { type: int64, default: -5, min: -10, max: 1000 }\n"           /* 3 */
+    "      small: { type: int32, min: -2147483648, max: 2147483647, default: 7, unique: true }\n"
+    "      rating: { type: double, null: true, min: 0, max: 5.5, default: 2.5e0 }\n"  /* 5 */
+    "      active: { type: bool, default: False }\n"                                  /* 6 */
+    "      born: { type: date, null: true, default: '2000-02-29' }\n"                 /* 7 */
+    "      seen_at: { type: timestamp, default: 2024-01-01T00:00:01.500Z }\n"         /* 8 */
+    "      avatar: { type: blob, null: true, max: 1024 }\n"                           /* 9 */
+    "      prefs: { type: json, default: '{\"a\": [1, 2]}' }\n"                       /* 10 */
+    "      secret: { type: text, audit: redact, max: 5, default: \"h\\u00e9llo\" }\n" /* 11 */
+    "      note: { type: text, null: true, default: null, audit: omit }\n"            /* 12 */
+    "      count: { type: int64, default: 0x1F }\n"                                   /* 13 */
+    "    indexes:\n"
+    "      - [tier, credit]\n"
+    "      - { fields: [small, born], unique: true }\n"
+    "      - { fields: [email] }\n"
+    "  order:\n"
+    "    table: orders\n"
+    "    key: int64\n"
+    "    fields:\n"
+    "      customer: { type: ref, to: customer, null: true, unique: true }\n"
+    "      total: int64\n"
+    "      parent: { type: ref, to: order }\n"
+    "  item:\n"
+    "    fields:\n"
+    "      label: { type: text, max: 80 }\n";
+
+static void test_valid_schema(void **state)
+{
+    (void)state;
+    gen_schema *s = load(valid);
+    if (!s)
+        fail_msg("did not load:\n%s", diag.text.data);
+    assert_int_equal(diag.errors, 0);
+    assert_string_equal(s->path, "t.yaml");
+    assert_string_equal(s->name, "shop");
+    assert_int_equal(s->version, 3);
+    assert_int_equal(s->n_entities, 3);
+
+    const gen_entity *c = &s->entities[0], *o = &s->entities[1], *it = &s->entities[2];
+    assert_string_equal(c->name, "customer");
+    assert_string_equal(c->table, "customers");
+    assert_int_equal(c->key, TRAIL_KEY_ULID);
+    assert_int_equal(c->conflict, TRAIL_CONFLICT_MANUAL);
+    assert_int_equal(c->pos.line, 4);
+    assert_int_equal(c->pos.col, 3);
+    assert_int_equal(c->n_fields, 14);
+
+    const gen_field *f = c->fields;
+    assert_string_equal(f[0].name, "email");
+    assert_int_equal(f[0].pos.line, 9);
+    assert_int_equal(f[0].pos.col, 7);
+    assert_int_equal(f[0].type, TRAIL_TYPE_TEXT);
+    assert_true(f[0].unique);
+    assert_false(f[0].nullable);
+    assert_true(f[0].has_max);
+    assert_false(f[0].has_min);
+    assert_int_equal(f[0].max, 254);
+    assert_false(f[0].has_default);
+    assert_int_equal(f[0].audit, GEN_AUDIT_FULL);
+
+    assert_string_equal(f[1].name, "name"); /* the shorthand */
+    assert_int_equal(f[1].type, TRAIL_TYPE_TEXT);
+    assert_false(f[1].unique || f[1].nullable || f[1].has_max || f[1].has_default);
+
+    assert_int_equal(f[2].type, TRAIL_TYPE_ENUM);
+    assert_int_equal(f[2].n_values, 3);
+    assert_string_equal(f[2].values[0], "free");
+    assert_string_equal(f[2].values[1], "pro");
+    assert_string_equal(f[2].values[2], "enterprise");
+    assert_true(f[2].has_default);
+    assert_int_equal(f[2].def_i, 1);
+
+    assert_int_equal(f[3].type, TRAIL_TYPE_INT64);
+    assert_true(f[3].has_min && f[3].has_max && f[3].has_default);
+    assert_int_equal(f[3].min, -10);
+    assert_int_equal(f[3].max, 1000);
+    assert_int_equal(f[3].def_i, -5);
+
+    assert_int_equal(f[4].type, TRAIL_TYPE_INT32);
+    assert_int_equal(f[4].min, INT32_MIN);
+    assert_int_equal(f[4].max, INT32_MAX);
+    assert_int_equal(f[4].def_i, 7);
+    assert_true(f[4].unique);
+
+    assert_int_equal(f[5].type, TRAIL_TYPE_DOUBLE);
+    assert_true(f[5].nullable && f[5].has_min && f[5].has_max && f[5].has_default);
+    assert_true(f[5].min_d == 0.0);
+    assert_true(f[5].max_d == 5.5);
+    assert_true(f[5].def_d == 2.5);
+
+    assert_int_equal(f[6].type, TRAIL_TYPE_BOOL);
+    assert_true(f[6].has_default);
+    assert_int_equal(f[6].def_i, 0);
+
+    /* 2000-01-01 is day 10957; January has 31 days, so Feb 29 is 10957 + 59. */
+    assert_int_equal(f[7].type, TRAIL_TYPE_DATE);
+    assert_true(f[7].nullable && f[7].has_default);
+    assert_int_equal(f[7].def_i, 11016);
+
+    /* 2024-01-01T00:00:00Z is 1704067200 seconds after the epoch. */
+    assert_int_equal(f[8].type, TRAIL_TYPE_TIMESTAMP);
+    assert_int_equal(f[8].def_i, INT64_C(1704067201500));
+
+    assert_int_equal(f[9].type, TRAIL_TYPE_BLOB);
+    assert_true(f[9].nullable && f[9].has_max);
+    assert_int_equal(f[9].max, 1024);
+
+    assert_int_equal(f[10].type, TRAIL_TYPE_JSON);
+    assert_string_equal(f[10].def_s, "{\"a\": [1, 2]}");
+
+    /* Five characters in six bytes: max counts characters. */
+    assert_int_equal(f[11].audit, GEN_AUDIT_REDACT);
+    assert_string_equal(f[11].def_s, "h\xc3\xa9llo");
+
+    /* `default: null` on a nullable field is no default at all. */
+    assert_int_equal(f[12].audit, GEN_AUDIT_OMIT);
+    assert_true(f[12].nullable);
+    assert_false(f[12].has_default);
+    assert_null(f[12].def_s);
+
+    assert_int_equal(f[13].def_i, 31);
+
+    assert_int_equal(c->n_indexes, 3);
+    assert_int_equal(c->indexes[0].n_fields, 2);
+    assert_int_equal(c->indexes[0].fields[0], 2);
+    assert_int_equal(c->indexes[0].fields[1], 3);
+    assert_false(c->indexes[0].unique);
+    assert_int_equal(c->indexes[0].pos.line, 24);
+    assert_int_equal(c->indexes[0].pos.col, 9);
+    assert_int_equal(c->indexes[1].n_fields, 2);
+    assert_int_equal(c->indexes[1].fields[0], 4);
+    assert_int_equal(c->indexes[1].fields[1], 7);
+    assert_true(c->indexes[1].unique);
+    assert_int_equal(c->indexes[2].n_fields, 1);
+    assert_int_equal(c->indexes[2].fields[0], 0);
+    assert_false(c->indexes[2].unique);
+
+    assert_string_equal(o->table, "orders");
+    assert_int_equal(o->key, TRAIL_KEY_INT64);
+    assert_int_equal(o->conflict, TRAIL_CONFLICT_LWW);
+    assert_int_equal(o->n_fields, 3);
+    assert_int_equal(o->fields[0].type, TRAIL_TYPE_REF);
+    assert_string_equal(o->fields[0].ref_name, "customer");
+    assert_ptr_equal(o->fields[0].ref, c);
+    assert_true(o->fields[0].nullable && o->fields[0].unique);
+    assert_ptr_equal(o->fields[2].ref, o);
+    assert_int_equal(o->n_indexes, 0);
+
+    /* Everything left out takes its default. */
+    assert_string_equal(it->table, "item");
+    assert_int_equal(it->key, TRAIL_KEY_ULID);
+    assert_int_equal(it->conflict, TRAIL_CONFLICT_LWW);
+    gen_schema_free(s);
+}
+
+/* The demo's schema, read from the file (the path is relative to this source). */
+static void test_shop_yaml(void **state)
+{
+    (void)state;
+    char path[4096];
+    const char *slash = strrchr(__FILE__, '/');
+    snprintf(path, sizeof path, "%.*s/../schema/shop.yaml", slash ? (int)(slash - __FILE__) : 1,
+             slash ? __FILE__ : ".");
+    gen_diag_init(&diag, NULL);
+    gen_schema *s = gen_schema_load(path, &diag);
+    if (!s)
+        fail_msg("%s did not load:\n%s", path, diag.text.data);
+    assert_string_equal(s->name, "shop");
+    assert_int_equal(s->n_entities, 4);
+
+    /* Every type, both keys and conflict modes, both audit modes, both index forms. */
+    unsigned types = 0, audits = 0;
+    bool int64_key = false, manual = false, unique_index = false;
+    for (size_t i = 0; i < s->n_entities; i++) {
+        const gen_entity *e = &s->entities[i];
+        int64_key |= e->key == TRAIL_KEY_INT64;
+        manual |= e->conflict == TRAIL_CONFLICT_MANUAL;
+        for (size_t j = 0; j < e->n_fields; j++) {
+            types |= 1u << e->fields[j].type;
+            audits |= 1u << e->fields[j].audit;
+            if (e->fields[j].type == TRAIL_TYPE_REF)
+                assert_non_null(e->fields[j].ref);
+        }
+        for (size_t j = 0; j < e->n_indexes; j++)
+            unique_index |= e->indexes[j].unique;
+    }
+    for (int t = TRAIL_TYPE_BOOL; t <= TRAIL_TYPE_REF; t++)
+        if (!(types & (1u << t)))
+            fail_msg("shop.yaml has no field of type %s", gen_type_name((trail_type)t));
+    assert_int_equal(audits, 7);
+    assert_true(int64_key && manual && unique_index);
+    assert_string_equal(s->entities[1].table, "orders");
+    gen_schema_free(s);
+}
+
+static void test_type_names(void **state)
+{
+    (void)state;
+    static const char *const names[] = { "bool", "int32",     "int64", "double", "text", "blob",
+                                         "date", "timestamp", "json",  "enum",   "ref" };
+    for (int t = TRAIL_TYPE_BOOL; t <= TRAIL_TYPE_REF; t++) {
+        trail_type back;
+        assert_string_equal(gen_type_name((trail_type)t), names[t - 1]);
+        assert_true(gen_type_from_name(&back, names[t - 1]));
+        assert_int_equal(back, t);
+    }
+    trail_type unused;
+    assert_false(gen_type_from_name(&unused, "integer"));
+}
+
+/* ------------------------------------------------------------ the top level */
+
+static void test_empty_inputs(void **state)
+{
+    (void)state;
+    expect_one("", "1:1", "the file is empty");
+    expect_one("# only a comment\n\n", "1:1", "the file is empty");
+    expect_one("hello\n", "1:1",
+               "expected a mapping with keys schema, version and entities, found a scalar");
+    expect_one("- a\n- b\n", "1:1", "found a sequence");
+    expect_one("---\n", "2:1", "found nothing");
+}
+
+static void test_top_keys(void **state)
+{
+    (void)state;
+    gen_schema *s = load("schema: shop\nversion: 1\nentites:\n  a: {fields: {x: text}}\n");
+    assert_null(s);
+    assert_error("3:1", "unknown key 'entites'; did you mean 'entities'?");
+    assert_error("1:1", "missing key 'entities'");
+    assert_int_equal(diag.errors, 2);
+
+    expect_one("version: 1\nentities: {a: {fields: {x: text}}}\n", "1:1", "missing key 'schema'");
+    expect_one("schema: shop\nentities: {a: {fields: {x: text}}}\n", "1:1",
+               "missing key 'version'");
+    expect_one(HEAD "  a: {fields: {x: text}}\nauthor: me\n", "5:1",
+               "unknown key 'author' (expected schema, version or entities)");
+}
+
+static void test_schema_name(void **state)
+{
+    (void)state;
+    expect_one("schema: Shop\nversion: 1\nentities: {a: {fields: {x: text}}}\n", "1:9",
+               "schema name 'Shop' is not valid: it must start with a lowercase letter");
+    expect_one("schema: trail\nversion: 1\nentities: {a: {fields: {x: text}}}\n", "1:9",
+               "schema name 'trail' is taken");
+    expect_one("schema: [a]\nversion: 1\nentities: {a: {fields: {x: text}}}\n", "1:9",
+               "expected a scalar, found a sequence");
+}
+
+static void test_version(void **state)
+{
+    (void)state;
+    const char *tail = "entities: {a: {fields: {x: text}}}\n";
+    char yaml[256];
+    snprintf(yaml, sizeof yaml, "schema: s\nversion: 0\n%s", tail);
+    expect_one(yaml, "2:10", "version must be at least 1, found 0");
+    snprintf(yaml, sizeof yaml, "schema: s\nversion: -9223372036854775808\n%s", tail);
+    expect_one(yaml, "2:10", "found -9223372036854775808");
+    snprintf(yaml, sizeof yaml, "schema: s\nversion: 9223372036854775808\n%s", tail);
+    expect_one(yaml, "2:10", "integer out of range");
+    snprintf(yaml, sizeof yaml, "schema: s\nversion: 123456789012345678901234567890\n%s", tail);
+    expect_one(yaml, "2:10", "integer out of range");
+    snprintf(yaml, sizeof yaml, "schema: s\nversion: one\n%s", tail);
+    expect_one(yaml, "2:10", "expected an integer, found 'one'");
+    snprintf(yaml, sizeof yaml, "schema: s\nversion: \"1\"\n%s", tail);
+    expect_one(yaml, "2:10", "expected an integer, found the string '1'");
+    snprintf(yaml, sizeof yaml, "schema: s\nversion: 1.5\n%s", tail);
+    expect_one(yaml, "2:10", "expected an integer");
+
+    gen_schema *s = load("schema: s\nversion: 9223372036854775807\n"
+                         "entities: {a: {fields: {x: text}}}\n");
+    assert_non_null(s);
+    assert_int_equal(s->version, INT64_MAX);
+    gen_schema_free(s);
+}
+
+static void test_entities_shape(void **state)
+{
+    (void)state;
+    expect_one(HEAD "  - a\n", "4:3", "expected a mapping, found a sequence");
+    expect_one("schema: s\nversion: 1\nentities: {}\n", "3:11",
+               "entities is empty: a schema needs at least one entity");
+    expect_one("schema: s\nversion: 1\nentities:\n", "3:10", "expected a mapping, found nothing");
+}
+
+/* ----------------------------------------------------------------- entities */
+
+static void test_entity_shape(void **state)
+{
+    (void)state;
+    expect_one(HEAD "  a: 5\n", "4:6", "expected a mapping, found a scalar");
+    expect_one(HEAD "  a:\n    feilds: {x: text}\n    fields: {y: text}\n", "5:5",
+               "unknown key 'feilds'; did you mean 'fields'?");
+    expect_one(HEAD "  a:\n    table: things\n", "4:3", "missing key 'fields' of entity 'a'");
+    expect_one(HEAD "  a:\n    fields: {}\n", "5:13", "fields is empty");
+    expect_one(HEAD "  a:\n    fields: [x]\n", "5:13", "expected a mapping, found a sequence");
+}
+
+static void test_entity_names(void **state)
+{
+    (void)state;
+    expect_one(HEAD "  Customer: {table: customers, fields: {x: text}}\n", "4:3",
+               "entity name 'Customer' is not valid: it must start with a lowercase letter");
+    expect_one(HEAD "  my-thing: {table: things, fields: {x: text}}\n", "4:3",
+               "may hold only lowercase letters a-z, digits 0-9 and _");
+    expect_one(HEAD "  a__b: {fields: {x: text}}\n", "4:3", "two underscores in a row");
+    expect_one(HEAD "  ab_: {fields: {x: text}}\n", "4:3", "must not end with _");
+    expect_one(HEAD "  abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijkl: "
+                    "{fields: {x: text}}\n",
+               "4:3", "longer than 63 characters");
+    expect_one(HEAD "  auto: {table: autos, fields: {x: text}}\n", "4:3",
+               "entity name 'auto' is a C keyword");
+
+    /* 63 characters is fine. */
+    gen_schema *s = load(HEAD "  abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijk: "
+                              "{fields: {x: text}}\n");
+    assert_non_null(s);
+    gen_schema_free(s);
+}
+
+static void test_table_names(void **state)
+{
+    (void)state;
+    expect_one(HEAD "  order:\n    fields: {x: text}\n", "4:3",
+               "table name 'order' is a reserved word in SQL; add `table:` with another name "
+               "(e.g. 'orders')");
+    expect_one(HEAD "  a:\n    table: select\n    fields: {x: text}\n", "5:12",
+               "table name 'select' is a reserved word in SQL; choose another name (e.g. "
+               "'selects')");
+    /* `keys` is reserved too (MySQL), so the example is another form. */
+    expect_one(HEAD "  key:\n    fields: {x: text}\n", "4:3", "(e.g. 'key_rows')");
+    expect_one(HEAD "  trail_events:\n    fields: {x: text}\n", "4:3",
+               "table name 'trail_events' is taken: trail_ tables belong to the runtime");
+    expect_one(HEAD "  a:\n    table: Orders\n    fields: {x: text}\n", "5:12",
+               "table name 'Orders' is not valid");
+    expect_one(HEAD "  a:\n    table: things\n    fields: {x: text}\n"
+                    "  b:\n    table: things\n    fields: {x: text}\n",
+               "8:12", "table 'things' is already used by entity 'a' (line 4)");
+    /* A table named like another entity clashes with that entity's default table. */
+    expect_one(HEAD "  things:\n    fields: {x: text}\n"
+                    "  b:\n    table: things\n    fields: {x: text}\n",
+               "7:12", "table 'things' is already used by entity 'things' (line 4)");
+}
+
+static void test_key_and_conflict(void **state)
+{
+    (void)state;
+    expect_one(HEAD "  a:\n    key: ulld\n    fields: {x: text}\n", "5:10",
+               "unknown key kind 'ulld'; did you mean 'ulid'?");
+    expect_one(HEAD "  a:\n    key: serial\n    fields: {x: text}\n", "5:10",
+               "unknown key kind 'serial' (expected ulid or int64)");
+    expect_one(HEAD "  a:\n    conflict: mnual\n    fields: {x: text}\n", "5:15",
+               "unknown conflict mode 'mnual'; did you mean 'manual'?");
+    expect_one(HEAD "  a:\n    conflict: [lww]\n    fields: {x: text}\n", "5:15",
+               "expected a scalar, found a sequence");
+}
+
+static void test_too_many_fields(void **state)
+{
+    (void)state;
+    char yaml[4096];
+    int n = snprintf(yaml, sizeof yaml, ENTITY);
+    for (int i = 1; i <= 64; i++)
+        n += snprintf(yaml + n, sizeof yaml - (size_t)n, "      f%d: int32\n", i);
+    /* f64 is on line 6 + 63. */
+    expect_one(yaml, "69:7",
+               "too many fields: an entity has at most 63 (the update mask is a "
+               "uint64_t");
+
+    n = snprintf(yaml, sizeof yaml, ENTITY);
+    for (int i = 1; i <= 63; i++)
+        n += snprintf(yaml + n, sizeof yaml - (size_t)n, "      f%d: int32\n", i);
+    gen_schema *s = load(yaml);
+    assert_non_null(s);
+    assert_int_equal(s->entities[0].n_fields, 63);
+    gen_schema_free(s);
+}
+
+static void test_indexes(void **state)
+{
+    (void)state;
+#define FIELDS ENTITY "      tier: int32\n      code: {type: text, max: 20}\n"
+    /* line 6: tier, line 7: code, line 8: indexes */
+    expect_one(FIELDS "    indexes: {a: b}\n", "8:14", "expected a sequence, found a mapping");
+    expect_one(FIELDS "    indexes:\n      - tier\n", "9:9",
+               "expected a list of field names or a mapping with `fields` and `unique`, found a "
+               "scalar");
+    expect_one(FIELDS "    indexes:\n      - [tire]\n", "9:10",
+               "unknown field 'tire'; did you mean 'tier'?");
+    expect_one(FIELDS "    indexes:\n      - [id]\n", "9:10", "unknown field 'id' in entity 'e'");
+    expect_one(FIELDS "    indexes:\n      - [tier, code, tier]\n", "9:22",
+               "field 'tier' appears twice in this index");
+    expect_one(FIELDS "    indexes:\n      - []\n", "9:9", "an index needs at least one field");
+    expect_one(FIELDS "    indexes:\n      - {fields: [tier], uniq: true}\n", "9:26",
+               "unknown key 'uniq'; did you mean 'unique'?");
+    expect_one(FIELDS "    indexes:\n      - {unique: true}\n", "9:9",
+               "missing key 'fields' of the index");
+    expect_one(FIELDS "    indexes:\n      - {fields: [tier], unique: yes}\n", "9:34",
+               "expected true or false, found 'yes'");
+    expect_one(FIELDS "    indexes:\n      - {fields: tier}\n", "9:18",
+               "expected a sequence, found a scalar");
+    expect_one(ENTITY "      pic: blob\n    indexes:\n      - [pic]\n", "8:10",
+               "field 'pic' cannot be in an index: it is blob");
+    expect_one(ENTITY "      bio: text\n    indexes:\n      - [bio]\n", "8:10",
+               "field 'bio' cannot be in an index without `max` of at most 768 characters "
+               "(MySQL");
+#undef FIELDS
+
+    char yaml[4096];
+    int n = snprintf(yaml, sizeof yaml, ENTITY);
+    for (int i = 1; i <= 17; i++)
+        n += snprintf(yaml + n, sizeof yaml - (size_t)n, "      f%d: int32\n", i);
+    n += snprintf(yaml + n, sizeof yaml - (size_t)n, "    indexes:\n      - [f1");
+    for (int i = 2; i <= 17; i++)
+        n += snprintf(yaml + n, sizeof yaml - (size_t)n, ", f%d", i);
+    snprintf(yaml + n, sizeof yaml - (size_t)n, "]\n");
+    /* "      - [f1, f2, ..., f9, f10, ...": f17 starts at 10 + 9 * 4 + 7 * 5 = 81. */
+    expect_one(yaml, "24:81", "too many fields: an index has at most 16 (MySQL's limit)");
+}
+
+/* ------------------------------------------------------------------- fields */
+
+static void test_field_names(void **state)
+{
+    (void)state;
+    expect_one(ENTITY "      Email: text\n", "6:7",
+               "field name 'Email' is not valid: it must start with a lowercase letter");
+    expect_one(ENTITY "      id: text\n", "6:7", "field name 'id' is taken");
+    expect_one(ENTITY "      version: int64\n", "6:7", "field name 'version' is taken");
+    expect_one(ENTITY "      born_null: bool\n", "6:7",
+               "field name 'born_null' ends in _null, which would clash");
+    expect_one(ENTITY "      static: bool\n", "6:7", "field name 'static' is a C keyword");
+    expect_one(ENTITY "      bool: bool\n", "6:7", "field name 'bool' is a C keyword");
+    expect_one(ENTITY "      order: int32\n", "6:7",
+               "field name 'order' is a reserved word in SQL");
+    expect_one(ENTITY "      user: text\n", "6:7", "field name 'user' is a reserved word in SQL");
+    expect_one(ENTITY "      x: text\n      x: int32\n", "7:7",
+               "duplicate key 'x' (first at line 6)");
+}
+
+static void test_field_shape(void **state)
+{
+    (void)state;
+    expect_one(ENTITY "      x: [text]\n", "6:10",
+               "expected a type or a mapping of options, found a sequence");
+    expect_one(ENTITY "      x:\n      y: text\n", "6:7",
+               "expected a type or a mapping of options, found nothing");
+    expect_one(ENTITY "      x: {null: true}\n", "6:7", "missing option 'type' of field 'x'");
+    expect_one(ENTITY "      x: {type: integr}\n", "6:17",
+               "unknown type 'integr'; did you mean 'int32'?");
+    expect_one(ENTITY "      x: strng\n", "6:10", "unknown type 'strng'; did you mean 'text'?");
+    expect_one(ENTITY "      x: {type: bigint}\n", "6:17",
+               "unknown type 'bigint'; did you mean 'int64'?");
+    expect_one(ENTITY "      x: {type: qqq}\n", "6:17",
+               "unknown type 'qqq' (expected bool, int32, int64, double, text, blob, date, "
+               "timestamp, json, enum or ref)");
+    expect_one(ENTITY "      x: {type: text, nul: true}\n", "6:23",
+               "unknown option 'nul'; did you mean 'null'?");
+    expect_one(ENTITY "      x: {type: text, null: yes}\n", "6:29",
+               "expected true or false, found 'yes' (YAML 1.2 booleans are only true and false)");
+    expect_one(ENTITY "      x: {type: text, null: \"true\"}\n", "6:29",
+               "expected true or false, found the string 'true'");
+    expect_one(ENTITY "      x: {type: text, audit: hide}\n", "6:30",
+               "unknown audit mode 'hide' (expected redact or omit)");
+    expect_one(ENTITY "      x: {type: text, type: int32}\n", "6:23",
+               "duplicate key 'type' (first at line 6)");
+}
+
+static void test_option_applies(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *type, *option;
+    } bad[] = {
+        { "bool", "max: 3" },       { "date", "max: 3" },         { "text", "min: 1" },
+        { "blob", "min: 1" },       { "int32", "values: [a]" },   { "text", "to: e" },
+        { "bool", "unique: true" }, { "double", "unique: true" }, { "blob", "unique: true" },
+        { "json", "unique: true" }, { "blob", "default: x" },     { "enum", "to: e" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char yaml[256], words[128];
+        const char *extra = strcmp(bad[i].type, "enum") == 0 ? ", values: [a]" : "";
+        snprintf(yaml, sizeof yaml, ENTITY "      x: {type: %s%s, %s}\n", bad[i].type, extra,
+                 bad[i].option);
+        char option[16];
+        snprintf(option, sizeof option, "%.*s", (int)strcspn(bad[i].option, ":"), bad[i].option);
+        snprintf(words, sizeof words, "option '%s' does not apply to type '%s'", option,
+                 bad[i].type);
+        /* "      x: {type: T" + extra + ", " then the option */
+        char at[32];
+        snprintf(at, sizeof at, "6:%zu", 17 + strlen(bad[i].type) + strlen(extra) + 2);
+        expect_one(yaml, at, words);
+    }
+    expect_one(HEAD "  a:\n    fields:\n      r: {type: ref, to: a, default: x}\n", "6:29",
+               "option 'default' does not apply to type 'ref'");
+}
+
+static void test_bounds(void **state)
+{
+    (void)state;
+    expect_one(ENTITY "      x: {type: text, max: 0}\n", "6:28", "max must be at least 1, found 0");
+    expect_one(ENTITY "      x: {type: blob, max: -1}\n", "6:28", "max must be at least 1");
+    expect_one(ENTITY "      x: {type: text, max: \"5\"}\n", "6:28",
+               "expected an integer, found the string '5'");
+    expect_one(ENTITY "      x: {type: int32, max: 3000000000}\n", "6:29",
+               "max 3000000000 does not fit in int32 (-2147483648 to 2147483647)");
+    expect_one(ENTITY "      x: {type: int32, min: -2147483649}\n", "6:29",
+               "min -2147483649 does not fit in int32");
+    expect_one(ENTITY "      x: {type: int64, min: 10, max: 5}\n", "6:29",
+               "min 10 is greater than max 5");
+    expect_one(ENTITY "      x: {type: double, min: 1.5, max: 0.5}\n", "6:30",
+               "min 1.5 is greater than max 0.5");
+    expect_one(ENTITY "      x: {type: double, max: .inf}\n", "6:30",
+               "expected a number, found '.inf' (it must be finite)");
+    expect_one(ENTITY "      x: {type: double, max: 1e999}\n", "6:30",
+               "number out of range: 1e999");
+    expect_one(ENTITY "      x: {type: double, max: ten}\n", "6:30",
+               "expected a number, found 'ten'");
+}
+
+static void test_unique_text(void **state)
+{
+    (void)state;
+    expect_one(ENTITY "      x: {type: text, unique: true}\n", "6:23",
+               "a unique text field needs `max` of at most 768 characters (MySQL indexes at "
+               "most 3072 bytes, 4 per character)");
+    expect_one(ENTITY "      x: {type: text, unique: true, max: 769}\n", "6:42",
+               "max 769 is too long for a unique text field: at most 768 characters (MySQL");
+    gen_schema *s = load(ENTITY "      x: {type: text, unique: true, max: 768}\n");
+    assert_non_null(s);
+    gen_schema_free(s);
+}
+
+static void test_defaults(void **state)
+{
+    (void)state;
+    expect_one(ENTITY "      x: {type: bool, default: yes}\n", "6:32",
+               "expected true or false, found 'yes' (YAML 1.2 booleans are only true and false)");
+    expect_one(ENTITY "      x: {type: bool, default: 1}\n", "6:32",
+               "expected true or false, found '1'");
+    expect_one(ENTITY "      x: {type: int32, default: 2147483648}\n", "6:33",
+               "default 2147483648 does not fit in int32");
+    expect_one(ENTITY "      x: {type: int64, default: 99999999999999999999}\n", "6:33",
+               "integer out of range");
+    expect_one(ENTITY "      x: {type: int64, min: 0, default: -1}\n", "6:41",
+               "default -1 is less than min 0");
+    expect_one(ENTITY "      x: {type: int64, max: 9, default: 10}\n", "6:41",
+               "default 10 is greater than max 9");
+    expect_one(ENTITY "      x: {type: double, max: 1, default: 1.5}\n", "6:42",
+               "default 1.5 is greater than max 1");
+    expect_one(ENTITY "      x: {type: double, default: abc}\n", "6:34",
+               "expected a number, found 'abc'");
+    /* Five characters in six bytes: too many for max 4, fine for max 5 (test_valid_schema). */
+    expect_one(ENTITY "      x: {type: text, max: 4, default: \"h\\u00e9llo\"}\n", "6:40",
+               "default has 5 characters, more than max 4");
+    expect_one(ENTITY "      x: {type: enum, values: [free, pro, enterprise], default: gold}\n",
+               "6:65", "default 'gold' is not one of free, pro, enterprise");
+    expect_one(ENTITY "      x: {type: date, default: 2024-02-30}\n", "6:32",
+               "default '2024-02-30' is not a date: write it as YYYY-MM-DD");
+    expect_one(ENTITY "      x: {type: date, default: 1}\n", "6:32", "is not a date");
+    expect_one(ENTITY "      x: {type: timestamp, default: '2024-01-01 00:00:00'}\n", "6:37",
+               "default '2024-01-01 00:00:00' is not a timestamp: write it in UTC as "
+               "2024-01-01T00:00:00Z or 2024-01-01T00:00:00.000Z");
+    expect_one(ENTITY "      x: {type: timestamp, default: '2024-01-01T00:00:00+01:00'}\n", "6:37",
+               "is not a timestamp");
+    expect_one(ENTITY "      x: {type: json, default: '{a: 1}'}\n", "6:32",
+               "default is not valid JSON");
+    expect_one(ENTITY "      x: {type: json, default: {a: 1}}\n", "6:32",
+               "a json default is a string holding the JSON: quote it");
+    expect_one(ENTITY "      x: {type: text, default: null}\n", "6:32",
+               "default null needs `null: true`");
+    expect_one(ENTITY "      x: {type: int32, default: ~}\n", "6:33",
+               "default null needs `null: true`");
+
+    /* A quoted "null" is text, not null; a JSON literal null is a string holding it. */
+    gen_schema *s = load(ENTITY "      x: {type: text, default: 'null'}\n"
+                                "      y: {type: json, default: 'null'}\n"
+                                "      z: {type: timestamp, default: '1969-12-31T23:59:59.999Z'}\n"
+                                "      w: {type: double, default: -1}\n");
+    assert_non_null(s);
+    assert_string_equal(s->entities[0].fields[0].def_s, "null");
+    assert_string_equal(s->entities[0].fields[1].def_s, "null");
+    assert_int_equal(s->entities[0].fields[2].def_i, -1);
+    assert_true(s->entities[0].fields[3].def_d == -1.0);
+    gen_schema_free(s);
+}
+
+static void test_enums(void **state)
+{
+    (void)state;
+    expect_one(ENTITY "      x: enum\n", "6:7", "an enum needs `values`, the list of its values");
+    expect_one(ENTITY "      x: {type: enum, values: []}\n", "6:31",
+               "values is empty: an enum needs at least one value");
+    expect_one(ENTITY "      x: {type: enum, values: free}\n", "6:31",
+               "expected a sequence, found a scalar");
+    expect_one(ENTITY "      x: {type: enum, values: [a, b, a]}\n", "6:38",
+               "duplicate enum value 'a' (first at line 6)");
+    expect_one(ENTITY "      x: {type: enum, values: [Gold]}\n", "6:32",
+               "enum value 'Gold' is not valid: it must start with a lowercase letter");
+    expect_one(ENTITY "      x: {type: enum, values: [a, [b]]}\n", "6:35",
+               "expected a scalar, found a sequence");
+}
+
+static void test_refs(void **state)
+{
+    (void)state;
+    expect_one(HEAD "  customer:\n    fields: {x: text}\n  order_line:\n    fields:\n"
+                    "      c: {type: ref, to: custmer}\n",
+               "8:26", "unknown entity 'custmer'; did you mean 'customer'?");
+    expect_one(HEAD "  a:\n    fields:\n      c: {type: ref, to: zebra}\n", "6:26",
+               "unknown entity 'zebra'");
+    expect_one(HEAD "  a:\n    fields:\n      c: ref\n", "6:7",
+               "a ref needs `to`, the entity it refers to");
+    /* A ref may point at an entity further down the file. */
+    gen_schema *s = load(HEAD "  a:\n    fields:\n      c: {type: ref, to: b}\n"
+                              "  b:\n    fields: {x: text}\n");
+    assert_non_null(s);
+    assert_ptr_equal(s->entities[0].fields[0].ref, &s->entities[1]);
+    gen_schema_free(s);
+}
+
+/* Every problem of a file is reported, in the order of the file. */
+static void test_many_problems(void **state)
+{
+    (void)state;
+    static const char yaml[] = "schema: Shop\n"                                  /* 1 */
+                               "version: 0\n"                                    /* 2 */
+                               "entities:\n"                                     /* 3 */
+                               "  order:\n"                                      /* 4 */
+                               "    fields:\n"                                   /* 5 */
+                               "      amount: { type: integr, max: 3 }\n"        /* 6 */
+                               "      flag: { type: bool, max: 3 }\n"            /* 7 */
+                               "      cust: { type: ref, to: custmer }\n"        /* 8 */
+                               "      tier: { type: enum, values: [a, b, a] }\n" /* 9 */
+                               "  customer:\n"                                   /* 10 */
+                               "    fields:\n"                                   /* 11 */
+                               "      id: text\n"                                /* 12 */
+                               "      id: int64\n";                              /* 13 */
+    assert_null(load(yaml));
+    static const char *const expect[] = {
+        "t.yaml:1:9: error: schema name 'Shop' is not valid",
+        "t.yaml:2:10: error: version must be at least 1, found 0",
+        "t.yaml:4:3: error: table name 'order' is a reserved word in SQL",
+        "t.yaml:6:23: error: unknown type 'integr'; did you mean 'int32'?",
+        "t.yaml:7:27: error: option 'max' does not apply to type 'bool'",
+        "t.yaml:8:30: error: unknown entity 'custmer'; did you mean 'customer'?",
+        "t.yaml:9:42: error: duplicate enum value 'a' (first at line 9)",
+        "t.yaml:12:7: error: field name 'id' is taken",
+        "t.yaml:13:7: error: duplicate key 'id' (first at line 12)",
+    };
+    const size_t n = sizeof expect / sizeof expect[0];
+    assert_int_equal(diag.errors, n);
+    const char *p = diag.text.data;
+    for (size_t i = 0; i < n; i++) {
+        if (strncmp(p, expect[i], strlen(expect[i])) != 0)
+            fail_msg("message %zu: expected \"%s...\" in:\n%s", i, expect[i], diag.text.data);
+        p = strchr(p, '\n') + 1;
+    }
+}
+
+/* ----------------------------------------------------------------- the YAML */
+
+static void test_yaml_problems(void **state)
+{
+    (void)state;
+    expect_one("schema: shop\nversion: 1\nversion: 2\nentities: {a: {fields: {x: text}}}\n", "3:1",
+               "duplicate key 'version' (first at line 2)");
+    /* A tab cannot indent: libyaml's own words, at its mark. */
+    expect_one("schema: shop\nversion:\n\t1\n", "3:1",
+               "found character that cannot start any token");
+    expect_one("schema: shop\nversion: [1\n", "3:1", "did not find expected ',' or ']'");
+    expect_one(HEAD "  a: &x {fields: {y: text}}\n  b: *x\n", "5:6", "aliases are not supported");
+    expect_one("schema: shop\nversion: !!int 1\nentities: {a: {fields: {x: text}}}\n", "2:10",
+               "tag 'tag:yaml.org,2002:int' is not supported");
+    expect_one("schema: !!str shop\nversion: 1\nentities: !foo {a: {fields: {x: text}}}\n", "3:11",
+               "tag '!foo' is not supported");
+    expect_one(HEAD "  a: {fields: {x: text}}\n---\nschema: other\n", "5:1",
+               "only one YAML document is allowed");
+    expect_one(HEAD "  a: {fields: {x: text}}\n? [k]\n: v\n", "5:3",
+               "a key must be a scalar, found a sequence");
+}
+
+static void test_bad_bytes(void **state)
+{
+    (void)state;
+    /* The 0xFF is the 11th byte of line 1. */
+    expect_one("schema: sh\xff\nversion: 1\n", "1:11", "invalid leading UTF-8 octet (0xFF)");
+    /* A lead byte without its trailing byte: placed at the lead byte. */
+    expect_one("schema: shop\nversion: 1\nentities: \xc3\n", "3:11",
+               "invalid trailing UTF-8 octet");
+    expect_one("schema: shop\nversion: 1\nentities: ab\xe2\x82", "3:13",
+               "incomplete UTF-8 octet sequence");
+    static const char nul[] = "schema: shop\n\0version: 1\n";
+    assert_null(load_n(nul, sizeof nul - 1));
+    assert_error("2:1", "control characters are not allowed (0x00)");
+    assert_int_equal(diag.errors, 1);
+    /* A "\0" escape makes a NUL without a NUL byte in the file. */
+    expect_one("schema: \"sh\\0op\"\nversion: 1\nentities: {a: {fields: {x: text}}}\n", "1:9",
+               "NUL characters are not supported");
+}
+
+static void test_deep_nesting(void **state)
+{
+    (void)state;
+    enum { LEVELS = 10000 };
+    char *yaml = malloc(5 * LEVELS + 64);
+    assert_non_null(yaml);
+
+    /* Flow: the 65th '[' is in column 65. */
+    memset(yaml, '[', LEVELS);
+    memset(yaml + LEVELS, ']', LEVELS);
+    assert_null(load_n(yaml, 2 * LEVELS));
+    assert_error("1:65", "nesting deeper than 64 levels");
+    assert_error("1:1", "found a sequence");
+    assert_int_equal(diag.errors, 2);
+
+    /* Unclosed: the depth is reported, then libyaml's complaint at the end. */
+    assert_null(load_n(yaml, LEVELS));
+    assert_error("1:65", "nesting deeper than 64 levels");
+    assert_int_equal(diag.errors, 2);
+
+    /* Inside a schema: the root mapping is level 1 and `entities:` level 2, so
+     * the k-th "{a: " (column 11 + 4(k - 1)) is level k + 1; k = 64 is too deep. */
+    int n = snprintf(yaml, 64, "schema: s\nversion: 1\nentities: ");
+    for (int i = 0; i < LEVELS; i++)
+        memcpy(yaml + n + 4 * i, "{a: ", 4);
+    n += 4 * LEVELS;
+    memset(yaml + n, '}', LEVELS);
+    assert_null(load_n(yaml, (size_t)n + LEVELS));
+    assert_error("3:263", "nesting deeper than 64 levels");
+
+    /* Block: "- - - ... x", the k-th dash in column 2k - 1 at level k. */
+    for (int i = 0; i < LEVELS; i++)
+        memcpy(yaml + 2 * i, "- ", 2);
+    yaml[2 * LEVELS] = 'x';
+    assert_null(load_n(yaml, 2 * LEVELS + 1));
+    assert_error("1:129", "nesting deeper than 64 levels");
+    free(yaml);
+}
+
+/* A deterministic stream of pseudo-random bytes (xorshift64). */
+static uint64_t next_random(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+static void test_junk(void **state)
+{
+    (void)state;
+    enum { SIZE = 5 << 20 };
+    char *junk = malloc(SIZE);
+    assert_non_null(junk);
+    uint64_t seed = 0x9E3779B97F4A7C15u;
+
+    /* Any bytes at all. */
+    for (size_t i = 0; i < SIZE; i++)
+        junk[i] = (char)next_random(&seed);
+    assert_null(load_n(junk, SIZE));
+    assert_true(diag.errors >= 1);
+
+    /* YAML's own punctuation, spaces and newlines: the parser gives up somewhere. */
+    static const char alphabet[] = "ab: -[]{},#&*!|>'\"%@`\n  \t?~0";
+    for (size_t i = 0; i < SIZE; i++)
+        junk[i] = alphabet[next_random(&seed) % (sizeof alphabet - 1)];
+    assert_null(load_n(junk, SIZE));
+    assert_true(diag.errors >= 1);
+
+    /* Well-formed YAML, wrong as a schema, all the way through: the messages stop at 200. */
+    size_t n = 0;
+    for (unsigned i = 0; n + 64 < SIZE; i++)
+        n += (size_t)snprintf(junk + n, SIZE - n, "k%u: [%u, {b: c}, \"%u\"]\n", i, i, i);
+    assert_null(load_n(junk, n));
+    assert_int_equal(diag.errors, 201);
+    assert_error("1:1", "unknown key 'k0'");
+    assert_non_null(strstr(diag.text.data, "t.yaml: error: too many errors; stopping here\n"));
+    free(junk);
+}
+
+static void test_error_cap(void **state)
+{
+    (void)state;
+    /* 1000 repeats of one key: 200 reported, then one line saying it stopped. */
+    char *yaml = malloc(5 * 1000 + 1);
+    assert_non_null(yaml);
+    for (int i = 0; i < 1000; i++)
+        memcpy(yaml + 5 * i, "a: 1\n", 5);
+    assert_null(load_n(yaml, 5 * 1000));
+    assert_int_equal(diag.errors, 201);
+    assert_error("2:1", "duplicate key 'a' (first at line 1)");
+    assert_error("201:1", "duplicate key 'a'");
+    free(yaml);
+}
+
+static void test_missing_file(void **state)
+{
+    (void)state;
+    gen_diag_init(&diag, NULL);
+    assert_null(gen_schema_load("/nonexistent/trail/schema.yaml", &diag));
+    assert_int_equal(diag.errors, 1);
+    assert_non_null(
+        strstr(diag.text.data, "/nonexistent/trail/schema.yaml: error: cannot open: No such file"));
+}
+
+/* ---------------------------------------------------------------- the tree */
+
+static bool collect(void *ctx, gen_pos pos, const char *msg)
+{
+    (void)pos;
+    (void)msg;
+    (*(int *)ctx)++;
+    return true;
+}
+
+static void test_yaml_tree(void **state)
+{
+    (void)state;
+    static const char yaml[] = "a:\n  - x\n  - {b: 'c', d: }\n";
+    gen_yaml_node *root;
+    int problems = 0;
+    assert_int_equal(gen_yaml_load(&root, yaml, sizeof yaml - 1, collect, &problems), TRAIL_OK);
+    assert_int_equal(problems, 0);
+    assert_int_equal(root->kind, GEN_YAML_MAPPING);
+    assert_int_equal(root->pos.line, 1);
+    assert_int_equal(root->pos.col, 1);
+    assert_int_equal(root->n_pairs, 1);
+    const gen_yaml_node *seq = gen_yaml_get(root, "a");
+    assert_ptr_equal(seq, root->pairs[0].value);
+    assert_int_equal(seq->kind, GEN_YAML_SEQUENCE);
+    assert_int_equal(seq->pos.line, 2);
+    assert_int_equal(seq->pos.col, 3);
+    assert_int_equal(seq->n_items, 2);
+    assert_string_equal(seq->items[0]->text, "x");
+    assert_false(seq->items[0]->quoted);
+    assert_int_equal(seq->items[0]->pos.col, 5);
+    const gen_yaml_node *map = seq->items[1];
+    assert_int_equal(map->kind, GEN_YAML_MAPPING);
+    assert_int_equal(map->pos.line, 3);
+    assert_int_equal(map->pos.col, 5);
+    assert_string_equal(map->pairs[0].key->text, "b");
+    assert_int_equal(map->pairs[0].key->pos.col, 6);
+    assert_string_equal(map->pairs[0].value->text, "c");
+    assert_true(map->pairs[0].value->quoted);
+    assert_int_equal(map->pairs[0].value->pos.col, 9);
+    assert_string_equal(map->pairs[1].key->text, "d");
+    assert_true(gen_yaml_is_null(map->pairs[1].value));
+    assert_string_equal(gen_yaml_describe(map->pairs[1].value), "nothing");
+    assert_null(gen_yaml_get(map, "e"));
+    gen_yaml_free(root);
+
+    /* No document at all is not an error of the tree. */
+    assert_int_equal(gen_yaml_load(&root, "", 0, collect, &problems), TRAIL_OK);
+    assert_null(root);
+    assert_int_equal(problems, 0);
+}
+
+static void test_excerpt(void **state)
+{
+    (void)state;
+    char buf[GEN_YAML_EXCERPT];
+    assert_string_equal(gen_yaml_excerpt(buf, "a\nb", 3), "a?b");
+    char longer[100];
+    memset(longer, 'x', sizeof longer);
+    const char *e = gen_yaml_excerpt(buf, longer, sizeof longer);
+    assert_int_equal(strlen(e), GEN_YAML_EXCERPT - 1);
+    assert_string_equal(e + strlen(e) - 3, "...");
+    /* Never cut inside a character: after one ASCII byte, the 44th byte ends no character. */
+    char accents[61] = "a";
+    for (int i = 0; i < 30; i++)
+        memcpy(accents + 1 + 2 * i, "\xc3\xa9", 2);
+    e = gen_yaml_excerpt(buf, accents, sizeof accents);
+    assert_int_equal(strlen(e), 43 + 3);
+    assert_true(trail_utf8_valid(e, strlen(e)));
+}
+
+/* --------------------------------------------------------------- the names */
+
+static void test_word_lists(void **state)
+{
+    (void)state;
+    size_t n;
+    const char *const *w = gen_name_sql_words(&n);
+    assert_true(n > 300);
+    for (size_t i = 0; i < n; i++) {
+        assert_null(gen_name_problem(w[i], strlen(w[i])));
+        if (i > 0 && strcmp(w[i - 1], w[i]) >= 0)
+            fail_msg("SQL words out of order: '%s' before '%s'", w[i - 1], w[i]);
+    }
+    /* One of each list, and words no list holds. */
+    static const char *const reserved[] = { "order",    "select", "user",   "key",
+                                            "glob",     "pragma", "ilike",  "variadic",
+                                            "zerofill", "rlike",  "qualify" };
+    for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
+        assert_true(gen_name_sql_reserved(reserved[i]));
+    static const char *const fine[] = { "name", "email", "customer", "status", "orders", "text" };
+    for (size_t i = 0; i < sizeof fine / sizeof fine[0]; i++)
+        assert_false(gen_name_sql_reserved(fine[i]));
+
+    w = gen_name_c_words(&n);
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(w[i - 1], w[i]) >= 0)
+            fail_msg("C words out of order: '%s' before '%s'", w[i - 1], w[i]);
+    assert_true(gen_name_c_keyword("_Bool"));
+    assert_true(gen_name_c_keyword("bool"));
+    assert_true(gen_name_c_keyword("NULL"));
+    assert_true(gen_name_c_keyword("while"));
+    assert_true(gen_name_c_keyword("_Static_assert"));
+    assert_false(gen_name_c_keyword("name"));
+
+    assert_true(gen_name_trail("trail"));
+    assert_true(gen_name_trail("trail_events"));
+    assert_false(gen_name_trail("trails"));
+}
+
+static void test_name_rules(void **state)
+{
+    (void)state;
+    assert_null(gen_name_problem("a", 1));
+    assert_null(gen_name_problem("seen_at2", 8));
+    assert_non_null(gen_name_problem("", 0));
+    assert_non_null(gen_name_problem("2a", 2));
+    assert_non_null(gen_name_problem("_a", 2));
+    assert_non_null(gen_name_problem("aB", 2));
+    assert_non_null(gen_name_problem("a-b", 3));
+    assert_non_null(gen_name_problem("a__b", 4));
+    assert_non_null(gen_name_problem("a_", 2));
+    assert_non_null(gen_name_problem("a\0b", 3));
+    char name[65];
+    memset(name, 'a', sizeof name);
+    assert_null(gen_name_problem(name, 63));
+    assert_non_null(gen_name_problem(name, 64));
+}
+
+static void test_suggest(void **state)
+{
+    (void)state;
+    /* Known distances: kitten/sitting 3, a swap of neighbours 1. */
+    assert_int_equal(gen_edit_distance("kitten", "sitting", 10), 3);
+    assert_int_equal(gen_edit_distance("ab", "ba", 10), 1);
+    assert_int_equal(gen_edit_distance("", "abc", 10), 3);
+    assert_int_equal(gen_edit_distance("same", "same", 0), 0);
+    assert_true(gen_edit_distance("kitten", "sitting", 2) > 2);
+
+    static const char *const keys[] = { "schema", "version", "entities" };
+    assert_string_equal(gen_suggest("entites", keys, 3), "entities");
+    assert_string_equal(gen_suggest("shcema", keys, 3), "schema");
+    assert_string_equal(gen_suggest("verison", keys, 3), "version");
+    assert_null(gen_suggest("author", keys, 3));
+    assert_null(gen_suggest("", keys, 3));
+
+    /* Short words: within 2, but never all of the word. */
+    static const char *const kinds[] = { "ulid", "int64", "id" };
+    assert_string_equal(gen_suggest("uid", kinds, 3), "ulid");
+    assert_null(gen_suggest("x", kinds, 3));
+    /* Longer words: within a third of their length. */
+    static const char *const longer[] = { "customer_address" };
+    assert_string_equal(gen_suggest("custmer_adress", longer, 1), "customer_address");
+    assert_null(gen_suggest("cstmr_adrs", longer, 1));
+    /* Ties go to the earlier candidate. */
+    static const char *const ties[] = { "int32", "int64" };
+    assert_string_equal(gen_suggest("int", ties, 2), "int32");
+
+    size_t first[5];
+    static const char *const names[] = { "b", "a", "b", "c", "a" };
+    assert_true(gen_names_first(first, names, 5));
+    assert_int_equal(first[0], 0);
+    assert_int_equal(first[1], 1);
+    assert_int_equal(first[2], 0);
+    assert_int_equal(first[3], 3);
+    assert_int_equal(first[4], 1);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_teardown(f, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_valid_schema),
+        T(test_shop_yaml),
+        T(test_type_names),
+        T(test_empty_inputs),
+        T(test_top_keys),
+        T(test_schema_name),
+        T(test_version),
+        T(test_entities_shape),
+        T(test_entity_shape),
+        T(test_entity_names),
+        T(test_table_names),
+        T(test_key_and_conflict),
+        T(test_too_many_fields),
+        T(test_indexes),
+        T(test_field_names),
+        T(test_field_shape),
+        T(test_option_applies),
+        T(test_bounds),
+        T(test_unique_text),
+        T(test_defaults),
+        T(test_enums),
+        T(test_refs),
+        T(test_many_problems),
+        T(test_yaml_problems),
+        T(test_bad_bytes),
+        T(test_deep_nesting),
+        T(test_junk),
+        T(test_error_cap),
+        T(test_missing_file),
+        T(test_yaml_tree),
+        T(test_excerpt),
+        T(test_word_lists),
+        T(test_name_rules),
+        T(test_suggest),
+    };
+#undef T
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
