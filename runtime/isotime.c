@@ -121,6 +121,11 @@ static bool scan_date(struct scan *sc, int64_t *days)
         }
         if (sc->pos - start < 6)
             return false;
+        /* Only the form the formatter writes: signed years lie outside 0000-9999,
+         * and there is no "-000000", so each value has one text. */
+        if ((y >= 0 && y <= 9999 && !(neg && y > 0)) ||
+            (sc->pos - start > 6 && sc->s[start] == '0'))
+            return false;
         y = neg ? -y : y;
     } else if (!scan_digits(sc, 4, &y)) {
         return false;

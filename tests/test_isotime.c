@@ -287,6 +287,9 @@ static void test_date_refusals(void **state)
         "+-00001-01-01",
         "+ 10000-01-01",
         "+010000-1-01",
+        "+001970-01-01",  /* one text per value: 1970 is written "1970" */
+        "-000000-01-01",  /* year 0 has no sign */
+        "+0010000-01-01", /* no leading zero beyond six digits */
         "2O23-01-01",
         "2023-0a-01",
         "\xEF\xBC\x92\xEF\xBC\x90\xEF\xBC\x92\xEF\xBC\x93-01-01", /* full-width */
