@@ -240,6 +240,18 @@ static int put_doc(json_t *o, const gen_field *f)
     return rc;
 }
 
+/*
+ * Appends @prefix and @v as a C constant. INT64_MIN has no literal of its own
+ * (-9223372036854775808 negates a constant too big for int64_t), so it is
+ * written as the macro.
+ */
+static int c_int64(trail_buf *out, const char *prefix, int64_t v)
+{
+    if (v == INT64_MIN)
+        return trail_buf_appendf(out, "%sINT64_MIN", prefix);
+    return trail_buf_appendf(out, "%s%" PRId64, prefix, v);
+}
+
 /* The descriptor's flags, bounds and default as C initializer text. */
 static int put_descriptor(json_t *o, const gen_field *f)
 {
@@ -272,10 +284,10 @@ static int put_descriptor(json_t *o, const gen_field *f)
         if (rc == TRAIL_OK && f->has_max)
             rc = trail_buf_appendf(&bounds, "%s.max_d = %.17g", sep, f->max_d);
     } else if (rc == TRAIL_OK) {
-        if (f->has_min && (rc = trail_buf_appendf(&bounds, ".min = %" PRId64, f->min)) == TRAIL_OK)
+        if (f->has_min && (rc = c_int64(&bounds, ".min = ", f->min)) == TRAIL_OK)
             sep = ", ";
-        if (rc == TRAIL_OK && f->has_max)
-            rc = trail_buf_appendf(&bounds, "%s.max = %" PRId64, sep, f->max);
+        if (rc == TRAIL_OK && f->has_max && (rc = trail_buf_append_str(&bounds, sep)) == TRAIL_OK)
+            rc = c_int64(&bounds, ".max = ", f->max);
     }
 
     if (rc == TRAIL_OK && f->has_default) {
@@ -285,7 +297,7 @@ static int put_descriptor(json_t *o, const gen_field *f)
             if ((rc = trail_buf_append_str(&def, ".s = ")) == TRAIL_OK)
                 rc = gen_c_string(&def, f->def_s, strlen(f->def_s));
         } else
-            rc = trail_buf_appendf(&def, ".i = %" PRId64, f->def_i);
+            rc = c_int64(&def, ".i = ", f->def_i);
     }
 
     if (rc == TRAIL_OK)

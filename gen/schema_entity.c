@@ -12,9 +12,9 @@
 static const char *const entity_keys[] = { "table", "key", "conflict", "fields", "indexes" };
 
 /*
- * The table name @table of @e must not be a word SQL reserves or a name the
- * runtime's tables use. @given: whether it came from `table:` (else it is
- * the entity's name, and the fix is to add `table:`).
+ * A table name (valid as a name, at @pos) must not be a word SQL reserves
+ * nor look like one of the runtime's tables. @given: whether it came from
+ * `table:` (else it is the entity's name, and the fix is to add `table:`).
  */
 static void check_table(gen_sload *ld, const char *table, gen_pos pos, bool given)
 {

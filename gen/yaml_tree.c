@@ -216,41 +216,44 @@ static void on_start(loader *ld, const yaml_event_t *ev, gen_yaml_kind kind)
 /* Drop the pairs of @map whose keys are not scalars or repeat an earlier key. */
 static void check_keys(loader *ld, gen_yaml_node *map)
 {
-    size_t n = map->n_pairs;
+    size_t n = map->n_pairs, m = 0;
     if (n == 0)
         return;
-    const char **keys = malloc(n * sizeof *keys);
-    size_t *first = malloc(n * sizeof *first);
-    if (!keys || !first) {
+    const char **keys = malloc(n * sizeof *keys); /* the scalar keys... */
+    size_t *at = malloc(n * sizeof *at);          /* ...the pair each belongs to... */
+    size_t *first = malloc(n * sizeof *first);    /* ...and the first key equal to each */
+    if (!keys || !at || !first) {
         ld->nomem = true;
         goto done;
     }
     for (size_t i = 0; i < n; i++) {
-        const gen_yaml_node *k = map->pairs[i].key;
-        /* Keys that are not scalars get a key no scalar has, so they never match. */
-        keys[i] = k->kind == GEN_YAML_SCALAR ? k->text : "";
+        if (map->pairs[i].key->kind == GEN_YAML_SCALAR) {
+            keys[m] = map->pairs[i].key->text;
+            at[m++] = i;
+        }
     }
-    if (!gen_names_first(first, keys, n)) {
+    if (!gen_names_first(first, keys, m)) {
         ld->nomem = true;
         goto done;
     }
 
     size_t kept = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0, j = 0; i < n; i++) {
         gen_yaml_pair *p = &map->pairs[i];
         bool drop = true;
         if (p->key->kind == GEN_YAML_SEQUENCE || p->key->kind == GEN_YAML_MAPPING) {
             problem(ld, p->key->pos, "a key must be a scalar, found %s", gen_yaml_describe(p->key));
         } else if (p->key->kind == GEN_YAML_INVALID) {
             /* already reported */
-        } else if (first[i] != i) {
+        } else if (first[j] != j) {
             char ex[GEN_YAML_EXCERPT];
-            const gen_yaml_node *orig = map->pairs[first[i]].key;
+            const gen_yaml_node *orig = map->pairs[at[first[j]]].key;
             problem(ld, p->key->pos, "duplicate key '%s' (first at line %d)",
                     gen_yaml_excerpt(ex, p->key->text, p->key->len), orig->pos.line);
         } else {
             drop = false;
         }
+        j += p->key->kind == GEN_YAML_SCALAR;
         if (drop) {
             gen_yaml_free(p->key);
             gen_yaml_free(p->value);
@@ -262,6 +265,7 @@ static void check_keys(loader *ld, gen_yaml_node *map)
 
 done:
     free(keys);
+    free(at);
     free(first);
 }
 
@@ -329,25 +333,33 @@ static gen_pos offset_pos(const loader *ld, size_t offset)
     return p;
 }
 
+/*
+ * The start of the character that byte @offset belongs to: libyaml puts a bad
+ * trailing byte of a UTF-8 sequence at that byte, but the person reading the
+ * message wants the character it breaks.
+ */
+static size_t char_start(const loader *ld, size_t offset)
+{
+    const unsigned char *t = (const unsigned char *)ld->text;
+    size_t at = offset < ld->len ? offset : ld->len, lead = at;
+    while (lead > 0 && at - lead < 3 && (t[lead - 1] & 0xC0) == 0x80)
+        lead--;
+    if (lead > 0 && t[lead - 1] >= 0xC2) {
+        size_t need = t[lead - 1] >= 0xF0 ? 4 : t[lead - 1] >= 0xE0 ? 3 : 2;
+        if (at - (lead - 1) < need)
+            return lead - 1;
+    }
+    return at;
+}
+
 static void report_parse_error(loader *ld, const yaml_parser_t *parser)
 {
     const char *what = parser->problem ? parser->problem : "cannot parse";
     if (parser->error == YAML_MEMORY_ERROR) {
         ld->nomem = true;
     } else if (parser->error == YAML_READER_ERROR) {
-        /* libyaml places reader errors by byte offset only, and a bad trailing
-         * byte at that byte: point at the character it breaks instead. */
-        size_t at = parser->problem_offset < ld->len ? parser->problem_offset : ld->len;
-        const unsigned char *t = (const unsigned char *)ld->text;
-        size_t lead = at;
-        while (lead > 0 && at - lead < 3 && (t[lead - 1] & 0xC0) == 0x80)
-            lead--;
-        if (lead > 0 && t[lead - 1] >= 0xC2) {
-            size_t need = t[lead - 1] >= 0xF0 ? 4 : t[lead - 1] >= 0xE0 ? 3 : 2;
-            if (at - (lead - 1) < need)
-                at = lead - 1;
-        }
-        gen_pos pos = offset_pos(ld, at);
+        /* libyaml places reader errors by byte offset only. */
+        gen_pos pos = offset_pos(ld, char_start(ld, parser->problem_offset));
         if (parser->problem_value >= 0)
             problem(ld, pos, "%s (0x%02X)", what, (unsigned)parser->problem_value);
         else
