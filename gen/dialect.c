@@ -206,7 +206,8 @@ int gen_dialect_checks(json_t *checks, trail_driver_id d, const gen_field *f)
         rc = check_range(checks, f, col.data);
         break;
     case TRAIL_TYPE_JSON:
-        rc = sqlite ? checkf(checks, "json_valid(%s)", col.data) : TRAIL_OK;
+        /* json_valid(NULL) is 0 before SQLite 3.45, not NULL. */
+        rc = sqlite ? checkf(checks, "%s IS NULL OR json_valid(%s)", col.data, col.data) : TRAIL_OK;
         break;
     case TRAIL_TYPE_TEXT:
         if (sqlite && f->has_max)

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* A template's text, from the override directory when it has one, else built in. */
 typedef struct template_text {
@@ -137,6 +138,13 @@ int gen_run(const gen_options *o, gen_diag *diag)
     if (o->check_only) {
         gen_schema_free(s);
         return GEN_EXIT_OK;
+    }
+    /* Else a mistyped --templates would silently render the built-in templates. */
+    struct stat st;
+    if (o->templates_dir && (stat(o->templates_dir, &st) < 0 || !S_ISDIR(st.st_mode))) {
+        gen_diag_error(diag, o->templates_dir, (gen_pos){ 0, 0 }, "not a directory of templates");
+        gen_schema_free(s);
+        return status;
     }
 
     /* Banners name the schema file alone, so output does not depend on where it was built. */

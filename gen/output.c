@@ -147,6 +147,14 @@ int gen_output_write(const gen_output *out, const char *dir, gen_diag *diag, siz
             goto undo;
         }
         snprintf(target[i], n, "%s/%s", dir, out->files[i].name);
+        /* Found now, a target that rename() cannot replace fails the run before any rename. */
+        struct stat st;
+        if (stat(target[i], &st) == 0 && !S_ISREG(st.st_mode)) {
+            rc = TRAIL_ESYS;
+            gen_diag_error(diag, target[i], (gen_pos){ 0, 0 },
+                           "cannot replace: not a regular file");
+            goto undo;
+        }
         if (same_content(target[i], &out->files[i].text))
             continue;
         if ((rc = write_temp(&tmp[i], target[i], &out->files[i].text, 0666 & ~mask)) < 0) {

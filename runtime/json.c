@@ -226,6 +226,11 @@ static void put_bare(trail_json *w, const char *s, size_t len)
     value_end(w);
 }
 
+void trail_json_raw(trail_json *w, const char *json, size_t len)
+{
+    put_bare(w, json, len);
+}
+
 void trail_json_int64(trail_json *w, int64_t v)
 {
     char buf[24];

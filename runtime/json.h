@@ -50,6 +50,8 @@ void trail_json_key(trail_json *w, const char *key);
 void trail_json_string(trail_json *w, const char *s, size_t len);
 /* trail_json_text - a NUL-terminated string, or null when @s is NULL. */
 void trail_json_text(trail_json *w, const char *s);
+/* trail_json_raw - @len bytes that the caller has checked to be one JSON value, as they are. */
+void trail_json_raw(trail_json *w, const char *json, size_t len);
 void trail_json_int64(trail_json *w, int64_t v);
 void trail_json_double(trail_json *w, double v);
 void trail_json_bool(trail_json *w, bool v);

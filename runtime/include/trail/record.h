@@ -143,11 +143,15 @@ typedef struct trail_entity {
     const char *table;  /**< its table */
     trail_key_kind key; /**< how its id is made */
     trail_conflict_mode conflict;
+    int64_t schema_version; /**< the schema's `version`, stamped on its events */
     const trail_field *fields;
     size_t n_fields;
-    size_t record_size; /**< sizeof the record struct */
-    size_t id_at;       /**< offsetof(record, id) */
-    size_t version_at;  /**< offsetof(record, version) */
+    size_t record_size;       /**< sizeof the record struct */
+    size_t id_at;             /**< offsetof(record, id) */
+    size_t version_at;        /**< offsetof(record, version) */
+    size_t update_id_at;      /**< offsetof(update params, id) */
+    size_t update_version_at; /**< offsetof(update params, version) */
+    size_t update_set_at;     /**< offsetof(update params, set) */
     /** Per driver; NULL for a driver the code was not generated for. */
     const trail_entity_sql *sql[TRAIL_DRIVER_COUNT];
 } trail_entity;

@@ -1,0 +1,239 @@
+/*
+ * conn.c - opening and closing connections, node identity, transactions.
+ *
+ * The node id and the clock's floor come from the runtime tables. On a
+ * database that has none yet (never migrated), both are set up by the first
+ * trail_schema_migrate() instead (trail_conn_init_node()).
+ */
+#define _POSIX_C_SOURCE 200809L /* gethostname, clock_gettime */
+#include "db.h"
+#include "sql.h"
+#include "trail/trail.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+const trail_driver *trail_driver_for(const char *url, const char **target)
+{
+    static const struct {
+        const char *prefix;
+        const trail_driver *drv;
+    } schemes[] = {
+        { "sqlite:", &trail_driver_sqlite },
+    };
+    for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
+        size_t n = strlen(schemes[i].prefix);
+        if (strncmp(url, schemes[i].prefix, n) == 0) {
+            *target = url + n;
+            return schemes[i].drv;
+        }
+    }
+    return NULL;
+}
+
+int64_t trail_wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Reads one text column of the first row into a caller's buffer. */
+struct text_out {
+    char *buf;
+    size_t size;
+    bool found;
+};
+
+static int read_text(trail_conn *db, void *row, void *userdata)
+{
+    struct text_out *t = userdata;
+    trail_value v;
+    int rc = db->drv->column(db, row, 0, TRAIL_V_TEXT, &v);
+    if (rc < 0 || v.type == TRAIL_V_NULL)
+        return rc;
+    if (v.n >= t->size)
+        return trail_err_set(&db->err, TRAIL_EDB, "stored value too long (%zu bytes)", v.n);
+    memcpy(t->buf, v.s, v.n);
+    t->buf[v.n] = '\0';
+    t->found = true;
+    return 1; /* the first row is enough */
+}
+
+int trail_conn_query_text(trail_conn *db, const char *sql, const trail_value *params, size_t n,
+                          char *buf, size_t size, bool *found)
+{
+    struct text_out t = { buf, size, false };
+    int rc = db->drv->query(db, sql, params, n, read_text, &t, NULL);
+    *found = t.found;
+    return rc < 0 ? rc : TRAIL_OK;
+}
+
+static int read_int(trail_conn *db, void *row, void *userdata)
+{
+    trail_value v;
+    int rc = db->drv->column(db, row, 0, TRAIL_V_INT, &v);
+    if (rc == TRAIL_OK && v.type != TRAIL_V_NULL)
+        *(int64_t *)userdata = v.i;
+    return rc < 0 ? rc : 1;
+}
+
+/*
+ * Takes the node id from trail_nodes, or records a new one, and raises the
+ * clock above every stored HLC. Fails with TRAIL_EDB when the runtime tables
+ * do not exist yet.
+ */
+int trail_conn_init_node(trail_conn *db)
+{
+    const trail_runtime_sql *sql = db->drv->sql;
+    bool found;
+    int rc = trail_conn_query_text(db, sql->node_local, NULL, 0, db->node_id, sizeof db->node_id,
+                                   &found);
+    if (rc < 0)
+        return rc;
+
+    char host[256] = "";
+    if (gethostname(host, sizeof host - 1) < 0)
+        strcpy(host, "unknown");
+    int64_t now = trail_wall_ms();
+    if (found) {
+        trail_value p[] = { trail_v_text(host), trail_v_int(now), trail_v_text(db->node_id) };
+        rc = db->drv->query(db, sql->node_touch, p, 3, NULL, NULL, NULL);
+    } else {
+        if (db->opts.node_id) {
+            size_t len = strlen(db->opts.node_id);
+            if (len == 0 || len > TRAIL_NODE_ID_MAX)
+                return trail_err_set(&db->err, TRAIL_EARG, "node id must have 1 to %d characters",
+                                     TRAIL_NODE_ID_MAX);
+            memcpy(db->node_id, db->opts.node_id, len + 1);
+        } else {
+            trail_ulid id;
+            if ((rc = trail_ulid_next(db->ids, now, &id)) < 0)
+                return trail_err_set(&db->err, rc, "cannot make a node id");
+            trail_ulid_format(db->node_id, &id);
+        }
+        trail_value p[] = { trail_v_text(db->node_id),
+                            trail_v_text(host),
+                            { .type = TRAIL_V_BOOL, .i = 1 },
+                            trail_v_int(now),
+                            trail_v_int(now) };
+        rc = db->drv->query(db, sql->node_insert, p, 5, NULL, NULL, NULL);
+    }
+    if (rc < 0)
+        return rc;
+
+    int64_t max_hlc = 0;
+    if ((rc = db->drv->query(db, sql->max_hlc, NULL, 0, read_int, &max_hlc, NULL)) < 0)
+        return rc;
+    return trail_hlc_set_floor(db->clock, max_hlc);
+}
+
+int trail_open(trail_conn **out, const char *url, const trail_open_opts *opts)
+{
+    if (!out)
+        return TRAIL_EARG;
+    *out = NULL;
+    trail_conn *db = calloc(1, sizeof *db);
+    if (!db)
+        return TRAIL_ENOMEM;
+    *out = db;
+    if (opts)
+        db->opts = *opts;
+    db->opts.node_id = NULL; /* borrowed: used only below */
+
+    if (!url)
+        return trail_err_set(&db->err, TRAIL_EARG, "no URL given");
+    const char *target;
+    if (!(db->drv = trail_driver_for(url, &target)))
+        return trail_err_set(
+            &db->err, TRAIL_EARG,
+            "unknown database URL '%.64s' (expected sqlite:PATH or sqlite::memory:)", url);
+    trail_hlc_opts ho = { .max_drift_ms = db->opts.max_drift_ms };
+    int rc = trail_hlc_new(&db->clock, &ho);
+    if (rc == TRAIL_OK)
+        rc = trail_ulid_gen_new(&db->ids);
+    if (rc < 0)
+        return trail_err_set(&db->err, rc, "cannot create the clock");
+
+    const trail_driver *drv = db->drv;
+    if ((rc = drv->open(db, target, &db->opts)) < 0) {
+        drv->close(db);
+        db->drv = NULL; /* trail_close() has nothing left to close */
+        return rc;
+    }
+
+    /* A database not migrated yet has no runtime tables: migrate sets up the node. */
+    db->opts.node_id = opts ? opts->node_id : NULL;
+    if (trail_conn_init_node(db) < 0)
+        trail_err_clear(&db->err);
+    return TRAIL_OK;
+}
+
+void trail_close(trail_conn *db)
+{
+    if (!db)
+        return;
+    if (db->drv) {
+        if (db->in_tx)
+            db->drv->rollback(db);
+        db->drv->close(db);
+    }
+    trail_ulid_gen_free(db->ids);
+    trail_hlc_free(db->clock);
+    free(db);
+}
+
+const char *trail_errmsg(const trail_conn *db)
+{
+    return db ? trail_err_message(&db->err) : "no connection (out of memory)";
+}
+
+/* A fresh transaction id, with its time from the clock. */
+int trail_conn_new_tx(trail_conn *db)
+{
+    trail_ulid id;
+    int rc = trail_ulid_next(db->ids, TRAIL_HLC_MS(trail_hlc_last(db->clock)), &id);
+    if (rc < 0)
+        return trail_err_set(&db->err, rc, "cannot make a transaction id");
+    trail_ulid_format(db->tx_id, &id);
+    return TRAIL_OK;
+}
+
+int trail_begin(trail_conn *db)
+{
+    if (!db || !db->drv)
+        return TRAIL_EARG;
+    if (db->in_tx)
+        return trail_err_set(&db->err, TRAIL_EARG, "a transaction is already open");
+    int rc = trail_conn_new_tx(db);
+    if (rc == TRAIL_OK)
+        rc = db->drv->begin(db);
+    if (rc == TRAIL_OK)
+        db->in_tx = true;
+    return rc;
+}
+
+int trail_commit(trail_conn *db)
+{
+    if (!db || !db->drv)
+        return TRAIL_EARG;
+    if (!db->in_tx)
+        return trail_err_set(&db->err, TRAIL_EARG, "no transaction is open");
+    int rc = db->drv->commit(db);
+    if (rc < 0)
+        db->drv->rollback(db);
+    db->in_tx = false;
+    return rc;
+}
+
+int trail_rollback(trail_conn *db)
+{
+    if (!db || !db->drv)
+        return TRAIL_EARG;
+    if (!db->in_tx)
+        return trail_err_set(&db->err, TRAIL_EARG, "no transaction is open");
+    db->in_tx = false;
+    return db->drv->rollback(db);
+}

@@ -1,0 +1,282 @@
+/*
+ * conn_sqlite.c - the SQLite driver.
+ *
+ * WAL mode with synchronous=NORMAL (FULL on request), foreign keys on, a
+ * busy timeout. A write transaction is BEGIN IMMEDIATE: it takes the
+ * database's write lock up front, which is SQLite's row lock for the
+ * before-read, and no later statement of the transaction can fail for want
+ * of it. Statements are prepared once per connection with
+ * SQLITE_PREPARE_PERSISTENT and found again by the address of their text.
+ */
+#include "db.h"
+
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_BUSY_TIMEOUT_MS 5000
+
+/* One cached statement: the text's address and its prepared form. */
+typedef struct cached {
+    const char *sql;
+    sqlite3_stmt *stmt;
+} cached;
+
+typedef struct sqlite_state {
+    sqlite3 *db;
+    cached *cache; /* open addressing by pointer hash; size a power of two */
+    size_t cap, used;
+} sqlite_state;
+
+static sqlite_state *state(trail_conn *db)
+{
+    return db->drv_state;
+}
+
+/* Maps SQLite's result to a trail code and message. */
+static int fail(trail_conn *db, int src, const char *what)
+{
+    sqlite3 *h = state(db) ? state(db)->db : NULL;
+    int ext = h ? sqlite3_extended_errcode(h) : src;
+    const char *msg = h ? sqlite3_errmsg(h) : sqlite3_errstr(src);
+    int code;
+    switch (ext) {
+    case SQLITE_CONSTRAINT_UNIQUE:
+    case SQLITE_CONSTRAINT_PRIMARYKEY:
+        code = TRAIL_EUNIQUE;
+        break;
+    case SQLITE_CONSTRAINT_FOREIGNKEY:
+        code = TRAIL_EREF;
+        break;
+    case SQLITE_CONSTRAINT_CHECK:
+    case SQLITE_CONSTRAINT_NOTNULL:
+    case SQLITE_CONSTRAINT_DATATYPE:
+        code = TRAIL_EINVALID;
+        break;
+    case SQLITE_NOMEM:
+        code = TRAIL_ENOMEM;
+        break;
+    default:
+        code =
+            (ext & 0xff) == SQLITE_BUSY || (ext & 0xff) == SQLITE_LOCKED ? TRAIL_EBUSY : TRAIL_EDB;
+        break;
+    }
+    return trail_err_set(&db->err, code, "sqlite: %s: %s", what, msg);
+}
+
+static size_t slot_of(const char *sql, size_t cap)
+{
+    uintptr_t h = (uintptr_t)sql;
+    h ^= h >> 17;
+    h *= UINTMAX_C(0x9E3779B97F4A7C15) & UINTPTR_MAX;
+    return (size_t)(h >> 7) & (cap - 1);
+}
+
+static int cache_grow(trail_conn *db)
+{
+    sqlite_state *st = state(db);
+    size_t cap = st->cap ? st->cap * 2 : 64;
+    cached *table = calloc(cap, sizeof *table);
+    if (!table)
+        return trail_err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    for (size_t i = 0; i < st->cap; i++) {
+        if (!st->cache[i].sql)
+            continue;
+        size_t j = slot_of(st->cache[i].sql, cap);
+        while (table[j].sql)
+            j = (j + 1) & (cap - 1);
+        table[j] = st->cache[i];
+    }
+    free(st->cache);
+    st->cache = table;
+    st->cap = cap;
+    return TRAIL_OK;
+}
+
+/* The prepared statement for @sql, prepared on first use. */
+static int statement(trail_conn *db, const char *sql, sqlite3_stmt **out)
+{
+    sqlite_state *st = state(db);
+    if ((st->used + 1) * 2 > st->cap && cache_grow(db) < 0)
+        return TRAIL_ENOMEM;
+    size_t i = slot_of(sql, st->cap);
+    while (st->cache[i].sql && st->cache[i].sql != sql)
+        i = (i + 1) & (st->cap - 1);
+    if (!st->cache[i].sql) {
+        sqlite3_stmt *stmt;
+        int rc = sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+        if (rc != SQLITE_OK)
+            return fail(db, rc, "prepare");
+        st->cache[i] = (cached){ sql, stmt };
+        st->used++;
+    }
+    *out = st->cache[i].stmt;
+    return TRAIL_OK;
+}
+
+static int bind(trail_conn *db, sqlite3_stmt *stmt, int i, const trail_value *v)
+{
+    int rc;
+    switch (v->type) {
+    case TRAIL_V_NULL:
+        rc = sqlite3_bind_null(stmt, i);
+        break;
+    case TRAIL_V_DOUBLE:
+        rc = sqlite3_bind_double(stmt, i, v->d);
+        break;
+    case TRAIL_V_TEXT:
+    case TRAIL_V_JSON:
+        rc = sqlite3_bind_text64(stmt, i, v->s, v->n, SQLITE_STATIC, SQLITE_UTF8);
+        break;
+    case TRAIL_V_BLOB:
+        /* A zero-length blob needs a non-NULL pointer, or SQLite stores NULL. */
+        rc = sqlite3_bind_blob64(stmt, i, v->s ? v->s : "", v->n, SQLITE_STATIC);
+        break;
+    default: /* bool, int, date, timestamp: integers here */
+        rc = sqlite3_bind_int64(stmt, i, v->i);
+        break;
+    }
+    return rc == SQLITE_OK ? TRAIL_OK : fail(db, rc, "bind");
+}
+
+static int sqlite_query(trail_conn *db, const char *sql, const trail_value *params, size_t n,
+                        trail_row_cb cb, void *userdata, int64_t *changes)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc = statement(db, sql, &stmt);
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; rc == TRAIL_OK && i < n; i++)
+        rc = bind(db, stmt, (int)i + 1, &params[i]);
+    while (rc == TRAIL_OK) {
+        int s = sqlite3_step(stmt);
+        if (s == SQLITE_DONE)
+            break;
+        if (s != SQLITE_ROW) {
+            rc = fail(db, s, "step");
+            break;
+        }
+        if (cb && (rc = cb(db, stmt, userdata)) != 0)
+            break;
+    }
+    if (rc == TRAIL_OK && changes)
+        *changes = sqlite3_changes64(state(db)->db);
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    return rc;
+}
+
+static int sqlite_column(trail_conn *db, void *row, size_t i, trail_vtype want, trail_value *out)
+{
+    sqlite3_stmt *stmt = row;
+    int col = (int)i;
+    int type = sqlite3_column_type(stmt, col);
+    memset(out, 0, sizeof *out);
+    if (type == SQLITE_NULL)
+        return TRAIL_OK;
+    out->type = want;
+    switch (want) {
+    case TRAIL_V_DOUBLE:
+        out->d = sqlite3_column_double(stmt, col);
+        break;
+    case TRAIL_V_TEXT:
+    case TRAIL_V_JSON:
+    case TRAIL_V_BLOB:
+        /* Ask for the bytes first: the length is of the form they came in. */
+        out->s = want == TRAIL_V_BLOB ? sqlite3_column_blob(stmt, col)
+                                      : (const char *)sqlite3_column_text(stmt, col);
+        out->n = (size_t)sqlite3_column_bytes(stmt, col);
+        if (!out->s && out->n > 0)
+            return trail_err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+        break;
+    default:
+        if (type != SQLITE_INTEGER)
+            return trail_err_set(&db->err, TRAIL_EDB, "sqlite: column %s is not an integer",
+                                 sqlite3_column_name(stmt, col));
+        out->i = sqlite3_column_int64(stmt, col);
+        break;
+    }
+    return TRAIL_OK;
+}
+
+static int sqlite_exec(trail_conn *db, const char *sql)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(state(db)->db, sql, NULL, NULL, &msg);
+    sqlite3_free(msg);
+    return rc == SQLITE_OK ? TRAIL_OK : fail(db, rc, "exec");
+}
+
+static int sqlite_begin(trail_conn *db)
+{
+    return sqlite_exec(db, "BEGIN IMMEDIATE");
+}
+
+static int sqlite_commit(trail_conn *db)
+{
+    return sqlite_exec(db, "COMMIT");
+}
+
+static int sqlite_rollback(trail_conn *db)
+{
+    /* Nothing to undo when SQLite already rolled back on its own (a full disk, say). */
+    if (sqlite3_get_autocommit(state(db)->db))
+        return TRAIL_OK;
+    return sqlite_exec(db, "ROLLBACK");
+}
+
+static void sqlite_close(trail_conn *db)
+{
+    sqlite_state *st = state(db);
+    if (!st)
+        return;
+    for (size_t i = 0; i < st->cap; i++)
+        sqlite3_finalize(st->cache[i].stmt);
+    free(st->cache);
+    sqlite3_close_v2(st->db);
+    free(st);
+    db->drv_state = NULL;
+}
+
+static int sqlite_open(trail_conn *db, const char *target, const trail_open_opts *opts)
+{
+    sqlite_state *st = calloc(1, sizeof *st);
+    if (!st)
+        return trail_err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    db->drv_state = st;
+    bool memory = strcmp(target, ":memory:") == 0;
+    int rc = sqlite3_open_v2(target, &st->db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
+                                 SQLITE_OPEN_EXRESCODE,
+                             NULL);
+    if (rc != SQLITE_OK)
+        return trail_err_set(&db->err, rc == SQLITE_NOMEM ? TRAIL_ENOMEM : TRAIL_EDB,
+                             "sqlite: cannot open %s: %s", target,
+                             st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+    sqlite3_extended_result_codes(st->db, 1);
+    int timeout = opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms : DEFAULT_BUSY_TIMEOUT_MS;
+    sqlite3_busy_timeout(st->db, timeout);
+    if (!memory && (rc = sqlite_exec(db, "PRAGMA journal_mode=WAL")) < 0)
+        return rc;
+    if ((rc = sqlite_exec(db, opts->sync_full ? "PRAGMA synchronous=FULL"
+                                              : "PRAGMA synchronous=NORMAL")) < 0)
+        return rc;
+    return sqlite_exec(db, "PRAGMA foreign_keys=ON");
+}
+
+extern const struct trail_runtime_sql trail_runtime_sql_sqlite;
+
+const trail_driver trail_driver_sqlite = {
+    .id = TRAIL_DRIVER_SQLITE,
+    .name = "sqlite",
+    .open = sqlite_open,
+    .close = sqlite_close,
+    .exec = sqlite_exec,
+    .query = sqlite_query,
+    .column = sqlite_column,
+    .begin = sqlite_begin,
+    .commit = sqlite_commit,
+    .rollback = sqlite_rollback,
+    .sql = &trail_runtime_sql_sqlite,
+};

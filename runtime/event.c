@@ -1,0 +1,99 @@
+/*
+ * event.c - change events: stamping, hashing, inserting.
+ */
+#include "event.h"
+#include "sql.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Columns of event_insert that hold JSON. */
+enum { COL_OLD = 9, COL_NEW = 10, COL_CHANGED = 11, COL_PREV_HASH = 21, COL_HASH = 22 };
+
+static json_t *canonical_value(const trail_value *v, bool is_json)
+{
+    switch (v->type) {
+    case TRAIL_V_NULL:
+        return json_null();
+    case TRAIL_V_TEXT:
+    case TRAIL_V_JSON:
+        if (is_json)
+            return json_loadb(v->s, v->n, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+        return json_stringn(v->s, v->n);
+    default:
+        return json_integer(v->i);
+    }
+}
+
+int trail_event_hash(char out[TRAIL_SHA256_HEX_LEN + 1], const trail_value *cols)
+{
+    json_t *all = json_array();
+    int rc = all ? TRAIL_OK : TRAIL_ENOMEM;
+    for (int i = 0; rc == TRAIL_OK && i < COL_HASH; i++) {
+        bool is_json = i == COL_OLD || i == COL_NEW || i == COL_CHANGED;
+        json_t *v = canonical_value(&cols[i], is_json);
+        if (!v)
+            rc = is_json ? TRAIL_EINVALID : TRAIL_ENOMEM;
+        else if (json_array_append_new(all, v) < 0)
+            rc = TRAIL_ENOMEM;
+    }
+    char *text = NULL;
+    size_t len = 0;
+    if (rc == TRAIL_OK) {
+        len = json_dumpb(all, NULL, 0, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+        text = len ? malloc(len) : NULL;
+        if (!text ||
+            json_dumpb(all, text, len, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY) != len)
+            rc = TRAIL_ENOMEM;
+    }
+    if (rc == TRAIL_OK)
+        rc = trail_sha256_hex(out, text, len);
+    free(text);
+    json_decref(all);
+    return rc;
+}
+
+int trail_event_record(trail_conn *db, const trail_event *ev)
+{
+    const trail_runtime_sql *sql = db->drv->sql;
+    static const trail_ctx no_ctx;
+    const trail_ctx *ctx = ev->ctx ? ev->ctx : &no_ctx;
+
+    int64_t hlc = trail_hlc_now(db->clock);
+    trail_ulid id;
+    int rc = trail_ulid_next(db->ids, TRAIL_HLC_MS(hlc), &id);
+    if (rc < 0)
+        return trail_err_set(&db->err, rc, "cannot make an event id");
+    char event_id[TRAIL_ULID_LEN + 1];
+    trail_ulid_format(event_id, &id);
+
+    char prev[TRAIL_SHA256_HEX_LEN + 2];
+    bool has_prev;
+    trail_value node = trail_v_text(db->node_id);
+    if ((rc = trail_conn_query_text(db, sql->last_hash, &node, 1, prev, sizeof prev, &has_prev)) <
+        0)
+        return rc;
+
+    trail_value cols[TRAIL_EVENT_COLUMNS] = {
+        trail_v_text(event_id),          trail_v_int(hlc),
+        trail_v_text(db->node_id),       trail_v_text(db->node_id),
+        trail_v_text(db->tx_id),         trail_v_text(ev->table),
+        trail_v_text(ev->record_id),     trail_v_text(ev->op),
+        trail_v_int(ev->version),        trail_v_text(ev->old_values),
+        trail_v_text(ev->new_values),    trail_v_text(ev->changed),
+        trail_v_int(ev->schema_version), trail_v_text(ctx->user_id),
+        trail_v_text(ctx->request_id),   trail_v_text(ctx->session_id),
+        trail_v_text(ctx->tenant_id),    trail_v_text(ctx->trace_id),
+        trail_v_text(ctx->span_id),      trail_v_text(ctx->ip),
+        trail_v_int(trail_wall_ms()),    trail_v_text(has_prev ? prev : NULL),
+    };
+    for (int i = COL_OLD; i <= COL_CHANGED; i++)
+        if (cols[i].type == TRAIL_V_TEXT)
+            cols[i].type = TRAIL_V_JSON;
+    char hash[TRAIL_SHA256_HEX_LEN + 1];
+    if ((rc = trail_event_hash(hash, cols)) < 0)
+        return trail_err_set(&db->err, rc, "cannot hash the change event");
+    cols[COL_HASH] = trail_v_text(hash);
+    return db->drv->query(db, sql->event_insert, cols, TRAIL_EVENT_COLUMNS, NULL, NULL, NULL);
+}

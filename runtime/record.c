@@ -1,0 +1,438 @@
+/*
+ * record.c - the audited operations behind every generated function.
+ *
+ * A write runs in its own transaction, or inside the caller's trail_begin()
+ * under a savepoint, so that a failed call leaves nothing of itself behind
+ * either way: (1) the row is read and locked, (2) written with its version
+ * checked, (3) its change event is recorded, then the transaction commits.
+ */
+#include "event.h"
+#include "sql.h"
+#include "values.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- transactions ------------------------------------------------------ */
+
+static int call_begin(trail_conn *db)
+{
+    if (db->in_tx)
+        return db->drv->exec(db, db->drv->sql->savepoint);
+    int rc = trail_conn_new_tx(db);
+    return rc < 0 ? rc : db->drv->begin(db);
+}
+
+/* Ends a call: commits (or releases) on success, undoes it on failure keeping its message. */
+static int call_end(trail_conn *db, int rc)
+{
+    if (rc >= 0) {
+        rc = db->in_tx ? db->drv->exec(db, db->drv->sql->release) : db->drv->commit(db);
+        if (rc >= 0)
+            return rc;
+    }
+    trail_err saved = db->err;
+    if (db->in_tx) {
+        db->drv->exec(db, db->drv->sql->rollback_to);
+        db->drv->exec(db, db->drv->sql->release);
+    } else {
+        db->drv->rollback(db);
+    }
+    db->err = saved;
+    return rc;
+}
+
+static int check_args(trail_conn *db, const trail_entity *e, const void *p)
+{
+    if (!db || !db->drv)
+        return TRAIL_EARG;
+    if (!e || !p)
+        return trail_err_set(&db->err, TRAIL_EARG, "a required argument is NULL");
+    if (!e->sql[db->drv->id])
+        return trail_err_set(&db->err, TRAIL_EARG, "%s was generated without the %s driver",
+                             e->name, db->drv->name);
+    if (db->node_id[0] == '\0')
+        return trail_err_set(&db->err, TRAIL_EARG,
+                             "the database is not migrated: call the schema's _migrate first");
+    trail_err_clear(&db->err);
+    return TRAIL_OK;
+}
+
+/* The key as a bound value and as text for messages and events. */
+static trail_value key_bind(const trail_entity *e, trail_key key, char text[24])
+{
+    if (e->key == TRAIL_KEY_INT64) {
+        snprintf(text, 24, "%" PRId64, key.num);
+        return trail_v_int(key.num);
+    }
+    return trail_v_text(key.text);
+}
+
+static const char *key_text(const trail_entity *e, const trail_row *row)
+{
+    return e->key == TRAIL_KEY_INT64 ? row->id_text : row->v[0].s;
+}
+
+/* ---- reading rows ------------------------------------------------------- */
+
+/* Loads the first row of a query into a fresh record. */
+struct load_one {
+    const trail_entity *e;
+    void *rec;
+    bool found;
+};
+
+static int load_one_row(trail_conn *db, void *row, void *userdata)
+{
+    struct load_one *lo = userdata;
+    int rc = trail_values_load(db, lo->e, row, lo->rec);
+    if (rc < 0)
+        return rc;
+    lo->found = true;
+    return 1;
+}
+
+/*
+ * Runs @sql and loads its row into a new record in *@rec (the caller frees
+ * it with free_record()); TRAIL_ENOTFOUND when there is none.
+ */
+static int query_record(trail_conn *db, const trail_entity *e, const char *sql,
+                        const trail_value *params, size_t n, void **rec)
+{
+    struct load_one lo = { e, calloc(1, e->record_size), false };
+    if (!lo.rec)
+        return trail_err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    int rc = db->drv->query(db, sql, params, n, load_one_row, &lo, NULL);
+    if (rc >= 0 && !lo.found)
+        rc = TRAIL_ENOTFOUND;
+    if (rc < 0) {
+        free(lo.rec);
+        return rc;
+    }
+    *rec = lo.rec;
+    return TRAIL_OK;
+}
+
+static void free_record(const trail_entity *e, void *rec)
+{
+    trail_record_clear(e, rec);
+    free(rec);
+}
+
+/* Hands the loaded record @rec to the caller's @out (freeing what it held), or frees it. */
+static void give_record(const trail_entity *e, void *rec, void *out)
+{
+    if (!out) {
+        free_record(e, rec);
+        return;
+    }
+    trail_record_clear(e, out);
+    memcpy(out, rec, e->record_size);
+    free(rec);
+}
+
+/* ---- writes ------------------------------------------------------------- */
+
+/* Builds the event of an operation and records it. */
+static int record_event(trail_conn *db, const trail_ctx *ctx, const trail_entity *e, const char *op,
+                        const trail_row *old, const trail_row *new_row, const char *record_id,
+                        int64_t version)
+{
+    trail_buf o = TRAIL_BUF_INIT, n = TRAIL_BUF_INIT, c = TRAIL_BUF_INIT;
+    size_t count;
+    int rc = old ? trail_values_json(&o, e, old) : TRAIL_OK;
+    if (rc == TRAIL_OK && new_row)
+        rc = trail_values_json(&n, e, new_row);
+    if (rc == TRAIL_OK)
+        rc = trail_values_changed_json(&c, e, old, new_row, &count);
+    if (rc < 0) {
+        rc =
+            trail_err_set(&db->err, rc, "%s %s: cannot write the event's JSON", e->name, record_id);
+    } else {
+        trail_event ev = { .table = e->table,
+                           .record_id = record_id,
+                           .op = op,
+                           .version = version,
+                           .old_values = old ? o.data : NULL,
+                           .new_values = new_row ? n.data : NULL,
+                           .changed = c.data,
+                           .schema_version = e->schema_version,
+                           .ctx = ctx };
+        rc = trail_event_record(db, &ev);
+    }
+    trail_buf_free(&o);
+    trail_buf_free(&n);
+    trail_buf_free(&c);
+    return rc;
+}
+
+/* Reads back the int64 key of a RETURNING insert. */
+static int read_new_id(trail_conn *db, void *row, void *userdata)
+{
+    trail_value v;
+    int rc = db->drv->column(db, row, 0, TRAIL_V_INT, &v);
+    if (rc == TRAIL_OK)
+        *(int64_t *)userdata = v.i;
+    return rc;
+}
+
+int trail_record_create(trail_conn *db, const trail_ctx *ctx, const trail_entity *e,
+                        const void *params, void *out)
+{
+    int rc = check_args(db, e, params);
+    if (rc < 0)
+        return rc;
+    const trail_entity_sql *sql = e->sql[db->drv->id];
+    trail_row row;
+    char id[TRAIL_ULID_LEN + 1];
+    row.v[1] = trail_v_int(1);
+    if ((rc = trail_values_of_create(db, &row, e, params)) < 0 ||
+        (rc = trail_values_check(db, e, &row)) < 0)
+        return rc;
+    if (e->key == TRAIL_KEY_ULID) {
+        trail_ulid u;
+        if ((rc = trail_ulid_next(db->ids, TRAIL_HLC_MS(trail_hlc_now(db->clock)), &u)) < 0)
+            return trail_err_set(&db->err, rc, "cannot make an id");
+        row.v[0] = trail_v_text(trail_ulid_format(id, &u));
+    }
+
+    if ((rc = call_begin(db)) < 0)
+        return rc;
+    if (e->key == TRAIL_KEY_ULID) {
+        rc = db->drv->query(db, sql->insert, row.v, e->n_fields + 2, NULL, NULL, NULL);
+    } else {
+        int64_t new_id = 0;
+        rc =
+            db->drv->query(db, sql->insert, row.v + 1, e->n_fields + 1, read_new_id, &new_id, NULL);
+        row.v[0] = trail_v_int(new_id);
+        snprintf(row.id_text, sizeof row.id_text, "%" PRId64, new_id);
+    }
+    if (rc >= 0)
+        rc = record_event(db, ctx, e, "insert", NULL, &row, key_text(e, &row), 1);
+    if ((rc = call_end(db, rc)) < 0 || !out)
+        return rc;
+
+    /* The row as stored is the row as bound: read it back into @out. */
+    void *rec;
+    trail_key key = { .text = row.v[0].s, .num = row.v[0].i };
+    char tmp[24];
+    trail_value k = key_bind(e, key, tmp);
+    if ((rc = query_record(db, e, sql->get, &k, 1, &rec)) < 0)
+        return rc;
+    give_record(e, rec, out);
+    return TRAIL_OK;
+}
+
+int trail_record_update(trail_conn *db, const trail_ctx *ctx, const trail_entity *e,
+                        const void *params, void *out)
+{
+    int rc = check_args(db, e, params);
+    if (rc < 0)
+        return rc;
+    const trail_entity_sql *sql = e->sql[db->drv->id];
+    const char *base = params;
+    trail_key key;
+    int64_t version;
+    memcpy(&version, base + e->update_version_at, sizeof version);
+    if (e->key == TRAIL_KEY_INT64)
+        memcpy(&key.num, base + e->update_id_at, sizeof key.num);
+    else
+        memcpy(&key.text, base + e->update_id_at, sizeof key.text);
+    if (e->key == TRAIL_KEY_ULID && !key.text)
+        return trail_err_set(&db->err, TRAIL_EARG, "%s: no id given", e->name);
+    char id_text[24];
+    trail_value k = key_bind(e, key, id_text);
+    const char *id = e->key == TRAIL_KEY_INT64 ? id_text : key.text;
+
+    if ((rc = call_begin(db)) < 0)
+        return rc;
+    void *before = NULL;
+    trail_row old, new_row;
+    rc = query_record(db, e, sql->lock, &k, 1, &before);
+    if (rc == TRAIL_ENOTFOUND)
+        rc = trail_err_set(&db->err, rc, "%s %s: no such record", e->name, id);
+    if (rc < 0)
+        return call_end(db, rc);
+    trail_values_of_record(&old, e, before);
+    if (old.v[1].i != version) {
+        rc = trail_err_set(&db->err, TRAIL_ECONFLICT,
+                           "%s %s: the change is based on version %" PRId64
+                           ", but the record is at version %" PRId64,
+                           e->name, id, version, old.v[1].i);
+        goto done;
+    }
+    new_row = old;
+    trail_values_apply_update(&new_row, e, params);
+    if ((rc = trail_values_check(db, e, &new_row)) < 0)
+        goto done;
+    bool same = true;
+    for (size_t i = 0; same && i < e->n_fields; i++)
+        same = trail_values_equal(&old.v[i + 2], &new_row.v[i + 2]);
+    if (same)
+        goto done; /* nothing changes: no write, no event, same version */
+
+    /* The update binds the fields, then id and version. */
+    trail_value bind[TRAIL_MAX_FIELDS + 2];
+    memcpy(bind, new_row.v + 2, e->n_fields * sizeof *bind);
+    bind[e->n_fields] = old.v[0];
+    bind[e->n_fields + 1] = old.v[1];
+    int64_t changed = 0;
+    rc = db->drv->query(db, sql->update, bind, e->n_fields + 2, NULL, NULL, &changed);
+    if (rc >= 0 && changed != 1)
+        rc = trail_err_set(&db->err, TRAIL_ECONFLICT, "%s %s: changed by someone else meanwhile",
+                           e->name, id);
+    if (rc >= 0) {
+        new_row.v[1] = trail_v_int(version + 1);
+        rc = record_event(db, ctx, e, "update", &old, &new_row, id, version + 1);
+    }
+    if (rc >= 0 && out) {
+        /* Read the row back under the lock we hold, for @out. */
+        void *after;
+        if ((rc = query_record(db, e, sql->get, &k, 1, &after)) >= 0) {
+            free_record(e, before);
+            before = after;
+        }
+    }
+done:
+    rc = call_end(db, rc);
+    if (rc >= 0)
+        give_record(e, before, out);
+    else
+        free_record(e, before);
+    return rc;
+}
+
+int trail_record_delete(trail_conn *db, const trail_ctx *ctx, const trail_entity *e, trail_key key,
+                        int64_t version)
+{
+    int rc = check_args(db, e, e);
+    if (rc < 0)
+        return rc;
+    if (e->key == TRAIL_KEY_ULID && !key.text)
+        return trail_err_set(&db->err, TRAIL_EARG, "%s: no id given", e->name);
+    const trail_entity_sql *sql = e->sql[db->drv->id];
+    char id_text[24];
+    trail_value k = key_bind(e, key, id_text);
+    const char *id = e->key == TRAIL_KEY_INT64 ? id_text : key.text;
+
+    if ((rc = call_begin(db)) < 0)
+        return rc;
+    void *before = NULL;
+    trail_row old;
+    rc = query_record(db, e, sql->lock, &k, 1, &before);
+    if (rc == TRAIL_ENOTFOUND)
+        rc = trail_err_set(&db->err, rc, "%s %s: no such record", e->name, id);
+    if (rc < 0)
+        return call_end(db, rc);
+    trail_values_of_record(&old, e, before);
+    if (old.v[1].i != version) {
+        rc = trail_err_set(&db->err, TRAIL_ECONFLICT,
+                           "%s %s: the delete is based on version %" PRId64
+                           ", but the record is at version %" PRId64,
+                           e->name, id, version, old.v[1].i);
+    } else {
+        trail_value bind[2] = { old.v[0], old.v[1] };
+        int64_t changed = 0;
+        rc = db->drv->query(db, sql->remove, bind, 2, NULL, NULL, &changed);
+        if (rc == TRAIL_EREF)
+            rc = trail_err_set(&db->err, rc, "%s %s: still referenced by another record", e->name,
+                               id);
+        else if (rc >= 0 && changed != 1)
+            rc = trail_err_set(&db->err, TRAIL_ECONFLICT,
+                               "%s %s: changed by someone else meanwhile", e->name, id);
+        if (rc >= 0)
+            rc = record_event(db, ctx, e, "delete", &old, NULL, id, version);
+    }
+    rc = call_end(db, rc);
+    free_record(e, before);
+    return rc;
+}
+
+/* ---- reads -------------------------------------------------------------- */
+
+int trail_record_get(trail_conn *db, const trail_entity *e, trail_key key, void *out)
+{
+    int rc = check_args(db, e, out);
+    if (rc < 0)
+        return rc;
+    if (e->key == TRAIL_KEY_ULID && !key.text)
+        return trail_err_set(&db->err, TRAIL_EARG, "%s: no id given", e->name);
+    char id_text[24];
+    trail_value k = key_bind(e, key, id_text);
+    void *rec;
+    rc = query_record(db, e, e->sql[db->drv->id]->get, &k, 1, &rec);
+    if (rc == TRAIL_ENOTFOUND)
+        return trail_err_set(&db->err, rc, "%s %s: no such record", e->name,
+                             e->key == TRAIL_KEY_INT64 ? id_text : key.text);
+    if (rc < 0)
+        return rc;
+    give_record(e, rec, out);
+    return TRAIL_OK;
+}
+
+int trail_record_find(trail_conn *db, const trail_entity *e, size_t field, const void *value,
+                      void *out)
+{
+    int rc = check_args(db, e, out);
+    if (rc < 0)
+        return rc;
+    const trail_entity_sql *sql = e->sql[db->drv->id];
+    if (field >= e->n_fields || !sql->find_by[field] || !value)
+        return trail_err_set(&db->err, TRAIL_EARG, "%s: no lookup by field %zu", e->name, field);
+    trail_value v = trail_values_of_member(&e->fields[field], value);
+    if (v.type == TRAIL_V_NULL)
+        return trail_err_set(&db->err, TRAIL_EARG, "%s: cannot look up a NULL %s", e->name,
+                             e->fields[field].name);
+    void *rec;
+    rc = query_record(db, e, sql->find_by[field], &v, 1, &rec);
+    if (rc == TRAIL_ENOTFOUND)
+        return trail_err_set(&db->err, rc, "%s: no record with that %s", e->name,
+                             e->fields[field].name);
+    if (rc < 0)
+        return rc;
+    give_record(e, rec, out);
+    return TRAIL_OK;
+}
+
+struct list_call {
+    const trail_entity *e;
+    void *rec;
+    trail_row_fn fn;
+    void *userdata;
+};
+
+static int list_row(trail_conn *db, void *row, void *userdata)
+{
+    struct list_call *lc = userdata;
+    int rc = trail_values_load(db, lc->e, row, lc->rec);
+    if (rc < 0)
+        return rc;
+    rc = lc->fn(lc->userdata, lc->rec);
+    trail_record_clear(lc->e, lc->rec);
+    return rc;
+}
+
+int trail_record_list(trail_conn *db, const trail_entity *e, trail_key after, int limit,
+                      trail_row_fn fn, void *userdata)
+{
+    int rc = check_args(db, e, e);
+    if (rc < 0)
+        return rc;
+    if (!fn)
+        return trail_err_set(&db->err, TRAIL_EARG, "%s: no row callback given", e->name);
+    if (limit <= 0)
+        return trail_err_set(&db->err, TRAIL_EARG, "%s: limit must be positive, not %d", e->name,
+                             limit);
+    char id_text[24];
+    if (e->key == TRAIL_KEY_ULID && !after.text)
+        after.text = ""; /* sorts before every id */
+    trail_value params[2] = { key_bind(e, after, id_text), trail_v_int(limit) };
+    struct list_call lc = { e, calloc(1, e->record_size), fn, userdata };
+    if (!lc.rec)
+        return trail_err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    rc = db->drv->query(db, e->sql[db->drv->id]->list, params, 2, list_row, &lc, NULL);
+    free(lc.rec);
+    return rc;
+}

@@ -1,0 +1,72 @@
+/*
+ * values.h - moving a record between its C structs, bound values, rows and
+ * event JSON, guided by its trail_entity: internal to libtrail.
+ *
+ * A row's values are always id, version, then the fields in schema order,
+ * the order of every generated statement's columns.
+ */
+#ifndef TRAIL_VALUES_H
+#define TRAIL_VALUES_H
+
+#include "buf.h"
+#include "db.h"
+
+/* Most fields an entity may have (the `set` masks are 64 bits). */
+#define TRAIL_MAX_FIELDS 64
+
+/* The values of one row; text and blobs are borrowed from a struct or a descriptor. */
+typedef struct trail_row {
+    trail_value v[TRAIL_MAX_FIELDS + 2];
+    char id_text[24]; /* an int64 key as text, for record_id */
+} trail_row;
+
+/* Which of an entity's structs a pointer is. */
+typedef enum trail_struct_kind {
+    TRAIL_STRUCT_RECORD,
+    TRAIL_STRUCT_CREATE,
+    TRAIL_STRUCT_UPDATE
+} trail_struct_kind;
+
+/* trail_values_of_member - the value of a lone member of field @f's C type at @member. */
+trail_value trail_values_of_member(const trail_field *f, const void *member);
+
+/* trail_values_of_record - @row from a record struct (borrowing its memory). */
+void trail_values_of_record(trail_row *row, const trail_entity *e, const void *rec);
+
+/*
+ * trail_values_of_create - @row's fields from create params, applying
+ * defaults and NULLs as trail_record_create() documents. TRAIL_EINVALID (with
+ * a message naming the field) for a required field not given.
+ */
+int trail_values_of_create(trail_conn *db, trail_row *row, const trail_entity *e,
+                           const void *params);
+
+/* trail_values_apply_update - overlay the fields in the update params' `set` on @row. */
+void trail_values_apply_update(trail_row *row, const trail_entity *e, const void *params);
+
+/* trail_values_check - every field of @row against the schema's rules; TRAIL_EINVALID names the
+ * first broken one. */
+int trail_values_check(trail_conn *db, const trail_entity *e, const trail_row *row);
+
+/* trail_values_equal - whether two values are the same. */
+bool trail_values_equal(const trail_value *a, const trail_value *b);
+
+/* trail_values_json - @row as the event JSON object (redacted and omitted fields applied). */
+int trail_values_json(trail_buf *out, const trail_entity *e, const trail_row *row);
+
+/*
+ * trail_values_changed_json - the JSON array of the names of audited fields
+ * that differ between @old and @new (either may be NULL: then every audited
+ * field counts). Returns how many in *@count.
+ */
+int trail_values_changed_json(trail_buf *out, const trail_entity *e, const trail_row *old,
+                              const trail_row *new_row, size_t *count);
+
+/*
+ * trail_values_load - read a row's columns (id, version, fields) into the
+ * zeroed record struct @rec, which then owns copies. On failure @rec is
+ * cleared. Returns TRAIL_OK, TRAIL_ENOMEM or TRAIL_EDB.
+ */
+int trail_values_load(trail_conn *db, const trail_entity *e, void *row, void *rec);
+
+#endif /* TRAIL_VALUES_H */
