@@ -31,6 +31,10 @@ foreach(exe consumer_cmake consumer_static)
     message(FATAL_ERROR "${exe} printed: ${step_output}")
   endif()
 endforeach()
+step(${WORK_DIR}/consumer/consumer_shop)
+if(NOT step_output MATCHES "^created customer [0-9A-Z]+ version 1")
+  message(FATAL_ERROR "consumer_shop printed: ${step_output}")
+endif()
 
 # pkg-config: compile and link by hand with what trail.pc says.
 file(GLOB pcdir ${prefix}/lib*/pkgconfig ${prefix}/lib/*/pkgconfig)
