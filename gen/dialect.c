@@ -128,15 +128,14 @@ int gen_dialect_default(trail_buf *out, trail_driver_id d, const gen_field *f)
     case TRAIL_TYPE_ENUM:
         return append_literal(out, d, f->values[f->def_i]);
     case TRAIL_TYPE_JSON:
-        if (d == TRAIL_DRIVER_MYSQL) {
-            /* MySQL takes an expression, not a literal, as a JSON default. */
+    case TRAIL_TYPE_TEXT:
+        if (d == TRAIL_DRIVER_MYSQL && (f->type == TRAIL_TYPE_JSON || !f->has_max)) {
+            /* MySQL 8 takes only an expression as the default of JSON and TEXT columns. */
             int rc = trail_buf_append(out, "(", 1);
             if (rc == TRAIL_OK)
                 rc = append_literal(out, d, f->def_s);
             return rc == TRAIL_OK ? trail_buf_append(out, ")", 1) : rc;
         }
-        return append_literal(out, d, f->def_s);
-    case TRAIL_TYPE_TEXT:
         return append_literal(out, d, f->def_s);
     default:
         return TRAIL_EARG;

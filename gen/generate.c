@@ -101,9 +101,12 @@ static int render_file(gen_output *out, const gen_options *o, const char *templa
     return rc;
 }
 
-/* The files of one driver: its DDL script, then its source with that DDL inside. */
-static int render_driver(gen_output *out, const gen_options *o, const gen_schema *s,
-                         const char *source, unsigned drivers, trail_driver_id d, gen_diag *diag)
+/*
+ * The files of one driver: its DDL script, then its source with that DDL inside.
+ * @model, the common one, is switched to the driver first.
+ */
+static int render_driver(gen_output *out, const gen_options *o, const gen_schema *s, json_t *model,
+                         trail_driver_id d, gen_diag *diag)
 {
     const char *dn = gen_dialect_name(d);
     char tmpl_sql[64], tmpl_c[64], suffix_sql[32], suffix_c[32];
@@ -113,8 +116,7 @@ static int render_driver(gen_output *out, const gen_options *o, const gen_schema
     snprintf(suffix_c, sizeof suffix_c, "_%s.c", dn);
 
     trail_buf sql = TRAIL_BUF_INIT;
-    json_t *model = gen_model_new(s, source, drivers, d);
-    int rc = model ? TRAIL_OK : TRAIL_ENOMEM;
+    int rc = gen_model_set_driver(model, s, d);
     if (rc == TRAIL_OK)
         rc = render_file(out, o, tmpl_sql, s, suffix_sql, model, diag, &sql);
     if (rc == TRAIL_OK)
@@ -123,7 +125,6 @@ static int render_driver(gen_output *out, const gen_options *o, const gen_schema
         rc = render_file(out, o, tmpl_c, s, suffix_c, model, diag, NULL);
     if (rc == TRAIL_ENOMEM)
         gen_diag_error(diag, s->path, (gen_pos){ 0, 0 }, "out of memory");
-    json_decref(model);
     trail_buf_free(&sql);
     return rc;
 }
@@ -161,8 +162,7 @@ int gen_run(const gen_options *o, gen_diag *diag)
         render_file(&out, o, "source.c.mustache", s, ".c", common, diag, NULL) < 0)
         goto done;
     for (trail_driver_id d = 0; d < TRAIL_DRIVER_COUNT; d++)
-        if ((drivers & GEN_DRIVER_BIT(d)) &&
-            render_driver(&out, o, s, source, drivers, d, diag) < 0)
+        if ((drivers & GEN_DRIVER_BIT(d)) && render_driver(&out, o, s, common, d, diag) < 0)
             goto done;
     if (gen_output_write(&out, o->out_dir && *o->out_dir ? o->out_dir : ".", diag, NULL) ==
         TRAIL_OK)

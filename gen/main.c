@@ -51,6 +51,8 @@ static unsigned parse_drivers(const char *list)
         if (*p == ',')
             p++;
     }
+    if (!set)
+        fprintf(stderr, "trailgen: --drivers names no driver (known: sqlite, pg, mysql)\n");
     return set;
 }
 

@@ -582,6 +582,32 @@ fail:
     return NULL;
 }
 
+int gen_model_set_driver(json_t *model, const gen_schema *s, trail_driver_id driver)
+{
+    json_t *entities = json_object_get(model, "entities");
+    if (json_array_size(entities) != s->n_entities)
+        return TRAIL_EARG;
+    /* Set again by gen_model_set_ddl() once this driver's DDL is rendered. */
+    json_object_del(model, "ddl");
+    json_object_del(model, "n_ddl");
+    for (size_t i = 0; i < s->n_entities; i++) {
+        const gen_entity *e = &s->entities[i];
+        json_t *o = json_array_get(entities, i);
+        json_t *fields = json_object_get(o, "fields"),
+               *unique = json_object_get(o, "unique_fields");
+        size_t u = 0;
+        int rc = put_statement_parts(o, e, driver);
+        for (size_t j = 0; rc == TRAIL_OK && j < e->n_fields; j++) {
+            rc = put_sql(json_array_get(fields, j), &e->fields[j], driver);
+            if (rc == TRAIL_OK && e->fields[j].unique)
+                rc = put_sql(json_array_get(unique, u++), &e->fields[j], driver);
+        }
+        if (rc < 0)
+            return rc;
+    }
+    return TRAIL_OK;
+}
+
 /* ---- DDL for the driver sources ----------------------------------------- */
 
 /* The end of the statement that starts at @p: its ';', outside quotes and comments. */

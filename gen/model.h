@@ -33,6 +33,16 @@ json_t *gen_model_new(const gen_schema *s, const char *source, unsigned drivers,
                       trail_driver_id driver);
 
 /*
+ * gen_model_set_driver - make @model, from gen_model_new() for the common
+ * files or for another driver, the view of @s for the files of @driver: the
+ * slots that differ between drivers (column types, defaults, checks,
+ * statement parts) are replaced and "ddl" is dropped. Building the model once
+ * and switching it is much cheaper than one gen_model_new() per driver.
+ * Returns TRAIL_OK or TRAIL_ENOMEM (the model is then half switched: free it).
+ */
+int gen_model_set_driver(json_t *model, const gen_schema *s, trail_driver_id driver);
+
+/*
  * gen_model_set_ddl - split the rendered DDL script @sql into statements and
  * hand them to the driver source template as C string literals ("ddl",
  * "n_ddl" on @model). Returns TRAIL_OK or TRAIL_ENOMEM.

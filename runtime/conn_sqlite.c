@@ -49,6 +49,9 @@ static int fail(trail_conn *db, int src, const char *what)
     case SQLITE_CONSTRAINT_FOREIGNKEY:
         code = TRAIL_EREF;
         break;
+    case SQLITE_CONSTRAINT_TRIGGER: /* what ON DELETE RESTRICT raises */
+        code = strstr(msg, "FOREIGN KEY") ? TRAIL_EREF : TRAIL_EDB;
+        break;
     case SQLITE_CONSTRAINT_CHECK:
     case SQLITE_CONSTRAINT_NOTNULL:
     case SQLITE_CONSTRAINT_DATATYPE:
