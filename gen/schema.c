@@ -12,6 +12,8 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <ctype.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,6 +133,116 @@ done:
     free(first);
 }
 
+/* One C identifier trailgen will emit, after the schema's prefix, and what makes it. */
+typedef struct c_name {
+    char *text;
+    char *by; /* "entity 'customer'", "field 'customer.tier'", ... */
+    gen_pos pos;
+} c_name;
+
+/* Adds "@a_@b" (@a alone when @b is NULL), made by @by_fmt; false when memory ran out. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 6, 7)))
+#endif
+static bool
+add_c_name(c_name *names, size_t *n, const char *a, const char *b, gen_pos pos, const char *by_fmt,
+           ...)
+{
+    trail_buf t = TRAIL_BUF_INIT, by = TRAIL_BUF_INIT;
+    va_list ap;
+    va_start(ap, by_fmt);
+    int rc = trail_buf_vappendf(&by, by_fmt, ap);
+    va_end(ap);
+    if (rc == TRAIL_OK)
+        rc = b ? trail_buf_appendf(&t, "%s_%s", a, b) : trail_buf_append_str(&t, a);
+    if (rc < 0) {
+        trail_buf_free(&t);
+        trail_buf_free(&by);
+        return false;
+    }
+    names[(*n)++] = (c_name){ t.data, by.data, pos };
+    return true;
+}
+
+/*
+ * Names that would clash in the generated C: an entity `customer_create`
+ * beside the function of entity `customer`, a field `tier_free` beside the
+ * enum constant of `tier: free`. Lower-case names (types, functions) and
+ * upper-case ones (macros, constants) are checked apart.
+ */
+static void check_c_names(gen_sload *ld)
+{
+    static const char *const suffixes[] = { NULL,     "create",        "create_params",
+                                            "update", "update_params", "get",
+                                            "list",   "row_fn",        "delete",
+                                            "clear",  "entity" };
+    const gen_schema *s = ld->s;
+    for (int upper = 0; upper < 2; upper++) {
+        size_t cap = 2, n = 0;
+        for (size_t i = 0; i < s->n_entities; i++) {
+            cap += sizeof suffixes / sizeof suffixes[0];
+            for (size_t j = 0; j < s->entities[i].n_fields; j++)
+                cap += 2 + s->entities[i].fields[j].n_values;
+        }
+        c_name *names = calloc(cap, sizeof *names);
+        const char **texts = calloc(cap, sizeof *texts);
+        size_t *first = calloc(cap, sizeof *first);
+        bool ok = names && texts && first;
+        gen_pos top = { 1, 1 };
+        if (ok)
+            ok = upper ? add_c_name(names, &n, "schema_version", NULL, top, "the schema") &&
+                             add_c_name(names, &n, "h", NULL, top, "the schema")
+                       : add_c_name(names, &n, "migrate", NULL, top, "the schema") &&
+                             add_c_name(names, &n, "schema", NULL, top, "the schema");
+        for (size_t i = 0; ok && i < s->n_entities; i++) {
+            const gen_entity *e = &s->entities[i];
+            for (size_t k = 0; !upper && ok && k < sizeof suffixes / sizeof suffixes[0]; k++)
+                ok = add_c_name(names, &n, e->name, suffixes[k], e->pos, "entity '%s'", e->name);
+            for (size_t j = 0; ok && j < e->n_fields; j++) {
+                const gen_field *f = &e->fields[j];
+                char ef[2 * GEN_NAME_MAX + 2], fb[GEN_NAME_MAX + 16];
+                snprintf(ef, sizeof ef, "%s_%s", e->name, f->name);
+                snprintf(fb, sizeof fb, "find_by_%s", f->name);
+                if (!upper && f->unique)
+                    ok = add_c_name(names, &n, e->name, fb, f->pos, "field '%s.%s'", e->name,
+                                    f->name);
+                if (ok && (upper || f->type == TRAIL_TYPE_ENUM))
+                    ok = add_c_name(names, &n, ef, NULL, f->pos, "field '%s.%s'", e->name, f->name);
+                for (size_t v = 0; ok && upper && v < f->n_values; v++)
+                    ok = add_c_name(names, &n, ef, f->values[v], f->pos,
+                                    "value '%s' of field '%s.%s'", f->values[v], e->name, f->name);
+            }
+        }
+        for (size_t i = 0; ok && i < n; i++)
+            texts[i] = names[i].text;
+        if (ok && !gen_names_first(first, texts, n))
+            ok = false;
+        for (size_t i = 0; ok && i < n; i++) {
+            if (first[i] == i)
+                continue;
+            const c_name *a = &names[first[i]], *b = &names[i];
+            char shown[3 * GEN_NAME_MAX + 8];
+            snprintf(shown, sizeof shown, "%s_%s", s->name, b->text);
+            for (char *p = shown; upper && *p; p++)
+                *p = (char)toupper((unsigned char)*p);
+            gen_sload_error(ld, b->pos,
+                            "%s makes the C name %s, which %s (line %d) makes too; rename one",
+                            b->by, shown, a->by, a->pos.line);
+        }
+        if (!ok)
+            gen_sload_nomem(ld);
+        for (size_t i = 0; names && i < n; i++) {
+            free(names[i].text);
+            free(names[i].by);
+        }
+        free(names);
+        free(texts);
+        free(first);
+        if (!ok)
+            return;
+    }
+}
+
 static void load_entities(gen_sload *ld, const gen_yaml_node *entities)
 {
     gen_schema *s = ld->s;
@@ -153,6 +265,8 @@ static void load_entities(gen_sload *ld, const gen_yaml_node *entities)
         gen_sload_entity(ld, &s->entities[i], &entities->pairs[i]);
     if (!ld->nomem)
         check_tables(ld, entities);
+    if (!ld->nomem && ld->diag->errors == ld->base && ld->n_msgs == 0)
+        check_c_names(ld);
 }
 
 static void load_top(gen_sload *ld, const gen_yaml_node *root)

@@ -419,6 +419,29 @@ static void test_entity_names(void **state)
     gen_schema_free(s);
 }
 
+/* Generated C names must not clash, between entities nor within one. */
+static void test_c_name_clashes(void **state)
+{
+    (void)state;
+    expect_one(
+        HEAD "  customer: {fields: {x: text}}\n"
+             "  customer_create: {fields: {y: text}}\n",
+        "5:3",
+        "entity 'customer_create' makes the C name shop_customer_create, which entity 'customer'");
+    expect_one(HEAD "  thing:\n"
+                    "    fields:\n"
+                    "      tag: {type: enum, values: [red, blue]}\n"
+                    "      tag_red: bool\n",
+               "7:7",
+               "field 'thing.tag_red' makes the C name SHOP_THING_TAG_RED, which value 'red'");
+    expect_one(HEAD "  thing: {fields: {tag: {type: enum, values: [red]}}}\n"
+                    "  thing_tag: {fields: {x: text}}\n",
+               "5:3",
+               "entity 'thing_tag' makes the C name shop_thing_tag, which field 'thing.tag'");
+    expect_one(HEAD "  migrate: {table: migrations, fields: {x: text}}\n", "4:3",
+               "entity 'migrate' makes the C name shop_migrate, which the schema");
+}
+
 static void test_table_names(void **state)
 {
     (void)state;
@@ -1088,6 +1111,7 @@ int main(void)
         T(test_entity_shape),
         T(test_entity_names),
         T(test_table_names),
+        T(test_c_name_clashes),
         T(test_key_and_conflict),
         T(test_too_many_fields),
         T(test_indexes),
