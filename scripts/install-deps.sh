@@ -16,6 +16,8 @@ packages=(
   locales                              # locale sources: a test builds de_DE with localedef
   postgresql mariadb-server            # throwaway servers for the integration tests
   clang-format                         # the formatting check
+  clang libclang-rt-14-dev             # scripts/fuzz.sh: libFuzzer + ASan/UBSan/LSan runtimes (only
+                                       #   recommended by clang-14, and recommends are not installed)
 )
 
 missing=()
