@@ -24,10 +24,12 @@ static void check_table(gen_sload *ld, const char *table, gen_pos pos, bool give
                         "table name '%s' is taken: trail_ tables belong to the runtime; %s", table,
                         fix);
     } else if (gen_name_sql_reserved(table)) {
-        /* "orders" for "order"; a plural that is reserved too ("keys") gets another form. */
+        /* "orders" for "order"; a word that is plural already ("keys"), or whose
+         * plural is reserved too, gets another form. */
         char alt[GEN_NAME_MAX + 8];
+        size_t len = strlen(table);
         snprintf(alt, sizeof alt, "%ss", table);
-        if (strlen(alt) > GEN_NAME_MAX || gen_name_sql_reserved(alt))
+        if (len + 1 > GEN_NAME_MAX || table[len - 1] == 's' || gen_name_sql_reserved(alt))
             snprintf(alt, sizeof alt, "%s_rows", table);
         gen_sload_error(ld, pos, "table name '%s' is a reserved word in SQL; %s (e.g. '%s')", table,
                         fix, alt);

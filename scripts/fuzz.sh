@@ -46,10 +46,13 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 status=0
 "$build/tests/fuzz/fuzz_schema" -max_total_time="$seconds" -max_len=65536 -timeout=10 \
   -rss_limit_mb=2048 -print_final_stats=1 -dict=tests/fuzz/schema.dict \
-  -artifact_prefix="$artifacts/" "$work/corpus" || status=$?
+  -artifact_prefix="$artifacts/" "$work/corpus" 2>"$work/fuzz.log" || status=$?
+# libFuzzer's progress lines would fill the log; keep its summary, or its report on failure.
 if [ "$status" -ne 0 ]; then
+  tail -n 80 "$work/fuzz.log" >&2
   echo "fuzz: fuzz_schema failed (exit $status); the input is in $artifacts" >&2
   echo "fuzz: replay it with $build/tests/fuzz/fuzz_schema <file>" >&2
   exit 1
 fi
+grep -E '^(stat::|Done )' "$work/fuzz.log" || true
 echo "fuzz: no crash, leak or timeout in $seconds s"

@@ -453,6 +453,7 @@ static void test_table_names(void **state)
                "'selects')");
     /* `keys` is reserved too (MySQL), so the example is another form. */
     expect_one(HEAD "  key:\n    fields: {x: text}\n", "4:3", "(e.g. 'key_rows')");
+    expect_one(HEAD "  keys:\n    fields: {x: text}\n", "4:3", "(e.g. 'keys_rows')");
     expect_one(HEAD "  trail_events:\n    fields: {x: text}\n", "4:3",
                "table name 'trail_events' is taken: trail_ tables belong to the runtime");
     expect_one(HEAD "  a:\n    table: Orders\n    fields: {x: text}\n", "5:12",
