@@ -225,6 +225,31 @@ int trail_record_create(trail_conn *db, const trail_ctx *ctx, const trail_entity
     return TRAIL_OK;
 }
 
+/*
+ * Step (1) of an update or delete, inside the call's transaction: reads and
+ * locks the row @k into a new record *@before (and its values into @old),
+ * and checks that it is still at @version. On failure *@before may hold the
+ * row read (free_record() it) or NULL.
+ */
+static int lock_at_version(trail_conn *db, const trail_entity *e, const trail_value *k,
+                           const char *id, int64_t version, const char *what, void **before,
+                           trail_row *old)
+{
+    *before = NULL;
+    int rc = query_record(db, e, e->sql[db->drv->id]->lock, k, 1, before);
+    if (rc == TRAIL_ENOTFOUND)
+        return trail_err_set(&db->err, rc, "%s %s: no such record", e->name, id);
+    if (rc < 0)
+        return rc;
+    trail_values_of_record(old, e, *before);
+    if (old->v[1].i != version)
+        return trail_err_set(&db->err, TRAIL_ECONFLICT,
+                             "%s %s: the %s is based on version %" PRId64
+                             ", but the record is at version %" PRId64,
+                             e->name, id, what, version, old->v[1].i);
+    return TRAIL_OK;
+}
+
 int trail_record_update(trail_conn *db, const trail_ctx *ctx, const trail_entity *e,
                         const void *params, void *out)
 {
@@ -248,21 +273,10 @@ int trail_record_update(trail_conn *db, const trail_ctx *ctx, const trail_entity
 
     if ((rc = call_begin(db)) < 0)
         return rc;
-    void *before = NULL;
+    void *before;
     trail_row old, new_row;
-    rc = query_record(db, e, sql->lock, &k, 1, &before);
-    if (rc == TRAIL_ENOTFOUND)
-        rc = trail_err_set(&db->err, rc, "%s %s: no such record", e->name, id);
-    if (rc < 0)
-        return call_end(db, rc);
-    trail_values_of_record(&old, e, before);
-    if (old.v[1].i != version) {
-        rc = trail_err_set(&db->err, TRAIL_ECONFLICT,
-                           "%s %s: the change is based on version %" PRId64
-                           ", but the record is at version %" PRId64,
-                           e->name, id, version, old.v[1].i);
+    if ((rc = lock_at_version(db, e, &k, id, version, "change", &before, &old)) < 0)
         goto done;
-    }
     new_row = old;
     trail_values_apply_update(&new_row, e, params);
     if ((rc = trail_values_check(db, e, &new_row)) < 0)
@@ -299,7 +313,7 @@ done:
     rc = call_end(db, rc);
     if (rc >= 0)
         give_record(e, before, out);
-    else
+    else if (before)
         free_record(e, before);
     return rc;
 }
@@ -319,20 +333,10 @@ int trail_record_delete(trail_conn *db, const trail_ctx *ctx, const trail_entity
 
     if ((rc = call_begin(db)) < 0)
         return rc;
-    void *before = NULL;
+    void *before;
     trail_row old;
-    rc = query_record(db, e, sql->lock, &k, 1, &before);
-    if (rc == TRAIL_ENOTFOUND)
-        rc = trail_err_set(&db->err, rc, "%s %s: no such record", e->name, id);
-    if (rc < 0)
-        return call_end(db, rc);
-    trail_values_of_record(&old, e, before);
-    if (old.v[1].i != version) {
-        rc = trail_err_set(&db->err, TRAIL_ECONFLICT,
-                           "%s %s: the delete is based on version %" PRId64
-                           ", but the record is at version %" PRId64,
-                           e->name, id, version, old.v[1].i);
-    } else {
+    rc = lock_at_version(db, e, &k, id, version, "delete", &before, &old);
+    if (rc == TRAIL_OK) {
         trail_value bind[2] = { old.v[0], old.v[1] };
         int64_t changed = 0;
         rc = db->drv->query(db, sql->remove, bind, 2, NULL, NULL, &changed);
@@ -346,7 +350,8 @@ int trail_record_delete(trail_conn *db, const trail_ctx *ctx, const trail_entity
             rc = record_event(db, ctx, e, "delete", &old, NULL, id, version);
     }
     rc = call_end(db, rc);
-    free_record(e, before);
+    if (before)
+        free_record(e, before);
     return rc;
 }
 
