@@ -14,6 +14,7 @@
  * program works: its figures mean nothing and no figure is ever asserted.
  */
 #define _POSIX_C_SOURCE 200809L
+#include "bench_util.h"
 #include "trail/error.h"
 #include "trail/hlc.h"
 #include "trail/ulid.h"
@@ -32,7 +33,7 @@
 #define DEFAULT_REPS        5
 #define QUICK_CALLS         20000L
 #define QUICK_REPS          3
-#define MAX_REPS            101
+#define MAX_REPS            BENCH_MAX_REPS
 #define MAX_THREADS         2
 
 /* The targets this benchmark judges against. */
@@ -231,20 +232,6 @@ static void run_once(struct bench_case *c, long n, int rep)
     }
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(const double *v, int n)
-{
-    double s[MAX_REPS];
-    memcpy(s, v, sizeof *v * (size_t)n);
-    qsort(s, (size_t)n, sizeof *s, cmp_double);
-    return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-}
-
 /* ---- Command line and report. ---- */
 
 static void usage(FILE *f)
@@ -276,17 +263,6 @@ static void usage(FILE *f)
             DEFAULT_ULID_CALLS, MAX_REPS, DEFAULT_REPS);
 }
 
-static int parse_count(long *out, const char *text, long max)
-{
-    char *end;
-    errno = 0;
-    long v = text ? strtol(text, &end, 10) : 0;
-    if (!text || errno || *end || end == text || v < 1 || v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 static void verdict(const char *what, double value, double bound, const char *unit)
 {
     char target[96];
@@ -306,15 +282,15 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--quick") == 0) {
             quick = 1;
         } else if (strcmp(a, "--calls") == 0) {
-            if (parse_count(&clock_calls, value, 1000000000L) < 0)
+            if (bench_parse_count(&clock_calls, value, 1000000000L) < 0)
                 goto bad;
             i++;
         } else if (strcmp(a, "--ulid-calls") == 0) {
-            if (parse_count(&ulid_calls, value, 1000000000L) < 0)
+            if (bench_parse_count(&ulid_calls, value, 1000000000L) < 0)
                 goto bad;
             i++;
         } else if (strcmp(a, "--reps") == 0) {
-            if (parse_count(&reps, value, MAX_REPS) < 0)
+            if (bench_parse_count(&reps, value, MAX_REPS) < 0)
                 goto bad;
             i++;
         } else {
@@ -376,8 +352,8 @@ int main(int argc, char **argv)
         }
     }
     for (int c = 0; c < NCASES; c++) {
-        cases[c].total_med = median(cases[c].total_ns, (int)reps);
-        cases[c].thread_med = median(cases[c].thread_ns, (int)reps);
+        cases[c].total_med = bench_median(cases[c].total_ns, (int)reps);
+        cases[c].thread_med = bench_median(cases[c].thread_ns, (int)reps);
     }
 
     printf("bench_clock: median of %ld repetitions; %ld clock calls per thread, %ld ULIDs; "

@@ -20,6 +20,7 @@
  * works: its figures mean nothing and no figure is ever asserted.
  */
 #define _XOPEN_SOURCE 700 /* nftw, mkdtemp */
+#include "bench_util.h"
 #include "diag.h"
 #include "generate.h"
 #include "schema.h"
@@ -43,7 +44,7 @@
 #define QUICK_REPS       2
 #define MAX_ENTITIES     100000
 #define MAX_FIELDS       63 /* GEN_FIELDS_MAX */
-#define MAX_REPS         101
+#define MAX_REPS         BENCH_MAX_REPS
 
 /* The target this benchmark judges against: one whole generation, median. */
 #define TARGET_GEN_S 0.5
@@ -182,20 +183,6 @@ static double mono_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(const double *v, int n)
-{
-    double s[MAX_REPS];
-    memcpy(s, v, sizeof *v * (size_t)n);
-    qsort(s, (size_t)n, sizeof *s, cmp_double);
-    return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-}
-
 static double minimum(const double *v, int n)
 {
     double m = v[0];
@@ -290,17 +277,6 @@ static void usage(FILE *f)
             TARGET_GEN_S, DEFAULT_ENTITIES, MAX_FIELDS, DEFAULT_FIELDS, MAX_REPS, DEFAULT_REPS);
 }
 
-static int parse_count(long *out, const char *text, long max)
-{
-    char *end;
-    errno = 0;
-    long v = text ? strtol(text, &end, 10) : 0;
-    if (!text || errno || *end || end == text || v < 1 || v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 int main(int argc, char **argv)
 {
     long entities = DEFAULT_ENTITIES, fields = DEFAULT_FIELDS, reps = DEFAULT_REPS;
@@ -315,15 +291,15 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--keep") == 0) {
             keep = true;
         } else if (strcmp(a, "--entities") == 0) {
-            if (parse_count(&entities, value, MAX_ENTITIES) < 0)
+            if (bench_parse_count(&entities, value, MAX_ENTITIES) < 0)
                 goto bad;
             i++;
         } else if (strcmp(a, "--fields") == 0) {
-            if (parse_count(&fields, value, MAX_FIELDS) < 0)
+            if (bench_parse_count(&fields, value, MAX_FIELDS) < 0)
                 goto bad;
             i++;
         } else if (strcmp(a, "--reps") == 0) {
-            if (parse_count(&reps, value, MAX_REPS) < 0)
+            if (bench_parse_count(&reps, value, MAX_REPS) < 0)
                 goto bad;
             i++;
         } else {
@@ -388,9 +364,9 @@ int main(int argc, char **argv)
     printf("%-30s %10s %10s\n", "case", "min ms", "median ms");
     for (int c = 0; c < NCASES; c++)
         printf("%-30s %10.1f %10.1f\n", names[c], minimum(t[c], (int)reps) * 1e3,
-               median(t[c], (int)reps) * 1e3);
-    double gen = median(t[GEN_FRESH], (int)reps);
-    double load = median(t[LOAD], (int)reps);
+               bench_median(t[c], (int)reps) * 1e3);
+    double gen = bench_median(t[GEN_FRESH], (int)reps);
+    double load = bench_median(t[LOAD], (int)reps);
     printf("\nload + validate: %.0f%% of the whole generation; render + write: %.1f ms\n",
            gen > 0 ? 100 * load / gen : 0, (gen - load) * 1e3);
     printf("target < %.1f s (gen_run, new output dir, median): %s (%.3f s)\n", TARGET_GEN_S,

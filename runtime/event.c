@@ -9,7 +9,7 @@
 #include <string.h>
 
 /* Columns of event_insert that hold JSON. */
-enum { COL_OLD = 9, COL_NEW = 10, COL_CHANGED = 11, COL_PREV_HASH = 21, COL_HASH = 22 };
+enum { COL_OLD = 9, COL_NEW = 10, COL_CHANGED = 11, COL_HASH = 22 };
 
 static json_t *canonical_value(const trail_value *v, bool is_json)
 {
@@ -38,17 +38,13 @@ int trail_event_hash(char out[TRAIL_SHA256_HEX_LEN + 1], const trail_value *cols
         else if (json_array_append_new(all, v) < 0)
             rc = TRAIL_ENOMEM;
     }
+    /* Canonical: compact, keys sorted, NULs escaped, so the text holds no NUL. */
     char *text = NULL;
-    size_t len = 0;
-    if (rc == TRAIL_OK) {
-        len = json_dumpb(all, NULL, 0, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-        text = len ? malloc(len) : NULL;
-        if (!text ||
-            json_dumpb(all, text, len, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY) != len)
-            rc = TRAIL_ENOMEM;
-    }
+    if (rc == TRAIL_OK &&
+        !(text = json_dumps(all, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY)))
+        rc = TRAIL_ENOMEM;
     if (rc == TRAIL_OK)
-        rc = trail_sha256_hex(out, text, len);
+        rc = trail_sha256_hex(out, text, strlen(text));
     free(text);
     json_decref(all);
     return rc;

@@ -70,6 +70,20 @@ static trail_value key_bind(const trail_entity *e, trail_key key, char text[24])
     return trail_v_text(key.text);
 }
 
+/*
+ * A caller's key: bound in *@k, as text in *@id (pointing into @text or the
+ * key). TRAIL_EARG for a ULID key that is NULL.
+ */
+static int key_arg(trail_conn *db, const trail_entity *e, trail_key key, char text[24],
+                   trail_value *k, const char **id)
+{
+    if (e->key == TRAIL_KEY_ULID && !key.text)
+        return trail_err_set(&db->err, TRAIL_EARG, "%s: no id given", e->name);
+    *k = key_bind(e, key, text);
+    *id = e->key == TRAIL_KEY_INT64 ? text : key.text;
+    return TRAIL_OK;
+}
+
 static const char *key_text(const trail_entity *e, const trail_row *row)
 {
     return e->key == TRAIL_KEY_INT64 ? row->id_text : row->v[0].s;
@@ -131,6 +145,19 @@ static void give_record(const trail_entity *e, void *rec, void *out)
     trail_record_clear(e, out);
     memcpy(out, rec, e->record_size);
     free(rec);
+}
+
+/* A new record holding copies of @row, for a caller's @out. */
+static int row_record(trail_conn *db, const trail_entity *e, const trail_row *row, void **rec)
+{
+    if (!(*rec = calloc(1, e->record_size)))
+        return trail_err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    int rc = trail_values_store(db, e, row, *rec);
+    if (rc < 0) {
+        free(*rec);
+        *rec = NULL;
+    }
+    return rc;
 }
 
 /* ---- writes ------------------------------------------------------------- */
@@ -211,17 +238,17 @@ int trail_record_create(trail_conn *db, const trail_ctx *ctx, const trail_entity
     }
     if (rc >= 0)
         rc = record_event(db, ctx, e, "insert", NULL, &row, key_text(e, &row), 1);
-    if ((rc = call_end(db, rc)) < 0 || !out)
+    /* The row as stored is the row as bound: @out is made from it, not read back. */
+    void *rec = NULL;
+    if (rc >= 0 && out)
+        rc = row_record(db, e, &row, &rec);
+    if ((rc = call_end(db, rc)) < 0) {
+        if (rec)
+            free_record(e, rec);
         return rc;
-
-    /* The row as stored is the row as bound: read it back into @out. */
-    void *rec;
-    trail_key key = { .text = row.v[0].s, .num = row.v[0].i };
-    char tmp[24];
-    trail_value k = key_bind(e, key, tmp);
-    if ((rc = query_record(db, e, sql->get, &k, 1, &rec)) < 0)
-        return rc;
-    give_record(e, rec, out);
+    }
+    if (rec)
+        give_record(e, rec, out);
     return TRAIL_OK;
 }
 
@@ -265,11 +292,11 @@ int trail_record_update(trail_conn *db, const trail_ctx *ctx, const trail_entity
         memcpy(&key.num, base + e->update_id_at, sizeof key.num);
     else
         memcpy(&key.text, base + e->update_id_at, sizeof key.text);
-    if (e->key == TRAIL_KEY_ULID && !key.text)
-        return trail_err_set(&db->err, TRAIL_EARG, "%s: no id given", e->name);
     char id_text[24];
-    trail_value k = key_bind(e, key, id_text);
-    const char *id = e->key == TRAIL_KEY_INT64 ? id_text : key.text;
+    trail_value k;
+    const char *id;
+    if ((rc = key_arg(db, e, key, id_text, &k, &id)) < 0)
+        return rc;
 
     if ((rc = call_begin(db)) < 0)
         return rc;
@@ -302,9 +329,9 @@ int trail_record_update(trail_conn *db, const trail_ctx *ctx, const trail_entity
         rc = record_event(db, ctx, e, "update", &old, &new_row, id, version + 1);
     }
     if (rc >= 0 && out) {
-        /* Read the row back under the lock we hold, for @out. */
+        /* The row as written is @new_row, which borrows from @before: copy it first. */
         void *after;
-        if ((rc = query_record(db, e, sql->get, &k, 1, &after)) >= 0) {
+        if ((rc = row_record(db, e, &new_row, &after)) >= 0) {
             free_record(e, before);
             before = after;
         }
@@ -324,12 +351,12 @@ int trail_record_delete(trail_conn *db, const trail_ctx *ctx, const trail_entity
     int rc = check_args(db, e, e);
     if (rc < 0)
         return rc;
-    if (e->key == TRAIL_KEY_ULID && !key.text)
-        return trail_err_set(&db->err, TRAIL_EARG, "%s: no id given", e->name);
     const trail_entity_sql *sql = e->sql[db->drv->id];
     char id_text[24];
-    trail_value k = key_bind(e, key, id_text);
-    const char *id = e->key == TRAIL_KEY_INT64 ? id_text : key.text;
+    trail_value k;
+    const char *id;
+    if ((rc = key_arg(db, e, key, id_text, &k, &id)) < 0)
+        return rc;
 
     if ((rc = call_begin(db)) < 0)
         return rc;
@@ -362,15 +389,15 @@ int trail_record_get(trail_conn *db, const trail_entity *e, trail_key key, void 
     int rc = check_args(db, e, out);
     if (rc < 0)
         return rc;
-    if (e->key == TRAIL_KEY_ULID && !key.text)
-        return trail_err_set(&db->err, TRAIL_EARG, "%s: no id given", e->name);
     char id_text[24];
-    trail_value k = key_bind(e, key, id_text);
+    trail_value k;
+    const char *id;
+    if ((rc = key_arg(db, e, key, id_text, &k, &id)) < 0)
+        return rc;
     void *rec;
     rc = query_record(db, e, e->sql[db->drv->id]->get, &k, 1, &rec);
     if (rc == TRAIL_ENOTFOUND)
-        return trail_err_set(&db->err, rc, "%s %s: no such record", e->name,
-                             e->key == TRAIL_KEY_INT64 ? id_text : key.text);
+        return trail_err_set(&db->err, rc, "%s %s: no such record", e->name, id);
     if (rc < 0)
         return rc;
     give_record(e, rec, out);

@@ -470,30 +470,36 @@ static int store_field(trail_conn *db, const trail_entity *e, const trail_field 
     }
 }
 
-int trail_values_load(trail_conn *db, const trail_entity *e, void *row, void *rec)
+int trail_values_store(trail_conn *db, const trail_entity *e, const trail_row *row, void *rec)
 {
     char *base = rec;
-    trail_value v;
-    int rc =
-        db->drv->column(db, row, 0, e->key == TRAIL_KEY_INT64 ? TRAIL_V_INT : TRAIL_V_TEXT, &v);
-    if (rc == TRAIL_OK && e->key == TRAIL_KEY_INT64) {
-        memcpy(base + e->id_at, &v.i, sizeof v.i);
-    } else if (rc == TRAIL_OK) {
-        char *id = copy_bytes(v.s ? v.s : "", v.n);
+    int rc = TRAIL_OK;
+    if (e->key == TRAIL_KEY_INT64) {
+        memcpy(base + e->id_at, &row->v[0].i, sizeof row->v[0].i);
+    } else {
+        char *id = copy_bytes(row->v[0].s ? row->v[0].s : "", row->v[0].n);
         if (!id)
             rc = trail_err_set(&db->err, TRAIL_ENOMEM, "out of memory");
         memcpy(base + e->id_at, &id, sizeof id);
     }
-    if (rc == TRAIL_OK && (rc = db->drv->column(db, row, 1, TRAIL_V_INT, &v)) == TRAIL_OK)
-        memcpy(base + e->version_at, &v.i, sizeof v.i);
-    for (size_t i = 0; rc == TRAIL_OK && i < e->n_fields; i++) {
-        const trail_field *f = &e->fields[i];
-        if ((rc = db->drv->column(db, row, i + 2, column_type(f), &v)) == TRAIL_OK)
-            rc = store_field(db, e, f, &v, base);
-    }
+    memcpy(base + e->version_at, &row->v[1].i, sizeof row->v[1].i);
+    for (size_t i = 0; rc == TRAIL_OK && i < e->n_fields; i++)
+        rc = store_field(db, e, &e->fields[i], &row->v[i + 2], base);
     if (rc < 0)
         trail_record_clear(e, rec);
     return rc;
+}
+
+int trail_values_load(trail_conn *db, const trail_entity *e, void *row, void *rec)
+{
+    trail_row values;
+    int rc = db->drv->column(db, row, 0, e->key == TRAIL_KEY_INT64 ? TRAIL_V_INT : TRAIL_V_TEXT,
+                             &values.v[0]);
+    if (rc == TRAIL_OK)
+        rc = db->drv->column(db, row, 1, TRAIL_V_INT, &values.v[1]);
+    for (size_t i = 0; rc == TRAIL_OK && i < e->n_fields; i++)
+        rc = db->drv->column(db, row, i + 2, column_type(&e->fields[i]), &values.v[i + 2]);
+    return rc < 0 ? rc : trail_values_store(db, e, &values, rec);
 }
 
 void trail_record_clear(const trail_entity *e, void *rec)

@@ -63,6 +63,13 @@ int trail_values_changed_json(trail_buf *out, const trail_entity *e, const trail
                               const trail_row *new_row, size_t *count);
 
 /*
+ * trail_values_store - copy @row into the zeroed record struct @rec, which
+ * then owns its strings and blobs. On failure @rec is cleared. Returns
+ * TRAIL_OK, TRAIL_ENOMEM or TRAIL_EDB (a stored enum text it does not know).
+ */
+int trail_values_store(trail_conn *db, const trail_entity *e, const trail_row *row, void *rec);
+
+/*
  * trail_values_load - read a row's columns (id, version, fields) into the
  * zeroed record struct @rec, which then owns copies. On failure @rec is
  * cleared. Returns TRAIL_OK, TRAIL_ENOMEM or TRAIL_EDB.
