@@ -143,13 +143,11 @@ static int bind(trail_conn *db, sqlite3_stmt *stmt, int i, const trail_value *v)
     return rc == SQLITE_OK ? TRAIL_OK : fail(db, rc, "bind");
 }
 
-static int sqlite_query(trail_conn *db, const char *sql, const trail_value *params, size_t n,
-                        trail_row_cb cb, void *userdata, int64_t *changes)
+/* Binds, steps through every row, then resets @stmt for its next use. */
+static int run(trail_conn *db, sqlite3_stmt *stmt, const trail_value *params, size_t n,
+               trail_row_cb cb, void *userdata, int64_t *changes)
 {
-    sqlite3_stmt *stmt = NULL;
-    int rc = statement(db, sql, &stmt);
-    if (rc < 0)
-        return rc;
+    int rc = TRAIL_OK;
     for (size_t i = 0; rc == TRAIL_OK && i < n; i++)
         rc = bind(db, stmt, (int)i + 1, &params[i]);
     while (rc == TRAIL_OK) {
@@ -167,6 +165,26 @@ static int sqlite_query(trail_conn *db, const char *sql, const trail_value *para
         *changes = sqlite3_changes64(state(db)->db);
     sqlite3_reset(stmt);
     sqlite3_clear_bindings(stmt);
+    return rc;
+}
+
+static int sqlite_query(trail_conn *db, const char *sql, const trail_value *params, size_t n,
+                        trail_row_cb cb, void *userdata, int64_t *changes)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc = statement(db, sql, &stmt);
+    return rc < 0 ? rc : run(db, stmt, params, n, cb, userdata, changes);
+}
+
+static int sqlite_query_once(trail_conn *db, const char *sql, const trail_value *params, size_t n,
+                             trail_row_cb cb, void *userdata, int64_t *changes)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc = sqlite3_prepare_v2(state(db)->db, sql, -1, &stmt, NULL);
+    if (rc != SQLITE_OK)
+        return fail(db, rc, "prepare");
+    rc = run(db, stmt, params, n, cb, userdata, changes);
+    sqlite3_finalize(stmt);
     return rc;
 }
 
@@ -277,6 +295,7 @@ const trail_driver trail_driver_sqlite = {
     .close = sqlite_close,
     .exec = sqlite_exec,
     .query = sqlite_query,
+    .query_once = sqlite_query_once,
     .column = sqlite_column,
     .begin = sqlite_begin,
     .commit = sqlite_commit,

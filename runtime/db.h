@@ -71,6 +71,9 @@ typedef struct trail_driver {
      */
     int (*query)(trail_conn *db, const char *sql, const trail_value *params, size_t n,
                  trail_row_cb cb, void *userdata, int64_t *changes);
+    /* As query, for a statement built at run time: prepared for this call only. */
+    int (*query_once)(trail_conn *db, const char *sql, const trail_value *params, size_t n,
+                      trail_row_cb cb, void *userdata, int64_t *changes);
     /*
      * Column @i of @row as @want: TRAIL_V_NULL in out->type for SQL NULL.
      * Returns TRAIL_OK, or TRAIL_EDB when the column does not convert.

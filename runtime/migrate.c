@@ -3,9 +3,12 @@
  *
  * Every statement of the schema's DDL is idempotent (IF NOT EXISTS), so
  * migrating runs them all, inside one transaction where the engine allows
- * DDL in one. Columns of existing tables are not altered.
+ * DDL in one. Columns of existing tables are not altered. The schema's
+ * description goes into trail_meta beside its version (model.h), for the
+ * readers that have no generated code.
  */
 #include "db.h"
+#include "model.h"
 #include "sql.h"
 
 #include <inttypes.h>
@@ -49,6 +52,15 @@ int trail_schema_migrate(trail_conn *db, const trail_schema *schema)
         trail_value p[2] = { k, trail_v_text(version) };
         rc = db->drv->query(db, sql->meta_set, p, 2, NULL, NULL, NULL);
     }
+    trail_buf model = TRAIL_BUF_INIT;
+    if (rc == TRAIL_OK && (rc = trail_model_json(&model, schema)) < 0)
+        rc = trail_err_set(&db->err, rc, "out of memory");
+    if (rc == TRAIL_OK) {
+        snprintf(key, sizeof key, "schema.%s.model", schema->name);
+        trail_value p[2] = { trail_v_text(key), trail_v_text(model.data) };
+        rc = db->drv->query(db, sql->meta_set, p, 2, NULL, NULL, NULL);
+    }
+    trail_buf_free(&model);
     if (rc == TRAIL_OK && db->node_id[0] == '\0')
         rc = trail_conn_init_node(db);
     if (rc == TRAIL_OK)

@@ -21,6 +21,24 @@ typedef struct trail_runtime_sql {
     const char *savepoint;    /* a call's own undo point inside trail_begin() */
     const char *release;
     const char *rollback_to;
+
+    /* Reading history (history.c); each selects the TRAIL_EVENT_COLUMNS in event_insert order. */
+    const char *events_all;       /* every event, in (hlc, event_id) order */
+    const char *events_of_table;  /* table_name */
+    const char *events_of_record; /* table_name, record_id */
+    const char *events_of_id;     /* record_id, in any table */
+    const char *events_since;     /* hlc, hlc, event_id, limit: the next events after a cursor */
+    const char *events_by_node;   /* every event, in (node_id, hlc, event_id) order */
+    const char *as_of;            /* table_name, record_id, hlc -> op, new_values of the last */
+    const char *nodes;            /* node_id, hostname, is_local, first_seen, last_seen,
+                                     events, last hlc */
+
+    /* Checking it (verify.c). */
+    const char *meta_models;   /* -> key, value of every schema.NAME.model */
+    const char *event_tables;  /* -> every table_name with events */
+    const char *record_events; /* table_name -> record_id, op, version, old_values, new_values,
+                                  event_id, in (record_id, hlc, event_id) order */
+    char quote;                /* how identifiers are quoted, for statements built at run time */
 } trail_runtime_sql;
 
 #endif /* TRAIL_SQL_H */

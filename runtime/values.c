@@ -490,15 +490,21 @@ int trail_values_store(trail_conn *db, const trail_entity *e, const trail_row *r
     return rc;
 }
 
+int trail_values_read(trail_conn *db, const trail_entity *e, void *row, trail_row *values)
+{
+    int rc = db->drv->column(db, row, 0, e->key == TRAIL_KEY_INT64 ? TRAIL_V_INT : TRAIL_V_TEXT,
+                             &values->v[0]);
+    if (rc == TRAIL_OK)
+        rc = db->drv->column(db, row, 1, TRAIL_V_INT, &values->v[1]);
+    for (size_t i = 0; rc == TRAIL_OK && i < e->n_fields; i++)
+        rc = db->drv->column(db, row, i + 2, column_type(&e->fields[i]), &values->v[i + 2]);
+    return rc;
+}
+
 int trail_values_load(trail_conn *db, const trail_entity *e, void *row, void *rec)
 {
     trail_row values;
-    int rc = db->drv->column(db, row, 0, e->key == TRAIL_KEY_INT64 ? TRAIL_V_INT : TRAIL_V_TEXT,
-                             &values.v[0]);
-    if (rc == TRAIL_OK)
-        rc = db->drv->column(db, row, 1, TRAIL_V_INT, &values.v[1]);
-    for (size_t i = 0; rc == TRAIL_OK && i < e->n_fields; i++)
-        rc = db->drv->column(db, row, i + 2, column_type(&e->fields[i]), &values.v[i + 2]);
+    int rc = trail_values_read(db, e, row, &values);
     return rc < 0 ? rc : trail_values_store(db, e, &values, rec);
 }
 

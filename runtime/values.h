@@ -70,6 +70,13 @@ int trail_values_changed_json(trail_buf *out, const trail_entity *e, const trail
 int trail_values_store(trail_conn *db, const trail_entity *e, const trail_row *row, void *rec);
 
 /*
+ * trail_values_read - read a row's columns (id, version, fields) into @values,
+ * which borrow the driver's memory until the next row. Returns TRAIL_OK or
+ * TRAIL_EDB (a column that does not convert).
+ */
+int trail_values_read(trail_conn *db, const trail_entity *e, void *row, trail_row *values);
+
+/*
  * trail_values_load - read a row's columns (id, version, fields) into the
  * zeroed record struct @rec, which then owns copies. On failure @rec is
  * cleared. Returns TRAIL_OK, TRAIL_ENOMEM or TRAIL_EDB.

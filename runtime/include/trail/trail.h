@@ -13,6 +13,7 @@
 #include "trail/ulid.h"
 #include "trail/conn.h"
 #include "trail/record.h"
+#include "trail/history.h"
 
 #ifdef __cplusplus
 extern "C" {

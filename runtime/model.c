@@ -1,0 +1,167 @@
+/*
+ * model.c - a schema's description in trail_meta, written at migrate and
+ * read back by the generic readers (verify, the `trail` tool).
+ */
+#include "model.h"
+#include "err.h"
+#include "json.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Names of trail_type, indexed by its value. */
+static const char *const type_names[] = {
+    [TRAIL_TYPE_BOOL] = "bool",   [TRAIL_TYPE_INT32] = "int32",
+    [TRAIL_TYPE_INT64] = "int64", [TRAIL_TYPE_DOUBLE] = "double",
+    [TRAIL_TYPE_TEXT] = "text",   [TRAIL_TYPE_BLOB] = "blob",
+    [TRAIL_TYPE_DATE] = "date",   [TRAIL_TYPE_TIMESTAMP] = "timestamp",
+    [TRAIL_TYPE_JSON] = "json",   [TRAIL_TYPE_ENUM] = "enum",
+    [TRAIL_TYPE_REF] = "ref",
+};
+#define N_TYPES (sizeof type_names / sizeof type_names[0])
+
+/* What a rebuilt ref points at: only the key kind of its target matters to the readers. */
+static const trail_entity ulid_target = { .key = TRAIL_KEY_ULID };
+static const trail_entity int64_target = { .key = TRAIL_KEY_INT64 };
+
+static const char *key_name(trail_key_kind k)
+{
+    return k == TRAIL_KEY_INT64 ? "int64" : "ulid";
+}
+
+int trail_model_json(trail_buf *out, const trail_schema *schema)
+{
+    trail_json w;
+    trail_json_init(&w, out);
+    trail_json_begin_object(&w);
+    trail_json_key(&w, "schema");
+    trail_json_text(&w, schema->name);
+    trail_json_key(&w, "version");
+    trail_json_int64(&w, schema->version);
+    trail_json_key(&w, "entities");
+    trail_json_begin_array(&w);
+    for (size_t i = 0; i < schema->n_entities; i++) {
+        const trail_entity *e = schema->entities[i];
+        trail_json_begin_object(&w);
+        trail_json_key(&w, "name");
+        trail_json_text(&w, e->name);
+        trail_json_key(&w, "table");
+        trail_json_text(&w, e->table);
+        trail_json_key(&w, "key");
+        trail_json_text(&w, key_name(e->key));
+        trail_json_key(&w, "fields");
+        trail_json_begin_array(&w);
+        for (size_t j = 0; j < e->n_fields; j++) {
+            const trail_field *f = &e->fields[j];
+            trail_json_begin_object(&w);
+            trail_json_key(&w, "name");
+            trail_json_text(&w, f->name);
+            trail_json_key(&w, "type");
+            trail_json_text(&w, type_names[f->type]);
+            if (f->type == TRAIL_TYPE_REF) {
+                trail_json_key(&w, "key");
+                trail_json_text(&w, key_name(f->ref->key));
+            }
+            trail_json_key(&w, "null");
+            trail_json_bool(&w, (f->flags & TRAIL_FIELD_NULLABLE) != 0);
+            trail_json_key(&w, "audit");
+            trail_json_text(&w, f->flags & TRAIL_FIELD_OMIT     ? "omit"
+                                : f->flags & TRAIL_FIELD_REDACT ? "redact"
+                                                                : "full");
+            trail_json_end_object(&w);
+        }
+        trail_json_end_array(&w);
+        trail_json_end_object(&w);
+    }
+    trail_json_end_array(&w);
+    trail_json_end_object(&w);
+    return trail_json_finish(&w);
+}
+
+static int parse_type(const char *name, trail_type *out)
+{
+    for (size_t t = 1; name && t < N_TYPES; t++)
+        if (type_names[t] && strcmp(type_names[t], name) == 0) {
+            *out = (trail_type)t;
+            return TRAIL_OK;
+        }
+    return TRAIL_EINVALID;
+}
+
+static int parse_field(trail_field *f, json_t *jf)
+{
+    const char *name = NULL, *type = NULL, *key = NULL, *audit = NULL;
+    int nullable = 0;
+    if (json_unpack(jf, "{s:s, s:s, s?s, s?b, s?s}", "name", &name, "type", &type, "key", &key,
+                    "null", &nullable, "audit", &audit) < 0 ||
+        parse_type(type, &f->type) < 0)
+        return TRAIL_EINVALID;
+    f->name = name;
+    f->flags = nullable ? TRAIL_FIELD_NULLABLE : 0;
+    if (audit && strcmp(audit, "omit") == 0)
+        f->flags |= TRAIL_FIELD_OMIT;
+    else if (audit && strcmp(audit, "redact") == 0)
+        f->flags |= TRAIL_FIELD_REDACT;
+    if (f->type == TRAIL_TYPE_REF)
+        f->ref = key && strcmp(key, "int64") == 0 ? &int64_target : &ulid_target;
+    return TRAIL_OK;
+}
+
+int trail_model_parse(trail_model *model, const char *json, size_t len)
+{
+    memset(model, 0, sizeof *model);
+    json_t *root = json_loadb(json, len, 0, NULL);
+    json_t *entities = json_object_get(root, "entities");
+    if (!json_is_array(entities)) {
+        json_decref(root);
+        return TRAIL_EINVALID;
+    }
+    model->json = root;
+
+    size_t n_fields = 0, i;
+    json_t *je;
+    json_array_foreach(entities, i, je) n_fields += json_array_size(json_object_get(je, "fields"));
+    model->n_entities = json_array_size(entities);
+    model->entities = calloc(model->n_entities ? model->n_entities : 1, sizeof *model->entities);
+    model->fields = calloc(n_fields ? n_fields : 1, sizeof *model->fields);
+    if (!model->entities || !model->fields) {
+        trail_model_free(model);
+        return TRAIL_ENOMEM;
+    }
+
+    trail_field *next = model->fields;
+    json_array_foreach(entities, i, je)
+    {
+        trail_entity *e = &model->entities[i];
+        const char *name = NULL, *table = NULL, *key = NULL;
+        json_t *fields = NULL;
+        if (json_unpack(je, "{s:s, s:s, s:s, s:o}", "name", &name, "table", &table, "key", &key,
+                        "fields", &fields) < 0 ||
+            !json_is_array(fields) || json_array_size(fields) > 64) {
+            trail_model_free(model);
+            return TRAIL_EINVALID;
+        }
+        e->name = name;
+        e->table = table;
+        e->key = strcmp(key, "int64") == 0 ? TRAIL_KEY_INT64 : TRAIL_KEY_ULID;
+        e->fields = next;
+        e->n_fields = json_array_size(fields);
+        size_t j;
+        json_t *jf;
+        json_array_foreach(fields, j, jf) if (parse_field(next++, jf) < 0)
+        {
+            trail_model_free(model);
+            return TRAIL_EINVALID;
+        }
+    }
+    return TRAIL_OK;
+}
+
+void trail_model_free(trail_model *model)
+{
+    free(model->entities);
+    free(model->fields);
+    json_decref(model->json);
+    memset(model, 0, sizeof *model);
+}
