@@ -533,7 +533,10 @@ static json_t *entity_new(const gen_schema *s, const gen_entity *e, unsigned dri
             append(refs, json_pack("{s:s, s:s}", "column", f->name, "target", f->ref->table)) < 0)
             goto fail;
     }
+    /* "An order record", "a customer": by the first letter, which is all a name tells. */
+    bool vowel = e->name[0] && strchr("aeiou", e->name[0]) != NULL;
     if (put_str(o, "name", e->name) < 0 || put_upper(o, "NAME", e->name) < 0 ||
+        put_str(o, "a", vowel ? "an" : "a") < 0 || put_str(o, "A", vowel ? "An" : "A") < 0 ||
         put_str(o, "entity", e->name) < 0 || put_upper(o, "ENTITY", e->name) < 0 ||
         put_str(o, "table", e->table) < 0 || put(o, "key_ulid", json_boolean(ulid)) < 0 ||
         put(o, "key_int64", json_boolean(!ulid)) < 0 ||

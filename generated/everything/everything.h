@@ -55,7 +55,7 @@ typedef enum everything_account_status {
 #define EVERYTHING_ACCOUNT_STATUS (UINT64_C(1) << 4)
 #define EVERYTHING_ACCOUNT_LABEL (UINT64_C(1) << 5)
 
-/** A account record. Owns its strings and blobs until everything_account_clear(). */
+/** An account record. Owns its strings and blobs until everything_account_clear(). */
 typedef struct everything_account {
     int64_t id; /**< key (assigned by the database) */
     int64_t version; /**< 1 on create, +1 on every update */
@@ -105,7 +105,7 @@ typedef int (*everything_account_row_fn)(void *userdata, const everything_accoun
 extern const trail_entity everything_account_entity;
 
 /**
- * everything_account_create - insert a account and its change event in one transaction.
+ * everything_account_create - insert an account and its change event in one transaction.
  *
  * @ctx: who asks (may be NULL); @params: borrowed; @out: zeroed or holding a
  * record, which is freed and replaced on success (may be NULL).

@@ -187,7 +187,7 @@ void shop_customer_clear(shop_customer *rec);
 #define SHOP_ORDER_TOTAL (UINT64_C(1) << 1)
 #define SHOP_ORDER_NOTE (UINT64_C(1) << 2)
 
-/** A order record. Owns its strings and blobs until shop_order_clear(). */
+/** An order record. Owns its strings and blobs until shop_order_clear(). */
 typedef struct shop_order {
     char *id; /**< key (ULID, made on create) */
     int64_t version; /**< 1 on create, +1 on every update */
@@ -225,7 +225,7 @@ typedef int (*shop_order_row_fn)(void *userdata, const shop_order *row);
 extern const trail_entity shop_order_entity;
 
 /**
- * shop_order_create - insert a order and its change event in one transaction.
+ * shop_order_create - insert an order and its change event in one transaction.
  *
  * @ctx: who asks (may be NULL); @params: borrowed; @out: zeroed or holding a
  * record, which is freed and replaced on success (may be NULL).
@@ -419,7 +419,7 @@ void shop_product_clear(shop_product *rec);
 #define SHOP_ORDER_LINE_SHIPS_ON (UINT64_C(1) << 6)
 #define SHOP_ORDER_LINE_GIFT_NOTE (UINT64_C(1) << 7)
 
-/** A order_line record. Owns its strings and blobs until shop_order_line_clear(). */
+/** An order_line record. Owns its strings and blobs until shop_order_line_clear(). */
 typedef struct shop_order_line {
     char *id; /**< key (ULID, made on create) */
     int64_t version; /**< 1 on create, +1 on every update */
@@ -475,7 +475,7 @@ typedef int (*shop_order_line_row_fn)(void *userdata, const shop_order_line *row
 extern const trail_entity shop_order_line_entity;
 
 /**
- * shop_order_line_create - insert a order_line and its change event in one transaction.
+ * shop_order_line_create - insert an order_line and its change event in one transaction.
  *
  * @ctx: who asks (may be NULL); @params: borrowed; @out: zeroed or holding a
  * record, which is freed and replaced on success (may be NULL).
