@@ -2,51 +2,44 @@
  * event.c - change events: stamping, hashing, inserting.
  */
 #include "event.h"
+#include "canon.h"
+#include "json.h"
 #include "sql.h"
 
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* Columns of event_insert that hold JSON. */
 enum { COL_OLD = 9, COL_NEW = 10, COL_CHANGED = 11, COL_HASH = 22 };
 
-static json_t *canonical_value(const trail_value *v, bool is_json)
+int trail_event_hash(char out[TRAIL_SHA256_HEX_LEN + 1], const trail_value *cols, bool canonical)
 {
-    switch (v->type) {
-    case TRAIL_V_NULL:
-        return json_null();
-    case TRAIL_V_TEXT:
-    case TRAIL_V_JSON:
-        if (is_json)
-            return json_loadb(v->s, v->n, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
-        return json_stringn(v->s, v->n);
-    default:
-        return json_integer(v->i);
-    }
-}
-
-int trail_event_hash(char out[TRAIL_SHA256_HEX_LEN + 1], const trail_value *cols)
-{
-    json_t *all = json_array();
-    int rc = all ? TRAIL_OK : TRAIL_ENOMEM;
+    trail_buf text = TRAIL_BUF_INIT;
+    trail_json w;
+    trail_json_init(&w, &text);
+    trail_json_begin_array(&w);
+    int rc = TRAIL_OK;
     for (int i = 0; rc == TRAIL_OK && i < COL_HASH; i++) {
+        const trail_value *v = &cols[i];
         bool is_json = i == COL_OLD || i == COL_NEW || i == COL_CHANGED;
-        json_t *v = canonical_value(&cols[i], is_json);
-        if (!v)
-            rc = is_json ? TRAIL_EINVALID : TRAIL_ENOMEM;
-        else if (json_array_append_new(all, v) < 0)
-            rc = TRAIL_ENOMEM;
+        if (v->type == TRAIL_V_NULL)
+            trail_json_null(&w);
+        else if (is_json && canonical)
+            trail_json_raw(&w, v->s, v->n);
+        else if (is_json)
+            rc = trail_canon_json(&w, v->s, v->n);
+        else if (v->type == TRAIL_V_TEXT)
+            trail_json_string(&w, v->s, v->n);
+        else
+            trail_json_int64(&w, v->i);
     }
-    /* Canonical: compact, keys sorted, NULs escaped, so the text holds no NUL. */
-    char *text = NULL;
-    if (rc == TRAIL_OK &&
-        !(text = json_dumps(all, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY)))
-        rc = TRAIL_ENOMEM;
+    trail_json_end_array(&w);
+    int done = trail_json_finish(&w);
     if (rc == TRAIL_OK)
-        rc = trail_sha256_hex(out, text, strlen(text));
-    free(text);
-    json_decref(all);
+        rc = done;
+    if (rc == TRAIL_OK)
+        rc = trail_sha256_hex(out, text.data, text.len);
+    trail_buf_free(&text);
     return rc;
 }
 
@@ -87,9 +80,17 @@ int trail_event_record(trail_conn *db, const trail_event *ev)
     for (int i = COL_OLD; i <= COL_CHANGED; i++)
         if (cols[i].type == TRAIL_V_TEXT)
             cols[i].type = TRAIL_V_JSON;
+    /* Hashed over the canonical forms of the values, stored in the readable ones. */
+    cols[COL_OLD] = trail_v_text(ev->old_canon);
+    cols[COL_NEW] = trail_v_text(ev->new_canon);
     char hash[TRAIL_SHA256_HEX_LEN + 1];
-    if ((rc = trail_event_hash(hash, cols)) < 0)
+    if ((rc = trail_event_hash(hash, cols, true)) < 0)
         return trail_err_set(&db->err, rc, "cannot hash the change event");
+    cols[COL_OLD] = trail_v_text(ev->old_values);
+    cols[COL_NEW] = trail_v_text(ev->new_values);
+    for (int i = COL_OLD; i <= COL_NEW; i++)
+        if (cols[i].type == TRAIL_V_TEXT)
+            cols[i].type = TRAIL_V_JSON;
     cols[COL_HASH] = trail_v_text(hash);
     return db->drv->query(db, sql->event_insert, cols, TRAIL_EVENT_COLUMNS, NULL, NULL, NULL);
 }

@@ -14,6 +14,7 @@
 #include "sha256.h"
 #include "trail/ctx.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* What a record operation tells the event writer. */
@@ -24,6 +25,8 @@ typedef struct trail_event {
     int64_t version;
     const char *old_values; /* JSON object, NULL on insert */
     const char *new_values; /* JSON object, NULL on delete */
+    const char *old_canon;  /* old_values in canonical form (canon.h), for the hash */
+    const char *new_canon;  /* new_values likewise */
     const char *changed;    /* JSON array of field names */
     int64_t schema_version;
     const trail_ctx *ctx; /* may be NULL */
@@ -37,10 +40,12 @@ int trail_event_record(trail_conn *db, const trail_event *ev);
 
 /*
  * trail_event_hash - the hash of an event row given as its columns in
- * event_insert order (all but the last, `hash`), each a trail_value.
- * Used on write and by trail_verify(). Returns TRAIL_OK, TRAIL_EINVALID (a
- * JSON column that does not parse) or TRAIL_ENOMEM.
+ * event_insert order (all but the last, `hash`), each a trail_value: the
+ * SHA-256 of the columns as one canonical JSON array (canon.h). @canonical
+ * says the JSON columns are in canonical form already (on write); otherwise
+ * (on verify) they are parsed and rewritten. Returns TRAIL_OK,
+ * TRAIL_EINVALID (a JSON column that does not parse) or TRAIL_ENOMEM.
  */
-int trail_event_hash(char out[TRAIL_SHA256_HEX_LEN + 1], const trail_value *cols);
+int trail_event_hash(char out[TRAIL_SHA256_HEX_LEN + 1], const trail_value *cols, bool canonical);
 
 #endif /* TRAIL_EVENT_H */

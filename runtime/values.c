@@ -5,6 +5,7 @@
  * _null companions are bools; everything else has the C type of its field.
  */
 #include "values.h"
+#include "canon.h"
 #include "json.h"
 #include "utf8.h"
 
@@ -358,6 +359,46 @@ int trail_values_json(trail_buf *out, const trail_entity *e, const trail_row *ro
     }
     trail_json_end_object(&w);
     return trail_json_finish(&w);
+}
+
+/* The name of member @k of a row's event JSON: 0 id, 1 version, then the fields. */
+static const char *member_name(const trail_entity *e, size_t k)
+{
+    return k == 0 ? "id" : k == 1 ? "version" : e->fields[k - 2].name;
+}
+
+int trail_values_canonical_json(trail_buf *out, const trail_entity *e, const trail_row *row)
+{
+    /* The members in key order: an insertion sort, as rows have few fields. */
+    size_t order[TRAIL_MAX_FIELDS + 2], n = 0;
+    for (size_t k = 0; k < e->n_fields + 2; k++) {
+        if (k >= 2 && (e->fields[k - 2].flags & TRAIL_FIELD_OMIT))
+            continue;
+        size_t at = n++;
+        while (at > 0 && strcmp(member_name(e, order[at - 1]), member_name(e, k)) > 0) {
+            order[at] = order[at - 1];
+            at--;
+        }
+        order[at] = k;
+    }
+    trail_json w;
+    trail_json_init(&w, out);
+    trail_json_begin_object(&w);
+    int rc = TRAIL_OK;
+    for (size_t i = 0; rc == TRAIL_OK && i < n; i++) {
+        size_t k = order[i];
+        const trail_value *v = &row->v[k];
+        trail_json_key(&w, member_name(e, k));
+        if (k >= 2 && (e->fields[k - 2].flags & TRAIL_FIELD_REDACT))
+            trail_json_text(&w, "[redacted]");
+        else if (v->type == TRAIL_V_JSON)
+            rc = trail_canon_json(&w, v->s, v->n);
+        else
+            json_value(&w, v);
+    }
+    trail_json_end_object(&w);
+    int done = trail_json_finish(&w);
+    return rc < 0 ? rc : done;
 }
 
 int trail_values_changed_json(trail_buf *out, const trail_entity *e, const trail_row *old,

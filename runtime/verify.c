@@ -104,7 +104,7 @@ static int chain_row(trail_conn *db, void *row, void *userdata)
     v->report->events++;
 
     char hash[TRAIL_SHA256_HEX_LEN + 1];
-    rc = trail_event_hash(hash, cols);
+    rc = trail_event_hash(hash, cols, false);
     if (rc == TRAIL_EINVALID)
         rc = problem(v, ev.table_name, ev.record_id, ev.event_id,
                      "its old_values, new_values or changed is not valid JSON");
