@@ -1,0 +1,290 @@
+/*
+ * it_common.c - the shared part of the integration tests (see it_common.h).
+ */
+#define _XOPEN_SOURCE 700 /* mkdtemp, nftw, strdup */
+#include "it_common.h"
+
+#include <ftw.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- the database of one test ------------------------------------------ */
+
+static int setup(void **state, bool open)
+{
+    it_db *t = calloc(1, sizeof *t);
+    if (!t)
+        return -1;
+    *state = t;
+    const char *url = getenv("TRAIL_TEST_URL");
+    if (url && *url) {
+        snprintf(t->url, sizeof t->url, "%s", url);
+        if (raw_reset(t->url) < 0)
+            goto fail;
+    } else {
+        const char *tmp = getenv("TMPDIR");
+        snprintf(t->dir, sizeof t->dir, "%s/trail-it-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        if (!mkdtemp(t->dir)) {
+            perror("mkdtemp");
+            t->dir[0] = '\0';
+            goto fail;
+        }
+        snprintf(t->url, sizeof t->url, "sqlite:%s/x.db", t->dir);
+    }
+    if (open) {
+        t->db = it_open(t, NULL);
+        it_migrate(t->db);
+    }
+    return 0;
+
+fail: /* cmocka skips the teardown of a failed setup */
+    it_teardown(state);
+    return -1;
+}
+
+int it_setup(void **state)
+{
+    return setup(state, true);
+}
+
+int it_setup_empty(void **state)
+{
+    return setup(state, false);
+}
+
+static int remove_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+int it_teardown(void **state)
+{
+    it_db *t = *state;
+    if (!t)
+        return 0;
+    trail_close(t->db);
+    if (t->dir[0])
+        nftw(t->dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+    free(t);
+    *state = NULL;
+    return 0;
+}
+
+trail_conn *it_open(const it_db *t, const trail_open_opts *opts)
+{
+    trail_conn *db = NULL;
+    int rc = trail_open(&db, t->url, opts);
+    if (rc != TRAIL_OK) {
+        print_error("trail_open(%s): %s: %s\n", t->url, trail_code_name(rc), trail_errmsg(db));
+        trail_close(db);
+        fail();
+    }
+    return db;
+}
+
+void it_migrate(trail_conn *db)
+{
+    IT_OK(db, shop_migrate(db));
+    IT_OK(db, everything_migrate(db));
+}
+
+int64_t it_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- return codes and messages ----------------------------------------- */
+
+void it_expect_rc(trail_conn *db, int want, int got, const char *call, const char *file, int line)
+{
+    if (got == want)
+        return;
+    print_error("%s\n  returned %s (%d), expected %s\n  trail_errmsg: %s\n", call,
+                trail_code_name(got), got, trail_code_name(want), trail_errmsg(db));
+    _fail(file, line);
+}
+
+void it_expect_msg(trail_conn *db, const char *file, int line, ...)
+{
+    const char *msg = trail_errmsg(db);
+    va_list ap;
+    va_start(ap, line);
+    for (const char *want; (want = va_arg(ap, const char *));) {
+        if (!strstr(msg, want)) {
+            va_end(ap);
+            print_error("trail_errmsg: \"%s\"\n  does not mention \"%s\"\n", msg, want);
+            _fail(file, line);
+        }
+    }
+    va_end(ap);
+}
+
+/* ---- JSON ---------------------------------------------------------------- */
+
+void it_json_eq_at(const char *file, int line, const char *text, const char *fmt, ...)
+{
+    char want_text[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(want_text, sizeof want_text, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof want_text) {
+        print_error("expected JSON longer than %zu bytes\n", sizeof want_text);
+        _fail(file, line);
+    }
+    json_error_t err;
+    json_t *want = json_loads(want_text, JSON_DECODE_ANY, &err);
+    if (!want) {
+        print_error("the expected JSON does not parse: %s\n  %s\n", err.text, want_text);
+        _fail(file, line);
+    }
+    json_t *got = text ? json_loads(text, JSON_DECODE_ANY, &err) : NULL;
+    bool same = got && json_equal(got, want);
+    json_decref(got);
+    json_decref(want);
+    if (!same) {
+        print_error("JSON differs\n  got:      %s\n  expected: %s\n", text ? text : "(NULL)",
+                    want_text);
+        _fail(file, line);
+    }
+}
+
+/* ---- change events ------------------------------------------------------ */
+
+static char *copy(const char *s)
+{
+    if (!s)
+        return NULL;
+    char *c = strdup(s);
+    assert_non_null(c);
+    return c;
+}
+
+static int copy_event(void *userdata, const trail_change_event *ev)
+{
+    it_events *evs = userdata;
+    trail_change_event *more = realloc(evs->ev, (evs->n + 1) * sizeof *more);
+    assert_non_null(more);
+    evs->ev = more;
+    evs->ev[evs->n++] = (trail_change_event){
+        .event_id = copy(ev->event_id),
+        .hlc = ev->hlc,
+        .node_id = copy(ev->node_id),
+        .origin_node = copy(ev->origin_node),
+        .tx_id = copy(ev->tx_id),
+        .table_name = copy(ev->table_name),
+        .record_id = copy(ev->record_id),
+        .op = copy(ev->op),
+        .version = ev->version,
+        .old_values = copy(ev->old_values),
+        .new_values = copy(ev->new_values),
+        .changed = copy(ev->changed),
+        .schema_version = ev->schema_version,
+        .user_id = copy(ev->user_id),
+        .request_id = copy(ev->request_id),
+        .session_id = copy(ev->session_id),
+        .tenant_id = copy(ev->tenant_id),
+        .trace_id = copy(ev->trace_id),
+        .span_id = copy(ev->span_id),
+        .ip = copy(ev->ip),
+        .created_at = ev->created_at,
+        .prev_hash = copy(ev->prev_hash),
+        .hash = copy(ev->hash),
+    };
+    return 0;
+}
+
+void it_history(trail_conn *db, const char *table, const char *record_id, it_events *out)
+{
+    *out = (it_events){ 0 };
+    IT_OK(db, trail_history(db, table, record_id, copy_event, out));
+}
+
+void it_events_free(it_events *evs)
+{
+    for (size_t i = 0; i < evs->n; i++) {
+        trail_change_event *e = &evs->ev[i];
+        const char *owned[] = { e->event_id,   e->node_id,   e->origin_node, e->tx_id,
+                                e->table_name, e->record_id, e->op,          e->old_values,
+                                e->new_values, e->changed,   e->user_id,     e->request_id,
+                                e->session_id, e->tenant_id, e->trace_id,    e->span_id,
+                                e->ip,         e->prev_hash, e->hash };
+        for (size_t k = 0; k < sizeof owned / sizeof owned[0]; k++)
+            free((char *)owned[k]);
+    }
+    free(evs->ev);
+    *evs = (it_events){ 0 };
+}
+
+static int take_local(void *userdata, const trail_node_info *node)
+{
+    char **id = userdata;
+    if (node->is_local && !*id)
+        *id = copy(node->node_id);
+    return 0;
+}
+
+char *it_local_node(trail_conn *db)
+{
+    char *id = NULL;
+    IT_OK(db, trail_nodes(db, take_local, &id));
+    assert_non_null(id);
+    return id;
+}
+
+/* ---- records to work on -------------------------------------------------- */
+
+const trail_ctx it_full_ctx = {
+    .user_id = "u-42",
+    .request_id = "req-7",
+    .session_id = "sess-é",
+    .tenant_id = "tenant-9",
+    .trace_id = "4bf92f3577b34da6a3ce929d0e0e4736",
+    .span_id = "00f067aa0ba902b7",
+    .ip = "2001:db8::1",
+};
+
+void it_customer(trail_conn *db, const char *email, shop_customer *out)
+{
+    shop_customer_create_params p = { .email = email, .name = "Ann", .secret = "s3cret" };
+    IT_OK(db, shop_customer_create(db, NULL, &p, out));
+}
+
+int64_t it_account(trail_conn *db, const char *handle)
+{
+    everything_account_create_params p = { .handle = handle, .label = "acct" };
+    everything_account a = { 0 };
+    IT_OK(db, everything_account_create(db, NULL, &p, &a));
+    int64_t id = a.id;
+    everything_account_clear(&a);
+    return id;
+}
+
+static int key_added(it_keys *k)
+{
+    k->n++;
+    return k->stop_after && k->n == k->stop_after ? 7 : 0;
+}
+
+int it_keys_add_text(it_keys *k, const char *id)
+{
+    assert_true(k->n < sizeof k->num / sizeof k->num[0]);
+    assert_int_equal(strlen(id), TRAIL_ULID_LEN);
+    memcpy(k->text[k->n], id, TRAIL_ULID_LEN + 1);
+    return key_added(k);
+}
+
+int it_keys_add_num(it_keys *k, int64_t id)
+{
+    assert_true(k->n < sizeof k->num / sizeof k->num[0]);
+    k->num[k->n] = id;
+    return key_added(k);
+}

@@ -1,0 +1,129 @@
+/*
+ * it_common.h - what every integration test shares: a fresh database per
+ * test, checks of return codes and messages, copies of change events, JSON
+ * comparison, and a few records to work on.
+ *
+ * The database comes from TRAIL_TEST_URL, emptied before each test (see
+ * raw_reset()); without it each test gets a new SQLite file in a temporary
+ * directory, removed afterwards. Test logic never assumes SQLite: what must
+ * go behind trail's back goes through raw.h.
+ */
+#ifndef IT_COMMON_H
+#define IT_COMMON_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <limits.h>
+#include <stdbool.h>
+
+#include "everything.h"
+#include "raw.h"
+#include "shop.h"
+
+/* ---- the database of one test ------------------------------------------ */
+
+typedef struct it_db {
+    char url[PATH_MAX + 16];
+    char dir[PATH_MAX]; /* the temporary directory of a SQLite file; "" for TRAIL_TEST_URL */
+    trail_conn *db;     /* opened by it_setup(); NULL after it_setup_empty() */
+} it_db;
+
+/** cmocka setup: an empty database, opened, with shop and everything migrated. */
+int it_setup(void **state);
+
+/** cmocka setup: an empty database and its URL; nothing opened, nothing migrated. */
+int it_setup_empty(void **state);
+
+/** cmocka teardown of both: closes t->db and removes what the setup made. */
+int it_teardown(void **state);
+
+/** it_open - a new connection to the test's database; fails the test when it cannot. */
+trail_conn *it_open(const it_db *t, const trail_open_opts *opts);
+
+/** it_migrate - migrate both schemas on @db; fails the test when it cannot. */
+void it_migrate(trail_conn *db);
+
+/** Wall-clock milliseconds, as trail stamps created_at. */
+int64_t it_now_ms(void);
+
+/* ---- return codes and messages ----------------------------------------- */
+
+void it_expect_rc(trail_conn *db, int want, int got, const char *call, const char *file, int line);
+
+/** Fails the test unless @call returns @want; says both codes and trail_errmsg(db). */
+#define IT_EXPECT(db, want, call) it_expect_rc((db), (want), (call), #call, __FILE__, __LINE__)
+#define IT_OK(db, call)           IT_EXPECT(db, TRAIL_OK, call)
+
+void it_expect_msg(trail_conn *db, const char *file, int line, ...);
+
+/** Fails the test unless trail_errmsg(db) contains every one of the strings given. */
+#define IT_MSG(db, ...) it_expect_msg((db), __FILE__, __LINE__, __VA_ARGS__, (const char *)NULL)
+
+/* ---- JSON ---------------------------------------------------------------- */
+
+void it_json_eq_at(const char *file, int line, const char *text, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/**
+ * Fails the test unless the JSON @text equals, as a JSON value compared by
+ * jansson (key order aside, numbers exact), the JSON made from the printf
+ * format that follows.
+ */
+#define IT_JSON_EQ(text, ...) it_json_eq_at(__FILE__, __LINE__, (text), __VA_ARGS__)
+
+/* ---- change events ------------------------------------------------------ */
+
+/** Events read with trail_history(), copied: the strings are the set's own. */
+typedef struct it_events {
+    size_t n;
+    trail_change_event *ev;
+} it_events;
+
+/** it_history - copy the events trail_history() gives for the same arguments into *@out. */
+void it_history(trail_conn *db, const char *table, const char *record_id, it_events *out);
+
+/** it_events_free - free what it_history() copied and zero @evs. */
+void it_events_free(it_events *evs);
+
+/** it_local_node - this database's node id, as trail_nodes() reports it; the caller frees it. */
+char *it_local_node(trail_conn *db);
+
+/* ---- records to work on -------------------------------------------------- */
+
+/** A context with every field set, and its values. */
+extern const trail_ctx it_full_ctx;
+
+/** it_customer - create a customer with @email and defaults elsewhere into @out. */
+void it_customer(trail_conn *db, const char *email, shop_customer *out);
+
+/** it_account - create an account with @handle; returns its id. */
+int64_t it_account(trail_conn *db, const char *handle);
+
+/** Keys a list callback saw, in the order it saw them. */
+typedef struct it_keys {
+    size_t n;
+    char text[64][TRAIL_ULID_LEN + 1]; /* ULID keys */
+    int64_t num[64];                   /* int64 keys */
+    size_t stop_after;                 /* non-zero: return 7 after this many */
+} it_keys;
+
+int it_keys_add_text(it_keys *k, const char *id);
+int it_keys_add_num(it_keys *k, int64_t id);
+
+/** Defines keys_<type>(), the list callback of @type that collects into an it_keys. */
+#define IT_TEXT_KEYS(type)                                                                         \
+    static int keys_##type(void *userdata, const type *row)                                        \
+    {                                                                                              \
+        return it_keys_add_text(userdata, row->id);                                                \
+    }
+#define IT_NUM_KEYS(type)                                                                          \
+    static int keys_##type(void *userdata, const type *row)                                        \
+    {                                                                                              \
+        return it_keys_add_num(userdata, row->id);                                                 \
+    }
+
+#endif /* IT_COMMON_H */

@@ -1,0 +1,553 @@
+/*
+ * test_errors.c - every return code of the generated API, with what
+ * trail_errmsg() says: TRAIL_ENOTFOUND, TRAIL_ECONFLICT, TRAIL_EUNIQUE,
+ * TRAIL_EINVALID, TRAIL_EREF, TRAIL_EARG, TRAIL_EBUSY (TRAIL_EDB is
+ * test_records' refused migration). A call that fails leaves no row and no
+ * event behind, so every test also counts both behind trail's back.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "it_common.h"
+
+#include <math.h>
+#include <string.h>
+
+static int64_t events(const it_db *t)
+{
+    return raw_count(t->url, "SELECT count(*) FROM \"trail_change_events\"");
+}
+
+static int64_t rows(const it_db *t, const char *table)
+{
+    return raw_count(t->url, "SELECT count(*) FROM \"%s\"", table);
+}
+
+/* A ULID no record has. */
+#define NO_SUCH_ID "01ARZ3NDEKTSV4RRFFQ69G5FAV"
+
+static void test_enotfound(void **state)
+{
+    it_db *t = *state;
+    trail_conn *db = t->db;
+    shop_customer c = { 0 };
+    it_customer(db, "here@x.org", &c);
+    int64_t before = events(t);
+
+    IT_EXPECT(db, TRAIL_ENOTFOUND, shop_customer_get(db, NO_SUCH_ID, &c));
+    IT_MSG(db, "customer", NO_SUCH_ID);
+    IT_EXPECT(db, TRAIL_ENOTFOUND, shop_customer_find_by_email(db, "gone@x.org", &c));
+    IT_MSG(db, "customer", "email");
+    shop_customer_update_params u = {
+        .id = NO_SUCH_ID, .version = 1, .set = SHOP_CUSTOMER_NAME, .name = "x"
+    };
+    IT_EXPECT(db, TRAIL_ENOTFOUND, shop_customer_update(db, NULL, &u, NULL));
+    IT_MSG(db, "customer", NO_SUCH_ID);
+    IT_EXPECT(db, TRAIL_ENOTFOUND, shop_customer_delete(db, NULL, NO_SUCH_ID, 1));
+    IT_MSG(db, "customer", NO_SUCH_ID);
+
+    /* An int64 key, named in the message as its number. */
+    shop_product p = { 0 };
+    IT_EXPECT(db, TRAIL_ENOTFOUND, shop_product_get(db, 424242, &p));
+    IT_MSG(db, "product", "424242");
+    IT_EXPECT(db, TRAIL_ENOTFOUND, shop_product_delete(db, NULL, 424242, 1));
+    IT_MSG(db, "product", "424242");
+
+    assert_int_equal(events(t), before);
+    assert_string_equal(c.email, "here@x.org"); /* a failed get leaves @out alone */
+    shop_customer_clear(&c);
+}
+
+/* Two handles on one record: the second writes on a version that has moved on. */
+static void test_econflict(void **state)
+{
+    it_db *t = *state;
+    trail_conn *db = t->db;
+    shop_customer made = { 0 }, a = { 0 }, b = { 0 };
+    it_customer(db, "two@x.org", &made);
+    IT_OK(db, shop_customer_get(db, made.id, &a));
+    IT_OK(db, shop_customer_get(db, made.id, &b));
+
+    shop_customer_update_params ua = {
+        .id = a.id, .version = a.version, .set = SHOP_CUSTOMER_NAME, .name = "by a"
+    };
+    IT_OK(db, shop_customer_update(db, NULL, &ua, &a));
+    assert_int_equal(a.version, 2);
+    int64_t before = events(t);
+
+    shop_customer_update_params ub = {
+        .id = made.id, .version = b.version, .set = SHOP_CUSTOMER_NAME, .name = "by b"
+    };
+    IT_EXPECT(db, TRAIL_ECONFLICT, shop_customer_update(db, NULL, &ub, &b));
+    IT_MSG(db, "customer", b.id, "version 1", "version 2");
+    IT_EXPECT(db, TRAIL_ECONFLICT, shop_customer_delete(db, NULL, b.id, b.version));
+    IT_MSG(db, "customer", b.id, "version 1", "version 2");
+    /* A version from the future is no better. */
+    IT_EXPECT(db, TRAIL_ECONFLICT, shop_customer_delete(db, NULL, b.id, 3));
+
+    shop_customer now = { 0 };
+    IT_OK(db, shop_customer_get(db, made.id, &now));
+    assert_int_equal(now.version, 2);
+    assert_string_equal(now.name, "by a");
+    assert_int_equal(b.version, 1); /* the failed update left @out alone */
+    assert_int_equal(events(t), before);
+
+    /* Re-read, then the same change goes through. */
+    IT_OK(db, shop_customer_get(db, made.id, &b));
+    ub.version = b.version;
+    IT_OK(db, shop_customer_update(db, NULL, &ub, &b));
+    assert_int_equal(b.version, 3);
+    shop_customer_clear(&now);
+    shop_customer_clear(&made);
+    shop_customer_clear(&a);
+    shop_customer_clear(&b);
+}
+
+static void test_eunique(void **state)
+{
+    it_db *t = *state;
+    trail_conn *db = t->db;
+    shop_customer c1 = { 0 }, c2 = { 0 };
+    it_customer(db, "one@x.org", &c1);
+    it_customer(db, "two@x.org", &c2);
+    int64_t before = events(t);
+
+    shop_customer_create_params dup = { .email = "one@x.org", .name = "n", .secret = "s" };
+    IT_EXPECT(db, TRAIL_EUNIQUE, shop_customer_create(db, NULL, &dup, NULL));
+    IT_MSG(db, "email");
+    shop_customer_update_params u = {
+        .id = c2.id, .version = 1, .set = SHOP_CUSTOMER_EMAIL, .email = "one@x.org"
+    };
+    IT_EXPECT(db, TRAIL_EUNIQUE, shop_customer_update(db, NULL, &u, NULL));
+    IT_MSG(db, "email");
+    assert_int_equal(events(t), before);
+
+    shop_product_create_params pp = { .sku = "S1", .title = "t", .price = 1 };
+    shop_product p = { 0 };
+    IT_OK(db, shop_product_create(db, NULL, &pp, &p));
+    before = events(t);
+    IT_EXPECT(db, TRAIL_EUNIQUE, shop_product_create(db, NULL, &pp, NULL));
+    IT_MSG(db, "sku");
+    assert_int_equal(events(t), before);
+
+    /* A unique index over two columns: one order line per (order, product). */
+    shop_order_create_params op = { .customer = c1.id, .total = 1 };
+    shop_order o = { 0 };
+    IT_OK(db, shop_order_create(db, NULL, &op, &o));
+    shop_order_line_create_params lp = { .purchase = o.id, .product = p.id, .unit_price = 1 };
+    IT_OK(db, shop_order_line_create(db, NULL, &lp, NULL));
+    before = events(t);
+    IT_EXPECT(db, TRAIL_EUNIQUE, shop_order_line_create(db, NULL, &lp, NULL));
+    assert_int_equal(events(t), before);
+
+    /* Unique int64, int32 and date fields of everything.sample. */
+    everything_sample_create_params sp = {
+        .set = EVERYTHING_SAMPLE_SERIAL | EVERYTHING_SAMPLE_OPENED_ON | EVERYTHING_SAMPLE_DAY,
+        .serial = 5,
+        .opened_on = -25508,
+        .day = 1,
+        .payload = { "", 0 },
+        .owner = it_account(db, "acct"),
+        .code = 77,
+        .token = "t",
+    };
+    IT_OK(db, everything_sample_create(db, NULL, &sp, NULL));
+    before = events(t);
+    sp.day = 2;
+    sp.serial = 6;
+    sp.opened_on = 0;
+    IT_EXPECT(db, TRAIL_EUNIQUE, everything_sample_create(db, NULL, &sp, NULL));
+    IT_MSG(db, "code");
+    sp.code = 78;
+    sp.serial = 5;
+    IT_EXPECT(db, TRAIL_EUNIQUE, everything_sample_create(db, NULL, &sp, NULL));
+    IT_MSG(db, "serial");
+    sp.serial = 6;
+    sp.opened_on = -25508;
+    IT_EXPECT(db, TRAIL_EUNIQUE, everything_sample_create(db, NULL, &sp, NULL));
+    IT_MSG(db, "opened_on");
+    sp.opened_on = 0;
+    sp.day = 1; /* (owner, day) */
+    IT_EXPECT(db, TRAIL_EUNIQUE, everything_sample_create(db, NULL, &sp, NULL));
+
+    assert_int_equal(events(t), before);
+    assert_int_equal(rows(t, "customers"), 2);
+    assert_int_equal(rows(t, "samples"), 1);
+    shop_customer now = { 0 };
+    IT_OK(db, shop_customer_get(db, c2.id, &now));
+    assert_string_equal(now.email, "two@x.org");
+    assert_int_equal(now.version, 1);
+    shop_customer_clear(&now);
+    shop_order_clear(&o);
+    shop_product_clear(&p);
+    shop_customer_clear(&c1);
+    shop_customer_clear(&c2);
+}
+
+/* A create that must fail with TRAIL_EINVALID and a message naming what is wrong. */
+#define CREATE_INVALID(db, fn, params, ...)                                                        \
+    do {                                                                                           \
+        IT_EXPECT(db, TRAIL_EINVALID, fn(db, NULL, params, NULL));                                 \
+        IT_MSG(db, __VA_ARGS__);                                                                   \
+    } while (0)
+
+static void test_einvalid_create(void **state)
+{
+    it_db *t = *state;
+    trail_conn *db = t->db;
+    int64_t before = events(t);
+    char long_email[256];
+    memset(long_email, 'a', 255);
+    long_email[255] = '\0';
+
+    shop_customer_create_params c = { .email = long_email, .name = "n", .secret = "s" };
+    CREATE_INVALID(db, shop_customer_create, &c, "customer.email", "255", "254");
+    c.email = "ok@x.org";
+    c.set = SHOP_CUSTOMER_CREDIT;
+    c.credit = -1;
+    CREATE_INVALID(db, shop_customer_create, &c, "customer.credit", "-1");
+    c.set = SHOP_CUSTOMER_TIER;
+    c.tier = (shop_customer_tier)3;
+    CREATE_INVALID(db, shop_customer_create, &c, "customer.tier", "3");
+    c.tier = (shop_customer_tier)-1;
+    CREATE_INVALID(db, shop_customer_create, &c, "customer.tier", "-1");
+    c.set = 0;
+    c.name = NULL;
+    CREATE_INVALID(db, shop_customer_create, &c, "customer.name");
+    c.name = "n";
+    c.set = SHOP_CUSTOMER_NAME; /* in set and NULL: still not allowed */
+    c.name = NULL;
+    CREATE_INVALID(db, shop_customer_create, &c, "customer.name", "NULL");
+    c.set = 0;
+    c.name = "n";
+    static const char *const bad_json[] = { "{", "", "{\"a\": 1} x", "{'a': 1}", "nul" };
+    for (size_t i = 0; i < sizeof bad_json / sizeof bad_json[0]; i++) {
+        c.prefs = bad_json[i];
+        CREATE_INVALID(db, shop_customer_create, &c, "customer.prefs", "JSON");
+    }
+    c.prefs = NULL;
+    /* A stray byte, an overlong '/', a UTF-16 surrogate, a truncated sequence. */
+    static const char *const bad_utf8[] = { "a\xff", "\xc0\xaf", "\xed\xa0\x80", "caf\xc3" };
+    for (size_t i = 0; i < sizeof bad_utf8 / sizeof bad_utf8[0]; i++) {
+        c.name = bad_utf8[i];
+        CREATE_INVALID(db, shop_customer_create, &c, "customer.name", "UTF-8");
+    }
+
+    shop_product_create_params p = { .sku = "S", .title = "t", .price = 1 };
+    p.set = SHOP_PRODUCT_STOCK;
+    p.stock = 1000001;
+    CREATE_INVALID(db, shop_product_create, &p, "product.stock", "1000001", "1000000");
+    p.set = SHOP_PRODUCT_WEIGHT;
+    p.weight = -0.5;
+    CREATE_INVALID(db, shop_product_create, &p, "product.weight", "-0.5");
+    p.set = 0;
+    p.currency = "EURO";
+    CREATE_INVALID(db, shop_product_create, &p, "product.currency", "4", "3");
+    p.currency = NULL;
+    p.price = -1;
+    CREATE_INVALID(db, shop_product_create, &p, "product.price", "-1");
+
+    shop_order_create_params o = { .customer = "not-a-customer-id", .total = 1 };
+    CREATE_INVALID(db, shop_order_create, &o, "order.customer");
+
+    everything_sample_create_params s = {
+        .payload = { "", 0 }, .owner = 1, .code = 1, .token = "t"
+    };
+    s.set = EVERYTHING_SAMPLE_SMALL;
+    s.small = -11;
+    CREATE_INVALID(db, everything_sample_create, &s, "sample.small", "-11", "-10");
+    s.set = EVERYTHING_SAMPLE_RATIO;
+    s.ratio = 1000000.5;
+    CREATE_INVALID(db, everything_sample_create, &s, "sample.ratio", "1000000.5");
+    s.set = EVERYTHING_SAMPLE_RATIO_N;
+    s.ratio_n = NAN;
+    CREATE_INVALID(db, everything_sample_create, &s, "sample.ratio_n");
+    s.ratio_n = INFINITY;
+    CREATE_INVALID(db, everything_sample_create, &s, "sample.ratio_n");
+    s.set = EVERYTHING_SAMPLE_BIG_N;
+    s.big_n = 1001;
+    CREATE_INVALID(db, everything_sample_create, &s, "sample.big_n", "1001", "1000");
+    s.set = 0;
+    s.payload_n = (trail_blob){ "0123456789abcdefg", 17 };
+    CREATE_INVALID(db, everything_sample_create, &s, "sample.payload_n", "17", "16");
+    s.payload_n = (trail_blob){ 0 };
+    s.payload = (trail_blob){ NULL, 0 };
+    CREATE_INVALID(db, everything_sample_create, &s, "sample.payload");
+    s.payload = (trail_blob){ "", 0 };
+    s.words_n = "ünïcödé tén"; /* 11 characters, in 16 bytes */
+    CREATE_INVALID(db, everything_sample_create, &s, "sample.words_n", "11", "10");
+    s.words_n = NULL;
+    s.doc = "[1, 2";
+    CREATE_INVALID(db, everything_sample_create, &s, "sample.doc", "JSON");
+    s.doc = NULL;
+    s.set = EVERYTHING_SAMPLE_COLOR_N;
+    s.color_n = (everything_sample_color_n)2;
+    CREATE_INVALID(db, everything_sample_create, &s, "sample.color_n", "2");
+
+    everything_account_create_params a = { .handle = "h", .label = "l" };
+    a.set = EVERYTHING_ACCOUNT_LEVEL;
+    a.level = 100;
+    CREATE_INVALID(db, everything_account_create, &a, "account.level", "100", "99");
+
+    assert_int_equal(events(t), before);
+    assert_int_equal(
+        rows(t, "customers") + rows(t, "products") + rows(t, "samples") + rows(t, "accounts"), 0);
+}
+
+static void test_einvalid_update(void **state)
+{
+    it_db *t = *state;
+    trail_conn *db = t->db;
+    shop_customer c = { 0 };
+    it_customer(db, "upd@x.org", &c);
+    int64_t before = events(t);
+
+    shop_customer_update_params u = { .id = c.id, .version = 1, .set = SHOP_CUSTOMER_NAME };
+    IT_EXPECT(db, TRAIL_EINVALID, shop_customer_update(db, NULL, &u, NULL));
+    IT_MSG(db, "customer.name", "NULL");
+    u.set = SHOP_CUSTOMER_RATING;
+    u.rating = NAN;
+    IT_EXPECT(db, TRAIL_EINVALID, shop_customer_update(db, NULL, &u, NULL));
+    IT_MSG(db, "customer.rating");
+    u.set = SHOP_CUSTOMER_CREDIT | SHOP_CUSTOMER_NAME; /* one good field does not save a bad one */
+    u.name = "fine";
+    u.credit = INT64_MIN;
+    IT_EXPECT(db, TRAIL_EINVALID, shop_customer_update(db, NULL, &u, NULL));
+    IT_MSG(db, "customer.credit", "-9223372036854775808");
+    u.set = SHOP_CUSTOMER_PREFS;
+    u.prefs = "{\"open\": ";
+    IT_EXPECT(db, TRAIL_EINVALID, shop_customer_update(db, NULL, &u, NULL));
+    IT_MSG(db, "customer.prefs", "JSON");
+    u.set = SHOP_CUSTOMER_SECRET;
+    u.secret = "\x80";
+    IT_EXPECT(db, TRAIL_EINVALID, shop_customer_update(db, NULL, &u, NULL));
+    IT_MSG(db, "customer.secret", "UTF-8");
+
+    assert_int_equal(events(t), before);
+    shop_customer now = { 0 };
+    IT_OK(db, shop_customer_get(db, c.id, &now));
+    assert_int_equal(now.version, 1);
+    assert_string_equal(now.name, "Ann");
+    shop_customer_clear(&now);
+    shop_customer_clear(&c);
+}
+
+/* What the reference tests work on: a customer and its order. */
+typedef struct ordered {
+    shop_customer c;
+    shop_order o;
+} ordered;
+
+static void ordered_make(trail_conn *db, ordered *x)
+{
+    *x = (ordered){ 0 };
+    it_customer(db, "ref@x.org", &x->c);
+    shop_order_create_params op = { .customer = x->c.id, .total = 1 };
+    IT_OK(db, shop_order_create(db, NULL, &op, &x->o));
+}
+
+static void ordered_clear(ordered *x)
+{
+    shop_order_clear(&x->o);
+    shop_customer_clear(&x->c);
+}
+
+/* Dangling on create: a ULID ref, an int64 ref, a nullable self-reference. */
+static void test_eref_create(void **state)
+{
+    it_db *t = *state;
+    trail_conn *db = t->db;
+    ordered x;
+    ordered_make(db, &x);
+    int64_t before = events(t);
+
+    shop_order_create_params op = { .customer = NO_SUCH_ID, .total = 1 };
+    IT_EXPECT(db, TRAIL_EREF, shop_order_create(db, NULL, &op, NULL));
+    assert_int_equal(events(t), before);
+    shop_order_line_create_params lp = { .purchase = x.o.id, .product = 999999, .unit_price = 1 };
+    IT_EXPECT(db, TRAIL_EREF, shop_order_line_create(db, NULL, &lp, NULL));
+    everything_account_create_params ap = {
+        .set = EVERYTHING_ACCOUNT_PARENT, .handle = "h", .parent = 999999, .label = "l"
+    };
+    IT_EXPECT(db, TRAIL_EREF, everything_account_create(db, NULL, &ap, NULL));
+    assert_int_equal(events(t), before);
+    assert_int_equal(rows(t, "orders") + rows(t, "order_line") + rows(t, "accounts"), 1);
+
+    /* Which record could not be written: the message names at least the entity. */
+    IT_EXPECT(db, TRAIL_EREF, shop_order_create(db, NULL, &op, NULL));
+    IT_MSG(db, "order");
+    ordered_clear(&x);
+}
+
+static void test_eref_update(void **state)
+{
+    it_db *t = *state;
+    trail_conn *db = t->db;
+    ordered x;
+    ordered_make(db, &x);
+    int64_t before = events(t);
+
+    shop_order_update_params ou = {
+        .id = x.o.id, .version = 1, .set = SHOP_ORDER_CUSTOMER, .customer = NO_SUCH_ID
+    };
+    IT_EXPECT(db, TRAIL_EREF, shop_order_update(db, NULL, &ou, NULL));
+    assert_int_equal(events(t), before);
+    shop_order now = { 0 };
+    IT_OK(db, shop_order_get(db, x.o.id, &now));
+    assert_int_equal(now.version, 1);
+    assert_string_equal(now.customer, x.c.id);
+    shop_order_clear(&now);
+
+    IT_EXPECT(db, TRAIL_EREF, shop_order_update(db, NULL, &ou, NULL));
+    IT_MSG(db, "order");
+    ordered_clear(&x);
+}
+
+/* Delete of a row still referenced, by a ULID ref and by an int64 ref. */
+static void test_eref_delete(void **state)
+{
+    it_db *t = *state;
+    trail_conn *db = t->db;
+    ordered x;
+    ordered_make(db, &x);
+    shop_product_create_params pp = { .sku = "S", .title = "t", .price = 1 };
+    shop_product p = { 0 };
+    IT_OK(db, shop_product_create(db, NULL, &pp, &p));
+    shop_order_line_create_params lp = { .purchase = x.o.id, .product = p.id, .unit_price = 1 };
+    IT_OK(db, shop_order_line_create(db, NULL, &lp, NULL));
+    int64_t before = events(t);
+
+    IT_EXPECT(db, TRAIL_EREF, shop_customer_delete(db, NULL, x.c.id, 1));
+    IT_MSG(db, "customer", x.c.id, "referenced");
+    IT_EXPECT(db, TRAIL_EREF, shop_product_delete(db, NULL, p.id, 1));
+    IT_MSG(db, "product", "referenced");
+    IT_EXPECT(db, TRAIL_EREF, shop_order_delete(db, NULL, x.o.id, 1));
+    IT_MSG(db, "order", x.o.id, "referenced");
+    assert_int_equal(events(t), before);
+    assert_int_equal(rows(t, "customers"), 1);
+    assert_int_equal(rows(t, "products"), 1);
+    assert_int_equal(rows(t, "orders"), 1);
+    shop_product_clear(&p);
+    ordered_clear(&x);
+}
+
+static int count_row(void *userdata, const shop_customer *row)
+{
+    (void)row;
+    ++*(int *)userdata;
+    return 0;
+}
+
+static void test_earg(void **state)
+{
+    it_db *t = *state;
+    trail_conn *db = t->db;
+    shop_customer c = { 0 };
+    it_customer(db, "arg@x.org", &c);
+    int64_t before = events(t);
+
+    trail_conn *other = NULL;
+    IT_EXPECT(other, TRAIL_EARG, trail_open(&other, "nosuch://db", NULL));
+    IT_MSG(other, "nosuch://db");
+    trail_close(other);
+    IT_EXPECT(NULL, TRAIL_EARG, trail_open(&other, NULL, NULL));
+    trail_close(other);
+    IT_EXPECT(NULL, TRAIL_EARG, trail_open(NULL, t->url, NULL));
+
+    shop_customer_create_params cp = { .email = "x@x.org", .name = "n", .secret = "s" };
+    IT_EXPECT(db, TRAIL_EARG, shop_customer_create(db, NULL, NULL, NULL));
+    IT_EXPECT(NULL, TRAIL_EARG, shop_customer_create(NULL, NULL, &cp, NULL));
+    IT_EXPECT(db, TRAIL_EARG, shop_customer_get(db, NULL, &c));
+    IT_EXPECT(db, TRAIL_EARG, shop_customer_get(db, c.id, NULL));
+    IT_EXPECT(NULL, TRAIL_EARG, shop_customer_get(NULL, c.id, &c));
+    IT_EXPECT(db, TRAIL_EARG, shop_customer_find_by_email(db, NULL, &c));
+    IT_EXPECT(db, TRAIL_EARG, shop_customer_update(db, NULL, NULL, NULL));
+    shop_customer_update_params u = { .id = NULL, .version = 1, .set = SHOP_CUSTOMER_NAME };
+    u.name = "n";
+    IT_EXPECT(db, TRAIL_EARG, shop_customer_update(db, NULL, &u, NULL));
+    IT_EXPECT(db, TRAIL_EARG, shop_customer_delete(db, NULL, NULL, 1));
+    int n = 0;
+    IT_EXPECT(db, TRAIL_EARG, shop_customer_list(db, NULL, 10, NULL, NULL));
+    IT_EXPECT(db, TRAIL_EARG, shop_customer_list(db, NULL, 0, count_row, &n));
+    IT_MSG(db, "limit");
+    IT_EXPECT(db, TRAIL_EARG, shop_customer_list(db, NULL, -1, count_row, &n));
+    assert_int_equal(n, 0);
+
+    /* Transactions: one at a time, and only an open one ends. */
+    IT_EXPECT(db, TRAIL_EARG, trail_commit(db));
+    IT_EXPECT(db, TRAIL_EARG, trail_rollback(db));
+    IT_OK(db, trail_begin(db));
+    IT_EXPECT(db, TRAIL_EARG, trail_begin(db));
+    IT_MSG(db, "already");
+    IT_EXPECT(db, TRAIL_EARG, shop_migrate(db));
+    IT_OK(db, trail_rollback(db));
+    IT_EXPECT(NULL, TRAIL_EARG, trail_begin(NULL));
+
+    trail_cursor cur = { 0 };
+    IT_EXPECT(db, TRAIL_EARG, trail_events_since(db, &cur, 0, NULL, NULL));
+
+    /* The connection is still good after all that. */
+    IT_OK(db, shop_customer_get(db, c.id, &c));
+    assert_int_equal(events(t), before);
+    assert_int_equal(rows(t, "customers"), 1);
+    shop_customer_clear(&c);
+}
+
+/* Before any migrate, the generated API says what to do instead of failing in SQL. */
+static void test_earg_not_migrated(void **state)
+{
+    it_db *t = *state;
+    t->db = it_open(t, NULL);
+    shop_customer_create_params cp = { .email = "x@x.org", .name = "n", .secret = "s" };
+    IT_EXPECT(t->db, TRAIL_EARG, shop_customer_create(t->db, NULL, &cp, NULL));
+    IT_MSG(t->db, "migrate");
+}
+
+/* Another connection holds the write lock; this one gives up after its busy timeout. */
+static void test_ebusy(void **state)
+{
+    it_db *t = *state;
+    shop_customer c = { 0 };
+    it_customer(t->db, "busy@x.org", &c);
+    int64_t before = events(t);
+
+    trail_open_opts opts = { .busy_timeout_ms = 200 };
+    trail_conn *db = it_open(t, &opts);
+    raw_lock *lock = raw_lock_row(t->url, "customers", c.id);
+    assert_non_null(lock);
+
+    shop_customer_update_params u = {
+        .id = c.id, .version = 1, .set = SHOP_CUSTOMER_NAME, .name = "later"
+    };
+    int64_t start = it_now_ms();
+    IT_EXPECT(db, TRAIL_EBUSY, shop_customer_update(db, NULL, &u, NULL));
+    int64_t waited = it_now_ms() - start;
+    assert_true(strlen(trail_errmsg(db)) > 0);
+    /* It waited for the lock, but by its own timeout, not the default 5 s. */
+    assert_in_range(waited, 150, 4000);
+    IT_EXPECT(db, TRAIL_EBUSY, shop_customer_delete(db, NULL, c.id, 1));
+
+    raw_unlock(lock);
+    assert_int_equal(events(t), before);
+    IT_OK(db, shop_customer_update(db, NULL, &u, &c));
+    assert_int_equal(c.version, 2);
+    assert_int_equal(events(t), before + 1);
+    shop_customer_clear(&c);
+    trail_close(db);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_enotfound, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_econflict, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_eunique, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_einvalid_create, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_einvalid_update, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_eref_create, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_eref_update, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_eref_delete, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_earg, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_earg_not_migrated, it_setup_empty, it_teardown),
+        cmocka_unit_test_setup_teardown(test_ebusy, it_setup, it_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
