@@ -65,14 +65,22 @@ void it_expect_msg(trail_conn *db, const char *file, int line, ...);
 
 /* ---- JSON ---------------------------------------------------------------- */
 
+#include <jansson.h>
+
+void it_json_is_at(const char *file, int line, const char *text, json_t *want);
+
+/**
+ * Fails the test unless the JSON @text equals @want (a jansson value, whose
+ * reference this takes), compared as JSON values: key order aside, numbers
+ * exact. JSON columns are compared so too, since PostgreSQL and MySQL store
+ * them normalized.
+ */
+#define IT_JSON_IS(text, want) it_json_is_at(__FILE__, __LINE__, (text), (want))
+
 void it_json_eq_at(const char *file, int line, const char *text, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/**
- * Fails the test unless the JSON @text equals, as a JSON value compared by
- * jansson (key order aside, numbers exact), the JSON made from the printf
- * format that follows.
- */
+/** IT_JSON_IS() with the expected JSON made from the printf format that follows. */
 #define IT_JSON_EQ(text, ...) it_json_eq_at(__FILE__, __LINE__, (text), __VA_ARGS__)
 
 /* ---- change events ------------------------------------------------------ */
