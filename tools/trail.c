@@ -1,0 +1,242 @@
+/*
+ * trail.c - the `trail` command line tool: reads and checks the history that
+ * libtrail keeps in a database (SPEC §7). This file holds the dispatch and
+ * what the commands share; each command is in a file of its own.
+ */
+#define _POSIX_C_SOURCE 200809L /* stat */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const cli_command *const commands[] = { &cli_log, &cli_verify, &cli_nodes };
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+static void usage(FILE *out)
+{
+    fputs("usage: trail COMMAND [options] DB\n"
+          "\n"
+          "Reads and checks the audit trail that libtrail keeps in a database: every\n"
+          "change event, who made it, and whether the history still holds together.\n"
+          "\n"
+          "commands:\n",
+          out);
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(out, "  %-8s %s\n", commands[i]->name, commands[i]->summary);
+    fputs("  help     show this help, or a command's (trail help log)\n"
+          "\n"
+          "DB is a connection URL (sqlite:PATH) or the path of an SQLite file;\n"
+          "trail never creates a database that is not there.\n"
+          "\n"
+          "options:\n"
+          "  -h, --help     show this help; after a command, that command's help\n"
+          "      --version  show the version\n"
+          "\n"
+          "Exit status: 0 success; 1 verify found problems, or the database could not\n"
+          "be read; 2 a usage error, or the database could not be opened.\n",
+          out);
+}
+
+static const cli_command *find_command(const char *name)
+{
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(commands[i]->name, name) == 0)
+            return commands[i];
+    return NULL;
+}
+
+/* "trail: MESSAGE" on stderr. */
+static void report(const char *fmt, va_list ap)
+{
+    fputs("trail: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
+int cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    report(fmt, ap);
+    va_end(ap);
+    return CLI_FAIL;
+}
+
+/* A usage error: what was wrong, then where to read more. Returns CLI_USAGE. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static int
+usage_error(const cli_command *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    report(fmt, ap);
+    va_end(ap);
+    if (cmd)
+        fprintf(stderr, "Try 'trail %s --help'.\n", cmd->name);
+    else
+        fputs("Try 'trail --help'.\n", stderr);
+    return CLI_USAGE;
+}
+
+/*
+ * Parses @argv (argv[0] the command's name) into @opts and the one DB
+ * argument *@db. "--name VALUE" and "--name=VALUE" both work. Returns CLI_OK
+ * to go on; -1 when -h/--help printed the command's help; CLI_USAGE after
+ * saying on stderr what was wrong.
+ */
+static int parse(const cli_command *cmd, int argc, char **argv, const cli_option *opts,
+                 size_t n_opts, const char **db)
+{
+    *db = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(cmd->help, stdout);
+            return -1;
+        }
+        if (a[0] != '-' || a[1] == '\0') {
+            if (*db)
+                return usage_error(cmd, "%s takes one database (%s and %s)", cmd->name, *db, a);
+            *db = a;
+            continue;
+        }
+        const char *eq = strchr(a, '=');
+        size_t len = eq ? (size_t)(eq - a) : strlen(a);
+        const cli_option *o = NULL;
+        for (size_t k = 0; k < n_opts && !o; k++)
+            if (strlen(opts[k].name) == len && strncmp(opts[k].name, a, len) == 0)
+                o = &opts[k];
+        if (!o)
+            return usage_error(cmd, "unknown option %s", a);
+        if (!o->value) {
+            if (eq)
+                return usage_error(cmd, "option %.*s takes no value", (int)len, a);
+            *o->flag = true;
+        } else if (eq) {
+            *o->value = eq + 1;
+        } else if (i + 1 < argc) {
+            *o->value = argv[++i];
+        } else {
+            return usage_error(cmd, "option %s needs a value", a);
+        }
+    }
+    if (!*db)
+        return usage_error(cmd, "no database given");
+    return CLI_OK;
+}
+
+/* Whether @arg names a driver by its URL scheme rather than a file. */
+static bool is_url(const char *arg)
+{
+    return strncmp(arg, "sqlite:", 7) == 0 || strstr(arg, "://") != NULL;
+}
+
+/*
+ * Connects to @arg, a URL or the path of an SQLite file, which must exist:
+ * reading history never creates a database. Returns CLI_OK, or CLI_USAGE
+ * after saying why on stderr.
+ */
+static int open_db(trail_conn **db, const char *arg)
+{
+    *db = NULL;
+    char url[4200];
+    const char *path = NULL, *open_url = arg;
+    if (!is_url(arg)) {
+        path = arg;
+        open_url = url;
+        if ((size_t)snprintf(url, sizeof url, "sqlite:%s", arg) >= sizeof url) {
+            fprintf(stderr, "trail: path too long: %.64s...\n", arg);
+            return CLI_USAGE;
+        }
+    } else if (strncmp(arg, "sqlite:", 7) == 0 && strcmp(arg + 7, ":memory:") != 0) {
+        path = arg + 7;
+    }
+    /* SQLite would create a missing file, and an empty database has no history to show. */
+    struct stat st;
+    if (path && stat(path, &st) != 0) {
+        if (errno == ENOENT)
+            fprintf(stderr, "trail: %s: no such database\n", path);
+        else
+            fprintf(stderr, "trail: %s: %s\n", path, strerror(errno));
+        return CLI_USAGE;
+    }
+    if (path && S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "trail: %s: is a directory, not a database\n", path);
+        return CLI_USAGE;
+    }
+
+    trail_conn *c = NULL;
+    if (trail_open(&c, open_url, NULL) < 0) {
+        fprintf(stderr, "trail: %s\n", trail_errmsg(c));
+        trail_close(c);
+        return CLI_USAGE;
+    }
+    *db = c;
+    return CLI_OK;
+}
+
+int cli_start(const cli_command *cmd, int argc, char **argv, const cli_option *opts, size_t n_opts,
+              trail_conn **db, const char **dbarg)
+{
+    *db = NULL;
+    int status = parse(cmd, argc, argv, opts, n_opts, dbarg);
+    return status == CLI_OK ? open_db(db, *dbarg) : status;
+}
+
+char *cli_time(char buf[TRAIL_HLC_TEXT_MAX], int64_t ms)
+{
+    /* An HLC with counter 0 is just the time; its text then ends in "#00000". */
+    trail_hlc_format(buf, TRAIL_HLC_MAKE(ms, 0));
+    char *hash = strchr(buf, '#');
+    if (hash)
+        *hash = '\0';
+    return buf;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    const char *a = argv[1];
+    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    if (strcmp(a, "--version") == 0) {
+        printf("trail %s (libtrail %s)\n", TRAIL_VERSION, trail_version());
+        return CLI_OK;
+    }
+    if (strcmp(a, "help") == 0) {
+        if (argc == 2) {
+            usage(stdout);
+            return CLI_OK;
+        }
+        const cli_command *cmd = find_command(argv[2]);
+        if (!cmd)
+            return usage_error(NULL, "no such command: %s", argv[2]);
+        if (argc > 3)
+            return usage_error(NULL, "help takes one command (%s and %s)", argv[2], argv[3]);
+        fputs(cmd->help, stdout);
+        return CLI_OK;
+    }
+    if (a[0] == '-')
+        return usage_error(NULL, "unknown option %s", a);
+    const cli_command *cmd = find_command(a);
+    if (!cmd)
+        return usage_error(NULL, "no such command: %s", a);
+
+    int status = cmd->run(cmd, argc - 1, argv + 1);
+    /* A full disk or a closed pipe would otherwise pass for success. */
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        cli_error("cannot write the output: %s", strerror(errno));
+        return status == CLI_OK ? CLI_FAIL : status;
+    }
+    return status;
+}
