@@ -10,6 +10,7 @@
 #include "sql.h"
 #include "trail/trail.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -98,7 +99,10 @@ int trail_conn_init_node(trail_conn *db)
     if (gethostname(host, sizeof host - 1) < 0)
         strcpy(host, "unknown");
     int64_t now = trail_wall_ms();
-    if (found) {
+    if (db->opts.read_only) {
+        if (!found) /* only migrate may record one, and it cannot here */
+            return trail_err_set(&db->err, TRAIL_EDB, "the database has no node yet");
+    } else if (found) {
         trail_value p[] = { trail_v_text(host), trail_v_int(now), trail_v_text(db->node_id) };
         rc = db->drv->query(db, sql->node_touch, p, 3, NULL, NULL, NULL);
     } else {
@@ -128,6 +132,19 @@ int trail_conn_init_node(trail_conn *db)
     if ((rc = db->drv->query(db, sql->max_hlc, NULL, 0, read_int, &max_hlc, NULL)) < 0)
         return rc;
     return trail_hlc_set_floor(db->clock, max_hlc);
+}
+
+int trail_conn_need_tables(trail_conn *db)
+{
+    if (db->node_id[0] || trail_conn_init_node(db) == TRAIL_OK)
+        return TRAIL_OK;
+    db->node_id[0] = '\0';
+    char why[256];
+    snprintf(why, sizeof why, "%s", trail_err_message(&db->err)); /* not formatted into itself */
+    return trail_err_set(&db->err, TRAIL_EDB,
+                         "cannot read trail's tables (%s): is this a trail database? A "
+                         "generated <schema>_migrate() creates them",
+                         why);
 }
 
 int trail_open(trail_conn **out, const char *url, const trail_open_opts *opts)

@@ -267,10 +267,9 @@ static int sqlite_open(trail_conn *db, const char *target, const trail_open_opts
         return trail_err_set(&db->err, TRAIL_ENOMEM, "out of memory");
     db->drv_state = st;
     bool memory = strcmp(target, ":memory:") == 0;
-    int rc = sqlite3_open_v2(target, &st->db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
-                                 SQLITE_OPEN_EXRESCODE,
-                             NULL);
+    int mode = opts->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    int rc =
+        sqlite3_open_v2(target, &st->db, mode | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, NULL);
     if (rc != SQLITE_OK)
         return trail_err_set(&db->err, rc == SQLITE_NOMEM ? TRAIL_ENOMEM : TRAIL_EDB,
                              "sqlite: cannot open %s: %s", target,
@@ -278,7 +277,8 @@ static int sqlite_open(trail_conn *db, const char *target, const trail_open_opts
     sqlite3_extended_result_codes(st->db, 1);
     int timeout = opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms : DEFAULT_BUSY_TIMEOUT_MS;
     sqlite3_busy_timeout(st->db, timeout);
-    if (!memory && (rc = sqlite_exec(db, "PRAGMA journal_mode=WAL")) < 0)
+    /* The journal mode is kept in the file: a reader leaves it to the writers. */
+    if (!memory && !opts->read_only && (rc = sqlite_exec(db, "PRAGMA journal_mode=WAL")) < 0)
         return rc;
     if ((rc = sqlite_exec(db, opts->sync_full ? "PRAGMA synchronous=FULL"
                                               : "PRAGMA synchronous=NORMAL")) < 0)

@@ -118,6 +118,13 @@ int trail_conn_query_text(trail_conn *db, const char *sql, const trail_value *pa
 /* trail_conn_init_node - read or record this database's node and raise the clock (conn.c). */
 int trail_conn_init_node(trail_conn *db);
 
+/*
+ * trail_conn_need_tables - TRAIL_OK when the runtime tables are there (the
+ * node is known, or can be read now); else TRAIL_EDB saying the database
+ * looks never migrated. For the readers, which a user may point anywhere.
+ */
+int trail_conn_need_tables(trail_conn *db);
+
 /* trail_conn_new_tx - a fresh db->tx_id. */
 int trail_conn_new_tx(trail_conn *db);
 

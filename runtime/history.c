@@ -113,6 +113,8 @@ int trail_history(trail_conn *db, const char *table, const char *record_id, trai
 {
     if (!db || !fn)
         return db ? trail_err_set(&db->err, TRAIL_EARG, "trail_history: no callback") : TRAIL_EARG;
+    if (trail_conn_need_tables(db) < 0)
+        return TRAIL_EDB;
     const trail_runtime_sql *sql = db->drv->sql;
     trail_value p[2];
     size_t n = 0;
@@ -143,6 +145,8 @@ int trail_events_since(trail_conn *db, trail_cursor *cursor, int limit, trail_ev
     if (!cursor || !fn || limit < 1)
         return trail_err_set(&db->err, TRAIL_EARG,
                              "trail_events_since: needs a cursor, a callback and a limit >= 1");
+    if (trail_conn_need_tables(db) < 0)
+        return TRAIL_EDB;
     trail_cursor from = *cursor; /* the cursor moves while the rows come */
     from.event_id[sizeof from.event_id - 1] = '\0';
     trail_value p[4] = { trail_v_int(from.hlc), trail_v_int(from.hlc), trail_v_text(from.event_id),
@@ -189,6 +193,8 @@ int trail_as_of(trail_conn *db, const char *table, const char *record_id, int64_
                              "trail_as_of: needs a table, a record id and "
                              "somewhere to put the row");
     *json = NULL;
+    if (trail_conn_need_tables(db) < 0)
+        return TRAIL_EDB;
     trail_value p[3] = { trail_v_text(table), trail_v_text(record_id), trail_v_int(hlc) };
     struct as_of a = { false, false, NULL };
     int rc = db->drv->query(db, db->drv->sql->as_of, p, 3, as_of_row, &a, NULL);
@@ -242,6 +248,8 @@ int trail_nodes(trail_conn *db, trail_node_fn fn, void *userdata)
         return TRAIL_EARG;
     if (!fn)
         return trail_err_set(&db->err, TRAIL_EARG, "trail_nodes: no callback");
+    if (trail_conn_need_tables(db) < 0)
+        return TRAIL_EDB;
     struct node_walk w = { fn, userdata, TRAIL_BUF_INIT };
     int rc = db->drv->query(db, db->drv->sql->nodes, NULL, 0, node_row, &w, NULL);
     trail_buf_free(&w.scratch);

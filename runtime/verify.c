@@ -484,6 +484,8 @@ int trail_verify(trail_conn *db, trail_verify_report *report)
     if (!report)
         return trail_err_set(&db->err, TRAIL_EARG, "trail_verify: no report given");
     memset(report, 0, sizeof *report);
+    if (trail_conn_need_tables(db) < 0)
+        return TRAIL_EDB;
     const trail_runtime_sql *sql = db->drv->sql;
     verifier v = { .db = db, .report = report, .scratch = TRAIL_BUF_INIT };
     table_list tables = { 0 };

@@ -170,8 +170,10 @@ static int open_db(trail_conn **db, const char *arg)
         return CLI_USAGE;
     }
 
+    /* An inspection writes nothing, and works on a database the user may only read. */
     trail_conn *c = NULL;
-    if (trail_open(&c, open_url, NULL) < 0) {
+    trail_open_opts opts = { .read_only = true };
+    if (trail_open(&c, open_url, &opts) < 0) {
         fprintf(stderr, "trail: %s\n", trail_errmsg(c));
         trail_close(c);
         return CLI_USAGE;

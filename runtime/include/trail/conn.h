@@ -23,6 +23,12 @@ typedef struct trail_conn trail_conn;
 typedef struct trail_open_opts {
     /** This database's node id when it has none yet; NULL makes one. */
     const char *node_id;
+    /**
+     * Open for reading only: nothing is written on open (not even the node's
+     * last-seen time), and writes fail. For inspecting a database, e.g. with
+     * the `trail` tool, possibly one the user may not write to.
+     */
+    bool read_only;
     /** SQLite: synchronous=FULL instead of NORMAL. */
     bool sync_full;
     /** How long to wait for a lock, in milliseconds; 0 means the default (5000). */
