@@ -94,6 +94,11 @@ void it_migrate(trail_conn *db)
     IT_OK(db, everything_migrate(db));
 }
 
+int64_t it_rows(const it_db *t, const char *table)
+{
+    return raw_count(t->url, "SELECT count(*) FROM \"%s\"", table);
+}
+
 int64_t it_now_ms(void)
 {
     struct timespec ts;

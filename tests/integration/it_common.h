@@ -47,6 +47,9 @@ trail_conn *it_open(const it_db *t, const trail_open_opts *opts);
 /** it_migrate - migrate both schemas on @db; fails the test when it cannot. */
 void it_migrate(trail_conn *db);
 
+/** it_rows - the rows of @table, counted behind trail's back; -1 on failure. */
+int64_t it_rows(const it_db *t, const char *table);
+
 /** Wall-clock milliseconds, as trail stamps created_at. */
 int64_t it_now_ms(void);
 

@@ -11,16 +11,6 @@
 #include <math.h>
 #include <string.h>
 
-static int64_t events(const it_db *t)
-{
-    return raw_count(t->url, "SELECT count(*) FROM \"trail_change_events\"");
-}
-
-static int64_t rows(const it_db *t, const char *table)
-{
-    return raw_count(t->url, "SELECT count(*) FROM \"%s\"", table);
-}
-
 /* A ULID no record has. */
 #define NO_SUCH_ID "01ARZ3NDEKTSV4RRFFQ69G5FAV"
 
@@ -30,7 +20,7 @@ static void test_enotfound(void **state)
     trail_conn *db = t->db;
     shop_customer c = { 0 };
     it_customer(db, "here@x.org", &c);
-    int64_t before = events(t);
+    int64_t before = it_rows(t, "trail_change_events");
 
     IT_EXPECT(db, TRAIL_ENOTFOUND, shop_customer_get(db, NO_SUCH_ID, &c));
     IT_MSG(db, "customer", NO_SUCH_ID);
@@ -51,7 +41,7 @@ static void test_enotfound(void **state)
     IT_EXPECT(db, TRAIL_ENOTFOUND, shop_product_delete(db, NULL, 424242, 1));
     IT_MSG(db, "product", "424242");
 
-    assert_int_equal(events(t), before);
+    assert_int_equal(it_rows(t, "trail_change_events"), before);
     assert_string_equal(c.email, "here@x.org"); /* a failed get leaves @out alone */
     shop_customer_clear(&c);
 }
@@ -71,7 +61,7 @@ static void test_econflict(void **state)
     };
     IT_OK(db, shop_customer_update(db, NULL, &ua, &a));
     assert_int_equal(a.version, 2);
-    int64_t before = events(t);
+    int64_t before = it_rows(t, "trail_change_events");
 
     shop_customer_update_params ub = {
         .id = made.id, .version = b.version, .set = SHOP_CUSTOMER_NAME, .name = "by b"
@@ -88,7 +78,7 @@ static void test_econflict(void **state)
     assert_int_equal(now.version, 2);
     assert_string_equal(now.name, "by a");
     assert_int_equal(b.version, 1); /* the failed update left @out alone */
-    assert_int_equal(events(t), before);
+    assert_int_equal(it_rows(t, "trail_change_events"), before);
 
     /* Re-read, then the same change goes through. */
     IT_OK(db, shop_customer_get(db, made.id, &b));
@@ -108,7 +98,7 @@ static void test_eunique(void **state)
     shop_customer c1 = { 0 }, c2 = { 0 };
     it_customer(db, "one@x.org", &c1);
     it_customer(db, "two@x.org", &c2);
-    int64_t before = events(t);
+    int64_t before = it_rows(t, "trail_change_events");
 
     shop_customer_create_params dup = { .email = "one@x.org", .name = "n", .secret = "s" };
     IT_EXPECT(db, TRAIL_EUNIQUE, shop_customer_create(db, NULL, &dup, NULL));
@@ -118,15 +108,15 @@ static void test_eunique(void **state)
     };
     IT_EXPECT(db, TRAIL_EUNIQUE, shop_customer_update(db, NULL, &u, NULL));
     IT_MSG(db, "email");
-    assert_int_equal(events(t), before);
+    assert_int_equal(it_rows(t, "trail_change_events"), before);
 
     shop_product_create_params pp = { .sku = "S1", .title = "t", .price = 1 };
     shop_product p = { 0 };
     IT_OK(db, shop_product_create(db, NULL, &pp, &p));
-    before = events(t);
+    before = it_rows(t, "trail_change_events");
     IT_EXPECT(db, TRAIL_EUNIQUE, shop_product_create(db, NULL, &pp, NULL));
     IT_MSG(db, "sku");
-    assert_int_equal(events(t), before);
+    assert_int_equal(it_rows(t, "trail_change_events"), before);
 
     /* A unique index over two columns: one order line per (order, product). */
     shop_order_create_params op = { .customer = c1.id, .total = 1 };
@@ -134,9 +124,9 @@ static void test_eunique(void **state)
     IT_OK(db, shop_order_create(db, NULL, &op, &o));
     shop_order_line_create_params lp = { .purchase = o.id, .product = p.id, .unit_price = 1 };
     IT_OK(db, shop_order_line_create(db, NULL, &lp, NULL));
-    before = events(t);
+    before = it_rows(t, "trail_change_events");
     IT_EXPECT(db, TRAIL_EUNIQUE, shop_order_line_create(db, NULL, &lp, NULL));
-    assert_int_equal(events(t), before);
+    assert_int_equal(it_rows(t, "trail_change_events"), before);
 
     /* Unique int64, int32 and date fields of everything.sample. */
     everything_sample_create_params sp = {
@@ -150,7 +140,7 @@ static void test_eunique(void **state)
         .token = "t",
     };
     IT_OK(db, everything_sample_create(db, NULL, &sp, NULL));
-    before = events(t);
+    before = it_rows(t, "trail_change_events");
     sp.day = 2;
     sp.serial = 6;
     sp.opened_on = 0;
@@ -168,9 +158,9 @@ static void test_eunique(void **state)
     sp.day = 1; /* (owner, day) */
     IT_EXPECT(db, TRAIL_EUNIQUE, everything_sample_create(db, NULL, &sp, NULL));
 
-    assert_int_equal(events(t), before);
-    assert_int_equal(rows(t, "customers"), 2);
-    assert_int_equal(rows(t, "samples"), 1);
+    assert_int_equal(it_rows(t, "trail_change_events"), before);
+    assert_int_equal(it_rows(t, "customers"), 2);
+    assert_int_equal(it_rows(t, "samples"), 1);
     shop_customer now = { 0 };
     IT_OK(db, shop_customer_get(db, c2.id, &now));
     assert_string_equal(now.email, "two@x.org");
@@ -193,7 +183,7 @@ static void test_einvalid_create(void **state)
 {
     it_db *t = *state;
     trail_conn *db = t->db;
-    int64_t before = events(t);
+    int64_t before = it_rows(t, "trail_change_events");
     char long_email[256];
     memset(long_email, 'a', 255);
     long_email[255] = '\0';
@@ -287,9 +277,10 @@ static void test_einvalid_create(void **state)
     a.level = 100;
     CREATE_INVALID(db, everything_account_create, &a, "account.level", "100", "99");
 
-    assert_int_equal(events(t), before);
-    assert_int_equal(
-        rows(t, "customers") + rows(t, "products") + rows(t, "samples") + rows(t, "accounts"), 0);
+    assert_int_equal(it_rows(t, "trail_change_events"), before);
+    assert_int_equal(it_rows(t, "customers") + it_rows(t, "products") + it_rows(t, "samples") +
+                         it_rows(t, "accounts"),
+                     0);
 }
 
 static void test_einvalid_update(void **state)
@@ -298,7 +289,7 @@ static void test_einvalid_update(void **state)
     trail_conn *db = t->db;
     shop_customer c = { 0 };
     it_customer(db, "upd@x.org", &c);
-    int64_t before = events(t);
+    int64_t before = it_rows(t, "trail_change_events");
 
     shop_customer_update_params u = { .id = c.id, .version = 1, .set = SHOP_CUSTOMER_NAME };
     IT_EXPECT(db, TRAIL_EINVALID, shop_customer_update(db, NULL, &u, NULL));
@@ -321,7 +312,7 @@ static void test_einvalid_update(void **state)
     IT_EXPECT(db, TRAIL_EINVALID, shop_customer_update(db, NULL, &u, NULL));
     IT_MSG(db, "customer.secret", "UTF-8");
 
-    assert_int_equal(events(t), before);
+    assert_int_equal(it_rows(t, "trail_change_events"), before);
     shop_customer now = { 0 };
     IT_OK(db, shop_customer_get(db, c.id, &now));
     assert_int_equal(now.version, 1);
@@ -357,19 +348,19 @@ static void test_eref_create(void **state)
     trail_conn *db = t->db;
     ordered x;
     ordered_make(db, &x);
-    int64_t before = events(t);
+    int64_t before = it_rows(t, "trail_change_events");
 
     shop_order_create_params op = { .customer = NO_SUCH_ID, .total = 1 };
     IT_EXPECT(db, TRAIL_EREF, shop_order_create(db, NULL, &op, NULL));
-    assert_int_equal(events(t), before);
+    assert_int_equal(it_rows(t, "trail_change_events"), before);
     shop_order_line_create_params lp = { .purchase = x.o.id, .product = 999999, .unit_price = 1 };
     IT_EXPECT(db, TRAIL_EREF, shop_order_line_create(db, NULL, &lp, NULL));
     everything_account_create_params ap = {
         .set = EVERYTHING_ACCOUNT_PARENT, .handle = "h", .parent = 999999, .label = "l"
     };
     IT_EXPECT(db, TRAIL_EREF, everything_account_create(db, NULL, &ap, NULL));
-    assert_int_equal(events(t), before);
-    assert_int_equal(rows(t, "orders") + rows(t, "order_line") + rows(t, "accounts"), 1);
+    assert_int_equal(it_rows(t, "trail_change_events"), before);
+    assert_int_equal(it_rows(t, "orders") + it_rows(t, "order_line") + it_rows(t, "accounts"), 1);
 
     /* Which record could not be written: the message names at least the entity. */
     IT_EXPECT(db, TRAIL_EREF, shop_order_create(db, NULL, &op, NULL));
@@ -383,13 +374,13 @@ static void test_eref_update(void **state)
     trail_conn *db = t->db;
     ordered x;
     ordered_make(db, &x);
-    int64_t before = events(t);
+    int64_t before = it_rows(t, "trail_change_events");
 
     shop_order_update_params ou = {
         .id = x.o.id, .version = 1, .set = SHOP_ORDER_CUSTOMER, .customer = NO_SUCH_ID
     };
     IT_EXPECT(db, TRAIL_EREF, shop_order_update(db, NULL, &ou, NULL));
-    assert_int_equal(events(t), before);
+    assert_int_equal(it_rows(t, "trail_change_events"), before);
     shop_order now = { 0 };
     IT_OK(db, shop_order_get(db, x.o.id, &now));
     assert_int_equal(now.version, 1);
@@ -413,7 +404,7 @@ static void test_eref_delete(void **state)
     IT_OK(db, shop_product_create(db, NULL, &pp, &p));
     shop_order_line_create_params lp = { .purchase = x.o.id, .product = p.id, .unit_price = 1 };
     IT_OK(db, shop_order_line_create(db, NULL, &lp, NULL));
-    int64_t before = events(t);
+    int64_t before = it_rows(t, "trail_change_events");
 
     IT_EXPECT(db, TRAIL_EREF, shop_customer_delete(db, NULL, x.c.id, 1));
     IT_MSG(db, "customer", x.c.id, "referenced");
@@ -421,10 +412,10 @@ static void test_eref_delete(void **state)
     IT_MSG(db, "product", "referenced");
     IT_EXPECT(db, TRAIL_EREF, shop_order_delete(db, NULL, x.o.id, 1));
     IT_MSG(db, "order", x.o.id, "referenced");
-    assert_int_equal(events(t), before);
-    assert_int_equal(rows(t, "customers"), 1);
-    assert_int_equal(rows(t, "products"), 1);
-    assert_int_equal(rows(t, "orders"), 1);
+    assert_int_equal(it_rows(t, "trail_change_events"), before);
+    assert_int_equal(it_rows(t, "customers"), 1);
+    assert_int_equal(it_rows(t, "products"), 1);
+    assert_int_equal(it_rows(t, "orders"), 1);
     shop_product_clear(&p);
     ordered_clear(&x);
 }
@@ -442,7 +433,7 @@ static void test_earg(void **state)
     trail_conn *db = t->db;
     shop_customer c = { 0 };
     it_customer(db, "arg@x.org", &c);
-    int64_t before = events(t);
+    int64_t before = it_rows(t, "trail_change_events");
 
     trail_conn *other = NULL;
     IT_EXPECT(other, TRAIL_EARG, trail_open(&other, "nosuch://db", NULL));
@@ -486,8 +477,8 @@ static void test_earg(void **state)
 
     /* The connection is still good after all that. */
     IT_OK(db, shop_customer_get(db, c.id, &c));
-    assert_int_equal(events(t), before);
-    assert_int_equal(rows(t, "customers"), 1);
+    assert_int_equal(it_rows(t, "trail_change_events"), before);
+    assert_int_equal(it_rows(t, "customers"), 1);
     shop_customer_clear(&c);
 }
 
@@ -507,7 +498,7 @@ static void test_ebusy(void **state)
     it_db *t = *state;
     shop_customer c = { 0 };
     it_customer(t->db, "busy@x.org", &c);
-    int64_t before = events(t);
+    int64_t before = it_rows(t, "trail_change_events");
 
     trail_open_opts opts = { .busy_timeout_ms = 200 };
     trail_conn *db = it_open(t, &opts);
@@ -526,10 +517,10 @@ static void test_ebusy(void **state)
     IT_EXPECT(db, TRAIL_EBUSY, shop_customer_delete(db, NULL, c.id, 1));
 
     raw_unlock(lock);
-    assert_int_equal(events(t), before);
+    assert_int_equal(it_rows(t, "trail_change_events"), before);
     IT_OK(db, shop_customer_update(db, NULL, &u, &c));
     assert_int_equal(c.version, 2);
-    assert_int_equal(events(t), before + 1);
+    assert_int_equal(it_rows(t, "trail_change_events"), before + 1);
     shop_customer_clear(&c);
     trail_close(db);
 }

@@ -115,7 +115,7 @@ static void test_verify_clean(void **state)
         fail();
     }
     assert_false(r.truncated);
-    assert_int_equal(r.events, raw_count(t->url, "SELECT count(*) FROM \"trail_change_events\""));
+    assert_int_equal(r.events, it_rows(t, "trail_change_events"));
     assert_int_equal(r.records, raw_count(t->url, "SELECT count(*) FROM (SELECT DISTINCT"
                                                   " \"table_name\", \"record_id\" FROM"
                                                   " \"trail_change_events\") AS r"));
@@ -123,7 +123,7 @@ static void test_verify_clean(void **state)
                                           "accounts",  "samples", "sample_tag" };
     int64_t live = 0;
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
-        live += raw_count(t->url, "SELECT count(*) FROM \"%s\"", tables[i]);
+        live += it_rows(t, tables[i]);
     assert_int_equal(r.rows, live);
     trail_verify_report_free(&r);
     assert_int_equal(r.n_problems, 0);
@@ -265,18 +265,13 @@ static void test_as_of(void **state)
     char *json = NULL;
     IT_EXPECT(db, TRAIL_ENOTFOUND, trail_as_of(db, "customers", id, h1 - 1, &json));
     assert_null(json);
-    IT_OK(db, trail_as_of(db, "customers", id, h1, &json));
-    IT_JSON_EQ(json, AS_OF_JSON, id, 1, 0);
-    free(json);
-    IT_OK(db, trail_as_of(db, "customers", id, h2 - 1, &json));
-    IT_JSON_EQ(json, AS_OF_JSON, id, 1, 0);
-    free(json);
-    IT_OK(db, trail_as_of(db, "customers", id, h2, &json));
-    IT_JSON_EQ(json, AS_OF_JSON, id, 2, 8);
-    free(json);
-    IT_OK(db, trail_as_of(db, "customers", id, h3 - 1, &json));
-    IT_JSON_EQ(json, AS_OF_JSON, id, 2, 8);
-    free(json);
+    /* At each event and just before the next: (hlc, version, credit). */
+    const int64_t at[][3] = { { h1, 1, 0 }, { h2 - 1, 1, 0 }, { h2, 2, 8 }, { h3 - 1, 2, 8 } };
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+        IT_OK(db, trail_as_of(db, "customers", id, at[i][0], &json));
+        IT_JSON_EQ(json, AS_OF_JSON, id, (int)at[i][1], (int)at[i][2]);
+        free(json);
+    }
     json = NULL;
     IT_EXPECT(db, TRAIL_ENOTFOUND, trail_as_of(db, "customers", id, h3, &json));
     IT_EXPECT(db, TRAIL_ENOTFOUND, trail_as_of(db, "customers", id, INT64_MAX, &json));
@@ -327,7 +322,7 @@ static void test_events_since(void **state)
     run_workload(db, &w);
     it_events all;
     it_history(db, NULL, NULL, &all);
-    assert_int_equal(all.n, raw_count(t->url, "SELECT count(*) FROM \"trail_change_events\""));
+    assert_int_equal(all.n, it_rows(t, "trail_change_events"));
     assert_true(all.n > 7);
 
     /* Pages of 3; the callback refuses the 5th event once, which is then read again. */

@@ -121,6 +121,26 @@ static void expect_zeroed(const void *rec, size_t size)
 
 /* ---- migrate --------------------------------------------------------------- */
 
+/* Whether trail_meta records @version for schema @name. */
+static bool recorded_version_is(const it_db *t, const char *name, const char *version)
+{
+    return raw_count(t->url,
+                     "SELECT count(*) FROM \"trail_meta\" WHERE \"key\" = 'schema.%s.version'"
+                     " AND \"value\" = '%s'",
+                     name, version) == 1;
+}
+
+/* Records @version for schema @name behind trail's back. */
+static void record_version(const it_db *t, const char *name, const char *version)
+{
+    assert_int_equal(raw_exec(t->url,
+                              "UPDATE \"trail_meta\" SET \"value\" = '%s'"
+                              " WHERE \"key\" = 'schema.%s.version'",
+                              version, name),
+                     0);
+    assert_true(recorded_version_is(t, name, version));
+}
+
 static void test_migrate_idempotent(void **state)
 {
     it_db *t = *state;
@@ -138,14 +158,10 @@ static void test_migrate_idempotent(void **state)
     assert_string_equal(again.email, "keep@example.com");
     char *node2 = it_local_node(db2);
     assert_string_equal(node2, node);
-    assert_int_equal(raw_count(t->url, "SELECT count(*) FROM \"trail_nodes\""), 1);
-    assert_int_equal(raw_count(t->url, "SELECT count(*) FROM \"trail_change_events\""), 1);
-    assert_int_equal(raw_count(t->url, "SELECT count(*) FROM \"trail_meta\" WHERE \"key\" = "
-                                       "'schema.shop.version' AND \"value\" = '1'"),
-                     1);
-    assert_int_equal(raw_count(t->url, "SELECT count(*) FROM \"trail_meta\" WHERE \"key\" = "
-                                       "'schema.everything.version' AND \"value\" = '3'"),
-                     1);
+    assert_int_equal(it_rows(t, "trail_nodes"), 1);
+    assert_int_equal(it_rows(t, "trail_change_events"), 1);
+    assert_true(recorded_version_is(t, "shop", "1"));
+    assert_true(recorded_version_is(t, "everything", "3"));
     free(node);
     free(node2);
     shop_customer_clear(&again);
@@ -158,27 +174,24 @@ static void test_migrate_refuses_newer(void **state)
     it_db *t = *state;
     trail_close(t->db);
     t->db = NULL;
-    assert_int_equal(raw_exec(t->url, "UPDATE \"trail_meta\" SET \"value\" = '2'"
-                                      " WHERE \"key\" = 'schema.shop.version'"),
-                     0);
+    record_version(t, "shop", "2");
     trail_conn *db = it_open(t, NULL);
     IT_EXPECT(db, TRAIL_EDB, shop_migrate(db));
     IT_MSG(db, "shop", "version", "2", "1");
     /* Refused means untouched: the recorded version stays where it was. */
-    assert_int_equal(raw_count(t->url, "SELECT count(*) FROM \"trail_meta\" WHERE \"key\" = "
-                                       "'schema.shop.version' AND \"value\" = '2'"),
-                     1);
+    assert_true(recorded_version_is(t, "shop", "2"));
     /* Another schema of the same database is not concerned. */
     IT_OK(db, everything_migrate(db));
 
     /* An older recorded version is brought up to the code's. */
-    assert_int_equal(raw_exec(t->url, "UPDATE \"trail_meta\" SET \"value\" = '0'"
-                                      " WHERE \"key\" = 'schema.shop.version'"),
-                     0);
+    record_version(t, "shop", "0");
     IT_OK(db, shop_migrate(db));
-    assert_int_equal(raw_count(t->url, "SELECT count(*) FROM \"trail_meta\" WHERE \"key\" = "
-                                       "'schema.shop.version' AND \"value\" = '1'"),
-                     1);
+    assert_true(recorded_version_is(t, "shop", "1"));
+
+    record_version(t, "everything", "4");
+    IT_EXPECT(db, TRAIL_EDB, everything_migrate(db));
+    IT_MSG(db, "everything", "version", "4", "3");
+    assert_true(recorded_version_is(t, "everything", "4"));
     trail_close(db);
 }
 

@@ -95,7 +95,7 @@ static void test_reopen_keeps_node(void **state)
         first = again;
         trail_close(db);
     }
-    assert_int_equal(raw_count(t->url, "SELECT count(*) FROM \"trail_nodes\""), 1);
+    assert_int_equal(it_rows(t, "trail_nodes"), 1);
     shop_customer_clear(&c);
 }
 

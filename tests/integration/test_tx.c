@@ -10,16 +10,6 @@
 
 #include <string.h>
 
-static int64_t events(const it_db *t)
-{
-    return raw_count(t->url, "SELECT count(*) FROM \"trail_change_events\"");
-}
-
-static int64_t customers(const it_db *t)
-{
-    return raw_count(t->url, "SELECT count(*) FROM \"customers\"");
-}
-
 /* Fails unless the latest event continues the chain from the one before it. */
 static void expect_chain_intact(trail_conn *db)
 {
@@ -47,9 +37,9 @@ static void test_rollback_leaves_nothing(void **state)
     shop_customer got = { 0 };
     IT_EXPECT(db, TRAIL_ENOTFOUND, shop_customer_get(db, a.id, &got));
     IT_EXPECT(db, TRAIL_ENOTFOUND, shop_order_get(db, o.id, (shop_order[1]){ 0 }));
-    assert_int_equal(customers(t), 0);
-    assert_int_equal(raw_count(t->url, "SELECT count(*) FROM \"orders\""), 0);
-    assert_int_equal(events(t), 0);
+    assert_int_equal(it_rows(t, "customers"), 0);
+    assert_int_equal(it_rows(t, "orders"), 0);
+    assert_int_equal(it_rows(t, "trail_change_events"), 0);
     it_events evs;
     it_history(db, NULL, NULL, &evs);
     assert_int_equal(evs.n, 0);
@@ -57,7 +47,7 @@ static void test_rollback_leaves_nothing(void **state)
 
     /* The same email is free again, and the chain starts afresh. */
     it_customer(db, "a@x.org", &got);
-    assert_int_equal(events(t), 1);
+    assert_int_equal(it_rows(t, "trail_change_events"), 1);
     expect_chain_intact(db);
     shop_customer_clear(&got);
     shop_order_clear(&o);
@@ -85,8 +75,8 @@ static void test_failed_call_inside_group(void **state)
     IT_OK(db, shop_customer_update(db, NULL, &u, NULL));
     IT_OK(db, trail_commit(db));
 
-    assert_int_equal(customers(t), 2);
-    assert_int_equal(events(t), 3);
+    assert_int_equal(it_rows(t, "customers"), 2);
+    assert_int_equal(it_rows(t, "trail_change_events"), 3);
     shop_customer got = { 0 };
     IT_OK(db, shop_customer_get(db, a.id, &got));
     assert_string_equal(got.name, "kept");
@@ -121,8 +111,8 @@ static void test_failed_single_call(void **state)
         .id = a.id, .version = 1, .set = SHOP_CUSTOMER_CREDIT, .credit = -1
     };
     IT_EXPECT(db, TRAIL_EINVALID, shop_customer_update(db, NULL, &u, NULL)); /* after the lock */
-    assert_int_equal(customers(t), 1);
-    assert_int_equal(events(t), 2);
+    assert_int_equal(it_rows(t, "customers"), 1);
+    assert_int_equal(it_rows(t, "trail_change_events"), 2);
 
     /* The next write chains to the last committed event, not to anything undone. */
     u.credit = 3;
@@ -140,8 +130,8 @@ static void test_close_rolls_back(void **state)
     shop_customer a = { 0 };
     it_customer(db, "a@x.org", &a);
     trail_close(db);
-    assert_int_equal(customers(t), 0);
-    assert_int_equal(events(t), 0);
+    assert_int_equal(it_rows(t, "customers"), 0);
+    assert_int_equal(it_rows(t, "trail_change_events"), 0);
     IT_EXPECT(t->db, TRAIL_ENOTFOUND, shop_customer_get(t->db, a.id, (shop_customer[1]){ 0 }));
     shop_customer_clear(&a);
 }
@@ -164,7 +154,7 @@ static void test_noop_update(void **state)
     };
     shop_customer c = { 0 };
     IT_OK(db, shop_customer_create(db, NULL, &cp, &c));
-    int64_t before = events(t);
+    int64_t before = it_rows(t, "trail_change_events");
 
     shop_customer_update_params u = {
         .id = c.id,
@@ -194,7 +184,7 @@ static void test_noop_update(void **state)
     IT_OK(db, shop_customer_update(db, NULL, &u, NULL));
     IT_OK(db, trail_commit(db));
 
-    assert_int_equal(events(t), before);
+    assert_int_equal(it_rows(t, "trail_change_events"), before);
     IT_OK(db, shop_customer_get(db, c.id, &out));
     assert_int_equal(out.version, 1);
     /* One changed value among the same ones is a write again. */
@@ -202,7 +192,7 @@ static void test_noop_update(void **state)
     u.credit = 1;
     IT_OK(db, shop_customer_update(db, NULL, &u, &out));
     assert_int_equal(out.version, 2);
-    assert_int_equal(events(t), before + 1);
+    assert_int_equal(it_rows(t, "trail_change_events"), before + 1);
     shop_customer_clear(&out);
     shop_customer_clear(&c);
 }
