@@ -37,6 +37,7 @@ static int setup(void **state, bool open)
     if (open) {
         t->db = it_open(t, NULL);
         it_migrate(t->db);
+        t->verify = true;
     }
     return 0;
 
@@ -68,12 +69,24 @@ int it_teardown(void **state)
     it_db *t = *state;
     if (!t)
         return 0;
+    int rc = 0;
+    if (t->db && t->verify) {
+        trail_verify_report r = { 0 };
+        int v = trail_verify(t->db, &r);
+        if (v != TRAIL_OK || r.n_problems) {
+            print_error("after the test, trail_verify: %s, %zu problems: %s\n", trail_code_name(v),
+                        r.n_problems, trail_errmsg(t->db));
+            it_print_report(&r);
+            rc = -1;
+        }
+        trail_verify_report_free(&r);
+    }
     trail_close(t->db);
     if (t->dir[0])
         nftw(t->dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
     free(t);
     *state = NULL;
-    return 0;
+    return rc;
 }
 
 trail_conn *it_open(const it_db *t, const trail_open_opts *opts)
@@ -92,6 +105,18 @@ void it_migrate(trail_conn *db)
 {
     IT_OK(db, shop_migrate(db));
     IT_OK(db, everything_migrate(db));
+}
+
+void it_tamper(it_db *t, const char *fmt, ...)
+{
+    char sql[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(sql, sizeof sql, fmt, ap);
+    va_end(ap);
+    assert_true(n > 0 && (size_t)n < sizeof sql);
+    t->verify = false;
+    assert_int_equal(raw_exec(t->url, "%s", sql), 0);
 }
 
 int64_t it_rows(const it_db *t, const char *table)
@@ -236,6 +261,30 @@ void it_events_free(it_events *evs)
     }
     free(evs->ev);
     *evs = (it_events){ 0 };
+}
+
+void it_print_report(const trail_verify_report *r)
+{
+    size_t shown = r->n_problems < 10 ? r->n_problems : 10;
+    for (size_t i = 0; i < shown; i++) {
+        const trail_verify_problem *p = &r->problems[i];
+        print_message("  problem: %s %s (event %s): %s\n", p->table_name ? p->table_name : "-",
+                      p->record_id ? p->record_id : "-", p->event_id ? p->event_id : "-",
+                      p->what ? p->what : "(no text)");
+    }
+    if (r->n_problems > shown)
+        print_message("  ... and %zu more problems\n", r->n_problems - shown);
+}
+
+void it_verify_clean(trail_conn *db)
+{
+    trail_verify_report r = { 0 };
+    IT_OK(db, trail_verify(db, &r));
+    size_t problems = r.n_problems;
+    if (problems)
+        it_print_report(&r);
+    trail_verify_report_free(&r);
+    assert_int_equal(problems, 0);
 }
 
 static int take_local(void *userdata, const trail_node_info *node)

@@ -30,6 +30,7 @@ typedef struct it_db {
     char url[PATH_MAX + 16];
     char dir[PATH_MAX]; /* the temporary directory of a SQLite file; "" for TRAIL_TEST_URL */
     trail_conn *db;     /* opened by it_setup(); NULL after it_setup_empty() */
+    bool verify;        /* it_teardown() runs trail_verify() on db: no it_tamper() yet */
 } it_db;
 
 /** cmocka setup: an empty database, opened, with shop and everything migrated. */
@@ -38,7 +39,11 @@ int it_setup(void **state);
 /** cmocka setup: an empty database and its URL; nothing opened, nothing migrated. */
 int it_setup_empty(void **state);
 
-/** cmocka teardown of both: closes t->db and removes what the setup made. */
+/**
+ * cmocka teardown of both: unless the test tampered with the database, fails
+ * when trail_verify() finds a problem, so that every test's writes are
+ * verified; then closes t->db and removes what the setup made.
+ */
 int it_teardown(void **state);
 
 /** it_open - a new connection to the test's database; fails the test when it cannot. */
@@ -46,6 +51,12 @@ trail_conn *it_open(const it_db *t, const trail_open_opts *opts);
 
 /** it_migrate - migrate both schemas on @db; fails the test when it cannot. */
 void it_migrate(trail_conn *db);
+
+/**
+ * it_tamper - run the SQL made from @fmt behind trail's back, failing the
+ * test if it cannot; the teardown then expects no clean verify.
+ */
+void it_tamper(it_db *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /** it_rows - the rows of @table, counted behind trail's back; -1 on failure. */
 int64_t it_rows(const it_db *t, const char *table);
@@ -99,6 +110,12 @@ void it_history(trail_conn *db, const char *table, const char *record_id, it_eve
 
 /** it_events_free - free what it_history() copied and zero @evs. */
 void it_events_free(it_events *evs);
+
+/** it_print_report - print (some of) the problems of @r, for a failing test. */
+void it_print_report(const trail_verify_report *r);
+
+/** it_verify_clean - fails the test unless trail_verify() finds nothing wrong. */
+void it_verify_clean(trail_conn *db);
 
 /** it_local_node - this database's node id, as trail_nodes() reports it; the caller frees it. */
 char *it_local_node(trail_conn *db);

@@ -62,16 +62,6 @@ static void run_workload(trail_conn *db, workload *w)
 
 /* ---- verify -------------------------------------------------------------------- */
 
-static void print_report(const trail_verify_report *r)
-{
-    for (size_t i = 0; i < r->n_problems; i++) {
-        const trail_verify_problem *p = &r->problems[i];
-        print_message("  problem: %s %s (event %s): %s\n", p->table_name ? p->table_name : "-",
-                      p->record_id ? p->record_id : "-", p->event_id ? p->event_id : "-",
-                      p->what ? p->what : "(no text)");
-    }
-}
-
 /*
  * Runs trail_verify() and fails unless it found problems, at least one of
  * them naming @table's record @id; with @only, every problem about a record
@@ -94,7 +84,7 @@ static void expect_broken(trail_conn *db, const char *table, const char *id, boo
     if (!named || (only && others)) {
         print_error("trail_verify found %zu problem(s); expected %s %s %s\n", r.n_problems,
                     only ? "only" : "one naming", table, id);
-        print_report(&r);
+        it_print_report(&r);
         trail_verify_report_free(&r);
         fail();
     }
@@ -110,7 +100,7 @@ static void test_verify_clean(void **state)
     trail_verify_report r = { 0 };
     IT_OK(t->db, trail_verify(t->db, &r));
     if (r.n_problems) {
-        print_report(&r);
+        it_print_report(&r);
         trail_verify_report_free(&r);
         fail();
     }
@@ -156,11 +146,10 @@ static void test_verify_edited_new_values(void **state)
     json_object_set_new(v, "credit", json_integer(11));
     char *edited = json_dumps(v, JSON_COMPACT);
     assert_null(strchr(edited, '\''));
-    assert_int_equal(raw_exec(t->url,
-                              "UPDATE \"trail_change_events\" SET \"new_values\" = '%s'"
-                              " WHERE \"event_id\" = '%s'",
-                              edited, evs.ev[1].event_id),
-                     0);
+    it_tamper(t,
+              "UPDATE \"trail_change_events\" SET \"new_values\" = '%s'"
+              " WHERE \"event_id\" = '%s'",
+              edited, evs.ev[1].event_id);
     free(edited);
     json_decref(v);
     it_events_free(&evs);
@@ -173,17 +162,14 @@ static void test_verify_deleted_event(void **state)
     workload w;
     run_workload(t->db, &w);
     char *middle = event_of(t->db, "customers", w.customer, 1);
-    assert_int_equal(
-        raw_exec(t->url, "DELETE FROM \"trail_change_events\" WHERE \"event_id\" = '%s'", middle),
-        0);
+    it_tamper(t, "DELETE FROM \"trail_change_events\" WHERE \"event_id\" = '%s'", middle);
     free(middle);
     /* The node's chain breaks at the next event, which may be another record's. */
     expect_broken(t->db, "customers", w.customer, false);
 
     /* The last event of a record goes: the live row has no event to match. */
     char *last = event_of(t->db, "samples", w.sample, 0);
-    assert_int_equal(
-        raw_exec(t->url, "DELETE FROM \"trail_change_events\" WHERE \"event_id\" = '%s'", last), 0);
+    it_tamper(t, "DELETE FROM \"trail_change_events\" WHERE \"event_id\" = '%s'", last);
     free(last);
     expect_broken(t->db, "samples", w.sample, false);
 }
@@ -193,10 +179,7 @@ static void test_verify_live_row_changed(void **state)
     it_db *t = *state;
     workload w;
     run_workload(t->db, &w);
-    assert_int_equal(raw_exec(t->url,
-                              "UPDATE \"customers\" SET \"name\" = 'Mallory' WHERE \"id\" = '%s'",
-                              w.customer),
-                     0);
+    it_tamper(t, "UPDATE \"customers\" SET \"name\" = 'Mallory' WHERE \"id\" = '%s'", w.customer);
     expect_broken(t->db, "customers", w.customer, true);
 }
 
@@ -205,9 +188,7 @@ static void test_verify_int64_row_changed(void **state)
     it_db *t = *state;
     workload w;
     run_workload(t->db, &w);
-    assert_int_equal(raw_exec(t->url, "UPDATE \"accounts\" SET \"level\" = 7 WHERE \"id\" = %lld",
-                              (long long)w.account),
-                     0);
+    it_tamper(t, "UPDATE \"accounts\" SET \"level\" = 7 WHERE \"id\" = %lld", (long long)w.account);
     char id[24];
     snprintf(id, sizeof id, "%lld", (long long)w.account);
     expect_broken(t->db, "accounts", id, true);
@@ -218,7 +199,7 @@ static void test_verify_row_deleted_behind_back(void **state)
     it_db *t = *state;
     workload w;
     run_workload(t->db, &w);
-    assert_int_equal(raw_exec(t->url, "DELETE FROM \"samples\" WHERE \"id\" = '%s'", w.sample), 0);
+    it_tamper(t, "DELETE FROM \"samples\" WHERE \"id\" = '%s'", w.sample);
     expect_broken(t->db, "samples", w.sample, true);
 }
 
@@ -228,12 +209,11 @@ static void test_verify_row_inserted_behind_back(void **state)
     workload w;
     run_workload(t->db, &w);
     static const char ghost[] = "01ARZ3NDEKTSV4RRFFQ69G5FAV";
-    assert_int_equal(raw_exec(t->url,
-                              "INSERT INTO \"customers\" (\"id\", \"version\", \"email\", \"name\","
-                              " \"tier\", \"credit\", \"active\", \"secret\")"
-                              " VALUES ('%s', 1, 'ghost@x.org', 'Ghost', 'free', 0, TRUE, 's')",
-                              ghost),
-                     0);
+    it_tamper(t,
+              "INSERT INTO \"customers\" (\"id\", \"version\", \"email\", \"name\","
+              " \"tier\", \"credit\", \"active\", \"secret\")"
+              " VALUES ('%s', 1, 'ghost@x.org', 'Ghost', 'free', 0, TRUE, 's')",
+              ghost);
     expect_broken(t->db, "customers", ghost, true);
 }
 

@@ -131,13 +131,12 @@ static bool recorded_version_is(const it_db *t, const char *name, const char *ve
 }
 
 /* Records @version for schema @name behind trail's back. */
-static void record_version(const it_db *t, const char *name, const char *version)
+static void record_version(it_db *t, const char *name, const char *version)
 {
-    assert_int_equal(raw_exec(t->url,
-                              "UPDATE \"trail_meta\" SET \"value\" = '%s'"
-                              " WHERE \"key\" = 'schema.%s.version'",
-                              version, name),
-                     0);
+    it_tamper(t,
+              "UPDATE \"trail_meta\" SET \"value\" = '%s'"
+              " WHERE \"key\" = 'schema.%s.version'",
+              version, name);
     assert_true(recorded_version_is(t, name, version));
 }
 

@@ -108,8 +108,7 @@ static void test_reopen_never_reuses_hlc(void **state)
     trail_close(t->db);
     t->db = NULL;
     int64_t ahead = TRAIL_HLC_MAKE(it_now_ms() + 3600 * 1000, 17);
-    assert_int_equal(
-        raw_exec(t->url, "UPDATE \"trail_change_events\" SET \"hlc\" = %lld", (long long)ahead), 0);
+    it_tamper(t, "UPDATE \"trail_change_events\" SET \"hlc\" = %lld", (long long)ahead);
 
     int64_t prev = ahead;
     for (int round = 0; round < 3; round++) {
