@@ -27,12 +27,12 @@
 
 /* ---- children ---------------------------------------------------------------- */
 
-/* Writes all of @buf to @fd; false on failure. */
-static bool write_all(int fd, const void *buf, size_t len)
+/* Moves all @len bytes of @buf through @fd, writing or reading; false on failure or EOF. */
+static bool move_all(int fd, void *buf, size_t len, bool writing)
 {
-    const char *p = buf;
+    char *p = buf;
     while (len > 0) {
-        ssize_t n = write(fd, p, len);
+        ssize_t n = writing ? write(fd, p, len) : read(fd, p, len);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -43,20 +43,14 @@ static bool write_all(int fd, const void *buf, size_t len)
     return true;
 }
 
-/* Reads exactly @len bytes; false on EOF or failure. */
+static bool write_all(int fd, const void *buf, size_t len)
+{
+    return move_all(fd, (void *)buf, len, true);
+}
+
 static bool read_all(int fd, void *buf, size_t len)
 {
-    char *p = buf;
-    while (len > 0) {
-        ssize_t n = read(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        p += n;
-        len -= (size_t)n;
-    }
-    return true;
+    return move_all(fd, buf, len, false);
 }
 
 /* Runs @child in a new process; returns its pid. Output is flushed first so it is not doubled. */
