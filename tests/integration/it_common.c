@@ -268,16 +268,18 @@ void it_print_report(const trail_verify_report *r)
     size_t shown = r->n_problems < 10 ? r->n_problems : 10;
     for (size_t i = 0; i < shown; i++) {
         const trail_verify_problem *p = &r->problems[i];
-        print_message("  problem: %s %s (event %s): %s\n", p->table_name ? p->table_name : "-",
-                      p->record_id ? p->record_id : "-", p->event_id ? p->event_id : "-",
-                      p->what ? p->what : "(no text)");
+        print_error("  problem: %s %s (event %s): %s\n", p->table_name ? p->table_name : "-",
+                    p->record_id ? p->record_id : "-", p->event_id ? p->event_id : "-",
+                    p->what ? p->what : "(no text)");
     }
     if (r->n_problems > shown)
-        print_message("  ... and %zu more problems\n", r->n_problems - shown);
+        print_error("  ... and %zu more problems\n", r->n_problems - shown);
 }
 
-void it_verify_clean(trail_conn *db)
+void it_verify_clean(it_db *t)
 {
+    trail_conn *db = t->db;
+    t->verify = false; /* done here: the teardown need not say it again */
     trail_verify_report r = { 0 };
     IT_OK(db, trail_verify(db, &r));
     size_t problems = r.n_problems;

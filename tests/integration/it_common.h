@@ -114,8 +114,8 @@ void it_events_free(it_events *evs);
 /** it_print_report - print (some of) the problems of @r, for a failing test. */
 void it_print_report(const trail_verify_report *r);
 
-/** it_verify_clean - fails the test unless trail_verify() finds nothing wrong. */
-void it_verify_clean(trail_conn *db);
+/** it_verify_clean - fails the test unless trail_verify() finds nothing wrong in t->db. */
+void it_verify_clean(it_db *t);
 
 /** it_local_node - this database's node id, as trail_nodes() reports it; the caller frees it. */
 char *it_local_node(trail_conn *db);

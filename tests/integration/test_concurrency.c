@@ -209,7 +209,7 @@ static void test_two_processes_hammer(void **state)
     IT_OK(db, trail_history(db, "customers", NULL, count_op, &updates));
     assert_int_equal(updates, total);
     assert_int_equal(it_rows(t, "trail_change_events"), ROWS + total);
-    it_verify_clean(db);
+    it_verify_clean(t);
 }
 
 /*
@@ -261,8 +261,8 @@ static void test_two_connections_one_node(void **state)
     shop_customer_clear(&c[0]);
     shop_customer_clear(&c[1]);
     trail_close(db[1]);
+    it_verify_clean(t);
     assert_int_equal(out_of_order, 0);
-    it_verify_clean(t->db);
 }
 
 /* The writer: creates and then updates customers forever, reporting each commit. */
@@ -324,7 +324,7 @@ static void test_sigkill_mid_stream(void **state)
     close(report[0]);
 
     trail_conn *db = t->db = it_open(t, NULL);
-    it_verify_clean(db);
+    it_verify_clean(t);
     for (size_t i = 0; i < n; i++) {
         assert_true(lines[i][0] == 'C' || lines[i][0] == 'U');
         assert_int_equal(lines[i][LINE - 1], '\n');
@@ -349,7 +349,7 @@ static void test_sigkill_mid_stream(void **state)
     shop_customer c = { 0 };
     it_customer(db, "after@x.org", &c);
     shop_customer_clear(&c);
-    it_verify_clean(db);
+    it_verify_clean(t);
 }
 
 int main(void)
