@@ -332,24 +332,3 @@ int64_t it_account(trail_conn *db, const char *handle)
     everything_account_clear(&a);
     return id;
 }
-
-static int key_added(it_keys *k)
-{
-    k->n++;
-    return k->stop_after && k->n == k->stop_after ? 7 : 0;
-}
-
-int it_keys_add_text(it_keys *k, const char *id)
-{
-    assert_true(k->n < sizeof k->num / sizeof k->num[0]);
-    assert_int_equal(strlen(id), TRAIL_ULID_LEN);
-    memcpy(k->text[k->n], id, TRAIL_ULID_LEN + 1);
-    return key_added(k);
-}
-
-int it_keys_add_num(it_keys *k, int64_t id)
-{
-    assert_true(k->n < sizeof k->num / sizeof k->num[0]);
-    k->num[k->n] = id;
-    return key_added(k);
-}

@@ -30,7 +30,7 @@ typedef struct it_db {
     char url[PATH_MAX + 16];
     char dir[PATH_MAX]; /* the temporary directory of a SQLite file; "" for TRAIL_TEST_URL */
     trail_conn *db;     /* opened by it_setup(); NULL after it_setup_empty() */
-    bool verify;        /* it_teardown() runs trail_verify() on db: no it_tamper() yet */
+    bool verify;        /* it_teardown() is to verify db: not tampered with, not verified yet */
 } it_db;
 
 /** cmocka setup: an empty database, opened, with shop and everything migrated. */
@@ -54,7 +54,7 @@ void it_migrate(trail_conn *db);
 
 /**
  * it_tamper - run the SQL made from @fmt behind trail's back, failing the
- * test if it cannot; the teardown then expects no clean verify.
+ * test if it cannot. The teardown then leaves verify to the test.
  */
 void it_tamper(it_db *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -130,28 +130,5 @@ void it_customer(trail_conn *db, const char *email, shop_customer *out);
 
 /** it_account - create an account with @handle; returns its id. */
 int64_t it_account(trail_conn *db, const char *handle);
-
-/** Keys a list callback saw, in the order it saw them. */
-typedef struct it_keys {
-    size_t n;
-    char text[64][TRAIL_ULID_LEN + 1]; /* ULID keys */
-    int64_t num[64];                   /* int64 keys */
-    size_t stop_after;                 /* non-zero: return 7 after this many */
-} it_keys;
-
-int it_keys_add_text(it_keys *k, const char *id);
-int it_keys_add_num(it_keys *k, int64_t id);
-
-/** Defines keys_<type>(), the list callback of @type that collects into an it_keys. */
-#define IT_TEXT_KEYS(type)                                                                         \
-    static int keys_##type(void *userdata, const type *row)                                        \
-    {                                                                                              \
-        return it_keys_add_text(userdata, row->id);                                                \
-    }
-#define IT_NUM_KEYS(type)                                                                          \
-    static int keys_##type(void *userdata, const type *row)                                        \
-    {                                                                                              \
-        return it_keys_add_num(userdata, row->id);                                                 \
-    }
 
 #endif /* IT_COMMON_H */

@@ -14,17 +14,46 @@
 
 /* ---- listing, the same checks for every entity --------------------------- */
 
+/* Keys a list callback saw, in the order it saw them. */
+typedef struct keys_seen {
+    size_t n;
+    char text[64][TRAIL_ULID_LEN + 1]; /* ULID keys */
+    int64_t num[64];                   /* int64 keys */
+    size_t stop_after;                 /* non-zero: return 7 after this many */
+} keys_seen;
+
+static int key_added(keys_seen *k)
+{
+    k->n++;
+    return k->stop_after && k->n == k->stop_after ? 7 : 0;
+}
+
+static int keys_add_text(keys_seen *k, const char *id)
+{
+    assert_true(k->n < sizeof k->num / sizeof k->num[0]);
+    assert_int_equal(strlen(id), TRAIL_ULID_LEN);
+    memcpy(k->text[k->n], id, TRAIL_ULID_LEN + 1);
+    return key_added(k);
+}
+
+static int keys_add_num(keys_seen *k, int64_t id)
+{
+    assert_true(k->n < sizeof k->num / sizeof k->num[0]);
+    k->num[k->n] = id;
+    return key_added(k);
+}
+
 /* One entity's _list as a common shape: lists after one key or the other into @out. */
 typedef int (*lister)(trail_conn *db, const char *after_text, int64_t after_num, int limit,
-                      it_keys *out);
+                      keys_seen *out);
 
 #define TEXT_LISTER(prefix)                                                                        \
     static int keys_##prefix(void *userdata, const prefix *row)                                    \
     {                                                                                              \
-        return it_keys_add_text(userdata, row->id);                                                \
+        return keys_add_text(userdata, row->id);                                                   \
     }                                                                                              \
     static int list_##prefix(trail_conn *db, const char *after, int64_t unused, int limit,         \
-                             it_keys *out)                                                         \
+                             keys_seen *out)                                                       \
     {                                                                                              \
         (void)unused;                                                                              \
         return prefix##_list(db, after, limit, keys_##prefix, out);                                \
@@ -32,10 +61,10 @@ typedef int (*lister)(trail_conn *db, const char *after_text, int64_t after_num,
 #define NUM_LISTER(prefix)                                                                         \
     static int keys_##prefix(void *userdata, const prefix *row)                                    \
     {                                                                                              \
-        return it_keys_add_num(userdata, row->id);                                                 \
+        return keys_add_num(userdata, row->id);                                                    \
     }                                                                                              \
     static int list_##prefix(trail_conn *db, const char *unused, int64_t after, int limit,         \
-                             it_keys *out)                                                         \
+                             keys_seen *out)                                                       \
     {                                                                                              \
         (void)unused;                                                                              \
         return prefix##_list(db, after, limit, keys_##prefix, out);                                \
@@ -61,7 +90,7 @@ static int cmp_num(const void *a, const void *b)
 }
 
 /* Fails unless @got holds keys @from..@from+@count-1 of @want, in that order. */
-static void expect_keys(const it_keys *got, const it_keys *want, size_t from, size_t count,
+static void expect_keys(const keys_seen *got, const keys_seen *want, size_t from, size_t count,
                         bool text)
 {
     assert_int_equal(got->n, count);
@@ -78,9 +107,9 @@ static void expect_keys(const it_keys *got, const it_keys *want, size_t from, si
  * 4, in creation order): everything in key order, a first page, the page
  * after a key, nothing after the last key, a callback that stops early.
  */
-static void check_list(trail_conn *db, lister list, const it_keys *made, bool text)
+static void check_list(trail_conn *db, lister list, const keys_seen *made, bool text)
 {
-    it_keys sorted = *made;
+    keys_seen sorted = *made;
     if (text)
         qsort(sorted.text, sorted.n, sizeof sorted.text[0], cmp_text);
     else
@@ -89,23 +118,23 @@ static void check_list(trail_conn *db, lister list, const it_keys *made, bool te
     assert_true(n >= 4);
 #define AFTER(i) text ? sorted.text[i] : NULL, text ? 0 : sorted.num[i]
 
-    it_keys got = { 0 };
+    keys_seen got = { 0 };
     IT_OK(db, list(db, NULL, 0, 100, &got));
     expect_keys(&got, &sorted, 0, n, text);
 
-    got = (it_keys){ 0 };
+    got = (keys_seen){ 0 };
     IT_OK(db, list(db, NULL, 0, 2, &got));
     expect_keys(&got, &sorted, 0, 2, text);
 
-    got = (it_keys){ 0 };
+    got = (keys_seen){ 0 };
     IT_OK(db, list(db, AFTER(1), 2, &got));
     expect_keys(&got, &sorted, 2, 2, text);
 
-    got = (it_keys){ 0 };
+    got = (keys_seen){ 0 };
     IT_OK(db, list(db, AFTER(n - 1), 10, &got));
     assert_int_equal(got.n, 0);
 
-    got = (it_keys){ .stop_after = 2 };
+    got = (keys_seen){ .stop_after = 2 };
     IT_EXPECT(db, 7, list(db, NULL, 0, 100, &got));
     expect_keys(&got, &sorted, 0, 2, text);
 #undef AFTER
@@ -200,7 +229,7 @@ static void test_shop_customer(void **state)
 {
     trail_conn *db = ((it_db *)*state)->db;
     static const char *const emails[] = { "d@x.org", "b@x.org", "e@x.org", "a@x.org", "c@x.org" };
-    it_keys made = { 0 };
+    keys_seen made = { 0 };
     for (size_t i = 0; i < 5; i++) {
         shop_customer_create_params p = { .email = emails[i], .name = "Ann", .secret = "s" };
         if (i == 1) {
@@ -220,7 +249,7 @@ static void test_shop_customer(void **state)
         assert_true(c.rating_null && c.born_null && c.seen_at_null);
         assert_null(c.avatar.data);
         assert_null(c.prefs);
-        it_keys_add_text(&made, c.id);
+        keys_add_text(&made, c.id);
         shop_customer_clear(&c);
     }
 
@@ -265,7 +294,7 @@ static void test_shop_customer(void **state)
     IT_OK(db, shop_customer_delete(db, NULL, c.id, 2));
     IT_EXPECT(db, TRAIL_ENOTFOUND, shop_customer_get(db, made.text[2], &after));
     IT_EXPECT(db, TRAIL_ENOTFOUND, shop_customer_find_by_email(db, "e@x.org", &after));
-    it_keys rest = { 0 };
+    keys_seen rest = { 0 };
     IT_OK(db, list_shop_customer(db, NULL, 0, 100, &rest));
     assert_int_equal(rest.n, 4);
 
@@ -280,7 +309,7 @@ static void test_shop_order(void **state)
     trail_conn *db = ((it_db *)*state)->db;
     shop_customer c = { 0 };
     it_customer(db, "buyer@x.org", &c);
-    it_keys made = { 0 };
+    keys_seen made = { 0 };
     for (int i = 0; i < 4; i++) {
         shop_order_create_params p = { .customer = c.id, .total = 100 * i, .note = "n" };
         shop_order o = { 0 };
@@ -289,7 +318,7 @@ static void test_shop_order(void **state)
         assert_string_equal(o.customer, c.id);
         assert_int_equal(o.total, 100 * i);
         assert_string_equal(o.note, "n");
-        it_keys_add_text(&made, o.id);
+        keys_add_text(&made, o.id);
         shop_order_clear(&o);
     }
     shop_order o = { 0 };
@@ -315,7 +344,7 @@ static void test_shop_product(void **state)
 {
     trail_conn *db = ((it_db *)*state)->db;
     static const char *const skus[] = { "SKU-3", "SKU-1", "SKU-4", "SKU-2" };
-    it_keys made = { 0 };
+    keys_seen made = { 0 };
     for (size_t i = 0; i < 4; i++) {
         shop_product_create_params p = { .sku = skus[i], .title = "Mug", .price = 999 };
         shop_product pr = { 0 };
@@ -334,7 +363,7 @@ static void test_shop_product(void **state)
         assert_false(pr.discontinued);
         if (i > 0)
             assert_true(pr.id > made.num[i - 1]); /* assigned in increasing order */
-        it_keys_add_num(&made, pr.id);
+        keys_add_num(&made, pr.id);
         shop_product_clear(&pr);
     }
     shop_product pr = { 0 };
@@ -378,7 +407,7 @@ static void test_shop_order_line(void **state)
     shop_order o = { 0 };
     shop_order_create_params op = { .customer = c.id, .total = 1 };
     IT_OK(db, shop_order_create(db, NULL, &op, &o));
-    it_keys made = { 0 };
+    keys_seen made = { 0 };
     for (int i = 0; i < 4; i++) {
         shop_product pr = { 0 };
         char sku[16];
@@ -395,7 +424,7 @@ static void test_shop_order_line(void **state)
         assert_false(l.gift);
         assert_true(l.ships_on_null);
         assert_null(l.gift_note);
-        it_keys_add_text(&made, l.id);
+        keys_add_text(&made, l.id);
         shop_order_line_clear(&l);
         shop_product_clear(&pr);
     }
@@ -431,7 +460,7 @@ static void test_everything_account(void **state)
 {
     trail_conn *db = ((it_db *)*state)->db;
     static const char *const handles[] = { "dora", "bob", "carl", "ann" };
-    it_keys made = { 0 };
+    keys_seen made = { 0 };
     for (size_t i = 0; i < 4; i++) {
         everything_account_create_params p = { .handle = handles[i], .label = "L" };
         if (i > 0) {
@@ -446,7 +475,7 @@ static void test_everything_account(void **state)
         assert_int_equal(a.parent_null, i == 0);
         if (i > 0)
             assert_int_equal(a.parent, made.num[0]);
-        it_keys_add_num(&made, a.id);
+        keys_add_num(&made, a.id);
         everything_account_clear(&a);
     }
     everything_account a = { 0 };
@@ -480,7 +509,7 @@ static void test_everything_sample(void **state)
 {
     trail_conn *db = ((it_db *)*state)->db;
     int64_t owner = it_account(db, "owner");
-    it_keys made = { 0 };
+    keys_seen made = { 0 };
     for (int i = 0; i < 4; i++) {
         everything_sample_create_params p = {
             .set = EVERYTHING_SAMPLE_DAY | EVERYTHING_SAMPLE_SERIAL | EVERYTHING_SAMPLE_OPENED_ON,
@@ -510,7 +539,7 @@ static void test_everything_sample(void **state)
         assert_null(s.payload_n.data);
         assert_null(s.doc_n);
         assert_null(s.scratch);
-        it_keys_add_text(&made, s.id);
+        keys_add_text(&made, s.id);
         everything_sample_clear(&s);
     }
     everything_sample s = { 0 };
@@ -557,7 +586,7 @@ static void test_everything_sample_tag(void **state)
     };
     everything_sample s = { 0 };
     IT_OK(db, everything_sample_create(db, NULL, &sp, &s));
-    it_keys made = { 0 };
+    keys_seen made = { 0 };
     for (int i = 0; i < 4; i++) {
         /* (sample, tag) is unique, but NULL tags do not collide. */
         everything_sample_tag_create_params p = { .sample = s.id, .note = i ? NULL : "first" };
@@ -569,7 +598,7 @@ static void test_everything_sample_tag(void **state)
         IT_OK(db, everything_sample_tag_create(db, NULL, &p, &g));
         assert_string_equal(g.sample, s.id);
         assert_int_equal(g.tag_null, i != 3);
-        it_keys_add_text(&made, g.id);
+        keys_add_text(&made, g.id);
         everything_sample_tag_clear(&g);
     }
     everything_sample_tag g = { 0 };
