@@ -158,7 +158,7 @@ int trail_open(trail_conn **out, const char *url, const trail_open_opts *opts)
     *out = db;
     if (opts)
         db->opts = *opts;
-    db->opts.node_id = NULL; /* borrowed: used only below */
+    db->opts.node_id = NULL; /* borrowed: copied below */
 
     if (!url)
         return trail_err_set(&db->err, TRAIL_EARG, "no URL given");
@@ -182,7 +182,10 @@ int trail_open(trail_conn **out, const char *url, const trail_open_opts *opts)
     }
 
     /* A database not migrated yet has no runtime tables: migrate sets up the node. */
-    db->opts.node_id = opts ? opts->node_id : NULL;
+    if (opts && opts->node_id) {
+        snprintf(db->node_id_wanted, sizeof db->node_id_wanted, "%s", opts->node_id);
+        db->opts.node_id = db->node_id_wanted;
+    }
     if (trail_conn_init_node(db) < 0)
         trail_err_clear(&db->err);
     return TRAIL_OK;

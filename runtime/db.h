@@ -93,6 +93,8 @@ struct trail_conn {
     trail_err err;
     trail_open_opts opts;
     char node_id[TRAIL_NODE_ID_MAX + 1];
+    /* The node id asked for in the options, copied (one byte more, to tell one too long). */
+    char node_id_wanted[TRAIL_NODE_ID_MAX + 2];
     trail_hlc *clock;
     trail_ulid_gen *ids;
     bool in_tx;                     /* inside trail_begin() */

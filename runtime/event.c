@@ -43,26 +43,60 @@ int trail_event_hash(char out[TRAIL_SHA256_HEX_LEN + 1], const trail_value *cols
     return rc;
 }
 
+/* The hlc and hash of the node's latest event. */
+struct last_event {
+    int64_t hlc;
+    char hash[TRAIL_SHA256_HEX_LEN + 1];
+    bool found;
+};
+
+static int read_last_event(trail_conn *db, void *row, void *userdata)
+{
+    struct last_event *last = userdata;
+    trail_value hlc, hash;
+    int rc = db->drv->column(db, row, 0, TRAIL_V_INT, &hlc);
+    if (rc == TRAIL_OK)
+        rc = db->drv->column(db, row, 1, TRAIL_V_TEXT, &hash);
+    if (rc < 0)
+        return rc;
+    if (hash.n != TRAIL_SHA256_HEX_LEN)
+        return trail_err_set(&db->err, TRAIL_EDB,
+                             "the node's latest event has a malformed hash (%zu characters)",
+                             hash.n);
+    memcpy(last->hash, hash.s, hash.n);
+    last->hash[hash.n] = '\0';
+    last->hlc = hlc.i;
+    last->found = true;
+    return 1;
+}
+
 int trail_event_record(trail_conn *db, const trail_event *ev)
 {
     const trail_runtime_sql *sql = db->drv->sql;
     static const trail_ctx no_ctx;
     const trail_ctx *ctx = ev->ctx ? ev->ctx : &no_ctx;
 
+    /*
+     * The node's latest event, read under the transaction's write lock. Other
+     * connections to this database share the node, so the clock is raised
+     * above that event's HLC first: the chain then runs in HLC order however
+     * many connections write, and `prev` is really the one before.
+     */
+    struct last_event last = { 0, "", false };
+    trail_value node = trail_v_text(db->node_id);
+    int rc = db->drv->query(db, sql->last_event, &node, 1, read_last_event, &last, NULL);
+    if (rc < 0)
+        return rc;
+    if (last.found && last.hlc >= trail_hlc_last(db->clock) &&
+        (rc = trail_hlc_set_floor(db->clock, last.hlc)) < 0)
+        return trail_err_set(&db->err, rc, "the node's latest event has a negative hlc");
+
     int64_t hlc = trail_hlc_now(db->clock);
     trail_ulid id;
-    int rc = trail_ulid_next(db->ids, TRAIL_HLC_MS(hlc), &id);
-    if (rc < 0)
+    if ((rc = trail_ulid_next(db->ids, TRAIL_HLC_MS(hlc), &id)) < 0)
         return trail_err_set(&db->err, rc, "cannot make an event id");
     char event_id[TRAIL_ULID_LEN + 1];
     trail_ulid_format(event_id, &id);
-
-    char prev[TRAIL_SHA256_HEX_LEN + 2];
-    bool has_prev;
-    trail_value node = trail_v_text(db->node_id);
-    if ((rc = trail_conn_query_text(db, sql->last_hash, &node, 1, prev, sizeof prev, &has_prev)) <
-        0)
-        return rc;
 
     trail_value cols[TRAIL_EVENT_COLUMNS] = {
         trail_v_text(event_id),          trail_v_int(hlc),
@@ -75,7 +109,7 @@ int trail_event_record(trail_conn *db, const trail_event *ev)
         trail_v_text(ctx->request_id),   trail_v_text(ctx->session_id),
         trail_v_text(ctx->tenant_id),    trail_v_text(ctx->trace_id),
         trail_v_text(ctx->span_id),      trail_v_text(ctx->ip),
-        trail_v_int(trail_wall_ms()),    trail_v_text(has_prev ? prev : NULL),
+        trail_v_int(trail_wall_ms()),    trail_v_text(last.found ? last.hash : NULL),
     };
     for (int i = COL_OLD; i <= COL_CHANGED; i++)
         if (cols[i].type == TRAIL_V_TEXT)

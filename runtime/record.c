@@ -204,6 +204,46 @@ static int record_event(trail_conn *db, const trail_ctx *ctx, const trail_entity
     return rc;
 }
 
+static int count_row(trail_conn *db, void *row, void *userdata)
+{
+    (void)db;
+    (void)row;
+    ++*(int *)userdata;
+    return 1;
+}
+
+/*
+ * After the database refused a write of @row for a dangling reference
+ * (TRAIL_EREF, its message naming no field), finds the ref field whose
+ * record does not exist and says so. Runs after the call was undone, since
+ * some engines accept no statement in a transaction that failed.
+ */
+static int explain_dangling(trail_conn *db, const trail_entity *e, const trail_row *row, int rc)
+{
+    for (size_t i = 0; i < e->n_fields; i++) {
+        const trail_field *f = &e->fields[i];
+        const trail_value *v = &row->v[i + 2];
+        const trail_entity_sql *target =
+            f->type == TRAIL_TYPE_REF ? f->ref->sql[db->drv->id] : NULL;
+        if (!target || v->type == TRAIL_V_NULL)
+            continue;
+        trail_err saved = db->err;
+        int found = 0;
+        if (db->drv->query(db, target->get, v, 1, count_row, &found, NULL) < 0) {
+            db->err = saved;
+            return rc;
+        }
+        if (found)
+            continue;
+        if (v->type == TRAIL_V_INT)
+            return trail_err_set(&db->err, TRAIL_EREF, "%s.%s: there is no %s %" PRId64, e->name,
+                                 f->name, f->ref->name, v->i);
+        return trail_err_set(&db->err, TRAIL_EREF, "%s.%s: there is no %s %.*s", e->name, f->name,
+                             f->ref->name, (int)v->n, v->s);
+    }
+    return rc;
+}
+
 /* Reads back the int64 key of a RETURNING insert. */
 static int read_new_id(trail_conn *db, void *row, void *userdata)
 {
@@ -254,7 +294,7 @@ int trail_record_create(trail_conn *db, const trail_ctx *ctx, const trail_entity
     if ((rc = call_end(db, rc)) < 0) {
         if (rec)
             free_record(e, rec);
-        return rc;
+        return rc == TRAIL_EREF ? explain_dangling(db, e, &row, rc) : rc;
     }
     if (rec)
         give_record(e, rec, out);
@@ -347,6 +387,8 @@ int trail_record_update(trail_conn *db, const trail_ctx *ctx, const trail_entity
     }
 done:
     rc = call_end(db, rc);
+    if (rc == TRAIL_EREF) /* only the write raises it, so new_row is set */
+        rc = explain_dangling(db, e, &new_row, rc);
     if (rc >= 0)
         give_record(e, before, out);
     else if (before)

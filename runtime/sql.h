@@ -16,7 +16,7 @@ typedef struct trail_runtime_sql {
     const char *node_insert;  /* node_id, hostname, is_local, first_seen, last_seen */
     const char *node_touch;   /* hostname, last_seen, node_id */
     const char *max_hlc;      /* -> the highest hlc stored */
-    const char *last_hash;    /* node_id -> hash of the node's latest event */
+    const char *last_event;   /* node_id -> hlc, hash of the node's latest event */
     const char *event_insert; /* the TRAIL_EVENT_COLUMNS columns */
     const char *savepoint;    /* a call's own undo point inside trail_begin() */
     const char *release;

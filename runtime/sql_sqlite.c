@@ -23,8 +23,8 @@ const struct trail_runtime_sql trail_runtime_sql_sqlite = {
     .node_touch =
         "UPDATE \"trail_nodes\" SET \"hostname\" = ?, \"last_seen\" = ? WHERE \"node_id\" = ?",
     .max_hlc = "SELECT max(\"hlc\") FROM \"trail_change_events\"",
-    .last_hash = "SELECT \"hash\" FROM \"trail_change_events\" WHERE \"node_id\" = ?"
-                 " ORDER BY \"hlc\" DESC LIMIT 1",
+    .last_event = "SELECT \"hlc\", \"hash\" FROM \"trail_change_events\" WHERE \"node_id\" = ?"
+                  " ORDER BY \"hlc\" DESC LIMIT 1",
     .event_insert = "INSERT INTO \"trail_change_events\" (" EVENT_COLUMNS ")"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     .savepoint = "SAVEPOINT trail_call",
