@@ -102,12 +102,12 @@ static void test_eunique(void **state)
 
     shop_customer_create_params dup = { .email = "one@x.org", .name = "n", .secret = "s" };
     IT_EXPECT(db, TRAIL_EUNIQUE, shop_customer_create(db, NULL, &dup, NULL));
-    IT_MSG(db, "email");
+    IT_MSG(db, "customer.email: another customer already has one@x.org");
     shop_customer_update_params u = {
         .id = c2.id, .version = 1, .set = SHOP_CUSTOMER_EMAIL, .email = "one@x.org"
     };
     IT_EXPECT(db, TRAIL_EUNIQUE, shop_customer_update(db, NULL, &u, NULL));
-    IT_MSG(db, "email");
+    IT_MSG(db, "customer.email: another customer already has one@x.org");
     assert_int_equal(it_rows(t, "trail_change_events"), before);
 
     shop_product_create_params pp = { .sku = "S1", .title = "t", .price = 1 };
@@ -355,6 +355,7 @@ static void test_eref_create(void **state)
     assert_int_equal(it_rows(t, "trail_change_events"), before);
     shop_order_line_create_params lp = { .purchase = x.o.id, .product = 999999, .unit_price = 1 };
     IT_EXPECT(db, TRAIL_EREF, shop_order_line_create(db, NULL, &lp, NULL));
+    IT_MSG(db, "order_line.product: there is no product 999999");
     everything_account_create_params ap = {
         .set = EVERYTHING_ACCOUNT_PARENT, .handle = "h", .parent = 999999, .label = "l"
     };
@@ -362,9 +363,9 @@ static void test_eref_create(void **state)
     assert_int_equal(it_rows(t, "trail_change_events"), before);
     assert_int_equal(it_rows(t, "orders") + it_rows(t, "order_line") + it_rows(t, "accounts"), 1);
 
-    /* Which record could not be written: the message names at least the entity. */
+    /* Which record could not be written: the message names the field and the missing record. */
     IT_EXPECT(db, TRAIL_EREF, shop_order_create(db, NULL, &op, NULL));
-    IT_MSG(db, "order");
+    IT_MSG(db, "order.customer: there is no customer");
     ordered_clear(&x);
 }
 
