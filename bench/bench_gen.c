@@ -20,13 +20,13 @@
  * works: its figures mean nothing and no figure is ever asserted.
  */
 #define _XOPEN_SOURCE 700 /* nftw, mkdtemp */
+#include "bench_files.h"
 #include "bench_util.h"
 #include "diag.h"
 #include "generate.h"
 #include "schema.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -220,21 +220,6 @@ static double time_load(const char *schema)
 
 /* ---- Files. ---- */
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-/* rm -r @dir */
-static void remove_tree(const char *dir)
-{
-    if (nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
-        fprintf(stderr, "bench_gen: cannot remove %s: %s\n", dir, strerror(errno));
-}
-
 /* The size of the files generated into @dir: their count into *@files, their bytes returned. */
 static long long output_bytes(const char *dir, int *files)
 {
@@ -354,7 +339,7 @@ int main(int argc, char **argv)
             }
         }
         /* One fresh output at a time: the disk holds no more than two copies. */
-        remove_tree(fresh);
+        bench_remove_tree("bench_gen", fresh);
     }
 
     printf("bench_gen: %ld entities x %ld fields; schema %lld bytes; output %d files, %lld bytes;"
@@ -377,7 +362,7 @@ done:
     if (keep)
         printf("kept: %s\n", dir);
     else
-        remove_tree(dir);
+        bench_remove_tree("bench_gen", dir);
     return rc;
 
 bad:
