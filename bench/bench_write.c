@@ -580,6 +580,7 @@ struct stmt_stat {
     const char *what;
     long calls;
     int64_t ns;
+    char label[256]; /* summarize()d while the connection, which may own the text, is open */
 };
 
 /* The pass's counts: a benchmark program runs one pass at a time. */
@@ -694,6 +695,8 @@ static void profile_trail(struct bench_case *c, const struct fixture *fx, long w
         run_tx(&r);
     int64_t total = mono_ns() - t0;
     long done = r.next - start;
+    for (int i = 0; i < profile.n; i++)
+        summarize(profile.s[i].label, sizeof profile.s[i].label, &profile.s[i]);
     r.db->drv = &trail_driver_sqlite;
     run_finish(&r, path);
 
@@ -704,8 +707,7 @@ static void profile_trail(struct bench_case *c, const struct fixture *fx, long w
     double per = (double)done, calls = 0, in_sql = 0, all = (double)total / 1e3 / per;
     for (int i = 0; i < profile.n; i++) {
         const struct stmt_stat *st = &profile.s[i];
-        char label[256];
-        summarize(label, sizeof label, st);
+        const char *label = st->label;
         double us = (double)st->ns / 1e3 / per;
         calls += (double)st->calls / per;
         in_sql += us;

@@ -345,7 +345,6 @@ static json_t *field_new(const gen_schema *s, const gen_entity *e, size_t i, tra
     bool scalar_null = needs_null_flag(f);
     if (put_str(o, "name", f->name) < 0 || put_upper(o, "NAME", f->name) < 0 ||
         put(o, "index", json_integer((json_int_t)i)) < 0 ||
-        put(o, "upd_n", json_integer((json_int_t)i + 1)) < 0 ||
         put_str(o, "type_enum", type_enum(f->type)) < 0 || put_c_types(o, s, e, f) < 0 ||
         put_doc(o, f) < 0 || put_descriptor(o, f) < 0 ||
         put(o, "null_flag", json_boolean(scalar_null)) < 0 ||
@@ -550,8 +549,6 @@ static json_t *entity_new(const gen_schema *s, const gen_entity *e, unsigned dri
         put_str(o, "key_doc", ulid ? "ULID, made on create" : "assigned by the database") < 0 ||
         put_str(o, "key_first", ulid ? "NULL" : "0") < 0 ||
         put(o, "n_fields", json_integer((json_int_t)e->n_fields)) < 0 ||
-        put(o, "id_upd_n", json_integer((json_int_t)e->n_fields + 1)) < 0 ||
-        put(o, "version_upd_n", json_integer((json_int_t)e->n_fields + 2)) < 0 ||
         put(o, "indexes", indexes_new(e)) < 0)
         goto fail;
     if (driver < TRAIL_DRIVER_COUNT && put_statement_parts(o, e, driver) < 0)

@@ -8,6 +8,7 @@
 #define _POSIX_C_SOURCE 200809L /* gethostname, clock_gettime */
 #include "db.h"
 #include "sql.h"
+#include "update_sql.h"
 #include "trail/trail.h"
 
 #include <stdio.h>
@@ -200,6 +201,7 @@ void trail_close(trail_conn *db)
             db->drv->rollback(db);
         db->drv->close(db);
     }
+    trail_update_sql_free(db);
     trail_ulid_gen_free(db->ids);
     trail_hlc_free(db->clock);
     free(db);

@@ -97,9 +97,10 @@ struct trail_conn {
     char node_id_wanted[TRAIL_NODE_ID_MAX + 2];
     trail_hlc *clock;
     trail_ulid_gen *ids;
-    bool in_tx;                     /* inside trail_begin() */
-    char tx_id[TRAIL_ULID_LEN + 1]; /* of the open transaction */
-    int64_t schema_version;         /* of the last migrated schema; 0 when none */
+    bool in_tx;                         /* inside trail_begin() */
+    char tx_id[TRAIL_ULID_LEN + 1];     /* of the open transaction */
+    int64_t schema_version;             /* of the last migrated schema; 0 when none */
+    struct trail_update_cache *updates; /* update_sql.c */
 };
 
 /* The driver for a URL scheme, and the rest of the URL after "scheme:". */

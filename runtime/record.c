@@ -8,6 +8,7 @@
  */
 #include "event.h"
 #include "sql.h"
+#include "update_sql.h"
 #include "values.h"
 
 #include <inttypes.h>
@@ -376,7 +377,6 @@ int trail_record_update(trail_conn *db, const trail_ctx *ctx, const trail_entity
     int rc = check_args(db, e, params);
     if (rc < 0)
         return rc;
-    const trail_entity_sql *sql = e->sql[db->drv->id];
     const char *base = params;
     trail_key key;
     int64_t version;
@@ -407,13 +407,21 @@ int trail_record_update(trail_conn *db, const trail_ctx *ctx, const trail_entity
     if (same)
         goto done; /* nothing changes: no write, no event, same version */
 
-    /* The update binds the fields, then id and version. */
+    /* The update binds the changed fields, then id and version. */
     trail_value bind[TRAIL_MAX_FIELDS + 2];
-    memcpy(bind, new_row.v + 2, e->n_fields * sizeof *bind);
-    bind[e->n_fields] = old.v[0];
-    bind[e->n_fields + 1] = old.v[1];
+    uint64_t mask = 0;
+    size_t n = 0;
+    for (size_t i = 0; i < e->n_fields; i++)
+        if (!trail_values_equal(&old.v[i + 2], &new_row.v[i + 2])) {
+            mask |= UINT64_C(1) << i;
+            bind[n++] = new_row.v[i + 2];
+        }
+    bind[n++] = old.v[0];
+    bind[n++] = old.v[1];
+    const char *update;
     int64_t changed = 0;
-    rc = db->drv->query(db, sql->update, bind, e->n_fields + 2, NULL, NULL, &changed);
+    if ((rc = trail_update_sql(db, e, mask, &update)) >= 0)
+        rc = db->drv->query(db, update, bind, n, NULL, NULL, &changed);
     if (rc >= 0 && changed != 1)
         rc = trail_err_set(&db->err, TRAIL_ECONFLICT, "%s %s: changed by someone else meanwhile",
                            e->name, id);

@@ -6,6 +6,8 @@
 #ifndef TRAIL_SQL_H
 #define TRAIL_SQL_H
 
+#include <stdbool.h>
+
 /* Columns of trail_change_events, in the order event_insert binds them. */
 #define TRAIL_EVENT_COLUMNS 23
 
@@ -39,6 +41,7 @@ typedef struct trail_runtime_sql {
     const char *record_events; /* table_name -> record_id, op, version, old_values, new_values,
                                   event_id, in (record_id, hlc, event_id) order */
     char quote;                /* how identifiers are quoted, for statements built at run time */
+    bool numbered_params;      /* placeholders $1, $2… rather than ? */
 } trail_runtime_sql;
 
 #endif /* TRAIL_SQL_H */

@@ -22,8 +22,6 @@ const trail_entity_sql everything_account_sql_pg = {
     .insert = "INSERT INTO \"accounts\" (\"version\", \"handle\", \"parent\", \"level\", \"balance\", \"status\", \"label\")"
               " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING \"id\"",
     .lock = "SELECT \"id\", \"version\", \"handle\", \"parent\", \"level\", \"balance\", \"status\", \"label\" FROM \"accounts\" WHERE \"id\" = $1 FOR UPDATE",
-    .update = "UPDATE \"accounts\" SET \"handle\" = $1, \"parent\" = $2, \"level\" = $3, \"balance\" = $4, \"status\" = $5, \"label\" = $6, \"version\" = \"version\" + 1"
-              " WHERE \"id\" = $7 AND \"version\" = $8",
     .remove = "DELETE FROM \"accounts\" WHERE \"id\" = $1 AND \"version\" = $2",
     .get = "SELECT \"id\", \"version\", \"handle\", \"parent\", \"level\", \"balance\", \"status\", \"label\" FROM \"accounts\" WHERE \"id\" = $1",
     .find_by = account_find_by,
@@ -66,8 +64,6 @@ const trail_entity_sql everything_sample_sql_pg = {
     .insert = "INSERT INTO \"samples\" (\"id\", \"version\", \"flag\", \"flag_n\", \"small\", \"small_n\", \"big\", \"big_n\", \"ratio\", \"ratio_n\", \"words\", \"words_n\", \"payload\", \"payload_n\", \"day\", \"day_n\", \"moment\", \"moment_n\", \"doc\", \"doc_n\", \"color\", \"color_n\", \"owner\", \"owner_n\", \"code\", \"serial\", \"opened_on\", \"token\", \"scratch\")"
               " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)",
     .lock = "SELECT \"id\", \"version\", \"flag\", \"flag_n\", \"small\", \"small_n\", \"big\", \"big_n\", \"ratio\", \"ratio_n\", \"words\", \"words_n\", \"payload\", \"payload_n\", \"day\", \"day_n\", \"moment\", \"moment_n\", \"doc\", \"doc_n\", \"color\", \"color_n\", \"owner\", \"owner_n\", \"code\", \"serial\", \"opened_on\", \"token\", \"scratch\" FROM \"samples\" WHERE \"id\" = $1 FOR UPDATE",
-    .update = "UPDATE \"samples\" SET \"flag\" = $1, \"flag_n\" = $2, \"small\" = $3, \"small_n\" = $4, \"big\" = $5, \"big_n\" = $6, \"ratio\" = $7, \"ratio_n\" = $8, \"words\" = $9, \"words_n\" = $10, \"payload\" = $11, \"payload_n\" = $12, \"day\" = $13, \"day_n\" = $14, \"moment\" = $15, \"moment_n\" = $16, \"doc\" = $17, \"doc_n\" = $18, \"color\" = $19, \"color_n\" = $20, \"owner\" = $21, \"owner_n\" = $22, \"code\" = $23, \"serial\" = $24, \"opened_on\" = $25, \"token\" = $26, \"scratch\" = $27, \"version\" = \"version\" + 1"
-              " WHERE \"id\" = $28 AND \"version\" = $29",
     .remove = "DELETE FROM \"samples\" WHERE \"id\" = $1 AND \"version\" = $2",
     .get = "SELECT \"id\", \"version\", \"flag\", \"flag_n\", \"small\", \"small_n\", \"big\", \"big_n\", \"ratio\", \"ratio_n\", \"words\", \"words_n\", \"payload\", \"payload_n\", \"day\", \"day_n\", \"moment\", \"moment_n\", \"doc\", \"doc_n\", \"color\", \"color_n\", \"owner\", \"owner_n\", \"code\", \"serial\", \"opened_on\", \"token\", \"scratch\" FROM \"samples\" WHERE \"id\" = $1",
     .find_by = sample_find_by,
@@ -86,8 +82,6 @@ const trail_entity_sql everything_sample_tag_sql_pg = {
     .insert = "INSERT INTO \"sample_tag\" (\"id\", \"version\", \"sample\", \"tag\", \"note\")"
               " VALUES ($1, $2, $3, $4, $5)",
     .lock = "SELECT \"id\", \"version\", \"sample\", \"tag\", \"note\" FROM \"sample_tag\" WHERE \"id\" = $1 FOR UPDATE",
-    .update = "UPDATE \"sample_tag\" SET \"sample\" = $1, \"tag\" = $2, \"note\" = $3, \"version\" = \"version\" + 1"
-              " WHERE \"id\" = $4 AND \"version\" = $5",
     .remove = "DELETE FROM \"sample_tag\" WHERE \"id\" = $1 AND \"version\" = $2",
     .get = "SELECT \"id\", \"version\", \"sample\", \"tag\", \"note\" FROM \"sample_tag\" WHERE \"id\" = $1",
     .find_by = sample_tag_find_by,

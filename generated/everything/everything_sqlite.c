@@ -22,8 +22,6 @@ const trail_entity_sql everything_account_sql_sqlite = {
     .insert = "INSERT INTO \"accounts\" (\"version\", \"handle\", \"parent\", \"level\", \"balance\", \"status\", \"label\")"
               " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING \"id\"",
     .lock = "SELECT \"id\", \"version\", \"handle\", \"parent\", \"level\", \"balance\", \"status\", \"label\" FROM \"accounts\" WHERE \"id\" = ?",
-    .update = "UPDATE \"accounts\" SET \"handle\" = ?, \"parent\" = ?, \"level\" = ?, \"balance\" = ?, \"status\" = ?, \"label\" = ?, \"version\" = \"version\" + 1"
-              " WHERE \"id\" = ? AND \"version\" = ?",
     .remove = "DELETE FROM \"accounts\" WHERE \"id\" = ? AND \"version\" = ?",
     .get = "SELECT \"id\", \"version\", \"handle\", \"parent\", \"level\", \"balance\", \"status\", \"label\" FROM \"accounts\" WHERE \"id\" = ?",
     .find_by = account_find_by,
@@ -66,8 +64,6 @@ const trail_entity_sql everything_sample_sql_sqlite = {
     .insert = "INSERT INTO \"samples\" (\"id\", \"version\", \"flag\", \"flag_n\", \"small\", \"small_n\", \"big\", \"big_n\", \"ratio\", \"ratio_n\", \"words\", \"words_n\", \"payload\", \"payload_n\", \"day\", \"day_n\", \"moment\", \"moment_n\", \"doc\", \"doc_n\", \"color\", \"color_n\", \"owner\", \"owner_n\", \"code\", \"serial\", \"opened_on\", \"token\", \"scratch\")"
               " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     .lock = "SELECT \"id\", \"version\", \"flag\", \"flag_n\", \"small\", \"small_n\", \"big\", \"big_n\", \"ratio\", \"ratio_n\", \"words\", \"words_n\", \"payload\", \"payload_n\", \"day\", \"day_n\", \"moment\", \"moment_n\", \"doc\", \"doc_n\", \"color\", \"color_n\", \"owner\", \"owner_n\", \"code\", \"serial\", \"opened_on\", \"token\", \"scratch\" FROM \"samples\" WHERE \"id\" = ?",
-    .update = "UPDATE \"samples\" SET \"flag\" = ?, \"flag_n\" = ?, \"small\" = ?, \"small_n\" = ?, \"big\" = ?, \"big_n\" = ?, \"ratio\" = ?, \"ratio_n\" = ?, \"words\" = ?, \"words_n\" = ?, \"payload\" = ?, \"payload_n\" = ?, \"day\" = ?, \"day_n\" = ?, \"moment\" = ?, \"moment_n\" = ?, \"doc\" = ?, \"doc_n\" = ?, \"color\" = ?, \"color_n\" = ?, \"owner\" = ?, \"owner_n\" = ?, \"code\" = ?, \"serial\" = ?, \"opened_on\" = ?, \"token\" = ?, \"scratch\" = ?, \"version\" = \"version\" + 1"
-              " WHERE \"id\" = ? AND \"version\" = ?",
     .remove = "DELETE FROM \"samples\" WHERE \"id\" = ? AND \"version\" = ?",
     .get = "SELECT \"id\", \"version\", \"flag\", \"flag_n\", \"small\", \"small_n\", \"big\", \"big_n\", \"ratio\", \"ratio_n\", \"words\", \"words_n\", \"payload\", \"payload_n\", \"day\", \"day_n\", \"moment\", \"moment_n\", \"doc\", \"doc_n\", \"color\", \"color_n\", \"owner\", \"owner_n\", \"code\", \"serial\", \"opened_on\", \"token\", \"scratch\" FROM \"samples\" WHERE \"id\" = ?",
     .find_by = sample_find_by,
@@ -86,8 +82,6 @@ const trail_entity_sql everything_sample_tag_sql_sqlite = {
     .insert = "INSERT INTO \"sample_tag\" (\"id\", \"version\", \"sample\", \"tag\", \"note\")"
               " VALUES (?, ?, ?, ?, ?)",
     .lock = "SELECT \"id\", \"version\", \"sample\", \"tag\", \"note\" FROM \"sample_tag\" WHERE \"id\" = ?",
-    .update = "UPDATE \"sample_tag\" SET \"sample\" = ?, \"tag\" = ?, \"note\" = ?, \"version\" = \"version\" + 1"
-              " WHERE \"id\" = ? AND \"version\" = ?",
     .remove = "DELETE FROM \"sample_tag\" WHERE \"id\" = ? AND \"version\" = ?",
     .get = "SELECT \"id\", \"version\", \"sample\", \"tag\", \"note\" FROM \"sample_tag\" WHERE \"id\" = ?",
     .find_by = sample_tag_find_by,

@@ -27,8 +27,6 @@ const trail_entity_sql shop_customer_sql_pg = {
     .insert = "INSERT INTO \"customers\" (\"id\", \"version\", \"email\", \"name\", \"tier\", \"credit\", \"rating\", \"active\", \"born\", \"seen_at\", \"avatar\", \"prefs\", \"secret\")"
               " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     .lock = "SELECT \"id\", \"version\", \"email\", \"name\", \"tier\", \"credit\", \"rating\", \"active\", \"born\", \"seen_at\", \"avatar\", \"prefs\", \"secret\" FROM \"customers\" WHERE \"id\" = $1 FOR UPDATE",
-    .update = "UPDATE \"customers\" SET \"email\" = $1, \"name\" = $2, \"tier\" = $3, \"credit\" = $4, \"rating\" = $5, \"active\" = $6, \"born\" = $7, \"seen_at\" = $8, \"avatar\" = $9, \"prefs\" = $10, \"secret\" = $11, \"version\" = \"version\" + 1"
-              " WHERE \"id\" = $12 AND \"version\" = $13",
     .remove = "DELETE FROM \"customers\" WHERE \"id\" = $1 AND \"version\" = $2",
     .get = "SELECT \"id\", \"version\", \"email\", \"name\", \"tier\", \"credit\", \"rating\", \"active\", \"born\", \"seen_at\", \"avatar\", \"prefs\", \"secret\" FROM \"customers\" WHERE \"id\" = $1",
     .find_by = customer_find_by,
@@ -47,8 +45,6 @@ const trail_entity_sql shop_order_sql_pg = {
     .insert = "INSERT INTO \"orders\" (\"id\", \"version\", \"customer\", \"total\", \"note\")"
               " VALUES ($1, $2, $3, $4, $5)",
     .lock = "SELECT \"id\", \"version\", \"customer\", \"total\", \"note\" FROM \"orders\" WHERE \"id\" = $1 FOR UPDATE",
-    .update = "UPDATE \"orders\" SET \"customer\" = $1, \"total\" = $2, \"note\" = $3, \"version\" = \"version\" + 1"
-              " WHERE \"id\" = $4 AND \"version\" = $5",
     .remove = "DELETE FROM \"orders\" WHERE \"id\" = $1 AND \"version\" = $2",
     .get = "SELECT \"id\", \"version\", \"customer\", \"total\", \"note\" FROM \"orders\" WHERE \"id\" = $1",
     .find_by = order_find_by,
@@ -76,8 +72,6 @@ const trail_entity_sql shop_product_sql_pg = {
     .insert = "INSERT INTO \"products\" (\"version\", \"sku\", \"title\", \"currency\", \"price\", \"cost\", \"weight\", \"stock\", \"released_on\", \"listed_at\", \"attributes\", \"photo\", \"discontinued\")"
               " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING \"id\"",
     .lock = "SELECT \"id\", \"version\", \"sku\", \"title\", \"currency\", \"price\", \"cost\", \"weight\", \"stock\", \"released_on\", \"listed_at\", \"attributes\", \"photo\", \"discontinued\" FROM \"products\" WHERE \"id\" = $1 FOR UPDATE",
-    .update = "UPDATE \"products\" SET \"sku\" = $1, \"title\" = $2, \"currency\" = $3, \"price\" = $4, \"cost\" = $5, \"weight\" = $6, \"stock\" = $7, \"released_on\" = $8, \"listed_at\" = $9, \"attributes\" = $10, \"photo\" = $11, \"discontinued\" = $12, \"version\" = \"version\" + 1"
-              " WHERE \"id\" = $13 AND \"version\" = $14",
     .remove = "DELETE FROM \"products\" WHERE \"id\" = $1 AND \"version\" = $2",
     .get = "SELECT \"id\", \"version\", \"sku\", \"title\", \"currency\", \"price\", \"cost\", \"weight\", \"stock\", \"released_on\", \"listed_at\", \"attributes\", \"photo\", \"discontinued\" FROM \"products\" WHERE \"id\" = $1",
     .find_by = product_find_by,
@@ -101,8 +95,6 @@ const trail_entity_sql shop_order_line_sql_pg = {
     .insert = "INSERT INTO \"order_line\" (\"id\", \"version\", \"purchase\", \"product\", \"quantity\", \"unit_price\", \"discount\", \"gift\", \"ships_on\", \"gift_note\")"
               " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     .lock = "SELECT \"id\", \"version\", \"purchase\", \"product\", \"quantity\", \"unit_price\", \"discount\", \"gift\", \"ships_on\", \"gift_note\" FROM \"order_line\" WHERE \"id\" = $1 FOR UPDATE",
-    .update = "UPDATE \"order_line\" SET \"purchase\" = $1, \"product\" = $2, \"quantity\" = $3, \"unit_price\" = $4, \"discount\" = $5, \"gift\" = $6, \"ships_on\" = $7, \"gift_note\" = $8, \"version\" = \"version\" + 1"
-              " WHERE \"id\" = $9 AND \"version\" = $10",
     .remove = "DELETE FROM \"order_line\" WHERE \"id\" = $1 AND \"version\" = $2",
     .get = "SELECT \"id\", \"version\", \"purchase\", \"product\", \"quantity\", \"unit_price\", \"discount\", \"gift\", \"ships_on\", \"gift_note\" FROM \"order_line\" WHERE \"id\" = $1",
     .find_by = order_line_find_by,

@@ -27,8 +27,6 @@ const trail_entity_sql shop_customer_sql_sqlite = {
     .insert = "INSERT INTO \"customers\" (\"id\", \"version\", \"email\", \"name\", \"tier\", \"credit\", \"rating\", \"active\", \"born\", \"seen_at\", \"avatar\", \"prefs\", \"secret\")"
               " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     .lock = "SELECT \"id\", \"version\", \"email\", \"name\", \"tier\", \"credit\", \"rating\", \"active\", \"born\", \"seen_at\", \"avatar\", \"prefs\", \"secret\" FROM \"customers\" WHERE \"id\" = ?",
-    .update = "UPDATE \"customers\" SET \"email\" = ?, \"name\" = ?, \"tier\" = ?, \"credit\" = ?, \"rating\" = ?, \"active\" = ?, \"born\" = ?, \"seen_at\" = ?, \"avatar\" = ?, \"prefs\" = ?, \"secret\" = ?, \"version\" = \"version\" + 1"
-              " WHERE \"id\" = ? AND \"version\" = ?",
     .remove = "DELETE FROM \"customers\" WHERE \"id\" = ? AND \"version\" = ?",
     .get = "SELECT \"id\", \"version\", \"email\", \"name\", \"tier\", \"credit\", \"rating\", \"active\", \"born\", \"seen_at\", \"avatar\", \"prefs\", \"secret\" FROM \"customers\" WHERE \"id\" = ?",
     .find_by = customer_find_by,
@@ -47,8 +45,6 @@ const trail_entity_sql shop_order_sql_sqlite = {
     .insert = "INSERT INTO \"orders\" (\"id\", \"version\", \"customer\", \"total\", \"note\")"
               " VALUES (?, ?, ?, ?, ?)",
     .lock = "SELECT \"id\", \"version\", \"customer\", \"total\", \"note\" FROM \"orders\" WHERE \"id\" = ?",
-    .update = "UPDATE \"orders\" SET \"customer\" = ?, \"total\" = ?, \"note\" = ?, \"version\" = \"version\" + 1"
-              " WHERE \"id\" = ? AND \"version\" = ?",
     .remove = "DELETE FROM \"orders\" WHERE \"id\" = ? AND \"version\" = ?",
     .get = "SELECT \"id\", \"version\", \"customer\", \"total\", \"note\" FROM \"orders\" WHERE \"id\" = ?",
     .find_by = order_find_by,
@@ -76,8 +72,6 @@ const trail_entity_sql shop_product_sql_sqlite = {
     .insert = "INSERT INTO \"products\" (\"version\", \"sku\", \"title\", \"currency\", \"price\", \"cost\", \"weight\", \"stock\", \"released_on\", \"listed_at\", \"attributes\", \"photo\", \"discontinued\")"
               " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING \"id\"",
     .lock = "SELECT \"id\", \"version\", \"sku\", \"title\", \"currency\", \"price\", \"cost\", \"weight\", \"stock\", \"released_on\", \"listed_at\", \"attributes\", \"photo\", \"discontinued\" FROM \"products\" WHERE \"id\" = ?",
-    .update = "UPDATE \"products\" SET \"sku\" = ?, \"title\" = ?, \"currency\" = ?, \"price\" = ?, \"cost\" = ?, \"weight\" = ?, \"stock\" = ?, \"released_on\" = ?, \"listed_at\" = ?, \"attributes\" = ?, \"photo\" = ?, \"discontinued\" = ?, \"version\" = \"version\" + 1"
-              " WHERE \"id\" = ? AND \"version\" = ?",
     .remove = "DELETE FROM \"products\" WHERE \"id\" = ? AND \"version\" = ?",
     .get = "SELECT \"id\", \"version\", \"sku\", \"title\", \"currency\", \"price\", \"cost\", \"weight\", \"stock\", \"released_on\", \"listed_at\", \"attributes\", \"photo\", \"discontinued\" FROM \"products\" WHERE \"id\" = ?",
     .find_by = product_find_by,
@@ -101,8 +95,6 @@ const trail_entity_sql shop_order_line_sql_sqlite = {
     .insert = "INSERT INTO \"order_line\" (\"id\", \"version\", \"purchase\", \"product\", \"quantity\", \"unit_price\", \"discount\", \"gift\", \"ships_on\", \"gift_note\")"
               " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     .lock = "SELECT \"id\", \"version\", \"purchase\", \"product\", \"quantity\", \"unit_price\", \"discount\", \"gift\", \"ships_on\", \"gift_note\" FROM \"order_line\" WHERE \"id\" = ?",
-    .update = "UPDATE \"order_line\" SET \"purchase\" = ?, \"product\" = ?, \"quantity\" = ?, \"unit_price\" = ?, \"discount\" = ?, \"gift\" = ?, \"ships_on\" = ?, \"gift_note\" = ?, \"version\" = \"version\" + 1"
-              " WHERE \"id\" = ? AND \"version\" = ?",
     .remove = "DELETE FROM \"order_line\" WHERE \"id\" = ? AND \"version\" = ?",
     .get = "SELECT \"id\", \"version\", \"purchase\", \"product\", \"quantity\", \"unit_price\", \"discount\", \"gift\", \"ships_on\", \"gift_note\" FROM \"order_line\" WHERE \"id\" = ?",
     .find_by = order_line_find_by,

@@ -117,16 +117,14 @@ typedef enum trail_driver_id {
 /**
  * The SQL of one entity for one driver. Columns always come in the order
  * id, version, then the fields in schema order; placeholders are numbered
- * in the order listed.
+ * in the order listed. (Updates are built by the runtime for the fields
+ * that change: runtime/update_sql.c.)
  */
 typedef struct trail_entity_sql {
     /** INSERT of every column: (id,) version, fields. Int64 keys: id left out and returned. */
     const char *insert;
     /** SELECT of every column by id, locking the row: WHERE id = ?. */
     const char *lock;
-    /** UPDATE of every field with version = version + 1: fields, then WHERE id = ? AND version = ?.
-     */
-    const char *update;
     /** DELETE: WHERE id = ? AND version = ?. */
     const char *remove;
     /** SELECT of every column by id, without a lock. */

@@ -1,0 +1,105 @@
+/*
+ * update_sql.c - per-connection UPDATE texts by set of changed fields.
+ */
+#include "update_sql.h"
+#include "buf.h"
+#include "sql.h"
+
+#include <stdlib.h>
+
+typedef struct update_text {
+    const trail_entity *e;
+    uint64_t mask;
+    char *sql;
+} update_text;
+
+struct trail_update_cache {
+    update_text *items; /* open addressing; cap a power of two */
+    size_t cap, used;
+};
+
+static size_t slot_of(const trail_entity *e, uint64_t mask, size_t cap)
+{
+    uint64_t h = (uint64_t)(uintptr_t)e ^ (mask * UINT64_C(0x9E3779B97F4A7C15));
+    h ^= h >> 29;
+    return (size_t)(h * UINT64_C(0xBF58476D1CE4E5B9) >> 32) & (cap - 1);
+}
+
+static int grow(struct trail_update_cache *c)
+{
+    size_t cap = c->cap ? c->cap * 2 : 16;
+    update_text *items = calloc(cap, sizeof *items);
+    if (!items)
+        return TRAIL_ENOMEM;
+    for (size_t i = 0; i < c->cap; i++) {
+        if (!c->items[i].sql)
+            continue;
+        size_t j = slot_of(c->items[i].e, c->items[i].mask, cap);
+        while (items[j].sql)
+            j = (j + 1) & (cap - 1);
+        items[j] = c->items[i];
+    }
+    free(c->items);
+    c->items = items;
+    c->cap = cap;
+    return TRAIL_OK;
+}
+
+static char *build(const trail_runtime_sql *sql, const trail_entity *e, uint64_t mask)
+{
+    trail_buf b = TRAIL_BUF_INIT;
+    char q = sql->quote;
+    int n = 0, rc = trail_buf_appendf(&b, "UPDATE %c%s%c SET ", q, e->table, q);
+    /* Placeholders: "?" or "$1", "$2"… by the dialect. */
+#define PARAM()                                                                                    \
+    (sql->numbered_params ? trail_buf_appendf(&b, "$%d", ++n) : trail_buf_append(&b, "?", 1))
+    for (size_t i = 0; i < e->n_fields; i++)
+        if (mask & (UINT64_C(1) << i)) {
+            rc |= trail_buf_appendf(&b, "%c%s%c = ", q, e->fields[i].name, q);
+            rc |= PARAM();
+            rc |= trail_buf_append(&b, ", ", 2);
+        }
+    rc |= trail_buf_appendf(&b, "%cversion%c = %cversion%c + 1 WHERE %cid%c = ", q, q, q, q, q, q);
+    rc |= PARAM();
+    rc |= trail_buf_appendf(&b, " AND %cversion%c = ", q, q);
+    rc |= PARAM();
+#undef PARAM
+    if (rc) {
+        trail_buf_free(&b);
+        return NULL;
+    }
+    return b.data;
+}
+
+int trail_update_sql(trail_conn *db, const trail_entity *e, uint64_t mask, const char **sql)
+{
+    struct trail_update_cache *c = db->updates;
+    if (!c && !(c = db->updates = calloc(1, sizeof *c)))
+        return trail_err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    if ((c->used + 1) * 2 > c->cap && grow(c) < 0)
+        return trail_err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    size_t i = slot_of(e, mask, c->cap);
+    while (c->items[i].sql && (c->items[i].e != e || c->items[i].mask != mask))
+        i = (i + 1) & (c->cap - 1);
+    if (!c->items[i].sql) {
+        char *text = build(db->drv->sql, e, mask);
+        if (!text)
+            return trail_err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+        c->items[i] = (update_text){ e, mask, text };
+        c->used++;
+    }
+    *sql = c->items[i].sql;
+    return TRAIL_OK;
+}
+
+void trail_update_sql_free(trail_conn *db)
+{
+    struct trail_update_cache *c = db->updates;
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->cap; i++)
+        free(c->items[i].sql);
+    free(c->items);
+    free(c);
+    db->updates = NULL;
+}

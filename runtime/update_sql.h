@@ -1,0 +1,29 @@
+/*
+ * update_sql.h - UPDATE statements that set only the fields that change:
+ * internal to libtrail.
+ *
+ * Writing every column would make the engine rewrite every index over the
+ * row and re-check every constraint, unique ones included, for fields that
+ * did not move; on SQLite that is a WAL page or more per commit. So an
+ * update runs a statement built for its set of changed fields, made on first
+ * use and kept by the connection, whose statement cache then prepares it
+ * once like any other (its text stays at one address until trail_close()).
+ */
+#ifndef TRAIL_UPDATE_SQL_H
+#define TRAIL_UPDATE_SQL_H
+
+#include "db.h"
+
+#include <stdint.h>
+
+/*
+ * trail_update_sql - the text of "UPDATE table SET <fields in @mask>,
+ * version = version + 1 WHERE id = ? AND version = ?" for @e, in the
+ * connection's dialect; owned by @db. Returns TRAIL_OK or TRAIL_ENOMEM.
+ */
+int trail_update_sql(trail_conn *db, const trail_entity *e, uint64_t mask, const char **sql);
+
+/* trail_update_sql_free - the statements' texts of @db, at close. */
+void trail_update_sql_free(trail_conn *db);
+
+#endif /* TRAIL_UPDATE_SQL_H */
