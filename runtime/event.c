@@ -43,6 +43,15 @@ int trail_event_hash(char out[TRAIL_SHA256_HEX_LEN + 1], const trail_value *cols
     return rc;
 }
 
+/* JSON text to bind, or NULL. */
+static trail_value json_value(const char *json)
+{
+    trail_value v = trail_v_text(json);
+    if (json)
+        v.type = TRAIL_V_JSON;
+    return v;
+}
+
 /* The hlc and hash of the node's latest event. */
 struct last_event {
     int64_t hlc;
@@ -103,28 +112,20 @@ int trail_event_record(trail_conn *db, const trail_event *ev)
         trail_v_text(db->node_id),       trail_v_text(db->node_id),
         trail_v_text(db->tx_id),         trail_v_text(ev->table),
         trail_v_text(ev->record_id),     trail_v_text(ev->op),
-        trail_v_int(ev->version),        trail_v_text(ev->old_values),
-        trail_v_text(ev->new_values),    trail_v_text(ev->changed),
+        trail_v_int(ev->version),        json_value(ev->old_canon),
+        json_value(ev->new_canon),       json_value(ev->changed),
         trail_v_int(ev->schema_version), trail_v_text(ctx->user_id),
         trail_v_text(ctx->request_id),   trail_v_text(ctx->session_id),
         trail_v_text(ctx->tenant_id),    trail_v_text(ctx->trace_id),
         trail_v_text(ctx->span_id),      trail_v_text(ctx->ip),
         trail_v_int(trail_wall_ms()),    trail_v_text(last.found ? last.hash : NULL),
     };
-    for (int i = COL_OLD; i <= COL_CHANGED; i++)
-        if (cols[i].type == TRAIL_V_TEXT)
-            cols[i].type = TRAIL_V_JSON;
     /* Hashed over the canonical forms of the values, stored in the readable ones. */
-    cols[COL_OLD] = trail_v_text(ev->old_canon);
-    cols[COL_NEW] = trail_v_text(ev->new_canon);
     char hash[TRAIL_SHA256_HEX_LEN + 1];
     if ((rc = trail_event_hash(hash, cols, true)) < 0)
         return trail_err_set(&db->err, rc, "cannot hash the change event");
-    cols[COL_OLD] = trail_v_text(ev->old_values);
-    cols[COL_NEW] = trail_v_text(ev->new_values);
-    for (int i = COL_OLD; i <= COL_NEW; i++)
-        if (cols[i].type == TRAIL_V_TEXT)
-            cols[i].type = TRAIL_V_JSON;
+    cols[COL_OLD] = json_value(ev->old_values);
+    cols[COL_NEW] = json_value(ev->new_values);
     cols[COL_HASH] = trail_v_text(hash);
     return db->drv->query(db, sql->event_insert, cols, TRAIL_EVENT_COLUMNS, NULL, NULL, NULL);
 }

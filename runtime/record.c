@@ -401,12 +401,6 @@ int trail_record_update(trail_conn *db, const trail_ctx *ctx, const trail_entity
     trail_values_apply_update(&new_row, e, params);
     if ((rc = trail_values_check(db, e, &new_row)) < 0)
         goto done;
-    bool same = true;
-    for (size_t i = 0; same && i < e->n_fields; i++)
-        same = trail_values_equal(&old.v[i + 2], &new_row.v[i + 2]);
-    if (same)
-        goto done; /* nothing changes: no write, no event, same version */
-
     /* The update binds the changed fields, then id and version. */
     trail_value bind[TRAIL_MAX_FIELDS + 2];
     uint64_t mask = 0;
@@ -416,6 +410,8 @@ int trail_record_update(trail_conn *db, const trail_ctx *ctx, const trail_entity
             mask |= UINT64_C(1) << i;
             bind[n++] = new_row.v[i + 2];
         }
+    if (mask == 0)
+        goto done; /* nothing changes: no write, no event, same version */
     bind[n++] = old.v[0];
     bind[n++] = old.v[1];
     const char *update;

@@ -338,44 +338,26 @@ static void json_value(trail_json *w, const trail_value *v)
     }
 }
 
-int trail_values_json(trail_buf *out, const trail_entity *e, const trail_row *row)
-{
-    trail_json w;
-    trail_json_init(&w, out);
-    trail_json_begin_object(&w);
-    trail_json_key(&w, "id");
-    json_value(&w, &row->v[0]);
-    trail_json_key(&w, "version");
-    json_value(&w, &row->v[1]);
-    for (size_t i = 0; i < e->n_fields; i++) {
-        const trail_field *f = &e->fields[i];
-        if (f->flags & TRAIL_FIELD_OMIT)
-            continue;
-        trail_json_key(&w, f->name);
-        if (f->flags & TRAIL_FIELD_REDACT)
-            trail_json_text(&w, "[redacted]");
-        else
-            json_value(&w, &row->v[i + 2]);
-    }
-    trail_json_end_object(&w);
-    return trail_json_finish(&w);
-}
-
 /* The name of member @k of a row's event JSON: 0 id, 1 version, then the fields. */
 static const char *member_name(const trail_entity *e, size_t k)
 {
     return k == 0 ? "id" : k == 1 ? "version" : e->fields[k - 2].name;
 }
 
-int trail_values_canonical_json(trail_buf *out, const trail_entity *e, const trail_row *row)
+/*
+ * A row's event JSON: members in schema order, json fields as they are; or,
+ * @canonical, members in key order (an insertion sort, as rows have few
+ * fields) and json fields canonicalized.
+ */
+static int write_row(trail_buf *out, const trail_entity *e, const trail_row *row, bool canonical)
 {
-    /* The members in key order: an insertion sort, as rows have few fields. */
     size_t order[TRAIL_MAX_FIELDS + 2], n = 0;
     for (size_t k = 0; k < e->n_fields + 2; k++) {
         if (k >= 2 && (e->fields[k - 2].flags & TRAIL_FIELD_OMIT))
             continue;
         size_t at = n++;
-        while (at > 0 && strcmp(member_name(e, order[at - 1]), member_name(e, k)) > 0) {
+        while (canonical && at > 0 &&
+               strcmp(member_name(e, order[at - 1]), member_name(e, k)) > 0) {
             order[at] = order[at - 1];
             at--;
         }
@@ -391,7 +373,7 @@ int trail_values_canonical_json(trail_buf *out, const trail_entity *e, const tra
         trail_json_key(&w, member_name(e, k));
         if (k >= 2 && (e->fields[k - 2].flags & TRAIL_FIELD_REDACT))
             trail_json_text(&w, "[redacted]");
-        else if (v->type == TRAIL_V_JSON)
+        else if (canonical && v->type == TRAIL_V_JSON)
             rc = trail_canon_json(&w, v->s, v->n);
         else
             json_value(&w, v);
@@ -399,6 +381,16 @@ int trail_values_canonical_json(trail_buf *out, const trail_entity *e, const tra
     trail_json_end_object(&w);
     int done = trail_json_finish(&w);
     return rc < 0 ? rc : done;
+}
+
+int trail_values_json(trail_buf *out, const trail_entity *e, const trail_row *row)
+{
+    return write_row(out, e, row, false);
+}
+
+int trail_values_canonical_json(trail_buf *out, const trail_entity *e, const trail_row *row)
+{
+    return write_row(out, e, row, true);
 }
 
 int trail_values_changed_json(trail_buf *out, const trail_entity *e, const trail_row *old,
