@@ -229,22 +229,27 @@ static int sqlite_exec(trail_conn *db, const char *sql)
     return rc == SQLITE_OK ? TRAIL_OK : fail(db, rc, "exec");
 }
 
+/* Transaction control goes through the statement cache too: compiling
+ * BEGIN and COMMIT on every write cost as much as the before-read. */
 static int sqlite_begin(trail_conn *db)
 {
-    return sqlite_exec(db, "BEGIN IMMEDIATE");
+    static const char sql[] = "BEGIN IMMEDIATE";
+    return sqlite_query(db, sql, NULL, 0, NULL, NULL, NULL);
 }
 
 static int sqlite_commit(trail_conn *db)
 {
-    return sqlite_exec(db, "COMMIT");
+    static const char sql[] = "COMMIT";
+    return sqlite_query(db, sql, NULL, 0, NULL, NULL, NULL);
 }
 
 static int sqlite_rollback(trail_conn *db)
 {
     /* Nothing to undo when SQLite already rolled back on its own (a full disk, say). */
+    static const char sql[] = "ROLLBACK";
     if (sqlite3_get_autocommit(state(db)->db))
         return TRAIL_OK;
-    return sqlite_exec(db, "ROLLBACK");
+    return sqlite_query(db, sql, NULL, 0, NULL, NULL, NULL);
 }
 
 static void sqlite_close(trail_conn *db)

@@ -18,10 +18,16 @@
 
 /* ---- transactions ------------------------------------------------------ */
 
+/* Savepoint statements go through the statement cache like any other. */
+static int run_tx_statement(trail_conn *db, const char *sql)
+{
+    return db->drv->query(db, sql, NULL, 0, NULL, NULL, NULL);
+}
+
 static int call_begin(trail_conn *db)
 {
     if (db->in_tx)
-        return db->drv->exec(db, db->drv->sql->savepoint);
+        return run_tx_statement(db, db->drv->sql->savepoint);
     int rc = trail_conn_new_tx(db);
     return rc < 0 ? rc : db->drv->begin(db);
 }
@@ -30,14 +36,14 @@ static int call_begin(trail_conn *db)
 static int call_end(trail_conn *db, int rc)
 {
     if (rc >= 0) {
-        rc = db->in_tx ? db->drv->exec(db, db->drv->sql->release) : db->drv->commit(db);
+        rc = db->in_tx ? run_tx_statement(db, db->drv->sql->release) : db->drv->commit(db);
         if (rc >= 0)
             return rc;
     }
     trail_err saved = db->err;
     if (db->in_tx) {
-        db->drv->exec(db, db->drv->sql->rollback_to);
-        db->drv->exec(db, db->drv->sql->release);
+        run_tx_statement(db, db->drv->sql->rollback_to);
+        run_tx_statement(db, db->drv->sql->release);
     } else {
         db->drv->rollback(db);
     }
