@@ -9,6 +9,7 @@
  * SQLITE_PREPARE_PERSISTENT and found again by the address of their text.
  */
 #include "db.h"
+#include "stmt_cache.h"
 
 #include <sqlite3.h>
 #include <stdint.h>
@@ -17,16 +18,9 @@
 
 #define DEFAULT_BUSY_TIMEOUT_MS 5000
 
-/* One cached statement: the text's address and its prepared form. */
-typedef struct cached {
-    const char *sql;
-    sqlite3_stmt *stmt;
-} cached;
-
 typedef struct sqlite_state {
     sqlite3 *db;
-    cached *cache; /* open addressing by pointer hash; size a power of two */
-    size_t cap, used;
+    trail_stmt_cache stmts;
 } sqlite_state;
 
 static sqlite_state *state(trail_conn *db)
@@ -68,53 +62,20 @@ static int fail(trail_conn *db, int src, const char *what)
     return trail_err_set(&db->err, code, "sqlite: %s: %s", what, msg);
 }
 
-static size_t slot_of(const char *sql, size_t cap)
-{
-    uintptr_t h = (uintptr_t)sql;
-    h ^= h >> 17;
-    h *= UINTMAX_C(0x9E3779B97F4A7C15) & UINTPTR_MAX;
-    return (size_t)(h >> 7) & (cap - 1);
-}
-
-static int cache_grow(trail_conn *db)
-{
-    sqlite_state *st = state(db);
-    size_t cap = st->cap ? st->cap * 2 : 64;
-    cached *table = calloc(cap, sizeof *table);
-    if (!table)
-        return trail_err_set(&db->err, TRAIL_ENOMEM, "out of memory");
-    for (size_t i = 0; i < st->cap; i++) {
-        if (!st->cache[i].sql)
-            continue;
-        size_t j = slot_of(st->cache[i].sql, cap);
-        while (table[j].sql)
-            j = (j + 1) & (cap - 1);
-        table[j] = st->cache[i];
-    }
-    free(st->cache);
-    st->cache = table;
-    st->cap = cap;
-    return TRAIL_OK;
-}
-
 /* The prepared statement for @sql, prepared on first use. */
 static int statement(trail_conn *db, const char *sql, sqlite3_stmt **out)
 {
-    sqlite_state *st = state(db);
-    if ((st->used + 1) * 2 > st->cap && cache_grow(db) < 0)
-        return TRAIL_ENOMEM;
-    size_t i = slot_of(sql, st->cap);
-    while (st->cache[i].sql && st->cache[i].sql != sql)
-        i = (i + 1) & (st->cap - 1);
-    if (!st->cache[i].sql) {
+    trail_stmt_slot *slot = trail_stmt_cache_slot(&state(db)->stmts, sql);
+    if (!slot)
+        return trail_err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    if (!slot->stmt) {
         sqlite3_stmt *stmt;
-        int rc = sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+        int rc = sqlite3_prepare_v3(state(db)->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
         if (rc != SQLITE_OK)
             return fail(db, rc, "prepare");
-        st->cache[i] = (cached){ sql, stmt };
-        st->used++;
+        slot->stmt = stmt;
     }
-    *out = st->cache[i].stmt;
+    *out = slot->stmt;
     return TRAIL_OK;
 }
 
@@ -252,14 +213,18 @@ static int sqlite_rollback(trail_conn *db)
     return sqlite_query(db, sql, NULL, 0, NULL, NULL, NULL);
 }
 
+static void finalize(void *stmt, void *ud)
+{
+    (void)ud;
+    sqlite3_finalize(stmt);
+}
+
 static void sqlite_close(trail_conn *db)
 {
     sqlite_state *st = state(db);
     if (!st)
         return;
-    for (size_t i = 0; i < st->cap; i++)
-        sqlite3_finalize(st->cache[i].stmt);
-    free(st->cache);
+    trail_stmt_cache_free(&st->stmts, finalize, NULL);
     sqlite3_close_v2(st->db);
     free(st);
     db->drv_state = NULL;
