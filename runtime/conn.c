@@ -22,15 +22,23 @@ const trail_driver *trail_driver_for(const char *url, const char **target)
     static const struct {
         const char *prefix;
         const trail_driver *drv;
+        bool whole; /* the driver takes the URL with its scheme */
     } schemes[] = {
-        { "sqlite:", &trail_driver_sqlite },
+        { "sqlite:", &trail_driver_sqlite, false },
+        { "postgresql://", &trail_driver_pg, true },
+        { "postgres://", &trail_driver_pg, true },
     };
     for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
         size_t n = strlen(schemes[i].prefix);
         if (strncmp(url, schemes[i].prefix, n) == 0) {
-            *target = url + n;
+            *target = schemes[i].whole ? url : url + n;
             return schemes[i].drv;
         }
+    }
+    /* libpq's keyword form: "host=/run/postgresql dbname=shop". */
+    if (!strstr(url, "://") && strchr(url, '=')) {
+        *target = url;
+        return &trail_driver_pg;
     }
     return NULL;
 }
@@ -165,9 +173,10 @@ int trail_open(trail_conn **out, const char *url, const trail_open_opts *opts)
         return trail_err_set(&db->err, TRAIL_EARG, "no URL given");
     const char *target;
     if (!(db->drv = trail_driver_for(url, &target)))
-        return trail_err_set(
-            &db->err, TRAIL_EARG,
-            "unknown database URL '%.64s' (expected sqlite:PATH or sqlite::memory:)", url);
+        return trail_err_set(&db->err, TRAIL_EARG,
+                             "unknown database URL '%.64s' (expected sqlite:PATH, sqlite::memory:, "
+                             "postgresql://… or libpq's key=value form)",
+                             url);
     trail_hlc_opts ho = { .max_drift_ms = db->opts.max_drift_ms };
     int rc = trail_hlc_new(&db->clock, &ho);
     if (rc == TRAIL_OK)

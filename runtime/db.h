@@ -97,9 +97,10 @@ struct trail_conn {
     char node_id_wanted[TRAIL_NODE_ID_MAX + 2];
     trail_hlc *clock;
     trail_ulid_gen *ids;
-    bool in_tx;                         /* inside trail_begin() */
-    char tx_id[TRAIL_ULID_LEN + 1];     /* of the open transaction */
-    int64_t schema_version;             /* of the last migrated schema; 0 when none */
+    bool in_tx;                     /* inside trail_begin() */
+    bool retryable;                 /* the last failure was a deadlock or serialization failure */
+    char tx_id[TRAIL_ULID_LEN + 1]; /* of the open transaction */
+    int64_t schema_version;         /* of the last migrated schema; 0 when none */
     struct trail_update_cache *updates; /* update_sql.c */
 };
 
@@ -107,6 +108,7 @@ struct trail_conn {
 const trail_driver *trail_driver_for(const char *url, const char **target);
 
 extern const trail_driver trail_driver_sqlite;
+extern const trail_driver trail_driver_pg;
 
 /* trail_wall_ms - CLOCK_REALTIME in milliseconds. */
 int64_t trail_wall_ms(void);

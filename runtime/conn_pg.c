@@ -1,0 +1,594 @@
+/*
+ * conn_pg.c - the PostgreSQL driver (libpq).
+ *
+ * Every statement is prepared once per connection (PQprepare, then
+ * PQdescribePrepared for the parameter types the server inferred), and runs
+ * with parameters and results in binary: integers, doubles, dates and
+ * timestamps cross the wire exactly, with no text to format or parse. A
+ * parameter is encoded for the type the server expects, whatever trail_value
+ * type it came as (an int64 bound where a boolean is wanted, say).
+ *
+ * Rows stream in single-row mode, so that reading a long history takes the
+ * memory of one row, not of the whole result.
+ *
+ * A write transaction is BEGIN (READ COMMITTED) followed by a lock on this
+ * node's row of trail_nodes: the writers of one node take turns, as on
+ * SQLite, because each event chains to the node's previous one. The lock is
+ * taken first so that no writer holds a record while waiting for the node.
+ */
+#include "buf.h"
+#include "db.h"
+#include "stmt_cache.h"
+
+#include <libpq-fe.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_LOCK_TIMEOUT_MS 5000
+
+/* Type OIDs (pg_type.h is a server header). */
+enum {
+    OID_BOOL = 16,
+    OID_BYTEA = 17,
+    OID_INT8 = 20,
+    OID_INT2 = 21,
+    OID_INT4 = 23,
+    OID_TEXT = 25,
+    OID_JSON = 114,
+    OID_FLOAT4 = 700,
+    OID_FLOAT8 = 701,
+    OID_BPCHAR = 1042,
+    OID_VARCHAR = 1043,
+    OID_DATE = 1082,
+    OID_TIMESTAMP = 1114,
+    OID_TIMESTAMPTZ = 1184,
+    OID_JSONB = 3802
+};
+
+/* PostgreSQL counts dates and timestamps from 2000-01-01; trail from 1970-01-01. */
+#define PG_EPOCH_DAYS 10957
+#define PG_EPOCH_MS   INT64_C(946684800000)
+
+#define JSONB_VERSION 1 /* the first byte of jsonb's binary form */
+
+typedef struct pg_stmt {
+    char name[24];
+    int n_params;
+    Oid types[]; /* n_params, as the server inferred them */
+} pg_stmt;
+
+typedef struct pg_state {
+    PGconn *conn;
+    trail_stmt_cache stmts;
+    unsigned next_name;
+    trail_buf scratch; /* the encoded parameters of the statement being sent */
+    size_t cap;        /* of the arrays below */
+    const char **values;
+    int *lengths, *formats;
+    size_t *offsets; /* into scratch, or SIZE_MAX when values[i] is the caller's memory */
+} pg_state;
+
+typedef struct pg_row {
+    PGresult *res;
+} pg_row;
+
+static pg_state *state(trail_conn *db)
+{
+    return db->drv_state;
+}
+
+/* ---- errors ---------------------------------------------------------------- */
+
+static int code_of(const char *sqlstate)
+{
+    if (!sqlstate)
+        return TRAIL_EDB;
+    if (strcmp(sqlstate, "23505") == 0)
+        return TRAIL_EUNIQUE;
+    if (strcmp(sqlstate, "23503") == 0)
+        return TRAIL_EREF;
+    if (strcmp(sqlstate, "23514") == 0 || strcmp(sqlstate, "23502") == 0 ||
+        strncmp(sqlstate, "22", 2) == 0) /* check, not null, data exceptions */
+        return TRAIL_EINVALID;
+    if (strcmp(sqlstate, "40001") == 0 || strcmp(sqlstate, "40P01") == 0 ||
+        strcmp(sqlstate, "55P03") == 0) /* serialization, deadlock, lock timeout */
+        return TRAIL_EBUSY;
+    if (strcmp(sqlstate, "53200") == 0) /* out of memory */
+        return TRAIL_ENOMEM;
+    return TRAIL_EDB;
+}
+
+/* Sets db's error from @res (may be NULL: then from the connection). */
+static int fail(trail_conn *db, const PGresult *res, const char *what)
+{
+    PGconn *c = state(db)->conn;
+    const char *msg = res ? PQresultErrorMessage(res) : "";
+    if (!*msg)
+        msg = PQerrorMessage(c);
+    int len = (int)strcspn(msg, "\n");
+    if (PQstatus(c) == CONNECTION_BAD)
+        return trail_err_set(&db->err, TRAIL_EDB,
+                             "postgresql: %s: the connection to the server was lost (%.*s); "
+                             "close this connection and open a new one",
+                             what, len, msg);
+    const char *sqlstate = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    db->retryable = sqlstate && (strcmp(sqlstate, "40001") == 0 || strcmp(sqlstate, "40P01") == 0);
+    return trail_err_set(&db->err, code_of(sqlstate), "postgresql: %s: %.*s", what, len, msg);
+}
+
+/* ---- preparing --------------------------------------------------------------- */
+
+/* Prepares @sql under a new name and learns its parameter types: two round trips, once. */
+static int prepare(trail_conn *db, const char *sql, const char *name, pg_stmt **out)
+{
+    PGconn *c = state(db)->conn;
+    PGresult *res = PQprepare(c, name, sql, 0, NULL);
+    int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? TRAIL_OK : fail(db, res, "prepare");
+    PQclear(res);
+    if (rc < 0)
+        return rc;
+    res = PQdescribePrepared(c, name);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        rc = fail(db, res, "describe");
+        PQclear(res);
+        return rc;
+    }
+    int n = PQnparams(res);
+    pg_stmt *st = malloc(sizeof *st + (size_t)n * sizeof(Oid));
+    if (!st) {
+        PQclear(res);
+        return trail_err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    }
+    snprintf(st->name, sizeof st->name, "%s", name);
+    st->n_params = n;
+    for (int i = 0; i < n; i++)
+        st->types[i] = PQparamtype(res, i);
+    PQclear(res);
+    *out = st;
+    return TRAIL_OK;
+}
+
+static int statement(trail_conn *db, const char *sql, pg_stmt **out)
+{
+    pg_state *st = state(db);
+    trail_stmt_slot *slot = trail_stmt_cache_slot(&st->stmts, sql);
+    if (!slot)
+        return trail_err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    if (!slot->stmt) {
+        char name[24];
+        snprintf(name, sizeof name, "trail_%u", st->next_name++);
+        pg_stmt *p;
+        int rc = prepare(db, sql, name, &p);
+        if (rc < 0)
+            return rc;
+        slot->stmt = p;
+    }
+    *out = slot->stmt;
+    return TRAIL_OK;
+}
+
+/* ---- parameters ----------------------------------------------------------- */
+
+static int reserve_params(trail_conn *db, size_t n)
+{
+    pg_state *st = state(db);
+    if (n <= st->cap)
+        return TRAIL_OK;
+    size_t cap = n < 32 ? 32 : n;
+    const char **values = realloc(st->values, cap * sizeof *values);
+    if (values)
+        st->values = values;
+    int *lengths = realloc(st->lengths, cap * sizeof *lengths);
+    if (lengths)
+        st->lengths = lengths;
+    int *formats = realloc(st->formats, cap * sizeof *formats);
+    if (formats)
+        st->formats = formats;
+    size_t *offsets = realloc(st->offsets, cap * sizeof *offsets);
+    if (offsets)
+        st->offsets = offsets;
+    if (!values || !lengths || !formats || !offsets)
+        return trail_err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    st->cap = cap;
+    return TRAIL_OK;
+}
+
+static void put_be(unsigned char *p, uint64_t v, int bytes)
+{
+    for (int i = bytes - 1; i >= 0; i--, v >>= 8)
+        p[i] = (unsigned char)(v & 0xff);
+}
+
+/* Appends @bytes bytes of @v, big-endian, to the scratch buffer. */
+static int append_be(pg_state *st, uint64_t v, int bytes)
+{
+    unsigned char b[8];
+    put_be(b, v, bytes);
+    return trail_buf_append(&st->scratch, (const char *)b, (size_t)bytes);
+}
+
+static bool is_integer(trail_vtype t)
+{
+    return t == TRAIL_V_INT || t == TRAIL_V_BOOL || t == TRAIL_V_DATE || t == TRAIL_V_TIMESTAMP;
+}
+
+/*
+ * Encodes parameter @i (@v, for a parameter of type @oid) in binary: into
+ * the scratch buffer, or pointing at the caller's bytes when they are
+ * already the binary form (text, bytea).
+ */
+static int encode(trail_conn *db, size_t i, Oid oid, const trail_value *v)
+{
+    pg_state *st = state(db);
+    st->formats[i] = 1;
+    st->offsets[i] = SIZE_MAX;
+    if (v->type == TRAIL_V_NULL) {
+        st->values[i] = NULL;
+        st->lengths[i] = 0;
+        return TRAIL_OK;
+    }
+    size_t at = st->scratch.len;
+    int rc = 0;
+    bool ints = is_integer(v->type);
+    switch (oid) {
+    case OID_BOOL:
+        rc = ints ? trail_buf_append(&st->scratch, v->i ? "\1" : "\0", 1) : -1;
+        break;
+    case OID_INT2:
+        rc = ints && v->i >= INT16_MIN && v->i <= INT16_MAX ? append_be(st, (uint64_t)v->i, 2) : -1;
+        break;
+    case OID_INT4:
+        rc = ints && v->i >= INT32_MIN && v->i <= INT32_MAX ? append_be(st, (uint64_t)v->i, 4) : -1;
+        break;
+    case OID_INT8:
+        rc = ints ? append_be(st, (uint64_t)v->i, 8) : -1;
+        break;
+    case OID_FLOAT8: {
+        double d = v->type == TRAIL_V_DOUBLE ? v->d : (double)v->i;
+        uint64_t bits;
+        memcpy(&bits, &d, sizeof bits);
+        rc = v->type == TRAIL_V_DOUBLE || ints ? append_be(st, bits, 8) : -1;
+        break;
+    }
+    case OID_DATE: {
+        int64_t days = v->i - PG_EPOCH_DAYS;
+        rc = ints && days >= INT32_MIN && days <= INT32_MAX ? append_be(st, (uint64_t)days, 4) : -1;
+        break;
+    }
+    case OID_TIMESTAMP:
+    case OID_TIMESTAMPTZ: {
+        int64_t ms = v->i - PG_EPOCH_MS;
+        bool fits = ms >= INT64_MIN / 1000 && ms <= INT64_MAX / 1000;
+        rc = ints && fits ? append_be(st, (uint64_t)(ms * 1000), 8) : -1;
+        break;
+    }
+    case OID_JSONB:
+        if (v->type != TRAIL_V_TEXT && v->type != TRAIL_V_JSON)
+            rc = -1;
+        else if (!(rc = trail_buf_append(&st->scratch, "\1", 1)))
+            rc = trail_buf_append(&st->scratch, v->s, v->n);
+        break;
+    default: /* text, varchar, json, bytea: the bytes are the binary form */
+        if (v->type != TRAIL_V_TEXT && v->type != TRAIL_V_JSON && v->type != TRAIL_V_BLOB)
+            return trail_err_set(&db->err, TRAIL_EINVALID,
+                                 "postgresql: parameter $%zu: cannot send a value of kind %d "
+                                 "as type %u",
+                                 i + 1, (int)v->type, (unsigned)oid);
+        if (v->n > INT32_MAX)
+            return trail_err_set(&db->err, TRAIL_EINVALID,
+                                 "postgresql: parameter $%zu: %zu bytes is too long", i + 1, v->n);
+        st->values[i] = v->s ? v->s : "";
+        st->lengths[i] = (int)v->n;
+        return TRAIL_OK;
+    }
+    if (rc == -1)
+        return trail_err_set(&db->err, TRAIL_EINVALID,
+                             "postgresql: parameter $%zu: a value of kind %d does not fit type %u",
+                             i + 1, (int)v->type, (unsigned)oid);
+    if (rc < 0)
+        return trail_err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    st->offsets[i] = at;
+    st->lengths[i] = (int)(st->scratch.len - at);
+    return TRAIL_OK;
+}
+
+/* Encodes every parameter; pointers into scratch are fixed once it stops moving. */
+static int encode_all(trail_conn *db, const pg_stmt *p, const trail_value *params, size_t n)
+{
+    pg_state *st = state(db);
+    if ((size_t)p->n_params != n)
+        return trail_err_set(&db->err, TRAIL_EARG,
+                             "postgresql: statement %s takes %d parameters, %zu given", p->name,
+                             p->n_params, n);
+    int rc = reserve_params(db, n);
+    st->scratch.len = 0;
+    for (size_t i = 0; rc == TRAIL_OK && i < n; i++)
+        rc = encode(db, i, p->types[i], &params[i]);
+    for (size_t i = 0; rc == TRAIL_OK && i < n; i++)
+        if (st->offsets[i] != SIZE_MAX)
+            st->values[i] = st->scratch.data + st->offsets[i];
+    return rc;
+}
+
+/* ---- running -------------------------------------------------------------- */
+
+/*
+ * Reads the results of the statement just sent, one row at a time: @cb per
+ * row, *@changes from the command tag. Always reads to the end, so that the
+ * connection is ready for the next statement even when @cb stops early.
+ */
+static int receive(trail_conn *db, trail_row_cb cb, void *userdata, int64_t *changes)
+{
+    PGconn *c = state(db)->conn;
+    int rc = TRAIL_OK;
+    PGresult *res;
+    while ((res = PQgetResult(c))) {
+        ExecStatusType s = PQresultStatus(res);
+        if (s == PGRES_SINGLE_TUPLE) {
+            if (rc == TRAIL_OK && cb) {
+                pg_row row = { res };
+                rc = cb(db, &row, userdata);
+            }
+        } else if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK) {
+            if (rc == TRAIL_OK && changes) {
+                const char *n = PQcmdTuples(res);
+                *changes = *n ? strtoll(n, NULL, 10) : 0;
+            }
+        } else if (rc >= 0) {
+            rc = fail(db, res, "query");
+        }
+        PQclear(res);
+    }
+    if (rc == TRAIL_OK && PQstatus(c) == CONNECTION_BAD)
+        rc = fail(db, NULL, "query");
+    return rc;
+}
+
+static int send_prepared(trail_conn *db, const pg_stmt *p, const trail_value *params, size_t n)
+{
+    pg_state *st = state(db);
+    int rc = encode_all(db, p, params, n);
+    if (rc < 0)
+        return rc;
+    if (!PQsendQueryPrepared(st->conn, p->name, (int)n, st->values, st->lengths, st->formats, 1))
+        return fail(db, NULL, "send");
+    PQsetSingleRowMode(st->conn);
+    return TRAIL_OK;
+}
+
+static int pg_query(trail_conn *db, const char *sql, const trail_value *params, size_t n,
+                    trail_row_cb cb, void *userdata, int64_t *changes)
+{
+    pg_stmt *p = NULL;
+    int rc = statement(db, sql, &p);
+    if (rc == TRAIL_OK)
+        rc = send_prepared(db, p, params, n);
+    return rc < 0 ? rc : receive(db, cb, userdata, changes);
+}
+
+/* A statement made at run time: prepared unnamed, used once. */
+static int pg_query_once(trail_conn *db, const char *sql, const trail_value *params, size_t n,
+                         trail_row_cb cb, void *userdata, int64_t *changes)
+{
+    pg_stmt *p = NULL;
+    int rc = prepare(db, sql, "", &p);
+    if (rc < 0)
+        return rc;
+    rc = send_prepared(db, p, params, n);
+    free(p);
+    return rc < 0 ? rc : receive(db, cb, userdata, changes);
+}
+
+static int pg_exec(trail_conn *db, const char *sql)
+{
+    PGresult *res = PQexec(state(db)->conn, sql);
+    ExecStatusType s = PQresultStatus(res);
+    int rc = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK ? TRAIL_OK : fail(db, res, "exec");
+    PQclear(res);
+    return rc;
+}
+
+/* ---- columns -------------------------------------------------------------- */
+
+static uint64_t get_be(const char *p, int bytes)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < bytes; i++)
+        v = v << 8 | (unsigned char)p[i];
+    return v;
+}
+
+/* An integer column of any integer, boolean, date or timestamp type, in trail's units. */
+static bool decode_integer(Oid oid, const char *s, int len, int64_t *out)
+{
+    switch (oid) {
+    case OID_BOOL:
+        *out = len == 1 && s[0] != 0;
+        return len == 1;
+    case OID_INT2:
+        *out = (int16_t)get_be(s, 2);
+        return len == 2;
+    case OID_INT4:
+        *out = (int32_t)get_be(s, 4);
+        return len == 4;
+    case OID_INT8:
+        *out = (int64_t)get_be(s, 8);
+        return len == 8;
+    case OID_DATE:
+        *out = (int64_t)(int32_t)get_be(s, 4) + PG_EPOCH_DAYS;
+        return len == 4;
+    case OID_TIMESTAMP:
+    case OID_TIMESTAMPTZ: {
+        int64_t us = (int64_t)get_be(s, 8);
+        int64_t ms = us / 1000 - (us % 1000 < 0); /* floor: before 2000 too */
+        *out = ms + PG_EPOCH_MS;
+        return len == 8;
+    }
+    default:
+        return false;
+    }
+}
+
+static int pg_column(trail_conn *db, void *row, size_t i, trail_vtype want, trail_value *out)
+{
+    PGresult *res = ((pg_row *)row)->res;
+    int col = (int)i;
+    memset(out, 0, sizeof *out);
+    if (PQgetisnull(res, 0, col))
+        return TRAIL_OK;
+    Oid oid = PQftype(res, col);
+    const char *s = PQgetvalue(res, 0, col);
+    int len = PQgetlength(res, 0, col);
+    out->type = want;
+    bool ok;
+    switch (want) {
+    case TRAIL_V_DOUBLE:
+        if ((ok = oid == OID_FLOAT8 && len == 8)) {
+            uint64_t bits = get_be(s, 8);
+            memcpy(&out->d, &bits, sizeof out->d);
+        } else if ((ok = oid == OID_FLOAT4 && len == 4)) {
+            uint32_t bits = (uint32_t)get_be(s, 4);
+            float f;
+            memcpy(&f, &bits, sizeof f);
+            out->d = f;
+        } else if ((ok = decode_integer(oid, s, len, &out->i))) {
+            out->d = (double)out->i;
+        }
+        break;
+    case TRAIL_V_TEXT:
+    case TRAIL_V_JSON:
+    case TRAIL_V_BLOB:
+        ok = oid != OID_JSONB || (len >= 1 && s[0] == JSONB_VERSION);
+        if (oid == OID_JSONB) { /* libpq ends every value with a NUL, so this one too */
+            s++;
+            len--;
+        }
+        out->s = s;
+        out->n = (size_t)len;
+        break;
+    default:
+        ok = decode_integer(oid, s, len, &out->i);
+        break;
+    }
+    if (!ok)
+        return trail_err_set(&db->err, TRAIL_EDB,
+                             "postgresql: column %s (type %u) cannot be read as kind %d",
+                             PQfname(res, col), (unsigned)oid, (int)want);
+    return TRAIL_OK;
+}
+
+/* ---- transactions --------------------------------------------------------- */
+
+static int pg_begin(trail_conn *db)
+{
+    static const char lock_node[] =
+        "SELECT 1 FROM \"trail_nodes\" WHERE \"node_id\" = $1 FOR UPDATE";
+    int rc = pg_exec(db, "BEGIN");
+    if (rc == TRAIL_OK && db->node_id[0]) {
+        trail_value node = trail_v_text(db->node_id);
+        rc = pg_query(db, lock_node, &node, 1, NULL, NULL, NULL);
+    }
+    if (rc < 0 && PQtransactionStatus(state(db)->conn) != PQTRANS_IDLE) {
+        trail_err saved = db->err;
+        pg_exec(db, "ROLLBACK");
+        db->err = saved;
+    }
+    return rc;
+}
+
+static int pg_commit(trail_conn *db)
+{
+    PGresult *res = PQexec(state(db)->conn, "COMMIT");
+    int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? TRAIL_OK : fail(db, res, "commit");
+    /* COMMIT of a failed transaction succeeds as a ROLLBACK: not a commit. */
+    if (rc == TRAIL_OK && strcmp(PQcmdStatus(res), "ROLLBACK") == 0)
+        rc = trail_err_set(&db->err, TRAIL_EDB,
+                           "postgresql: commit: the transaction had failed and was rolled back");
+    PQclear(res);
+    return rc;
+}
+
+static int pg_rollback(trail_conn *db)
+{
+    if (PQtransactionStatus(state(db)->conn) == PQTRANS_IDLE)
+        return TRAIL_OK;
+    return pg_exec(db, "ROLLBACK");
+}
+
+/* ---- connecting ----------------------------------------------------------- */
+
+static void dealloc(void *stmt, void *ud)
+{
+    (void)ud;
+    free(stmt);
+}
+
+static void pg_close(trail_conn *db)
+{
+    pg_state *st = state(db);
+    if (!st)
+        return;
+    trail_stmt_cache_free(&st->stmts, dealloc, NULL);
+    PQfinish(st->conn);
+    trail_buf_free(&st->scratch);
+    free(st->values);
+    free(st->lengths);
+    free(st->formats);
+    free(st->offsets);
+    free(st);
+    db->drv_state = NULL;
+}
+
+/* CREATE TABLE IF NOT EXISTS and friends say NOTICE: not for the program's stderr. */
+static void quiet(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+static int pg_open(trail_conn *db, const char *target, const trail_open_opts *opts)
+{
+    pg_state *st = calloc(1, sizeof *st);
+    if (!st)
+        return trail_err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    db->drv_state = st;
+    st->conn = PQconnectdb(target);
+    if (!st->conn)
+        return trail_err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    if (PQstatus(st->conn) != CONNECTION_OK) {
+        const char *msg = PQerrorMessage(st->conn);
+        return trail_err_set(&db->err, TRAIL_EDB, "postgresql: cannot connect: %.*s",
+                             (int)strcspn(msg, "\n"), msg);
+    }
+    PQsetNoticeProcessor(st->conn, quiet, NULL);
+    if (PQsetClientEncoding(st->conn, "UTF8") != 0)
+        return fail(db, NULL, "client_encoding");
+    /*
+     * A lock wait longer than this is TRAIL_EBUSY (SQLSTATE 55P03), as
+     * SQLite's busy timeout. Durability (synchronous_commit) is the server's.
+     */
+    char set[128];
+    int timeout = opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms : DEFAULT_LOCK_TIMEOUT_MS;
+    snprintf(set, sizeof set, "SET lock_timeout = %d%s", timeout,
+             opts->read_only ? "; SET default_transaction_read_only = on" : "");
+    return pg_exec(db, set);
+}
+
+extern const struct trail_runtime_sql trail_runtime_sql_pg;
+
+const trail_driver trail_driver_pg = {
+    .id = TRAIL_DRIVER_PG,
+    .name = "postgresql",
+    .open = pg_open,
+    .close = pg_close,
+    .exec = pg_exec,
+    .query = pg_query,
+    .query_once = pg_query_once,
+    .column = pg_column,
+    .begin = pg_begin,
+    .commit = pg_commit,
+    .rollback = pg_rollback,
+    .sql = &trail_runtime_sql_pg,
+};

@@ -1,0 +1,80 @@
+/*
+ * sql_texts.h - the runtime's own statements, written once for every
+ * dialect: included by sql_<driver>.c inside its trail_runtime_sql
+ * initializer, after defining
+ *
+ *   P(n)         the n-th placeholder: "?" or "$n";
+ *   Q(name)      an identifier quoted for the dialect;
+ *   UPSERT_META  the dialect's insert-or-replace of trail_meta.
+ *
+ * Only what the dialects do differently is left to the including file.
+ * (Laid out by hand: clang-format cannot indent an initializer fragment.)
+ */
+// clang-format off
+
+/* The event columns, in event_insert order. */
+#define EVENT_COLUMNS \
+    Q(event_id) ", " Q(hlc) ", " Q(node_id) ", " Q(origin_node) ", " Q(tx_id) ", " \
+    Q(table_name) ", " Q(record_id) ", " Q(op) ", " Q(version) ", " Q(old_values) ", " \
+    Q(new_values) ", " Q(changed) ", " Q(schema_version) ", " Q(user_id) ", " \
+    Q(request_id) ", " Q(session_id) ", " Q(tenant_id) ", " Q(trace_id) ", " Q(span_id) ", " \
+    Q(ip) ", " Q(created_at) ", " Q(prev_hash) ", " Q(hash)
+#define EVENTS        Q(trail_change_events)
+#define SELECT_EVENTS "SELECT " EVENT_COLUMNS " FROM " EVENTS
+#define IN_ORDER      " ORDER BY " Q(hlc) ", " Q(event_id)
+
+    .meta_get = "SELECT " Q(value) " FROM " Q(trail_meta) " WHERE " Q(key) " = " P(1),
+    .meta_set = UPSERT_META,
+    .node_local = "SELECT " Q(node_id) " FROM " Q(trail_nodes) " WHERE " Q(is_local),
+    .node_insert = "INSERT INTO " Q(trail_nodes) " (" Q(node_id) ", " Q(hostname) ", "
+                   Q(is_local) ", " Q(first_seen) ", " Q(last_seen) ")"
+                   " VALUES (" P(1) ", " P(2) ", " P(3) ", " P(4) ", " P(5) ")",
+    .node_touch = "UPDATE " Q(trail_nodes) " SET " Q(hostname) " = " P(1) ", "
+                  Q(last_seen) " = " P(2) " WHERE " Q(node_id) " = " P(3),
+    .max_hlc = "SELECT max(" Q(hlc) ") FROM " EVENTS,
+    .last_event = "SELECT " Q(hlc) ", " Q(hash) " FROM " EVENTS " WHERE " Q(node_id) " = " P(1)
+                  " ORDER BY " Q(hlc) " DESC LIMIT 1",
+    .event_insert = "INSERT INTO " EVENTS " (" EVENT_COLUMNS ") VALUES ("
+                    P(1) ", " P(2) ", " P(3) ", " P(4) ", " P(5) ", " P(6) ", " P(7) ", "
+                    P(8) ", " P(9) ", " P(10) ", " P(11) ", " P(12) ", " P(13) ", " P(14) ", "
+                    P(15) ", " P(16) ", " P(17) ", " P(18) ", " P(19) ", " P(20) ", "
+                    P(21) ", " P(22) ", " P(23) ")",
+    .savepoint = "SAVEPOINT trail_call",
+    .release = "RELEASE SAVEPOINT trail_call",
+    .rollback_to = "ROLLBACK TO SAVEPOINT trail_call",
+
+    .events_all = SELECT_EVENTS IN_ORDER,
+    .events_of_table = SELECT_EVENTS " WHERE " Q(table_name) " = " P(1) IN_ORDER,
+    .events_of_record = SELECT_EVENTS " WHERE " Q(table_name) " = " P(1)
+                        " AND " Q(record_id) " = " P(2) IN_ORDER,
+    .events_of_id = SELECT_EVENTS " WHERE " Q(record_id) " = " P(1) IN_ORDER,
+    .events_since = SELECT_EVENTS " WHERE " Q(hlc) " >= " P(1)
+                    " AND (" Q(hlc) " > " P(2) " OR " Q(event_id) " > " P(3) ")"
+                    IN_ORDER " LIMIT " P(4),
+    .events_by_node = SELECT_EVENTS " ORDER BY " Q(node_id) ", " Q(hlc) ", " Q(event_id),
+    .as_of = "SELECT " Q(op) ", " Q(new_values) " FROM " EVENTS
+             " WHERE " Q(table_name) " = " P(1) " AND " Q(record_id) " = " P(2)
+             " AND " Q(hlc) " <= " P(3)
+             " ORDER BY " Q(hlc) " DESC, " Q(event_id) " DESC LIMIT 1",
+    .nodes = "SELECT n." Q(node_id) ", n." Q(hostname) ", n." Q(is_local) ", n." Q(first_seen)
+             ", n." Q(last_seen) ", count(e." Q(event_id) "), coalesce(max(e." Q(hlc) "), 0)"
+             " FROM " Q(trail_nodes) " n LEFT JOIN " EVENTS " e"
+             " ON e." Q(node_id) " = n." Q(node_id)
+             " GROUP BY n." Q(node_id) ", n." Q(hostname) ", n." Q(is_local)
+             ", n." Q(first_seen) ", n." Q(last_seen)
+             " ORDER BY n." Q(is_local) " DESC, n." Q(node_id),
+
+    .meta_models = "SELECT " Q(key) ", " Q(value) " FROM " Q(trail_meta)
+                   " WHERE " Q(key) " LIKE 'schema.%.model' ORDER BY " Q(key),
+    .event_tables = "SELECT DISTINCT " Q(table_name) " FROM " EVENTS " ORDER BY " Q(table_name),
+    .record_events = "SELECT " Q(record_id) ", " Q(op) ", " Q(version) ", " Q(old_values) ", "
+                     Q(new_values) ", " Q(event_id) " FROM " EVENTS
+                     " WHERE " Q(table_name) " = " P(1)
+                     " ORDER BY " Q(record_id) ", " Q(hlc) ", " Q(event_id),
+
+#undef EVENT_COLUMNS
+#undef EVENTS
+#undef SELECT_EVENTS
+#undef IN_ORDER
+
+    // clang-format on
