@@ -6,6 +6,7 @@
  * either way: (1) the row is read and locked, (2) written with its version
  * checked, (3) its change event is recorded, then the transaction commits.
  */
+#define _POSIX_C_SOURCE 200809L /* nanosleep */
 #include "event.h"
 #include "sql.h"
 #include "update_sql.h"
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ---- transactions ------------------------------------------------------ */
 
@@ -26,6 +28,7 @@ static int run_tx_statement(trail_conn *db, const char *sql)
 
 static int call_begin(trail_conn *db)
 {
+    db->retryable = false;
     if (db->in_tx)
         return run_tx_statement(db, db->drv->sql->savepoint);
     int rc = trail_conn_new_tx(db);
@@ -304,8 +307,8 @@ static int read_new_id(trail_conn *db, void *row, void *userdata)
     return rc;
 }
 
-int trail_record_create(trail_conn *db, const trail_ctx *ctx, const trail_entity *e,
-                        const void *params, void *out)
+static int create_once(trail_conn *db, const trail_ctx *ctx, const trail_entity *e,
+                       const void *params, void *out)
 {
     int rc = check_args(db, e, params);
     if (rc < 0)
@@ -377,8 +380,8 @@ static int lock_at_version(trail_conn *db, const trail_entity *e, const trail_va
     return TRAIL_OK;
 }
 
-int trail_record_update(trail_conn *db, const trail_ctx *ctx, const trail_entity *e,
-                        const void *params, void *out)
+static int update_once(trail_conn *db, const trail_ctx *ctx, const trail_entity *e,
+                       const void *params, void *out)
 {
     int rc = check_args(db, e, params);
     if (rc < 0)
@@ -450,8 +453,8 @@ done:
     return rc;
 }
 
-int trail_record_delete(trail_conn *db, const trail_ctx *ctx, const trail_entity *e, trail_key key,
-                        int64_t version)
+static int delete_once(trail_conn *db, const trail_ctx *ctx, const trail_entity *e, trail_key key,
+                       int64_t version)
 {
     int rc = check_args(db, e, e);
     if (rc < 0)
@@ -484,6 +487,71 @@ int trail_record_delete(trail_conn *db, const trail_ctx *ctx, const trail_entity
     rc = call_end(db, rc);
     if (before)
         free_record(e, before);
+    return rc;
+}
+
+/* ---- retries ------------------------------------------------------------ */
+
+#define DEFAULT_MAX_RETRIES 5
+#define MAX_PAUSE_MS        64
+
+/*
+ * After a deadlock or serialization failure the engine has undone the whole
+ * call, so it is run again: up to max_retries times, each after a random
+ * pause whose ceiling doubles, so that the writers who collided do not
+ * collide again. Not inside trail_begin(): only the caller can redo its
+ * group. Returns whether to run the call again.
+ */
+static bool retry(trail_conn *db, int rc, int *attempt)
+{
+    if (rc != TRAIL_EBUSY || !db->retryable || db->in_tx)
+        return false;
+    int max = db->opts.max_retries > 0 ? db->opts.max_retries : DEFAULT_MAX_RETRIES;
+    if (*attempt >= max) {
+        char why[200];
+        snprintf(why, sizeof why, "%s", trail_err_message(&db->err));
+        trail_err_set(&db->err, TRAIL_EBUSY, "%s (after %d retries)", why, max);
+        return false;
+    }
+    static _Thread_local uint64_t seed;
+    if (!seed)
+        seed = (uint64_t)trail_wall_ms() ^ (uint64_t)(uintptr_t)&seed;
+    seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17; /* xorshift64 */
+    int ceiling = 1 << (*attempt < 6 ? *attempt : 6);
+    long pause_us = (long)(seed % (uint64_t)(ceiling * 1000)) + 500;
+    if (pause_us > MAX_PAUSE_MS * 1000L)
+        pause_us = MAX_PAUSE_MS * 1000L;
+    struct timespec ts = { 0, pause_us * 1000 };
+    nanosleep(&ts, NULL);
+    (*attempt)++;
+    db->retryable = false;
+    return true;
+}
+
+int trail_record_create(trail_conn *db, const trail_ctx *ctx, const trail_entity *e,
+                        const void *params, void *out)
+{
+    int rc, attempt = 0;
+    while (retry(db, rc = create_once(db, ctx, e, params, out), &attempt)) {
+    }
+    return rc;
+}
+
+int trail_record_update(trail_conn *db, const trail_ctx *ctx, const trail_entity *e,
+                        const void *params, void *out)
+{
+    int rc, attempt = 0;
+    while (retry(db, rc = update_once(db, ctx, e, params, out), &attempt)) {
+    }
+    return rc;
+}
+
+int trail_record_delete(trail_conn *db, const trail_ctx *ctx, const trail_entity *e, trail_key key,
+                        int64_t version)
+{
+    int rc, attempt = 0;
+    while (retry(db, rc = delete_once(db, ctx, e, key, version), &attempt)) {
+    }
     return rc;
 }
 
