@@ -4,6 +4,8 @@
 #define _XOPEN_SOURCE 700 /* mkdtemp, nftw, strdup */
 #include "it_common.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <ftw.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -13,15 +15,68 @@
 
 /* ---- the database of one test ------------------------------------------ */
 
+/*
+ * The first line of @path, trimmed, in @url. ctest's server fixtures write
+ * the URL of the server they started to a file (tests/servers/pg.sh), since
+ * the port is only known once it runs. Returns 0, or -1 with a message: a
+ * test meant for a server must fail rather than quietly run on SQLite.
+ */
+static int url_from_file(const char *path, char *url, size_t size)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        print_error("TRAIL_TEST_URL_FILE %s: %s (did the server fixture run?)\n", path,
+                    strerror(errno));
+        return -1;
+    }
+    char line[PATH_MAX + 64];
+    bool got = fgets(line, sizeof line, f) != NULL;
+    fclose(f);
+    char *s = line;
+    size_t n = got ? strlen(line) : 0;
+    while (n && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+    while (n && isspace((unsigned char)*s)) {
+        s++;
+        n--;
+    }
+    if (!n || n >= size) {
+        print_error("TRAIL_TEST_URL_FILE %s: %s\n", path,
+                    n ? "the URL is too long" : "no URL on its first line");
+        return -1;
+    }
+    memcpy(url, s, n + 1);
+    return 0;
+}
+
+/*
+ * The URL of the server to test against in @url: TRAIL_TEST_URL, else the
+ * one in the file TRAIL_TEST_URL_FILE names. Returns 1 when there is one, 0
+ * when neither is set (the test gets a fresh SQLite file), -1 on failure.
+ */
+static int server_url(char *url, size_t size)
+{
+    const char *env = getenv("TRAIL_TEST_URL");
+    if (env && *env) {
+        snprintf(url, size, "%s", env);
+        return 1;
+    }
+    const char *file = getenv("TRAIL_TEST_URL_FILE");
+    if (file && *file)
+        return url_from_file(file, url, size) < 0 ? -1 : 1;
+    return 0;
+}
+
 static int setup(void **state, bool open)
 {
     it_db *t = calloc(1, sizeof *t);
     if (!t)
         return -1;
     *state = t;
-    const char *url = getenv("TRAIL_TEST_URL");
-    if (url && *url) {
-        snprintf(t->url, sizeof t->url, "%s", url);
+    int server = server_url(t->url, sizeof t->url);
+    if (server < 0)
+        goto fail;
+    if (server) {
         if (raw_reset(t->url) < 0)
             goto fail;
     } else {

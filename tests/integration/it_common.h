@@ -3,10 +3,12 @@
  * test, checks of return codes and messages, copies of change events, JSON
  * comparison, and a few records to work on.
  *
- * The database comes from TRAIL_TEST_URL, emptied before each test (see
- * raw_reset()); without it each test gets a new SQLite file in a temporary
- * directory, removed afterwards. Test logic never assumes SQLite: what must
- * go behind trail's back goes through raw.h.
+ * The database comes from TRAIL_TEST_URL, else from the first line of the
+ * file TRAIL_TEST_URL_FILE names (where ctest's server fixture writes the URL
+ * of the server it started), and is emptied before each test (see
+ * raw_reset()); without either, each test gets a new SQLite file in a
+ * temporary directory, removed afterwards. Test logic never assumes SQLite:
+ * what must go behind trail's back goes through raw.h.
  */
 #ifndef IT_COMMON_H
 #define IT_COMMON_H
@@ -28,7 +30,7 @@
 
 typedef struct it_db {
     char url[PATH_MAX + 16];
-    char dir[PATH_MAX]; /* the temporary directory of a SQLite file; "" for TRAIL_TEST_URL */
+    char dir[PATH_MAX]; /* the temporary directory of a SQLite file; "" for a server's URL */
     trail_conn *db;     /* opened by it_setup(); NULL after it_setup_empty() */
     bool verify;        /* it_teardown() is to verify db: not tampered with, not verified yet */
 } it_db;

@@ -1,10 +1,15 @@
 /*
- * raw.c - plain SQL on the test database (see raw.h). SQLite today; a URL of
- * another scheme fails with a message saying where its support goes.
+ * raw.c - plain SQL on the test database (see raw.h). Each engine is a row of
+ * functions taking SQL already formatted; the public functions format it and
+ * pick the row by the URL's scheme. Every call opens a connection of its own
+ * and closes it (a lock's lives as long as the lock), so nothing of raw's
+ * stays open while a test resets, reopens or locks the database.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "raw.h"
 
+#include <errno.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -12,35 +17,57 @@
 #include <stdlib.h>
 #include <string.h>
 
+typedef struct raw_engine {
+    const char *scheme; /* how its URLs start */
+    int (*exec)(const char *url, const char *sql);
+    int64_t (*count)(const char *url, const char *sql);
+    int (*reset)(const char *url);
+    void *(*lock_row)(const char *url, const char *table, const char *id); /* its connection */
+    void (*unlock)(void *conn);
+} raw_engine;
+
+struct raw_lock {
+    const raw_engine *engine;
+    void *conn;
+};
+
+/* printf into memory the caller frees; NULL (with a message) when it cannot. */
+static char *vformat_sql(const char *fmt, va_list ap)
+{
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    char *s = n < 0 ? NULL : malloc((size_t)n + 1);
+    if (s)
+        vsnprintf(s, (size_t)n + 1, fmt, again);
+    else
+        fprintf(stderr, "raw: cannot format the SQL of \"%s\"\n", fmt);
+    va_end(again);
+    return s;
+}
+
+static char *format_sql(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *format_sql(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = vformat_sql(fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+/* ---- SQLite: sqlite: URLs, through sqlite3 -------------------------------- */
+
 /* Long enough for a test's concurrent writers to finish a transaction. */
 #define RAW_BUSY_TIMEOUT_MS 10000
 
-struct raw_lock {
-    sqlite3 *db;
-};
-
-/* The file of a sqlite: URL, or NULL (with a message) for anything else. */
-static const char *sqlite_path(const char *url)
+static sqlite3 *sqlite_open(const char *url, bool create)
 {
-    if (strncmp(url, "sqlite:", 7) != 0) {
-        fprintf(stderr,
-                "raw: '%s': raw SQL is implemented for sqlite: URLs only; the driver issue of "
-                "this scheme adds it to tests/integration/raw.c\n",
-                url);
-        return NULL;
-    }
-    if (strcmp(url + 7, ":memory:") == 0) {
+    const char *path = url + strlen("sqlite:");
+    if (strcmp(path, ":memory:") == 0) {
         fprintf(stderr, "raw: an in-memory database cannot be reached from a second connection\n");
         return NULL;
     }
-    return url + 7;
-}
-
-static sqlite3 *raw_open(const char *url, bool create)
-{
-    const char *path = sqlite_path(url);
-    if (!path)
-        return NULL;
     sqlite3 *db = NULL;
     int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
     if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
@@ -53,7 +80,7 @@ static sqlite3 *raw_open(const char *url, bool create)
     return db;
 }
 
-static int exec(sqlite3 *db, const char *sql)
+static int sqlite_run(sqlite3 *db, const char *sql)
 {
     char *msg = NULL;
     if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
@@ -63,67 +90,39 @@ static int exec(sqlite3 *db, const char *sql)
     return -1;
 }
 
-/*
- * The SQL of a printf format in *@sql, and a connection to run it on; both
- * NULL on failure. The caller frees both.
- */
-static sqlite3 *open_for(const char *url, char **sql, const char *fmt, va_list ap)
+static int sqlite_exec(const char *url, const char *sql)
 {
-    va_list again;
-    va_copy(again, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    if (n < 0 || !(*sql = malloc((size_t)n + 1))) {
-        va_end(again);
-        *sql = NULL;
-        return NULL;
-    }
-    vsnprintf(*sql, (size_t)n + 1, fmt, again);
-    va_end(again);
-    return raw_open(url, false);
-}
-
-int raw_exec(const char *url, const char *fmt, ...)
-{
-    char *sql;
-    va_list ap;
-    va_start(ap, fmt);
-    sqlite3 *db = open_for(url, &sql, fmt, ap);
-    va_end(ap);
-    int rc = db ? exec(db, sql) : -1;
+    sqlite3 *db = sqlite_open(url, false);
+    int rc = db ? sqlite_run(db, sql) : -1;
     sqlite3_close(db);
-    free(sql);
     return rc;
 }
 
-int64_t raw_count(const char *url, const char *fmt, ...)
+static int64_t sqlite_count(const char *url, const char *sql)
 {
-    char *sql;
-    va_list ap;
-    va_start(ap, fmt);
-    sqlite3 *db = open_for(url, &sql, fmt, ap);
-    va_end(ap);
+    sqlite3 *db = sqlite_open(url, false);
+    if (!db)
+        return -1;
     sqlite3_stmt *stmt = NULL;
     int64_t n = -1;
-    if (db && sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK)
         fprintf(stderr, "raw: %s\n  in: %s\n", sqlite3_errmsg(db), sql);
-    else if (stmt && sqlite3_step(stmt) == SQLITE_ROW &&
-             sqlite3_column_type(stmt, 0) == SQLITE_INTEGER)
+    else if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_type(stmt, 0) == SQLITE_INTEGER)
         n = sqlite3_column_int64(stmt, 0);
-    else if (stmt)
+    else
         fprintf(stderr, "raw: no integer from: %s (%s)\n", sql, sqlite3_errmsg(db));
     sqlite3_finalize(stmt);
     sqlite3_close(db);
-    free(sql);
     return n;
 }
 
-int raw_reset(const char *url)
+static int sqlite_reset(const char *url)
 {
-    sqlite3 *db = raw_open(url, true);
+    sqlite3 *db = sqlite_open(url, true);
     if (!db)
         return -1;
     /* Tables reference each other: without the check they drop in any order. */
-    int rc = exec(db, "PRAGMA foreign_keys=OFF");
+    int rc = sqlite_run(db, "PRAGMA foreign_keys=OFF");
     while (rc == 0) {
         sqlite3_stmt *stmt = NULL;
         if (sqlite3_prepare_v2(db,
@@ -140,23 +139,203 @@ int raw_reset(const char *url)
         sqlite3_finalize(stmt);
         if (!drop)
             break;
-        rc = exec(db, drop);
+        rc = sqlite_run(db, drop);
         sqlite3_free(drop);
     }
     sqlite3_close(db);
     return rc;
 }
 
-raw_lock *raw_lock_row(const char *url, const char *table, const char *id)
+static void *sqlite_lock_row(const char *url, const char *table, const char *id)
 {
     /* SQLite has one write lock for the whole file: BEGIN IMMEDIATE takes it. */
     (void)table;
     (void)id;
-    raw_lock *lock = calloc(1, sizeof *lock);
+    sqlite3 *db = sqlite_open(url, false);
+    if (db && sqlite_run(db, "BEGIN IMMEDIATE") < 0) {
+        sqlite3_close(db);
+        return NULL;
+    }
+    return db;
+}
+
+static void sqlite_unlock(void *conn)
+{
+    sqlite_run(conn, "ROLLBACK");
+    sqlite3_close(conn);
+}
+
+/* ---- PostgreSQL: postgresql:// and postgres:// URLs, through libpq -------- */
+
+/* Parses the whole of @text as an integer: a count must not half-parse. */
+static int64_t parse_count(const char *text, const char *sql)
+{
+    char *end;
+    errno = 0;
+    long long n = strtoll(text, &end, 10);
+    if (errno || end == text || *end) {
+        fprintf(stderr, "raw: no integer from: %s (got \"%s\")\n", sql, text);
+        return -1;
+    }
+    return n;
+}
+
+static PGconn *pg_open(const char *url)
+{
+    /*
+     * NOTICEs (DROP SCHEMA ... CASCADE names everything it drops) would bury
+     * a failing test's own output. The URL comes last, so that its own
+     * options, if any, win.
+     */
+    const char *const keys[] = { "options", "dbname", NULL };
+    const char *const values[] = { "-c client_min_messages=warning", url, NULL };
+    PGconn *pg = PQconnectdbParams(keys, values, 1);
+    if (PQstatus(pg) == CONNECTION_OK)
+        return pg;
+    fprintf(stderr, "raw: cannot connect to %s: %s", url,
+            pg ? PQerrorMessage(pg) : "out of memory\n");
+    PQfinish(pg);
+    return NULL;
+}
+
+/* The result of @sql, or NULL (with libpq's message) when it failed. */
+static PGresult *pg_run(PGconn *pg, const char *sql)
+{
+    PGresult *res = PQexec(pg, sql);
+    ExecStatusType st = PQresultStatus(res);
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+        return res;
+    fprintf(stderr, "raw: %s  in: %s\n", PQerrorMessage(pg), sql);
+    PQclear(res);
+    return NULL;
+}
+
+static int pg_exec(const char *url, const char *sql)
+{
+    PGconn *pg = pg_open(url);
+    PGresult *res = pg ? pg_run(pg, sql) : NULL;
+    PQclear(res);
+    PQfinish(pg);
+    return res ? 0 : -1;
+}
+
+static int64_t pg_count(const char *url, const char *sql)
+{
+    PGconn *pg = pg_open(url);
+    PGresult *res = pg ? pg_run(pg, sql) : NULL;
+    int64_t n = -1;
+    if (res && PQntuples(res) > 0 && PQnfields(res) > 0 && !PQgetisnull(res, 0, 0))
+        n = parse_count(PQgetvalue(res, 0, 0), sql);
+    else if (res)
+        fprintf(stderr, "raw: no integer from: %s (no row, or NULL)\n", sql);
+    PQclear(res);
+    PQfinish(pg);
+    return n;
+}
+
+static int pg_reset(const char *url)
+{
+    /* Everything trail makes lives in schema public: tables, sequences, types. */
+    return pg_exec(url, "DROP SCHEMA public CASCADE; CREATE SCHEMA public");
+}
+
+static void *pg_lock_row(const char *url, const char *table, const char *id)
+{
+    PGconn *pg = pg_open(url);
+    if (!pg)
+        return NULL;
+    char *name = PQescapeIdentifier(pg, table, strlen(table));
+    char *value = PQescapeLiteral(pg, id, strlen(id));
+    char *sql = NULL;
+    if (name && value)
+        sql = format_sql("SELECT 1 FROM %s WHERE \"id\" = %s FOR UPDATE", name, value);
+    else
+        fprintf(stderr, "raw: %s", PQerrorMessage(pg));
+    PGresult *begun = pg_run(pg, "BEGIN");
+    PGresult *res = begun && sql ? pg_run(pg, sql) : NULL;
+    /* No row would mean no lock, and a test waiting for nothing. */
+    bool locked = res && PQntuples(res) == 1;
+    if (res && !locked)
+        fprintf(stderr, "raw: no row to lock: %s\n", sql);
+    PQclear(res);
+    PQclear(begun);
+    free(sql);
+    PQfreemem(value);
+    PQfreemem(name);
+    if (locked)
+        return pg;
+    PQfinish(pg);
+    return NULL;
+}
+
+static void pg_unlock(void *conn)
+{
+    PQclear(pg_run(conn, "ROLLBACK"));
+    PQfinish(conn);
+}
+
+/* ---- the engine of a URL ------------------------------------------------- */
+
+static const raw_engine engines[] = {
+    { "sqlite:", sqlite_exec, sqlite_count, sqlite_reset, sqlite_lock_row, sqlite_unlock },
+    { "postgresql://", pg_exec, pg_count, pg_reset, pg_lock_row, pg_unlock },
+    { "postgres://", pg_exec, pg_count, pg_reset, pg_lock_row, pg_unlock },
+};
+
+static const raw_engine *engine_of(const char *url)
+{
+    for (size_t i = 0; i < sizeof engines / sizeof engines[0]; i++)
+        if (strncmp(url, engines[i].scheme, strlen(engines[i].scheme)) == 0)
+            return &engines[i];
+    fprintf(stderr,
+            "raw: '%s': raw SQL is implemented for sqlite:, postgresql:// and postgres:// URLs; "
+            "the driver issue of this scheme adds it to tests/integration/raw.c\n",
+            url);
+    return NULL;
+}
+
+/* raw_exec (0 or -1) and raw_count (the count or -1): the SQL of @fmt on @url's engine. */
+static int64_t run(const char *url, bool count, const char *fmt, va_list ap)
+{
+    const raw_engine *e = engine_of(url);
+    char *sql = e ? vformat_sql(fmt, ap) : NULL;
+    int64_t result = !sql ? -1 : count ? e->count(url, sql) : e->exec(url, sql);
+    free(sql);
+    return result;
+}
+
+int raw_exec(const char *url, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = (int)run(url, false, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int64_t raw_count(const char *url, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int64_t n = run(url, true, fmt, ap);
+    va_end(ap);
+    return n;
+}
+
+int raw_reset(const char *url)
+{
+    const raw_engine *e = engine_of(url);
+    return e ? e->reset(url) : -1;
+}
+
+raw_lock *raw_lock_row(const char *url, const char *table, const char *id)
+{
+    const raw_engine *e = engine_of(url);
+    raw_lock *lock = e ? calloc(1, sizeof *lock) : NULL;
     if (!lock)
         return NULL;
-    if (!(lock->db = raw_open(url, false)) || exec(lock->db, "BEGIN IMMEDIATE") < 0) {
-        sqlite3_close(lock->db);
+    lock->engine = e;
+    if (!(lock->conn = e->lock_row(url, table, id))) {
         free(lock);
         return NULL;
     }
@@ -167,7 +346,6 @@ void raw_unlock(raw_lock *lock)
 {
     if (!lock)
         return;
-    exec(lock->db, "ROLLBACK");
-    sqlite3_close(lock->db);
+    lock->engine->unlock(lock->conn);
     free(lock);
 }

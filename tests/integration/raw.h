@@ -6,12 +6,20 @@
  * edit a live row, hold a lock) or must not be trusted with (counting rows,
  * wiping the database), so this is the only file that knows each engine. SQL
  * given here is standard: identifiers double-quoted ("key" is reserved in
- * MySQL), strings single-quoted. Only sqlite: URLs are implemented; the
- * PostgreSQL and MariaDB issues add libpq and libmysqlclient below (MySQL in
- * ANSI_QUOTES mode so that the same SQL runs there).
+ * MySQL), strings single-quoted. The engines:
  *
- * Every function prints why it failed on stderr, so a test only checks the
- * result.
+ *   sqlite:PATH        sqlite3. raw_reset() drops every table (creating the
+ *                      file if missing); raw_lock_row() takes the one write
+ *                      lock of the file (BEGIN IMMEDIATE).
+ *   postgresql://...   libpq (postgres:// too). raw_reset() drops schema public
+ *                      with all in it and creates it again; raw_lock_row()
+ *                      locks the row (SELECT ... FOR UPDATE).
+ *
+ * The MariaDB issue adds mysql:// through libmysqlclient (in ANSI_QUOTES mode,
+ * so that the same SQL runs there); until then such URLs fail with a message.
+ *
+ * Every function prints why it failed on stderr, libpq's and sqlite3's
+ * messages included, so a test only checks the result.
  */
 #ifndef IT_RAW_H
 #define IT_RAW_H
@@ -28,7 +36,7 @@ int raw_exec(const char *url, const char *fmt, ...) __attribute__((format(printf
  */
 int64_t raw_count(const char *url, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/** raw_reset - drop every table of @url's database, so that it is empty. Returns 0 or -1. */
+/** raw_reset - drop everything in @url's database, so that it is empty. Returns 0 or -1. */
 int raw_reset(const char *url);
 
 /** A lock held on a second connection. */
