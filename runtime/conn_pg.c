@@ -108,7 +108,10 @@ static int fail(trail_conn *db, const PGresult *res, const char *what)
     if (!*msg)
         msg = PQerrorMessage(c);
     int len = (int)strcspn(msg, "\n");
-    if (PQstatus(c) == CONNECTION_BAD)
+    /* A killed session's FATAL arrives while libpq still calls the connection good. */
+    const char *severity = res ? PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED) : NULL;
+    bool fatal = severity && (strcmp(severity, "FATAL") == 0 || strcmp(severity, "PANIC") == 0);
+    if (fatal || PQstatus(c) == CONNECTION_BAD)
         return trail_err_set(&db->err, TRAIL_EDB,
                              "postgresql: %s: the connection to the server was lost (%.*s); "
                              "close this connection and open a new one",
