@@ -273,30 +273,17 @@ static void verdict(const char *what, double value, double bound, const char *un
 int main(int argc, char **argv)
 {
     long clock_calls = DEFAULT_CLOCK_CALLS, ulid_calls = DEFAULT_ULID_CALLS, reps = DEFAULT_REPS;
-    int quick = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout);
-            return 0;
-        } else if (strcmp(a, "--quick") == 0) {
-            quick = 1;
-        } else if (strcmp(a, "--calls") == 0) {
-            if (bench_parse_count(&clock_calls, value, 1000000000L) < 0)
-                goto bad;
-            i++;
-        } else if (strcmp(a, "--ulid-calls") == 0) {
-            if (bench_parse_count(&ulid_calls, value, 1000000000L) < 0)
-                goto bad;
-            i++;
-        } else if (strcmp(a, "--reps") == 0) {
-            if (bench_parse_count(&reps, value, MAX_REPS) < 0)
-                goto bad;
-            i++;
-        } else {
-            goto bad;
-        }
-    }
+    bool quick = false;
+    const bench_option opts[] = {
+        { "--quick", .flag = &quick },
+        { "--calls", .count = &clock_calls, .max = 1000000000L },
+        { "--ulid-calls", .count = &ulid_calls, .max = 1000000000L },
+        { "--reps", .count = &reps, .max = MAX_REPS },
+    };
+    int parsed =
+        bench_parse_args(argc, argv, opts, sizeof opts / sizeof opts[0], usage, "bench_clock");
+    if (parsed)
+        return parsed == 1 ? 0 : parsed;
     if (quick) {
         clock_calls = ulid_calls = QUICK_CALLS;
         reps = QUICK_REPS;
@@ -390,8 +377,4 @@ int main(int argc, char **argv)
     pthread_mutex_destroy(&ref.lock);
     trail_hlc_free(hlc);
     return 0;
-
-bad:
-    fprintf(stderr, "bench_clock: bad arguments; see bench_clock --help\n");
-    return 2;
 }

@@ -266,31 +266,17 @@ int main(int argc, char **argv)
 {
     long entities = DEFAULT_ENTITIES, fields = DEFAULT_FIELDS, reps = DEFAULT_REPS;
     bool quick = false, keep = false;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout);
-            return 0;
-        } else if (strcmp(a, "--quick") == 0) {
-            quick = true;
-        } else if (strcmp(a, "--keep") == 0) {
-            keep = true;
-        } else if (strcmp(a, "--entities") == 0) {
-            if (bench_parse_count(&entities, value, MAX_ENTITIES) < 0)
-                goto bad;
-            i++;
-        } else if (strcmp(a, "--fields") == 0) {
-            if (bench_parse_count(&fields, value, MAX_FIELDS) < 0)
-                goto bad;
-            i++;
-        } else if (strcmp(a, "--reps") == 0) {
-            if (bench_parse_count(&reps, value, MAX_REPS) < 0)
-                goto bad;
-            i++;
-        } else {
-            goto bad;
-        }
-    }
+    const bench_option opts[] = {
+        { "--quick", .flag = &quick },
+        { "--keep", .flag = &keep },
+        { "--entities", .count = &entities, .max = MAX_ENTITIES },
+        { "--fields", .count = &fields, .max = MAX_FIELDS },
+        { "--reps", .count = &reps, .max = MAX_REPS },
+    };
+    int parsed =
+        bench_parse_args(argc, argv, opts, sizeof opts / sizeof opts[0], usage, "bench_gen");
+    if (parsed)
+        return parsed == 1 ? 0 : parsed;
     if (quick) {
         entities = QUICK_ENTITIES;
         fields = QUICK_FIELDS;
@@ -364,8 +350,4 @@ done:
     else
         bench_remove_tree("bench_gen", dir);
     return rc;
-
-bad:
-    fprintf(stderr, "bench_gen: bad arguments; see bench_gen --help\n");
-    return 2;
 }

@@ -1,12 +1,14 @@
 /*
  * bench_util.h - what every benchmark under bench/ needs: statistics over
- * repetitions and command-line counts. Header-only, static: each benchmark
- * is one program.
+ * repetitions and the command line. Header-only, static: each benchmark is
+ * one program.
  */
 #ifndef TRAIL_BENCH_UTIL_H
 #define TRAIL_BENCH_UTIL_H
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +39,50 @@ static int bench_parse_count(long *out, const char *text, long max)
     if (!text || errno || *end || end == text || v < 1 || v > max)
         return -1;
     *out = v;
+    return 0;
+}
+
+/* One command-line option: a flag, a count (1..max), or a text; one of the three is set. */
+typedef struct bench_option {
+    const char *name; /* "--reps" */
+    bool *flag;
+    long *count;
+    long max;
+    const char **text;
+} bench_option;
+
+/*
+ * Reads @argv against @opts (and --help/-h, which prints @usage). Returns 0
+ * to go on, 1 when help was printed, 2 (after saying so on stderr, naming
+ * @program) for an argument that is not one of @opts or lacks its value.
+ */
+static int bench_parse_args(int argc, char **argv, const bench_option *opts, size_t n,
+                            void (*usage)(FILE *), const char *program)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return 1;
+        }
+        const bench_option *o = opts;
+        while (o < opts + n && strcmp(a, o->name) != 0)
+            o++;
+        bool ok = o < opts + n;
+        if (ok && o->flag) {
+            *o->flag = true;
+            continue;
+        }
+        if (ok && o->count)
+            ok = bench_parse_count(o->count, value, o->max) == 0;
+        else if (ok && (ok = value != NULL))
+            *o->text = value;
+        if (!ok) {
+            fprintf(stderr, "%s: bad arguments; see %s --help\n", program, program);
+            return 2;
+        }
+        i++;
+    }
     return 0;
 }
 

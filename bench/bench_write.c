@@ -843,45 +843,21 @@ int main(int argc, char **argv)
     long profile_writes = PROFILE_WRITES;
     const char *data = NULL, *parent = getenv("TMPDIR");
     bool quick = false, keep = false, profile_only = false;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout);
-            return 0;
-        } else if (strcmp(a, "--quick") == 0) {
-            quick = true;
-        } else if (strcmp(a, "--keep") == 0) {
-            keep = true;
-        } else if (strcmp(a, "--profile-only") == 0) {
-            profile_only = true;
-        } else if (strcmp(a, "--profile-writes") == 0) {
-            if (bench_parse_count(&profile_writes, value, 100000000L) < 0)
-                goto bad;
-            i++;
-        } else if (strcmp(a, "--rows") == 0) {
-            if (bench_parse_count(&rows, value, MAX_ROWS) < 0)
-                goto bad;
-            i++;
-        } else if (strcmp(a, "--ms") == 0) {
-            if (bench_parse_count(&ms, value, 600000L) < 0)
-                goto bad;
-            i++;
-        } else if (strcmp(a, "--reps") == 0) {
-            if (bench_parse_count(&reps, value, MAX_REPS) < 0)
-                goto bad;
-            i++;
-        } else if (strcmp(a, "--data") == 0) {
-            if (!(data = value))
-                goto bad;
-            i++;
-        } else if (strcmp(a, "--dir") == 0) {
-            if (!(parent = value))
-                goto bad;
-            i++;
-        } else {
-            goto bad;
-        }
-    }
+    const bench_option opts[] = {
+        { "--quick", .flag = &quick },
+        { "--keep", .flag = &keep },
+        { "--profile-only", .flag = &profile_only },
+        { "--profile-writes", .count = &profile_writes, .max = 100000000L },
+        { "--rows", .count = &rows, .max = MAX_ROWS },
+        { "--ms", .count = &ms, .max = 600000L },
+        { "--reps", .count = &reps, .max = MAX_REPS },
+        { "--data", .text = &data },
+        { "--dir", .text = &parent },
+    };
+    int parsed =
+        bench_parse_args(argc, argv, opts, sizeof opts / sizeof opts[0], usage, "bench_write");
+    if (parsed)
+        return parsed == 1 ? 0 : parsed;
     if (quick) {
         rows = QUICK_ROWS;
         ms = QUICK_MS;
@@ -972,8 +948,4 @@ profile:
     else
         bench_remove_tree("bench_write", fx.dir);
     return 0;
-
-bad:
-    fprintf(stderr, "bench_write: bad arguments; see bench_write --help\n");
-    return 2;
 }

@@ -21,31 +21,16 @@
  */
 #define FILE_MAX (16u << 20)
 
-static const char *const type_names[] = {
-    [TRAIL_TYPE_BOOL] = "bool",   [TRAIL_TYPE_INT32] = "int32",
-    [TRAIL_TYPE_INT64] = "int64", [TRAIL_TYPE_DOUBLE] = "double",
-    [TRAIL_TYPE_TEXT] = "text",   [TRAIL_TYPE_BLOB] = "blob",
-    [TRAIL_TYPE_DATE] = "date",   [TRAIL_TYPE_TIMESTAMP] = "timestamp",
-    [TRAIL_TYPE_JSON] = "json",   [TRAIL_TYPE_ENUM] = "enum",
-    [TRAIL_TYPE_REF] = "ref",
-};
-
+/* The names are the runtime's (trail_type_name()), which stores them in trail_meta too. */
 const char *gen_type_name(trail_type t)
 {
-    if ((size_t)t < sizeof type_names / sizeof type_names[0] && type_names[t])
-        return type_names[t];
-    return "?";
+    const char *name = trail_type_name(t);
+    return name ? name : "?";
 }
 
 bool gen_type_from_name(trail_type *out, const char *name)
 {
-    for (size_t t = TRAIL_TYPE_BOOL; t <= TRAIL_TYPE_REF; t++) {
-        if (strcmp(name, type_names[t]) == 0) {
-            *out = (trail_type)t;
-            return true;
-        }
-    }
-    return false;
+    return trail_type_from_name(out, name);
 }
 
 static void free_field(gen_field *f)

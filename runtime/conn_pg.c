@@ -81,8 +81,13 @@ static pg_state *state(trail_conn *db)
 
 /* ---- errors ---------------------------------------------------------------- */
 
-static int code_of(const char *sqlstate)
+/*
+ * The trail code of @sqlstate; *@retry says whether the failure (a deadlock,
+ * a serialization failure) undid the transaction and may pass when run again.
+ */
+static int code_of(const char *sqlstate, bool *retry)
 {
+    *retry = false;
     if (!sqlstate)
         return TRAIL_EDB;
     if (strcmp(sqlstate, "23505") == 0)
@@ -92,8 +97,11 @@ static int code_of(const char *sqlstate)
     if (strcmp(sqlstate, "23514") == 0 || strcmp(sqlstate, "23502") == 0 ||
         strncmp(sqlstate, "22", 2) == 0) /* check, not null, data exceptions */
         return TRAIL_EINVALID;
-    if (strcmp(sqlstate, "40001") == 0 || strcmp(sqlstate, "40P01") == 0 ||
-        strcmp(sqlstate, "55P03") == 0) /* serialization, deadlock, lock timeout */
+    if (strcmp(sqlstate, "40001") == 0 || strcmp(sqlstate, "40P01") == 0) {
+        *retry = true;
+        return TRAIL_EBUSY;
+    }
+    if (strcmp(sqlstate, "55P03") == 0) /* lock timeout */
         return TRAIL_EBUSY;
     if (strcmp(sqlstate, "53200") == 0) /* out of memory */
         return TRAIL_ENOMEM;
@@ -117,8 +125,8 @@ static int fail(trail_conn *db, const PGresult *res, const char *what)
                              "close this connection and open a new one",
                              what, len, msg);
     const char *sqlstate = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-    db->retryable = sqlstate && (strcmp(sqlstate, "40001") == 0 || strcmp(sqlstate, "40P01") == 0);
-    return trail_err_set(&db->err, code_of(sqlstate), "postgresql: %s: %.*s", what, len, msg);
+    int code = code_of(sqlstate, &db->retryable);
+    return trail_err_set(&db->err, code, "postgresql: %s: %.*s", what, len, msg);
 }
 
 /* ---- preparing --------------------------------------------------------------- */

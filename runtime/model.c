@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Names of trail_type, indexed by its value. */
+/* Names of trail_type, indexed by its value: the schema language's words too. */
 static const char *const type_names[] = {
     [TRAIL_TYPE_BOOL] = "bool",   [TRAIL_TYPE_INT32] = "int32",
     [TRAIL_TYPE_INT64] = "int64", [TRAIL_TYPE_DOUBLE] = "double",
@@ -58,7 +58,7 @@ int trail_model_json(trail_buf *out, const trail_schema *schema)
             trail_json_key(&w, "name");
             trail_json_text(&w, f->name);
             trail_json_key(&w, "type");
-            trail_json_text(&w, type_names[f->type]);
+            trail_json_text(&w, trail_type_name(f->type));
             if (f->type == TRAIL_TYPE_REF) {
                 trail_json_key(&w, "key");
                 trail_json_text(&w, key_name(f->ref->key));
@@ -79,14 +79,19 @@ int trail_model_json(trail_buf *out, const trail_schema *schema)
     return trail_json_finish(&w);
 }
 
-static int parse_type(const char *name, trail_type *out)
+const char *trail_type_name(trail_type t)
+{
+    return (size_t)t < N_TYPES ? type_names[t] : NULL;
+}
+
+bool trail_type_from_name(trail_type *out, const char *name)
 {
     for (size_t t = 1; name && t < N_TYPES; t++)
         if (type_names[t] && strcmp(type_names[t], name) == 0) {
             *out = (trail_type)t;
-            return TRAIL_OK;
+            return true;
         }
-    return TRAIL_EINVALID;
+    return false;
 }
 
 static int parse_field(trail_field *f, json_t *jf)
@@ -95,7 +100,7 @@ static int parse_field(trail_field *f, json_t *jf)
     int nullable = 0;
     if (json_unpack(jf, "{s:s, s:s, s?s, s?b, s?s}", "name", &name, "type", &type, "key", &key,
                     "null", &nullable, "audit", &audit) < 0 ||
-        parse_type(type, &f->type) < 0)
+        !trail_type_from_name(&f->type, type))
         return TRAIL_EINVALID;
     f->name = name;
     f->flags = nullable ? TRAIL_FIELD_NULLABLE : 0;

@@ -378,6 +378,18 @@ void it_customer(trail_conn *db, const char *email, shop_customer *out)
     IT_OK(db, shop_customer_create(db, NULL, &p, out));
 }
 
+void it_customer_ids(trail_conn *db, size_t n, char (*ids)[TRAIL_ULID_LEN + 1])
+{
+    for (size_t r = 0; r < n; r++) {
+        char email[32];
+        snprintf(email, sizeof email, "row%zu@x.org", r);
+        shop_customer c = { 0 };
+        it_customer(db, email, &c);
+        memcpy(ids[r], c.id, sizeof ids[r]);
+        shop_customer_clear(&c);
+    }
+}
+
 int64_t it_account(trail_conn *db, const char *handle)
 {
     everything_account_create_params p = { .handle = handle, .label = "acct" };

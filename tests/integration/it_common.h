@@ -130,6 +130,9 @@ extern const trail_ctx it_full_ctx;
 /** it_customer - create a customer with @email and defaults elsewhere into @out. */
 void it_customer(trail_conn *db, const char *email, shop_customer *out);
 
+/** it_customer_ids - create @n customers (row0@x.org, row1@x.org…) and keep their ids in @ids. */
+void it_customer_ids(trail_conn *db, size_t n, char (*ids)[TRAIL_ULID_LEN + 1]);
+
 /** it_account - create an account with @handle; returns its id. */
 int64_t it_account(trail_conn *db, const char *handle);
 

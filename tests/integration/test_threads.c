@@ -95,14 +95,7 @@ static void test_threads_increment(void **state)
 {
     it_db *t = *state;
     shared sh;
-    for (int r = 0; r < ROWS; r++) {
-        char email[32];
-        snprintf(email, sizeof email, "row%d@x.org", r);
-        shop_customer c = { 0 };
-        it_customer(t->db, email, &c);
-        memcpy(sh.ids[r], c.id, sizeof sh.ids[r]);
-        shop_customer_clear(&c);
-    }
+    it_customer_ids(t->db, ROWS, sh.ids);
     assert_int_equal(pthread_barrier_init(&sh.go, NULL, THREADS + 1), 0);
     worker w[THREADS];
     pthread_t tid[THREADS];

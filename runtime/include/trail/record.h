@@ -42,6 +42,15 @@ typedef enum trail_type {
     TRAIL_TYPE_REF        /**< the key type of the referenced entity */
 } trail_type;
 
+/** trail_type_name - the schema language's name of @t ("int64"); NULL for no type. */
+const char *trail_type_name(trail_type t);
+
+/**
+ * trail_type_from_name - the type the schema language calls @name ("int64")
+ * into *@out. Returns false, leaving *@out alone, for no type (or NULL).
+ */
+bool trail_type_from_name(trail_type *out, const char *name);
+
 /** How an entity's key is made. */
 typedef enum trail_key_kind {
     TRAIL_KEY_ULID = 1, /**< 26 characters made by the runtime; char * in C */
