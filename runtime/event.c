@@ -2,41 +2,39 @@
  * event.c - change events: stamping, hashing, inserting.
  */
 #include "event.h"
-#include "canon.h"
 #include "json.h"
 #include "sql.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* Columns of event_insert that hold JSON. */
+/* Columns of event_insert that hold JSON, and the hash. */
 enum { COL_OLD = 9, COL_NEW = 10, COL_CHANGED = 11, COL_HASH = 22 };
 
-int trail_event_hash(char out[TRAIL_SHA256_HEX_LEN + 1], const trail_value *cols, bool canonical)
+int trail_event_message(trail_buf *out, const trail_value *cols)
 {
-    trail_buf text = TRAIL_BUF_INIT;
     trail_json w;
-    trail_json_init(&w, &text);
+    trail_json_init(&w, out);
     trail_json_begin_array(&w);
-    int rc = TRAIL_OK;
-    for (int i = 0; rc == TRAIL_OK && i < COL_HASH; i++) {
+    for (int i = 0; i < COL_HASH; i++) {
         const trail_value *v = &cols[i];
-        bool is_json = i == COL_OLD || i == COL_NEW || i == COL_CHANGED;
         if (v->type == TRAIL_V_NULL)
             trail_json_null(&w);
-        else if (is_json && canonical)
+        else if (v->type == TRAIL_V_JSON)
             trail_json_raw(&w, v->s, v->n);
-        else if (is_json)
-            rc = trail_canon_json(&w, v->s, v->n);
         else if (v->type == TRAIL_V_TEXT)
             trail_json_string(&w, v->s, v->n);
         else
             trail_json_int64(&w, v->i);
     }
     trail_json_end_array(&w);
-    int done = trail_json_finish(&w);
-    if (rc == TRAIL_OK)
-        rc = done;
+    return trail_json_finish(&w);
+}
+
+int trail_event_hash(char out[TRAIL_SHA256_HEX_LEN + 1], const trail_value *cols)
+{
+    trail_buf text = TRAIL_BUF_INIT;
+    int rc = trail_event_message(&text, cols);
     if (rc == TRAIL_OK)
         rc = trail_sha256_hex(out, text.data, text.len);
     trail_buf_free(&text);
@@ -112,20 +110,17 @@ int trail_event_record(trail_conn *db, const trail_event *ev)
         trail_v_text(db->node_id),       trail_v_text(db->node_id),
         trail_v_text(db->tx_id),         trail_v_text(ev->table),
         trail_v_text(ev->record_id),     trail_v_text(ev->op),
-        trail_v_int(ev->version),        json_value(ev->old_canon),
-        json_value(ev->new_canon),       json_value(ev->changed),
+        trail_v_int(ev->version),        json_value(ev->old_values),
+        json_value(ev->new_values),      json_value(ev->changed),
         trail_v_int(ev->schema_version), trail_v_text(ctx->user_id),
         trail_v_text(ctx->request_id),   trail_v_text(ctx->session_id),
         trail_v_text(ctx->tenant_id),    trail_v_text(ctx->trace_id),
         trail_v_text(ctx->span_id),      trail_v_text(ctx->ip),
         trail_v_int(trail_wall_ms()),    trail_v_text(last.found ? last.hash : NULL),
     };
-    /* Hashed over the canonical forms of the values, stored in the readable ones. */
     char hash[TRAIL_SHA256_HEX_LEN + 1];
-    if ((rc = trail_event_hash(hash, cols, true)) < 0)
+    if ((rc = trail_event_hash(hash, cols)) < 0)
         return trail_err_set(&db->err, rc, "cannot hash the change event");
-    cols[COL_OLD] = json_value(ev->old_values);
-    cols[COL_NEW] = json_value(ev->new_values);
     cols[COL_HASH] = trail_v_text(hash);
     return db->drv->query(db, sql->event_insert, cols, TRAIL_EVENT_COLUMNS, NULL, NULL, NULL);
 }

@@ -2,14 +2,16 @@
  * event.h - writing change events: internal to libtrail.
  *
  * An event is stamped here with its HLC, ids, node and hash, and inserted in
- * the caller's transaction. Its hash covers every other column, in a
- * canonical JSON form that any engine's stored copy gives back (JSON columns
- * are parsed and re-serialized with sorted keys), and the hash of the node's
- * previous event, so that editing or removing history breaks the chain.
+ * the caller's transaction. Its hash covers every other column, the JSON
+ * ones as the text stored (every engine keeps it as written: json, not
+ * jsonb, on PostgreSQL), including the hash of the node's previous event, so
+ * that editing or removing history breaks the chain. Where the engine builds
+ * the event itself (write_pg.c), it hashes the same message with sha256().
  */
 #ifndef TRAIL_EVENT_H
 #define TRAIL_EVENT_H
 
+#include "buf.h"
 #include "db.h"
 #include "sha256.h"
 #include "trail/ctx.h"
@@ -25,8 +27,6 @@ typedef struct trail_event {
     int64_t version;
     const char *old_values; /* JSON object, NULL on insert */
     const char *new_values; /* JSON object, NULL on delete */
-    const char *old_canon;  /* old_values in canonical form (canon.h), for the hash */
-    const char *new_canon;  /* new_values likewise */
     const char *changed;    /* JSON array of field names */
     int64_t schema_version;
     const trail_ctx *ctx; /* may be NULL */
@@ -39,13 +39,20 @@ typedef struct trail_event {
 int trail_event_record(trail_conn *db, const trail_event *ev);
 
 /*
- * trail_event_hash - the hash of an event row given as its columns in
- * event_insert order (all but the last, `hash`), each a trail_value: the
- * SHA-256 of the columns as one canonical JSON array (canon.h). @canonical
- * says the JSON columns are in canonical form already (on write); otherwise
- * (on verify) they are parsed and rewritten. Returns TRAIL_OK,
- * TRAIL_EINVALID (a JSON column that does not parse) or TRAIL_ENOMEM.
+ * trail_event_message - append to @out the message an event's hash is taken
+ * over: its columns in event_insert order, all but the last (`hash`), as one
+ * compact JSON array; a TRAIL_V_JSON column is spliced in as its text, NULL
+ * is null, text a string, anything else an integer. Returns TRAIL_OK or
+ * TRAIL_ENOMEM.
  */
-int trail_event_hash(char out[TRAIL_SHA256_HEX_LEN + 1], const trail_value *cols, bool canonical);
+int trail_event_message(trail_buf *out, const trail_value *cols);
+
+/*
+ * trail_event_hash - the hash of an event row given as its columns in
+ * event_insert order (old_values, new_values and changed as TRAIL_V_JSON
+ * when not NULL): the SHA-256 of trail_event_message(), in lowercase hex.
+ * Returns TRAIL_OK or TRAIL_ENOMEM.
+ */
+int trail_event_hash(char out[TRAIL_SHA256_HEX_LEN + 1], const trail_value *cols);
 
 #endif /* TRAIL_EVENT_H */

@@ -178,15 +178,10 @@ static int record_event(trail_conn *db, const trail_ctx *ctx, const trail_entity
                         int64_t version)
 {
     trail_buf o = TRAIL_BUF_INIT, n = TRAIL_BUF_INIT, c = TRAIL_BUF_INIT;
-    trail_buf oc = TRAIL_BUF_INIT, nc = TRAIL_BUF_INIT;
     size_t count;
     int rc = old ? trail_values_json(&o, e, old) : TRAIL_OK;
-    if (rc == TRAIL_OK && old)
-        rc = trail_values_canonical_json(&oc, e, old);
     if (rc == TRAIL_OK && new_row)
         rc = trail_values_json(&n, e, new_row);
-    if (rc == TRAIL_OK && new_row)
-        rc = trail_values_canonical_json(&nc, e, new_row);
     if (rc == TRAIL_OK)
         rc = trail_values_changed_json(&c, e, old, new_row, &count);
     if (rc < 0) {
@@ -199,8 +194,6 @@ static int record_event(trail_conn *db, const trail_ctx *ctx, const trail_entity
                            .version = version,
                            .old_values = old ? o.data : NULL,
                            .new_values = new_row ? n.data : NULL,
-                           .old_canon = old ? oc.data : NULL,
-                           .new_canon = new_row ? nc.data : NULL,
                            .changed = c.data,
                            .schema_version = e->schema_version,
                            .ctx = ctx };
@@ -209,8 +202,6 @@ static int record_event(trail_conn *db, const trail_ctx *ctx, const trail_entity
     trail_buf_free(&o);
     trail_buf_free(&n);
     trail_buf_free(&c);
-    trail_buf_free(&oc);
-    trail_buf_free(&nc);
     return rc;
 }
 

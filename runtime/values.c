@@ -5,7 +5,6 @@
  * _null companions are bools; everything else has the C type of its field.
  */
 #include "values.h"
-#include "canon.h"
 #include "json.h"
 #include "utf8.h"
 
@@ -344,53 +343,24 @@ static const char *member_name(const trail_entity *e, size_t k)
     return k == 0 ? "id" : k == 1 ? "version" : e->fields[k - 2].name;
 }
 
-/*
- * A row's event JSON: members in schema order, json fields as they are; or,
- * @canonical, members in key order (an insertion sort, as rows have few
- * fields) and json fields canonicalized.
- */
-static int write_row(trail_buf *out, const trail_entity *e, const trail_row *row, bool canonical)
+/* A row's event JSON: members in schema order, json fields as they are. */
+int trail_values_json(trail_buf *out, const trail_entity *e, const trail_row *row)
 {
-    size_t order[TRAIL_MAX_FIELDS + 2], n = 0;
-    for (size_t k = 0; k < e->n_fields + 2; k++) {
-        if (k >= 2 && (e->fields[k - 2].flags & TRAIL_FIELD_OMIT))
-            continue;
-        size_t at = n++;
-        while (canonical && at > 0 &&
-               strcmp(member_name(e, order[at - 1]), member_name(e, k)) > 0) {
-            order[at] = order[at - 1];
-            at--;
-        }
-        order[at] = k;
-    }
     trail_json w;
     trail_json_init(&w, out);
     trail_json_begin_object(&w);
-    int rc = TRAIL_OK;
-    for (size_t i = 0; rc == TRAIL_OK && i < n; i++) {
-        size_t k = order[i];
-        const trail_value *v = &row->v[k];
+    for (size_t k = 0; k < e->n_fields + 2; k++) {
+        const trail_field *f = k >= 2 ? &e->fields[k - 2] : NULL;
+        if (f && (f->flags & TRAIL_FIELD_OMIT))
+            continue;
         trail_json_key(&w, member_name(e, k));
-        if (k >= 2 && (e->fields[k - 2].flags & TRAIL_FIELD_REDACT))
+        if (f && (f->flags & TRAIL_FIELD_REDACT))
             trail_json_text(&w, "[redacted]");
-        else if (canonical && v->type == TRAIL_V_JSON)
-            rc = trail_canon_json(&w, v->s, v->n);
         else
-            json_value(&w, v);
+            json_value(&w, &row->v[k]);
     }
     trail_json_end_object(&w);
-    int done = trail_json_finish(&w);
-    return rc < 0 ? rc : done;
-}
-
-int trail_values_json(trail_buf *out, const trail_entity *e, const trail_row *row)
-{
-    return write_row(out, e, row, false);
-}
-
-int trail_values_canonical_json(trail_buf *out, const trail_entity *e, const trail_row *row)
-{
-    return write_row(out, e, row, true);
+    return trail_json_finish(&w);
 }
 
 int trail_values_changed_json(trail_buf *out, const trail_entity *e, const trail_row *old,

@@ -55,13 +55,6 @@ bool trail_values_equal(const trail_value *a, const trail_value *b);
 int trail_values_json(trail_buf *out, const trail_entity *e, const trail_row *row);
 
 /*
- * trail_values_canonical_json - what trail_values_json() writes, in the
- * canonical form event hashes cover (canon.h): keys sorted, json fields
- * normalized. Returns TRAIL_OK, TRAIL_EINVALID or TRAIL_ENOMEM.
- */
-int trail_values_canonical_json(trail_buf *out, const trail_entity *e, const trail_row *row);
-
-/*
  * trail_values_changed_json - the JSON array of the names of audited fields
  * that differ between @old and @new (either may be NULL: then every audited
  * field counts). Returns how many in *@count.
