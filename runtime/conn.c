@@ -221,6 +221,11 @@ const char *trail_errmsg(const trail_conn *db)
     return db ? trail_err_message(&db->err) : "no connection (out of memory)";
 }
 
+uint64_t trail_round_trips(const trail_conn *db)
+{
+    return db ? db->round_trips : 0;
+}
+
 /* A fresh transaction id, with its time from the clock. */
 int trail_conn_new_tx(trail_conn *db)
 {

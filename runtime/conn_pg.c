@@ -15,10 +15,17 @@
  * node's row of trail_nodes: the writers of one node take turns, as on
  * SQLite, because each event chains to the node's previous one. The lock is
  * taken first so that no writer holds a record while waiting for the node.
+ *
+ * An audited write outside trail_begin() is one pipeline, so one round
+ * trip: the node lock and the write's single statement (write_pg.c), then
+ * a Sync, which commits them as one implicit transaction, or rolls them
+ * back when either failed.
  */
 #include "buf.h"
 #include "db.h"
+#include "sql.h"
 #include "stmt_cache.h"
+#include "write_sql.h"
 
 #include <libpq-fe.h>
 #include <stdint.h>
@@ -72,6 +79,7 @@ typedef struct pg_state {
 
 typedef struct pg_row {
     PGresult *res;
+    int i; /* 0 in single-row mode */
 } pg_row;
 
 static pg_state *state(trail_conn *db)
@@ -135,6 +143,7 @@ static int fail(trail_conn *db, const PGresult *res, const char *what)
 static int prepare(trail_conn *db, const char *sql, const char *name, pg_stmt **out)
 {
     PGconn *c = state(db)->conn;
+    db->round_trips += 2;
     PGresult *res = PQprepare(c, name, sql, 0, NULL);
     int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? TRAIL_OK : fail(db, res, "prepare");
     PQclear(res);
@@ -335,11 +344,12 @@ static int receive(trail_conn *db, trail_row_cb cb, void *userdata, int64_t *cha
     PGconn *c = state(db)->conn;
     int rc = TRAIL_OK;
     PGresult *res;
+    db->round_trips++;
     while ((res = PQgetResult(c))) {
         ExecStatusType s = PQresultStatus(res);
         if (s == PGRES_SINGLE_TUPLE) {
             if (rc == TRAIL_OK && cb) {
-                pg_row row = { res };
+                pg_row row = { res, 0 };
                 rc = cb(db, &row, userdata);
             }
         } else if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK) {
@@ -394,6 +404,7 @@ static int pg_query_once(trail_conn *db, const char *sql, const trail_value *par
 
 static int pg_exec(trail_conn *db, const char *sql)
 {
+    db->round_trips++;
     PGresult *res = PQexec(state(db)->conn, sql);
     ExecStatusType s = PQresultStatus(res);
     int rc = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK ? TRAIL_OK : fail(db, res, "exec");
@@ -445,13 +456,13 @@ static bool decode_integer(Oid oid, const char *s, int len, int64_t *out)
 static int pg_column(trail_conn *db, void *row, size_t i, trail_vtype want, trail_value *out)
 {
     PGresult *res = ((pg_row *)row)->res;
-    int col = (int)i;
+    int r = ((pg_row *)row)->i, col = (int)i;
     memset(out, 0, sizeof *out);
-    if (PQgetisnull(res, 0, col))
+    if (PQgetisnull(res, r, col))
         return TRAIL_OK;
     Oid oid = PQftype(res, col);
-    const char *s = PQgetvalue(res, 0, col);
-    int len = PQgetlength(res, 0, col);
+    const char *s = PQgetvalue(res, r, col);
+    int len = PQgetlength(res, r, col);
     out->type = want;
     bool ok;
     switch (want) {
@@ -492,10 +503,10 @@ static int pg_column(trail_conn *db, void *row, size_t i, trail_vtype want, trai
 
 /* ---- transactions --------------------------------------------------------- */
 
+static const char lock_node[] = "SELECT 1 FROM \"trail_nodes\" WHERE \"node_id\" = $1 FOR UPDATE";
+
 static int pg_begin(trail_conn *db)
 {
-    static const char lock_node[] =
-        "SELECT 1 FROM \"trail_nodes\" WHERE \"node_id\" = $1 FOR UPDATE";
     int rc = pg_exec(db, "BEGIN");
     if (rc == TRAIL_OK && db->node_id[0]) {
         trail_value node = trail_v_text(db->node_id);
@@ -511,6 +522,7 @@ static int pg_begin(trail_conn *db)
 
 static int pg_commit(trail_conn *db)
 {
+    db->round_trips++;
     PGresult *res = PQexec(state(db)->conn, "COMMIT");
     int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? TRAIL_OK : fail(db, res, "commit");
     /* COMMIT of a failed transaction succeeds as a ROLLBACK: not a commit. */
@@ -526,6 +538,96 @@ static int pg_rollback(trail_conn *db)
     if (PQtransactionStatus(state(db)->conn) == PQTRANS_IDLE)
         return TRAIL_OK;
     return pg_exec(db, "ROLLBACK");
+}
+
+/* ---- one-statement audited writes ----------------------------------------- */
+
+/* Reads the results of one statement of a pipeline, each row to @cb; stops at its end. */
+static int pipeline_results(trail_conn *db, trail_row_cb cb, void *userdata, int rc)
+{
+    PGconn *c = state(db)->conn;
+    PGresult *res;
+    while ((res = PQgetResult(c))) {
+        ExecStatusType s = PQresultStatus(res);
+        bool rows =
+            s == PGRES_TUPLES_OK || s == PGRES_SINGLE_TUPLE; /* libpq keeps single-row mode */
+        if (rows && cb)
+            for (int i = 0; rc == TRAIL_OK && i < PQntuples(res); i++) {
+                pg_row row = { res, i };
+                rc = cb(db, &row, userdata);
+            }
+        else if (!rows && s != PGRES_COMMAND_OK && s != PGRES_PIPELINE_ABORTED && rc >= 0)
+            rc = fail(db, res, "write");
+        PQclear(res);
+    }
+    return rc;
+}
+
+/*
+ * Sends @n statements (@sql, their @params and @n_params) as one pipeline
+ * ending in a Sync, and reads every result, those of statement @rows_of to
+ * @cb: one round trip. Returns the first failure.
+ */
+static int pipeline(trail_conn *db, size_t n, const char *const *sql,
+                    const trail_value *const *params, const size_t *n_params, size_t rows_of,
+                    trail_row_cb cb, void *userdata)
+{
+    pg_state *st = state(db);
+    pg_stmt *p[4];
+    int rc = TRAIL_OK;
+    for (size_t i = 0; rc == TRAIL_OK && i < n; i++)
+        rc = statement(db, sql[i], &p[i]); /* prepared once, before the pipeline */
+    if (rc < 0)
+        return rc;
+    if (!PQenterPipelineMode(st->conn))
+        return fail(db, NULL, "pipeline");
+    size_t sent = 0;
+    for (; rc == TRAIL_OK && sent < n; sent++) {
+        if ((rc = encode_all(db, p[sent], params[sent], n_params[sent])) < 0)
+            break;
+        if (!PQsendQueryPrepared(st->conn, p[sent]->name, (int)n_params[sent], st->values,
+                                 st->lengths, st->formats, 1))
+            rc = fail(db, NULL, "send");
+    }
+    if (!PQpipelineSync(st->conn) && rc == TRAIL_OK)
+        rc = fail(db, NULL, "send");
+    db->round_trips++;
+    for (size_t i = 0; i < sent; i++)
+        rc = pipeline_results(db, i == rows_of ? cb : NULL, userdata, rc);
+    PGresult *res; /* the Sync's, after which the pipeline is empty */
+    while ((res = PQgetResult(st->conn)) && PQresultStatus(res) != PGRES_PIPELINE_SYNC)
+        PQclear(res);
+    PQclear(res);
+    if (!PQexitPipelineMode(st->conn) && rc == TRAIL_OK)
+        rc = fail(db, NULL, "pipeline");
+    if (rc == TRAIL_OK && PQstatus(st->conn) == CONNECTION_BAD)
+        rc = fail(db, NULL, "write");
+    return rc;
+}
+
+static int pg_write(trail_conn *db, const char *sql, const trail_value *params, size_t n,
+                    trail_row_cb cb, void *userdata)
+{
+    const trail_runtime_sql *rs = db->drv->sql;
+    trail_value node = trail_v_text(db->node_id);
+    if (!db->in_tx) {
+        const char *texts[] = { lock_node, sql };
+        const trail_value *values[] = { &node, params };
+        size_t counts[] = { 1, n };
+        return pipeline(db, 2, texts, values, counts, 1, cb, userdata);
+    }
+    /* Inside trail_begin(), which took the node lock: the call's own savepoint. */
+    const char *texts[] = { rs->savepoint, sql, rs->release };
+    const trail_value *values[] = { NULL, params, NULL };
+    size_t counts[] = { 0, n, 0 };
+    int rc = pipeline(db, 3, texts, values, counts, 1, cb, userdata);
+    if (rc < 0 && PQtransactionStatus(state(db)->conn) == PQTRANS_INERROR) {
+        trail_err saved = db->err;
+        pg_query(db, rs->rollback_to, NULL, 0, NULL, NULL, NULL);
+        pg_query(db, rs->release, NULL, 0, NULL, NULL, NULL);
+        db->err = saved;
+    }
+    return rc;
 }
 
 /* ---- connecting ----------------------------------------------------------- */
@@ -582,7 +684,8 @@ static int pg_open(trail_conn *db, const char *target, const trail_open_opts *op
      */
     char set[128];
     int timeout = opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms : DEFAULT_LOCK_TIMEOUT_MS;
-    snprintf(set, sizeof set, "SET lock_timeout = %d%s", timeout,
+    /* extra_float_digits above 0: float8 as text is the shortest that reads back (write_pg.c). */
+    snprintf(set, sizeof set, "SET lock_timeout = %d; SET extra_float_digits = 1%s", timeout,
              opts->read_only ? "; SET default_transaction_read_only = on" : "");
     return pg_exec(db, set);
 }
@@ -601,5 +704,7 @@ const trail_driver trail_driver_pg = {
     .begin = pg_begin,
     .commit = pg_commit,
     .rollback = pg_rollback,
+    .write_sql = trail_pg_write_sql,
+    .write = pg_write,
     .sql = &trail_runtime_sql_pg,
 };

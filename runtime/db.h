@@ -83,6 +83,19 @@ typedef struct trail_driver {
     int (*begin)(trail_conn *db);
     int (*commit)(trail_conn *db);
     int (*rollback)(trail_conn *db);
+    /*
+     * Optional, for engines that build the change event themselves (NULL
+     * elsewhere, and record.c writes the event from C): write_sql() makes the
+     * text of the one-statement audited write @kind (a trail_write_kind) of
+     * @e, setting the fields of @mask for an update, with the parameters of
+     * write_sql.h; the caller frees it. write() runs such a statement as a
+     * call of its own, in one round trip: in a transaction of its own that
+     * holds this node's lock, or inside trail_begin() under a savepoint,
+     * undone on failure. @cb sees its result rows.
+     */
+    char *(*write_sql)(const trail_entity *e, int kind, uint64_t mask);
+    int (*write)(trail_conn *db, const char *sql, const trail_value *params, size_t n,
+                 trail_row_cb cb, void *userdata);
     /* Runtime statements in this driver's dialect (see sql.c). */
     const struct trail_runtime_sql *sql;
 } trail_driver;
@@ -102,6 +115,7 @@ struct trail_conn {
     char tx_id[TRAIL_ULID_LEN + 1]; /* of the open transaction */
     int64_t schema_version;         /* of the last migrated schema; 0 when none */
     struct trail_update_cache *updates; /* update_sql.c */
+    uint64_t round_trips;               /* waits for the server, counted by its driver */
 };
 
 /* The driver for a URL scheme, and the rest of the URL after "scheme:". */

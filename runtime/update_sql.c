@@ -1,5 +1,5 @@
 /*
- * update_sql.c - per-connection UPDATE texts by set of changed fields.
+ * update_sql.c - per-connection write texts by entity, kind and set of fields.
  */
 #include "update_sql.h"
 #include "buf.h"
@@ -9,6 +9,7 @@
 
 typedef struct update_text {
     const trail_entity *e;
+    trail_write_kind kind;
     uint64_t mask;
     char *sql;
 } update_text;
@@ -18,9 +19,10 @@ struct trail_update_cache {
     size_t cap, used;
 };
 
-static size_t slot_of(const trail_entity *e, uint64_t mask, size_t cap)
+static size_t slot_of(const trail_entity *e, trail_write_kind kind, uint64_t mask, size_t cap)
 {
-    uint64_t h = (uint64_t)(uintptr_t)e ^ (mask * UINT64_C(0x9E3779B97F4A7C15));
+    uint64_t h =
+        (uint64_t)(uintptr_t)e ^ (uint64_t)kind << 56 ^ (mask * UINT64_C(0x9E3779B97F4A7C15));
     h ^= h >> 29;
     return (size_t)(h * UINT64_C(0xBF58476D1CE4E5B9) >> 32) & (cap - 1);
 }
@@ -34,7 +36,7 @@ static int grow(struct trail_update_cache *c)
     for (size_t i = 0; i < c->cap; i++) {
         if (!c->items[i].sql)
             continue;
-        size_t j = slot_of(c->items[i].e, c->items[i].mask, cap);
+        size_t j = slot_of(c->items[i].e, c->items[i].kind, c->items[i].mask, cap);
         while (items[j].sql)
             j = (j + 1) & (cap - 1);
         items[j] = c->items[i];
@@ -71,25 +73,40 @@ static char *build(const trail_runtime_sql *sql, const trail_entity *e, uint64_t
     return b.data;
 }
 
-int trail_update_sql(trail_conn *db, const trail_entity *e, uint64_t mask, const char **sql)
+/* The cached text of (@e, @kind, @mask), made on first use. */
+static int cached(trail_conn *db, const trail_entity *e, trail_write_kind kind, uint64_t mask,
+                  const char **sql)
 {
     struct trail_update_cache *c = db->updates;
     if (!c && !(c = db->updates = calloc(1, sizeof *c)))
         return trail_err_set(&db->err, TRAIL_ENOMEM, "out of memory");
     if ((c->used + 1) * 2 > c->cap && grow(c) < 0)
         return trail_err_set(&db->err, TRAIL_ENOMEM, "out of memory");
-    size_t i = slot_of(e, mask, c->cap);
-    while (c->items[i].sql && (c->items[i].e != e || c->items[i].mask != mask))
+    size_t i = slot_of(e, kind, mask, c->cap);
+    while (c->items[i].sql &&
+           (c->items[i].e != e || c->items[i].kind != kind || c->items[i].mask != mask))
         i = (i + 1) & (c->cap - 1);
     if (!c->items[i].sql) {
-        char *text = build(db->drv->sql, e, mask);
+        char *text = kind == TRAIL_WRITE_SET ? build(db->drv->sql, e, mask)
+                                             : db->drv->write_sql(e, (int)kind, mask);
         if (!text)
             return trail_err_set(&db->err, TRAIL_ENOMEM, "out of memory");
-        c->items[i] = (update_text){ e, mask, text };
+        c->items[i] = (update_text){ e, kind, mask, text };
         c->used++;
     }
     *sql = c->items[i].sql;
     return TRAIL_OK;
+}
+
+int trail_update_sql(trail_conn *db, const trail_entity *e, uint64_t mask, const char **sql)
+{
+    return cached(db, e, TRAIL_WRITE_SET, mask, sql);
+}
+
+int trail_write_sql_get(trail_conn *db, const trail_entity *e, trail_write_kind kind, uint64_t mask,
+                        const char **sql)
+{
+    return cached(db, e, kind, mask, sql);
 }
 
 void trail_update_sql_free(trail_conn *db)

@@ -209,7 +209,15 @@ void trail_values_apply_update(trail_row *row, const trail_entity *e, const void
 
 int trail_values_check(trail_conn *db, const trail_entity *e, const trail_row *row)
 {
+    return trail_values_check_set(db, e, row, UINT64_MAX);
+}
+
+int trail_values_check_set(trail_conn *db, const trail_entity *e, const trail_row *row,
+                           uint64_t mask)
+{
     for (size_t i = 0; i < e->n_fields; i++) {
+        if (!(mask >> i & 1))
+            continue;
         const trail_field *f = &e->fields[i];
         const trail_value *v = &row->v[i + 2];
         if (v->type == TRAIL_V_NULL) {

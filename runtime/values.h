@@ -48,6 +48,10 @@ void trail_values_apply_update(trail_row *row, const trail_entity *e, const void
  * first broken one. */
 int trail_values_check(trail_conn *db, const trail_entity *e, const trail_row *row);
 
+/* trail_values_check_set - as trail_values_check(), for the fields of @mask only. */
+int trail_values_check_set(trail_conn *db, const trail_entity *e, const trail_row *row,
+                           uint64_t mask);
+
 /* trail_values_equal - whether two values are the same. */
 bool trail_values_equal(const trail_value *a, const trail_value *b);
 

@@ -62,6 +62,13 @@ void trail_close(trail_conn *db);
 const char *trail_errmsg(const trail_conn *db);
 
 /**
+ * trail_round_trips - how many times @db has sent to its server and waited
+ * for the answer since it was opened: each statement's first preparation
+ * included. 0 on SQLite, which has no server. For tests and metrics.
+ */
+uint64_t trail_round_trips(const trail_conn *db);
+
+/**
  * trail_begin - start a transaction that the following audited calls join,
  * with one tx_id for all their events, until trail_commit() or
  * trail_rollback(). Returns TRAIL_OK, TRAIL_EARG (one is already open), or a

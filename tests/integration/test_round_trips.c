@@ -1,0 +1,268 @@
+/*
+ * test_round_trips.c - how many times an audited write waits for the
+ * server, observed twice: by trail_round_trips(), the driver's own count,
+ * and by a TCP relay between trail and the server that counts the client's
+ * turns (each time the client speaks after the server has, a new round trip
+ * begins). Both must give the engine's figure below, per create, update,
+ * delete, an update that changes nothing, and a trail_begin() group.
+ *
+ * Statements are prepared on first use, which costs round trips once per
+ * connection: every kind of call runs once before it is counted.
+ *
+ * SQLite has no server: 0 round trips, and no relay.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "it_common.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* Round trips per call, by URL scheme. */
+typedef struct engine {
+    const char *scheme;
+    int create, update, unchanged, remove;
+    int begin, in_group, commit; /* trail_begin(), each call inside it, trail_commit() */
+} engine;
+
+static const engine engines[] = {
+    /* One pipeline: the node lock and the write's one statement, committed by its Sync. */
+    { "postgresql://", 1, 1, 1, 1, 2, 1, 1 },
+    { "postgres://", 1, 1, 1, 1, 2, 1, 1 },
+};
+
+static const engine no_server = { "", 0, 0, 0, 0, 0, 0, 0 };
+
+static const engine *engine_of(const char *url)
+{
+    for (size_t i = 0; i < sizeof engines / sizeof *engines; i++)
+        if (strncmp(url, engines[i].scheme, strlen(engines[i].scheme)) == 0)
+            return &engines[i];
+    return strstr(url, "://") ? NULL : &no_server;
+}
+
+/* ---- the relay ------------------------------------------------------------ */
+
+typedef struct relay {
+    int listener, upstream_port;
+    pthread_t thread;
+    atomic_int turns; /* client turns so far, over every connection */
+    atomic_bool stop;
+} relay;
+
+/* Relays one connection until either side closes it, counting the client's turns. */
+static void relay_one(relay *r, int client)
+{
+    struct sockaddr_in to = { .sin_family = AF_INET,
+                              .sin_port = htons((uint16_t)r->upstream_port) };
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int server = socket(AF_INET, SOCK_STREAM, 0);
+    if (server < 0 || connect(server, (struct sockaddr *)&to, sizeof to) < 0) {
+        if (server >= 0)
+            close(server);
+        return;
+    }
+    bool client_spoke_last = false;
+    char buf[65536];
+    while (!atomic_load(&r->stop)) {
+        struct pollfd fds[2] = { { client, POLLIN, 0 }, { server, POLLIN, 0 } };
+        if (poll(fds, 2, 100) < 0)
+            break;
+        bool done = false;
+        for (int i = 0; i < 2 && !done; i++) {
+            if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            ssize_t n = recv(fds[i].fd, buf, sizeof buf, 0);
+            if (n <= 0) {
+                done = true;
+                break;
+            }
+            if (i == 0 && !client_spoke_last)
+                atomic_fetch_add(&r->turns, 1); /* before the server can see it */
+            client_spoke_last = i == 0;
+            for (ssize_t at = 0; at < n;) {
+                ssize_t w = send(fds[1 - i].fd, buf + at, (size_t)(n - at), MSG_NOSIGNAL);
+                if (w <= 0) {
+                    done = true;
+                    break;
+                }
+                at += w;
+            }
+        }
+        if (done)
+            break;
+    }
+    close(server);
+}
+
+static void *relay_main(void *arg)
+{
+    relay *r = arg;
+    while (!atomic_load(&r->stop)) {
+        struct pollfd p = { r->listener, POLLIN, 0 };
+        if (poll(&p, 1, 100) <= 0)
+            continue;
+        int client = accept(r->listener, NULL, NULL);
+        if (client >= 0) {
+            relay_one(r, client);
+            close(client);
+        }
+    }
+    return NULL;
+}
+
+/*
+ * Starts a relay to the 127.0.0.1 port of @url and writes into @via the same
+ * URL with the relay's port. Fails the test when the URL names no such port.
+ */
+static void relay_start(relay *r, const char *url, char *via, size_t size)
+{
+    const char *host = strstr(url, "@127.0.0.1:");
+    assert_non_null(host);
+    const char *port = host + strlen("@127.0.0.1:");
+    char *end;
+    r->upstream_port = (int)strtol(port, &end, 10);
+    atomic_init(&r->turns, 0);
+    atomic_init(&r->stop, false);
+    r->listener = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(r->listener >= 0);
+    struct sockaddr_in a = { .sin_family = AF_INET };
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    assert_int_equal(bind(r->listener, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(r->listener, 4), 0);
+    assert_int_equal(getsockname(r->listener, (struct sockaddr *)&a, &len), 0);
+    snprintf(via, size, "%.*s%d%s", (int)(port - url), url, ntohs(a.sin_port), end);
+    assert_int_equal(pthread_create(&r->thread, NULL, relay_main, r), 0);
+}
+
+static void relay_stop(relay *r)
+{
+    atomic_store(&r->stop, true);
+    pthread_join(r->thread, NULL);
+    close(r->listener);
+}
+
+/* ---- counting --------------------------------------------------------------- */
+
+typedef struct counter {
+    trail_conn *db;
+    relay *relay; /* NULL without a server */
+    uint64_t trips;
+    int turns;
+} counter;
+
+static void mark(counter *c)
+{
+    c->trips = trail_round_trips(c->db);
+    c->turns = c->relay ? atomic_load(&c->relay->turns) : 0;
+}
+
+/* Fails unless both counts grew by @want since mark(). */
+static void expect_trips_at(counter *c, int want, const char *what, int line)
+{
+    uint64_t trips = trail_round_trips(c->db) - c->trips;
+    int turns = c->relay ? atomic_load(&c->relay->turns) - c->turns : want;
+    if (trips != (uint64_t)want || turns != want)
+        fail_msg("line %d: %s: %d round trips expected; the driver counted %llu, the relay saw "
+                 "%d",
+                 line, what, want, (unsigned long long)trips, turns);
+    mark(c);
+}
+#define EXPECT_TRIPS(c, want, what) expect_trips_at((c), (want), (what), __LINE__)
+
+static void test_round_trips(void **state)
+{
+    it_db *t = *state;
+    const engine *e = engine_of(t->url);
+    if (!e) {
+        print_message("no round-trip figures for %s: add them to engines[]\n", t->url);
+        fail();
+    }
+    relay r;
+    char via[sizeof t->url + 16];
+    bool server = e != &no_server;
+    if (server)
+        relay_start(&r, t->url, via, sizeof via);
+    trail_conn *db = NULL;
+    if (!server)
+        db = it_open(t, NULL);
+    else if (trail_open(&db, via, NULL) != TRAIL_OK)
+        fail_msg("cannot open %s: %s", via, trail_errmsg(db));
+    counter c = { db, server ? &r : NULL, 0, 0 };
+
+    /* Once each, to prepare the statements. */
+    shop_customer a = { 0 }, b = { 0 };
+    it_customer(db, "warm@x.org", &a);
+    shop_customer_update_params up = { .id = a.id,
+                                       .version = a.version,
+                                       .set = SHOP_CUSTOMER_CREDIT };
+    up.credit = 1;
+    IT_OK(db, shop_customer_update(db, NULL, &up, &a));
+    shop_customer_update_params both = { .id = a.id,
+                                         .version = a.version,
+                                         .set = SHOP_CUSTOMER_CREDIT | SHOP_CUSTOMER_NAME,
+                                         .credit = 2,
+                                         .name = "Al" };
+    IT_OK(db, shop_customer_update(db, NULL, &both, &a));
+    both.id = a.id; /* @a was replaced */
+    both.version = a.version;
+    IT_OK(db, shop_customer_update(db, NULL, &both, NULL)); /* changes nothing */
+    IT_OK(db, shop_customer_delete(db, NULL, a.id, a.version));
+    IT_OK(db, trail_begin(db));
+    it_customer(db, "warm2@x.org", &b);
+    IT_OK(db, trail_commit(db));
+
+    for (int round = 0; round < 3; round++) {
+        char email[32];
+        snprintf(email, sizeof email, "c%d@x.org", round);
+        mark(&c);
+        it_customer(db, email, &a);
+        EXPECT_TRIPS(&c, e->create, "create");
+        for (int i = 0; i < 3; i++) {
+            shop_customer_update_params p = { .id = a.id,
+                                              .version = a.version,
+                                              .set = SHOP_CUSTOMER_CREDIT | SHOP_CUSTOMER_NAME,
+                                              .credit = 10 + i,
+                                              .name = "Bo" };
+            IT_OK(db, shop_customer_update(db, &it_full_ctx, &p, &a));
+            EXPECT_TRIPS(&c, e->update, "update");
+            p.id = a.id;
+            p.version = a.version;
+            IT_OK(db, shop_customer_update(db, &it_full_ctx, &p, &a));
+            EXPECT_TRIPS(&c, e->unchanged, "update that changes nothing");
+        }
+        IT_OK(db, trail_begin(db));
+        EXPECT_TRIPS(&c, e->begin, "trail_begin");
+        shop_customer_update_params p = {
+            .id = b.id, .version = b.version, .set = SHOP_CUSTOMER_CREDIT, .credit = 100 + round
+        };
+        IT_OK(db, shop_customer_update(db, NULL, &p, &b));
+        EXPECT_TRIPS(&c, e->in_group, "update inside trail_begin");
+        IT_OK(db, trail_commit(db));
+        EXPECT_TRIPS(&c, e->commit, "trail_commit");
+        IT_OK(db, shop_customer_delete(db, NULL, a.id, a.version));
+        EXPECT_TRIPS(&c, e->remove, "delete");
+    }
+    assert_int_equal(a.version, 4);
+    shop_customer_clear(&a);
+    shop_customer_clear(&b);
+    trail_close(db);
+    if (server)
+        relay_stop(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_round_trips, it_setup, it_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
