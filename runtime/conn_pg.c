@@ -505,13 +505,19 @@ static int pg_column(trail_conn *db, void *row, size_t i, trail_vtype want, trai
 
 static const char lock_node[] = "SELECT 1 FROM \"trail_nodes\" WHERE \"node_id\" = $1 FOR UPDATE";
 
+static int pipeline(trail_conn *db, size_t n, const char *const *sql,
+                    const trail_value *const *params, const size_t *n_params, size_t rows_of,
+                    trail_row_cb cb, void *userdata);
+
+/* BEGIN and the node lock: one pipeline, one round trip. */
 static int pg_begin(trail_conn *db)
 {
-    int rc = pg_exec(db, "BEGIN");
-    if (rc == TRAIL_OK && db->node_id[0]) {
-        trail_value node = trail_v_text(db->node_id);
-        rc = pg_query(db, lock_node, &node, 1, NULL, NULL, NULL);
-    }
+    static const char begin[] = "BEGIN";
+    trail_value node = trail_v_text(db->node_id);
+    const char *texts[] = { begin, lock_node };
+    const trail_value *values[] = { NULL, &node };
+    size_t counts[] = { 0, 1 };
+    int rc = pipeline(db, db->node_id[0] ? 2 : 1, texts, values, counts, SIZE_MAX, NULL, NULL);
     if (rc < 0 && PQtransactionStatus(state(db)->conn) != PQTRANS_IDLE) {
         trail_err saved = db->err;
         pg_exec(db, "ROLLBACK");

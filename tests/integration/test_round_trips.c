@@ -33,9 +33,13 @@ typedef struct engine {
 } engine;
 
 static const engine engines[] = {
-    /* One pipeline: the node lock and the write's one statement, committed by its Sync. */
-    { "postgresql://", 1, 1, 1, 1, 2, 1, 1 },
-    { "postgres://", 1, 1, 1, 1, 2, 1, 1 },
+    /*
+     * One pipeline: the node lock and the write's one statement, committed
+     * by its Sync. trail_begin() is BEGIN and the node lock, in one pipeline;
+     * a call inside it is its savepoint, the statement and the release.
+     */
+    { "postgresql://", 1, 1, 1, 1, 1, 1, 1 },
+    { "postgres://", 1, 1, 1, 1, 1, 1, 1 },
 };
 
 static const engine no_server = { "", 0, 0, 0, 0, 0, 0, 0 };
