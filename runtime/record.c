@@ -8,14 +8,15 @@
  *
  * Where the driver can build the event on the server (trail_driver.write:
  * PostgreSQL), the three steps are one statement and the call one round
- * trip; see "one statement" below.
+ * trip: write_one.c.
  */
 #define _POSIX_C_SOURCE 200809L /* nanosleep */
 #include "event.h"
 #include "sql.h"
 #include "update_sql.h"
 #include "values.h"
-#include "write_sql.h"
+#include "refusal.h"
+#include "write_one.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -125,7 +126,7 @@ static int load_one_row(trail_conn *db, void *row, void *userdata)
 
 /*
  * Runs @sql and loads its row into a new record in *@rec (the caller frees
- * it with free_record()); TRAIL_ENOTFOUND when there is none.
+ * it with trail_values_free_record()); TRAIL_ENOTFOUND when there is none.
  */
 static int query_record(trail_conn *db, const trail_entity *e, const char *sql,
                         const trail_value *params, size_t n, void **rec)
@@ -142,24 +143,6 @@ static int query_record(trail_conn *db, const trail_entity *e, const char *sql,
     }
     *rec = lo.rec;
     return TRAIL_OK;
-}
-
-static void free_record(const trail_entity *e, void *rec)
-{
-    trail_record_clear(e, rec);
-    free(rec);
-}
-
-/* Hands the loaded record @rec to the caller's @out (freeing what it held), or frees it. */
-static void give_record(const trail_entity *e, void *rec, void *out)
-{
-    if (!out) {
-        free_record(e, rec);
-        return;
-    }
-    trail_record_clear(e, out);
-    memcpy(out, rec, e->record_size);
-    free(rec);
 }
 
 /* A new record holding copies of @row, for a caller's @out. */
@@ -210,318 +193,6 @@ static int record_event(trail_conn *db, const trail_ctx *ctx, const trail_entity
     return rc;
 }
 
-/* Counts the rows of a query; with @id, only rows with another key. */
-struct found_row {
-    const trail_entity *e;
-    const trail_value *id;
-    int n;
-};
-
-static int count_row(trail_conn *db, void *row, void *userdata)
-{
-    (void)db;
-    (void)row;
-    ((struct found_row *)userdata)->n++;
-    return 1;
-}
-
-static int count_other(trail_conn *db, void *row, void *userdata)
-{
-    struct found_row *f = userdata;
-    trail_value key;
-    if (f->id) {
-        int rc = db->drv->column(db, row, 0, f->id->type, &key);
-        if (rc < 0)
-            return rc;
-        if (trail_values_equal(&key, f->id))
-            return 0; /* the row being written: not a duplicate */
-    }
-    f->n++;
-    return 1;
-}
-
-/* How a refused value reads in a message: text and integers as they are, others not at all. */
-static void value_words(char *buf, size_t size, const trail_value *v)
-{
-    if (v->type == TRAIL_V_TEXT)
-        snprintf(buf, size, " %.*s%s", v->n > 64 ? 64 : (int)v->n, v->s, v->n > 64 ? "..." : "");
-    else if (v->type == TRAIL_V_INT)
-        snprintf(buf, size, " %" PRId64, v->i);
-    else
-        buf[0] = '\0';
-}
-
-/*
- * After the database refused a write of @row (whose key is @id, NULL for a
- * create) for a dangling reference or a duplicate, its message naming no
- * field: finds the field and says so. Runs after the call was undone, since
- * some engines accept no statement in a transaction that failed. Keeps the
- * engine's message when it finds nothing (a unique index over several
- * fields, say).
- */
-static int explain_refusal(trail_conn *db, const trail_entity *e, const trail_row *row,
-                           const trail_value *id, int rc)
-{
-    const trail_entity_sql *own = e->sql[db->drv->id];
-    for (size_t i = 0; i < e->n_fields; i++) {
-        const trail_field *f = &e->fields[i];
-        const trail_value *v = &row->v[i + 2];
-        const char *sql = NULL;
-        if (rc == TRAIL_EREF && f->type == TRAIL_TYPE_REF && f->ref->sql[db->drv->id])
-            sql = f->ref->sql[db->drv->id]->get;
-        else if (rc == TRAIL_EUNIQUE && own->find_by)
-            sql = own->find_by[i];
-        if (!sql || v->type == TRAIL_V_NULL)
-            continue;
-        trail_err saved = db->err;
-        struct found_row found = { e, id, 0 };
-        if (db->drv->query(db, sql, v, 1, rc == TRAIL_EREF ? count_row : count_other, &found,
-                           NULL) < 0) {
-            db->err = saved;
-            return rc;
-        }
-        char words[96];
-        value_words(words, sizeof words, v);
-        if (rc == TRAIL_EREF && found.n == 0)
-            return trail_err_set(&db->err, rc, "%s.%s: there is no %s%s", e->name, f->name,
-                                 f->ref->name, words);
-        if (rc == TRAIL_EUNIQUE && found.n > 0)
-            return trail_err_set(&db->err, rc, "%s.%s: another %s already has%s%s", e->name,
-                                 f->name, e->name, words[0] ? "" : " this ",
-                                 words[0] ? words : f->name);
-    }
-    return rc;
-}
-
-/* ---- one statement ------------------------------------------------------ */
-
-/*
- * In the hashed message, what only the server knows: trail_event_message()
- * splices it in raw, and the message is cut there into the pieces the
- * statement takes (write_sql.h).
- */
-#define SERVER_PART "\x01"
-
-/* The event's parameters: @p[0 .. TRAIL_WP_ROW), the message's pieces written into @msg. */
-static int bind_event(trail_conn *db, const trail_ctx *ctx, const trail_entity *e, const char *op,
-                      trail_value *p, trail_buf *msg, char event_id[TRAIL_ULID_LEN + 1])
-{
-    static const trail_ctx no_ctx;
-    ctx = ctx ? ctx : &no_ctx;
-    if (!db->in_tx) {
-        int rc = trail_conn_new_tx(db);
-        if (rc < 0)
-            return rc;
-    }
-    int64_t hlc = trail_hlc_now(db->clock), now = trail_wall_ms();
-    trail_ulid id;
-    int rc = trail_ulid_next(db->ids, TRAIL_HLC_MS(hlc), &id);
-    if (rc < 0)
-        return trail_err_set(&db->err, rc, "cannot make an event id");
-    trail_ulid_format(event_id, &id);
-    const char *context[7] = { ctx->user_id,  ctx->request_id, ctx->session_id, ctx->tenant_id,
-                               ctx->trace_id, ctx->span_id,    ctx->ip };
-    const trail_value server = { .type = TRAIL_V_JSON, .s = SERVER_PART, .n = 1 };
-    trail_value cols[TRAIL_EVENT_COLUMNS] = {
-        trail_v_text(event_id),
-        server,
-        trail_v_text(db->node_id),
-        trail_v_text(db->node_id),
-        trail_v_text(db->tx_id),
-        trail_v_text(e->table),
-        server,
-        trail_v_text(op),
-        server,
-        server,
-        server,
-        server,
-        trail_v_int(e->schema_version),
-    };
-    for (int i = 0; i < 7; i++)
-        cols[13 + i] = trail_v_text(context[i]);
-    cols[20] = trail_v_int(now);
-    cols[21] = server;
-    if ((rc = trail_event_message(msg, cols)) < 0)
-        return trail_err_set(&db->err, rc, "cannot write the event's hashed message");
-    /* HEAD hlc MID record_id OP version , old , new , changed TAIL prev ] */
-    char *piece[8];
-    size_t k = 0;
-    piece[k++] = msg->data;
-    for (char *at = msg->data; (at = strchr(at, SERVER_PART[0])); *at++ = '\0')
-        if (k < 8)
-            piece[k++] = at + 1;
-        else
-            k++;
-    if (k != 8)
-        return trail_err_set(&db->err, TRAIL_EDB, "the event's hashed message has %zu parts", k);
-    for (int i = 0; i < TRAIL_WP_ROW; i++)
-        p[i] = (trail_value){ .type = TRAIL_V_NULL };
-    p[TRAIL_WP_EVENT_ID] = trail_v_text(event_id);
-    p[TRAIL_WP_HLC] = trail_v_int(hlc);
-    p[TRAIL_WP_NODE] = trail_v_text(db->node_id);
-    p[TRAIL_WP_TX] = trail_v_text(db->tx_id);
-    p[TRAIL_WP_SCHEMA_VERSION] = trail_v_int(e->schema_version);
-    for (int i = 0; i < 7; i++)
-        p[TRAIL_WP_USER + i] = cols[13 + i];
-    p[TRAIL_WP_CREATED_AT] = trail_v_int(now);
-    p[TRAIL_WP_HEAD] = trail_v_text(piece[0]);
-    p[TRAIL_WP_MID] = trail_v_text(piece[1]);
-    p[TRAIL_WP_OP] = trail_v_text(piece[2]);
-    p[TRAIL_WP_TAIL] = trail_v_text(piece[6]);
-    return TRAIL_OK;
-}
-
-/* What a one-statement write reports (write_sql.h). */
-struct one_result {
-    const trail_entity *e;
-    void *rec; /* receives the record's columns, when not NULL */
-    bool found, evented;
-    trail_value version; /* the version found; TRAIL_V_NULL on create */
-    int64_t hlc;
-};
-
-static int read_one_result(trail_conn *db, void *row, void *userdata)
-{
-    struct one_result *r = userdata;
-    size_t at = r->e->n_fields + 2;
-    trail_value hlc;
-    int rc = db->drv->column(db, row, at + TRAIL_WR_VERSION_FOUND, TRAIL_V_INT, &r->version);
-    if (rc == TRAIL_OK)
-        rc = db->drv->column(db, row, at + TRAIL_WR_HLC, TRAIL_V_INT, &hlc);
-    if (rc == TRAIL_OK && r->rec)
-        rc = trail_values_load(db, r->e, row, r->rec);
-    if (rc < 0)
-        return rc;
-    r->found = true;
-    r->evented = hlc.type != TRAIL_V_NULL;
-    r->hlc = hlc.i;
-    return 0;
-}
-
-/*
- * Runs the one-statement write @kind of @e, setting @mask on update, with the
- * row's parameters @row (@n of them) after the event's. Fills @r; on
- * success raises the clock above the event's hlc, which the server may have
- * raised above the node's latest event.
- */
-static int run_one(trail_conn *db, const trail_ctx *ctx, const trail_entity *e,
-                   trail_write_kind kind, uint64_t mask, const trail_value *row, size_t n,
-                   struct one_result *r)
-{
-    static const char *const ops[] = { NULL, "insert", "update", "delete" };
-    trail_value p[TRAIL_WP_ROW + TRAIL_MAX_FIELDS + 2];
-    trail_buf msg = TRAIL_BUF_INIT;
-    char event_id[TRAIL_ULID_LEN + 1];
-    const char *sql;
-    db->retryable = false;
-    int rc = trail_write_sql_get(db, e, kind, mask, &sql);
-    if (rc == TRAIL_OK)
-        rc = bind_event(db, ctx, e, ops[kind], p, &msg, event_id);
-    if (rc == TRAIL_OK) {
-        memcpy(p + TRAIL_WP_ROW, row, n * sizeof *row);
-        rc = db->drv->write(db, sql, p, TRAIL_WP_ROW + n, read_one_result, r);
-    }
-    if (rc >= 0 && r->evented && r->hlc >= trail_hlc_last(db->clock) &&
-        trail_hlc_set_floor(db->clock, r->hlc) < 0)
-        rc = trail_err_set(&db->err, TRAIL_EDB, "the event's hlc %" PRId64 " is out of range",
-                           r->hlc);
-    trail_buf_free(&msg);
-    return rc < 0 ? rc : TRAIL_OK;
-}
-
-/* A new zeroed record for @r to load into when the caller wants one; NULL otherwise. */
-static int one_record(trail_conn *db, const trail_entity *e, void *out, struct one_result *r)
-{
-    *r = (struct one_result){ .e = e };
-    if (out && !(r->rec = calloc(1, e->record_size)))
-        return trail_err_set(&db->err, TRAIL_ENOMEM, "out of memory");
-    return TRAIL_OK;
-}
-
-static int create_in_one(trail_conn *db, const trail_ctx *ctx, const trail_entity *e,
-                         trail_row *row, void *out)
-{
-    struct one_result r;
-    int rc = one_record(db, e, out, &r);
-    if (rc < 0)
-        return rc;
-    const trail_value *values = e->key == TRAIL_KEY_ULID ? row->v : row->v + 1;
-    rc = run_one(db, ctx, e, TRAIL_WRITE_CREATE, 0, values, e->n_fields + 1 + (values == row->v),
-                 &r);
-    if (rc == TRAIL_OK && !r.evented)
-        rc = trail_err_set(&db->err, TRAIL_EDB, "%s: the row was written without its event",
-                           e->name);
-    if (rc < 0) {
-        if (r.rec)
-            free_record(e, r.rec);
-        return rc == TRAIL_EREF || rc == TRAIL_EUNIQUE ? explain_refusal(db, e, row, NULL, rc) : rc;
-    }
-    if (r.rec)
-        give_record(e, r.rec, out);
-    return TRAIL_OK;
-}
-
-/* The update @params (setting @mask) of record @k (@id) at @version, as one statement. */
-static int update_in_one(trail_conn *db, const trail_ctx *ctx, const trail_entity *e,
-                         const void *params, uint64_t mask, const trail_value *k, const char *id,
-                         int64_t version, void *out)
-{
-    trail_row set = { 0 };
-    trail_values_apply_update(&set, e, params);
-    int rc = trail_values_check_set(db, e, &set, mask);
-    if (rc < 0)
-        return rc;
-    trail_value row[TRAIL_MAX_FIELDS + 2];
-    size_t n = 0;
-    row[n++] = *k;
-    row[n++] = trail_v_int(version);
-    for (size_t i = 0; i < e->n_fields; i++)
-        if (mask >> i & 1)
-            row[n++] = set.v[i + 2];
-    struct one_result r;
-    if ((rc = one_record(db, e, out, &r)) < 0)
-        return rc;
-    rc = run_one(db, ctx, e, TRAIL_WRITE_UPDATE, mask, row, n, &r);
-    if (rc == TRAIL_EREF || rc == TRAIL_EUNIQUE)
-        rc = explain_refusal(db, e, &set, k, rc);
-    else if (rc == TRAIL_OK && !r.found)
-        rc = trail_err_set(&db->err, TRAIL_ENOTFOUND, "%s %s: no such record", e->name, id);
-    else if (rc == TRAIL_OK && r.version.i != version)
-        rc = trail_err_set(&db->err, TRAIL_ECONFLICT,
-                           "%s %s: the change is based on version %" PRId64
-                           ", but the record is at version %" PRId64,
-                           e->name, id, version, r.version.i);
-    if (rc < 0) {
-        if (r.rec)
-            free_record(e, r.rec);
-        return rc;
-    }
-    if (r.rec)
-        give_record(e, r.rec, out);
-    return TRAIL_OK;
-}
-
-static int delete_in_one(trail_conn *db, const trail_ctx *ctx, const trail_entity *e,
-                         const trail_value *k, const char *id, int64_t version)
-{
-    trail_value row[2] = { *k, trail_v_int(version) };
-    struct one_result r;
-    int rc = one_record(db, e, NULL, &r);
-    if (rc == TRAIL_OK)
-        rc = run_one(db, ctx, e, TRAIL_WRITE_DELETE, 0, row, 2, &r);
-    if (rc == TRAIL_EREF)
-        return trail_err_set(&db->err, rc, "%s %s: still referenced by another record", e->name,
-                             id);
-    if (rc == TRAIL_OK && !r.found)
-        return trail_err_set(&db->err, TRAIL_ENOTFOUND, "%s %s: no such record", e->name, id);
-    if (rc == TRAIL_OK && r.version.i != version)
-        return trail_err_set(&db->err, TRAIL_ECONFLICT,
-                             "%s %s: the delete is based on version %" PRId64
-                             ", but the record is at version %" PRId64,
-                             e->name, id, version, r.version.i);
-    return rc;
-}
-
 /* Reads back the int64 key of a RETURNING insert. */
 static int read_new_id(trail_conn *db, void *row, void *userdata)
 {
@@ -552,7 +223,7 @@ static int create_once(trail_conn *db, const trail_ctx *ctx, const trail_entity 
         row.v[0] = trail_v_text(trail_ulid_format(id, &u));
     }
     if (db->drv->write)
-        return create_in_one(db, ctx, e, &row, out);
+        return trail_write_one_create(db, ctx, e, &row, out);
 
     if ((rc = call_begin(db)) < 0)
         return rc;
@@ -573,12 +244,13 @@ static int create_once(trail_conn *db, const trail_ctx *ctx, const trail_entity 
         rc = row_record(db, e, &row, &rec);
     if ((rc = call_end(db, rc)) < 0) {
         if (rec)
-            free_record(e, rec);
-        return rc == TRAIL_EREF || rc == TRAIL_EUNIQUE ? explain_refusal(db, e, &row, NULL, rc)
-                                                       : rc;
+            trail_values_free_record(e, rec);
+        return rc == TRAIL_EREF || rc == TRAIL_EUNIQUE
+                   ? trail_refusal_explain(db, e, &row, NULL, rc)
+                   : rc;
     }
     if (rec)
-        give_record(e, rec, out);
+        trail_values_give_record(e, rec, out);
     return TRAIL_OK;
 }
 
@@ -586,7 +258,7 @@ static int create_once(trail_conn *db, const trail_ctx *ctx, const trail_entity 
  * Step (1) of an update or delete, inside the call's transaction: reads and
  * locks the row @k into a new record *@before (and its values into @old),
  * and checks that it is still at @version. On failure *@before may hold the
- * row read (free_record() it) or NULL.
+ * row read (trail_values_free_record() it) or NULL.
  */
 static int lock_at_version(trail_conn *db, const trail_entity *e, const trail_value *k,
                            const char *id, int64_t version, const char *what, void **before,
@@ -631,7 +303,7 @@ static int update_once(trail_conn *db, const trail_ctx *ctx, const trail_entity 
     if (e->n_fields < 64)
         set &= (UINT64_C(1) << e->n_fields) - 1;
     if (db->drv->write && set) /* with nothing set, it only reads: below */
-        return update_in_one(db, ctx, e, params, set, &k, id, version, out);
+        return trail_write_one_update(db, ctx, e, params, set, &k, id, version, out);
 
     if ((rc = call_begin(db)) < 0)
         return rc;
@@ -671,18 +343,18 @@ static int update_once(trail_conn *db, const trail_ctx *ctx, const trail_entity 
         /* The row as written is @new_row, which borrows from @before: copy it first. */
         void *after;
         if ((rc = row_record(db, e, &new_row, &after)) >= 0) {
-            free_record(e, before);
+            trail_values_free_record(e, before);
             before = after;
         }
     }
 done:
     rc = call_end(db, rc);
     if (rc == TRAIL_EREF || rc == TRAIL_EUNIQUE) /* only the write raises them: new_row is set */
-        rc = explain_refusal(db, e, &new_row, &new_row.v[0], rc);
+        rc = trail_refusal_explain(db, e, &new_row, &new_row.v[0], rc);
     if (rc >= 0)
-        give_record(e, before, out);
+        trail_values_give_record(e, before, out);
     else if (before)
-        free_record(e, before);
+        trail_values_free_record(e, before);
     return rc;
 }
 
@@ -699,7 +371,7 @@ static int delete_once(trail_conn *db, const trail_ctx *ctx, const trail_entity 
     if ((rc = key_arg(db, e, key, id_text, &k, &id)) < 0)
         return rc;
     if (db->drv->write)
-        return delete_in_one(db, ctx, e, &k, id, version);
+        return trail_write_one_delete(db, ctx, e, &k, id, version);
 
     if ((rc = call_begin(db)) < 0)
         return rc;
@@ -721,7 +393,7 @@ static int delete_once(trail_conn *db, const trail_ctx *ctx, const trail_entity 
     }
     rc = call_end(db, rc);
     if (before)
-        free_record(e, before);
+        trail_values_free_record(e, before);
     return rc;
 }
 
@@ -808,7 +480,7 @@ int trail_record_get(trail_conn *db, const trail_entity *e, trail_key key, void 
         return trail_err_set(&db->err, rc, "%s %s: no such record", e->name, id);
     if (rc < 0)
         return rc;
-    give_record(e, rec, out);
+    trail_values_give_record(e, rec, out);
     return TRAIL_OK;
 }
 
@@ -832,7 +504,7 @@ int trail_record_find(trail_conn *db, const trail_entity *e, size_t field, const
                              e->fields[field].name);
     if (rc < 0)
         return rc;
-    give_record(e, rec, out);
+    trail_values_give_record(e, rec, out);
     return TRAIL_OK;
 }
 

@@ -544,3 +544,20 @@ void trail_record_clear(const trail_entity *e, void *rec)
     }
     memset(rec, 0, e->record_size);
 }
+
+void trail_values_free_record(const trail_entity *e, void *rec)
+{
+    trail_record_clear(e, rec);
+    free(rec);
+}
+
+void trail_values_give_record(const trail_entity *e, void *rec, void *out)
+{
+    if (!out) {
+        trail_values_free_record(e, rec);
+        return;
+    }
+    trail_record_clear(e, out);
+    memcpy(out, rec, e->record_size);
+    free(rec);
+}

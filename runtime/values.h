@@ -87,4 +87,13 @@ int trail_values_read(trail_conn *db, const trail_entity *e, void *row, trail_ro
  */
 int trail_values_load(trail_conn *db, const trail_entity *e, void *row, void *rec);
 
+/* trail_values_free_record - clear and free a record made with calloc(). */
+void trail_values_free_record(const trail_entity *e, void *rec);
+
+/*
+ * trail_values_give_record - hand the record @rec (from calloc()) to the
+ * caller's @out, freeing what @out held; or free it when @out is NULL.
+ */
+void trail_values_give_record(const trail_entity *e, void *rec, void *out);
+
 #endif /* TRAIL_VALUES_H */

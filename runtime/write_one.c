@@ -1,0 +1,244 @@
+/*
+ * write_one.c - audited writes as one statement, the client's side: binding
+ * the event's values and the hashed message's pieces, and reading back what
+ * the statement did (write_sql.h). The statements come from the driver
+ * (write_pg.c); record.c comes here when the driver has them.
+ */
+#include "write_one.h"
+#include "event.h"
+#include "refusal.h"
+#include "sql.h"
+#include "update_sql.h"
+#include "write_sql.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * In the hashed message, what only the server knows: trail_event_message()
+ * splices it in raw, and the message is cut there into the pieces the
+ * statement takes (write_sql.h).
+ */
+#define SERVER_PART "\x01"
+
+/* The event's parameters: @p[0 .. TRAIL_WP_ROW), the message's pieces written into @msg. */
+static int bind_event(trail_conn *db, const trail_ctx *ctx, const trail_entity *e, const char *op,
+                      trail_value *p, trail_buf *msg, char event_id[TRAIL_ULID_LEN + 1])
+{
+    static const trail_ctx no_ctx;
+    ctx = ctx ? ctx : &no_ctx;
+    if (!db->in_tx) {
+        int rc = trail_conn_new_tx(db);
+        if (rc < 0)
+            return rc;
+    }
+    int64_t hlc = trail_hlc_now(db->clock), now = trail_wall_ms();
+    trail_ulid id;
+    int rc = trail_ulid_next(db->ids, TRAIL_HLC_MS(hlc), &id);
+    if (rc < 0)
+        return trail_err_set(&db->err, rc, "cannot make an event id");
+    trail_ulid_format(event_id, &id);
+    const char *context[7] = { ctx->user_id,  ctx->request_id, ctx->session_id, ctx->tenant_id,
+                               ctx->trace_id, ctx->span_id,    ctx->ip };
+    const trail_value server = { .type = TRAIL_V_JSON, .s = SERVER_PART, .n = 1 };
+    trail_value cols[TRAIL_EVENT_COLUMNS] = {
+        trail_v_text(event_id),
+        server,
+        trail_v_text(db->node_id),
+        trail_v_text(db->node_id),
+        trail_v_text(db->tx_id),
+        trail_v_text(e->table),
+        server,
+        trail_v_text(op),
+        server,
+        server,
+        server,
+        server,
+        trail_v_int(e->schema_version),
+    };
+    for (int i = 0; i < 7; i++)
+        cols[13 + i] = trail_v_text(context[i]);
+    cols[20] = trail_v_int(now);
+    cols[21] = server;
+    if ((rc = trail_event_message(msg, cols)) < 0)
+        return trail_err_set(&db->err, rc, "cannot write the event's hashed message");
+    /* HEAD hlc MID record_id OP version , old , new , changed TAIL prev ] */
+    char *piece[8];
+    size_t k = 0;
+    piece[k++] = msg->data;
+    for (char *at = msg->data; (at = strchr(at, SERVER_PART[0])); *at++ = '\0')
+        if (k < 8)
+            piece[k++] = at + 1;
+        else
+            k++;
+    if (k != 8)
+        return trail_err_set(&db->err, TRAIL_EDB, "the event's hashed message has %zu parts", k);
+    for (int i = 0; i < TRAIL_WP_ROW; i++)
+        p[i] = (trail_value){ .type = TRAIL_V_NULL };
+    p[TRAIL_WP_EVENT_ID] = trail_v_text(event_id);
+    p[TRAIL_WP_HLC] = trail_v_int(hlc);
+    p[TRAIL_WP_NODE] = trail_v_text(db->node_id);
+    p[TRAIL_WP_TX] = trail_v_text(db->tx_id);
+    p[TRAIL_WP_SCHEMA_VERSION] = trail_v_int(e->schema_version);
+    for (int i = 0; i < 7; i++)
+        p[TRAIL_WP_USER + i] = cols[13 + i];
+    p[TRAIL_WP_CREATED_AT] = trail_v_int(now);
+    p[TRAIL_WP_HEAD] = trail_v_text(piece[0]);
+    p[TRAIL_WP_MID] = trail_v_text(piece[1]);
+    p[TRAIL_WP_OP] = trail_v_text(piece[2]);
+    p[TRAIL_WP_TAIL] = trail_v_text(piece[6]);
+    return TRAIL_OK;
+}
+
+/* What a one-statement write reports (write_sql.h). */
+struct one_result {
+    const trail_entity *e;
+    void *rec; /* receives the record's columns, when not NULL */
+    bool found, evented;
+    trail_value version; /* the version found; TRAIL_V_NULL on create */
+    int64_t hlc;
+};
+
+static int read_one_result(trail_conn *db, void *row, void *userdata)
+{
+    struct one_result *r = userdata;
+    size_t at = r->e->n_fields + 2;
+    trail_value hlc;
+    int rc = db->drv->column(db, row, at + TRAIL_WR_VERSION_FOUND, TRAIL_V_INT, &r->version);
+    if (rc == TRAIL_OK)
+        rc = db->drv->column(db, row, at + TRAIL_WR_HLC, TRAIL_V_INT, &hlc);
+    if (rc == TRAIL_OK && r->rec)
+        rc = trail_values_load(db, r->e, row, r->rec);
+    if (rc < 0)
+        return rc;
+    r->found = true;
+    r->evented = hlc.type != TRAIL_V_NULL;
+    r->hlc = hlc.i;
+    return 0;
+}
+
+/*
+ * Runs the one-statement write @kind of @e, setting @mask on update, with the
+ * row's parameters @row (@n of them) after the event's. Fills @r; on
+ * success raises the clock above the event's hlc, which the server may have
+ * raised above the node's latest event.
+ */
+static int run_one(trail_conn *db, const trail_ctx *ctx, const trail_entity *e,
+                   trail_write_kind kind, uint64_t mask, const trail_value *row, size_t n,
+                   struct one_result *r)
+{
+    static const char *const ops[] = { NULL, "insert", "update", "delete" };
+    trail_value p[TRAIL_WP_ROW + TRAIL_MAX_FIELDS + 2];
+    trail_buf msg = TRAIL_BUF_INIT;
+    char event_id[TRAIL_ULID_LEN + 1];
+    const char *sql;
+    db->retryable = false;
+    int rc = trail_write_sql_get(db, e, kind, mask, &sql);
+    if (rc == TRAIL_OK)
+        rc = bind_event(db, ctx, e, ops[kind], p, &msg, event_id);
+    if (rc == TRAIL_OK) {
+        memcpy(p + TRAIL_WP_ROW, row, n * sizeof *row);
+        rc = db->drv->write(db, sql, p, TRAIL_WP_ROW + n, read_one_result, r);
+    }
+    if (rc >= 0 && r->evented && r->hlc >= trail_hlc_last(db->clock) &&
+        trail_hlc_set_floor(db->clock, r->hlc) < 0)
+        rc = trail_err_set(&db->err, TRAIL_EDB, "the event's hlc %" PRId64 " is out of range",
+                           r->hlc);
+    trail_buf_free(&msg);
+    return rc < 0 ? rc : TRAIL_OK;
+}
+
+/* A new zeroed record for @r to load into when the caller wants one; NULL otherwise. */
+static int one_record(trail_conn *db, const trail_entity *e, void *out, struct one_result *r)
+{
+    *r = (struct one_result){ .e = e };
+    if (out && !(r->rec = calloc(1, e->record_size)))
+        return trail_err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    return TRAIL_OK;
+}
+
+int trail_write_one_create(trail_conn *db, const trail_ctx *ctx, const trail_entity *e,
+                           trail_row *row, void *out)
+{
+    struct one_result r;
+    int rc = one_record(db, e, out, &r);
+    if (rc < 0)
+        return rc;
+    const trail_value *values = e->key == TRAIL_KEY_ULID ? row->v : row->v + 1;
+    rc = run_one(db, ctx, e, TRAIL_WRITE_CREATE, 0, values, e->n_fields + 1 + (values == row->v),
+                 &r);
+    if (rc == TRAIL_OK && !r.evented)
+        rc = trail_err_set(&db->err, TRAIL_EDB, "%s: the row was written without its event",
+                           e->name);
+    if (rc < 0) {
+        if (r.rec)
+            trail_values_free_record(e, r.rec);
+        return rc == TRAIL_EREF || rc == TRAIL_EUNIQUE ? trail_refusal_explain(db, e, row, NULL, rc)
+                                                       : rc;
+    }
+    if (r.rec)
+        trail_values_give_record(e, r.rec, out);
+    return TRAIL_OK;
+}
+
+/* The update @params (setting @mask) of record @k (@id) at @version, as one statement. */
+int trail_write_one_update(trail_conn *db, const trail_ctx *ctx, const trail_entity *e,
+                           const void *params, uint64_t mask, const trail_value *k, const char *id,
+                           int64_t version, void *out)
+{
+    trail_row set = { 0 };
+    trail_values_apply_update(&set, e, params);
+    int rc = trail_values_check_set(db, e, &set, mask);
+    if (rc < 0)
+        return rc;
+    trail_value row[TRAIL_MAX_FIELDS + 2];
+    size_t n = 0;
+    row[n++] = *k;
+    row[n++] = trail_v_int(version);
+    for (size_t i = 0; i < e->n_fields; i++)
+        if (mask >> i & 1)
+            row[n++] = set.v[i + 2];
+    struct one_result r;
+    if ((rc = one_record(db, e, out, &r)) < 0)
+        return rc;
+    rc = run_one(db, ctx, e, TRAIL_WRITE_UPDATE, mask, row, n, &r);
+    if (rc == TRAIL_EREF || rc == TRAIL_EUNIQUE)
+        rc = trail_refusal_explain(db, e, &set, k, rc);
+    else if (rc == TRAIL_OK && !r.found)
+        rc = trail_err_set(&db->err, TRAIL_ENOTFOUND, "%s %s: no such record", e->name, id);
+    else if (rc == TRAIL_OK && r.version.i != version)
+        rc = trail_err_set(&db->err, TRAIL_ECONFLICT,
+                           "%s %s: the change is based on version %" PRId64
+                           ", but the record is at version %" PRId64,
+                           e->name, id, version, r.version.i);
+    if (rc < 0) {
+        if (r.rec)
+            trail_values_free_record(e, r.rec);
+        return rc;
+    }
+    if (r.rec)
+        trail_values_give_record(e, r.rec, out);
+    return TRAIL_OK;
+}
+
+int trail_write_one_delete(trail_conn *db, const trail_ctx *ctx, const trail_entity *e,
+                           const trail_value *k, const char *id, int64_t version)
+{
+    trail_value row[2] = { *k, trail_v_int(version) };
+    struct one_result r;
+    int rc = one_record(db, e, NULL, &r);
+    if (rc == TRAIL_OK)
+        rc = run_one(db, ctx, e, TRAIL_WRITE_DELETE, 0, row, 2, &r);
+    if (rc == TRAIL_EREF)
+        return trail_err_set(&db->err, rc, "%s %s: still referenced by another record", e->name,
+                             id);
+    if (rc == TRAIL_OK && !r.found)
+        return trail_err_set(&db->err, TRAIL_ENOTFOUND, "%s %s: no such record", e->name, id);
+    if (rc == TRAIL_OK && r.version.i != version)
+        return trail_err_set(&db->err, TRAIL_ECONFLICT,
+                             "%s %s: the delete is based on version %" PRId64
+                             ", but the record is at version %" PRId64,
+                             e->name, id, version, r.version.i);
+    return rc;
+}
