@@ -42,14 +42,12 @@
  */
 #define _XOPEN_SOURCE 700 /* nftw, mkdtemp, fsync */
 #include "bench_files.h"
+#include "bench_shop.h"
 #include "bench_util.h"
-#include "db.h"
-#include "shop.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -79,35 +77,6 @@
 #define TARGET_TRAIL_VS_PLAIN   0.9 /* FULL, one write per transaction */
 #define TARGET_BATCH_VS_PLAIN   1.3 /* NORMAL: trail, 100 per transaction / plain, one */
 
-/* The request context of every audited write, the trigger's literals too. */
-static const trail_ctx bench_ctx = {
-    .user_id = "user-0042",
-    .request_id = "req-5f0c2a9e-7d41",
-    .session_id = "sess-91b7d3c2",
-    .tenant_id = "tenant-0007",
-    .trace_id = "4bf92f3577b34da6a3ce929d0e0e4736",
-    .span_id = "00f067aa0ba902b7",
-    .ip = "192.0.2.10",
-};
-
-static int64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static void die(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("bench_write: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    exit(1);
-}
-
 /* ---- Files. ---- */
 
 /* A database file and its WAL and shared-memory files. */
@@ -126,15 +95,15 @@ static void copy_file(const char *src, const char *dst)
 {
     int in = open(src, O_RDONLY), out = open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     if (in < 0 || out < 0)
-        die("cannot copy %s to %s: %s", src, dst, strerror(errno));
+        bench_die("cannot copy %s to %s: %s", src, dst, strerror(errno));
     char buf[1 << 16];
     ssize_t n;
     while ((n = read(in, buf, sizeof buf)) > 0) {
         if (write(out, buf, (size_t)n) != n)
-            die("cannot write %s: %s", dst, strerror(errno));
+            bench_die("cannot write %s: %s", dst, strerror(errno));
     }
     if (n < 0 || fsync(out) < 0)
-        die("cannot copy %s to %s: %s", src, dst, strerror(errno));
+        bench_die("cannot copy %s to %s: %s", src, dst, strerror(errno));
     close(in);
     close(out);
 }
@@ -150,80 +119,19 @@ struct fixture {
     bool keep; /* leave each case's last file */
 };
 
-static void trail_check(trail_conn *db, int rc, const char *what)
-{
-    if (rc < 0)
-        die("%s: %s: %s", what, trail_code_name(rc), db ? trail_errmsg(db) : "");
-}
-
 /*
- * The template: trail's tables (shop_migrate(), the generated DDL) and
- * fx->rows customers, created through trail so each has its insert event,
- * with every field set but the avatar (see row_object()). Fills fx->ids and
- * fx->node_id.
+ * The template: trail's tables and fx->rows customers (bench_make_customers()).
+ * Closing the last connection checkpoints: the template is one
+ * self-contained file.
  */
 static void make_template(struct fixture *fx)
 {
     char url[URL_LEN];
     snprintf(url, sizeof url, "sqlite:%s", fx->template_path);
-    trail_conn *db = NULL;
-    int rc = trail_open(&db, url, NULL);
-    trail_check(db, rc, "trail_open");
-    trail_check(db, shop_migrate(db), "shop_migrate");
-    static const char *const prefs = "{\"theme\":\"dark\",\"lang\":\"en\",\"digest\":true}";
-    trail_check(db, trail_begin(db), "trail_begin");
-    for (long i = 0; i < fx->rows; i++) {
-        char email[64], name[64], secret[64];
-        snprintf(email, sizeof email, "customer%06ld@example.com", i);
-        snprintf(name, sizeof name, "Customer %ld Example", i);
-        snprintf(secret, sizeof secret, "s3cr3t-%08lx", (unsigned long)i * 2654435761UL);
-        shop_customer_create_params p = {
-            .set = SHOP_CUSTOMER_TIER | SHOP_CUSTOMER_CREDIT | SHOP_CUSTOMER_RATING |
-                   SHOP_CUSTOMER_ACTIVE | SHOP_CUSTOMER_BORN | SHOP_CUSTOMER_SEEN_AT,
-            .email = email,
-            .name = name,
-            .tier = (shop_customer_tier)(i % 3),
-            .credit = 0,
-            .rating = 4.5 - (double)(i % 10) / 10,
-            .active = i % 7 != 0,
-            .born = (int32_t)(3000 + i % 15000),
-            .seen_at = INT64_C(1700000000000) + i * 1000,
-            .prefs = prefs,
-            .secret = secret,
-        };
-        shop_customer c = { 0 };
-        trail_check(db, shop_customer_create(db, &bench_ctx, &p, &c), "shop_customer_create");
-        memcpy(fx->ids[i], c.id, TRAIL_ULID_LEN + 1);
-        shop_customer_clear(&c);
-    }
-    trail_check(db, trail_commit(db), "trail_commit");
-    trail_close(db);
-
-    sqlite3 *h;
-    sqlite3_stmt *st;
-    if (sqlite3_open_v2(fx->template_path, &h, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(h, "SELECT node_id FROM trail_nodes WHERE is_local = 1", -1, &st,
-                           NULL) != SQLITE_OK ||
-        sqlite3_step(st) != SQLITE_ROW)
-        die("%s: cannot read the node id: %s", fx->template_path, sqlite3_errmsg(h));
-    snprintf(fx->node_id, sizeof fx->node_id, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    /* The last connection to close checkpoints: the template is one self-contained file. */
-    sqlite3_close(h);
+    bench_make_customers(url, fx->rows, fx->ids, fx->node_id);
 }
 
 /* ---- The trigger. ---- */
-
-static void append(char *buf, size_t size, const char *fmt, ...)
-{
-    size_t len = strlen(buf);
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf + len, size - len, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= size - len)
-        die("trigger text too long");
-}
 
 /*
  * json_object(...) of the row @x ("OLD" or "NEW") as trail writes it: id,
@@ -234,56 +142,58 @@ static void append(char *buf, size_t size, const char *fmt, ...)
 static void row_object(char *buf, size_t size, const trail_entity *e, const char *x)
 {
     buf[0] = '\0';
-    append(buf, size, "json_object('id', %s.\"id\", 'version', %s.\"version\"", x, x);
+    bench_append(buf, size, "json_object('id', %s.\"id\", 'version', %s.\"version\"", x, x);
     for (size_t i = 0; i < e->n_fields; i++) {
         const trail_field *f = &e->fields[i];
         const char *n = f->name;
         if (f->flags & TRAIL_FIELD_OMIT)
             continue;
-        append(buf, size, ", '%s', ", n);
+        bench_append(buf, size, ", '%s', ", n);
         if (f->flags & TRAIL_FIELD_REDACT) {
-            append(buf, size, "'[redacted]'");
+            bench_append(buf, size, "'[redacted]'");
             continue;
         }
         switch (f->type) {
         case TRAIL_TYPE_BOOL:
-            append(buf, size,
-                   "CASE %s.\"%s\" WHEN 1 THEN json('true') WHEN 0 THEN json('false') END", x, n);
+            bench_append(buf, size,
+                         "CASE %s.\"%s\" WHEN 1 THEN json('true') WHEN 0 THEN json('false') END", x,
+                         n);
             break;
         case TRAIL_TYPE_DATE:
-            append(buf, size, "date(%s.\"%s\" * 86400, 'unixepoch')", x, n);
+            bench_append(buf, size, "date(%s.\"%s\" * 86400, 'unixepoch')", x, n);
             break;
         case TRAIL_TYPE_TIMESTAMP:
-            append(buf, size,
-                   "strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', %s.\"%s\" / 1000.0, 'unixepoch')", x, n);
+            bench_append(buf, size,
+                         "strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', %s.\"%s\" / 1000.0, 'unixepoch')", x,
+                         n);
             break;
         case TRAIL_TYPE_BLOB:
-            append(buf, size, "nullif(hex(%s.\"%s\"), '')", x, n);
+            bench_append(buf, size, "nullif(hex(%s.\"%s\"), '')", x, n);
             break;
         case TRAIL_TYPE_JSON:
-            append(buf, size, "json(%s.\"%s\")", x, n);
+            bench_append(buf, size, "json(%s.\"%s\")", x, n);
             break;
         default:
-            append(buf, size, "%s.\"%s\"", x, n);
+            bench_append(buf, size, "%s.\"%s\"", x, n);
             break;
         }
     }
-    append(buf, size, ")");
+    bench_append(buf, size, ")");
 }
 
 /* The JSON array of the audited fields that differ between OLD and NEW. */
 static void changed_array(char *buf, size_t size, const trail_entity *e)
 {
     buf[0] = '\0';
-    append(buf, size, "'[' || rtrim(''");
+    bench_append(buf, size, "'[' || rtrim(''");
     for (size_t i = 0; i < e->n_fields; i++) {
         const char *n = e->fields[i].name;
         if (!(e->fields[i].flags & TRAIL_FIELD_OMIT))
-            append(buf, size,
-                   " || CASE WHEN OLD.\"%s\" IS NOT NEW.\"%s\" THEN '\"%s\",' ELSE '' END", n, n,
-                   n);
+            bench_append(buf, size,
+                         " || CASE WHEN OLD.\"%s\" IS NOT NEW.\"%s\" THEN '\"%s\",' ELSE '' END", n,
+                         n, n);
     }
-    append(buf, size, ", ',') || ']'");
+    bench_append(buf, size, ", ',') || ']'");
 }
 
 /*
@@ -317,7 +227,7 @@ static char *make_trigger_sql(const struct fixture *fx)
         fx->node_id, fx->node_id, e->table, old_obj, new_obj, changed, (long long)e->schema_version,
         c->user_id, c->request_id, c->session_id, c->tenant_id, c->trace_id, c->span_id, c->ip);
     if (!sql)
-        die("out of memory");
+        bench_die("out of memory");
     return sql;
 }
 
@@ -348,7 +258,7 @@ struct run {
 static void sql_check(sqlite3 *h, int rc, const char *what)
 {
     if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
-        die("%s: %s", what, sqlite3_errmsg(h));
+        bench_die("%s: %s", what, sqlite3_errmsg(h));
 }
 
 /* The settings trail's driver gives a connection (conn_sqlite.c). */
@@ -383,7 +293,7 @@ static void run_open(struct run *r, const char *path)
         snprintf(url, sizeof url, "sqlite:%s", path);
         trail_open_opts opts = { .sync_full = c->full };
         int rc = trail_open(&r->db, url, &opts);
-        trail_check(r->db, rc, "trail_open");
+        bench_trail_check(r->db, rc, "trail_open");
         return;
     }
     r->h = raw_open(path, c->full);
@@ -421,7 +331,7 @@ static void raw_step(sqlite3 *h, sqlite3_stmt *st)
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
-        die("%s: %s", sqlite3_sql(st), sqlite3_errmsg(h));
+        bench_die("%s: %s", sqlite3_sql(st), sqlite3_errmsg(h));
 }
 
 static void raw_write(struct run *r)
@@ -434,7 +344,7 @@ static void raw_write(struct run *r)
         sqlite3_bind_int64(st, 3, r->version[i]);
     raw_step(r->h, st);
     if (sqlite3_changes(r->h) != 1)
-        die("%s: customer %ld not updated", r->c->name, i);
+        bench_die("%s: customer %ld not updated", r->c->name, i);
     r->version[i]++;
 }
 
@@ -447,7 +357,8 @@ static void trail_write(struct run *r)
         .set = SHOP_CUSTOMER_CREDIT,
         .credit = w + 1,
     };
-    trail_check(r->db, shop_customer_update(r->db, &bench_ctx, &u, NULL), "shop_customer_update");
+    bench_trail_check(r->db, shop_customer_update(r->db, &bench_ctx, &u, NULL),
+                      "shop_customer_update");
     r->version[i]++;
 }
 
@@ -460,10 +371,10 @@ static void run_tx(struct run *r)
             trail_write(r);
             return;
         }
-        trail_check(r->db, trail_begin(r->db), "trail_begin");
+        bench_trail_check(r->db, trail_begin(r->db), "trail_begin");
         for (int k = 0; k < n; k++)
             trail_write(r);
-        trail_check(r->db, trail_commit(r->db), "trail_commit");
+        bench_trail_check(r->db, trail_commit(r->db), "trail_commit");
         return;
     }
     if (n == 1) {
@@ -512,7 +423,8 @@ static double check_file(const struct bench_case *c, const struct fixture *fx, c
     bool versioned = c->kind != PLAIN, audited = c->kind == TRIGGER || c->kind == TRAIL;
     if (credit_rows != touched || versions != fx->rows + (versioned ? writes : 0) ||
         events != (audited ? writes : 0))
-        die("%s: after %ld writes, %ld customers written, versions sum to %ld, %ld update events",
+        bench_die(
+            "%s: after %ld writes, %ld customers written, versions sum to %ld, %ld update events",
             c->name, writes, credit_rows, versions, events);
     return bytes;
 }
@@ -525,7 +437,7 @@ static void run_start(struct run *r, const struct bench_case *c, const struct fi
     copy_file(fx->template_path, path);
     *r = (struct run){ .c = c, .fx = fx, .version = malloc(sizeof *r->version * (size_t)fx->rows) };
     if (!r->version)
-        die("out of memory");
+        bench_die("out of memory");
     for (long i = 0; i < fx->rows; i++)
         r->version[i] = 1;
     run_open(r, path);
@@ -553,10 +465,10 @@ static double run_case(struct bench_case *c, int index, const struct fixture *fx
     struct run r;
     run_start(&r, c, fx, path, warmup);
     long start = r.next;
-    int64_t t0 = mono_ns(), t1;
+    int64_t t0 = bench_mono_ns(), t1;
     do {
         run_tx(&r);
-        t1 = mono_ns();
+        t1 = bench_mono_ns();
     } while (t1 - t0 < budget_ns);
     long done = r.next - start;
     double bytes = run_finish(&r, path);
@@ -591,13 +503,13 @@ static struct {
 
 static void tally(const char *sql, const char *what, int64_t t0)
 {
-    int64_t ns = mono_ns() - t0;
+    int64_t ns = bench_mono_ns() - t0;
     int i = 0;
     while (i < profile.n && !(profile.s[i].sql == sql && profile.s[i].what == what))
         i++;
     if (i == profile.n) {
         if (profile.n == MAX_STMTS)
-            die("more than %d distinct statements", MAX_STMTS);
+            bench_die("more than %d distinct statements", MAX_STMTS);
         profile.s[profile.n++] = (struct stmt_stat){ .sql = sql, .what = what };
     }
     profile.s[i].calls++;
@@ -606,7 +518,7 @@ static void tally(const char *sql, const char *what, int64_t t0)
 
 static int counting_exec(trail_conn *db, const char *sql)
 {
-    int64_t t0 = mono_ns();
+    int64_t t0 = bench_mono_ns();
     int rc = trail_driver_sqlite.exec(db, sql);
     tally(sql, "exec", t0);
     return rc;
@@ -615,7 +527,7 @@ static int counting_exec(trail_conn *db, const char *sql)
 static int counting_query(trail_conn *db, const char *sql, const trail_value *params, size_t n,
                           trail_row_cb cb, void *userdata, int64_t *changes)
 {
-    int64_t t0 = mono_ns();
+    int64_t t0 = bench_mono_ns();
     int rc = trail_driver_sqlite.query(db, sql, params, n, cb, userdata, changes);
     tally(sql, "query", t0);
     return rc;
@@ -623,7 +535,7 @@ static int counting_query(trail_conn *db, const char *sql, const trail_value *pa
 
 static int counting_begin(trail_conn *db)
 {
-    int64_t t0 = mono_ns();
+    int64_t t0 = bench_mono_ns();
     int rc = trail_driver_sqlite.begin(db);
     tally(NULL, "begin() BEGIN IMMEDIATE", t0);
     return rc;
@@ -631,7 +543,7 @@ static int counting_begin(trail_conn *db)
 
 static int counting_commit(trail_conn *db)
 {
-    int64_t t0 = mono_ns();
+    int64_t t0 = bench_mono_ns();
     int rc = trail_driver_sqlite.commit(db);
     tally(NULL, "commit() COMMIT", t0);
     return rc;
@@ -690,10 +602,10 @@ static void profile_trail(struct bench_case *c, const struct fixture *fx, long w
     r.db->drv = &counting;
     memset(&profile, 0, sizeof profile);
     long start = r.next;
-    int64_t t0 = mono_ns();
+    int64_t t0 = bench_mono_ns();
     while (r.next - start < writes)
         run_tx(&r);
-    int64_t total = mono_ns() - t0;
+    int64_t total = bench_mono_ns() - t0;
     long done = r.next - start;
     for (int i = 0; i < profile.n; i++)
         summarize(profile.s[i].label, sizeof profile.s[i].label, &profile.s[i]);
@@ -758,20 +670,10 @@ static void usage(FILE *f)
             DEFAULT_ROWS, DEFAULT_MS, MAX_REPS, DEFAULT_REPS, PROFILE_WRITES);
 }
 
-static void verdict(const char *what, double value, double bound)
-{
-    char target[128];
-    snprintf(target, sizeof target, "%s >= %.1fx:", what, bound);
-    printf("  %-62s %-6s (%.2fx)\n", target, value >= bound ? "met" : "missed", value);
-}
-
 /* The median over the repetitions of a's figure over b's. */
 static double ratio(const struct bench_case *a, const struct bench_case *b, int reps)
 {
-    double v[MAX_REPS];
-    for (int r = 0; r < reps; r++)
-        v[r] = a->ops[r] / b->ops[r];
-    return bench_median(v, reps);
+    return bench_ratio(a->ops, b->ops, reps);
 }
 
 enum {
@@ -820,7 +722,7 @@ static void write_data(const char *path, struct bench_case *cases, int reps, lon
 {
     FILE *f = fopen(path, "w");
     if (!f)
-        die("cannot write %s: %s", path, strerror(errno));
+        bench_die("cannot write %s: %s", path, strerror(errno));
     fprintf(f,
             "# bench_write: SQLite %s, WAL, %ld customers; median of %ld repetitions of %ld ms\n"
             "# group, case, writes/s, ratio to plain one per transaction (same synchronous),\n"
@@ -834,7 +736,7 @@ static void write_data(const char *path, struct bench_case *cases, int reps, lon
     fprintf(f, "\n\n");
     write_block(f, "FULL, 1 per tx", cases, F_PLAIN, F_TRAIL, F_PLAIN, reps);
     if (fclose(f) != 0)
-        die("cannot write %s: %s", path, strerror(errno));
+        bench_die("cannot write %s: %s", path, strerror(errno));
 }
 
 int main(int argc, char **argv)
@@ -854,8 +756,9 @@ int main(int argc, char **argv)
         { "--data", .text = &data },
         { "--dir", .text = &parent },
     };
+    bench_program = "bench_write";
     int parsed =
-        bench_parse_args(argc, argv, opts, sizeof opts / sizeof opts[0], usage, "bench_write");
+        bench_parse_args(argc, argv, opts, sizeof opts / sizeof opts[0], usage, bench_program);
     if (parsed)
         return parsed == 1 ? 0 : parsed;
     if (quick) {
@@ -868,15 +771,15 @@ int main(int argc, char **argv)
 
     static struct fixture fx;
     if (parent && strlen(parent) > DIR_MAX - 32)
-        die("--dir or TMPDIR: a path of at most %d characters, please", DIR_MAX - 32);
+        bench_die("--dir or TMPDIR: a path of at most %d characters, please", DIR_MAX - 32);
     snprintf(fx.dir, sizeof fx.dir, "%s/bench_write.XXXXXX", parent && *parent ? parent : "/tmp");
     if (!mkdtemp(fx.dir))
-        die("cannot make a directory %s: %s", fx.dir, strerror(errno));
+        bench_die("cannot make a directory %s: %s", fx.dir, strerror(errno));
     snprintf(fx.template_path, sizeof fx.template_path, "%s/template.db", fx.dir);
     fx.rows = rows;
     fx.keep = keep;
     if (!(fx.ids = calloc((size_t)rows, sizeof *fx.ids)))
-        die("out of memory");
+        bench_die("out of memory");
     make_template(&fx);
 
     static struct bench_case cases[NCASES] = {
@@ -894,7 +797,7 @@ int main(int argc, char **argv)
     };
     if (profile_only)
         goto profile;
-    int64_t t_start = mono_ns();
+    int64_t t_start = bench_mono_ns();
     for (long r = 0; r < reps; r++) {
         /* Each repetition starts one case later, so no case always follows the same one. */
         for (int k = 0; k < NCASES; k++) {
@@ -904,7 +807,7 @@ int main(int argc, char **argv)
             cases[c].ops[r] = run_case(&cases[c], c, &fx, ms * 1000000, w, (int)r);
         }
     }
-    double elapsed = (double)(mono_ns() - t_start) / 1e9;
+    double elapsed = (double)(bench_mono_ns() - t_start) / 1e9;
 
     printf("bench_write: SQLite %s, WAL; %ld customers, updated round robin; median of %ld "
            "repetitions of %ld ms per case (%.1f s); %ld CPUs online%s\n",
@@ -932,9 +835,10 @@ int main(int argc, char **argv)
     printf("  %-62s %.2fx\n", "trail 100 per tx / trigger audit 100 per tx, NORMAL",
            ratio(&cases[N_TRAIL_B], &cases[N_TRIGGER_B], (int)reps));
     printf("\ntargets\n");
-    verdict("trail over trigger audit, NORMAL", t_vs_trig, TARGET_TRAIL_VS_TRIGGER);
-    verdict("trail over plain, FULL", t_vs_plain_full, TARGET_TRAIL_VS_PLAIN);
-    verdict("trail 100 per tx over plain 1 per tx, NORMAL", b_vs_plain, TARGET_BATCH_VS_PLAIN);
+    bench_verdict("trail over trigger audit, NORMAL", t_vs_trig, TARGET_TRAIL_VS_TRIGGER);
+    bench_verdict("trail over plain, FULL", t_vs_plain_full, TARGET_TRAIL_VS_PLAIN);
+    bench_verdict("trail 100 per tx over plain 1 per tx, NORMAL", b_vs_plain,
+                  TARGET_BATCH_VS_PLAIN);
 
     if (data)
         write_data(data, cases, (int)reps, rows, ms);

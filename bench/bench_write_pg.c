@@ -1,0 +1,1167 @@
+/*
+ * bench_write_pg.c - what an audited write costs on PostgreSQL.
+ *
+ * Three ways of changing one customer's credit, one write per transaction,
+ * measured in one run against one server:
+ *
+ *   - plain: UPDATE customers SET credit = $1 WHERE id = $2 through libpq,
+ *     prepared once per connection, autocommit (PQexecPrepared);
+ *   - trigger audit: the version-checked UPDATE (SET credit = $1,
+ *     version = version + 1 WHERE id = $2 AND version = $3) with a plpgsql
+ *     AFTER UPDATE trigger inserting into trail_change_events the row trail
+ *     writes (see make_trigger_sql()). The request context is set per
+ *     transaction, as an application would: BEGIN; SELECT set_config(
+ *     'trail.user_id', $1, true), ... (seven of them); the UPDATE; COMMIT,
+ *     the trigger reading it back with current_setting(). The four
+ *     statements are prepared once and sent together in libpq's pipeline
+ *     mode: one round trip per write;
+ *   - trail: shop_customer_update() of the generated code, with a trail_ctx
+ *     holding the same context values.
+ *
+ * Each with 1 client and with 2 (two threads, each with its own connection
+ * and its own half of the customers, so that they never wait for each
+ * other's rows), and with synchronous_commit on and off: 12 cases. Off is
+ * set per session: SET synchronous_commit = off on the libpq connections,
+ * and for trail a URL ending in ?options=-c%20synchronous_commit%3Doff,
+ * which trail hands to libpq as it is; every connection's setting is read
+ * back before it writes.
+ *
+ * The server is a throwaway one that tests/servers/pg.sh starts in a
+ * temporary directory and stops at the end, on failure and on SIGINT or
+ * SIGTERM too (or the one --url names). Its durability settings are
+ * PostgreSQL's defaults. The database every case starts from is made
+ * through trail: shop_migrate() (the generated DDL, so trail_change_events
+ * has trail's columns and indexes in every case) and the customers, each
+ * with its insert event (bench_make_customers(), as bench_write's). Every
+ * case of every repetition gets a fresh copy of it (CREATE DATABASE ...
+ * TEMPLATE), then a CHECKPOINT, so that no case inherits another's dead rows
+ * or WAL and no timed checkpoint falls inside a run.
+ *
+ * Updates go round robin over the client's customers; the credit written is
+ * new every time, so that no trail update is a no-op. A case runs for a
+ * fixed time after a warm-up of some writes per client; its figure is the
+ * writes of all clients over the time from the first client's start to the
+ * last one's end (CLOCK_MONOTONIC). Each figure is the median of several
+ * repetitions, the cases taking turns within each (each repetition starting
+ * one case later); ratios are medians of the per-repetition ratios. After
+ * each run the database is checked: every customer holds the credit last
+ * written to it and the version its writes make; in the audited cases every
+ * write has its update event, the last one carrying the row's credit, with
+ * the context set.
+ *
+ * It also counts the client's sends per write: the TCP data segments each
+ * connection sent during the timed part (getsockopt TCP_INFO, before and
+ * after; no tracing). libpq flushes once per statement it waits for (once
+ * per pipeline), and each is answered before the next, so this is the
+ * round trips per write.
+ *
+ * --quick (what ctest runs) uses tiny counts only to prove the program
+ * works: its figures mean nothing and no figure is ever asserted.
+ */
+#define _XOPEN_SOURCE 700 /* mkdtemp, sigaction, pthread_barrier */
+#include "bench_shop.h"
+#include "bench_util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libpq-fe.h>
+#include <linux/tcp.h> /* struct tcp_info with tcpi_data_segs_out, TCP_INFO */
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_ROWS   1000
+#define DEFAULT_REPS   5
+#define DEFAULT_MS     2000
+#define DEFAULT_WARMUP 300 /* writes per client */
+#define QUICK_ROWS     20
+#define QUICK_REPS     1
+#define QUICK_MS       20
+#define QUICK_WARMUP   10
+#define MAX_REPS       BENCH_MAX_REPS
+#define MAX_ROWS       1000000L
+#define MAX_CLIENTS    2
+#define DIR_MAX        1024
+#define URL_LEN        2048
+
+#ifndef TRAIL_PG_SH
+#define TRAIL_PG_SH "tests/servers/pg.sh"
+#endif
+
+/* The databases this program makes (and drops) on the server. */
+#define TEMPLATE_DB "bench_write_pg_template"
+#define CASE_DB     "bench_write_pg_case%02d" /* with the case's number */
+#define DB_NAME_LEN 64
+#define NCASES      12 /* 3 kinds x 1 or 2 clients x synchronous_commit on or off */
+
+/* The targets this benchmark judges against, for 1 and 2 clients each. */
+#define TARGET_TRAIL_VS_PLAIN_ON    0.85 /* synchronous_commit on */
+#define TARGET_TRAIL_VS_TRIGGER_OFF 1.0  /* synchronous_commit off */
+
+#define SYNC_OFF_OPTION "options=-c%20synchronous_commit%3Doff"
+
+/* The context columns, the names of their settings (trail.<column>), and bench_ctx's values. */
+#define N_CTX 7
+static const char *const ctx_columns[N_CTX] = {
+    "user_id", "request_id", "session_id", "tenant_id", "trace_id", "span_id", "ip",
+};
+
+static void ctx_values(const char *v[N_CTX])
+{
+    const trail_ctx *c = &bench_ctx;
+    const char *values[N_CTX] = {
+        c->user_id, c->request_id, c->session_id, c->tenant_id, c->trace_id, c->span_id, c->ip,
+    };
+    memcpy(v, values, sizeof values);
+}
+
+/* ---- The server: started and stopped by tests/servers/pg.sh. ---- */
+
+static struct {
+    char dir[DIR_MAX];      /* ours, from mkdtemp(): holds the cluster */
+    char data[DIR_MAX + 8]; /* dir/pg: the cluster, pg.sh's DIR */
+    const char *script;
+} server;
+
+/* Where the server stands; lock-free, so the signal handler may use it too. */
+enum { SERVER_NONE, SERVER_UP, SERVER_STOPPING, SERVER_STOPPED };
+static atomic_int server_state;
+/* The process (and group) of a `pg.sh start` under way, or 0. */
+static atomic_int starting_pid;
+
+/*
+ * Runs @argv in a process group of its own, its stdout (pg.sh's URL) to
+ * /dev/null; returns its exit status, -1 when it could not run. Only
+ * async-signal-safe calls: the signal handler stops the server with it.
+ * With @start, starting_pid names it while it runs.
+ */
+static int run(char *const argv[], bool start)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        setpgid(0, 0);
+        int null = open("/dev/null", O_WRONLY);
+        if (null >= 0)
+            dup2(null, STDOUT_FILENO);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    if (pid < 0)
+        return -1;
+    if (start)
+        atomic_store(&starting_pid, pid);
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    atomic_store(&starting_pid, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* `bash pg.sh @command server.data` */
+static int run_pg_sh(const char *command)
+{
+    char *argv[] = { "bash", (char *)server.script, (char *)command, server.data, NULL };
+    return run(argv, strcmp(command, "start") == 0);
+}
+
+/*
+ * Stops the server and removes its directory, once. Whoever comes second
+ * (a client thread exiting on the error the stopping server gave it, while
+ * the signal handler stops it) waits until that is done.
+ */
+static void server_stop(void)
+{
+    int up = SERVER_UP;
+    if (atomic_compare_exchange_strong(&server_state, &up, SERVER_STOPPING)) {
+        /* A start under way (initdb, say) ends first, or it would go on after the stop. */
+        pid_t start = atomic_exchange(&starting_pid, 0);
+        if (start > 0) {
+            kill(-start, SIGTERM);
+            waitpid(start, NULL, 0);
+        }
+        /*
+         * pg.sh leaves a cluster that initdb had only begun (it is not sure
+         * the files are a cluster's); everything under our directory is ours.
+         */
+        if (run_pg_sh("stop") != 0) {
+            char *rm[] = { "rm", "-rf", "--", server.data, NULL };
+            run(rm, false);
+        }
+        rmdir(server.dir);
+        atomic_store(&server_state, SERVER_STOPPED);
+        return;
+    }
+    struct timespec pause = { 0, 10000000 };
+    while (atomic_load(&server_state) == SERVER_STOPPING)
+        nanosleep(&pause, NULL);
+}
+
+static void on_signal(int sig)
+{
+    server_stop();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+/* At exit, with the signals blocked: a handler must not wait for the stop it interrupted. */
+static void server_stop_at_exit(void)
+{
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
+    server_stop();
+}
+
+/* Starts a server in a new directory under @parent; its URL into @url. */
+static void server_start(const char *script, const char *parent, char *url, size_t size)
+{
+    server.script = script;
+    snprintf(server.dir, sizeof server.dir, "%s/bench_write_pg.XXXXXX", parent);
+    if (!mkdtemp(server.dir))
+        bench_die("cannot make a directory %s: %s", server.dir, strerror(errno));
+    /* pg.sh runs the server as an unprivileged user when we are root: it must reach DIR/pg. */
+    if (chmod(server.dir, 0755) != 0)
+        bench_die("chmod %s: %s", server.dir, strerror(errno));
+    snprintf(server.data, sizeof server.data, "%s/pg", server.dir);
+    /* From here on, a failed or interrupted start is cleaned up too. */
+    atomic_store(&server_state, SERVER_UP);
+    if (run_pg_sh("start") != 0)
+        bench_die("%s start %s failed (see above)", script, server.data);
+    char path[DIR_MAX + 16];
+    snprintf(path, sizeof path, "%s/url", server.data);
+    FILE *f = fopen(path, "r");
+    if (!f || !fgets(url, (int)size, f))
+        bench_die("cannot read the server's URL from %s", path);
+    fclose(f);
+    url[strcspn(url, "\r\n")] = '\0';
+}
+
+static void on_signals(void (*handler)(int))
+{
+    struct sigaction sa = { .sa_handler = handler };
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+/* ---- libpq. ---- */
+
+/* DROP ... IF EXISTS and friends say NOTICE: not for the report. */
+static void quiet(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+static PGconn *pg_connect(const char *url)
+{
+    PGconn *c = PQconnectdb(url);
+    if (!c || PQstatus(c) != CONNECTION_OK)
+        bench_die("cannot connect to %s: %s", url, c ? PQerrorMessage(c) : "out of memory");
+    PQsetNoticeProcessor(c, quiet, NULL);
+    return c;
+}
+
+/* Dies unless @res (cleared here) has status @want. */
+static void pg_check(PGconn *c, PGresult *res, ExecStatusType want, const char *what)
+{
+    ExecStatusType s = PQresultStatus(res);
+    if (s != want) {
+        const char *msg = res ? PQresultErrorMessage(res) : "";
+        bench_die("%s: %s: %s", what, PQresStatus(s), *msg ? msg : PQerrorMessage(c));
+    }
+    PQclear(res);
+}
+
+static void pg_exec(PGconn *c, const char *sql)
+{
+    pg_check(c, PQexec(c, sql), PGRES_COMMAND_OK, sql);
+}
+
+static void pg_prepare(PGconn *c, const char *name, const char *sql)
+{
+    pg_check(c, PQprepare(c, name, sql, 0, NULL), PGRES_COMMAND_OK, sql);
+}
+
+/* The one value @sql selects with @n text parameters, as a number. */
+static double pg_value(PGconn *c, const char *sql, int n, const char *const *params)
+{
+    PGresult *res = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+        bench_die("%s: %s", sql, PQresultErrorMessage(res));
+    double v = PQgetisnull(res, 0, 0) ? 0 : strtod(PQgetvalue(res, 0, 0), NULL);
+    PQclear(res);
+    return v;
+}
+
+/* The TCP data segments sent so far on socket @fd; -1 when it is not a TCP socket. */
+static long tcp_sends(int fd)
+{
+    struct tcp_info ti;
+    socklen_t len = sizeof ti;
+    if (fd < 0 || getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
+        len < offsetof(struct tcp_info, tcpi_data_segs_out) + sizeof ti.tcpi_data_segs_out)
+        return -1;
+    return (long)ti.tcpi_data_segs_out;
+}
+
+/* This process's socket whose local port is @port, or -1 (how trail's connection is found). */
+static int socket_of_port(long port)
+{
+    for (int fd = 0; fd < 1024 && port > 0; fd++) {
+        struct sockaddr_storage a;
+        socklen_t len = sizeof a;
+        if (getsockname(fd, (struct sockaddr *)&a, &len) != 0)
+            continue;
+        long p = a.ss_family == AF_INET    ? ntohs(((struct sockaddr_in *)&a)->sin_port)
+                 : a.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&a)->sin6_port)
+                                           : -1;
+        if (p == port)
+            return fd;
+    }
+    return -1;
+}
+
+/* ---- The databases. ---- */
+
+struct fixture {
+    PGconn *admin; /* to the database of the URL given or started: CREATE/DROP DATABASE */
+    char user[256], password[256], host[512], port[16];
+    long rows;
+    char (*ids)[TRAIL_ULID_LEN + 1]; /* of the customers, in creation order */
+    char node_id[TRAIL_NODE_ID_MAX + 1];
+    bool checkpoint; /* CHECKPOINT is allowed */
+    bool keep;       /* leave the template and each case's last database */
+};
+
+/* Appends @s to @out percent-encoded, as a URL's component. */
+static void url_append(char *out, size_t size, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+            strchr("-._~", ch))
+            bench_append(out, size, "%c", ch);
+        else
+            bench_append(out, size, "%%%02X", ch);
+    }
+}
+
+/*
+ * The URL of database @db on the server, with the user, password, host and
+ * port the admin connection has; with @sync_off, libpq's options parameter
+ * sets synchronous_commit = off for the session.
+ */
+static void url_for(char *out, size_t size, const struct fixture *fx, const char *db, bool sync_off)
+{
+    bool tcp = fx->host[0] && fx->host[0] != '/';
+    out[0] = '\0';
+    bench_append(out, size, "postgresql://");
+    url_append(out, size, fx->user);
+    if (fx->password[0]) {
+        bench_append(out, size, ":");
+        url_append(out, size, fx->password);
+    }
+    bench_append(out, size, "@");
+    if (tcp)
+        bench_append(out, size, strchr(fx->host, ':') ? "[%s]:%s" : "%s:%s", fx->host, fx->port);
+    bench_append(out, size, "/");
+    url_append(out, size, db);
+    const char *sep = "?";
+    if (!tcp) {
+        bench_append(out, size, "?port=%s", fx->port);
+        sep = "&";
+        if (fx->host[0]) {
+            bench_append(out, size, "&host=");
+            url_append(out, size, fx->host);
+        }
+    }
+    if (sync_off)
+        bench_append(out, size, "%s%s", sep, SYNC_OFF_OPTION);
+}
+
+static void drop_db(struct fixture *fx, const char *db)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS \"%s\" WITH (FORCE)", db);
+    pg_exec(fx->admin, sql);
+}
+
+/*
+ * The template every case copies: trail's tables and the customers
+ * (bench_make_customers()), then VACUUM ANALYZE, so that every copy starts
+ * with its visibility map set and its statistics taken.
+ */
+static void make_template(struct fixture *fx, const char *base_url)
+{
+    fx->admin = pg_connect(base_url);
+    snprintf(fx->user, sizeof fx->user, "%s", PQuser(fx->admin));
+    snprintf(fx->password, sizeof fx->password, "%s", PQpass(fx->admin) ? PQpass(fx->admin) : "");
+    snprintf(fx->host, sizeof fx->host, "%s", PQhost(fx->admin) ? PQhost(fx->admin) : "");
+    snprintf(fx->port, sizeof fx->port, "%s", PQport(fx->admin));
+    for (int i = 0; i < NCASES; i++) { /* a --keep run's */
+        char db[DB_NAME_LEN];
+        snprintf(db, sizeof db, CASE_DB, i);
+        drop_db(fx, db);
+    }
+    drop_db(fx, TEMPLATE_DB);
+    pg_exec(fx->admin, "CREATE DATABASE \"" TEMPLATE_DB "\"");
+    char url[URL_LEN];
+    url_for(url, sizeof url, fx, TEMPLATE_DB, false);
+    bench_make_customers(url, fx->rows, fx->ids, fx->node_id);
+    PGconn *c = pg_connect(url);
+    pg_exec(c, "VACUUM ANALYZE");
+    PQfinish(c);
+    PGresult *res = PQexec(fx->admin, "CHECKPOINT");
+    fx->checkpoint = PQresultStatus(res) == PGRES_COMMAND_OK;
+    if (!fx->checkpoint)
+        fprintf(stderr, "bench_write_pg: no CHECKPOINT before each case (%s)",
+                PQresultErrorMessage(res));
+    PQclear(res);
+}
+
+/* Database @db, a fresh copy of the template for a case, checkpointed. */
+static void make_case_db(struct fixture *fx, const char *db)
+{
+    char sql[160];
+    drop_db(fx, db);
+    snprintf(sql, sizeof sql, "CREATE DATABASE \"%s\" TEMPLATE \"" TEMPLATE_DB "\"", db);
+    pg_exec(fx->admin, sql);
+    if (fx->checkpoint)
+        pg_exec(fx->admin, "CHECKPOINT");
+}
+
+/* ---- The trigger. ---- */
+
+/*
+ * to_jsonb(@x) ("OLD" or "NEW") as trail's event has it: without the
+ * fields trail omits, with "[redacted]" for those it redacts.
+ */
+static void row_json(char *buf, size_t size, const trail_entity *e, const char *x)
+{
+    buf[0] = '\0';
+    bench_append(buf, size, "(to_jsonb(%s)", x);
+    bool redact = false;
+    for (size_t i = 0; i < e->n_fields; i++)
+        if (e->fields[i].flags & TRAIL_FIELD_OMIT)
+            bench_append(buf, size, " - '%s'", e->fields[i].name);
+    for (size_t i = 0; i < e->n_fields; i++) {
+        if (!(e->fields[i].flags & TRAIL_FIELD_REDACT))
+            continue;
+        bench_append(buf, size, "%s'%s', '[redacted]'", redact ? ", " : " || jsonb_build_object(",
+                     e->fields[i].name);
+        redact = true;
+    }
+    bench_append(buf, size, "%s)::json", redact ? ")" : "");
+}
+
+/* The JSON array of the audited fields that differ between OLD and NEW, in schema order. */
+static void changed_array(char *buf, size_t size, const trail_entity *e)
+{
+    buf[0] = '\0';
+    bench_append(buf, size, "array_to_json(array_remove(ARRAY[NULL::text");
+    for (size_t i = 0; i < e->n_fields; i++) {
+        const char *n = e->fields[i].name;
+        if (!(e->fields[i].flags & TRAIL_FIELD_OMIT))
+            bench_append(buf, size,
+                         ", CASE WHEN OLD.\"%s\" IS DISTINCT FROM NEW.\"%s\" THEN '%s' END", n, n,
+                         n);
+    }
+    bench_append(buf, size, "], NULL))");
+}
+
+/*
+ * The function and the AFTER UPDATE trigger that write trail's event row:
+ * old and new values from to_jsonb(OLD) and to_jsonb(NEW) (json in the
+ * table, as trail's), the changed fields, event_id and tx_id 26 characters
+ * ordered by time like ULIDs (12 hex digits of milliseconds, 14 of md5 of
+ * random()), hlc (milliseconds x 65536), the node as a literal, the seven
+ * context columns from current_setting('trail.<column>', true), created_at;
+ * prev_hash 64 random hex digits (two md5s of random()), hash the sha256()
+ * of prev_hash and the event's columns as text. Not a chain: that would
+ * take a read of the node's previous event and a lock making the writers
+ * take turns, as trail's has.
+ */
+static void make_trigger_sql(char *sql, size_t size, const struct fixture *fx, PGconn *c)
+{
+    const trail_entity *e = &shop_customer_entity;
+    static char old_json[4096], new_json[4096], changed[8192];
+    row_json(old_json, sizeof old_json, e, "OLD");
+    row_json(new_json, sizeof new_json, e, "NEW");
+    changed_array(changed, sizeof changed, e);
+    char *node = PQescapeLiteral(c, fx->node_id, strlen(fx->node_id));
+    if (!node)
+        bench_die("PQescapeLiteral: %s", PQerrorMessage(c));
+    sql[0] = '\0';
+    bench_append(sql, size,
+                 "CREATE FUNCTION \"bench_%s_audit\"() RETURNS trigger LANGUAGE plpgsql AS $body$\n"
+                 "DECLARE\n"
+                 "    ms bigint := floor(extract(epoch FROM clock_timestamp()) * 1000);\n"
+                 "    t text := lpad(upper(to_hex(ms)), 12, '0');\n"
+                 "    ev text := t || upper(substr(md5(random()::text), 1, 14));\n"
+                 "    tx text := t || upper(substr(md5(random()::text), 1, 14));\n"
+                 "    old_v json := %s;\n"
+                 "    new_v json := %s;\n"
+                 "    changed json := %s;\n"
+                 "    prev text := md5(random()::text) || md5(random()::text);\n",
+                 e->table, old_json, new_json, changed);
+    for (int i = 0; i < N_CTX; i++)
+        bench_append(sql, size, "    c_%s text := current_setting('trail.%s', true);\n",
+                     ctx_columns[i], ctx_columns[i]);
+    bench_append(sql, size,
+                 "BEGIN\n"
+                 "    INSERT INTO \"trail_change_events\" (\"event_id\", \"hlc\", \"node_id\","
+                 " \"origin_node\", \"tx_id\", \"table_name\", \"record_id\", \"op\", \"version\","
+                 " \"old_values\", \"new_values\", \"changed\", \"schema_version\"");
+    for (int i = 0; i < N_CTX; i++)
+        bench_append(sql, size, ", \"%s\"", ctx_columns[i]);
+    bench_append(sql, size,
+                 ", \"created_at\", \"prev_hash\", \"hash\")\n"
+                 "    VALUES (ev, ms * 65536, %s, %s, tx, '%s', NEW.\"id\"::text, 'update',"
+                 " NEW.\"version\", old_v, new_v, changed, %lld",
+                 node, node, e->table, (long long)e->schema_version);
+    for (int i = 0; i < N_CTX; i++)
+        bench_append(sql, size, ", c_%s", ctx_columns[i]);
+    bench_append(sql, size,
+                 ", ms, prev, encode(sha256(convert_to(concat_ws('|', prev, ev, ms * 65536, %s,"
+                 " tx, '%s', NEW.\"id\", 'update', NEW.\"version\", old_v, new_v, changed, %lld",
+                 node, e->table, (long long)e->schema_version);
+    for (int i = 0; i < N_CTX; i++)
+        bench_append(sql, size, ", c_%s", ctx_columns[i]);
+    bench_append(sql, size,
+                 ", ms), 'UTF8')), 'hex'));\n"
+                 "    RETURN NULL;\n"
+                 "END\n"
+                 "$body$;\n"
+                 "CREATE TRIGGER \"%s_audit\" AFTER UPDATE ON \"%s\" FOR EACH ROW"
+                 " EXECUTE FUNCTION \"bench_%s_audit\"()",
+                 e->table, e->table, e->table);
+    PQfreemem(node);
+}
+
+/* The statement that sets the request context for the transaction: set_config(..., true) each. */
+static void make_ctx_sql(char *sql, size_t size)
+{
+    sql[0] = '\0';
+    bench_append(sql, size, "SELECT");
+    for (int i = 0; i < N_CTX; i++)
+        bench_append(sql, size, "%s set_config('trail.%s', $%d, true)", i ? "," : "",
+                     ctx_columns[i], i + 1);
+}
+
+/* ---- The cases. ---- */
+
+enum kind { PLAIN, TRIGGER, TRAIL, NKINDS };
+static const char *const kind_names[NKINDS] = { "plain", "trigger audit", "trail" };
+_Static_assert(NCASES == 4 * NKINDS, "NCASES: every kind, 1 and 2 clients, on and off");
+
+struct bench_case {
+    enum kind kind;
+    int clients;
+    bool sync_off;
+    double ops[MAX_REPS];   /* writes per second */
+    double sends[MAX_REPS]; /* client sends per write; -1 when not observed */
+    double event_bytes;     /* mean size of the variable columns of an update event */
+};
+
+struct run;
+
+/* One client of a run: its connection, and where its round robin stands. */
+struct client {
+    struct run *run;
+    int index;
+    PGconn *pg;     /* plain and trigger audit */
+    trail_conn *db; /* trail */
+    int fd;         /* its socket, for TCP_INFO; -1 when unknown */
+    long next;      /* writes made, warm-up included */
+    long timed;     /* writes in the timed part */
+    long sends;     /* TCP data segments sent in the timed part; -1 when unknown */
+    int64_t t0, t1;
+};
+
+struct run {
+    const struct bench_case *c;
+    const struct fixture *fx;
+    char db[DB_NAME_LEN]; /* its database */
+    int64_t *version;     /* of each customer */
+    int64_t *credit;      /* last written to each */
+    long warmup;
+    int64_t budget_ns;
+    pthread_barrier_t start;
+    struct client cl[MAX_CLIENTS];
+};
+
+/* The session's synchronous_commit must be what the case asks for. */
+static void check_sync(const struct bench_case *c, const char *got)
+{
+    if (strcmp(got, c->sync_off ? "off" : "on") != 0)
+        bench_die("%s: the session's synchronous_commit is %s", kind_names[c->kind], got);
+}
+
+static void client_open(struct client *cl)
+{
+    const struct bench_case *c = cl->run->c;
+    const struct fixture *fx = cl->run->fx;
+    char url[URL_LEN], text[64];
+    bool found;
+    cl->fd = -1;
+    if (c->kind == TRAIL) {
+        /* synchronous_commit through the URL: the way an application would ask trail for it. */
+        url_for(url, sizeof url, fx, cl->run->db, c->sync_off);
+        int rc = trail_open(&cl->db, url, NULL);
+        bench_trail_check(cl->db, rc, "trail_open");
+        rc = trail_conn_query_text(cl->db, "SELECT current_setting('synchronous_commit')", NULL, 0,
+                                   text, sizeof text, &found);
+        bench_trail_check(cl->db, rc, "synchronous_commit");
+        check_sync(c, found ? text : "");
+        rc = trail_conn_query_text(cl->db, "SELECT inet_client_port()::text", NULL, 0, text,
+                                   sizeof text, &found);
+        bench_trail_check(cl->db, rc, "inet_client_port");
+        cl->fd = found ? socket_of_port(strtol(text, NULL, 10)) : -1;
+        return;
+    }
+    url_for(url, sizeof url, fx, cl->run->db, false);
+    cl->pg = pg_connect(url);
+    if (c->sync_off)
+        pg_exec(cl->pg, "SET synchronous_commit = off");
+    PGresult *res = PQexec(cl->pg, "SHOW synchronous_commit");
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+        bench_die("SHOW synchronous_commit: %s", PQresultErrorMessage(res));
+    check_sync(c, PQgetvalue(res, 0, 0));
+    PQclear(res);
+    cl->fd = PQsocket(cl->pg);
+    if (c->kind == PLAIN) {
+        pg_prepare(cl->pg, "update", "UPDATE \"customers\" SET \"credit\" = $1 WHERE \"id\" = $2");
+        return;
+    }
+    char ctx_sql[512];
+    make_ctx_sql(ctx_sql, sizeof ctx_sql);
+    pg_prepare(cl->pg, "begin", "BEGIN");
+    pg_prepare(cl->pg, "context", ctx_sql);
+    pg_prepare(cl->pg, "update",
+               "UPDATE \"customers\" SET \"credit\" = $1, \"version\" = \"version\" + 1"
+               " WHERE \"id\" = $2 AND \"version\" = $3");
+    pg_prepare(cl->pg, "commit", "COMMIT");
+    if (!PQenterPipelineMode(cl->pg))
+        bench_die("PQenterPipelineMode: %s", PQerrorMessage(cl->pg));
+}
+
+static void client_close(struct client *cl)
+{
+    trail_close(cl->db);
+    cl->db = NULL;
+    if (cl->pg)
+        PQfinish(cl->pg);
+    cl->pg = NULL;
+}
+
+/* Dies unless @res (cleared here) is a command that changed one row. */
+static void check_one_row(const struct client *cl, PGresult *res)
+{
+    bool one = strcmp(PQcmdTuples(res), "1") == 0;
+    pg_check(cl->pg, res, PGRES_COMMAND_OK, "UPDATE");
+    if (!one)
+        bench_die("%s: customer not updated", kind_names[cl->run->c->kind]);
+}
+
+static void plain_write(struct client *cl, long i, int64_t credit)
+{
+    char credit_text[24];
+    snprintf(credit_text, sizeof credit_text, "%lld", (long long)credit);
+    const char *v[2] = { credit_text, cl->run->fx->ids[i] };
+    check_one_row(cl, PQexecPrepared(cl->pg, "update", 2, v, NULL, NULL, 0));
+}
+
+/* The next result of the pipeline, which must have status @want; NULL after it, as libpq says. */
+static PGresult *pipeline_result(PGconn *c, ExecStatusType want, const char *what)
+{
+    PGresult *res = PQgetResult(c);
+    if (PQresultStatus(res) != want)
+        bench_die("%s: %s: %s", what, PQresStatus(PQresultStatus(res)),
+                  res ? PQresultErrorMessage(res) : PQerrorMessage(c));
+    if (want != PGRES_PIPELINE_SYNC && PQgetResult(c) != NULL)
+        bench_die("%s: more than one result", what);
+    return res;
+}
+
+/* BEGIN; the context; the version-checked UPDATE; COMMIT: one pipeline, one round trip. */
+static void trigger_write(struct client *cl, long i, int64_t credit)
+{
+    PGconn *c = cl->pg;
+    char credit_text[24], version_text[24];
+    snprintf(credit_text, sizeof credit_text, "%lld", (long long)credit);
+    snprintf(version_text, sizeof version_text, "%lld", (long long)cl->run->version[i]);
+    const char *ctx[N_CTX], *v[3] = { credit_text, cl->run->fx->ids[i], version_text };
+    ctx_values(ctx);
+    if (!PQsendQueryPrepared(c, "begin", 0, NULL, NULL, NULL, 0) ||
+        !PQsendQueryPrepared(c, "context", N_CTX, ctx, NULL, NULL, 0) ||
+        !PQsendQueryPrepared(c, "update", 3, v, NULL, NULL, 0) ||
+        !PQsendQueryPrepared(c, "commit", 0, NULL, NULL, NULL, 0) || !PQpipelineSync(c))
+        bench_die("sending the pipeline: %s", PQerrorMessage(c));
+    PQclear(pipeline_result(c, PGRES_COMMAND_OK, "BEGIN"));
+    PQclear(pipeline_result(c, PGRES_TUPLES_OK, "set_config"));
+    check_one_row(cl, pipeline_result(c, PGRES_COMMAND_OK, "UPDATE"));
+    PQclear(pipeline_result(c, PGRES_COMMAND_OK, "COMMIT"));
+    PQclear(pipeline_result(c, PGRES_PIPELINE_SYNC, "sync"));
+}
+
+static void trail_write(struct client *cl, long i, int64_t credit)
+{
+    shop_customer_update_params u = {
+        .id = cl->run->fx->ids[i],
+        .version = cl->run->version[i],
+        .set = SHOP_CUSTOMER_CREDIT,
+        .credit = credit,
+    };
+    bench_trail_check(cl->db, shop_customer_update(cl->db, &bench_ctx, &u, NULL),
+                      "shop_customer_update");
+}
+
+/*
+ * The client's next write. Client k of n writes the customers k, k + n,
+ * k + 2n, ... in turn; the credit is new every time, and differs between
+ * clients.
+ */
+static void client_write(struct client *cl)
+{
+    struct run *r = cl->run;
+    int n = r->c->clients;
+    long share = (r->fx->rows - cl->index + n - 1) / n, w = cl->next++;
+    long i = cl->index + n * (w % share);
+    int64_t credit = (int64_t)w * n + cl->index + 1;
+    switch (r->c->kind) {
+    case PLAIN:
+        plain_write(cl, i, credit);
+        break;
+    case TRIGGER:
+        trigger_write(cl, i, credit);
+        break;
+    default:
+        trail_write(cl, i, credit);
+        break;
+    }
+    if (r->c->kind != PLAIN)
+        r->version[i]++;
+    r->credit[i] = credit;
+}
+
+static void *client_main(void *arg)
+{
+    struct client *cl = arg;
+    struct run *r = cl->run;
+    while (cl->next < r->warmup)
+        client_write(cl);
+    pthread_barrier_wait(&r->start);
+    long start = cl->next, s0 = tcp_sends(cl->fd);
+    cl->t0 = bench_mono_ns();
+    do {
+        client_write(cl);
+        cl->t1 = bench_mono_ns();
+    } while (cl->t1 - cl->t0 < r->budget_ns);
+    long s1 = tcp_sends(cl->fd);
+    cl->timed = cl->next - start;
+    cl->sends = s0 >= 0 && s1 >= 0 ? s1 - s0 : -1;
+    return NULL;
+}
+
+/* The text array literal of @n values, malloc()ed: ids when @ids, else @v. */
+static char *array_literal(long n, char (*ids)[TRAIL_ULID_LEN + 1], const int64_t *v)
+{
+    size_t size = (size_t)n * 28 + 8, len = 1;
+    char *out = malloc(size);
+    if (!out)
+        bench_die("out of memory");
+    out[0] = '{';
+    for (long i = 0; i < n; i++) {
+        int w = ids ? snprintf(out + len, size - len, "%s%s", i ? "," : "", ids[i])
+                    : snprintf(out + len, size - len, "%s%lld", i ? "," : "", (long long)v[i]);
+        if (w < 0 || (size_t)w >= size - len)
+            bench_die("array too long");
+        len += (size_t)w;
+    }
+    if (len + 2 > size)
+        bench_die("array too long");
+    memcpy(out + len, "}", 2);
+    return out;
+}
+
+/*
+ * Checks the case's database after @writes writes: every customer holds
+ * the credit last written to it and its version (1 plus its writes when
+ * versioned); an audited case has one update event per write, per customer
+ * as many as its version says, the last one carrying its credit, each with
+ * the context; plain has none. Returns the mean size in bytes of the update
+ * events' variable columns.
+ */
+static double check_db(const struct run *r, long writes)
+{
+    const struct fixture *fx = r->fx;
+    const struct bench_case *c = r->c;
+    char url[URL_LEN];
+    url_for(url, sizeof url, fx, r->db, false);
+    PGconn *h = pg_connect(url);
+    char *rows_params[3] = {
+        array_literal(fx->rows, fx->ids, NULL),
+        array_literal(fx->rows, NULL, r->credit),
+        array_literal(fx->rows, NULL, r->version),
+    };
+    long right = (long)pg_value(
+        h,
+        "SELECT count(*) FROM customers c"
+        " JOIN unnest($1::text[], $2::bigint[], $3::bigint[]) AS x(id, credit, version)"
+        " ON c.id = x.id WHERE c.credit = x.credit AND c.version = x.version",
+        3, (const char *const *)rows_params);
+    for (int i = 0; i < 3; i++)
+        free(rows_params[i]);
+    long events =
+        (long)pg_value(h, "SELECT count(*) FROM trail_change_events WHERE op = 'update'", 0, NULL);
+    long unmatched = (long)pg_value(
+        h,
+        "SELECT count(*) FROM customers c WHERE c.version - 1 <> (SELECT count(*)"
+        " FROM trail_change_events e WHERE e.table_name = 'customers' AND e.record_id = c.id"
+        " AND e.op = 'update') OR (c.version > 1 AND NOT EXISTS (SELECT 1"
+        " FROM trail_change_events e WHERE e.table_name = 'customers' AND e.record_id = c.id"
+        " AND e.op = 'update' AND e.version = c.version"
+        " AND (e.new_values ->> 'credit')::bigint = c.credit))",
+        0, NULL);
+    const char *ctx[N_CTX];
+    ctx_values(ctx);
+    long no_ctx = (long)pg_value(
+        h,
+        "SELECT count(*) FROM trail_change_events WHERE op = 'update' AND (user_id, request_id,"
+        " session_id, tenant_id, trace_id, span_id, ip) IS DISTINCT FROM"
+        " ($1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text)",
+        N_CTX, ctx);
+    double bytes = pg_value(
+        h,
+        "SELECT avg(octet_length(event_id) + octet_length(node_id) + octet_length(origin_node)"
+        " + octet_length(tx_id) + octet_length(table_name) + octet_length(record_id)"
+        " + octet_length(old_values::text) + octet_length(new_values::text)"
+        " + octet_length(changed::text) + octet_length(user_id) + octet_length(request_id)"
+        " + octet_length(session_id) + octet_length(tenant_id) + octet_length(trace_id)"
+        " + octet_length(span_id) + octet_length(ip) + octet_length(prev_hash)"
+        " + octet_length(hash)) FROM trail_change_events WHERE op = 'update'",
+        0, NULL);
+    PQfinish(h);
+    bool audited = c->kind != PLAIN;
+    if (right != fx->rows || events != (audited ? writes : 0) || unmatched != 0 || no_ctx != 0)
+        bench_die("%s, %d client%s: after %ld writes, %ld of %ld customers as written, %ld update"
+                  " events, %ld customers whose events do not match, %ld events without the"
+                  " context",
+                  kind_names[c->kind], c->clients, c->clients == 1 ? "" : "s", writes, right,
+                  fx->rows, events, unmatched, no_ctx);
+    return bytes;
+}
+
+/*
+ * Runs case @c (number @index) once, on a fresh copy of the template; fills
+ * its figures for repetition @rep.
+ */
+static void run_case(struct bench_case *c, int index, struct fixture *fx, int64_t budget_ns,
+                     long warmup, int rep)
+{
+    struct run r = { .c = c, .fx = fx, .warmup = warmup, .budget_ns = budget_ns };
+    snprintf(r.db, sizeof r.db, CASE_DB, index);
+    r.version = malloc(sizeof *r.version * (size_t)fx->rows);
+    r.credit = calloc((size_t)fx->rows, sizeof *r.credit);
+    if (!r.version || !r.credit)
+        bench_die("out of memory");
+    for (long i = 0; i < fx->rows; i++)
+        r.version[i] = 1;
+    make_case_db(fx, r.db);
+    if (c->kind == TRIGGER) {
+        char url[URL_LEN];
+        static char sql[32768];
+        url_for(url, sizeof url, fx, r.db, false);
+        PGconn *h = pg_connect(url);
+        make_trigger_sql(sql, sizeof sql, fx, h);
+        pg_exec(h, sql);
+        PQfinish(h);
+    }
+    for (int k = 0; k < c->clients; k++) {
+        r.cl[k] = (struct client){ .run = &r, .index = k };
+        client_open(&r.cl[k]);
+    }
+
+    /* The signals go to this thread only, whose handler stops the server. */
+    pthread_t threads[MAX_CLIENTS];
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
+    if (pthread_barrier_init(&r.start, NULL, (unsigned)c->clients) != 0)
+        bench_die("pthread_barrier_init failed");
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    for (int k = 0; k < c->clients; k++)
+        if (pthread_create(&threads[k], NULL, client_main, &r.cl[k]) != 0)
+            bench_die("pthread_create failed");
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    for (int k = 0; k < c->clients; k++)
+        pthread_join(threads[k], NULL);
+    pthread_barrier_destroy(&r.start);
+
+    int64_t t0 = r.cl[0].t0, t1 = r.cl[0].t1;
+    long writes = 0, timed = 0, sends = 0;
+    for (int k = 0; k < c->clients; k++) {
+        const struct client *cl = &r.cl[k];
+        t0 = cl->t0 < t0 ? cl->t0 : t0;
+        t1 = cl->t1 > t1 ? cl->t1 : t1;
+        writes += cl->next;
+        timed += cl->timed;
+        sends = sends >= 0 && cl->sends >= 0 ? sends + cl->sends : -1;
+        client_close(&r.cl[k]);
+    }
+    double bytes = check_db(&r, writes);
+    if (rep == 0)
+        c->event_bytes = bytes;
+    c->ops[rep] = (double)timed * 1e9 / (double)(t1 - t0);
+    c->sends[rep] = sends >= 0 ? (double)sends / (double)timed : -1;
+    if (!fx->keep)
+        drop_db(fx, r.db);
+    free(r.version);
+    free(r.credit);
+}
+
+/* ---- Command line and report. ---- */
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: bench_write_pg [--quick] [--url URL] [--rows N] [--ms MS] [--reps R]\n"
+            "                      [--data FILE] [--dir DIR] [--pg-sh FILE] [--keep]\n"
+            "\n"
+            "Measures on PostgreSQL, one write per transaction, writes per second of:\n"
+            "  plain          UPDATE customers SET credit = $1 WHERE id = $2 (libpq, prepared,\n"
+            "                 autocommit)\n"
+            "  trigger audit  BEGIN; set_config() of the request context; the version-checked\n"
+            "                 UPDATE, whose plpgsql AFTER UPDATE trigger writes trail's event row\n"
+            "                 (same table, columns and indexes); COMMIT: one pipeline\n"
+            "  trail          shop_customer_update() of the generated code\n"
+            "with 1 and 2 clients (threads, own connections, own customers), synchronous_commit\n"
+            "on and off; ratios, client sends (round trips) per write, and the targets:\n"
+            "  trail >= %.2fx plain, synchronous_commit on, 1 and 2 clients\n"
+            "  trail >= %.2fx the trigger audit, synchronous_commit off, 1 and 2 clients\n"
+            "\n"
+            "  --quick      tiny counts, to check that it runs (ctest); figures mean nothing\n"
+            "  --url URL    use this server (a user who may create databases; the program\n"
+            "               makes and drops " TEMPLATE_DB " and\n"
+            "               bench_write_pg_caseNN) instead of starting one with pg.sh\n"
+            "  --keep       with --url: leave the template and the last database of every case\n"
+            "               (bench_write_pg_caseNN, NN in the order printed)\n"
+            "  --rows N     customers (default %d); updates go round robin over them\n"
+            "  --ms MS      time per case and repetition, after a warm-up (default %d)\n"
+            "  --reps R     repetitions, 1-%d (default %d); figures are medians\n"
+            "  --data FILE  also write the figures for bench/plot_write_pg.gnuplot\n"
+            "  --dir DIR    where the server's temporary directory goes (default $TMPDIR or\n"
+            "               /tmp); it must be on a real disk\n"
+            "  --pg-sh FILE the server script (default %s)\n"
+            "  --help       this text\n",
+            TARGET_TRAIL_VS_PLAIN_ON, TARGET_TRAIL_VS_TRIGGER_OFF, DEFAULT_ROWS, DEFAULT_MS,
+            MAX_REPS, DEFAULT_REPS, TRAIL_PG_SH);
+}
+
+/* Case index: synchronous_commit, then clients, then kind. */
+static int case_index(bool sync_off, int clients, enum kind kind)
+{
+    return (sync_off ? 2 * NKINDS : 0) + (clients - 1) * NKINDS + (int)kind;
+}
+
+static const char *group_name(bool sync_off, int clients)
+{
+    static const char *const names[2][2] = {
+        { "synchronous_commit=on, 1 client", "synchronous_commit=on, 2 clients" },
+        { "synchronous_commit=off, 1 client", "synchronous_commit=off, 2 clients" },
+    };
+    return names[sync_off][clients - 1];
+}
+
+static double ratio(const struct bench_case *cases, int a, int b, int reps)
+{
+    return bench_ratio(cases[a].ops, cases[b].ops, reps);
+}
+
+static void print_group(struct bench_case *cases, bool sync_off, int clients, int reps)
+{
+    int plain = case_index(sync_off, clients, PLAIN);
+    printf("\n%s\n", group_name(sync_off, clients));
+    printf("  %-16s %11s %9s %12s\n", "case", "writes/s", "x plain", "sends/write");
+    for (int k = 0; k < NKINDS; k++) {
+        const struct bench_case *c = &cases[plain + k];
+        double sends = bench_median(c->sends, reps);
+        printf("  %-16s %11.0f %9.2f ", kind_names[k], bench_median(c->ops, reps),
+               ratio(cases, plain + k, plain, reps));
+        if (sends >= 0)
+            printf("%12.2f\n", sends);
+        else
+            printf("%12s\n", "n/a");
+    }
+}
+
+static void write_data(const char *path, struct bench_case *cases, int reps, long rows, long ms,
+                       int server_version)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        bench_die("cannot write %s: %s", path, strerror(errno));
+    fprintf(f,
+            "# bench_write_pg: PostgreSQL %d.%d, %ld customers; median of %d repetitions of %ld"
+            " ms\n"
+            "# group, case, writes/s, ratio to plain (same clients and synchronous_commit),\n"
+            "# kind (0 plain, 1 trigger audit, 2 trail). Blocks, for gnuplot's index:\n"
+            "# 0 on 1 client, 1 on 2 clients, 2 off 1 client, 3 off 2 clients.\n",
+            server_version / 10000, server_version % 10000, rows, reps, ms);
+    for (int s = 0; s < 2; s++)
+        for (int clients = 1; clients <= MAX_CLIENTS; clients++) {
+            int plain = case_index(s, clients, PLAIN);
+            if (plain > 0)
+                fprintf(f, "\n\n");
+            for (int k = 0; k < NKINDS; k++)
+                fprintf(f, "\"%s\" \"%s\" %.0f %.3f %d\n", group_name(s, clients), kind_names[k],
+                        bench_median(cases[plain + k].ops, reps),
+                        ratio(cases, plain + k, plain, reps), k);
+        }
+    if (fclose(f) != 0)
+        bench_die("cannot write %s: %s", path, strerror(errno));
+}
+
+int main(int argc, char **argv)
+{
+    long rows = DEFAULT_ROWS, ms = DEFAULT_MS, reps = DEFAULT_REPS, warmup = DEFAULT_WARMUP;
+    const char *data = NULL, *url_given = NULL, *script = TRAIL_PG_SH;
+    const char *parent = getenv("TMPDIR");
+    bool quick = false, keep = false;
+    const bench_option opts[] = {
+        { "--quick", .flag = &quick },
+        { "--url", .text = &url_given },
+        { "--rows", .count = &rows, .max = MAX_ROWS },
+        { "--ms", .count = &ms, .max = 600000L },
+        { "--reps", .count = &reps, .max = MAX_REPS },
+        { "--data", .text = &data },
+        { "--dir", .text = &parent },
+        { "--pg-sh", .text = &script },
+        { "--keep", .flag = &keep },
+    };
+    bench_program = "bench_write_pg";
+    int parsed =
+        bench_parse_args(argc, argv, opts, sizeof opts / sizeof opts[0], usage, bench_program);
+    if (parsed)
+        return parsed == 1 ? 0 : parsed;
+    if (quick) {
+        rows = QUICK_ROWS;
+        ms = QUICK_MS;
+        reps = QUICK_REPS;
+        warmup = QUICK_WARMUP;
+    }
+    if (keep && !url_given)
+        bench_die("--keep needs --url: the server this program starts is always stopped");
+    if (rows < MAX_CLIENTS)
+        bench_die("--rows: at least %d, one customer per client", MAX_CLIENTS);
+    if (!parent || !*parent)
+        parent = "/tmp";
+    if (strlen(parent) > DIR_MAX - 32)
+        bench_die("--dir or TMPDIR: a path of at most %d characters, please", DIR_MAX - 32);
+
+    static struct fixture fx;
+    fx.rows = rows;
+    fx.keep = keep;
+    if (!(fx.ids = calloc((size_t)rows, sizeof *fx.ids)))
+        bench_die("out of memory");
+    char url[URL_LEN];
+    if (url_given) {
+        snprintf(url, sizeof url, "%s", url_given);
+    } else {
+        atexit(server_stop_at_exit);
+        on_signals(on_signal);
+        server_start(script, parent, url, sizeof url);
+    }
+    int64_t t_start = bench_mono_ns();
+    make_template(&fx, url);
+
+    static struct bench_case cases[NCASES];
+    for (int s = 0; s < 2; s++)
+        for (int clients = 1; clients <= MAX_CLIENTS; clients++)
+            for (int k = 0; k < NKINDS; k++)
+                cases[case_index(s, clients, k)] =
+                    (struct bench_case){ .kind = k, .clients = clients, .sync_off = s };
+    for (long r = 0; r < reps; r++) {
+        /* Each repetition starts one case later, so no case always follows the same one. */
+        for (int k = 0; k < NCASES; k++) {
+            int c = (int)((k + r) % NCASES);
+            run_case(&cases[c], c, &fx, ms * 1000000, warmup, (int)r);
+        }
+    }
+    double elapsed = (double)(bench_mono_ns() - t_start) / 1e9;
+    int server_version = PQserverVersion(fx.admin);
+
+    printf("bench_write_pg: PostgreSQL %d.%d (libpq %d); %ld customers, updated round robin "
+           "(with 2 clients each its own half); median of %ld repetitions of %ld ms per case "
+           "after %ld writes per client (%.1f s); %ld CPUs online%s\n",
+           server_version / 10000, server_version % 10000, PQlibVersion(), rows, reps, ms, warmup,
+           elapsed, sysconf(_SC_NPROCESSORS_ONLN),
+           quick ? "\n(--quick: counts too small, figures mean nothing)" : "");
+    for (int s = 0; s < 2; s++)
+        for (int clients = 1; clients <= MAX_CLIENTS; clients++)
+            print_group(cases, s, clients, (int)reps);
+    printf(
+        "\nx plain: over plain UPDATEs, same clients and synchronous_commit. Ratios are medians\n"
+        "of per-repetition ratios. sends/write: TCP data segments the clients sent per write\n"
+        "(each answered before the next: round trips).\n");
+    printf("Update event, variable columns: %.0f bytes (trigger), %.0f bytes (trail)\n",
+           cases[case_index(false, 1, TRIGGER)].event_bytes,
+           cases[case_index(false, 1, TRAIL)].event_bytes);
+
+    printf("\nratios\n");
+    for (int s = 0; s < 2; s++)
+        for (int clients = 1; clients <= MAX_CLIENTS; clients++) {
+            char what[128];
+            snprintf(what, sizeof what, "trail / trigger audit, %s", group_name(s, clients));
+            printf("  %-62s %.2fx\n", what,
+                   ratio(cases, case_index(s, clients, TRAIL), case_index(s, clients, TRIGGER),
+                         (int)reps));
+        }
+    printf("\ntargets\n");
+    static const struct {
+        bool sync_off;
+        enum kind versus;
+        double bound;
+    } targets[] = {
+        { false, PLAIN, TARGET_TRAIL_VS_PLAIN_ON },
+        { true, TRIGGER, TARGET_TRAIL_VS_TRIGGER_OFF },
+    };
+    for (size_t t = 0; t < sizeof targets / sizeof targets[0]; t++)
+        for (int clients = 1; clients <= MAX_CLIENTS; clients++) {
+            bool off = targets[t].sync_off;
+            char what[128];
+            snprintf(what, sizeof what, "trail over %s, %s",
+                     targets[t].versus == PLAIN ? "plain" : "trigger", group_name(off, clients));
+            bench_verdict(what,
+                          ratio(cases, case_index(off, clients, TRAIL),
+                                case_index(off, clients, targets[t].versus), (int)reps),
+                          targets[t].bound);
+        }
+
+    if (data)
+        write_data(data, cases, (int)reps, rows, ms, server_version);
+    if (keep)
+        printf("\nkept databases " TEMPLATE_DB " and bench_write_pg_case00 to %02d\n", NCASES - 1);
+    else
+        drop_db(&fx, TEMPLATE_DB);
+    PQfinish(fx.admin);
+    free(fx.ids);
+    return 0; /* atexit: the server stops */
+}
