@@ -6,7 +6,9 @@
 #   mariadb.sh start DIR   create a data directory in DIR, start mariadbd on
 #                          it, with database "trail" and user "trail"; writes
 #                          mysql://trail:PASSWORD@127.0.0.1:PORT/trail to
-#                          DIR/url and prints it
+#                          DIR/url and prints it, and the same database
+#                          through the socket (mysql://trail:PASSWORD@localhost/
+#                          trail?socket=PATH) to DIR/url-socket
 #   mariadb.sh stop DIR    stop the server of DIR (if any) and remove DIR
 #
 # DIR holds the data directory (DIR/data), the server's PID file
@@ -69,7 +71,7 @@ is_ours() {
     for name in "$dir"/* "$dir"/.[!.]*; do
         [[ -e $name ]] || continue
         case ${name##*/} in
-        data | mariadbd.pid | server.log | install.log | socket | mysqld.sock | url | url.tmp) ;;
+        data | mariadbd.pid | server.log | install.log | socket | mysqld.sock | url | url.tmp | url-socket) ;;
         *) return 1 ;;
         esac
     done
@@ -159,6 +161,19 @@ start_server() {
     done
 }
 
+# $1 percent-encoded as a URL's query value ('/' may stay), byte by byte.
+query_value() {
+    local LC_ALL=C s=$1 out='' c i
+    for ((i = 0; i < ${#s}; i++)); do
+        c=${s:i:1}
+        case $c in
+        [A-Za-z0-9/._~-]) out+=$c ;;
+        *) out+=$(printf '%%%02X' "'$c") ;;
+        esac
+    done
+    echo "$out"
+}
+
 # The mariadb client as the administrator: the account of the OS user we
 # run as, which mariadb-install-db lets in through the socket without a
 # password (unix_socket authentication). The rest of the arguments are the
@@ -207,6 +222,9 @@ start() {
         die "creating database $DB_NAME and user $DB_USER failed (server log: $dir/server.log)"
     client "$PORT" -e 'SELECT 1' "$DB_NAME" >/dev/null ||
         die "user $DB_USER cannot reach database $DB_NAME over TCP (server log: $dir/server.log)"
+    # The same database through the unix socket, for the test of that URL form.
+    echo "mysql://$DB_USER:$DB_PASSWORD_IN_URL@localhost/$DB_NAME?socket=$(query_value "$socket")" \
+        >"$dir/url-socket"
     publish_url "$dir" "mysql://$DB_USER:$DB_PASSWORD_IN_URL@127.0.0.1:$PORT/$DB_NAME"
 }
 
