@@ -528,7 +528,10 @@ static bool integer_of(const my_col *c, int64_t *out)
     }
 }
 
-/* Copies text or blob column @i of the current row into its buffer, grown to fit. */
+/*
+ * Copies text or blob column @i of the current row into the column's
+ * buffer, grown to fit; @out borrows that buffer until the next row.
+ */
 static int fetch_bytes(trail_conn *db, my_stmt *p, unsigned i, trail_value *out)
 {
     my_col *c = &p->cols[i];
@@ -665,12 +668,13 @@ static void my_close(trail_conn *db)
     if (!st)
         return;
     trail_stmt_cache_free(&st->stmts, close_stmt, NULL);
-    mysql_close(st->conn);
+    if (st->conn)
+        mysql_close(st->conn);
     free(st);
     db->drv_state = NULL;
 }
 
-/* Connects as @u says; the MYSQL handle is st->conn's already. */
+/* Connects the handle in st->conn as @u says. */
 static int connect_to(trail_conn *db, const trail_mysql_url *u)
 {
     MYSQL *c = state(db)->conn;
@@ -688,6 +692,11 @@ static int connect_to(trail_conn *db, const trail_mysql_url *u)
     return TRAIL_OK;
 }
 
+/*
+ * Connects to the mysql:// URL @target and sets the session up. What it
+ * made stays in db->drv_state also on failure, for my_close(), which
+ * trail_open() then calls.
+ */
 static int my_open(trail_conn *db, const char *target, const trail_open_opts *opts)
 {
     my_state *st = calloc(1, sizeof *st);
@@ -711,7 +720,7 @@ static int my_open(trail_conn *db, const char *target, const trail_open_opts *op
      * (innodb_flush_log_at_trx_commit) is the server's.
      */
     int timeout_ms = opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms : DEFAULT_LOCK_TIMEOUT_MS;
-    int timeout_s = (timeout_ms + 999) / 1000;
+    int timeout_s = timeout_ms / 1000 + (timeout_ms % 1000 != 0);
     char set[320];
     snprintf(set, sizeof set,
              "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,"
