@@ -24,9 +24,9 @@ const trail_driver *trail_driver_for(const char *url, const char **target)
         const trail_driver *drv;
         bool whole; /* the driver takes the URL with its scheme */
     } schemes[] = {
-        { "sqlite:", &trail_driver_sqlite, false },
-        { "postgresql://", &trail_driver_pg, true },
-        { "postgres://", &trail_driver_pg, true },
+        { "sqlite:", &trail_driver_sqlite, false },  { "postgresql://", &trail_driver_pg, true },
+        { "postgres://", &trail_driver_pg, true },   { "mysql://", &trail_driver_mysql, true },
+        { "mariadb://", &trail_driver_mysql, true },
     };
     for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
         size_t n = strlen(schemes[i].prefix);
@@ -175,7 +175,7 @@ int trail_open(trail_conn **out, const char *url, const trail_open_opts *opts)
     if (!(db->drv = trail_driver_for(url, &target)))
         return trail_err_set(&db->err, TRAIL_EARG,
                              "unknown database URL '%.64s' (expected sqlite:PATH, sqlite::memory:, "
-                             "postgresql://… or libpq's key=value form)",
+                             "postgresql://…, libpq's key=value form or mysql://…)",
                              url);
     trail_hlc_opts ho = { .max_drift_ms = db->opts.max_drift_ms };
     int rc = trail_hlc_new(&db->clock, &ho);

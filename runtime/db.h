@@ -123,6 +123,7 @@ const trail_driver *trail_driver_for(const char *url, const char **target);
 
 extern const trail_driver trail_driver_sqlite;
 extern const trail_driver trail_driver_pg;
+extern const trail_driver trail_driver_mysql;
 
 /* trail_wall_ms - CLOCK_REALTIME in milliseconds. */
 int64_t trail_wall_ms(void);

@@ -14,7 +14,7 @@
 
 #define MS_PER_DAY INT64_C(86400000)
 
-static int64_t days_from_civil(int64_t y, int m, int d)
+int64_t trail_isotime_days_from_civil(int64_t y, int m, int d)
 {
     y -= m <= 2;
     int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -24,7 +24,7 @@ static int64_t days_from_civil(int64_t y, int m, int d)
     return era * 146097 + doe - 719468;
 }
 
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+void trail_isotime_civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 {
     z += 719468;
     int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -48,7 +48,7 @@ static size_t format_civil(char *buf, size_t size, int64_t days)
 {
     int64_t y;
     int m, d;
-    civil_from_days(days, &y, &m, &d);
+    trail_isotime_civil_from_days(days, &y, &m, &d);
     int n;
     if (y >= 0 && y <= 9999)
         n = snprintf(buf, size, "%04" PRId64 "-%02d-%02d", y, m, d);
@@ -135,7 +135,7 @@ static bool scan_date(struct scan *sc, int64_t *days)
         return false;
     if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, (int)m))
         return false;
-    *days = days_from_civil(y, (int)m, (int)d);
+    *days = trail_isotime_days_from_civil(y, (int)m, (int)d);
     return true;
 }
 

@@ -34,4 +34,14 @@ int trail_isotime_parse_date(int32_t *out, const char *s, size_t len);
  */
 int trail_isotime_parse_ms(int64_t *out, const char *s, size_t len);
 
+/*
+ * trail_isotime_days_from_civil - days since 1970-01-01 of the proleptic
+ * Gregorian date @y-@m-@d (@m 1-12, @d 1-31); for drivers whose wire format
+ * is a calendar date.
+ */
+int64_t trail_isotime_days_from_civil(int64_t y, int m, int d);
+
+/* trail_isotime_civil_from_days - the date of @days since 1970-01-01: the inverse. */
+void trail_isotime_civil_from_days(int64_t days, int64_t *y, int *m, int *d);
+
 #endif /* TRAIL_ISOTIME_H */

@@ -8,8 +8,11 @@
 #define _POSIX_C_SOURCE 200809L
 #include "raw.h"
 
+#include "mysql_url.h"
+
 #include <errno.h>
 #include <libpq-fe.h>
+#include <mysql.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -274,12 +277,138 @@ static void pg_unlock(void *conn)
     PQfinish(conn);
 }
 
+/* ---- MariaDB / MySQL: mysql:// and mariadb:// URLs, through libmariadb ---- */
+
+static MYSQL *my_open(const char *url)
+{
+    trail_err err = { 0 };
+    trail_mysql_url u;
+    if (trail_mysql_url_parse(&u, url, &err) < 0) {
+        fprintf(stderr, "raw: %s: %s\n", url, trail_err_message(&err));
+        return NULL;
+    }
+    MYSQL *my = mysql_init(NULL);
+    bool ok = my && mysql_options(my, MYSQL_SET_CHARSET_NAME, "utf8mb4") == 0 &&
+              mysql_real_connect(my, u.host, u.user, u.password, u.database, u.port, u.socket, 0);
+    trail_mysql_url_free(&u);
+    /*
+     * ANSI_QUOTES: the tests' SQL quotes identifiers with double quotes. UTC,
+     * as trail's own sessions, for any DATETIME a test writes.
+     */
+    if (ok && mysql_query(my, "SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES'),"
+                              " time_zone = '+00:00'") != 0)
+        ok = false;
+    if (ok)
+        return my;
+    fprintf(stderr, "raw: cannot connect to %s: %s\n", url, my ? mysql_error(my) : "out of memory");
+    mysql_close(my);
+    return NULL;
+}
+
+/* Runs @sql; its rows, if any, in *@res (NULL: dropped). 0, or -1 with the server's message. */
+static int my_run(MYSQL *my, const char *sql, MYSQL_RES **res)
+{
+    if (res)
+        *res = NULL;
+    if (mysql_query(my, sql) != 0) {
+        fprintf(stderr, "raw: %s\n  in: %s\n", mysql_error(my), sql);
+        return -1;
+    }
+    MYSQL_RES *rows = mysql_store_result(my);
+    if (!rows && mysql_field_count(my) > 0) {
+        fprintf(stderr, "raw: %s\n  in: %s\n", mysql_error(my), sql);
+        return -1;
+    }
+    if (res)
+        *res = rows;
+    else
+        mysql_free_result(rows);
+    return 0;
+}
+
+static int my_exec(const char *url, const char *sql)
+{
+    MYSQL *my = my_open(url);
+    int rc = my ? my_run(my, sql, NULL) : -1;
+    mysql_close(my);
+    return rc;
+}
+
+static int64_t my_count(const char *url, const char *sql)
+{
+    MYSQL *my = my_open(url);
+    MYSQL_RES *res = NULL;
+    int64_t n = -1;
+    if (my && my_run(my, sql, &res) == 0) {
+        MYSQL_ROW row = res ? mysql_fetch_row(res) : NULL;
+        if (row && row[0])
+            n = parse_count(row[0], sql);
+        else
+            fprintf(stderr, "raw: no integer from: %s (no row, or NULL)\n", sql);
+    }
+    mysql_free_result(res);
+    mysql_close(my);
+    return n;
+}
+
+static int my_reset(const char *url)
+{
+    /* Every table of the URL's database, dropped in one statement: references aside. */
+    MYSQL *my = my_open(url);
+    MYSQL_RES *res = NULL;
+    int rc = my ? my_run(my,
+                         "SELECT group_concat(concat('`', replace(table_name, '`', '``'), '`'))"
+                         " FROM information_schema.tables WHERE table_schema = DATABASE()",
+                         &res)
+                : -1;
+    MYSQL_ROW row = rc == 0 && res ? mysql_fetch_row(res) : NULL;
+    char *drop = row && row[0] ? format_sql("DROP TABLE %s", row[0]) : NULL;
+    if (rc == 0 && drop)
+        rc = my_run(my, "SET SESSION foreign_key_checks = 0", NULL);
+    if (rc == 0 && drop)
+        rc = my_run(my, drop, NULL);
+    free(drop);
+    mysql_free_result(res);
+    mysql_close(my);
+    return rc;
+}
+
+static void *my_lock_row(const char *url, const char *table, const char *id)
+{
+    MYSQL *my = my_open(url);
+    if (!my)
+        return NULL;
+    /* Identifiers and the id come from the tests themselves: ASCII, no quotes. */
+    char *sql = format_sql("SELECT 1 FROM `%s` WHERE `id` = '%s' FOR UPDATE", table, id);
+    MYSQL_RES *res = NULL;
+    bool locked = sql && my_run(my, "START TRANSACTION", NULL) == 0 && my_run(my, sql, &res) == 0;
+    /* No row would mean no lock, and a test waiting for nothing. */
+    if (locked && (!res || mysql_num_rows(res) != 1)) {
+        fprintf(stderr, "raw: no row to lock: %s\n", sql);
+        locked = false;
+    }
+    mysql_free_result(res);
+    free(sql);
+    if (locked)
+        return my;
+    mysql_close(my);
+    return NULL;
+}
+
+static void my_unlock(void *conn)
+{
+    my_run(conn, "ROLLBACK", NULL);
+    mysql_close(conn);
+}
+
 /* ---- the engine of a URL ------------------------------------------------- */
 
 static const raw_engine engines[] = {
     { "sqlite:", sqlite_exec, sqlite_count, sqlite_reset, sqlite_lock_row, sqlite_unlock },
     { "postgresql://", pg_exec, pg_count, pg_reset, pg_lock_row, pg_unlock },
     { "postgres://", pg_exec, pg_count, pg_reset, pg_lock_row, pg_unlock },
+    { "mysql://", my_exec, my_count, my_reset, my_lock_row, my_unlock },
+    { "mariadb://", my_exec, my_count, my_reset, my_lock_row, my_unlock },
 };
 
 static const raw_engine *engine_of(const char *url)
@@ -288,7 +417,8 @@ static const raw_engine *engine_of(const char *url)
         if (strncmp(url, engines[i].scheme, strlen(engines[i].scheme)) == 0)
             return &engines[i];
     fprintf(stderr,
-            "raw: '%s': raw SQL is implemented for sqlite:, postgresql:// and postgres:// URLs; "
+            "raw: '%s': raw SQL is implemented for sqlite:, postgresql://, postgres://, "
+            "mysql:// and mariadb:// URLs; "
             "the driver issue of this scheme adds it to tests/integration/raw.c\n",
             url);
     return NULL;

@@ -14,11 +14,12 @@
  *   postgresql://...   libpq (postgres:// too). raw_reset() drops schema public
  *                      with all in it and creates it again; raw_lock_row()
  *                      locks the row (SELECT ... FOR UPDATE).
+ *   mysql://...        MariaDB Connector/C (mariadb:// too), in ANSI_QUOTES
+ *                      mode so that the same SQL runs there. raw_reset()
+ *                      drops every table of the URL's database; raw_lock_row()
+ *                      locks the row (SELECT ... FOR UPDATE).
  *
- * The MariaDB issue adds mysql:// through libmysqlclient (in ANSI_QUOTES mode,
- * so that the same SQL runs there); until then such URLs fail with a message.
- *
- * Every function prints why it failed on stderr, libpq's and sqlite3's
+ * Every function prints why it failed on stderr, the client libraries'
  * messages included, so a test only checks the result.
  */
 #ifndef IT_RAW_H

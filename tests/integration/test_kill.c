@@ -31,6 +31,11 @@
 /* What the lost connection's message says, whichever the engine. */
 #define LOST "the connection to the server was lost"
 
+static void sleep_ms(int ms)
+{
+    nanosleep(&(struct timespec){ .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L }, NULL);
+}
+
 /* ---- the engine's part: find and kill the victim's session ---------------- */
 
 typedef struct kill_engine {
@@ -53,12 +58,18 @@ static const char *sqlite_why_not(void)
            "kill (a process killed mid-write is test_concurrency's test_sigkill_mid_stream)";
 }
 
+/* @url with the query parameter @key=@value added, in @out. */
+static void url_with(const char *url, const char *key, const char *value, char *out, size_t size)
+{
+    int n = snprintf(out, size, "%s%c%s=%s", url, strchr(url, '?') ? '&' : '?', key, value);
+    assert_true(n > 0 && (size_t)n < size);
+}
+
 /* -- PostgreSQL: the victim is known by its application_name -- */
 
 static void pg_victim_url(const char *url, const char *name, char *out, size_t size)
 {
-    int n = snprintf(out, size, "%s%capplication_name=%s", url, strchr(url, '?') ? '&' : '?', name);
-    assert_true(n > 0 && (size_t)n < size);
+    url_with(url, "application_name", name, out, size);
 }
 
 static int64_t pg_victim_waiting(const char *url, const char *name)
@@ -84,26 +95,63 @@ static int64_t pg_kill_victim(const char *url, const char *name)
 }
 
 /*
- * -- MariaDB / MySQL: NOT YET --
+ * -- MariaDB / MySQL: the victim is known by its program_name --
  *
- * The MariaDB driver issue fills these in, and sets the mysql:// row's
- * functions below: the victim's session id (a connection attribute through
- * the URL, or the one session of the test's user other than raw's own:
- * information_schema.PROCESSLIST, CONNECTION_ID()), waiting as
- * information_schema.INNODB_TRX's trx_state = 'LOCK WAIT' for that
- * trx_mysql_thread_id, and KILL <id>, polling PROCESSLIST until it is gone.
+ * trail's driver sends a URL's program_name as a connection attribute,
+ * which performance_schema.session_connect_attrs lists beside the session's
+ * id (performance_schema is on in tests/servers/mariadb.sh's server). The
+ * session waits for a row lock when InnoDB says its transaction does.
  */
-static const char *mysql_why_not(void)
+#define MYSQL_VICTIM_ID                                                                            \
+    "SELECT PROCESSLIST_ID FROM performance_schema.session_connect_attrs"                          \
+    " WHERE ATTR_NAME = 'program_name' AND ATTR_VALUE = '%s'"
+
+static void mysql_victim_url(const char *url, const char *name, char *out, size_t size)
 {
-    return "not yet: test_kill does not know how to find and kill a MariaDB session "
-           "(see mysql_why_not() in tests/integration/test_kill.c)";
+    url_with(url, "program_name", name, out, size);
+}
+
+/*
+ * InnoDB refreshes what INNODB_TRX shows only when nobody read it for 0.1 s
+ * (CACHE_MIN_IDLE_TIME_US, so that joined I_S tables agree): polled faster,
+ * it would show the transaction as it was at the first poll, forever.
+ */
+#define INNODB_TRX_IDLE_MS 150
+
+static int64_t mysql_victim_waiting(const char *url, const char *name)
+{
+    sleep_ms(INNODB_TRX_IDLE_MS);
+    return raw_count(url,
+                     "SELECT count(*) FROM information_schema.INNODB_TRX"
+                     " WHERE trx_state = 'LOCK WAIT' AND trx_mysql_thread_id IN (" MYSQL_VICTIM_ID
+                     ")",
+                     name);
+}
+
+static int64_t mysql_kill_victim(const char *url, const char *name)
+{
+    int64_t sessions = raw_count(url, "SELECT count(*) FROM (" MYSQL_VICTIM_ID ") AS v", name);
+    if (sessions != 1)
+        return sessions;
+    int64_t id = raw_count(url, MYSQL_VICTIM_ID, name);
+    if (id < 0 || raw_exec(url, "KILL %lld", (long long)id) < 0)
+        return -1;
+    /* KILL returns at once; the session ends when its thread sees the flag. */
+    int64_t deadline = it_now_ms() + WAIT_MS, left;
+    while ((left = raw_count(url,
+                             "SELECT count(*) FROM information_schema.PROCESSLIST WHERE ID = %lld",
+                             (long long)id)) > 0 &&
+           it_now_ms() < deadline)
+        sleep_ms(1);
+    return left == 0 ? 1 : -1;
 }
 
 static const kill_engine engines[] = {
     { "sqlite:", sqlite_why_not, NULL, NULL, NULL },
     { "postgresql://", NULL, pg_victim_url, pg_victim_waiting, pg_kill_victim },
     { "postgres://", NULL, pg_victim_url, pg_victim_waiting, pg_kill_victim },
-    { "mysql://", mysql_why_not, NULL, NULL, NULL },
+    { "mysql://", NULL, mysql_victim_url, mysql_victim_waiting, mysql_kill_victim },
+    { "mariadb://", NULL, mysql_victim_url, mysql_victim_waiting, mysql_kill_victim },
 };
 
 static const kill_engine *engine; /* the URL's, set by main() */
@@ -181,11 +229,6 @@ static void *stream_updates(void *arg)
              rc == TRAIL_OK ? "it was not killed" : trail_errmsg(v->db));
     atomic_store(&v->done, true);
     return NULL;
-}
-
-static void sleep_ms(int ms)
-{
-    nanosleep(&(struct timespec){ .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L }, NULL);
 }
 
 /* Polls until the victim waits for a row lock; false, saying so, if it has not within WAIT_MS. */

@@ -40,6 +40,15 @@ static const engine engines[] = {
      */
     { "postgresql://", 1, 1, 1, 1, 1, 1, 1 },
     { "postgres://", 1, 1, 1, 1, 1, 1, 1 },
+    /*
+     * Statement by statement (issue 6 is to cut these): START TRANSACTION,
+     * the node lock, then create: INSERT, latest event, event INSERT;
+     * update: before-read, UPDATE, latest event, event INSERT (an update
+     * that changes nothing stops after the before-read); delete likewise;
+     * COMMIT. Inside trail_begin(): SAVEPOINT ... RELEASE instead.
+     */
+    { "mysql://", 6, 7, 4, 7, 2, 6, 1 },
+    { "mariadb://", 6, 7, 4, 7, 2, 6, 1 },
 };
 
 static const engine no_server = { "", 0, 0, 0, 0, 0, 0, 0 };

@@ -21,26 +21,18 @@
 # PG_START_TIMEOUT (seconds, default 60) bounds the wait for the server.
 set -euo pipefail
 
+readonly SCRIPT=pg.sh
 readonly DB_USER=trail
 readonly DB_NAME=trail
 # 8-thread tests open a connection per thread, plus the tests' own, plus raw.c's.
 readonly MAX_CONNECTIONS=50
 readonly START_TIMEOUT=${PG_START_TIMEOUT:-60}
 readonly STOP_TIMEOUT=30
-readonly PORT_ATTEMPTS=5
 # PostgreSQL refuses to run as root; when we are root, initdb and postgres run
 # as this user (psql, pg_isready and createdb are clients and may run as root).
-readonly PG_OS_USER=nobody
-
-die() {
-    echo "pg.sh: $*" >&2
-    exit 1
-}
-
-usage() {
-    echo "usage: pg.sh start DIR | pg.sh stop DIR" >&2
-    exit 2
-}
+readonly SERVER_OS_USER=nobody
+# shellcheck source=tests/servers/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 # The directory of initdb and postgres. pg_config comes with libpq, whose
 # version can differ from the installed server's, so its answer counts only
@@ -57,20 +49,6 @@ find_bindir() {
         "or /usr/lib/postgresql/15/bin: install postgresql-15"
 }
 
-# The command prefix that runs a program as the user the server runs as.
-# setpriv execs in place (runuser would stay around as the parent), so a
-# backgrounded postgres keeps the PID that "$!" reports.
-AS_PG_USER=()
-if ((EUID == 0)); then
-    AS_PG_USER=(setpriv --reuid="$PG_OS_USER" --regid="$(id -g "$PG_OS_USER")" --clear-groups --)
-fi
-
-# Runs "$@" as that user. cd / because initdb and postgres fail when they
-# cannot read the current directory (root's home, for one).
-as_pg_user() {
-    (cd / && exec "${AS_PG_USER[@]}" "$@")
-}
-
 # True when DIR can be removed without harm: it holds a cluster (PG_VERSION)
 # or nothing (a failed initdb empties it again). Anything else may be
 # someone's files, given to us by mistake.
@@ -79,27 +57,9 @@ is_ours() {
     [[ -f $dir/PG_VERSION || -z $(find "$dir" -mindepth 1 -maxdepth 1 -print -quit) ]]
 }
 
-# The PID of DIR's postmaster when one is running, else nothing. The name
-# check keeps a stale postmaster.pid from naming an unrelated process that
-# reuses the PID.
-running_pid() {
-    local dir=$1 pid
-    [[ -f $dir/postmaster.pid ]] || return 0
-    pid=$(head -n 1 "$dir/postmaster.pid" 2>/dev/null || true)
-    [[ $pid =~ ^[0-9]+$ ]] || return 0
-    if kill -0 "$pid" 2>/dev/null && [[ $(cat "/proc/$pid/comm" 2>/dev/null || true) == postgres ]]; then
-        echo "$pid"
-    fi
-}
-
-# A TCP port nobody listens on right now. Someone may take it before the
-# server binds it: start_server then fails and start tries another.
-free_port() {
-    if command -v python3 >/dev/null; then
-        python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-    else
-        echo $((20000 + RANDOM % 40000))
-    fi
+# The PID of DIR's postmaster when one is running, else nothing.
+postmaster_pid() {
+    running_pid "$1/postmaster.pid" postgres
 }
 
 # Starts postgres on PORT in the background and waits until it accepts
@@ -124,7 +84,7 @@ start_server() {
     # ctest does not wait on it or kill it with the start test, and stop can
     # kill its whole group. Its output goes to the log, never to our stdout,
     # which ctest reads until every writer has closed it.
-    (cd / && exec setsid "${AS_PG_USER[@]}" "$bindir/postgres" -D "$dir" "${settings[@]}") \
+    (cd / && exec setsid "${AS_SERVER_USER[@]}" "$bindir/postgres" -D "$dir" "${settings[@]}") \
         </dev/null >>"$log" 2>&1 &
     local pid=$! waited=0
     # Ready means our postmaster says so in its pid file (line 8), not merely
@@ -149,10 +109,10 @@ start_server() {
 }
 
 start() {
-    local dir=$1 bindir url
+    local dir=$1 bindir
     bindir=$(find_bindir)
 
-    if [[ -n $(running_pid "$dir") && -s $dir/url ]]; then
+    if [[ -n $(postmaster_pid "$dir") && -s $dir/url ]]; then
         cat "$dir/url"
         return
     fi
@@ -161,62 +121,33 @@ start() {
         stop "$dir"
     fi
 
-    mkdir -p "$dir"
-    if ((EUID == 0)); then
-        chown "$PG_OS_USER:$(id -gn "$PG_OS_USER")" "$dir"
-        as_pg_user test -w "$dir" ||
-            die "$PG_OS_USER cannot write to $dir: a directory above it is not searchable by others"
-    fi
+    make_server_dir "$dir"
     # trust: a throwaway server on 127.0.0.1 and a socket in DIR; a password
     # would only have to be written next to the URL.
     local out
-    if ! out=$(as_pg_user "$bindir/initdb" -D "$dir" -U "$DB_USER" --auth=trust -E UTF8 --locale=C 2>&1); then
+    if ! out=$(as_server_user "$bindir/initdb" -D "$dir" -U "$DB_USER" --auth=trust -E UTF8 --locale=C 2>&1); then
         echo "$out" >&2
         die "initdb failed (output above)"
     fi
+    start_on_free_port "$dir/server.log" start_server "$bindir" "$dir"
 
-    local attempt port rc
-    for ((attempt = 1; ; attempt++)); do
-        port=$(free_port)
-        rc=0
-        start_server "$bindir" "$dir" "$port" || rc=$?
-        ((rc == 0)) && break
-        if ((attempt == PORT_ATTEMPTS)); then
-            cat "$dir/server.log" >&2
-            die "no free port after $PORT_ATTEMPTS attempts (last log above)"
-        fi
-    done
-
-    "$bindir/createdb" -h 127.0.0.1 -p "$port" -U "$DB_USER" "$DB_NAME" ||
+    "$bindir/createdb" -h 127.0.0.1 -p "$PORT" -U "$DB_USER" "$DB_NAME" ||
         die "createdb $DB_NAME failed (server log: $dir/server.log)"
-
-    # Written last, and renamed into place, so that a URL file means a server
-    # ready to use.
-    url="postgresql://$DB_USER@127.0.0.1:$port/$DB_NAME"
-    echo "$url" >"$dir/url.tmp"
-    mv "$dir/url.tmp" "$dir/url"
-    echo "$url"
+    publish_url "$dir" "postgresql://$DB_USER@127.0.0.1:$PORT/$DB_NAME"
 }
 
 stop() {
-    local dir=$1 pid waited
+    local dir=$1 pid
     [[ -e $dir ]] || return 0
     [[ -d $dir ]] || die "$dir is not a directory"
     is_ours "$dir" || die "$dir holds files that are not a PostgreSQL cluster: not removing it"
 
-    pid=$(running_pid "$dir")
-    if [[ -n $pid ]]; then
-        # SIGINT is the fast shutdown: running transactions are rolled back,
-        # clients disconnected, and the server checkpoints and exits.
-        kill -INT "$pid" 2>/dev/null || true
-        for ((waited = 0; waited < STOP_TIMEOUT * 10; waited++)); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        if kill -0 "$pid" 2>/dev/null; then
-            echo "pg.sh: postgres $pid did not stop within ${STOP_TIMEOUT}s: killing it" >&2
-            kill_hard "$dir" "$pid"
-        fi
+    pid=$(postmaster_pid "$dir")
+    # SIGINT is the fast shutdown: running transactions are rolled back,
+    # clients disconnected, and the server checkpoints and exits.
+    if [[ -n $pid ]] && ! stop_pid "$pid" INT "$STOP_TIMEOUT"; then
+        echo "pg.sh: postgres $pid did not stop within ${STOP_TIMEOUT}s: killing it" >&2
+        kill_hard "$dir" "$pid"
     fi
     rm -rf "$dir"
 }
@@ -225,16 +156,8 @@ stop() {
 # System V shared memory segment it leaves behind: the data directory that
 # would let the next start reclaim it is about to go.
 kill_hard() {
-    local dir=$1 pid=$2 shmid waited
-    if [[ $(ps -o pgid= -p "$pid" | tr -d ' ') == "$pid" ]]; then
-        kill -KILL -- "-$pid" 2>/dev/null || true
-    else
-        kill -KILL "$pid" 2>/dev/null || true
-    fi
-    for ((waited = 0; waited < 50; waited++)); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
+    local dir=$1 pid=$2 shmid
+    kill_group "$pid"
     # Line 7 of postmaster.pid: the segment's key and id.
     shmid=$(sed -n 7p "$dir/postmaster.pid" 2>/dev/null | awk '{ print $2 }' || true)
     if [[ $shmid =~ ^[0-9]+$ ]]; then
@@ -242,12 +165,4 @@ kill_hard() {
     fi
 }
 
-(($# == 2)) || usage
-[[ -n $2 ]] || usage
-# Absolute, because the server programs run from /.
-dir=$(realpath -m -- "$2")
-case $1 in
-start) start "$dir" ;;
-stop) stop "$dir" ;;
-*) usage ;;
-esac
+servers_main "$@"

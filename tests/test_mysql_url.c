@@ -1,0 +1,112 @@
+/*
+ * test_mysql_url.c - splitting mysql:// URLs: every part, percent-decoding
+ * (reserved characters in a password), IPv6 hosts, the socket form, and the
+ * refusals, whose messages never quote the password.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "mysql_url.h"
+
+/* NULL-safe string comparison: a part the URL lacks is NULL. */
+static void expect_part(const char *got, const char *want)
+{
+    if (!want)
+        assert_null(got);
+    else
+        assert_string_equal(got ? got : "(null)", want);
+}
+
+static void expect_url(const char *url, const char *user, const char *password, const char *host,
+                       unsigned port, const char *database, const char *socket,
+                       const char *program_name)
+{
+    trail_err err = { 0 };
+    trail_mysql_url u;
+    int rc = trail_mysql_url_parse(&u, url, &err);
+    if (rc != TRAIL_OK)
+        fail_msg("%s: %s", url, trail_err_message(&err));
+    expect_part(u.user, user);
+    expect_part(u.password, password);
+    expect_part(u.host, host);
+    assert_int_equal(u.port, port);
+    expect_part(u.database, database);
+    expect_part(u.socket, socket);
+    expect_part(u.program_name, program_name);
+    trail_mysql_url_free(&u);
+}
+
+static void test_parts(void **state)
+{
+    (void)state;
+    expect_url("mysql://ann:secret@db.example.org:3307/shop", "ann", "secret", "db.example.org",
+               3307, "shop", NULL, NULL);
+    expect_url("mariadb://ann@127.0.0.1/shop", "ann", NULL, "127.0.0.1", 0, "shop", NULL, NULL);
+    expect_url("mysql://db.example.org", NULL, NULL, "db.example.org", 0, NULL, NULL, NULL);
+    expect_url("mysql://ann:@h/d", "ann", "", "h", 0, "d", NULL, NULL); /* an empty password */
+    expect_url("mysql://[::1]:3306/d", NULL, NULL, "::1", 3306, "d", NULL, NULL);
+    expect_url("mysql://u@[fe80::1]/d", "u", NULL, "fe80::1", 0, "d", NULL, NULL);
+    expect_url("mysql://u@localhost/d?socket=/run/mysqld/mysqld.sock", "u", NULL, "localhost", 0,
+               "d", "/run/mysqld/mysqld.sock", NULL);
+    expect_url("mysql:///d?socket=%2Ftmp%2Fs%20x.sock&program_name=trail_victim_1", NULL, NULL,
+               NULL, 0, "d", "/tmp/s x.sock", "trail_victim_1");
+}
+
+static void test_percent_decoding(void **state)
+{
+    (void)state;
+    /* What tests/servers/mariadb.sh's password looks like in its URL. */
+    expect_url("mysql://trail:trail%3Ap%40ss%2Fw%25rd@127.0.0.1:5/trail", "trail",
+               "trail:p@ss/w%rd", "127.0.0.1", 5, "trail", NULL, NULL);
+    expect_url("mysql://J%C3%BCrgen:a%2fb@h/caf%C3%A9", "Jürgen", "a/b", "h", 0, "café", NULL,
+               NULL);
+    /* An unescaped '@' in the password: the last '@' ends the user part. */
+    expect_url("mysql://u:p@ss@h/d", "u", "p@ss", "h", 0, "d", NULL, NULL);
+}
+
+static void expect_refused(const char *url, const char *why)
+{
+    trail_err err = { 0 };
+    trail_mysql_url u;
+    if (trail_mysql_url_parse(&u, url, &err) != TRAIL_EARG)
+        fail_msg("parsed \"%s\"", url);
+    const char *msg = trail_err_message(&err);
+    if (!strstr(msg, why))
+        fail_msg("\"%s\": message \"%s\" does not say \"%s\"", url, msg, why);
+    assert_null(strstr(msg, "s3cret"));
+    assert_null(u.block);
+}
+
+static void test_refusals(void **state)
+{
+    (void)state;
+    expect_refused("postgresql://u@h/d", "mysql://");
+    expect_refused("mysql://u:s3cret@h:0/d", "port");
+    expect_refused("mysql://u:s3cret@h:65536/d", "port");
+    expect_refused("mysql://u:s3cret@h:33a/d", "port");
+    expect_refused("mysql://u:s3cret@h:/d", "port");
+    expect_refused("mysql://u:s3cret@[::1/d", "IPv6");
+    expect_refused("mysql://u:s3cret@[::1]x/d", "IPv6");
+    expect_refused("mysql://u:s3cret%zz@h/d", "password");
+    expect_refused("mysql://u:s3cret%00@h/d", "password");
+    expect_refused("mysql://u%4@h/d", "user");
+    expect_refused("mysql://u:s3cret@h/d?sslmode=on", "sslmode");
+    expect_refused("mysql://u:s3cret@h/d?socket=", "socket");
+    expect_refused("mysql://u:s3cret@h/d?socket", "socket");
+    expect_refused("mysql://u:s3cret@h/d%", "database");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parts),
+        cmocka_unit_test(test_percent_decoding),
+        cmocka_unit_test(test_refusals),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
