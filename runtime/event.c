@@ -77,11 +77,37 @@ static int read_last_event(trail_conn *db, void *row, void *userdata)
     return 1;
 }
 
+int trail_event_stamp(trail_conn *db, const trail_event *ev, const char *prev_hash,
+                      char event_id[TRAIL_ULID_LEN + 1], trail_value cols[TRAIL_EVENT_COLUMNS])
+{
+    static const trail_ctx no_ctx;
+    const trail_ctx *ctx = ev->ctx ? ev->ctx : &no_ctx;
+    int64_t hlc = trail_hlc_now(db->clock);
+    trail_ulid id;
+    int rc = trail_ulid_next(db->ids, TRAIL_HLC_MS(hlc), &id);
+    if (rc < 0)
+        return trail_err_set(&db->err, rc, "cannot make an event id");
+    trail_ulid_format(event_id, &id);
+    const trail_value stamped[TRAIL_EVENT_COLUMNS] = {
+        trail_v_text(event_id),          trail_v_int(hlc),
+        trail_v_text(db->node_id),       trail_v_text(db->node_id),
+        trail_v_text(db->tx_id),         trail_v_text(ev->table),
+        trail_v_text(ev->record_id),     trail_v_text(ev->op),
+        trail_v_int(ev->version),        json_value(ev->old_values),
+        json_value(ev->new_values),      json_value(ev->changed),
+        trail_v_int(ev->schema_version), trail_v_text(ctx->user_id),
+        trail_v_text(ctx->request_id),   trail_v_text(ctx->session_id),
+        trail_v_text(ctx->tenant_id),    trail_v_text(ctx->trace_id),
+        trail_v_text(ctx->span_id),      trail_v_text(ctx->ip),
+        trail_v_int(trail_wall_ms()),    trail_v_text(prev_hash),
+    };
+    memcpy(cols, stamped, sizeof stamped);
+    return TRAIL_OK;
+}
+
 int trail_event_record(trail_conn *db, const trail_event *ev)
 {
     const trail_runtime_sql *sql = db->drv->sql;
-    static const trail_ctx no_ctx;
-    const trail_ctx *ctx = ev->ctx ? ev->ctx : &no_ctx;
 
     /*
      * The node's latest event, read under the transaction's write lock. Other
@@ -98,26 +124,10 @@ int trail_event_record(trail_conn *db, const trail_event *ev)
         (rc = trail_hlc_set_floor(db->clock, last.hlc)) < 0)
         return trail_err_set(&db->err, rc, "the node's latest event has a negative hlc");
 
-    int64_t hlc = trail_hlc_now(db->clock);
-    trail_ulid id;
-    if ((rc = trail_ulid_next(db->ids, TRAIL_HLC_MS(hlc), &id)) < 0)
-        return trail_err_set(&db->err, rc, "cannot make an event id");
     char event_id[TRAIL_ULID_LEN + 1];
-    trail_ulid_format(event_id, &id);
-
-    trail_value cols[TRAIL_EVENT_COLUMNS] = {
-        trail_v_text(event_id),          trail_v_int(hlc),
-        trail_v_text(db->node_id),       trail_v_text(db->node_id),
-        trail_v_text(db->tx_id),         trail_v_text(ev->table),
-        trail_v_text(ev->record_id),     trail_v_text(ev->op),
-        trail_v_int(ev->version),        json_value(ev->old_values),
-        json_value(ev->new_values),      json_value(ev->changed),
-        trail_v_int(ev->schema_version), trail_v_text(ctx->user_id),
-        trail_v_text(ctx->request_id),   trail_v_text(ctx->session_id),
-        trail_v_text(ctx->tenant_id),    trail_v_text(ctx->trace_id),
-        trail_v_text(ctx->span_id),      trail_v_text(ctx->ip),
-        trail_v_int(trail_wall_ms()),    trail_v_text(last.found ? last.hash : NULL),
-    };
+    trail_value cols[TRAIL_EVENT_COLUMNS];
+    if ((rc = trail_event_stamp(db, ev, last.found ? last.hash : NULL, event_id, cols)) < 0)
+        return rc;
     char hash[TRAIL_SHA256_HEX_LEN + 1];
     if ((rc = trail_event_hash(hash, cols)) < 0)
         return trail_err_set(&db->err, rc, "cannot hash the change event");

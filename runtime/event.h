@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "db.h"
 #include "sha256.h"
+#include "sql.h"
 #include "trail/ctx.h"
 
 #include <stdbool.h>
@@ -31,6 +32,17 @@ typedef struct trail_event {
     int64_t schema_version;
     const trail_ctx *ctx; /* may be NULL */
 } trail_event;
+
+/*
+ * trail_event_stamp - stamp @ev with a new HLC from the connection's clock
+ * and an event id made from it (written into @event_id), and lay it out as
+ * the event row's columns in event_insert order (all but `hash`): @cols
+ * borrows from @ev, @db, @event_id and @prev_hash (NULL for the node's first
+ * event); created_at is the wall clock now. Returns TRAIL_OK or a failure
+ * code with db->err set.
+ */
+int trail_event_stamp(trail_conn *db, const trail_event *ev, const char *prev_hash,
+                      char event_id[TRAIL_ULID_LEN + 1], trail_value cols[TRAIL_EVENT_COLUMNS]);
 
 /*
  * trail_event_record - stamp and insert @ev inside the open transaction of @db.

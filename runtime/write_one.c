@@ -22,45 +22,33 @@
  */
 #define SERVER_PART "\x01"
 
+/* Columns of the event row that only the server knows: hlc, record_id, version, the JSON,
+ * prev_hash. */
+static const int server_columns[] = { 1, 6, 8, 9, 10, 11, 21 };
+
 /* The event's parameters: @p[0 .. TRAIL_WP_ROW), the message's pieces written into @msg. */
 static int bind_event(trail_conn *db, const trail_ctx *ctx, const trail_entity *e, const char *op,
                       trail_value *p, trail_buf *msg, char event_id[TRAIL_ULID_LEN + 1])
 {
-    static const trail_ctx no_ctx;
-    ctx = ctx ? ctx : &no_ctx;
-    if (!db->in_tx) {
-        int rc = trail_conn_new_tx(db);
-        if (rc < 0)
-            return rc;
-    }
-    int64_t hlc = trail_hlc_now(db->clock), now = trail_wall_ms();
-    trail_ulid id;
-    int rc = trail_ulid_next(db->ids, TRAIL_HLC_MS(hlc), &id);
-    if (rc < 0)
-        return trail_err_set(&db->err, rc, "cannot make an event id");
-    trail_ulid_format(event_id, &id);
-    const char *context[7] = { ctx->user_id,  ctx->request_id, ctx->session_id, ctx->tenant_id,
-                               ctx->trace_id, ctx->span_id,    ctx->ip };
-    const trail_value server = { .type = TRAIL_V_JSON, .s = SERVER_PART, .n = 1 };
-    trail_value cols[TRAIL_EVENT_COLUMNS] = {
-        trail_v_text(event_id),
-        server,
-        trail_v_text(db->node_id),
-        trail_v_text(db->node_id),
-        trail_v_text(db->tx_id),
-        trail_v_text(e->table),
-        server,
-        trail_v_text(op),
-        server,
-        server,
-        server,
-        server,
-        trail_v_int(e->schema_version),
+    int rc = db->in_tx ? TRAIL_OK : trail_conn_new_tx(db);
+    trail_event ev = {
+        .table = e->table, .op = op, .schema_version = e->schema_version, .ctx = ctx
     };
+    trail_value cols[TRAIL_EVENT_COLUMNS];
+    if (rc < 0 || (rc = trail_event_stamp(db, &ev, NULL, event_id, cols)) < 0)
+        return rc;
+    p[TRAIL_WP_EVENT_ID] = cols[0];
+    p[TRAIL_WP_HLC] = cols[1];
+    p[TRAIL_WP_NODE] = cols[2];
+    p[TRAIL_WP_TX] = cols[4];
+    p[TRAIL_WP_SCHEMA_VERSION] = cols[12];
     for (int i = 0; i < 7; i++)
-        cols[13 + i] = trail_v_text(context[i]);
-    cols[20] = trail_v_int(now);
-    cols[21] = server;
+        p[TRAIL_WP_USER + i] = cols[13 + i];
+    p[TRAIL_WP_CREATED_AT] = cols[20];
+
+    const trail_value server = { .type = TRAIL_V_JSON, .s = SERVER_PART, .n = 1 };
+    for (size_t i = 0; i < sizeof server_columns / sizeof *server_columns; i++)
+        cols[server_columns[i]] = server;
     if ((rc = trail_event_message(msg, cols)) < 0)
         return trail_err_set(&db->err, rc, "cannot write the event's hashed message");
     /* HEAD hlc MID record_id OP version , old , new , changed TAIL prev ] */
@@ -74,16 +62,6 @@ static int bind_event(trail_conn *db, const trail_ctx *ctx, const trail_entity *
             k++;
     if (k != 8)
         return trail_err_set(&db->err, TRAIL_EDB, "the event's hashed message has %zu parts", k);
-    for (int i = 0; i < TRAIL_WP_ROW; i++)
-        p[i] = (trail_value){ .type = TRAIL_V_NULL };
-    p[TRAIL_WP_EVENT_ID] = trail_v_text(event_id);
-    p[TRAIL_WP_HLC] = trail_v_int(hlc);
-    p[TRAIL_WP_NODE] = trail_v_text(db->node_id);
-    p[TRAIL_WP_TX] = trail_v_text(db->tx_id);
-    p[TRAIL_WP_SCHEMA_VERSION] = trail_v_int(e->schema_version);
-    for (int i = 0; i < 7; i++)
-        p[TRAIL_WP_USER + i] = cols[13 + i];
-    p[TRAIL_WP_CREATED_AT] = trail_v_int(now);
     p[TRAIL_WP_HEAD] = trail_v_text(piece[0]);
     p[TRAIL_WP_MID] = trail_v_text(piece[1]);
     p[TRAIL_WP_OP] = trail_v_text(piece[2]);
