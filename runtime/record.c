@@ -286,7 +286,7 @@ static int update_once(trail_conn *db, const trail_ctx *ctx, const trail_entity 
     if (rc < 0)
         return rc;
     const char *base = params;
-    trail_key key;
+    trail_key key = { 0 };
     int64_t version;
     memcpy(&version, base + e->update_version_at, sizeof version);
     if (e->key == TRAIL_KEY_INT64)
@@ -295,7 +295,7 @@ static int update_once(trail_conn *db, const trail_ctx *ctx, const trail_entity 
         memcpy(&key.text, base + e->update_id_at, sizeof key.text);
     char id_text[24];
     trail_value k;
-    const char *id;
+    const char *id = NULL; /* set by key_arg(); said for -O3's flow analysis */
     if ((rc = key_arg(db, e, key, id_text, &k, &id)) < 0)
         return rc;
     uint64_t set;
@@ -367,7 +367,7 @@ static int delete_once(trail_conn *db, const trail_ctx *ctx, const trail_entity 
     const trail_entity_sql *sql = e->sql[db->drv->id];
     char id_text[24];
     trail_value k;
-    const char *id;
+    const char *id = NULL; /* set by key_arg(); said for -O3's flow analysis */
     if ((rc = key_arg(db, e, key, id_text, &k, &id)) < 0)
         return rc;
     if (db->drv->write)
@@ -471,10 +471,10 @@ int trail_record_get(trail_conn *db, const trail_entity *e, trail_key key, void 
         return rc;
     char id_text[24];
     trail_value k;
-    const char *id;
+    const char *id = NULL; /* set by key_arg(); said for -O3's flow analysis */
     if ((rc = key_arg(db, e, key, id_text, &k, &id)) < 0)
         return rc;
-    void *rec;
+    void *rec = NULL;
     rc = query_record(db, e, e->sql[db->drv->id]->get, &k, 1, &rec);
     if (rc == TRAIL_ENOTFOUND)
         return trail_err_set(&db->err, rc, "%s %s: no such record", e->name, id);
@@ -497,7 +497,7 @@ int trail_record_find(trail_conn *db, const trail_entity *e, size_t field, const
     if (v.type == TRAIL_V_NULL)
         return trail_err_set(&db->err, TRAIL_EARG, "%s: cannot look up a NULL %s", e->name,
                              e->fields[field].name);
-    void *rec;
+    void *rec = NULL;
     rc = query_record(db, e, sql->find_by[field], &v, 1, &rec);
     if (rc == TRAIL_ENOTFOUND)
         return trail_err_set(&db->err, rc, "%s: no record with that %s", e->name,
