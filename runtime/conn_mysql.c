@@ -23,7 +23,9 @@
 #include "db.h"
 #include "isotime.h"
 #include "mysql_url.h"
+#include "sql.h"
 #include "stmt_cache.h"
+#include "write_sql.h"
 
 #include <errmsg.h>
 #include <mysql.h>
@@ -151,6 +153,11 @@ static int fail_with(trail_conn *db, unsigned code, const char *msg, const char 
                              "close this connection and open a new one",
                              what, msg);
     }
+    if (code == ER_SP_DOES_NOT_EXIST && strncmp(msg, "PROCEDURE", 9) == 0)
+        return trail_err_set(&db->err, TRAIL_EDB,
+                             "mysql: %s: %s; the schema's migrate makes the procedures that this "
+                             "build of trail calls: run it",
+                             what, msg);
     int rc = code_of(code, &db->retryable);
     if (code == ER_LOCK_DEADLOCK && st->in_tx)
         st->aborted = true; /* InnoDB rolled the whole transaction back */
@@ -257,30 +264,48 @@ static void bind_result(my_stmt *p, unsigned i, enum enum_field_types type)
     }
 }
 
-/* The arrays of @p's parameters and result columns, and the result binding. */
-static int describe(trail_conn *db, my_stmt *p)
+/*
+ * The result binding of @p, from the metadata of its result set: at prepare,
+ * or for a CALL, whose result sets are known only once it ran, after each
+ * execution (the same shape every time, bound the first).
+ */
+static int describe_results(trail_conn *db, my_stmt *p)
 {
-    p->n_params = (unsigned)mysql_stmt_param_count(p->stmt);
-    p->n_fields = mysql_stmt_field_count(p->stmt);
-    if (p->n_params && (!(p->params = calloc(p->n_params, sizeof *p->params)) ||
-                        !(p->times = calloc(p->n_params, sizeof *p->times)) ||
-                        !(p->lengths = calloc(p->n_params, sizeof *p->lengths))))
-        return trail_err_set(&db->err, TRAIL_ENOMEM, "out of memory");
-    if (!p->n_fields)
+    unsigned n = mysql_stmt_field_count(p->stmt);
+    if (p->results) {
+        if (n != p->n_fields)
+            return trail_err_set(&db->err, TRAIL_EDB, "mysql: a result of %u columns, %u expected",
+                                 n, p->n_fields);
+        /* Connector/C drops the binding with each new result set's metadata. */
+        return mysql_stmt_bind_result(p->stmt, p->results) ? fail_stmt(db, p->stmt, "bind result")
+                                                           : TRAIL_OK;
+    }
+    p->n_fields = n;
+    if (!n)
         return TRAIL_OK;
-    if (!(p->results = calloc(p->n_fields, sizeof *p->results)) ||
-        !(p->cols = calloc(p->n_fields, sizeof *p->cols)))
+    if (!(p->results = calloc(n, sizeof *p->results)) || !(p->cols = calloc(n, sizeof *p->cols)))
         return trail_err_set(&db->err, TRAIL_ENOMEM, "out of memory");
     MYSQL_RES *meta = mysql_stmt_result_metadata(p->stmt);
     if (!meta)
         return fail_stmt(db, p->stmt, "result metadata");
     MYSQL_FIELD *fields = mysql_fetch_fields(meta);
-    for (unsigned i = 0; i < p->n_fields; i++)
+    for (unsigned i = 0; i < n; i++)
         bind_result(p, i, fields[i].type);
     mysql_free_result(meta);
     if (mysql_stmt_bind_result(p->stmt, p->results))
         return fail_stmt(db, p->stmt, "bind result");
     return TRAIL_OK;
+}
+
+/* The arrays of @p's parameters and result columns, and the result binding. */
+static int describe(trail_conn *db, my_stmt *p)
+{
+    p->n_params = (unsigned)mysql_stmt_param_count(p->stmt);
+    if (p->n_params && (!(p->params = calloc(p->n_params, sizeof *p->params)) ||
+                        !(p->times = calloc(p->n_params, sizeof *p->times)) ||
+                        !(p->lengths = calloc(p->n_params, sizeof *p->lengths))))
+        return trail_err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    return describe_results(db, p);
 }
 
 /* Prepares @sql into a new statement *@out (the caller frees it with stmt_free()). */
@@ -410,28 +435,15 @@ static int bind_params(trail_conn *db, my_stmt *p, const trail_value *params, si
 /* ---- running -------------------------------------------------------------- */
 
 /*
- * Executes @p with @params and reads every row: @cb per row until it stops,
+ * Reads the rows of @p's current result set: @cb per row until it stops,
  * the rest read and dropped so that the connection is ready for the next
  * statement, and an error that arrives in mid-stream (a lock wait on a later
- * row) is still seen. A statement without rows gives @cb the AUTO_INCREMENT
- * value its INSERT assigned, if any: MySQL has no INSERT ... RETURNING.
+ * row) is still seen.
  */
-static int run(trail_conn *db, my_stmt *p, const trail_value *params, size_t n, trail_row_cb cb,
-               void *userdata, int64_t *changes)
+static int fetch_rows(trail_conn *db, my_stmt *p, trail_row_cb cb, void *userdata)
 {
-    int rc = bind_params(db, p, params, n);
-    if (rc < 0)
-        return rc;
-    db->round_trips++; /* the rows follow the answer unasked: no cursor */
-    if (mysql_stmt_execute(p->stmt))
-        return fail_stmt(db, p->stmt, "execute");
-    if (!p->n_fields) {
-        my_row row = { NULL, (int64_t)mysql_stmt_insert_id(p->stmt) };
-        if (changes)
-            *changes = (int64_t)mysql_stmt_affected_rows(p->stmt);
-        return cb && row.insert_id ? cb(db, &row, userdata) : TRAIL_OK;
-    }
     my_row row = { p, 0 };
+    int rc = TRAIL_OK;
     for (;;) {
         int f = mysql_stmt_fetch(p->stmt);
         if (f == MYSQL_NO_DATA)
@@ -450,6 +462,30 @@ static int run(trail_conn *db, my_stmt *p, const trail_value *params, size_t n, 
     }
     /* Reads and drops what a stop left unread. */
     mysql_stmt_free_result(p->stmt);
+    return rc;
+}
+
+/*
+ * Executes @p with @params and reads every row (fetch_rows()). A statement
+ * without rows gives @cb the AUTO_INCREMENT value its INSERT assigned, if
+ * any: MySQL has no INSERT ... RETURNING.
+ */
+static int run(trail_conn *db, my_stmt *p, const trail_value *params, size_t n, trail_row_cb cb,
+               void *userdata, int64_t *changes)
+{
+    int rc = bind_params(db, p, params, n);
+    if (rc < 0)
+        return rc;
+    db->round_trips++; /* the rows follow the answer unasked: no cursor */
+    if (mysql_stmt_execute(p->stmt))
+        return fail_stmt(db, p->stmt, "execute");
+    if (!p->n_fields) {
+        my_row row = { NULL, (int64_t)mysql_stmt_insert_id(p->stmt) };
+        if (changes)
+            *changes = (int64_t)mysql_stmt_affected_rows(p->stmt);
+        return cb && row.insert_id ? cb(db, &row, userdata) : TRAIL_OK;
+    }
+    rc = fetch_rows(db, p, cb, userdata);
     if (rc == TRAIL_OK && changes)
         *changes = 0;
     return rc;
@@ -660,6 +696,65 @@ static int my_commit(trail_conn *db)
     return rc;
 }
 
+/* ---- one-statement writes ------------------------------------------------ */
+
+/*
+ * Reads the results of the CALL @p just executed: the rows of its result
+ * set go to @cb, then the call's own status, which says whether what the
+ * procedure did after its SELECT (its COMMIT) went well. Everything is read
+ * even after a failure, so that the connection is ready for the next
+ * statement.
+ */
+static int call_results(trail_conn *db, my_stmt *p, trail_row_cb cb, void *userdata)
+{
+    int rc = TRAIL_OK, more;
+    do {
+        if (mysql_stmt_field_count(p->stmt) > 0) {
+            int got = describe_results(db, p);
+            got = got < 0 ? got : fetch_rows(db, p, cb, userdata);
+            if (got < 0) {
+                mysql_stmt_free_result(p->stmt);
+                if (rc == TRAIL_OK)
+                    rc = got;
+            }
+        }
+        more = mysql_stmt_next_result(p->stmt);
+        if (more > 0 && rc == TRAIL_OK)
+            rc = fail_stmt(db, p->stmt, "call");
+    } while (more == 0);
+    return rc;
+}
+
+/*
+ * trail_driver.write: a CALL of write_mysql.c's procedures, one round trip.
+ * Outside trail_begin() the procedure commits or rolls back itself; inside,
+ * a failed call is undone to the savepoint it set.
+ */
+static int my_write(trail_conn *db, const char *sql, const trail_value *params, size_t n,
+                    trail_row_cb cb, void *userdata)
+{
+    my_state *st = state(db);
+    my_stmt *p = NULL;
+    int rc = usable(db);
+    if (rc == TRAIL_OK)
+        rc = statement(db, sql, &p);
+    if (rc == TRAIL_OK)
+        rc = bind_params(db, p, params, n);
+    if (rc < 0)
+        return rc;
+    db->round_trips++;
+    if (mysql_stmt_execute(p->stmt))
+        rc = fail_stmt(db, p->stmt, "call");
+    else
+        rc = call_results(db, p, cb, userdata);
+    if (rc < 0 && db->in_tx && !st->aborted && !st->lost) {
+        trail_err saved = db->err;
+        my_exec(db, db->drv->sql->rollback_to); /* fails harmlessly when the call set none */
+        db->err = saved;
+    }
+    return rc;
+}
+
 /* ---- connecting ----------------------------------------------------------- */
 
 static void close_stmt(void *stmt, void *ud)
@@ -693,7 +788,7 @@ static int connect_to(trail_conn *db, const trail_mysql_url *u)
          mysql_options4(c, MYSQL_OPT_CONNECT_ATTR_ADD, "program_name", u->program_name)))
         return fail(db, "options");
     if (!mysql_real_connect(c, u->host, u->user, u->password, u->database, u->port, u->socket,
-                            CLIENT_FOUND_ROWS))
+                            CLIENT_FOUND_ROWS | CLIENT_MULTI_RESULTS))
         return trail_err_set(&db->err, TRAIL_EDB, "mysql: cannot connect: %s", mysql_error(c));
     return TRAIL_OK;
 }
@@ -757,5 +852,8 @@ const trail_driver trail_driver_mysql = {
     .begin = my_begin,
     .commit = my_commit,
     .rollback = my_rollback,
+    .write_sql = trail_mysql_write_sql,
+    .write_setup_sql = trail_mysql_write_setup_sql,
+    .write = my_write,
     .sql = &trail_runtime_sql_mysql,
 };

@@ -94,6 +94,11 @@ typedef struct trail_driver {
      * undone on failure. @cb sees its result rows.
      */
     char *(*write_sql)(const trail_entity *e, int kind, uint64_t mask);
+    /*
+     * Optional: what migrate runs, per entity and kind, so that write_sql()'s
+     * statements can run (MariaDB's stored procedures); the caller frees it.
+     */
+    char *(*write_setup_sql)(const trail_entity *e, int kind);
     int (*write)(trail_conn *db, const char *sql, const trail_value *params, size_t n,
                  trail_row_cb cb, void *userdata);
     /* Runtime statements in this driver's dialect (see sql.c). */

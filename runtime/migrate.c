@@ -10,11 +10,28 @@
 #include "db.h"
 #include "model.h"
 #include "sql.h"
+#include "update_sql.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* What the driver's one-statement writes of @e need in the database (db.h: write_setup_sql). */
+static int write_setup(trail_conn *db, const trail_entity *e)
+{
+    int rc = TRAIL_OK;
+    for (int kind = TRAIL_WRITE_CREATE; db->drv->write_setup_sql && kind <= TRAIL_WRITE_DELETE;
+         kind++) {
+        char *text = db->drv->write_setup_sql(e, kind);
+        rc =
+            text ? db->drv->exec(db, text) : trail_err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+        free(text);
+        if (rc < 0)
+            break;
+    }
+    return rc;
+}
 
 int trail_schema_migrate(trail_conn *db, const trail_schema *schema)
 {
@@ -35,6 +52,8 @@ int trail_schema_migrate(trail_conn *db, const trail_schema *schema)
     int rc = db->drv->begin(db);
     for (size_t i = 0; rc == TRAIL_OK && i < ddl->n_statements; i++)
         rc = db->drv->exec(db, ddl->statements[i]);
+    for (size_t i = 0; rc == TRAIL_OK && i < schema->n_entities; i++)
+        rc = write_setup(db, schema->entities[i]);
 
     bool found = false;
     trail_value k = trail_v_text(key);

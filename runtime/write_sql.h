@@ -3,7 +3,8 @@
  * internal to libtrail.
  *
  * Where the engine can build the change event itself (PostgreSQL:
- * write_pg.c), a create, update or delete is a single statement that
+ * write_pg.c; MariaDB: write_mysql.c, through a stored procedure), a
+ * create, update or delete is a single statement that
  * writes the row, reads the node's latest event, builds old_values,
  * new_values and changed from the locked row, and inserts the event with
  * its hash. record.c binds the values below and reads the result; the
@@ -59,5 +60,14 @@ enum trail_write_result {
 
 /* trail_pg_write_sql - PostgreSQL's trail_driver.write_sql (write_pg.c). */
 char *trail_pg_write_sql(const trail_entity *e, int kind, uint64_t mask);
+
+/* trail_mysql_write_sql - MariaDB's trail_driver.write_sql: a CALL (write_mysql.c). */
+char *trail_mysql_write_sql(const trail_entity *e, int kind, uint64_t mask);
+
+/*
+ * trail_mysql_write_setup_sql - MariaDB's trail_driver.write_setup_sql: the
+ * CREATE OR REPLACE PROCEDURE that trail_mysql_write_sql()'s CALLs call.
+ */
+char *trail_mysql_write_setup_sql(const trail_entity *e, int kind);
 
 #endif /* TRAIL_WRITE_SQL_H */

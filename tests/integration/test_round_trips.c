@@ -41,14 +41,13 @@ static const engine engines[] = {
     { "postgresql://", 1, 1, 1, 1, 1, 1, 1 },
     { "postgres://", 1, 1, 1, 1, 1, 1, 1 },
     /*
-     * Statement by statement (issue 6 is to cut these): START TRANSACTION,
-     * the node lock, then create: INSERT, latest event, event INSERT;
-     * update: before-read, UPDATE, latest event, event INSERT (an update
-     * that changes nothing stops after the before-read); delete likewise;
-     * COMMIT. Inside trail_begin(): SAVEPOINT ... RELEASE instead.
+     * One CALL of the entity's stored procedure (write_mysql.c), which
+     * commits (or, inside trail_begin(), releases its savepoint) itself.
+     * trail_begin() is START TRANSACTION, then the node lock: a prepared
+     * statement does not pipeline.
      */
-    { "mysql://", 6, 7, 4, 7, 2, 6, 1 },
-    { "mariadb://", 6, 7, 4, 7, 2, 6, 1 },
+    { "mysql://", 1, 1, 1, 1, 2, 1, 1 },
+    { "mariadb://", 1, 1, 1, 1, 2, 1, 1 },
 };
 
 static const engine no_server = { "", 0, 0, 0, 0, 0, 0, 0 };
