@@ -377,7 +377,9 @@ static inline void bench_print_groups(const bench_case *cases, const bench_group
 
 /*
  * Writes the figures for gnuplot, after the header the program wrote: a
- * block per group, lines "group" "case" writes/s ratio-to-plain kind.
+ * block per group, lines "group" "case" writes/s ratio-to-plain kind; the
+ * ratio with six decimals, so that the chart's labels round as the printed
+ * ratios do.
  */
 static inline void bench_write_groups(FILE *f, const bench_case *cases, const bench_groups *g,
                                       int reps)
@@ -388,7 +390,7 @@ static inline void bench_write_groups(FILE *f, const bench_case *cases, const be
             if (plain > 0)
                 fprintf(f, "\n\n");
             for (int k = 0; k < BENCH_NKINDS; k++)
-                fprintf(f, "\"%s\" \"%s\" %.0f %.3f %d\n", g->name[s][clients - 1],
+                fprintf(f, "\"%s\" \"%s\" %.0f %.6f %d\n", g->name[s][clients - 1],
                         bench_kind_names[k], bench_median(cases[plain + k].ops, reps),
                         bench_kind_ratio(cases, s, clients, k, BENCH_PLAIN, reps), k);
         }
