@@ -1,8 +1,8 @@
 /*
  * bench_shop.h - what the benchmarks of audited writes share (bench_write on
- * SQLite, bench_write_pg on PostgreSQL): the request context of every
- * audited write, and the database every case starts from, made through
- * trail. Header-only, static, like bench_util.h; the program links the
+ * SQLite, bench_write_pg on PostgreSQL, bench_write_mysql on MariaDB): the
+ * request context of every audited write, and the database every case
+ * starts from, made through trail. Header-only, static, like bench_util.h; the program links the
  * generated shop API and trail_internal (db.h: the node id).
  */
 #ifndef TRAIL_BENCH_SHOP_H
@@ -26,10 +26,67 @@ static const trail_ctx bench_ctx = {
     .ip = "192.0.2.10",
 };
 
+/* The context columns of trail_change_events, in trail_ctx's order. */
+#define BENCH_N_CTX 7
+static const char *const bench_ctx_columns[BENCH_N_CTX] = {
+    "user_id", "request_id", "session_id", "tenant_id", "trace_id", "span_id", "ip",
+};
+
+/* bench_ctx's values, in bench_ctx_columns' order. */
+static inline void bench_ctx_values(const char *v[BENCH_N_CTX])
+{
+    const trail_ctx *c = &bench_ctx;
+    const char *values[BENCH_N_CTX] = {
+        c->user_id, c->request_id, c->session_id, c->tenant_id, c->trace_id, c->span_id, c->ip,
+    };
+    memcpy(v, values, sizeof values);
+}
+
 static inline void bench_trail_check(trail_conn *db, int rc, const char *what)
 {
     if (rc < 0)
         bench_die("%s: %s: %s", what, trail_code_name(rc), db ? trail_errmsg(db) : "");
+}
+
+/*
+ * Appends the INSERT by which a trigger writes trail's event row for an
+ * update of entity @e: the statement bench_write_pg's and bench_write_mysql's
+ * triggers share. The trigger has the variables ev and tx (the ids), ms (its
+ * milliseconds), old_v, new_v and changed (the JSON), prev (prev_hash) and
+ * c_<column> for every context column; @node is the node id as an SQL
+ * literal, @record_id NEW's id as text, @q the character that quotes
+ * identifiers. The hash is @hash_open concat_ws('|', prev and the event's
+ * columns) @hash_close: SHA-256 in hex.
+ */
+static inline void bench_trigger_insert(char *sql, size_t size, const trail_entity *e, char q,
+                                        const char *node, const char *record_id,
+                                        const char *hash_open, const char *hash_close)
+{
+    static const char *const columns[] = {
+        "event_id",       "hlc", "node_id", "origin_node", "tx_id",      "table_name",
+        "record_id",      "op",  "version", "old_values",  "new_values", "changed",
+        "schema_version",
+    };
+    bench_append(sql, size, "    INSERT INTO %ctrail_change_events%c (", q, q);
+    for (size_t i = 0; i < sizeof columns / sizeof columns[0]; i++)
+        bench_append(sql, size, "%s%c%s%c", i ? ", " : "", q, columns[i], q);
+    for (int i = 0; i < BENCH_N_CTX; i++)
+        bench_append(sql, size, ", %c%s%c", q, bench_ctx_columns[i], q);
+    bench_append(sql, size,
+                 ", %ccreated_at%c, %cprev_hash%c, %chash%c)\n"
+                 "    VALUES (ev, ms * 65536, %s, %s, tx, '%s', %s, 'update', NEW.%cversion%c,"
+                 " old_v, new_v, changed, %lld",
+                 q, q, q, q, q, q, node, node, e->table, record_id, q, q,
+                 (long long)e->schema_version);
+    for (int i = 0; i < BENCH_N_CTX; i++)
+        bench_append(sql, size, ", c_%s", bench_ctx_columns[i]);
+    bench_append(sql, size,
+                 ", ms, prev, %sconcat_ws('|', prev, ev, ms * 65536, %s, tx, '%s', NEW.%cid%c,"
+                 " 'update', NEW.%cversion%c, old_v, new_v, changed, %lld",
+                 hash_open, node, e->table, q, q, q, q, (long long)e->schema_version);
+    for (int i = 0; i < BENCH_N_CTX; i++)
+        bench_append(sql, size, ", c_%s", bench_ctx_columns[i]);
+    bench_append(sql, size, ", ms)%s);\n", hash_close);
 }
 
 /*

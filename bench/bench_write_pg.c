@@ -59,42 +59,22 @@
  * works: its figures mean nothing and no figure is ever asserted.
  */
 #define _XOPEN_SOURCE 700 /* mkdtemp, sigaction, pthread_barrier */
+#include "bench_clients.h"
+#include "bench_server.h"
 #include "bench_shop.h"
 #include "bench_util.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <libpq-fe.h>
-#include <linux/tcp.h> /* struct tcp_info with tcpi_data_segs_out, TCP_INFO */
-#include <netinet/in.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stdatomic.h>
 #include <stdbool.h>
-#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#define DEFAULT_ROWS   1000
-#define DEFAULT_REPS   5
-#define DEFAULT_MS     2000
-#define DEFAULT_WARMUP 300 /* writes per client */
-#define QUICK_ROWS     20
-#define QUICK_REPS     1
-#define QUICK_MS       20
-#define QUICK_WARMUP   10
-#define MAX_REPS       BENCH_MAX_REPS
-#define MAX_ROWS       1000000L
-#define MAX_CLIENTS    2
-#define DIR_MAX        1024
-#define URL_LEN        2048
+#define MAX_CLIENTS BENCH_MAX_CLIENTS
+#define URL_LEN     2048
 
 #ifndef TRAIL_PG_SH
 #define TRAIL_PG_SH "tests/servers/pg.sh"
@@ -104,159 +84,13 @@
 #define TEMPLATE_DB "bench_write_pg_template"
 #define CASE_DB     "bench_write_pg_case%02d" /* with the case's number */
 #define DB_NAME_LEN 64
-#define NCASES      12 /* 3 kinds x 1 or 2 clients x synchronous_commit on or off */
+#define NCASES      (2 * BENCH_GROUP_CASES) /* synchronous_commit on or off */
 
 /* The targets this benchmark judges against, for 1 and 2 clients each. */
 #define TARGET_TRAIL_VS_PLAIN_ON    0.85 /* synchronous_commit on */
 #define TARGET_TRAIL_VS_TRIGGER_OFF 1.0  /* synchronous_commit off */
 
 #define SYNC_OFF_OPTION "options=-c%20synchronous_commit%3Doff"
-
-/* The context columns, the names of their settings (trail.<column>), and bench_ctx's values. */
-#define N_CTX 7
-static const char *const ctx_columns[N_CTX] = {
-    "user_id", "request_id", "session_id", "tenant_id", "trace_id", "span_id", "ip",
-};
-
-static void ctx_values(const char *v[N_CTX])
-{
-    const trail_ctx *c = &bench_ctx;
-    const char *values[N_CTX] = {
-        c->user_id, c->request_id, c->session_id, c->tenant_id, c->trace_id, c->span_id, c->ip,
-    };
-    memcpy(v, values, sizeof values);
-}
-
-/* ---- The server: started and stopped by tests/servers/pg.sh. ---- */
-
-static struct {
-    char dir[DIR_MAX];      /* ours, from mkdtemp(): holds the cluster */
-    char data[DIR_MAX + 8]; /* dir/pg: the cluster, pg.sh's DIR */
-    const char *script;
-} server;
-
-/* Where the server stands; lock-free, so the signal handler may use it too. */
-enum { SERVER_NONE, SERVER_UP, SERVER_STOPPING, SERVER_STOPPED };
-static atomic_int server_state;
-/* The process (and group) of a `pg.sh start` under way, or 0. */
-static atomic_int starting_pid;
-
-/*
- * Runs @argv in a process group of its own, its stdout (pg.sh's URL) to
- * /dev/null; returns its exit status, -1 when it could not run. Only
- * async-signal-safe calls: the signal handler stops the server with it.
- * With @start, starting_pid names it while it runs.
- */
-static int run(char *const argv[], bool start)
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        setpgid(0, 0);
-        int null = open("/dev/null", O_WRONLY);
-        if (null >= 0)
-            dup2(null, STDOUT_FILENO);
-        execvp(argv[0], argv);
-        _exit(127);
-    }
-    if (pid < 0)
-        return -1;
-    if (start)
-        atomic_store(&starting_pid, pid);
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return -1;
-    atomic_store(&starting_pid, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-/* `bash pg.sh @command server.data` */
-static int run_pg_sh(const char *command)
-{
-    char *argv[] = { "bash", (char *)server.script, (char *)command, server.data, NULL };
-    return run(argv, strcmp(command, "start") == 0);
-}
-
-/*
- * Stops the server and removes its directory, once. Whoever comes second
- * (a client thread exiting on the error the stopping server gave it, while
- * the signal handler stops it) waits until that is done.
- */
-static void server_stop(void)
-{
-    int up = SERVER_UP;
-    if (atomic_compare_exchange_strong(&server_state, &up, SERVER_STOPPING)) {
-        /* A start under way (initdb, say) ends first, or it would go on after the stop. */
-        pid_t start = atomic_exchange(&starting_pid, 0);
-        if (start > 0) {
-            kill(-start, SIGTERM);
-            waitpid(start, NULL, 0);
-        }
-        /*
-         * pg.sh leaves a cluster that initdb had only begun (it is not sure
-         * the files are a cluster's); everything under our directory is ours.
-         */
-        if (run_pg_sh("stop") != 0) {
-            char *rm[] = { "rm", "-rf", "--", server.data, NULL };
-            run(rm, false);
-        }
-        rmdir(server.dir);
-        atomic_store(&server_state, SERVER_STOPPED);
-        return;
-    }
-    struct timespec pause = { 0, 10000000 };
-    while (atomic_load(&server_state) == SERVER_STOPPING)
-        nanosleep(&pause, NULL);
-}
-
-static void on_signal(int sig)
-{
-    server_stop();
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
-/* At exit, with the signals blocked: a handler must not wait for the stop it interrupted. */
-static void server_stop_at_exit(void)
-{
-    sigset_t all;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, NULL);
-    server_stop();
-}
-
-/* Starts a server in a new directory under @parent; its URL into @url. */
-static void server_start(const char *script, const char *parent, char *url, size_t size)
-{
-    server.script = script;
-    snprintf(server.dir, sizeof server.dir, "%s/bench_write_pg.XXXXXX", parent);
-    if (!mkdtemp(server.dir))
-        bench_die("cannot make a directory %s: %s", server.dir, strerror(errno));
-    /* pg.sh runs the server as an unprivileged user when we are root: it must reach DIR/pg. */
-    if (chmod(server.dir, 0755) != 0)
-        bench_die("chmod %s: %s", server.dir, strerror(errno));
-    snprintf(server.data, sizeof server.data, "%s/pg", server.dir);
-    /* From here on, a failed or interrupted start is cleaned up too. */
-    atomic_store(&server_state, SERVER_UP);
-    if (run_pg_sh("start") != 0)
-        bench_die("%s start %s failed (see above)", script, server.data);
-    char path[DIR_MAX + 16];
-    snprintf(path, sizeof path, "%s/url", server.data);
-    FILE *f = fopen(path, "r");
-    if (!f || !fgets(url, (int)size, f))
-        bench_die("cannot read the server's URL from %s", path);
-    fclose(f);
-    url[strcspn(url, "\r\n")] = '\0';
-}
-
-static void on_signals(void (*handler)(int))
-{
-    struct sigaction sa = { .sa_handler = handler };
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-}
 
 /* ---- libpq. ---- */
 
@@ -306,34 +140,6 @@ static double pg_value(PGconn *c, const char *sql, int n, const char *const *par
     double v = PQgetisnull(res, 0, 0) ? 0 : strtod(PQgetvalue(res, 0, 0), NULL);
     PQclear(res);
     return v;
-}
-
-/* The TCP data segments sent so far on socket @fd; -1 when it is not a TCP socket. */
-static long tcp_sends(int fd)
-{
-    struct tcp_info ti;
-    socklen_t len = sizeof ti;
-    if (fd < 0 || getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
-        len < offsetof(struct tcp_info, tcpi_data_segs_out) + sizeof ti.tcpi_data_segs_out)
-        return -1;
-    return (long)ti.tcpi_data_segs_out;
-}
-
-/* This process's socket whose local port is @port, or -1 (how trail's connection is found). */
-static int socket_of_port(long port)
-{
-    for (int fd = 0; fd < 1024 && port > 0; fd++) {
-        struct sockaddr_storage a;
-        socklen_t len = sizeof a;
-        if (getsockname(fd, (struct sockaddr *)&a, &len) != 0)
-            continue;
-        long p = a.ss_family == AF_INET    ? ntohs(((struct sockaddr_in *)&a)->sin_port)
-                 : a.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&a)->sin6_port)
-                                           : -1;
-        if (p == port)
-            return fd;
-    }
-    return -1;
 }
 
 /* ---- The databases. ---- */
@@ -519,31 +325,13 @@ static void make_trigger_sql(char *sql, size_t size, const struct fixture *fx, P
                  "    changed json := %s;\n"
                  "    prev text := md5(random()::text) || md5(random()::text);\n",
                  e->table, old_json, new_json, changed);
-    for (int i = 0; i < N_CTX; i++)
+    for (int i = 0; i < BENCH_N_CTX; i++)
         bench_append(sql, size, "    c_%s text := current_setting('trail.%s', true);\n",
-                     ctx_columns[i], ctx_columns[i]);
+                     bench_ctx_columns[i], bench_ctx_columns[i]);
+    bench_append(sql, size, "BEGIN\n");
+    bench_trigger_insert(sql, size, e, '"', node, "NEW.\"id\"::text", "encode(sha256(convert_to(",
+                         ", 'UTF8')), 'hex')");
     bench_append(sql, size,
-                 "BEGIN\n"
-                 "    INSERT INTO \"trail_change_events\" (\"event_id\", \"hlc\", \"node_id\","
-                 " \"origin_node\", \"tx_id\", \"table_name\", \"record_id\", \"op\", \"version\","
-                 " \"old_values\", \"new_values\", \"changed\", \"schema_version\"");
-    for (int i = 0; i < N_CTX; i++)
-        bench_append(sql, size, ", \"%s\"", ctx_columns[i]);
-    bench_append(sql, size,
-                 ", \"created_at\", \"prev_hash\", \"hash\")\n"
-                 "    VALUES (ev, ms * 65536, %s, %s, tx, '%s', NEW.\"id\"::text, 'update',"
-                 " NEW.\"version\", old_v, new_v, changed, %lld",
-                 node, node, e->table, (long long)e->schema_version);
-    for (int i = 0; i < N_CTX; i++)
-        bench_append(sql, size, ", c_%s", ctx_columns[i]);
-    bench_append(sql, size,
-                 ", ms, prev, encode(sha256(convert_to(concat_ws('|', prev, ev, ms * 65536, %s,"
-                 " tx, '%s', NEW.\"id\", 'update', NEW.\"version\", old_v, new_v, changed, %lld",
-                 node, e->table, (long long)e->schema_version);
-    for (int i = 0; i < N_CTX; i++)
-        bench_append(sql, size, ", c_%s", ctx_columns[i]);
-    bench_append(sql, size,
-                 ", ms), 'UTF8')), 'hex'));\n"
                  "    RETURN NULL;\n"
                  "END\n"
                  "$body$;\n"
@@ -558,93 +346,62 @@ static void make_ctx_sql(char *sql, size_t size)
 {
     sql[0] = '\0';
     bench_append(sql, size, "SELECT");
-    for (int i = 0; i < N_CTX; i++)
+    for (int i = 0; i < BENCH_N_CTX; i++)
         bench_append(sql, size, "%s set_config('trail.%s', $%d, true)", i ? "," : "",
-                     ctx_columns[i], i + 1);
+                     bench_ctx_columns[i], i + 1);
 }
 
 /* ---- The cases. ---- */
 
-enum kind { PLAIN, TRIGGER, TRAIL, NKINDS };
-static const char *const kind_names[NKINDS] = { "plain", "trigger audit", "trail" };
-_Static_assert(NCASES == 4 * NKINDS, "NCASES: every kind, 1 and 2 clients, on and off");
-
-struct bench_case {
-    enum kind kind;
-    int clients;
-    bool sync_off;
-    double ops[MAX_REPS];   /* writes per second */
-    double sends[MAX_REPS]; /* client sends per write; -1 when not observed */
-    double event_bytes;     /* mean size of the variable columns of an update event */
-};
-
-struct run;
-
-/* One client of a run: its connection, and where its round robin stands. */
+/* One client of a run: bench_client, and its libpq connection for plain and trigger audit. */
 struct client {
-    struct run *run;
-    int index;
-    PGconn *pg;     /* plain and trigger audit */
-    trail_conn *db; /* trail */
-    int fd;         /* its socket, for TCP_INFO; -1 when unknown */
-    long next;      /* writes made, warm-up included */
-    long timed;     /* writes in the timed part */
-    long sends;     /* TCP data segments sent in the timed part; -1 when unknown */
-    int64_t t0, t1;
+    bench_client b;
+    PGconn *pg;
 };
 
+/* A run of a case: bench_run, and its database. */
 struct run {
-    const struct bench_case *c;
+    bench_run b;
     const struct fixture *fx;
-    char db[DB_NAME_LEN]; /* its database */
-    int64_t *version;     /* of each customer */
-    int64_t *credit;      /* last written to each */
-    long warmup;
-    int64_t budget_ns;
-    pthread_barrier_t start;
+    char db[DB_NAME_LEN];
     struct client cl[MAX_CLIENTS];
 };
 
 /* The session's synchronous_commit must be what the case asks for. */
-static void check_sync(const struct bench_case *c, const char *got)
+static void check_sync(const bench_case *c, const char *got)
 {
-    if (strcmp(got, c->sync_off ? "off" : "on") != 0)
-        bench_die("%s: the session's synchronous_commit is %s", kind_names[c->kind], got);
+    if (strcmp(got, c->relaxed ? "off" : "on") != 0)
+        bench_die("%s: the session's synchronous_commit is %s", bench_kind_names[c->kind], got);
 }
 
-static void client_open(struct client *cl)
+static void client_open(bench_client *b)
 {
-    const struct bench_case *c = cl->run->c;
-    const struct fixture *fx = cl->run->fx;
+    struct client *cl = (struct client *)b;
+    const struct run *r = (const struct run *)b->run;
+    const bench_case *c = r->b.c;
     char url[URL_LEN], text[64];
     bool found;
-    cl->fd = -1;
-    if (c->kind == TRAIL) {
+    if (c->kind == BENCH_TRAIL) {
         /* synchronous_commit through the URL: the way an application would ask trail for it. */
-        url_for(url, sizeof url, fx, cl->run->db, c->sync_off);
-        int rc = trail_open(&cl->db, url, NULL);
-        bench_trail_check(cl->db, rc, "trail_open");
-        rc = trail_conn_query_text(cl->db, "SELECT current_setting('synchronous_commit')", NULL, 0,
-                                   text, sizeof text, &found);
-        bench_trail_check(cl->db, rc, "synchronous_commit");
+        url_for(url, sizeof url, r->fx, r->db, c->relaxed);
+        bench_trail_open(&cl->b, url, "SELECT inet_client_port()::text");
+        int rc = trail_conn_query_text(cl->b.db, "SELECT current_setting('synchronous_commit')",
+                                       NULL, 0, text, sizeof text, &found);
+        bench_trail_check(cl->b.db, rc, "synchronous_commit");
         check_sync(c, found ? text : "");
-        rc = trail_conn_query_text(cl->db, "SELECT inet_client_port()::text", NULL, 0, text,
-                                   sizeof text, &found);
-        bench_trail_check(cl->db, rc, "inet_client_port");
-        cl->fd = found ? socket_of_port(strtol(text, NULL, 10)) : -1;
         return;
     }
-    url_for(url, sizeof url, fx, cl->run->db, false);
+    url_for(url, sizeof url, r->fx, r->db, false);
     cl->pg = pg_connect(url);
-    if (c->sync_off)
+    if (c->relaxed)
         pg_exec(cl->pg, "SET synchronous_commit = off");
     PGresult *res = PQexec(cl->pg, "SHOW synchronous_commit");
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
         bench_die("SHOW synchronous_commit: %s", PQresultErrorMessage(res));
     check_sync(c, PQgetvalue(res, 0, 0));
     PQclear(res);
-    cl->fd = PQsocket(cl->pg);
-    if (c->kind == PLAIN) {
+    cl->b.fd = PQsocket(cl->pg);
+    if (c->kind == BENCH_PLAIN) {
         pg_prepare(cl->pg, "update", "UPDATE \"customers\" SET \"credit\" = $1 WHERE \"id\" = $2");
         return;
     }
@@ -660,10 +417,11 @@ static void client_open(struct client *cl)
         bench_die("PQenterPipelineMode: %s", PQerrorMessage(cl->pg));
 }
 
-static void client_close(struct client *cl)
+static void client_close(bench_client *b)
 {
-    trail_close(cl->db);
-    cl->db = NULL;
+    struct client *cl = (struct client *)b;
+    trail_close(cl->b.db);
+    cl->b.db = NULL;
     if (cl->pg)
         PQfinish(cl->pg);
     cl->pg = NULL;
@@ -675,14 +433,15 @@ static void check_one_row(const struct client *cl, PGresult *res)
     bool one = strcmp(PQcmdTuples(res), "1") == 0;
     pg_check(cl->pg, res, PGRES_COMMAND_OK, "UPDATE");
     if (!one)
-        bench_die("%s: customer not updated", kind_names[cl->run->c->kind]);
+        bench_die("%s: customer not updated", bench_kind_names[cl->b.run->c->kind]);
 }
 
-static void plain_write(struct client *cl, long i, int64_t credit)
+static void plain_write(bench_client *b, long i, int64_t credit)
 {
+    struct client *cl = (struct client *)b;
     char credit_text[24];
     snprintf(credit_text, sizeof credit_text, "%lld", (long long)credit);
-    const char *v[2] = { credit_text, cl->run->fx->ids[i] };
+    const char *v[2] = { credit_text, b->run->ids[i] };
     check_one_row(cl, PQexecPrepared(cl->pg, "update", 2, v, NULL, NULL, 0));
 }
 
@@ -699,16 +458,17 @@ static PGresult *pipeline_result(PGconn *c, ExecStatusType want, const char *wha
 }
 
 /* BEGIN; the context; the version-checked UPDATE; COMMIT: one pipeline, one round trip. */
-static void trigger_write(struct client *cl, long i, int64_t credit)
+static void trigger_write(bench_client *b, long i, int64_t credit)
 {
+    struct client *cl = (struct client *)b;
     PGconn *c = cl->pg;
     char credit_text[24], version_text[24];
     snprintf(credit_text, sizeof credit_text, "%lld", (long long)credit);
-    snprintf(version_text, sizeof version_text, "%lld", (long long)cl->run->version[i]);
-    const char *ctx[N_CTX], *v[3] = { credit_text, cl->run->fx->ids[i], version_text };
-    ctx_values(ctx);
+    snprintf(version_text, sizeof version_text, "%lld", (long long)b->run->version[i]);
+    const char *ctx[BENCH_N_CTX], *v[3] = { credit_text, b->run->ids[i], version_text };
+    bench_ctx_values(ctx);
     if (!PQsendQueryPrepared(c, "begin", 0, NULL, NULL, NULL, 0) ||
-        !PQsendQueryPrepared(c, "context", N_CTX, ctx, NULL, NULL, 0) ||
+        !PQsendQueryPrepared(c, "context", BENCH_N_CTX, ctx, NULL, NULL, 0) ||
         !PQsendQueryPrepared(c, "update", 3, v, NULL, NULL, 0) ||
         !PQsendQueryPrepared(c, "commit", 0, NULL, NULL, NULL, 0) || !PQpipelineSync(c))
         bench_die("sending the pipeline: %s", PQerrorMessage(c));
@@ -717,65 +477,6 @@ static void trigger_write(struct client *cl, long i, int64_t credit)
     check_one_row(cl, pipeline_result(c, PGRES_COMMAND_OK, "UPDATE"));
     PQclear(pipeline_result(c, PGRES_COMMAND_OK, "COMMIT"));
     PQclear(pipeline_result(c, PGRES_PIPELINE_SYNC, "sync"));
-}
-
-static void trail_write(struct client *cl, long i, int64_t credit)
-{
-    shop_customer_update_params u = {
-        .id = cl->run->fx->ids[i],
-        .version = cl->run->version[i],
-        .set = SHOP_CUSTOMER_CREDIT,
-        .credit = credit,
-    };
-    bench_trail_check(cl->db, shop_customer_update(cl->db, &bench_ctx, &u, NULL),
-                      "shop_customer_update");
-}
-
-/*
- * The client's next write. Client k of n writes the customers k, k + n,
- * k + 2n, ... in turn; the credit is new every time, and differs between
- * clients.
- */
-static void client_write(struct client *cl)
-{
-    struct run *r = cl->run;
-    int n = r->c->clients;
-    long share = (r->fx->rows - cl->index + n - 1) / n, w = cl->next++;
-    long i = cl->index + n * (w % share);
-    int64_t credit = (int64_t)w * n + cl->index + 1;
-    switch (r->c->kind) {
-    case PLAIN:
-        plain_write(cl, i, credit);
-        break;
-    case TRIGGER:
-        trigger_write(cl, i, credit);
-        break;
-    default:
-        trail_write(cl, i, credit);
-        break;
-    }
-    if (r->c->kind != PLAIN)
-        r->version[i]++;
-    r->credit[i] = credit;
-}
-
-static void *client_main(void *arg)
-{
-    struct client *cl = arg;
-    struct run *r = cl->run;
-    while (cl->next < r->warmup)
-        client_write(cl);
-    pthread_barrier_wait(&r->start);
-    long start = cl->next, s0 = tcp_sends(cl->fd);
-    cl->t0 = bench_mono_ns();
-    do {
-        client_write(cl);
-        cl->t1 = bench_mono_ns();
-    } while (cl->t1 - cl->t0 < r->budget_ns);
-    long s1 = tcp_sends(cl->fd);
-    cl->timed = cl->next - start;
-    cl->sends = s0 >= 0 && s1 >= 0 ? s1 - s0 : -1;
-    return NULL;
 }
 
 /* The text array literal of @n values, malloc()ed: ids when @ids, else @v. */
@@ -810,14 +511,13 @@ static char *array_literal(long n, char (*ids)[TRAIL_ULID_LEN + 1], const int64_
 static double check_db(const struct run *r, long writes)
 {
     const struct fixture *fx = r->fx;
-    const struct bench_case *c = r->c;
     char url[URL_LEN];
     url_for(url, sizeof url, fx, r->db, false);
     PGconn *h = pg_connect(url);
     char *rows_params[3] = {
         array_literal(fx->rows, fx->ids, NULL),
-        array_literal(fx->rows, NULL, r->credit),
-        array_literal(fx->rows, NULL, r->version),
+        array_literal(fx->rows, NULL, r->b.credit),
+        array_literal(fx->rows, NULL, r->b.version),
     };
     long right = (long)pg_value(
         h,
@@ -838,14 +538,14 @@ static double check_db(const struct run *r, long writes)
         " AND e.op = 'update' AND e.version = c.version"
         " AND (e.new_values ->> 'credit')::bigint = c.credit))",
         0, NULL);
-    const char *ctx[N_CTX];
-    ctx_values(ctx);
+    const char *ctx[BENCH_N_CTX];
+    bench_ctx_values(ctx);
     long no_ctx = (long)pg_value(
         h,
         "SELECT count(*) FROM trail_change_events WHERE op = 'update' AND (user_id, request_id,"
         " session_id, tenant_id, trace_id, span_id, ip) IS DISTINCT FROM"
         " ($1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text)",
-        N_CTX, ctx);
+        BENCH_N_CTX, ctx);
     double bytes = pg_value(
         h,
         "SELECT avg(octet_length(event_id) + octet_length(node_id) + octet_length(origin_node)"
@@ -857,13 +557,7 @@ static double check_db(const struct run *r, long writes)
         " + octet_length(hash)) FROM trail_change_events WHERE op = 'update'",
         0, NULL);
     PQfinish(h);
-    bool audited = c->kind != PLAIN;
-    if (right != fx->rows || events != (audited ? writes : 0) || unmatched != 0 || no_ctx != 0)
-        bench_die("%s, %d client%s: after %ld writes, %ld of %ld customers as written, %ld update"
-                  " events, %ld customers whose events do not match, %ld events without the"
-                  " context",
-                  kind_names[c->kind], c->clients, c->clients == 1 ? "" : "s", writes, right,
-                  fx->rows, events, unmatched, no_ctx);
+    bench_check_counts(&r->b, writes, right, events, unmatched, no_ctx);
     return bytes;
 }
 
@@ -871,19 +565,21 @@ static double check_db(const struct run *r, long writes)
  * Runs case @c (number @index) once, on a fresh copy of the template; fills
  * its figures for repetition @rep.
  */
-static void run_case(struct bench_case *c, int index, struct fixture *fx, int64_t budget_ns,
-                     long warmup, int rep)
+static void run_case(bench_case *c, int index, struct fixture *fx, int64_t budget_ns, long warmup,
+                     int rep)
 {
-    struct run r = { .c = c, .fx = fx, .warmup = warmup, .budget_ns = budget_ns };
+    static const bench_client_ops ops = { client_open,
+                                          client_close,
+                                          { plain_write, trigger_write, bench_trail_write } };
+    static struct run r;
+    memset(&r, 0, sizeof r);
+    bench_run_init(&r.b, c, &ops, fx->rows, fx->ids, warmup, budget_ns);
+    for (int k = 0; k < MAX_CLIENTS; k++)
+        r.b.cl[k] = &r.cl[k].b;
+    r.fx = fx;
     snprintf(r.db, sizeof r.db, CASE_DB, index);
-    r.version = malloc(sizeof *r.version * (size_t)fx->rows);
-    r.credit = calloc((size_t)fx->rows, sizeof *r.credit);
-    if (!r.version || !r.credit)
-        bench_die("out of memory");
-    for (long i = 0; i < fx->rows; i++)
-        r.version[i] = 1;
     make_case_db(fx, r.db);
-    if (c->kind == TRIGGER) {
+    if (c->kind == BENCH_TRIGGER) {
         char url[URL_LEN];
         static char sql[32768];
         url_for(url, sizeof url, fx, r.db, false);
@@ -892,49 +588,13 @@ static void run_case(struct bench_case *c, int index, struct fixture *fx, int64_
         pg_exec(h, sql);
         PQfinish(h);
     }
-    for (int k = 0; k < c->clients; k++) {
-        r.cl[k] = (struct client){ .run = &r, .index = k };
-        client_open(&r.cl[k]);
-    }
-
-    /* The signals go to this thread only, whose handler stops the server. */
-    pthread_t threads[MAX_CLIENTS];
-    sigset_t block, old;
-    sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGHUP);
-    if (pthread_barrier_init(&r.start, NULL, (unsigned)c->clients) != 0)
-        bench_die("pthread_barrier_init failed");
-    pthread_sigmask(SIG_BLOCK, &block, &old);
-    for (int k = 0; k < c->clients; k++)
-        if (pthread_create(&threads[k], NULL, client_main, &r.cl[k]) != 0)
-            bench_die("pthread_create failed");
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    for (int k = 0; k < c->clients; k++)
-        pthread_join(threads[k], NULL);
-    pthread_barrier_destroy(&r.start);
-
-    int64_t t0 = r.cl[0].t0, t1 = r.cl[0].t1;
-    long writes = 0, timed = 0, sends = 0;
-    for (int k = 0; k < c->clients; k++) {
-        const struct client *cl = &r.cl[k];
-        t0 = cl->t0 < t0 ? cl->t0 : t0;
-        t1 = cl->t1 > t1 ? cl->t1 : t1;
-        writes += cl->next;
-        timed += cl->timed;
-        sends = sends >= 0 && cl->sends >= 0 ? sends + cl->sends : -1;
-        client_close(&r.cl[k]);
-    }
+    long writes = bench_run_clients(&r.b, rep);
     double bytes = check_db(&r, writes);
     if (rep == 0)
         c->event_bytes = bytes;
-    c->ops[rep] = (double)timed * 1e9 / (double)(t1 - t0);
-    c->sends[rep] = sends >= 0 ? (double)sends / (double)timed : -1;
     if (!fx->keep)
         drop_db(fx, r.db);
-    free(r.version);
-    free(r.credit);
+    bench_run_free(&r.b);
 }
 
 /* ---- Command line and report. ---- */
@@ -971,193 +631,100 @@ static void usage(FILE *f)
             "               /tmp); it must be on a real disk\n"
             "  --pg-sh FILE the server script (default %s)\n"
             "  --help       this text\n",
-            TARGET_TRAIL_VS_PLAIN_ON, TARGET_TRAIL_VS_TRIGGER_OFF, DEFAULT_ROWS, DEFAULT_MS,
-            MAX_REPS, DEFAULT_REPS, TRAIL_PG_SH);
+            TARGET_TRAIL_VS_PLAIN_ON, TARGET_TRAIL_VS_TRIGGER_OFF, BENCH_DEFAULT_ROWS,
+            BENCH_DEFAULT_MS, BENCH_MAX_REPS, BENCH_DEFAULT_REPS, TRAIL_PG_SH);
 }
 
-/* Case index: synchronous_commit, then clients, then kind. */
-static int case_index(bool sync_off, int clients, enum kind kind)
-{
-    return (sync_off ? 2 * NKINDS : 0) + (clients - 1) * NKINDS + (int)kind;
-}
-
-static const char *group_name(bool sync_off, int clients)
-{
-    static const char *const names[2][2] = {
+static const bench_groups groups = {
+    2,
+    {
         { "synchronous_commit=on, 1 client", "synchronous_commit=on, 2 clients" },
         { "synchronous_commit=off, 1 client", "synchronous_commit=off, 2 clients" },
-    };
-    return names[sync_off][clients - 1];
-}
+    },
+};
 
-static double ratio(const struct bench_case *cases, int a, int b, int reps)
-{
-    return bench_ratio(cases[a].ops, cases[b].ops, reps);
-}
-
-static void print_group(struct bench_case *cases, bool sync_off, int clients, int reps)
-{
-    int plain = case_index(sync_off, clients, PLAIN);
-    printf("\n%s\n", group_name(sync_off, clients));
-    printf("  %-16s %11s %9s %12s\n", "case", "writes/s", "x plain", "sends/write");
-    for (int k = 0; k < NKINDS; k++) {
-        const struct bench_case *c = &cases[plain + k];
-        double sends = bench_median(c->sends, reps);
-        printf("  %-16s %11.0f %9.2f ", kind_names[k], bench_median(c->ops, reps),
-               ratio(cases, plain + k, plain, reps));
-        if (sends >= 0)
-            printf("%12.2f\n", sends);
-        else
-            printf("%12s\n", "n/a");
-    }
-}
-
-static void write_data(const char *path, struct bench_case *cases, int reps, long rows, long ms,
-                       int server_version)
+static void write_data(const char *path, bench_case *cases, const bench_args *a, int server_version)
 {
     FILE *f = fopen(path, "w");
     if (!f)
         bench_die("cannot write %s: %s", path, strerror(errno));
     fprintf(f,
-            "# bench_write_pg: PostgreSQL %d.%d, %ld customers; median of %d repetitions of %ld"
+            "# bench_write_pg: PostgreSQL %d.%d, %ld customers; median of %ld repetitions of %ld"
             " ms\n"
             "# group, case, writes/s, ratio to plain (same clients and synchronous_commit),\n"
             "# kind (0 plain, 1 trigger audit, 2 trail). Blocks, for gnuplot's index:\n"
             "# 0 on 1 client, 1 on 2 clients, 2 off 1 client, 3 off 2 clients.\n",
-            server_version / 10000, server_version % 10000, rows, reps, ms);
-    for (int s = 0; s < 2; s++)
-        for (int clients = 1; clients <= MAX_CLIENTS; clients++) {
-            int plain = case_index(s, clients, PLAIN);
-            if (plain > 0)
-                fprintf(f, "\n\n");
-            for (int k = 0; k < NKINDS; k++)
-                fprintf(f, "\"%s\" \"%s\" %.0f %.3f %d\n", group_name(s, clients), kind_names[k],
-                        bench_median(cases[plain + k].ops, reps),
-                        ratio(cases, plain + k, plain, reps), k);
-        }
+            server_version / 10000, server_version % 10000, a->rows, a->reps, a->ms);
+    bench_write_groups(f, cases, &groups, (int)a->reps);
     if (fclose(f) != 0)
         bench_die("cannot write %s: %s", path, strerror(errno));
 }
 
 int main(int argc, char **argv)
 {
-    long rows = DEFAULT_ROWS, ms = DEFAULT_MS, reps = DEFAULT_REPS, warmup = DEFAULT_WARMUP;
-    const char *data = NULL, *url_given = NULL, *script = TRAIL_PG_SH;
-    const char *parent = getenv("TMPDIR");
-    bool quick = false, keep = false;
-    const bench_option opts[] = {
-        { "--quick", .flag = &quick },
-        { "--url", .text = &url_given },
-        { "--rows", .count = &rows, .max = MAX_ROWS },
-        { "--ms", .count = &ms, .max = 600000L },
-        { "--reps", .count = &reps, .max = MAX_REPS },
-        { "--data", .text = &data },
-        { "--dir", .text = &parent },
-        { "--pg-sh", .text = &script },
-        { "--keep", .flag = &keep },
-    };
+    bench_args a;
     bench_program = "bench_write_pg";
-    int parsed =
-        bench_parse_args(argc, argv, opts, sizeof opts / sizeof opts[0], usage, bench_program);
+    int parsed = bench_args_parse(&a, argc, argv, "--pg-sh", TRAIL_PG_SH, true, usage);
     if (parsed)
         return parsed == 1 ? 0 : parsed;
-    if (quick) {
-        rows = QUICK_ROWS;
-        ms = QUICK_MS;
-        reps = QUICK_REPS;
-        warmup = QUICK_WARMUP;
-    }
-    if (keep && !url_given)
-        bench_die("--keep needs --url: the server this program starts is always stopped");
-    if (rows < MAX_CLIENTS)
-        bench_die("--rows: at least %d, one customer per client", MAX_CLIENTS);
-    if (!parent || !*parent)
-        parent = "/tmp";
-    if (strlen(parent) > DIR_MAX - 32)
-        bench_die("--dir or TMPDIR: a path of at most %d characters, please", DIR_MAX - 32);
 
     static struct fixture fx;
-    fx.rows = rows;
-    fx.keep = keep;
-    if (!(fx.ids = calloc((size_t)rows, sizeof *fx.ids)))
+    fx.rows = a.rows;
+    fx.keep = a.keep;
+    if (!(fx.ids = calloc((size_t)a.rows, sizeof *fx.ids)))
         bench_die("out of memory");
     char url[URL_LEN];
-    if (url_given) {
-        snprintf(url, sizeof url, "%s", url_given);
-    } else {
-        atexit(server_stop_at_exit);
-        on_signals(on_signal);
-        server_start(script, parent, url, sizeof url);
-    }
+    if (a.url)
+        snprintf(url, sizeof url, "%s", a.url);
+    else
+        bench_server_start(a.script, a.parent, bench_program, "pg", url, sizeof url);
     int64_t t_start = bench_mono_ns();
     make_template(&fx, url);
 
-    static struct bench_case cases[NCASES];
-    for (int s = 0; s < 2; s++)
-        for (int clients = 1; clients <= MAX_CLIENTS; clients++)
-            for (int k = 0; k < NKINDS; k++)
-                cases[case_index(s, clients, k)] =
-                    (struct bench_case){ .kind = k, .clients = clients, .sync_off = s };
-    for (long r = 0; r < reps; r++) {
+    static bench_case cases[NCASES];
+    bench_cases_init(cases, &groups);
+    for (long r = 0; r < a.reps; r++) {
         /* Each repetition starts one case later, so no case always follows the same one. */
         for (int k = 0; k < NCASES; k++) {
             int c = (int)((k + r) % NCASES);
-            run_case(&cases[c], c, &fx, ms * 1000000, warmup, (int)r);
+            run_case(&cases[c], c, &fx, a.ms * 1000000, a.warmup, (int)r);
         }
     }
     double elapsed = (double)(bench_mono_ns() - t_start) / 1e9;
     int server_version = PQserverVersion(fx.admin);
+    int reps = (int)a.reps;
 
     printf("bench_write_pg: PostgreSQL %d.%d (libpq %d); %ld customers, updated round robin "
-           "(with 2 clients each its own half); median of %ld repetitions of %ld ms per case "
+           "(with 2 clients each its own half); median of %d repetitions of %ld ms per case "
            "after %ld writes per client (%.1f s); %ld CPUs online%s\n",
-           server_version / 10000, server_version % 10000, PQlibVersion(), rows, reps, ms, warmup,
-           elapsed, sysconf(_SC_NPROCESSORS_ONLN),
-           quick ? "\n(--quick: counts too small, figures mean nothing)" : "");
-    for (int s = 0; s < 2; s++)
-        for (int clients = 1; clients <= MAX_CLIENTS; clients++)
-            print_group(cases, s, clients, (int)reps);
-    printf(
-        "\nx plain: over plain UPDATEs, same clients and synchronous_commit. Ratios are medians\n"
-        "of per-repetition ratios. sends/write: TCP data segments the clients sent per write\n"
-        "(each answered before the next: round trips).\n");
-    printf("Update event, variable columns: %.0f bytes (trigger), %.0f bytes (trail)\n",
-           cases[case_index(false, 1, TRIGGER)].event_bytes,
-           cases[case_index(false, 1, TRAIL)].event_bytes);
-
-    printf("\nratios\n");
-    for (int s = 0; s < 2; s++)
-        for (int clients = 1; clients <= MAX_CLIENTS; clients++) {
-            char what[128];
-            snprintf(what, sizeof what, "trail / trigger audit, %s", group_name(s, clients));
-            printf("  %-62s %.2fx\n", what,
-                   ratio(cases, case_index(s, clients, TRAIL), case_index(s, clients, TRIGGER),
-                         (int)reps));
-        }
+           server_version / 10000, server_version % 10000, PQlibVersion(), a.rows, reps, a.ms,
+           a.warmup, elapsed, sysconf(_SC_NPROCESSORS_ONLN),
+           a.quick ? "\n(--quick: counts too small, figures mean nothing)" : "");
+    bench_print_groups(cases, &groups, reps, "synchronous_commit");
     printf("\ntargets\n");
     static const struct {
         bool sync_off;
-        enum kind versus;
+        enum bench_kind versus;
         double bound;
     } targets[] = {
-        { false, PLAIN, TARGET_TRAIL_VS_PLAIN_ON },
-        { true, TRIGGER, TARGET_TRAIL_VS_TRIGGER_OFF },
+        { false, BENCH_PLAIN, TARGET_TRAIL_VS_PLAIN_ON },
+        { true, BENCH_TRIGGER, TARGET_TRAIL_VS_TRIGGER_OFF },
     };
     for (size_t t = 0; t < sizeof targets / sizeof targets[0]; t++)
         for (int clients = 1; clients <= MAX_CLIENTS; clients++) {
             bool off = targets[t].sync_off;
             char what[128];
             snprintf(what, sizeof what, "trail over %s, %s",
-                     targets[t].versus == PLAIN ? "plain" : "trigger", group_name(off, clients));
-            bench_verdict(what,
-                          ratio(cases, case_index(off, clients, TRAIL),
-                                case_index(off, clients, targets[t].versus), (int)reps),
-                          targets[t].bound);
+                     targets[t].versus == BENCH_PLAIN ? "plain" : "trigger",
+                     groups.name[off][clients - 1]);
+            bench_verdict(
+                what, bench_kind_ratio(cases, off, clients, BENCH_TRAIL, targets[t].versus, reps),
+                targets[t].bound);
         }
 
-    if (data)
-        write_data(data, cases, (int)reps, rows, ms, server_version);
-    if (keep)
+    if (a.data)
+        write_data(a.data, cases, &a, server_version);
+    if (a.keep)
         printf("\nkept databases " TEMPLATE_DB " and bench_write_pg_case00 to %02d\n", NCASES - 1);
     else
         drop_db(&fx, TEMPLATE_DB);
