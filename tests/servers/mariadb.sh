@@ -11,7 +11,7 @@
 #                          trail?socket=PATH) to DIR/url-socket
 #   mariadb.sh stop DIR    stop the server of DIR (if any) and remove DIR
 #
-# DIR holds the data directory (DIR/data), the server's PID file
+# DIR holds the data directory (DIR/data), the server's temporary files (DIR/tmp), its PID file
 # (DIR/mariadbd.pid), its log (DIR/server.log) and its unix socket
 # (DIR/mysqld.sock, or a directory under TMPDIR when DIR's path is too long
 # for a socket; DIR/socket names it either way). Both commands are
@@ -71,7 +71,7 @@ is_ours() {
     for name in "$dir"/* "$dir"/.[!.]*; do
         [[ -e $name ]] || continue
         case ${name##*/} in
-        data | mariadbd.pid | server.log | install.log | socket | mysqld.sock | url | url.tmp | url-socket) ;;
+        data | tmp | mariadbd.pid | server.log | install.log | socket | mysqld.sock | url | url.tmp | url-socket) ;;
         *) return 1 ;;
         esac
     done
@@ -117,6 +117,7 @@ start_server() {
     local -a settings=(
         --no-defaults
         --datadir="$dir/data"
+        --tmpdir="$dir/tmp"
         --pid-file="$dir/mariadbd.pid"
         --log-error="$log"
         --socket="$socket"
@@ -208,9 +209,14 @@ start() {
     fi
 
     make_server_dir "$dir"
+    # A temporary directory of its own: two servers (a test run's and a
+    # benchmark's) bootstrapping at once in a shared /tmp remove each other's
+    # temporary tables, and mariadb-install-db then fails.
+    make_server_dir "$dir/tmp"
     socket=$(socket_path "$dir")
     echo "$socket" >"$dir/socket"
-    if ! as_server_user "$install" --no-defaults --datadir="$dir/data" --skip-test-db \
+    if ! as_server_user "$install" --no-defaults --datadir="$dir/data" --tmpdir="$dir/tmp" \
+        --skip-test-db \
         --auth-root-authentication-method=socket --auth-root-socket-user="$(id -un)" \
         >"$dir/install.log" 2>&1; then
         cat "$dir/install.log" >&2
