@@ -470,15 +470,22 @@ static int fetch_rows(trail_conn *db, my_stmt *p, trail_row_cb cb, void *userdat
  * without rows gives @cb the AUTO_INCREMENT value its INSERT assigned, if
  * any: MySQL has no INSERT ... RETURNING.
  */
-static int run(trail_conn *db, my_stmt *p, const trail_value *params, size_t n, trail_row_cb cb,
-               void *userdata, int64_t *changes)
+/* Binds @params to @p and executes it: one round trip, its rows following unasked (no cursor). */
+static int execute(trail_conn *db, my_stmt *p, const trail_value *params, size_t n)
 {
     int rc = bind_params(db, p, params, n);
     if (rc < 0)
         return rc;
-    db->round_trips++; /* the rows follow the answer unasked: no cursor */
-    if (mysql_stmt_execute(p->stmt))
-        return fail_stmt(db, p->stmt, "execute");
+    db->round_trips++;
+    return mysql_stmt_execute(p->stmt) ? fail_stmt(db, p->stmt, "execute") : TRAIL_OK;
+}
+
+static int run(trail_conn *db, my_stmt *p, const trail_value *params, size_t n, trail_row_cb cb,
+               void *userdata, int64_t *changes)
+{
+    int rc = execute(db, p, params, n);
+    if (rc < 0)
+        return rc;
     if (!p->n_fields) {
         my_row row = { NULL, (int64_t)mysql_stmt_insert_id(p->stmt) };
         if (changes)
@@ -711,12 +718,12 @@ static int call_results(trail_conn *db, my_stmt *p, trail_row_cb cb, void *userd
     do {
         if (mysql_stmt_field_count(p->stmt) > 0) {
             int got = describe_results(db, p);
-            got = got < 0 ? got : fetch_rows(db, p, cb, userdata);
-            if (got < 0) {
+            if (got == TRAIL_OK)
+                got = fetch_rows(db, p, cb, userdata); /* which frees the result */
+            else
                 mysql_stmt_free_result(p->stmt);
-                if (rc == TRAIL_OK)
-                    rc = got;
-            }
+            if (got < 0 && rc == TRAIL_OK)
+                rc = got;
         }
         more = mysql_stmt_next_result(p->stmt);
         if (more > 0 && rc == TRAIL_OK)
@@ -738,14 +745,9 @@ static int my_write(trail_conn *db, const char *sql, const trail_value *params, 
     int rc = usable(db);
     if (rc == TRAIL_OK)
         rc = statement(db, sql, &p);
-    if (rc == TRAIL_OK)
-        rc = bind_params(db, p, params, n);
     if (rc < 0)
         return rc;
-    db->round_trips++;
-    if (mysql_stmt_execute(p->stmt))
-        rc = fail_stmt(db, p->stmt, "call");
-    else
+    if ((rc = execute(db, p, params, n)) == TRAIL_OK)
         rc = call_results(db, p, cb, userdata);
     if (rc < 0 && db->in_tx && !st->aborted && !st->lost) {
         trail_err saved = db->err;

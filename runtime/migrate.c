@@ -20,15 +20,14 @@
 /* What the driver's one-statement writes of @e need in the database (db.h: write_setup_sql). */
 static int write_setup(trail_conn *db, const trail_entity *e)
 {
+    if (!db->drv->write_setup_sql)
+        return TRAIL_OK;
     int rc = TRAIL_OK;
-    for (int kind = TRAIL_WRITE_CREATE; db->drv->write_setup_sql && kind <= TRAIL_WRITE_DELETE;
-         kind++) {
+    for (int kind = TRAIL_WRITE_CREATE; rc == TRAIL_OK && kind <= TRAIL_WRITE_DELETE; kind++) {
         char *text = db->drv->write_setup_sql(e, kind);
         rc =
             text ? db->drv->exec(db, text) : trail_err_set(&db->err, TRAIL_ENOMEM, "out of memory");
         free(text);
-        if (rc < 0)
-            break;
     }
     return rc;
 }

@@ -76,19 +76,26 @@ static const char *param_type(const trail_field *f)
     }
 }
 
-/* The JSON text of @expr, of type @type (0: a key of entity @key), never NULL. */
-static int value_json(trail_buf *b, const char *expr, trail_type type, const trail_entity *key)
+/* The JSON text of @expr, a key of entity @keyed (or a reference to one). */
+static int key_json(trail_buf *b, const char *expr, const trail_entity *keyed)
 {
-    switch ((int)type) {
-    case 0:
-        return key && key->key != TRAIL_KEY_INT64
-                   ? trail_buf_appendf(b, "JSON_QUOTE(%s)", expr)
-                   : trail_buf_appendf(b, "COALESCE(%s, 'null')", expr);
+    return keyed->key == TRAIL_KEY_INT64
+               ? trail_buf_appendf(b, "COALESCE(%s, 'null')", expr)
+               : trail_buf_appendf(b, "COALESCE(JSON_QUOTE(%s), 'null')", expr);
+}
+
+/* The JSON text of @expr, the column of field @f, never NULL. */
+static int value_json(trail_buf *b, const char *expr, const trail_field *f)
+{
+    switch (f->type) {
+    case TRAIL_TYPE_REF:
+        return key_json(b, expr, f->ref);
     case TRAIL_TYPE_BOOL:
         return trail_buf_appendf(
             b, "CASE WHEN %s THEN 'true' WHEN NOT %s THEN 'false' ELSE 'null' END", expr, expr);
     case TRAIL_TYPE_INT32:
     case TRAIL_TYPE_INT64:
+    case TRAIL_TYPE_JSON: /* as stored */
         return trail_buf_appendf(b, "COALESCE(%s, 'null')", expr);
     case TRAIL_TYPE_DOUBLE: /* MariaDB writes 3.0 as "3", which would read back as an integer */
         return trail_buf_appendf(b,
@@ -107,8 +114,6 @@ static int value_json(trail_buf *b, const char *expr, trail_type type, const tra
                                  "'%%Y-%%m-%%dT%%H:%%i:%%s.%%f'), 23), 'Z\"'),"
                                  " 'null')",
                                  expr);
-    case TRAIL_TYPE_JSON: /* as stored */
-        return trail_buf_appendf(b, "COALESCE(%s, 'null')", expr);
     default: /* text, enums */
         return trail_buf_appendf(b, "COALESCE(JSON_QUOTE(%s), 'null')", expr);
     }
@@ -118,7 +123,7 @@ static int value_json(trail_buf *b, const char *expr, trail_type type, const tra
 static int row_json(trail_buf *b, const trail_entity *e)
 {
     int rc = trail_buf_appendf(b, "CONCAT('{\"id\":', ");
-    rc |= value_json(b, "`id`", 0, e);
+    rc |= key_json(b, "`id`", e);
     rc |= trail_buf_appendf(b, ", ',\"version\":', `version`");
     for (size_t i = 0; i < e->n_fields; i++) {
         const trail_field *f = &e->fields[i];
@@ -130,8 +135,7 @@ static int row_json(trail_buf *b, const trail_entity *e)
         } else {
             char col[80];
             snprintf(col, sizeof col, "`%s`", f->name);
-            rc |= f->type == TRAIL_TYPE_REF ? value_json(b, col, 0, f->ref)
-                                            : value_json(b, col, f->type, NULL);
+            rc |= value_json(b, col, f);
         }
     }
     return rc | trail_buf_appendf(b, ", '}')");
@@ -201,7 +205,7 @@ static int begin(trail_buf *b, const trail_entity *e)
  */
 static int event(trail_buf *b, const trail_entity *e, const char *op)
 {
-    int rc = trail_buf_appendf(
+    return trail_buf_appendf(
         b,
         " SET v_last = NULL, v_prev = NULL;"
         " SELECT `hlc`, `hash` INTO v_last, v_prev FROM `trail_change_events`"
@@ -218,7 +222,6 @@ static int event(trail_buf *b, const trail_entity *e, const char *op)
         " p_user_id, p_request, p_session, p_tenant, p_trace, p_span, p_ip, p_created, v_prev,"
         " SHA2(v_hash_of, 256));",
         e->table, op);
-    return rc;
 }
 
 /* The answer (write_sql.h): the record as it stands, the version found, the event's hlc. */
