@@ -5,8 +5,10 @@
  * knows; dates are stored as day numbers and timestamps as milliseconds
  * there (the C values, exactly), and as native DATE / timestamp types on the
  * servers. Text compares byte-wise everywhere: ULID columns use the "C"
- * collation on PostgreSQL and ascii_bin on MySQL, other text utf8mb4_bin
- * (the table default), so that key order and uniqueness agree across engines.
+ * collation on PostgreSQL and ascii_bin on MySQL, other text the table
+ * default, utf8mb4_nopad_bin, so that key order and uniqueness agree across
+ * engines. (MariaDB's utf8mb4_bin pads: 'a' = 'a '. ascii_bin pads too, but
+ * a ULID never ends in a space, and the runtime sends no id that is not one.)
  */
 #include "dialect.h"
 #include "isotime.h"

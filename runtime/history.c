@@ -108,6 +108,23 @@ static int walk_row(trail_conn *db, void *row, void *userdata)
     return 0;
 }
 
+/*
+ * Whether @s (NULL: any) can name a table or a record: table names are
+ * identifiers, record ids ULIDs or integers, all printable ASCII without
+ * spaces. Anything else names nothing, so it is not sent: MariaDB would
+ * pad a trailing space away in an ASCII or older PAD SPACE column, and
+ * compare a character outside ASCII with an ASCII one only with an error.
+ */
+static bool could_name(const char *s)
+{
+    if (!s)
+        return true;
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+        if (*c <= ' ' || *c > '~')
+            return false;
+    return true;
+}
+
 int trail_history(trail_conn *db, const char *table, const char *record_id, trail_event_fn fn,
                   void *userdata)
 {
@@ -115,6 +132,8 @@ int trail_history(trail_conn *db, const char *table, const char *record_id, trai
         return db ? trail_err_set(&db->err, TRAIL_EARG, "trail_history: no callback") : TRAIL_EARG;
     if (trail_conn_need_tables(db) < 0)
         return TRAIL_EDB;
+    if (!could_name(table) || !could_name(record_id))
+        return TRAIL_OK; /* no events */
     const trail_runtime_sql *sql = db->drv->sql;
     trail_value p[2];
     size_t n = 0;
@@ -197,7 +216,9 @@ int trail_as_of(trail_conn *db, const char *table, const char *record_id, int64_
         return TRAIL_EDB;
     trail_value p[3] = { trail_v_text(table), trail_v_text(record_id), trail_v_int(hlc) };
     struct as_of a = { false, false, NULL };
-    int rc = db->drv->query(db, db->drv->sql->as_of, p, 3, as_of_row, &a, NULL);
+    int rc = could_name(table) && could_name(record_id)
+                 ? db->drv->query(db, db->drv->sql->as_of, p, 3, as_of_row, &a, NULL)
+                 : TRAIL_OK;
     if (rc < 0) {
         free(a.json);
         return rc;

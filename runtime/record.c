@@ -88,7 +88,10 @@ static trail_value key_bind(const trail_entity *e, trail_key key, char text[24])
 
 /*
  * A caller's key: bound in *@k, as text in *@id (pointing into @text or the
- * key). TRAIL_EARG for a ULID key that is NULL.
+ * key). TRAIL_EARG for a ULID key that is NULL; TRAIL_ENOTFOUND, without
+ * asking the database, for one that is no ULID (lower case, a space, not
+ * ASCII), which no record has: MariaDB's ASCII key columns would pad a
+ * trailing space away, and refuse a character outside ASCII with an error.
  */
 static int key_arg(trail_conn *db, const trail_entity *e, trail_key key, char text[24],
                    trail_value *k, const char **id)
@@ -97,6 +100,9 @@ static int key_arg(trail_conn *db, const trail_entity *e, trail_key key, char te
         return trail_err_set(&db->err, TRAIL_EARG, "%s: no id given", e->name);
     *k = key_bind(e, key, text);
     *id = e->key == TRAIL_KEY_INT64 ? text : key.text;
+    if (e->key == TRAIL_KEY_ULID && !trail_ulid_valid(key.text))
+        return trail_err_set(&db->err, TRAIL_ENOTFOUND, "%s %.40s: no such record", e->name,
+                             key.text);
     return TRAIL_OK;
 }
 
@@ -493,15 +499,19 @@ int trail_record_find(trail_conn *db, const trail_entity *e, size_t field, const
     const trail_entity_sql *sql = e->sql[db->drv->id];
     if (field >= e->n_fields || !sql->find_by[field] || !value)
         return trail_err_set(&db->err, TRAIL_EARG, "%s: no lookup by field %zu", e->name, field);
-    trail_value v = trail_values_of_member(&e->fields[field], value);
+    const trail_field *f = &e->fields[field];
+    trail_value v = trail_values_of_member(f, value);
     if (v.type == TRAIL_V_NULL)
         return trail_err_set(&db->err, TRAIL_EARG, "%s: cannot look up a NULL %s", e->name,
-                             e->fields[field].name);
+                             f->name);
+    /* As key_arg(): a reference that is no ULID refers to no record. */
+    if (f->type == TRAIL_TYPE_REF && f->ref->key == TRAIL_KEY_ULID && !trail_ulid_valid(v.s))
+        return trail_err_set(&db->err, TRAIL_ENOTFOUND, "%s: no record with that %s", e->name,
+                             f->name);
     void *rec = NULL;
     rc = query_record(db, e, sql->find_by[field], &v, 1, &rec);
     if (rc == TRAIL_ENOTFOUND)
-        return trail_err_set(&db->err, rc, "%s: no record with that %s", e->name,
-                             e->fields[field].name);
+        return trail_err_set(&db->err, rc, "%s: no record with that %s", e->name, f->name);
     if (rc < 0)
         return rc;
     trail_values_give_record(e, rec, out);
@@ -540,6 +550,10 @@ int trail_record_list(trail_conn *db, const trail_entity *e, trail_key after, in
     char id_text[24];
     if (e->key == TRAIL_KEY_ULID && !after.text)
         after.text = ""; /* sorts before every id */
+    /* MariaDB would compare a cursor outside ASCII with the key column only with an error. */
+    if (e->key == TRAIL_KEY_ULID && after.text[0] && !trail_ulid_valid(after.text))
+        return trail_err_set(&db->err, TRAIL_EARG, "%s: cannot list after '%.40s': not a %s id",
+                             e->name, after.text, e->name);
     trail_value params[2] = { key_bind(e, after, id_text), trail_v_int(limit) };
     struct list_call lc = { e, calloc(1, e->record_size), fn, userdata };
     if (!lc.rec)

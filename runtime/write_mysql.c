@@ -44,7 +44,20 @@ static const char *const event_params[TRAIL_WP_ROW] = {
     "p_created",  "p_head",    "p_mid",    "p_op",    "p_tail",
 };
 
+/*
+ * Text parameters and variables: JSON pieces, which meet the JSON functions'
+ * utf8mb4_bin results in CONCAT (two collations there are an error).
+ */
 #define TEXT_TYPE "LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+
+/*
+ * Where a text field's parameter meets its column (is it changed? which
+ * value?), it takes the collation that does not pad, explicitly, so that
+ * 'a' and 'a ' differ, and so that it meets the column's collation without
+ * an error whatever that is: utf8mb4_nopad_bin in tables made since, the
+ * padding utf8mb4_bin before, always utf8mb4_bin for JSON.
+ */
+#define EXACT " COLLATE utf8mb4_nopad_bin"
 
 static const char *key_type(const trail_entity *e)
 {
@@ -74,6 +87,14 @@ static const char *param_type(const trail_field *f)
     default: /* text, enum, json */
         return TEXT_TYPE;
     }
+}
+
+/* Field @f's parameter where it meets its column: EXACT for text. */
+static const char *exact(const trail_field *f)
+{
+    return f->type == TRAIL_TYPE_TEXT || f->type == TRAIL_TYPE_ENUM || f->type == TRAIL_TYPE_JSON
+               ? EXACT
+               : "";
 }
 
 /* The JSON text of @expr, a key of entity @keyed (or a reference to one). */
@@ -267,8 +288,8 @@ static int omitted_moved(trail_buf *b, const trail_entity *e)
     for (size_t i = 0; i < e->n_fields; i++) {
         const trail_field *f = &e->fields[i];
         if (f->flags & TRAIL_FIELD_OMIT)
-            rc |= trail_buf_appendf(b, " OR (p_mask & %llu AND NOT (`%s` <=> `p_%s`))",
-                                    (unsigned long long)1 << i, f->name, f->name);
+            rc |= trail_buf_appendf(b, " OR (p_mask & %llu AND NOT (`%s` <=> `p_%s`%s))",
+                                    (unsigned long long)1 << i, f->name, f->name, exact(f));
     }
     return rc;
 }
@@ -276,16 +297,16 @@ static int omitted_moved(trail_buf *b, const trail_entity *e)
 static int body_update(trail_buf *b, const trail_entity *e)
 {
     int rc = begin(b, e);
-    /* Changed: the audited fields set whose value differs (collations are binary). */
+    /* Changed: the audited fields set whose value differs, byte for byte. */
     rc |= trail_buf_appendf(b, " SET v_id = p_id; SELECT `version`, ");
     rc |= row_json(b, e);
     rc |= trail_buf_appendf(b, ", CONCAT_WS(','");
     for (size_t i = 0; i < e->n_fields; i++) {
         const trail_field *f = &e->fields[i];
         if (!(f->flags & TRAIL_FIELD_OMIT))
-            rc |= trail_buf_appendf(b,
-                                    ", IF(p_mask & %llu AND NOT (`%s` <=> `p_%s`), '\"%s\"', NULL)",
-                                    (unsigned long long)1 << i, f->name, f->name, f->name);
+            rc |= trail_buf_appendf(
+                b, ", IF(p_mask & %llu AND NOT (`%s` <=> `p_%s`%s), '\"%s\"', NULL)",
+                (unsigned long long)1 << i, f->name, f->name, exact(f), f->name);
     }
     /* An omitted field that moved is written too, with an event that names no field. */
     rc |= trail_buf_appendf(b, "), ");
@@ -297,8 +318,9 @@ static int body_update(trail_buf *b, const trail_entity *e)
                             " UPDATE `%s` SET ",
                             e->table, e->table);
     for (size_t i = 0; i < e->n_fields; i++)
-        rc |= trail_buf_appendf(b, "`%s` = IF(p_mask & %llu, `p_%s`, `%s`), ", e->fields[i].name,
-                                (unsigned long long)1 << i, e->fields[i].name, e->fields[i].name);
+        rc |= trail_buf_appendf(b, "`%s` = IF(p_mask & %llu, `p_%s`%s, `%s`), ", e->fields[i].name,
+                                (unsigned long long)1 << i, e->fields[i].name, exact(&e->fields[i]),
+                                e->fields[i].name);
     rc |=
         trail_buf_appendf(b, "`version` = `version` + 1 WHERE `id` = p_id;"
                              " SET v_found = v_found + 1, v_changed = CONCAT('[', v_changed, ']');"

@@ -95,14 +95,14 @@ static const char *const ddl[] = {
     "CREATE TABLE IF NOT EXISTS `trail_meta` (\n"
     "    `key` VARCHAR(64) NOT NULL PRIMARY KEY,\n"
     "    `value` TEXT NOT NULL\n"
-    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
     "CREATE TABLE IF NOT EXISTS `trail_nodes` (\n"
     "    `node_id` VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,\n"
     "    `hostname` VARCHAR(255) NOT NULL,\n"
     "    `is_local` BOOLEAN NOT NULL DEFAULT FALSE,\n"
     "    `first_seen` BIGINT NOT NULL,\n"
     "    `last_seen` BIGINT NOT NULL\n"
-    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
     "CREATE TABLE IF NOT EXISTS `trail_change_events` (\n"
     "    `event_id` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,\n"
     "    `hlc` BIGINT NOT NULL,\n"
@@ -131,7 +131,7 @@ static const char *const ddl[] = {
     "    INDEX `trail_change_events_hlc_idx` (`hlc`),\n"
     "    INDEX `trail_change_events_node_idx` (`node_id`, `hlc`),\n"
     "    INDEX `trail_change_events_user_idx` (`user_id`)\n"
-    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
     "CREATE TABLE IF NOT EXISTS `trail_cursors` (\n"
     "    `source_node` VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,\n"
     "    `dest_node` VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,\n"
@@ -139,7 +139,7 @@ static const char *const ddl[] = {
     "    `event_id` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin,\n"
     "    `updated_at` BIGINT NOT NULL,\n"
     "    PRIMARY KEY (`source_node`, `dest_node`)\n"
-    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
     "CREATE TABLE IF NOT EXISTS `trail_tombstones` (\n"
     "    `table_name` VARCHAR(64) NOT NULL,\n"
     "    `record_id` VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,\n"
@@ -147,7 +147,7 @@ static const char *const ddl[] = {
     "    `hlc` BIGINT NOT NULL,\n"
     "    `event_id` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,\n"
     "    PRIMARY KEY (`table_name`, `record_id`)\n"
-    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
     "CREATE TABLE IF NOT EXISTS `trail_conflicts` (\n"
     "    `conflict_id` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,\n"
     "    `table_name` VARCHAR(64) NOT NULL,\n"
@@ -158,7 +158,7 @@ static const char *const ddl[] = {
     "    `detected_at` BIGINT NOT NULL,\n"
     "    `resolved_at` BIGINT,\n"
     "    `resolution` TEXT\n"
-    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
     "CREATE TABLE IF NOT EXISTS `accounts` (\n"
     "    `id` BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,\n"
     "    `version` BIGINT NOT NULL,\n"
@@ -171,7 +171,7 @@ static const char *const ddl[] = {
     "    INDEX `accounts_parent_idx` (`parent`),\n"
     "    FOREIGN KEY (`parent`) REFERENCES `accounts` (`id`) ON DELETE RESTRICT,\n"
     "    CHECK (`version` >= 1)\n"
-    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
     "CREATE TABLE IF NOT EXISTS `samples` (\n"
     "    `id` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY CHECK (length(`id`) = 26),\n"
     "    `version` BIGINT NOT NULL,\n"
@@ -209,7 +209,7 @@ static const char *const ddl[] = {
     "    FOREIGN KEY (`owner`) REFERENCES `accounts` (`id`) ON DELETE RESTRICT,\n"
     "    FOREIGN KEY (`owner_n`) REFERENCES `accounts` (`id`) ON DELETE RESTRICT,\n"
     "    CHECK (`version` >= 1)\n"
-    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
     "CREATE TABLE IF NOT EXISTS `sample_tag` (\n"
     "    `id` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY CHECK (length(`id`) = 26),\n"
     "    `version` BIGINT NOT NULL,\n"
@@ -219,7 +219,7 @@ static const char *const ddl[] = {
     "    UNIQUE INDEX `sample_tag_sample_tag_idx` (`sample`, `tag`),\n"
     "    FOREIGN KEY (`sample`) REFERENCES `samples` (`id`) ON DELETE RESTRICT,\n"
     "    CHECK (`version` >= 1)\n"
-    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
 };
 
 const trail_schema_ddl everything_ddl_mysql = { ddl, 9 };

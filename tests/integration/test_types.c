@@ -522,6 +522,227 @@ static void test_dates_and_timestamps(void **state)
     shop_customer_clear(&c);
 }
 
+/* ---- text compared exactly: no padding, no folding of case or accents ------ */
+
+/*
+ * Unique text keys that differ from one another only by trailing or
+ * leading spaces, case, accents (composed or combining), width or one
+ * 4-byte character: every engine keeps them apart, finds each by its
+ * exact value, and records each exactly.
+ */
+static const char *const distinct_keys[] = {
+    "a",
+    "a ",
+    "a  ",
+    " a",
+    "A",
+    "á",
+    "a\t",
+    "Zoë",
+    "Zoe\xcc\x88" /* e + combining diaeresis */,
+    "ZOË",
+    "日本",
+    "日本 ",
+    "🌍",
+    "🌍🌍",
+    "ß",
+    "ss",
+    "ａ" /* fullwidth a */,
+};
+#define N_DISTINCT (sizeof distinct_keys / sizeof distinct_keys[0])
+
+/* The string member @key of the JSON object @json; fails the test if there is none. */
+static void expect_json_string(const char *json, const char *key, const char *want)
+{
+    json_t *v = json_loads(json, 0, NULL);
+    assert_non_null(v);
+    const char *got = json_string_value(json_object_get(v, key));
+    assert_non_null(got);
+    assert_string_equal(got, want);
+    json_decref(v);
+}
+
+static void test_text_keys_compared_exactly(void **state)
+{
+    trail_conn *db = ((it_db *)*state)->db;
+    int64_t ids[N_DISTINCT];
+    for (size_t i = 0; i < N_DISTINCT; i++) {
+        shop_product_create_params p = { .sku = distinct_keys[i], .title = "t", .price = 1 };
+        shop_product made = { 0 };
+        IT_OK(db, shop_product_create(db, NULL, &p, &made));
+        ids[i] = made.id;
+        shop_product_clear(&made);
+    }
+    for (size_t i = 0; i < N_DISTINCT; i++) {
+        shop_product got = { 0 };
+        IT_OK(db, shop_product_find_by_sku(db, distinct_keys[i], &got));
+        assert_int_equal(got.id, ids[i]);
+        assert_string_equal(got.sku, distinct_keys[i]);
+        char id[24];
+        snprintf(id, sizeof id, "%lld", (long long)ids[i]);
+        char *values = latest_values(db, "products", id);
+        expect_json_string(values, "sku", distinct_keys[i]);
+        free(values);
+        shop_product_clear(&got);
+    }
+    /* A value no record has, though it pads or folds to one that does. */
+    shop_product none = { 0 };
+    IT_EXPECT(db, TRAIL_ENOTFOUND, shop_product_find_by_sku(db, "a   ", &none));
+    IT_EXPECT(db, TRAIL_ENOTFOUND, shop_product_find_by_sku(db, "日本  ", &none));
+    IT_EXPECT(db, TRAIL_ENOTFOUND, shop_product_find_by_sku(db, "Ａ", &none));
+    /* The same value again is a duplicate, named as such. */
+    shop_product_create_params dup = { .sku = "日本 ", .title = "t", .price = 1 };
+    IT_EXPECT(db, TRAIL_EUNIQUE, shop_product_create(db, NULL, &dup, NULL));
+    IT_MSG(db, "product.sku", "日本 ");
+
+    /* An update that adds a trailing space changes the value: written and recorded. */
+    shop_product p = { 0 };
+    IT_OK(db, shop_product_get(db, ids[0], &p));
+    shop_product_update_params u = {
+        .id = p.id, .version = p.version, .set = SHOP_PRODUCT_SKU, .sku = "a   "
+    };
+    IT_OK(db, shop_product_update(db, NULL, &u, &p));
+    assert_int_equal(p.version, 2);
+    IT_OK(db, shop_product_find_by_sku(db, "a   ", &p));
+    assert_int_equal(p.id, ids[0]);
+    assert_string_equal(p.sku, "a   ");
+    IT_EXPECT(db, TRAIL_ENOTFOUND, shop_product_find_by_sku(db, "a", &none));
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)p.id);
+    it_events evs;
+    it_history(db, "products", id, &evs);
+    assert_int_equal(evs.n, 2);
+    IT_JSON_EQ(evs.ev[1].changed, "[\"sku\"]");
+    expect_json_string(evs.ev[1].new_values, "sku", "a   ");
+    expect_json_string(evs.ev[1].old_values, "sku", "a");
+    it_events_free(&evs);
+    /* Text fields that are not keys too: a title gains a trailing space, then a tab. */
+    static const char *const titles[] = { "t ", "t \t", "T \t" };
+    for (size_t i = 0; i < sizeof titles / sizeof titles[0]; i++) {
+        u = (shop_product_update_params){
+            .id = p.id, .version = p.version, .set = SHOP_PRODUCT_TITLE, .title = titles[i]
+        };
+        IT_OK(db, shop_product_update(db, NULL, &u, &p));
+        assert_int_equal(p.version, 3 + (int64_t)i);
+        IT_OK(db, shop_product_get(db, p.id, &p));
+        assert_string_equal(p.title, titles[i]);
+        char *values = latest_values(db, "products", id);
+        expect_json_string(values, "title", titles[i]);
+        free(values);
+    }
+    shop_product_clear(&p);
+}
+
+/*
+ * Ids that no record can have (not ASCII, a trailing space, lower case) are
+ * simply not found on every engine, by every call that takes an id.
+ */
+static int count_events(void *userdata, const trail_change_event *ev)
+{
+    (void)ev;
+    ++*(int *)userdata;
+    return 0;
+}
+
+static int count_customers(void *userdata, const shop_customer *row)
+{
+    (void)row;
+    ++*(int *)userdata;
+    return 0;
+}
+
+static void test_ids_compared_exactly(void **state)
+{
+    it_db *t = *state;
+    trail_conn *db = t->db;
+    shop_customer c = { 0 };
+    it_customer(db, "Zoë@例え.jp", &c);
+    char padded[TRAIL_ULID_LEN + 2], lower[TRAIL_ULID_LEN + 1];
+    snprintf(padded, sizeof padded, "%s ", c.id);
+    for (size_t i = 0; i <= TRAIL_ULID_LEN; i++)
+        lower[i] = (char)(c.id[i] >= 'A' && c.id[i] <= 'Z' ? c.id[i] - 'A' + 'a' : c.id[i]);
+    const char *const bad[] = { "Zoë", "日本", "🌍", padded, lower, "" }; /* "" last */
+    int64_t events = it_rows(t, "trail_change_events");
+    int n = 0;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        shop_customer got = { 0 };
+        IT_EXPECT(db, TRAIL_ENOTFOUND, shop_customer_get(db, bad[i], &got));
+        shop_customer_update_params u = {
+            .id = bad[i], .version = 1, .set = SHOP_CUSTOMER_NAME, .name = "x"
+        };
+        IT_EXPECT(db, TRAIL_ENOTFOUND, shop_customer_update(db, NULL, &u, NULL));
+        IT_EXPECT(db, TRAIL_ENOTFOUND, shop_customer_delete(db, NULL, bad[i], 1));
+        /* An order's reference to it is not a customer id either. */
+        shop_order_create_params o = { .customer = bad[i], .total = 1 };
+        IT_EXPECT(db, TRAIL_EINVALID, shop_order_create(db, NULL, &o, NULL));
+        IT_MSG(db, "order.customer");
+        IT_OK(db, trail_history(db, "customers", bad[i], count_events, &n));
+        IT_OK(db, trail_history(db, NULL, bad[i], count_events, &n));
+        assert_int_equal(n, 0);
+        char *json = NULL;
+        IT_EXPECT(db, TRAIL_ENOTFOUND, trail_as_of(db, "customers", bad[i], INT64_MAX, &json));
+        assert_null(json);
+        /* A list starts after an id, or at the start. */
+        IT_EXPECT(db, bad[i][0] ? TRAIL_EARG : TRAIL_OK,
+                  shop_customer_list(db, bad[i], 10, count_customers, &n));
+    }
+    assert_int_equal(n, 1); /* the list from the start */
+    /* Table names are compared exactly too. */
+    n = 0;
+    IT_OK(db, trail_history(db, "customers ", c.id, count_events, &n));
+    IT_OK(db, trail_history(db, "Customers", c.id, count_events, &n));
+    IT_OK(db, trail_history(db, "customers ", NULL, count_events, &n));
+    assert_int_equal(n, 0);
+    IT_OK(db, trail_history(db, "customers", c.id, count_events, &n));
+    assert_int_equal(n, 1);
+    assert_int_equal(it_rows(t, "trail_change_events"), events);
+    shop_customer got = { 0 };
+    IT_OK(db, shop_customer_get(db, c.id, &got));
+    assert_int_equal(got.version, 1);
+    assert_string_equal(got.email, "Zoë@例え.jp");
+    shop_customer_clear(&got);
+    shop_customer_clear(&c);
+}
+
+/*
+ * MariaDB tables made before trail used utf8mb4_nopad_bin keep their padding
+ * utf8mb4_bin columns (migrate alters no column): writes to them still work,
+ * and an update still tells 'a ' from 'a'.
+ */
+static void test_padding_columns_of_older_tables(void **state)
+{
+    it_db *t = *state;
+    if (strncmp(t->url, "mysql://", 8) != 0 && strncmp(t->url, "mariadb://", 10) != 0)
+        skip();
+    trail_conn *db = t->db;
+    assert_int_equal(raw_exec(t->url,
+                              "ALTER TABLE \"products\" MODIFY \"sku\" VARCHAR(64) NOT NULL COLLATE"
+                              " utf8mb4_bin, MODIFY \"title\" VARCHAR(200) NOT NULL COLLATE"
+                              " utf8mb4_bin, MODIFY \"attributes\" JSON NOT NULL"),
+                     0);
+    shop_product_create_params c = { .sku = "old", .title = "t", .price = 1 };
+    shop_product p = { 0 };
+    IT_OK(db, shop_product_create(db, NULL, &c, &p));
+    static const char *const titles[] = { "t ", "t", "T" };
+    for (size_t i = 0; i < sizeof titles / sizeof titles[0]; i++) {
+        shop_product_update_params u = {
+            .id = p.id, .version = p.version, .set = SHOP_PRODUCT_TITLE, .title = titles[i]
+        };
+        IT_OK(db, shop_product_update(db, NULL, &u, &p));
+        assert_int_equal(p.version, 2 + (int64_t)i);
+        IT_OK(db, shop_product_get(db, p.id, &p));
+        assert_string_equal(p.title, titles[i]);
+    }
+    shop_product_update_params u = {
+        .id = p.id, .version = p.version, .set = SHOP_PRODUCT_SKU, .sku = "old "
+    };
+    IT_OK(db, shop_product_update(db, NULL, &u, &p));
+    IT_OK(db, shop_product_find_by_sku(db, "old ", &p));
+    assert_string_equal(p.sku, "old ");
+    assert_int_equal(p.version, 5);
+    shop_product_clear(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -533,6 +754,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_doubles, it_setup, it_teardown),
         cmocka_unit_test_setup_teardown(test_blobs, it_setup, it_teardown),
         cmocka_unit_test_setup_teardown(test_dates_and_timestamps, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_text_keys_compared_exactly, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_ids_compared_exactly, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_padding_columns_of_older_tables, it_setup,
+                                        it_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -100,7 +100,7 @@ socket_path() {
 # test_kill does.
 bootstrap_sql() {
     cat <<EOF
-CREATE DATABASE \`$DB_NAME\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
+CREATE DATABASE \`$DB_NAME\` CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin;
 CREATE USER '$DB_USER'@'%' IDENTIFIED BY '$DB_PASSWORD';
 CREATE USER '$DB_USER'@'localhost' IDENTIFIED BY '$DB_PASSWORD';
 GRANT ALL PRIVILEGES ON \`$DB_NAME\`.* TO '$DB_USER'@'%', '$DB_USER'@'localhost';
@@ -126,7 +126,7 @@ start_server() {
         --skip-name-resolve
         --max-connections="$MAX_CONNECTIONS"
         --character-set-server=utf8mb4
-        --collation-server=utf8mb4_bin
+        --collation-server=utf8mb4_nopad_bin
         # Small: the tests hold little data, and the machine is shared.
         --innodb-buffer-pool-size=64M
         --innodb-log-file-size=48M

@@ -241,8 +241,10 @@ int trail_record_find(trail_conn *db, const trail_entity *e, size_t field, const
 
 /**
  * trail_record_list - call @fn for up to @limit rows whose key is greater
- * than @after (text NULL / num 0 and below: from the start), in key order.
- * Returns TRAIL_OK, the callback's non-zero value, or a failure code.
+ * than @after (text NULL or "" / num 0 and below: from the start), in key
+ * order. A text @after is an id (of a record that need not exist any more).
+ * Returns TRAIL_OK, the callback's non-zero value, TRAIL_EARG (an @after
+ * that is no id) or a failure code.
  */
 int trail_record_list(trail_conn *db, const trail_entity *e, trail_key after, int limit,
                       trail_row_fn fn, void *userdata);
