@@ -2,6 +2,7 @@
  * refusal.c - naming the field behind a refused write.
  */
 #include "refusal.h"
+#include "utf8.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -39,8 +40,9 @@ static int count_other(trail_conn *db, void *row, void *userdata)
 /* How a refused value reads in a message: text and integers as they are, others not at all. */
 static void value_words(char *buf, size_t size, const trail_value *v)
 {
-    if (v->type == TRAIL_V_TEXT)
-        snprintf(buf, size, " %.*s%s", v->n > 64 ? 64 : (int)v->n, v->s, v->n > 64 ? "..." : "");
+    if (v->type == TRAIL_V_TEXT) /* cut between characters, so that the message stays UTF-8 */
+        snprintf(buf, size, " %.*s%s", v->n > 64 ? (int)trail_utf8_cut(v->s, 64) : (int)v->n, v->s,
+                 v->n > 64 ? "..." : "");
     else if (v->type == TRAIL_V_INT)
         snprintf(buf, size, " %" PRId64, v->i);
     else

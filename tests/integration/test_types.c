@@ -594,6 +594,18 @@ static void test_text_keys_compared_exactly(void **state)
     shop_product_create_params dup = { .sku = "日本 ", .title = "t", .price = 1 };
     IT_EXPECT(db, TRAIL_EUNIQUE, shop_product_create(db, NULL, &dup, NULL));
     IT_MSG(db, "product.sku", "日本 ");
+    /* A long one is cut in the message between characters: the message stays UTF-8. */
+    char *long_key = repeat("日", 30);
+    shop_customer c = { 0 };
+    it_customer(db, long_key, &c);
+    shop_customer_create_params again = { .email = long_key, .name = "n", .secret = "s" };
+    IT_EXPECT(db, TRAIL_EUNIQUE, shop_customer_create(db, NULL, &again, NULL));
+    IT_MSG(db, "customer.email", "日日日");
+    json_t *msg = json_string(trail_errmsg(db)); /* NULL for text that is not UTF-8 */
+    assert_non_null(msg);
+    json_decref(msg);
+    shop_customer_clear(&c);
+    free(long_key);
 
     /* An update that adds a trailing space changes the value: written and recorded. */
     shop_product p = { 0 };
