@@ -2,6 +2,7 @@
  * model.c - the JSON view of a schema that the templates render.
  */
 #include "model.h"
+#include "context.h"
 #include "dialect.h"
 #include "trail/error.h"
 #include "trail/version.h"
@@ -559,12 +560,23 @@ fail:
     return NULL;
 }
 
+/* The event table's context columns and their limits: the runtime's table (context.h). */
+static int put_ctx_columns(json_t *m)
+{
+    json_t *columns = put_array(m, "ctx_columns");
+    int rc = columns ? TRAIL_OK : TRAIL_ENOMEM;
+    for (size_t i = 0; rc == TRAIL_OK && i < TRAIL_CTX_COLUMNS; i++)
+        rc = append(columns, json_pack("{s:s, s:i}", "name", trail_ctx_columns[i].name, "max",
+                                       trail_ctx_columns[i].max));
+    return rc;
+}
+
 json_t *gen_model_new(const gen_schema *s, const char *source, unsigned drivers,
                       trail_driver_id driver)
 {
     json_t *m = json_object();
     json_t *entities = m ? put_array(m, "entities") : NULL;
-    if (!entities || put_drivers(m, drivers) < 0)
+    if (!entities || put_drivers(m, drivers) < 0 || put_ctx_columns(m) < 0)
         goto fail;
     for (size_t i = 0; i < s->n_entities; i++)
         if (append(entities, entity_new(s, &s->entities[i], drivers, driver)) < 0)

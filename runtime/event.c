@@ -2,14 +2,15 @@
  * event.c - change events: stamping, hashing, inserting.
  */
 #include "event.h"
+#include "context.h"
 #include "json.h"
 #include "sql.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* Columns of event_insert that hold JSON, and the hash. */
-enum { COL_OLD = 9, COL_NEW = 10, COL_CHANGED = 11, COL_HASH = 22 };
+/* Columns of event_insert that hold JSON, the first of the context (context.h), and the hash. */
+enum { COL_OLD = 9, COL_NEW = 10, COL_CHANGED = 11, COL_CTX = 13, COL_HASH = 22 };
 
 int trail_event_message(trail_buf *out, const trail_value *cols)
 {
@@ -80,8 +81,6 @@ static int read_last_event(trail_conn *db, void *row, void *userdata)
 int trail_event_stamp(trail_conn *db, const trail_event *ev, const char *prev_hash,
                       char event_id[TRAIL_ULID_LEN + 1], trail_value cols[TRAIL_EVENT_COLUMNS])
 {
-    static const trail_ctx no_ctx;
-    const trail_ctx *ctx = ev->ctx ? ev->ctx : &no_ctx;
     int64_t hlc = trail_hlc_now(db->clock);
     trail_ulid id;
     int rc = trail_ulid_next(db->ids, TRAIL_HLC_MS(hlc), &id);
@@ -89,19 +88,25 @@ int trail_event_stamp(trail_conn *db, const trail_event *ev, const char *prev_ha
         return trail_err_set(&db->err, rc, "cannot make an event id");
     trail_ulid_format(event_id, &id);
     const trail_value stamped[TRAIL_EVENT_COLUMNS] = {
-        trail_v_text(event_id),          trail_v_int(hlc),
-        trail_v_text(db->node_id),       trail_v_text(db->node_id),
-        trail_v_text(db->tx_id),         trail_v_text(ev->table),
-        trail_v_text(ev->record_id),     trail_v_text(ev->op),
-        trail_v_int(ev->version),        json_value(ev->old_values),
-        json_value(ev->new_values),      json_value(ev->changed),
-        trail_v_int(ev->schema_version), trail_v_text(ctx->user_id),
-        trail_v_text(ctx->request_id),   trail_v_text(ctx->session_id),
-        trail_v_text(ctx->tenant_id),    trail_v_text(ctx->trace_id),
-        trail_v_text(ctx->span_id),      trail_v_text(ctx->ip),
-        trail_v_int(trail_wall_ms()),    trail_v_text(prev_hash),
+        trail_v_text(event_id),
+        trail_v_int(hlc),
+        trail_v_text(db->node_id),
+        trail_v_text(db->node_id),
+        trail_v_text(db->tx_id),
+        trail_v_text(ev->table),
+        trail_v_text(ev->record_id),
+        trail_v_text(ev->op),
+        trail_v_int(ev->version),
+        json_value(ev->old_values),
+        json_value(ev->new_values),
+        json_value(ev->changed),
+        trail_v_int(ev->schema_version),
+        [COL_CTX + TRAIL_CTX_COLUMNS] = trail_v_int(trail_wall_ms()),
+        trail_v_text(prev_hash),
     };
     memcpy(cols, stamped, sizeof stamped);
+    for (size_t i = 0; i < TRAIL_CTX_COLUMNS; i++)
+        cols[COL_CTX + i] = trail_v_text(trail_ctx_value(ev->ctx, i));
     return TRAIL_OK;
 }
 

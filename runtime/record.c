@@ -11,6 +11,7 @@
  * trip: write_one.c.
  */
 #define _POSIX_C_SOURCE 200809L /* nanosleep */
+#include "context.h"
 #include "event.h"
 #include "sql.h"
 #include "update_sql.h"
@@ -74,6 +75,13 @@ static int check_args(trail_conn *db, const trail_entity *e, const void *p)
                              "the database is not migrated: call the schema's _migrate first");
     trail_err_clear(&db->err);
     return TRAIL_OK;
+}
+
+/* check_args() for a write: the context too, before anything is sent. */
+static int check_write(trail_conn *db, const trail_ctx *ctx, const trail_entity *e, const void *p)
+{
+    int rc = check_args(db, e, p);
+    return rc < 0 ? rc : trail_ctx_check(&db->err, ctx);
 }
 
 /* The key as a bound value and as text for messages and events. */
@@ -212,7 +220,7 @@ static int read_new_id(trail_conn *db, void *row, void *userdata)
 static int create_once(trail_conn *db, const trail_ctx *ctx, const trail_entity *e,
                        const void *params, void *out)
 {
-    int rc = check_args(db, e, params);
+    int rc = check_write(db, ctx, e, params);
     if (rc < 0)
         return rc;
     const trail_entity_sql *sql = e->sql[db->drv->id];
@@ -288,7 +296,7 @@ static int lock_at_version(trail_conn *db, const trail_entity *e, const trail_va
 static int update_once(trail_conn *db, const trail_ctx *ctx, const trail_entity *e,
                        const void *params, void *out)
 {
-    int rc = check_args(db, e, params);
+    int rc = check_write(db, ctx, e, params);
     if (rc < 0)
         return rc;
     const char *base = params;
@@ -367,7 +375,7 @@ done:
 static int delete_once(trail_conn *db, const trail_ctx *ctx, const trail_entity *e, trail_key key,
                        int64_t version)
 {
-    int rc = check_args(db, e, e);
+    int rc = check_write(db, ctx, e, e);
     if (rc < 0)
         return rc;
     const trail_entity_sql *sql = e->sql[db->drv->id];

@@ -5,6 +5,7 @@
  * (write_pg.c); record.c comes here when the driver has them.
  */
 #include "write_one.h"
+#include "context.h"
 #include "event.h"
 #include "refusal.h"
 #include "sql.h"
@@ -42,7 +43,7 @@ static int bind_event(trail_conn *db, const trail_ctx *ctx, const trail_entity *
     p[TRAIL_WP_NODE] = cols[2];
     p[TRAIL_WP_TX] = cols[4];
     p[TRAIL_WP_SCHEMA_VERSION] = cols[12];
-    for (int i = 0; i < 7; i++)
+    for (int i = 0; i < TRAIL_CTX_COLUMNS; i++)
         p[TRAIL_WP_USER + i] = cols[13 + i];
     p[TRAIL_WP_CREATED_AT] = cols[20];
 

@@ -22,6 +22,7 @@
 #ifndef TRAIL_WRITE_SQL_H
 #define TRAIL_WRITE_SQL_H
 
+#include "context.h"
 #include "trail/record.h"
 
 #include <stdint.h>
@@ -33,8 +34,8 @@ enum trail_write_param {
     TRAIL_WP_NODE,
     TRAIL_WP_TX,
     TRAIL_WP_SCHEMA_VERSION,
-    TRAIL_WP_USER, /* the context: user, request, session, tenant, trace, span, ip */
-    TRAIL_WP_CREATED_AT = TRAIL_WP_USER + 7,
+    TRAIL_WP_USER, /* the context (context.h): user, request, session, tenant, trace, span, ip */
+    TRAIL_WP_CREATED_AT = TRAIL_WP_USER + TRAIL_CTX_COLUMNS,
     TRAIL_WP_HEAD,
     TRAIL_WP_MID,
     TRAIL_WP_OP,

@@ -9,6 +9,8 @@
 #include "it_common.h"
 
 #include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* A ULID no record has. */
@@ -321,6 +323,94 @@ static void test_einvalid_update(void **state)
     shop_customer_clear(&c);
 }
 
+/* @n copies of the UTF-8 character @ch; the caller frees it. */
+static char *repeat(const char *ch, size_t n)
+{
+    size_t len = strlen(ch);
+    char *s = malloc(len * n + 1);
+    assert_non_null(s);
+    for (size_t i = 0; i < n; i++)
+        memcpy(s + i * len, ch, len);
+    s[len * n] = '\0';
+    return s;
+}
+
+/* Sets the trail_ctx member at @offset to @value. */
+static void set_member(trail_ctx *ctx, size_t offset, const char *value)
+{
+    memcpy((char *)ctx + offset, &value, sizeof value);
+}
+
+/*
+ * Context strings: at most 255 characters (ip: 64), counted as characters,
+ * and UTF-8; one longer or not UTF-8 is refused by every write on every
+ * engine, naming the member and its limit, and nothing is written.
+ */
+static void test_einvalid_context(void **state)
+{
+    it_db *t = *state;
+    trail_conn *db = t->db;
+    static const struct {
+        const char *name;
+        size_t offset, event_offset, max;
+    } members[] = {
+        { "user_id", offsetof(trail_ctx, user_id), offsetof(trail_change_event, user_id), 255 },
+        { "request_id", offsetof(trail_ctx, request_id), offsetof(trail_change_event, request_id),
+          255 },
+        { "session_id", offsetof(trail_ctx, session_id), offsetof(trail_change_event, session_id),
+          255 },
+        { "tenant_id", offsetof(trail_ctx, tenant_id), offsetof(trail_change_event, tenant_id),
+          255 },
+        { "trace_id", offsetof(trail_ctx, trace_id), offsetof(trail_change_event, trace_id), 255 },
+        { "span_id", offsetof(trail_ctx, span_id), offsetof(trail_change_event, span_id), 255 },
+        { "ip", offsetof(trail_ctx, ip), offsetof(trail_change_event, ip), 64 },
+    };
+    shop_customer c = { 0 };
+    it_customer(db, "ctx@x.org", &c);
+    int64_t events = it_rows(t, "trail_change_events");
+    shop_customer_create_params cp = { .email = "new@x.org", .name = "n", .secret = "s" };
+    for (size_t i = 0; i < sizeof members / sizeof members[0]; i++) {
+        /* 2-byte characters: a limit in bytes would refuse at_max too. */
+        char *at_max = repeat("é", members[i].max), *over = repeat("é", members[i].max + 1);
+        char chars[24], limit[24];
+        snprintf(chars, sizeof chars, "%zu characters", members[i].max + 1);
+        snprintf(limit, sizeof limit, "at most %zu", members[i].max);
+        trail_ctx ctx = it_full_ctx;
+        shop_customer_update_params u = {
+            .id = c.id, .version = c.version, .set = SHOP_CUSTOMER_NAME, .name = members[i].name
+        };
+        static const char *const not_utf8[] = { "a\xff", "caf\xc3" };
+        for (int bad = 0; bad < 3; bad++) {
+            set_member(&ctx, members[i].offset, bad < 2 ? not_utf8[bad] : over);
+            IT_EXPECT(db, TRAIL_EINVALID, shop_customer_create(db, &ctx, &cp, NULL));
+            IT_MSG(db, "trail_ctx.", members[i].name, bad < 2 ? "UTF-8" : chars,
+                   bad < 2 ? "UTF-8" : limit);
+            IT_EXPECT(db, TRAIL_EINVALID, shop_customer_update(db, &ctx, &u, NULL));
+            IT_MSG(db, "trail_ctx.", members[i].name);
+            IT_EXPECT(db, TRAIL_EINVALID, shop_customer_delete(db, &ctx, c.id, c.version));
+            IT_MSG(db, "trail_ctx.", members[i].name);
+        }
+        assert_int_equal(it_rows(t, "trail_change_events"), events);
+        /* At the limit it is stored exactly. */
+        set_member(&ctx, members[i].offset, at_max);
+        IT_OK(db, shop_customer_update(db, &ctx, &u, &c));
+        events++;
+        it_events evs;
+        it_history(db, "customers", c.id, &evs);
+        assert_int_equal(evs.n, c.version);
+        const char *stored;
+        memcpy(&stored, (const char *)&evs.ev[evs.n - 1] + members[i].event_offset, sizeof stored);
+        assert_non_null(stored);
+        assert_string_equal(stored, at_max);
+        it_events_free(&evs);
+        free(at_max);
+        free(over);
+    }
+    assert_int_equal(it_rows(t, "trail_change_events"), events);
+    assert_int_equal(it_rows(t, "customers"), 1);
+    shop_customer_clear(&c);
+}
+
 /* What the reference tests work on: a customer and its order. */
 typedef struct ordered {
     shop_customer c;
@@ -534,6 +624,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_eunique, it_setup, it_teardown),
         cmocka_unit_test_setup_teardown(test_einvalid_create, it_setup, it_teardown),
         cmocka_unit_test_setup_teardown(test_einvalid_update, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_einvalid_context, it_setup, it_teardown),
         cmocka_unit_test_setup_teardown(test_eref_create, it_setup, it_teardown),
         cmocka_unit_test_setup_teardown(test_eref_update, it_setup, it_teardown),
         cmocka_unit_test_setup_teardown(test_eref_delete, it_setup, it_teardown),

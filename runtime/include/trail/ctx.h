@@ -14,6 +14,11 @@ extern "C" {
  * Every field is optional (NULL is stored as SQL NULL) and borrowed: the
  * strings must stay valid for the duration of the call they are passed to.
  * The fields map one to one onto the columns of trail_change_events.
+ *
+ * Each is UTF-8 of at most 255 characters (code points, not bytes); ip of at
+ * most 64. A write given a longer one, or one that is not UTF-8, is refused
+ * with TRAIL_EINVALID naming the field and its limit, and writes nothing,
+ * on every engine.
  */
 typedef struct trail_ctx {
     const char *user_id;    /**< the person or service behind the change */
