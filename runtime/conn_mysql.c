@@ -466,20 +466,48 @@ static int fetch_rows(trail_conn *db, my_stmt *p, trail_row_cb cb, void *userdat
 }
 
 /*
- * Executes @p with @params and reads every row (fetch_rows()). A statement
- * without rows gives @cb the AUTO_INCREMENT value its INSERT assigned, if
- * any: MySQL has no INSERT ... RETURNING.
+ * The most bytes that executing @p with its bound parameters sends:
+ * COM_STMT_EXECUTE's header, NULL bitmap and types, then each value, text
+ * and blobs after a length of up to 9 bytes, a MYSQL_TIME in up to 12.
  */
-/* Binds @params to @p and executes it: one round trip, its rows following unasked (no cursor). */
+static uint64_t packet_bytes(const my_stmt *p)
+{
+    uint64_t bytes = 16 + (p->n_params + 7) / 8 + 2 * (uint64_t)p->n_params;
+    for (unsigned i = 0; i < p->n_params; i++) {
+        enum enum_field_types type = p->params[i].buffer_type;
+        if (type == MYSQL_TYPE_STRING || type == MYSQL_TYPE_BLOB)
+            bytes += 9 + (uint64_t)p->lengths[i];
+        else if (type != MYSQL_TYPE_NULL)
+            bytes += 12;
+    }
+    return bytes;
+}
+
+/*
+ * Binds @params to @p and executes it: one round trip, its rows following
+ * unasked (no cursor). A statement larger than max_allowed_packet is not
+ * sent: the server would drop the connection.
+ */
 static int execute(trail_conn *db, my_stmt *p, const trail_value *params, size_t n)
 {
     int rc = bind_params(db, p, params, n);
     if (rc < 0)
         return rc;
+    uint64_t bytes = packet_bytes(p);
+    if (db->max_packet && bytes > db->max_packet)
+        return trail_err_set(&db->err, TRAIL_EINVALID,
+                             "mysql: the statement's values take %llu bytes, more than the "
+                             "server's max_allowed_packet of %llu bytes",
+                             (unsigned long long)bytes, (unsigned long long)db->max_packet);
     db->round_trips++;
     return mysql_stmt_execute(p->stmt) ? fail_stmt(db, p->stmt, "execute") : TRAIL_OK;
 }
 
+/*
+ * Executes @p with @params and reads every row (fetch_rows()). A statement
+ * without rows gives @cb the AUTO_INCREMENT value its INSERT assigned, if
+ * any: MySQL has no INSERT ... RETURNING.
+ */
 static int run(trail_conn *db, my_stmt *p, const trail_value *params, size_t n, trail_row_cb cb,
                void *userdata, int64_t *changes)
 {
@@ -796,6 +824,27 @@ static int connect_to(trail_conn *db, const trail_mysql_url *u)
 }
 
 /*
+ * Reads the server's max_allowed_packet into db->max_packet, once: the
+ * session's copy of it cannot change.
+ */
+static int read_max_packet(trail_conn *db)
+{
+    MYSQL *c = state(db)->conn;
+    db->round_trips++;
+    if (mysql_real_query(c, "SELECT @@max_allowed_packet", 27))
+        return fail(db, "max_allowed_packet");
+    MYSQL_RES *res = mysql_store_result(c);
+    if (!res)
+        return fail(db, "max_allowed_packet");
+    MYSQL_ROW row = mysql_fetch_row(res);
+    db->max_packet = row && row[0] ? strtoull(row[0], NULL, 10) : 0;
+    mysql_free_result(res);
+    return db->max_packet ? TRAIL_OK
+                          : trail_err_set(&db->err, TRAIL_EDB,
+                                          "mysql: the server did not say its max_allowed_packet");
+}
+
+/*
  * Connects to the mysql:// URL @target and sets the session up. What it
  * made stays in db->drv_state also on failure, for my_close(), which
  * trail_open() then calls.
@@ -830,7 +879,7 @@ static int my_open(trail_conn *db, const char *target, const trail_open_opts *op
              "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION',"
              " time_zone = '+00:00', innodb_lock_wait_timeout = %d, lock_wait_timeout = %d",
              timeout_s, timeout_s);
-    if ((rc = my_exec(db, set)) < 0)
+    if ((rc = my_exec(db, set)) < 0 || (rc = read_max_packet(db)) < 0)
         goto cleanup;
     rc = my_exec(db, opts->read_only
                          ? "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED, READ ONLY"

@@ -121,6 +121,12 @@ struct trail_conn {
     int64_t schema_version;         /* of the last migrated schema; 0 when none */
     struct trail_update_cache *updates; /* update_sql.c */
     uint64_t round_trips;               /* waits for the server, counted by its driver */
+    /*
+     * The most bytes the server takes in one statement, builds into one
+     * string or sends as one row (MariaDB's max_allowed_packet, read at
+     * connect); 0 where there is no such limit below a value's own.
+     */
+    uint64_t max_packet;
 };
 
 /* The driver for a URL scheme, and the rest of the URL after "scheme:". */

@@ -201,6 +201,19 @@ void trail_json_key(trail_json *w, const char *key)
     w->want_value = true;
 }
 
+size_t trail_json_string_len(const char *s, size_t len)
+{
+    size_t out = len + 2;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t')
+            out += 1; /* as put_quoted() writes them */
+        else if (c < 0x20)
+            out += 5;
+    }
+    return out;
+}
+
 void trail_json_string(trail_json *w, const char *s, size_t len)
 {
     if (!value_begin(w))

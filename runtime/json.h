@@ -48,6 +48,12 @@ void trail_json_key(trail_json *w, const char *key);
 
 /* trail_json_string - a string of @len bytes of UTF-8 (NUL bytes are escaped). */
 void trail_json_string(trail_json *w, const char *s, size_t len);
+
+/*
+ * trail_json_string_len - the bytes trail_json_string() writes for @s
+ * (@len bytes of valid UTF-8), quotes and escapes included.
+ */
+size_t trail_json_string_len(const char *s, size_t len);
 /* trail_json_text - a NUL-terminated string, or null when @s is NULL. */
 void trail_json_text(trail_json *w, const char *s);
 /* trail_json_raw - @len bytes that the caller has checked to be one JSON value, as they are. */

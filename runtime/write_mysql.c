@@ -31,6 +31,7 @@
 #include "buf.h"
 #include "sha256.h"
 #include "update_sql.h"
+#include "values.h"
 #include "write_sql.h"
 
 #include <stdio.h>
@@ -196,13 +197,67 @@ static int params(trail_buf *b, const trail_entity *e, int kind)
     return rc | trail_buf_appendf(b, ")");
 }
 
+/* MariaDB's ER_WARN_ALLOWED_PACKET_OVERFLOWED: a string longer than max_allowed_packet. */
+#define ER_OVERFLOWED 1301
+
+/*
+ * v_msg: what is too large in record v_id (still in its table), for
+ * TRAIL_EINVALID: the audited text, JSON or blob field whose value weighs
+ * most in the event (a blob as base64), or the entity when it has none,
+ * and the limit. write_one.c says the same when the client sees it first.
+ */
+static int too_large(trail_buf *b, const trail_entity *e)
+{
+    size_t heavy[TRAIL_MAX_FIELDS], n = 0;
+    for (size_t i = 0; i < e->n_fields; i++) {
+        const trail_field *f = &e->fields[i];
+        if (!(f->flags & (TRAIL_FIELD_OMIT | TRAIL_FIELD_REDACT)) &&
+            (f->type == TRAIL_TYPE_TEXT || f->type == TRAIL_TYPE_JSON ||
+             f->type == TRAIL_TYPE_BLOB))
+            heavy[n++] = i;
+    }
+    int rc = trail_buf_appendf(b,
+                               " SET v_msg = CONCAT('%s: too large for MariaDB: its change event"
+                               " would not fit the max_allowed_packet of ', @@max_allowed_packet,"
+                               " ' bytes');",
+                               e->name);
+    if (n == 0)
+        return rc;
+    rc |= trail_buf_appendf(b, " SELECT CONCAT('%s.', ", e->name);
+    if (n == 1) {
+        rc |= trail_buf_appendf(b, "'%s'", e->fields[heavy[0]].name);
+    } else {
+        /* The name of the field whose weight is the greatest of them all. */
+        for (int pass = 0; pass < 3; pass++) {
+            rc |= trail_buf_appendf(b, pass == 0   ? "ELT(FIELD(GREATEST("
+                                       : pass == 1 ? "), "
+                                                   : "), ");
+            for (size_t k = 0; k < n; k++) {
+                const trail_field *f = &e->fields[heavy[k]];
+                const char *sep = k ? ", " : "";
+                if (pass == 2)
+                    rc |= trail_buf_appendf(b, "%s'%s'", sep, f->name);
+                else
+                    rc |= trail_buf_appendf(b, "%sCOALESCE(LENGTH(`%s`), 0)%s", sep, f->name,
+                                            f->type == TRAIL_TYPE_BLOB ? " * 4 DIV 3" : "");
+            }
+        }
+        rc |= trail_buf_appendf(b, ")");
+    }
+    return rc |
+           trail_buf_appendf(b, ", SUBSTRING(v_msg, %zu)) INTO v_msg FROM `%s` WHERE `id` = v_id;",
+                             strlen(e->name) + 1, e->table);
+}
+
 /*
  * The start: variables, the handlers, then this node's lock in a
  * transaction of the procedure's own, or a savepoint inside the caller's.
+ * A string that outgrows max_allowed_packet (an event's JSON, its hashed
+ * message) is refused as ER_DATA_TOO_LONG naming the field: TRAIL_EINVALID.
  */
 static int begin(trail_buf *b, const trail_entity *e)
 {
-    return trail_buf_appendf(
+    int rc = trail_buf_appendf(
         b,
         " MODIFIES SQL DATA BEGIN"
         " DECLARE v_own BOOLEAN DEFAULT @@in_transaction = 0;"
@@ -210,21 +265,32 @@ static int begin(trail_buf *b, const trail_entity *e)
         " DECLARE v_old, v_new, v_changed, v_hash_of LONGTEXT CHARACTER SET utf8mb4 COLLATE "
         "utf8mb4_bin;"
         " DECLARE v_prev CHAR(64) CHARACTER SET ascii; DECLARE v_moved BOOLEAN;"
+        " DECLARE v_msg VARCHAR(512) CHARACTER SET utf8mb4;"
         " DECLARE CONTINUE HANDLER FOR NOT FOUND BEGIN END;" /* no row leaves the variables NULL */
         " DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN IF v_own THEN ROLLBACK; END IF; RESIGNAL; "
         "END;"
-        " IF v_own THEN START TRANSACTION;"
-        " SELECT 1 INTO v_last FROM `trail_nodes` WHERE `node_id` = p_node FOR UPDATE;"
-        " ELSE SAVEPOINT trail_call; END IF;",
-        key_type(e));
+        " DECLARE EXIT HANDLER FOR %d BEGIN",
+        key_type(e), ER_OVERFLOWED);
+    rc |= too_large(b, e);
+    return rc |
+           trail_buf_appendf(b, " IF v_own THEN ROLLBACK; END IF;"
+                                " SIGNAL SQLSTATE '22001' SET MYSQL_ERRNO = 1406,"
+                                " MESSAGE_TEXT = v_msg; END;"
+                                " IF v_own THEN START TRANSACTION;"
+                                " SELECT 1 INTO v_last FROM `trail_nodes` WHERE `node_id` = p_node"
+                                " FOR UPDATE;"
+                                " ELSE SAVEPOINT trail_call; END IF;");
 }
 
 /*
- * The event, once v_id, v_found (the version the event records), v_old,
- * v_new and v_changed are set: after the node's latest event, its hash
- * over the message the client sent in pieces.
+ * The event's hash, once v_id, v_found (the version the event records),
+ * v_old, v_new and v_changed are set, and while record v_id is still in
+ * its table: after the node's latest event, over the message the client
+ * sent in pieces. The message holds nearly all of the event row, which a
+ * reader gets as one packet: with TRAIL_EVENT_ROOM for the rest, it must
+ * fit max_allowed_packet too.
  */
-static int event(trail_buf *b, const trail_entity *e, const char *op)
+static int event_hash(trail_buf *b)
 {
     return trail_buf_appendf(
         b,
@@ -235,6 +301,16 @@ static int event(trail_buf *b, const trail_entity *e, const char *op)
         " SET v_hash_of = CONCAT(p_head, v_hlc, p_mid, JSON_QUOTE(CONCAT(v_id)), p_op, v_found,"
         " ',', COALESCE(v_old, 'null'), ',', COALESCE(v_new, 'null'), ',', v_changed, p_tail,"
         " COALESCE(CONCAT('\"', v_prev, '\"'), 'null'), ']');"
+        " IF LENGTH(v_hash_of) > @@max_allowed_packet - %d THEN"
+        " SIGNAL SQLSTATE 'HY000' SET MYSQL_ERRNO = %d; END IF;",
+        TRAIL_EVENT_ROOM, ER_OVERFLOWED);
+}
+
+/* The event row, after event_hash(). */
+static int event_insert(trail_buf *b, const trail_entity *e, const char *op)
+{
+    return trail_buf_appendf(
+        b,
         " INSERT INTO `trail_change_events` (`event_id`, `hlc`, `node_id`, `origin_node`, `tx_id`,"
         " `table_name`, `record_id`, `op`, `version`, `old_values`, `new_values`, `changed`,"
         " `schema_version`, `user_id`, `request_id`, `session_id`, `tenant_id`, `trace_id`,"
@@ -276,7 +352,8 @@ static int body_create(trail_buf *b, const trail_entity *e)
     rc |= trail_buf_appendf(b, "; SELECT ");
     rc |= row_json(b, e);
     rc |= trail_buf_appendf(b, " INTO v_new FROM `%s` WHERE `id` = v_id;", e->table);
-    rc |= event(b, e, "insert");
+    rc |= event_hash(b);
+    rc |= event_insert(b, e, "insert");
     rc |= answer(b, e);
     return rc | end(b);
 }
@@ -327,7 +404,8 @@ static int body_update(trail_buf *b, const trail_entity *e)
                              " SELECT ");
     rc |= row_json(b, e);
     rc |= trail_buf_appendf(b, " INTO v_new FROM `%s` WHERE `id` = p_id;", e->table);
-    rc |= event(b, e, "update");
+    rc |= event_hash(b);
+    rc |= event_insert(b, e, "update");
     /* The answer's version found is the one before the write. */
     rc |= trail_buf_appendf(b, " SET v_found = v_found - 1; ELSE SET v_hlc = NULL; END IF;");
     rc |= answer(b, e);
@@ -341,12 +419,13 @@ static int body_delete(trail_buf *b, const trail_entity *e)
     rc |= row_json(b, e);
     rc |= trail_buf_appendf(b,
                             " INTO v_found, v_old FROM `%s` WHERE `id` = p_id FOR UPDATE;"
-                            " IF v_found = p_version THEN DELETE FROM `%s` WHERE `id` = p_id;"
-                            " SET v_changed = ",
-                            e->table, e->table);
+                            " IF v_found = p_version THEN SET v_changed = ",
+                            e->table);
     rc |= all_changed(b, e);
     rc |= trail_buf_appendf(b, ";");
-    rc |= event(b, e, "delete");
+    rc |= event_hash(b); /* while the row is there to say what is too large */
+    rc |= trail_buf_appendf(b, " DELETE FROM `%s` WHERE `id` = p_id;", e->table);
+    rc |= event_insert(b, e, "delete");
     rc |= trail_buf_appendf(b, " END IF;");
     /* The row is gone: the answer is the version found, when there was a row. */
     rc |= trail_buf_appendf(b, " SELECT v_id, v_found");

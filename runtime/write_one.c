@@ -5,7 +5,9 @@
  * (write_pg.c); record.c comes here when the driver has them.
  */
 #include "write_one.h"
+#include "base64.h"
 #include "context.h"
+#include "json.h"
 #include "event.h"
 #include "refusal.h"
 #include "sql.h"
@@ -13,6 +15,7 @@
 #include "write_sql.h"
 
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,6 +73,104 @@ static int bind_event(trail_conn *db, const trail_ctx *ctx, const trail_entity *
     return TRAIL_OK;
 }
 
+/*
+ * What a write's own values weigh where the server takes at most
+ * db->max_packet bytes (MariaDB's max_allowed_packet) in a statement, in a
+ * string it builds and in a row it sends: in the statement, and in the
+ * event's hashed message that the server builds, which holds the row's
+ * JSON, an update's twice (before and after). The client knows all of a
+ * create's values, an update's new ones, none of a delete's; what only the
+ * server knows, the server checks (write_mysql.c), after the client
+ * refused, before sending, what it can already tell will not fit.
+ */
+typedef struct weight {
+    uint64_t sent, event; /* bytes */
+    size_t heaviest;      /* the field that weighs most; SIZE_MAX for none */
+    uint64_t heaviest_bytes;
+} weight;
+
+/* What the event's hashed message holds besides the parameters and the fields weighed. */
+#define EVENT_FIXED 512
+
+/* Field @f's member of the event JSON with value @v, a comma and its name in `changed` with it. */
+static uint64_t member_bytes(const trail_field *f, const trail_value *v)
+{
+    uint64_t name = strlen(f->name) + 3, member = name + 1;
+    if (f->flags & TRAIL_FIELD_OMIT)
+        return 0;
+    if (f->flags & TRAIL_FIELD_REDACT)
+        return name + member + 12;
+    switch (v->type) {
+    case TRAIL_V_NULL:
+        return name + member + 4;
+    case TRAIL_V_TEXT:
+        return name + member + trail_json_string_len(v->s, v->n);
+    case TRAIL_V_JSON:
+        return name + member + v->n;
+    case TRAIL_V_BLOB: {
+        /* As the server's TO_BASE64() makes it on the way: a line break after every 76 characters.
+         */
+        uint64_t b = trail_base64_encoded_len(v->n);
+        return name + member + 2 + b + (b ? (b - 1) / 76 : 0);
+    }
+    default: /* a number, a date or a timestamp */
+        return name + member + 32;
+    }
+}
+
+/* The bytes of parameter @v in the statement: a length of up to 9 bytes before text and blobs. */
+static uint64_t sent_bytes(const trail_value *v)
+{
+    return v->type == TRAIL_V_TEXT || v->type == TRAIL_V_JSON || v->type == TRAIL_V_BLOB
+               ? 9 + (uint64_t)v->n
+               : 12;
+}
+
+/* The weight of the fields of @mask, whose values are @row's. */
+static void weigh(const trail_entity *e, const trail_row *row, uint64_t mask, weight *w)
+{
+    *w = (weight){ .heaviest = SIZE_MAX };
+    for (size_t i = 0; i < e->n_fields; i++) {
+        if (!(mask >> i & 1))
+            continue;
+        const trail_value *v = &row->v[i + 2];
+        uint64_t event = member_bytes(&e->fields[i], v), sent = sent_bytes(v);
+        w->event += event;
+        w->sent += sent;
+        if (event > w->heaviest_bytes || sent > w->heaviest_bytes) {
+            w->heaviest = i;
+            w->heaviest_bytes = event > sent ? event : sent;
+        }
+    }
+}
+
+/*
+ * TRAIL_OK when the write of @e with the event parameters @p and its own
+ * values' weight @w fits db->max_packet; else TRAIL_EINVALID naming the
+ * field that weighs most and the limit.
+ */
+static int check_weight(trail_conn *db, const trail_entity *e, const trail_value *p,
+                        const weight *w)
+{
+    if (!db->max_packet)
+        return TRAIL_OK;
+    uint64_t params = 0;
+    for (int i = 0; i < TRAIL_WP_ROW; i++)
+        params += sent_bytes(&p[i]);
+    uint64_t event = params + w->event + EVENT_FIXED + TRAIL_EVENT_ROOM;
+    uint64_t sent = params + w->sent + EVENT_FIXED;
+    if (event <= db->max_packet && sent <= db->max_packet)
+        return TRAIL_OK;
+    bool named = w->heaviest != SIZE_MAX;
+    return trail_err_set(
+        &db->err, TRAIL_EINVALID,
+        "%s%s%s: too large for MariaDB: its %s would take %llu bytes, more than the "
+        "max_allowed_packet of %llu bytes",
+        e->name, named ? "." : "", named ? e->fields[w->heaviest].name : "",
+        event > sent ? "change event" : "statement",
+        (unsigned long long)(event > sent ? event : sent), (unsigned long long)db->max_packet);
+}
+
 /* What a one-statement write reports (write_sql.h). */
 struct one_result {
     const trail_entity *e;
@@ -105,7 +206,7 @@ static int read_one_result(trail_conn *db, void *row, void *userdata)
  */
 static int run_one(trail_conn *db, const trail_ctx *ctx, const trail_entity *e,
                    trail_write_kind kind, uint64_t mask, const trail_value *row, size_t n,
-                   struct one_result *r)
+                   const weight *w, struct one_result *r)
 {
     static const char *const ops[] = { NULL, "insert", "update", "delete" };
     trail_value p[TRAIL_WP_ROW + TRAIL_MAX_FIELDS + 2];
@@ -116,6 +217,8 @@ static int run_one(trail_conn *db, const trail_ctx *ctx, const trail_entity *e,
     int rc = trail_write_sql_get(db, e, kind, mask, &sql);
     if (rc == TRAIL_OK)
         rc = bind_event(db, ctx, e, ops[kind], p, &msg, event_id);
+    if (rc == TRAIL_OK)
+        rc = check_weight(db, e, p, w);
     if (rc == TRAIL_OK) {
         memcpy(p + TRAIL_WP_ROW, row, n * sizeof *row);
         rc = db->drv->write(db, sql, p, TRAIL_WP_ROW + n, read_one_result, r);
@@ -145,8 +248,10 @@ int trail_write_one_create(trail_conn *db, const trail_ctx *ctx, const trail_ent
     if (rc < 0)
         return rc;
     const trail_value *values = e->key == TRAIL_KEY_ULID ? row->v : row->v + 1;
+    weight w;
+    weigh(e, row, UINT64_MAX, &w);
     rc = run_one(db, ctx, e, TRAIL_WRITE_CREATE, 0, values, e->n_fields + 1 + (values == row->v),
-                 &r);
+                 &w, &r);
     if (rc == TRAIL_OK && !r.evented)
         rc = trail_err_set(&db->err, TRAIL_EDB, "%s: the row was written without its event",
                            e->name);
@@ -181,7 +286,9 @@ int trail_write_one_update(trail_conn *db, const trail_ctx *ctx, const trail_ent
     struct one_result r;
     if ((rc = one_record(db, e, out, &r)) < 0)
         return rc;
-    rc = run_one(db, ctx, e, TRAIL_WRITE_UPDATE, mask, row, n, &r);
+    weight w;
+    weigh(e, &set, mask, &w);
+    rc = run_one(db, ctx, e, TRAIL_WRITE_UPDATE, mask, row, n, &w, &r);
     if (rc == TRAIL_EREF || rc == TRAIL_EUNIQUE)
         rc = trail_refusal_explain(db, e, &set, k, rc);
     else if (rc == TRAIL_OK && !r.found)
@@ -207,8 +314,9 @@ int trail_write_one_delete(trail_conn *db, const trail_ctx *ctx, const trail_ent
     trail_value row[2] = { *k, trail_v_int(version) };
     struct one_result r;
     int rc = one_record(db, e, NULL, &r);
+    const weight nothing = { .heaviest = SIZE_MAX };
     if (rc == TRAIL_OK)
-        rc = run_one(db, ctx, e, TRAIL_WRITE_DELETE, 0, row, 2, &r);
+        rc = run_one(db, ctx, e, TRAIL_WRITE_DELETE, 0, row, 2, &nothing, &r);
     if (rc == TRAIL_EREF)
         return trail_err_set(&db->err, rc, "%s %s: still referenced by another record", e->name,
                              id);

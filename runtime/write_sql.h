@@ -59,6 +59,14 @@ enum trail_write_result {
     TRAIL_WR_COUNT
 };
 
+/*
+ * Where a server takes at most max_allowed_packet bytes in a statement, a
+ * string it builds or a row it sends (MariaDB), an event's hashed message
+ * (which holds every column of the event but its hash) may take that much
+ * less this: room for the hash, each column's length and the row's framing.
+ */
+#define TRAIL_EVENT_ROOM 1024
+
 /* trail_pg_write_sql - PostgreSQL's trail_driver.write_sql (write_pg.c). */
 char *trail_pg_write_sql(const trail_entity *e, int kind, uint64_t mask);
 

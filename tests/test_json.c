@@ -349,6 +349,25 @@ static void test_long_string(void **state)
     free(s);
 }
 
+/* trail_json_string_len: the quoted length, counted by hand. */
+static void test_string_len(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *s;
+        size_t len, quoted;
+    } cases[] = {
+        { "", 0, 2 },
+        { "abc", 3, 5 },
+        { "say \"hi\" \\o/", 12, 17 },              /* "say \"hi\" \\o/" */
+        { "\b\f\n\r\t\x01\x1f", 7, 24 },            /* "\b\f\n\r\t\u0001\u001f" */
+        { "nul\0in", 6, 13 },                       /* "nul\u0000in" */
+        { "caf\xc3\xa9 \xf0\x9f\x98\x80", 10, 12 }, /* café 😀, unescaped */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        assert_int_equal(trail_json_string_len(cases[i].s, cases[i].len), cases[i].quoted);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -361,6 +380,7 @@ int main(void)
         cmocka_unit_test(test_nested_document),
         cmocka_unit_test(test_misuse),
         cmocka_unit_test(test_long_string),
+        cmocka_unit_test(test_string_len),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

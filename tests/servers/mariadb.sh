@@ -28,7 +28,9 @@
 #
 # Environment: MARIADB_BINDIR overrides where mariadb-install-db and mariadbd
 # are looked for; MARIADB_START_TIMEOUT (seconds, default 60) bounds the wait
-# for the server.
+# for the server; MARIADB_MAX_ALLOWED_PACKET (a size such as 4M) sets the
+# server's max_allowed_packet, else it keeps MariaDB's default (16M). The
+# integration tests set 4M, so that values over the limit are quick to make.
 set -euo pipefail
 
 readonly SCRIPT=mariadb.sh
@@ -42,6 +44,7 @@ readonly DB_PASSWORD_IN_URL='trail%3Ap%40ss%2Fw%25rd'
 # 8-thread tests open a connection per thread, plus the tests' own, plus raw.c's.
 readonly MAX_CONNECTIONS=50
 readonly START_TIMEOUT=${MARIADB_START_TIMEOUT:-60}
+readonly MAX_ALLOWED_PACKET=${MARIADB_MAX_ALLOWED_PACKET:-}
 readonly STOP_TIMEOUT=60
 # mariadbd refuses to run as root unless told which user to become; when we
 # are root, mariadb-install-db and mariadbd run as this user instead (the
@@ -133,6 +136,9 @@ start_server() {
         --performance-schema=ON
         --performance-schema-instrument='%=OFF'
     )
+    if [[ -n $MAX_ALLOWED_PACKET ]]; then
+        settings+=(--max-allowed-packet="$MAX_ALLOWED_PACKET")
+    fi
     : >"$log"
     rm -f "$dir/mariadbd.pid"
     # setsid: the server gets a session and process group of its own, so that
