@@ -12,6 +12,7 @@
  */
 #define _POSIX_C_SOURCE 200809L /* nanosleep */
 #include "event.h"
+#include "schema_check.h"
 #include "sql.h"
 #include "update_sql.h"
 #include "values.h"
@@ -72,6 +73,9 @@ static int check_args(trail_conn *db, const trail_entity *e, const void *p)
     if (db->node_id[0] == '\0')
         return trail_err_set(&db->err, TRAIL_EARG,
                              "the database is not migrated: call the schema's _migrate first");
+    int rc = e->schema ? trail_schema_check(db, e->schema) : TRAIL_OK;
+    if (rc < 0)
+        return rc;
     trail_err_clear(&db->err);
     return TRAIL_OK;
 }

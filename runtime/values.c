@@ -417,6 +417,17 @@ static void json_value(trail_json *w, const trail_value *v)
     }
 }
 
+void trail_values_default_json(trail_json *w, const trail_field *f)
+{
+    trail_value v = { .type = TRAIL_V_NULL };
+    if (f->flags & TRAIL_FIELD_DEFAULT)
+        v = default_value(f);
+    if (f->flags & TRAIL_FIELD_REDACT)
+        trail_json_text(w, "[redacted]");
+    else
+        json_value(w, &v);
+}
+
 /* The name of member @k of a row's event JSON: 0 id, 1 version, then the fields. */
 static const char *member_name(const trail_entity *e, size_t k)
 {

@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "db.h"
+#include "json.h"
 
 /* Most fields an entity may have (the `set` masks are 64 bits). */
 #define TRAIL_MAX_FIELDS 64
@@ -62,6 +63,12 @@ int trail_values_check_set(trail_conn *db, const trail_entity *e, const trail_ro
 
 /* trail_values_equal - whether two values are the same. */
 bool trail_values_equal(const trail_value *a, const trail_value *b);
+
+/*
+ * trail_values_default_json - the value a row gets for field @f when migrate
+ * adds the field to its table (its default, or null), as event JSON.
+ */
+void trail_values_default_json(trail_json *w, const trail_field *f);
 
 /* trail_values_json - @row as the event JSON object (redacted and omitted fields applied). */
 int trail_values_json(trail_buf *out, const trail_entity *e, const trail_row *row);

@@ -149,6 +149,8 @@ typedef struct trail_entity_sql {
     const char *const *find_by;
     /** SELECT of every column WHERE id > ? ORDER BY id LIMIT ?. */
     const char *list;
+    /** Per field: ALTER TABLE … ADD COLUMN, for migrate to add a field a newer schema has. */
+    const char *const *add_column;
 } trail_entity_sql;
 
 /** An entity: a table, its key and its fields. */
