@@ -944,6 +944,10 @@ static void test_key_paths(void **state)
           "expected a sequence, found a scalar" },
         { TWO "      - { fields: [tier], uniqe: true }\n", "9:27", "entities.e.indexes[0].uniqe",
           "unknown key 'uniqe'; did you mean 'unique'?" },
+        { ENTITY "      trail_n: text\n", "6:7", "entities.e.fields.trail_n",
+          "field name 'trail_n' starts with trail_" },
+        { ENTITY "      create_init: text\n", "6:7", "entities.e.fields.create_init",
+          "field 'e.create_init' makes the C name SHOP_E_CREATE_INIT, which entity 'e' (line 4)" },
         /* Problems of the YAML at a key name it too. */
         { ENTITY "      n: {type: int64, max: !!int 5}\n", "6:29", "entities.e.fields.n.max",
           "tag 'tag:yaml.org,2002:int' is not supported" },
