@@ -7,7 +7,8 @@
  * version in turn: migrate from version 1 to 2 adds what 2 adds and keeps
  * the rows; a program of version 1 is refused by a database at version 2;
  * version 3's changes (a field retyped, dropped, a new required one) are
- * refused with every difference listed and no version stamped; a second
+ * refused with every difference listed and no version stamped; so is a
+ * version 1 changed without raising its number (evolve_v1b); a second
  * schema claiming one of evolve's tables is refused; a column dropped
  * behind trail's back is found at the first use, and a write that needs it
  * fails naming it instead of storing anything in its place.
@@ -156,6 +157,23 @@ static void test_unsafe_changes_refused(void **state)
     trail_record_clear(v1.item, rec);
 }
 
+static void test_changed_without_new_version(void **state)
+{
+    it_db *t = *state;
+    version v1 = load(IT_MODULE_evolve_v1), v1b = load(IT_MODULE_evolve_v1b);
+    trail_conn *db = open_db(t);
+    IT_OK(db, trail_schema_migrate(db, v1.schema));
+    IT_EXPECT(db, TRAIL_EDB, trail_schema_migrate(db, v1b.schema));
+    IT_MSG(db, "raise `version:`", "new field item.tags");
+    trail_conn *check = it_open(t, NULL);
+    unsigned char rec[256] = { 0 };
+    IT_EXPECT(check, TRAIL_EDB,
+              trail_record_get(check, v1b.item, (trail_key){ .text = "01ARZ3NDEKTSV4RRFFQ69G5FAV" },
+                               rec));
+    IT_MSG(check, "missing item.tags");
+    trail_close(check);
+}
+
 static void test_two_schemas_one_table(void **state)
 {
     it_db *t = *state;
@@ -217,6 +235,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_upgrade_keeps_rows, it_setup_empty, it_teardown),
         cmocka_unit_test_setup_teardown(test_older_program_refused, it_setup_empty, it_teardown),
         cmocka_unit_test_setup_teardown(test_unsafe_changes_refused, it_setup_empty, it_teardown),
+        cmocka_unit_test_setup_teardown(test_changed_without_new_version, it_setup_empty,
+                                        it_teardown),
         cmocka_unit_test_setup_teardown(test_two_schemas_one_table, it_setup_empty, it_teardown),
         cmocka_unit_test_setup_teardown(test_missing_column, it_setup_empty, it_teardown),
     };
