@@ -389,7 +389,10 @@ static void test_einvalid_context(void **state)
     shop_customer c = { 0 };
     it_customer(db, "ctx@x.org", &c);
     int64_t events = it_rows(t, "trail_change_events");
-    shop_customer_create_params cp = { .email = "new@x.org", .name = "n", .secret = "s" };
+    shop_customer_create_params cp = SHOP_CUSTOMER_CREATE_INIT;
+    cp.email = "new@x.org";
+    cp.name = "n";
+    cp.secret = "s";
     for (size_t i = 0; i < sizeof members / sizeof members[0]; i++) {
         /* 2-byte characters: a limit in bytes would refuse at_max too. */
         char *at_max = repeat("é", members[i].max), *over = repeat("é", members[i].max + 1);
@@ -454,9 +457,11 @@ static size_t blob_within(size_t bytes)
 static int create_with_avatar(trail_conn *db, const char *email, const unsigned char *bytes,
                               size_t n, shop_customer *out)
 {
-    shop_customer_create_params p = {
-        .email = email, .name = "n", .secret = "s", .avatar = { bytes, n }
-    };
+    shop_customer_create_params p = SHOP_CUSTOMER_CREATE_INIT;
+    p.email = email;
+    p.name = "n";
+    p.secret = "s";
+    p.avatar = (trail_blob){ bytes, n };
     return shop_customer_create(db, NULL, &p, out);
 }
 

@@ -581,7 +581,10 @@ static void test_text_keys_compared_exactly(void **state)
     trail_conn *db = ((it_db *)*state)->db;
     int64_t ids[N_DISTINCT];
     for (size_t i = 0; i < N_DISTINCT; i++) {
-        shop_product_create_params p = { .sku = distinct_keys[i], .title = "t", .price = 1 };
+        shop_product_create_params p = SHOP_PRODUCT_CREATE_INIT;
+        p.sku = distinct_keys[i];
+        p.title = "t";
+        p.price = 1;
         shop_product made = { 0 };
         IT_OK(db, shop_product_create(db, NULL, &p, &made));
         ids[i] = made.id;
@@ -605,14 +608,20 @@ static void test_text_keys_compared_exactly(void **state)
     IT_EXPECT(db, TRAIL_ENOTFOUND, shop_product_find_by_sku(db, "日本  ", &none));
     IT_EXPECT(db, TRAIL_ENOTFOUND, shop_product_find_by_sku(db, "Ａ", &none));
     /* The same value again is a duplicate, named as such. */
-    shop_product_create_params dup = { .sku = "日本 ", .title = "t", .price = 1 };
+    shop_product_create_params dup = SHOP_PRODUCT_CREATE_INIT;
+    dup.sku = "日本 ";
+    dup.title = "t";
+    dup.price = 1;
     IT_EXPECT(db, TRAIL_EUNIQUE, shop_product_create(db, NULL, &dup, NULL));
     IT_MSG(db, "product.sku", "日本 ");
     /* A long one is cut in the message between characters: the message stays UTF-8. */
     char *long_key = repeat("日", 30);
     shop_customer c = { 0 };
     it_customer(db, long_key, &c);
-    shop_customer_create_params again = { .email = long_key, .name = "n", .secret = "s" };
+    shop_customer_create_params again = SHOP_CUSTOMER_CREATE_INIT;
+    again.email = long_key;
+    again.name = "n";
+    again.secret = "s";
     IT_EXPECT(db, TRAIL_EUNIQUE, shop_customer_create(db, NULL, &again, NULL));
     IT_MSG(db, "customer.email", "日日日");
     json_t *msg = json_string(trail_errmsg(db)); /* NULL for text that is not UTF-8 */
@@ -699,7 +708,9 @@ static void test_ids_compared_exactly(void **state)
         IT_EXPECT(db, TRAIL_ENOTFOUND, shop_customer_update(db, NULL, &u, NULL));
         IT_EXPECT(db, TRAIL_ENOTFOUND, shop_customer_delete(db, NULL, bad[i], 1));
         /* An order's reference to it is not a customer id either. */
-        shop_order_create_params o = { .customer = bad[i], .total = 1 };
+        shop_order_create_params o = SHOP_ORDER_CREATE_INIT;
+        o.customer = bad[i];
+        o.total = 1;
         IT_EXPECT(db, TRAIL_EINVALID, shop_order_create(db, NULL, &o, NULL));
         IT_MSG(db, "order.customer");
         IT_OK(db, trail_history(db, "customers", bad[i], count_events, &n));
@@ -746,7 +757,10 @@ static void test_padding_columns_of_older_tables(void **state)
                               " utf8mb4_bin, MODIFY \"title\" VARCHAR(200) NOT NULL COLLATE"
                               " utf8mb4_bin, MODIFY \"attributes\" JSON NOT NULL"),
                      0);
-    shop_product_create_params c = { .sku = "old", .title = "t", .price = 1 };
+    shop_product_create_params c = SHOP_PRODUCT_CREATE_INIT;
+    c.sku = "old";
+    c.title = "t";
+    c.price = 1;
     shop_product p = { 0 };
     IT_OK(db, shop_product_create(db, NULL, &c, &p));
     static const char *const titles[] = { "t ", "t", "T" };
