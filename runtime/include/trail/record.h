@@ -248,7 +248,9 @@ int trail_record_get(trail_conn *db, const trail_entity *e, trail_key key, void 
 /**
  * trail_record_find - read the row whose unique field number @field equals
  * *@value (a pointer to a value of the field's C type, e.g. a `const char *`)
- * into @out. Returns TRAIL_OK, TRAIL_ENOTFOUND or a failure code.
+ * into @out. Returns TRAIL_OK, TRAIL_ENOTFOUND, TRAIL_EINVALID (a date or
+ * timestamp outside the range a field holds, which no row can have) or
+ * another failure code.
  */
 int trail_record_find(trail_conn *db, const trail_entity *e, size_t field, const void *value,
                       void *out);
