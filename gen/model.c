@@ -312,6 +312,54 @@ static int put_descriptor(json_t *o, const gen_field *f)
     return rc;
 }
 
+/* Appends @s in upper case. */
+static int append_upper(trail_buf *out, const char *s)
+{
+    int rc = TRAIL_OK;
+    for (; rc == TRAIL_OK && *s; s++) {
+        char c = *s >= 'a' && *s <= 'z' ? (char)(*s - 'a' + 'A') : *s;
+        rc = trail_buf_append(out, &c, 1);
+    }
+    return rc;
+}
+
+/*
+ * The field's designators in its entity's _CREATE_INIT macro: its default,
+ * or `_null = true` for a nullable scalar without one. Nothing for a field
+ * that starts at zero (a NULL pointer is NULL for a nullable text, json,
+ * blob or ULID ref; a required field has no initial value to give).
+ */
+static int put_init(json_t *o, const gen_schema *s, const gen_entity *e, const gen_field *f)
+{
+    trail_buf b = TRAIL_BUF_INIT;
+    int rc = TRAIL_OK;
+    if (f->has_default) {
+        rc = trail_buf_appendf(&b, ".%s = ", f->name);
+        if (rc == TRAIL_OK && f->type == TRAIL_TYPE_ENUM) {
+            const char *parts[] = { s->name, e->name, f->name, f->values[f->def_i] };
+            for (size_t i = 0; rc == TRAIL_OK && i < 4; i++)
+                if ((rc = append_upper(&b, parts[i])) == TRAIL_OK && i < 3)
+                    rc = trail_buf_append(&b, "_", 1);
+        } else if (rc == TRAIL_OK && f->type == TRAIL_TYPE_BOOL)
+            rc = trail_buf_append_str(&b, f->def_i ? "true" : "false");
+        else if (rc == TRAIL_OK && f->type == TRAIL_TYPE_DOUBLE) {
+            char d[32];
+            snprintf(d, sizeof d, "%.17g", f->def_d);
+            /* 0.0 rather than 0, so the macro reads as the double it is. */
+            rc = trail_buf_appendf(&b, "%s%s", d, strpbrk(d, ".e") ? "" : ".0");
+        } else if (rc == TRAIL_OK && (f->type == TRAIL_TYPE_TEXT || f->type == TRAIL_TYPE_JSON))
+            rc = gen_c_string(&b, f->def_s, strlen(f->def_s));
+        else if (rc == TRAIL_OK)
+            rc = c_int64(&b, "", f->def_i);
+    } else if (needs_null_flag(f)) {
+        rc = trail_buf_appendf(&b, ".%s_null = true", f->name);
+    }
+    if (rc == TRAIL_OK)
+        rc = put_buf(o, "init", &b);
+    trail_buf_free(&b);
+    return rc;
+}
+
 /* What the DDL template needs of a field for @driver. */
 static int put_sql(json_t *o, const gen_field *f, trail_driver_id driver)
 {
@@ -346,7 +394,7 @@ static json_t *field_new(const gen_schema *s, const gen_entity *e, size_t i, tra
     if (put_str(o, "name", f->name) < 0 || put_upper(o, "NAME", f->name) < 0 ||
         put(o, "index", json_integer((json_int_t)i)) < 0 ||
         put_str(o, "type_enum", type_enum(f->type)) < 0 || put_c_types(o, s, e, f) < 0 ||
-        put_doc(o, f) < 0 || put_descriptor(o, f) < 0 ||
+        put_doc(o, f) < 0 || put_descriptor(o, f) < 0 || put_init(o, s, e, f) < 0 ||
         put(o, "null_flag", json_boolean(scalar_null)) < 0 ||
         put(o, "nullable", json_boolean(f->nullable)) < 0 ||
         put(o, "unique", json_boolean(f->unique)) < 0 ||

@@ -160,12 +160,15 @@ static void check_c_names(gen_sload *ld)
     static const char *const suffixes[] = { NULL,     "create",        "create_params",
                                             "update", "update_params", "get",
                                             "list",   "row_fn",        "delete",
-                                            "clear",  "entity" };
+                                            "clear",  "entity",        "create_params_init" };
+    /* The entity's own macros beside the field bits SCHEMA_ENTITY_FIELD. */
+    static const char *const upper_suffixes[] = { "create_init" };
     const gen_schema *s = ld->s;
     for (int upper = 0; upper < 2; upper++) {
         size_t cap = 2, n = 0;
         for (size_t i = 0; i < s->n_entities; i++) {
-            cap += sizeof suffixes / sizeof suffixes[0];
+            cap += sizeof suffixes / sizeof suffixes[0] +
+                   sizeof upper_suffixes / sizeof upper_suffixes[0];
             for (size_t j = 0; j < s->entities[i].n_fields; j++)
                 cap += 2 + s->entities[i].fields[j].n_values;
         }
@@ -183,6 +186,10 @@ static void check_c_names(gen_sload *ld)
             const gen_entity *e = &s->entities[i];
             for (size_t k = 0; !upper && ok && k < sizeof suffixes / sizeof suffixes[0]; k++)
                 ok = add_c_name(names, &n, e->name, suffixes[k], e->pos, "entity '%s'", e->name);
+            for (size_t k = 0; upper && ok && k < sizeof upper_suffixes / sizeof upper_suffixes[0];
+                 k++)
+                ok = add_c_name(names, &n, e->name, upper_suffixes[k], e->pos, "entity '%s'",
+                                e->name);
             for (size_t j = 0; ok && j < e->n_fields; j++) {
                 const gen_field *f = &e->fields[j];
                 char ef[2 * GEN_NAME_MAX + 2], fb[GEN_NAME_MAX + 16];

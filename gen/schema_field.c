@@ -104,6 +104,11 @@ static void check_name(gen_sload *ld, const gen_yaml_node *key)
         gen_sload_error(ld, key->pos,
                         "field name 'version' is taken: every entity has `version`, its count of "
                         "changes");
+    else if (strncmp(name, "trail_", 6) == 0)
+        gen_sload_error(ld, key->pos,
+                        "field name '%s' starts with trail_, which is kept for the members "
+                        "trail adds to the generated structs",
+                        name);
     else if (len >= 5 && strcmp(name + len - 5, "_null") == 0)
         gen_sload_error(ld, key->pos,
                         "field name '%s' ends in _null, which would clash with the `<field>_null` "

@@ -298,10 +298,10 @@ static int update_once(trail_conn *db, const trail_ctx *ctx, const trail_entity 
     const char *id = NULL; /* set by key_arg(); said for -O3's flow analysis */
     if ((rc = key_arg(db, e, key, id_text, &k, &id)) < 0)
         return rc;
+    if ((rc = trail_values_check_update(db, e, params)) < 0)
+        return rc;
     uint64_t set;
     memcpy(&set, base + e->update_set_at, sizeof set);
-    if (e->n_fields < 64)
-        set &= (UINT64_C(1) << e->n_fields) - 1;
     if (db->drv->write && set) /* with nothing set, it only reads: below */
         return trail_write_one_update(db, ctx, e, params, set, &k, id, version, out);
 
