@@ -501,6 +501,9 @@ int trail_record_find(trail_conn *db, const trail_entity *e, size_t field, const
     if (v.type == TRAIL_V_NULL)
         return trail_err_set(&db->err, TRAIL_EARG, "%s: cannot look up a NULL %s", e->name,
                              e->fields[field].name);
+    /* As a write would be: the drivers cannot all send a date no row may hold. */
+    if ((rc = trail_values_check_range(db, e, &e->fields[field], &v)) < 0)
+        return rc;
     void *rec = NULL;
     rc = query_record(db, e, sql->find_by[field], &v, 1, &rec);
     if (rc == TRAIL_ENOTFOUND)
