@@ -12,4 +12,6 @@
 const struct trail_runtime_sql trail_runtime_sql_sqlite = {
 #include "sql_texts.h"
     .quote = '"',
+    /* Every page, b-tree and index of the file: what a damaged file shows first. */
+    .integrity_check = "PRAGMA integrity_check",
 };
