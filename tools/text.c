@@ -58,6 +58,15 @@ static bool is_control(uint32_t cp)
            (cp >= 0x2066 && cp <= 0x2069);
 }
 
+/* How many bytes at @p are printable ASCII other than the backslash: copied as they are. */
+static size_t plain_run(const unsigned char *p)
+{
+    size_t n = 0;
+    while (p[n] >= 0x20 && p[n] < 0x7F && p[n] != '\\')
+        n++;
+    return n;
+}
+
 /* A growing string; on failure (out of memory) data is freed and NULL. */
 typedef struct out {
     char *data;
@@ -103,6 +112,12 @@ char *cli_escape(const char *s)
         return NULL;
     const unsigned char *p = (const unsigned char *)s;
     while (*p) {
+        size_t plain = plain_run(p);
+        if (plain) {
+            append(&o, (const char *)p, plain);
+            p += plain;
+            continue;
+        }
         uint32_t cp;
         size_t n = decode(p, &cp);
         char esc[16];
@@ -171,6 +186,12 @@ char *cli_json_line(const char *json)
         return NULL;
     const unsigned char *p = (const unsigned char *)json;
     while (*p) {
+        size_t plain = plain_run(p);
+        if (plain) {
+            append(&o, (const char *)p, plain);
+            p += plain;
+            continue;
+        }
         uint32_t cp;
         size_t n = decode(p, &cp);
         if (n == 0) { /* not from jansson, which writes only UTF-8; hidden all the same */
