@@ -86,7 +86,10 @@ static void fill(const char *path, long from, long to)
             char email[48], name[48];
             snprintf(email, sizeof email, "c%ld@example.com", i);
             snprintf(name, sizeof name, "Customer %ld", i);
-            shop_customer_create_params p = { .email = email, .name = name, .secret = "s" };
+            shop_customer_create_params p = SHOP_CUSTOMER_CREATE_INIT;
+            p.email = email;
+            p.name = name;
+            p.secret = "s";
             shop_customer c = { 0 };
             rc = shop_customer_create(db, &ctx, &p, &c);
             shop_customer_clear(&c);

@@ -246,6 +246,13 @@ static int sqlite_open(trail_conn *db, const char *target, const trail_open_opts
                              st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
     sqlite3_extended_result_codes(st->db, 1);
     /*
+     * Double quotes name identifiers only: with SQLite's legacy fallback a
+     * quoted column that is missing reads as a string of its own name, which
+     * would be stored and audited as the field's value.
+     */
+    sqlite3_db_config(st->db, SQLITE_DBCONFIG_DQS_DML, 0, (int *)NULL);
+    sqlite3_db_config(st->db, SQLITE_DBCONFIG_DQS_DDL, 0, (int *)NULL);
+    /*
      * SQLite reads the file only when first asked to, and a read-only open
      * asks nothing: ask now, so that a file that is not a database is refused
      * here, by its name, rather than read as one by a later query. (An

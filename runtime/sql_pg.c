@@ -11,7 +11,11 @@
 
 const struct trail_runtime_sql trail_runtime_sql_pg = {
 #include "sql_texts.h"
-    .quote = '"', .numbered_params = true,
+    .columns = "SELECT \"table_name\"::text, \"column_name\"::text"
+               " FROM \"information_schema\".\"columns\""
+               " WHERE \"table_schema\" = current_schema()",
+    .quote = '"',
+    .numbered_params = true,
     /*
      * No integrity_check: PostgreSQL has no cheap one built in (amcheck is an
      * extension a superuser must install). With data checksums on, every page

@@ -356,6 +356,28 @@ static int live_row(trail_conn *db, void *row, void *userdata)
     return rc == TRAIL_ENOMEM ? trail_err_set(&db->err, rc, "out of memory") : rc;
 }
 
+/*
+ * Drops from @live the fields its record's last event @last does not hold and
+ * the row holds as migrate gave them (the default, or null): fields a later
+ * version of the schema added, which no event of the record has set yet.
+ * Returns whether it dropped any.
+ */
+static bool drop_added_fields(const trail_entity *e, const json_t *last, json_t *live)
+{
+    bool dropped = false;
+    for (size_t i = 0; e && i < e->n_fields; i++) {
+        const trail_field *f = &e->fields[i];
+        if (json_object_get(last, f->name) || (f->flags & TRAIL_FIELD_OMIT))
+            continue;
+        json_t *given = f->flags & TRAIL_FIELD_DEFAULT ? json_loads(f->def.s, JSON_DECODE_ANY, NULL)
+                                                       : json_null();
+        if (json_equal(given, json_object_get(live, f->name)))
+            dropped = json_object_del(live, f->name) == 0 || dropped;
+        json_decref(given);
+    }
+    return dropped;
+}
+
 static int explain_differing(verifier *v)
 {
     size_t i;
@@ -370,9 +392,12 @@ static int explain_differing(verifier *v)
         rc = trail_as_of(v->db, v->table, record, INT64_MAX, &last_text);
         if (rc == TRAIL_OK && !(last = json_loads(last_text, 0, NULL)))
             rc = trail_err_set(&v->db->err, TRAIL_ENOMEM, "out of memory");
-        if (rc == TRAIL_OK)
+        bool added = false;
+        if (rc == TRAIL_OK) {
+            added = drop_added_fields(v->entity, last, json_array_get(pair, 1));
             rc = differing_fields(&names, last, json_array_get(pair, 1));
-        if (rc == TRAIL_OK)
+        }
+        if (rc == TRAIL_OK && (names.len || !added))
             rc = problem(v, v->table, record, NULL,
                          "the row differs from its last event's new_values in: %s: it was "
                          "changed behind trail's back",
@@ -471,6 +496,21 @@ static char *schema_of(const trail_value *key, const char *suffix)
     return strndup(key->s + 7, key->n - 7 - n - 1);
 }
 
+static int version_row(trail_conn *db, void *row, void *userdata)
+{
+    table_list *l = userdata;
+    trail_value key;
+    int rc = db->drv->column(db, row, 0, TRAIL_V_TEXT, &key);
+    if (rc < 0)
+        return rc;
+    char *name = schema_of(&key, "version");
+    if (name && !json_object_get(l->schemas, name) &&
+        json_object_set_new(l->schemas, name, json_false()) < 0)
+        rc = trail_err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    free(name);
+    return rc;
+}
+
 static int model_row(trail_conn *db, void *row, void *userdata)
 {
     table_list *l = userdata;
@@ -480,18 +520,13 @@ static int model_row(trail_conn *db, void *row, void *userdata)
         rc = db->drv->column(db, row, 1, TRAIL_V_TEXT, &value);
     if (rc < 0)
         return rc;
-    char *versioned = schema_of(&key, "version"), *described = schema_of(&key, "model");
-    if (versioned && !json_object_get(l->schemas, versioned))
-        rc = json_object_set_new(l->schemas, versioned, json_false());
-    if (described && rc == TRAIL_OK)
-        rc = json_object_set_new(l->schemas, described, json_true());
-    free(versioned);
-    if (rc < 0) {
+    char *described = schema_of(&key, "model");
+    if (!described)
+        return 0;
+    if (json_object_set_new(l->schemas, described, json_true()) < 0) {
         free(described);
         return trail_err_set(&db->err, TRAIL_ENOMEM, "out of memory");
     }
-    if (!described)
-        return 0;
 
     trail_model *more = realloc(l->models, (l->n_models + 1) * sizeof *more);
     if (!more) {
@@ -664,6 +699,8 @@ int trail_verify_with(trail_conn *db, const trail_verify_opts *opts, trail_verif
     }
     if (rc == TRAIL_OK)
         rc = db->drv->query(db, sql->meta_models, NULL, 0, model_row, &tables, NULL);
+    if (rc == TRAIL_OK)
+        rc = db->drv->query(db, sql->meta_versions, NULL, 0, version_row, &tables, NULL);
     if (rc == TRAIL_OK)
         rc = missing_models(&tables);
     if (rc == TRAIL_OK)

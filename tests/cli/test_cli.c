@@ -47,8 +47,14 @@ static int make_fixture(void **state)
     shop_order order = { 0 };
     trail_ctx alice = { .user_id = "alice", .request_id = "r1" };
     trail_ctx zoe = { .user_id = "zo\xc3\xab" }; /* "zoë": two bytes, one character */
-    shop_customer_create_params a = { .email = "ann@example.com", .name = "Ann", .secret = "x" };
-    shop_customer_create_params b = { .email = "bob@example.com", .name = "Bob", .secret = "y" };
+    shop_customer_create_params a = SHOP_CUSTOMER_CREATE_INIT;
+    a.email = "ann@example.com";
+    a.name = "Ann";
+    a.secret = "x";
+    shop_customer_create_params b = SHOP_CUSTOMER_CREATE_INIT;
+    b.email = "bob@example.com";
+    b.name = "Bob";
+    b.secret = "y";
     int rc = trail_open(&db, url, NULL);
     if (rc == TRAIL_OK)
         rc = shop_migrate(db);
@@ -56,7 +62,9 @@ static int make_fixture(void **state)
         rc = shop_customer_create(db, &alice, &a, &ann);
     if (rc == TRAIL_OK)
         rc = shop_customer_create(db, &zoe, &b, &bob);
-    shop_order_create_params o = { .customer = ann.id, .total = 100 };
+    shop_order_create_params o = SHOP_ORDER_CREATE_INIT;
+    o.customer = ann.id;
+    o.total = 100;
     if (rc == TRAIL_OK)
         rc = shop_order_create(db, &alice, &o, &order);
     shop_customer_update_params u = { .id = ann.id,
@@ -413,6 +421,22 @@ static void in_dir(char *path, size_t size, const char *name)
     assert_true((size_t)snprintf(path, size, "%s/%s", dir, name) < size);
 }
 
+/* One customer through the generated API, by @ctx; its id to @id (27 bytes). */
+static int add_customer(trail_conn *db, const trail_ctx *ctx, const char *email, const char *name,
+                        char *id)
+{
+    shop_customer_create_params p = SHOP_CUSTOMER_CREATE_INIT;
+    p.email = email;
+    p.name = name;
+    p.secret = "s";
+    shop_customer c = { 0 };
+    int rc = shop_customer_create(db, ctx, &p, &c);
+    if (rc == TRAIL_OK && id)
+        strcpy(id, c.id);
+    shop_customer_clear(&c);
+    return rc;
+}
+
 /*
  * A new database at @path with @n customers made through the generated API
  * in one transaction, each by @ctx, named @name (NULL: "Customer N"). The id
@@ -433,14 +457,7 @@ static void make_customers(const char *path, size_t n, const trail_ctx *ctx, con
         char email[64], own[64];
         snprintf(email, sizeof email, "c%zu@example.com", i);
         snprintf(own, sizeof own, "Customer %zu", i);
-        shop_customer_create_params p = { .email = email,
-                                          .name = name ? name : own,
-                                          .secret = "s" };
-        shop_customer c = { 0 };
-        rc = shop_customer_create(db, ctx, &p, &c);
-        if (rc == TRAIL_OK && last_id)
-            strcpy(last_id, c.id);
-        shop_customer_clear(&c);
+        rc = add_customer(db, ctx, email, name ? name : own, last_id);
     }
     if (rc == TRAIL_OK)
         rc = trail_commit(db);
@@ -646,15 +663,8 @@ static void test_log_escapes(void **state)
     snprintf(url, sizeof url, "sqlite:%s", path);
     trail_conn *db;
     assert_int_equal(trail_open(&db, url, NULL), TRAIL_OK);
-    shop_customer c = { 0 };
-    shop_customer_create_params p = { .email = "ansi@example.com", .name = "A", .secret = "s" };
-    assert_int_equal(shop_customer_create(db, &c2, &p, &c), TRAIL_OK);
-    strcpy(id_ansi, c.id);
-    shop_customer_clear(&c);
-    p.email = "bytes@example.com";
-    assert_int_equal(shop_customer_create(db, NULL, &p, &c), TRAIL_OK);
-    strcpy(id_bytes, c.id);
-    shop_customer_clear(&c);
+    assert_int_equal(add_customer(db, &c2, "ansi@example.com", "A", id_ansi), TRAIL_OK);
+    assert_int_equal(add_customer(db, NULL, "bytes@example.com", "B", id_bytes), TRAIL_OK);
     trail_close(db);
     /* Bytes that are not UTF-8: no API writes them, a hand can. */
     char sql[300];
