@@ -186,10 +186,10 @@ static int put_doc(json_t *o, const gen_field *f)
     int rc;
     switch (f->type) {
     case TRAIL_TYPE_DATE:
-        rc = trail_buf_append_str(&b, "date: days since 1970-01-01");
+        rc = trail_buf_append_str(&b, "date: days since 1970-01-01, years 1-9999");
         break;
     case TRAIL_TYPE_TIMESTAMP:
-        rc = trail_buf_append_str(&b, "timestamp: milliseconds since the epoch, UTC");
+        rc = trail_buf_append_str(&b, "timestamp: milliseconds since the epoch, UTC, years 1-9999");
         break;
     case TRAIL_TYPE_REF:
         rc = trail_buf_appendf(&b, "ref to %s", f->ref->name);
@@ -465,6 +465,8 @@ static json_t *field_new(const gen_schema *s, const gen_entity *e, size_t i, tra
         put(o, "nullable", json_boolean(f->nullable)) < 0 ||
         put(o, "unique", json_boolean(f->unique)) < 0 ||
         put(o, "is_enum", json_boolean(f->type == TRAIL_TYPE_ENUM)) < 0 ||
+        put(o, "is_time",
+            json_boolean(f->type == TRAIL_TYPE_DATE || f->type == TRAIL_TYPE_TIMESTAMP)) < 0 ||
         put(o, "n_values", json_integer((json_int_t)f->n_values)) < 0 ||
         put_str(o, "ref", f->type == TRAIL_TYPE_REF ? f->ref->name : NULL) < 0)
         goto fail;

@@ -9,6 +9,7 @@
 #include "schema_load.h"
 #include "isotime.h"
 #include "trail/error.h"
+#include "trail/record.h"
 #include "utf8.h"
 
 #include <jansson.h>
@@ -321,6 +322,8 @@ static void load_default(gen_sload *ld, gen_field *f, const gen_yaml_node *n)
     case TRAIL_TYPE_DOUBLE:
         if (!gen_sload_double(ld, n, &f->def_d))
             return;
+        if (f->def_d == 0.0)
+            f->def_d = 0.0; /* -0.0 too: trail stores the one zero (docs/values.md) */
         if (f->has_min && f->def_d < f->min_d)
             gen_sload_error(ld, n, "default %g is less than min %g", f->def_d, f->min_d);
         else if (f->has_max && f->def_d > f->max_d)
@@ -358,6 +361,13 @@ static void load_default(gen_sload *ld, gen_field *f, const gen_yaml_node *n)
             gen_sload_error(ld, n, "default '%s' is not a date: write it as YYYY-MM-DD", ex);
             return;
         }
+        if (days < TRAIL_DATE_MIN || days > TRAIL_DATE_MAX) {
+            gen_sload_error(ld, n,
+                            "default '%s' is outside the dates trail stores, 0001-01-01 to "
+                            "9999-12-31",
+                            ex);
+            return;
+        }
         f->def_i = days;
     } else if (f->type == TRAIL_TYPE_TIMESTAMP) {
         if (trail_isotime_parse_ms(&f->def_i, n->text, n->len) != TRAIL_OK) {
@@ -367,11 +377,24 @@ static void load_default(gen_sload *ld, gen_field *f, const gen_yaml_node *n)
                             ex);
             return;
         }
+        if (f->def_i < TRAIL_TIMESTAMP_MIN || f->def_i > TRAIL_TIMESTAMP_MAX) {
+            gen_sload_error(ld, n,
+                            "default '%s' is outside the timestamps trail stores, "
+                            "0001-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z",
+                            ex);
+            return;
+        }
     } else if (f->type == TRAIL_TYPE_JSON) {
         json_error_t err;
         json_t *j = json_loads(n->text, JSON_DECODE_ANY, &err);
         if (!j) {
-            gen_sload_error(ld, n, "default is not valid JSON: %s", err.text);
+            enum json_error_code code = json_error_code(&err);
+            if (code == json_error_null_character || code == json_error_null_byte_in_key)
+                gen_sload_error(ld, n,
+                                "default holds \\u0000 (a NUL character), which trail does not "
+                                "accept in JSON: PostgreSQL cannot store it");
+            else
+                gen_sload_error(ld, n, "default is not valid JSON: %s", err.text);
             return;
         }
         json_decref(j);

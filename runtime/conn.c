@@ -7,6 +7,7 @@
  */
 #define _POSIX_C_SOURCE 200809L /* gethostname, clock_gettime */
 #include "db.h"
+#include "redact.h"
 #include "sql.h"
 #include "update_sql.h"
 #include "trail/trail.h"
@@ -172,11 +173,15 @@ int trail_open(trail_conn **out, const char *url, const trail_open_opts *opts)
     if (!url)
         return trail_err_set(&db->err, TRAIL_EARG, "no URL given");
     const char *target;
-    if (!(db->drv = trail_driver_for(url, &target)))
-        return trail_err_set(&db->err, TRAIL_EARG,
-                             "unknown database URL '%.64s' (expected sqlite:PATH, sqlite::memory:, "
-                             "postgresql://…, libpq's key=value form or mysql://…)",
-                             url);
+    if (!(db->drv = trail_driver_for(url, &target))) {
+        char shown[80];
+        trail_err_set(&db->err, TRAIL_EARG,
+                      "unknown database URL '%.64s' (expected sqlite:PATH, sqlite::memory:, "
+                      "postgresql://…, libpq's key=value form or mysql://…)",
+                      trail_url_redact(shown, sizeof shown, url));
+        trail_err_scrub(&db->err, url);
+        return TRAIL_EARG;
+    }
     trail_hlc_opts ho = { .max_drift_ms = db->opts.max_drift_ms };
     int rc = trail_hlc_new(&db->clock, &ho);
     if (rc == TRAIL_OK)
@@ -186,6 +191,8 @@ int trail_open(trail_conn **out, const char *url, const trail_open_opts *opts)
 
     const trail_driver *drv = db->drv;
     if ((rc = drv->open(db, target, &db->opts)) < 0) {
+        /* libpq quotes a malformed URI whole in its message, password and all. */
+        trail_err_scrub(&db->err, url);
         drv->close(db);
         db->drv = NULL; /* trail_close() has nothing left to close */
         return rc;
@@ -220,6 +227,13 @@ void trail_close(trail_conn *db)
 const char *trail_errmsg(const trail_conn *db)
 {
     return db ? trail_err_message(&db->err) : "no connection (out of memory)";
+}
+
+int trail_migrated(trail_conn *db)
+{
+    if (!db || !db->drv)
+        return TRAIL_EARG;
+    return trail_conn_need_tables(db);
 }
 
 uint64_t trail_round_trips(const trail_conn *db)

@@ -357,9 +357,10 @@ static bool time_of_days(MYSQL_TIME *t, int64_t days)
 {
     int64_t y;
     int m, d;
-    trail_isotime_civil_from_days(days, &y, &m, &d);
-    if (y < 0 || y > 9999)
+    /* Before the conversion, whose arithmetic would overflow near the ends of int64. */
+    if (days < TRAIL_DATE_MIN || days > TRAIL_DATE_MAX)
         return false;
+    trail_isotime_civil_from_days(days, &y, &m, &d);
     t->year = (unsigned)y;
     t->month = (unsigned)m;
     t->day = (unsigned)d;
@@ -395,14 +396,18 @@ static int bind_param(trail_conn *db, my_stmt *p, unsigned i, const trail_value 
     case TRAIL_V_DATE:
     case TRAIL_V_TIMESTAMP: {
         bool date = v->type == TRAIL_V_DATE;
-        int64_t days = date ? v->i : v->i / MS_PER_DAY - (v->i % MS_PER_DAY < 0);
-        int64_t ms = date ? 0 : v->i - days * MS_PER_DAY;
+        /* Floor division without days * MS_PER_DAY, which overflows near INT64_MIN. */
+        int64_t days = date ? v->i : v->i / MS_PER_DAY;
+        int64_t ms = date ? 0 : v->i % MS_PER_DAY;
+        if (ms < 0) {
+            ms += MS_PER_DAY;
+            days--;
+        }
         memset(t, 0, sizeof *t);
         if (!time_of_days(t, days))
             return trail_err_set(&db->err, TRAIL_EINVALID,
-                                 "mysql: parameter %u: a %s outside the years 0000-9999 does not "
-                                 "fit MySQL's %s",
-                                 i + 1, date ? "date" : "timestamp", date ? "DATE" : "DATETIME");
+                                 "mysql: parameter %u: a %s outside 0001-01-01 to 9999-12-31",
+                                 i + 1, date ? "date" : "timestamp");
         t->hour = (unsigned)(ms / 3600000);
         t->minute = (unsigned)(ms / 60000 % 60);
         t->second = (unsigned)(ms / 1000 % 60);

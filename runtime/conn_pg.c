@@ -273,15 +273,19 @@ static int encode(trail_conn *db, size_t i, Oid oid, const trail_value *v)
         break;
     }
     case OID_DATE: {
-        int64_t days = v->i - PG_EPOCH_DAYS;
-        rc = ints && days >= INT32_MIN && days <= INT32_MAX ? append_be(st, (uint64_t)days, 4) : -1;
+        /* Checked arithmetic: any int64 may come here, and INT64_MIN - the epoch overflows. */
+        int64_t days;
+        bool fits = !__builtin_sub_overflow(v->i, PG_EPOCH_DAYS, &days) && days >= INT32_MIN &&
+                    days <= INT32_MAX;
+        rc = ints && fits ? append_be(st, (uint64_t)days, 4) : -1;
         break;
     }
     case OID_TIMESTAMP:
     case OID_TIMESTAMPTZ: {
-        int64_t ms = v->i - PG_EPOCH_MS;
-        bool fits = ms >= INT64_MIN / 1000 && ms <= INT64_MAX / 1000;
-        rc = ints && fits ? append_be(st, (uint64_t)(ms * 1000), 8) : -1;
+        int64_t ms, us;
+        bool fits = !__builtin_sub_overflow(v->i, PG_EPOCH_MS, &ms) &&
+                    !__builtin_mul_overflow(ms, 1000, &us);
+        rc = ints && fits ? append_be(st, (uint64_t)us, 8) : -1;
         break;
     }
     case OID_JSONB:
@@ -438,15 +442,19 @@ static bool decode_integer(Oid oid, const char *s, int len, int64_t *out)
     case OID_INT8:
         *out = (int64_t)get_be(s, 8);
         return len == 8;
-    case OID_DATE:
-        *out = (int64_t)(int32_t)get_be(s, 4) + PG_EPOCH_DAYS;
-        return len == 4;
+    case OID_DATE: {
+        /* -infinity and infinity (INT32_MIN, INT32_MAX) are no day. */
+        int32_t days = (int32_t)get_be(s, 4);
+        *out = (int64_t)days + PG_EPOCH_DAYS;
+        return len == 4 && days != INT32_MIN && days != INT32_MAX;
+    }
     case OID_TIMESTAMP:
     case OID_TIMESTAMPTZ: {
+        /* -infinity and infinity (INT64_MIN, INT64_MAX) are no instant. Floor division,
+         * before 2000 too; |us / 1000| is far from the ends of int64: the sum cannot overflow. */
         int64_t us = (int64_t)get_be(s, 8);
-        int64_t ms = us / 1000 - (us % 1000 < 0); /* floor: before 2000 too */
-        *out = ms + PG_EPOCH_MS;
-        return len == 8;
+        *out = us / 1000 - (us % 1000 < 0) + PG_EPOCH_MS;
+        return len == 8 && us != INT64_MIN && us != INT64_MAX;
     }
     default:
         return false;

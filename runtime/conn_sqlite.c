@@ -252,6 +252,20 @@ static int sqlite_open(trail_conn *db, const char *target, const trail_open_opts
      */
     sqlite3_db_config(st->db, SQLITE_DBCONFIG_DQS_DML, 0, (int *)NULL);
     sqlite3_db_config(st->db, SQLITE_DBCONFIG_DQS_DDL, 0, (int *)NULL);
+    /*
+     * SQLite reads the file only when first asked to, and a read-only open
+     * asks nothing: ask now, so that a file that is not a database is refused
+     * here, by its name, rather than read as one by a later query. (An
+     * empty file is an empty database to SQLite, and to trail_open().)
+     */
+    if (!memory) {
+        rc = sqlite3_exec(st->db, "SELECT 1 FROM sqlite_master LIMIT 1", NULL, NULL, NULL);
+        if ((rc & 0xff) == SQLITE_NOTADB)
+            return trail_err_set(&db->err, TRAIL_EDB,
+                                 "sqlite: %s is not an SQLite database, so not a trail database "
+                                 "(%s)",
+                                 target, sqlite3_errstr(rc));
+    }
     int timeout = opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms : DEFAULT_BUSY_TIMEOUT_MS;
     sqlite3_busy_timeout(st->db, timeout);
     /* The journal mode is kept in the file: a reader leaves it to the writers. */

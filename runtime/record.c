@@ -520,6 +520,9 @@ int trail_record_find(trail_conn *db, const trail_entity *e, size_t field, const
     if (f->type == TRAIL_TYPE_REF && f->ref->key == TRAIL_KEY_ULID && !trail_ulid_valid(v.s))
         return trail_err_set(&db->err, TRAIL_ENOTFOUND, "%s: no record with that %s", e->name,
                              f->name);
+    /* As a write would be: the drivers cannot all send a date no row may hold. */
+    if ((rc = trail_values_check_range(db, e, f, &v)) < 0)
+        return rc;
     void *rec = NULL;
     rc = query_record(db, e, sql->find_by[field], &v, 1, &rec);
     if (rc == TRAIL_ENOTFOUND)

@@ -14,4 +14,6 @@ const struct trail_runtime_sql trail_runtime_sql_sqlite = {
     .columns = "SELECT m.\"name\", p.\"name\" FROM \"sqlite_schema\" AS m,"
                " pragma_table_info(m.\"name\") AS p WHERE m.\"type\" = 'table'",
     .quote = '"',
+    /* Every page, b-tree and index of the file: what a damaged file shows first. */
+    .integrity_check = "PRAGMA integrity_check",
 };

@@ -66,6 +66,9 @@
 
     .meta_models = "SELECT " Q(key) ", " Q(value) " FROM " Q(trail_meta)
                    " WHERE " Q(key) " LIKE 'schema.%.model' ORDER BY " Q(key),
+    .meta_versions = "SELECT " Q(key) " FROM " Q(trail_meta)
+                     " WHERE " Q(key) " LIKE 'schema.%.version' ORDER BY " Q(key),
+    .count_events = "SELECT count(*) FROM " EVENTS,
     .event_tables = "SELECT DISTINCT " Q(table_name) " FROM " EVENTS " ORDER BY " Q(table_name),
     .record_events = "SELECT " Q(record_id) ", " Q(op) ", " Q(version) ", " Q(old_values) ", "
                      Q(new_values) ", " Q(event_id) " FROM " EVENTS

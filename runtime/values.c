@@ -5,6 +5,7 @@
  * _null companions are bools; everything else has the C type of its field.
  */
 #include "values.h"
+#include "isotime.h"
 #include "json.h"
 #include "utf8.h"
 
@@ -47,6 +48,17 @@ static trail_value text_value(const char *member, trail_vtype type)
     return (trail_value){ .type = type, .s = s, .n = strlen(s) };
 }
 
+/*
+ * @d, with -0.0 made 0.0. SQLite's REAL columns give -0.0 back as 0.0, and
+ * every engine's SQL finds -0.0 = 0.0 (unique indexes, PostgreSQL's IS
+ * DISTINCT FROM, MariaDB's <=>), so the sign cannot be kept alike
+ * everywhere: trail stores and writes the one zero (docs/values.md).
+ */
+static double plus_zero(double d)
+{
+    return d == 0.0 ? 0.0 : d;
+}
+
 /* The value of field @f in the struct at @base of kind @kind. */
 static trail_value field_value(const trail_field *f, const char *base, trail_struct_kind kind)
 {
@@ -75,6 +87,7 @@ static trail_value field_value(const trail_field *f, const char *base, trail_str
         break;
     case TRAIL_TYPE_DOUBLE:
         memcpy(&v.d, p, sizeof v.d);
+        v.d = plus_zero(v.d);
         v.type = TRAIL_V_DOUBLE;
         break;
     case TRAIL_TYPE_ENUM: {
@@ -154,7 +167,7 @@ static trail_value default_value(const trail_field *f)
     trail_value v = { 0 };
     switch (f->type) {
     case TRAIL_TYPE_DOUBLE:
-        return (trail_value){ .type = TRAIL_V_DOUBLE, .d = f->def.d };
+        return (trail_value){ .type = TRAIL_V_DOUBLE, .d = plus_zero(f->def.d) };
     case TRAIL_TYPE_TEXT:
     case TRAIL_TYPE_JSON:
         v = trail_v_text(f->def.s);
@@ -205,6 +218,8 @@ static int check_member(trail_conn *db, const trail_entity *e, const trail_field
         !*(const bool *)(base + offset_in(&f->null_at, kind)))
         return TRAIL_OK;
     trail_value held = trail_values_of_member(f, member), zero = { .type = held.type };
+    if (f->type == TRAIL_TYPE_DOUBLE) /* the bits written: -0.0 is a value, though stored as 0.0 */
+        memcpy(&held.d, member, sizeof held.d);
     if (same_scalar(&held, &zero))
         return TRAIL_OK;
     if (f->flags & TRAIL_FIELD_DEFAULT) {
@@ -346,12 +361,27 @@ int trail_values_check_set(trail_conn *db, const trail_entity *e, const trail_ro
                                      f->name, v->i, f->n_values);
             break;
         case TRAIL_TYPE_JSON: {
+            /* Without JSON_ALLOW_NUL: PostgreSQL's jsonb cannot hold \u0000, so no engine does. */
             json_error_t err;
-            json_t *j = json_loadb(v->s, v->n, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
-            if (!j)
+            json_t *j = json_loadb(v->s, v->n, JSON_DECODE_ANY, &err);
+            if (!j) {
+                enum json_error_code code = json_error_code(&err);
+                if (code == json_error_null_character || code == json_error_null_byte_in_key)
+                    return trail_err_set(&db->err, TRAIL_EINVALID,
+                                         "%s.%s: the JSON holds \\u0000 (a NUL character): "
+                                         "not accepted, as PostgreSQL cannot store it",
+                                         e->name, f->name);
                 return trail_err_set(&db->err, TRAIL_EINVALID, "%s.%s: not valid JSON: %s", e->name,
                                      f->name, err.text);
+            }
             json_decref(j);
+            break;
+        }
+        case TRAIL_TYPE_DATE:
+        case TRAIL_TYPE_TIMESTAMP: {
+            int rc = trail_values_check_range(db, e, f, v);
+            if (rc < 0)
+                return rc;
             break;
         }
         case TRAIL_TYPE_REF:
@@ -362,6 +392,29 @@ int trail_values_check_set(trail_conn *db, const trail_entity *e, const trail_ro
         default:
             break;
         }
+    }
+    return TRAIL_OK;
+}
+
+int trail_values_check_range(trail_conn *db, const trail_entity *e, const trail_field *f,
+                             const trail_value *v)
+{
+    if (v->type == TRAIL_V_DATE && (v->i < TRAIL_DATE_MIN || v->i > TRAIL_DATE_MAX)) {
+        char day[TRAIL_ISOTIME_DATE_MAX];
+        trail_isotime_format_date(day, (int32_t)v->i); /* a date's C type is int32_t */
+        return trail_err_set(&db->err, TRAIL_EINVALID,
+                             "%s.%s: %s is outside the dates trail stores, 0001-01-01 to "
+                             "9999-12-31",
+                             e->name, f->name, day);
+    }
+    if (v->type == TRAIL_V_TIMESTAMP &&
+        (v->i < TRAIL_TIMESTAMP_MIN || v->i > TRAIL_TIMESTAMP_MAX)) {
+        char when[TRAIL_ISOTIME_MS_MAX];
+        trail_isotime_format_ms(when, v->i);
+        return trail_err_set(&db->err, TRAIL_EINVALID,
+                             "%s.%s: %s (%" PRId64 " ms) is outside the timestamps trail stores, "
+                             "0001-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z",
+                             e->name, f->name, when, v->i);
     }
     return TRAIL_OK;
 }

@@ -61,6 +61,14 @@ int trail_values_check(trail_conn *db, const trail_entity *e, const trail_row *r
 int trail_values_check_set(trail_conn *db, const trail_entity *e, const trail_row *row,
                            uint64_t mask);
 
+/*
+ * trail_values_check_range - a date or timestamp value @v of field @f within
+ * TRAIL_DATE_MIN..MAX or TRAIL_TIMESTAMP_MIN..MAX (trail/record.h);
+ * TRAIL_EINVALID naming the field and the range otherwise. Other values pass.
+ */
+int trail_values_check_range(trail_conn *db, const trail_entity *e, const trail_field *f,
+                             const trail_value *v);
+
 /* trail_values_equal - whether two values are the same. */
 bool trail_values_equal(const trail_value *a, const trail_value *b);
 

@@ -1,7 +1,8 @@
 /*
  * verify.c - trail_verify(): does the history still hold together?
  *
- * Three passes, each one streaming query:
+ * First the engine's own integrity check where there is a cheap one
+ * (sql->integrity_check), then three passes, each one streaming query:
  *  1. every event in (node, hlc) order: its hash against its columns, and
  *     its prev_hash against the node's event before it;
  *  2. per table, every event in (record, hlc) order: the version and
@@ -10,7 +11,10 @@
  *  3. per table of a migrated entity, every live row, turned into event JSON
  *     by the same code that writes events, against that digest.
  * Memory grows with the records of one table (pass 2's digests), not with
- * the events.
+ * the events. The entities of pass 3 come from the schema descriptions in
+ * trail_meta; since anyone who can edit a row can edit those too, a missing
+ * or unreadable description, or a table with events that none describes, is
+ * itself a problem rather than a reason to skip the table.
  */
 #define _POSIX_C_SOURCE 200809L /* strdup, strndup */
 #include "db.h"
@@ -47,7 +51,36 @@ typedef struct verifier {
     /* pass 3 */
     const trail_entity *entity;
     json_t *differing; /* [record id, live row] pairs to explain after the scan */
+    /* progress */
+    const trail_verify_opts *opts;
+    trail_verify_progress progress;
+    int64_t n_events; /* counted first when there is a progress callback */
 } verifier;
+
+/* Tells the caller's progress callback, if any; @finished ends the step. */
+static void report_progress(verifier *v, bool finished)
+{
+    if (!v->opts || !v->opts->progress)
+        return;
+    v->progress.finished = finished;
+    v->opts->progress(v->opts->userdata, &v->progress);
+}
+
+static void start_step(verifier *v, const char *what, int64_t total)
+{
+    v->progress.step++;
+    v->progress.what = what;
+    v->progress.done = 0;
+    v->progress.total = total;
+    report_progress(v, false);
+}
+
+/* One more event or row checked in the current step. */
+static void step_done_one(verifier *v)
+{
+    if (++v->progress.done % 1000 == 0)
+        report_progress(v, false);
+}
 
 static char *dup_or_null(const char *s)
 {
@@ -102,6 +135,7 @@ static int chain_row(trail_conn *db, void *row, void *userdata)
     if (rc < 0)
         return rc;
     v->report->events++;
+    step_done_one(v);
 
     /* The JSON columns are hashed as the text stored, whatever a driver calls them. */
     for (size_t i = 9; i <= 11; i++)
@@ -240,6 +274,7 @@ static int record_row(trail_conn *db, void *row, void *userdata)
         rc = db->drv->column(db, row, i, types[i], &c[i]);
     if (rc < 0)
         return rc;
+    step_done_one(v);
     char *record = strndup(c[0].s ? c[0].s : "", c[0].n);
     char *op = strndup(c[1].s ? c[1].s : "", c[1].n);
     char *event_id = strndup(c[5].s ? c[5].s : "", c[5].n);
@@ -385,6 +420,22 @@ static int check_live_rows(verifier *v)
         return trail_err_set(&v->db->err, rc, "out of memory");
     rc = v->db->drv->query_once(v->db, sql.data, NULL, 0, live_row, v, NULL);
     trail_buf_free(&sql);
+    if (rc == TRAIL_EDB) {
+        /*
+         * A table the description names that is not there (the description
+         * was edited), a column it lacks, a damaged page: each is a finding
+         * about this table, and the other tables are still worth checking.
+         */
+        char why[TRAIL_ERRMSG_MAX];
+        snprintf(why, sizeof why, "%s", trail_err_message(&v->db->err));
+        trail_err_clear(&v->db->err);
+        json_array_clear(v->differing);
+        json_object_clear(v->ends);
+        return problem(v, v->table, NULL, NULL,
+                       "the live rows of entity %s could not be read (%s): the table differs "
+                       "from the description in trail_meta, or is damaged",
+                       v->entity->name, why);
+    }
     if (rc == TRAIL_OK)
         rc = explain_differing(v);
     const char *record;
@@ -408,6 +459,8 @@ typedef struct table_list {
     size_t n, cap;
     trail_model *models;
     size_t n_models;
+    verifier *v;
+    json_t *schemas; /* schema name -> true when its description was found */
 } table_list;
 
 static int add_table(table_list *l, const char *name, size_t len, const trail_entity *e)
@@ -433,6 +486,31 @@ static int add_table(table_list *l, const char *name, size_t len, const trail_en
     return TRAIL_OK;
 }
 
+/* @key's schema name when it is "schema.NAME.@suffix", else NULL; the caller frees it. */
+static char *schema_of(const trail_value *key, const char *suffix)
+{
+    size_t n = strlen(suffix);
+    if (key->type == TRAIL_V_NULL || key->n < 7 + 1 + n || memcmp(key->s, "schema.", 7) != 0 ||
+        memcmp(key->s + key->n - n, suffix, n) != 0 || key->s[key->n - n - 1] != '.')
+        return NULL;
+    return strndup(key->s + 7, key->n - 7 - n - 1);
+}
+
+static int version_row(trail_conn *db, void *row, void *userdata)
+{
+    table_list *l = userdata;
+    trail_value key;
+    int rc = db->drv->column(db, row, 0, TRAIL_V_TEXT, &key);
+    if (rc < 0)
+        return rc;
+    char *name = schema_of(&key, "version");
+    if (name && !json_object_get(l->schemas, name) &&
+        json_object_set_new(l->schemas, name, json_false()) < 0)
+        rc = trail_err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    free(name);
+    return rc;
+}
+
 static int model_row(trail_conn *db, void *row, void *userdata)
 {
     table_list *l = userdata;
@@ -442,19 +520,54 @@ static int model_row(trail_conn *db, void *row, void *userdata)
         rc = db->drv->column(db, row, 1, TRAIL_V_TEXT, &value);
     if (rc < 0)
         return rc;
-    trail_model *more = realloc(l->models, (l->n_models + 1) * sizeof *more);
-    if (!more)
+    char *described = schema_of(&key, "model");
+    if (!described)
+        return 0;
+    if (json_object_set_new(l->schemas, described, json_true()) < 0) {
+        free(described);
         return trail_err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    }
+
+    trail_model *more = realloc(l->models, (l->n_models + 1) * sizeof *more);
+    if (!more) {
+        free(described);
+        return trail_err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    }
     l->models = more;
     trail_model *m = &l->models[l->n_models];
-    if ((rc = trail_model_parse(m, value.s, value.n)) < 0)
-        return trail_err_set(&db->err, rc == TRAIL_ENOMEM ? TRAIL_ENOMEM : TRAIL_EDB,
-                             "trail_meta: %.*s is not a schema description", (int)key.n, key.s);
-    l->n_models++;
-    for (size_t i = 0; i < m->n_entities; i++)
-        if (add_table(l, m->entities[i].table, strlen(m->entities[i].table), &m->entities[i]) < 0)
-            return trail_err_set(&db->err, TRAIL_ENOMEM, "out of memory");
-    return 0;
+    rc = value.type == TRAIL_V_NULL ? TRAIL_EINVALID : trail_model_parse(m, value.s, value.n);
+    if (rc == TRAIL_EINVALID)
+        rc = problem(l->v, NULL, NULL, NULL,
+                     "trail_meta's schema.%s.model, the description of schema %s that migrate "
+                     "wrote, is not one any more: it was edited, and the live rows of its tables "
+                     "cannot be checked against their events",
+                     described, described);
+    else if (rc == TRAIL_ENOMEM)
+        rc = trail_err_set(&db->err, rc, "out of memory");
+    else {
+        l->n_models++;
+        for (size_t i = 0; rc == TRAIL_OK && i < m->n_entities; i++)
+            if (add_table(l, m->entities[i].table, strlen(m->entities[i].table), &m->entities[i]) <
+                0)
+                rc = trail_err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    }
+    free(described);
+    return rc;
+}
+
+/* A schema with a version in trail_meta but no description: the description was deleted. */
+static int missing_models(table_list *l)
+{
+    const char *name;
+    json_t *found;
+    int rc = TRAIL_OK;
+    json_object_foreach(l->schemas, name, found) if (rc == TRAIL_OK && json_is_false(found)) rc =
+        problem(l->v, NULL, NULL, NULL,
+                "trail_meta has schema.%s.version but no schema.%s.model, the description of "
+                "schema %s that migrate wrote: it was deleted, and the live rows of its tables "
+                "cannot be checked against their events",
+                name, name, name);
+    return rc;
 }
 
 static int event_table_row(trail_conn *db, void *row, void *userdata)
@@ -479,6 +592,7 @@ static void free_tables(table_list *l)
     for (size_t i = 0; i < l->n_models; i++)
         trail_model_free(&l->models[i]);
     free(l->models);
+    json_decref(l->schemas);
 }
 
 /* ---- the whole check -------------------------------------------------- */
@@ -494,6 +608,10 @@ static int check_table(verifier *v, const table_entry *t)
         rc = end_record(v);
     if (rc == TRAIL_OK && v->entity)
         rc = check_live_rows(v);
+    else if (rc == TRAIL_OK)
+        rc = problem(v, t->name, NULL, NULL,
+                     "no schema description in trail_meta names this table, so its live rows "
+                     "cannot be checked against its events: a description was deleted or edited");
     json_object_clear(v->ends);
     free(v->record);
     v->record = NULL;
@@ -502,39 +620,111 @@ static int check_table(verifier *v, const table_entry *t)
     return rc;
 }
 
-int trail_verify(trail_conn *db, trail_verify_report *report)
+static int count_row(trail_conn *db, void *row, void *userdata)
+{
+    trail_value n;
+    int rc = db->drv->column(db, row, 0, TRAIL_V_INT, &n);
+    if (rc == TRAIL_OK && n.type != TRAIL_V_NULL)
+        *(int64_t *)userdata = n.i;
+    return rc < 0 ? rc : 1;
+}
+
+/* One row of the engine's integrity check: "ok", or damage, a line each. */
+static int integrity_row(trail_conn *db, void *row, void *userdata)
+{
+    verifier *v = userdata;
+    trail_value line;
+    int rc = db->drv->column(db, row, 0, TRAIL_V_TEXT, &line);
+    if (rc < 0 || line.type == TRAIL_V_NULL)
+        return rc;
+    if (line.n == 2 && memcmp(line.s, "ok", 2) == 0)
+        return 0;
+    for (size_t at = 0; rc == TRAIL_OK && at < line.n;) {
+        const char *nl = memchr(line.s + at, '\n', line.n - at);
+        size_t len = nl ? (size_t)(nl - line.s) - at : line.n - at;
+        /* "*** in database main ***" heads what follows; the lines say what is wrong. */
+        if (len > 0 && !(len > 3 && memcmp(line.s + at, "***", 3) == 0))
+            rc = problem(v, NULL, NULL, NULL, "the database file is damaged: %.*s", (int)len,
+                         line.s + at);
+        at += len + 1;
+    }
+    return rc;
+}
+
+/* The engine's own check, where it has a cheap one; what it finds is a problem. */
+static int check_integrity(verifier *v)
+{
+    const char *sql = v->db->drv->sql->integrity_check;
+    if (!sql)
+        return TRAIL_OK;
+    start_step(v, "integrity check", -1);
+    int rc = v->db->drv->query_once(v->db, sql, NULL, 0, integrity_row, v, NULL);
+    if (rc == TRAIL_EDB) {
+        /* A file too damaged to check says so by failing the check. */
+        rc = problem(v, NULL, NULL, NULL, "the database file is damaged: %s",
+                     trail_err_message(&v->db->err));
+        trail_err_clear(&v->db->err);
+    }
+    report_progress(v, true);
+    return rc;
+}
+
+int trail_verify_with(trail_conn *db, const trail_verify_opts *opts, trail_verify_report *report)
 {
     if (!db)
         return TRAIL_EARG;
     if (!report)
         return trail_err_set(&db->err, TRAIL_EARG, "trail_verify: no report given");
     memset(report, 0, sizeof *report);
-    if (trail_conn_need_tables(db) < 0)
-        return TRAIL_EDB;
     const trail_runtime_sql *sql = db->drv->sql;
-    verifier v = { .db = db, .report = report, .scratch = TRAIL_BUF_INIT };
-    table_list tables = { 0 };
+    verifier v = { .db = db, .report = report, .scratch = TRAIL_BUF_INIT, .opts = opts };
+    v.progress.n_steps = sql->integrity_check ? 3 : 2;
+    int rc = check_integrity(&v);
+    if (rc == TRAIL_OK && trail_conn_need_tables(db) < 0)
+        rc = TRAIL_EDB;
+    table_list tables = { .v = &v };
     v.ends = json_object();
     v.differing = json_array();
-    int rc =
-        v.ends && v.differing ? TRAIL_OK : trail_err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    tables.schemas = json_object();
+    if (rc == TRAIL_OK && !(v.ends && v.differing && tables.schemas))
+        rc = trail_err_set(&db->err, TRAIL_ENOMEM, "out of memory");
 
-    if (rc == TRAIL_OK)
+    if (rc == TRAIL_OK && opts && opts->progress &&
+        (rc = db->drv->query(db, sql->count_events, NULL, 0, count_row, &v.n_events, NULL)) > 0)
+        rc = TRAIL_OK; /* count_row stops after its one row */
+    if (rc == TRAIL_OK) {
+        start_step(&v, "hash chains", v.n_events);
         rc = db->drv->query(db, sql->events_by_node, NULL, 0, chain_row, &v, NULL);
+        report_progress(&v, true);
+    }
     if (rc == TRAIL_OK)
         rc = db->drv->query(db, sql->meta_models, NULL, 0, model_row, &tables, NULL);
+    if (rc == TRAIL_OK)
+        rc = db->drv->query(db, sql->meta_versions, NULL, 0, version_row, &tables, NULL);
+    if (rc == TRAIL_OK)
+        rc = missing_models(&tables);
     if (rc == TRAIL_OK)
         rc = db->drv->query(db, sql->event_tables, NULL, 0, event_table_row, &tables, NULL);
     if (rc == TRAIL_OK && tables.n)
         qsort(tables.items, tables.n, sizeof *tables.items, by_name);
+    /* Passes 2 and 3 table by table: one step, counted in events (rows are not counted first). */
+    if (rc == TRAIL_OK)
+        start_step(&v, "records and rows", v.n_events);
     for (size_t i = 0; rc == TRAIL_OK && i < tables.n; i++)
         rc = check_table(&v, &tables.items[i]);
+    if (rc == TRAIL_OK)
+        report_progress(&v, true);
 
     free_tables(&tables);
     json_decref(v.ends);
     json_decref(v.differing);
     trail_buf_free(&v.scratch);
     return rc;
+}
+
+int trail_verify(trail_conn *db, trail_verify_report *report)
+{
+    return trail_verify_with(db, NULL, report);
 }
 
 void trail_verify_report_free(trail_verify_report *report)

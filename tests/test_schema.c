@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -753,6 +754,20 @@ static void test_defaults(void **state)
                "2024-01-01T00:00:00Z or 2024-01-01T00:00:00.000Z");
     expect_one(ENTITY "      x: {type: timestamp, default: '2024-01-01T00:00:00+01:00'}\n", "6:37",
                "entities.e.fields.x.default", "is not a timestamp");
+    /* One beyond the range of dates and timestamps that every engine stores alike. */
+    expect_one(ENTITY "      x: {type: date, default: '0000-12-31'}\n", "6:32",
+               "entities.e.fields.x.default",
+               "default '0000-12-31' is outside the dates trail stores, 0001-01-01 to 9999-12-31");
+    expect_one(ENTITY "      x: {type: date, default: '+010000-01-01'}\n", "6:32",
+               "entities.e.fields.x.default", "is outside the dates trail stores");
+    expect_one(ENTITY "      x: {type: timestamp, default: '0000-12-31T23:59:59.999Z'}\n", "6:37",
+               "entities.e.fields.x.default",
+               "default '0000-12-31T23:59:59.999Z' is outside the timestamps trail stores, "
+               "0001-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z");
+    expect_one(ENTITY "      x: {type: timestamp, default: '+010000-01-01T00:00:00.000Z'}\n",
+               "6:37", "entities.e.fields.x.default", "is outside the timestamps trail stores");
+    expect_one(ENTITY "      x: {type: json, default: '{\"a\": \"\\u0000\"}'}\n", "6:32",
+               "entities.e.fields.x.default", "default holds \\u0000 (a NUL character)");
     expect_one(ENTITY "      x: {type: json, default: '{a: 1}'}\n", "6:32",
                "entities.e.fields.x.default", "default is not valid JSON");
     expect_one(ENTITY "      x: {type: json, default: {a: 1}}\n", "6:32",
@@ -767,12 +782,18 @@ static void test_defaults(void **state)
     gen_schema *s = load(ENTITY "      x: {type: text, default: 'null'}\n"
                                 "      y: {type: json, default: 'null'}\n"
                                 "      z: {type: timestamp, default: '1969-12-31T23:59:59.999Z'}\n"
-                                "      w: {type: double, default: -1}\n");
+                                "      w: {type: double, default: -1}\n"
+                                "      v: {type: date, default: '0001-01-01'}\n"
+                                "      u: {type: timestamp, default: '9999-12-31T23:59:59.999Z'}\n"
+                                "      t: {type: double, default: -0.0}\n");
     assert_non_null(s);
     assert_string_equal(s->entities[0].fields[0].def_s, "null");
     assert_string_equal(s->entities[0].fields[1].def_s, "null");
     assert_int_equal(s->entities[0].fields[2].def_i, -1);
     assert_true(s->entities[0].fields[3].def_d == -1.0);
+    assert_int_equal(s->entities[0].fields[4].def_i, -719162);
+    assert_int_equal(s->entities[0].fields[5].def_i, INT64_C(253402300799999));
+    assert_true(s->entities[0].fields[6].def_d == 0.0 && !signbit(s->entities[0].fields[6].def_d));
     gen_schema_free(s);
 }
 

@@ -37,18 +37,21 @@ typedef struct cli_option {
 
 /*
  * cli_start - what every command does first: parse @argv (argv[0] the
- * command's name) into @opts and the DB argument *@dbarg ("--name VALUE" and
- * "--name=VALUE" both work), then connect to it. DB is a URL or the path of
- * an SQLite file, which must exist: reading history never creates a database.
+ * command's name) into @opts and the DB argument ("--name VALUE" and
+ * "--name=VALUE" both work), then connect to it. DB is a URL, libpq's
+ * key=value form, or the path of an SQLite file, which must exist, hold
+ * something and be a trail database: reading history never creates one.
  *
- * Returns CLI_OK with *@db open, which the caller closes with trail_close();
- * -1 when -h/--help printed the command's help (exit 0); CLI_USAGE after
- * saying on stderr what was wrong. *@db is NULL unless CLI_OK.
+ * Returns CLI_OK with *@db open, which the caller closes with trail_close(),
+ * and *@shown the DB argument with its password as *** (static storage; to
+ * be printed escaped, as cli_error() does); -1 when -h/--help printed the
+ * command's help (exit 0); CLI_USAGE after saying on stderr what was wrong.
+ * *@db is NULL unless CLI_OK.
  */
 int cli_start(const cli_command *cmd, int argc, char **argv, const cli_option *opts, size_t n_opts,
-              trail_conn **db, const char **dbarg);
+              trail_conn **db, const char **shown);
 
-/* cli_error - print "trail: MESSAGE" on stderr and return CLI_FAIL. */
+/* cli_error - print "trail: MESSAGE" on stderr, escaped (cli_escape()), and return CLI_FAIL. */
 #if defined(__GNUC__)
 __attribute__((format(printf, 1, 2)))
 #endif
@@ -56,6 +59,36 @@ int cli_error(const char *fmt, ...);
 
 /* cli_time - milliseconds since the epoch as ISO 8601 UTC with ms; returns @buf. */
 char *cli_time(char buf[TRAIL_HLC_TEXT_MAX], int64_t ms);
+
+/* ---- text from the database ---------------------------------------------- */
+
+/*
+ * cli_escape - @s as it may be printed on a terminal (text.c): control
+ * characters as \n, \r, \t, \xNN (C0, DEL) or \uNNNN (C1, line and
+ * paragraph separators, bidirectional controls), every byte that is not
+ * valid UTF-8 as \xNN, and a backslash doubled, so that what is shown says
+ * exactly what is stored. NULL is shown as "". The caller frees the result;
+ * NULL when out of memory.
+ */
+char *cli_escape(const char *s);
+
+/* cli_utf8_valid - whether @s is valid UTF-8. */
+bool cli_utf8_valid(const char *s);
+
+/*
+ * cli_utf8_fix - @s with every byte that is not valid UTF-8 replaced by
+ * U+FFFD, for JSON, which cannot hold such bytes. The caller frees it; NULL
+ * when out of memory.
+ */
+char *cli_utf8_fix(const char *s);
+
+/*
+ * cli_json_line - a line of JSON as jansson wrote it, with what jansson
+ * leaves raw but a terminal acts on (DEL, C1 controls, line separators,
+ * bidirectional controls) escaped as \uNNNN: the same JSON value. The
+ * caller frees it; NULL when out of memory.
+ */
+char *cli_json_line(const char *json);
 
 /* ---- aligned tables ------------------------------------------------------ */
 
@@ -68,23 +101,36 @@ typedef struct cli_column {
 /* The most columns a table has. */
 #define CLI_TABLE_MAX_COLS 8
 
-/* Rows of text cells, printed once every width is known. */
+/*
+ * Rows of text cells. The rows held at the first cli_table_print() set the
+ * column widths, and the heading is printed with them; rows printed later
+ * keep those widths, so that a long table streams in bounded memory.
+ */
 typedef struct cli_table {
     const cli_column *cols;
     size_t n_cols; /* at most CLI_TABLE_MAX_COLS */
-    char **cells;  /* row-major, owned */
+    char **cells;  /* row-major, owned: the rows not printed yet */
     size_t n_cells, cap;
+    size_t width[CLI_TABLE_MAX_COLS]; /* in characters, once started */
+    bool started;                     /* the heading is out */
 } cli_table;
 
-/* cli_table_add - append a copy of @text as the next cell. TRAIL_OK or TRAIL_ENOMEM. */
+/*
+ * cli_table_add - append @text, escaped (cli_escape()), as the next cell.
+ * TRAIL_OK or TRAIL_ENOMEM.
+ */
 int cli_table_add(cli_table *t, const char *text);
 
+/* cli_table_rows - how many rows are held, not printed yet. */
+size_t cli_table_rows(const cli_table *t);
+
 /*
- * cli_table_print - the table to @out under a heading line, columns
- * separated by two spaces. Nothing is cut: on a narrow terminal a long line
- * wraps rather than hides a value.
+ * cli_table_print - the rows held to @out, columns separated by two spaces,
+ * and forget them; the first call prints the heading line first. Nothing is
+ * cut: a value wider than its column (or a narrow terminal) pushes the rest
+ * of its line to the right rather than hides anything.
  */
-void cli_table_print(const cli_table *t, FILE *out);
+void cli_table_print(cli_table *t, FILE *out);
 
 /* cli_table_free - free the cells. */
 void cli_table_free(cli_table *t);

@@ -1,6 +1,10 @@
 /*
  * log.c - `trail log DB [--table T] [--record ID] [--json]`: the change
  * events, oldest first, as an aligned table or as JSON lines.
+ *
+ * Both stream: JSON a line per event, the table once its first rows have set
+ * the column widths (WIDTH_ROWS), so that memory stays flat however long the
+ * history. Text from the database is escaped in both (text.c).
  */
 #define _POSIX_C_SOURCE 200809L /* strdup */
 #include "cli.h"
@@ -28,14 +32,24 @@ static const char help[] =
     "user_id of the change, - when none), changed (the fields it changed; all of\n"
     "them for an insert or a delete). --json shows every column.\n"
     "\n"
+    "Text from the database is never printed raw: in the table, control\n"
+    "characters show as \\n, \\t, \\xNN or \\uNNNN, bytes that are not UTF-8 as\n"
+    "\\xNN, and a backslash as \\\\; in JSON, they are JSON escapes, and bytes\n"
+    "that are not UTF-8 become U+FFFD. The table streams: its column widths\n"
+    "come from the first 1000 events, and a longer value later pushes the rest\n"
+    "of its line to the right.\n"
+    "\n"
     "Exit status: 0 success, 1 the events could not be read, 2 a usage error or\n"
     "the database could not be opened.\n";
+
+/* The table's first rows, held to set the column widths; the rest stream. */
+#define WIDTH_ROWS 1000
 
 /* What the event callbacks share. */
 typedef struct log_state {
     cli_table table;
-    int err;         /* TRAIL_ENOMEM or TRAIL_EINVALID when a callback stopped the walk */
-    char *bad_event; /* with TRAIL_EINVALID: the event that could not be shown, owned */
+    bool any; /* an event was shown */
+    int err;  /* TRAIL_ENOMEM when a callback stopped the walk */
 } log_state;
 
 /* Element @i of the array @a as a field name; "?" when it is not a string. */
@@ -81,9 +95,14 @@ static int add_row(void *userdata, const trail_change_event *ev)
     for (size_t i = 0; i < sizeof cells / sizeof cells[0] && rc == TRAIL_OK; i++)
         rc = cli_table_add(&st->table, cells[i] ? cells[i] : "-");
     free(changed);
-    if (rc < 0)
+    if (rc < 0) {
         st->err = rc;
-    return rc < 0;
+        return 1;
+    }
+    st->any = true;
+    if (st->table.started || cli_table_rows(&st->table) >= WIDTH_ROWS)
+        cli_table_print(&st->table, stdout);
+    return 0;
 }
 
 /*
@@ -95,9 +114,18 @@ static bool put(json_t *obj, const char *key, json_t *v)
     return v && json_object_set_new(obj, key, v) == 0;
 }
 
+/* A text column as a JSON string; bytes that are not UTF-8 (a database edited by hand) as U+FFFD.
+ */
 static json_t *text(const char *s)
 {
-    return s ? json_string(s) : json_null();
+    if (!s)
+        return json_null();
+    if (cli_utf8_valid(s))
+        return json_string(s);
+    char *fixed = cli_utf8_fix(s);
+    json_t *v = fixed ? json_string(fixed) : NULL;
+    free(fixed);
+    return v;
 }
 
 /*
@@ -108,8 +136,13 @@ static json_t *embedded(const char *s)
 {
     if (!s)
         return json_null();
-    json_t *v = json_loads(s, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
-    return v ? v : json_string(s);
+    char *fixed = cli_utf8_valid(s) ? NULL : cli_utf8_fix(s);
+    const char *valid = fixed ? fixed : s;
+    json_t *v = json_loads(valid, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+    if (!v)
+        v = json_string(valid);
+    free(fixed);
+    return v;
 }
 
 /* One event as one line of JSON, columns in the order of SPEC §4. */
@@ -133,23 +166,23 @@ static int print_json(void *userdata, const trail_change_event *ev)
         put(o, "ip", text(ev->ip)) && put(o, "created_at", json_integer(ev->created_at)) &&
         put(o, "prev_hash", text(ev->prev_hash)) && put(o, "hash", text(ev->hash));
     /* Reals print with 17 digits: exact, if not always the shortest text. */
-    char *line = ok ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    char *dumped = ok ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    char *line = dumped ? cli_json_line(dumped) : NULL;
     json_decref(o);
+    free(dumped);
     if (!line) {
-        /* Out of memory, or text that is not UTF-8 (which jansson refuses and trail never stores).
-         */
-        st->err = TRAIL_EINVALID;
-        st->bad_event = ev->event_id ? strdup(ev->event_id) : NULL;
+        st->err = TRAIL_ENOMEM;
         return 1;
     }
     puts(line);
     free(line);
+    st->any = true;
     return 0;
 }
 
 static int run(const cli_command *cmd, int argc, char **argv)
 {
-    const char *dbarg, *table = NULL, *record = NULL;
+    const char *name, *table = NULL, *record = NULL;
     bool json = false;
     const cli_option opts[] = {
         { "--table", &table, NULL },
@@ -157,7 +190,7 @@ static int run(const cli_command *cmd, int argc, char **argv)
         { "--json", NULL, &json },
     };
     trail_conn *db;
-    int status = cli_start(cmd, argc, argv, opts, sizeof opts / sizeof opts[0], &db, &dbarg);
+    int status = cli_start(cmd, argc, argv, opts, sizeof opts / sizeof opts[0], &db, &name);
     if (status != CLI_OK)
         return status < 0 ? CLI_OK : status;
 
@@ -166,20 +199,17 @@ static int run(const cli_command *cmd, int argc, char **argv)
                                        { "changed", false } };
     log_state st = { .table = { .cols = cols, .n_cols = sizeof cols / sizeof cols[0] } };
     int rc = trail_history(db, table, record, json ? print_json : add_row, &st);
+    if (!json && (rc < 0 || st.err < 0))
+        cli_table_print(&st.table, stdout); /* what was read before the failure */
     if (rc < 0)
         status = cli_error("%s", trail_errmsg(db));
-    else if (st.err == TRAIL_EINVALID)
-        status = cli_error("event %s: cannot write it as JSON (out of memory, or text that is "
-                           "not UTF-8); the log stops before it",
-                           st.bad_event ? st.bad_event : "?");
     else if (st.err < 0)
         status = cli_error("out of memory");
-    else if (!json && st.table.n_cells == 0)
+    else if (!json && !st.any)
         puts(table || record ? "no events match" : "no events");
     else if (!json)
         cli_table_print(&st.table, stdout);
     cli_table_free(&st.table);
-    free(st.bad_event);
     trail_close(db);
     return status;
 }

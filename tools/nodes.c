@@ -38,9 +38,9 @@ static int add_node(void *userdata, const trail_node_info *n)
 
 static int run(const cli_command *cmd, int argc, char **argv)
 {
-    const char *dbarg;
+    const char *name;
     trail_conn *db;
-    int status = cli_start(cmd, argc, argv, NULL, 0, &db, &dbarg);
+    int status = cli_start(cmd, argc, argv, NULL, 0, &db, &name);
     if (status != CLI_OK)
         return status < 0 ? CLI_OK : status;
 

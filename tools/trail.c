@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -28,8 +29,16 @@ static void usage(FILE *out)
         fprintf(out, "  %-8s %s\n", commands[i]->name, commands[i]->summary);
     fputs("  help     show this help, or a command's (trail help log)\n"
           "\n"
-          "DB is a connection URL (sqlite:PATH) or the path of an SQLite file;\n"
-          "trail never creates a database that is not there.\n"
+          "DB is one of:\n"
+          "  shop.db, sqlite:shop.db                 an SQLite file\n"
+          "  postgresql://USER@HOST:PORT/NAME        PostgreSQL\n"
+          "  \"host=/run/postgresql dbname=NAME\"      PostgreSQL, libpq's key=value form\n"
+          "  mysql://USER:***@HOST:PORT/NAME         MySQL or MariaDB\n"
+          "  mysql://USER:***@localhost/NAME?socket=/run/mysqld/mysqld.sock\n"
+          "trail never creates a database: DB must be one that a trail program\n"
+          "migrated. trail never shows a password: it prints DB with *** in its\n"
+          "place. A password on the command line is visible to other users of\n"
+          "the machine (ps); PostgreSQL's ~/.pgpass or PGPASSWORD keep it off.\n"
           "\n"
           "options:\n"
           "  -h, --help     show this help; after a command, that command's help\n"
@@ -48,12 +57,17 @@ static const cli_command *find_command(const char *name)
     return NULL;
 }
 
-/* "trail: MESSAGE" on stderr. */
+/*
+ * "trail: MESSAGE" on stderr, escaped: a message can quote the database
+ * (a table name, a value, a driver's text).
+ */
 static void report(const char *fmt, va_list ap)
 {
-    fputs("trail: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    char msg[2048];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    char *safe = cli_escape(msg);
+    fprintf(stderr, "trail: %s\n", safe ? safe : "(out of memory)");
+    free(safe);
 }
 
 int cli_error(const char *fmt, ...)
@@ -83,6 +97,12 @@ usage_error(const cli_command *cmd, const char *fmt, ...)
     return CLI_USAGE;
 }
 
+/* @arg with its passwords as ***, for a message (which cli_error() escapes). Returns @buf. */
+static char *shown(char *buf, size_t size, const char *arg)
+{
+    return trail_url_redact(buf, size, arg);
+}
+
 /*
  * Parses @argv (argv[0] the command's name) into @opts and the one DB
  * argument *@db. "--name VALUE" and "--name=VALUE" both work. Returns CLI_OK
@@ -100,8 +120,11 @@ static int parse(const cli_command *cmd, int argc, char **argv, const cli_option
             return -1;
         }
         if (a[0] != '-' || a[1] == '\0') {
+            char first[1024], second[1024];
             if (*db)
-                return usage_error(cmd, "%s takes one database (%s and %s)", cmd->name, *db, a);
+                return usage_error(cmd, "%s takes one database (%s and %s)", cmd->name,
+                                   shown(first, sizeof first, *db),
+                                   shown(second, sizeof second, a));
             *db = a;
             continue;
         }
@@ -111,8 +134,9 @@ static int parse(const cli_command *cmd, int argc, char **argv, const cli_option
         for (size_t k = 0; k < n_opts && !o; k++)
             if (strlen(opts[k].name) == len && strncmp(opts[k].name, a, len) == 0)
                 o = &opts[k];
+        char name[1024];
         if (!o)
-            return usage_error(cmd, "unknown option %s", a);
+            return usage_error(cmd, "unknown option %s", shown(name, sizeof name, a));
         if (!o->value) {
             if (eq)
                 return usage_error(cmd, "option %.*s takes no value", (int)len, a);
@@ -130,43 +154,59 @@ static int parse(const cli_command *cmd, int argc, char **argv, const cli_option
     return CLI_OK;
 }
 
-/* Whether @arg names a driver by its URL scheme rather than a file. */
-static bool is_url(const char *arg)
+/*
+ * Whether @arg is a connection string rather than a file's path: a URL, or
+ * libpq's key=value form ("host=/run/postgresql dbname=shop": a keyword, then
+ * '='). A file that exists under such a name is still that file.
+ */
+static bool is_conninfo(const char *arg)
 {
-    return strncmp(arg, "sqlite:", 7) == 0 || strstr(arg, "://") != NULL;
+    if (strncmp(arg, "sqlite:", 7) == 0 || strstr(arg, "://"))
+        return true;
+    size_t k = strspn(arg, "abcdefghijklmnopqrstuvwxyz_");
+    const char *p = arg + k;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    struct stat st;
+    return k > 0 && *p == '=' && stat(arg, &st) != 0;
 }
 
 /*
- * Connects to @arg, a URL or the path of an SQLite file, which must exist:
- * reading history never creates a database. Returns CLI_OK, or CLI_USAGE
- * after saying why on stderr.
+ * Connects to @arg, a connection string or the path of an SQLite file, and
+ * makes sure it is a trail database: reading history never creates one, and
+ * "no events" must not stand for "not a database at all". Returns CLI_OK,
+ * or CLI_USAGE after saying why on stderr; @name is @arg as shown.
  */
-static int open_db(trail_conn **db, const char *arg)
+static int open_db(trail_conn **db, const char *arg, const char *name)
 {
     *db = NULL;
     char url[4200];
     const char *path = NULL, *open_url = arg;
-    if (!is_url(arg)) {
+    if (!is_conninfo(arg)) {
         path = arg;
         open_url = url;
         if ((size_t)snprintf(url, sizeof url, "sqlite:%s", arg) >= sizeof url) {
-            fprintf(stderr, "trail: path too long: %.64s...\n", arg);
+            cli_error("path too long: %.64s...", name);
             return CLI_USAGE;
         }
     } else if (strncmp(arg, "sqlite:", 7) == 0 && strcmp(arg + 7, ":memory:") != 0) {
         path = arg + 7;
     }
-    /* SQLite would create a missing file, and an empty database has no history to show. */
+    /* SQLite would create a missing file, and takes an empty one for an empty database. */
     struct stat st;
     if (path && stat(path, &st) != 0) {
         if (errno == ENOENT)
-            fprintf(stderr, "trail: %s: no such database\n", path);
+            cli_error("%s: no such database", name);
         else
-            fprintf(stderr, "trail: %s: %s\n", path, strerror(errno));
+            cli_error("%s: %s", name, strerror(errno));
         return CLI_USAGE;
     }
     if (path && S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "trail: %s: is a directory, not a database\n", path);
+        cli_error("%s: is a directory, not a database", name);
+        return CLI_USAGE;
+    }
+    if (path && S_ISREG(st.st_mode) && st.st_size == 0) {
+        cli_error("%s: an empty file, not a trail database", name);
         return CLI_USAGE;
     }
 
@@ -174,7 +214,12 @@ static int open_db(trail_conn **db, const char *arg)
     trail_conn *c = NULL;
     trail_open_opts opts = { .read_only = true };
     if (trail_open(&c, open_url, &opts) < 0) {
-        fprintf(stderr, "trail: %s\n", trail_errmsg(c));
+        cli_error("%s", trail_errmsg(c)); /* which names the database, and never its password */
+        trail_close(c);
+        return CLI_USAGE;
+    }
+    if (trail_migrated(c) < 0) {
+        cli_error("%s: %s", name, trail_errmsg(c));
         trail_close(c);
         return CLI_USAGE;
     }
@@ -183,11 +228,17 @@ static int open_db(trail_conn **db, const char *arg)
 }
 
 int cli_start(const cli_command *cmd, int argc, char **argv, const cli_option *opts, size_t n_opts,
-              trail_conn **db, const char **dbarg)
+              trail_conn **db, const char **name)
 {
+    static char buf[1024];
     *db = NULL;
-    int status = parse(cmd, argc, argv, opts, n_opts, dbarg);
-    return status == CLI_OK ? open_db(db, *dbarg) : status;
+    *name = "";
+    const char *arg;
+    int status = parse(cmd, argc, argv, opts, n_opts, &arg);
+    if (status != CLI_OK)
+        return status;
+    *name = shown(buf, sizeof buf, arg);
+    return open_db(db, arg, *name);
 }
 
 char *cli_time(char buf[TRAIL_HLC_TEXT_MAX], int64_t ms)
@@ -221,18 +272,20 @@ int main(int argc, char **argv)
             return CLI_OK;
         }
         const cli_command *cmd = find_command(argv[2]);
+        char name[1024];
         if (!cmd)
-            return usage_error(NULL, "no such command: %s", argv[2]);
+            return usage_error(NULL, "no such command: %s", shown(name, sizeof name, argv[2]));
         if (argc > 3)
             return usage_error(NULL, "help takes one command (%s and %s)", argv[2], argv[3]);
         fputs(cmd->help, stdout);
         return CLI_OK;
     }
+    char name[1024];
     if (a[0] == '-')
-        return usage_error(NULL, "unknown option %s", a);
+        return usage_error(NULL, "unknown option %s", shown(name, sizeof name, a));
     const cli_command *cmd = find_command(a);
     if (!cmd)
-        return usage_error(NULL, "no such command: %s", a);
+        return usage_error(NULL, "no such command: %s", shown(name, sizeof name, a));
 
     int status = cmd->run(cmd, argc - 1, argv + 1);
     /* A full disk or a closed pipe would otherwise pass for success. */

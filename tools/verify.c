@@ -1,21 +1,34 @@
 /*
  * verify.c - `trail verify DB`: does the history still hold together?
  */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "cli.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
 
 static const char help[] =
     "usage: trail verify DB\n"
     "\n"
-    "Checks that the history of DB is whole and matches its rows:\n"
+    "Checks that DB is whole and that its history matches its rows:\n"
+    "  - the database engine's own integrity check, where it has a cheap one\n"
+    "    (SQLite: every page and index of the file); damage is a problem;\n"
     "  - each node's hash chain: no event was edited, removed or slipped in;\n"
     "  - each record's events: versions run 1, 2, 3... from its insert, nothing\n"
     "    follows a delete, and each event's old values are the new values of\n"
     "    the event before;\n"
     "  - each live row equals the new values of its last event, and no row\n"
-    "    exists without events or after its delete.\n"
+    "    exists without events or after its delete. The rows are read with\n"
+    "    the schema descriptions that migrate keeps in trail_meta: a missing\n"
+    "    or edited description, or a table with events that none describes,\n"
+    "    is a problem too.\n"
     "Every problem is listed with its table, record and event.\n"
+    "\n"
+    "On a terminal, verify shows its progress on stderr (events checked, their\n"
+    "rate, and about how long is left); when stdout or stderr is not a\n"
+    "terminal (a script, a pipe, a file) it prints only the result.\n"
     "\n"
     "options:\n"
     "  -h, --help  show this help\n"
@@ -49,35 +62,109 @@ static int print_problems(const trail_verify_report *r)
     return rc;
 }
 
+/* ---- progress on a terminal ------------------------------------------------ */
+
+/* How often the progress line is redrawn at most. */
+#define REDRAW_MS 200
+
+typedef struct progress {
+    double step_start, last_draw; /* seconds, monotonic */
+    int step;
+    bool drawn; /* a line is on the screen */
+} progress;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * One line on stderr, redrawn in place ("\r" and erase to its end):
+ *   verify 2/3: hash chains: 412000 of 1000000 events (41%), 205000 events/s, about 3 s left
+ */
+static void draw(void *userdata, const trail_verify_progress *p)
+{
+    progress *pr = userdata;
+    double now = now_s();
+    if (p->step != pr->step) {
+        pr->step = p->step;
+        pr->step_start = now;
+    } else if (!p->finished && now - pr->last_draw < REDRAW_MS / 1000.0) {
+        return;
+    }
+    pr->last_draw = now;
+    pr->drawn = true;
+    double elapsed = now - pr->step_start;
+    fprintf(stderr, "\r\033[Kverify %d/%d: %s", p->step, p->n_steps, p->what);
+    if (p->total < 0) {
+        fprintf(stderr, p->finished ? ": done in %.1f s" : ": %.0f s...", elapsed);
+    } else {
+        fprintf(stderr, ": %" PRId64 " of %" PRId64 " events", p->done, p->total);
+        if (p->total > 0)
+            fprintf(stderr, " (%d%%)", (int)(100.0 * (double)p->done / (double)p->total));
+        if (p->done > 0 && elapsed > 0) {
+            double rate = (double)p->done / elapsed;
+            double left = p->done < p->total ? (double)(p->total - p->done) / rate : 0;
+            fprintf(stderr, ", %.0f events/s, about %.0f s left", rate, left);
+        }
+    }
+    fflush(stderr);
+}
+
+/* Clears the progress line, so that the result starts on a clean one. */
+static void clear(const progress *pr)
+{
+    if (pr->drawn) {
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+    }
+}
+
+/* ---- the command ------------------------------------------------------------- */
+
 static int run(const cli_command *cmd, int argc, char **argv)
 {
-    const char *dbarg;
+    const char *name;
     trail_conn *db;
-    int status = cli_start(cmd, argc, argv, NULL, 0, &db, &dbarg);
+    int status = cli_start(cmd, argc, argv, NULL, 0, &db, &name);
     if (status != CLI_OK)
         return status < 0 ? CLI_OK : status;
 
+    /* Progress is for a person watching; a script gets the result alone. */
+    progress pr = { 0 };
+    trail_verify_opts opts = { 0 };
+    if (isatty(STDOUT_FILENO) && isatty(STDERR_FILENO)) {
+        opts.progress = draw;
+        opts.userdata = &pr;
+    }
     trail_verify_report r = { 0 };
-    int rc = trail_verify(db, &r);
-    if (rc < 0) {
-        status = cli_error("%s", trail_errmsg(db));
-        cli_error("%s: could not be checked to the end", dbarg);
-    } else {
+    int rc = trail_verify_with(db, &opts, &r);
+    clear(&pr);
+    char *safe_name = cli_escape(name);
+    if (rc == TRAIL_OK)
         printf("checked %" PRId64 " event%s of %" PRId64 " record%s, and %" PRId64 " live row%s\n",
                r.events, r.events == 1 ? "" : "s", r.records, r.records == 1 ? "" : "s", r.rows,
                r.rows == 1 ? "" : "s");
-        if (r.n_problems == 0) {
-            printf("intact: the hash chain is whole, and every record's history and row agree\n");
-        } else {
-            printf("\n");
-            if (print_problems(&r) < 0)
-                cli_error("out of memory listing the problems");
-            printf("\nBROKEN: %zu%s problem%s in the history of %s\n", r.n_problems,
-                   r.truncated ? " (and more not listed)" : "", r.n_problems == 1 ? "" : "s",
-                   dbarg);
-            status = CLI_FAIL;
-        }
+    if (r.n_problems > 0) {
+        printf("%s", rc == TRAIL_OK ? "\n" : "");
+        if (print_problems(&r) < 0)
+            cli_error("out of memory listing the problems");
+        printf("\nBROKEN: %zu%s problem%s in the history of %s\n", r.n_problems,
+               r.truncated ? " (and more not listed)" : "", r.n_problems == 1 ? "" : "s",
+               safe_name ? safe_name : "the database");
+        status = CLI_FAIL;
+    } else if (rc == TRAIL_OK) {
+        printf("intact: the hash chain is whole, and every record's history and row agree\n");
     }
+    if (rc < 0) {
+        /* Whatever was found before, the check did not end: never "intact". */
+        fflush(stdout);
+        status = cli_error("%s", trail_errmsg(db));
+        cli_error("%s: could not be checked to the end", name);
+    }
+    free(safe_name);
     trail_verify_report_free(&r);
     trail_close(db);
     return status;
@@ -85,7 +172,7 @@ static int run(const cli_command *cmd, int argc, char **argv)
 
 const cli_command cli_verify = {
     .name = "verify",
-    .summary = "check that no event was edited or removed, and that rows match history",
+    .summary = "check the file, that no event was edited or removed, and that rows match history",
     .help = help,
     .run = run,
 };

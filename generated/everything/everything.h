@@ -235,11 +235,11 @@ typedef struct everything_sample {
     char *words_n; /**< text, at most 10 characters, may be NULL */
     trail_blob payload; /**< blob */
     trail_blob payload_n; /**< blob, at most 16 bytes, may be NULL */
-    int32_t day; /**< date: days since 1970-01-01, default -1 */
-    int32_t day_n; /**< date: days since 1970-01-01, may be NULL, default 19782 */
+    int32_t day; /**< date: days since 1970-01-01, years 1-9999, default -1 */
+    int32_t day_n; /**< date: days since 1970-01-01, years 1-9999, may be NULL, default 19782 */
     bool day_n_null; /**< day_n is NULL */
-    int64_t moment; /**< timestamp: milliseconds since the epoch, UTC, default 951827696789 */
-    int64_t moment_n; /**< timestamp: milliseconds since the epoch, UTC, may be NULL */
+    int64_t moment; /**< timestamp: milliseconds since the epoch, UTC, years 1-9999, default 951827696789 */
+    int64_t moment_n; /**< timestamp: milliseconds since the epoch, UTC, years 1-9999, may be NULL */
     bool moment_n_null; /**< moment_n is NULL */
     char *doc; /**< json: one JSON value, as text, has a default */
     char *doc_n; /**< json: one JSON value, as text, may be NULL */
@@ -252,7 +252,7 @@ typedef struct everything_sample {
     int64_t code; /**< int64, unique */
     int32_t serial; /**< int32, unique, may be NULL */
     bool serial_null; /**< serial is NULL */
-    int32_t opened_on; /**< date: days since 1970-01-01, unique, may be NULL */
+    int32_t opened_on; /**< date: days since 1970-01-01, years 1-9999, unique, may be NULL */
     bool opened_on_null; /**< opened_on is NULL */
     char *token; /**< text; redacted in events */
     char *scratch; /**< json: one JSON value, as text, may be NULL; left out of events */
@@ -286,11 +286,11 @@ typedef struct everything_sample_create_params {
     const char *words_n; /**< text, at most 10 characters, may be NULL */
     trail_blob payload; /**< blob */
     trail_blob payload_n; /**< blob, at most 16 bytes, may be NULL */
-    int32_t day; /**< date: days since 1970-01-01, default -1 */
-    int32_t day_n; /**< date: days since 1970-01-01, may be NULL, default 19782 */
+    int32_t day; /**< date: days since 1970-01-01, years 1-9999, default -1 */
+    int32_t day_n; /**< date: days since 1970-01-01, years 1-9999, may be NULL, default 19782 */
     bool day_n_null; /**< store NULL */
-    int64_t moment; /**< timestamp: milliseconds since the epoch, UTC, default 951827696789 */
-    int64_t moment_n; /**< timestamp: milliseconds since the epoch, UTC, may be NULL */
+    int64_t moment; /**< timestamp: milliseconds since the epoch, UTC, years 1-9999, default 951827696789 */
+    int64_t moment_n; /**< timestamp: milliseconds since the epoch, UTC, years 1-9999, may be NULL */
     bool moment_n_null; /**< store NULL */
     const char *doc; /**< json: one JSON value, as text, has a default */
     const char *doc_n; /**< json: one JSON value, as text, may be NULL */
@@ -303,7 +303,7 @@ typedef struct everything_sample_create_params {
     int64_t code; /**< int64, unique */
     int32_t serial; /**< int32, unique, may be NULL */
     bool serial_null; /**< store NULL */
-    int32_t opened_on; /**< date: days since 1970-01-01, unique, may be NULL */
+    int32_t opened_on; /**< date: days since 1970-01-01, years 1-9999, unique, may be NULL */
     bool opened_on_null; /**< store NULL */
     const char *token; /**< text; redacted in events */
     const char *scratch; /**< json: one JSON value, as text, may be NULL; left out of events */
@@ -357,11 +357,11 @@ typedef struct everything_sample_update_params {
     const char *words_n; /**< text, at most 10 characters, may be NULL */
     trail_blob payload; /**< blob */
     trail_blob payload_n; /**< blob, at most 16 bytes, may be NULL */
-    int32_t day; /**< date: days since 1970-01-01, default -1 */
-    int32_t day_n; /**< date: days since 1970-01-01, may be NULL, default 19782 */
+    int32_t day; /**< date: days since 1970-01-01, years 1-9999, default -1 */
+    int32_t day_n; /**< date: days since 1970-01-01, years 1-9999, may be NULL, default 19782 */
     bool day_n_null; /**< store NULL */
-    int64_t moment; /**< timestamp: milliseconds since the epoch, UTC, default 951827696789 */
-    int64_t moment_n; /**< timestamp: milliseconds since the epoch, UTC, may be NULL */
+    int64_t moment; /**< timestamp: milliseconds since the epoch, UTC, years 1-9999, default 951827696789 */
+    int64_t moment_n; /**< timestamp: milliseconds since the epoch, UTC, years 1-9999, may be NULL */
     bool moment_n_null; /**< store NULL */
     const char *doc; /**< json: one JSON value, as text, has a default */
     const char *doc_n; /**< json: one JSON value, as text, may be NULL */
@@ -374,7 +374,7 @@ typedef struct everything_sample_update_params {
     int64_t code; /**< int64, unique */
     int32_t serial; /**< int32, unique, may be NULL */
     bool serial_null; /**< store NULL */
-    int32_t opened_on; /**< date: days since 1970-01-01, unique, may be NULL */
+    int32_t opened_on; /**< date: days since 1970-01-01, years 1-9999, unique, may be NULL */
     bool opened_on_null; /**< store NULL */
     const char *token; /**< text; redacted in events */
     const char *scratch; /**< json: one JSON value, as text, may be NULL; left out of events */
@@ -417,7 +417,8 @@ int everything_sample_find_by_serial(trail_conn *db, int32_t serial, everything_
 
 /**
  * everything_sample_find_by_opened_on - read the sample whose opened_on is @opened_on
- * into @out (as everything_sample_get()). Returns TRAIL_OK, TRAIL_ENOTFOUND or TRAIL_EDB.
+ * into @out (as everything_sample_get()). Returns TRAIL_OK, TRAIL_ENOTFOUND,
+ * TRAIL_EINVALID (outside the years 1-9999, where no row can be) or TRAIL_EDB.
  */
 int everything_sample_find_by_opened_on(trail_conn *db, int32_t opened_on, everything_sample *out);
 

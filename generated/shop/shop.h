@@ -71,9 +71,9 @@ typedef struct shop_customer {
     double rating; /**< double, may be NULL */
     bool rating_null; /**< rating is NULL */
     bool active; /**< bool, default true */
-    int32_t born; /**< date: days since 1970-01-01, may be NULL */
+    int32_t born; /**< date: days since 1970-01-01, years 1-9999, may be NULL */
     bool born_null; /**< born is NULL */
-    int64_t seen_at; /**< timestamp: milliseconds since the epoch, UTC, may be NULL */
+    int64_t seen_at; /**< timestamp: milliseconds since the epoch, UTC, years 1-9999, may be NULL */
     bool seen_at_null; /**< seen_at is NULL */
     trail_blob avatar; /**< blob, may be NULL */
     char *prefs; /**< json: one JSON value, as text, may be NULL */
@@ -99,9 +99,9 @@ typedef struct shop_customer_create_params {
     double rating; /**< double, may be NULL */
     bool rating_null; /**< store NULL */
     bool active; /**< bool, default true */
-    int32_t born; /**< date: days since 1970-01-01, may be NULL */
+    int32_t born; /**< date: days since 1970-01-01, years 1-9999, may be NULL */
     bool born_null; /**< store NULL */
-    int64_t seen_at; /**< timestamp: milliseconds since the epoch, UTC, may be NULL */
+    int64_t seen_at; /**< timestamp: milliseconds since the epoch, UTC, years 1-9999, may be NULL */
     bool seen_at_null; /**< store NULL */
     trail_blob avatar; /**< blob, may be NULL */
     const char *prefs; /**< json: one JSON value, as text, may be NULL */
@@ -134,9 +134,9 @@ typedef struct shop_customer_update_params {
     double rating; /**< double, may be NULL */
     bool rating_null; /**< store NULL */
     bool active; /**< bool, default true */
-    int32_t born; /**< date: days since 1970-01-01, may be NULL */
+    int32_t born; /**< date: days since 1970-01-01, years 1-9999, may be NULL */
     bool born_null; /**< store NULL */
-    int64_t seen_at; /**< timestamp: milliseconds since the epoch, UTC, may be NULL */
+    int64_t seen_at; /**< timestamp: milliseconds since the epoch, UTC, years 1-9999, may be NULL */
     bool seen_at_null; /**< store NULL */
     trail_blob avatar; /**< blob, may be NULL */
     const char *prefs; /**< json: one JSON value, as text, may be NULL */
@@ -329,9 +329,9 @@ typedef struct shop_product {
     double weight; /**< double, at least 0, may be NULL */
     bool weight_null; /**< weight is NULL */
     int32_t stock; /**< int32, at least 0, at most 1000000, default 0 */
-    int32_t released_on; /**< date: days since 1970-01-01, may be NULL, default 19723 */
+    int32_t released_on; /**< date: days since 1970-01-01, years 1-9999, may be NULL, default 19723 */
     bool released_on_null; /**< released_on is NULL */
-    int64_t listed_at; /**< timestamp: milliseconds since the epoch, UTC, default 1704067200000 */
+    int64_t listed_at; /**< timestamp: milliseconds since the epoch, UTC, years 1-9999, default 1704067200000 */
     char *attributes; /**< json: one JSON value, as text, has a default */
     trail_blob photo; /**< blob, at most 1048576 bytes, may be NULL */
     bool discontinued; /**< bool */
@@ -358,9 +358,9 @@ typedef struct shop_product_create_params {
     double weight; /**< double, at least 0, may be NULL */
     bool weight_null; /**< store NULL */
     int32_t stock; /**< int32, at least 0, at most 1000000, default 0 */
-    int32_t released_on; /**< date: days since 1970-01-01, may be NULL, default 19723 */
+    int32_t released_on; /**< date: days since 1970-01-01, years 1-9999, may be NULL, default 19723 */
     bool released_on_null; /**< store NULL */
-    int64_t listed_at; /**< timestamp: milliseconds since the epoch, UTC, default 1704067200000 */
+    int64_t listed_at; /**< timestamp: milliseconds since the epoch, UTC, years 1-9999, default 1704067200000 */
     const char *attributes; /**< json: one JSON value, as text, has a default */
     trail_blob photo; /**< blob, at most 1048576 bytes, may be NULL */
     bool discontinued; /**< bool */
@@ -395,9 +395,9 @@ typedef struct shop_product_update_params {
     double weight; /**< double, at least 0, may be NULL */
     bool weight_null; /**< store NULL */
     int32_t stock; /**< int32, at least 0, at most 1000000, default 0 */
-    int32_t released_on; /**< date: days since 1970-01-01, may be NULL, default 19723 */
+    int32_t released_on; /**< date: days since 1970-01-01, years 1-9999, may be NULL, default 19723 */
     bool released_on_null; /**< store NULL */
-    int64_t listed_at; /**< timestamp: milliseconds since the epoch, UTC, default 1704067200000 */
+    int64_t listed_at; /**< timestamp: milliseconds since the epoch, UTC, years 1-9999, default 1704067200000 */
     const char *attributes; /**< json: one JSON value, as text, has a default */
     trail_blob photo; /**< blob, at most 1048576 bytes, may be NULL */
     bool discontinued; /**< bool */
@@ -481,7 +481,7 @@ typedef struct shop_order_line {
     int64_t unit_price; /**< int64, at least 0 */
     double discount; /**< double, at least 0, at most 1, default 0 */
     bool gift; /**< bool, default false */
-    int32_t ships_on; /**< date: days since 1970-01-01, may be NULL */
+    int32_t ships_on; /**< date: days since 1970-01-01, years 1-9999, may be NULL */
     bool ships_on_null; /**< ships_on is NULL */
     char *gift_note; /**< text, at most 500 characters, may be NULL */
 } shop_order_line;
@@ -504,7 +504,7 @@ typedef struct shop_order_line_create_params {
     int64_t unit_price; /**< int64, at least 0 */
     double discount; /**< double, at least 0, at most 1, default 0 */
     bool gift; /**< bool, default false */
-    int32_t ships_on; /**< date: days since 1970-01-01, may be NULL */
+    int32_t ships_on; /**< date: days since 1970-01-01, years 1-9999, may be NULL */
     bool ships_on_null; /**< store NULL */
     const char *gift_note; /**< text, at most 500 characters, may be NULL */
 } shop_order_line_create_params;
@@ -532,7 +532,7 @@ typedef struct shop_order_line_update_params {
     int64_t unit_price; /**< int64, at least 0 */
     double discount; /**< double, at least 0, at most 1, default 0 */
     bool gift; /**< bool, default false */
-    int32_t ships_on; /**< date: days since 1970-01-01, may be NULL */
+    int32_t ships_on; /**< date: days since 1970-01-01, years 1-9999, may be NULL */
     bool ships_on_null; /**< store NULL */
     const char *gift_note; /**< text, at most 500 characters, may be NULL */
 } shop_order_line_update_params;

@@ -7,6 +7,7 @@
  * never against the tool's own earlier output. Tampering tests edit copies.
  */
 #define _GNU_SOURCE /* mkdtemp, posix_spawn, asprintf */
+#include "cli_run.h"
 #include "shop.h"
 
 #include <setjmp.h> /* cmocka needs these three first */
@@ -26,72 +27,9 @@
 #include <time.h>
 #include <unistd.h>
 
-extern char **environ;
-
 static char dir[] = "/tmp/trail-cli.XXXXXX";
 static char db_path[256];
 static char ann_id[32], bob_id[32], order_id[32];
-
-/* ---- running trail ------------------------------------------------------ */
-
-typedef struct run {
-    int status; /* exit status; -1 when it did not exit normally */
-    char *out, *err;
-} run;
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    char *s = NULL;
-    size_t n = 0, cap = 0;
-    for (int c; (c = fgetc(f)) != EOF;) {
-        if (n + 2 > cap)
-            assert_non_null(s = realloc(s, cap = cap ? cap * 2 : 4096));
-        s[n++] = (char)c;
-    }
-    fclose(f);
-    if (!s)
-        assert_non_null(s = malloc(1));
-    s[n] = '\0';
-    return s;
-}
-
-/* Runs `trail ARGS...` (NULL-terminated) with stdout and stderr captured. */
-static run trail(const char *arg, ...)
-{
-    const char *argv[16] = { TRAIL_EXE };
-    int n = 1;
-    va_list ap;
-    va_start(ap, arg);
-    for (const char *a = arg; a; a = va_arg(ap, const char *)) {
-        assert_true(n < 15);
-        argv[n++] = a;
-    }
-    va_end(ap);
-    argv[n] = NULL;
-
-    char out_path[300], err_path[300];
-    snprintf(out_path, sizeof out_path, "%s/stdout", dir);
-    snprintf(err_path, sizeof err_path, "%s/stderr", dir);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    pid_t pid;
-    assert_int_equal(posix_spawn(&pid, TRAIL_EXE, &fa, NULL, (char **)argv, environ), 0);
-    posix_spawn_file_actions_destroy(&fa);
-    int ws;
-    assert_int_equal(waitpid(pid, &ws, 0), pid);
-    run r = { WIFEXITED(ws) ? WEXITSTATUS(ws) : -1, slurp(out_path), slurp(err_path) };
-    return r;
-}
-
-static void run_free(run *r)
-{
-    free(r->out);
-    free(r->err);
-}
 
 /* ---- the fixture --------------------------------------------------------- */
 
@@ -475,6 +413,454 @@ static void test_verify_broken(void **state)
     run_free(&r);
 }
 
+/* ---- databases of the tests' own ------------------------------------------ */
+
+/* @name in the test directory, into @path. */
+static void in_dir(char *path, size_t size, const char *name)
+{
+    assert_true((size_t)snprintf(path, size, "%s/%s", dir, name) < size);
+}
+
+/* One customer through the generated API, by @ctx; its id to @id (27 bytes). */
+static int add_customer(trail_conn *db, const trail_ctx *ctx, const char *email, const char *name,
+                        char *id)
+{
+    shop_customer_create_params p = SHOP_CUSTOMER_CREATE_INIT;
+    p.email = email;
+    p.name = name;
+    p.secret = "s";
+    shop_customer c = { 0 };
+    int rc = shop_customer_create(db, ctx, &p, &c);
+    if (rc == TRAIL_OK && id)
+        strcpy(id, c.id);
+    shop_customer_clear(&c);
+    return rc;
+}
+
+/*
+ * A new database at @path with @n customers made through the generated API
+ * in one transaction, each by @ctx, named @name (NULL: "Customer N"). The id
+ * of the last one goes to @last_id when given.
+ */
+static void make_customers(const char *path, size_t n, const trail_ctx *ctx, const char *name,
+                           char *last_id)
+{
+    char url[300];
+    snprintf(url, sizeof url, "sqlite:%s", path);
+    trail_conn *db;
+    int rc = trail_open(&db, url, NULL);
+    if (rc == TRAIL_OK)
+        rc = shop_migrate(db);
+    if (rc == TRAIL_OK)
+        rc = trail_begin(db);
+    for (size_t i = 0; rc == TRAIL_OK && i < n; i++) {
+        char email[64], own[64];
+        snprintf(email, sizeof email, "c%zu@example.com", i);
+        snprintf(own, sizeof own, "Customer %zu", i);
+        rc = add_customer(db, ctx, email, name ? name : own, last_id);
+    }
+    if (rc == TRAIL_OK)
+        rc = trail_commit(db);
+    if (rc != TRAIL_OK)
+        fail_msg("make_customers: %s", trail_errmsg(db));
+    trail_close(db);
+}
+
+/* The integer answer of @sql on @path, read directly. */
+static long long raw_int(const char *path, const char *sql)
+{
+    sqlite3 *s = raw_open(path);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s, sql, -1, &st, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", sql, sqlite3_errmsg(s));
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    long long n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(s);
+    return n;
+}
+
+/* Fails unless @text holds @want. */
+static void expect_in(const char *text, const char *want)
+{
+    if (!strstr(text, want))
+        fail_msg("the output lacks '%s':\n%s", want, text);
+}
+
+static void expect_not_in(const char *text, const char *unwanted)
+{
+    if (strstr(text, unwanted))
+        fail_msg("the output holds '%s':\n%s", unwanted, text);
+}
+
+/* ---- verify: the file, trail_meta's model, progress ------------------------ */
+
+/*
+ * A page of an index overwritten on disk: verify's own reads never touch that
+ * index, so only the engine's integrity check can see it, and must.
+ */
+static void test_verify_damaged_file(void **state)
+{
+    (void)state;
+    char path[300];
+    in_dir(path, sizeof path, "damaged.db");
+    make_customers(path, 500, NULL, NULL, NULL);
+    run r = trail("verify", path, NULL);
+    assert_int_equal(r.status, 0); /* intact before */
+    run_free(&r);
+
+    long long page_size = raw_int(path, "PRAGMA page_size");
+    long long root = raw_int(path, "SELECT rootpage FROM sqlite_master WHERE type = 'index' AND "
+                                   "tbl_name = 'customers' ORDER BY name LIMIT 1");
+    assert_true(root > 1);
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    char junk[64];
+    memset(junk, 0x5A, sizeof junk);
+    assert_int_equal(fseek(f, (long)((root - 1) * page_size), SEEK_SET), 0);
+    assert_int_equal(fwrite(junk, 1, sizeof junk, f), sizeof junk);
+    assert_int_equal(fclose(f), 0);
+
+    r = trail("verify", path, NULL);
+    assert_int_equal(r.status, 1);
+    expect_in(r.out, "the database file is damaged: ");
+    char page[64];
+    snprintf(page, sizeof page, "Page %lld: ", root);
+    expect_in(r.out, page); /* SQLite's words name the page */
+    expect_in(r.out, "BROKEN");
+    expect_not_in(r.out, "intact");
+    run_free(&r);
+}
+
+/* A copy of the fixture with @sql run on it behind trail's back, and Bob's row edited. */
+static void tampered_copy(char *path, size_t size, const char *name, const char *sql)
+{
+    in_dir(path, size, name);
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", db_path, path);
+    assert_int_equal(system(cmd), 0);
+    raw_exec(path, sql);
+    char edit[200];
+    snprintf(edit, sizeof edit, "UPDATE customers SET name = 'Robert' WHERE id = '%s'", bob_id);
+    raw_exec(path, edit);
+}
+
+static void test_verify_model_deleted(void **state)
+{
+    (void)state;
+    char path[300];
+    tampered_copy(path, sizeof path, "no-model.db",
+                  "DELETE FROM trail_meta WHERE key = 'schema.shop.model'");
+    run r = trail("verify", path, NULL);
+    assert_int_equal(r.status, 1);
+    expect_in(r.out, "no schema.shop.model");
+    expect_in(r.out, "customers  -       -      no schema description in trail_meta names this "
+                     "table, so its live rows cannot be checked");
+    expect_in(r.out, "BROKEN");
+    run_free(&r);
+}
+
+static void test_verify_model_edited(void **state)
+{
+    (void)state;
+    /* The customer entity taken out of the description: its table is left undescribed. */
+    char path[300];
+    tampered_copy(path, sizeof path, "model-edited.db",
+                  "UPDATE trail_meta SET value = json_remove(value, '$.entities[0]') "
+                  "WHERE key = 'schema.shop.model' AND "
+                  "json_extract(value, '$.entities[0].table') = 'customers'");
+    run r = trail("verify", path, NULL);
+    assert_int_equal(r.status, 1);
+    expect_in(r.out, "customers  -       -      no schema description in trail_meta names this "
+                     "table");
+    run_free(&r);
+
+    /* The table renamed in it: the table it names is not there, the real one undescribed. */
+    tampered_copy(path, sizeof path, "model-renamed.db",
+                  "UPDATE trail_meta SET value = replace(value, '\"customers\"', '\"clients\"') "
+                  "WHERE key = 'schema.shop.model'");
+    r = trail("verify", path, NULL);
+    assert_int_equal(r.status, 1);
+    expect_in(r.out, "customers  -       -      no schema description in trail_meta names this "
+                     "table");
+    expect_in(r.out, "clients    -       -      the live rows of entity customer could not be "
+                     "read");
+    run_free(&r);
+
+    /* Not a description at all. */
+    tampered_copy(path, sizeof path, "model-garbage.db",
+                  "UPDATE trail_meta SET value = 'nothing to see' WHERE key = 'schema.shop.model'");
+    r = trail("verify", path, NULL);
+    assert_int_equal(r.status, 1);
+    expect_in(r.out, "trail_meta's schema.shop.model, the description of schema shop that "
+                     "migrate wrote, is not one any more: it was edited");
+    expect_in(r.out, "customers  -       -      no schema description");
+    expect_in(r.out, "BROKEN");
+    run_free(&r);
+}
+
+/* A script (output to files) gets the result alone: no progress, nothing on stderr. */
+static void test_verify_quiet(void **state)
+{
+    (void)state;
+    run r = trail("verify", db_path, NULL);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.err, "");
+    assert_string_equal(r.out, "checked 6 events of 3 records, and 2 live rows\n"
+                               "intact: the hash chain is whole, and every record's history and "
+                               "row agree\n");
+    run_free(&r);
+}
+
+/* On a terminal: a progress line per step, redrawn in place, then cleared for the result. */
+static void test_verify_progress(void **state)
+{
+    (void)state;
+    run r = trail_tty("verify", db_path, NULL);
+    assert_int_equal(r.status, 0);
+    expect_in(r.out, "\r\033[Kverify 1/3: integrity check: done in ");
+    expect_in(r.out, "\r\033[Kverify 2/3: hash chains: 0 of 6 events (0%)");
+    expect_in(r.out, "\r\033[Kverify 2/3: hash chains: 6 of 6 events (100%), ");
+    expect_in(r.out, " events/s, about 0 s left");
+    expect_in(r.out, "\r\033[Kverify 3/3: records and rows: 6 of 6 events (100%), ");
+    /* The line is cleared, and the result follows on a clean one (the terminal adds \r). */
+    expect_in(r.out, "\r\033[Kchecked 6 events of 3 records, and 2 live rows\r\n");
+    expect_in(r.out, "intact");
+    run_free(&r);
+}
+
+/* ---- log: what the database holds cannot reach the terminal raw ------------- */
+
+/* Whether @s (@n bytes) holds a byte a terminal acts on, other than the ends of lines. */
+static const char *raw_control(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < n; i++) {
+        if ((p[i] < 0x20 && p[i] != '\n') || p[i] == 0x7F)
+            return s + i;
+        if (p[i] == 0xC2 && i + 1 < n && p[i + 1] >= 0x80 && p[i + 1] <= 0x9F)
+            return s + i; /* C1 */
+        if (p[i] == 0xE2 && i + 2 < n && p[i + 1] == 0x80 &&
+            (p[i + 2] == 0xA8 || p[i + 2] == 0xA9 || (p[i + 2] >= 0xAA && p[i + 2] <= 0xAE)))
+            return s + i; /* line separators, bidirectional controls */
+    }
+    return NULL;
+}
+
+static void test_log_escapes(void **state)
+{
+    (void)state;
+    char path[300], id_forge[32], id_ansi[32], id_bytes[32];
+    in_dir(path, sizeof path, "escapes.db");
+    /* A user id that would forge a log line, one that would clear the screen, names likewise. */
+    const char *forge = "mallory\n2001-01-01T00:00:00.000Z  delete  customers";
+    const char *ansi = "\033[2J\033[31mred\x7f";
+    const char *name = "Eve\n\033[1A\xc2\x9b"
+                       "2K\xe2\x80\xaeright-to-left\\";
+    trail_ctx c1 = { .user_id = forge }, c2 = { .user_id = ansi };
+    make_customers(path, 1, &c1, name, id_forge);
+    char url[310];
+    snprintf(url, sizeof url, "sqlite:%s", path);
+    trail_conn *db;
+    assert_int_equal(trail_open(&db, url, NULL), TRAIL_OK);
+    assert_int_equal(add_customer(db, &c2, "ansi@example.com", "A", id_ansi), TRAIL_OK);
+    assert_int_equal(add_customer(db, NULL, "bytes@example.com", "B", id_bytes), TRAIL_OK);
+    trail_close(db);
+    /* Bytes that are not UTF-8: no API writes them, a hand can. */
+    char sql[300];
+    snprintf(sql, sizeof sql,
+             "UPDATE trail_change_events SET user_id = CAST(X'66FF6FC3' AS TEXT) "
+             "WHERE record_id = '%s'",
+             id_bytes);
+    raw_exec(path, sql);
+
+    /* The table: one line per event, every control escaped, the text still readable. */
+    run r = trail("log", path, NULL);
+    assert_int_equal(r.status, 0);
+    const char *bad = raw_control(r.out, r.out_len);
+    if (bad)
+        fail_msg("a raw control byte 0x%02x at %zu:\n%s", (unsigned char)*bad,
+                 (size_t)(bad - r.out), r.out);
+    char *l[8];
+    assert_int_equal(split_lines(r.out, l, 8), 4); /* the heading and three events */
+    expect_in(l[1], "mallory\\n2001-01-01T00:00:00.000Z  delete  customers");
+    expect_in(l[1], id_forge);
+    expect_in(l[2], "\\x1b[2J\\x1b[31mred\\x7f");
+    expect_in(l[3], "f\\xffo\\xc3");
+    run_free(&r);
+
+    /* JSON: valid on every line, the same values once decoded, nothing raw in the bytes. */
+    r = trail("log", "--json", path, NULL);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.err, "");
+    bad = raw_control(r.out, r.out_len);
+    if (bad)
+        fail_msg("a raw control byte 0x%02x at %zu:\n%s", (unsigned char)*bad,
+                 (size_t)(bad - r.out), r.out);
+    expect_in(r.out, "\\u009b");
+    expect_in(r.out, "\\u202e");
+    expect_in(r.out, "\\u007f");
+    assert_int_equal(split_lines(r.out, l, 8), 3);
+    const char *want_user[3] = { forge, ansi, "f\xef\xbf\xbdo\xef\xbf\xbd" };
+    for (size_t i = 0; i < 3; i++) {
+        json_error_t err;
+        json_t *o = json_loads(l[i], 0, &err);
+        if (!o)
+            fail_msg("line %zu is not JSON: %s\n%s", i + 1, err.text, l[i]);
+        assert_string_equal(json_string_value(json_object_get(o, "user_id")), want_user[i]);
+        if (i == 0)
+            assert_string_equal(
+                json_string_value(json_object_get(json_object_get(o, "new_values"), "name")), name);
+        json_decref(o);
+    }
+    run_free(&r);
+}
+
+/* Past the rows that set the widths, the table goes on streaming, aligned to its heading. */
+static void test_log_streams(void **state)
+{
+    (void)state;
+    char path[300], last_id[32];
+    in_dir(path, sizeof path, "long.db");
+    make_customers(path, 1200, NULL, NULL, last_id);
+    run r = trail("log", path, NULL);
+    assert_int_equal(r.status, 0);
+    char **l = malloc(1300 * sizeof *l);
+    assert_non_null(l);
+    assert_int_equal(split_lines(r.out, l, 1300), 1201);
+    size_t at[3] = { col_of(l[0], strstr(l[0], "op")), col_of(l[0], strstr(l[0], "table")),
+                     col_of(l[0], strstr(l[0], "record")) };
+    for (size_t i = 1; i <= 1200; i += 1199) {
+        char cell[64];
+        cut(cell, sizeof cell, l[i], at[0], at[1]);
+        assert_string_equal(cell, "insert");
+        cut(cell, sizeof cell, l[i], at[1], at[2]);
+        assert_string_equal(cell, "customers");
+    }
+    expect_in(l[1200], last_id);
+    free(l);
+    run_free(&r);
+}
+
+/* ---- what is not a trail database ------------------------------------------ */
+
+static void test_not_a_database(void **state)
+{
+    (void)state;
+    char path[300], url[310];
+    struct stat st;
+
+    /* A 0-byte file: SQLite would take it for an empty database; trail's tools refuse it. */
+    in_dir(path, sizeof path, "empty.db");
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fclose(f);
+    static const char *const cmds[] = { "log", "verify", "nodes" };
+    for (size_t i = 0; i < 3; i++) {
+        run r = trail(cmds[i], path, NULL);
+        assert_int_equal(r.status, 2);
+        expect_in(r.err, "empty.db: an empty file, not a trail database");
+        run_free(&r);
+    }
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_size, 0); /* and it is left as it was */
+
+    /* A text file: refused at open, by the library too, naming the file. */
+    in_dir(path, sizeof path, "notes.txt");
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("not a database, but long enough for SQLite to read a header from it.....\n", f);
+    fclose(f);
+    char want[400];
+    snprintf(want, sizeof want, "%s is not an SQLite database, so not a trail database", path);
+    for (size_t i = 0; i < 3; i++) {
+        run r = trail(cmds[i], path, NULL);
+        assert_int_equal(r.status, 2);
+        expect_in(r.err, want);
+        run_free(&r);
+    }
+    snprintf(url, sizeof url, "sqlite:%s", path);
+    trail_conn *db;
+    assert_int_equal(trail_open(&db, url, NULL), TRAIL_EDB);
+    expect_in(trail_errmsg(db), want);
+    trail_close(db);
+
+    /* An SQLite database without trail's tables. */
+    in_dir(path, sizeof path, "other.db");
+    sqlite3 *s;
+    assert_int_equal(sqlite3_open(path, &s), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(s, "CREATE TABLE t (x)", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(s);
+    for (size_t i = 0; i < 3; i++) {
+        run r = trail(cmds[i], path, NULL);
+        assert_int_equal(r.status, 2);
+        expect_in(r.err, "other.db: cannot read trail's tables");
+        expect_in(r.err, "is this a trail database?");
+        run_free(&r);
+    }
+
+    /* A program's trail_open() still creates a new file, and takes an empty one as new. */
+    in_dir(path, sizeof path, "new.db");
+    snprintf(url, sizeof url, "sqlite:%s", path);
+    assert_int_equal(trail_open(&db, url, NULL), TRAIL_OK);
+    assert_int_equal(shop_migrate(db), TRAIL_OK);
+    trail_close(db);
+    assert_int_equal(stat(path, &st), 0);
+    in_dir(path, sizeof path, "empty.db");
+    snprintf(url, sizeof url, "sqlite:%s", path);
+    assert_int_equal(trail_open(&db, url, NULL), TRAIL_OK);
+    assert_int_equal(shop_migrate(db), TRAIL_OK);
+    trail_close(db);
+    run r = trail("log", path, NULL);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "no events\n");
+    run_free(&r);
+}
+
+/* ---- passwords --------------------------------------------------------------- */
+
+static void test_no_password_shown(void **state)
+{
+    (void)state;
+    /* libpq quotes a malformed URI whole in its message. */
+    run r = trail("log", "postgresql://ann:s3cr3t@[::1/db", NULL);
+    assert_int_equal(r.status, 2);
+    expect_in(r.err, "postgresql://ann:***@[::1/db");
+    expect_not_in(r.err, "s3cr3t");
+    run_free(&r);
+    r = trail("log", "postgresql://ann:s3%zzcr3t@h/db", NULL);
+    assert_int_equal(r.status, 2);
+    expect_not_in(r.err, "s3%zzcr3t");
+    run_free(&r);
+    /* libpq's key=value form goes to PostgreSQL, and is not taken for a file's name. */
+    r = trail("verify", "host=/nonexistent/dir password=s3cr3t dbname=x", NULL);
+    assert_int_equal(r.status, 2);
+    expect_in(r.err, "postgresql: cannot connect");
+    expect_not_in(r.err, "s3cr3t");
+    run_free(&r);
+    r = trail("nodes", "mysql://ann:s3cr3t@127.0.0.1:1/db", NULL);
+    assert_int_equal(r.status, 2);
+    expect_in(r.err, "mysql: cannot connect");
+    expect_not_in(r.err, "s3cr3t");
+    run_free(&r);
+    /* Usage errors that quote the arguments. */
+    r = trail("verify", db_path, "mysql://ann:s3cr3t@localhost/db", NULL);
+    assert_int_equal(r.status, 2);
+    expect_in(r.err, "mysql://ann:***@localhost/db");
+    expect_not_in(r.err, "s3cr3t");
+    run_free(&r);
+    r = trail("postgresql://ann:s3cr3t@h/db", NULL);
+    assert_int_equal(r.status, 2);
+    expect_in(r.err, "no such command: postgresql://ann:***@h/db");
+    expect_not_in(r.err, "s3cr3t");
+    run_free(&r);
+    /* The help shows where a password goes, and that it is never shown. */
+    r = trail("--help", NULL);
+    expect_in(r.out, "mysql://USER:***@HOST:PORT/NAME");
+    expect_in(r.out, "never shows a password");
+    run_free(&r);
+}
+
 /* ---- usage ------------------------------------------------------------------ */
 
 static void expect_usage_error(run r, const char *message)
@@ -552,10 +938,23 @@ static void test_help(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_log_table),      cmocka_unit_test(test_log_json),
-        cmocka_unit_test(test_log_one_record), cmocka_unit_test(test_nodes),
-        cmocka_unit_test(test_verify_intact),  cmocka_unit_test(test_verify_broken),
-        cmocka_unit_test(test_usage),          cmocka_unit_test(test_help),
+        cmocka_unit_test(test_log_table),
+        cmocka_unit_test(test_log_json),
+        cmocka_unit_test(test_log_one_record),
+        cmocka_unit_test(test_nodes),
+        cmocka_unit_test(test_verify_intact),
+        cmocka_unit_test(test_verify_broken),
+        cmocka_unit_test(test_verify_damaged_file),
+        cmocka_unit_test(test_verify_model_deleted),
+        cmocka_unit_test(test_verify_model_edited),
+        cmocka_unit_test(test_verify_quiet),
+        cmocka_unit_test(test_verify_progress),
+        cmocka_unit_test(test_log_escapes),
+        cmocka_unit_test(test_log_streams),
+        cmocka_unit_test(test_not_a_database),
+        cmocka_unit_test(test_no_password_shown),
+        cmocka_unit_test(test_usage),
+        cmocka_unit_test(test_help),
     };
     return cmocka_run_group_tests(tests, make_fixture, remove_fixture);
 }

@@ -11,7 +11,9 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "it_common.h"
+#include "db.h" /* the drivers themselves, for their conversions */
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -783,6 +785,358 @@ static void test_padding_columns_of_older_tables(void **state)
     shop_product_clear(&p);
 }
 
+/* ---- -0.0: the same value as 0.0, stored and written as 0.0 everywhere ------- */
+
+/* The number of events of customer @id. */
+static size_t event_count(trail_conn *db, const char *id)
+{
+    it_events evs;
+    it_history(db, "customers", id, &evs);
+    size_t n = evs.n;
+    it_events_free(&evs);
+    return n;
+}
+
+/* A rating read back or written into an event as 0.0, sign and all. */
+static void expect_plus_zero(double got)
+{
+    assert_true(got == 0.0);
+    assert_false(signbit(got));
+}
+
+/* The latest event of customer @id writes its rating as the text 0.0, not -0.0. */
+static void expect_event_rating_zero(trail_conn *db, const char *id)
+{
+    char *json = latest_values(db, "customers", id);
+    assert_non_null(strstr(json, "\"rating\":0.0"));
+    assert_null(strstr(json, "-0"));
+    json_t *v = json_loads(json, 0, NULL);
+    assert_non_null(v);
+    json_t *r = json_object_get(v, "rating");
+    assert_true(json_is_real(r));
+    expect_plus_zero(json_real_value(r));
+    json_decref(v);
+    free(json);
+}
+
+/*
+ * SQLite's REAL columns cannot hold -0.0 (it comes back as 0.0), and every
+ * engine's SQL finds -0.0 = 0.0, so trail stores and writes -0.0 as 0.0 on
+ * every engine: an update from one to the other changes nothing.
+ */
+static void test_negative_zero(void **state)
+{
+    it_db *t = *state;
+    trail_conn *db = t->db;
+    shop_customer c = { 0 };
+    it_customer(db, "zero@x.org", &c);
+    double minus_zero = -0.0;
+
+    shop_customer_update_params u = {
+        .id = c.id, .version = 1, .set = SHOP_CUSTOMER_RATING, .rating = minus_zero
+    };
+    IT_OK(db, shop_customer_update(db, NULL, &u, &c));
+    assert_int_equal(c.version, 2);
+    expect_plus_zero(c.rating);
+    IT_OK(db, shop_customer_get(db, c.id, &c));
+    assert_false(c.rating_null);
+    expect_plus_zero(c.rating);
+    expect_event_rating_zero(db, c.id);
+
+    /* -0.0 to 0.0 and back: no change, no event, the same version. */
+    for (int i = 0; i < 4; i++) {
+        u.id = c.id; /* the update gave c a new copy */
+        u.version = c.version;
+        u.rating = i % 2 ? minus_zero : 0.0;
+        IT_OK(db, shop_customer_update(db, NULL, &u, &c));
+        assert_int_equal(c.version, 2);
+        expect_plus_zero(c.rating);
+    }
+    assert_int_equal(event_count(db, c.id), 2);
+
+    /* From another value to -0.0: a change, recorded as 0.0. */
+    u.id = c.id;
+    u.rating = 1.5;
+    IT_OK(db, shop_customer_update(db, NULL, &u, &c));
+    u.id = c.id;
+    u.version = c.version;
+    u.rating = minus_zero;
+    IT_OK(db, shop_customer_update(db, NULL, &u, &c));
+    assert_int_equal(c.version, 4);
+    expect_plus_zero(c.rating);
+    expect_event_rating_zero(db, c.id);
+    it_events evs;
+    it_history(db, "customers", c.id, &evs);
+    assert_int_equal(evs.n, 4);
+    json_t *old = json_loads(evs.ev[3].old_values, 0, NULL);
+    assert_non_null(old);
+    assert_true(json_real_value(json_object_get(old, "rating")) == 1.5);
+    json_decref(old);
+    IT_JSON_EQ(evs.ev[3].changed, "[\"rating\"]");
+    it_events_free(&evs);
+
+    /* Through create, whose event the server writes on PostgreSQL and MariaDB. */
+    shop_customer_create_params p = SHOP_CUSTOMER_CREATE_INIT;
+    p.email = "zero2@x.org";
+    p.name = "Zed";
+    p.secret = "s";
+    p.rating = minus_zero;
+    p.rating_null = false;
+    shop_customer z = { 0 };
+    IT_OK(db, shop_customer_create(db, NULL, &p, &z));
+    expect_plus_zero(z.rating);
+    IT_OK(db, shop_customer_get(db, z.id, &z));
+    expect_plus_zero(z.rating);
+    expect_event_rating_zero(db, z.id);
+    it_verify_clean(t);
+    shop_customer_clear(&z);
+    shop_customer_clear(&c);
+}
+
+/* ---- JSON holding \u0000: refused on every engine --------------------------- */
+
+/*
+ * PostgreSQL's jsonb cannot hold a NUL character (nor can its text), so
+ * a JSON value with \u0000 in a string or a key is refused everywhere,
+ * naming the field, and nothing is written.
+ */
+static void test_json_with_nul(void **state)
+{
+    it_db *t = *state;
+    trail_conn *db = t->db;
+    shop_customer c = { 0 };
+    it_customer(db, "nul@x.org", &c);
+    static const char *const refused[] = {
+        "{\"a\":\"x\\u0000y\"}",
+        "{\"a\\u0000\":1}",
+        "\"\\u0000\"",
+        "[1, {\"deep\": [\"\\u0000\"]}]",
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        shop_customer_update_params u = {
+            .id = c.id, .version = 1, .set = SHOP_CUSTOMER_PREFS, .prefs = refused[i]
+        };
+        IT_EXPECT(db, TRAIL_EINVALID, shop_customer_update(db, NULL, &u, NULL));
+        IT_MSG(db, "customer.prefs", "\\u0000");
+        shop_customer_create_params p = SHOP_CUSTOMER_CREATE_INIT;
+        p.email = "nul2@x.org";
+        p.name = "N";
+        p.secret = "s";
+        p.prefs = refused[i];
+        IT_EXPECT(db, TRAIL_EINVALID, shop_customer_create(db, NULL, &p, NULL));
+        IT_MSG(db, "customer.prefs", "\\u0000");
+    }
+    IT_OK(db, shop_customer_get(db, c.id, &c));
+    assert_int_equal(c.version, 1);
+    assert_null(c.prefs);
+    assert_int_equal(event_count(db, c.id), 1);
+    assert_int_equal(it_rows(t, "customers"), 1);
+
+    /* The six characters \u0000 in a string, its backslash escaped, are no NUL. */
+    const char *literal = "{\"a\":\"x\\\\u0000y\"}";
+    shop_customer_update_params u = {
+        .id = c.id, .version = 1, .set = SHOP_CUSTOMER_PREFS, .prefs = literal
+    };
+    IT_OK(db, shop_customer_update(db, NULL, &u, &c));
+    IT_OK(db, shop_customer_get(db, c.id, &c));
+    IT_JSON_IS(c.prefs, json_pack("{s:s}", "a", "x\\u0000y"));
+    char *json = latest_values(db, "customers", c.id);
+    json_t *v = json_loads(json, 0, NULL);
+    assert_non_null(v);
+    char *prefs = json_dumps(json_object_get(v, "prefs"), JSON_COMPACT);
+    IT_JSON_IS(prefs, json_pack("{s:s}", "a", "x\\u0000y"));
+    free(prefs);
+    json_decref(v);
+    free(json);
+    it_verify_clean(t);
+    shop_customer_clear(&c);
+}
+
+/* ---- dates and timestamps: 0001-01-01 to 9999-12-31 on every engine --------- */
+
+#define FIRST_DAY INT32_C(-719162)         /* 0001-01-01 */
+#define LAST_DAY  INT32_C(2932896)         /* 9999-12-31 */
+#define FIRST_MS  INT64_C(-62135596800000) /* 0001-01-01T00:00:00.000Z */
+#define LAST_MS   INT64_C(253402300799999) /* 9999-12-31T23:59:59.999Z */
+
+static const int32_t bad_days[] = { FIRST_DAY - 1, LAST_DAY + 1, INT32_MIN, INT32_MAX };
+static const int64_t bad_ms[] = { FIRST_MS - 1, LAST_MS + 1, INT64_MIN, INT64_MAX };
+
+/*
+ * INT64_MIN and INT64_MAX milliseconds: refused before any conversion (the
+ * drivers' arithmetic overflowed on them, which the UBSan build reports).
+ */
+static void test_timestamp_extremes(void **state)
+{
+    it_db *t = *state;
+    trail_conn *db = t->db;
+    shop_customer c = { 0 };
+    it_customer(db, "extreme@x.org", &c);
+    for (size_t i = 2; i < 4; i++) {
+        shop_customer_update_params u = {
+            .id = c.id, .version = 1, .set = SHOP_CUSTOMER_SEEN_AT, .seen_at = bad_ms[i]
+        };
+        IT_EXPECT(db, TRAIL_EINVALID, shop_customer_update(db, NULL, &u, NULL));
+        IT_MSG(db, "customer.seen_at", "0001-01-01T00:00:00.000Z", "9999-12-31T23:59:59.999Z");
+    }
+    shop_customer_create_params p = SHOP_CUSTOMER_CREATE_INIT;
+    p.email = "extreme2@x.org";
+    p.name = "R";
+    p.secret = "s";
+    p.seen_at = INT64_MIN;
+    p.seen_at_null = false;
+    IT_EXPECT(db, TRAIL_EINVALID, shop_customer_create(db, NULL, &p, NULL));
+    IT_MSG(db, "customer.seen_at");
+    IT_OK(db, shop_customer_get(db, c.id, &c));
+    assert_int_equal(c.version, 1);
+    assert_true(c.seen_at_null);
+    assert_int_equal(it_rows(t, "customers"), 1);
+    it_verify_clean(t);
+    shop_customer_clear(&c);
+}
+
+static void test_date_and_timestamp_range(void **state)
+{
+    it_db *t = *state;
+    trail_conn *db = t->db;
+    shop_customer c = { 0 };
+    it_customer(db, "range@x.org", &c);
+
+    /* The first and last day and millisecond allowed round-trip exactly. */
+    static const struct {
+        int32_t days;
+        const char *date;
+        int64_t ms;
+        const char *timestamp;
+    } ends[] = {
+        { FIRST_DAY, "0001-01-01", FIRST_MS, "0001-01-01T00:00:00.000Z" },
+        { LAST_DAY, "9999-12-31", LAST_MS, "9999-12-31T23:59:59.999Z" },
+        { FIRST_DAY + 1, "0001-01-02", FIRST_MS + 1, "0001-01-01T00:00:00.001Z" },
+        { LAST_DAY - 1, "9999-12-30", LAST_MS - 1, "9999-12-31T23:59:59.998Z" },
+    };
+    for (size_t i = 0; i < sizeof ends / sizeof ends[0]; i++) {
+        shop_customer_update_params u = { .id = c.id,
+                                          .version = c.version,
+                                          .set = SHOP_CUSTOMER_BORN | SHOP_CUSTOMER_SEEN_AT,
+                                          .born = ends[i].days,
+                                          .seen_at = ends[i].ms };
+        IT_OK(db, shop_customer_update(db, NULL, &u, &c));
+        assert_int_equal(c.version, i + 2);
+        IT_OK(db, shop_customer_get(db, c.id, &c));
+        assert_int_equal(c.born, ends[i].days);
+        assert_int_equal(c.seen_at, ends[i].ms);
+        char *json = latest_values(db, "customers", c.id);
+        json_t *v = json_loads(json, 0, NULL);
+        assert_string_equal(json_string_value(json_object_get(v, "born")), ends[i].date);
+        assert_string_equal(json_string_value(json_object_get(v, "seen_at")), ends[i].timestamp);
+        json_decref(v);
+        free(json);
+    }
+
+    /* One beyond, and the extremes of the C types: refused, naming the field and the range. */
+    int64_t version = c.version;
+    for (size_t i = 0; i < 4; i++) {
+        shop_customer_update_params u = {
+            .id = c.id, .version = version, .set = SHOP_CUSTOMER_BORN, .born = bad_days[i]
+        };
+        IT_EXPECT(db, TRAIL_EINVALID, shop_customer_update(db, NULL, &u, NULL));
+        IT_MSG(db, "customer.born", "0001-01-01", "9999-12-31");
+        u.set = SHOP_CUSTOMER_SEEN_AT;
+        u.seen_at = bad_ms[i];
+        IT_EXPECT(db, TRAIL_EINVALID, shop_customer_update(db, NULL, &u, NULL));
+        IT_MSG(db, "customer.seen_at", "0001-01-01T00:00:00.000Z", "9999-12-31T23:59:59.999Z");
+    }
+    shop_customer_create_params p = SHOP_CUSTOMER_CREATE_INIT;
+    p.email = "range2@x.org";
+    p.name = "R";
+    p.secret = "s";
+    p.born = FIRST_DAY - 1;
+    p.born_null = false;
+    IT_EXPECT(db, TRAIL_EINVALID, shop_customer_create(db, NULL, &p, NULL));
+    IT_MSG(db, "customer.born", "0000-12-31");
+    IT_OK(db, shop_customer_get(db, c.id, &c));
+    assert_int_equal(c.version, version);
+    assert_int_equal(c.born, LAST_DAY - 1);
+    assert_int_equal(c.seen_at, LAST_MS - 1);
+    assert_int_equal(it_rows(t, "customers"), 1);
+
+    /* A lookup by a date no row can hold is refused the same way. */
+    everything_sample s = { 0 };
+    IT_EXPECT(db, TRAIL_EINVALID, everything_sample_find_by_opened_on(db, FIRST_DAY - 1, &s));
+    IT_MSG(db, "sample.opened_on", "0001-01-01", "9999-12-31");
+    IT_EXPECT(db, TRAIL_ENOTFOUND, everything_sample_find_by_opened_on(db, FIRST_DAY, &s));
+    it_verify_clean(t);
+    shop_customer_clear(&c);
+}
+
+/* ---- the drivers' own conversions, beneath trail's range check --------------- */
+
+struct one_value {
+    trail_vtype want;
+    trail_value v;
+};
+
+static int read_first(trail_conn *db, void *row, void *userdata)
+{
+    struct one_value *o = userdata;
+    return db->drv->column(db, row, 0, o->want, &o->v);
+}
+
+/*
+ * Sends @v through the driver's conversion and reads it back: either the
+ * same value or a clean refusal, never an overflow (which the UBSan build
+ * would report). @must_pass: a value trail stores, which must round-trip.
+ */
+static void round_trip(trail_conn *db, const char *sql, trail_value v, bool must_pass)
+{
+    struct one_value o = { .want = v.type };
+    int rc = db->drv->query_once(db, sql, &v, 1, read_first, &o, NULL);
+    if (must_pass)
+        IT_OK(db, rc);
+    if (rc == TRAIL_OK) {
+        assert_int_equal(o.v.type, v.type);
+        assert_int_equal(o.v.i, v.i);
+    } else {
+        assert_true(rc == TRAIL_EINVALID || rc == TRAIL_EDB);
+    }
+}
+
+static void test_driver_time_conversions(void **state)
+{
+    trail_conn *db = ((it_db *)*state)->db;
+    bool pg = db->drv->id == TRAIL_DRIVER_PG;
+    if (db->drv->id == TRAIL_DRIVER_SQLITE)
+        return; /* dates and timestamps are integers there: nothing converts */
+    const char *ts = pg ? "SELECT $1::timestamptz" : "SELECT CAST(? AS DATETIME(3))";
+    const char *date = pg ? "SELECT $1::date" : "SELECT CAST(? AS DATE)";
+    static const int64_t ms[] = {
+        INT64_MIN,     INT64_MIN + 1,    INT64_MIN / 1000, INT64_MAX,
+        INT64_MAX - 1, INT64_MAX / 1000, FIRST_MS - 1,     LAST_MS + 1,
+    };
+    for (size_t i = 0; i < sizeof ms / sizeof ms[0]; i++)
+        round_trip(db, ts, (trail_value){ .type = TRAIL_V_TIMESTAMP, .i = ms[i] }, false);
+    round_trip(db, ts, (trail_value){ .type = TRAIL_V_TIMESTAMP, .i = FIRST_MS }, true);
+    round_trip(db, ts, (trail_value){ .type = TRAIL_V_TIMESTAMP, .i = LAST_MS }, true);
+    static const int64_t days[] = { INT32_MIN, INT32_MAX, INT64_MIN, INT64_MAX };
+    for (size_t i = 0; i < sizeof days / sizeof days[0]; i++)
+        round_trip(db, date, (trail_value){ .type = TRAIL_V_DATE, .i = days[i] }, false);
+    round_trip(db, date, (trail_value){ .type = TRAIL_V_DATE, .i = FIRST_DAY }, true);
+    round_trip(db, date, (trail_value){ .type = TRAIL_V_DATE, .i = LAST_DAY }, true);
+
+    /* PostgreSQL's infinities are no value of trail's: a column that does not convert. */
+    if (pg) {
+        static const char *const infinite[] = { "SELECT 'infinity'::timestamptz",
+                                                "SELECT '-infinity'::timestamptz",
+                                                "SELECT 'infinity'::date",
+                                                "SELECT '-infinity'::date" };
+        for (size_t i = 0; i < 4; i++) {
+            struct one_value o = { .want = i < 2 ? TRAIL_V_TIMESTAMP : TRAIL_V_DATE };
+            IT_EXPECT(db, TRAIL_EDB,
+                      db->drv->query_once(db, infinite[i], NULL, 0, read_first, &o, NULL));
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -798,6 +1152,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ids_compared_exactly, it_setup, it_teardown),
         cmocka_unit_test_setup_teardown(test_padding_columns_of_older_tables, it_setup,
                                         it_teardown),
+        cmocka_unit_test_setup_teardown(test_negative_zero, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_json_with_nul, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_timestamp_extremes, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_date_and_timestamp_range, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_driver_time_conversions, it_setup, it_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

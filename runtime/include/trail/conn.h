@@ -10,6 +10,7 @@
 #define TRAIL_CONN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -51,6 +52,19 @@ typedef struct trail_open_opts {
  */
 int trail_open(trail_conn **out, const char *url, const trail_open_opts *opts);
 
+/**
+ * trail_url_redact - @url as it may be shown to a person: every password in
+ * it replaced by "***" (postgresql://user:***@host/db, mysql://user:***@host,
+ * a `password=***` query parameter, libpq's `password=***`). For logging the
+ * URL a program connects to; trail's own messages never hold a password.
+ *
+ * @buf:  receives the text, cut on a UTF-8 boundary to fit @size bytes
+ *        (NUL included); an empty string for a NULL @url.
+ *
+ * Returns @buf.
+ */
+char *trail_url_redact(char *buf, size_t size, const char *url);
+
 /** trail_close - close and free a connection; an open transaction is rolled back. NULL is allowed.
  */
 void trail_close(trail_conn *db);
@@ -60,6 +74,14 @@ void trail_close(trail_conn *db);
  * person can act on. Valid until the next call on @db. Never NULL.
  */
 const char *trail_errmsg(const trail_conn *db);
+
+/**
+ * trail_migrated - whether @db holds trail's tables, which a generated
+ * <schema>_migrate() creates: what a reader checks before trusting that an
+ * empty answer means "no history" rather than "not a trail database".
+ * Returns TRAIL_OK, or TRAIL_EDB with trail_errmsg() saying what is missing.
+ */
+int trail_migrated(trail_conn *db);
 
 /**
  * trail_round_trips - how many times @db has sent to its server and waited

@@ -42,6 +42,20 @@ typedef enum trail_type {
     TRAIL_TYPE_REF        /**< the key type of the referenced entity */
 } trail_type;
 
+/*
+ * The values a date or timestamp field takes: the years 0001 to 9999, which
+ * every engine stores and writes the same way (docs/values.md). A value
+ * outside them is refused with TRAIL_EINVALID naming the field.
+ */
+/** The first date: 0001-01-01, in days since 1970-01-01. */
+#define TRAIL_DATE_MIN      INT32_C(-719162)
+/** The last date: 9999-12-31, in days since 1970-01-01. */
+#define TRAIL_DATE_MAX      INT32_C(2932896)
+/** The first timestamp: 0001-01-01T00:00:00.000Z, in milliseconds since the epoch. */
+#define TRAIL_TIMESTAMP_MIN INT64_C(-62135596800000)
+/** The last timestamp: 9999-12-31T23:59:59.999Z, in milliseconds since the epoch. */
+#define TRAIL_TIMESTAMP_MAX INT64_C(253402300799999)
+
 /** trail_type_name - the schema language's name of @t ("int64"); NULL for no type. */
 const char *trail_type_name(trail_type t);
 
@@ -248,7 +262,9 @@ int trail_record_get(trail_conn *db, const trail_entity *e, trail_key key, void 
 /**
  * trail_record_find - read the row whose unique field number @field equals
  * *@value (a pointer to a value of the field's C type, e.g. a `const char *`)
- * into @out. Returns TRAIL_OK, TRAIL_ENOTFOUND or a failure code.
+ * into @out. Returns TRAIL_OK, TRAIL_ENOTFOUND, TRAIL_EINVALID (a date or
+ * timestamp outside the range a field holds, which no row can have) or
+ * another failure code.
  */
 int trail_record_find(trail_conn *db, const trail_entity *e, size_t field, const void *value,
                       void *out);

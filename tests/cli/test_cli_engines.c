@@ -1,0 +1,235 @@
+/*
+ * test_cli_engines.c - the `trail` tool on every engine: the database the
+ * integration tests use (it_common.h: an SQLite file, or the throwaway
+ * PostgreSQL or MariaDB server ctest started), named by its URL, by libpq's
+ * key=value form, and with a wrong password or an unreachable port. No
+ * output, message or trail_errmsg() may hold a password; a deleted schema
+ * description is a finding on every engine.
+ */
+#define _GNU_SOURCE
+#include "cli_run.h"
+#include "it_common.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The engine of @url. */
+static bool is_pg(const char *url)
+{
+    return strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0;
+}
+
+static bool is_mysql(const char *url)
+{
+    return strncmp(url, "mysql://", 8) == 0 || strncmp(url, "mariadb://", 10) == 0;
+}
+
+static void expect_in(const char *text, const char *want)
+{
+    if (!strstr(text, want))
+        fail_msg("the output lacks '%s':\n%s", want, text);
+}
+
+/* Fails when @text holds @secret (and @secret is one). */
+static void expect_not_in(const char *text, const char *secret)
+{
+    if (secret && *secret && strstr(text, secret))
+        fail_msg("the output holds the password '%s':\n%s", secret, text);
+}
+
+/* The password of @url as written in it and decoded, "" when it has none. */
+typedef struct secret {
+    char raw[256], plain[256];
+} secret;
+
+static secret secret_of(const char *url)
+{
+    secret s = { "", "" };
+    const char *auth = strstr(url, "://");
+    const char *at = auth ? strrchr(auth, '@') : NULL;
+    const char *colon = at ? memchr(auth + 3, ':', (size_t)(at - auth - 3)) : NULL;
+    if (!colon)
+        return s;
+    size_t n = (size_t)(at - colon - 1);
+    assert_true(n < sizeof s.raw);
+    memcpy(s.raw, colon + 1, n);
+    s.raw[n] = '\0';
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned v;
+        if (s.raw[i] == '%' && i + 2 < n && sscanf(s.raw + i + 1, "%2x", &v) == 1) {
+            s.plain[o++] = (char)v;
+            i += 2;
+        } else {
+            s.plain[o++] = s.raw[i];
+        }
+    }
+    s.plain[o] = '\0';
+    return s;
+}
+
+/* A run's output holds neither form of @s's password. */
+static void expect_no_secret(const run *r, const secret *s)
+{
+    expect_not_in(r->out, s->raw);
+    expect_not_in(r->out, s->plain);
+    expect_not_in(r->err, s->raw);
+    expect_not_in(r->err, s->plain);
+}
+
+static void test_log_and_verify(void **state)
+{
+    it_db *t = *state;
+    shop_customer c = { 0 };
+    it_customer(t->db, "ann@example.com", &c);
+    secret s = secret_of(t->url);
+
+    run r = trail("log", t->url, NULL);
+    assert_int_equal(r.status, 0);
+    expect_in(r.out, c.id);
+    expect_in(r.out, "insert  customers");
+    expect_no_secret(&r, &s);
+    run_free(&r);
+    r = trail("verify", t->url, NULL);
+    assert_int_equal(r.status, 0);
+    expect_in(r.out, "intact");
+    expect_no_secret(&r, &s);
+    run_free(&r);
+    shop_customer_clear(&c);
+}
+
+/* libpq's key=value form reaches the PostgreSQL driver, and the database behind it. */
+static void test_keyword_form(void **state)
+{
+    it_db *t = *state;
+    if (!is_pg(t->url))
+        skip();
+    /* The fixture's URL is postgresql://USER@HOST:PORT/NAME. */
+    char user[64], host[64], name[64];
+    unsigned port;
+    assert_int_equal(
+        sscanf(strstr(t->url, "://") + 3, "%63[^@]@%63[^:]:%u/%63s", user, host, &port, name), 4);
+    char kv[400];
+    snprintf(kv, sizeof kv, "host=%s port=%u user=%s dbname=%s", host, port, user, name);
+    shop_customer c = { 0 };
+    it_customer(t->db, "kv@example.com", &c);
+
+    run r = trail("log", kv, NULL);
+    assert_int_equal(r.status, 0);
+    expect_in(r.out, c.id);
+    run_free(&r);
+    r = trail("verify", kv, NULL);
+    assert_int_equal(r.status, 0);
+    expect_in(r.out, "intact");
+    run_free(&r);
+    r = trail("nodes", kv, NULL);
+    assert_int_equal(r.status, 0);
+    run_free(&r);
+
+    /* The same form with a password, to a port where nothing listens. */
+    snprintf(kv, sizeof kv, "host=%s port=1 user=%s password=wr0ngPa55 dbname=%s", host, user,
+             name);
+    r = trail("log", kv, NULL);
+    assert_int_equal(r.status, 2);
+    expect_in(r.err, "postgresql: cannot connect");
+    expect_not_in(r.err, "wr0ngPa55");
+    run_free(&r);
+    shop_customer_clear(&c);
+}
+
+/*
+ * @url with its password replaced by @password and, when @port is not 0,
+ * its port by @port (which the URL must have).
+ */
+static void with_password(char *out, size_t size, const char *url, const char *password,
+                          unsigned port)
+{
+    const char *scheme_end = strstr(url, "://") + 3;
+    const char *at = strrchr(scheme_end, '@');
+    assert_non_null(at);
+    const char *colon = memchr(scheme_end, ':', (size_t)(at - scheme_end));
+    const char *user_end = colon ? colon : at;
+    const char *host = at + 1, *rest = host + strcspn(host, ":/");
+    int host_len = (int)(rest - host);
+    char port_text[16] = "";
+    if (port) {
+        assert_int_equal(*rest, ':');
+        snprintf(port_text, sizeof port_text, ":%u", port);
+        rest += strcspn(rest, "/");
+    }
+    snprintf(out, size, "%.*s:%s@%.*s%s%s", (int)(user_end - url), url, password, host_len, host,
+             port_text, rest);
+}
+
+/* A wrong password (MariaDB: the fixture has one) and an unreachable server. */
+static void test_wrong_password(void **state)
+{
+    it_db *t = *state;
+    if (!is_pg(t->url) && !is_mysql(t->url))
+        skip();
+    char url[PATH_MAX + 64];
+    /* Nothing listens on port 1: libpq and Connector/C say so, and quote their input. */
+    with_password(url, sizeof url, t->url, "wr0ngPa55", 1);
+    run r = trail("log", url, NULL);
+    assert_int_equal(r.status, 2);
+    expect_in(r.err, "cannot connect");
+    expect_not_in(r.err, "wr0ngPa55");
+    run_free(&r);
+    trail_conn *db = NULL;
+    assert_int_equal(trail_open(&db, url, NULL), TRAIL_EDB);
+    expect_not_in(trail_errmsg(db), "wr0ngPa55");
+    trail_close(db);
+
+    if (!is_mysql(t->url))
+        return; /* the PostgreSQL fixture trusts every local connection: no password to get wrong */
+    with_password(url, sizeof url, t->url, "wr0ngPa55", 0);
+    r = trail("verify", url, NULL);
+    assert_int_equal(r.status, 2);
+    expect_in(r.err, "Access denied");
+    expect_not_in(r.err, "wr0ngPa55");
+    run_free(&r);
+    assert_int_equal(trail_open(&db, url, NULL), TRAIL_EDB);
+    expect_in(trail_errmsg(db), "Access denied");
+    expect_not_in(trail_errmsg(db), "wr0ngPa55");
+    trail_close(db);
+}
+
+/* Deleting the schema description does not switch the live-row check off, anywhere. */
+static void test_model_deleted(void **state)
+{
+    it_db *t = *state;
+    shop_customer c = { 0 };
+    it_customer(t->db, "ann@example.com", &c);
+    it_tamper(t, "DELETE FROM \"trail_meta\" WHERE \"key\" = 'schema.shop.model'");
+    it_tamper(t, "UPDATE \"customers\" SET \"name\" = 'Mallory' WHERE \"id\" = '%s'", c.id);
+    secret s = secret_of(t->url);
+
+    run r = trail("verify", t->url, NULL);
+    assert_int_equal(r.status, 1);
+    expect_in(r.out, "trail_meta has schema.shop.version but no schema.shop.model");
+    expect_in(r.out, "customers  -       -      no schema description in trail_meta names this "
+                     "table");
+    expect_in(r.out, "BROKEN");
+    expect_no_secret(&r, &s);
+    if (s.raw[0])
+        expect_in(r.out, ":***@"); /* the URL, as the BROKEN line names it */
+    run_free(&r);
+
+    trail_verify_report rep = { 0 };
+    IT_OK(t->db, trail_verify(t->db, &rep));
+    assert_true(rep.n_problems >= 2);
+    trail_verify_report_free(&rep);
+    shop_customer_clear(&c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_log_and_verify, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_keyword_form, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_wrong_password, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_model_deleted, it_setup, it_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
