@@ -35,8 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DEFAULT_LOCK_TIMEOUT_MS 5000
-#define MS_PER_DAY              INT64_C(86400000)
+#define MS_PER_DAY INT64_C(86400000)
 
 /* MySQL 8's code for a failed CHECK constraint (MariaDB's is ER_CONSTRAINT_FAILED). */
 #define MYSQL_ER_CHECK_CONSTRAINT_VIOLATED 3819
@@ -822,7 +821,8 @@ static int my_open(trail_conn *db, const char *target, const trail_open_opts *op
      * metadata lock of DDL waits as long. Durability
      * (innodb_flush_log_at_trx_commit) is the server's.
      */
-    int timeout_ms = opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms : DEFAULT_LOCK_TIMEOUT_MS;
+    int timeout_ms =
+        opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms : TRAIL_DEFAULT_LOCK_TIMEOUT_MS;
     int timeout_s = timeout_ms / 1000 + (timeout_ms % 1000 != 0);
     char set[320];
     snprintf(set, sizeof set,
