@@ -856,12 +856,16 @@ static int pg_open(trail_conn *db, const char *target, const trail_open_opts *op
     /*
      * libpq bounds its connect by connect_timeout, per address, in whole
      * seconds; the URL's own comes after ours and wins (expand_dbname).
-     * client_encoding comes last: trail speaks UTF-8 whatever the URL says.
+     * Without an option, libpq's PGCONNECT_TIMEOUT stands in for trail's
+     * default: an empty value makes libpq read it. client_encoding comes
+     * last: trail speaks UTF-8 whatever the URL says.
      */
     int connect_ms = trail_conn_connect_timeout_ms(opts);
-    char connect_s[16];
-    snprintf(connect_s, sizeof connect_s, "%d",
-             connect_ms < 0 ? 0 : connect_ms / 1000 + (connect_ms % 1000 != 0));
+    const char *env = getenv("PGCONNECT_TIMEOUT");
+    char connect_s[16] = "";
+    if (opts->connect_timeout_ms != 0 || !env || !*env)
+        snprintf(connect_s, sizeof connect_s, "%d",
+                 connect_ms < 0 ? 0 : connect_ms / 1000 + (connect_ms % 1000 != 0));
     const char *const keys[] = { "connect_timeout", "dbname", "client_encoding", NULL };
     const char *const values[] = { connect_s, target, "UTF8", NULL };
     int64_t started = monotonic_ms();

@@ -526,8 +526,10 @@ static void timed_open(outcome *o, const char *url, const trail_open_opts *opts)
 
 /*
  * A listener that accepts nothing: the TCP connect succeeds, the handshake
- * never comes. With a 2 s connect timeout, with the default (10 s), and
- * with the URL's connect_timeout, which wins over the options.
+ * never comes. With a 2 s connect timeout, with the default (10 s), with
+ * the URL's connect_timeout, which wins over the options, and on
+ * PostgreSQL with PGCONNECT_TIMEOUT, which libpq programs expect to count
+ * when nothing else says.
  */
 static void test_connect_times_out(void **state)
 {
@@ -540,16 +542,23 @@ static void test_connect_times_out(void **state)
     trail_open_opts o = TRAIL_OPEN_OPTS_INIT, slow = TRAIL_OPEN_OPTS_INIT;
     o.connect_timeout_ms = TIMEOUT_MS;
     slow.connect_timeout_ms = 30000;
-    outcome two, dflt, three;
+    outcome two, dflt, three, env = { 0 };
     timed_open(&two, url, &o);
     timed_open(&dflt, url, NULL);
     timed_open(&three, url3, &slow);
+    if (!is_mysql) { /* libpq's environment variable stands in for trail's default */
+        setenv("PGCONNECT_TIMEOUT", "3", 1);
+        timed_open(&env, url, NULL);
+        unsetenv("PGCONNECT_TIMEOUT");
+    }
     listener_close(&l);
 
     expect_timed_out("trail_open, connect_timeout_ms 2000", &two, TIMEOUT_MS);
     expect_timed_out("trail_open, default options", &dflt, TRAIL_CONNECT_TIMEOUT_DEFAULT_MS);
     expect_timed_out("trail_open, connect_timeout=3 in the URL, 30000 in the options", &three,
                      3000);
+    if (!is_mysql)
+        expect_timed_out("trail_open, PGCONNECT_TIMEOUT=3, default options", &env, 3000);
 }
 
 /* The paused server itself: its kernel accepts the connection, the server never greets it. */
