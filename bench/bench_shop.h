@@ -111,20 +111,20 @@ static inline void bench_make_customers(const char *url, long rows, char (*ids)[
         snprintf(email, sizeof email, "customer%06ld@example.com", i);
         snprintf(name, sizeof name, "Customer %ld Example", i);
         snprintf(secret, sizeof secret, "s3cr3t-%08lx", (unsigned long)i * 2654435761UL);
-        shop_customer_create_params p = {
-            .set = SHOP_CUSTOMER_TIER | SHOP_CUSTOMER_CREDIT | SHOP_CUSTOMER_RATING |
-                   SHOP_CUSTOMER_ACTIVE | SHOP_CUSTOMER_BORN | SHOP_CUSTOMER_SEEN_AT,
-            .email = email,
-            .name = name,
-            .tier = (shop_customer_tier)(i % 3),
-            .credit = 0,
-            .rating = 4.5 - (double)(i % 10) / 10,
-            .active = i % 7 != 0,
-            .born = (int32_t)(3000 + i % 15000),
-            .seen_at = INT64_C(1700000000000) + i * 1000,
-            .prefs = prefs,
-            .secret = secret,
-        };
+        shop_customer_create_params p = SHOP_CUSTOMER_CREATE_INIT;
+        p.email = email;
+        p.name = name;
+        p.tier = (shop_customer_tier)(i % 3);
+        p.credit = 0;
+        p.rating = 4.5 - (double)(i % 10) / 10;
+        p.rating_null = false;
+        p.active = i % 7 != 0;
+        p.born = (int32_t)(3000 + i % 15000);
+        p.born_null = false;
+        p.seen_at = INT64_C(1700000000000) + i * 1000;
+        p.seen_at_null = false;
+        p.prefs = prefs;
+        p.secret = secret;
         shop_customer c = { 0 };
         bench_trail_check(db, shop_customer_create(db, &bench_ctx, &p, &c), "shop_customer_create");
         memcpy(ids[i], c.id, TRAIL_ULID_LEN + 1);

@@ -19,7 +19,7 @@ void gen_diag_free(gen_diag *d)
 
 void gen_diag_error(gen_diag *d, const char *path, gen_pos pos, const char *fmt, ...)
 {
-    char msg[1024];
+    char msg[2048];
     int n;
     if (pos.line > 0)
         n = snprintf(msg, sizeof msg, "%s:%d:%d: error: ", path, pos.line, pos.col);

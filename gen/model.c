@@ -312,10 +312,120 @@ static int put_descriptor(json_t *o, const gen_field *f)
     return rc;
 }
 
-/* What the DDL template needs of a field for @driver. */
-static int put_sql(json_t *o, const gen_field *f, trail_driver_id driver)
+/* Appends @s in upper case. */
+static int append_upper(trail_buf *out, const char *s)
 {
-    trail_buf type = TRAIL_BUF_INIT, def = TRAIL_BUF_INIT;
+    int rc = TRAIL_OK;
+    for (; rc == TRAIL_OK && *s; s++) {
+        char c = *s >= 'a' && *s <= 'z' ? (char)(*s - 'a' + 'A') : *s;
+        rc = trail_buf_append(out, &c, 1);
+    }
+    return rc;
+}
+
+/*
+ * The field's designators in its entity's _CREATE_INIT macro: its default,
+ * or `_null = true` for a nullable scalar without one. Nothing for a field
+ * that starts at zero (a NULL pointer is NULL for a nullable text, json,
+ * blob or ULID ref; a required field has no initial value to give).
+ */
+static int put_init(json_t *o, const gen_schema *s, const gen_entity *e, const gen_field *f)
+{
+    trail_buf b = TRAIL_BUF_INIT;
+    int rc = TRAIL_OK;
+    if (f->has_default) {
+        rc = trail_buf_appendf(&b, ".%s = ", f->name);
+        if (rc == TRAIL_OK && f->type == TRAIL_TYPE_ENUM) {
+            const char *parts[] = { s->name, e->name, f->name, f->values[f->def_i] };
+            for (size_t i = 0; rc == TRAIL_OK && i < 4; i++)
+                if ((rc = append_upper(&b, parts[i])) == TRAIL_OK && i < 3)
+                    rc = trail_buf_append(&b, "_", 1);
+        } else if (rc == TRAIL_OK && f->type == TRAIL_TYPE_BOOL)
+            rc = trail_buf_append_str(&b, f->def_i ? "true" : "false");
+        else if (rc == TRAIL_OK && f->type == TRAIL_TYPE_DOUBLE) {
+            char d[32];
+            snprintf(d, sizeof d, "%.17g", f->def_d);
+            /* 0.0 rather than 0, so the macro reads as the double it is. */
+            rc = trail_buf_appendf(&b, "%s%s", d, strpbrk(d, ".e") ? "" : ".0");
+        } else if (rc == TRAIL_OK && (f->type == TRAIL_TYPE_TEXT || f->type == TRAIL_TYPE_JSON))
+            rc = gen_c_string(&b, f->def_s, strlen(f->def_s));
+        else if (rc == TRAIL_OK)
+            rc = c_int64(&b, "", f->def_i);
+    } else if (needs_null_flag(f)) {
+        rc = trail_buf_appendf(&b, ".%s_null = true", f->name);
+    }
+    if (rc == TRAIL_OK)
+        rc = put_buf(o, "init", &b);
+    trail_buf_free(&b);
+    return rc;
+}
+
+/*
+ * A column's definition in @driver's DDL: the one text both CREATE TABLE and
+ * migrate's ADD COLUMN use. @type, @def and @checks as put_sql() made them.
+ */
+static int column_def(trail_buf *out, const gen_field *f, trail_driver_id driver,
+                      const trail_buf *type, const trail_buf *def, json_t *checks)
+{
+    int rc = gen_dialect_quote(out, driver, f->name);
+    if (rc == TRAIL_OK)
+        rc = trail_buf_appendf(out, " %s%s", type->data, f->nullable ? "" : " NOT NULL");
+    if (rc == TRAIL_OK && def->len)
+        rc = trail_buf_appendf(out, " DEFAULT %s", def->data);
+    if (rc == TRAIL_OK && f->unique)
+        rc = trail_buf_append_str(out, " UNIQUE");
+    for (size_t i = 0; rc == TRAIL_OK && i < json_array_size(checks); i++)
+        rc = trail_buf_appendf(
+            out, " CHECK (%s)",
+            json_string_value(json_object_get(json_array_get(checks, i), "check")));
+    return rc;
+}
+
+/*
+ * The statement that adds field @f to an existing table of @e, as a C string
+ * literal: migrate runs it for a field a newer schema adds (runtime/migrate.c):
+ * one that is nullable or has a default, and is not unique.
+ * A ref's foreign key comes with it; MySQL ignores one written on the column.
+ */
+static int add_column_literal(trail_buf *out, const gen_entity *e, const gen_field *f,
+                              trail_driver_id driver, const trail_buf *def)
+{
+    trail_buf sql = TRAIL_BUF_INIT;
+    int rc = trail_buf_append_str(&sql, "ALTER TABLE ");
+    if (rc == TRAIL_OK)
+        rc = gen_dialect_quote(&sql, driver, e->table);
+    if (rc == TRAIL_OK)
+        rc = trail_buf_appendf(&sql, " ADD COLUMN %s", def->data);
+    if (rc == TRAIL_OK && f->type == TRAIL_TYPE_REF) {
+        if (driver == TRAIL_DRIVER_MYSQL) {
+            rc = trail_buf_append_str(&sql, ", ADD FOREIGN KEY (");
+            if (rc == TRAIL_OK)
+                rc = gen_dialect_quote(&sql, driver, f->name);
+            if (rc == TRAIL_OK)
+                rc = trail_buf_append_str(&sql, ")");
+        }
+        if (rc == TRAIL_OK)
+            rc = trail_buf_append_str(&sql, " REFERENCES ");
+        if (rc == TRAIL_OK)
+            rc = gen_dialect_quote(&sql, driver, f->ref->table);
+        if (rc == TRAIL_OK)
+            rc = trail_buf_append_str(&sql, " (");
+        if (rc == TRAIL_OK)
+            rc = gen_dialect_quote(&sql, driver, "id");
+        if (rc == TRAIL_OK)
+            rc = trail_buf_append_str(&sql, ") ON DELETE RESTRICT");
+    }
+    if (rc == TRAIL_OK)
+        rc = gen_c_string(out, sql.data, sql.len);
+    trail_buf_free(&sql);
+    return rc;
+}
+
+/* What the DDL template and the driver source need of field @f of @e for @driver. */
+static int put_sql(json_t *o, const gen_entity *e, const gen_field *f, trail_driver_id driver)
+{
+    trail_buf type = TRAIL_BUF_INIT, def = TRAIL_BUF_INIT, col = TRAIL_BUF_INIT,
+              add = TRAIL_BUF_INIT;
     json_t *checks = json_array();
     int rc = checks ? gen_dialect_type(&type, driver, f) : TRAIL_ENOMEM;
     if (rc == TRAIL_OK && f->has_default)
@@ -323,16 +433,19 @@ static int put_sql(json_t *o, const gen_field *f, trail_driver_id driver)
     if (rc == TRAIL_OK)
         rc = gen_dialect_checks(checks, driver, f);
     if (rc == TRAIL_OK)
-        rc = put_buf(o, "sql_type", &type);
+        rc = column_def(&col, f, driver, &type, &def, checks);
+    /* Only a field that existing rows can do without can be added to them. */
+    if (rc == TRAIL_OK && (f->nullable || f->has_default) && !f->unique)
+        rc = add_column_literal(&add, e, f, driver, &col);
     if (rc == TRAIL_OK)
-        rc = put_buf(o, "default_sql", &def);
-    if (rc == TRAIL_OK) {
-        rc = put(o, "checks", checks);
-        checks = NULL;
-    }
+        rc = put_buf(o, "column_def", &col);
+    if (rc == TRAIL_OK)
+        rc = put_buf(o, "add_column", &add);
     json_decref(checks);
     trail_buf_free(&type);
     trail_buf_free(&def);
+    trail_buf_free(&col);
+    trail_buf_free(&add);
     return rc;
 }
 
@@ -346,7 +459,7 @@ static json_t *field_new(const gen_schema *s, const gen_entity *e, size_t i, tra
     if (put_str(o, "name", f->name) < 0 || put_upper(o, "NAME", f->name) < 0 ||
         put(o, "index", json_integer((json_int_t)i)) < 0 ||
         put_str(o, "type_enum", type_enum(f->type)) < 0 || put_c_types(o, s, e, f) < 0 ||
-        put_doc(o, f) < 0 || put_descriptor(o, f) < 0 ||
+        put_doc(o, f) < 0 || put_descriptor(o, f) < 0 || put_init(o, s, e, f) < 0 ||
         put(o, "null_flag", json_boolean(scalar_null)) < 0 ||
         put(o, "nullable", json_boolean(f->nullable)) < 0 ||
         put(o, "unique", json_boolean(f->unique)) < 0 ||
@@ -354,7 +467,7 @@ static json_t *field_new(const gen_schema *s, const gen_entity *e, size_t i, tra
         put(o, "n_values", json_integer((json_int_t)f->n_values)) < 0 ||
         put_str(o, "ref", f->type == TRAIL_TYPE_REF ? f->ref->name : NULL) < 0)
         goto fail;
-    if (driver < TRAIL_DRIVER_COUNT && put_sql(o, f, driver) < 0)
+    if (driver < TRAIL_DRIVER_COUNT && put_sql(o, e, f, driver) < 0)
         goto fail;
     return o;
 fail:
@@ -598,9 +711,9 @@ int gen_model_set_driver(json_t *model, const gen_schema *s, trail_driver_id dri
         size_t u = 0;
         int rc = put_statement_parts(o, e, driver);
         for (size_t j = 0; rc == TRAIL_OK && j < e->n_fields; j++) {
-            rc = put_sql(json_array_get(fields, j), &e->fields[j], driver);
+            rc = put_sql(json_array_get(fields, j), e, &e->fields[j], driver);
             if (rc == TRAIL_OK && e->fields[j].unique)
-                rc = put_sql(json_array_get(unique, u++), &e->fields[j], driver);
+                rc = put_sql(json_array_get(unique, u++), e, &e->fields[j], driver);
         }
         if (rc < 0)
             return rc;

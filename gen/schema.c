@@ -108,7 +108,7 @@ static void check_tables(gen_sload *ld, const gen_yaml_node *entities)
             continue;
         const gen_entity *orig = &s->entities[first[i]];
         const gen_yaml_node *at = gen_yaml_get(entities->pairs[i].value, "table");
-        gen_sload_error(ld, at ? at->pos : s->entities[i].pos,
+        gen_sload_error(ld, at ? at : entities->pairs[i].key,
                         "table '%s' is already used by entity '%s' (line %d)", tables[i],
                         orig->name, orig->pos.line);
     }
@@ -121,8 +121,8 @@ done:
 /* One C identifier trailgen will emit, after the schema's prefix, and what makes it. */
 typedef struct c_name {
     char *text;
-    char *by; /* "entity 'customer'", "field 'customer.tier'", ... */
-    gen_pos pos;
+    char *by;                /* "entity 'customer'", "field 'customer.tier'", ... */
+    const gen_yaml_node *at; /* what makes it: the key of the entity or field, `schema:` */
 } c_name;
 
 /* Adds "@a_@b" (@a alone when @b is NULL), made by @by_fmt; false when memory ran out. */
@@ -130,8 +130,8 @@ typedef struct c_name {
 __attribute__((format(printf, 6, 7)))
 #endif
 static bool
-add_c_name(c_name *names, size_t *n, const char *a, const char *b, gen_pos pos, const char *by_fmt,
-           ...)
+add_c_name(c_name *names, size_t *n, const char *a, const char *b, const gen_yaml_node *at,
+           const char *by_fmt, ...)
 {
     trail_buf t = TRAIL_BUF_INIT, by = TRAIL_BUF_INIT;
     va_list ap;
@@ -145,7 +145,7 @@ add_c_name(c_name *names, size_t *n, const char *a, const char *b, gen_pos pos, 
         trail_buf_free(&by);
         return false;
     }
-    names[(*n)++] = (c_name){ t.data, by.data, pos };
+    names[(*n)++] = (c_name){ t.data, by.data, at };
     return true;
 }
 
@@ -153,19 +153,24 @@ add_c_name(c_name *names, size_t *n, const char *a, const char *b, gen_pos pos, 
  * Names that would clash in the generated C: an entity `customer_create`
  * beside the function of entity `customer`, a field `tier_free` beside the
  * enum constant of `tier: free`. Lower-case names (types, functions) and
- * upper-case ones (macros, constants) are checked apart.
+ * upper-case ones (macros, constants) are checked apart. Runs only on a
+ * schema loaded without a problem, so @entities (the mapping the entities
+ * came from) holds each entity and field at its index.
  */
-static void check_c_names(gen_sload *ld)
+static void check_c_names(gen_sload *ld, const gen_yaml_node *entities)
 {
     static const char *const suffixes[] = { NULL,     "create",        "create_params",
                                             "update", "update_params", "get",
                                             "list",   "row_fn",        "delete",
-                                            "clear",  "entity" };
+                                            "clear",  "entity",        "create_params_init" };
+    /* The entity's own macros beside the field bits SCHEMA_ENTITY_FIELD. */
+    static const char *const upper_suffixes[] = { "create_init" };
     const gen_schema *s = ld->s;
     for (int upper = 0; upper < 2; upper++) {
         size_t cap = 2, n = 0;
         for (size_t i = 0; i < s->n_entities; i++) {
-            cap += sizeof suffixes / sizeof suffixes[0];
+            cap += sizeof suffixes / sizeof suffixes[0] +
+                   sizeof upper_suffixes / sizeof upper_suffixes[0];
             for (size_t j = 0; j < s->entities[i].n_fields; j++)
                 cap += 2 + s->entities[i].fields[j].n_values;
         }
@@ -173,7 +178,7 @@ static void check_c_names(gen_sload *ld)
         const char **texts = calloc(cap, sizeof *texts);
         size_t *first = calloc(cap, sizeof *first);
         bool ok = names && texts && first;
-        gen_pos top = { 1, 1 };
+        const gen_yaml_node *top = gen_yaml_get(entities->parent, "schema");
         if (ok)
             ok = upper ? add_c_name(names, &n, "schema_version", NULL, top, "the schema") &&
                              add_c_name(names, &n, "h", NULL, top, "the schema")
@@ -181,20 +186,27 @@ static void check_c_names(gen_sload *ld)
                              add_c_name(names, &n, "schema", NULL, top, "the schema");
         for (size_t i = 0; ok && i < s->n_entities; i++) {
             const gen_entity *e = &s->entities[i];
+            const gen_yaml_node *ekey = entities->pairs[i].key;
+            const gen_yaml_node *fields = gen_yaml_get(entities->pairs[i].value, "fields");
             for (size_t k = 0; !upper && ok && k < sizeof suffixes / sizeof suffixes[0]; k++)
-                ok = add_c_name(names, &n, e->name, suffixes[k], e->pos, "entity '%s'", e->name);
+                ok = add_c_name(names, &n, e->name, suffixes[k], ekey, "entity '%s'", e->name);
+            for (size_t k = 0; upper && ok && k < sizeof upper_suffixes / sizeof upper_suffixes[0];
+                 k++)
+                ok =
+                    add_c_name(names, &n, e->name, upper_suffixes[k], ekey, "entity '%s'", e->name);
             for (size_t j = 0; ok && j < e->n_fields; j++) {
                 const gen_field *f = &e->fields[j];
+                const gen_yaml_node *fkey = fields->pairs[j].key;
                 char ef[2 * GEN_NAME_MAX + 2], fb[GEN_NAME_MAX + 16];
                 snprintf(ef, sizeof ef, "%s_%s", e->name, f->name);
                 snprintf(fb, sizeof fb, "find_by_%s", f->name);
                 if (!upper && f->unique)
-                    ok = add_c_name(names, &n, e->name, fb, f->pos, "field '%s.%s'", e->name,
-                                    f->name);
+                    ok =
+                        add_c_name(names, &n, e->name, fb, fkey, "field '%s.%s'", e->name, f->name);
                 if (ok && (upper || f->type == TRAIL_TYPE_ENUM))
-                    ok = add_c_name(names, &n, ef, NULL, f->pos, "field '%s.%s'", e->name, f->name);
+                    ok = add_c_name(names, &n, ef, NULL, fkey, "field '%s.%s'", e->name, f->name);
                 for (size_t v = 0; ok && upper && v < f->n_values; v++)
-                    ok = add_c_name(names, &n, ef, f->values[v], f->pos,
+                    ok = add_c_name(names, &n, ef, f->values[v], fkey,
                                     "value '%s' of field '%s.%s'", f->values[v], e->name, f->name);
             }
         }
@@ -210,9 +222,9 @@ static void check_c_names(gen_sload *ld)
             snprintf(shown, sizeof shown, "%s_%s", s->name, b->text);
             for (char *p = shown; upper && *p; p++)
                 *p = (char)toupper((unsigned char)*p);
-            gen_sload_error(ld, b->pos,
+            gen_sload_error(ld, b->at,
                             "%s makes the C name %s, which %s (line %d) makes too; rename one",
-                            b->by, shown, a->by, a->pos.line);
+                            b->by, shown, a->by, a->at->pos.line);
         }
         if (!ok)
             gen_sload_nomem(ld);
@@ -234,7 +246,7 @@ static void load_entities(gen_sload *ld, const gen_yaml_node *entities)
     if (!gen_sload_expect(ld, entities, GEN_YAML_MAPPING))
         return;
     if (entities->n_pairs == 0) {
-        gen_sload_error(ld, entities->pos, "entities is empty: a schema needs at least one entity");
+        gen_sload_error(ld, entities, "entities is empty: a schema needs at least one entity");
         return;
     }
     if (!index_names(ld, entities))
@@ -251,7 +263,7 @@ static void load_entities(gen_sload *ld, const gen_yaml_node *entities)
     if (!ld->nomem)
         check_tables(ld, entities);
     if (!ld->nomem && ld->diag->errors == ld->base && ld->n_msgs == 0)
-        check_c_names(ld);
+        check_c_names(ld, entities);
 }
 
 static void load_top(gen_sload *ld, const gen_yaml_node *root)
@@ -262,7 +274,7 @@ static void load_top(gen_sload *ld, const gen_yaml_node *root)
     if (root->kind == GEN_YAML_INVALID)
         return;
     if (root->kind != GEN_YAML_MAPPING) {
-        gen_sload_error(ld, root->pos,
+        gen_sload_error(ld, root,
                         "expected a mapping with keys schema, version and entities, found %s",
                         gen_yaml_describe(root));
         return;
@@ -272,37 +284,37 @@ static void load_top(gen_sload *ld, const gen_yaml_node *root)
     const gen_yaml_node *name = gen_yaml_get(root, "schema");
     const char *text;
     if (!name) {
-        gen_sload_error(ld, root->pos, "missing key 'schema' (the prefix of generated names)");
+        gen_sload_error(ld, root, "missing key 'schema' (the prefix of generated names)");
     } else if ((text = gen_sload_name(ld, name, "schema name"))) {
         if (gen_name_trail(text))
-            gen_sload_error(ld, name->pos,
+            gen_sload_error(ld, name,
                             "schema name '%s' is taken: trail_ is the runtime's own prefix", text);
         else if (gen_name_c_keyword(text))
-            gen_sload_error(ld, name->pos, "schema name '%s' is a C keyword", text);
+            gen_sload_error(ld, name, "schema name '%s' is a C keyword", text);
         else
             s->name = gen_sload_strdup(ld, text);
     }
 
     const gen_yaml_node *version = gen_yaml_get(root, "version");
     if (!version) {
-        gen_sload_error(ld, root->pos, "missing key 'version' (an integer, 1 or more)");
+        gen_sload_error(ld, root, "missing key 'version' (an integer, 1 or more)");
     } else if (gen_sload_int(ld, version, &s->version) && s->version < 1) {
-        gen_sload_error(ld, version->pos, "version must be at least 1, found %lld",
+        gen_sload_error(ld, version, "version must be at least 1, found %lld",
                         (long long)s->version);
     }
 
     const gen_yaml_node *entities = gen_yaml_get(root, "entities");
     if (!entities)
-        gen_sload_error(ld, root->pos, "missing key 'entities'");
+        gen_sload_error(ld, root, "missing key 'entities'");
     else
         load_entities(ld, entities);
 }
 
 /* Problems of the YAML itself join the others, to be sorted with them. */
-static bool tree_report(void *ctx, gen_pos pos, const char *msg)
+static bool tree_report(void *ctx, const gen_yaml_node *at, gen_pos pos, const char *msg)
 {
     gen_sload *ld = ctx;
-    gen_sload_error(ld, pos, "%s", msg);
+    gen_sload_error_pos(ld, at, pos, "%s", msg);
     return !ld->gave_up;
 }
 
@@ -324,9 +336,9 @@ gen_schema *gen_schema_load_mem(const char *path, const char *text, size_t len, 
     if (rc != TRAIL_OK)
         goto flush;
     if (!root)
-        gen_sload_error(&ld, (gen_pos){ 1, 1 },
-                        "the file is empty: expected a mapping with keys schema, version and "
-                        "entities");
+        gen_sload_error_pos(&ld, NULL, (gen_pos){ 1, 1 },
+                            "the file is empty: expected a mapping with keys schema, version and "
+                            "entities");
     else
         load_top(&ld, root);
 flush:

@@ -82,10 +82,12 @@ typedef struct gen_schema {
 /*
  * gen_schema_load - read and validate the schema in @path.
  *
- * Every problem goes to @diag as "path:line:col: error: message". Returns the
- * schema (the caller frees it with gen_schema_free()) when none was found,
- * NULL otherwise, also when the file cannot be read or memory runs out (both
- * reported to @diag).
+ * Every problem goes to @diag as "path:line:col: error: message", a message
+ * about a key or its value starting with the key's path (gen_yaml_path()):
+ * "entities.customer.fields.credit.max: expected an integer, found 'many'".
+ * Returns the schema (the caller frees it with gen_schema_free()) when none
+ * was found, NULL otherwise, also when the file cannot be read or memory runs
+ * out (both reported to @diag).
  */
 gen_schema *gen_schema_load(const char *path, gen_diag *diag);
 

@@ -12,17 +12,16 @@
 static const char *const entity_keys[] = { "table", "key", "conflict", "fields", "indexes" };
 
 /*
- * A table name (valid as a name, at @pos) must not be a word SQL reserves
- * nor look like one of the runtime's tables. @given: whether it came from
- * `table:` (else it is the entity's name, and the fix is to add `table:`).
+ * A table name (valid as a name, the text of @at) must not be a word SQL
+ * reserves nor look like one of the runtime's tables. @given: whether it came
+ * from `table:` (else it is the entity's name, and the fix is to add `table:`).
  */
-static void check_table(gen_sload *ld, const char *table, gen_pos pos, bool given)
+static void check_table(gen_sload *ld, const char *table, const gen_yaml_node *at, bool given)
 {
     const char *fix = given ? "choose another name" : "add `table:` with another name";
     if (gen_name_trail(table)) {
-        gen_sload_error(ld, pos,
-                        "table name '%s' is taken: trail_ tables belong to the runtime; %s", table,
-                        fix);
+        gen_sload_error(ld, at, "table name '%s' is taken: trail_ tables belong to the runtime; %s",
+                        table, fix);
     } else if (gen_name_sql_reserved(table)) {
         /* "orders" for "order"; a word that is plural already ("keys"), or whose
          * plural is reserved too, gets another form. */
@@ -31,22 +30,23 @@ static void check_table(gen_sload *ld, const char *table, gen_pos pos, bool give
         snprintf(alt, sizeof alt, "%ss", table);
         if (len + 1 > GEN_NAME_MAX || table[len - 1] == 's' || gen_name_sql_reserved(alt))
             snprintf(alt, sizeof alt, "%s_rows", table);
-        gen_sload_error(ld, pos, "table name '%s' is a reserved word in SQL; %s (e.g. '%s')", table,
+        gen_sload_error(ld, at, "table name '%s' is a reserved word in SQL; %s (e.g. '%s')", table,
                         fix, alt);
     }
 }
 
-static void load_table(gen_sload *ld, gen_entity *e, const gen_yaml_node *map, bool name_ok)
+/* The table of @e, whose name and options are the key and value of @pair. */
+static void load_table(gen_sload *ld, gen_entity *e, const gen_yaml_pair *pair, bool name_ok)
 {
-    const gen_yaml_node *n = gen_yaml_get(map, "table");
+    const gen_yaml_node *n = gen_yaml_get(pair->value, "table");
     if (n) {
         const char *table = gen_sload_name(ld, n, "table name");
         if (table) {
-            check_table(ld, table, n->pos, true);
+            check_table(ld, table, n, true);
             e->table = gen_sload_strdup(ld, table);
         }
     } else if (name_ok) {
-        check_table(ld, e->name, e->pos, false);
+        check_table(ld, e->name, pair->key, false);
         e->table = gen_sload_strdup(ld, e->name);
     }
 }
@@ -67,22 +67,22 @@ static void load_modes(gen_sload *ld, gen_entity *e, const gen_yaml_node *map)
         e->conflict = i == 0 ? TRAIL_CONFLICT_LWW : TRAIL_CONFLICT_MANUAL;
 }
 
-static void load_fields(gen_sload *ld, gen_entity *e, const gen_yaml_node *map)
+static void load_fields(gen_sload *ld, gen_entity *e, const gen_yaml_pair *pair)
 {
-    const gen_yaml_node *fields = gen_yaml_get(map, "fields");
+    const gen_yaml_node *fields = gen_yaml_get(pair->value, "fields");
     if (!fields) {
-        gen_sload_error(ld, e->pos, "missing key 'fields' of entity '%s'", e->name);
+        gen_sload_error(ld, pair->key, "missing key 'fields' of entity '%s'", e->name);
         return;
     }
     if (!gen_sload_expect(ld, fields, GEN_YAML_MAPPING))
         return;
     size_t n = fields->n_pairs;
     if (n == 0) {
-        gen_sload_error(ld, fields->pos, "fields is empty: an entity needs at least one field");
+        gen_sload_error(ld, fields, "fields is empty: an entity needs at least one field");
         return;
     }
     if (n > GEN_FIELDS_MAX) {
-        gen_sload_error(ld, fields->pairs[GEN_FIELDS_MAX].key->pos,
+        gen_sload_error(ld, fields->pairs[GEN_FIELDS_MAX].key,
                         "too many fields: an entity has at most %d (the update mask is a "
                         "uint64_t, one bit per field)",
                         GEN_FIELDS_MAX);
@@ -113,9 +113,9 @@ static long find_field(gen_sload *ld, const gen_entity *e, const gen_yaml_node *
     gen_yaml_excerpt(ex, n->text, n->len);
     const char *hint = gen_suggest(n->text, names, count);
     if (hint)
-        gen_sload_error(ld, n->pos, "unknown field '%s'; did you mean '%s'?", ex, hint);
+        gen_sload_error(ld, n, "unknown field '%s'; did you mean '%s'?", ex, hint);
     else
-        gen_sload_error(ld, n->pos, "unknown field '%s' in entity '%s'", ex, e->name);
+        gen_sload_error(ld, n, "unknown field '%s' in entity '%s'", ex, e->name);
     return -1;
 }
 
@@ -123,12 +123,12 @@ static long find_field(gen_sload *ld, const gen_entity *e, const gen_yaml_node *
 static bool indexable(gen_sload *ld, const gen_field *f, const gen_yaml_node *n)
 {
     if (f->type == TRAIL_TYPE_BLOB || f->type == TRAIL_TYPE_JSON) {
-        gen_sload_error(ld, n->pos, "field '%s' cannot be in an index: it is %s", f->name,
+        gen_sload_error(ld, n, "field '%s' cannot be in an index: it is %s", f->name,
                         gen_type_name(f->type));
         return false;
     }
     if (f->type == TRAIL_TYPE_TEXT && (!f->has_max || f->max > GEN_INDEX_TEXT_MAX)) {
-        gen_sload_error(ld, n->pos,
+        gen_sload_error(ld, n,
                         "field '%s' cannot be in an index without `max` of at most %d "
                         "characters (MySQL indexes at most 3072 bytes, 4 per character)",
                         f->name, GEN_INDEX_TEXT_MAX);
@@ -145,11 +145,11 @@ static bool load_index_fields(gen_sload *ld, const gen_entity *e, const gen_yaml
         return false;
     size_t n = list->n_items;
     if (n == 0) {
-        gen_sload_error(ld, list->pos, "an index needs at least one field");
+        gen_sload_error(ld, list, "an index needs at least one field");
         return false;
     }
     if (n > GEN_INDEX_FIELDS_MAX) {
-        gen_sload_error(ld, list->items[GEN_INDEX_FIELDS_MAX]->pos,
+        gen_sload_error(ld, list->items[GEN_INDEX_FIELDS_MAX],
                         "too many fields: an index has at most %d (MySQL's limit)",
                         GEN_INDEX_FIELDS_MAX);
         return false;
@@ -169,7 +169,7 @@ static bool load_index_fields(gen_sload *ld, const gen_entity *e, const gen_yaml
         for (size_t j = 0; j < ix->n_fields; j++)
             twice |= ix->fields[j] == (size_t)at;
         if (twice) {
-            gen_sload_error(ld, item->pos, "field '%s' appears twice in this index", item->text);
+            gen_sload_error(ld, item, "field '%s' appears twice in this index", item->text);
             ok = false;
         } else if (!indexable(ld, &e->fields[at], item)) {
             ok = false;
@@ -189,7 +189,7 @@ static bool load_index(gen_sload *ld, const gen_entity *e, const gen_yaml_node *
         return load_index_fields(ld, e, item, ix);
     if (item->kind != GEN_YAML_MAPPING) {
         if (item->kind != GEN_YAML_INVALID)
-            gen_sload_error(ld, item->pos,
+            gen_sload_error(ld, item,
                             "expected a list of field names or a mapping with `fields` and "
                             "`unique`, found %s",
                             gen_yaml_describe(item));
@@ -200,7 +200,7 @@ static bool load_index(gen_sload *ld, const gen_entity *e, const gen_yaml_node *
     bool ok = !unique || gen_sload_bool(ld, unique, &ix->unique);
     const gen_yaml_node *list = gen_yaml_get(item, "fields");
     if (!list) {
-        gen_sload_error(ld, item->pos, "missing key 'fields' of the index");
+        gen_sload_error(ld, item, "missing key 'fields' of the index");
         return false;
     }
     return load_index_fields(ld, e, list, ix) && ok;
@@ -236,14 +236,14 @@ void gen_sload_entity(gen_sload *ld, gen_entity *e, const gen_yaml_pair *pair)
         return;
     const char *name = gen_sload_name(ld, key, "entity name");
     if (name && gen_name_c_keyword(name)) {
-        gen_sload_error(ld, key->pos, "entity name '%s' is a C keyword", name);
+        gen_sload_error(ld, key, "entity name '%s' is a C keyword", name);
         name = NULL;
     }
     if (!gen_sload_expect(ld, map, GEN_YAML_MAPPING))
         return;
     gen_sload_keys(ld, map, "key", entity_keys, sizeof entity_keys / sizeof entity_keys[0]);
-    load_table(ld, e, map, name != NULL);
+    load_table(ld, e, pair, name != NULL);
     load_modes(ld, e, map);
-    load_fields(ld, e, map);
+    load_fields(ld, e, pair);
     load_indexes(ld, e, map);
 }

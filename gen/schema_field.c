@@ -98,20 +98,25 @@ static void check_name(gen_sload *ld, const gen_yaml_node *key)
     if (!name)
         return;
     if (strcmp(name, "id") == 0)
-        gen_sload_error(ld, key->pos, "field name 'id' is taken: every entity has `id`, its key");
+        gen_sload_error(ld, key, "field name 'id' is taken: every entity has `id`, its key");
     else if (strcmp(name, "version") == 0)
-        gen_sload_error(ld, key->pos,
+        gen_sload_error(ld, key,
                         "field name 'version' is taken: every entity has `version`, its count of "
                         "changes");
+    else if (strncmp(name, "trail_", 6) == 0)
+        gen_sload_error(ld, key,
+                        "field name '%s' starts with trail_, which is kept for the members "
+                        "trail adds to the generated structs",
+                        name);
     else if (len >= 5 && strcmp(name + len - 5, "_null") == 0)
-        gen_sload_error(ld, key->pos,
+        gen_sload_error(ld, key,
                         "field name '%s' ends in _null, which would clash with the `<field>_null` "
                         "member generated for nullable fields",
                         name);
     else if (gen_name_c_keyword(name))
-        gen_sload_error(ld, key->pos, "field name '%s' is a C keyword", name);
+        gen_sload_error(ld, key, "field name '%s' is a C keyword", name);
     else if (gen_name_sql_reserved(name))
-        gen_sload_error(ld, key->pos, "field name '%s' is a reserved word in SQL", name);
+        gen_sload_error(ld, key, "field name '%s' is a reserved word in SQL", name);
 }
 
 static bool load_type(gen_sload *ld, gen_field *f, const gen_yaml_node *n)
@@ -128,10 +133,10 @@ static bool load_type(gen_sload *ld, gen_field *f, const gen_yaml_node *n)
         size_t i = 0;
         while (type_words[i] != hint)
             i++;
-        gen_sload_error(ld, n->pos, "unknown type '%s'; did you mean '%s'?", ex,
+        gen_sload_error(ld, n, "unknown type '%s'; did you mean '%s'?", ex,
                         gen_type_name(type_word_types[i]));
     } else {
-        gen_sload_error(ld, n->pos,
+        gen_sload_error(ld, n,
                         "unknown type '%s' (expected bool, int32, int64, double, text, blob, "
                         "date, timestamp, json, enum or ref)",
                         ex);
@@ -146,8 +151,8 @@ static bool load_int(gen_sload *ld, const gen_field *f, const gen_yaml_node *n, 
     if (!gen_sload_int(ld, n, out))
         return false;
     if (f->type == TRAIL_TYPE_INT32 && (*out < INT32_MIN || *out > INT32_MAX)) {
-        gen_sload_error(ld, n->pos, "%s %lld does not fit in int32 (%d to %d)", what,
-                        (long long)*out, INT32_MIN, INT32_MAX);
+        gen_sload_error(ld, n, "%s %lld does not fit in int32 (%d to %d)", what, (long long)*out,
+                        INT32_MIN, INT32_MAX);
         return false;
     }
     return true;
@@ -160,17 +165,17 @@ static void load_bounds(gen_sload *ld, gen_field *f, const opts *o)
         f->has_min = min && gen_sload_double(ld, min, &f->min_d);
         f->has_max = max && gen_sload_double(ld, max, &f->max_d);
         if (f->has_min && f->has_max && f->min_d > f->max_d)
-            gen_sload_error(ld, min->pos, "min %g is greater than max %g", f->min_d, f->max_d);
+            gen_sload_error(ld, min, "min %g is greater than max %g", f->min_d, f->max_d);
         return;
     }
     f->has_min = min && load_int(ld, f, min, "min", &f->min);
     f->has_max = max && load_int(ld, f, max, "max", &f->max);
     if (f->has_max && f->max < 1 && (f->type == TRAIL_TYPE_TEXT || f->type == TRAIL_TYPE_BLOB)) {
-        gen_sload_error(ld, max->pos, "max must be at least 1, found %lld", (long long)f->max);
+        gen_sload_error(ld, max, "max must be at least 1, found %lld", (long long)f->max);
         f->has_max = false;
     }
     if (f->has_min && f->has_max && f->min > f->max)
-        gen_sload_error(ld, min->pos, "min %lld is greater than max %lld", (long long)f->min,
+        gen_sload_error(ld, min, "min %lld is greater than max %lld", (long long)f->min,
                         (long long)f->max);
 }
 
@@ -180,12 +185,12 @@ static void check_unique_text(gen_sload *ld, const gen_field *f, const opts *o)
     if (!f->unique || f->type != TRAIL_TYPE_TEXT)
         return;
     if (!o->val[OPT_MAX])
-        gen_sload_error(ld, o->key[OPT_UNIQUE]->pos,
+        gen_sload_error(ld, o->key[OPT_UNIQUE],
                         "a unique text field needs `max` of at most %d characters (MySQL "
                         "indexes at most 3072 bytes, 4 per character)",
                         GEN_INDEX_TEXT_MAX);
     else if (f->has_max && f->max > GEN_INDEX_TEXT_MAX)
-        gen_sload_error(ld, o->val[OPT_MAX]->pos,
+        gen_sload_error(ld, o->val[OPT_MAX],
                         "max %lld is too long for a unique text field: at most %d characters "
                         "(MySQL indexes at most 3072 bytes, 4 per character)",
                         (long long)f->max, GEN_INDEX_TEXT_MAX);
@@ -197,7 +202,7 @@ static void load_values(gen_sload *ld, gen_field *f, const gen_yaml_node *n)
         return;
     size_t count = n->n_items;
     if (count == 0) {
-        gen_sload_error(ld, n->pos, "values is empty: an enum needs at least one value");
+        gen_sload_error(ld, n, "values is empty: an enum needs at least one value");
         return;
     }
     const char **texts = malloc(count * sizeof *texts);
@@ -219,7 +224,7 @@ static void load_values(gen_sload *ld, gen_field *f, const gen_yaml_node *n)
         if (!name)
             continue;
         if (first[i] != i) {
-            gen_sload_error(ld, item->pos, "duplicate enum value '%s' (first at line %d)", name,
+            gen_sload_error(ld, item, "duplicate enum value '%s' (first at line %d)", name,
                             n->items[first[i]]->pos.line);
             continue;
         }
@@ -248,9 +253,9 @@ static void load_ref(gen_sload *ld, gen_field *f, const gen_yaml_node *n)
     gen_yaml_excerpt(ex, n->text, n->len);
     const char *hint = gen_suggest(n->text, ld->names, ld->n_names);
     if (hint)
-        gen_sload_error(ld, n->pos, "unknown entity '%s'; did you mean '%s'?", ex, hint);
+        gen_sload_error(ld, n, "unknown entity '%s'; did you mean '%s'?", ex, hint);
     else
-        gen_sload_error(ld, n->pos, "unknown entity '%s'", ex);
+        gen_sload_error(ld, n, "unknown entity '%s'", ex);
 }
 
 /* "default 'gold' is not one of free, pro, enterprise" */
@@ -267,17 +272,17 @@ static void report_not_a_value(gen_sload *ld, const gen_field *f, const gen_yaml
         }
         used += (size_t)w;
     }
-    gen_sload_error(ld, n->pos, "default '%s' is not one of %s",
-                    gen_yaml_excerpt(ex, n->text, n->len), list);
+    gen_sload_error(ld, n, "default '%s' is not one of %s", gen_yaml_excerpt(ex, n->text, n->len),
+                    list);
 }
 
 static bool default_in_bounds(gen_sload *ld, const gen_field *f, const gen_yaml_node *n, int64_t v)
 {
     if (f->has_min && v < f->min)
-        gen_sload_error(ld, n->pos, "default %lld is less than min %lld", (long long)v,
+        gen_sload_error(ld, n, "default %lld is less than min %lld", (long long)v,
                         (long long)f->min);
     else if (f->has_max && v > f->max)
-        gen_sload_error(ld, n->pos, "default %lld is greater than max %lld", (long long)v,
+        gen_sload_error(ld, n, "default %lld is greater than max %lld", (long long)v,
                         (long long)f->max);
     else
         return true;
@@ -294,11 +299,11 @@ static void load_default(gen_sload *ld, gen_field *f, const gen_yaml_node *n)
     /* `default: null` says what a nullable field does anyway; elsewhere it is a mistake. */
     if (gen_yaml_is_null(n)) {
         if (!f->nullable)
-            gen_sload_error(ld, n->pos, "default null needs `null: true`");
+            gen_sload_error(ld, n, "default null needs `null: true`");
         return;
     }
     if (f->type == TRAIL_TYPE_JSON && n->kind != GEN_YAML_SCALAR && n->kind != GEN_YAML_INVALID) {
-        gen_sload_error(ld, n->pos,
+        gen_sload_error(ld, n,
                         "a json default is a string holding the JSON: quote it, e.g. "
                         "default: '{\"a\": 1}'");
         return;
@@ -317,9 +322,9 @@ static void load_default(gen_sload *ld, gen_field *f, const gen_yaml_node *n)
         if (!gen_sload_double(ld, n, &f->def_d))
             return;
         if (f->has_min && f->def_d < f->min_d)
-            gen_sload_error(ld, n->pos, "default %g is less than min %g", f->def_d, f->min_d);
+            gen_sload_error(ld, n, "default %g is less than min %g", f->def_d, f->min_d);
         else if (f->has_max && f->def_d > f->max_d)
-            gen_sload_error(ld, n->pos, "default %g is greater than max %g", f->def_d, f->max_d);
+            gen_sload_error(ld, n, "default %g is greater than max %g", f->def_d, f->max_d);
         else
             f->has_default = true;
         return;
@@ -334,7 +339,7 @@ static void load_default(gen_sload *ld, gen_field *f, const gen_yaml_node *n)
     if (f->type == TRAIL_TYPE_TEXT) {
         size_t chars = trail_utf8_count(n->text, n->len);
         if (f->has_max && chars > (uint64_t)f->max) {
-            gen_sload_error(ld, n->pos, "default has %zu characters, more than max %lld", chars,
+            gen_sload_error(ld, n, "default has %zu characters, more than max %lld", chars,
                             (long long)f->max);
             return;
         }
@@ -350,13 +355,13 @@ static void load_default(gen_sload *ld, gen_field *f, const gen_yaml_node *n)
         f->def_i = (int64_t)i;
     } else if (f->type == TRAIL_TYPE_DATE) {
         if (trail_isotime_parse_date(&days, n->text, n->len) != TRAIL_OK) {
-            gen_sload_error(ld, n->pos, "default '%s' is not a date: write it as YYYY-MM-DD", ex);
+            gen_sload_error(ld, n, "default '%s' is not a date: write it as YYYY-MM-DD", ex);
             return;
         }
         f->def_i = days;
     } else if (f->type == TRAIL_TYPE_TIMESTAMP) {
         if (trail_isotime_parse_ms(&f->def_i, n->text, n->len) != TRAIL_OK) {
-            gen_sload_error(ld, n->pos,
+            gen_sload_error(ld, n,
                             "default '%s' is not a timestamp: write it in UTC as "
                             "2024-01-01T00:00:00Z or 2024-01-01T00:00:00.000Z",
                             ex);
@@ -366,7 +371,7 @@ static void load_default(gen_sload *ld, gen_field *f, const gen_yaml_node *n)
         json_error_t err;
         json_t *j = json_loads(n->text, JSON_DECODE_ANY, &err);
         if (!j) {
-            gen_sload_error(ld, n->pos, "default is not valid JSON: %s", err.text);
+            gen_sload_error(ld, n, "default is not valid JSON: %s", err.text);
             return;
         }
         json_decref(j);
@@ -404,14 +409,14 @@ void gen_sload_field(gen_sload *ld, gen_field *f, const gen_yaml_pair *pair)
     if (val->kind == GEN_YAML_MAPPING) {
         collect(ld, val, &o);
         if (!o.val[OPT_TYPE]) {
-            gen_sload_error(ld, key->pos, "missing option 'type' of field '%s'", f->name);
+            gen_sload_error(ld, key, "missing option 'type' of field '%s'", f->name);
             return;
         }
     } else if (val->kind == GEN_YAML_SCALAR && !gen_yaml_is_null(val)) {
         o.val[OPT_TYPE] = val; /* the shorthand `name: text` */
     } else {
         if (val->kind != GEN_YAML_INVALID)
-            gen_sload_error(ld, val->len == 0 && val->kind == GEN_YAML_SCALAR ? key->pos : val->pos,
+            gen_sload_error(ld, val->len == 0 && val->kind == GEN_YAML_SCALAR ? key : val,
                             "expected a type or a mapping of options, found %s",
                             gen_yaml_describe(val));
         return;
@@ -421,8 +426,8 @@ void gen_sload_field(gen_sload *ld, gen_field *f, const gen_yaml_pair *pair)
 
     for (size_t i = 0; i < OPT_COUNT; i++) {
         if (o.val[i] && !has_type(f, opt_types[i])) {
-            gen_sload_error(ld, o.key[i]->pos, "option '%s' does not apply to type '%s'",
-                            opt_names[i], gen_type_name(f->type));
+            gen_sload_error(ld, o.key[i], "option '%s' does not apply to type '%s'", opt_names[i],
+                            gen_type_name(f->type));
             o.val[i] = NULL;
         }
     }
@@ -443,13 +448,13 @@ void gen_sload_field(gen_sload *ld, gen_field *f, const gen_yaml_pair *pair)
         if (o.val[OPT_VALUES])
             load_values(ld, f, o.val[OPT_VALUES]);
         else
-            gen_sload_error(ld, key->pos, "an enum needs `values`, the list of its values");
+            gen_sload_error(ld, key, "an enum needs `values`, the list of its values");
     }
     if (f->type == TRAIL_TYPE_REF) {
         if (o.val[OPT_TO])
             load_ref(ld, f, o.val[OPT_TO]);
         else
-            gen_sload_error(ld, key->pos, "a ref needs `to`, the entity it refers to");
+            gen_sload_error(ld, key, "a ref needs `to`, the entity it refers to");
     }
     if (o.val[OPT_DEFAULT] && !ld->nomem)
         load_default(ld, f, o.val[OPT_DEFAULT]);

@@ -4,7 +4,8 @@
  * outside them.
  *
  * Loading walks the YAML tree once, filling the gen_schema as it goes and
- * reporting every problem at the most precise node it has. A rule that
+ * reporting every problem at the most precise node it has, by its line,
+ * column and key path. A rule that
  * fails leaves its part of the model at its default and loading carries on,
  * so that one run shows every problem. Problems are held back and passed to
  * the diag at the end sorted by position, those of the YAML itself included,
@@ -71,13 +72,27 @@ typedef struct gen_sload {
 } gen_sload;
 
 /*
- * gen_sload_error - report a problem at @pos: kept until gen_sload_flush().
- * Does nothing once GEN_SCHEMA_MAX_ERRORS problems were reported in this file.
+ * gen_sload_error - report a problem about the node @at, at its position and
+ * naming its key path (gen_yaml_path()): "entities.customer.fields.credit.max:
+ * expected an integer, found 'many'". A message about the root has no path.
+ * Kept until gen_sload_flush(). Does nothing once GEN_SCHEMA_MAX_ERRORS
+ * problems were reported in this file.
  */
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
-void gen_sload_error(gen_sload *ld, gen_pos pos, const char *fmt, ...);
+void gen_sload_error(gen_sload *ld, const gen_yaml_node *at, const char *fmt, ...);
+
+/*
+ * gen_sload_error_pos - the same at @pos with the path of @at, or no path when
+ * @at is NULL: for problems of the file that no node stands for (it is empty,
+ * the YAML could not be parsed there).
+ */
+#if defined(__GNUC__)
+__attribute__((format(printf, 4, 5)))
+#endif
+void gen_sload_error_pos(gen_sload *ld, const gen_yaml_node *at, gen_pos pos, const char *fmt,
+                         ...);
 
 /*
  * gen_sload_flush - pass the problems kept by gen_sload_error() to the diag,

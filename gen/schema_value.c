@@ -17,15 +17,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-void gen_sload_error(gen_sload *ld, gen_pos pos, const char *fmt, ...)
+/* Keep the problem @msg at @pos about the node @at (NULL: none) for gen_sload_flush(). */
+static void keep(gen_sload *ld, const gen_yaml_node *at, gen_pos pos, const char *fmt, va_list ap)
 {
     if (ld->gave_up)
         return;
-    char msg[768];
-    va_list ap;
-    va_start(ap, fmt);
+    char path[GEN_YAML_PATH], msg[768], full[GEN_YAML_PATH + 2 + sizeof msg];
     vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
+    if (at && *gen_yaml_path(path, at))
+        snprintf(full, sizeof full, "%s: %s", path, msg);
+    else
+        snprintf(full, sizeof full, "%s", msg);
 
     char *text = NULL;
     if (ld->n_msgs == ld->cap_msgs) {
@@ -36,15 +38,31 @@ void gen_sload_error(gen_sload *ld, gen_pos pos, const char *fmt, ...)
             ld->cap_msgs = cap;
         }
     }
-    if (ld->n_msgs < ld->cap_msgs && (text = malloc(strlen(msg) + 1))) {
-        ld->msgs[ld->n_msgs] = (gen_sload_msg){ pos, ld->n_msgs, strcpy(text, msg) };
+    if (ld->n_msgs < ld->cap_msgs && (text = malloc(strlen(full) + 1))) {
+        ld->msgs[ld->n_msgs] = (gen_sload_msg){ pos, ld->n_msgs, strcpy(text, full) };
         ld->n_msgs++;
     } else {
         /* Out of memory: out of order is better than not at all. */
-        gen_diag_error(ld->diag, ld->path, pos, "%s", msg);
+        gen_diag_error(ld->diag, ld->path, pos, "%s", full);
     }
     if (ld->diag->errors - ld->base + (long)ld->n_msgs >= GEN_SCHEMA_MAX_ERRORS)
         ld->gave_up = true;
+}
+
+void gen_sload_error(gen_sload *ld, const gen_yaml_node *at, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    keep(ld, at, at->pos, fmt, ap);
+    va_end(ap);
+}
+
+void gen_sload_error_pos(gen_sload *ld, const gen_yaml_node *at, gen_pos pos, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    keep(ld, at, pos, fmt, ap);
+    va_end(ap);
 }
 
 static int cmp_msg(const void *pa, const void *pb)
@@ -103,7 +121,7 @@ bool gen_sload_expect(gen_sload *ld, const gen_yaml_node *n, gen_yaml_kind kind)
     if (n->kind == kind)
         return true;
     if (n->kind != GEN_YAML_INVALID)
-        gen_sload_error(ld, n->pos, "expected %s, found %s", kind_name(kind), gen_yaml_describe(n));
+        gen_sload_error(ld, n, "expected %s, found %s", kind_name(kind), gen_yaml_describe(n));
     return false;
 }
 
@@ -132,10 +150,10 @@ static void report_unknown(gen_sload *ld, const gen_yaml_node *n, const char *wh
     gen_yaml_excerpt(ex, n->text, n->len);
     const char *hint = gen_suggest(n->text, known, count);
     if (hint) {
-        gen_sload_error(ld, n->pos, "unknown %s '%s'; did you mean '%s'?", what, ex, hint);
+        gen_sload_error(ld, n, "unknown %s '%s'; did you mean '%s'?", what, ex, hint);
     } else {
         char list[256];
-        gen_sload_error(ld, n->pos, "unknown %s '%s' (expected %s)", what, ex,
+        gen_sload_error(ld, n, "unknown %s '%s' (expected %s)", what, ex,
                         join_or(list, sizeof list, known, count));
     }
 }
@@ -170,11 +188,10 @@ static void report_form(gen_sload *ld, const gen_yaml_node *n, const char *what,
 {
     char ex[GEN_YAML_EXCERPT];
     if (gen_yaml_is_null(n))
-        gen_sload_error(ld, n->pos, "expected %s, found %s", what, gen_yaml_describe(n));
+        gen_sload_error(ld, n, "expected %s, found %s", what, gen_yaml_describe(n));
     else
-        gen_sload_error(ld, n->pos, "expected %s, found %s'%s'%s", what,
-                        n->quoted ? "the string " : "", gen_yaml_excerpt(ex, n->text, n->len),
-                        note);
+        gen_sload_error(ld, n, "expected %s, found %s'%s'%s", what, n->quoted ? "the string " : "",
+                        gen_yaml_excerpt(ex, n->text, n->len), note);
 }
 
 bool gen_sload_bool(gen_sload *ld, const gen_yaml_node *n, bool *out)
@@ -259,7 +276,7 @@ bool gen_sload_int(gen_sload *ld, const gen_yaml_node *n, int64_t *out)
     int r = n->quoted ? 0 : parse_int(n->text, out);
     if (r < 0) {
         char ex[GEN_YAML_EXCERPT];
-        gen_sload_error(ld, n->pos, "integer out of range: %s (int64 holds -2^63 to 2^63-1)",
+        gen_sload_error(ld, n, "integer out of range: %s (int64 holds -2^63 to 2^63-1)",
                         gen_yaml_excerpt(ex, n->text, n->len));
         return false;
     }
@@ -323,8 +340,7 @@ bool gen_sload_double(gen_sload *ld, const gen_yaml_node *n, double *out)
     freelocale(c);
     if (!isfinite(v)) {
         char ex[GEN_YAML_EXCERPT];
-        gen_sload_error(ld, n->pos, "number out of range: %s",
-                        gen_yaml_excerpt(ex, n->text, n->len));
+        gen_sload_error(ld, n, "number out of range: %s", gen_yaml_excerpt(ex, n->text, n->len));
         return false;
     }
     *out = v;
@@ -338,8 +354,8 @@ const char *gen_sload_name(gen_sload *ld, const gen_yaml_node *n, const char *wh
     const char *why = gen_name_problem(n->text, n->len);
     if (why) {
         char ex[GEN_YAML_EXCERPT];
-        gen_sload_error(ld, n->pos, "%s '%s' is not valid: it %s (names are lowercase snake_case)",
-                        what, gen_yaml_excerpt(ex, n->text, n->len), why);
+        gen_sload_error(ld, n, "%s '%s' is not valid: it %s (names are lowercase snake_case)", what,
+                        gen_yaml_excerpt(ex, n->text, n->len), why);
         return NULL;
     }
     return n->text;

@@ -53,10 +53,11 @@ static gen_pos mark_pos(yaml_mark_t m)
 #define PRINTF_LIKE(fmt, args)
 #endif
 
-static void problem(loader *ld, gen_pos pos, const char *fmt, ...) PRINTF_LIKE(3, 4);
+static void problem(loader *ld, const gen_yaml_node *at, gen_pos pos, const char *fmt, ...)
+    PRINTF_LIKE(4, 5);
 
-/* Pass a problem to the report callback, until it says stop. */
-static void problem(loader *ld, gen_pos pos, const char *fmt, ...)
+/* Pass a problem about @at (NULL: no node) to the report callback, until it says stop. */
+static void problem(loader *ld, const gen_yaml_node *at, gen_pos pos, const char *fmt, ...)
 {
     if (ld->stop)
         return;
@@ -65,7 +66,7 @@ static void problem(loader *ld, gen_pos pos, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    ld->stop = !ld->report(ld->ctx, pos, msg);
+    ld->stop = !ld->report(ld->ctx, at, pos, msg);
 }
 
 void gen_yaml_free(gen_yaml_node *node)
@@ -113,17 +114,20 @@ static void attach(loader *ld, gen_yaml_node *n)
         return;
     }
     gen_yaml_node *parent = ld->open[ld->depth - 1];
+    n->parent = parent;
     if (parent->kind == GEN_YAML_SEQUENCE) {
         gen_yaml_node **items =
             grow(parent->items, &parent->cap, parent->n_items, sizeof *parent->items);
         if (!items)
             goto nomem;
         parent->items = items;
+        n->index = parent->n_items;
         parent->items[parent->n_items++] = n;
         return;
     }
     /* A mapping alternates keys and values; a pair without a value waits for this node. */
     if (parent->n_pairs > 0 && !parent->pairs[parent->n_pairs - 1].value) {
+        n->key = parent->pairs[parent->n_pairs - 1].key;
         parent->pairs[parent->n_pairs - 1].value = n;
         return;
     }
@@ -131,6 +135,7 @@ static void attach(loader *ld, gen_yaml_node *n)
     if (!pairs)
         goto nomem;
     parent->pairs = pairs;
+    n->key = n;
     parent->pairs[parent->n_pairs++] = (gen_yaml_pair){ n, NULL };
     return;
 
@@ -160,17 +165,17 @@ static void on_scalar(loader *ld, const yaml_event_t *ev)
     size_t len = ev->data.scalar.length;
     gen_pos pos = mark_pos(ev->start_mark);
 
+    /* A refused scalar is kept as a placeholder first, so that its problem has a path. */
     if (tag && strcmp(tag, TAG_STR) != 0) {
         char ex[GEN_YAML_EXCERPT];
-        problem(ld, pos, "tag '%s' is not supported (only !!str)",
-                gen_yaml_excerpt(ex, tag, strlen(tag)));
-        add_node(ld, GEN_YAML_INVALID, ev->start_mark);
+        problem(ld, add_node(ld, GEN_YAML_INVALID, ev->start_mark), pos,
+                "tag '%s' is not supported (only !!str)", gen_yaml_excerpt(ex, tag, strlen(tag)));
         return;
     }
     /* A "\0" escape would cut every C string made from this scalar short. */
     if (memchr(value, '\0', len)) {
-        problem(ld, pos, "NUL characters are not supported");
-        add_node(ld, GEN_YAML_INVALID, ev->start_mark);
+        problem(ld, add_node(ld, GEN_YAML_INVALID, ev->start_mark), pos,
+                "NUL characters are not supported");
         return;
     }
     char *text = malloc(len + 1);
@@ -197,20 +202,21 @@ static void on_start(loader *ld, const yaml_event_t *ev, gen_yaml_kind kind)
     const char *own = kind == GEN_YAML_SEQUENCE ? TAG_SEQ : TAG_MAP;
     gen_pos pos = mark_pos(ev->start_mark);
 
-    if (ld->depth == GEN_YAML_MAX_DEPTH) {
-        problem(ld, pos, "nesting deeper than %d levels", GEN_YAML_MAX_DEPTH);
-    } else if (tag && strcmp(tag, own) != 0) {
-        char ex[GEN_YAML_EXCERPT];
-        problem(ld, pos, "tag '%s' is not supported", gen_yaml_excerpt(ex, tag, strlen(tag)));
-    } else {
+    if (ld->depth < GEN_YAML_MAX_DEPTH && (!tag || strcmp(tag, own) == 0)) {
         gen_yaml_node *n = add_node(ld, kind, ev->start_mark);
         if (n)
             ld->open[ld->depth++] = n;
         return;
     }
     /* Refused: keep a placeholder, and count the collection's events off until it ends. */
-    add_node(ld, GEN_YAML_INVALID, ev->start_mark);
+    const gen_yaml_node *at = add_node(ld, GEN_YAML_INVALID, ev->start_mark);
     ld->skip = 1;
+    if (ld->depth == GEN_YAML_MAX_DEPTH) {
+        problem(ld, at, pos, "nesting deeper than %d levels", GEN_YAML_MAX_DEPTH);
+    } else {
+        char ex[GEN_YAML_EXCERPT];
+        problem(ld, at, pos, "tag '%s' is not supported", gen_yaml_excerpt(ex, tag, strlen(tag)));
+    }
 }
 
 /* Drop the pairs of @map whose keys are not scalars or repeat an earlier key. */
@@ -242,13 +248,14 @@ static void check_keys(loader *ld, gen_yaml_node *map)
         gen_yaml_pair *p = &map->pairs[i];
         bool drop = true;
         if (p->key->kind == GEN_YAML_SEQUENCE || p->key->kind == GEN_YAML_MAPPING) {
-            problem(ld, p->key->pos, "a key must be a scalar, found %s", gen_yaml_describe(p->key));
+            problem(ld, p->key, p->key->pos, "a key must be a scalar, found %s",
+                    gen_yaml_describe(p->key));
         } else if (p->key->kind == GEN_YAML_INVALID) {
             /* already reported */
         } else if (first[j] != j) {
             char ex[GEN_YAML_EXCERPT];
             const gen_yaml_node *orig = map->pairs[at[first[j]]].key;
-            problem(ld, p->key->pos, "duplicate key '%s' (first at line %d)",
+            problem(ld, p->key, p->key->pos, "duplicate key '%s' (first at line %d)",
                     gen_yaml_excerpt(ex, p->key->text, p->key->len), orig->pos.line);
         } else {
             drop = false;
@@ -274,7 +281,7 @@ static void on_event(loader *ld, const yaml_event_t *ev)
 {
     if (ev->type == YAML_DOCUMENT_START_EVENT) {
         if (++ld->documents > 1) {
-            problem(ld, mark_pos(ev->start_mark), "only one YAML document is allowed");
+            problem(ld, NULL, mark_pos(ev->start_mark), "only one YAML document is allowed");
             ld->extra_doc = true;
         }
         return;
@@ -294,8 +301,8 @@ static void on_event(loader *ld, const yaml_event_t *ev)
         on_scalar(ld, ev);
         break;
     case YAML_ALIAS_EVENT:
-        problem(ld, mark_pos(ev->start_mark), "aliases are not supported; write the value out");
-        add_node(ld, GEN_YAML_INVALID, ev->start_mark);
+        problem(ld, add_node(ld, GEN_YAML_INVALID, ev->start_mark), mark_pos(ev->start_mark),
+                "aliases are not supported; write the value out");
         break;
     case YAML_SEQUENCE_START_EVENT:
         on_start(ld, ev, GEN_YAML_SEQUENCE);
@@ -361,15 +368,15 @@ static void report_parse_error(loader *ld, const yaml_parser_t *parser)
         /* libyaml places reader errors by byte offset only. */
         gen_pos pos = offset_pos(ld, char_start(ld, parser->problem_offset));
         if (parser->problem_value >= 0)
-            problem(ld, pos, "%s (0x%02X)", what, (unsigned)parser->problem_value);
+            problem(ld, NULL, pos, "%s (0x%02X)", what, (unsigned)parser->problem_value);
         else
-            problem(ld, pos, "%s", what);
+            problem(ld, NULL, pos, "%s", what);
     } else if (parser->context) {
         gen_pos ctx = mark_pos(parser->context_mark);
-        problem(ld, mark_pos(parser->problem_mark), "%s (%s at line %d, column %d)", what,
+        problem(ld, NULL, mark_pos(parser->problem_mark), "%s (%s at line %d, column %d)", what,
                 parser->context, ctx.line, ctx.col);
     } else {
-        problem(ld, mark_pos(parser->problem_mark), "%s", what);
+        problem(ld, NULL, mark_pos(parser->problem_mark), "%s", what);
     }
 }
 
@@ -461,5 +468,53 @@ const char *gen_yaml_excerpt(char buf[GEN_YAML_EXCERPT], const char *s, size_t l
         n += 3;
     }
     buf[n] = '\0';
+    return buf;
+}
+
+/* Longest key shown as it is in a path: a valid name (63 characters) and then some. */
+#define PLAIN_MAX 80
+
+/* The step of a path that leads from @n's parent to @n, into @buf ("" for none). */
+static void path_step(char *buf, size_t size, const gen_yaml_node *n, bool first)
+{
+    buf[0] = '\0';
+    if (n->parent->kind == GEN_YAML_SEQUENCE) {
+        snprintf(buf, size, "[%zu]", n->index);
+        return;
+    }
+    const gen_yaml_node *key = n->key;
+    if (!key || key->kind != GEN_YAML_SCALAR)
+        return;
+    const char *sep = first ? "" : ".";
+    size_t plain = strspn(key->text, "abcdefghijklmnopqrstuvwxyz"
+                                     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
+    if (key->len > 0 && plain == key->len && key->len <= PLAIN_MAX) {
+        snprintf(buf, size, "%s%s", sep, key->text);
+    } else {
+        char ex[GEN_YAML_EXCERPT];
+        snprintf(buf, size, "%s'%s'", sep, gen_yaml_excerpt(ex, key->text, key->len));
+    }
+}
+
+const char *gen_yaml_path(char buf[GEN_YAML_PATH], const gen_yaml_node *n)
+{
+    /* A node is at most GEN_YAML_MAX_DEPTH steps below the root: a collection one deeper
+     * is a placeholder, and nothing is kept below that. */
+    const gen_yaml_node *chain[GEN_YAML_MAX_DEPTH + 1];
+    size_t depth = 0, used = 0;
+    for (; n && n->parent && depth < sizeof chain / sizeof chain[0]; n = n->parent)
+        chain[depth++] = n;
+    buf[0] = '\0';
+    while (depth > 0) {
+        char step[PLAIN_MAX + 8];
+        path_step(step, sizeof step, chain[--depth], used == 0);
+        size_t len = strlen(step);
+        if (used + len + sizeof "..." > GEN_YAML_PATH) {
+            memcpy(buf + used, "...", sizeof "...");
+            break;
+        }
+        memcpy(buf + used, step, len + 1);
+        used += len;
+    }
     return buf;
 }

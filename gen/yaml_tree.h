@@ -43,6 +43,11 @@ struct gen_yaml_node {
     gen_yaml_kind kind;
     gen_pos pos;
 
+    /* Where the node sits, for gen_yaml_path(): NULL parent for the root. */
+    const gen_yaml_node *parent; /* the mapping or sequence holding it */
+    const gen_yaml_node *key;    /* in a mapping: the key of its pair (a key: itself) */
+    size_t index;                /* in a sequence: its place, from 0 */
+
     /* GEN_YAML_SCALAR */
     char *text;  /* NUL-terminated, holds no other NUL */
     size_t len;  /* bytes */
@@ -61,10 +66,12 @@ struct gen_yaml_node {
 
 /*
  * gen_yaml_report - receives each problem found while loading, at @pos, in
- * words a person can act on (@msg is only valid during the call). Returns
- * false to stop loading there.
+ * words a person can act on (@msg is only valid during the call). @at is the
+ * node the problem is about, already in the tree (for its gen_yaml_path()),
+ * or NULL when there is none: the YAML could not be parsed there, or the
+ * problem is the document itself. Returns false to stop loading there.
  */
-typedef bool (*gen_yaml_report)(void *ctx, gen_pos pos, const char *msg);
+typedef bool (*gen_yaml_report)(void *ctx, const gen_yaml_node *at, gen_pos pos, const char *msg);
 
 /*
  * gen_yaml_load - parse the @len bytes of YAML at @text, passing each problem
@@ -107,5 +114,20 @@ const char *gen_yaml_describe(const gen_yaml_node *n);
  * when longer than the buffer. Returns @buf.
  */
 const char *gen_yaml_excerpt(char buf[GEN_YAML_EXCERPT], const char *s, size_t len);
+
+/** Room for gen_yaml_path(), NUL included. */
+#define GEN_YAML_PATH 256
+
+/*
+ * gen_yaml_path - the keys leading from the root to @n: "entities.customer.
+ * fields.credit.max". A key and its value have the same path (the key's);
+ * a place in a sequence is "[i]", counted from 0, with no dot before it
+ * ("entities.customer.indexes[0][1]"). A key made of anything but letters,
+ * digits, '_' and '-' is quoted as in gen_yaml_excerpt(): "fields.'a b'". A
+ * key that is not a scalar adds nothing: the path is its mapping's. The root
+ * has the empty path. A path longer than the buffer is cut after a whole
+ * step and ends in "...". Returns @buf.
+ */
+const char *gen_yaml_path(char buf[GEN_YAML_PATH], const gen_yaml_node *n);
 
 #endif /* TRAILGEN_YAML_TREE_H */

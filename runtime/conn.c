@@ -257,6 +257,7 @@ void trail_close(trail_conn *db)
         db->drv->close(db);
     }
     trail_update_sql_free(db);
+    free(db->checked);
     trail_ulid_gen_free(db->ids);
     trail_hlc_free(db->clock);
     free(db);

@@ -245,6 +245,13 @@ static int sqlite_open(trail_conn *db, const char *target, const trail_open_opts
                              "sqlite: cannot open %s: %s", target,
                              st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
     sqlite3_extended_result_codes(st->db, 1);
+    /*
+     * Double quotes name identifiers only: with SQLite's legacy fallback a
+     * quoted column that is missing reads as a string of its own name, which
+     * would be stored and audited as the field's value.
+     */
+    sqlite3_db_config(st->db, SQLITE_DBCONFIG_DQS_DML, 0, (int *)NULL);
+    sqlite3_db_config(st->db, SQLITE_DBCONFIG_DQS_DDL, 0, (int *)NULL);
     int timeout = opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms : DEFAULT_BUSY_TIMEOUT_MS;
     sqlite3_busy_timeout(st->db, timeout);
     /* The journal mode is kept in the file: a reader leaves it to the writers. */

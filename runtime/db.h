@@ -121,7 +121,8 @@ struct trail_conn {
     bool in_tx;                     /* inside trail_begin() */
     bool retryable;                 /* the last failure was a deadlock or serialization failure */
     char tx_id[TRAIL_ULID_LEN + 1]; /* of the open transaction */
-    int64_t schema_version;         /* of the last migrated schema; 0 when none */
+    const struct trail_schema **checked; /* schemas found to match the database (schema_check.c) */
+    size_t n_checked;
     struct trail_update_cache *updates; /* update_sql.c */
     uint64_t round_trips;               /* waits for the server, counted by its driver */
 };

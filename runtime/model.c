@@ -5,6 +5,7 @@
 #include "model.h"
 #include "err.h"
 #include "json.h"
+#include "values.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -69,6 +70,28 @@ int trail_model_json(trail_buf *out, const trail_schema *schema)
             trail_json_text(&w, f->flags & TRAIL_FIELD_OMIT     ? "omit"
                                 : f->flags & TRAIL_FIELD_REDACT ? "redact"
                                                                 : "full");
+            /* What migrate gives the rows of a table it adds the field to (verify reads it). */
+            trail_json_key(&w, "default");
+            trail_values_default_json(&w, f);
+            /* What the tables enforce too, so that migrate can tell a change it cannot make. */
+            trail_json_key(&w, "unique");
+            trail_json_bool(&w, (f->flags & TRAIL_FIELD_UNIQUE) != 0);
+            bool real = f->type == TRAIL_TYPE_DOUBLE;
+            if (f->flags & TRAIL_FIELD_MIN) {
+                trail_json_key(&w, "min");
+                real ? trail_json_double(&w, f->min_d) : trail_json_int64(&w, f->min);
+            }
+            if (f->flags & TRAIL_FIELD_MAX) {
+                trail_json_key(&w, "max");
+                real ? trail_json_double(&w, f->max_d) : trail_json_int64(&w, f->max);
+            }
+            if (f->type == TRAIL_TYPE_ENUM) {
+                trail_json_key(&w, "values");
+                trail_json_begin_array(&w);
+                for (size_t k = 0; k < f->n_values; k++)
+                    trail_json_text(&w, f->values[k]);
+                trail_json_end_array(&w);
+            }
             trail_json_end_object(&w);
         }
         trail_json_end_array(&w);
@@ -94,7 +117,11 @@ bool trail_type_from_name(trail_type *out, const char *name)
     return false;
 }
 
-static int parse_field(trail_field *f, json_t *jf)
+/*
+ * A described field. Its default, when there is one, is kept as the text of
+ * its event JSON in def.s whatever the type: the readers compare it with rows.
+ */
+static int parse_field(trail_field *f, json_t *jf, char **default_text)
 {
     const char *name = NULL, *type = NULL, *key = NULL, *audit = NULL;
     int nullable = 0;
@@ -110,6 +137,13 @@ static int parse_field(trail_field *f, json_t *jf)
         f->flags |= TRAIL_FIELD_REDACT;
     if (f->type == TRAIL_TYPE_REF)
         f->ref = key && strcmp(key, "int64") == 0 ? &int64_target : &ulid_target;
+    json_t *def = json_object_get(jf, "default");
+    if (def) {
+        if (!(*default_text = json_dumps(def, JSON_ENCODE_ANY | JSON_COMPACT)))
+            return TRAIL_ENOMEM;
+        f->flags |= TRAIL_FIELD_DEFAULT;
+        f->def.s = *default_text;
+    }
     return TRAIL_OK;
 }
 
@@ -128,9 +162,11 @@ int trail_model_parse(trail_model *model, const char *json, size_t len)
     json_t *je;
     json_array_foreach(entities, i, je) n_fields += json_array_size(json_object_get(je, "fields"));
     model->n_entities = json_array_size(entities);
+    model->n_fields = n_fields;
     model->entities = calloc(model->n_entities ? model->n_entities : 1, sizeof *model->entities);
     model->fields = calloc(n_fields ? n_fields : 1, sizeof *model->fields);
-    if (!model->entities || !model->fields) {
+    model->defaults = calloc(n_fields ? n_fields : 1, sizeof *model->defaults);
+    if (!model->entities || !model->fields || !model->defaults) {
         trail_model_free(model);
         return TRAIL_ENOMEM;
     }
@@ -154,10 +190,13 @@ int trail_model_parse(trail_model *model, const char *json, size_t len)
         e->n_fields = json_array_size(fields);
         size_t j;
         json_t *jf;
-        json_array_foreach(fields, j, jf) if (parse_field(next++, jf) < 0)
+        json_array_foreach(fields, j, jf)
         {
-            trail_model_free(model);
-            return TRAIL_EINVALID;
+            if (parse_field(next, jf, &model->defaults[next - model->fields]) < 0) {
+                trail_model_free(model);
+                return TRAIL_EINVALID;
+            }
+            next++;
         }
     }
     return TRAIL_OK;
@@ -166,6 +205,9 @@ int trail_model_parse(trail_model *model, const char *json, size_t len)
 void trail_model_free(trail_model *model)
 {
     free(model->entities);
+    for (size_t i = 0; model->defaults && model->fields && i < model->n_fields; i++)
+        free(model->defaults[i]);
+    free(model->defaults);
     free(model->fields);
     json_decref(model->json);
     memset(model, 0, sizeof *model);

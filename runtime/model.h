@@ -22,7 +22,9 @@ typedef struct trail_model {
     trail_entity *entities;
     size_t n_entities;
     trail_field *fields; /* every entity's, one after another */
-    void *json;          /* the parsed description: owns the names */
+    size_t n_fields;
+    char **defaults; /* per field: the text its def.s points at, or NULL */
+    void *json;      /* the parsed description: owns the names */
 } trail_model;
 
 /* trail_model_json - the description of @schema, appended to @out. TRAIL_OK or TRAIL_ENOMEM. */

@@ -12,6 +12,7 @@
  */
 #define _POSIX_C_SOURCE 200809L /* nanosleep */
 #include "event.h"
+#include "schema_check.h"
 #include "sql.h"
 #include "update_sql.h"
 #include "values.h"
@@ -72,6 +73,9 @@ static int check_args(trail_conn *db, const trail_entity *e, const void *p)
     if (db->node_id[0] == '\0')
         return trail_err_set(&db->err, TRAIL_EARG,
                              "the database is not migrated: call the schema's _migrate first");
+    int rc = e->schema ? trail_schema_check(db, e->schema) : TRAIL_OK;
+    if (rc < 0)
+        return rc;
     trail_err_clear(&db->err);
     return TRAIL_OK;
 }
@@ -298,10 +302,10 @@ static int update_once(trail_conn *db, const trail_ctx *ctx, const trail_entity 
     const char *id = NULL; /* set by key_arg(); said for -O3's flow analysis */
     if ((rc = key_arg(db, e, key, id_text, &k, &id)) < 0)
         return rc;
+    if ((rc = trail_values_check_update(db, e, params)) < 0)
+        return rc;
     uint64_t set;
     memcpy(&set, base + e->update_set_at, sizeof set);
-    if (e->n_fields < 64)
-        set &= (UINT64_C(1) << e->n_fields) - 1;
     if (db->drv->write && set) /* with nothing set, it only reads: below */
         return trail_write_one_update(db, ctx, e, params, set, &k, id, version, out);
 

@@ -40,8 +40,11 @@ typedef struct trail_runtime_sql {
     const char *event_tables;  /* -> every table_name with events */
     const char *record_events; /* table_name -> record_id, op, version, old_values, new_values,
                                   event_id, in (record_id, hlc, event_id) order */
-    char quote;                /* how identifiers are quoted, for statements built at run time */
-    bool numbered_params;      /* placeholders $1, $2… rather than ? */
+    /* Checking a schema against the tables (schema_check.c). */
+    const char *columns; /* -> table, column of every table of the database */
+
+    char quote;           /* how identifiers are quoted, for statements built at run time */
+    bool numbered_params; /* placeholders $1, $2… rather than ? */
 } trail_runtime_sql;
 
 #endif /* TRAIL_SQL_H */

@@ -15,5 +15,7 @@
 
 const struct trail_runtime_sql trail_runtime_sql_mysql = {
 #include "sql_texts.h"
+    .columns = "SELECT `table_name`, `column_name` FROM `information_schema`.`columns`"
+               " WHERE `table_schema` = DATABASE()",
     .quote = '`',
 };

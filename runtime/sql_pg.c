@@ -11,6 +11,9 @@
 
 const struct trail_runtime_sql trail_runtime_sql_pg = {
 #include "sql_texts.h"
+    .columns = "SELECT \"table_name\"::text, \"column_name\"::text"
+               " FROM \"information_schema\".\"columns\""
+               " WHERE \"table_schema\" = current_schema()",
     .quote = '"',
     .numbered_params = true,
 };

@@ -11,5 +11,7 @@
 
 const struct trail_runtime_sql trail_runtime_sql_sqlite = {
 #include "sql_texts.h"
+    .columns = "SELECT m.\"name\", p.\"name\" FROM \"sqlite_schema\" AS m,"
+               " pragma_table_info(m.\"name\") AS p WHERE m.\"type\" = 'table'",
     .quote = '"',
 };

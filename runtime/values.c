@@ -175,25 +175,97 @@ static trail_value default_value(const trail_field *f)
     }
 }
 
+/* Whether two values of one scalar field hold the same bits (so -0.0 is not 0.0). */
+static bool same_scalar(const trail_value *a, const trail_value *b)
+{
+    if (a->type == TRAIL_V_DOUBLE)
+        return memcmp(&a->d, &b->d, sizeof a->d) == 0;
+    return a->i == b->i;
+}
+
+/*
+ * Refuses what a params struct of @kind holds for field @f that cannot be
+ * stored as written: a _null flag set beside a value other than 0 or the
+ * default (the value would be dropped), a blob with a length but no data.
+ */
+static int check_member(trail_conn *db, const trail_entity *e, const trail_field *f,
+                        const char *base, trail_struct_kind kind)
+{
+    const char *member = base + offset_in(&f->at, kind);
+    if (f->type == TRAIL_TYPE_BLOB) {
+        trail_blob b;
+        memcpy(&b, member, sizeof b);
+        if (!b.data && b.len)
+            return trail_err_set(&db->err, TRAIL_EARG,
+                                 "%s.%s: the blob has a length of %zu bytes but no data pointer",
+                                 e->name, f->name, b.len);
+        return TRAIL_OK;
+    }
+    if (pointer_null(f) || !(f->flags & TRAIL_FIELD_NULLABLE) ||
+        !*(const bool *)(base + offset_in(&f->null_at, kind)))
+        return TRAIL_OK;
+    trail_value held = trail_values_of_member(f, member), zero = { .type = held.type };
+    if (same_scalar(&held, &zero))
+        return TRAIL_OK;
+    if (f->flags & TRAIL_FIELD_DEFAULT) {
+        trail_value def = default_value(f);
+        if (same_scalar(&held, &def))
+            return TRAIL_OK;
+    }
+    return trail_err_set(&db->err, TRAIL_EARG,
+                         "%s.%s: %s_null is set, but %s holds a value; clear %s_null to store "
+                         "the value, or leave %s at 0 to store NULL",
+                         e->name, f->name, f->name, f->name, f->name, f->name);
+}
+
+/* Writes SCHEMA_ENTITY_CREATE_INIT, the macro create params start from, into @out. */
+static void init_macro_name(char *out, size_t size, const trail_entity *e)
+{
+    snprintf(out, size, "%s_%s_CREATE_INIT", e->schema ? e->schema->name : "SCHEMA", e->name);
+    for (char *c = out; *c; c++)
+        if (*c >= 'a' && *c <= 'z')
+            *c = (char)(*c - 'a' + 'A');
+}
+
 int trail_values_of_create(trail_conn *db, trail_row *row, const trail_entity *e,
                            const void *params)
 {
-    uint64_t set;
-    memcpy(&set, params, sizeof set); /* `set` opens every create params struct */
+    unsigned mark;
+    memcpy(&mark, params, sizeof mark); /* the mark opens every create params struct */
+    if (mark != TRAIL_CREATE_INIT_MARK) {
+        char macro[2 * 64 + 32];
+        init_macro_name(macro, sizeof macro, e);
+        return trail_err_set(&db->err, TRAIL_EARG,
+                             "%s: the create params did not start from %s (or its _init() "
+                             "function), so fields left out would be stored as zeros or NULLs "
+                             "nobody chose; nothing was written",
+                             e->name, macro);
+    }
     for (size_t i = 0; i < e->n_fields; i++) {
-        const trail_field *f = &e->fields[i];
-        bool optional = f->flags & (TRAIL_FIELD_DEFAULT | TRAIL_FIELD_NULLABLE);
-        trail_value v = field_value(f, params, TRAIL_STRUCT_CREATE);
-        bool given = (set >> i & 1) || (pointer_null(f) ? v.type != TRAIL_V_NULL : !optional);
-        if (given)
-            row->v[i + 2] = v;
-        else if (f->flags & TRAIL_FIELD_DEFAULT)
-            row->v[i + 2] = default_value(f);
-        else if (f->flags & TRAIL_FIELD_NULLABLE)
-            row->v[i + 2] = (trail_value){ .type = TRAIL_V_NULL };
-        else
-            return trail_err_set(&db->err, TRAIL_EINVALID,
-                                 "%s.%s: required, and no value was given", e->name, f->name);
+        int rc = check_member(db, e, &e->fields[i], params, TRAIL_STRUCT_CREATE);
+        if (rc < 0)
+            return rc;
+        row->v[i + 2] = field_value(&e->fields[i], params, TRAIL_STRUCT_CREATE);
+    }
+    return TRAIL_OK;
+}
+
+int trail_values_check_update(trail_conn *db, const trail_entity *e, const void *params)
+{
+    uint64_t set;
+    memcpy(&set, (const char *)params + e->update_set_at, sizeof set);
+    uint64_t known = e->n_fields >= 64 ? UINT64_MAX : (UINT64_C(1) << e->n_fields) - 1;
+    if (set & ~known)
+        return trail_err_set(&db->err, TRAIL_EARG,
+                             "%s: `set` has bits that name no field (0x%" PRIx64
+                             "); %s has %zu fields, bits 0 to %zu",
+                             e->name, set & ~known, e->name, e->n_fields,
+                             e->n_fields ? e->n_fields - 1 : 0);
+    for (size_t i = 0; i < e->n_fields; i++) {
+        int rc = set >> i & 1 ? check_member(db, e, &e->fields[i], params, TRAIL_STRUCT_UPDATE)
+                              : TRAIL_OK;
+        if (rc < 0)
+            return rc;
     }
     return TRAIL_OK;
 }
@@ -343,6 +415,17 @@ static void json_value(trail_json *w, const trail_value *v)
         trail_json_int64(w, v->i);
         break;
     }
+}
+
+void trail_values_default_json(trail_json *w, const trail_field *f)
+{
+    trail_value v = { .type = TRAIL_V_NULL };
+    if (f->flags & TRAIL_FIELD_DEFAULT)
+        v = default_value(f);
+    if (f->flags & TRAIL_FIELD_REDACT)
+        trail_json_text(w, "[redacted]");
+    else
+        json_value(w, &v);
 }
 
 /* The name of member @k of a row's event JSON: 0 id, 1 version, then the fields. */

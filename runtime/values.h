@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "db.h"
+#include "json.h"
 
 /* Most fields an entity may have (the `set` masks are 64 bits). */
 #define TRAIL_MAX_FIELDS 64
@@ -34,12 +35,20 @@ trail_value trail_values_of_member(const trail_field *f, const void *member);
 void trail_values_of_record(trail_row *row, const trail_entity *e, const void *rec);
 
 /*
- * trail_values_of_create - @row's fields from create params, applying
- * defaults and NULLs as trail_record_create() documents. TRAIL_EINVALID (with
- * a message naming the field) for a required field not given.
+ * trail_values_of_create - @row's fields from create params, exactly as they
+ * hold them. TRAIL_EARG (with a message naming the macro or the field) for
+ * params that did not start from their _CREATE_INIT, or that hold what cannot
+ * be stored as written (trail_record_create()).
  */
 int trail_values_of_create(trail_conn *db, trail_row *row, const trail_entity *e,
                            const void *params);
+
+/*
+ * trail_values_check_update - TRAIL_EARG (with a message) for update params
+ * whose `set` names no field, or whose fields in `set` hold what cannot be
+ * stored as written (trail_record_update()).
+ */
+int trail_values_check_update(trail_conn *db, const trail_entity *e, const void *params);
 
 /* trail_values_apply_update - overlay the fields in the update params' `set` on @row. */
 void trail_values_apply_update(trail_row *row, const trail_entity *e, const void *params);
@@ -54,6 +63,12 @@ int trail_values_check_set(trail_conn *db, const trail_entity *e, const trail_ro
 
 /* trail_values_equal - whether two values are the same. */
 bool trail_values_equal(const trail_value *a, const trail_value *b);
+
+/*
+ * trail_values_default_json - the value a row gets for field @f when migrate
+ * adds the field to its table (its default, or null), as event JSON.
+ */
+void trail_values_default_json(trail_json *w, const trail_field *f);
 
 /* trail_values_json - @row as the event JSON object (redacted and omitted fields applied). */
 int trail_values_json(trail_buf *out, const trail_entity *e, const trail_row *row);

@@ -321,6 +321,28 @@ static int live_row(trail_conn *db, void *row, void *userdata)
     return rc == TRAIL_ENOMEM ? trail_err_set(&db->err, rc, "out of memory") : rc;
 }
 
+/*
+ * Drops from @live the fields its record's last event @last does not hold and
+ * the row holds as migrate gave them (the default, or null): fields a later
+ * version of the schema added, which no event of the record has set yet.
+ * Returns whether it dropped any.
+ */
+static bool drop_added_fields(const trail_entity *e, const json_t *last, json_t *live)
+{
+    bool dropped = false;
+    for (size_t i = 0; e && i < e->n_fields; i++) {
+        const trail_field *f = &e->fields[i];
+        if (json_object_get(last, f->name) || (f->flags & TRAIL_FIELD_OMIT))
+            continue;
+        json_t *given = f->flags & TRAIL_FIELD_DEFAULT ? json_loads(f->def.s, JSON_DECODE_ANY, NULL)
+                                                       : json_null();
+        if (json_equal(given, json_object_get(live, f->name)))
+            dropped = json_object_del(live, f->name) == 0 || dropped;
+        json_decref(given);
+    }
+    return dropped;
+}
+
 static int explain_differing(verifier *v)
 {
     size_t i;
@@ -335,9 +357,12 @@ static int explain_differing(verifier *v)
         rc = trail_as_of(v->db, v->table, record, INT64_MAX, &last_text);
         if (rc == TRAIL_OK && !(last = json_loads(last_text, 0, NULL)))
             rc = trail_err_set(&v->db->err, TRAIL_ENOMEM, "out of memory");
-        if (rc == TRAIL_OK)
+        bool added = false;
+        if (rc == TRAIL_OK) {
+            added = drop_added_fields(v->entity, last, json_array_get(pair, 1));
             rc = differing_fields(&names, last, json_array_get(pair, 1));
-        if (rc == TRAIL_OK)
+        }
+        if (rc == TRAIL_OK && (names.len || !added))
             rc = problem(v, v->table, record, NULL,
                          "the row differs from its last event's new_values in: %s: it was "
                          "changed behind trail's back",

@@ -577,7 +577,10 @@ static void test_bad_schema_keeps_previous_output(void **state)
     snapshot(out.s, copy.s);
     ran r = trailgen(NULL, "-o", out.s, broken_shop(), NULL);
     assert_int_equal(r.status, 1);
-    assert_non_null(strstr(r.err, "unknown type 'int65'"));
+    /* shop.yaml's line 12 is `      credit:  { type: int64, ...`: the type at column 24. */
+    assert_non_null(strstr(
+        r.err,
+        "shop.yaml:12:24: error: entities.customer.fields.credit.type: unknown type 'int65'"));
     ran_free(&r);
     assert_same_dirs(copy.s, out.s);
     assert_no_temp_files(out.s);
@@ -1201,7 +1204,7 @@ static void test_cli_usage_errors(void **state)
     assert_files(cwd.s, (const char *const[]){ NULL });
 }
 
-/* Fails unless every line of @err reads "@file:LINE:COL: error: ...". */
+/* Fails unless every line of @err reads "@file:LINE:COL: error: KEY.PATH: ...". */
 static void assert_all_located(const char *err, const char *file)
 {
     for (const char *p = err; *p;) {
@@ -1210,8 +1213,11 @@ static void assert_all_located(const char *err, const char *file)
         int line = 0, col = 0, used = 0;
         char fmt[64];
         snprintf(fmt, sizeof fmt, "%s:%%d:%%d: error: %%n", file);
-        if (sscanf(p, fmt, &line, &col, &used) != 2 || used == 0 || line < 1 || col < 1)
-            fail_msg("not \"%s:LINE:COL: error: ...\": %.*s", file, (int)(end - p), p);
+        size_t key_path = 0;
+        if (sscanf(p, fmt, &line, &col, &used) == 2 && used > 0)
+            key_path = strspn(p + used, "abcdefghijklmnopqrstuvwxyz0123456789_.[]");
+        if (line < 1 || col < 1 || key_path == 0 || strncmp(p + used + key_path, ": ", 2) != 0)
+            fail_msg("not \"%s:LINE:COL: error: KEY.PATH: ...\": %.*s", file, (int)(end - p), p);
         p = end + 1;
     }
 }
@@ -1232,8 +1238,9 @@ static void test_cli_bad_schema(void **state)
     assert_int_equal(r.status, 1);
     assert_string_equal(r.out, "");
     /* Columns counted by hand: `integr` starts at 21, `0` at 33. */
-    if (!strstr(r.err, "bad.yaml:6:21: error: unknown type 'integr'; did you mean 'int32'?\n") ||
-        !strstr(r.err, "bad.yaml:7:33: error: "))
+    if (!strstr(r.err, "bad.yaml:6:21: error: entities.thing.fields.size.type: unknown type "
+                       "'integr'; did you mean 'int32'?\n") ||
+        !strstr(r.err, "bad.yaml:7:33: error: entities.thing.fields.label.max: "))
         fail_msg("stderr:\n%s", r.err);
     assert_all_located(r.err, "bad.yaml");
     ran_free(&r);
@@ -1242,7 +1249,8 @@ static void test_cli_bad_schema(void **state)
     /* --check reports the same. */
     r = trailgen(cwd.s, "--check", "bad.yaml", NULL);
     assert_int_equal(r.status, 1);
-    assert_non_null(strstr(r.err, "bad.yaml:6:21: error: unknown type 'integr'"));
+    assert_non_null(
+        strstr(r.err, "bad.yaml:6:21: error: entities.thing.fields.size.type: unknown type"));
     ran_free(&r);
 
     r = trailgen(cwd.s, "missing.yaml", NULL);

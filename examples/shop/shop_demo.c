@@ -136,8 +136,14 @@ static void step_create(demo *d)
     say("Each create is one transaction: the new row (version 1) and a change event that");
     say("records the values, the time, this node, and who asked (the trail_ctx).");
     trail_ctx alice = { .user_id = "alice", .request_id = "req-1" };
-    shop_customer_create_params ann = { .email = "ann@example.com", .name = "Ann", .secret = "s1" };
-    shop_customer_create_params bob = { .email = "bob@example.com", .name = "Bob", .secret = "s2" };
+    shop_customer_create_params ann = SHOP_CUSTOMER_CREATE_INIT;
+    ann.email = "ann@example.com";
+    ann.name = "Ann";
+    ann.secret = "s1";
+    shop_customer_create_params bob = SHOP_CUSTOMER_CREATE_INIT;
+    bob.email = "bob@example.com";
+    bob.name = "Bob";
+    bob.secret = "s2";
     if (expect(d, shop_customer_create(d->db, &alice, &ann, &d->ann), TRAIL_OK, "customer Ann")) {
         show_customer("Ann", &d->ann);
         bool redacted = false;
@@ -152,7 +158,10 @@ static void step_create(demo *d)
         show_customer("Bob", &d->bob);
     if (!d->ann.id)
         return;
-    shop_order_create_params o = { .customer = d->ann.id, .total = 4200, .note = "leave at door" };
+    shop_order_create_params o = SHOP_ORDER_CREATE_INIT;
+    o.customer = d->ann.id;
+    o.total = 4200;
+    o.note = "leave at door";
     if (expect(d, shop_order_create(d->db, &alice, &o, &d->order), TRAIL_OK,
                "order for Ann, total 4200"))
         printf("      order  %s  version %" PRId64 "\n", d->order.id, d->order.version);
@@ -228,7 +237,10 @@ static void step_invalid(demo *d)
     char email[301];
     memset(email, 'x', 288);
     strcpy(email + 288, "@example.com"); /* 300 characters */
-    shop_customer_create_params c = { .email = email, .name = "Eve", .secret = "s3" };
+    shop_customer_create_params c = SHOP_CUSTOMER_CREATE_INIT;
+    c.email = email;
+    c.name = "Eve";
+    c.secret = "s3";
     expect(d, shop_customer_create(d->db, &bob, &c, NULL), TRAIL_EINVALID,
            "a customer with a 300-character email is refused");
     expect_events(d, 6, "none for the refused values");
@@ -255,8 +267,14 @@ static void step_rollback(demo *d)
     say("trail_begin() groups calls into one transaction (one tx_id for their events);");
     say("trail_rollback() undoes all of them, their events included.");
     trail_ctx alice = { .user_id = "alice", .request_id = "req-7" };
-    shop_customer_create_params c1 = { .email = "cy@example.com", .name = "Cy", .secret = "s4" };
-    shop_customer_create_params c2 = { .email = "di@example.com", .name = "Di", .secret = "s5" };
+    shop_customer_create_params c1 = SHOP_CUSTOMER_CREATE_INIT;
+    c1.email = "cy@example.com";
+    c1.name = "Cy";
+    c1.secret = "s4";
+    shop_customer_create_params c2 = SHOP_CUSTOMER_CREATE_INIT;
+    c2.email = "di@example.com";
+    c2.name = "Di";
+    c2.secret = "s5";
     shop_customer cy = { 0 }, di = { 0 };
     expect(d, trail_begin(d->db), TRAIL_OK, "trail_begin()");
     expect(d, shop_customer_create(d->db, &alice, &c1, &cy), TRAIL_OK, "customer Cy, in the group");

@@ -95,6 +95,7 @@ const trail_entity everything_account_entity = {
     .key = TRAIL_KEY_INT64,
     .conflict = TRAIL_CONFLICT_MANUAL,
     .schema_version = 3,
+    .schema = &everything_schema,
     .fields = account_fields,
     .n_fields = 6,
     .record_size = sizeof(everything_account),
@@ -109,6 +110,11 @@ const trail_entity everything_account_entity = {
         [TRAIL_DRIVER_MYSQL] = &everything_account_sql_mysql,
     },
 };
+
+void everything_account_create_params_init(everything_account_create_params *params)
+{
+    *params = (everything_account_create_params)EVERYTHING_ACCOUNT_CREATE_INIT;
+}
 
 int everything_account_create(trail_conn *db, const trail_ctx *ctx,
         const everything_account_create_params *params, everything_account *out)
@@ -464,6 +470,7 @@ const trail_entity everything_sample_entity = {
     .key = TRAIL_KEY_ULID,
     .conflict = TRAIL_CONFLICT_LWW,
     .schema_version = 3,
+    .schema = &everything_schema,
     .fields = sample_fields,
     .n_fields = 27,
     .record_size = sizeof(everything_sample),
@@ -478,6 +485,11 @@ const trail_entity everything_sample_entity = {
         [TRAIL_DRIVER_MYSQL] = &everything_sample_sql_mysql,
     },
 };
+
+void everything_sample_create_params_init(everything_sample_create_params *params)
+{
+    *params = (everything_sample_create_params)EVERYTHING_SAMPLE_CREATE_INIT;
+}
 
 int everything_sample_create(trail_conn *db, const trail_ctx *ctx,
         const everything_sample_create_params *params, everything_sample *out)
@@ -597,6 +609,7 @@ const trail_entity everything_sample_tag_entity = {
     .key = TRAIL_KEY_ULID,
     .conflict = TRAIL_CONFLICT_LWW,
     .schema_version = 3,
+    .schema = &everything_schema,
     .fields = sample_tag_fields,
     .n_fields = 3,
     .record_size = sizeof(everything_sample_tag),
@@ -611,6 +624,11 @@ const trail_entity everything_sample_tag_entity = {
         [TRAIL_DRIVER_MYSQL] = &everything_sample_tag_sql_mysql,
     },
 };
+
+void everything_sample_tag_create_params_init(everything_sample_tag_create_params *params)
+{
+    *params = (everything_sample_tag_create_params)EVERYTHING_SAMPLE_TAG_CREATE_INIT;
+}
 
 int everything_sample_tag_create(trail_conn *db, const trail_ctx *ctx,
         const everything_sample_tag_create_params *params, everything_sample_tag *out)

@@ -69,20 +69,37 @@ typedef struct everything_account {
 } everything_account;
 
 /**
- * What everything_account_create() stores. A field is taken when its bit is in
- * `set`, when it is a pointer that is not NULL, or when it is a scalar with
- * neither default nor null; otherwise it gets its default, or NULL.
+ * What everything_account_create() stores: exactly what the struct holds.
+ * Start it from EVERYTHING_ACCOUNT_CREATE_INIT or
+ * everything_account_create_params_init(), which put every field at its
+ * schema default and a nullable field without one at NULL, then assign what
+ * you have. Create refuses (TRAIL_EARG, writing nothing) a struct that did
+ * not start from them, such as `{0}` or a bare designated initializer, and a
+ * nullable scalar whose _null flag is set while it holds a value other than
+ * its initial one: no value written here is ever dropped.
  */
 typedef struct everything_account_create_params {
-    uint64_t set; /**< EVERYTHING_ACCOUNT_* bits of the fields given */
+    unsigned trail_init; /**< set by EVERYTHING_ACCOUNT_CREATE_INIT; do not touch */
     const char *handle; /**< text, at most 32 characters, unique */
     int64_t parent; /**< ref to account, may be NULL */
-    bool parent_null; /**< store NULL (with its bit in set) */
+    bool parent_null; /**< store NULL */
     int32_t level; /**< int32, at least 0, at most 99, default 1 */
     int64_t balance; /**< int64, at least -9223372036854775808, at most 9223372036854775807, default -9007199254740993 */
     everything_account_status status; /**< enum, default active */
     const char *label; /**< text */
 } everything_account_create_params;
+
+/** The start of every everything_account_create_params: the schema's defaults, NULL where nullable. */
+#define EVERYTHING_ACCOUNT_CREATE_INIT { \
+    .trail_init = TRAIL_CREATE_INIT_MARK, \
+    .parent_null = true, \
+    .level = 1, \
+    .balance = -9007199254740993, \
+    .status = EVERYTHING_ACCOUNT_STATUS_ACTIVE, \
+}
+
+/** everything_account_create_params_init - set *@params to EVERYTHING_ACCOUNT_CREATE_INIT. */
+void everything_account_create_params_init(everything_account_create_params *params);
 
 /** What everything_account_update() changes: the fields whose bits are in `set`. */
 typedef struct everything_account_update_params {
@@ -242,50 +259,82 @@ typedef struct everything_sample {
 } everything_sample;
 
 /**
- * What everything_sample_create() stores. A field is taken when its bit is in
- * `set`, when it is a pointer that is not NULL, or when it is a scalar with
- * neither default nor null; otherwise it gets its default, or NULL.
+ * What everything_sample_create() stores: exactly what the struct holds.
+ * Start it from EVERYTHING_SAMPLE_CREATE_INIT or
+ * everything_sample_create_params_init(), which put every field at its
+ * schema default and a nullable field without one at NULL, then assign what
+ * you have. Create refuses (TRAIL_EARG, writing nothing) a struct that did
+ * not start from them, such as `{0}` or a bare designated initializer, and a
+ * nullable scalar whose _null flag is set while it holds a value other than
+ * its initial one: no value written here is ever dropped.
  */
 typedef struct everything_sample_create_params {
-    uint64_t set; /**< EVERYTHING_SAMPLE_* bits of the fields given */
+    unsigned trail_init; /**< set by EVERYTHING_SAMPLE_CREATE_INIT; do not touch */
     bool flag; /**< bool, default false */
     bool flag_n; /**< bool, may be NULL */
-    bool flag_n_null; /**< store NULL (with its bit in set) */
+    bool flag_n_null; /**< store NULL */
     int32_t small; /**< int32, at least -10, at most 10, default -5 */
     int32_t small_n; /**< int32, may be NULL */
-    bool small_n_null; /**< store NULL (with its bit in set) */
+    bool small_n_null; /**< store NULL */
     int64_t big; /**< int64, at least 1, default 42 */
     int64_t big_n; /**< int64, at most 1000, may be NULL */
-    bool big_n_null; /**< store NULL (with its bit in set) */
+    bool big_n_null; /**< store NULL */
     double ratio; /**< double, at least -1.5, at most 1000000.25, default 2.5 */
     double ratio_n; /**< double, may be NULL */
-    bool ratio_n_null; /**< store NULL (with its bit in set) */
+    bool ratio_n_null; /**< store NULL */
     const char *words; /**< text, has a default */
     const char *words_n; /**< text, at most 10 characters, may be NULL */
     trail_blob payload; /**< blob */
     trail_blob payload_n; /**< blob, at most 16 bytes, may be NULL */
     int32_t day; /**< date: days since 1970-01-01, default -1 */
     int32_t day_n; /**< date: days since 1970-01-01, may be NULL, default 19782 */
-    bool day_n_null; /**< store NULL (with its bit in set) */
+    bool day_n_null; /**< store NULL */
     int64_t moment; /**< timestamp: milliseconds since the epoch, UTC, default 951827696789 */
     int64_t moment_n; /**< timestamp: milliseconds since the epoch, UTC, may be NULL */
-    bool moment_n_null; /**< store NULL (with its bit in set) */
+    bool moment_n_null; /**< store NULL */
     const char *doc; /**< json: one JSON value, as text, has a default */
     const char *doc_n; /**< json: one JSON value, as text, may be NULL */
     everything_sample_color color; /**< enum, default green */
     everything_sample_color_n color_n; /**< enum, may be NULL */
-    bool color_n_null; /**< store NULL (with its bit in set) */
+    bool color_n_null; /**< store NULL */
     int64_t owner; /**< ref to account */
     int64_t owner_n; /**< ref to account, may be NULL */
-    bool owner_n_null; /**< store NULL (with its bit in set) */
+    bool owner_n_null; /**< store NULL */
     int64_t code; /**< int64, unique */
     int32_t serial; /**< int32, unique, may be NULL */
-    bool serial_null; /**< store NULL (with its bit in set) */
+    bool serial_null; /**< store NULL */
     int32_t opened_on; /**< date: days since 1970-01-01, unique, may be NULL */
-    bool opened_on_null; /**< store NULL (with its bit in set) */
+    bool opened_on_null; /**< store NULL */
     const char *token; /**< text; redacted in events */
     const char *scratch; /**< json: one JSON value, as text, may be NULL; left out of events */
 } everything_sample_create_params;
+
+/** The start of every everything_sample_create_params: the schema's defaults, NULL where nullable. */
+#define EVERYTHING_SAMPLE_CREATE_INIT { \
+    .trail_init = TRAIL_CREATE_INIT_MARK, \
+    .flag = false, \
+    .flag_n_null = true, \
+    .small = -5, \
+    .small_n_null = true, \
+    .big = 42, \
+    .big_n_null = true, \
+    .ratio = 2.5, \
+    .ratio_n_null = true, \
+    .words = "He said \"hi\", it's a back\\slash: \\\\ naïve café ✓ ?\?!", \
+    .day = -1, \
+    .day_n = 19782, \
+    .moment = 951827696789, \
+    .moment_n_null = true, \
+    .doc = "{\"k\": [1, \"two\", null], \"q\": \"a\\\"b\\\\c\", \"ü\": true}", \
+    .color = EVERYTHING_SAMPLE_COLOR_GREEN, \
+    .color_n_null = true, \
+    .owner_n_null = true, \
+    .serial_null = true, \
+    .opened_on_null = true, \
+}
+
+/** everything_sample_create_params_init - set *@params to EVERYTHING_SAMPLE_CREATE_INIT. */
+void everything_sample_create_params_init(everything_sample_create_params *params);
 
 /** What everything_sample_update() changes: the fields whose bits are in `set`. */
 typedef struct everything_sample_update_params {
@@ -423,17 +472,31 @@ typedef struct everything_sample_tag {
 } everything_sample_tag;
 
 /**
- * What everything_sample_tag_create() stores. A field is taken when its bit is in
- * `set`, when it is a pointer that is not NULL, or when it is a scalar with
- * neither default nor null; otherwise it gets its default, or NULL.
+ * What everything_sample_tag_create() stores: exactly what the struct holds.
+ * Start it from EVERYTHING_SAMPLE_TAG_CREATE_INIT or
+ * everything_sample_tag_create_params_init(), which put every field at its
+ * schema default and a nullable field without one at NULL, then assign what
+ * you have. Create refuses (TRAIL_EARG, writing nothing) a struct that did
+ * not start from them, such as `{0}` or a bare designated initializer, and a
+ * nullable scalar whose _null flag is set while it holds a value other than
+ * its initial one: no value written here is ever dropped.
  */
 typedef struct everything_sample_tag_create_params {
-    uint64_t set; /**< EVERYTHING_SAMPLE_TAG_* bits of the fields given */
+    unsigned trail_init; /**< set by EVERYTHING_SAMPLE_TAG_CREATE_INIT; do not touch */
     const char *sample; /**< ref to sample */
     everything_sample_tag_tag tag; /**< enum, may be NULL */
-    bool tag_null; /**< store NULL (with its bit in set) */
+    bool tag_null; /**< store NULL */
     const char *note; /**< text, at most 255 characters, may be NULL */
 } everything_sample_tag_create_params;
+
+/** The start of every everything_sample_tag_create_params: the schema's defaults, NULL where nullable. */
+#define EVERYTHING_SAMPLE_TAG_CREATE_INIT { \
+    .trail_init = TRAIL_CREATE_INIT_MARK, \
+    .tag_null = true, \
+}
+
+/** everything_sample_tag_create_params_init - set *@params to EVERYTHING_SAMPLE_TAG_CREATE_INIT. */
+void everything_sample_tag_create_params_init(everything_sample_tag_create_params *params);
 
 /** What everything_sample_tag_update() changes: the fields whose bits are in `set`. */
 typedef struct everything_sample_tag_update_params {

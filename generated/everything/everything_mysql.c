@@ -10,6 +10,16 @@
 
 /* ---- account ---------------------------------------------------------- */
 
+/* Per field: the statement that adds it to an older table (migrate), if it can be. */
+static const char *const account_add_column[] = {
+    NULL, /* handle: required without a default, or unique */
+    "ALTER TABLE `accounts` ADD COLUMN `parent` BIGINT, ADD FOREIGN KEY (`parent`) REFERENCES `accounts` (`id`) ON DELETE RESTRICT",
+    "ALTER TABLE `accounts` ADD COLUMN `level` INT NOT NULL DEFAULT 1 CHECK (`level` BETWEEN 0 AND 99)",
+    "ALTER TABLE `accounts` ADD COLUMN `balance` BIGINT NOT NULL DEFAULT -9007199254740993 CHECK (`balance` BETWEEN -9223372036854775808 AND 9223372036854775807)",
+    "ALTER TABLE `accounts` ADD COLUMN `status` VARCHAR(6) NOT NULL DEFAULT 'active' CHECK (`status` IN ('active', 'frozen', 'closed'))",
+    NULL, /* label: required without a default, or unique */
+};
+
 static const char *const account_find_by[] = {
     "SELECT `id`, `version`, `handle`, `parent`, `level`, `balance`, `status`, `label` FROM `accounts` WHERE `handle` = ?",
     NULL, /* parent */
@@ -26,10 +36,42 @@ const trail_entity_sql everything_account_sql_mysql = {
     .remove = "DELETE FROM `accounts` WHERE `id` = ? AND `version` = ?",
     .get = "SELECT `id`, `version`, `handle`, `parent`, `level`, `balance`, `status`, `label` FROM `accounts` WHERE `id` = ?",
     .find_by = account_find_by,
+    .add_column = account_add_column,
     .list = "SELECT `id`, `version`, `handle`, `parent`, `level`, `balance`, `status`, `label` FROM `accounts` WHERE `id` > ? ORDER BY `id` LIMIT ?",
 };
 
 /* ---- sample ---------------------------------------------------------- */
+
+/* Per field: the statement that adds it to an older table (migrate), if it can be. */
+static const char *const sample_add_column[] = {
+    "ALTER TABLE `samples` ADD COLUMN `flag` BOOLEAN NOT NULL DEFAULT FALSE",
+    "ALTER TABLE `samples` ADD COLUMN `flag_n` BOOLEAN",
+    "ALTER TABLE `samples` ADD COLUMN `small` INT NOT NULL DEFAULT -5 CHECK (`small` BETWEEN -10 AND 10)",
+    "ALTER TABLE `samples` ADD COLUMN `small_n` INT",
+    "ALTER TABLE `samples` ADD COLUMN `big` BIGINT NOT NULL DEFAULT 42 CHECK (`big` >= 1)",
+    "ALTER TABLE `samples` ADD COLUMN `big_n` BIGINT CHECK (`big_n` <= 1000)",
+    "ALTER TABLE `samples` ADD COLUMN `ratio` DOUBLE NOT NULL DEFAULT 2.5 CHECK (`ratio` BETWEEN -1.5 AND 1000000.25)",
+    "ALTER TABLE `samples` ADD COLUMN `ratio_n` DOUBLE",
+    "ALTER TABLE `samples` ADD COLUMN `words` LONGTEXT NOT NULL DEFAULT ('He said \"hi\", it''s a back\\\\slash: \\\\\\\\ naïve café ✓ ?\?!')",
+    "ALTER TABLE `samples` ADD COLUMN `words_n` VARCHAR(10)",
+    NULL, /* payload: required without a default, or unique */
+    "ALTER TABLE `samples` ADD COLUMN `payload_n` LONGBLOB CHECK (length(`payload_n`) <= 16)",
+    "ALTER TABLE `samples` ADD COLUMN `day` DATE NOT NULL DEFAULT '1969-12-31'",
+    "ALTER TABLE `samples` ADD COLUMN `day_n` DATE DEFAULT '2024-02-29'",
+    "ALTER TABLE `samples` ADD COLUMN `moment` DATETIME(3) NOT NULL DEFAULT '2000-02-29 12:34:56.789'",
+    "ALTER TABLE `samples` ADD COLUMN `moment_n` DATETIME(3)",
+    "ALTER TABLE `samples` ADD COLUMN `doc` JSON NOT NULL DEFAULT ('{\"k\": [1, \"two\", null], \"q\": \"a\\\\\"b\\\\\\\\c\", \"ü\": true}')",
+    "ALTER TABLE `samples` ADD COLUMN `doc_n` JSON",
+    "ALTER TABLE `samples` ADD COLUMN `color` VARCHAR(5) NOT NULL DEFAULT 'green' CHECK (`color` IN ('red', 'green', 'blue'))",
+    "ALTER TABLE `samples` ADD COLUMN `color_n` VARCHAR(4) CHECK (`color_n` IN ('up', 'down'))",
+    NULL, /* owner: required without a default, or unique */
+    "ALTER TABLE `samples` ADD COLUMN `owner_n` BIGINT, ADD FOREIGN KEY (`owner_n`) REFERENCES `accounts` (`id`) ON DELETE RESTRICT",
+    NULL, /* code: required without a default, or unique */
+    NULL, /* serial: required without a default, or unique */
+    NULL, /* opened_on: required without a default, or unique */
+    NULL, /* token: required without a default, or unique */
+    "ALTER TABLE `samples` ADD COLUMN `scratch` JSON",
+};
 
 static const char *const sample_find_by[] = {
     NULL, /* flag */
@@ -68,10 +110,18 @@ const trail_entity_sql everything_sample_sql_mysql = {
     .remove = "DELETE FROM `samples` WHERE `id` = ? AND `version` = ?",
     .get = "SELECT `id`, `version`, `flag`, `flag_n`, `small`, `small_n`, `big`, `big_n`, `ratio`, `ratio_n`, `words`, `words_n`, `payload`, `payload_n`, `day`, `day_n`, `moment`, `moment_n`, `doc`, `doc_n`, `color`, `color_n`, `owner`, `owner_n`, `code`, `serial`, `opened_on`, `token`, `scratch` FROM `samples` WHERE `id` = ?",
     .find_by = sample_find_by,
+    .add_column = sample_add_column,
     .list = "SELECT `id`, `version`, `flag`, `flag_n`, `small`, `small_n`, `big`, `big_n`, `ratio`, `ratio_n`, `words`, `words_n`, `payload`, `payload_n`, `day`, `day_n`, `moment`, `moment_n`, `doc`, `doc_n`, `color`, `color_n`, `owner`, `owner_n`, `code`, `serial`, `opened_on`, `token`, `scratch` FROM `samples` WHERE `id` > ? ORDER BY `id` LIMIT ?",
 };
 
 /* ---- sample_tag ---------------------------------------------------------- */
+
+/* Per field: the statement that adds it to an older table (migrate), if it can be. */
+static const char *const sample_tag_add_column[] = {
+    NULL, /* sample: required without a default, or unique */
+    "ALTER TABLE `sample_tag` ADD COLUMN `tag` VARCHAR(3) CHECK (`tag` IN ('new', 'old'))",
+    "ALTER TABLE `sample_tag` ADD COLUMN `note` VARCHAR(255)",
+};
 
 static const char *const sample_tag_find_by[] = {
     NULL, /* sample */
@@ -86,6 +136,7 @@ const trail_entity_sql everything_sample_tag_sql_mysql = {
     .remove = "DELETE FROM `sample_tag` WHERE `id` = ? AND `version` = ?",
     .get = "SELECT `id`, `version`, `sample`, `tag`, `note` FROM `sample_tag` WHERE `id` = ?",
     .find_by = sample_tag_find_by,
+    .add_column = sample_tag_add_column,
     .list = "SELECT `id`, `version`, `sample`, `tag`, `note` FROM `sample_tag` WHERE `id` > ? ORDER BY `id` LIMIT ?",
 };
 

@@ -9,6 +9,16 @@
 
 /* ---- account ---------------------------------------------------------- */
 
+/* Per field: the statement that adds it to an older table (migrate), if it can be. */
+static const char *const account_add_column[] = {
+    NULL, /* handle: required without a default, or unique */
+    "ALTER TABLE \"accounts\" ADD COLUMN \"parent\" bigint REFERENCES \"accounts\" (\"id\") ON DELETE RESTRICT",
+    "ALTER TABLE \"accounts\" ADD COLUMN \"level\" integer NOT NULL DEFAULT 1 CHECK (\"level\" BETWEEN 0 AND 99)",
+    "ALTER TABLE \"accounts\" ADD COLUMN \"balance\" bigint NOT NULL DEFAULT -9007199254740993 CHECK (\"balance\" BETWEEN -9223372036854775808 AND 9223372036854775807)",
+    "ALTER TABLE \"accounts\" ADD COLUMN \"status\" text NOT NULL DEFAULT 'active' CHECK (\"status\" IN ('active', 'frozen', 'closed'))",
+    NULL, /* label: required without a default, or unique */
+};
+
 static const char *const account_find_by[] = {
     "SELECT \"id\", \"version\", \"handle\", \"parent\", \"level\", \"balance\", \"status\", \"label\" FROM \"accounts\" WHERE \"handle\" = $1",
     NULL, /* parent */
@@ -25,10 +35,42 @@ const trail_entity_sql everything_account_sql_pg = {
     .remove = "DELETE FROM \"accounts\" WHERE \"id\" = $1 AND \"version\" = $2",
     .get = "SELECT \"id\", \"version\", \"handle\", \"parent\", \"level\", \"balance\", \"status\", \"label\" FROM \"accounts\" WHERE \"id\" = $1",
     .find_by = account_find_by,
+    .add_column = account_add_column,
     .list = "SELECT \"id\", \"version\", \"handle\", \"parent\", \"level\", \"balance\", \"status\", \"label\" FROM \"accounts\" WHERE \"id\" > $1 ORDER BY \"id\" LIMIT $2",
 };
 
 /* ---- sample ---------------------------------------------------------- */
+
+/* Per field: the statement that adds it to an older table (migrate), if it can be. */
+static const char *const sample_add_column[] = {
+    "ALTER TABLE \"samples\" ADD COLUMN \"flag\" boolean NOT NULL DEFAULT FALSE",
+    "ALTER TABLE \"samples\" ADD COLUMN \"flag_n\" boolean",
+    "ALTER TABLE \"samples\" ADD COLUMN \"small\" integer NOT NULL DEFAULT -5 CHECK (\"small\" BETWEEN -10 AND 10)",
+    "ALTER TABLE \"samples\" ADD COLUMN \"small_n\" integer",
+    "ALTER TABLE \"samples\" ADD COLUMN \"big\" bigint NOT NULL DEFAULT 42 CHECK (\"big\" >= 1)",
+    "ALTER TABLE \"samples\" ADD COLUMN \"big_n\" bigint CHECK (\"big_n\" <= 1000)",
+    "ALTER TABLE \"samples\" ADD COLUMN \"ratio\" double precision NOT NULL DEFAULT 2.5 CHECK (\"ratio\" BETWEEN -1.5 AND 1000000.25)",
+    "ALTER TABLE \"samples\" ADD COLUMN \"ratio_n\" double precision",
+    "ALTER TABLE \"samples\" ADD COLUMN \"words\" text NOT NULL DEFAULT 'He said \"hi\", it''s a back\\slash: \\\\ naïve café ✓ ?\?!'",
+    "ALTER TABLE \"samples\" ADD COLUMN \"words_n\" varchar(10)",
+    NULL, /* payload: required without a default, or unique */
+    "ALTER TABLE \"samples\" ADD COLUMN \"payload_n\" bytea CHECK (octet_length(\"payload_n\") <= 16)",
+    "ALTER TABLE \"samples\" ADD COLUMN \"day\" date NOT NULL DEFAULT '1969-12-31'",
+    "ALTER TABLE \"samples\" ADD COLUMN \"day_n\" date DEFAULT '2024-02-29'",
+    "ALTER TABLE \"samples\" ADD COLUMN \"moment\" timestamptz(3) NOT NULL DEFAULT '2000-02-29T12:34:56.789Z'",
+    "ALTER TABLE \"samples\" ADD COLUMN \"moment_n\" timestamptz(3)",
+    "ALTER TABLE \"samples\" ADD COLUMN \"doc\" jsonb NOT NULL DEFAULT '{\"k\": [1, \"two\", null], \"q\": \"a\\\"b\\\\c\", \"ü\": true}'",
+    "ALTER TABLE \"samples\" ADD COLUMN \"doc_n\" jsonb",
+    "ALTER TABLE \"samples\" ADD COLUMN \"color\" text NOT NULL DEFAULT 'green' CHECK (\"color\" IN ('red', 'green', 'blue'))",
+    "ALTER TABLE \"samples\" ADD COLUMN \"color_n\" text CHECK (\"color_n\" IN ('up', 'down'))",
+    NULL, /* owner: required without a default, or unique */
+    "ALTER TABLE \"samples\" ADD COLUMN \"owner_n\" bigint REFERENCES \"accounts\" (\"id\") ON DELETE RESTRICT",
+    NULL, /* code: required without a default, or unique */
+    NULL, /* serial: required without a default, or unique */
+    NULL, /* opened_on: required without a default, or unique */
+    NULL, /* token: required without a default, or unique */
+    "ALTER TABLE \"samples\" ADD COLUMN \"scratch\" jsonb",
+};
 
 static const char *const sample_find_by[] = {
     NULL, /* flag */
@@ -67,10 +109,18 @@ const trail_entity_sql everything_sample_sql_pg = {
     .remove = "DELETE FROM \"samples\" WHERE \"id\" = $1 AND \"version\" = $2",
     .get = "SELECT \"id\", \"version\", \"flag\", \"flag_n\", \"small\", \"small_n\", \"big\", \"big_n\", \"ratio\", \"ratio_n\", \"words\", \"words_n\", \"payload\", \"payload_n\", \"day\", \"day_n\", \"moment\", \"moment_n\", \"doc\", \"doc_n\", \"color\", \"color_n\", \"owner\", \"owner_n\", \"code\", \"serial\", \"opened_on\", \"token\", \"scratch\" FROM \"samples\" WHERE \"id\" = $1",
     .find_by = sample_find_by,
+    .add_column = sample_add_column,
     .list = "SELECT \"id\", \"version\", \"flag\", \"flag_n\", \"small\", \"small_n\", \"big\", \"big_n\", \"ratio\", \"ratio_n\", \"words\", \"words_n\", \"payload\", \"payload_n\", \"day\", \"day_n\", \"moment\", \"moment_n\", \"doc\", \"doc_n\", \"color\", \"color_n\", \"owner\", \"owner_n\", \"code\", \"serial\", \"opened_on\", \"token\", \"scratch\" FROM \"samples\" WHERE \"id\" > $1 ORDER BY \"id\" LIMIT $2",
 };
 
 /* ---- sample_tag ---------------------------------------------------------- */
+
+/* Per field: the statement that adds it to an older table (migrate), if it can be. */
+static const char *const sample_tag_add_column[] = {
+    NULL, /* sample: required without a default, or unique */
+    "ALTER TABLE \"sample_tag\" ADD COLUMN \"tag\" text CHECK (\"tag\" IN ('new', 'old'))",
+    "ALTER TABLE \"sample_tag\" ADD COLUMN \"note\" varchar(255)",
+};
 
 static const char *const sample_tag_find_by[] = {
     NULL, /* sample */
@@ -85,6 +135,7 @@ const trail_entity_sql everything_sample_tag_sql_pg = {
     .remove = "DELETE FROM \"sample_tag\" WHERE \"id\" = $1 AND \"version\" = $2",
     .get = "SELECT \"id\", \"version\", \"sample\", \"tag\", \"note\" FROM \"sample_tag\" WHERE \"id\" = $1",
     .find_by = sample_tag_find_by,
+    .add_column = sample_tag_add_column,
     .list = "SELECT \"id\", \"version\", \"sample\", \"tag\", \"note\" FROM \"sample_tag\" WHERE \"id\" > $1 ORDER BY \"id\" LIMIT $2",
 };
 

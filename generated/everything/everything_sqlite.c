@@ -9,6 +9,16 @@
 
 /* ---- account ---------------------------------------------------------- */
 
+/* Per field: the statement that adds it to an older table (migrate), if it can be. */
+static const char *const account_add_column[] = {
+    NULL, /* handle: required without a default, or unique */
+    "ALTER TABLE \"accounts\" ADD COLUMN \"parent\" INTEGER REFERENCES \"accounts\" (\"id\") ON DELETE RESTRICT",
+    "ALTER TABLE \"accounts\" ADD COLUMN \"level\" INTEGER NOT NULL DEFAULT 1 CHECK (\"level\" BETWEEN 0 AND 99)",
+    "ALTER TABLE \"accounts\" ADD COLUMN \"balance\" INTEGER NOT NULL DEFAULT -9007199254740993 CHECK (\"balance\" BETWEEN -9223372036854775808 AND 9223372036854775807)",
+    "ALTER TABLE \"accounts\" ADD COLUMN \"status\" TEXT NOT NULL DEFAULT 'active' CHECK (\"status\" IN ('active', 'frozen', 'closed'))",
+    NULL, /* label: required without a default, or unique */
+};
+
 static const char *const account_find_by[] = {
     "SELECT \"id\", \"version\", \"handle\", \"parent\", \"level\", \"balance\", \"status\", \"label\" FROM \"accounts\" WHERE \"handle\" = ?",
     NULL, /* parent */
@@ -25,10 +35,42 @@ const trail_entity_sql everything_account_sql_sqlite = {
     .remove = "DELETE FROM \"accounts\" WHERE \"id\" = ? AND \"version\" = ?",
     .get = "SELECT \"id\", \"version\", \"handle\", \"parent\", \"level\", \"balance\", \"status\", \"label\" FROM \"accounts\" WHERE \"id\" = ?",
     .find_by = account_find_by,
+    .add_column = account_add_column,
     .list = "SELECT \"id\", \"version\", \"handle\", \"parent\", \"level\", \"balance\", \"status\", \"label\" FROM \"accounts\" WHERE \"id\" > ? ORDER BY \"id\" LIMIT ?",
 };
 
 /* ---- sample ---------------------------------------------------------- */
+
+/* Per field: the statement that adds it to an older table (migrate), if it can be. */
+static const char *const sample_add_column[] = {
+    "ALTER TABLE \"samples\" ADD COLUMN \"flag\" INTEGER NOT NULL DEFAULT 0 CHECK (\"flag\" IN (0, 1))",
+    "ALTER TABLE \"samples\" ADD COLUMN \"flag_n\" INTEGER CHECK (\"flag_n\" IN (0, 1))",
+    "ALTER TABLE \"samples\" ADD COLUMN \"small\" INTEGER NOT NULL DEFAULT -5 CHECK (\"small\" BETWEEN -10 AND 10)",
+    "ALTER TABLE \"samples\" ADD COLUMN \"small_n\" INTEGER CHECK (\"small_n\" BETWEEN -2147483648 AND 2147483647)",
+    "ALTER TABLE \"samples\" ADD COLUMN \"big\" INTEGER NOT NULL DEFAULT 42 CHECK (\"big\" >= 1)",
+    "ALTER TABLE \"samples\" ADD COLUMN \"big_n\" INTEGER CHECK (\"big_n\" <= 1000)",
+    "ALTER TABLE \"samples\" ADD COLUMN \"ratio\" REAL NOT NULL DEFAULT 2.5 CHECK (\"ratio\" BETWEEN -1.5 AND 1000000.25)",
+    "ALTER TABLE \"samples\" ADD COLUMN \"ratio_n\" REAL",
+    "ALTER TABLE \"samples\" ADD COLUMN \"words\" TEXT NOT NULL DEFAULT 'He said \"hi\", it''s a back\\slash: \\\\ naïve café ✓ ?\?!'",
+    "ALTER TABLE \"samples\" ADD COLUMN \"words_n\" TEXT CHECK (length(\"words_n\") <= 10)",
+    NULL, /* payload: required without a default, or unique */
+    "ALTER TABLE \"samples\" ADD COLUMN \"payload_n\" BLOB CHECK (length(\"payload_n\") <= 16)",
+    "ALTER TABLE \"samples\" ADD COLUMN \"day\" INTEGER NOT NULL DEFAULT -1 CHECK (\"day\" BETWEEN -2147483648 AND 2147483647)",
+    "ALTER TABLE \"samples\" ADD COLUMN \"day_n\" INTEGER DEFAULT 19782 CHECK (\"day_n\" BETWEEN -2147483648 AND 2147483647)",
+    "ALTER TABLE \"samples\" ADD COLUMN \"moment\" INTEGER NOT NULL DEFAULT 951827696789",
+    "ALTER TABLE \"samples\" ADD COLUMN \"moment_n\" INTEGER",
+    "ALTER TABLE \"samples\" ADD COLUMN \"doc\" TEXT NOT NULL DEFAULT '{\"k\": [1, \"two\", null], \"q\": \"a\\\"b\\\\c\", \"ü\": true}' CHECK (\"doc\" IS NULL OR json_valid(\"doc\"))",
+    "ALTER TABLE \"samples\" ADD COLUMN \"doc_n\" TEXT CHECK (\"doc_n\" IS NULL OR json_valid(\"doc_n\"))",
+    "ALTER TABLE \"samples\" ADD COLUMN \"color\" TEXT NOT NULL DEFAULT 'green' CHECK (\"color\" IN ('red', 'green', 'blue'))",
+    "ALTER TABLE \"samples\" ADD COLUMN \"color_n\" TEXT CHECK (\"color_n\" IN ('up', 'down'))",
+    NULL, /* owner: required without a default, or unique */
+    "ALTER TABLE \"samples\" ADD COLUMN \"owner_n\" INTEGER REFERENCES \"accounts\" (\"id\") ON DELETE RESTRICT",
+    NULL, /* code: required without a default, or unique */
+    NULL, /* serial: required without a default, or unique */
+    NULL, /* opened_on: required without a default, or unique */
+    NULL, /* token: required without a default, or unique */
+    "ALTER TABLE \"samples\" ADD COLUMN \"scratch\" TEXT CHECK (\"scratch\" IS NULL OR json_valid(\"scratch\"))",
+};
 
 static const char *const sample_find_by[] = {
     NULL, /* flag */
@@ -67,10 +109,18 @@ const trail_entity_sql everything_sample_sql_sqlite = {
     .remove = "DELETE FROM \"samples\" WHERE \"id\" = ? AND \"version\" = ?",
     .get = "SELECT \"id\", \"version\", \"flag\", \"flag_n\", \"small\", \"small_n\", \"big\", \"big_n\", \"ratio\", \"ratio_n\", \"words\", \"words_n\", \"payload\", \"payload_n\", \"day\", \"day_n\", \"moment\", \"moment_n\", \"doc\", \"doc_n\", \"color\", \"color_n\", \"owner\", \"owner_n\", \"code\", \"serial\", \"opened_on\", \"token\", \"scratch\" FROM \"samples\" WHERE \"id\" = ?",
     .find_by = sample_find_by,
+    .add_column = sample_add_column,
     .list = "SELECT \"id\", \"version\", \"flag\", \"flag_n\", \"small\", \"small_n\", \"big\", \"big_n\", \"ratio\", \"ratio_n\", \"words\", \"words_n\", \"payload\", \"payload_n\", \"day\", \"day_n\", \"moment\", \"moment_n\", \"doc\", \"doc_n\", \"color\", \"color_n\", \"owner\", \"owner_n\", \"code\", \"serial\", \"opened_on\", \"token\", \"scratch\" FROM \"samples\" WHERE \"id\" > ? ORDER BY \"id\" LIMIT ?",
 };
 
 /* ---- sample_tag ---------------------------------------------------------- */
+
+/* Per field: the statement that adds it to an older table (migrate), if it can be. */
+static const char *const sample_tag_add_column[] = {
+    NULL, /* sample: required without a default, or unique */
+    "ALTER TABLE \"sample_tag\" ADD COLUMN \"tag\" TEXT CHECK (\"tag\" IN ('new', 'old'))",
+    "ALTER TABLE \"sample_tag\" ADD COLUMN \"note\" TEXT CHECK (length(\"note\") <= 255)",
+};
 
 static const char *const sample_tag_find_by[] = {
     NULL, /* sample */
@@ -85,6 +135,7 @@ const trail_entity_sql everything_sample_tag_sql_sqlite = {
     .remove = "DELETE FROM \"sample_tag\" WHERE \"id\" = ? AND \"version\" = ?",
     .get = "SELECT \"id\", \"version\", \"sample\", \"tag\", \"note\" FROM \"sample_tag\" WHERE \"id\" = ?",
     .find_by = sample_tag_find_by,
+    .add_column = sample_tag_add_column,
     .list = "SELECT \"id\", \"version\", \"sample\", \"tag\", \"note\" FROM \"sample_tag\" WHERE \"id\" > ? ORDER BY \"id\" LIMIT ?",
 };
 

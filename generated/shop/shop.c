@@ -139,6 +139,7 @@ const trail_entity shop_customer_entity = {
     .key = TRAIL_KEY_ULID,
     .conflict = TRAIL_CONFLICT_LWW,
     .schema_version = 1,
+    .schema = &shop_schema,
     .fields = customer_fields,
     .n_fields = 11,
     .record_size = sizeof(shop_customer),
@@ -153,6 +154,11 @@ const trail_entity shop_customer_entity = {
         [TRAIL_DRIVER_MYSQL] = &shop_customer_sql_mysql,
     },
 };
+
+void shop_customer_create_params_init(shop_customer_create_params *params)
+{
+    *params = (shop_customer_create_params)SHOP_CUSTOMER_CREATE_INIT;
+}
 
 int shop_customer_create(trail_conn *db, const trail_ctx *ctx,
         const shop_customer_create_params *params, shop_customer *out)
@@ -248,6 +254,7 @@ const trail_entity shop_order_entity = {
     .key = TRAIL_KEY_ULID,
     .conflict = TRAIL_CONFLICT_LWW,
     .schema_version = 1,
+    .schema = &shop_schema,
     .fields = order_fields,
     .n_fields = 3,
     .record_size = sizeof(shop_order),
@@ -262,6 +269,11 @@ const trail_entity shop_order_entity = {
         [TRAIL_DRIVER_MYSQL] = &shop_order_sql_mysql,
     },
 };
+
+void shop_order_create_params_init(shop_order_create_params *params)
+{
+    *params = (shop_order_create_params)SHOP_ORDER_CREATE_INIT;
+}
 
 int shop_order_create(trail_conn *db, const trail_ctx *ctx,
         const shop_order_create_params *params, shop_order *out)
@@ -445,6 +457,7 @@ const trail_entity shop_product_entity = {
     .key = TRAIL_KEY_INT64,
     .conflict = TRAIL_CONFLICT_MANUAL,
     .schema_version = 1,
+    .schema = &shop_schema,
     .fields = product_fields,
     .n_fields = 12,
     .record_size = sizeof(shop_product),
@@ -459,6 +472,11 @@ const trail_entity shop_product_entity = {
         [TRAIL_DRIVER_MYSQL] = &shop_product_sql_mysql,
     },
 };
+
+void shop_product_create_params_init(shop_product_create_params *params)
+{
+    *params = (shop_product_create_params)SHOP_PRODUCT_CREATE_INIT;
+}
 
 int shop_product_create(trail_conn *db, const trail_ctx *ctx,
         const shop_product_create_params *params, shop_product *out)
@@ -605,6 +623,7 @@ const trail_entity shop_order_line_entity = {
     .key = TRAIL_KEY_ULID,
     .conflict = TRAIL_CONFLICT_LWW,
     .schema_version = 1,
+    .schema = &shop_schema,
     .fields = order_line_fields,
     .n_fields = 8,
     .record_size = sizeof(shop_order_line),
@@ -619,6 +638,11 @@ const trail_entity shop_order_line_entity = {
         [TRAIL_DRIVER_MYSQL] = &shop_order_line_sql_mysql,
     },
 };
+
+void shop_order_line_create_params_init(shop_order_line_create_params *params)
+{
+    *params = (shop_order_line_create_params)SHOP_ORDER_LINE_CREATE_INIT;
+}
 
 int shop_order_line_create(trail_conn *db, const trail_ctx *ctx,
         const shop_order_line_create_params *params, shop_order_line *out)

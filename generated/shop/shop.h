@@ -81,27 +81,46 @@ typedef struct shop_customer {
 } shop_customer;
 
 /**
- * What shop_customer_create() stores. A field is taken when its bit is in
- * `set`, when it is a pointer that is not NULL, or when it is a scalar with
- * neither default nor null; otherwise it gets its default, or NULL.
+ * What shop_customer_create() stores: exactly what the struct holds.
+ * Start it from SHOP_CUSTOMER_CREATE_INIT or
+ * shop_customer_create_params_init(), which put every field at its
+ * schema default and a nullable field without one at NULL, then assign what
+ * you have. Create refuses (TRAIL_EARG, writing nothing) a struct that did
+ * not start from them, such as `{0}` or a bare designated initializer, and a
+ * nullable scalar whose _null flag is set while it holds a value other than
+ * its initial one: no value written here is ever dropped.
  */
 typedef struct shop_customer_create_params {
-    uint64_t set; /**< SHOP_CUSTOMER_* bits of the fields given */
+    unsigned trail_init; /**< set by SHOP_CUSTOMER_CREATE_INIT; do not touch */
     const char *email; /**< text, at most 254 characters, unique */
     const char *name; /**< text */
     shop_customer_tier tier; /**< enum, default free */
     int64_t credit; /**< int64, at least 0, default 0 */
     double rating; /**< double, may be NULL */
-    bool rating_null; /**< store NULL (with its bit in set) */
+    bool rating_null; /**< store NULL */
     bool active; /**< bool, default true */
     int32_t born; /**< date: days since 1970-01-01, may be NULL */
-    bool born_null; /**< store NULL (with its bit in set) */
+    bool born_null; /**< store NULL */
     int64_t seen_at; /**< timestamp: milliseconds since the epoch, UTC, may be NULL */
-    bool seen_at_null; /**< store NULL (with its bit in set) */
+    bool seen_at_null; /**< store NULL */
     trail_blob avatar; /**< blob, may be NULL */
     const char *prefs; /**< json: one JSON value, as text, may be NULL */
     const char *secret; /**< text; redacted in events */
 } shop_customer_create_params;
+
+/** The start of every shop_customer_create_params: the schema's defaults, NULL where nullable. */
+#define SHOP_CUSTOMER_CREATE_INIT { \
+    .trail_init = TRAIL_CREATE_INIT_MARK, \
+    .tier = SHOP_CUSTOMER_TIER_FREE, \
+    .credit = 0, \
+    .rating_null = true, \
+    .active = true, \
+    .born_null = true, \
+    .seen_at_null = true, \
+}
+
+/** shop_customer_create_params_init - set *@params to SHOP_CUSTOMER_CREATE_INIT. */
+void shop_customer_create_params_init(shop_customer_create_params *params);
 
 /** What shop_customer_update() changes: the fields whose bits are in `set`. */
 typedef struct shop_customer_update_params {
@@ -197,16 +216,29 @@ typedef struct shop_order {
 } shop_order;
 
 /**
- * What shop_order_create() stores. A field is taken when its bit is in
- * `set`, when it is a pointer that is not NULL, or when it is a scalar with
- * neither default nor null; otherwise it gets its default, or NULL.
+ * What shop_order_create() stores: exactly what the struct holds.
+ * Start it from SHOP_ORDER_CREATE_INIT or
+ * shop_order_create_params_init(), which put every field at its
+ * schema default and a nullable field without one at NULL, then assign what
+ * you have. Create refuses (TRAIL_EARG, writing nothing) a struct that did
+ * not start from them, such as `{0}` or a bare designated initializer, and a
+ * nullable scalar whose _null flag is set while it holds a value other than
+ * its initial one: no value written here is ever dropped.
  */
 typedef struct shop_order_create_params {
-    uint64_t set; /**< SHOP_ORDER_* bits of the fields given */
+    unsigned trail_init; /**< set by SHOP_ORDER_CREATE_INIT; do not touch */
     const char *customer; /**< ref to customer */
     int64_t total; /**< int64 */
     const char *note; /**< text, may be NULL; left out of events */
 } shop_order_create_params;
+
+/** The start of every shop_order_create_params: the schema's defaults, NULL where nullable. */
+#define SHOP_ORDER_CREATE_INIT { \
+    .trail_init = TRAIL_CREATE_INIT_MARK, \
+}
+
+/** shop_order_create_params_init - set *@params to SHOP_ORDER_CREATE_INIT. */
+void shop_order_create_params_init(shop_order_create_params *params);
 
 /** What shop_order_update() changes: the fields whose bits are in `set`. */
 typedef struct shop_order_update_params {
@@ -306,28 +338,48 @@ typedef struct shop_product {
 } shop_product;
 
 /**
- * What shop_product_create() stores. A field is taken when its bit is in
- * `set`, when it is a pointer that is not NULL, or when it is a scalar with
- * neither default nor null; otherwise it gets its default, or NULL.
+ * What shop_product_create() stores: exactly what the struct holds.
+ * Start it from SHOP_PRODUCT_CREATE_INIT or
+ * shop_product_create_params_init(), which put every field at its
+ * schema default and a nullable field without one at NULL, then assign what
+ * you have. Create refuses (TRAIL_EARG, writing nothing) a struct that did
+ * not start from them, such as `{0}` or a bare designated initializer, and a
+ * nullable scalar whose _null flag is set while it holds a value other than
+ * its initial one: no value written here is ever dropped.
  */
 typedef struct shop_product_create_params {
-    uint64_t set; /**< SHOP_PRODUCT_* bits of the fields given */
+    unsigned trail_init; /**< set by SHOP_PRODUCT_CREATE_INIT; do not touch */
     const char *sku; /**< text, at most 64 characters, unique */
     const char *title; /**< text, at most 200 characters */
     const char *currency; /**< text, at most 3 characters, has a default */
     int64_t price; /**< int64, at least 0 */
     int64_t cost; /**< int64, at least 0, may be NULL; left out of events */
-    bool cost_null; /**< store NULL (with its bit in set) */
+    bool cost_null; /**< store NULL */
     double weight; /**< double, at least 0, may be NULL */
-    bool weight_null; /**< store NULL (with its bit in set) */
+    bool weight_null; /**< store NULL */
     int32_t stock; /**< int32, at least 0, at most 1000000, default 0 */
     int32_t released_on; /**< date: days since 1970-01-01, may be NULL, default 19723 */
-    bool released_on_null; /**< store NULL (with its bit in set) */
+    bool released_on_null; /**< store NULL */
     int64_t listed_at; /**< timestamp: milliseconds since the epoch, UTC, default 1704067200000 */
     const char *attributes; /**< json: one JSON value, as text, has a default */
     trail_blob photo; /**< blob, at most 1048576 bytes, may be NULL */
     bool discontinued; /**< bool */
 } shop_product_create_params;
+
+/** The start of every shop_product_create_params: the schema's defaults, NULL where nullable. */
+#define SHOP_PRODUCT_CREATE_INIT { \
+    .trail_init = TRAIL_CREATE_INIT_MARK, \
+    .currency = "EUR", \
+    .cost_null = true, \
+    .weight_null = true, \
+    .stock = 0, \
+    .released_on = 19723, \
+    .listed_at = 1704067200000, \
+    .attributes = "{}", \
+}
+
+/** shop_product_create_params_init - set *@params to SHOP_PRODUCT_CREATE_INIT. */
+void shop_product_create_params_init(shop_product_create_params *params);
 
 /** What shop_product_update() changes: the fields whose bits are in `set`. */
 typedef struct shop_product_update_params {
@@ -435,12 +487,17 @@ typedef struct shop_order_line {
 } shop_order_line;
 
 /**
- * What shop_order_line_create() stores. A field is taken when its bit is in
- * `set`, when it is a pointer that is not NULL, or when it is a scalar with
- * neither default nor null; otherwise it gets its default, or NULL.
+ * What shop_order_line_create() stores: exactly what the struct holds.
+ * Start it from SHOP_ORDER_LINE_CREATE_INIT or
+ * shop_order_line_create_params_init(), which put every field at its
+ * schema default and a nullable field without one at NULL, then assign what
+ * you have. Create refuses (TRAIL_EARG, writing nothing) a struct that did
+ * not start from them, such as `{0}` or a bare designated initializer, and a
+ * nullable scalar whose _null flag is set while it holds a value other than
+ * its initial one: no value written here is ever dropped.
  */
 typedef struct shop_order_line_create_params {
-    uint64_t set; /**< SHOP_ORDER_LINE_* bits of the fields given */
+    unsigned trail_init; /**< set by SHOP_ORDER_LINE_CREATE_INIT; do not touch */
     const char *purchase; /**< ref to order */
     int64_t product; /**< ref to product */
     int32_t quantity; /**< int32, at least 1, at most 10000, default 1 */
@@ -448,9 +505,21 @@ typedef struct shop_order_line_create_params {
     double discount; /**< double, at least 0, at most 1, default 0 */
     bool gift; /**< bool, default false */
     int32_t ships_on; /**< date: days since 1970-01-01, may be NULL */
-    bool ships_on_null; /**< store NULL (with its bit in set) */
+    bool ships_on_null; /**< store NULL */
     const char *gift_note; /**< text, at most 500 characters, may be NULL */
 } shop_order_line_create_params;
+
+/** The start of every shop_order_line_create_params: the schema's defaults, NULL where nullable. */
+#define SHOP_ORDER_LINE_CREATE_INIT { \
+    .trail_init = TRAIL_CREATE_INIT_MARK, \
+    .quantity = 1, \
+    .discount = 0.0, \
+    .gift = false, \
+    .ships_on_null = true, \
+}
+
+/** shop_order_line_create_params_init - set *@params to SHOP_ORDER_LINE_CREATE_INIT. */
+void shop_order_line_create_params_init(shop_order_line_create_params *params);
 
 /** What shop_order_line_update() changes: the fields whose bits are in `set`. */
 typedef struct shop_order_line_update_params {

@@ -10,6 +10,21 @@
 
 /* ---- customer ---------------------------------------------------------- */
 
+/* Per field: the statement that adds it to an older table (migrate), if it can be. */
+static const char *const customer_add_column[] = {
+    NULL, /* email: required without a default, or unique */
+    NULL, /* name: required without a default, or unique */
+    "ALTER TABLE `customers` ADD COLUMN `tier` VARCHAR(10) NOT NULL DEFAULT 'free' CHECK (`tier` IN ('free', 'pro', 'enterprise'))",
+    "ALTER TABLE `customers` ADD COLUMN `credit` BIGINT NOT NULL DEFAULT 0 CHECK (`credit` >= 0)",
+    "ALTER TABLE `customers` ADD COLUMN `rating` DOUBLE",
+    "ALTER TABLE `customers` ADD COLUMN `active` BOOLEAN NOT NULL DEFAULT TRUE",
+    "ALTER TABLE `customers` ADD COLUMN `born` DATE",
+    "ALTER TABLE `customers` ADD COLUMN `seen_at` DATETIME(3)",
+    "ALTER TABLE `customers` ADD COLUMN `avatar` LONGBLOB",
+    "ALTER TABLE `customers` ADD COLUMN `prefs` JSON",
+    NULL, /* secret: required without a default, or unique */
+};
+
 static const char *const customer_find_by[] = {
     "SELECT `id`, `version`, `email`, `name`, `tier`, `credit`, `rating`, `active`, `born`, `seen_at`, `avatar`, `prefs`, `secret` FROM `customers` WHERE `email` = ?",
     NULL, /* name */
@@ -31,10 +46,18 @@ const trail_entity_sql shop_customer_sql_mysql = {
     .remove = "DELETE FROM `customers` WHERE `id` = ? AND `version` = ?",
     .get = "SELECT `id`, `version`, `email`, `name`, `tier`, `credit`, `rating`, `active`, `born`, `seen_at`, `avatar`, `prefs`, `secret` FROM `customers` WHERE `id` = ?",
     .find_by = customer_find_by,
+    .add_column = customer_add_column,
     .list = "SELECT `id`, `version`, `email`, `name`, `tier`, `credit`, `rating`, `active`, `born`, `seen_at`, `avatar`, `prefs`, `secret` FROM `customers` WHERE `id` > ? ORDER BY `id` LIMIT ?",
 };
 
 /* ---- order ---------------------------------------------------------- */
+
+/* Per field: the statement that adds it to an older table (migrate), if it can be. */
+static const char *const order_add_column[] = {
+    NULL, /* customer: required without a default, or unique */
+    NULL, /* total: required without a default, or unique */
+    "ALTER TABLE `orders` ADD COLUMN `note` LONGTEXT",
+};
 
 static const char *const order_find_by[] = {
     NULL, /* customer */
@@ -49,10 +72,27 @@ const trail_entity_sql shop_order_sql_mysql = {
     .remove = "DELETE FROM `orders` WHERE `id` = ? AND `version` = ?",
     .get = "SELECT `id`, `version`, `customer`, `total`, `note` FROM `orders` WHERE `id` = ?",
     .find_by = order_find_by,
+    .add_column = order_add_column,
     .list = "SELECT `id`, `version`, `customer`, `total`, `note` FROM `orders` WHERE `id` > ? ORDER BY `id` LIMIT ?",
 };
 
 /* ---- product ---------------------------------------------------------- */
+
+/* Per field: the statement that adds it to an older table (migrate), if it can be. */
+static const char *const product_add_column[] = {
+    NULL, /* sku: required without a default, or unique */
+    NULL, /* title: required without a default, or unique */
+    "ALTER TABLE `products` ADD COLUMN `currency` VARCHAR(3) NOT NULL DEFAULT 'EUR'",
+    NULL, /* price: required without a default, or unique */
+    "ALTER TABLE `products` ADD COLUMN `cost` BIGINT CHECK (`cost` >= 0)",
+    "ALTER TABLE `products` ADD COLUMN `weight` DOUBLE CHECK (`weight` >= 0)",
+    "ALTER TABLE `products` ADD COLUMN `stock` INT NOT NULL DEFAULT 0 CHECK (`stock` BETWEEN 0 AND 1000000)",
+    "ALTER TABLE `products` ADD COLUMN `released_on` DATE DEFAULT '2024-01-01'",
+    "ALTER TABLE `products` ADD COLUMN `listed_at` DATETIME(3) NOT NULL DEFAULT '2024-01-01 00:00:00.000'",
+    "ALTER TABLE `products` ADD COLUMN `attributes` JSON NOT NULL DEFAULT ('{}')",
+    "ALTER TABLE `products` ADD COLUMN `photo` LONGBLOB CHECK (length(`photo`) <= 1048576)",
+    NULL, /* discontinued: required without a default, or unique */
+};
 
 static const char *const product_find_by[] = {
     "SELECT `id`, `version`, `sku`, `title`, `currency`, `price`, `cost`, `weight`, `stock`, `released_on`, `listed_at`, `attributes`, `photo`, `discontinued` FROM `products` WHERE `sku` = ?",
@@ -76,10 +116,23 @@ const trail_entity_sql shop_product_sql_mysql = {
     .remove = "DELETE FROM `products` WHERE `id` = ? AND `version` = ?",
     .get = "SELECT `id`, `version`, `sku`, `title`, `currency`, `price`, `cost`, `weight`, `stock`, `released_on`, `listed_at`, `attributes`, `photo`, `discontinued` FROM `products` WHERE `id` = ?",
     .find_by = product_find_by,
+    .add_column = product_add_column,
     .list = "SELECT `id`, `version`, `sku`, `title`, `currency`, `price`, `cost`, `weight`, `stock`, `released_on`, `listed_at`, `attributes`, `photo`, `discontinued` FROM `products` WHERE `id` > ? ORDER BY `id` LIMIT ?",
 };
 
 /* ---- order_line ---------------------------------------------------------- */
+
+/* Per field: the statement that adds it to an older table (migrate), if it can be. */
+static const char *const order_line_add_column[] = {
+    NULL, /* purchase: required without a default, or unique */
+    NULL, /* product: required without a default, or unique */
+    "ALTER TABLE `order_line` ADD COLUMN `quantity` INT NOT NULL DEFAULT 1 CHECK (`quantity` BETWEEN 1 AND 10000)",
+    NULL, /* unit_price: required without a default, or unique */
+    "ALTER TABLE `order_line` ADD COLUMN `discount` DOUBLE NOT NULL DEFAULT 0 CHECK (`discount` BETWEEN 0 AND 1)",
+    "ALTER TABLE `order_line` ADD COLUMN `gift` BOOLEAN NOT NULL DEFAULT FALSE",
+    "ALTER TABLE `order_line` ADD COLUMN `ships_on` DATE",
+    "ALTER TABLE `order_line` ADD COLUMN `gift_note` VARCHAR(500)",
+};
 
 static const char *const order_line_find_by[] = {
     NULL, /* purchase */
@@ -99,6 +152,7 @@ const trail_entity_sql shop_order_line_sql_mysql = {
     .remove = "DELETE FROM `order_line` WHERE `id` = ? AND `version` = ?",
     .get = "SELECT `id`, `version`, `purchase`, `product`, `quantity`, `unit_price`, `discount`, `gift`, `ships_on`, `gift_note` FROM `order_line` WHERE `id` = ?",
     .find_by = order_line_find_by,
+    .add_column = order_line_add_column,
     .list = "SELECT `id`, `version`, `purchase`, `product`, `quantity`, `unit_price`, `discount`, `gift`, `ships_on`, `gift_note` FROM `order_line` WHERE `id` > ? ORDER BY `id` LIMIT ?",
 };
 

@@ -9,6 +9,21 @@
 
 /* ---- customer ---------------------------------------------------------- */
 
+/* Per field: the statement that adds it to an older table (migrate), if it can be. */
+static const char *const customer_add_column[] = {
+    NULL, /* email: required without a default, or unique */
+    NULL, /* name: required without a default, or unique */
+    "ALTER TABLE \"customers\" ADD COLUMN \"tier\" text NOT NULL DEFAULT 'free' CHECK (\"tier\" IN ('free', 'pro', 'enterprise'))",
+    "ALTER TABLE \"customers\" ADD COLUMN \"credit\" bigint NOT NULL DEFAULT 0 CHECK (\"credit\" >= 0)",
+    "ALTER TABLE \"customers\" ADD COLUMN \"rating\" double precision",
+    "ALTER TABLE \"customers\" ADD COLUMN \"active\" boolean NOT NULL DEFAULT TRUE",
+    "ALTER TABLE \"customers\" ADD COLUMN \"born\" date",
+    "ALTER TABLE \"customers\" ADD COLUMN \"seen_at\" timestamptz(3)",
+    "ALTER TABLE \"customers\" ADD COLUMN \"avatar\" bytea",
+    "ALTER TABLE \"customers\" ADD COLUMN \"prefs\" jsonb",
+    NULL, /* secret: required without a default, or unique */
+};
+
 static const char *const customer_find_by[] = {
     "SELECT \"id\", \"version\", \"email\", \"name\", \"tier\", \"credit\", \"rating\", \"active\", \"born\", \"seen_at\", \"avatar\", \"prefs\", \"secret\" FROM \"customers\" WHERE \"email\" = $1",
     NULL, /* name */
@@ -30,10 +45,18 @@ const trail_entity_sql shop_customer_sql_pg = {
     .remove = "DELETE FROM \"customers\" WHERE \"id\" = $1 AND \"version\" = $2",
     .get = "SELECT \"id\", \"version\", \"email\", \"name\", \"tier\", \"credit\", \"rating\", \"active\", \"born\", \"seen_at\", \"avatar\", \"prefs\", \"secret\" FROM \"customers\" WHERE \"id\" = $1",
     .find_by = customer_find_by,
+    .add_column = customer_add_column,
     .list = "SELECT \"id\", \"version\", \"email\", \"name\", \"tier\", \"credit\", \"rating\", \"active\", \"born\", \"seen_at\", \"avatar\", \"prefs\", \"secret\" FROM \"customers\" WHERE \"id\" > $1 ORDER BY \"id\" LIMIT $2",
 };
 
 /* ---- order ---------------------------------------------------------- */
+
+/* Per field: the statement that adds it to an older table (migrate), if it can be. */
+static const char *const order_add_column[] = {
+    NULL, /* customer: required without a default, or unique */
+    NULL, /* total: required without a default, or unique */
+    "ALTER TABLE \"orders\" ADD COLUMN \"note\" text",
+};
 
 static const char *const order_find_by[] = {
     NULL, /* customer */
@@ -48,10 +71,27 @@ const trail_entity_sql shop_order_sql_pg = {
     .remove = "DELETE FROM \"orders\" WHERE \"id\" = $1 AND \"version\" = $2",
     .get = "SELECT \"id\", \"version\", \"customer\", \"total\", \"note\" FROM \"orders\" WHERE \"id\" = $1",
     .find_by = order_find_by,
+    .add_column = order_add_column,
     .list = "SELECT \"id\", \"version\", \"customer\", \"total\", \"note\" FROM \"orders\" WHERE \"id\" > $1 ORDER BY \"id\" LIMIT $2",
 };
 
 /* ---- product ---------------------------------------------------------- */
+
+/* Per field: the statement that adds it to an older table (migrate), if it can be. */
+static const char *const product_add_column[] = {
+    NULL, /* sku: required without a default, or unique */
+    NULL, /* title: required without a default, or unique */
+    "ALTER TABLE \"products\" ADD COLUMN \"currency\" varchar(3) NOT NULL DEFAULT 'EUR'",
+    NULL, /* price: required without a default, or unique */
+    "ALTER TABLE \"products\" ADD COLUMN \"cost\" bigint CHECK (\"cost\" >= 0)",
+    "ALTER TABLE \"products\" ADD COLUMN \"weight\" double precision CHECK (\"weight\" >= 0)",
+    "ALTER TABLE \"products\" ADD COLUMN \"stock\" integer NOT NULL DEFAULT 0 CHECK (\"stock\" BETWEEN 0 AND 1000000)",
+    "ALTER TABLE \"products\" ADD COLUMN \"released_on\" date DEFAULT '2024-01-01'",
+    "ALTER TABLE \"products\" ADD COLUMN \"listed_at\" timestamptz(3) NOT NULL DEFAULT '2024-01-01T00:00:00.000Z'",
+    "ALTER TABLE \"products\" ADD COLUMN \"attributes\" jsonb NOT NULL DEFAULT '{}'",
+    "ALTER TABLE \"products\" ADD COLUMN \"photo\" bytea CHECK (octet_length(\"photo\") <= 1048576)",
+    NULL, /* discontinued: required without a default, or unique */
+};
 
 static const char *const product_find_by[] = {
     "SELECT \"id\", \"version\", \"sku\", \"title\", \"currency\", \"price\", \"cost\", \"weight\", \"stock\", \"released_on\", \"listed_at\", \"attributes\", \"photo\", \"discontinued\" FROM \"products\" WHERE \"sku\" = $1",
@@ -75,10 +115,23 @@ const trail_entity_sql shop_product_sql_pg = {
     .remove = "DELETE FROM \"products\" WHERE \"id\" = $1 AND \"version\" = $2",
     .get = "SELECT \"id\", \"version\", \"sku\", \"title\", \"currency\", \"price\", \"cost\", \"weight\", \"stock\", \"released_on\", \"listed_at\", \"attributes\", \"photo\", \"discontinued\" FROM \"products\" WHERE \"id\" = $1",
     .find_by = product_find_by,
+    .add_column = product_add_column,
     .list = "SELECT \"id\", \"version\", \"sku\", \"title\", \"currency\", \"price\", \"cost\", \"weight\", \"stock\", \"released_on\", \"listed_at\", \"attributes\", \"photo\", \"discontinued\" FROM \"products\" WHERE \"id\" > $1 ORDER BY \"id\" LIMIT $2",
 };
 
 /* ---- order_line ---------------------------------------------------------- */
+
+/* Per field: the statement that adds it to an older table (migrate), if it can be. */
+static const char *const order_line_add_column[] = {
+    NULL, /* purchase: required without a default, or unique */
+    NULL, /* product: required without a default, or unique */
+    "ALTER TABLE \"order_line\" ADD COLUMN \"quantity\" integer NOT NULL DEFAULT 1 CHECK (\"quantity\" BETWEEN 1 AND 10000)",
+    NULL, /* unit_price: required without a default, or unique */
+    "ALTER TABLE \"order_line\" ADD COLUMN \"discount\" double precision NOT NULL DEFAULT 0 CHECK (\"discount\" BETWEEN 0 AND 1)",
+    "ALTER TABLE \"order_line\" ADD COLUMN \"gift\" boolean NOT NULL DEFAULT FALSE",
+    "ALTER TABLE \"order_line\" ADD COLUMN \"ships_on\" date",
+    "ALTER TABLE \"order_line\" ADD COLUMN \"gift_note\" varchar(500)",
+};
 
 static const char *const order_line_find_by[] = {
     NULL, /* purchase */
@@ -98,6 +151,7 @@ const trail_entity_sql shop_order_line_sql_pg = {
     .remove = "DELETE FROM \"order_line\" WHERE \"id\" = $1 AND \"version\" = $2",
     .get = "SELECT \"id\", \"version\", \"purchase\", \"product\", \"quantity\", \"unit_price\", \"discount\", \"gift\", \"ships_on\", \"gift_note\" FROM \"order_line\" WHERE \"id\" = $1",
     .find_by = order_line_find_by,
+    .add_column = order_line_add_column,
     .list = "SELECT \"id\", \"version\", \"purchase\", \"product\", \"quantity\", \"unit_price\", \"discount\", \"gift\", \"ships_on\", \"gift_note\" FROM \"order_line\" WHERE \"id\" > $1 ORDER BY \"id\" LIMIT $2",
 };
 

@@ -9,6 +9,21 @@
 
 /* ---- customer ---------------------------------------------------------- */
 
+/* Per field: the statement that adds it to an older table (migrate), if it can be. */
+static const char *const customer_add_column[] = {
+    NULL, /* email: required without a default, or unique */
+    NULL, /* name: required without a default, or unique */
+    "ALTER TABLE \"customers\" ADD COLUMN \"tier\" TEXT NOT NULL DEFAULT 'free' CHECK (\"tier\" IN ('free', 'pro', 'enterprise'))",
+    "ALTER TABLE \"customers\" ADD COLUMN \"credit\" INTEGER NOT NULL DEFAULT 0 CHECK (\"credit\" >= 0)",
+    "ALTER TABLE \"customers\" ADD COLUMN \"rating\" REAL",
+    "ALTER TABLE \"customers\" ADD COLUMN \"active\" INTEGER NOT NULL DEFAULT 1 CHECK (\"active\" IN (0, 1))",
+    "ALTER TABLE \"customers\" ADD COLUMN \"born\" INTEGER CHECK (\"born\" BETWEEN -2147483648 AND 2147483647)",
+    "ALTER TABLE \"customers\" ADD COLUMN \"seen_at\" INTEGER",
+    "ALTER TABLE \"customers\" ADD COLUMN \"avatar\" BLOB",
+    "ALTER TABLE \"customers\" ADD COLUMN \"prefs\" TEXT CHECK (\"prefs\" IS NULL OR json_valid(\"prefs\"))",
+    NULL, /* secret: required without a default, or unique */
+};
+
 static const char *const customer_find_by[] = {
     "SELECT \"id\", \"version\", \"email\", \"name\", \"tier\", \"credit\", \"rating\", \"active\", \"born\", \"seen_at\", \"avatar\", \"prefs\", \"secret\" FROM \"customers\" WHERE \"email\" = ?",
     NULL, /* name */
@@ -30,10 +45,18 @@ const trail_entity_sql shop_customer_sql_sqlite = {
     .remove = "DELETE FROM \"customers\" WHERE \"id\" = ? AND \"version\" = ?",
     .get = "SELECT \"id\", \"version\", \"email\", \"name\", \"tier\", \"credit\", \"rating\", \"active\", \"born\", \"seen_at\", \"avatar\", \"prefs\", \"secret\" FROM \"customers\" WHERE \"id\" = ?",
     .find_by = customer_find_by,
+    .add_column = customer_add_column,
     .list = "SELECT \"id\", \"version\", \"email\", \"name\", \"tier\", \"credit\", \"rating\", \"active\", \"born\", \"seen_at\", \"avatar\", \"prefs\", \"secret\" FROM \"customers\" WHERE \"id\" > ? ORDER BY \"id\" LIMIT ?",
 };
 
 /* ---- order ---------------------------------------------------------- */
+
+/* Per field: the statement that adds it to an older table (migrate), if it can be. */
+static const char *const order_add_column[] = {
+    NULL, /* customer: required without a default, or unique */
+    NULL, /* total: required without a default, or unique */
+    "ALTER TABLE \"orders\" ADD COLUMN \"note\" TEXT",
+};
 
 static const char *const order_find_by[] = {
     NULL, /* customer */
@@ -48,10 +71,27 @@ const trail_entity_sql shop_order_sql_sqlite = {
     .remove = "DELETE FROM \"orders\" WHERE \"id\" = ? AND \"version\" = ?",
     .get = "SELECT \"id\", \"version\", \"customer\", \"total\", \"note\" FROM \"orders\" WHERE \"id\" = ?",
     .find_by = order_find_by,
+    .add_column = order_add_column,
     .list = "SELECT \"id\", \"version\", \"customer\", \"total\", \"note\" FROM \"orders\" WHERE \"id\" > ? ORDER BY \"id\" LIMIT ?",
 };
 
 /* ---- product ---------------------------------------------------------- */
+
+/* Per field: the statement that adds it to an older table (migrate), if it can be. */
+static const char *const product_add_column[] = {
+    NULL, /* sku: required without a default, or unique */
+    NULL, /* title: required without a default, or unique */
+    "ALTER TABLE \"products\" ADD COLUMN \"currency\" TEXT NOT NULL DEFAULT 'EUR' CHECK (length(\"currency\") <= 3)",
+    NULL, /* price: required without a default, or unique */
+    "ALTER TABLE \"products\" ADD COLUMN \"cost\" INTEGER CHECK (\"cost\" >= 0)",
+    "ALTER TABLE \"products\" ADD COLUMN \"weight\" REAL CHECK (\"weight\" >= 0)",
+    "ALTER TABLE \"products\" ADD COLUMN \"stock\" INTEGER NOT NULL DEFAULT 0 CHECK (\"stock\" BETWEEN 0 AND 1000000)",
+    "ALTER TABLE \"products\" ADD COLUMN \"released_on\" INTEGER DEFAULT 19723 CHECK (\"released_on\" BETWEEN -2147483648 AND 2147483647)",
+    "ALTER TABLE \"products\" ADD COLUMN \"listed_at\" INTEGER NOT NULL DEFAULT 1704067200000",
+    "ALTER TABLE \"products\" ADD COLUMN \"attributes\" TEXT NOT NULL DEFAULT '{}' CHECK (\"attributes\" IS NULL OR json_valid(\"attributes\"))",
+    "ALTER TABLE \"products\" ADD COLUMN \"photo\" BLOB CHECK (length(\"photo\") <= 1048576)",
+    NULL, /* discontinued: required without a default, or unique */
+};
 
 static const char *const product_find_by[] = {
     "SELECT \"id\", \"version\", \"sku\", \"title\", \"currency\", \"price\", \"cost\", \"weight\", \"stock\", \"released_on\", \"listed_at\", \"attributes\", \"photo\", \"discontinued\" FROM \"products\" WHERE \"sku\" = ?",
@@ -75,10 +115,23 @@ const trail_entity_sql shop_product_sql_sqlite = {
     .remove = "DELETE FROM \"products\" WHERE \"id\" = ? AND \"version\" = ?",
     .get = "SELECT \"id\", \"version\", \"sku\", \"title\", \"currency\", \"price\", \"cost\", \"weight\", \"stock\", \"released_on\", \"listed_at\", \"attributes\", \"photo\", \"discontinued\" FROM \"products\" WHERE \"id\" = ?",
     .find_by = product_find_by,
+    .add_column = product_add_column,
     .list = "SELECT \"id\", \"version\", \"sku\", \"title\", \"currency\", \"price\", \"cost\", \"weight\", \"stock\", \"released_on\", \"listed_at\", \"attributes\", \"photo\", \"discontinued\" FROM \"products\" WHERE \"id\" > ? ORDER BY \"id\" LIMIT ?",
 };
 
 /* ---- order_line ---------------------------------------------------------- */
+
+/* Per field: the statement that adds it to an older table (migrate), if it can be. */
+static const char *const order_line_add_column[] = {
+    NULL, /* purchase: required without a default, or unique */
+    NULL, /* product: required without a default, or unique */
+    "ALTER TABLE \"order_line\" ADD COLUMN \"quantity\" INTEGER NOT NULL DEFAULT 1 CHECK (\"quantity\" BETWEEN 1 AND 10000)",
+    NULL, /* unit_price: required without a default, or unique */
+    "ALTER TABLE \"order_line\" ADD COLUMN \"discount\" REAL NOT NULL DEFAULT 0 CHECK (\"discount\" BETWEEN 0 AND 1)",
+    "ALTER TABLE \"order_line\" ADD COLUMN \"gift\" INTEGER NOT NULL DEFAULT 0 CHECK (\"gift\" IN (0, 1))",
+    "ALTER TABLE \"order_line\" ADD COLUMN \"ships_on\" INTEGER CHECK (\"ships_on\" BETWEEN -2147483648 AND 2147483647)",
+    "ALTER TABLE \"order_line\" ADD COLUMN \"gift_note\" TEXT CHECK (length(\"gift_note\") <= 500)",
+};
 
 static const char *const order_line_find_by[] = {
     NULL, /* purchase */
@@ -98,6 +151,7 @@ const trail_entity_sql shop_order_line_sql_sqlite = {
     .remove = "DELETE FROM \"order_line\" WHERE \"id\" = ? AND \"version\" = ?",
     .get = "SELECT \"id\", \"version\", \"purchase\", \"product\", \"quantity\", \"unit_price\", \"discount\", \"gift\", \"ships_on\", \"gift_note\" FROM \"order_line\" WHERE \"id\" = ?",
     .find_by = order_line_find_by,
+    .add_column = order_line_add_column,
     .list = "SELECT \"id\", \"version\", \"purchase\", \"product\", \"quantity\", \"unit_price\", \"discount\", \"gift\", \"ships_on\", \"gift_note\" FROM \"order_line\" WHERE \"id\" > ? ORDER BY \"id\" LIMIT ?",
 };
 

@@ -109,8 +109,14 @@ static int make_fixture(void **state)
     shop_order order = { 0 };
     trail_ctx alice = { .user_id = "alice", .request_id = "r1" };
     trail_ctx zoe = { .user_id = "zo\xc3\xab" }; /* "zoë": two bytes, one character */
-    shop_customer_create_params a = { .email = "ann@example.com", .name = "Ann", .secret = "x" };
-    shop_customer_create_params b = { .email = "bob@example.com", .name = "Bob", .secret = "y" };
+    shop_customer_create_params a = SHOP_CUSTOMER_CREATE_INIT;
+    a.email = "ann@example.com";
+    a.name = "Ann";
+    a.secret = "x";
+    shop_customer_create_params b = SHOP_CUSTOMER_CREATE_INIT;
+    b.email = "bob@example.com";
+    b.name = "Bob";
+    b.secret = "y";
     int rc = trail_open(&db, url, NULL);
     if (rc == TRAIL_OK)
         rc = shop_migrate(db);
@@ -118,7 +124,9 @@ static int make_fixture(void **state)
         rc = shop_customer_create(db, &alice, &a, &ann);
     if (rc == TRAIL_OK)
         rc = shop_customer_create(db, &zoe, &b, &bob);
-    shop_order_create_params o = { .customer = ann.id, .total = 100 };
+    shop_order_create_params o = SHOP_ORDER_CREATE_INIT;
+    o.customer = ann.id;
+    o.total = 100;
     if (rc == TRAIL_OK)
         rc = shop_order_create(db, &alice, &o, &order);
     shop_customer_update_params u = { .id = ann.id,

@@ -10,7 +10,10 @@ int main(void)
 {
     trail_conn *db = NULL;
     shop_customer c = { 0 };
-    shop_customer_create_params n = { .email = "ann@example.com", .name = "Ann", .secret = "s" };
+    shop_customer_create_params n = SHOP_CUSTOMER_CREATE_INIT;
+    n.email = "ann@example.com";
+    n.name = "Ann";
+    n.secret = "s";
     int rc = trail_open(&db, "sqlite::memory:", NULL);
     if (rc == TRAIL_OK)
         rc = shop_migrate(db);

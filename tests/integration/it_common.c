@@ -374,7 +374,10 @@ const trail_ctx it_full_ctx = {
 
 void it_customer(trail_conn *db, const char *email, shop_customer *out)
 {
-    shop_customer_create_params p = { .email = email, .name = "Ann", .secret = "s3cret" };
+    shop_customer_create_params p = SHOP_CUSTOMER_CREATE_INIT;
+    p.email = email;
+    p.name = "Ann";
+    p.secret = "s3cret";
     IT_OK(db, shop_customer_create(db, NULL, &p, out));
 }
 
@@ -392,10 +395,22 @@ void it_customer_ids(trail_conn *db, size_t n, char (*ids)[TRAIL_ULID_LEN + 1])
 
 int64_t it_account(trail_conn *db, const char *handle)
 {
-    everything_account_create_params p = { .handle = handle, .label = "acct" };
+    everything_account_create_params p = EVERYTHING_ACCOUNT_CREATE_INIT;
+    p.handle = handle;
+    p.label = "acct";
     everything_account a = { 0 };
     IT_OK(db, everything_account_create(db, NULL, &p, &a));
     int64_t id = a.id;
     everything_account_clear(&a);
     return id;
+}
+
+char *it_latest_values(trail_conn *db, const char *table, const char *record_id)
+{
+    it_events evs;
+    it_history(db, table, record_id, &evs);
+    assert_true(evs.n > 0);
+    char *v = evs.ev[evs.n - 1].new_values ? strdup(evs.ev[evs.n - 1].new_values) : NULL;
+    it_events_free(&evs);
+    return v;
 }

@@ -110,6 +110,9 @@ typedef struct it_events {
 /** it_history - copy the events trail_history() gives for the same arguments into *@out. */
 void it_history(trail_conn *db, const char *table, const char *record_id, it_events *out);
 
+/** it_latest_values - the new_values of the latest event of @table's @record_id (caller frees). */
+char *it_latest_values(trail_conn *db, const char *table, const char *record_id);
+
 /** it_events_free - free what it_history() copied and zero @evs. */
 void it_events_free(it_events *evs);
 

@@ -267,7 +267,10 @@ static int stream_child(void *arg)
     for (int i = 0; rc == TRAIL_OK; i++) {
         char email[32], line[TRAIL_ULID_LEN + 3];
         snprintf(email, sizeof email, "k%d@x.org", i);
-        shop_customer_create_params p = { .email = email, .name = "K", .secret = "s" };
+        shop_customer_create_params p = SHOP_CUSTOMER_CREATE_INIT;
+        p.email = email;
+        p.name = "K";
+        p.secret = "s";
         shop_customer c = { 0 };
         if ((rc = shop_customer_create(db, NULL, &p, &c)) != TRAIL_OK)
             break;

@@ -100,7 +100,10 @@ static void test_eunique(void **state)
     it_customer(db, "two@x.org", &c2);
     int64_t before = it_rows(t, "trail_change_events");
 
-    shop_customer_create_params dup = { .email = "one@x.org", .name = "n", .secret = "s" };
+    shop_customer_create_params dup = SHOP_CUSTOMER_CREATE_INIT;
+    dup.email = "one@x.org";
+    dup.name = "n";
+    dup.secret = "s";
     IT_EXPECT(db, TRAIL_EUNIQUE, shop_customer_create(db, NULL, &dup, NULL));
     IT_MSG(db, "customer.email: another customer already has one@x.org");
     shop_customer_update_params u = {
@@ -110,7 +113,10 @@ static void test_eunique(void **state)
     IT_MSG(db, "customer.email: another customer already has one@x.org");
     assert_int_equal(it_rows(t, "trail_change_events"), before);
 
-    shop_product_create_params pp = { .sku = "S1", .title = "t", .price = 1 };
+    shop_product_create_params pp = SHOP_PRODUCT_CREATE_INIT;
+    pp.sku = "S1";
+    pp.title = "t";
+    pp.price = 1;
     shop_product p = { 0 };
     IT_OK(db, shop_product_create(db, NULL, &pp, &p));
     before = it_rows(t, "trail_change_events");
@@ -119,26 +125,31 @@ static void test_eunique(void **state)
     assert_int_equal(it_rows(t, "trail_change_events"), before);
 
     /* A unique index over two columns: one order line per (order, product). */
-    shop_order_create_params op = { .customer = c1.id, .total = 1 };
+    shop_order_create_params op = SHOP_ORDER_CREATE_INIT;
+    op.customer = c1.id;
+    op.total = 1;
     shop_order o = { 0 };
     IT_OK(db, shop_order_create(db, NULL, &op, &o));
-    shop_order_line_create_params lp = { .purchase = o.id, .product = p.id, .unit_price = 1 };
+    shop_order_line_create_params lp = SHOP_ORDER_LINE_CREATE_INIT;
+    lp.purchase = o.id;
+    lp.product = p.id;
+    lp.unit_price = 1;
     IT_OK(db, shop_order_line_create(db, NULL, &lp, NULL));
     before = it_rows(t, "trail_change_events");
     IT_EXPECT(db, TRAIL_EUNIQUE, shop_order_line_create(db, NULL, &lp, NULL));
     assert_int_equal(it_rows(t, "trail_change_events"), before);
 
     /* Unique int64, int32 and date fields of everything.sample. */
-    everything_sample_create_params sp = {
-        .set = EVERYTHING_SAMPLE_SERIAL | EVERYTHING_SAMPLE_OPENED_ON | EVERYTHING_SAMPLE_DAY,
-        .serial = 5,
-        .opened_on = -25508,
-        .day = 1,
-        .payload = { "", 0 },
-        .owner = it_account(db, "acct"),
-        .code = 77,
-        .token = "t",
-    };
+    everything_sample_create_params sp = EVERYTHING_SAMPLE_CREATE_INIT;
+    sp.serial = 5;
+    sp.serial_null = false;
+    sp.opened_on = -25508;
+    sp.opened_on_null = false;
+    sp.day = 1;
+    sp.payload = (trail_blob){ "", 0 };
+    sp.owner = it_account(db, "acct");
+    sp.code = 77;
+    sp.token = "t";
     IT_OK(db, everything_sample_create(db, NULL, &sp, NULL));
     before = it_rows(t, "trail_change_events");
     sp.day = 2;
@@ -188,25 +199,22 @@ static void test_einvalid_create(void **state)
     memset(long_email, 'a', 255);
     long_email[255] = '\0';
 
-    shop_customer_create_params c = { .email = long_email, .name = "n", .secret = "s" };
+    shop_customer_create_params c = SHOP_CUSTOMER_CREATE_INIT;
+    c.email = long_email;
+    c.name = "n";
+    c.secret = "s";
     CREATE_INVALID(db, shop_customer_create, &c, "customer.email", "255", "254");
     c.email = "ok@x.org";
-    c.set = SHOP_CUSTOMER_CREDIT;
     c.credit = -1;
     CREATE_INVALID(db, shop_customer_create, &c, "customer.credit", "-1");
-    c.set = SHOP_CUSTOMER_TIER;
+    c.credit = 0;
     c.tier = (shop_customer_tier)3;
     CREATE_INVALID(db, shop_customer_create, &c, "customer.tier", "3");
     c.tier = (shop_customer_tier)-1;
     CREATE_INVALID(db, shop_customer_create, &c, "customer.tier", "-1");
-    c.set = 0;
-    c.name = NULL;
-    CREATE_INVALID(db, shop_customer_create, &c, "customer.name");
-    c.name = "n";
-    c.set = SHOP_CUSTOMER_NAME; /* in set and NULL: still not allowed */
+    c.tier = SHOP_CUSTOMER_TIER_FREE;
     c.name = NULL;
     CREATE_INVALID(db, shop_customer_create, &c, "customer.name", "NULL");
-    c.set = 0;
     c.name = "n";
     static const char *const bad_json[] = { "{", "", "{\"a\": 1} x", "{'a': 1}", "nul" };
     for (size_t i = 0; i < sizeof bad_json / sizeof bad_json[0]; i++) {
@@ -221,41 +229,53 @@ static void test_einvalid_create(void **state)
         CREATE_INVALID(db, shop_customer_create, &c, "customer.name", "UTF-8");
     }
 
-    shop_product_create_params p = { .sku = "S", .title = "t", .price = 1 };
-    p.set = SHOP_PRODUCT_STOCK;
+    shop_product_create_params p = SHOP_PRODUCT_CREATE_INIT;
+    p.sku = "S";
+    p.title = "t";
+    p.price = 1;
     p.stock = 1000001;
     CREATE_INVALID(db, shop_product_create, &p, "product.stock", "1000001", "1000000");
-    p.set = SHOP_PRODUCT_WEIGHT;
+    p.stock = 0;
     p.weight = -0.5;
+    p.weight_null = false;
     CREATE_INVALID(db, shop_product_create, &p, "product.weight", "-0.5");
-    p.set = 0;
+    p.weight_null = true;
+    p.weight = 0;
     p.currency = "EURO";
     CREATE_INVALID(db, shop_product_create, &p, "product.currency", "4", "3");
-    p.currency = NULL;
+    p.currency = "EUR";
     p.price = -1;
     CREATE_INVALID(db, shop_product_create, &p, "product.price", "-1");
 
-    shop_order_create_params o = { .customer = "not-a-customer-id", .total = 1 };
+    shop_order_create_params o = SHOP_ORDER_CREATE_INIT;
+    o.customer = "not-a-customer-id";
+    o.total = 1;
     CREATE_INVALID(db, shop_order_create, &o, "order.customer");
 
-    everything_sample_create_params s = {
-        .payload = { "", 0 }, .owner = 1, .code = 1, .token = "t"
-    };
-    s.set = EVERYTHING_SAMPLE_SMALL;
+    everything_sample_create_params s = EVERYTHING_SAMPLE_CREATE_INIT;
+    s.payload = (trail_blob){ "", 0 };
+    s.owner = 1;
+    s.code = 1;
+    s.token = "t";
+    everything_sample_create_params fresh = EVERYTHING_SAMPLE_CREATE_INIT;
     s.small = -11;
     CREATE_INVALID(db, everything_sample_create, &s, "sample.small", "-11", "-10");
-    s.set = EVERYTHING_SAMPLE_RATIO;
+    s.small = fresh.small;
     s.ratio = 1000000.5;
     CREATE_INVALID(db, everything_sample_create, &s, "sample.ratio", "1000000.5");
-    s.set = EVERYTHING_SAMPLE_RATIO_N;
+    s.ratio = fresh.ratio;
     s.ratio_n = NAN;
+    s.ratio_n_null = false;
     CREATE_INVALID(db, everything_sample_create, &s, "sample.ratio_n");
     s.ratio_n = INFINITY;
     CREATE_INVALID(db, everything_sample_create, &s, "sample.ratio_n");
-    s.set = EVERYTHING_SAMPLE_BIG_N;
+    s.ratio_n = 0;
+    s.ratio_n_null = true;
     s.big_n = 1001;
+    s.big_n_null = false;
     CREATE_INVALID(db, everything_sample_create, &s, "sample.big_n", "1001", "1000");
-    s.set = 0;
+    s.big_n = 0;
+    s.big_n_null = true;
     s.payload_n = (trail_blob){ "0123456789abcdefg", 17 };
     CREATE_INVALID(db, everything_sample_create, &s, "sample.payload_n", "17", "16");
     s.payload_n = (trail_blob){ 0 };
@@ -267,13 +287,14 @@ static void test_einvalid_create(void **state)
     s.words_n = NULL;
     s.doc = "[1, 2";
     CREATE_INVALID(db, everything_sample_create, &s, "sample.doc", "JSON");
-    s.doc = NULL;
-    s.set = EVERYTHING_SAMPLE_COLOR_N;
+    s.doc = fresh.doc;
     s.color_n = (everything_sample_color_n)2;
+    s.color_n_null = false;
     CREATE_INVALID(db, everything_sample_create, &s, "sample.color_n", "2");
 
-    everything_account_create_params a = { .handle = "h", .label = "l" };
-    a.set = EVERYTHING_ACCOUNT_LEVEL;
+    everything_account_create_params a = EVERYTHING_ACCOUNT_CREATE_INIT;
+    a.handle = "h";
+    a.label = "l";
     a.level = 100;
     CREATE_INVALID(db, everything_account_create, &a, "account.level", "100", "99");
 
@@ -331,7 +352,9 @@ static void ordered_make(trail_conn *db, ordered *x)
 {
     *x = (ordered){ 0 };
     it_customer(db, "ref@x.org", &x->c);
-    shop_order_create_params op = { .customer = x->c.id, .total = 1 };
+    shop_order_create_params op = SHOP_ORDER_CREATE_INIT;
+    op.customer = x->c.id;
+    op.total = 1;
     IT_OK(db, shop_order_create(db, NULL, &op, &x->o));
 }
 
@@ -350,15 +373,22 @@ static void test_eref_create(void **state)
     ordered_make(db, &x);
     int64_t before = it_rows(t, "trail_change_events");
 
-    shop_order_create_params op = { .customer = NO_SUCH_ID, .total = 1 };
+    shop_order_create_params op = SHOP_ORDER_CREATE_INIT;
+    op.customer = NO_SUCH_ID;
+    op.total = 1;
     IT_EXPECT(db, TRAIL_EREF, shop_order_create(db, NULL, &op, NULL));
     assert_int_equal(it_rows(t, "trail_change_events"), before);
-    shop_order_line_create_params lp = { .purchase = x.o.id, .product = 999999, .unit_price = 1 };
+    shop_order_line_create_params lp = SHOP_ORDER_LINE_CREATE_INIT;
+    lp.purchase = x.o.id;
+    lp.product = 999999;
+    lp.unit_price = 1;
     IT_EXPECT(db, TRAIL_EREF, shop_order_line_create(db, NULL, &lp, NULL));
     IT_MSG(db, "order_line.product: there is no product 999999");
-    everything_account_create_params ap = {
-        .set = EVERYTHING_ACCOUNT_PARENT, .handle = "h", .parent = 999999, .label = "l"
-    };
+    everything_account_create_params ap = EVERYTHING_ACCOUNT_CREATE_INIT;
+    ap.handle = "h";
+    ap.parent = 999999;
+    ap.parent_null = false;
+    ap.label = "l";
     IT_EXPECT(db, TRAIL_EREF, everything_account_create(db, NULL, &ap, NULL));
     assert_int_equal(it_rows(t, "trail_change_events"), before);
     assert_int_equal(it_rows(t, "orders") + it_rows(t, "order_line") + it_rows(t, "accounts"), 1);
@@ -400,10 +430,16 @@ static void test_eref_delete(void **state)
     trail_conn *db = t->db;
     ordered x;
     ordered_make(db, &x);
-    shop_product_create_params pp = { .sku = "S", .title = "t", .price = 1 };
+    shop_product_create_params pp = SHOP_PRODUCT_CREATE_INIT;
+    pp.sku = "S";
+    pp.title = "t";
+    pp.price = 1;
     shop_product p = { 0 };
     IT_OK(db, shop_product_create(db, NULL, &pp, &p));
-    shop_order_line_create_params lp = { .purchase = x.o.id, .product = p.id, .unit_price = 1 };
+    shop_order_line_create_params lp = SHOP_ORDER_LINE_CREATE_INIT;
+    lp.purchase = x.o.id;
+    lp.product = p.id;
+    lp.unit_price = 1;
     IT_OK(db, shop_order_line_create(db, NULL, &lp, NULL));
     int64_t before = it_rows(t, "trail_change_events");
 
@@ -444,7 +480,10 @@ static void test_earg(void **state)
     trail_close(other);
     IT_EXPECT(NULL, TRAIL_EARG, trail_open(NULL, t->url, NULL));
 
-    shop_customer_create_params cp = { .email = "x@x.org", .name = "n", .secret = "s" };
+    shop_customer_create_params cp = SHOP_CUSTOMER_CREATE_INIT;
+    cp.email = "x@x.org";
+    cp.name = "n";
+    cp.secret = "s";
     IT_EXPECT(db, TRAIL_EARG, shop_customer_create(db, NULL, NULL, NULL));
     IT_EXPECT(NULL, TRAIL_EARG, shop_customer_create(NULL, NULL, &cp, NULL));
     IT_EXPECT(db, TRAIL_EARG, shop_customer_get(db, NULL, &c));
@@ -488,7 +527,10 @@ static void test_earg_not_migrated(void **state)
 {
     it_db *t = *state;
     t->db = it_open(t, NULL);
-    shop_customer_create_params cp = { .email = "x@x.org", .name = "n", .secret = "s" };
+    shop_customer_create_params cp = SHOP_CUSTOMER_CREATE_INIT;
+    cp.email = "x@x.org";
+    cp.name = "n";
+    cp.secret = "s";
     IT_EXPECT(t->db, TRAIL_EARG, shop_customer_create(t->db, NULL, &cp, NULL));
     IT_MSG(t->db, "migrate");
 }

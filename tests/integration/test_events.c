@@ -89,7 +89,10 @@ static void test_event_columns(void **state)
     trail_conn *db = ((it_db *)*state)->db;
     static const trail_ctx only_user = { .user_id = "u-1" };
     int64_t t0 = it_now_ms();
-    shop_customer_create_params cp = { .email = "ev@x.org", .name = "Eve", .secret = "pw1" };
+    shop_customer_create_params cp = SHOP_CUSTOMER_CREATE_INIT;
+    cp.email = "ev@x.org";
+    cp.name = "Eve";
+    cp.secret = "pw1";
     shop_customer c = { 0 };
     IT_OK(db, shop_customer_create(db, &it_full_ctx, &cp, &c));
     char *id = strdup(c.id);
@@ -189,7 +192,10 @@ static void test_event_omitted_and_redacted(void **state)
     trail_conn *db = ((it_db *)*state)->db;
     shop_customer c = { 0 };
     it_customer(db, "omit@x.org", &c);
-    shop_order_create_params op = { .customer = c.id, .total = 10, .note = "private" };
+    shop_order_create_params op = SHOP_ORDER_CREATE_INIT;
+    op.customer = c.id;
+    op.total = 10;
+    op.note = "private";
     shop_order o = { 0 };
     IT_OK(db, shop_order_create(db, NULL, &op, &o));
     /* A change of the omitted field alone is still a write, with nothing to show. */
@@ -213,11 +219,12 @@ static void test_event_omitted_and_redacted(void **state)
     EXPECT_CHANGED(evs.ev[1].changed, (const char *)NULL);
     it_events_free(&evs);
 
-    everything_sample_create_params sp = { .payload = { "", 0 },
-                                           .owner = it_account(db, "o"),
-                                           .code = 1,
-                                           .token = "secret token",
-                                           .scratch = "{\"tmp\": true}" };
+    everything_sample_create_params sp = EVERYTHING_SAMPLE_CREATE_INIT;
+    sp.payload = (trail_blob){ "", 0 };
+    sp.owner = it_account(db, "o");
+    sp.code = 1;
+    sp.token = "secret token";
+    sp.scratch = "{\"tmp\": true}";
     everything_sample s = { 0 };
     IT_OK(db, everything_sample_create(db, NULL, &sp, &s));
     it_history(db, "samples", s.id, &evs);
@@ -292,7 +299,9 @@ static void test_event_chain_and_filters(void **state)
     shop_customer c = { 0 };
     it_customer(db, "chain@x.org", &c);
     int64_t acct = it_account(db, "chain");
-    shop_order_create_params op = { .customer = c.id, .total = 1 };
+    shop_order_create_params op = SHOP_ORDER_CREATE_INIT;
+    op.customer = c.id;
+    op.total = 1;
     shop_order o = { 0 };
     IT_OK(db, shop_order_create(db, NULL, &op, &o));
     IT_OK(db, everything_account_delete(db, NULL, acct, 1));

@@ -38,18 +38,27 @@ static void run_workload(trail_conn *db, workload *w)
 
     /* A group, a deleted record, an int64 key, the other schema. */
     IT_OK(db, trail_begin(db));
-    shop_order_create_params op = { .customer = c.id, .total = 99, .note = "n" };
+    shop_order_create_params op = SHOP_ORDER_CREATE_INIT;
+    op.customer = c.id;
+    op.total = 99;
+    op.note = "n";
     shop_order o = { 0 };
     IT_OK(db, shop_order_create(db, NULL, &op, &o));
-    shop_product_create_params pp = { .sku = "W", .title = "t", .price = 1 };
+    shop_product_create_params pp = SHOP_PRODUCT_CREATE_INIT;
+    pp.sku = "W";
+    pp.title = "t";
+    pp.price = 1;
     shop_product p = { 0 };
     IT_OK(db, shop_product_create(db, NULL, &pp, &p));
     IT_OK(db, trail_commit(db));
     IT_OK(db, shop_order_delete(db, NULL, o.id, 1));
     w->account = it_account(db, "w");
-    everything_sample_create_params sp = {
-        .payload = { "\0", 1 }, .owner = w->account, .code = 5, .token = "t", .scratch = "[]"
-    };
+    everything_sample_create_params sp = EVERYTHING_SAMPLE_CREATE_INIT;
+    sp.payload = (trail_blob){ "\0", 1 };
+    sp.owner = w->account;
+    sp.code = 5;
+    sp.token = "t";
+    sp.scratch = "[]";
     everything_sample s = { 0 };
     IT_OK(db, everything_sample_create(db, NULL, &sp, &s));
     snprintf(w->sample, sizeof w->sample, "%s", s.id);

@@ -231,9 +231,11 @@ static void test_shop_customer(void **state)
     static const char *const emails[] = { "d@x.org", "b@x.org", "e@x.org", "a@x.org", "c@x.org" };
     keys_seen made = { 0 };
     for (size_t i = 0; i < 5; i++) {
-        shop_customer_create_params p = { .email = emails[i], .name = "Ann", .secret = "s" };
+        shop_customer_create_params p = SHOP_CUSTOMER_CREATE_INIT;
+        p.email = emails[i];
+        p.name = "Ann";
+        p.secret = "s";
         if (i == 1) {
-            p.set = SHOP_CUSTOMER_CREDIT | SHOP_CUSTOMER_TIER | SHOP_CUSTOMER_ACTIVE;
             p.credit = 70;
             p.tier = SHOP_CUSTOMER_TIER_ENTERPRISE;
             p.active = false;
@@ -311,7 +313,10 @@ static void test_shop_order(void **state)
     it_customer(db, "buyer@x.org", &c);
     keys_seen made = { 0 };
     for (int i = 0; i < 4; i++) {
-        shop_order_create_params p = { .customer = c.id, .total = 100 * i, .note = "n" };
+        shop_order_create_params p = SHOP_ORDER_CREATE_INIT;
+        p.customer = c.id;
+        p.total = 100 * i;
+        p.note = "n";
         shop_order o = { 0 };
         IT_OK(db, shop_order_create(db, NULL, &p, &o));
         assert_int_equal(o.version, 1);
@@ -346,7 +351,10 @@ static void test_shop_product(void **state)
     static const char *const skus[] = { "SKU-3", "SKU-1", "SKU-4", "SKU-2" };
     keys_seen made = { 0 };
     for (size_t i = 0; i < 4; i++) {
-        shop_product_create_params p = { .sku = skus[i], .title = "Mug", .price = 999 };
+        shop_product_create_params p = SHOP_PRODUCT_CREATE_INIT;
+        p.sku = skus[i];
+        p.title = "Mug";
+        p.price = 999;
         shop_product pr = { 0 };
         IT_OK(db, shop_product_create(db, NULL, &p, &pr));
         assert_true(pr.id > 0);
@@ -392,7 +400,10 @@ static void test_shop_product(void **state)
     IT_EXPECT(db, TRAIL_ENOTFOUND, shop_product_get(db, made.num[1], &pr));
 
     /* An int64 key is never handed out again (SPEC §2). */
-    shop_product_create_params p = { .sku = "SKU-5", .title = "Cup", .price = 1 };
+    shop_product_create_params p = SHOP_PRODUCT_CREATE_INIT;
+    p.sku = "SKU-5";
+    p.title = "Cup";
+    p.price = 1;
     IT_OK(db, shop_product_create(db, NULL, &p, &pr));
     assert_true(pr.id > made.num[3]);
     shop_product_clear(&pr);
@@ -405,16 +416,24 @@ static void test_shop_order_line(void **state)
     shop_customer c = { 0 };
     it_customer(db, "lines@x.org", &c);
     shop_order o = { 0 };
-    shop_order_create_params op = { .customer = c.id, .total = 1 };
+    shop_order_create_params op = SHOP_ORDER_CREATE_INIT;
+    op.customer = c.id;
+    op.total = 1;
     IT_OK(db, shop_order_create(db, NULL, &op, &o));
     keys_seen made = { 0 };
     for (int i = 0; i < 4; i++) {
         shop_product pr = { 0 };
         char sku[16];
         snprintf(sku, sizeof sku, "P%d", i);
-        shop_product_create_params pp = { .sku = sku, .title = "t", .price = 5 };
+        shop_product_create_params pp = SHOP_PRODUCT_CREATE_INIT;
+        pp.sku = sku;
+        pp.title = "t";
+        pp.price = 5;
         IT_OK(db, shop_product_create(db, NULL, &pp, &pr));
-        shop_order_line_create_params p = { .purchase = o.id, .product = pr.id, .unit_price = 5 };
+        shop_order_line_create_params p = SHOP_ORDER_LINE_CREATE_INIT;
+        p.purchase = o.id;
+        p.product = pr.id;
+        p.unit_price = 5;
         shop_order_line l = { 0 };
         IT_OK(db, shop_order_line_create(db, NULL, &p, &l));
         assert_string_equal(l.purchase, o.id);
@@ -462,10 +481,12 @@ static void test_everything_account(void **state)
     static const char *const handles[] = { "dora", "bob", "carl", "ann" };
     keys_seen made = { 0 };
     for (size_t i = 0; i < 4; i++) {
-        everything_account_create_params p = { .handle = handles[i], .label = "L" };
+        everything_account_create_params p = EVERYTHING_ACCOUNT_CREATE_INIT;
+        p.handle = handles[i];
+        p.label = "L";
         if (i > 0) {
-            p.set = EVERYTHING_ACCOUNT_PARENT;
             p.parent = made.num[0];
+            p.parent_null = false;
         }
         everything_account a = { 0 };
         IT_OK(db, everything_account_create(db, NULL, &p, &a));
@@ -511,16 +532,16 @@ static void test_everything_sample(void **state)
     int64_t owner = it_account(db, "owner");
     keys_seen made = { 0 };
     for (int i = 0; i < 4; i++) {
-        everything_sample_create_params p = {
-            .set = EVERYTHING_SAMPLE_DAY | EVERYTHING_SAMPLE_SERIAL | EVERYTHING_SAMPLE_OPENED_ON,
-            .day = i, /* (owner, day) is unique */
-            .serial = 10 + i,
-            .opened_on = -100 - i,
-            .payload = { "", 0 },
-            .owner = owner,
-            .code = 1000 + i,
-            .token = "tok",
-        };
+        everything_sample_create_params p = EVERYTHING_SAMPLE_CREATE_INIT;
+        p.day = i; /* (owner, day) is unique */
+        p.serial = 10 + i;
+        p.serial_null = false;
+        p.opened_on = -100 - i;
+        p.opened_on_null = false;
+        p.payload = (trail_blob){ "", 0 };
+        p.owner = owner;
+        p.code = 1000 + i;
+        p.token = "tok";
         everything_sample s = { 0 };
         IT_OK(db, everything_sample_create(db, NULL, &p, &s));
         /* The defaults of everything.yaml. */
@@ -581,18 +602,22 @@ static void test_everything_sample(void **state)
 static void test_everything_sample_tag(void **state)
 {
     trail_conn *db = ((it_db *)*state)->db;
-    everything_sample_create_params sp = {
-        .payload = { "x", 1 }, .owner = it_account(db, "o"), .code = 1, .token = "t"
-    };
+    everything_sample_create_params sp = EVERYTHING_SAMPLE_CREATE_INIT;
+    sp.payload = (trail_blob){ "x", 1 };
+    sp.owner = it_account(db, "o");
+    sp.code = 1;
+    sp.token = "t";
     everything_sample s = { 0 };
     IT_OK(db, everything_sample_create(db, NULL, &sp, &s));
     keys_seen made = { 0 };
     for (int i = 0; i < 4; i++) {
         /* (sample, tag) is unique, but NULL tags do not collide. */
-        everything_sample_tag_create_params p = { .sample = s.id, .note = i ? NULL : "first" };
+        everything_sample_tag_create_params p = EVERYTHING_SAMPLE_TAG_CREATE_INIT;
+        p.sample = s.id;
+        p.note = i ? NULL : "first";
         if (i == 3) {
-            p.set = EVERYTHING_SAMPLE_TAG_TAG;
             p.tag = EVERYTHING_SAMPLE_TAG_TAG_OLD;
+            p.tag_null = false;
         }
         everything_sample_tag g = { 0 };
         IT_OK(db, everything_sample_tag_create(db, NULL, &p, &g));

@@ -29,7 +29,9 @@ static void test_rollback_leaves_nothing(void **state)
     shop_customer a = { 0 };
     IT_OK(db, trail_begin(db));
     it_customer(db, "a@x.org", &a);
-    shop_order_create_params op = { .customer = a.id, .total = 5 };
+    shop_order_create_params op = SHOP_ORDER_CREATE_INIT;
+    op.customer = a.id;
+    op.total = 5;
     shop_order o = { 0 };
     IT_OK(db, shop_order_create(db, NULL, &op, &o));
     IT_OK(db, trail_rollback(db));
@@ -61,7 +63,10 @@ static void test_failed_call_inside_group(void **state)
     shop_customer a = { 0 }, c = { 0 };
     IT_OK(db, trail_begin(db));
     it_customer(db, "a@x.org", &a);
-    shop_customer_create_params dup = { .email = "a@x.org", .name = "n", .secret = "s" };
+    shop_customer_create_params dup = SHOP_CUSTOMER_CREATE_INIT;
+    dup.email = "a@x.org";
+    dup.name = "n";
+    dup.secret = "s";
     IT_EXPECT(db, TRAIL_EUNIQUE, shop_customer_create(db, NULL, &dup, NULL));
     /* A stale update fails too, after its row was read and locked. */
     shop_customer_update_params stale = {
@@ -101,10 +106,15 @@ static void test_failed_single_call(void **state)
     trail_conn *db = t->db;
     shop_customer a = { 0 };
     it_customer(db, "a@x.org", &a);
-    shop_order_create_params op = { .customer = a.id, .total = 1 };
+    shop_order_create_params op = SHOP_ORDER_CREATE_INIT;
+    op.customer = a.id;
+    op.total = 1;
     IT_OK(db, shop_order_create(db, NULL, &op, NULL));
 
-    shop_customer_create_params dup = { .email = "a@x.org", .name = "n", .secret = "s" };
+    shop_customer_create_params dup = SHOP_CUSTOMER_CREATE_INIT;
+    dup.email = "a@x.org";
+    dup.name = "n";
+    dup.secret = "s";
     IT_EXPECT(db, TRAIL_EUNIQUE, shop_customer_create(db, NULL, &dup, NULL)); /* at the insert */
     IT_EXPECT(db, TRAIL_EREF, shop_customer_delete(db, NULL, a.id, 1));       /* at the delete */
     shop_customer_update_params u = {
@@ -141,17 +151,17 @@ static void test_noop_update(void **state)
 {
     it_db *t = *state;
     trail_conn *db = t->db;
-    shop_customer_create_params cp = {
-        .set = SHOP_CUSTOMER_RATING | SHOP_CUSTOMER_BORN | SHOP_CUSTOMER_SEEN_AT,
-        .email = "same@x.org",
-        .name = "Same",
-        .rating = 0.1,
-        .born = -1,
-        .seen_at_null = true,
-        .avatar = { "\0x", 2 },
-        .prefs = "{\"a\": [1, 2]}",
-        .secret = "s",
-    };
+    shop_customer_create_params cp = SHOP_CUSTOMER_CREATE_INIT;
+    cp.email = "same@x.org";
+    cp.name = "Same";
+    cp.rating = 0.1;
+    cp.rating_null = false;
+    cp.born = -1;
+    cp.born_null = false;
+    cp.seen_at_null = true;
+    cp.avatar = (trail_blob){ "\0x", 2 };
+    cp.prefs = "{\"a\": [1, 2]}";
+    cp.secret = "s";
     shop_customer c = { 0 };
     IT_OK(db, shop_customer_create(db, NULL, &cp, &c));
     int64_t before = it_rows(t, "trail_change_events");

@@ -46,7 +46,12 @@ static void expect_double(double got, double want)
 #define DOC     "{\"nested\": {\"list\": [1, -2.5, \"ü\", null, true]}, \"empty\": {}}"
 static const unsigned char payload[] = { 0x00, 0x01, 0xff, 0x00, 'a' }; /* "AAH/AGE=" */
 
-/* Designated initializers for both the create and the update params. */
+/*
+ * Designated initializers for both the create and the update params. They
+ * give every member a value and leave every _null flag false, so a create
+ * params struct made of them alone (beside its mark, CREATE_FULL) holds what
+ * its _CREATE_INIT would have held after assigning each of them.
+ */
 #define FULL_VALUES(owner_, owner_n_)                                                              \
     .flag = true, .flag_n = false, .small = 10, .small_n = INT32_MIN, .big = INT64_MAX,            \
     .big_n = INT64_MIN, .ratio = -1.5, .ratio_n = 0.1, .words = WORDS, .words_n = WORDS_N,         \
@@ -59,6 +64,11 @@ static const unsigned char payload[] = { 0x00, 0x01, 0xff, 0x00, 'a' }; /* "AAH/
     .color_n = EVERYTHING_SAMPLE_COLOR_N_UP, .owner = (owner_), .owner_n = (owner_n_),             \
     .code = INT64_MIN, .serial = INT32_MAX, .opened_on = 0, .token = "tök€n",                      \
     .scratch = "{\"s\": 1}"
+
+#define CREATE_FULL(owner_, owner_n_)                                                              \
+    {                                                                                              \
+        .trail_init = TRAIL_CREATE_INIT_MARK, FULL_VALUES(owner_, owner_n_)                        \
+    }
 
 /* Every field's bit. */
 #define ALL_FIELDS (~UINT64_C(0) >> (64 - 27))
@@ -126,7 +136,7 @@ static void test_every_type_with_a_value(void **state)
 {
     trail_conn *db = ((it_db *)*state)->db;
     int64_t owner = it_account(db, "owner"), owner_n = it_account(db, "other");
-    everything_sample_create_params p = { .set = ALL_FIELDS, FULL_VALUES(owner, owner_n) };
+    everything_sample_create_params p = CREATE_FULL(owner, owner_n);
     everything_sample made = { 0 }, got = { 0 };
     IT_OK(db, everything_sample_create(db, NULL, &p, &made));
     expect_full(&made, owner, owner_n);
@@ -158,27 +168,21 @@ static void test_every_type_null(void **state)
     trail_conn *db = ((it_db *)*state)->db;
     int64_t owner = it_account(db, "owner");
     /* day_n has a default: only its bit with _null makes it NULL. */
-    everything_sample_create_params p = {
-        .set = EVERYTHING_SAMPLE_DAY_N | EVERYTHING_SAMPLE_FLAG_N | EVERYTHING_SAMPLE_SMALL_N |
-               EVERYTHING_SAMPLE_BIG_N | EVERYTHING_SAMPLE_RATIO_N | EVERYTHING_SAMPLE_MOMENT_N |
-               EVERYTHING_SAMPLE_COLOR_N | EVERYTHING_SAMPLE_OWNER_N | EVERYTHING_SAMPLE_SERIAL |
-               EVERYTHING_SAMPLE_OPENED_ON | EVERYTHING_SAMPLE_WORDS_N |
-               EVERYTHING_SAMPLE_PAYLOAD_N | EVERYTHING_SAMPLE_DOC_N | EVERYTHING_SAMPLE_SCRATCH,
-        .day_n_null = true,
-        .flag_n_null = true,
-        .small_n_null = true,
-        .big_n_null = true,
-        .ratio_n_null = true,
-        .moment_n_null = true,
-        .color_n_null = true,
-        .owner_n_null = true,
-        .serial_null = true,
-        .opened_on_null = true,
-        .payload = { "", 0 },
-        .owner = owner,
-        .code = 1,
-        .token = "t",
-    };
+    everything_sample_create_params p = EVERYTHING_SAMPLE_CREATE_INIT;
+    p.day_n_null = true;
+    p.flag_n_null = true;
+    p.small_n_null = true;
+    p.big_n_null = true;
+    p.ratio_n_null = true;
+    p.moment_n_null = true;
+    p.color_n_null = true;
+    p.owner_n_null = true;
+    p.serial_null = true;
+    p.opened_on_null = true;
+    p.payload = (trail_blob){ "", 0 };
+    p.owner = owner;
+    p.code = 1;
+    p.token = "t";
     everything_sample made = { 0 }, got = { 0 };
     IT_OK(db, everything_sample_create(db, NULL, &p, &made));
     expect_all_null(&made);
@@ -208,7 +212,7 @@ static void test_every_type_through_update(void **state)
 {
     trail_conn *db = ((it_db *)*state)->db;
     int64_t owner = it_account(db, "owner"), owner_n = it_account(db, "other");
-    everything_sample_create_params c = { .set = ALL_FIELDS, FULL_VALUES(owner, owner_n) };
+    everything_sample_create_params c = CREATE_FULL(owner, owner_n);
     everything_sample s = { 0 };
     IT_OK(db, everything_sample_create(db, NULL, &c, &s));
 
@@ -304,7 +308,10 @@ static void test_text_at_max_length(void **state)
     trail_conn *db = ((it_db *)*state)->db;
     /* customer.email: max 254, in 2-byte characters (508 bytes). */
     char *at_max = repeat("é", 254), *over = repeat("é", 255);
-    shop_customer_create_params cp = { .email = at_max, .name = "ñame 名前", .secret = "s" };
+    shop_customer_create_params cp = SHOP_CUSTOMER_CREATE_INIT;
+    cp.email = at_max;
+    cp.name = "ñame 名前";
+    cp.secret = "s";
     shop_customer c = { 0 };
     IT_OK(db, shop_customer_create(db, NULL, &cp, &c));
     IT_OK(db, shop_customer_get(db, c.id, &c));
@@ -326,12 +333,16 @@ static void test_text_at_max_length(void **state)
     free(over);
     at_max = repeat("😀", 255);
     over = repeat("😀", 256);
-    everything_sample_create_params sp = {
-        .payload = { "", 0 }, .owner = it_account(db, "o"), .code = 1, .token = "t"
-    };
+    everything_sample_create_params sp = EVERYTHING_SAMPLE_CREATE_INIT;
+    sp.payload = (trail_blob){ "", 0 };
+    sp.owner = it_account(db, "o");
+    sp.code = 1;
+    sp.token = "t";
     everything_sample s = { 0 };
     IT_OK(db, everything_sample_create(db, NULL, &sp, &s));
-    everything_sample_tag_create_params tp = { .sample = s.id, .note = at_max };
+    everything_sample_tag_create_params tp = EVERYTHING_SAMPLE_TAG_CREATE_INIT;
+    tp.sample = s.id;
+    tp.note = at_max;
     everything_sample_tag g = { 0 };
     IT_OK(db, everything_sample_tag_create(db, NULL, &tp, &g));
     IT_OK(db, everything_sample_tag_get(db, g.id, &g));
@@ -356,9 +367,10 @@ static void test_int64_extremes(void **state)
 {
     trail_conn *db = ((it_db *)*state)->db;
     static const int64_t values[] = { INT64_MIN, INT64_MAX, 0, -1, INT64_MIN + 1 };
-    everything_account_create_params p = {
-        .set = EVERYTHING_ACCOUNT_BALANCE, .handle = "rich", .balance = INT64_MIN, .label = "l"
-    };
+    everything_account_create_params p = EVERYTHING_ACCOUNT_CREATE_INIT;
+    p.handle = "rich";
+    p.balance = INT64_MIN;
+    p.label = "l";
     everything_account a = { 0 };
     IT_OK(db, everything_account_create(db, NULL, &p, &a));
     for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
@@ -465,9 +477,11 @@ static void test_blobs(void **state)
     assert_non_null(big);
     for (size_t i = 0; i <= max; i++)
         big[i] = (unsigned char)(i * 7 + i / 256);
-    shop_product_create_params pp = {
-        .set = SHOP_PRODUCT_PHOTO, .sku = "BIG", .title = "t", .price = 1, .photo = { big, max }
-    };
+    shop_product_create_params pp = SHOP_PRODUCT_CREATE_INIT;
+    pp.sku = "BIG";
+    pp.title = "t";
+    pp.price = 1;
+    pp.photo = (trail_blob){ big, max };
     shop_product p = { 0 };
     IT_OK(db, shop_product_create(db, NULL, &pp, &p));
     IT_OK(db, shop_product_get(db, p.id, &p));

@@ -75,6 +75,13 @@ typedef struct trail_key {
     int64_t num;      /**< TRAIL_KEY_INT64 */
 } trail_key;
 
+/**
+ * The first member of every create params struct, as its _CREATE_INIT macro
+ * sets it: trail_record_create() refuses a struct without it, which did not
+ * start from the defaults and may hold zeros the caller never meant.
+ */
+#define TRAIL_CREATE_INIT_MARK 0x74726331u
+
 /** trail_field.flags */
 enum {
     TRAIL_FIELD_NULLABLE = 1 << 0, /**< `null: true` */
@@ -142,6 +149,8 @@ typedef struct trail_entity_sql {
     const char *const *find_by;
     /** SELECT of every column WHERE id > ? ORDER BY id LIMIT ?. */
     const char *list;
+    /** Per field: ALTER TABLE … ADD COLUMN, for migrate to add a field a newer schema has. */
+    const char *const *add_column;
 } trail_entity_sql;
 
 /** An entity: a table, its key and its fields. */
@@ -150,7 +159,8 @@ typedef struct trail_entity {
     const char *table;  /**< its table */
     trail_key_kind key; /**< how its id is made */
     trail_conflict_mode conflict;
-    int64_t schema_version; /**< the schema's `version`, stamped on its events */
+    int64_t schema_version;            /**< the schema's `version`, stamped on its events */
+    const struct trail_schema *schema; /**< the schema it belongs to */
     const trail_field *fields;
     size_t n_fields;
     size_t record_size;       /**< sizeof the record struct */
@@ -199,10 +209,12 @@ int trail_schema_migrate(trail_conn *db, const trail_schema *schema);
  * struct; the caller owns what it holds afterwards and frees it with
  * trail_record_clear()). @ctx may be NULL.
  *
- * A field is taken from @params when its bit is in params' `set`, or when it
- * is a text, json, blob or ulid ref whose pointer is not NULL, or when it is a
- * scalar with neither `default` nor `null`; otherwise it gets its default, or
- * NULL. Returns TRAIL_OK, TRAIL_EINVALID, TRAIL_EUNIQUE, TRAIL_EREF,
+ * Every field is stored as @params holds it: NULL for a NULL pointer or a
+ * set _null flag, the member's value otherwise. @params must start with
+ * TRAIL_CREATE_INIT_MARK (its _CREATE_INIT macro), or the call is refused with
+ * TRAIL_EARG naming the macro; so is a nullable scalar whose _null flag is set
+ * while it holds neither 0 nor its default, and a blob with a NULL pointer and
+ * a length. Returns TRAIL_OK, TRAIL_EINVALID, TRAIL_EUNIQUE, TRAIL_EREF,
  * TRAIL_EBUSY, TRAIL_EDB, TRAIL_ENOMEM or TRAIL_EARG.
  */
 int trail_record_create(trail_conn *db, const trail_ctx *ctx, const trail_entity *e,
@@ -212,6 +224,8 @@ int trail_record_create(trail_conn *db, const trail_ctx *ctx, const trail_entity
  * trail_record_update - change the fields whose bits are in params' `set`, if
  * the row is still at params' `version`; fill @out (may be NULL) with the row
  * after. An update that changes no value writes nothing and keeps the version.
+ * A bit of `set` that names no field, a set _null flag beside a value, and a
+ * blob with a NULL pointer and a length are refused with TRAIL_EARG.
  * Returns TRAIL_OK, TRAIL_ENOTFOUND, TRAIL_ECONFLICT and the codes of create.
  */
 int trail_record_update(trail_conn *db, const trail_ctx *ctx, const trail_entity *e,

@@ -1,0 +1,63 @@
+/*
+ * schema_check.h - whether a database holds the schema a program was
+ * generated for: internal to libtrail.
+ *
+ * A generated program and its database can drift apart: an older build run
+ * against a migrated database, a column dropped by hand, a schema changed
+ * without migrating. Each would make trail read or write the wrong thing
+ * without an error, so every connection checks a schema once, at its first
+ * use (record.c), and migrate checks what it leaves behind (migrate.c).
+ */
+#ifndef TRAIL_SCHEMA_CHECK_H
+#define TRAIL_SCHEMA_CHECK_H
+
+#include "buf.h"
+#include "db.h"
+
+#include <stdbool.h>
+
+/* The tables and columns of a database, as its catalog lists them. */
+typedef struct trail_columns {
+    trail_buf list; /* "\x1etable\x1fcolumn" per column, and a final "\x1e" */
+} trail_columns;
+
+/*
+ * trail_columns_load - read every table's columns into @out (freed with
+ * trail_columns_free(), also on failure). Returns TRAIL_OK or the query's code.
+ */
+int trail_columns_load(trail_conn *db, trail_columns *out);
+
+/* trail_columns_has_table - whether the database has table @table. */
+bool trail_columns_has_table(const trail_columns *c, const char *table);
+
+/* trail_columns_has - whether table @table has column @column. */
+bool trail_columns_has(const trail_columns *c, const char *table, const char *column);
+
+void trail_columns_free(trail_columns *c);
+
+/*
+ * trail_schema_columns_match - TRAIL_OK when every table of @schema has every
+ * column the program reads and writes (id, version, each field); else
+ * TRAIL_EDB with a message listing what is missing.
+ */
+int trail_schema_columns_match(trail_conn *db, const trail_schema *schema,
+                               const trail_columns *cols);
+
+/*
+ * trail_schema_check - at the first use of @schema on @db (later calls
+ * return at once): TRAIL_OK when the database is stamped with @schema's
+ * version and its tables have @schema's columns; else TRAIL_EDB with a
+ * message giving both versions or the missing columns, and what to do.
+ */
+int trail_schema_check(trail_conn *db, const trail_schema *schema);
+
+/* trail_schema_checked - remember that @schema matches @db (after migrating it). */
+int trail_schema_checked(trail_conn *db, const trail_schema *schema);
+
+/*
+ * trail_schema_stored_version - the version of schema @name stamped in
+ * trail_meta into *@version (0 when none). Returns TRAIL_OK or a failure code.
+ */
+int trail_schema_stored_version(trail_conn *db, const char *name, int64_t *version);
+
+#endif /* TRAIL_SCHEMA_CHECK_H */

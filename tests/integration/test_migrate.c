@@ -1,0 +1,244 @@
+/*
+ * test_migrate.c - a program and its database agree on the schema, or the
+ * program is told (SPEC §3, issue 14 item 3).
+ *
+ * Several versions of one schema, `evolve` (schemas/), are generated into
+ * loadable modules, so that this one program can act as the build of each
+ * version in turn: migrate from version 1 to 2 adds what 2 adds and keeps
+ * the rows; a program of version 1 is refused by a database at version 2;
+ * version 3's changes (a field retyped, dropped, a new required one) are
+ * refused with every difference listed and no version stamped; so is a
+ * version 1 changed without raising its number (evolve_v1b); a second
+ * schema claiming one of evolve's tables is refused; a column dropped
+ * behind trail's back is found at the first use, and a write that needs it
+ * fails naming it instead of storing anything in its place.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "it_common.h"
+
+#include "evolve.h" /* the types of version 2, the newest that migrates */
+
+#include <dlfcn.h>
+#include <string.h>
+
+/* The generated code of one version: its descriptors, and its params initializer. */
+typedef struct version {
+    const trail_schema *schema;
+    const trail_entity *item;
+    void (*item_init)(void *params);
+} version;
+
+static version load(const char *path)
+{
+    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!h)
+        fail_msg("dlopen %s: %s", path, dlerror());
+    version v = { dlsym(h, "evolve_schema"), dlsym(h, "evolve_item_entity"), NULL };
+    if (!v.schema)
+        v.schema = dlsym(h, "rival_schema");
+    *(void **)&v.item_init = dlsym(h, "evolve_item_create_params_init");
+    assert_non_null(v.schema);
+    return v; /* never unloaded: the descriptors are in use until the program ends */
+}
+
+/* Creates an item of version @v named @name through its own descriptor; its id into @id. */
+static void create_item(trail_conn *db, const version *v, const char *name, char id[27])
+{
+    _Alignas(max_align_t) unsigned char params[256], rec[256] = { 0 };
+    v->item_init(params);
+    memcpy(params + v->item->fields[0].at.create, &name, sizeof name);
+    IT_OK(db, trail_record_create(db, NULL, v->item, params, rec));
+    char *made;
+    memcpy(&made, rec + v->item->id_at, sizeof made);
+    memcpy(id, made, 27);
+    trail_record_clear(v->item, rec);
+}
+
+/* The test's own connection, verified by the teardown. */
+static trail_conn *open_db(it_db *t)
+{
+    t->db = it_open(t, NULL);
+    t->verify = true;
+    return t->db;
+}
+
+static void test_upgrade_keeps_rows(void **state)
+{
+    it_db *t = *state;
+    trail_conn *db = open_db(t);
+    version v1 = load(IT_MODULE_evolve_v1), v2 = load(IT_MODULE_evolve_v2);
+    IT_OK(db, trail_schema_migrate(db, v1.schema));
+    char old_id[27];
+    create_item(db, &v1, "made by 1", old_id);
+
+    IT_OK(db, trail_schema_migrate(db, v2.schema));
+    IT_OK(db, trail_schema_migrate(db, v2.schema)); /* idempotent */
+    evolve_item got = { 0 };
+    IT_OK(db, trail_record_get(db, v2.item, (trail_key){ .text = old_id }, &got));
+    assert_string_equal(got.name, "made by 1");
+    assert_null(got.note);          /* the new nullable field */
+    assert_int_equal(got.score, 7); /* the new defaulted field */
+
+    /* The new fields and entity are written and read through version 2. */
+    evolve_item_create_params p = EVOLVE_ITEM_CREATE_INIT;
+    p.name = "made by 2";
+    p.note = "n";
+    p.score = 3;
+    evolve_item made = { 0 };
+    IT_OK(db, trail_record_create(db, NULL, v2.item, &p, &made));
+    assert_string_equal(made.note, "n");
+    assert_int_equal(made.score, 3);
+    const trail_entity *tag = v2.schema->entities[1];
+    evolve_tag_create_params tp = EVOLVE_TAG_CREATE_INIT;
+    tp.item = made.id;
+    tp.label = "l";
+    IT_OK(db, trail_record_create(db, NULL, tag, &tp, NULL));
+    assert_int_equal(it_rows(t, "tag"), 1);
+    trail_record_clear(v2.item, &got);
+    trail_record_clear(v2.item, &made);
+}
+
+static void test_older_program_refused(void **state)
+{
+    it_db *t = *state;
+    open_db(t);
+    version v1 = load(IT_MODULE_evolve_v1), v2 = load(IT_MODULE_evolve_v2);
+    IT_OK(t->db, trail_schema_migrate(t->db, v1.schema));
+    char id[27];
+    create_item(t->db, &v1, "x", id);
+    IT_OK(t->db, trail_schema_migrate(t->db, v2.schema));
+
+    /* A program of version 1, on a connection of its own, at its first use. */
+    trail_conn *old = it_open(t, NULL);
+    unsigned char rec[256] = { 0 };
+    IT_EXPECT(old, TRAIL_EDB, trail_record_get(old, v1.item, (trail_key){ .text = id }, rec));
+    IT_MSG(old, "evolve", "version 2", "version 1");
+    int64_t events = it_rows(t, "trail_change_events");
+    _Alignas(max_align_t) unsigned char params[256];
+    v1.item_init(params);
+    const char *name = "refused";
+    memcpy(params + v1.item->fields[0].at.create, &name, sizeof name);
+    IT_EXPECT(old, TRAIL_EDB, trail_record_create(old, NULL, v1.item, params, NULL));
+    assert_int_equal(it_rows(t, "trail_change_events"), events);
+    assert_int_equal(it_rows(t, "item"), 1);
+    /* Nor may it take the database back. */
+    IT_EXPECT(old, TRAIL_EDB, trail_schema_migrate(old, v1.schema));
+    IT_MSG(old, "version 2");
+    trail_close(old);
+
+    /* A program of version 2 is welcome. */
+    trail_conn *now = it_open(t, NULL);
+    evolve_item got = { 0 };
+    IT_OK(now, trail_record_get(now, v2.item, (trail_key){ .text = id }, &got));
+    trail_record_clear(v2.item, &got);
+    trail_close(now);
+}
+
+static void test_unsafe_changes_refused(void **state)
+{
+    it_db *t = *state;
+    trail_conn *db = open_db(t);
+    version v1 = load(IT_MODULE_evolve_v1), v3 = load(IT_MODULE_evolve_v3);
+    IT_OK(db, trail_schema_migrate(db, v1.schema));
+    char id[27];
+    create_item(db, &v1, "kept", id);
+    IT_EXPECT(db, TRAIL_EDB, trail_schema_migrate(db, v3.schema));
+    IT_MSG(db, "from version 1 to 3", "nothing was changed", "item.name changed type",
+           "item.qty was dropped", "item.memo was dropped", "item.owner is new");
+    /* Nothing changed: version 1 still works, version 3 is still refused at first use. */
+    trail_conn *again = it_open(t, NULL);
+    unsigned char rec[256] = { 0 };
+    IT_OK(again, trail_record_get(again, v1.item, (trail_key){ .text = id }, rec));
+    trail_record_clear(v1.item, rec);
+    IT_EXPECT(again, TRAIL_EDB, trail_record_get(again, v3.item, (trail_key){ .text = id }, rec));
+    IT_MSG(again, "version 1", "version 3");
+    trail_close(again);
+    IT_OK(db, trail_record_get(db, v1.item, (trail_key){ .text = id }, rec));
+    trail_record_clear(v1.item, rec);
+}
+
+static void test_changed_without_new_version(void **state)
+{
+    it_db *t = *state;
+    version v1 = load(IT_MODULE_evolve_v1), v1b = load(IT_MODULE_evolve_v1b);
+    trail_conn *db = open_db(t);
+    IT_OK(db, trail_schema_migrate(db, v1.schema));
+    IT_EXPECT(db, TRAIL_EDB, trail_schema_migrate(db, v1b.schema));
+    IT_MSG(db, "raise `version:`", "new field item.tags");
+    trail_conn *check = it_open(t, NULL);
+    unsigned char rec[256] = { 0 };
+    IT_EXPECT(check, TRAIL_EDB,
+              trail_record_get(check, v1b.item, (trail_key){ .text = "01ARZ3NDEKTSV4RRFFQ69G5FAV" },
+                               rec));
+    IT_MSG(check, "missing item.tags");
+    trail_close(check);
+}
+
+static void test_two_schemas_one_table(void **state)
+{
+    it_db *t = *state;
+    open_db(t);
+    version v1 = load(IT_MODULE_evolve_v1), rival = load(IT_MODULE_rival);
+    IT_OK(t->db, trail_schema_migrate(t->db, v1.schema));
+    IT_EXPECT(t->db, TRAIL_EDB, trail_schema_migrate(t->db, rival.schema));
+    IT_MSG(t->db, "table item belongs to schema evolve");
+}
+
+/* A column dropped behind trail's back: found at the first use, and named by a write. */
+static void test_missing_column(void **state)
+{
+    it_db *t = *state;
+    trail_conn *db = open_db(t);
+    version v1 = load(IT_MODULE_evolve_v1);
+    IT_OK(db, trail_schema_migrate(db, v1.schema));
+    char id[27];
+    create_item(db, &v1, "before", id);
+    it_tamper(t, "ALTER TABLE item DROP COLUMN memo");
+    int64_t events = it_rows(t, "trail_change_events");
+
+    /*
+     * This connection checked the schema before the drop, so the write itself
+     * must fail. (SQLite with double-quoted strings allowed read "memo" as the
+     * text 'memo', and the update's event recorded it as the field's value.)
+     */
+    struct v1_update { /* evolve_item_update_params of version 1 */
+        const char *id;
+        int64_t version;
+        uint64_t set;
+        const char *name;
+        int64_t qty;
+        const char *memo;
+    } u = { id, 1, 1, "renamed", 0, NULL };
+    assert_int_equal(v1.item->update_set_at, offsetof(struct v1_update, set));
+    assert_int_equal(v1.item->fields[0].at.update, offsetof(struct v1_update, name));
+    IT_EXPECT(db, TRAIL_EDB, trail_record_update(db, NULL, v1.item, &u, NULL));
+    IT_MSG(db, "memo");
+    _Alignas(max_align_t) unsigned char params[256];
+    v1.item_init(params);
+    const char *name = "after";
+    memcpy(params + v1.item->fields[0].at.create, &name, sizeof name);
+    IT_EXPECT(db, TRAIL_EDB, trail_record_create(db, NULL, v1.item, params, NULL));
+    IT_MSG(db, "memo");
+    assert_int_equal(it_rows(t, "trail_change_events"), events);
+
+    /* A new connection finds it before doing anything. */
+    trail_conn *fresh = it_open(t, NULL);
+    unsigned char rec[256] = { 0 };
+    IT_EXPECT(fresh, TRAIL_EDB, trail_record_get(fresh, v1.item, (trail_key){ .text = id }, rec));
+    IT_MSG(fresh, "missing item.memo");
+    trail_close(fresh);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_upgrade_keeps_rows, it_setup_empty, it_teardown),
+        cmocka_unit_test_setup_teardown(test_older_program_refused, it_setup_empty, it_teardown),
+        cmocka_unit_test_setup_teardown(test_unsafe_changes_refused, it_setup_empty, it_teardown),
+        cmocka_unit_test_setup_teardown(test_changed_without_new_version, it_setup_empty,
+                                        it_teardown),
+        cmocka_unit_test_setup_teardown(test_two_schemas_one_table, it_setup_empty, it_teardown),
+        cmocka_unit_test_setup_teardown(test_missing_column, it_setup_empty, it_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
