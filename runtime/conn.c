@@ -12,6 +12,7 @@
 #include "update_sql.h"
 #include "trail/trail.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,6 +158,46 @@ int trail_conn_need_tables(trail_conn *db)
                          why);
 }
 
+int trail_conn_connect_timeout_ms(const trail_open_opts *opts)
+{
+    int ms = opts->connect_timeout_ms;
+    return ms == TRAIL_TIMEOUT_NONE ? -1 : ms > 0 ? ms : TRAIL_CONNECT_TIMEOUT_DEFAULT_MS;
+}
+
+int trail_conn_io_timeout_ms(const trail_open_opts *opts)
+{
+    int ms = opts->io_timeout_ms;
+    if (ms == TRAIL_TIMEOUT_NONE)
+        return -1;
+    if (ms > 0)
+        return ms;
+    /* Longer than a lock wait, so that one ends as the server's TRAIL_EBUSY, not as silence. */
+    int64_t lock =
+        opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms : TRAIL_DEFAULT_LOCK_TIMEOUT_MS;
+    int64_t twice = 2 * lock < INT_MAX ? 2 * lock : INT_MAX;
+    return twice > TRAIL_IO_TIMEOUT_DEFAULT_MS ? (int)twice : TRAIL_IO_TIMEOUT_DEFAULT_MS;
+}
+
+int trail_conn_timed_out(trail_conn *db, const char *driver, const char *what, int ms)
+{
+    return trail_err_set(&db->err, TRAIL_EDB,
+                         "%s: %s: the server did not answer within %g s, so the connection was "
+                         "given up (a write it carried may have committed or not); close this "
+                         "connection and open a new one",
+                         driver, what, ms / 1000.0);
+}
+
+/* A timeout option: 0 (the default), TRAIL_TIMEOUT_NONE or a positive number of milliseconds. */
+static int check_timeout(trail_conn *db, const char *name, int ms)
+{
+    if (ms >= 0 || ms == TRAIL_TIMEOUT_NONE)
+        return TRAIL_OK;
+    return trail_err_set(&db->err, TRAIL_EARG,
+                         "trail_open_opts.%s is %d: expected milliseconds, 0 for the default or "
+                         "TRAIL_TIMEOUT_NONE",
+                         name, ms);
+}
+
 int trail_open(trail_conn **out, const char *url, const trail_open_opts *opts)
 {
     if (!out)
@@ -172,6 +213,11 @@ int trail_open(trail_conn **out, const char *url, const trail_open_opts *opts)
 
     if (!url)
         return trail_err_set(&db->err, TRAIL_EARG, "no URL given");
+    int rc = check_timeout(db, "connect_timeout_ms", db->opts.connect_timeout_ms);
+    if (rc == TRAIL_OK)
+        rc = check_timeout(db, "io_timeout_ms", db->opts.io_timeout_ms);
+    if (rc < 0)
+        return rc;
     const char *target;
     if (!(db->drv = trail_driver_for(url, &target))) {
         char shown[80];
@@ -183,7 +229,7 @@ int trail_open(trail_conn **out, const char *url, const trail_open_opts *opts)
         return TRAIL_EARG;
     }
     trail_hlc_opts ho = { .max_drift_ms = db->opts.max_drift_ms };
-    int rc = trail_hlc_new(&db->clock, &ho);
+    rc = trail_hlc_new(&db->clock, &ho);
     if (rc == TRAIL_OK)
         rc = trail_ulid_gen_new(&db->ids);
     if (rc < 0)

@@ -19,6 +19,12 @@
  * same everywhere: utf8mb4, UTC (DATETIME values are UTC), strict sql_mode
  * (a value that does not fit is an error, not a warning), affected rows
  * counted as matched rows (CLIENT_FOUND_ROWS, as PostgreSQL counts them).
+ *
+ * Connector/C bounds each wait for the socket by the connect timeout while
+ * connecting, then by the read or write timeout (MYSQL_OPT_*_TIMEOUT, whole
+ * seconds): one poll() per wait, no retries, so a server that stops
+ * answering fails the call after that long with errno ETIMEDOUT, which
+ * tells such a failure from other lost connections.
  */
 #include "db.h"
 #include "isotime.h"
@@ -28,6 +34,7 @@
 #include "write_sql.h"
 
 #include <errmsg.h>
+#include <errno.h>
 #include <mysql.h>
 #include <mysqld_error.h>
 #include <stdint.h>
@@ -35,8 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DEFAULT_LOCK_TIMEOUT_MS 5000
-#define MS_PER_DAY              INT64_C(86400000)
+#define MS_PER_DAY INT64_C(86400000)
 
 /* MySQL 8's code for a failed CHECK constraint (MariaDB's is ER_CONSTRAINT_FAILED). */
 #define MYSQL_ER_CHECK_CONSTRAINT_VIOLATED 3819
@@ -79,6 +85,8 @@ typedef struct my_state {
     bool in_tx;   /* between begin and commit or rollback */
     bool aborted; /* the server rolled that transaction back (a deadlock) */
     bool lost;    /* the connection is gone */
+    /* The timeouts in effect, in whole seconds (0: none): for messages. */
+    unsigned connect_s, read_s, write_s;
 } my_state;
 
 static my_state *state(trail_conn *db)
@@ -142,10 +150,20 @@ static int code_of(unsigned code, bool *retry)
     }
 }
 
-/* Sets db's error from MySQL error @code and its message @msg, after @what failed. */
-static int fail_with(trail_conn *db, unsigned code, const char *msg, const char *what)
+/*
+ * Sets db's error from MySQL error @code and its message @msg, after @what
+ * failed with errno @sys.
+ */
+static int fail_with(trail_conn *db, unsigned code, const char *msg, const char *what, int sys)
 {
     my_state *st = state(db);
+    if (is_lost(code) && sys == ETIMEDOUT) {
+        /* Which of the two waits ran out is not told: a write waits only for a full buffer. */
+        unsigned s = code == CR_SERVER_GONE_ERROR && st->write_s ? st->write_s : st->read_s;
+        st->lost = true;
+        if (s)
+            return trail_conn_timed_out(db, "mysql", what, (int)(s * 1000));
+    }
     if (is_lost(code)) {
         st->lost = true;
         return trail_err_set(&db->err, TRAIL_EDB,
@@ -164,15 +182,18 @@ static int fail_with(trail_conn *db, unsigned code, const char *msg, const char 
     return trail_err_set(&db->err, rc, "mysql: %s: %s", what, msg);
 }
 
+/* Called at once after the failed call, so that errno is still the failure's. */
 static int fail(trail_conn *db, const char *what)
 {
+    int sys = errno;
     MYSQL *c = state(db)->conn;
-    return fail_with(db, mysql_errno(c), mysql_error(c), what);
+    return fail_with(db, mysql_errno(c), mysql_error(c), what, sys);
 }
 
 static int fail_stmt(trail_conn *db, MYSQL_STMT *stmt, const char *what)
 {
-    return fail_with(db, mysql_stmt_errno(stmt), mysql_stmt_error(stmt), what);
+    int sys = errno;
+    return fail_with(db, mysql_stmt_errno(stmt), mysql_stmt_error(stmt), what, sys);
 }
 
 /*
@@ -810,21 +831,42 @@ static void my_close(trail_conn *db)
     db->drv_state = NULL;
 }
 
-/* Connects the handle in st->conn as @u says. */
-static int connect_to(trail_conn *db, const trail_mysql_url *u)
+/* @ms (-1: none) in the whole seconds Connector/C counts, rounded up; 0 for none. */
+static unsigned seconds_of(int ms)
 {
-    MYSQL *c = state(db)->conn;
+    return ms < 0 ? 0 : (unsigned)(ms / 1000 + (ms % 1000 != 0));
+}
+
+/* Connects the handle in st->conn as @u says, within the timeouts of @u, else @opts. */
+static int connect_to(trail_conn *db, const trail_mysql_url *u, const trail_open_opts *opts)
+{
+    my_state *st = state(db);
+    MYSQL *c = st->conn;
+    unsigned io_s = seconds_of(trail_conn_io_timeout_ms(opts));
+    st->connect_s = u->connect_timeout >= 0 ? (unsigned)u->connect_timeout
+                                            : seconds_of(trail_conn_connect_timeout_ms(opts));
+    st->read_s = u->read_timeout >= 0 ? (unsigned)u->read_timeout : io_s;
+    st->write_s = u->write_timeout >= 0 ? (unsigned)u->write_timeout : io_s;
     my_bool off = 0, on = 1;
     /* A reconnect would silently drop the transaction and the prepared statements. */
     if (mysql_options(c, MYSQL_OPT_RECONNECT, &off) ||
         mysql_options(c, MYSQL_SET_CHARSET_NAME, "utf8mb4") ||
         mysql_options(c, MYSQL_REPORT_DATA_TRUNCATION, &on) ||
+        mysql_options(c, MYSQL_OPT_CONNECT_TIMEOUT, &st->connect_s) ||
+        mysql_options(c, MYSQL_OPT_READ_TIMEOUT, &st->read_s) ||
+        mysql_options(c, MYSQL_OPT_WRITE_TIMEOUT, &st->write_s) ||
         (u->program_name &&
          mysql_options4(c, MYSQL_OPT_CONNECT_ATTR_ADD, "program_name", u->program_name)))
         return fail(db, "options");
     if (!mysql_real_connect(c, u->host, u->user, u->password, u->database, u->port, u->socket,
-                            CLIENT_FOUND_ROWS | CLIENT_MULTI_RESULTS))
+                            CLIENT_FOUND_ROWS | CLIENT_MULTI_RESULTS)) {
+        if (errno == ETIMEDOUT && st->connect_s)
+            return trail_err_set(&db->err, TRAIL_EDB,
+                                 "mysql: cannot connect: the server did not answer within %u s "
+                                 "(%s)",
+                                 st->connect_s, mysql_error(c));
         return trail_err_set(&db->err, TRAIL_EDB, "mysql: cannot connect: %s", mysql_error(c));
+    }
     return TRAIL_OK;
 }
 
@@ -868,7 +910,7 @@ static int my_open(trail_conn *db, const char *target, const trail_open_opts *op
         rc = trail_err_set(&db->err, TRAIL_ENOMEM, "out of memory");
         goto cleanup;
     }
-    if ((rc = connect_to(db, &u)) < 0)
+    if ((rc = connect_to(db, &u, opts)) < 0)
         goto cleanup;
     /*
      * A lock wait longer than busy_timeout_ms is TRAIL_EBUSY, as SQLite's
@@ -876,7 +918,8 @@ static int my_open(trail_conn *db, const char *target, const trail_open_opts *op
      * metadata lock of DDL waits as long. Durability
      * (innodb_flush_log_at_trx_commit) is the server's.
      */
-    int timeout_ms = opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms : DEFAULT_LOCK_TIMEOUT_MS;
+    int timeout_ms =
+        opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms : TRAIL_DEFAULT_LOCK_TIMEOUT_MS;
     int timeout_s = timeout_ms / 1000 + (timeout_ms % 1000 != 0);
     char set[320];
     snprintf(set, sizeof set,

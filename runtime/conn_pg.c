@@ -20,20 +20,28 @@
  * trip: the node lock and the write's single statement (write_pg.c), then
  * a Sync, which commits them as one implicit transaction, or rolls them
  * back when either failed.
+ *
+ * The connection is nonblocking once open, and every wait for the server is
+ * await()'s poll(), bounded by the read/write timeout: libpq's own waits
+ * (PQexec, PQgetResult on a busy connection) have no limit, and TCP keeps
+ * a connection to a server that stopped answering but whose kernel still
+ * acknowledges (a paused or overloaded process) for as long as it likes.
  */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, poll */
 #include "buf.h"
 #include "db.h"
 #include "sql.h"
 #include "stmt_cache.h"
 #include "write_sql.h"
 
+#include <errno.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define DEFAULT_LOCK_TIMEOUT_MS 5000
+#include <time.h>
 
 /* Type OIDs (pg_type.h is a server header). */
 enum {
@@ -74,7 +82,9 @@ typedef struct pg_state {
     size_t cap;        /* of the arrays below */
     const char **values;
     int *lengths, *formats;
-    size_t *offsets; /* into scratch, or SIZE_MAX when values[i] is the caller's memory */
+    size_t *offsets;   /* into scratch, or SIZE_MAX when values[i] is the caller's memory */
+    int io_timeout_ms; /* -1: none */
+    bool lost;         /* a wait timed out: the connection's state is unknown, so it is given up */
 } pg_state;
 
 typedef struct pg_row {
@@ -137,6 +147,121 @@ static int fail(trail_conn *db, const PGresult *res, const char *what)
     return trail_err_set(&db->err, code, "postgresql: %s: %.*s", what, len, msg);
 }
 
+/*
+ * TRAIL_OK when statements may be sent: not after a wait timed out, when
+ * the server may still be reading or answering what was sent before.
+ */
+static int usable(trail_conn *db)
+{
+    if (!state(db)->lost)
+        return TRAIL_OK;
+    return trail_err_set(&db->err, TRAIL_EDB,
+                         "postgresql: the connection to the server was lost earlier (it did not "
+                         "answer in time); close this connection and open a new one");
+}
+
+/* ---- waiting ----------------------------------------------------------------- */
+
+static int64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* poll() on @p for at most @ms milliseconds (-1: no limit), resumed after a signal. */
+static int poll_for(struct pollfd *p, int ms)
+{
+    int64_t deadline = monotonic_ms() + (ms < 0 ? 0 : ms);
+    for (;;) {
+        int64_t left = deadline - monotonic_ms();
+        int n = poll(p, 1, ms < 0 ? -1 : left > 0 ? (int)left : 0);
+        if (n >= 0 || errno != EINTR)
+            return n;
+    }
+}
+
+/*
+ * Waits until PQgetResult() would not block: all that was sent is flushed
+ * and the next result is in (or the connection broke, which PQgetResult()
+ * then reports). Each poll lasts at most the read/write timeout, and starts
+ * again when the socket is ready, so only a server that neither sends nor
+ * takes anything for that long times out: the call fails with @what, the
+ * connection is given up. Once given up, returns TRAIL_EDB at once without
+ * a new message, so that the timeout's message stays.
+ */
+static int await(trail_conn *db, const char *what)
+{
+    pg_state *st = state(db);
+    PGconn *c = st->conn;
+    while (!st->lost) {
+        int pending = PQflush(c);
+        if (pending < 0)
+            return fail(db, NULL, what);
+        if (!PQconsumeInput(c) && PQisBusy(c))
+            return fail(db, NULL, what);
+        if (pending == 0 && !PQisBusy(c))
+            return TRAIL_OK;
+        struct pollfd p = { .fd = PQsocket(c), .events = POLLIN | (pending ? POLLOUT : 0) };
+        if (p.fd < 0)
+            return fail(db, NULL, what);
+        int n = poll_for(&p, st->io_timeout_ms);
+        if (n < 0)
+            return trail_err_set(&db->err, TRAIL_EDB, "postgresql: %s: poll: %s", what,
+                                 strerror(errno));
+        if (n == 0) {
+            st->lost = true;
+            return trail_conn_timed_out(db, "postgresql", what, st->io_timeout_ms);
+        }
+    }
+    return TRAIL_EDB;
+}
+
+/* The next result of what was sent into *@out, NULL after the last; the caller clears it. */
+static int next_result(trail_conn *db, const char *what, PGresult **out)
+{
+    *out = NULL;
+    int rc = await(db, what);
+    if (rc == TRAIL_OK)
+        *out = PQgetResult(state(db)->conn);
+    return rc;
+}
+
+static bool succeeded(const PGresult *res)
+{
+    ExecStatusType s = PQresultStatus(res);
+    return s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK || s == PGRES_SINGLE_TUPLE;
+}
+
+/*
+ * Reads every result of the command PQsend*() just sent, as PQexec() does
+ * but within the timeouts (@sent: what PQsend*() returned). *@out receives
+ * the first failed result, else the last; the caller clears it (NULL is
+ * allowed, and PQresultStatus() calls it a failure).
+ */
+static int finish(trail_conn *db, int sent, const char *what, PGresult **out)
+{
+    *out = NULL;
+    if (!sent)
+        return fail(db, NULL, what);
+    PGresult *keep = NULL, *res;
+    int rc;
+    while ((rc = next_result(db, what, &res)) == TRAIL_OK && res) {
+        if (!keep || succeeded(keep)) {
+            PQclear(keep);
+            keep = res;
+        } else {
+            PQclear(res);
+        }
+    }
+    if (rc < 0) {
+        PQclear(keep);
+        return rc;
+    }
+    *out = keep;
+    return TRAIL_OK;
+}
+
 /* ---- preparing --------------------------------------------------------------- */
 
 /* Prepares @sql under a new name and learns its parameter types: two round trips, once. */
@@ -144,14 +269,17 @@ static int prepare(trail_conn *db, const char *sql, const char *name, pg_stmt **
 {
     PGconn *c = state(db)->conn;
     db->round_trips += 2;
-    PGresult *res = PQprepare(c, name, sql, 0, NULL);
-    int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? TRAIL_OK : fail(db, res, "prepare");
+    PGresult *res;
+    int rc = finish(db, PQsendPrepare(c, name, sql, 0, NULL), "prepare", &res);
+    if (rc == TRAIL_OK && PQresultStatus(res) != PGRES_COMMAND_OK)
+        rc = fail(db, res, "prepare");
     PQclear(res);
     if (rc < 0)
         return rc;
-    res = PQdescribePrepared(c, name);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+    rc = finish(db, PQsendDescribePrepared(c, name), "describe", &res);
+    if (rc == TRAIL_OK && PQresultStatus(res) != PGRES_COMMAND_OK)
         rc = fail(db, res, "describe");
+    if (rc < 0) {
         PQclear(res);
         return rc;
     }
@@ -346,10 +474,10 @@ static int encode_all(trail_conn *db, const pg_stmt *p, const trail_value *param
 static int receive(trail_conn *db, trail_row_cb cb, void *userdata, int64_t *changes)
 {
     PGconn *c = state(db)->conn;
-    int rc = TRAIL_OK;
+    int rc = TRAIL_OK, got;
     PGresult *res;
     db->round_trips++;
-    while ((res = PQgetResult(c))) {
+    while ((got = next_result(db, "query", &res)) == TRAIL_OK && res) {
         ExecStatusType s = PQresultStatus(res);
         if (s == PGRES_SINGLE_TUPLE) {
             if (rc == TRAIL_OK && cb) {
@@ -366,6 +494,8 @@ static int receive(trail_conn *db, trail_row_cb cb, void *userdata, int64_t *cha
         }
         PQclear(res);
     }
+    if (got < 0) /* the connection is given up: that comes first */
+        return got;
     if (rc == TRAIL_OK && PQstatus(c) == CONNECTION_BAD)
         rc = fail(db, NULL, "query");
     return rc;
@@ -387,7 +517,9 @@ static int pg_query(trail_conn *db, const char *sql, const trail_value *params, 
                     trail_row_cb cb, void *userdata, int64_t *changes)
 {
     pg_stmt *p = NULL;
-    int rc = statement(db, sql, &p);
+    int rc = usable(db);
+    if (rc == TRAIL_OK)
+        rc = statement(db, sql, &p);
     if (rc == TRAIL_OK)
         rc = send_prepared(db, p, params, n);
     return rc < 0 ? rc : receive(db, cb, userdata, changes);
@@ -398,7 +530,9 @@ static int pg_query_once(trail_conn *db, const char *sql, const trail_value *par
                          trail_row_cb cb, void *userdata, int64_t *changes)
 {
     pg_stmt *p = NULL;
-    int rc = prepare(db, sql, "", &p);
+    int rc = usable(db);
+    if (rc == TRAIL_OK)
+        rc = prepare(db, sql, "", &p);
     if (rc < 0)
         return rc;
     rc = send_prepared(db, p, params, n);
@@ -408,10 +542,14 @@ static int pg_query_once(trail_conn *db, const char *sql, const trail_value *par
 
 static int pg_exec(trail_conn *db, const char *sql)
 {
+    int rc = usable(db);
+    if (rc < 0)
+        return rc;
     db->round_trips++;
-    PGresult *res = PQexec(state(db)->conn, sql);
-    ExecStatusType s = PQresultStatus(res);
-    int rc = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK ? TRAIL_OK : fail(db, res, "exec");
+    PGresult *res;
+    rc = finish(db, PQsendQuery(state(db)->conn, sql), "exec", &res);
+    if (rc == TRAIL_OK && !succeeded(res))
+        rc = fail(db, res, "exec");
     PQclear(res);
     return rc;
 }
@@ -536,9 +674,14 @@ static int pg_begin(trail_conn *db)
 
 static int pg_commit(trail_conn *db)
 {
+    int rc = usable(db);
+    if (rc < 0)
+        return rc;
     db->round_trips++;
-    PGresult *res = PQexec(state(db)->conn, "COMMIT");
-    int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? TRAIL_OK : fail(db, res, "commit");
+    PGresult *res;
+    rc = finish(db, PQsendQuery(state(db)->conn, "COMMIT"), "commit", &res);
+    if (rc == TRAIL_OK && PQresultStatus(res) != PGRES_COMMAND_OK)
+        rc = fail(db, res, "commit");
     /* COMMIT of a failed transaction succeeds as a ROLLBACK: not a commit. */
     if (rc == TRAIL_OK && strcmp(PQcmdStatus(res), "ROLLBACK") == 0)
         rc = trail_err_set(&db->err, TRAIL_EDB,
@@ -549,6 +692,8 @@ static int pg_commit(trail_conn *db)
 
 static int pg_rollback(trail_conn *db)
 {
+    if (state(db)->lost)
+        return usable(db);
     if (PQtransactionStatus(state(db)->conn) == PQTRANS_IDLE)
         return TRAIL_OK;
     return pg_exec(db, "ROLLBACK");
@@ -559,9 +704,9 @@ static int pg_rollback(trail_conn *db)
 /* Reads the results of one statement of a pipeline, each row to @cb; stops at its end. */
 static int pipeline_results(trail_conn *db, trail_row_cb cb, void *userdata, int rc)
 {
-    PGconn *c = state(db)->conn;
     PGresult *res;
-    while ((res = PQgetResult(c))) {
+    int got;
+    while ((got = next_result(db, "write", &res)) == TRAIL_OK && res) {
         ExecStatusType s = PQresultStatus(res);
         bool rows =
             s == PGRES_TUPLES_OK || s == PGRES_SINGLE_TUPLE; /* libpq keeps single-row mode */
@@ -574,7 +719,7 @@ static int pipeline_results(trail_conn *db, trail_row_cb cb, void *userdata, int
             rc = fail(db, res, "write");
         PQclear(res);
     }
-    return rc;
+    return got < 0 ? got : rc; /* a connection given up comes first */
 }
 
 /*
@@ -588,7 +733,7 @@ static int pipeline(trail_conn *db, size_t n, const char *const *sql,
 {
     pg_state *st = state(db);
     pg_stmt *p[4];
-    int rc = TRAIL_OK;
+    int rc = usable(db);
     for (size_t i = 0; rc == TRAIL_OK && i < n; i++)
         rc = statement(db, sql[i], &p[i]); /* prepared once, before the pipeline */
     if (rc < 0)
@@ -609,9 +754,13 @@ static int pipeline(trail_conn *db, size_t n, const char *const *sql,
     for (size_t i = 0; i < sent; i++)
         rc = pipeline_results(db, i == rows_of ? cb : NULL, userdata, rc);
     PGresult *res; /* the Sync's, after which the pipeline is empty */
-    while ((res = PQgetResult(st->conn)) && PQresultStatus(res) != PGRES_PIPELINE_SYNC)
+    int got;
+    while ((got = next_result(db, "write", &res)) == TRAIL_OK && res &&
+           PQresultStatus(res) != PGRES_PIPELINE_SYNC)
         PQclear(res);
     PQclear(res);
+    if (got < 0)
+        return got; /* given up, in pipeline mode: nothing more is sent on it */
     if (!PQexitPipelineMode(st->conn) && rc == TRAIL_OK)
         rc = fail(db, NULL, "pipeline");
     if (rc == TRAIL_OK && PQstatus(st->conn) == CONNECTION_BAD)
@@ -675,29 +824,73 @@ static void quiet(void *arg, const char *message)
     (void)message;
 }
 
+/*
+ * The connect_timeout @c was made with, in seconds as libpq counts it (1 is
+ * 2; 0, none, is -1): the URL's, or the one trail_open() passed.
+ */
+static int connect_timeout_s(PGconn *c)
+{
+    int s = -1;
+    PQconninfoOption *opts = PQconninfo(c);
+    for (PQconninfoOption *o = opts; o && o->keyword; o++)
+        if (strcmp(o->keyword, "connect_timeout") == 0 && o->val)
+            s = atoi(o->val);
+    PQconninfoFree(opts);
+    return s <= 0 ? -1 : s < 2 ? 2 : s;
+}
+
+/* Sets db's error for a failed connect, which took @waited_ms. */
+static int connect_failed(trail_conn *db, int64_t waited_ms)
+{
+    PGconn *c = state(db)->conn;
+    const char *msg = PQerrorMessage(c);
+    int len = (int)strcspn(msg, "\n"), limit = connect_timeout_s(c);
+    /* Waited to the end: whichever words libpq's language has for it, a timeout. */
+    if (limit > 0 && waited_ms >= (int64_t)limit * 1000)
+        return trail_err_set(&db->err, TRAIL_EDB,
+                             "postgresql: cannot connect: the server did not answer within %d s "
+                             "(%.*s)",
+                             limit, len, msg);
+    return trail_err_set(&db->err, TRAIL_EDB, "postgresql: cannot connect: %.*s", len, msg);
+}
+
 static int pg_open(trail_conn *db, const char *target, const trail_open_opts *opts)
 {
     pg_state *st = calloc(1, sizeof *st);
     if (!st)
         return trail_err_set(&db->err, TRAIL_ENOMEM, "out of memory");
     db->drv_state = st;
-    st->conn = PQconnectdb(target);
+    st->io_timeout_ms = trail_conn_io_timeout_ms(opts);
+    /*
+     * libpq bounds its connect by connect_timeout, per address, in whole
+     * seconds; the URL's own comes after ours and wins (expand_dbname).
+     * Without an option, libpq's PGCONNECT_TIMEOUT stands in for trail's
+     * default: an empty value makes libpq read it. client_encoding comes
+     * last: trail speaks UTF-8 whatever the URL says.
+     */
+    int connect_ms = trail_conn_connect_timeout_ms(opts);
+    const char *env = getenv("PGCONNECT_TIMEOUT");
+    char connect_s[16] = "";
+    if (opts->connect_timeout_ms != 0 || !env || !*env)
+        snprintf(connect_s, sizeof connect_s, "%d",
+                 connect_ms < 0 ? 0 : connect_ms / 1000 + (connect_ms % 1000 != 0));
+    const char *const keys[] = { "connect_timeout", "dbname", "client_encoding", NULL };
+    const char *const values[] = { connect_s, target, "UTF8", NULL };
+    int64_t started = monotonic_ms();
+    st->conn = PQconnectdbParams(keys, values, 1);
     if (!st->conn)
         return trail_err_set(&db->err, TRAIL_ENOMEM, "out of memory");
-    if (PQstatus(st->conn) != CONNECTION_OK) {
-        const char *msg = PQerrorMessage(st->conn);
-        return trail_err_set(&db->err, TRAIL_EDB, "postgresql: cannot connect: %.*s",
-                             (int)strcspn(msg, "\n"), msg);
-    }
+    if (PQstatus(st->conn) != CONNECTION_OK)
+        return connect_failed(db, monotonic_ms() - started);
     PQsetNoticeProcessor(st->conn, quiet, NULL);
-    if (PQsetClientEncoding(st->conn, "UTF8") != 0)
-        return fail(db, NULL, "client_encoding");
+    if (PQsetnonblocking(st->conn, 1) != 0)
+        return fail(db, NULL, "nonblocking");
     /*
      * A lock wait longer than this is TRAIL_EBUSY (SQLSTATE 55P03), as
      * SQLite's busy timeout. Durability (synchronous_commit) is the server's.
      */
     char set[128];
-    int timeout = opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms : DEFAULT_LOCK_TIMEOUT_MS;
+    int timeout = opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms : TRAIL_DEFAULT_LOCK_TIMEOUT_MS;
     /* extra_float_digits above 0: float8 as text is the shortest that reads back (write_pg.c). */
     snprintf(set, sizeof set, "SET lock_timeout = %d; SET extra_float_digits = 1%s", timeout,
              opts->read_only ? "; SET default_transaction_read_only = on" : "");

@@ -27,6 +27,9 @@
 /* Longest node id. */
 #define TRAIL_NODE_ID_MAX 64
 
+/* How long the server drivers wait for a lock when busy_timeout_ms is 0. */
+#define TRAIL_DEFAULT_LOCK_TIMEOUT_MS 5000
+
 /* What a bound value or a requested column is; drivers map these to their types. */
 typedef enum trail_vtype {
     TRAIL_V_NULL = 0,
@@ -156,6 +159,21 @@ int trail_conn_init_node(trail_conn *db);
  * looks never migrated. For the readers, which a user may point anywhere.
  */
 int trail_conn_need_tables(trail_conn *db);
+
+/*
+ * trail_conn_connect_timeout_ms, trail_conn_io_timeout_ms - the connect and
+ * read/write timeouts of @opts in effect, defaults applied, in
+ * milliseconds; -1 for none.
+ */
+int trail_conn_connect_timeout_ms(const trail_open_opts *opts);
+int trail_conn_io_timeout_ms(const trail_open_opts *opts);
+
+/*
+ * trail_conn_timed_out - sets db's error for a call of the driver @driver
+ * that gave up after @ms milliseconds without an answer (@what: the step,
+ * "query", "connect"), and returns TRAIL_EDB.
+ */
+int trail_conn_timed_out(trail_conn *db, const char *driver, const char *what, int ms);
 
 /* trail_conn_new_tx - a fresh db->tx_id. */
 int trail_conn_new_tx(trail_conn *db);

@@ -83,9 +83,27 @@ static int split_host(trail_mysql_url *u, char *s, trail_err *err)
     return rc == TRAIL_OK && port ? parse_port(&u->port, port, err) : rc;
 }
 
+/* The longest timeout, in seconds: its milliseconds fit an int. */
+#define MAX_TIMEOUT_S 2147483
+
+/* A timeout parameter @key: whole seconds, 0 for none. */
+static int parse_timeout(int *out, const char *key, const char *s, trail_err *err)
+{
+    size_t len = strspn(s, "0123456789");
+    unsigned long n = len && len <= 7 && !s[len] ? strtoul(s, NULL, 10) : MAX_TIMEOUT_S + 1UL;
+    if (n > MAX_TIMEOUT_S)
+        return trail_err_set(err, TRAIL_EARG,
+                             "mysql URL: %s '%.16s' is not a number of seconds 0-%d (0: none)", key,
+                             s, MAX_TIMEOUT_S);
+    *out = (int)n;
+    return TRAIL_OK;
+}
+
 /* key=value pairs joined by '&'. */
 static int split_query(trail_mysql_url *u, char *s, trail_err *err)
 {
+    static const char known[] =
+        "socket, program_name, connect_timeout, read_timeout, write_timeout";
     int rc = TRAIL_OK;
     for (char *pair = s, *next; rc == TRAIL_OK && pair; pair = next) {
         if ((next = strchr(pair, '&')))
@@ -94,17 +112,23 @@ static int split_query(trail_mysql_url *u, char *s, trail_err *err)
         if (value)
             *value++ = '\0';
         char **slot = NULL;
+        int *timeout = NULL;
         if (strcmp(pair, "socket") == 0)
             slot = &u->socket;
         else if (strcmp(pair, "program_name") == 0)
             slot = &u->program_name;
-        if (!slot)
-            return trail_err_set(
-                err, TRAIL_EARG,
-                "mysql URL: unknown parameter '%.32s' (known: socket, program_name)", pair);
+        else if (strcmp(pair, "connect_timeout") == 0)
+            timeout = &u->connect_timeout;
+        else if (strcmp(pair, "read_timeout") == 0)
+            timeout = &u->read_timeout;
+        else if (strcmp(pair, "write_timeout") == 0)
+            timeout = &u->write_timeout;
+        if (!slot && !timeout)
+            return trail_err_set(err, TRAIL_EARG,
+                                 "mysql URL: unknown parameter '%.32s' (known: %s)", pair, known);
         if (!value || !*value)
             return trail_err_set(err, TRAIL_EARG, "mysql URL: parameter %s has no value", pair);
-        rc = take(slot, value, pair, err);
+        rc = slot ? take(slot, value, pair, err) : parse_timeout(timeout, pair, value, err);
     }
     return rc;
 }
@@ -113,6 +137,7 @@ int trail_mysql_url_parse(trail_mysql_url *out, const char *url, trail_err *err)
 {
     static const char *const schemes[] = { "mysql://", "mariadb://" };
     memset(out, 0, sizeof *out);
+    out->connect_timeout = out->read_timeout = out->write_timeout = -1;
     const char *rest = NULL;
     for (size_t i = 0; !rest && i < sizeof schemes / sizeof schemes[0]; i++)
         if (strncmp(url, schemes[i], strlen(schemes[i])) == 0)

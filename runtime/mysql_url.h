@@ -7,8 +7,10 @@
  * Every part is percent-decoded ("%40" in a password is "@"). The host may
  * be an IPv6 address in brackets. Keys: socket (the unix socket's path, for
  * host localhost or none), program_name (a connection attribute, shown in
- * performance_schema.session_connect_attrs). MariaDB Connector/C reads no
- * URL itself, so the driver hands these parts to mysql_real_connect().
+ * performance_schema.session_connect_attrs), connect_timeout, read_timeout
+ * and write_timeout (whole seconds, 0 for none, as the mysql client and
+ * Connector/C count them). MariaDB Connector/C reads no URL itself, so the
+ * driver hands these parts to mysql_real_connect() and mysql_options().
  */
 #ifndef TRAIL_MYSQL_URL_H
 #define TRAIL_MYSQL_URL_H
@@ -19,6 +21,8 @@
 typedef struct trail_mysql_url {
     char *user, *password, *host, *database, *socket, *program_name;
     unsigned port; /* 0: the default, 3306 */
+    /* Seconds, 0 for no limit; -1 when the URL has none. */
+    int connect_timeout, read_timeout, write_timeout;
     char *block;
 } trail_mysql_url;
 

@@ -1,7 +1,7 @@
 /*
  * test_mysql_url.c - splitting mysql:// URLs: every part, percent-decoding
- * (reserved characters in a password), IPv6 hosts, the socket form, and the
- * refusals, whose messages never quote the password.
+ * (reserved characters in a password), IPv6 hosts, the socket form, the
+ * timeouts, and the refusals, whose messages never quote the password.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -69,6 +69,29 @@ static void test_percent_decoding(void **state)
     expect_url("mysql://u:p@ss@h/d", "u", "p@ss", "h", 0, "d", NULL, NULL);
 }
 
+/* The timeouts of @url: whole seconds, 0 for none, -1 when the URL has none. */
+static void expect_timeouts(const char *url, int connect, int read, int write)
+{
+    trail_err err = { 0 };
+    trail_mysql_url u;
+    if (trail_mysql_url_parse(&u, url, &err) != TRAIL_OK)
+        fail_msg("%s: %s", url, trail_err_message(&err));
+    int got[] = { u.connect_timeout, u.read_timeout, u.write_timeout };
+    trail_mysql_url_free(&u);
+    assert_int_equal(got[0], connect);
+    assert_int_equal(got[1], read);
+    assert_int_equal(got[2], write);
+}
+
+static void test_timeouts(void **state)
+{
+    (void)state;
+    expect_timeouts("mysql://u@h/d", -1, -1, -1);
+    expect_timeouts("mysql://u@h/d?connect_timeout=5&read_timeout=0&write_timeout=30", 5, 0, 30);
+    expect_timeouts("mysql://u@h/d?read_timeout=2147483&socket=%2Fs", -1, 2147483, -1);
+    expect_timeouts("mysql://u@h/d?write_timeout=007", -1, -1, 7);
+}
+
 static void expect_refused(const char *url, const char *why)
 {
     trail_err err = { 0 };
@@ -99,6 +122,13 @@ static void test_refusals(void **state)
     expect_refused("mysql://u:s3cret@h/d?socket=", "socket");
     expect_refused("mysql://u:s3cret@h/d?socket", "socket");
     expect_refused("mysql://u:s3cret@h/d%", "database");
+    expect_refused("mysql://u:s3cret@h/d?read_timeout=soon", "read_timeout 'soon'");
+    expect_refused("mysql://u:s3cret@h/d?read_timeout=-1", "seconds");
+    expect_refused("mysql://u:s3cret@h/d?write_timeout=1.5", "write_timeout");
+    expect_refused("mysql://u:s3cret@h/d?connect_timeout=2147484", "0-2147483");
+    expect_refused("mysql://u:s3cret@h/d?connect_timeout=", "connect_timeout has no value");
+    expect_refused("mysql://u:s3cret@h/d?timeout=5",
+                   "read_timeout"); /* in the list of known keys */
 }
 
 int main(void)
@@ -106,6 +136,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parts),
         cmocka_unit_test(test_percent_decoding),
+        cmocka_unit_test(test_timeouts),
         cmocka_unit_test(test_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,7 +20,20 @@ extern "C" {
 /** A connection. Opaque. */
 typedef struct trail_conn trail_conn;
 
-/** Options for trail_open(). A zeroed struct (or NULL) means defaults. */
+/** A timeout of trail_open_opts that never ends a wait (0 there means the default). */
+#define TRAIL_TIMEOUT_NONE (-1)
+
+/** connect_timeout_ms's default: 10 s. */
+#define TRAIL_CONNECT_TIMEOUT_DEFAULT_MS 10000
+
+/** io_timeout_ms's default: 30 s (or twice the lock wait, when that is longer). */
+#define TRAIL_IO_TIMEOUT_DEFAULT_MS 30000
+
+/**
+ * Options for trail_open(). Start from TRAIL_OPEN_OPTS_INIT and assign the
+ * fields wanted; every field's zero means its default, so NULL options and a
+ * zeroed struct mean defaults too.
+ */
 typedef struct trail_open_opts {
     /** This database's node id when it has none yet; NULL makes one. */
     const char *node_id;
@@ -38,7 +51,43 @@ typedef struct trail_open_opts {
     int max_retries;
     /** Refuse remote clocks further ahead than this; 0 means 500 ms. */
     int64_t max_drift_ms;
+    /**
+     * How long trail_open() waits for a server to accept the connection and
+     * answer its handshake, in milliseconds; 0 means
+     * TRAIL_CONNECT_TIMEOUT_DEFAULT_MS, TRAIL_TIMEOUT_NONE no limit. The
+     * drivers count whole seconds (rounded up; libpq waits at least 2 s),
+     * per address tried. A connect_timeout in the URL wins. Not used on
+     * SQLite.
+     */
+    int connect_timeout_ms;
+    /**
+     * The read/write timeout: how long a call waits for the server to answer,
+     * or to take what is sent, in milliseconds. The wait starts again
+     * whenever the server sends or takes anything, so a long result that
+     * keeps coming is not cut. A server silent for longer fails the call
+     * with TRAIL_EDB, "the server did not answer within N s", and the
+     * connection is given up: every later call fails, and trail_close()
+     * returns at once. 0 means TRAIL_IO_TIMEOUT_DEFAULT_MS, or twice
+     * busy_timeout_ms when that is longer, so that a lock wait ends as
+     * TRAIL_EBUSY first; TRAIL_TIMEOUT_NONE means no limit. A statement the
+     * server runs for longer (a long migration) needs a longer one.
+     * MariaDB counts whole seconds (rounded up). The URL's read_timeout and
+     * write_timeout win (mysql:// only). Not used on SQLite, whose lock wait
+     * is busy_timeout_ms.
+     */
+    int io_timeout_ms;
 } trail_open_opts;
+
+/**
+ * The options every trail_open_opts starts from, all defaults:
+ * `trail_open_opts o = TRAIL_OPEN_OPTS_INIT; o.io_timeout_ms = 5000;`. Each
+ * default is a zero, so a struct that started elsewhere (`{0}`, a
+ * designated initializer) means the same.
+ */
+#define TRAIL_OPEN_OPTS_INIT                                                                       \
+    {                                                                                              \
+        .node_id = NULL                                                                            \
+    }
 
 /**
  * trail_open - connect to @url.
@@ -48,7 +97,9 @@ typedef struct trail_open_opts {
  *        trail_close() in both cases.
  * @opts: options, or NULL; copied, not kept.
  *
- * Returns TRAIL_OK, TRAIL_EARG (an unknown URL form), TRAIL_EDB, TRAIL_ENOMEM.
+ * Returns TRAIL_OK, TRAIL_EARG (an unknown URL form, a negative option
+ * other than TRAIL_TIMEOUT_NONE), TRAIL_EDB (also when the server did not
+ * answer within the connect timeout), TRAIL_ENOMEM.
  */
 int trail_open(trail_conn **out, const char *url, const trail_open_opts *opts);
 
