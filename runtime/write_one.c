@@ -107,12 +107,8 @@ static uint64_t member_bytes(const trail_field *f, const trail_value *v)
         return name + member + trail_json_string_len(v->s, v->n);
     case TRAIL_V_JSON:
         return name + member + v->n;
-    case TRAIL_V_BLOB: {
-        /* As the server's TO_BASE64() makes it on the way: a line break after every 76 characters.
-         */
-        uint64_t b = trail_base64_encoded_len(v->n);
-        return name + member + 2 + b + (b ? (b - 1) / 76 : 0);
-    }
+    case TRAIL_V_BLOB:
+        return name + member + 2 + trail_base64_encoded_len(v->n);
     default: /* a number, a date or a timestamp */
         return name + member + 32;
     }

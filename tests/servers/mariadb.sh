@@ -29,8 +29,8 @@
 # Environment: MARIADB_BINDIR overrides where mariadb-install-db and mariadbd
 # are looked for; MARIADB_START_TIMEOUT (seconds, default 60) bounds the wait
 # for the server; MARIADB_MAX_ALLOWED_PACKET (a size such as 4M) sets the
-# server's max_allowed_packet, else it keeps MariaDB's default (16M). The
-# integration tests set 4M, so that values over the limit are quick to make.
+# server's max_allowed_packet, else it keeps MariaDB's default (16M), which
+# the integration tests use: test_timeouts needs an 8 MB write to go out.
 set -euo pipefail
 
 readonly SCRIPT=mariadb.sh
