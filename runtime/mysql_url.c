@@ -6,20 +6,10 @@
  */
 #define _POSIX_C_SOURCE 200809L /* strdup */
 #include "mysql_url.h"
+#include "hex.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /* Decodes %XX escapes of @s in place. -1 on a malformed escape or a NUL byte. */
 static int decode(char *s)
@@ -30,7 +20,7 @@ static int decode(char *s)
             *out++ = *s;
             continue;
         }
-        int hi = hex_digit(s[1]), lo = hi < 0 ? -1 : hex_digit(s[2]);
+        int hi = trail_hex_digit(s[1]), lo = hi < 0 ? -1 : trail_hex_digit(s[2]);
         if (lo < 0 || (hi == 0 && lo == 0))
             return -1;
         *out++ = (char)(hi << 4 | lo);

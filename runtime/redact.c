@@ -10,6 +10,7 @@
  * '/' or '?' is still covered.
  */
 #include "redact.h"
+#include "hex.h"
 #include "utf8.h"
 #include "trail/conn.h"
 
@@ -158,17 +159,6 @@ char *trail_url_redact(char *buf, size_t size, const char *url)
 
 /* ---- scrubbing a message ---------------------------------------------------- */
 
-static int hex(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* @s decoded as the driver reads it, into @out (at most @size - 1 bytes). */
 static void decode(char *out, size_t size, const char *s, size_t len, bool libpq)
 {
@@ -176,9 +166,9 @@ static void decode(char *out, size_t size, const char *s, size_t len, bool libpq
     for (size_t i = 0; i < len && o + 1 < size; i++) {
         if (libpq && s[i] == '\\' && i + 1 < len) {
             out[o++] = s[++i];
-        } else if (!libpq && s[i] == '%' && i + 2 < len && hex(s[i + 1]) >= 0 &&
-                   hex(s[i + 2]) >= 0) {
-            out[o++] = (char)(hex(s[i + 1]) * 16 + hex(s[i + 2]));
+        } else if (!libpq && s[i] == '%' && i + 2 < len && trail_hex_digit(s[i + 1]) >= 0 &&
+                   trail_hex_digit(s[i + 2]) >= 0) {
+            out[o++] = (char)(trail_hex_digit(s[i + 1]) * 16 + trail_hex_digit(s[i + 2]));
             i += 2;
         } else {
             out[o++] = s[i];

@@ -17,17 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The new_values of the latest event of @table's record @id; the caller frees it. */
-static char *latest_values(trail_conn *db, const char *table, const char *id)
-{
-    it_events evs;
-    it_history(db, table, id, &evs);
-    assert_true(evs.n > 0);
-    char *v = evs.ev[evs.n - 1].new_values ? strdup(evs.ev[evs.n - 1].new_values) : NULL;
-    it_events_free(&evs);
-    return v;
-}
-
 static void expect_blob(trail_blob got, const void *want, size_t len)
 {
     assert_non_null(got.data); /* also when empty: empty is not NULL */
@@ -145,7 +134,7 @@ static void test_every_type_with_a_value(void **state)
     IT_OK(db, everything_sample_get(db, made.id, &got));
     expect_full(&got, owner, owner_n);
 
-    char *values = latest_values(db, "samples", made.id);
+    char *values = it_latest_values(db, "samples", made.id);
     IT_JSON_IS(values, full_json(made.id, 1, owner, owner_n));
     free(values);
     everything_sample_clear(&made);
@@ -191,7 +180,7 @@ static void test_every_type_null(void **state)
     IT_OK(db, everything_sample_get(db, made.id, &got));
     expect_all_null(&got);
 
-    char *values = latest_values(db, "samples", made.id);
+    char *values = it_latest_values(db, "samples", made.id);
     IT_JSON_EQ(
         values,
         "{\"id\": \"%s\", \"version\": 1, \"flag\": false, \"flag_n\": null, \"small\": -5,"
@@ -263,7 +252,7 @@ static void test_every_type_through_update(void **state)
     assert_int_equal(s.owner, owner_n);
     assert_int_equal(s.code, INT64_MAX);
     assert_string_equal(s.token, "");
-    char *values = latest_values(db, "samples", s.id);
+    char *values = it_latest_values(db, "samples", s.id);
     IT_JSON_EQ(values,
                "{\"id\": \"%s\", \"version\": 2, \"flag\": false, \"flag_n\": null, \"small\": -10,"
                " \"small_n\": null, \"big\": 1, \"big_n\": null, \"ratio\": 1000000.25,"
@@ -285,7 +274,7 @@ static void test_every_type_through_update(void **state)
     assert_int_equal(s.version, 3);
     IT_OK(db, everything_sample_get(db, s.id, &s));
     expect_full(&s, owner, owner_n);
-    values = latest_values(db, "samples", s.id);
+    values = it_latest_values(db, "samples", s.id);
     IT_JSON_IS(values, full_json(s.id, 3, owner, owner_n));
     free(values);
     everything_sample_clear(&s);
@@ -319,7 +308,7 @@ static void test_text_at_max_length(void **state)
     IT_OK(db, shop_customer_get(db, c.id, &c));
     assert_string_equal(c.email, at_max);
     assert_string_equal(c.name, "ñame 名前");
-    char *values = latest_values(db, "customers", c.id);
+    char *values = it_latest_values(db, "customers", c.id);
     json_t *v = json_loads(values, 0, NULL);
     assert_non_null(v);
     assert_string_equal(json_string_value(json_object_get(v, "email")), at_max);
@@ -349,7 +338,7 @@ static void test_text_at_max_length(void **state)
     IT_OK(db, everything_sample_tag_create(db, NULL, &tp, &g));
     IT_OK(db, everything_sample_tag_get(db, g.id, &g));
     assert_string_equal(g.note, at_max);
-    values = latest_values(db, "sample_tag", g.id);
+    values = it_latest_values(db, "sample_tag", g.id);
     IT_JSON_IS(values, json_pack("{s:s, s:i, s:s, s:n, s:s}", "id", g.id, "version", 1, "sample",
                                  s.id, "tag", "note", at_max));
     free(values);
@@ -387,7 +376,7 @@ static void test_int64_extremes(void **state)
         assert_int_equal(a.balance, values[i]);
         char id[24];
         snprintf(id, sizeof id, "%lld", (long long)a.id);
-        char *json = latest_values(db, "accounts", id);
+        char *json = it_latest_values(db, "accounts", id);
         IT_JSON_EQ(json,
                    "{\"id\": %s, \"version\": %zu, \"handle\": \"rich\", \"parent\": null,"
                    " \"level\": 1, \"balance\": %lld, \"status\": \"active\", \"label\": \"l\"}",
@@ -424,7 +413,7 @@ static void test_doubles(void **state)
         IT_OK(db, shop_customer_get(db, c.id, &c));
         assert_false(c.rating_null);
         expect_double(c.rating, values[i]);
-        char *json = latest_values(db, "customers", c.id);
+        char *json = it_latest_values(db, "customers", c.id);
         json_t *v = json_loads(json, 0, NULL);
         assert_non_null(v);
         json_t *r = json_object_get(v, "rating");
@@ -462,7 +451,7 @@ static void test_blobs(void **state)
             expect_blob(c.avatar, cases[i].data, cases[i].len);
         else
             assert_null(c.avatar.data);
-        char *json = latest_values(db, "customers", c.id);
+        char *json = it_latest_values(db, "customers", c.id);
         json_t *v = json_loads(json, 0, NULL);
         json_t *a = json_object_get(v, "avatar");
         if (cases[i].base64)
@@ -528,7 +517,7 @@ static void test_dates_and_timestamps(void **state)
         assert_false(c.born_null || c.seen_at_null);
         assert_int_equal(c.born, cases[i].days);
         assert_int_equal(c.seen_at, cases[i].ms);
-        char *json = latest_values(db, "customers", c.id);
+        char *json = it_latest_values(db, "customers", c.id);
         json_t *v = json_loads(json, 0, NULL);
         assert_string_equal(json_string_value(json_object_get(v, "born")), cases[i].date);
         assert_string_equal(json_string_value(json_object_get(v, "seen_at")), cases[i].timestamp);
@@ -599,7 +588,7 @@ static void test_text_keys_compared_exactly(void **state)
         assert_string_equal(got.sku, distinct_keys[i]);
         char id[24];
         snprintf(id, sizeof id, "%lld", (long long)ids[i]);
-        char *values = latest_values(db, "products", id);
+        char *values = it_latest_values(db, "products", id);
         expect_json_string(values, "sku", distinct_keys[i]);
         free(values);
         shop_product_clear(&got);
@@ -663,7 +652,7 @@ static void test_text_keys_compared_exactly(void **state)
         assert_int_equal(p.version, 3 + (int64_t)i);
         IT_OK(db, shop_product_get(db, p.id, &p));
         assert_string_equal(p.title, titles[i]);
-        char *values = latest_values(db, "products", id);
+        char *values = it_latest_values(db, "products", id);
         expect_json_string(values, "title", titles[i]);
         free(values);
     }
@@ -807,7 +796,7 @@ static void expect_plus_zero(double got)
 /* The latest event of customer @id writes its rating as the text 0.0, not -0.0. */
 static void expect_event_rating_zero(trail_conn *db, const char *id)
 {
-    char *json = latest_values(db, "customers", id);
+    char *json = it_latest_values(db, "customers", id);
     assert_non_null(strstr(json, "\"rating\":0.0"));
     assert_null(strstr(json, "-0"));
     json_t *v = json_loads(json, 0, NULL);
@@ -940,7 +929,7 @@ static void test_json_with_nul(void **state)
     IT_OK(db, shop_customer_update(db, NULL, &u, &c));
     IT_OK(db, shop_customer_get(db, c.id, &c));
     IT_JSON_IS(c.prefs, json_pack("{s:s}", "a", "x\\u0000y"));
-    char *json = latest_values(db, "customers", c.id);
+    char *json = it_latest_values(db, "customers", c.id);
     json_t *v = json_loads(json, 0, NULL);
     assert_non_null(v);
     char *prefs = json_dumps(json_object_get(v, "prefs"), JSON_COMPACT);
@@ -1025,7 +1014,7 @@ static void test_date_and_timestamp_range(void **state)
         IT_OK(db, shop_customer_get(db, c.id, &c));
         assert_int_equal(c.born, ends[i].days);
         assert_int_equal(c.seen_at, ends[i].ms);
-        char *json = latest_values(db, "customers", c.id);
+        char *json = it_latest_values(db, "customers", c.id);
         json_t *v = json_loads(json, 0, NULL);
         assert_string_equal(json_string_value(json_object_get(v, "born")), ends[i].date);
         assert_string_equal(json_string_value(json_object_get(v, "seen_at")), ends[i].timestamp);
