@@ -179,6 +179,17 @@ static int fail_with(trail_conn *db, unsigned code, const char *msg, const char 
     return trail_err_set(&db->err, rc, "mysql: %s: %s", what, msg);
 }
 
+/*
+ * Before a call that waits for the server: counts it, and clears errno,
+ * which Connector/C sets only when a system call fails, so that fail() reads
+ * this call's errno and not one an earlier failure of the thread left.
+ */
+static void round_trip(trail_conn *db)
+{
+    db->round_trips++;
+    errno = 0;
+}
+
 /* Called at once after the failed call, so that errno is still the failure's. */
 static int fail(trail_conn *db, const char *what)
 {
@@ -338,7 +349,7 @@ static int prepare(trail_conn *db, const char *sql, my_stmt **out)
         rc = trail_err_set(&db->err, TRAIL_ENOMEM, "out of memory");
         goto cleanup;
     }
-    db->round_trips++;
+    round_trip(db);
     if (mysql_stmt_prepare(p->stmt, sql, (unsigned long)strlen(sql))) {
         rc = fail_stmt(db, p->stmt, "prepare");
         goto cleanup;
@@ -468,6 +479,7 @@ static int fetch_rows(trail_conn *db, my_stmt *p, trail_row_cb cb, void *userdat
     my_row row = { p, 0 };
     int rc = TRAIL_OK;
     for (;;) {
+        errno = 0; /* as round_trip(): a fetch may wait for the server, uncounted */
         int f = mysql_stmt_fetch(p->stmt);
         if (f == MYSQL_NO_DATA)
             break;
@@ -522,7 +534,7 @@ static int execute(trail_conn *db, my_stmt *p, const trail_value *params, size_t
                              "mysql: the statement's values take %llu bytes, more than the "
                              "server's max_allowed_packet of %llu bytes",
                              (unsigned long long)bytes, (unsigned long long)db->max_packet);
-    db->round_trips++;
+    round_trip(db);
     return mysql_stmt_execute(p->stmt) ? fail_stmt(db, p->stmt, "execute") : TRAIL_OK;
 }
 
@@ -580,7 +592,7 @@ static int my_exec(trail_conn *db, const char *sql)
     if (rc < 0)
         return rc;
     MYSQL *c = state(db)->conn;
-    db->round_trips++;
+    round_trip(db);
     if (mysql_real_query(c, sql, (unsigned long)strlen(sql)))
         return fail(db, "exec");
     if (mysql_field_count(c) > 0) {
@@ -716,7 +728,7 @@ static int my_rollback(trail_conn *db)
     st->aborted = false;
     if (st->lost)
         return usable(db);
-    db->round_trips++;
+    round_trip(db);
     return mysql_rollback(st->conn) ? fail(db, "rollback") : TRAIL_OK;
 }
 
@@ -746,7 +758,7 @@ static int my_commit(trail_conn *db)
     my_state *st = state(db);
     int rc = usable(db);
     if (rc == TRAIL_OK)
-        db->round_trips++;
+        round_trip(db);
     if (rc == TRAIL_OK && mysql_commit(st->conn))
         rc = fail(db, "commit");
     if (rc == TRAIL_OK)
@@ -776,6 +788,7 @@ static int call_results(trail_conn *db, my_stmt *p, trail_row_cb cb, void *userd
             if (got < 0 && rc == TRAIL_OK)
                 rc = got;
         }
+        errno = 0; /* as round_trip() */
         more = mysql_stmt_next_result(p->stmt);
         if (more > 0 && rc == TRAIL_OK)
             rc = fail_stmt(db, p->stmt, "call");
@@ -850,6 +863,7 @@ static int connect_to(trail_conn *db, const trail_mysql_url *u, const trail_open
         (u->program_name &&
          mysql_options4(c, MYSQL_OPT_CONNECT_ATTR_ADD, "program_name", u->program_name)))
         return fail(db, "options");
+    errno = 0; /* as round_trip(): its errno tells a timeout */
     if (!mysql_real_connect(c, u->host, u->user, u->password, u->database, u->port, u->socket,
                             CLIENT_FOUND_ROWS | CLIENT_MULTI_RESULTS)) {
         if (errno == ETIMEDOUT && st->connect_s)
@@ -869,7 +883,7 @@ static int connect_to(trail_conn *db, const trail_mysql_url *u, const trail_open
 static int read_max_packet(trail_conn *db)
 {
     MYSQL *c = state(db)->conn;
-    db->round_trips++;
+    round_trip(db);
     if (mysql_real_query(c, "SELECT @@max_allowed_packet", 27))
         return fail(db, "max_allowed_packet");
     MYSQL_RES *res = mysql_store_result(c);

@@ -24,6 +24,7 @@
 
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -635,6 +636,41 @@ static void test_bad_timeouts(void **state)
     }
 }
 
+/*
+ * A connection the server ended is lost, not timed out, whatever errno an
+ * earlier failure of the thread left behind: the MariaDB driver read errno
+ * after Connector/C failed without clearing it first, so a session killed
+ * after an earlier timeout read as "the server did not answer".
+ */
+static void test_lost_is_no_timeout(void **state)
+{
+    it_db *t = *state;
+    if (!is_mysql)
+        skip();
+    shop_customer c = { 0 }, got = { 0 };
+    it_customer(t->db, "lost@x.org", &c);
+    char name[64];
+    session_name(name, sizeof name, "lost");
+    trail_conn *db = open_named(t, name, NULL);
+    IT_OK(db, shop_customer_get(db, c.id, &got));
+    shop_customer_clear(&got);
+    int64_t id = raw_count(t->url,
+                           "SELECT PROCESSLIST_ID FROM performance_schema.session_connect_attrs"
+                           " WHERE ATTR_NAME = 'program_name' AND ATTR_VALUE = '%s'",
+                           name);
+    assert_true(id > 0);
+    assert_int_equal(raw_exec(t->url, "KILL %lld", (long long)id), 0);
+    await_session_gone(t, name);
+    errno = ETIMEDOUT;
+    IT_EXPECT(db, TRAIL_EDB, shop_customer_get(db, c.id, &got));
+    const char *msg = trail_errmsg(db);
+    if (strstr(msg, "did not answer"))
+        fail_msg("a connection the server ended reads as a timeout: %s", msg);
+    IT_MSG(db, "lost");
+    trail_close(db);
+    shop_customer_clear(&c);
+}
+
 int main(void)
 {
     /* The URL the tests will get, to learn its engine. */
@@ -671,6 +707,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_connect_to_paused_server, it_setup, teardown),
         cmocka_unit_test_setup_teardown(test_url_read_timeout, it_setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_timeouts, it_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lost_is_no_timeout, it_setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
