@@ -16,8 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DEFAULT_BUSY_TIMEOUT_MS 5000
-
 typedef struct sqlite_state {
     sqlite3 *db;
     trail_stmt_cache stmts;
@@ -266,7 +264,7 @@ static int sqlite_open(trail_conn *db, const char *target, const trail_open_opts
                                  "(%s)",
                                  target, sqlite3_errstr(rc));
     }
-    int timeout = opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms : DEFAULT_BUSY_TIMEOUT_MS;
+    int timeout = trail_conn_lock_timeout_ms(opts);
     sqlite3_busy_timeout(st->db, timeout);
     /* The journal mode is kept in the file: a reader leaves it to the writers. */
     if (!memory && !opts->read_only && (rc = sqlite_exec(db, "PRAGMA journal_mode=WAL")) < 0)

@@ -168,7 +168,7 @@ int trail_conn_need_tables(trail_conn *db);
 int trail_conn_connect_timeout_ms(const trail_open_opts *opts);
 int trail_conn_io_timeout_ms(const trail_open_opts *opts);
 
-/* trail_conn_lock_timeout_ms - the server drivers' lock wait: busy_timeout_ms, else the default. */
+/* trail_conn_lock_timeout_ms - every driver's lock wait: busy_timeout_ms, else the default. */
 int trail_conn_lock_timeout_ms(const trail_open_opts *opts);
 
 /*
