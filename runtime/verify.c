@@ -561,12 +561,16 @@ static int missing_models(table_list *l)
     const char *name;
     json_t *found;
     int rc = TRAIL_OK;
-    json_object_foreach(l->schemas, name, found) if (rc == TRAIL_OK && json_is_false(found)) rc =
-        problem(l->v, NULL, NULL, NULL,
-                "trail_meta has schema.%s.version but no schema.%s.model, the description of "
-                "schema %s that migrate wrote: it was deleted, and the live rows of its tables "
-                "cannot be checked against their events",
-                name, name, name);
+    json_object_foreach(l->schemas, name, found)
+    {
+        if (rc == TRAIL_OK && json_is_false(found))
+            rc =
+                problem(l->v, NULL, NULL, NULL,
+                        "trail_meta has schema.%s.version but no schema.%s.model, the description "
+                        "of schema %s that migrate wrote: it was deleted, and the live rows of its "
+                        "tables cannot be checked against their events",
+                        name, name, name);
+    }
     return rc;
 }
 
