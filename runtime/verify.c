@@ -624,15 +624,6 @@ static int check_table(verifier *v, const table_entry *t)
     return rc;
 }
 
-static int count_row(trail_conn *db, void *row, void *userdata)
-{
-    trail_value n;
-    int rc = db->drv->column(db, row, 0, TRAIL_V_INT, &n);
-    if (rc == TRAIL_OK && n.type != TRAIL_V_NULL)
-        *(int64_t *)userdata = n.i;
-    return rc < 0 ? rc : 1;
-}
-
 /* One row of the engine's integrity check: "ok", or damage, a line each. */
 static int integrity_row(trail_conn *db, void *row, void *userdata)
 {
@@ -693,9 +684,8 @@ int trail_verify_with(trail_conn *db, const trail_verify_opts *opts, trail_verif
     if (rc == TRAIL_OK && !(v.ends && v.differing && tables.schemas))
         rc = trail_err_set(&db->err, TRAIL_ENOMEM, "out of memory");
 
-    if (rc == TRAIL_OK && opts && opts->progress &&
-        (rc = db->drv->query(db, sql->count_events, NULL, 0, count_row, &v.n_events, NULL)) > 0)
-        rc = TRAIL_OK; /* count_row stops after its one row */
+    if (rc == TRAIL_OK && opts && opts->progress)
+        rc = trail_conn_query_int(db, sql->count_events, NULL, 0, &v.n_events);
     if (rc == TRAIL_OK) {
         start_step(&v, "hash chains", v.n_events);
         rc = db->drv->query(db, sql->events_by_node, NULL, 0, chain_row, &v, NULL);
