@@ -848,6 +848,11 @@ static void test_no_password_shown(void **state)
     expect_in(r.err, "no such command: postgresql://ann:***@h/db");
     expect_not_in(r.err, "s3cr3t");
     run_free(&r);
+    r = trail("help", "log", "postgresql://ann:s3cr3t@h/db", NULL);
+    assert_int_equal(r.status, 2);
+    expect_in(r.err, "help takes one command (log and postgresql://ann:***@h/db)");
+    expect_not_in(r.err, "s3cr3t");
+    run_free(&r);
     /* The help shows where a password goes, and that it is never shown. */
     r = trail("--help", NULL);
     expect_in(r.out, "mysql://USER:***@HOST:PORT/NAME");
