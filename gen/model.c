@@ -313,17 +313,6 @@ static int put_descriptor(json_t *o, const gen_field *f)
     return rc;
 }
 
-/* Appends @s in upper case. */
-static int append_upper(trail_buf *out, const char *s)
-{
-    int rc = TRAIL_OK;
-    for (; rc == TRAIL_OK && *s; s++) {
-        char c = *s >= 'a' && *s <= 'z' ? (char)(*s - 'a' + 'A') : *s;
-        rc = trail_buf_append(out, &c, 1);
-    }
-    return rc;
-}
-
 /*
  * The field's designators in its entity's _CREATE_INIT macro: its default,
  * or `_null = true` for a nullable scalar without one. Nothing for a field
@@ -337,10 +326,12 @@ static int put_init(json_t *o, const gen_schema *s, const gen_entity *e, const g
     if (f->has_default) {
         rc = trail_buf_appendf(&b, ".%s = ", f->name);
         if (rc == TRAIL_OK && f->type == TRAIL_TYPE_ENUM) {
-            const char *parts[] = { s->name, e->name, f->name, f->values[f->def_i] };
-            for (size_t i = 0; rc == TRAIL_OK && i < 4; i++)
-                if ((rc = append_upper(&b, parts[i])) == TRAIL_OK && i < 3)
-                    rc = trail_buf_append(&b, "_", 1);
+            /* The enum constant SCHEMA_ENTITY_FIELD_VALUE: names are [a-z0-9_]. */
+            size_t constant = b.len;
+            rc = trail_buf_appendf(&b, "%s_%s_%s_%s", s->name, e->name, f->name,
+                                   f->values[f->def_i]);
+            for (size_t i = constant; rc == TRAIL_OK && i < b.len; i++)
+                b.data[i] = (char)toupper((unsigned char)b.data[i]);
         } else if (rc == TRAIL_OK && f->type == TRAIL_TYPE_BOOL)
             rc = trail_buf_append_str(&b, f->def_i ? "true" : "false");
         else if (rc == TRAIL_OK && f->type == TRAIL_TYPE_DOUBLE) {
@@ -382,6 +373,32 @@ static int column_def(trail_buf *out, const gen_field *f, trail_driver_id driver
     return rc;
 }
 
+/* The foreign key of ref @f for @driver: "REFERENCES <target> (id) ON DELETE RESTRICT". */
+static int references(trail_buf *out, trail_driver_id driver, const gen_field *f)
+{
+    int rc = trail_buf_append_str(out, "REFERENCES ");
+    if (rc == TRAIL_OK)
+        rc = gen_dialect_quote(out, driver, f->ref->table);
+    if (rc == TRAIL_OK)
+        rc = trail_buf_append_str(out, " (");
+    if (rc == TRAIL_OK)
+        rc = gen_dialect_quote(out, driver, "id");
+    if (rc == TRAIL_OK)
+        rc = trail_buf_append_str(out, ") ON DELETE RESTRICT");
+    return rc;
+}
+
+/* The table constraint of ref @f for @driver's CREATE TABLE: FOREIGN KEY (<f>) REFERENCES …. */
+static int foreign_key(trail_buf *out, trail_driver_id driver, const gen_field *f)
+{
+    int rc = trail_buf_append_str(out, "FOREIGN KEY (");
+    if (rc == TRAIL_OK)
+        rc = gen_dialect_quote(out, driver, f->name);
+    if (rc == TRAIL_OK)
+        rc = trail_buf_append_str(out, ") ");
+    return rc == TRAIL_OK ? references(out, driver, f) : rc;
+}
+
 /*
  * The statement that adds field @f to an existing table of @e, as a C string
  * literal: migrate runs it for a field a newer schema adds (runtime/migrate.c):
@@ -398,23 +415,10 @@ static int add_column_literal(trail_buf *out, const gen_entity *e, const gen_fie
     if (rc == TRAIL_OK)
         rc = trail_buf_appendf(&sql, " ADD COLUMN %s", def->data);
     if (rc == TRAIL_OK && f->type == TRAIL_TYPE_REF) {
-        if (driver == TRAIL_DRIVER_MYSQL) {
-            rc = trail_buf_append_str(&sql, ", ADD FOREIGN KEY (");
-            if (rc == TRAIL_OK)
-                rc = gen_dialect_quote(&sql, driver, f->name);
-            if (rc == TRAIL_OK)
-                rc = trail_buf_append_str(&sql, ")");
-        }
+        rc = trail_buf_append_str(&sql, driver == TRAIL_DRIVER_MYSQL ? ", ADD " : " ");
         if (rc == TRAIL_OK)
-            rc = trail_buf_append_str(&sql, " REFERENCES ");
-        if (rc == TRAIL_OK)
-            rc = gen_dialect_quote(&sql, driver, f->ref->table);
-        if (rc == TRAIL_OK)
-            rc = trail_buf_append_str(&sql, " (");
-        if (rc == TRAIL_OK)
-            rc = gen_dialect_quote(&sql, driver, "id");
-        if (rc == TRAIL_OK)
-            rc = trail_buf_append_str(&sql, ") ON DELETE RESTRICT");
+            rc = driver == TRAIL_DRIVER_MYSQL ? foreign_key(&sql, driver, f)
+                                              : references(&sql, driver, f);
     }
     if (rc == TRAIL_OK)
         rc = gen_c_string(out, sql.data, sql.len);
@@ -426,7 +430,7 @@ static int add_column_literal(trail_buf *out, const gen_entity *e, const gen_fie
 static int put_sql(json_t *o, const gen_entity *e, const gen_field *f, trail_driver_id driver)
 {
     trail_buf type = TRAIL_BUF_INIT, def = TRAIL_BUF_INIT, col = TRAIL_BUF_INIT,
-              add = TRAIL_BUF_INIT;
+              add = TRAIL_BUF_INIT, fk = TRAIL_BUF_INIT;
     json_t *checks = json_array();
     int rc = checks ? gen_dialect_type(&type, driver, f) : TRAIL_ENOMEM;
     if (rc == TRAIL_OK && f->has_default)
@@ -438,8 +442,12 @@ static int put_sql(json_t *o, const gen_entity *e, const gen_field *f, trail_dri
     /* Only a field that existing rows can do without can be added to them. */
     if (rc == TRAIL_OK && (f->nullable || f->has_default) && !f->unique)
         rc = add_column_literal(&add, e, f, driver, &col);
+    if (rc == TRAIL_OK && f->type == TRAIL_TYPE_REF)
+        rc = foreign_key(&fk, driver, f);
     if (rc == TRAIL_OK)
         rc = put_buf(o, "column_def", &col);
+    if (rc == TRAIL_OK)
+        rc = put_buf(o, "foreign_key", &fk);
     if (rc == TRAIL_OK)
         rc = put_buf(o, "add_column", &add);
     json_decref(checks);
@@ -447,6 +455,7 @@ static int put_sql(json_t *o, const gen_entity *e, const gen_field *f, trail_dri
     trail_buf_free(&def);
     trail_buf_free(&col);
     trail_buf_free(&add);
+    trail_buf_free(&fk);
     return rc;
 }
 
@@ -632,9 +641,8 @@ static json_t *entity_new(const gen_schema *s, const gen_entity *e, unsigned dri
     bool ulid = e->key == TRAIL_KEY_ULID;
     json_t *o = json_object();
     json_t *fields = o ? put_array(o, "fields") : NULL, *enums = o ? put_array(o, "enums") : NULL,
-           *unique = o ? put_array(o, "unique_fields") : NULL,
-           *refs = o ? put_array(o, "refs") : NULL;
-    if (!fields || !enums || !unique || !refs || put_drivers(o, drivers) < 0)
+           *unique = o ? put_array(o, "unique_fields") : NULL;
+    if (!fields || !enums || !unique || put_drivers(o, drivers) < 0)
         goto fail;
     for (size_t i = 0; i < e->n_fields; i++) {
         const gen_field *f = &e->fields[i];
@@ -643,9 +651,6 @@ static json_t *entity_new(const gen_schema *s, const gen_entity *e, unsigned dri
         if (f->type == TRAIL_TYPE_ENUM && append(enums, enum_new(e, f)) < 0)
             goto fail;
         if (f->unique && append(unique, field_new(s, e, i, driver)) < 0)
-            goto fail;
-        if (f->type == TRAIL_TYPE_REF &&
-            append(refs, json_pack("{s:s, s:s}", "column", f->name, "target", f->ref->table)) < 0)
             goto fail;
     }
     /* "An order record", "a customer": by the first letter, which is all a name tells. */

@@ -171,6 +171,16 @@ int trail_conn_connect_timeout_ms(const trail_open_opts *opts)
     return ms == TRAIL_TIMEOUT_NONE ? -1 : ms > 0 ? ms : TRAIL_CONNECT_TIMEOUT_DEFAULT_MS;
 }
 
+int trail_conn_lock_timeout_ms(const trail_open_opts *opts)
+{
+    return opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms : TRAIL_DEFAULT_LOCK_TIMEOUT_MS;
+}
+
+unsigned trail_conn_seconds(int ms)
+{
+    return ms < 0 ? 0 : (unsigned)(ms / 1000 + (ms % 1000 != 0));
+}
+
 int trail_conn_io_timeout_ms(const trail_open_opts *opts)
 {
     int ms = opts->io_timeout_ms;
@@ -179,8 +189,7 @@ int trail_conn_io_timeout_ms(const trail_open_opts *opts)
     if (ms > 0)
         return ms;
     /* Longer than a lock wait, so that one ends as the server's TRAIL_EBUSY, not as silence. */
-    int64_t lock =
-        opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms : TRAIL_DEFAULT_LOCK_TIMEOUT_MS;
+    int64_t lock = trail_conn_lock_timeout_ms(opts);
     int64_t twice = 2 * lock < INT_MAX ? 2 * lock : INT_MAX;
     return twice > TRAIL_IO_TIMEOUT_DEFAULT_MS ? (int)twice : TRAIL_IO_TIMEOUT_DEFAULT_MS;
 }

@@ -157,15 +157,12 @@ static int code_of(unsigned code, bool *retry)
 static int fail_with(trail_conn *db, unsigned code, const char *msg, const char *what, int sys)
 {
     my_state *st = state(db);
-    if (is_lost(code) && sys == ETIMEDOUT) {
-        /* Which of the two waits ran out is not told: a write waits only for a full buffer. */
-        unsigned s = code == CR_SERVER_GONE_ERROR && st->write_s ? st->write_s : st->read_s;
-        st->lost = true;
-        if (s)
-            return trail_conn_timed_out(db, "mysql", what, (int)(s * 1000));
-    }
     if (is_lost(code)) {
         st->lost = true;
+        /* Which of the two waits ran out is not told: a write waits only for a full buffer. */
+        unsigned s = code == CR_SERVER_GONE_ERROR && st->write_s ? st->write_s : st->read_s;
+        if (sys == ETIMEDOUT && s)
+            return trail_conn_timed_out(db, "mysql", what, (int)(s * 1000));
         return trail_err_set(&db->err, TRAIL_EDB,
                              "mysql: %s: the connection to the server was lost (%s); "
                              "close this connection and open a new one",
@@ -831,20 +828,15 @@ static void my_close(trail_conn *db)
     db->drv_state = NULL;
 }
 
-/* @ms (-1: none) in the whole seconds Connector/C counts, rounded up; 0 for none. */
-static unsigned seconds_of(int ms)
-{
-    return ms < 0 ? 0 : (unsigned)(ms / 1000 + (ms % 1000 != 0));
-}
-
 /* Connects the handle in st->conn as @u says, within the timeouts of @u, else @opts. */
 static int connect_to(trail_conn *db, const trail_mysql_url *u, const trail_open_opts *opts)
 {
     my_state *st = state(db);
     MYSQL *c = st->conn;
-    unsigned io_s = seconds_of(trail_conn_io_timeout_ms(opts));
-    st->connect_s = u->connect_timeout >= 0 ? (unsigned)u->connect_timeout
-                                            : seconds_of(trail_conn_connect_timeout_ms(opts));
+    unsigned io_s = trail_conn_seconds(trail_conn_io_timeout_ms(opts));
+    st->connect_s = u->connect_timeout >= 0
+                        ? (unsigned)u->connect_timeout
+                        : trail_conn_seconds(trail_conn_connect_timeout_ms(opts));
     st->read_s = u->read_timeout >= 0 ? (unsigned)u->read_timeout : io_s;
     st->write_s = u->write_timeout >= 0 ? (unsigned)u->write_timeout : io_s;
     my_bool off = 0, on = 1;
@@ -918,14 +910,12 @@ static int my_open(trail_conn *db, const char *target, const trail_open_opts *op
      * metadata lock of DDL waits as long. Durability
      * (innodb_flush_log_at_trx_commit) is the server's.
      */
-    int timeout_ms =
-        opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms : TRAIL_DEFAULT_LOCK_TIMEOUT_MS;
-    int timeout_s = timeout_ms / 1000 + (timeout_ms % 1000 != 0);
+    unsigned timeout_s = trail_conn_seconds(trail_conn_lock_timeout_ms(opts));
     char set[320];
     snprintf(set, sizeof set,
              "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,"
              "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION',"
-             " time_zone = '+00:00', innodb_lock_wait_timeout = %d, lock_wait_timeout = %d",
+             " time_zone = '+00:00', innodb_lock_wait_timeout = %u, lock_wait_timeout = %u",
              timeout_s, timeout_s);
     if ((rc = my_exec(db, set)) < 0 || (rc = read_max_packet(db)) < 0)
         goto cleanup;

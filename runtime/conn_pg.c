@@ -872,8 +872,7 @@ static int pg_open(trail_conn *db, const char *target, const trail_open_opts *op
     const char *env = getenv("PGCONNECT_TIMEOUT");
     char connect_s[16] = "";
     if (opts->connect_timeout_ms != 0 || !env || !*env)
-        snprintf(connect_s, sizeof connect_s, "%d",
-                 connect_ms < 0 ? 0 : connect_ms / 1000 + (connect_ms % 1000 != 0));
+        snprintf(connect_s, sizeof connect_s, "%u", trail_conn_seconds(connect_ms));
     const char *const keys[] = { "connect_timeout", "dbname", "client_encoding", NULL };
     const char *const values[] = { connect_s, target, "UTF8", NULL };
     int64_t started = monotonic_ms();
@@ -890,7 +889,7 @@ static int pg_open(trail_conn *db, const char *target, const trail_open_opts *op
      * SQLite's busy timeout. Durability (synchronous_commit) is the server's.
      */
     char set[128];
-    int timeout = opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms : TRAIL_DEFAULT_LOCK_TIMEOUT_MS;
+    int timeout = trail_conn_lock_timeout_ms(opts);
     /* extra_float_digits above 0: float8 as text is the shortest that reads back (write_pg.c). */
     snprintf(set, sizeof set, "SET lock_timeout = %d; SET extra_float_digits = 1%s", timeout,
              opts->read_only ? "; SET default_transaction_read_only = on" : "");

@@ -175,6 +175,15 @@ int trail_conn_need_tables(trail_conn *db);
 int trail_conn_connect_timeout_ms(const trail_open_opts *opts);
 int trail_conn_io_timeout_ms(const trail_open_opts *opts);
 
+/* trail_conn_lock_timeout_ms - the server drivers' lock wait: busy_timeout_ms, else the default. */
+int trail_conn_lock_timeout_ms(const trail_open_opts *opts);
+
+/*
+ * trail_conn_seconds - @ms (-1: none) in the whole seconds that the
+ * servers' clients and settings count, rounded up; 0 for none.
+ */
+unsigned trail_conn_seconds(int ms);
+
 /*
  * trail_conn_timed_out - sets db's error for a call of the driver @driver
  * that gave up after @ms milliseconds without an answer (@what: the step,

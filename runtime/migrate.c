@@ -52,33 +52,19 @@ typedef struct plan {
     int rc; /* sticky: TRAIL_ENOMEM once an append failed */
 } plan;
 
+/* Appends a difference to @list ("; "-separated); a failure to append sticks in p->rc. */
 #if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
+__attribute__((format(printf, 3, 4)))
 #endif
 static void
-refuse(plan *p, const char *fmt, ...)
+note(plan *p, trail_buf *list, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    if (p->rc == TRAIL_OK && p->refused.len)
-        p->rc = trail_buf_append_str(&p->refused, "; ");
+    if (p->rc == TRAIL_OK && list->len)
+        p->rc = trail_buf_append_str(list, "; ");
     if (p->rc == TRAIL_OK)
-        p->rc = trail_buf_vappendf(&p->refused, fmt, ap);
-    va_end(ap);
-}
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static void
-change(plan *p, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (p->rc == TRAIL_OK && p->changes.len)
-        p->rc = trail_buf_append_str(&p->changes, "; ");
-    if (p->rc == TRAIL_OK)
-        p->rc = trail_buf_vappendf(&p->changes, fmt, ap);
+        p->rc = trail_buf_vappendf(list, fmt, ap);
     va_end(ap);
 }
 
@@ -109,29 +95,31 @@ static void diff_field(plan *p, const trail_entity *e, const trail_field *f, jso
 {
     const char *was = str(old, "type"), *is = trail_type_name(f->type);
     if (strcmp(was, is) != 0) {
-        refuse(p, "%s.%s changed type from %s to %s", e->name, f->name, was, is);
+        note(p, &p->refused, "%s.%s changed type from %s to %s", e->name, f->name, was, is);
         return;
     }
     if (f->type == TRAIL_TYPE_REF && strcmp(str(old, "key"), key_name(f->ref->key)) != 0)
-        refuse(p, "%s.%s refers to a key of another kind", e->name, f->name);
+        note(p, &p->refused, "%s.%s refers to a key of another kind", e->name, f->name);
     bool nullable = (f->flags & TRAIL_FIELD_NULLABLE) != 0;
     if (json_is_true(json_object_get(old, "null")) != nullable)
-        refuse(p, "%s.%s became %s", e->name, f->name, nullable ? "nullable" : "required");
+        note(p, &p->refused, "%s.%s became %s", e->name, f->name,
+             nullable ? "nullable" : "required");
     const char *audit = f->flags & TRAIL_FIELD_OMIT     ? "omit"
                         : f->flags & TRAIL_FIELD_REDACT ? "redact"
                                                         : "full";
     if (strcmp(str(old, "audit"), audit) != 0)
-        change(p, "%s.%s audit: %s", e->name, f->name, audit);
+        note(p, &p->changes, "%s.%s audit: %s", e->name, f->name, audit);
     /* Descriptions stored before the rules were recorded say nothing of them. */
     json_t *unique = json_object_get(old, "unique");
     if (!unique)
         return;
     if (json_is_true(unique) != ((f->flags & TRAIL_FIELD_UNIQUE) != 0))
-        refuse(p, "%s.%s %s unique", e->name, f->name,
-               f->flags & TRAIL_FIELD_UNIQUE ? "became" : "is no longer");
+        note(p, &p->refused, "%s.%s %s unique", e->name, f->name,
+             f->flags & TRAIL_FIELD_UNIQUE ? "became" : "is no longer");
     if (!same_bound(json_object_get(old, "min"), f, TRAIL_FIELD_MIN, f->min, f->min_d) ||
         !same_bound(json_object_get(old, "max"), f, TRAIL_FIELD_MAX, f->max, f->max_d))
-        refuse(p, "%s.%s changed its min or max, which the table checks", e->name, f->name);
+        note(p, &p->refused, "%s.%s changed its min or max, which the table checks", e->name,
+             f->name);
     if (f->type == TRAIL_TYPE_ENUM) {
         json_t *values = json_object_get(old, "values");
         bool same = json_array_size(values) == f->n_values;
@@ -140,7 +128,8 @@ static void diff_field(plan *p, const trail_entity *e, const trail_field *f, jso
             same = v && strcmp(v, f->values[k]) == 0;
         }
         if (!same)
-            refuse(p, "%s.%s changed its values, which the table checks", e->name, f->name);
+            note(p, &p->refused, "%s.%s changed its values, which the table checks", e->name,
+                 f->name);
     }
 }
 
@@ -172,25 +161,27 @@ static void diff_model(plan *p, const trail_schema *schema, json_t *own)
         for (size_t k = 0; k < schema->n_entities; k++)
             kept = kept || strcmp(schema->entities[k]->name, str(old, "name")) == 0;
         if (!kept)
-            refuse(p, "entity %s (table %s) was dropped", str(old, "name"), str(old, "table"));
+            note(p, &p->refused, "entity %s (table %s) was dropped", str(old, "name"),
+                 str(old, "table"));
     }
     for (size_t k = 0; k < schema->n_entities; k++) {
         const trail_entity *e = schema->entities[k];
         json_t *was = named(entities, e->name);
         if (!was) {
-            change(p, "new entity %s", e->name);
+            note(p, &p->changes, "new entity %s", e->name);
             continue;
         }
         if (strcmp(str(was, "table"), e->table) != 0)
-            refuse(p, "%s moved from table %s to %s", e->name, str(was, "table"), e->table);
+            note(p, &p->refused, "%s moved from table %s to %s", e->name, str(was, "table"),
+                 e->table);
         if (strcmp(str(was, "key"), key_name(e->key)) != 0)
-            refuse(p, "%s changed its key from %s to %s", e->name, str(was, "key"),
-                   key_name(e->key));
+            note(p, &p->refused, "%s changed its key from %s to %s", e->name, str(was, "key"),
+                 key_name(e->key));
         json_t *fields = json_object_get(was, "fields");
         size_t j;
         json_t *f;
         json_array_foreach(fields, j, f) if (!has_field(e, str(f, "name")))
-            refuse(p, "%s.%s was dropped", e->name, str(f, "name"));
+            note(p, &p->refused, "%s.%s was dropped", e->name, str(f, "name"));
         for (j = 0; j < e->n_fields; j++) {
             json_t *old_field = named(fields, e->fields[j].name);
             if (old_field)
@@ -213,14 +204,15 @@ static void plan_columns(plan *p, trail_conn *db, const trail_schema *schema,
                 continue;
             const char *add = e->sql[db->drv->id]->add_column[j];
             if (!add) {
-                refuse(p, "%s.%s is new and %s, so the rows %s holds have no value for it", e->name,
-                       f->name,
-                       f->flags & TRAIL_FIELD_UNIQUE ? "unique" : "required without a default",
-                       e->table);
+                note(p, &p->refused,
+                     "%s.%s is new and %s, so the rows %s holds have no value for it", e->name,
+                     f->name,
+                     f->flags & TRAIL_FIELD_UNIQUE ? "unique" : "required without a default",
+                     e->table);
                 continue;
             }
             p->add[p->n_add++] = add;
-            change(p, "new field %s.%s", e->name, f->name);
+            note(p, &p->changes, "new field %s.%s", e->name, f->name);
         }
     }
 }
@@ -238,8 +230,8 @@ static void plan_tables(plan *p, const trail_schema *schema, json_t *others)
         {
             for (size_t k = 0; k < schema->n_entities; k++)
                 if (strcmp(schema->entities[k]->table, str(e, "table")) == 0)
-                    refuse(p, "table %s belongs to schema %s (entity %s)", str(e, "table"),
-                           str(model, "schema"), str(e, "name"));
+                    note(p, &p->refused, "table %s belongs to schema %s (entity %s)",
+                         str(e, "table"), str(model, "schema"), str(e, "name"));
         }
     }
 }
@@ -287,11 +279,7 @@ static int make_plan(plan *p, trail_conn *db, const trail_schema *schema, const 
             rc = db->drv->query(db, db->drv->sql->meta_models, NULL, 0, read_model, &st, NULL);
     }
     if (rc == TRAIL_OK && stored > schema->version)
-        rc = trail_err_set(&db->err, TRAIL_EDB,
-                           "the database holds schema %s at version %" PRId64
-                           ", newer than this program's version %" PRId64
-                           "; use a newer build of the program",
-                           schema->name, stored, schema->version);
+        rc = trail_schema_too_old(db, schema, stored);
     if (rc == TRAIL_OK) {
         plan_tables(p, schema, st.others);
         if (st.own)

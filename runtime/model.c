@@ -31,6 +31,16 @@ static const char *key_name(trail_key_kind k)
     return k == TRAIL_KEY_INT64 ? "int64" : "ulid";
 }
 
+/* A field's bound as member @key: a double for a double field, an integer otherwise. */
+static void bound_json(trail_json *w, const char *key, const trail_field *f, int64_t i, double d)
+{
+    trail_json_key(w, key);
+    if (f->type == TRAIL_TYPE_DOUBLE)
+        trail_json_double(w, d);
+    else
+        trail_json_int64(w, i);
+}
+
 int trail_model_json(trail_buf *out, const trail_schema *schema)
 {
     trail_json w;
@@ -76,15 +86,10 @@ int trail_model_json(trail_buf *out, const trail_schema *schema)
             /* What the tables enforce too, so that migrate can tell a change it cannot make. */
             trail_json_key(&w, "unique");
             trail_json_bool(&w, (f->flags & TRAIL_FIELD_UNIQUE) != 0);
-            bool real = f->type == TRAIL_TYPE_DOUBLE;
-            if (f->flags & TRAIL_FIELD_MIN) {
-                trail_json_key(&w, "min");
-                real ? trail_json_double(&w, f->min_d) : trail_json_int64(&w, f->min);
-            }
-            if (f->flags & TRAIL_FIELD_MAX) {
-                trail_json_key(&w, "max");
-                real ? trail_json_double(&w, f->max_d) : trail_json_int64(&w, f->max);
-            }
+            if (f->flags & TRAIL_FIELD_MIN)
+                bound_json(&w, "min", f, f->min, f->min_d);
+            if (f->flags & TRAIL_FIELD_MAX)
+                bound_json(&w, "max", f, f->max, f->max_d);
             if (f->type == TRAIL_TYPE_ENUM) {
                 trail_json_key(&w, "values");
                 trail_json_begin_array(&w);

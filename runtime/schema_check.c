@@ -114,6 +114,16 @@ int trail_schema_stored_version(trail_conn *db, const char *name, int64_t *versi
     return rc;
 }
 
+int trail_schema_too_old(trail_conn *db, const trail_schema *schema, int64_t stored)
+{
+    return trail_err_set(&db->err, TRAIL_EDB,
+                         "the database holds schema %s at version %" PRId64
+                         ", newer than version %" PRId64
+                         " this program was generated for; use a build of the program generated "
+                         "from the newer schema",
+                         schema->name, stored, schema->version);
+}
+
 static bool is_checked(const trail_conn *db, const trail_schema *schema)
 {
     for (size_t i = 0; i < db->n_checked; i++)
@@ -147,12 +157,7 @@ int trail_schema_check(trail_conn *db, const trail_schema *schema)
                              "the database has no schema %s: call %s_migrate() first", schema->name,
                              schema->name);
     if (stored > schema->version)
-        return trail_err_set(
-            &db->err, TRAIL_EDB,
-            "the database holds schema %s at version %" PRId64 ", newer than version %" PRId64
-            " this program was generated for; use a build of the program generated from the newer "
-            "schema",
-            schema->name, stored, schema->version);
+        return trail_schema_too_old(db, schema, stored);
     if (stored < schema->version)
         return trail_err_set(&db->err, TRAIL_EDB,
                              "the database holds schema %s at version %" PRId64

@@ -60,4 +60,10 @@ int trail_schema_checked(trail_conn *db, const trail_schema *schema);
  */
 int trail_schema_stored_version(trail_conn *db, const char *name, int64_t *version);
 
+/*
+ * trail_schema_too_old - TRAIL_EDB, saying that the database holds @schema at
+ * version @stored, newer than the program's: for the first use and migrate.
+ */
+int trail_schema_too_old(trail_conn *db, const trail_schema *schema, int64_t stored);
+
 #endif /* TRAIL_SCHEMA_CHECK_H */

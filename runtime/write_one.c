@@ -2,7 +2,7 @@
  * write_one.c - audited writes as one statement, the client's side: binding
  * the event's values and the hashed message's pieces, and reading back what
  * the statement did (write_sql.h). The statements come from the driver
- * (write_pg.c); record.c comes here when the driver has them.
+ * (write_pg.c, write_mysql.c); record.c comes here when the driver has them.
  */
 #include "write_one.h"
 #include "base64.h"
@@ -122,11 +122,15 @@ static uint64_t sent_bytes(const trail_value *v)
                : 12;
 }
 
-/* The weight of the fields of @mask, whose values are @row's. */
-static void weigh(const trail_entity *e, const trail_row *row, uint64_t mask, weight *w)
+/*
+ * The weight of the fields of @mask, whose values are @row's; nothing where
+ * db has no limit (PostgreSQL), which check_weight() then does not look at.
+ */
+static void weigh(const trail_conn *db, const trail_entity *e, const trail_row *row, uint64_t mask,
+                  weight *w)
 {
     *w = (weight){ .heaviest = SIZE_MAX };
-    for (size_t i = 0; i < e->n_fields; i++) {
+    for (size_t i = 0; db->max_packet && i < e->n_fields; i++) {
         if (!(mask >> i & 1))
             continue;
         const trail_value *v = &row->v[i + 2];
@@ -245,7 +249,7 @@ int trail_write_one_create(trail_conn *db, const trail_ctx *ctx, const trail_ent
         return rc;
     const trail_value *values = e->key == TRAIL_KEY_ULID ? row->v : row->v + 1;
     weight w;
-    weigh(e, row, UINT64_MAX, &w);
+    weigh(db, e, row, UINT64_MAX, &w);
     rc = run_one(db, ctx, e, TRAIL_WRITE_CREATE, 0, values, e->n_fields + 1 + (values == row->v),
                  &w, &r);
     if (rc == TRAIL_OK && !r.evented)
@@ -283,7 +287,7 @@ int trail_write_one_update(trail_conn *db, const trail_ctx *ctx, const trail_ent
     if ((rc = one_record(db, e, out, &r)) < 0)
         return rc;
     weight w;
-    weigh(e, &set, mask, &w);
+    weigh(db, e, &set, mask, &w);
     rc = run_one(db, ctx, e, TRAIL_WRITE_UPDATE, mask, row, n, &w, &r);
     if (rc == TRAIL_EREF || rc == TRAIL_EUNIQUE)
         rc = trail_refusal_explain(db, e, &set, k, rc);
