@@ -61,7 +61,7 @@ static void usage(FILE *out)
           out);
 }
 
-/* Adds customers to @path until it holds @events events; in a child process. */
+/* Adds customers @from to @to - 1 to @path, an event each; in a child process. */
 static void fill(const char *path, long from, long to)
 {
     char url[DIR_MAX + 32];

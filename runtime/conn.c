@@ -92,6 +92,13 @@ static int read_int(trail_conn *db, void *row, void *userdata)
     return rc < 0 ? rc : 1;
 }
 
+int trail_conn_query_int(trail_conn *db, const char *sql, const trail_value *params, size_t n,
+                         int64_t *out)
+{
+    int rc = db->drv->query(db, sql, params, n, read_int, out, NULL);
+    return rc < 0 ? rc : TRAIL_OK;
+}
+
 /*
  * Takes the node id from trail_nodes, or records a new one, and raises the
  * clock above every stored HLC. Fails with TRAIL_EDB when the runtime tables
@@ -140,7 +147,7 @@ int trail_conn_init_node(trail_conn *db)
         return rc;
 
     int64_t max_hlc = 0;
-    if ((rc = db->drv->query(db, sql->max_hlc, NULL, 0, read_int, &max_hlc, NULL)) < 0)
+    if ((rc = trail_conn_query_int(db, sql->max_hlc, NULL, 0, &max_hlc)) < 0)
         return rc;
     return trail_hlc_set_floor(db->clock, max_hlc);
 }

@@ -150,6 +150,13 @@ int64_t trail_wall_ms(void);
 int trail_conn_query_text(trail_conn *db, const char *sql, const trail_value *params, size_t n,
                           char *buf, size_t size, bool *found);
 
+/*
+ * trail_conn_query_int - run @sql and put column 0 of its first row in
+ * *@out, which keeps its value when there is no row or a NULL one.
+ */
+int trail_conn_query_int(trail_conn *db, const char *sql, const trail_value *params, size_t n,
+                         int64_t *out);
+
 /* trail_conn_init_node - read or record this database's node and raise the clock (conn.c). */
 int trail_conn_init_node(trail_conn *db);
 

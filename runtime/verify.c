@@ -561,12 +561,16 @@ static int missing_models(table_list *l)
     const char *name;
     json_t *found;
     int rc = TRAIL_OK;
-    json_object_foreach(l->schemas, name, found) if (rc == TRAIL_OK && json_is_false(found)) rc =
-        problem(l->v, NULL, NULL, NULL,
-                "trail_meta has schema.%s.version but no schema.%s.model, the description of "
-                "schema %s that migrate wrote: it was deleted, and the live rows of its tables "
-                "cannot be checked against their events",
-                name, name, name);
+    json_object_foreach(l->schemas, name, found)
+    {
+        if (rc == TRAIL_OK && json_is_false(found))
+            rc =
+                problem(l->v, NULL, NULL, NULL,
+                        "trail_meta has schema.%s.version but no schema.%s.model, the description "
+                        "of schema %s that migrate wrote: it was deleted, and the live rows of its "
+                        "tables cannot be checked against their events",
+                        name, name, name);
+    }
     return rc;
 }
 
@@ -618,15 +622,6 @@ static int check_table(verifier *v, const table_entry *t)
     json_decref(v->last_new);
     v->last_new = NULL;
     return rc;
-}
-
-static int count_row(trail_conn *db, void *row, void *userdata)
-{
-    trail_value n;
-    int rc = db->drv->column(db, row, 0, TRAIL_V_INT, &n);
-    if (rc == TRAIL_OK && n.type != TRAIL_V_NULL)
-        *(int64_t *)userdata = n.i;
-    return rc < 0 ? rc : 1;
 }
 
 /* One row of the engine's integrity check: "ok", or damage, a line each. */
@@ -689,9 +684,8 @@ int trail_verify_with(trail_conn *db, const trail_verify_opts *opts, trail_verif
     if (rc == TRAIL_OK && !(v.ends && v.differing && tables.schemas))
         rc = trail_err_set(&db->err, TRAIL_ENOMEM, "out of memory");
 
-    if (rc == TRAIL_OK && opts && opts->progress &&
-        (rc = db->drv->query(db, sql->count_events, NULL, 0, count_row, &v.n_events, NULL)) > 0)
-        rc = TRAIL_OK; /* count_row stops after its one row */
+    if (rc == TRAIL_OK && opts && opts->progress)
+        rc = trail_conn_query_int(db, sql->count_events, NULL, 0, &v.n_events);
     if (rc == TRAIL_OK) {
         start_step(&v, "hash chains", v.n_events);
         rc = db->drv->query(db, sql->events_by_node, NULL, 0, chain_row, &v, NULL);

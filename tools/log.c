@@ -48,8 +48,7 @@ static const char help[] =
 /* What the event callbacks share. */
 typedef struct log_state {
     cli_table table;
-    bool any; /* an event was shown */
-    int err;  /* TRAIL_ENOMEM when a callback stopped the walk */
+    int err; /* TRAIL_ENOMEM when a callback stopped the walk */
 } log_state;
 
 /* Element @i of the array @a as a field name; "?" when it is not a string. */
@@ -99,7 +98,6 @@ static int add_row(void *userdata, const trail_change_event *ev)
         st->err = rc;
         return 1;
     }
-    st->any = true;
     if (st->table.started || cli_table_rows(&st->table) >= WIDTH_ROWS)
         cli_table_print(&st->table, stdout);
     return 0;
@@ -176,7 +174,6 @@ static int print_json(void *userdata, const trail_change_event *ev)
     }
     puts(line);
     free(line);
-    st->any = true;
     return 0;
 }
 
@@ -205,7 +202,7 @@ static int run(const cli_command *cmd, int argc, char **argv)
         status = cli_error("%s", trail_errmsg(db));
     else if (st.err < 0)
         status = cli_error("out of memory");
-    else if (!json && !st.any)
+    else if (!json && !st.table.started && cli_table_rows(&st.table) == 0)
         puts(table || record ? "no events match" : "no events");
     else if (!json)
         cli_table_print(&st.table, stdout);

@@ -103,10 +103,22 @@ static bool start(out *o, size_t hint)
     return o->data != NULL;
 }
 
-char *cli_escape(const char *s)
+/* Room for what stands for one code point or byte in place of itself. */
+#define ESC_MAX 16
+
+/*
+ * Writes to @esc what stands for the code point @cp, whose @n bytes of UTF-8
+ * are at @p, or, with @n 0, for the byte *@p that is not valid UTF-8.
+ * Returns its length; 0 to copy the bytes as they are.
+ */
+typedef size_t (*escape_fn)(char esc[ESC_MAX], const unsigned char *p, size_t n, uint32_t cp);
+
+/*
+ * @s with each character that is not printable ASCII (and each backslash)
+ * passed through @escape. The caller frees it; NULL when out of memory.
+ */
+static char *rewrite(const char *s, escape_fn escape)
 {
-    if (!s)
-        s = "";
     out o;
     if (!start(&o, strlen(s)))
         return NULL;
@@ -118,52 +130,62 @@ char *cli_escape(const char *s)
             p += plain;
             continue;
         }
-        uint32_t cp;
+        uint32_t cp = 0;
         size_t n = decode(p, &cp);
-        char esc[16];
-        if (n == 0) {
-            snprintf(esc, sizeof esc, "\\x%02x", *p);
-            append(&o, esc, strlen(esc));
-            p++;
-            continue;
-        }
-        if (cp == '\\')
-            append(&o, "\\\\", 2);
-        else if (cp == '\n')
-            append(&o, "\\n", 2);
-        else if (cp == '\r')
-            append(&o, "\\r", 2);
-        else if (cp == '\t')
-            append(&o, "\\t", 2);
-        else if (is_control(cp)) {
-            snprintf(esc, sizeof esc, cp < 0x80 ? "\\x%02x" : "\\u%04x", (unsigned)cp);
-            append(&o, esc, strlen(esc));
-        } else {
+        char esc[ESC_MAX];
+        size_t len = escape(esc, p, n, cp);
+        if (len)
+            append(&o, esc, len);
+        else
             append(&o, (const char *)p, n);
-        }
-        p += n;
+        p += n ? n : 1;
     }
     return o.data;
 }
 
+/* @s, shorter than ESC_MAX, into @esc; its length. */
+static size_t lit(char esc[ESC_MAX], const char *s)
+{
+    size_t n = strlen(s);
+    memcpy(esc, s, n);
+    return n;
+}
+
+static size_t terminal_escape(char esc[ESC_MAX], const unsigned char *p, size_t n, uint32_t cp)
+{
+    if (n == 0)
+        return (size_t)snprintf(esc, ESC_MAX, "\\x%02x", *p);
+    switch (cp) {
+    case '\\':
+        return lit(esc, "\\\\");
+    case '\n':
+        return lit(esc, "\\n");
+    case '\r':
+        return lit(esc, "\\r");
+    case '\t':
+        return lit(esc, "\\t");
+    }
+    if (is_control(cp))
+        return (size_t)snprintf(esc, ESC_MAX, cp < 0x80 ? "\\x%02x" : "\\u%04x", (unsigned)cp);
+    return 0;
+}
+
+char *cli_escape(const char *s)
+{
+    return rewrite(s ? s : "", terminal_escape);
+}
+
+static size_t replace_invalid(char esc[ESC_MAX], const unsigned char *p, size_t n, uint32_t cp)
+{
+    (void)p, (void)cp;
+    if (n == 0)
+        return lit(esc, "\xEF\xBF\xBD"); /* U+FFFD REPLACEMENT CHARACTER */
+    return 0;
+}
+
 char *cli_utf8_fix(const char *s)
 {
-    out o;
-    if (!start(&o, strlen(s)))
-        return NULL;
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        uint32_t cp;
-        size_t n = decode(p, &cp);
-        if (n == 0) {
-            append(&o, "\xEF\xBF\xBD", 3); /* U+FFFD REPLACEMENT CHARACTER */
-            p++;
-        } else {
-            append(&o, (const char *)p, n);
-            p += n;
-        }
-    }
-    return o.data;
+    return rewrite(s, replace_invalid);
 }
 
 bool cli_utf8_valid(const char *s)
@@ -179,35 +201,18 @@ bool cli_utf8_valid(const char *s)
     return true;
 }
 
+static size_t json_escape(char esc[ESC_MAX], const unsigned char *p, size_t n, uint32_t cp)
+{
+    (void)p;
+    if (n == 0) /* not from jansson, which writes only UTF-8; hidden all the same */
+        return lit(esc, "\\ufffd");
+    /* Outside its strings JSON is plain ASCII: what is left to escape is inside one. */
+    if (is_control(cp) && cp >= 0x20)
+        return (size_t)snprintf(esc, ESC_MAX, "\\u%04x", (unsigned)cp);
+    return 0;
+}
+
 char *cli_json_line(const char *json)
 {
-    out o;
-    if (!start(&o, strlen(json)))
-        return NULL;
-    const unsigned char *p = (const unsigned char *)json;
-    while (*p) {
-        size_t plain = plain_run(p);
-        if (plain) {
-            append(&o, (const char *)p, plain);
-            p += plain;
-            continue;
-        }
-        uint32_t cp;
-        size_t n = decode(p, &cp);
-        if (n == 0) { /* not from jansson, which writes only UTF-8; hidden all the same */
-            append(&o, "\\ufffd", 6);
-            p++;
-            continue;
-        }
-        /* Outside its strings JSON is plain ASCII: what is left to escape is inside one. */
-        if (is_control(cp) && cp >= 0x20) {
-            char esc[16];
-            snprintf(esc, sizeof esc, "\\u%04x", (unsigned)cp);
-            append(&o, esc, 6);
-        } else {
-            append(&o, (const char *)p, n);
-        }
-        p += n;
-    }
-    return o.data;
+    return rewrite(json, json_escape);
 }

@@ -276,7 +276,8 @@ int main(int argc, char **argv)
         if (!cmd)
             return usage_error(NULL, "no such command: %s", shown(name, sizeof name, argv[2]));
         if (argc > 3)
-            return usage_error(NULL, "help takes one command (%s and %s)", argv[2], argv[3]);
+            return usage_error(NULL, "help takes one command (%s and %s)", argv[2],
+                               shown(name, sizeof name, argv[3]));
         fputs(cmd->help, stdout);
         return CLI_OK;
     }

@@ -125,3 +125,9 @@ void run_free(run *r)
     free(r->err);
     r->out = r->err = NULL;
 }
+
+void expect_in(const char *text, const char *want)
+{
+    if (!strstr(text, want))
+        fail_msg("the output lacks '%s':\n%s", want, text);
+}

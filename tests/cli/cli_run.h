@@ -24,4 +24,7 @@ run trail_tty(const char *arg, ...);
 /* run_free - free what a run holds. */
 void run_free(run *r);
 
+/* expect_in - fail the test, showing @text, unless @text holds @want. */
+void expect_in(const char *text, const char *want);
+
 #endif /* CLI_RUN_H */

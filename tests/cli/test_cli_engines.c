@@ -25,12 +25,6 @@ static bool is_mysql(const char *url)
     return strncmp(url, "mysql://", 8) == 0 || strncmp(url, "mariadb://", 10) == 0;
 }
 
-static void expect_in(const char *text, const char *want)
-{
-    if (!strstr(text, want))
-        fail_msg("the output lacks '%s':\n%s", want, text);
-}
-
 /* Fails when @text holds @secret (and @secret is one). */
 static void expect_not_in(const char *text, const char *secret)
 {
