@@ -223,7 +223,7 @@ static inline void bench_trail_open(bench_client *cl, const char *url, const cha
     char text[64];
     bool found;
     bench_trail_check(cl->db, trail_open(&cl->db, url, NULL), "trail_open");
-    int rc = trail_conn_query_text(cl->db, port_sql, NULL, 0, text, sizeof text, &found);
+    int rc = trail__conn_query_text(cl->db, port_sql, NULL, 0, text, sizeof text, &found);
     bench_trail_check(cl->db, rc, port_sql);
     cl->fd = found ? bench_socket_of_port(strtol(text, NULL, 10)) : -1;
 }

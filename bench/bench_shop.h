@@ -9,7 +9,7 @@
 #define TRAIL_BENCH_SHOP_H
 
 #include "bench_util.h"
-#include "db.h"
+#include "driver/driver.h"
 #include "shop.h"
 
 #include <stdio.h>

@@ -519,7 +519,7 @@ static void tally(const char *sql, const char *what, int64_t t0)
 static int counting_exec(trail_conn *db, const char *sql)
 {
     int64_t t0 = bench_mono_ns();
-    int rc = trail_driver_sqlite.exec(db, sql);
+    int rc = trail__driver_sqlite.exec(db, sql);
     tally(sql, "exec", t0);
     return rc;
 }
@@ -528,7 +528,7 @@ static int counting_query(trail_conn *db, const char *sql, const trail_value *pa
                           trail_row_cb cb, void *userdata, int64_t *changes)
 {
     int64_t t0 = bench_mono_ns();
-    int rc = trail_driver_sqlite.query(db, sql, params, n, cb, userdata, changes);
+    int rc = trail__driver_sqlite.query(db, sql, params, n, cb, userdata, changes);
     tally(sql, "query", t0);
     return rc;
 }
@@ -536,7 +536,7 @@ static int counting_query(trail_conn *db, const char *sql, const trail_value *pa
 static int counting_begin(trail_conn *db)
 {
     int64_t t0 = bench_mono_ns();
-    int rc = trail_driver_sqlite.begin(db);
+    int rc = trail__driver_sqlite.begin(db);
     tally(NULL, "begin() BEGIN IMMEDIATE", t0);
     return rc;
 }
@@ -544,7 +544,7 @@ static int counting_begin(trail_conn *db)
 static int counting_commit(trail_conn *db)
 {
     int64_t t0 = bench_mono_ns();
-    int rc = trail_driver_sqlite.commit(db);
+    int rc = trail__driver_sqlite.commit(db);
     tally(NULL, "commit() COMMIT", t0);
     return rc;
 }
@@ -589,7 +589,7 @@ static void summarize(char *out, size_t size, const struct stmt_stat *st)
 static void profile_trail(struct bench_case *c, const struct fixture *fx, long writes, long warmup)
 {
     static trail_driver counting;
-    counting = trail_driver_sqlite;
+    counting = trail__driver_sqlite;
     counting.exec = counting_exec;
     counting.query = counting_query;
     counting.begin = counting_begin;
@@ -609,7 +609,7 @@ static void profile_trail(struct bench_case *c, const struct fixture *fx, long w
     long done = r.next - start;
     for (int i = 0; i < profile.n; i++)
         summarize(profile.s[i].label, sizeof profile.s[i].label, &profile.s[i]);
-    r.db->drv = &trail_driver_sqlite;
+    r.db->drv = &trail__driver_sqlite;
     run_finish(&r, path);
 
     printf(

@@ -68,7 +68,7 @@
 #include "bench_server.h"
 #include "bench_shop.h"
 #include "bench_util.h"
-#include "mysql_url.h"
+#include "driver/mysql/mysql_url.h"
 
 #include <errno.h>
 #include <mysql.h>
@@ -300,7 +300,7 @@ static void clear_database(struct fixture *fx)
 static void make_template(struct fixture *fx)
 {
     trail_err err = { 0 };
-    if (trail_mysql_url_parse(&fx->u, fx->url, &err) != TRAIL_OK)
+    if (trail__mysql_url_parse(&fx->u, fx->url, &err) != TRAIL_OK)
         bench_die("the URL: %s", err.msg);
     fx->conn = my_connect_url(&fx->u);
     /* Every case empties customers, which orders' foreign key would refuse. */
@@ -535,7 +535,7 @@ static void client_open(bench_client *b)
         bench_trail_open(&cl->b, r->fx->url,
                          "SELECT SUBSTRING_INDEX(HOST, ':', -1) FROM information_schema.PROCESSLIST"
                          " WHERE ID = CONNECTION_ID()");
-        int rc = trail_conn_query_text(cl->b.db, FLUSH_SQL, NULL, 0, text, sizeof text, &found);
+        int rc = trail__conn_query_text(cl->b.db, FLUSH_SQL, NULL, 0, text, sizeof text, &found);
         bench_trail_check(cl->b.db, rc, FLUSH_SQL);
         check_flush(r, found ? text : NULL, "trail's connection");
         return;
@@ -831,7 +831,7 @@ int main(int argc, char **argv)
         mysql_close(fx.admin);
     }
     mysql_close(fx.conn);
-    trail_mysql_url_free(&fx.u);
+    trail__mysql_url_free(&fx.u);
     mysql_library_end();
     free(fx.sorted);
     free(fx.ids);

@@ -385,8 +385,8 @@ static void client_open(bench_client *b)
         /* synchronous_commit through the URL: the way an application would ask trail for it. */
         url_for(url, sizeof url, r->fx, r->db, c->relaxed);
         bench_trail_open(&cl->b, url, "SELECT inet_client_port()::text");
-        int rc = trail_conn_query_text(cl->b.db, "SELECT current_setting('synchronous_commit')",
-                                       NULL, 0, text, sizeof text, &found);
+        int rc = trail__conn_query_text(cl->b.db, "SELECT current_setting('synchronous_commit')",
+                                        NULL, 0, text, sizeof text, &found);
         bench_trail_check(cl->b.db, rc, "synchronous_commit");
         check_sync(c, found ? text : "");
         return;

@@ -14,7 +14,7 @@ void gen_diag_init(gen_diag *d, FILE *echo)
 
 void gen_diag_free(gen_diag *d)
 {
-    trail_buf_free(&d->text);
+    trail__buf_free(&d->text);
 }
 
 void gen_diag_error(gen_diag *d, const char *path, gen_pos pos, const char *fmt, ...)
@@ -37,6 +37,6 @@ void gen_diag_error(gen_diag *d, const char *path, gen_pos pos, const char *fmt,
     if (d->echo)
         fprintf(d->echo, "%s\n", msg);
     /* Out of memory only loses the copy kept for tests; the count and echo stand. */
-    if (trail_buf_append_str(&d->text, msg) == 0)
-        trail_buf_append(&d->text, "\n", 1);
+    if (trail__buf_append_str(&d->text, msg) == 0)
+        trail__buf_append(&d->text, "\n", 1);
 }

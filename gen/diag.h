@@ -8,7 +8,7 @@
 #ifndef TRAILGEN_DIAG_H
 #define TRAILGEN_DIAG_H
 
-#include "buf.h"
+#include "core/buf.h"
 
 #include <stdio.h>
 

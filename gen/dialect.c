@@ -11,7 +11,7 @@
  * a ULID never ends in a space, and the runtime sends no id that is not one.)
  */
 #include "dialect.h"
-#include "isotime.h"
+#include "core/isotime.h"
 #include "trail/error.h"
 
 #include <inttypes.h>
@@ -29,11 +29,11 @@ const char *gen_dialect_name(trail_driver_id d)
 int gen_dialect_quote(trail_buf *out, trail_driver_id d, const char *name)
 {
     const char *q = d == TRAIL_DRIVER_MYSQL ? "`" : "\"";
-    int rc = trail_buf_append_str(out, q);
+    int rc = trail__buf_append_str(out, q);
     if (rc == TRAIL_OK)
-        rc = trail_buf_append_str(out, name);
+        rc = trail__buf_append_str(out, name);
     if (rc == TRAIL_OK)
-        rc = trail_buf_append_str(out, q);
+        rc = trail__buf_append_str(out, q);
     return rc;
 }
 
@@ -62,10 +62,10 @@ int gen_dialect_type(trail_buf *out, trail_driver_id d, const gen_field *f)
     };
     switch (f->type) {
     case TRAIL_TYPE_REF:
-        return trail_buf_append_str(out, gen_dialect_key_type(d, f->ref->key));
+        return trail__buf_append_str(out, gen_dialect_key_type(d, f->ref->key));
     case TRAIL_TYPE_TEXT:
         if (f->has_max && d != TRAIL_DRIVER_SQLITE)
-            return trail_buf_appendf(
+            return trail__buf_appendf(
                 out, d == TRAIL_DRIVER_PG ? "varchar(%" PRId64 ")" : "VARCHAR(%" PRId64 ")",
                 f->max);
         break;
@@ -75,28 +75,28 @@ int gen_dialect_type(trail_buf *out, trail_driver_id d, const gen_field *f)
             for (size_t i = 0; i < f->n_values; i++)
                 if (strlen(f->values[i]) > longest)
                     longest = strlen(f->values[i]);
-            return trail_buf_appendf(out, "VARCHAR(%zu)", longest);
+            return trail__buf_appendf(out, "VARCHAR(%zu)", longest);
         }
         break;
     default:
         break;
     }
-    return trail_buf_append_str(out, plain[f->type][d]);
+    return trail__buf_append_str(out, plain[f->type][d]);
 }
 
 /* A text literal: quotes doubled; MySQL also reads backslashes as escapes. */
 static int append_literal(trail_buf *out, trail_driver_id d, const char *s)
 {
-    int rc = trail_buf_append(out, "'", 1);
+    int rc = trail__buf_append(out, "'", 1);
     for (; rc == TRAIL_OK && *s; s++) {
         if (*s == '\'')
-            rc = trail_buf_append(out, "''", 2);
+            rc = trail__buf_append(out, "''", 2);
         else if (*s == '\\' && d == TRAIL_DRIVER_MYSQL)
-            rc = trail_buf_append(out, "\\\\", 2);
+            rc = trail__buf_append(out, "\\\\", 2);
         else
-            rc = trail_buf_append(out, s, 1);
+            rc = trail__buf_append(out, s, 1);
     }
-    return rc == TRAIL_OK ? trail_buf_append(out, "'", 1) : rc;
+    return rc == TRAIL_OK ? trail__buf_append(out, "'", 1) : rc;
 }
 
 int gen_dialect_default(trail_buf *out, trail_driver_id d, const gen_field *f)
@@ -105,22 +105,22 @@ int gen_dialect_default(trail_buf *out, trail_driver_id d, const gen_field *f)
     switch (f->type) {
     case TRAIL_TYPE_BOOL:
         if (d == TRAIL_DRIVER_SQLITE)
-            return trail_buf_appendf(out, "%d", f->def_i ? 1 : 0);
-        return trail_buf_append_str(out, f->def_i ? "TRUE" : "FALSE");
+            return trail__buf_appendf(out, "%d", f->def_i ? 1 : 0);
+        return trail__buf_append_str(out, f->def_i ? "TRUE" : "FALSE");
     case TRAIL_TYPE_INT32:
     case TRAIL_TYPE_INT64:
-        return trail_buf_appendf(out, "%" PRId64, f->def_i);
+        return trail__buf_appendf(out, "%" PRId64, f->def_i);
     case TRAIL_TYPE_DOUBLE:
-        return trail_buf_appendf(out, "%.17g", f->def_d);
+        return trail__buf_appendf(out, "%.17g", f->def_d);
     case TRAIL_TYPE_DATE:
         if (d == TRAIL_DRIVER_SQLITE)
-            return trail_buf_appendf(out, "%" PRId64, f->def_i);
-        trail_isotime_format_date(text, (int32_t)f->def_i);
+            return trail__buf_appendf(out, "%" PRId64, f->def_i);
+        trail__isotime_format_date(text, (int32_t)f->def_i);
         return append_literal(out, d, text);
     case TRAIL_TYPE_TIMESTAMP:
         if (d == TRAIL_DRIVER_SQLITE)
-            return trail_buf_appendf(out, "%" PRId64, f->def_i);
-        trail_isotime_format_ms(text, f->def_i);
+            return trail__buf_appendf(out, "%" PRId64, f->def_i);
+        trail__isotime_format_ms(text, f->def_i);
         if (d == TRAIL_DRIVER_MYSQL) {
             /* DATETIME literals take neither the T nor the zone. */
             text[10] = ' ';
@@ -133,10 +133,10 @@ int gen_dialect_default(trail_buf *out, trail_driver_id d, const gen_field *f)
     case TRAIL_TYPE_TEXT:
         if (d == TRAIL_DRIVER_MYSQL && (f->type == TRAIL_TYPE_JSON || !f->has_max)) {
             /* MySQL 8 takes only an expression as the default of JSON and TEXT columns. */
-            int rc = trail_buf_append(out, "(", 1);
+            int rc = trail__buf_append(out, "(", 1);
             if (rc == TRAIL_OK)
                 rc = append_literal(out, d, f->def_s);
-            return rc == TRAIL_OK ? trail_buf_append(out, ")", 1) : rc;
+            return rc == TRAIL_OK ? trail__buf_append(out, ")", 1) : rc;
         }
         return append_literal(out, d, f->def_s);
     default:
@@ -153,14 +153,14 @@ checkf(json_t *checks, const char *fmt, ...)
     trail_buf expr = TRAIL_BUF_INIT;
     va_list ap;
     va_start(ap, fmt);
-    int rc = trail_buf_vappendf(&expr, fmt, ap);
+    int rc = trail__buf_vappendf(&expr, fmt, ap);
     va_end(ap);
     if (rc == TRAIL_OK) {
         json_t *item = json_pack("{s:s}", "check", expr.data);
         if (!item || json_array_append_new(checks, item) < 0)
             rc = TRAIL_ENOMEM;
     }
-    trail_buf_free(&expr);
+    trail__buf_free(&expr);
     return rc;
 }
 
@@ -222,7 +222,7 @@ int gen_dialect_checks(json_t *checks, trail_driver_id d, const gen_field *f)
     case TRAIL_TYPE_ENUM:
         for (size_t i = 0; rc == TRAIL_OK && i < f->n_values; i++) {
             if (i > 0)
-                rc = trail_buf_append(&values, ", ", 2);
+                rc = trail__buf_append(&values, ", ", 2);
             if (rc == TRAIL_OK)
                 rc = append_literal(&values, d, f->values[i]);
         }
@@ -233,7 +233,7 @@ int gen_dialect_checks(json_t *checks, trail_driver_id d, const gen_field *f)
         break;
     }
 out:
-    trail_buf_free(&col);
-    trail_buf_free(&values);
+    trail__buf_free(&col);
+    trail__buf_free(&values);
     return rc;
 }

@@ -9,8 +9,9 @@
 #ifndef TRAILGEN_DIALECT_H
 #define TRAILGEN_DIALECT_H
 
-#include "buf.h"
+#include "core/buf.h"
 #include "schema.h"
+#include "trail/record.h"
 
 #include <jansson.h>
 

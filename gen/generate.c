@@ -40,11 +40,11 @@ static int template_load(template_text *t, const gen_options *o, const char *nam
             size_t n;
             int rc = TRAIL_OK;
             while (rc == TRAIL_OK && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-                rc = trail_buf_append(&b, chunk, n);
+                rc = trail__buf_append(&b, chunk, n);
             bool bad = ferror(f);
             fclose(f);
             if (rc < 0 || bad) {
-                trail_buf_free(&b);
+                trail__buf_free(&b);
                 gen_diag_error(diag, path, (gen_pos){ 0, 0 }, "cannot read the template");
                 return TRAIL_ESYS;
             }
@@ -91,13 +91,13 @@ static int render_file(gen_output *out, const gen_options *o, const char *templa
     trail_buf text = TRAIL_BUF_INIT;
     int rc = render(&text, o, template, model, diag);
     if (rc == TRAIL_OK && keep)
-        rc = trail_buf_append(keep, text.data ? text.data : "", text.len);
+        rc = trail__buf_append(keep, text.data ? text.data : "", text.len);
     if (rc == TRAIL_OK) {
         char name[GEN_NAME_MAX + 32];
         snprintf(name, sizeof name, "%s%s", s->name, suffix);
         rc = gen_output_add(out, name, &text);
     }
-    trail_buf_free(&text);
+    trail__buf_free(&text);
     return rc;
 }
 
@@ -125,7 +125,7 @@ static int render_driver(gen_output *out, const gen_options *o, const gen_schema
         rc = render_file(out, o, tmpl_c, s, suffix_c, model, diag, NULL);
     if (rc == TRAIL_ENOMEM)
         gen_diag_error(diag, s->path, (gen_pos){ 0, 0 }, "out of memory");
-    trail_buf_free(&sql);
+    trail__buf_free(&sql);
     return rc;
 }
 

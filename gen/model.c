@@ -2,7 +2,7 @@
  * model.c - the JSON view of a schema that the templates render.
  */
 #include "model.h"
-#include "context.h"
+#include "core/context.h"
 #include "dialect.h"
 #include "trail/error.h"
 #include "trail/version.h"
@@ -37,11 +37,11 @@ put_fmt(json_t *obj, const char *key, const char *fmt, ...)
     trail_buf b = TRAIL_BUF_INIT;
     va_list ap;
     va_start(ap, fmt);
-    int rc = trail_buf_vappendf(&b, fmt, ap);
+    int rc = trail__buf_vappendf(&b, fmt, ap);
     va_end(ap);
     if (rc == TRAIL_OK)
         rc = put_str(obj, key, b.data ? b.data : "");
-    trail_buf_free(&b);
+    trail__buf_free(&b);
     return rc;
 }
 
@@ -87,23 +87,23 @@ static json_t *put_array(json_t *obj, const char *key)
 
 int gen_c_string(trail_buf *out, const char *s, size_t len)
 {
-    int rc = trail_buf_append(out, "\"", 1);
+    int rc = trail__buf_append(out, "\"", 1);
     for (size_t i = 0; rc == TRAIL_OK && i < len; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == '"' || c == '\\')
-            rc = trail_buf_appendf(out, "\\%c", c);
+            rc = trail__buf_appendf(out, "\\%c", c);
         else if (c == '\n')
-            rc = trail_buf_append(out, "\\n", 2);
+            rc = trail__buf_append(out, "\\n", 2);
         else if (c == '\t')
-            rc = trail_buf_append(out, "\\t", 2);
+            rc = trail__buf_append(out, "\\t", 2);
         else if (c == '?' && i + 1 < len && s[i + 1] == '?')
-            rc = trail_buf_append(out, "?\\", 2); /* no trigraph */
+            rc = trail__buf_append(out, "?\\", 2); /* no trigraph */
         else if (c < 0x20 || c == 0x7f)
-            rc = trail_buf_appendf(out, "\\%03o", c); /* octal: at most 3 digits */
+            rc = trail__buf_appendf(out, "\\%03o", c); /* octal: at most 3 digits */
         else
-            rc = trail_buf_append(out, &s[i], 1);
+            rc = trail__buf_append(out, &s[i], 1);
     }
-    return rc == TRAIL_OK ? trail_buf_append(out, "\"", 1) : rc;
+    return rc == TRAIL_OK ? trail__buf_append(out, "\"", 1) : rc;
 }
 
 static const char *c_scalar_type(trail_type t)
@@ -186,58 +186,59 @@ static int put_doc(json_t *o, const gen_field *f)
     int rc;
     switch (f->type) {
     case TRAIL_TYPE_DATE:
-        rc = trail_buf_append_str(&b, "date: days since 1970-01-01, years 1-9999");
+        rc = trail__buf_append_str(&b, "date: days since 1970-01-01, years 1-9999");
         break;
     case TRAIL_TYPE_TIMESTAMP:
-        rc = trail_buf_append_str(&b, "timestamp: milliseconds since the epoch, UTC, years 1-9999");
+        rc =
+            trail__buf_append_str(&b, "timestamp: milliseconds since the epoch, UTC, years 1-9999");
         break;
     case TRAIL_TYPE_REF:
-        rc = trail_buf_appendf(&b, "ref to %s", f->ref->name);
+        rc = trail__buf_appendf(&b, "ref to %s", f->ref->name);
         break;
     case TRAIL_TYPE_JSON:
-        rc = trail_buf_append_str(&b, "json: one JSON value, as text");
+        rc = trail__buf_append_str(&b, "json: one JSON value, as text");
         break;
     default:
-        rc = trail_buf_append_str(&b, gen_type_name(f->type));
+        rc = trail__buf_append_str(&b, gen_type_name(f->type));
         break;
     }
     if (rc == TRAIL_OK && f->has_max && f->type == TRAIL_TYPE_TEXT)
-        rc = trail_buf_appendf(&b, ", at most %" PRId64 " characters", f->max);
+        rc = trail__buf_appendf(&b, ", at most %" PRId64 " characters", f->max);
     else if (rc == TRAIL_OK && f->has_max && f->type == TRAIL_TYPE_BLOB)
-        rc = trail_buf_appendf(&b, ", at most %" PRId64 " bytes", f->max);
+        rc = trail__buf_appendf(&b, ", at most %" PRId64 " bytes", f->max);
     else if (rc == TRAIL_OK && f->type == TRAIL_TYPE_DOUBLE) {
         if (f->has_min)
-            rc = trail_buf_appendf(&b, ", at least %.17g", f->min_d);
+            rc = trail__buf_appendf(&b, ", at least %.17g", f->min_d);
         if (rc == TRAIL_OK && f->has_max)
-            rc = trail_buf_appendf(&b, ", at most %.17g", f->max_d);
+            rc = trail__buf_appendf(&b, ", at most %.17g", f->max_d);
     } else if (rc == TRAIL_OK) {
         if (f->has_min)
-            rc = trail_buf_appendf(&b, ", at least %" PRId64, f->min);
+            rc = trail__buf_appendf(&b, ", at least %" PRId64, f->min);
         if (rc == TRAIL_OK && f->has_max)
-            rc = trail_buf_appendf(&b, ", at most %" PRId64, f->max);
+            rc = trail__buf_appendf(&b, ", at most %" PRId64, f->max);
     }
     if (rc == TRAIL_OK && f->unique)
-        rc = trail_buf_append_str(&b, ", unique");
+        rc = trail__buf_append_str(&b, ", unique");
     if (rc == TRAIL_OK && f->nullable)
-        rc = trail_buf_append_str(&b, ", may be NULL");
+        rc = trail__buf_append_str(&b, ", may be NULL");
     if (rc == TRAIL_OK && f->has_default && f->type == TRAIL_TYPE_ENUM)
-        rc = trail_buf_appendf(&b, ", default %s", f->values[f->def_i]);
+        rc = trail__buf_appendf(&b, ", default %s", f->values[f->def_i]);
     else if (rc == TRAIL_OK && f->has_default && f->type == TRAIL_TYPE_BOOL)
-        rc = trail_buf_appendf(&b, ", default %s", f->def_i ? "true" : "false");
+        rc = trail__buf_appendf(&b, ", default %s", f->def_i ? "true" : "false");
     else if (rc == TRAIL_OK && f->has_default && f->type == TRAIL_TYPE_DOUBLE)
-        rc = trail_buf_appendf(&b, ", default %.17g", f->def_d);
+        rc = trail__buf_appendf(&b, ", default %.17g", f->def_d);
     else if (rc == TRAIL_OK && f->has_default &&
              (f->type == TRAIL_TYPE_TEXT || f->type == TRAIL_TYPE_JSON))
-        rc = trail_buf_append_str(&b, ", has a default");
+        rc = trail__buf_append_str(&b, ", has a default");
     else if (rc == TRAIL_OK && f->has_default)
-        rc = trail_buf_appendf(&b, ", default %" PRId64, f->def_i);
+        rc = trail__buf_appendf(&b, ", default %" PRId64, f->def_i);
     if (rc == TRAIL_OK && f->audit == GEN_AUDIT_REDACT)
-        rc = trail_buf_append_str(&b, "; redacted in events");
+        rc = trail__buf_append_str(&b, "; redacted in events");
     else if (rc == TRAIL_OK && f->audit == GEN_AUDIT_OMIT)
-        rc = trail_buf_append_str(&b, "; left out of events");
+        rc = trail__buf_append_str(&b, "; left out of events");
     if (rc == TRAIL_OK)
         rc = put_buf(o, "doc", &b);
-    trail_buf_free(&b);
+    trail__buf_free(&b);
     return rc;
 }
 
@@ -249,8 +250,8 @@ static int put_doc(json_t *o, const gen_field *f)
 static int c_int64(trail_buf *out, const char *prefix, int64_t v)
 {
     if (v == INT64_MIN)
-        return trail_buf_appendf(out, "%sINT64_MIN", prefix);
-    return trail_buf_appendf(out, "%s%" PRId64, prefix, v);
+        return trail__buf_appendf(out, "%sINT64_MIN", prefix);
+    return trail__buf_appendf(out, "%s%" PRId64, prefix, v);
 }
 
 /* The descriptor's flags, bounds and default as C initializer text. */
@@ -270,32 +271,33 @@ static int put_descriptor(json_t *o, const gen_field *f)
     int rc = TRAIL_OK;
     for (size_t i = 0; rc == TRAIL_OK && i < sizeof bits / sizeof bits[0]; i++)
         if (*(const bool *)((const char *)f + bits[i].offset))
-            rc = trail_buf_appendf(&flags, "%s%s", flags.len ? " | " : "", bits[i].name);
+            rc = trail__buf_appendf(&flags, "%s%s", flags.len ? " | " : "", bits[i].name);
     if (rc == TRAIL_OK && f->audit != GEN_AUDIT_FULL)
-        rc = trail_buf_appendf(&flags, "%s%s", flags.len ? " | " : "",
-                               f->audit == GEN_AUDIT_REDACT ? "TRAIL_FIELD_REDACT"
-                                                            : "TRAIL_FIELD_OMIT");
+        rc = trail__buf_appendf(&flags, "%s%s", flags.len ? " | " : "",
+                                f->audit == GEN_AUDIT_REDACT ? "TRAIL_FIELD_REDACT"
+                                                             : "TRAIL_FIELD_OMIT");
     if (rc == TRAIL_OK && !flags.len)
-        rc = trail_buf_append(&flags, "0", 1);
+        rc = trail__buf_append(&flags, "0", 1);
 
     const char *sep = "";
     if (rc == TRAIL_OK && f->type == TRAIL_TYPE_DOUBLE) {
-        if (f->has_min && (rc = trail_buf_appendf(&bounds, ".min_d = %.17g", f->min_d)) == TRAIL_OK)
+        if (f->has_min &&
+            (rc = trail__buf_appendf(&bounds, ".min_d = %.17g", f->min_d)) == TRAIL_OK)
             sep = ", ";
         if (rc == TRAIL_OK && f->has_max)
-            rc = trail_buf_appendf(&bounds, "%s.max_d = %.17g", sep, f->max_d);
+            rc = trail__buf_appendf(&bounds, "%s.max_d = %.17g", sep, f->max_d);
     } else if (rc == TRAIL_OK) {
         if (f->has_min && (rc = c_int64(&bounds, ".min = ", f->min)) == TRAIL_OK)
             sep = ", ";
-        if (rc == TRAIL_OK && f->has_max && (rc = trail_buf_append_str(&bounds, sep)) == TRAIL_OK)
+        if (rc == TRAIL_OK && f->has_max && (rc = trail__buf_append_str(&bounds, sep)) == TRAIL_OK)
             rc = c_int64(&bounds, ".max = ", f->max);
     }
 
     if (rc == TRAIL_OK && f->has_default) {
         if (f->type == TRAIL_TYPE_DOUBLE)
-            rc = trail_buf_appendf(&def, ".d = %.17g", f->def_d);
+            rc = trail__buf_appendf(&def, ".d = %.17g", f->def_d);
         else if (f->type == TRAIL_TYPE_TEXT || f->type == TRAIL_TYPE_JSON) {
-            if ((rc = trail_buf_append_str(&def, ".s = ")) == TRAIL_OK)
+            if ((rc = trail__buf_append_str(&def, ".s = ")) == TRAIL_OK)
                 rc = gen_c_string(&def, f->def_s, strlen(f->def_s));
         } else
             rc = c_int64(&def, ".i = ", f->def_i);
@@ -307,9 +309,9 @@ static int put_descriptor(json_t *o, const gen_field *f)
         rc = put_buf(o, "bounds", &bounds);
     if (rc == TRAIL_OK)
         rc = put_buf(o, "def", &def);
-    trail_buf_free(&flags);
-    trail_buf_free(&bounds);
-    trail_buf_free(&def);
+    trail__buf_free(&flags);
+    trail__buf_free(&bounds);
+    trail__buf_free(&def);
     return rc;
 }
 
@@ -324,31 +326,31 @@ static int put_init(json_t *o, const gen_schema *s, const gen_entity *e, const g
     trail_buf b = TRAIL_BUF_INIT;
     int rc = TRAIL_OK;
     if (f->has_default) {
-        rc = trail_buf_appendf(&b, ".%s = ", f->name);
+        rc = trail__buf_appendf(&b, ".%s = ", f->name);
         if (rc == TRAIL_OK && f->type == TRAIL_TYPE_ENUM) {
             /* The enum constant SCHEMA_ENTITY_FIELD_VALUE: names are [a-z0-9_]. */
             size_t constant = b.len;
-            rc = trail_buf_appendf(&b, "%s_%s_%s_%s", s->name, e->name, f->name,
-                                   f->values[f->def_i]);
+            rc = trail__buf_appendf(&b, "%s_%s_%s_%s", s->name, e->name, f->name,
+                                    f->values[f->def_i]);
             for (size_t i = constant; rc == TRAIL_OK && i < b.len; i++)
                 b.data[i] = (char)toupper((unsigned char)b.data[i]);
         } else if (rc == TRAIL_OK && f->type == TRAIL_TYPE_BOOL)
-            rc = trail_buf_append_str(&b, f->def_i ? "true" : "false");
+            rc = trail__buf_append_str(&b, f->def_i ? "true" : "false");
         else if (rc == TRAIL_OK && f->type == TRAIL_TYPE_DOUBLE) {
             char d[32];
             snprintf(d, sizeof d, "%.17g", f->def_d);
             /* 0.0 rather than 0, so the macro reads as the double it is. */
-            rc = trail_buf_appendf(&b, "%s%s", d, strpbrk(d, ".e") ? "" : ".0");
+            rc = trail__buf_appendf(&b, "%s%s", d, strpbrk(d, ".e") ? "" : ".0");
         } else if (rc == TRAIL_OK && (f->type == TRAIL_TYPE_TEXT || f->type == TRAIL_TYPE_JSON))
             rc = gen_c_string(&b, f->def_s, strlen(f->def_s));
         else if (rc == TRAIL_OK)
             rc = c_int64(&b, "", f->def_i);
     } else if (needs_null_flag(f)) {
-        rc = trail_buf_appendf(&b, ".%s_null = true", f->name);
+        rc = trail__buf_appendf(&b, ".%s_null = true", f->name);
     }
     if (rc == TRAIL_OK)
         rc = put_buf(o, "init", &b);
-    trail_buf_free(&b);
+    trail__buf_free(&b);
     return rc;
 }
 
@@ -361,13 +363,13 @@ static int column_def(trail_buf *out, const gen_field *f, trail_driver_id driver
 {
     int rc = gen_dialect_quote(out, driver, f->name);
     if (rc == TRAIL_OK)
-        rc = trail_buf_appendf(out, " %s%s", type->data, f->nullable ? "" : " NOT NULL");
+        rc = trail__buf_appendf(out, " %s%s", type->data, f->nullable ? "" : " NOT NULL");
     if (rc == TRAIL_OK && def->len)
-        rc = trail_buf_appendf(out, " DEFAULT %s", def->data);
+        rc = trail__buf_appendf(out, " DEFAULT %s", def->data);
     if (rc == TRAIL_OK && f->unique)
-        rc = trail_buf_append_str(out, " UNIQUE");
+        rc = trail__buf_append_str(out, " UNIQUE");
     for (size_t i = 0; rc == TRAIL_OK && i < json_array_size(checks); i++)
-        rc = trail_buf_appendf(
+        rc = trail__buf_appendf(
             out, " CHECK (%s)",
             json_string_value(json_object_get(json_array_get(checks, i), "check")));
     return rc;
@@ -376,26 +378,26 @@ static int column_def(trail_buf *out, const gen_field *f, trail_driver_id driver
 /* The foreign key of ref @f for @driver: "REFERENCES <target> (id) ON DELETE RESTRICT". */
 static int references(trail_buf *out, trail_driver_id driver, const gen_field *f)
 {
-    int rc = trail_buf_append_str(out, "REFERENCES ");
+    int rc = trail__buf_append_str(out, "REFERENCES ");
     if (rc == TRAIL_OK)
         rc = gen_dialect_quote(out, driver, f->ref->table);
     if (rc == TRAIL_OK)
-        rc = trail_buf_append_str(out, " (");
+        rc = trail__buf_append_str(out, " (");
     if (rc == TRAIL_OK)
         rc = gen_dialect_quote(out, driver, "id");
     if (rc == TRAIL_OK)
-        rc = trail_buf_append_str(out, ") ON DELETE RESTRICT");
+        rc = trail__buf_append_str(out, ") ON DELETE RESTRICT");
     return rc;
 }
 
 /* The table constraint of ref @f for @driver's CREATE TABLE: FOREIGN KEY (<f>) REFERENCES …. */
 static int foreign_key(trail_buf *out, trail_driver_id driver, const gen_field *f)
 {
-    int rc = trail_buf_append_str(out, "FOREIGN KEY (");
+    int rc = trail__buf_append_str(out, "FOREIGN KEY (");
     if (rc == TRAIL_OK)
         rc = gen_dialect_quote(out, driver, f->name);
     if (rc == TRAIL_OK)
-        rc = trail_buf_append_str(out, ") ");
+        rc = trail__buf_append_str(out, ") ");
     return rc == TRAIL_OK ? references(out, driver, f) : rc;
 }
 
@@ -409,20 +411,20 @@ static int add_column_literal(trail_buf *out, const gen_entity *e, const gen_fie
                               trail_driver_id driver, const trail_buf *def)
 {
     trail_buf sql = TRAIL_BUF_INIT;
-    int rc = trail_buf_append_str(&sql, "ALTER TABLE ");
+    int rc = trail__buf_append_str(&sql, "ALTER TABLE ");
     if (rc == TRAIL_OK)
         rc = gen_dialect_quote(&sql, driver, e->table);
     if (rc == TRAIL_OK)
-        rc = trail_buf_appendf(&sql, " ADD COLUMN %s", def->data);
+        rc = trail__buf_appendf(&sql, " ADD COLUMN %s", def->data);
     if (rc == TRAIL_OK && f->type == TRAIL_TYPE_REF) {
-        rc = trail_buf_append_str(&sql, driver == TRAIL_DRIVER_MYSQL ? ", ADD " : " ");
+        rc = trail__buf_append_str(&sql, driver == TRAIL_DRIVER_MYSQL ? ", ADD " : " ");
         if (rc == TRAIL_OK)
             rc = driver == TRAIL_DRIVER_MYSQL ? foreign_key(&sql, driver, f)
                                               : references(&sql, driver, f);
     }
     if (rc == TRAIL_OK)
         rc = gen_c_string(out, sql.data, sql.len);
-    trail_buf_free(&sql);
+    trail__buf_free(&sql);
     return rc;
 }
 
@@ -451,11 +453,11 @@ static int put_sql(json_t *o, const gen_entity *e, const gen_field *f, trail_dri
     if (rc == TRAIL_OK)
         rc = put_buf(o, "add_column", &add);
     json_decref(checks);
-    trail_buf_free(&type);
-    trail_buf_free(&def);
-    trail_buf_free(&col);
-    trail_buf_free(&add);
-    trail_buf_free(&fk);
+    trail__buf_free(&type);
+    trail__buf_free(&def);
+    trail__buf_free(&col);
+    trail__buf_free(&add);
+    trail__buf_free(&fk);
     return rc;
 }
 
@@ -515,11 +517,11 @@ fail:
 static int index_name(trail_buf *out, const char *table, const gen_entity *e, const size_t *cols,
                       size_t n)
 {
-    int rc = trail_buf_append_str(out, table);
+    int rc = trail__buf_append_str(out, table);
     for (size_t i = 0; rc == TRAIL_OK && i < n; i++)
-        rc = trail_buf_appendf(out, "_%s", e->fields[cols[i]].name);
+        rc = trail__buf_appendf(out, "_%s", e->fields[cols[i]].name);
     if (rc == TRAIL_OK)
-        rc = trail_buf_append_str(out, "_idx");
+        rc = trail__buf_append_str(out, "_idx");
     if (rc == TRAIL_OK && out->len > INDEX_NAME_MAX) {
         uint32_t h = 2166136261u; /* FNV-1a */
         for (size_t i = 0; i < out->len; i++)
@@ -528,7 +530,7 @@ static int index_name(trail_buf *out, const char *table, const gen_entity *e, co
         int k = snprintf(tail, sizeof tail, "_%08" PRIx32 "_idx", h);
         out->len = INDEX_NAME_MAX - (size_t)k;
         out->data[out->len] = '\0';
-        rc = trail_buf_append_str(out, tail);
+        rc = trail__buf_append_str(out, tail);
     }
     return rc;
 }
@@ -546,7 +548,7 @@ static int add_index(json_t *indexes, const gen_entity *e, const size_t *cols, s
         rc = put_buf(o, "index_name", &name);
     if (rc == TRAIL_OK)
         rc = put(o, "unique", json_boolean(unique));
-    trail_buf_free(&name);
+    trail__buf_free(&name);
     if (rc < 0) {
         json_decref(o);
         return rc;
@@ -595,15 +597,15 @@ static int put_statement_parts(json_t *o, const gen_entity *e, trail_driver_id d
     for (size_t i = 0; rc == TRAIL_OK && i < e->n_fields + 2; i++) {
         const char *name = i == 0 ? "id" : i == 1 ? "version" : e->fields[i - 2].name;
         if (i > 0)
-            rc = trail_buf_append_str(&cols, ", ");
+            rc = trail__buf_append_str(&cols, ", ");
         if (rc == TRAIL_OK)
-            rc = trail_buf_appendf(&cols, quoted, name);
+            rc = trail__buf_appendf(&cols, quoted, name);
         if (rc < 0 || (i == 0 && e->key == TRAIL_KEY_INT64))
             continue;
         if (ins.len)
-            rc = trail_buf_append_str(&ins, ", ");
+            rc = trail__buf_append_str(&ins, ", ");
         if (rc == TRAIL_OK)
-            rc = trail_buf_appendf(&ins, quoted, name);
+            rc = trail__buf_appendf(&ins, quoted, name);
         if (rc == TRAIL_OK)
             rc = append(params, json_pack("{s:i}", "n", ++n));
     }
@@ -611,8 +613,8 @@ static int put_statement_parts(json_t *o, const gen_entity *e, trail_driver_id d
         rc = put_buf(o, "columns", &cols);
     if (rc == TRAIL_OK)
         rc = put_buf(o, "insert_columns", &ins);
-    trail_buf_free(&cols);
-    trail_buf_free(&ins);
+    trail__buf_free(&cols);
+    trail__buf_free(&ins);
     return rc;
 }
 
@@ -686,8 +688,8 @@ static int put_ctx_columns(json_t *m)
     json_t *columns = put_array(m, "ctx_columns");
     int rc = columns ? TRAIL_OK : TRAIL_ENOMEM;
     for (size_t i = 0; rc == TRAIL_OK && i < TRAIL_CTX_COLUMNS; i++)
-        rc = append(columns, json_pack("{s:s, s:i}", "name", trail_ctx_columns[i].name, "max",
-                                       trail_ctx_columns[i].max));
+        rc = append(columns, json_pack("{s:s, s:i}", "name", trail__ctx_columns[i].name, "max",
+                                       trail__ctx_columns[i].max));
     return rc;
 }
 
@@ -778,7 +780,7 @@ static int statement_literal(trail_buf *out, const char *start, const char *end)
              comment = !blank && text + 1 < stop && text[0] == '-' && text[1] == '-';
         if (!blank && !comment) {
             if (!first)
-                rc = trail_buf_append_str(out, "\n    ");
+                rc = trail__buf_append_str(out, "\n    ");
             if (rc == TRAIL_OK)
                 rc = gen_c_string(out, start, (size_t)(stop - start));
             first = false;
@@ -795,13 +797,13 @@ int gen_model_set_ddl(json_t *model, const char *sql)
     trail_buf lit = TRAIL_BUF_INIT;
     for (const char *p = sql; rc == TRAIL_OK && *p;) {
         const char *end = statement_end(p);
-        trail_buf_reset(&lit);
+        trail__buf_reset(&lit);
         rc = statement_literal(&lit, p, end);
         if (rc == TRAIL_OK && lit.len)
             rc = append(list, json_pack("{s:s}", "c_text", lit.data));
         p = *end ? end + 1 : end;
     }
-    trail_buf_free(&lit);
+    trail__buf_free(&lit);
     if (rc == TRAIL_OK)
         rc = put(model, "n_ddl", json_integer((json_int_t)json_array_size(list)));
     return rc;

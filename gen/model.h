@@ -12,6 +12,7 @@
 #define TRAILGEN_MODEL_H
 
 #include "schema.h"
+#include "trail/record.h" /* trail_driver_id, until the dialect table replaces it */
 
 #include <jansson.h>
 

@@ -10,7 +10,7 @@
  */
 #include "mustache.h"
 
-#include "json.h"
+#include "core/json.h"
 #include "trail/error.h"
 
 #include <inttypes.h>
@@ -420,11 +420,11 @@ static int append_escaped(trail_buf *out, const char *s, size_t n)
                                       : NULL;
         if (!e)
             continue;
-        if (trail_buf_append(out, s + from, i - from) < 0 || trail_buf_append_str(out, e) < 0)
+        if (trail__buf_append(out, s + from, i - from) < 0 || trail__buf_append_str(out, e) < 0)
             return TRAIL_ENOMEM;
         from = i + 1;
     }
-    return trail_buf_append(out, s + from, n - from);
+    return trail__buf_append(out, s + from, n - from);
 }
 
 /* Writes the value of the tag @k (of @t) found in @ctx. */
@@ -439,27 +439,27 @@ static int interpolate(render *r, const tmpl *t, const tok *k, const frame *ctx)
         if (k->kind == T_VAR && r->escape_html)
             rc = append_escaped(r->out, json_string_value(v), json_string_length(v));
         else
-            rc = trail_buf_append(r->out, json_string_value(v), json_string_length(v));
+            rc = trail__buf_append(r->out, json_string_value(v), json_string_length(v));
         break;
     case JSON_INTEGER: {
         char num[32];
         int len = snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-        rc = trail_buf_append(r->out, num, (size_t)len);
+        rc = trail__buf_append(r->out, num, (size_t)len);
         break;
     }
     case JSON_REAL: {
-        /* trail_json_double gives the shortest round trip in the C locale, but keeps a ".0". */
+        /* trail__json_double gives the shortest round trip in the C locale, but keeps a ".0". */
         trail_json w;
-        trail_json_init(&w, r->out);
-        trail_json_double(&w, json_real_value(v));
-        if ((rc = trail_json_finish(&w)) == TRAIL_OK && r->out->len >= 2 &&
+        trail__json_init(&w, r->out);
+        trail__json_double(&w, json_real_value(v));
+        if ((rc = trail__json_finish(&w)) == TRAIL_OK && r->out->len >= 2 &&
             memcmp(r->out->data + r->out->len - 2, ".0", 2) == 0)
             r->out->data[r->out->len -= 2] = '\0';
         break;
     }
     case JSON_TRUE:
     case JSON_FALSE:
-        rc = trail_buf_append_str(r->out, json_is_true(v) ? "true" : "false");
+        rc = trail__buf_append_str(r->out, json_is_true(v) ? "true" : "false");
         break;
     case JSON_NULL:
         break;
@@ -477,7 +477,7 @@ static int write_indent(trail_buf *out, const indent *in)
     if (!in)
         return TRAIL_OK;
     int rc = write_indent(out, in->outer);
-    return rc < 0 ? rc : trail_buf_append(out, in->s, in->n);
+    return rc < 0 ? rc : trail__buf_append(out, in->s, in->n);
 }
 
 static int render_range(render *r, const tmpl *t, size_t i, size_t end, const frame *ctx,
@@ -538,7 +538,7 @@ static int render_range(render *r, const tmpl *t, size_t i, size_t end, const fr
         int rc = TRAIL_OK;
         switch (k->kind) {
         case T_TEXT:
-            if (trail_buf_append(r->out, k->s, k->n) < 0)
+            if (trail__buf_append(r->out, k->s, k->n) < 0)
                 rc = fail_nomem(r, t);
             break;
         case T_INDENT:

@@ -16,7 +16,7 @@
 #ifndef TRAILGEN_MUSTACHE_H
 #define TRAILGEN_MUSTACHE_H
 
-#include "buf.h"
+#include "core/buf.h"
 
 #include <jansson.h>
 #include <stdbool.h>

@@ -34,7 +34,7 @@ void gen_output_free(gen_output *out)
 {
     for (size_t i = 0; i < out->n_files; i++) {
         free(out->files[i].name);
-        trail_buf_free(&out->files[i].text);
+        trail__buf_free(&out->files[i].text);
     }
     free(out->files);
     out->files = NULL;

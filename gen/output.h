@@ -9,7 +9,7 @@
 #ifndef TRAILGEN_OUTPUT_H
 #define TRAILGEN_OUTPUT_H
 
-#include "buf.h"
+#include "core/buf.h"
 #include "diag.h"
 
 #include <stddef.h>

@@ -8,7 +8,7 @@
 #include "names.h"
 #include "schema_load.h"
 #include "trail/error.h"
-#include "buf.h"
+#include "core/buf.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -136,13 +136,13 @@ add_c_name(c_name *names, size_t *n, const char *a, const char *b, const gen_yam
     trail_buf t = TRAIL_BUF_INIT, by = TRAIL_BUF_INIT;
     va_list ap;
     va_start(ap, by_fmt);
-    int rc = trail_buf_vappendf(&by, by_fmt, ap);
+    int rc = trail__buf_vappendf(&by, by_fmt, ap);
     va_end(ap);
     if (rc == TRAIL_OK)
-        rc = b ? trail_buf_appendf(&t, "%s_%s", a, b) : trail_buf_append_str(&t, a);
+        rc = b ? trail__buf_appendf(&t, "%s_%s", a, b) : trail__buf_append_str(&t, a);
     if (rc < 0) {
-        trail_buf_free(&t);
-        trail_buf_free(&by);
+        trail__buf_free(&t);
+        trail__buf_free(&by);
         return false;
     }
     names[(*n)++] = (c_name){ t.data, by.data, at };
@@ -358,7 +358,7 @@ done:
 }
 
 /*
- * Read all of @path into @out (which the caller frees with trail_buf_free()).
+ * Read all of @path into @out (which the caller frees with trail__buf_free()).
  * Reports and returns false on failure.
  */
 static bool read_file(trail_buf *out, const char *path, gen_diag *diag)
@@ -372,7 +372,7 @@ static bool read_file(trail_buf *out, const char *path, gen_diag *diag)
     for (;;) {
         char chunk[65536];
         size_t n = fread(chunk, 1, sizeof chunk, f);
-        if (n > 0 && trail_buf_append(out, chunk, n) != TRAIL_OK) {
+        if (n > 0 && trail__buf_append(out, chunk, n) != TRAIL_OK) {
             gen_diag_error(diag, path, whole, "out of memory");
             goto fail_file;
         }
@@ -392,7 +392,7 @@ static bool read_file(trail_buf *out, const char *path, gen_diag *diag)
 
 fail_file:
     fclose(f);
-    trail_buf_free(out);
+    trail__buf_free(out);
 fail:
     return false;
 }
@@ -403,6 +403,6 @@ gen_schema *gen_schema_load(const char *path, gen_diag *diag)
     if (!read_file(&text, path, diag))
         return NULL;
     gen_schema *s = gen_schema_load_mem(path, text.data ? text.data : "", text.len, diag);
-    trail_buf_free(&text);
+    trail__buf_free(&text);
     return s;
 }

@@ -10,7 +10,7 @@
 #define TRAILGEN_SCHEMA_H
 
 #include "diag.h"
-#include "trail/record.h"
+#include "trail/types.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -7,10 +7,10 @@
  */
 #include "names.h"
 #include "schema_load.h"
-#include "isotime.h"
+#include "core/isotime.h"
 #include "trail/error.h"
 #include "trail/record.h"
-#include "utf8.h"
+#include "core/utf8.h"
 
 #include <jansson.h>
 #include <stdint.h>
@@ -340,7 +340,7 @@ static void load_default(gen_sload *ld, gen_field *f, const gen_yaml_node *n)
         return;
     gen_yaml_excerpt(ex, n->text, n->len);
     if (f->type == TRAIL_TYPE_TEXT) {
-        size_t chars = trail_utf8_count(n->text, n->len);
+        size_t chars = trail__utf8_count(n->text, n->len);
         if (f->has_max && chars > (uint64_t)f->max) {
             gen_sload_error(ld, n, "default has %zu characters, more than max %lld", chars,
                             (long long)f->max);
@@ -357,7 +357,7 @@ static void load_default(gen_sload *ld, gen_field *f, const gen_yaml_node *n)
         }
         f->def_i = (int64_t)i;
     } else if (f->type == TRAIL_TYPE_DATE) {
-        if (trail_isotime_parse_date(&days, n->text, n->len) != TRAIL_OK) {
+        if (trail__isotime_parse_date(&days, n->text, n->len) != TRAIL_OK) {
             gen_sload_error(ld, n, "default '%s' is not a date: write it as YYYY-MM-DD", ex);
             return;
         }
@@ -370,7 +370,7 @@ static void load_default(gen_sload *ld, gen_field *f, const gen_yaml_node *n)
         }
         f->def_i = days;
     } else if (f->type == TRAIL_TYPE_TIMESTAMP) {
-        if (trail_isotime_parse_ms(&f->def_i, n->text, n->len) != TRAIL_OK) {
+        if (trail__isotime_parse_ms(&f->def_i, n->text, n->len) != TRAIL_OK) {
             gen_sload_error(ld, n,
                             "default '%s' is not a timestamp: write it in UTC as "
                             "2024-01-01T00:00:00Z or 2024-01-01T00:00:00.000Z",

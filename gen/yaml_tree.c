@@ -10,7 +10,7 @@
 #include "yaml_tree.h"
 #include "names.h"
 #include "trail/error.h"
-#include "utf8.h"
+#include "core/utf8.h"
 
 #include <limits.h>
 #include <stdarg.h>
@@ -458,7 +458,7 @@ const char *gen_yaml_excerpt(char buf[GEN_YAML_EXCERPT], const char *s, size_t l
     size_t room = GEN_YAML_EXCERPT - 1;
     size_t n = len;
     if (n > room)
-        n = trail_utf8_cut(s, room - 3);
+        n = trail__utf8_cut(s, room - 3);
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         buf[i] = c < 0x20 || c == 0x7F ? '?' : (char)c;

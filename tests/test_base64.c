@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base64.h"
+#include "core/base64.h"
 #include "trail/error.h"
 
 static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -21,7 +21,7 @@ static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuv
 /* Decodes the NUL-terminated @text; returns the decoder's result. */
 static int decode(unsigned char *out, size_t *out_len, const char *text)
 {
-    return trail_base64_decode(out, out_len, text, strlen(text));
+    return trail__base64_decode(out, out_len, text, strlen(text));
 }
 
 static void assert_refused(const char *text, size_t n)
@@ -29,7 +29,7 @@ static void assert_refused(const char *text, size_t n)
     unsigned char out[64];
     size_t len = 0;
     assert_true(n <= 4 * sizeof out / 3);
-    if (trail_base64_decode(out, &len, text, n) != TRAIL_EINVALID)
+    if (trail__base64_decode(out, &len, text, n) != TRAIL_EINVALID)
         fail_msg("decoded \"%.*s\" (%zu characters), expected TRAIL_EINVALID", (int)n, text, n);
 }
 
@@ -84,14 +84,14 @@ static void test_rfc4648_vectors(void **state)
         char text[16];
         memset(text, '#', sizeof text);
 
-        assert_int_equal(trail_base64_encoded_len(plain_len), enc_len);
-        trail_base64_encode(text, plain, plain_len);
+        assert_int_equal(trail__base64_encoded_len(plain_len), enc_len);
+        trail__base64_encode(text, plain, plain_len);
         assert_string_equal(text, encoded);
         assert_int_equal(text[enc_len + 1], '#'); /* nothing written past the NUL */
 
         unsigned char out[16];
         size_t out_len = 99;
-        assert_true(trail_base64_decoded_max(enc_len) >= plain_len);
+        assert_true(trail__base64_decoded_max(enc_len) >= plain_len);
         assert_int_equal(decode(out, &out_len, encoded), TRAIL_OK);
         assert_int_equal(out_len, plain_len);
         assert_memory_equal(out, plain, plain_len);
@@ -112,13 +112,13 @@ static void test_lengths(void **state)
         { 256, 344 }, { 1000000, 1333336 },
     };
     for (size_t i = 0; i < sizeof encoded / sizeof encoded[0]; i++)
-        assert_int_equal(trail_base64_encoded_len(encoded[i][0]), encoded[i][1]);
+        assert_int_equal(trail__base64_encoded_len(encoded[i][0]), encoded[i][1]);
 
     static const size_t decoded[][2] = {
         { 0, 0 }, { 4, 3 }, { 8, 6 }, { 12, 9 }, { 344, 258 }, { 1333336, 1000002 },
     };
     for (size_t i = 0; i < sizeof decoded / sizeof decoded[0]; i++)
-        assert_int_equal(trail_base64_decoded_max(decoded[i][0]), decoded[i][1]);
+        assert_int_equal(trail__base64_decoded_max(decoded[i][0]), decoded[i][1]);
 }
 
 static void test_refusals(void **state)
@@ -179,7 +179,7 @@ static void test_refusals(void **state)
     /* The count, not a NUL, ends the input. */
     unsigned char out[8];
     size_t len = 0;
-    assert_int_equal(trail_base64_decode(out, &len, "Zm9vYmFy", 4), TRAIL_OK);
+    assert_int_equal(trail__base64_decode(out, &len, "Zm9vYmFy", 4), TRAIL_OK);
     assert_int_equal(len, 3);
     assert_memory_equal(out, "foo", 3);
     /* Cut anywhere but on a group boundary, though valid characters follow. */
@@ -245,7 +245,7 @@ static void test_all_bytes(void **state)
         "wMHCw8TFxsfIycrLzM3Oz9DR0tPU1dbX2Nna29zd3t/g4eLj5OXm5+jp6uvs7e7v8PHy8/T19vf4+fr7/P3+/"
         "w==";
     char text[345];
-    trail_base64_encode(text, bytes, sizeof bytes);
+    trail__base64_encode(text, bytes, sizeof bytes);
     assert_string_equal(text, all);
 
     unsigned char back[258];
@@ -258,7 +258,7 @@ static void test_all_bytes(void **state)
         unsigned char in = (unsigned char)b;
         char one[5];
         const char expect[5] = { alphabet[b >> 2], alphabet[(b & 3) << 4], '=', '=', '\0' };
-        trail_base64_encode(one, &in, 1);
+        trail__base64_encode(one, &in, 1);
         assert_string_equal(one, expect);
         assert_int_equal(decode(back, &len, one), TRAIL_OK);
         assert_int_equal(len, 1);
@@ -280,16 +280,16 @@ static void test_random_round_trip(void **state)
             for (size_t i = 0; i < n; i++)
                 in[i] = (unsigned char)(next_random(&seed) >> 56);
             reference_encode(expect, in, n);
-            trail_base64_encode(text, in, n);
+            trail__base64_encode(text, in, n);
             assert_string_equal(text, expect);
-            assert_int_equal(strlen(text), trail_base64_encoded_len(n));
+            assert_int_equal(strlen(text), trail__base64_encoded_len(n));
 
             /* Exactly decoded_max bytes, so that the sanitizer sees any overrun. */
-            size_t chars = strlen(text), max = trail_base64_decoded_max(chars), len = 0;
+            size_t chars = strlen(text), max = trail__base64_decoded_max(chars), len = 0;
             assert_true(max >= n && max <= n + 2);
             unsigned char *out = malloc(max ? max : 1);
             assert_non_null(out);
-            assert_int_equal(trail_base64_decode(out, &len, text, chars), TRAIL_OK);
+            assert_int_equal(trail__base64_decode(out, &len, text, chars), TRAIL_OK);
             assert_int_equal(len, n);
             assert_memory_equal(out, in, n);
             free(out);

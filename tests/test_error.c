@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "err.h"
-#include "utf8.h"
+#include "core/err.h"
+#include "core/utf8.h"
 #include "trail/trail.h"
 
 static const int all_codes[] = { TRAIL_OK,       TRAIL_ENOTFOUND, TRAIL_ECONFLICT, TRAIL_EUNIQUE,
@@ -59,23 +59,23 @@ static void test_message(void **state)
 {
     (void)state;
     trail_err err;
-    trail_err_clear(&err);
-    assert_string_equal(trail_err_message(&err), "no error");
+    trail__err_clear(&err);
+    assert_string_equal(trail__err_message(&err), "no error");
 
     assert_int_equal(
-        trail_err_set(&err, TRAIL_EINVALID, "customer.email: %d characters, at most %d", 300, 254),
+        trail__err_set(&err, TRAIL_EINVALID, "customer.email: %d characters, at most %d", 300, 254),
         TRAIL_EINVALID);
     assert_int_equal(err.code, TRAIL_EINVALID);
-    assert_string_equal(trail_err_message(&err), "customer.email: 300 characters, at most 254");
+    assert_string_equal(trail__err_message(&err), "customer.email: 300 characters, at most 254");
 
     /* No message given: the code's own text. */
-    assert_int_equal(trail_err_set(&err, TRAIL_ENOMEM, NULL), TRAIL_ENOMEM);
-    assert_string_equal(trail_err_message(&err), trail_strerror(TRAIL_ENOMEM));
+    assert_int_equal(trail__err_set(&err, TRAIL_ENOMEM, NULL), TRAIL_ENOMEM);
+    assert_string_equal(trail__err_message(&err), trail_strerror(TRAIL_ENOMEM));
 
-    trail_err_clear(&err);
+    trail__err_clear(&err);
     assert_int_equal(err.code, TRAIL_OK);
-    assert_string_equal(trail_err_message(&err), "no error");
-    assert_int_equal(trail_err_set(NULL, TRAIL_EDB, "ignored"), TRAIL_EDB);
+    assert_string_equal(trail__err_message(&err), "no error");
+    assert_int_equal(trail__err_set(NULL, TRAIL_EDB, "ignored"), TRAIL_EDB);
 }
 
 /* A message too long for the buffer is cut on a character boundary and marked. */
@@ -95,13 +95,13 @@ static void test_message_truncation(void **state)
         longer[n] = '\0';
 
         trail_err err;
-        trail_err_set(&err, TRAIL_EDB, "%s", longer);
-        const char *msg = trail_err_message(&err);
+        trail__err_set(&err, TRAIL_EDB, "%s", longer);
+        const char *msg = trail__err_message(&err);
         size_t len = strlen(msg);
         assert_true(len < TRAIL_ERRMSG_MAX);
         assert_true(len > TRAIL_ERRMSG_MAX - 8);
         assert_string_equal(msg + len - 3, "...");
-        assert_true(trail_utf8_valid(msg, len));
+        assert_true(trail__utf8_valid(msg, len));
         assert_memory_equal(msg, longer, len - 3);
     }
 }

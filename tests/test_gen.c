@@ -35,7 +35,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "buf.h"
+#include "core/buf.h"
 #include "diag.h"
 #include "generate.h"
 
@@ -82,14 +82,14 @@ static char *slurp(const char *file, size_t *len)
     char chunk[8192];
     size_t n;
     while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        assert_int_equal(trail_buf_append(&b, chunk, n), 0);
+        assert_int_equal(trail__buf_append(&b, chunk, n), 0);
     bool bad = ferror(f);
     fclose(f);
     if (bad) { /* a directory, say */
-        trail_buf_free(&b);
+        trail__buf_free(&b);
         return NULL;
     }
-    assert_int_equal(trail_buf_append(&b, "", 1), 0); /* the NUL, also for an empty file */
+    assert_int_equal(trail__buf_append(&b, "", 1), 0); /* the NUL, also for an empty file */
     if (len)
         *len = b.len - 1;
     return b.data;
@@ -167,7 +167,7 @@ static void listing_free(listing *l)
 static void listing_text(trail_buf *out, const listing *l)
 {
     for (size_t i = 0; i < l->n; i++)
-        trail_buf_appendf(out, "%s%s", i ? ", " : "", l->names[i]);
+        trail__buf_appendf(out, "%s%s", i ? ", " : "", l->names[i]);
 }
 
 /* Fails unless @dir holds exactly the files @want (a NULL-terminated list, any order). */
@@ -198,13 +198,13 @@ static void diff_dirs(trail_buf *report, const char *want, const char *got)
     while (i < w.n || j < g.n) {
         int c = i == w.n ? 1 : j == g.n ? -1 : strcmp(w.names[i], g.names[j]);
         if (c < 0) {
-            trail_buf_appendf(report, "  %s/%s: not generated\n", want, w.names[i++]);
+            trail__buf_appendf(report, "  %s/%s: not generated\n", want, w.names[i++]);
         } else if (c > 0) {
-            trail_buf_appendf(report, "  %s/%s: generated, missing from %s\n", want, g.names[j++],
-                              want);
+            trail__buf_appendf(report, "  %s/%s: generated, missing from %s\n", want, g.names[j++],
+                               want);
         } else {
             if (!same_file(pathf("%s/%s", want, w.names[i]).s, pathf("%s/%s", got, g.names[j]).s))
-                trail_buf_appendf(report, "  %s/%s: differs\n", want, w.names[i]);
+                trail__buf_appendf(report, "  %s/%s: differs\n", want, w.names[i]);
             i++, j++;
         }
     }
@@ -401,8 +401,8 @@ static void test_golden(void **state)
     for (size_t i = 0; i < dirs.n; i++)
         if (strcmp(dirs.names[i], "README.md") != 0 &&
             !bsearch(&dirs.names[i], names.names, names.n, sizeof *names.names, cmp_names))
-            trail_buf_appendf(&report, "  %s/generated/%s: no schema/%s.yaml\n", SRC, dirs.names[i],
-                              dirs.names[i]);
+            trail__buf_appendf(&report, "  %s/generated/%s: no schema/%s.yaml\n", SRC,
+                               dirs.names[i], dirs.names[i]);
     listing_free(&dirs);
     /* shop and everything at least, so that an empty schema/ cannot pass. */
     assert_true(names.n >= 2);
@@ -699,14 +699,14 @@ static char *db_rows(sqlite3 *db, const char *sql)
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         for (int i = 0; i < sqlite3_column_count(stmt); i++) {
             const char *v = (const char *)sqlite3_column_text(stmt, i);
-            trail_buf_appendf(&b, "%s%s", i ? "|" : "", v ? v : "NULL");
+            trail__buf_appendf(&b, "%s%s", i ? "|" : "", v ? v : "NULL");
         }
-        trail_buf_append(&b, "\n", 1);
+        trail__buf_append(&b, "\n", 1);
     }
     if (rc != SQLITE_DONE)
         fail_msg("%s\nin: %s", sqlite3_errmsg(db), sql);
     sqlite3_finalize(stmt);
-    trail_buf_append(&b, "", 1);
+    trail__buf_append(&b, "", 1);
     return b.data;
 }
 

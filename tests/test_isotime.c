@@ -16,7 +16,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "isotime.h"
+#include "core/isotime.h"
 #include "trail/error.h"
 
 #define MS_PER_DAY INT64_C(86400000)
@@ -29,11 +29,11 @@ static void assert_date(int32_t days, const char *text)
 {
     char buf[TRAIL_ISOTIME_DATE_MAX];
     memset(buf, '#', sizeof buf);
-    assert_int_equal(trail_isotime_format_date(buf, days), strlen(text));
+    assert_int_equal(trail__isotime_format_date(buf, days), strlen(text));
     assert_string_equal(buf, text);
 
     int32_t back = 0;
-    assert_int_equal(trail_isotime_parse_date(&back, text, strlen(text)), TRAIL_OK);
+    assert_int_equal(trail__isotime_parse_date(&back, text, strlen(text)), TRAIL_OK);
     assert_int_equal(back, days);
 }
 
@@ -41,18 +41,18 @@ static void assert_ms(int64_t ms, const char *text)
 {
     char buf[TRAIL_ISOTIME_MS_MAX];
     memset(buf, '#', sizeof buf);
-    assert_int_equal(trail_isotime_format_ms(buf, ms), strlen(text));
+    assert_int_equal(trail__isotime_format_ms(buf, ms), strlen(text));
     assert_string_equal(buf, text);
 
     int64_t back = 0;
-    assert_int_equal(trail_isotime_parse_ms(&back, text, strlen(text)), TRAIL_OK);
+    assert_int_equal(trail__isotime_parse_ms(&back, text, strlen(text)), TRAIL_OK);
     assert_int_equal(back, ms);
 }
 
 static void assert_date_refused(const char *text, size_t len)
 {
     int32_t out = 12345;
-    if (trail_isotime_parse_date(&out, text, len) != TRAIL_EINVALID)
+    if (trail__isotime_parse_date(&out, text, len) != TRAIL_EINVALID)
         fail_msg("parsed date \"%.*s\"", (int)len, text);
     assert_int_equal(out, 12345); /* untouched */
 }
@@ -60,7 +60,7 @@ static void assert_date_refused(const char *text, size_t len)
 static void assert_ms_refused(const char *text, size_t len)
 {
     int64_t out = 12345;
-    if (trail_isotime_parse_ms(&out, text, len) != TRAIL_EINVALID)
+    if (trail__isotime_parse_ms(&out, text, len) != TRAIL_EINVALID)
         fail_msg("parsed timestamp \"%.*s\"", (int)len, text);
     assert_int_equal(out, 12345);
 }
@@ -141,13 +141,13 @@ static void test_known_ms(void **state)
 
     /* The ".mmm" part may be left out. */
     int64_t ms = 99;
-    assert_int_equal(trail_isotime_parse_ms(&ms, "1970-01-01T00:00:00Z", 20), TRAIL_OK);
+    assert_int_equal(trail__isotime_parse_ms(&ms, "1970-01-01T00:00:00Z", 20), TRAIL_OK);
     assert_int_equal(ms, 0);
-    assert_int_equal(trail_isotime_parse_ms(&ms, "1969-12-31T23:59:59Z", 20), TRAIL_OK);
+    assert_int_equal(trail__isotime_parse_ms(&ms, "1969-12-31T23:59:59Z", 20), TRAIL_OK);
     assert_int_equal(ms, -1000);
-    assert_int_equal(trail_isotime_parse_ms(&ms, "2000-02-29T12:34:56Z", 20), TRAIL_OK);
+    assert_int_equal(trail__isotime_parse_ms(&ms, "2000-02-29T12:34:56Z", 20), TRAIL_OK);
     assert_int_equal(ms, INT64_C(951782400000) + ((12 * 60 + 34) * 60 + 56) * 1000);
-    assert_int_equal(trail_isotime_parse_ms(&ms, "+275760-09-13T00:00:00Z", 23), TRAIL_OK);
+    assert_int_equal(trail__isotime_parse_ms(&ms, "+275760-09-13T00:00:00Z", 23), TRAIL_OK);
     assert_int_equal(ms, INT64_C(8640000000000000));
 }
 
@@ -185,10 +185,10 @@ static void test_edges_round_trip(void **state)
         const int64_t values[] = { INT64_MIN + i,        INT64_MAX - i,          -i, i,
                                    MS_YEAR_0 - 1000 + i, MS_YEAR_9999 - 1000 + i };
         for (size_t k = 0; k < sizeof values / sizeof values[0]; k++) {
-            size_t n = trail_isotime_format_ms(buf, values[k]);
+            size_t n = trail__isotime_format_ms(buf, values[k]);
             assert_int_equal(n, strlen(buf));
             int64_t back = 0;
-            assert_int_equal(trail_isotime_parse_ms(&back, buf, n), TRAIL_OK);
+            assert_int_equal(trail__isotime_parse_ms(&back, buf, n), TRAIL_OK);
             assert_int_equal(back, values[k]);
         }
     }
@@ -196,10 +196,10 @@ static void test_edges_round_trip(void **state)
     for (int32_t i = 0; i < 2000; i++) {
         const int32_t values[] = { INT32_MIN + i, INT32_MAX - i, -i, i };
         for (size_t k = 0; k < sizeof values / sizeof values[0]; k++) {
-            size_t n = trail_isotime_format_date(date, values[k]);
+            size_t n = trail__isotime_format_date(date, values[k]);
             assert_int_equal(n, strlen(date));
             int32_t back = 0;
-            assert_int_equal(trail_isotime_parse_date(&back, date, n), TRAIL_OK);
+            assert_int_equal(trail__isotime_parse_date(&back, date, n), TRAIL_OK);
             assert_int_equal(back, values[k]);
         }
     }
@@ -221,7 +221,7 @@ static void test_against_libc(void **state)
         char expect[64], buf[TRAIL_ISOTIME_MS_MAX];
         snprintf(expect, sizeof expect, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)msec);
-        assert_int_equal(trail_isotime_format_ms(buf, ms), strlen(expect));
+        assert_int_equal(trail__isotime_format_ms(buf, ms), strlen(expect));
         assert_string_equal(buf, expect);
 
         /* Parse the text libc wrote; timegm says what it should give. */
@@ -234,12 +234,12 @@ static void test_against_libc(void **state)
         back_tm.tm_sec = tm.tm_sec;
         int64_t want = (int64_t)timegm(&back_tm) * 1000 + msec;
         int64_t got = 0;
-        assert_int_equal(trail_isotime_parse_ms(&got, expect, strlen(expect)), TRAIL_OK);
+        assert_int_equal(trail__isotime_parse_ms(&got, expect, strlen(expect)), TRAIL_OK);
         assert_int_equal(got, want);
         /* Without milliseconds, the whole second. */
         int64_t whole = 0;
         memmove(expect + 19, "Z", 2);
-        assert_int_equal(trail_isotime_parse_ms(&whole, expect, 20), TRAIL_OK);
+        assert_int_equal(trail__isotime_parse_ms(&whole, expect, 20), TRAIL_OK);
         assert_int_equal(whole, want - msec);
 
         /* The date alone; timegm of its midnight gives the day count. */
@@ -249,10 +249,10 @@ static void test_against_libc(void **state)
         midnight.tm_mday = tm.tm_mday;
         int32_t days = (int32_t)(timegm(&midnight) / 86400);
         char date[TRAIL_ISOTIME_DATE_MAX];
-        assert_int_equal(trail_isotime_format_date(date, days), 10);
+        assert_int_equal(trail__isotime_format_date(date, days), 10);
         assert_memory_equal(date, expect, 10);
         int32_t back_days = 0;
-        assert_int_equal(trail_isotime_parse_date(&back_days, expect, 10), TRAIL_OK);
+        assert_int_equal(trail__isotime_parse_date(&back_days, expect, 10), TRAIL_OK);
         assert_int_equal(back_days, days);
     }
 }
@@ -301,7 +301,7 @@ static void test_date_refusals(void **state)
     assert_date_refused("2023-01-01", 9);
     assert_date_refused("2023-01-01\0", 11);
     int32_t days = 0;
-    assert_int_equal(trail_isotime_parse_date(&days, "1970-01-02junk", 10), TRAIL_OK);
+    assert_int_equal(trail__isotime_parse_date(&days, "1970-01-02junk", 10), TRAIL_OK);
     assert_int_equal(days, 1);
 }
 

@@ -16,16 +16,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
+#include "core/json.h"
 #include "trail/error.h"
 
 /* Writes @len bytes of @s as one JSON string value; returns the writer's result. */
 static int write_string(trail_buf *out, const char *s, size_t len)
 {
     trail_json w;
-    trail_json_init(&w, out);
-    trail_json_string(&w, s, len);
-    return trail_json_finish(&w);
+    trail__json_init(&w, out);
+    trail__json_string(&w, s, len);
+    return trail__json_finish(&w);
 }
 
 /* Parses @text as one JSON value (NUL bytes in strings allowed); fails the test if it is not. */
@@ -48,7 +48,7 @@ static void assert_string_round_trip(const char *s, size_t len)
     assert_int_equal(json_string_length(v), len);
     assert_memory_equal(json_string_value(v), s, len);
     json_decref(v);
-    trail_buf_free(&out);
+    trail__buf_free(&out);
 }
 
 static void test_control_characters(void **state)
@@ -57,7 +57,7 @@ static void test_control_characters(void **state)
     trail_buf out = TRAIL_BUF_INIT;
     for (int c = 0; c < 0x20; c++) {
         char s[3] = { 'a', (char)c, 'b' };
-        trail_buf_reset(&out);
+        trail__buf_reset(&out);
         assert_int_equal(write_string(&out, s, 3), TRAIL_OK);
         /* No raw control character may appear in the output. */
         for (size_t i = 0; i < out.len; i++) {
@@ -68,10 +68,10 @@ static void test_control_characters(void **state)
     }
     /* The short escapes where RFC 8259 has them, \u00XX otherwise. */
     assert_int_equal(write_string(&out, "\n", 1), TRAIL_OK);
-    trail_buf_reset(&out);
+    trail__buf_reset(&out);
     assert_int_equal(write_string(&out, "\b\f\n\r\t\x01\x1f", 7), TRAIL_OK);
     assert_string_equal(out.data, "\"\\b\\f\\n\\r\\t\\u0001\\u001f\"");
-    trail_buf_free(&out);
+    trail__buf_free(&out);
 }
 
 static void test_quotes_backslash_unicode(void **state)
@@ -80,7 +80,7 @@ static void test_quotes_backslash_unicode(void **state)
     trail_buf out = TRAIL_BUF_INIT;
     assert_int_equal(write_string(&out, "say \"hi\" \\o/", 12), TRAIL_OK);
     assert_string_equal(out.data, "\"say \\\"hi\\\" \\\\o/\"");
-    trail_buf_free(&out);
+    trail__buf_free(&out);
 
     const char *samples[] = {
         "caf\xc3\xa9",                  /* café */
@@ -110,15 +110,15 @@ static void test_invalid_utf8_refused(void **state)
         "ok\xff",
     };
     trail_buf out = TRAIL_BUF_INIT;
-    assert_int_equal(trail_buf_append_str(&out, "prefix"), TRAIL_OK);
+    assert_int_equal(trail__buf_append_str(&out, "prefix"), TRAIL_OK);
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         trail_json w;
-        trail_json_init(&w, &out);
-        trail_json_begin_object(&w);
-        trail_json_key(&w, "k");
-        trail_json_string(&w, bad[i], strlen(bad[i]));
-        trail_json_end_object(&w);
-        if (trail_json_finish(&w) != TRAIL_EINVALID)
+        trail__json_init(&w, &out);
+        trail__json_begin_object(&w);
+        trail__json_key(&w, "k");
+        trail__json_string(&w, bad[i], strlen(bad[i]));
+        trail__json_end_object(&w);
+        if (trail__json_finish(&w) != TRAIL_EINVALID)
             fail_msg("bad UTF-8 #%zu accepted", i);
         /* Nothing of the refused document is left behind. */
         assert_int_equal(out.len, 6);
@@ -126,13 +126,13 @@ static void test_invalid_utf8_refused(void **state)
     }
     /* Keys are checked too. */
     trail_json w;
-    trail_json_init(&w, &out);
-    trail_json_begin_object(&w);
-    trail_json_key(&w, "\xed\xa0\x80");
-    trail_json_null(&w);
-    trail_json_end_object(&w);
-    assert_int_equal(trail_json_finish(&w), TRAIL_EINVALID);
-    trail_buf_free(&out);
+    trail__json_init(&w, &out);
+    trail__json_begin_object(&w);
+    trail__json_key(&w, "\xed\xa0\x80");
+    trail__json_null(&w);
+    trail__json_end_object(&w);
+    assert_int_equal(trail__json_finish(&w), TRAIL_EINVALID);
+    trail__buf_free(&out);
 }
 
 static void test_numbers(void **state)
@@ -142,10 +142,10 @@ static void test_numbers(void **state)
     trail_buf out = TRAIL_BUF_INIT;
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
         trail_json w;
-        trail_buf_reset(&out);
-        trail_json_init(&w, &out);
-        trail_json_int64(&w, ints[i]);
-        assert_int_equal(trail_json_finish(&w), TRAIL_OK);
+        trail__buf_reset(&out);
+        trail__json_init(&w, &out);
+        trail__json_int64(&w, ints[i]);
+        assert_int_equal(trail__json_finish(&w), TRAIL_OK);
         json_t *v = parse(out.data);
         assert_true(json_is_integer(v));
         assert_true(json_integer_value(v) == ints[i]);
@@ -166,10 +166,10 @@ static void test_numbers(void **state)
                                1e21 };
     for (size_t i = 0; i < sizeof doubles / sizeof doubles[0]; i++) {
         trail_json w;
-        trail_buf_reset(&out);
-        trail_json_init(&w, &out);
-        trail_json_double(&w, doubles[i]);
-        assert_int_equal(trail_json_finish(&w), TRAIL_OK);
+        trail__buf_reset(&out);
+        trail__json_init(&w, &out);
+        trail__json_double(&w, doubles[i]);
+        assert_int_equal(trail__json_finish(&w), TRAIL_OK);
         json_t *v = parse(out.data);
         if (!json_is_real(v)) /* 1.0 must not come back as the integer 1 */
             fail_msg("%s is not read back as a real", out.data);
@@ -177,17 +177,17 @@ static void test_numbers(void **state)
         assert_true(signbit(json_real_value(v)) == signbit(doubles[i]));
         json_decref(v);
     }
-    trail_buf_reset(&out);
+    trail__buf_reset(&out);
 
     const double bad[] = { NAN, INFINITY, -INFINITY };
     for (size_t i = 0; i < 3; i++) {
         trail_json w;
-        trail_json_init(&w, &out);
-        trail_json_double(&w, bad[i]);
-        assert_int_equal(trail_json_finish(&w), TRAIL_EINVALID);
+        trail__json_init(&w, &out);
+        trail__json_double(&w, bad[i]);
+        assert_int_equal(trail__json_finish(&w), TRAIL_EINVALID);
         assert_int_equal(out.len, 0);
     }
-    trail_buf_free(&out);
+    trail__buf_free(&out);
 }
 
 /*
@@ -205,12 +205,12 @@ static void test_double_ignores_locale(void **state)
 
     trail_buf out = TRAIL_BUF_INIT;
     trail_json w;
-    trail_json_init(&w, &out);
-    trail_json_double(&w, 2.5);
-    assert_int_equal(trail_json_finish(&w), TRAIL_OK);
+    trail__json_init(&w, &out);
+    trail__json_double(&w, 2.5);
+    assert_int_equal(trail__json_finish(&w), TRAIL_OK);
     setlocale(LC_NUMERIC, "C");
     assert_string_equal(out.data, "2.5");
-    trail_buf_free(&out);
+    trail__buf_free(&out);
 }
 
 static void test_blob_date_timestamp(void **state)
@@ -218,30 +218,30 @@ static void test_blob_date_timestamp(void **state)
     (void)state;
     trail_buf out = TRAIL_BUF_INIT;
     trail_json w;
-    trail_json_init(&w, &out);
-    trail_json_begin_array(&w);
-    trail_json_blob(&w, "foobar", 6);
-    trail_json_blob(&w, "", 0);
-    trail_json_blob(&w, "\0\xff\0", 3);
-    trail_json_date(&w, 0);
-    trail_json_date(&w, -1);
-    trail_json_date(&w, 20415); /* 2025-11-23 */
-    trail_json_timestamp(&w, 0);
-    trail_json_timestamp(&w, -1);
-    trail_json_timestamp(&w, INT64_C(1795386910123));
-    trail_json_bool(&w, true);
-    trail_json_bool(&w, false);
-    trail_json_null(&w);
-    trail_json_text(&w, NULL);
-    trail_json_text(&w, "t");
-    trail_json_end_array(&w);
-    assert_int_equal(trail_json_finish(&w), TRAIL_OK);
+    trail__json_init(&w, &out);
+    trail__json_begin_array(&w);
+    trail__json_blob(&w, "foobar", 6);
+    trail__json_blob(&w, "", 0);
+    trail__json_blob(&w, "\0\xff\0", 3);
+    trail__json_date(&w, 0);
+    trail__json_date(&w, -1);
+    trail__json_date(&w, 20415); /* 2025-11-23 */
+    trail__json_timestamp(&w, 0);
+    trail__json_timestamp(&w, -1);
+    trail__json_timestamp(&w, INT64_C(1795386910123));
+    trail__json_bool(&w, true);
+    trail__json_bool(&w, false);
+    trail__json_null(&w);
+    trail__json_text(&w, NULL);
+    trail__json_text(&w, "t");
+    trail__json_end_array(&w);
+    assert_int_equal(trail__json_finish(&w), TRAIL_OK);
     assert_string_equal(out.data, "[\"Zm9vYmFy\",\"\",\"AP8A\",\"1970-01-01\",\"1969-12-31\","
                                   "\"2025-11-23\",\"1970-01-01T00:00:00.000Z\","
                                   "\"1969-12-31T23:59:59.999Z\",\"2026-11-22T22:35:10.123Z\","
                                   "true,false,null,null,\"t\"]");
     json_decref(parse(out.data));
-    trail_buf_free(&out);
+    trail__buf_free(&out);
 }
 
 /* An object as the event writer will build it, read back member by member. */
@@ -250,24 +250,24 @@ static void test_nested_document(void **state)
     (void)state;
     trail_buf out = TRAIL_BUF_INIT;
     trail_json w;
-    trail_json_init(&w, &out);
-    trail_json_begin_object(&w);
-    trail_json_key(&w, "id");
-    trail_json_text(&w, "01ARYZ6S41TSV4RRFFQ69G5FAV");
-    trail_json_key(&w, "credit");
-    trail_json_int64(&w, 50);
-    trail_json_key(&w, "tags");
-    trail_json_begin_array(&w);
-    trail_json_begin_object(&w);
-    trail_json_end_object(&w);
-    trail_json_begin_array(&w);
-    trail_json_end_array(&w);
-    trail_json_int64(&w, 3);
-    trail_json_end_array(&w);
-    trail_json_key(&w, "na\"me");
-    trail_json_text(&w, "Ann");
-    trail_json_end_object(&w);
-    assert_int_equal(trail_json_finish(&w), TRAIL_OK);
+    trail__json_init(&w, &out);
+    trail__json_begin_object(&w);
+    trail__json_key(&w, "id");
+    trail__json_text(&w, "01ARYZ6S41TSV4RRFFQ69G5FAV");
+    trail__json_key(&w, "credit");
+    trail__json_int64(&w, 50);
+    trail__json_key(&w, "tags");
+    trail__json_begin_array(&w);
+    trail__json_begin_object(&w);
+    trail__json_end_object(&w);
+    trail__json_begin_array(&w);
+    trail__json_end_array(&w);
+    trail__json_int64(&w, 3);
+    trail__json_end_array(&w);
+    trail__json_key(&w, "na\"me");
+    trail__json_text(&w, "Ann");
+    trail__json_end_object(&w);
+    assert_int_equal(trail__json_finish(&w), TRAIL_OK);
     assert_string_equal(out.data, "{\"id\":\"01ARYZ6S41TSV4RRFFQ69G5FAV\",\"credit\":50,"
                                   "\"tags\":[{},[],3],\"na\\\"me\":\"Ann\"}");
     json_t *v = parse(out.data);
@@ -275,7 +275,7 @@ static void test_nested_document(void **state)
     assert_string_equal(json_string_value(json_object_get(v, "na\"me")), "Ann");
     assert_int_equal(json_array_size(json_object_get(v, "tags")), 3);
     json_decref(v);
-    trail_buf_free(&out);
+    trail__buf_free(&out);
 }
 
 /* Misuse is TRAIL_EARG, and the buffer is cut back to where the writer began. */
@@ -285,55 +285,55 @@ static void test_misuse(void **state)
     trail_buf out = TRAIL_BUF_INIT;
     trail_json w;
 
-    trail_json_init(&w, &out); /* value without a key */
-    trail_json_begin_object(&w);
-    trail_json_int64(&w, 1);
-    assert_int_equal(trail_json_finish(&w), TRAIL_EARG);
+    trail__json_init(&w, &out); /* value without a key */
+    trail__json_begin_object(&w);
+    trail__json_int64(&w, 1);
+    assert_int_equal(trail__json_finish(&w), TRAIL_EARG);
 
-    trail_json_init(&w, &out); /* key in an array */
-    trail_json_begin_array(&w);
-    trail_json_key(&w, "k");
-    assert_int_equal(trail_json_finish(&w), TRAIL_EARG);
+    trail__json_init(&w, &out); /* key in an array */
+    trail__json_begin_array(&w);
+    trail__json_key(&w, "k");
+    assert_int_equal(trail__json_finish(&w), TRAIL_EARG);
 
-    trail_json_init(&w, &out); /* mismatched end */
-    trail_json_begin_array(&w);
-    trail_json_end_object(&w);
-    assert_int_equal(trail_json_finish(&w), TRAIL_EARG);
+    trail__json_init(&w, &out); /* mismatched end */
+    trail__json_begin_array(&w);
+    trail__json_end_object(&w);
+    assert_int_equal(trail__json_finish(&w), TRAIL_EARG);
 
-    trail_json_init(&w, &out); /* key without value */
-    trail_json_begin_object(&w);
-    trail_json_key(&w, "k");
-    trail_json_end_object(&w);
-    assert_int_equal(trail_json_finish(&w), TRAIL_EARG);
+    trail__json_init(&w, &out); /* key without value */
+    trail__json_begin_object(&w);
+    trail__json_key(&w, "k");
+    trail__json_end_object(&w);
+    assert_int_equal(trail__json_finish(&w), TRAIL_EARG);
 
-    trail_json_init(&w, &out); /* unclosed */
-    trail_json_begin_object(&w);
-    assert_int_equal(trail_json_finish(&w), TRAIL_EARG);
+    trail__json_init(&w, &out); /* unclosed */
+    trail__json_begin_object(&w);
+    assert_int_equal(trail__json_finish(&w), TRAIL_EARG);
 
-    trail_json_init(&w, &out); /* two top-level values */
-    trail_json_int64(&w, 1);
-    trail_json_int64(&w, 2);
-    assert_int_equal(trail_json_finish(&w), TRAIL_EARG);
+    trail__json_init(&w, &out); /* two top-level values */
+    trail__json_int64(&w, 1);
+    trail__json_int64(&w, 2);
+    assert_int_equal(trail__json_finish(&w), TRAIL_EARG);
 
-    trail_json_init(&w, &out); /* nothing written */
-    assert_int_equal(trail_json_finish(&w), TRAIL_EARG);
+    trail__json_init(&w, &out); /* nothing written */
+    assert_int_equal(trail__json_finish(&w), TRAIL_EARG);
 
-    trail_json_init(&w, &out); /* too deep */
+    trail__json_init(&w, &out); /* too deep */
     for (int i = 0; i <= TRAIL_JSON_MAX_DEPTH; i++)
-        trail_json_begin_array(&w);
-    assert_int_equal(trail_json_finish(&w), TRAIL_EARG);
+        trail__json_begin_array(&w);
+    assert_int_equal(trail__json_finish(&w), TRAIL_EARG);
     assert_int_equal(out.len, 0);
 
     /* Exactly the maximum depth is fine. */
-    trail_json_init(&w, &out);
+    trail__json_init(&w, &out);
     for (int i = 0; i < TRAIL_JSON_MAX_DEPTH; i++)
-        trail_json_begin_array(&w);
+        trail__json_begin_array(&w);
     for (int i = 0; i < TRAIL_JSON_MAX_DEPTH; i++)
-        trail_json_end_array(&w);
-    assert_int_equal(trail_json_finish(&w), TRAIL_OK);
+        trail__json_end_array(&w);
+    assert_int_equal(trail__json_finish(&w), TRAIL_OK);
     assert_int_equal(out.len, 2 * TRAIL_JSON_MAX_DEPTH);
     json_decref(parse(out.data));
-    trail_buf_free(&out);
+    trail__buf_free(&out);
 }
 
 /* A large string crosses many buffer growths intact. */
@@ -349,7 +349,7 @@ static void test_long_string(void **state)
     free(s);
 }
 
-/* trail_json_string_len: the quoted length, counted by hand. */
+/* trail__json_string_len: the quoted length, counted by hand. */
 static void test_string_len(void **state)
 {
     (void)state;
@@ -365,7 +365,7 @@ static void test_string_len(void **state)
         { "caf\xc3\xa9 \xf0\x9f\x98\x80", 10, 12 }, /* café 😀, unescaped */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-        assert_int_equal(trail_json_string_len(cases[i].s, cases[i].len), cases[i].quoted);
+        assert_int_equal(trail__json_string_len(cases[i].s, cases[i].len), cases[i].quoted);
 }
 
 int main(void)

@@ -67,7 +67,7 @@ static void assert_renders(const char *tmpl, const char *data, bool escape, cons
     if (out.len != strlen(expected) || memcmp(out.data, expected, out.len) != 0)
         fail_msg("%s with %s: expected \"%s\", got \"%.*s\"", tmpl, data, expected, (int)out.len,
                  out.data ? out.data : "");
-    trail_buf_free(&out);
+    trail__buf_free(&out);
 }
 
 /* @tmpl must be refused with TRAIL_EINVALID, an error text containing @where, output untouched. */
@@ -76,7 +76,7 @@ static void assert_refused(const char *tmpl, const char *partials, const char *w
     trail_buf out = TRAIL_BUF_INIT;
     char err[256];
     json_t *p = partials ? json_loads(partials, 0, NULL) : NULL;
-    assert_int_equal(trail_buf_append_str(&out, "kept"), TRAIL_OK);
+    assert_int_equal(trail__buf_append_str(&out, "kept"), TRAIL_OK);
     int rc = render(&out, tmpl, "{\"a\": [1], \"o\": {}}", true, p, err, sizeof err);
     if (rc != TRAIL_EINVALID)
         fail_msg("%s: rc %d, expected TRAIL_EINVALID", tmpl, rc);
@@ -84,7 +84,7 @@ static void assert_refused(const char *tmpl, const char *partials, const char *w
         fail_msg("%s: error \"%s\" does not contain \"%s\"", tmpl, err, where);
     assert_string_equal(out.data, "kept");
     json_decref(p);
-    trail_buf_free(&out);
+    trail__buf_free(&out);
 }
 
 static void test_escape_off(void **state)
@@ -157,7 +157,7 @@ static void test_partial_depth(void **state)
     assert_string_equal(out.data, "deep");
 
     last = GEN_MUSTACHE_MAX_PARTIAL_DEPTH + 1;
-    trail_buf_reset(&out);
+    trail__buf_reset(&out);
     assert_int_equal(gen_mustache_render(&out, "{{>1}}", 6, NULL, &o, err, sizeof err),
                      TRAIL_EINVALID);
     assert_non_null(strstr(err, "64:1:1: partials nested more than 64 deep"));
@@ -165,7 +165,7 @@ static void test_partial_depth(void **state)
 
     /* A partial that includes itself, through a truthy section. */
     assert_refused("{{>p}}", "{\"p\": \"{{#o}}{{>p}}{{/o}}\"}", "p:1:7: partials nested more than");
-    trail_buf_free(&out);
+    trail__buf_free(&out);
 }
 
 static int files_read, cases_run, cases_passed;
@@ -210,7 +210,7 @@ static void run_spec_file(const char *dir, const char *file)
             free(gs);
             json_decref(g);
         }
-        trail_buf_free(&out);
+        trail__buf_free(&out);
     }
     json_decref(doc);
 }

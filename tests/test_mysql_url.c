@@ -11,7 +11,7 @@
 
 #include <string.h>
 
-#include "mysql_url.h"
+#include "driver/mysql/mysql_url.h"
 
 /* NULL-safe string comparison: a part the URL lacks is NULL. */
 static void expect_part(const char *got, const char *want)
@@ -28,9 +28,9 @@ static void expect_url(const char *url, const char *user, const char *password, 
 {
     trail_err err = { 0 };
     trail_mysql_url u;
-    int rc = trail_mysql_url_parse(&u, url, &err);
+    int rc = trail__mysql_url_parse(&u, url, &err);
     if (rc != TRAIL_OK)
-        fail_msg("%s: %s", url, trail_err_message(&err));
+        fail_msg("%s: %s", url, trail__err_message(&err));
     expect_part(u.user, user);
     expect_part(u.password, password);
     expect_part(u.host, host);
@@ -38,7 +38,7 @@ static void expect_url(const char *url, const char *user, const char *password, 
     expect_part(u.database, database);
     expect_part(u.socket, socket);
     expect_part(u.program_name, program_name);
-    trail_mysql_url_free(&u);
+    trail__mysql_url_free(&u);
 }
 
 static void test_parts(void **state)
@@ -74,10 +74,10 @@ static void expect_timeouts(const char *url, int connect, int read, int write)
 {
     trail_err err = { 0 };
     trail_mysql_url u;
-    if (trail_mysql_url_parse(&u, url, &err) != TRAIL_OK)
-        fail_msg("%s: %s", url, trail_err_message(&err));
+    if (trail__mysql_url_parse(&u, url, &err) != TRAIL_OK)
+        fail_msg("%s: %s", url, trail__err_message(&err));
     int got[] = { u.connect_timeout, u.read_timeout, u.write_timeout };
-    trail_mysql_url_free(&u);
+    trail__mysql_url_free(&u);
     assert_int_equal(got[0], connect);
     assert_int_equal(got[1], read);
     assert_int_equal(got[2], write);
@@ -96,9 +96,9 @@ static void expect_refused(const char *url, const char *why)
 {
     trail_err err = { 0 };
     trail_mysql_url u;
-    if (trail_mysql_url_parse(&u, url, &err) != TRAIL_EARG)
+    if (trail__mysql_url_parse(&u, url, &err) != TRAIL_EARG)
         fail_msg("parsed \"%s\"", url);
-    const char *msg = trail_err_message(&err);
+    const char *msg = trail__err_message(&err);
     if (!strstr(msg, why))
         fail_msg("\"%s\": message \"%s\" does not say \"%s\"", url, msg, why);
     assert_null(strstr(msg, "s3cret"));

@@ -1,6 +1,6 @@
 /*
  * test_redact.c - connection strings without their passwords:
- * trail_url_redact() on every form trail_open() takes, and trail_err_scrub()
+ * trail_url_redact() on every form trail_open() takes, and trail__err_scrub()
  * on messages as libpq writes them (its text for a malformed URI quotes the
  * URI whole), and through trail_open() itself.
  */
@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "redact.h"
+#include "core/redact.h"
 #include "trail/trail.h"
 
 static void expect_redacted(const char *url, const char *want)
@@ -70,8 +70,8 @@ static void test_redact_forms(void **state)
 static void expect_scrubbed(const char *url, const char *msg, const char *want)
 {
     trail_err err = { 0 };
-    trail_err_set(&err, TRAIL_EDB, "%s", msg);
-    trail_err_scrub(&err, url);
+    trail__err_set(&err, TRAIL_EDB, "%s", msg);
+    trail__err_scrub(&err, url);
     if (strcmp(err.msg, want) != 0)
         fail_msg("%s\n  gave %s\n  want %s", msg, err.msg, want);
 }
@@ -102,10 +102,10 @@ static void test_scrub(void **state)
     memset(msg, 'x', sizeof msg);
     memcpy(msg + TRAIL_ERRMSG_MAX - 4 - 9, url + 15, sizeof url - 15);
     trail_err err = { 0 };
-    trail_err_set(&err, TRAIL_EDB, "%s", msg);
+    trail__err_set(&err, TRAIL_EDB, "%s", msg);
     assert_string_equal(err.msg + strlen(err.msg) - 3, "...");
     assert_non_null(strstr(err.msg, "TopSecr"));
-    trail_err_scrub(&err, url);
+    trail__err_scrub(&err, url);
     assert_null(strstr(err.msg, "TopSecr"));
     assert_null(strstr(err.msg, "Top"));
     assert_string_equal(err.msg + strlen(err.msg) - 6, "***...");

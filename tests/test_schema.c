@@ -25,7 +25,7 @@
 #include "names.h"
 #include "schema.h"
 #include "trail/error.h"
-#include "utf8.h"
+#include "core/utf8.h"
 #include "yaml_tree.h"
 
 /* Messages of the last load() (the teardown frees them). */
@@ -1442,7 +1442,7 @@ static void test_excerpt(void **state)
         memcpy(accents + 1 + 2 * i, "\xc3\xa9", 2);
     e = gen_yaml_excerpt(buf, accents, sizeof accents);
     assert_int_equal(strlen(e), 43 + 3);
-    assert_true(trail_utf8_valid(e, strlen(e)));
+    assert_true(trail__utf8_valid(e, strlen(e)));
 }
 
 /* --------------------------------------------------------------- the names */

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sha256.h"
+#include "core/sha256.h"
 #include "trail/error.h"
 
 /* Hashes @len bytes of @data and checks the result against @expect, and its shape. */
@@ -21,7 +21,7 @@ static void assert_digest(const void *data, size_t len, const char *expect)
 {
     char out[TRAIL_SHA256_HEX_LEN + 8];
     memset(out, '#', sizeof out);
-    assert_int_equal(trail_sha256_hex(out, data, len), TRAIL_OK);
+    assert_int_equal(trail__sha256_hex(out, data, len), TRAIL_OK);
     assert_int_equal(out[TRAIL_SHA256_HEX_LEN], '\0');
     for (size_t i = TRAIL_SHA256_HEX_LEN + 1; i < sizeof out; i++)
         assert_int_equal(out[i], '#'); /* nothing written past the NUL */

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "trail/trail.h"
-#include "ulid_gen.h"
+#include "core/ulid_gen.h"
 
 static trail_ulid_gen *new_gen(void)
 {

@@ -13,14 +13,14 @@
 
 #include <string.h>
 
-#include "utf8.h"
+#include "core/utf8.h"
 
 #define BAD ((size_t)-1)
 
 /* Decodes exactly the bytes of @s (a string literal may hold NULs, hence @len). */
 static size_t decode(const char *s, size_t len, uint32_t *cp)
 {
-    return trail_utf8_decode((const unsigned char *)s, len, cp);
+    return trail__utf8_decode((const unsigned char *)s, len, cp);
 }
 
 static void assert_decodes(const char *s, size_t len, uint32_t expect)
@@ -28,8 +28,8 @@ static void assert_decodes(const char *s, size_t len, uint32_t expect)
     uint32_t cp = 0xDEADBEEF;
     assert_int_equal(decode(s, len, &cp), len);
     assert_int_equal(cp, expect);
-    assert_true(trail_utf8_valid(s, len));
-    assert_int_equal(trail_utf8_count(s, len), 1);
+    assert_true(trail__utf8_valid(s, len));
+    assert_int_equal(trail__utf8_count(s, len), 1);
 }
 
 static void assert_refused(const char *s, size_t len)
@@ -37,8 +37,8 @@ static void assert_refused(const char *s, size_t len)
     uint32_t cp = 0;
     if (decode(s, len, &cp) != 0)
         fail_msg("decoded a sequence of %zu bytes starting 0x%02X", len, (unsigned char)s[0]);
-    assert_false(trail_utf8_valid(s, len));
-    assert_int_equal(trail_utf8_count(s, len), BAD);
+    assert_false(trail__utf8_valid(s, len));
+    assert_int_equal(trail__utf8_count(s, len), BAD);
 }
 
 /*
@@ -80,7 +80,7 @@ static size_t reference_decode(const unsigned char *s, size_t len, uint32_t *cp)
 static void assert_like_reference(const unsigned char *s, size_t len)
 {
     uint32_t cp = 0, ref_cp = 0;
-    size_t n = trail_utf8_decode(s, len, &cp);
+    size_t n = trail__utf8_decode(s, len, &cp);
     size_t ref = reference_decode(s, len, &ref_cp);
     if (n != ref || (ref != 0 && cp != ref_cp))
         fail_msg("%zu bytes %02X %02X %02X %02X: decoded %zu (U+%04X), RFC 3629 says %zu (U+%04X)",
@@ -256,12 +256,12 @@ static void test_every_code_point(void **state)
             n = 4;
         }
         uint32_t cp = 0xFFFFFFFF;
-        size_t got = trail_utf8_decode(s, n, &cp);
+        size_t got = trail__utf8_decode(s, n, &cp);
         if (got != n || cp != c)
             fail_msg("U+%04X: decoded %zu bytes as U+%04X", (unsigned)c, got, (unsigned)cp);
         /* Every shorter prefix is a truncated sequence. */
         for (size_t k = 1; k < n; k++)
-            if (trail_utf8_decode(s, k, &cp) != 0)
+            if (trail__utf8_decode(s, k, &cp) != 0)
                 fail_msg("U+%04X: decoded its first %zu bytes", (unsigned)c, k);
     }
 }
@@ -271,49 +271,49 @@ static void test_count_and_valid(void **state)
     (void)state;
     static const char mixed[] = "\xC3\xA9\xE6\x9D\xB1\xE4\xBA\xAC\xF0\x9F\x98\x80"; /* é東京😀 */
     assert_int_equal(sizeof mixed - 1, 12);
-    assert_int_equal(trail_utf8_count(mixed, 12), 4);
-    assert_true(trail_utf8_valid(mixed, 12));
+    assert_int_equal(trail__utf8_count(mixed, 12), 4);
+    assert_true(trail__utf8_valid(mixed, 12));
 
-    assert_int_equal(trail_utf8_count("", 0), 0);
-    assert_true(trail_utf8_valid("", 0));
-    assert_int_equal(trail_utf8_count("abc", 3), 3);
-    assert_int_equal(trail_utf8_count("a\0b", 3), 3); /* NUL is a character */
-    assert_int_equal(trail_utf8_count("h\xC3\xA9llo w\xC3\xB6rld", 13), 11);
+    assert_int_equal(trail__utf8_count("", 0), 0);
+    assert_true(trail__utf8_valid("", 0));
+    assert_int_equal(trail__utf8_count("abc", 3), 3);
+    assert_int_equal(trail__utf8_count("a\0b", 3), 3); /* NUL is a character */
+    assert_int_equal(trail__utf8_count("h\xC3\xA9llo w\xC3\xB6rld", 13), 11);
 
     /* The count is over @len bytes only. */
-    assert_int_equal(trail_utf8_count(mixed, 2), 1);
-    assert_int_equal(trail_utf8_count(mixed, 5), 2);
-    assert_int_equal(trail_utf8_count(mixed, 8), 3);
+    assert_int_equal(trail__utf8_count(mixed, 2), 1);
+    assert_int_equal(trail__utf8_count(mixed, 5), 2);
+    assert_int_equal(trail__utf8_count(mixed, 8), 3);
 
     /* One bad sequence anywhere spoils the whole. */
     for (size_t len = 1; len < 12; len++) {
         size_t expect = len == 2 ? 1 : len == 5 ? 2 : len == 8 ? 3 : BAD;
-        assert_int_equal(trail_utf8_count(mixed, len), expect);
-        assert_int_equal(trail_utf8_valid(mixed, len), expect != BAD);
+        assert_int_equal(trail__utf8_count(mixed, len), expect);
+        assert_int_equal(trail__utf8_valid(mixed, len), expect != BAD);
     }
-    assert_int_equal(trail_utf8_count("abc\xFF", 4), BAD);
-    assert_int_equal(trail_utf8_count("\xFF"
-                                      "abc",
-                                      4),
+    assert_int_equal(trail__utf8_count("abc\xFF", 4), BAD);
+    assert_int_equal(trail__utf8_count("\xFF"
+                                       "abc",
+                                       4),
                      BAD);
-    assert_int_equal(trail_utf8_count("ab\x80"
-                                      "cd",
-                                      5),
+    assert_int_equal(trail__utf8_count("ab\x80"
+                                       "cd",
+                                       5),
                      BAD);
-    assert_int_equal(trail_utf8_count("ab\xC0\x80"
-                                      "cd",
-                                      6),
+    assert_int_equal(trail__utf8_count("ab\xC0\x80"
+                                       "cd",
+                                       6),
                      BAD);
-    assert_int_equal(trail_utf8_count("ab\xED\xA0\x80"
-                                      "cd",
-                                      7),
+    assert_int_equal(trail__utf8_count("ab\xED\xA0\x80"
+                                       "cd",
+                                       7),
                      BAD);
-    assert_int_equal(trail_utf8_count("ab\xF4\x90\x80\x80"
-                                      "cd",
-                                      8),
+    assert_int_equal(trail__utf8_count("ab\xF4\x90\x80\x80"
+                                       "cd",
+                                       8),
                      BAD);
-    assert_false(trail_utf8_valid("\xE6\x9D\xB1\xE6\x9D", 5));
-    assert_false(trail_utf8_valid("\xF0\x9F\x98\x80\x80", 5));
+    assert_false(trail__utf8_valid("\xE6\x9D\xB1\xE6\x9D", 5));
+    assert_false(trail__utf8_valid("\xF0\x9F\x98\x80\x80", 5));
 }
 
 /*
@@ -329,10 +329,10 @@ static void assert_cuts(const char *s, size_t len, const size_t *bounds, size_t 
         for (size_t i = 0; i < nbounds; i++)
             if (bounds[i] <= k)
                 expect = bounds[i];
-        size_t got = trail_utf8_cut(s, k);
+        size_t got = trail__utf8_cut(s, k);
         if (got != expect)
             fail_msg("cut at %zu of a %zu-byte string gave %zu, expected %zu", k, len, got, expect);
-        assert_true(trail_utf8_valid(s, got));
+        assert_true(trail__utf8_valid(s, got));
     }
 }
 

@@ -8,7 +8,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "raw.h"
 
-#include "mysql_url.h"
+#include "driver/mysql/mysql_url.h"
 
 #include <errno.h>
 #include <libpq-fe.h>
@@ -283,14 +283,14 @@ static MYSQL *my_open(const char *url)
 {
     trail_err err = { 0 };
     trail_mysql_url u;
-    if (trail_mysql_url_parse(&u, url, &err) < 0) {
-        fprintf(stderr, "raw: %s: %s\n", url, trail_err_message(&err));
+    if (trail__mysql_url_parse(&u, url, &err) < 0) {
+        fprintf(stderr, "raw: %s: %s\n", url, trail__err_message(&err));
         return NULL;
     }
     MYSQL *my = mysql_init(NULL);
     bool ok = my && mysql_options(my, MYSQL_SET_CHARSET_NAME, "utf8mb4") == 0 &&
               mysql_real_connect(my, u.host, u.user, u.password, u.database, u.port, u.socket, 0);
-    trail_mysql_url_free(&u);
+    trail__mysql_url_free(&u);
     /*
      * ANSI_QUOTES: the tests' SQL quotes identifiers with double quotes. UTC,
      * as trail's own sessions, for any DATETIME a test writes.

@@ -11,7 +11,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "it_common.h"
-#include "db.h" /* the drivers themselves, for their conversions */
+#include "driver/driver.h" /* the drivers themselves, for their conversions */
 
 #include <math.h>
 #include <stdlib.h>

@@ -9,6 +9,8 @@
 #ifndef TRAIL_CONN_H
 #define TRAIL_CONN_H
 
+#include "trail/api.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -101,7 +103,7 @@ typedef struct trail_open_opts {
  * other than TRAIL_TIMEOUT_NONE), TRAIL_EDB (also when the server did not
  * answer within the connect timeout), TRAIL_ENOMEM.
  */
-int trail_open(trail_conn **out, const char *url, const trail_open_opts *opts);
+TRAIL_API int trail_open(trail_conn **out, const char *url, const trail_open_opts *opts);
 
 /**
  * trail_url_redact - @url as it may be shown to a person: every password in
@@ -114,17 +116,17 @@ int trail_open(trail_conn **out, const char *url, const trail_open_opts *opts);
  *
  * Returns @buf.
  */
-char *trail_url_redact(char *buf, size_t size, const char *url);
+TRAIL_API char *trail_url_redact(char *buf, size_t size, const char *url);
 
 /** trail_close - close and free a connection; an open transaction is rolled back. NULL is allowed.
  */
-void trail_close(trail_conn *db);
+TRAIL_API void trail_close(trail_conn *db);
 
 /**
  * trail_errmsg - what the last failing call on @db did wrong, in words a
  * person can act on. Valid until the next call on @db. Never NULL.
  */
-const char *trail_errmsg(const trail_conn *db);
+TRAIL_API const char *trail_errmsg(const trail_conn *db);
 
 /**
  * trail_migrated - whether @db holds trail's tables, which a generated
@@ -132,14 +134,14 @@ const char *trail_errmsg(const trail_conn *db);
  * empty answer means "no history" rather than "not a trail database".
  * Returns TRAIL_OK, or TRAIL_EDB with trail_errmsg() saying what is missing.
  */
-int trail_migrated(trail_conn *db);
+TRAIL_API int trail_migrated(trail_conn *db);
 
 /**
  * trail_round_trips - how many times @db has sent to its server and waited
  * for the answer since it was opened: each statement's first preparation
  * included. 0 on SQLite, which has no server. For tests and metrics.
  */
-uint64_t trail_round_trips(const trail_conn *db);
+TRAIL_API uint64_t trail_round_trips(const trail_conn *db);
 
 /**
  * trail_begin - start a transaction that the following audited calls join,
@@ -147,13 +149,13 @@ uint64_t trail_round_trips(const trail_conn *db);
  * trail_rollback(). Returns TRAIL_OK, TRAIL_EARG (one is already open), or a
  * database failure code.
  */
-int trail_begin(trail_conn *db);
+TRAIL_API int trail_begin(trail_conn *db);
 
 /** trail_commit - commit the transaction of trail_begin(), events included. */
-int trail_commit(trail_conn *db);
+TRAIL_API int trail_commit(trail_conn *db);
 
 /** trail_rollback - undo the transaction of trail_begin(), events included. */
-int trail_rollback(trail_conn *db);
+TRAIL_API int trail_rollback(trail_conn *db);
 
 #ifdef __cplusplus
 }

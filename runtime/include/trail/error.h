@@ -9,6 +9,8 @@
 #ifndef TRAIL_ERROR_H
 #define TRAIL_ERROR_H
 
+#include "trail/api.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -35,14 +37,14 @@ typedef enum trail_code {
  *
  * Returns a static string; never NULL, also for codes it does not know.
  */
-const char *trail_strerror(int code);
+TRAIL_API const char *trail_strerror(int code);
 
 /**
  * trail_code_name - the symbolic name of a code ("TRAIL_ECONFLICT").
  *
  * Returns a static string; "TRAIL_E?" for codes it does not know.
  */
-const char *trail_code_name(int code);
+TRAIL_API const char *trail_code_name(int code);
 
 #ifdef __cplusplus
 }

@@ -14,6 +14,8 @@
 #ifndef TRAIL_HISTORY_H
 #define TRAIL_HISTORY_H
 
+#include "trail/api.h"
+
 #include "trail/conn.h"
 
 #include <stdbool.h>
@@ -70,8 +72,8 @@ typedef int (*trail_event_fn)(void *userdata, const trail_change_event *ev);
  *
  * Returns TRAIL_OK, the callback's non-zero value, TRAIL_EDB or TRAIL_ENOMEM.
  */
-int trail_history(trail_conn *db, const char *table, const char *record_id, trail_event_fn fn,
-                  void *userdata);
+TRAIL_API int trail_history(trail_conn *db, const char *table, const char *record_id,
+                            trail_event_fn fn, void *userdata);
 
 /** A position in the event stream, ordered by (hlc, event_id). Zeroed: the start. */
 typedef struct trail_cursor {
@@ -88,8 +90,8 @@ typedef struct trail_cursor {
  * Returns the number of events consumed (0 when there are no more), or a
  * negative code: TRAIL_EARG (@limit < 1), TRAIL_EDB, TRAIL_ENOMEM.
  */
-int trail_events_since(trail_conn *db, trail_cursor *cursor, int limit, trail_event_fn fn,
-                       void *userdata);
+TRAIL_API int trail_events_since(trail_conn *db, trail_cursor *cursor, int limit, trail_event_fn fn,
+                                 void *userdata);
 
 /**
  * trail_as_of - the record @record_id of @table as it stood at @hlc: the
@@ -100,7 +102,8 @@ int trail_events_since(trail_conn *db, trail_cursor *cursor, int limit, trail_ev
  * Returns TRAIL_OK, TRAIL_ENOTFOUND (the record did not exist at @hlc: not
  * yet created, or deleted by then), TRAIL_EDB or TRAIL_ENOMEM.
  */
-int trail_as_of(trail_conn *db, const char *table, const char *record_id, int64_t hlc, char **json);
+TRAIL_API int trail_as_of(trail_conn *db, const char *table, const char *record_id, int64_t hlc,
+                          char **json);
 
 /** One node this database knows of (trail_nodes), with what it recorded here. */
 typedef struct trail_node_info {
@@ -119,7 +122,7 @@ typedef int (*trail_node_fn)(void *userdata, const trail_node_info *node);
  * trail_nodes - call @fn for every node, the local one first, then by id.
  * Returns TRAIL_OK, the callback's non-zero value, TRAIL_EDB or TRAIL_ENOMEM.
  */
-int trail_nodes(trail_conn *db, trail_node_fn fn, void *userdata);
+TRAIL_API int trail_nodes(trail_conn *db, trail_node_fn fn, void *userdata);
 
 /** One thing trail_verify() found wrong. Owned by the report. */
 typedef struct trail_verify_problem {
@@ -162,7 +165,7 @@ typedef struct trail_verify_report {
  * means intact), or TRAIL_EDB / TRAIL_ENOMEM when it could not: @report
  * then holds what was found before it stopped.
  */
-int trail_verify(trail_conn *db, trail_verify_report *report);
+TRAIL_API int trail_verify(trail_conn *db, trail_verify_report *report);
 
 /** Where trail_verify_with() is, for a progress display. */
 typedef struct trail_verify_progress {
@@ -189,10 +192,11 @@ typedef struct trail_verify_opts {
 } trail_verify_opts;
 
 /** trail_verify_with - trail_verify() with options (@opts may be NULL). */
-int trail_verify_with(trail_conn *db, const trail_verify_opts *opts, trail_verify_report *report);
+TRAIL_API int trail_verify_with(trail_conn *db, const trail_verify_opts *opts,
+                                trail_verify_report *report);
 
 /** trail_verify_report_free - free what @report holds and zero it. NULL is allowed. */
-void trail_verify_report_free(trail_verify_report *report);
+TRAIL_API void trail_verify_report_free(trail_verify_report *report);
 
 #ifdef __cplusplus
 }

@@ -13,6 +13,8 @@
 #ifndef TRAIL_HLC_H
 #define TRAIL_HLC_H
 
+#include "trail/api.h"
+
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -65,10 +67,10 @@ typedef struct trail_hlc_opts {
  *
  * Returns TRAIL_OK, TRAIL_EARG (NULL out, negative max_drift_ms) or TRAIL_ENOMEM.
  */
-int trail_hlc_new(trail_hlc **out, const trail_hlc_opts *opts);
+TRAIL_API int trail_hlc_new(trail_hlc **out, const trail_hlc_opts *opts);
 
 /** trail_hlc_free - free a clock. NULL is allowed. */
-void trail_hlc_free(trail_hlc *clock);
+TRAIL_API void trail_hlc_free(trail_hlc *clock);
 
 /**
  * trail_hlc_now - a new timestamp, greater than every one this clock issued or
@@ -78,7 +80,7 @@ void trail_hlc_free(trail_hlc *clock);
  * when the counter would overflow, the physical part moves forward by 1 ms
  * instead of waiting for the wall clock.
  */
-int64_t trail_hlc_now(trail_hlc *clock);
+TRAIL_API int64_t trail_hlc_now(trail_hlc *clock);
 
 /**
  * trail_hlc_update - merge a timestamp received from another node, so that
@@ -88,7 +90,7 @@ int64_t trail_hlc_now(trail_hlc *clock);
  * max_drift_ms ahead of local wall time (the clock is then left as it was);
  * TRAIL_EARG for a negative timestamp.
  */
-int trail_hlc_update(trail_hlc *clock, int64_t remote);
+TRAIL_API int trail_hlc_update(trail_hlc *clock, int64_t remote);
 
 /**
  * trail_hlc_set_floor - make every later timestamp greater than @floor,
@@ -98,10 +100,10 @@ int trail_hlc_update(trail_hlc *clock, int64_t remote);
  * or a wall clock stepped back never issues an older or equal timestamp.
  * Returns TRAIL_OK, or TRAIL_EARG for a negative floor.
  */
-int trail_hlc_set_floor(trail_hlc *clock, int64_t floor);
+TRAIL_API int trail_hlc_set_floor(trail_hlc *clock, int64_t floor);
 
 /** trail_hlc_last - the greatest timestamp issued or merged so far (0 if none). */
-int64_t trail_hlc_last(const trail_hlc *clock);
+TRAIL_API int64_t trail_hlc_last(const trail_hlc *clock);
 
 /**
  * trail_hlc_format - a timestamp as text: ISO 8601 UTC with milliseconds,
@@ -111,7 +113,7 @@ int64_t trail_hlc_last(const trail_hlc *clock);
  *
  * @buf must hold TRAIL_HLC_TEXT_MAX bytes. Returns @buf.
  */
-char *trail_hlc_format(char buf[TRAIL_HLC_TEXT_MAX], int64_t ts);
+TRAIL_API char *trail_hlc_format(char buf[TRAIL_HLC_TEXT_MAX], int64_t ts);
 
 /**
  * trail_hlc_parse - the inverse of trail_hlc_format(). The "#counter" suffix
@@ -119,7 +121,7 @@ char *trail_hlc_format(char buf[TRAIL_HLC_TEXT_MAX], int64_t ts);
  *
  * Returns TRAIL_OK or TRAIL_EINVALID.
  */
-int trail_hlc_parse(int64_t *out, const char *text);
+TRAIL_API int trail_hlc_parse(int64_t *out, const char *text);
 
 #ifdef __cplusplus
 }

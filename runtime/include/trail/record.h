@@ -16,8 +16,11 @@
 #ifndef TRAIL_RECORD_H
 #define TRAIL_RECORD_H
 
+#include "trail/api.h"
+
 #include "trail/conn.h"
 #include "trail/ctx.h"
+#include "trail/types.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -26,56 +29,6 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/** The value types of the schema language (SPEC §2). */
-typedef enum trail_type {
-    TRAIL_TYPE_BOOL = 1,  /**< bool */
-    TRAIL_TYPE_INT32,     /**< int32_t */
-    TRAIL_TYPE_INT64,     /**< int64_t */
-    TRAIL_TYPE_DOUBLE,    /**< double */
-    TRAIL_TYPE_TEXT,      /**< char *, UTF-8 */
-    TRAIL_TYPE_BLOB,      /**< trail_blob */
-    TRAIL_TYPE_DATE,      /**< int32_t days since 1970-01-01 */
-    TRAIL_TYPE_TIMESTAMP, /**< int64_t milliseconds since the epoch, UTC */
-    TRAIL_TYPE_JSON,      /**< char *, one JSON value */
-    TRAIL_TYPE_ENUM,      /**< a C enum (int), stored as its text */
-    TRAIL_TYPE_REF        /**< the key type of the referenced entity */
-} trail_type;
-
-/*
- * The values a date or timestamp field takes: the years 0001 to 9999, which
- * every engine stores and writes the same way (docs/values.md). A value
- * outside them is refused with TRAIL_EINVALID naming the field.
- */
-/** The first date: 0001-01-01, in days since 1970-01-01. */
-#define TRAIL_DATE_MIN      INT32_C(-719162)
-/** The last date: 9999-12-31, in days since 1970-01-01. */
-#define TRAIL_DATE_MAX      INT32_C(2932896)
-/** The first timestamp: 0001-01-01T00:00:00.000Z, in milliseconds since the epoch. */
-#define TRAIL_TIMESTAMP_MIN INT64_C(-62135596800000)
-/** The last timestamp: 9999-12-31T23:59:59.999Z, in milliseconds since the epoch. */
-#define TRAIL_TIMESTAMP_MAX INT64_C(253402300799999)
-
-/** trail_type_name - the schema language's name of @t ("int64"); NULL for no type. */
-const char *trail_type_name(trail_type t);
-
-/**
- * trail_type_from_name - the type the schema language calls @name ("int64")
- * into *@out. Returns false, leaving *@out alone, for no type (or NULL).
- */
-bool trail_type_from_name(trail_type *out, const char *name);
-
-/** How an entity's key is made. */
-typedef enum trail_key_kind {
-    TRAIL_KEY_ULID = 1, /**< 26 characters made by the runtime; char * in C */
-    TRAIL_KEY_INT64     /**< assigned by the database, never reused; int64_t in C */
-} trail_key_kind;
-
-/** What replication does with concurrent edits of one record (SPEC §6). */
-typedef enum trail_conflict_mode {
-    TRAIL_CONFLICT_LWW = 1, /**< merge per field, last writer (by HLC, node) wins */
-    TRAIL_CONFLICT_MANUAL   /**< hold the edit in trail_conflicts for a person */
-} trail_conflict_mode;
 
 /** A byte string. In results the record owns data; in parameters it is borrowed. */
 typedef struct trail_blob {
@@ -215,7 +168,7 @@ typedef int (*trail_row_fn)(void *userdata, const void *row);
  * missing and record the schema's version. Idempotent. Refuses (TRAIL_EDB
  * with a message) a database whose recorded version is newer than @schema's.
  */
-int trail_schema_migrate(trail_conn *db, const trail_schema *schema);
+TRAIL_API int trail_schema_migrate(trail_conn *db, const trail_schema *schema);
 
 /**
  * trail_record_create - validate @params (the entity's create params), insert
@@ -231,8 +184,8 @@ int trail_schema_migrate(trail_conn *db, const trail_schema *schema);
  * a length. Returns TRAIL_OK, TRAIL_EINVALID, TRAIL_EUNIQUE, TRAIL_EREF,
  * TRAIL_EBUSY, TRAIL_EDB, TRAIL_ENOMEM or TRAIL_EARG.
  */
-int trail_record_create(trail_conn *db, const trail_ctx *ctx, const trail_entity *e,
-                        const void *params, void *out);
+TRAIL_API int trail_record_create(trail_conn *db, const trail_ctx *ctx, const trail_entity *e,
+                                  const void *params, void *out);
 
 /**
  * trail_record_update - change the fields whose bits are in params' `set`, if
@@ -242,22 +195,22 @@ int trail_record_create(trail_conn *db, const trail_ctx *ctx, const trail_entity
  * blob with a NULL pointer and a length are refused with TRAIL_EARG.
  * Returns TRAIL_OK, TRAIL_ENOTFOUND, TRAIL_ECONFLICT and the codes of create.
  */
-int trail_record_update(trail_conn *db, const trail_ctx *ctx, const trail_entity *e,
-                        const void *params, void *out);
+TRAIL_API int trail_record_update(trail_conn *db, const trail_ctx *ctx, const trail_entity *e,
+                                  const void *params, void *out);
 
 /**
  * trail_record_delete - delete the row @key if it is still at @version.
  * Returns TRAIL_OK, TRAIL_ENOTFOUND, TRAIL_ECONFLICT, TRAIL_EREF (still
  * referenced), TRAIL_EBUSY, TRAIL_EDB, TRAIL_ENOMEM or TRAIL_EARG.
  */
-int trail_record_delete(trail_conn *db, const trail_ctx *ctx, const trail_entity *e, trail_key key,
-                        int64_t version);
+TRAIL_API int trail_record_delete(trail_conn *db, const trail_ctx *ctx, const trail_entity *e,
+                                  trail_key key, int64_t version);
 
 /**
  * trail_record_get - read the row @key into @out (the caller owns what it
  * holds afterwards). Returns TRAIL_OK, TRAIL_ENOTFOUND or a failure code.
  */
-int trail_record_get(trail_conn *db, const trail_entity *e, trail_key key, void *out);
+TRAIL_API int trail_record_get(trail_conn *db, const trail_entity *e, trail_key key, void *out);
 
 /**
  * trail_record_find - read the row whose unique field number @field equals
@@ -266,8 +219,8 @@ int trail_record_get(trail_conn *db, const trail_entity *e, trail_key key, void 
  * timestamp outside the range a field holds, which no row can have) or
  * another failure code.
  */
-int trail_record_find(trail_conn *db, const trail_entity *e, size_t field, const void *value,
-                      void *out);
+TRAIL_API int trail_record_find(trail_conn *db, const trail_entity *e, size_t field,
+                                const void *value, void *out);
 
 /**
  * trail_record_list - call @fn for up to @limit rows whose key is greater
@@ -276,11 +229,11 @@ int trail_record_find(trail_conn *db, const trail_entity *e, size_t field, const
  * Returns TRAIL_OK, the callback's non-zero value, TRAIL_EARG (an @after
  * that is no id) or a failure code.
  */
-int trail_record_list(trail_conn *db, const trail_entity *e, trail_key after, int limit,
-                      trail_row_fn fn, void *userdata);
+TRAIL_API int trail_record_list(trail_conn *db, const trail_entity *e, trail_key after, int limit,
+                                trail_row_fn fn, void *userdata);
 
 /** trail_record_clear - free what the record @rec owns and zero it. NULL is allowed. */
-void trail_record_clear(const trail_entity *e, void *rec);
+TRAIL_API void trail_record_clear(const trail_entity *e, void *rec);
 
 #ifdef __cplusplus
 }

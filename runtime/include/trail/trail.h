@@ -6,6 +6,8 @@
 #ifndef TRAIL_TRAIL_H
 #define TRAIL_TRAIL_H
 
+#include "trail/api.h"
+
 #include "trail/version.h"
 #include "trail/error.h"
 #include "trail/ctx.h"
@@ -23,7 +25,7 @@ extern "C" {
  * trail_version - the version of the linked library, "MAJOR.MINOR.PATCH".
  * Compare with TRAIL_VERSION to catch headers and library out of step.
  */
-const char *trail_version(void);
+TRAIL_API const char *trail_version(void);
 
 #ifdef __cplusplus
 }

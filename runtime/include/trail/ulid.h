@@ -9,6 +9,8 @@
 #ifndef TRAIL_ULID_H
 #define TRAIL_ULID_H
 
+#include "trail/api.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -41,10 +43,10 @@ typedef struct trail_ulid_gen trail_ulid_gen;
  * @out: receives it; the caller owns it and frees it with trail_ulid_gen_free().
  * Returns TRAIL_OK, TRAIL_EARG or TRAIL_ENOMEM.
  */
-int trail_ulid_gen_new(trail_ulid_gen **out);
+TRAIL_API int trail_ulid_gen_new(trail_ulid_gen **out);
 
 /** trail_ulid_gen_free - free a generator. NULL is allowed. */
-void trail_ulid_gen_free(trail_ulid_gen *gen);
+TRAIL_API void trail_ulid_gen_free(trail_ulid_gen *gen);
 
 /**
  * trail_ulid_next - a new ULID with time part @ms.
@@ -57,14 +59,14 @@ void trail_ulid_gen_free(trail_ulid_gen *gen);
  * TRAIL_EOVERFLOW when the random part of this millisecond is used up (never
  * a duplicate; the next millisecond works again).
  */
-int trail_ulid_next(trail_ulid_gen *gen, int64_t ms, trail_ulid *out);
+TRAIL_API int trail_ulid_next(trail_ulid_gen *gen, int64_t ms, trail_ulid *out);
 
 /**
  * trail_ulid_format - the 26-character text form, NUL-terminated.
  *
  * @buf must hold TRAIL_ULID_LEN + 1 bytes. Returns @buf.
  */
-char *trail_ulid_format(char buf[TRAIL_ULID_LEN + 1], const trail_ulid *id);
+TRAIL_API char *trail_ulid_format(char buf[TRAIL_ULID_LEN + 1], const trail_ulid *id);
 
 /**
  * trail_ulid_parse - read the text form.
@@ -76,13 +78,13 @@ char *trail_ulid_format(char buf[TRAIL_ULID_LEN + 1], const trail_ulid *id);
  *
  * Returns TRAIL_OK or TRAIL_EINVALID.
  */
-int trail_ulid_parse(trail_ulid *out, const char *text);
+TRAIL_API int trail_ulid_parse(trail_ulid *out, const char *text);
 
 /** trail_ulid_valid - whether @text is a canonical ULID (see trail_ulid_parse). */
-bool trail_ulid_valid(const char *text);
+TRAIL_API bool trail_ulid_valid(const char *text);
 
 /** trail_ulid_time - the time part of a ULID, in milliseconds. */
-int64_t trail_ulid_time(const trail_ulid *id);
+TRAIL_API int64_t trail_ulid_time(const trail_ulid *id);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,352 @@
+/*
+ * conn.c - opening and closing connections, node identity, transactions.
+ *
+ * The node id and the clock's floor come from the runtime tables. On a
+ * database that has none yet (never migrated), both are set up by the first
+ * trail_schema_migrate() instead (trail__conn_init_node()).
+ */
+#define _POSIX_C_SOURCE 200809L /* gethostname, clock_gettime */
+#include "driver/driver.h"
+#include "core/redact.h"
+#include "driver/sql.h"
+#include "audit/update_sql.h"
+#include "trail/trail.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+const trail_driver *trail__driver_for(const char *url, const char **target)
+{
+    static const struct {
+        const char *prefix;
+        const trail_driver *drv;
+        bool whole; /* the driver takes the URL with its scheme */
+    } schemes[] = {
+        { "sqlite:", &trail__driver_sqlite, false },  { "postgresql://", &trail__driver_pg, true },
+        { "postgres://", &trail__driver_pg, true },   { "mysql://", &trail__driver_mysql, true },
+        { "mariadb://", &trail__driver_mysql, true },
+    };
+    for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
+        size_t n = strlen(schemes[i].prefix);
+        if (strncmp(url, schemes[i].prefix, n) == 0) {
+            *target = schemes[i].whole ? url : url + n;
+            return schemes[i].drv;
+        }
+    }
+    /* libpq's keyword form: "host=/run/postgresql dbname=shop". */
+    if (!strstr(url, "://") && strchr(url, '=')) {
+        *target = url;
+        return &trail__driver_pg;
+    }
+    return NULL;
+}
+
+int64_t trail__wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Reads one text column of the first row into a caller's buffer. */
+struct text_out {
+    char *buf;
+    size_t size;
+    bool found;
+};
+
+static int read_text(trail_conn *db, void *row, void *userdata)
+{
+    struct text_out *t = userdata;
+    trail_value v;
+    int rc = db->drv->column(db, row, 0, TRAIL_V_TEXT, &v);
+    if (rc < 0 || v.type == TRAIL_V_NULL)
+        return rc;
+    if (v.n >= t->size)
+        return trail__err_set(&db->err, TRAIL_EDB, "stored value too long (%zu bytes)", v.n);
+    memcpy(t->buf, v.s, v.n);
+    t->buf[v.n] = '\0';
+    t->found = true;
+    return 1; /* the first row is enough */
+}
+
+int trail__conn_query_text(trail_conn *db, const char *sql, const trail_value *params, size_t n,
+                           char *buf, size_t size, bool *found)
+{
+    struct text_out t = { buf, size, false };
+    int rc = db->drv->query(db, sql, params, n, read_text, &t, NULL);
+    *found = t.found;
+    return rc < 0 ? rc : TRAIL_OK;
+}
+
+static int read_int(trail_conn *db, void *row, void *userdata)
+{
+    trail_value v;
+    int rc = db->drv->column(db, row, 0, TRAIL_V_INT, &v);
+    if (rc == TRAIL_OK && v.type != TRAIL_V_NULL)
+        *(int64_t *)userdata = v.i;
+    return rc < 0 ? rc : 1;
+}
+
+int trail__conn_query_int(trail_conn *db, const char *sql, const trail_value *params, size_t n,
+                          int64_t *out)
+{
+    int rc = db->drv->query(db, sql, params, n, read_int, out, NULL);
+    return rc < 0 ? rc : TRAIL_OK;
+}
+
+/*
+ * Takes the node id from trail_nodes, or records a new one, and raises the
+ * clock above every stored HLC. Fails with TRAIL_EDB when the runtime tables
+ * do not exist yet.
+ */
+int trail__conn_init_node(trail_conn *db)
+{
+    const trail_runtime_sql *sql = db->drv->sql;
+    bool found;
+    int rc = trail__conn_query_text(db, sql->node_local, NULL, 0, db->node_id, sizeof db->node_id,
+                                    &found);
+    if (rc < 0)
+        return rc;
+
+    char host[256] = "";
+    if (gethostname(host, sizeof host - 1) < 0)
+        strcpy(host, "unknown");
+    int64_t now = trail__wall_ms();
+    if (db->opts.read_only) {
+        if (!found) /* only migrate may record one, and it cannot here */
+            return trail__err_set(&db->err, TRAIL_EDB, "the database has no node yet");
+    } else if (found) {
+        trail_value p[] = { trail_v_text(host), trail_v_int(now), trail_v_text(db->node_id) };
+        rc = db->drv->query(db, sql->node_touch, p, 3, NULL, NULL, NULL);
+    } else {
+        if (db->opts.node_id) {
+            size_t len = strlen(db->opts.node_id);
+            if (len == 0 || len > TRAIL_NODE_ID_MAX)
+                return trail__err_set(&db->err, TRAIL_EARG, "node id must have 1 to %d characters",
+                                      TRAIL_NODE_ID_MAX);
+            memcpy(db->node_id, db->opts.node_id, len + 1);
+        } else {
+            trail_ulid id;
+            if ((rc = trail_ulid_next(db->ids, now, &id)) < 0)
+                return trail__err_set(&db->err, rc, "cannot make a node id");
+            trail_ulid_format(db->node_id, &id);
+        }
+        trail_value p[] = { trail_v_text(db->node_id),
+                            trail_v_text(host),
+                            { .type = TRAIL_V_BOOL, .i = 1 },
+                            trail_v_int(now),
+                            trail_v_int(now) };
+        rc = db->drv->query(db, sql->node_insert, p, 5, NULL, NULL, NULL);
+    }
+    if (rc < 0)
+        return rc;
+
+    int64_t max_hlc = 0;
+    if ((rc = trail__conn_query_int(db, sql->max_hlc, NULL, 0, &max_hlc)) < 0)
+        return rc;
+    return trail_hlc_set_floor(db->clock, max_hlc);
+}
+
+int trail__conn_need_tables(trail_conn *db)
+{
+    if (db->node_id[0] || trail__conn_init_node(db) == TRAIL_OK)
+        return TRAIL_OK;
+    db->node_id[0] = '\0';
+    char why[256];
+    snprintf(why, sizeof why, "%s", trail__err_message(&db->err)); /* not formatted into itself */
+    return trail__err_set(&db->err, TRAIL_EDB,
+                          "cannot read trail's tables (%s): is this a trail database? A "
+                          "generated <schema>_migrate() creates them",
+                          why);
+}
+
+int trail__conn_connect_timeout_ms(const trail_open_opts *opts)
+{
+    int ms = opts->connect_timeout_ms;
+    return ms == TRAIL_TIMEOUT_NONE ? -1 : ms > 0 ? ms : TRAIL_CONNECT_TIMEOUT_DEFAULT_MS;
+}
+
+int trail__conn_lock_timeout_ms(const trail_open_opts *opts)
+{
+    return opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms : TRAIL_DEFAULT_LOCK_TIMEOUT_MS;
+}
+
+unsigned trail__conn_seconds(int ms)
+{
+    return ms < 0 ? 0 : (unsigned)(ms / 1000 + (ms % 1000 != 0));
+}
+
+int trail__conn_io_timeout_ms(const trail_open_opts *opts)
+{
+    int ms = opts->io_timeout_ms;
+    if (ms == TRAIL_TIMEOUT_NONE)
+        return -1;
+    if (ms > 0)
+        return ms;
+    /* Longer than a lock wait, so that one ends as the server's TRAIL_EBUSY, not as silence. */
+    int64_t lock = trail__conn_lock_timeout_ms(opts);
+    int64_t twice = 2 * lock < INT_MAX ? 2 * lock : INT_MAX;
+    return twice > TRAIL_IO_TIMEOUT_DEFAULT_MS ? (int)twice : TRAIL_IO_TIMEOUT_DEFAULT_MS;
+}
+
+int trail__conn_timed_out(trail_conn *db, const char *driver, const char *what, int ms)
+{
+    return trail__err_set(&db->err, TRAIL_EDB,
+                          "%s: %s: the server did not answer within %g s, so the connection was "
+                          "given up (a write it carried may have committed or not); close this "
+                          "connection and open a new one",
+                          driver, what, ms / 1000.0);
+}
+
+/* A timeout option: 0 (the default), TRAIL_TIMEOUT_NONE or a positive number of milliseconds. */
+static int check_timeout(trail_conn *db, const char *name, int ms)
+{
+    if (ms >= 0 || ms == TRAIL_TIMEOUT_NONE)
+        return TRAIL_OK;
+    return trail__err_set(&db->err, TRAIL_EARG,
+                          "trail_open_opts.%s is %d: expected milliseconds, 0 for the default or "
+                          "TRAIL_TIMEOUT_NONE",
+                          name, ms);
+}
+
+int trail_open(trail_conn **out, const char *url, const trail_open_opts *opts)
+{
+    if (!out)
+        return TRAIL_EARG;
+    *out = NULL;
+    trail_conn *db = calloc(1, sizeof *db);
+    if (!db)
+        return TRAIL_ENOMEM;
+    *out = db;
+    if (opts)
+        db->opts = *opts;
+    db->opts.node_id = NULL; /* borrowed: copied below */
+
+    if (!url)
+        return trail__err_set(&db->err, TRAIL_EARG, "no URL given");
+    int rc = check_timeout(db, "connect_timeout_ms", db->opts.connect_timeout_ms);
+    if (rc == TRAIL_OK)
+        rc = check_timeout(db, "io_timeout_ms", db->opts.io_timeout_ms);
+    if (rc < 0)
+        return rc;
+    const char *target;
+    if (!(db->drv = trail__driver_for(url, &target))) {
+        char shown[80];
+        trail__err_set(&db->err, TRAIL_EARG,
+                       "unknown database URL '%.64s' (expected sqlite:PATH, sqlite::memory:, "
+                       "postgresql://…, libpq's key=value form or mysql://…)",
+                       trail_url_redact(shown, sizeof shown, url));
+        trail__err_scrub(&db->err, url);
+        return TRAIL_EARG;
+    }
+    trail_hlc_opts ho = { .max_drift_ms = db->opts.max_drift_ms };
+    rc = trail_hlc_new(&db->clock, &ho);
+    if (rc == TRAIL_OK)
+        rc = trail_ulid_gen_new(&db->ids);
+    if (rc < 0)
+        return trail__err_set(&db->err, rc, "cannot create the clock");
+
+    const trail_driver *drv = db->drv;
+    if ((rc = drv->open(db, target, &db->opts)) < 0) {
+        /* libpq quotes a malformed URI whole in its message, password and all. */
+        trail__err_scrub(&db->err, url);
+        drv->close(db);
+        db->drv = NULL; /* trail_close() has nothing left to close */
+        return rc;
+    }
+
+    /* A database not migrated yet has no runtime tables: migrate sets up the node. */
+    if (opts && opts->node_id) {
+        snprintf(db->node_id_wanted, sizeof db->node_id_wanted, "%s", opts->node_id);
+        db->opts.node_id = db->node_id_wanted;
+    }
+    if (trail__conn_init_node(db) < 0)
+        trail__err_clear(&db->err);
+    return TRAIL_OK;
+}
+
+void trail_close(trail_conn *db)
+{
+    if (!db)
+        return;
+    if (db->drv) {
+        if (db->in_tx)
+            db->drv->rollback(db);
+        db->drv->close(db);
+    }
+    trail__update_sql_free(db);
+    free(db->checked);
+    trail_ulid_gen_free(db->ids);
+    trail_hlc_free(db->clock);
+    free(db);
+}
+
+const char *trail_errmsg(const trail_conn *db)
+{
+    return db ? trail__err_message(&db->err) : "no connection (out of memory)";
+}
+
+int trail_migrated(trail_conn *db)
+{
+    if (!db || !db->drv)
+        return TRAIL_EARG;
+    return trail__conn_need_tables(db);
+}
+
+uint64_t trail_round_trips(const trail_conn *db)
+{
+    return db ? db->round_trips : 0;
+}
+
+/* A fresh transaction id, with its time from the clock. */
+int trail__conn_new_tx(trail_conn *db)
+{
+    trail_ulid id;
+    int rc = trail_ulid_next(db->ids, TRAIL_HLC_MS(trail_hlc_last(db->clock)), &id);
+    if (rc < 0)
+        return trail__err_set(&db->err, rc, "cannot make a transaction id");
+    trail_ulid_format(db->tx_id, &id);
+    return TRAIL_OK;
+}
+
+int trail_begin(trail_conn *db)
+{
+    if (!db || !db->drv)
+        return TRAIL_EARG;
+    if (db->in_tx)
+        return trail__err_set(&db->err, TRAIL_EARG, "a transaction is already open");
+    int rc = trail__conn_new_tx(db);
+    if (rc == TRAIL_OK)
+        rc = db->drv->begin(db);
+    if (rc == TRAIL_OK)
+        db->in_tx = true;
+    return rc;
+}
+
+int trail_commit(trail_conn *db)
+{
+    if (!db || !db->drv)
+        return TRAIL_EARG;
+    if (!db->in_tx)
+        return trail__err_set(&db->err, TRAIL_EARG, "no transaction is open");
+    int rc = db->drv->commit(db);
+    if (rc < 0)
+        db->drv->rollback(db);
+    db->in_tx = false;
+    return rc;
+}
+
+int trail_rollback(trail_conn *db)
+{
+    if (!db || !db->drv)
+        return TRAIL_EARG;
+    if (!db->in_tx)
+        return trail__err_set(&db->err, TRAIL_EARG, "no transaction is open");
+    db->in_tx = false;
+    return db->drv->rollback(db);
+}

@@ -1,0 +1,209 @@
+/*
+ * db.h - a connection and the driver interface beneath it: internal to
+ * libtrail.
+ *
+ * The record logic (record.c, event.c, migrate.c) speaks to every database
+ * through the few calls of trail_driver: run a statement with bound values,
+ * read the columns of its rows, and bracket a transaction. Each driver
+ * (conn_sqlite.c, later PostgreSQL and MySQL) prepares a statement the first
+ * time it sees its text and reuses it for the life of the connection; the
+ * text's address is the cache key, since every statement trail runs is a
+ * static string (generated descriptors, or the runtime's own).
+ */
+#ifndef TRAIL_DB_H
+#define TRAIL_DB_H
+
+#include "core/err.h"
+#include "trail/conn.h"
+#include "trail/hlc.h"
+#include "trail/record.h"
+#include "trail/ulid.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Longest node id. */
+#define TRAIL_NODE_ID_MAX 64
+
+/* How long the server drivers wait for a lock when busy_timeout_ms is 0. */
+#define TRAIL_DEFAULT_LOCK_TIMEOUT_MS 5000
+
+/* What a bound value or a requested column is; drivers map these to their types. */
+typedef enum trail_vtype {
+    TRAIL_V_NULL = 0,
+    TRAIL_V_BOOL,      /* i: 0 or 1 */
+    TRAIL_V_INT,       /* i */
+    TRAIL_V_DOUBLE,    /* d */
+    TRAIL_V_TEXT,      /* s, n */
+    TRAIL_V_BLOB,      /* s, n */
+    TRAIL_V_DATE,      /* i: days since 1970-01-01 */
+    TRAIL_V_TIMESTAMP, /* i: milliseconds since the epoch */
+    TRAIL_V_JSON       /* s, n: JSON text */
+} trail_vtype;
+
+/* A value: bound as a parameter (borrowed), or read from a row (valid until the next row). */
+typedef struct trail_value {
+    trail_vtype type;
+    int64_t i;
+    double d;
+    const char *s;
+    size_t n;
+} trail_value;
+
+/*
+ * Called for each row of a query; reads columns with trail_driver.column().
+ * Returns 0 to go on, anything else to stop (the query then returns it).
+ */
+typedef int (*trail_row_cb)(trail_conn *db, void *row, void *userdata);
+
+typedef struct trail_driver {
+    trail_driver_id id;
+    const char *name;
+    /* Connects; fills db->drv_state. On failure db->err says why. */
+    int (*open)(trail_conn *db, const char *target, const trail_open_opts *opts);
+    /* Finalizes statements and disconnects. */
+    void (*close)(trail_conn *db);
+    /* Runs @sql once, unprepared, with no parameters: DDL and transaction control. */
+    int (*exec)(trail_conn *db, const char *sql);
+    /*
+     * Runs the statement @sql with @n params, calling @cb per row (@cb may be
+     * NULL when no rows are wanted). *@changes (may be NULL) receives the rows
+     * the statement changed.
+     */
+    int (*query)(trail_conn *db, const char *sql, const trail_value *params, size_t n,
+                 trail_row_cb cb, void *userdata, int64_t *changes);
+    /* As query, for a statement built at run time: prepared for this call only. */
+    int (*query_once)(trail_conn *db, const char *sql, const trail_value *params, size_t n,
+                      trail_row_cb cb, void *userdata, int64_t *changes);
+    /*
+     * Column @i of @row as @want: TRAIL_V_NULL in out->type for SQL NULL.
+     * Returns TRAIL_OK, or TRAIL_EDB when the column does not convert.
+     */
+    int (*column)(trail_conn *db, void *row, size_t i, trail_vtype want, trail_value *out);
+    /* Starts a write transaction (taking the write lock where the engine has one). */
+    int (*begin)(trail_conn *db);
+    int (*commit)(trail_conn *db);
+    int (*rollback)(trail_conn *db);
+    /*
+     * Optional, for engines that build the change event themselves (NULL
+     * elsewhere, and record.c writes the event from C): write_sql() makes the
+     * text of the one-statement audited write @kind (a trail_write_kind) of
+     * @e, setting the fields of @mask for an update, with the parameters of
+     * write_sql.h; the caller frees it. write() runs such a statement as a
+     * call of its own, in one round trip: in a transaction of its own that
+     * holds this node's lock, or inside trail_begin() under a savepoint,
+     * undone on failure. @cb sees its result rows.
+     */
+    char *(*write_sql)(const trail_entity *e, int kind, uint64_t mask);
+    /*
+     * Optional: what migrate runs, per entity and kind, so that write_sql()'s
+     * statements can run (MariaDB's stored procedures); the caller frees it.
+     */
+    char *(*write_setup_sql)(const trail_entity *e, int kind);
+    int (*write)(trail_conn *db, const char *sql, const trail_value *params, size_t n,
+                 trail_row_cb cb, void *userdata);
+    /* Runtime statements in this driver's dialect (see sql.c). */
+    const struct trail_runtime_sql *sql;
+} trail_driver;
+
+struct trail_conn {
+    const trail_driver *drv;
+    void *drv_state;
+    trail_err err;
+    trail_open_opts opts;
+    char node_id[TRAIL_NODE_ID_MAX + 1];
+    /* The node id asked for in the options, copied (one byte more, to tell one too long). */
+    char node_id_wanted[TRAIL_NODE_ID_MAX + 2];
+    trail_hlc *clock;
+    trail_ulid_gen *ids;
+    bool in_tx;                     /* inside trail_begin() */
+    bool retryable;                 /* the last failure was a deadlock or serialization failure */
+    char tx_id[TRAIL_ULID_LEN + 1]; /* of the open transaction */
+    const struct trail_schema **checked; /* schemas found to match the database (schema_check.c) */
+    size_t n_checked;
+    struct trail_update_cache *updates; /* update_sql.c */
+    uint64_t round_trips;               /* waits for the server, counted by its driver */
+    /*
+     * The most bytes the server takes in one statement, builds into one
+     * string or sends as one row (MariaDB's max_allowed_packet, read at
+     * connect); 0 where there is no such limit below a value's own.
+     */
+    uint64_t max_packet;
+};
+
+/* The driver for a URL scheme, and the rest of the URL after "scheme:". */
+const trail_driver *trail__driver_for(const char *url, const char **target);
+
+extern const trail_driver trail__driver_sqlite;
+extern const trail_driver trail__driver_pg;
+extern const trail_driver trail__driver_mysql;
+
+/* trail__wall_ms - CLOCK_REALTIME in milliseconds. */
+int64_t trail__wall_ms(void);
+
+/*
+ * trail__conn_query_text - run @sql and copy column 0 of its first row into
+ * @buf (@size bytes); *@found says whether there was a non-NULL one.
+ */
+int trail__conn_query_text(trail_conn *db, const char *sql, const trail_value *params, size_t n,
+                           char *buf, size_t size, bool *found);
+
+/*
+ * trail__conn_query_int - run @sql and put column 0 of its first row in
+ * *@out, which keeps its value when there is no row or a NULL one.
+ */
+int trail__conn_query_int(trail_conn *db, const char *sql, const trail_value *params, size_t n,
+                          int64_t *out);
+
+/* trail__conn_init_node - read or record this database's node and raise the clock (conn.c). */
+int trail__conn_init_node(trail_conn *db);
+
+/*
+ * trail__conn_need_tables - TRAIL_OK when the runtime tables are there (the
+ * node is known, or can be read now); else TRAIL_EDB saying the database
+ * looks never migrated. For the readers, which a user may point anywhere.
+ */
+int trail__conn_need_tables(trail_conn *db);
+
+/*
+ * trail__conn_connect_timeout_ms, trail__conn_io_timeout_ms - the connect and
+ * read/write timeouts of @opts in effect, defaults applied, in
+ * milliseconds; -1 for none.
+ */
+int trail__conn_connect_timeout_ms(const trail_open_opts *opts);
+int trail__conn_io_timeout_ms(const trail_open_opts *opts);
+
+/* trail__conn_lock_timeout_ms - every driver's lock wait: busy_timeout_ms, else the default. */
+int trail__conn_lock_timeout_ms(const trail_open_opts *opts);
+
+/*
+ * trail__conn_seconds - @ms (-1: none) in the whole seconds that the
+ * servers' clients and settings count, rounded up; 0 for none.
+ */
+unsigned trail__conn_seconds(int ms);
+
+/*
+ * trail__conn_timed_out - sets db's error for a call of the driver @driver
+ * that gave up after @ms milliseconds without an answer (@what: the step,
+ * "query", "connect"), and returns TRAIL_EDB.
+ */
+int trail__conn_timed_out(trail_conn *db, const char *driver, const char *what, int ms);
+
+/* trail__conn_new_tx - a fresh db->tx_id. */
+int trail__conn_new_tx(trail_conn *db);
+
+/* Value constructors, for binding. */
+static inline trail_value trail_v_int(int64_t i)
+{
+    return (trail_value){ .type = TRAIL_V_INT, .i = i };
+}
+
+static inline trail_value trail_v_text(const char *s)
+{
+    return s ? (trail_value){ .type = TRAIL_V_TEXT, .s = s, .n = strlen(s) }
+             : (trail_value){ .type = TRAIL_V_NULL };
+}
+
+#endif /* TRAIL_DB_H */

@@ -1,0 +1,963 @@
+/*
+ * conn_mysql.c - the MySQL/MariaDB driver (MariaDB Connector/C, mysql.h).
+ *
+ * Every statement is a server-side prepared statement (mysql_stmt_*),
+ * prepared once per connection, and runs in the binary protocol: integers,
+ * doubles, dates and timestamps cross the wire exactly, each value bound as
+ * the MYSQL_TYPE of its trail_vtype. Rows are fetched unbuffered, one at a
+ * time, so that reading a long history takes the memory of one row.
+ *
+ * A write transaction is START TRANSACTION (READ COMMITTED, as on
+ * PostgreSQL) followed by a lock on this node's row of trail_nodes: the
+ * writers of one node take turns, because each event chains to the node's
+ * previous one. READ COMMITTED because each statement then reads what was
+ * committed before it (the node's latest event, written by the previous
+ * holder of the lock), and because InnoDB takes no gap locks under it, so
+ * writers of different rows do not deadlock on the gaps between them.
+ *
+ * The session is set up so that the generated DDL and statements mean the
+ * same everywhere: utf8mb4, UTC (DATETIME values are UTC), strict sql_mode
+ * (a value that does not fit is an error, not a warning), affected rows
+ * counted as matched rows (CLIENT_FOUND_ROWS, as PostgreSQL counts them).
+ *
+ * Connector/C bounds each wait for the socket by the connect timeout while
+ * connecting, then by the read or write timeout (MYSQL_OPT_*_TIMEOUT, whole
+ * seconds): one poll() per wait, no retries, so a server that stops
+ * answering fails the call after that long with errno ETIMEDOUT, which
+ * tells such a failure from other lost connections.
+ */
+#include "driver/driver.h"
+#include "core/isotime.h"
+#include "driver/mysql/mysql_url.h"
+#include "driver/sql.h"
+#include "driver/stmt_cache.h"
+#include "audit/write_sql.h"
+
+#include <errmsg.h>
+#include <errno.h>
+#include <mysql.h>
+#include <mysqld_error.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MS_PER_DAY INT64_C(86400000)
+
+/* MySQL 8's code for a failed CHECK constraint (MariaDB's is ER_CONSTRAINT_FAILED). */
+#define MYSQL_ER_CHECK_CONSTRAINT_VIOLATED 3819
+
+/* How a result column is held: fixed-size kinds are fetched into the column, bytes on demand. */
+typedef enum col_kind { COL_INT, COL_DOUBLE, COL_DATE, COL_DATETIME, COL_BYTES } col_kind;
+
+typedef struct my_col {
+    col_kind kind;
+    int64_t i;
+    double d;
+    MYSQL_TIME t;
+    char *bytes; /* COL_BYTES: the value of the current row, once column() asked for it */
+    unsigned long cap;
+    my_bool is_null, error;
+} my_col;
+
+typedef struct my_stmt {
+    MYSQL_STMT *stmt;
+    unsigned n_params, n_fields;
+    MYSQL_BIND *params;     /* n_params, filled per execution */
+    MYSQL_TIME *times;      /* n_params: the dates and timestamps being sent */
+    unsigned long *lengths; /* n_params */
+    MYSQL_BIND *results;    /* n_fields */
+    my_col *cols;           /* n_fields */
+} my_stmt;
+
+/*
+ * What a row callback gets: a statement positioned on a row, or (p NULL)
+ * the one-column row holding the AUTO_INCREMENT value an INSERT assigned.
+ */
+typedef struct my_row {
+    my_stmt *p;
+    int64_t insert_id;
+} my_row;
+
+typedef struct my_state {
+    MYSQL *conn;
+    trail_stmt_cache stmts;
+    bool in_tx;   /* between begin and commit or rollback */
+    bool aborted; /* the server rolled that transaction back (a deadlock) */
+    bool lost;    /* the connection is gone */
+    /* The timeouts in effect, in whole seconds (0: none): for messages. */
+    unsigned connect_s, read_s, write_s;
+} my_state;
+
+static my_state *state(trail_conn *db)
+{
+    return db->drv_state;
+}
+
+/* ---- errors ---------------------------------------------------------------- */
+
+/* Errors after which the session is gone: the server closed it, or the network did. */
+static bool is_lost(unsigned code)
+{
+    return code == CR_SERVER_GONE_ERROR || code == CR_SERVER_LOST ||
+           code == CR_SERVER_LOST_EXTENDED || code == ER_CONNECTION_KILLED ||
+           code == ER_SERVER_SHUTDOWN;
+}
+
+/*
+ * The trail code of MySQL error @code; *@retry says whether the failure (a
+ * deadlock) undid the transaction and may pass when run again.
+ *
+ * A lock wait timeout is TRAIL_EBUSY without a retry, as SQLite's busy
+ * timeout and PostgreSQL's lock_timeout: it already waited as long as the
+ * caller allowed, and InnoDB undoes only the statement that waited.
+ */
+static int code_of(unsigned code, bool *retry)
+{
+    *retry = false;
+    switch (code) {
+    case ER_DUP_ENTRY:
+    case ER_DUP_ENTRY_WITH_KEY_NAME:
+        return TRAIL_EUNIQUE;
+    case ER_NO_REFERENCED_ROW:
+    case ER_ROW_IS_REFERENCED:
+    case ER_ROW_IS_REFERENCED_2:
+    case ER_NO_REFERENCED_ROW_2:
+        return TRAIL_EREF;
+    case ER_CONSTRAINT_FAILED:
+    case MYSQL_ER_CHECK_CONSTRAINT_VIOLATED:
+    case ER_BAD_NULL_ERROR:
+    case ER_WARN_NULL_TO_NOTNULL:
+    case ER_NO_DEFAULT_FOR_FIELD:
+    case ER_DATA_TOO_LONG:
+    case ER_WARN_DATA_OUT_OF_RANGE:
+    case ER_TRUNCATED_WRONG_VALUE:
+    case ER_TRUNCATED_WRONG_VALUE_FOR_FIELD:
+    case ER_INVALID_CHARACTER_STRING:
+    case ER_DIVISION_BY_ZERO:
+        return TRAIL_EINVALID;
+    case ER_LOCK_DEADLOCK:
+        *retry = true;
+        return TRAIL_EBUSY;
+    case ER_LOCK_WAIT_TIMEOUT:
+        return TRAIL_EBUSY;
+    case ER_OUTOFMEMORY:
+    case ER_OUT_OF_RESOURCES:
+    case CR_OUT_OF_MEMORY:
+        return TRAIL_ENOMEM;
+    default:
+        return TRAIL_EDB;
+    }
+}
+
+/*
+ * Sets db's error from MySQL error @code and its message @msg, after @what
+ * failed with errno @sys.
+ */
+static int fail_with(trail_conn *db, unsigned code, const char *msg, const char *what, int sys)
+{
+    my_state *st = state(db);
+    if (is_lost(code)) {
+        st->lost = true;
+        /* Which of the two waits ran out is not told: a write waits only for a full buffer. */
+        unsigned s = code == CR_SERVER_GONE_ERROR && st->write_s ? st->write_s : st->read_s;
+        if (sys == ETIMEDOUT && s)
+            return trail__conn_timed_out(db, "mysql", what, (int)(s * 1000));
+        return trail__err_set(&db->err, TRAIL_EDB,
+                              "mysql: %s: the connection to the server was lost (%s); "
+                              "close this connection and open a new one",
+                              what, msg);
+    }
+    if (code == ER_SP_DOES_NOT_EXIST && strncmp(msg, "PROCEDURE", 9) == 0)
+        return trail__err_set(&db->err, TRAIL_EDB,
+                              "mysql: %s: %s; the schema's migrate makes the procedures that this "
+                              "build of trail calls: run it",
+                              what, msg);
+    int rc = code_of(code, &db->retryable);
+    if (code == ER_LOCK_DEADLOCK && st->in_tx)
+        st->aborted = true; /* InnoDB rolled the whole transaction back */
+    return trail__err_set(&db->err, rc, "mysql: %s: %s", what, msg);
+}
+
+/*
+ * Before a call that waits for the server: counts it, and clears errno,
+ * which Connector/C sets only when a system call fails, so that fail() reads
+ * this call's errno and not one an earlier failure of the thread left.
+ */
+static void round_trip(trail_conn *db)
+{
+    db->round_trips++;
+    errno = 0;
+}
+
+/* Called at once after the failed call, so that errno is still the failure's. */
+static int fail(trail_conn *db, const char *what)
+{
+    int sys = errno;
+    MYSQL *c = state(db)->conn;
+    return fail_with(db, mysql_errno(c), mysql_error(c), what, sys);
+}
+
+static int fail_stmt(trail_conn *db, MYSQL_STMT *stmt, const char *what)
+{
+    int sys = errno;
+    return fail_with(db, mysql_stmt_errno(stmt), mysql_stmt_error(stmt), what, sys);
+}
+
+/*
+ * TRAIL_OK when statements may be sent: not after the connection was lost,
+ * nor inside a transaction the server rolled back, whose later statements
+ * would otherwise run outside any transaction, each committed on its own.
+ */
+static int usable(trail_conn *db)
+{
+    my_state *st = state(db);
+    if (st->lost)
+        return trail__err_set(&db->err, TRAIL_EDB,
+                              "mysql: the connection to the server was lost earlier; close this "
+                              "connection and open a new one");
+    if (st->aborted)
+        return trail__err_set(&db->err, TRAIL_EDB,
+                              "mysql: the server rolled this transaction back after a deadlock; "
+                              "roll it back with trail_rollback() and run it again");
+    return TRAIL_OK;
+}
+
+/* ---- preparing --------------------------------------------------------------- */
+
+static void stmt_free(my_stmt *p)
+{
+    if (!p)
+        return;
+    if (p->stmt)
+        mysql_stmt_close(p->stmt);
+    for (unsigned i = 0; p->cols && i < p->n_fields; i++)
+        free(p->cols[i].bytes);
+    free(p->params);
+    free(p->times);
+    free(p->lengths);
+    free(p->results);
+    free(p->cols);
+    free(p);
+}
+
+/*
+ * Binds result column @i of field type @type. Fixed-size values are
+ * fetched with the row. Text and blobs are bound as MADB_BIND_DUMMY: the
+ * fetch only notes where each value is, and column() copies it out with
+ * mysql_stmt_fetch_column() into a buffer as large as it needs. (A bound
+ * buffer too small for the first row could not be fetched again:
+ * Connector/C refuses mysql_stmt_fetch_column() after a truncated first
+ * fetch.)
+ */
+static void bind_result(my_stmt *p, unsigned i, enum enum_field_types type)
+{
+    my_col *c = &p->cols[i];
+    MYSQL_BIND *b = &p->results[i];
+    b->is_null = &c->is_null;
+    b->error = &c->error;
+    switch (type) {
+    case MYSQL_TYPE_TINY:
+    case MYSQL_TYPE_SHORT:
+    case MYSQL_TYPE_INT24:
+    case MYSQL_TYPE_LONG:
+    case MYSQL_TYPE_LONGLONG:
+    case MYSQL_TYPE_YEAR:
+        c->kind = COL_INT;
+        b->buffer_type = MYSQL_TYPE_LONGLONG;
+        b->buffer = &c->i;
+        break;
+    case MYSQL_TYPE_FLOAT:
+    case MYSQL_TYPE_DOUBLE:
+        c->kind = COL_DOUBLE;
+        b->buffer_type = MYSQL_TYPE_DOUBLE;
+        b->buffer = &c->d;
+        break;
+    case MYSQL_TYPE_DATE:
+    case MYSQL_TYPE_NEWDATE:
+        c->kind = COL_DATE;
+        b->buffer_type = MYSQL_TYPE_DATE;
+        b->buffer = &c->t;
+        break;
+    case MYSQL_TYPE_DATETIME:
+    case MYSQL_TYPE_TIMESTAMP:
+        c->kind = COL_DATETIME;
+        b->buffer_type = MYSQL_TYPE_DATETIME;
+        b->buffer = &c->t;
+        break;
+    default:
+        c->kind = COL_BYTES;
+        b->buffer_type = MYSQL_TYPE_STRING;
+        b->flags = MADB_BIND_DUMMY;
+        break;
+    }
+}
+
+/*
+ * The result binding of @p, from the metadata of its result set: at prepare,
+ * or for a CALL, whose result sets are known only once it ran, after each
+ * execution (the same shape every time, bound the first).
+ */
+static int describe_results(trail_conn *db, my_stmt *p)
+{
+    unsigned n = mysql_stmt_field_count(p->stmt);
+    if (p->results) {
+        if (n != p->n_fields)
+            return trail__err_set(&db->err, TRAIL_EDB, "mysql: a result of %u columns, %u expected",
+                                  n, p->n_fields);
+        /* Connector/C drops the binding with each new result set's metadata. */
+        return mysql_stmt_bind_result(p->stmt, p->results) ? fail_stmt(db, p->stmt, "bind result")
+                                                           : TRAIL_OK;
+    }
+    p->n_fields = n;
+    if (!n)
+        return TRAIL_OK;
+    if (!(p->results = calloc(n, sizeof *p->results)) || !(p->cols = calloc(n, sizeof *p->cols)))
+        return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    MYSQL_RES *meta = mysql_stmt_result_metadata(p->stmt);
+    if (!meta)
+        return fail_stmt(db, p->stmt, "result metadata");
+    MYSQL_FIELD *fields = mysql_fetch_fields(meta);
+    for (unsigned i = 0; i < n; i++)
+        bind_result(p, i, fields[i].type);
+    mysql_free_result(meta);
+    if (mysql_stmt_bind_result(p->stmt, p->results))
+        return fail_stmt(db, p->stmt, "bind result");
+    return TRAIL_OK;
+}
+
+/* The arrays of @p's parameters and result columns, and the result binding. */
+static int describe(trail_conn *db, my_stmt *p)
+{
+    p->n_params = (unsigned)mysql_stmt_param_count(p->stmt);
+    if (p->n_params && (!(p->params = calloc(p->n_params, sizeof *p->params)) ||
+                        !(p->times = calloc(p->n_params, sizeof *p->times)) ||
+                        !(p->lengths = calloc(p->n_params, sizeof *p->lengths))))
+        return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    return describe_results(db, p);
+}
+
+/* Prepares @sql into a new statement *@out (the caller frees it with stmt_free()). */
+static int prepare(trail_conn *db, const char *sql, my_stmt **out)
+{
+    *out = NULL;
+    my_stmt *p = calloc(1, sizeof *p);
+    if (!p)
+        return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    int rc;
+    if (!(p->stmt = mysql_stmt_init(state(db)->conn))) {
+        rc = trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+        goto cleanup;
+    }
+    round_trip(db);
+    if (mysql_stmt_prepare(p->stmt, sql, (unsigned long)strlen(sql))) {
+        rc = fail_stmt(db, p->stmt, "prepare");
+        goto cleanup;
+    }
+    if ((rc = describe(db, p)) < 0)
+        goto cleanup;
+    *out = p;
+    return TRAIL_OK;
+cleanup:
+    stmt_free(p);
+    return rc;
+}
+
+static int statement(trail_conn *db, const char *sql, my_stmt **out)
+{
+    trail_stmt_slot *slot = trail__stmt_cache_slot(&state(db)->stmts, sql);
+    if (!slot)
+        return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    if (!slot->stmt) {
+        my_stmt *p;
+        int rc = prepare(db, sql, &p);
+        if (rc < 0)
+            return rc;
+        slot->stmt = p;
+    }
+    *out = slot->stmt;
+    return TRAIL_OK;
+}
+
+/* ---- parameters ----------------------------------------------------------- */
+
+/* *@t for @days since 1970-01-01; false when the year is outside MySQL's 0-9999. */
+static bool time_of_days(MYSQL_TIME *t, int64_t days)
+{
+    int64_t y;
+    int m, d;
+    /* Before the conversion, whose arithmetic would overflow near the ends of int64. */
+    if (days < TRAIL_DATE_MIN || days > TRAIL_DATE_MAX)
+        return false;
+    trail__isotime_civil_from_days(days, &y, &m, &d);
+    t->year = (unsigned)y;
+    t->month = (unsigned)m;
+    t->day = (unsigned)d;
+    return true;
+}
+
+/*
+ * Binds parameter @i to @v, whose bytes and numbers are the caller's (so
+ * they are borrowed until the statement ran); dates and timestamps are
+ * converted into p->times[i].
+ */
+static int bind_param(trail_conn *db, my_stmt *p, unsigned i, const trail_value *v)
+{
+    MYSQL_BIND *b = &p->params[i];
+    MYSQL_TIME *t = &p->times[i];
+    memset(b, 0, sizeof *b);
+    switch (v->type) {
+    case TRAIL_V_NULL:
+        b->buffer_type = MYSQL_TYPE_NULL;
+        return TRAIL_OK;
+    case TRAIL_V_DOUBLE:
+        b->buffer_type = MYSQL_TYPE_DOUBLE;
+        b->buffer = (void *)&v->d;
+        return TRAIL_OK;
+    case TRAIL_V_TEXT:
+    case TRAIL_V_JSON:
+    case TRAIL_V_BLOB:
+        b->buffer_type = v->type == TRAIL_V_BLOB ? MYSQL_TYPE_BLOB : MYSQL_TYPE_STRING;
+        b->buffer = (void *)(v->s ? v->s : "");
+        b->buffer_length = p->lengths[i] = (unsigned long)v->n;
+        b->length = &p->lengths[i];
+        return TRAIL_OK;
+    case TRAIL_V_DATE:
+    case TRAIL_V_TIMESTAMP: {
+        bool date = v->type == TRAIL_V_DATE;
+        /* Floor division without days * MS_PER_DAY, which overflows near INT64_MIN. */
+        int64_t days = date ? v->i : v->i / MS_PER_DAY;
+        int64_t ms = date ? 0 : v->i % MS_PER_DAY;
+        if (ms < 0) {
+            ms += MS_PER_DAY;
+            days--;
+        }
+        memset(t, 0, sizeof *t);
+        if (!time_of_days(t, days))
+            return trail__err_set(&db->err, TRAIL_EINVALID,
+                                  "mysql: parameter %u: a %s outside 0001-01-01 to 9999-12-31",
+                                  i + 1, date ? "date" : "timestamp");
+        t->hour = (unsigned)(ms / 3600000);
+        t->minute = (unsigned)(ms / 60000 % 60);
+        t->second = (unsigned)(ms / 1000 % 60);
+        t->second_part = (unsigned long)(ms % 1000) * 1000;
+        t->time_type = date ? MYSQL_TIMESTAMP_DATE : MYSQL_TIMESTAMP_DATETIME;
+        b->buffer_type = date ? MYSQL_TYPE_DATE : MYSQL_TYPE_DATETIME;
+        b->buffer = t;
+        return TRAIL_OK;
+    }
+    default: /* bool, int */
+        b->buffer_type = MYSQL_TYPE_LONGLONG;
+        b->buffer = (void *)&v->i;
+        return TRAIL_OK;
+    }
+}
+
+static int bind_params(trail_conn *db, my_stmt *p, const trail_value *params, size_t n)
+{
+    if (n != p->n_params)
+        return trail__err_set(&db->err, TRAIL_EARG,
+                              "mysql: the statement takes %u parameters, %zu given", p->n_params,
+                              n);
+    int rc = TRAIL_OK;
+    for (unsigned i = 0; rc == TRAIL_OK && i < n; i++)
+        rc = bind_param(db, p, i, &params[i]);
+    if (rc == TRAIL_OK && n && mysql_stmt_bind_param(p->stmt, p->params))
+        rc = fail_stmt(db, p->stmt, "bind");
+    return rc;
+}
+
+/* ---- running -------------------------------------------------------------- */
+
+/*
+ * Reads the rows of @p's current result set: @cb per row until it stops,
+ * the rest read and dropped so that the connection is ready for the next
+ * statement, and an error that arrives in mid-stream (a lock wait on a later
+ * row) is still seen.
+ */
+static int fetch_rows(trail_conn *db, my_stmt *p, trail_row_cb cb, void *userdata)
+{
+    my_row row = { p, 0 };
+    int rc = TRAIL_OK;
+    for (;;) {
+        errno = 0; /* as round_trip(): a fetch may wait for the server, uncounted */
+        int f = mysql_stmt_fetch(p->stmt);
+        if (f == MYSQL_NO_DATA)
+            break;
+        if (f == 1) {
+            rc = fail_stmt(db, p->stmt, "fetch");
+            break;
+        }
+        if (f == MYSQL_DATA_TRUNCATED) { /* only a fixed-size value can be: a BIGINT UNSIGNED */
+            rc = trail__err_set(&db->err, TRAIL_EDB,
+                                "mysql: a value of the result does not fit a 64-bit integer");
+            break;
+        }
+        if (cb && (rc = cb(db, &row, userdata)) != 0)
+            break;
+    }
+    /* Reads and drops what a stop left unread. */
+    mysql_stmt_free_result(p->stmt);
+    return rc;
+}
+
+/*
+ * The most bytes that executing @p with its bound parameters sends:
+ * COM_STMT_EXECUTE's header, NULL bitmap and types, then each value, text
+ * and blobs after a length of up to 9 bytes, a MYSQL_TIME in up to 12.
+ */
+static uint64_t packet_bytes(const my_stmt *p)
+{
+    uint64_t bytes = 16 + (p->n_params + 7) / 8 + 2 * (uint64_t)p->n_params;
+    for (unsigned i = 0; i < p->n_params; i++) {
+        enum enum_field_types type = p->params[i].buffer_type;
+        if (type == MYSQL_TYPE_STRING || type == MYSQL_TYPE_BLOB)
+            bytes += 9 + (uint64_t)p->lengths[i];
+        else if (type != MYSQL_TYPE_NULL)
+            bytes += 12;
+    }
+    return bytes;
+}
+
+/*
+ * Binds @params to @p and executes it: one round trip, its rows following
+ * unasked (no cursor). A statement larger than max_allowed_packet is not
+ * sent: the server would drop the connection.
+ */
+static int execute(trail_conn *db, my_stmt *p, const trail_value *params, size_t n)
+{
+    int rc = bind_params(db, p, params, n);
+    if (rc < 0)
+        return rc;
+    uint64_t bytes = packet_bytes(p);
+    if (db->max_packet && bytes > db->max_packet)
+        return trail__err_set(&db->err, TRAIL_EINVALID,
+                              "mysql: the statement's values take %llu bytes, more than the "
+                              "server's max_allowed_packet of %llu bytes",
+                              (unsigned long long)bytes, (unsigned long long)db->max_packet);
+    round_trip(db);
+    return mysql_stmt_execute(p->stmt) ? fail_stmt(db, p->stmt, "execute") : TRAIL_OK;
+}
+
+/*
+ * Executes @p with @params and reads every row (fetch_rows()). A statement
+ * without rows gives @cb the AUTO_INCREMENT value its INSERT assigned, if
+ * any: MySQL has no INSERT ... RETURNING.
+ */
+static int run(trail_conn *db, my_stmt *p, const trail_value *params, size_t n, trail_row_cb cb,
+               void *userdata, int64_t *changes)
+{
+    int rc = execute(db, p, params, n);
+    if (rc < 0)
+        return rc;
+    if (!p->n_fields) {
+        my_row row = { NULL, (int64_t)mysql_stmt_insert_id(p->stmt) };
+        if (changes)
+            *changes = (int64_t)mysql_stmt_affected_rows(p->stmt);
+        return cb && row.insert_id ? cb(db, &row, userdata) : TRAIL_OK;
+    }
+    rc = fetch_rows(db, p, cb, userdata);
+    if (rc == TRAIL_OK && changes)
+        *changes = 0;
+    return rc;
+}
+
+static int my_query(trail_conn *db, const char *sql, const trail_value *params, size_t n,
+                    trail_row_cb cb, void *userdata, int64_t *changes)
+{
+    my_stmt *p = NULL;
+    int rc = usable(db);
+    if (rc == TRAIL_OK)
+        rc = statement(db, sql, &p);
+    return rc < 0 ? rc : run(db, p, params, n, cb, userdata, changes);
+}
+
+/* A statement made at run time: prepared for this call, closed after. */
+static int my_query_once(trail_conn *db, const char *sql, const trail_value *params, size_t n,
+                         trail_row_cb cb, void *userdata, int64_t *changes)
+{
+    my_stmt *p = NULL;
+    int rc = usable(db);
+    if (rc == TRAIL_OK)
+        rc = prepare(db, sql, &p);
+    if (rc == TRAIL_OK)
+        rc = run(db, p, params, n, cb, userdata, changes);
+    stmt_free(p);
+    return rc;
+}
+
+/* Runs @sql as text, dropping any rows: DDL, session settings, transaction control. */
+static int my_exec(trail_conn *db, const char *sql)
+{
+    int rc = usable(db);
+    if (rc < 0)
+        return rc;
+    MYSQL *c = state(db)->conn;
+    round_trip(db);
+    if (mysql_real_query(c, sql, (unsigned long)strlen(sql)))
+        return fail(db, "exec");
+    if (mysql_field_count(c) > 0) {
+        MYSQL_RES *res = mysql_store_result(c);
+        if (!res)
+            return fail(db, "exec");
+        mysql_free_result(res);
+    }
+    return TRAIL_OK;
+}
+
+/* ---- columns -------------------------------------------------------------- */
+
+/* @t as days since 1970-01-01; false for a zero or impossible date. */
+static bool days_of_time(const MYSQL_TIME *t, int64_t *days)
+{
+    if (t->month < 1 || t->month > 12 || t->day < 1 || t->day > 31)
+        return false;
+    *days = trail__isotime_days_from_civil(t->year, (int)t->month, (int)t->day);
+    return true;
+}
+
+/* An integer, date or timestamp column, in trail's units. */
+static bool integer_of(const my_col *c, int64_t *out)
+{
+    int64_t days;
+    switch (c->kind) {
+    case COL_INT:
+        *out = c->i;
+        return true;
+    case COL_DATE:
+        return days_of_time(&c->t, out);
+    case COL_DATETIME:
+        if (!days_of_time(&c->t, &days))
+            return false;
+        *out = days * MS_PER_DAY +
+               ((int64_t)c->t.hour * 3600 + c->t.minute * 60 + c->t.second) * 1000 +
+               (int64_t)(c->t.second_part / 1000);
+        return true;
+    default:
+        return false;
+    }
+}
+
+/*
+ * Copies text or blob column @i of the current row into the column's
+ * buffer, grown to fit; @out borrows that buffer until the next row.
+ */
+static int fetch_bytes(trail_conn *db, my_stmt *p, unsigned i, trail_value *out)
+{
+    my_col *c = &p->cols[i];
+    unsigned long length = 0;
+    for (;;) {
+        MYSQL_BIND b = { 0 };
+        b.buffer_type = MYSQL_TYPE_STRING;
+        b.buffer = c->bytes;
+        b.buffer_length = c->cap;
+        b.length = &length;
+        b.is_null = &c->is_null;
+        b.error = &c->error;
+        if (mysql_stmt_fetch_column(p->stmt, &b, i, 0))
+            return fail_stmt(db, p->stmt, "fetch column");
+        if (c->is_null || length <= c->cap)
+            break;
+        unsigned long cap = c->cap * 2 > length ? c->cap * 2 : length;
+        char *bytes = realloc(c->bytes, cap);
+        if (!bytes)
+            return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+        c->bytes = bytes;
+        c->cap = cap;
+    }
+    if (c->is_null)
+        return TRAIL_OK;
+    out->s = c->bytes ? c->bytes : ""; /* an empty value is not NULL */
+    out->n = length;
+    return TRAIL_OK;
+}
+
+static int my_column(trail_conn *db, void *row_, size_t i, trail_vtype want, trail_value *out)
+{
+    my_row *row = row_;
+    my_stmt *p = row->p;
+    memset(out, 0, sizeof *out);
+    if (!p) { /* the AUTO_INCREMENT value of an INSERT */
+        out->type = want;
+        out->i = row->insert_id;
+        return i == 0 && want == TRAIL_V_INT
+                   ? TRAIL_OK
+                   : trail__err_set(&db->err, TRAIL_EDB, "mysql: an INSERT has one column, its id");
+    }
+    if (i >= p->n_fields)
+        return trail__err_set(&db->err, TRAIL_EDB, "mysql: no column %zu in a row of %u", i + 1,
+                              p->n_fields);
+    my_col *c = &p->cols[i];
+    if (c->kind == COL_BYTES) {
+        if (want != TRAIL_V_TEXT && want != TRAIL_V_JSON && want != TRAIL_V_BLOB)
+            return trail__err_set(&db->err, TRAIL_EDB,
+                                  "mysql: column %zu holds text, not a value of kind %d", i + 1,
+                                  (int)want);
+        int rc = fetch_bytes(db, p, (unsigned)i, out);
+        if (rc == TRAIL_OK && !c->is_null)
+            out->type = want;
+        return rc;
+    }
+    if (c->is_null)
+        return TRAIL_OK;
+    out->type = want;
+    bool ok;
+    if (want == TRAIL_V_DOUBLE) {
+        if ((ok = c->kind == COL_DOUBLE))
+            out->d = c->d;
+        else if ((ok = integer_of(c, &out->i)))
+            out->d = (double)out->i;
+    } else {
+        ok = want != TRAIL_V_TEXT && want != TRAIL_V_JSON && want != TRAIL_V_BLOB &&
+             integer_of(c, &out->i);
+    }
+    if (!ok)
+        return trail__err_set(&db->err, TRAIL_EDB,
+                              "mysql: column %zu (of kind %d here) cannot be read as kind %d",
+                              i + 1, (int)c->kind, (int)want);
+    return TRAIL_OK;
+}
+
+/* ---- transactions --------------------------------------------------------- */
+
+static int my_rollback(trail_conn *db)
+{
+    my_state *st = state(db);
+    if (!st->in_tx)
+        return TRAIL_OK;
+    st->in_tx = false;
+    st->aborted = false;
+    if (st->lost)
+        return usable(db);
+    round_trip(db);
+    return mysql_rollback(st->conn) ? fail(db, "rollback") : TRAIL_OK;
+}
+
+static int my_begin(trail_conn *db)
+{
+    static const char lock_node[] = "SELECT 1 FROM `trail_nodes` WHERE `node_id` = ? FOR UPDATE";
+    my_state *st = state(db);
+    int rc = my_exec(db, "START TRANSACTION");
+    if (rc < 0)
+        return rc;
+    st->in_tx = true;
+    st->aborted = false;
+    if (db->node_id[0]) {
+        trail_value node = trail_v_text(db->node_id);
+        rc = my_query(db, lock_node, &node, 1, NULL, NULL, NULL);
+    }
+    if (rc < 0) {
+        trail_err saved = db->err;
+        my_rollback(db);
+        db->err = saved;
+    }
+    return rc;
+}
+
+static int my_commit(trail_conn *db)
+{
+    my_state *st = state(db);
+    int rc = usable(db);
+    if (rc == TRAIL_OK)
+        round_trip(db);
+    if (rc == TRAIL_OK && mysql_commit(st->conn))
+        rc = fail(db, "commit");
+    if (rc == TRAIL_OK)
+        st->in_tx = false;
+    return rc;
+}
+
+/* ---- one-statement writes ------------------------------------------------ */
+
+/*
+ * Reads the results of the CALL @p just executed: the rows of its result
+ * set go to @cb, then the call's own status, which says whether what the
+ * procedure did after its SELECT (its COMMIT) went well. Everything is read
+ * even after a failure, so that the connection is ready for the next
+ * statement.
+ */
+static int call_results(trail_conn *db, my_stmt *p, trail_row_cb cb, void *userdata)
+{
+    int rc = TRAIL_OK, more;
+    do {
+        if (mysql_stmt_field_count(p->stmt) > 0) {
+            int got = describe_results(db, p);
+            if (got == TRAIL_OK)
+                got = fetch_rows(db, p, cb, userdata); /* which frees the result */
+            else
+                mysql_stmt_free_result(p->stmt);
+            if (got < 0 && rc == TRAIL_OK)
+                rc = got;
+        }
+        errno = 0; /* as round_trip() */
+        more = mysql_stmt_next_result(p->stmt);
+        if (more > 0 && rc == TRAIL_OK)
+            rc = fail_stmt(db, p->stmt, "call");
+    } while (more == 0);
+    return rc;
+}
+
+/*
+ * trail_driver.write: a CALL of write_mysql.c's procedures, one round trip.
+ * Outside trail_begin() the procedure commits or rolls back itself; inside,
+ * a failed call is undone to the savepoint it set.
+ */
+static int my_write(trail_conn *db, const char *sql, const trail_value *params, size_t n,
+                    trail_row_cb cb, void *userdata)
+{
+    my_state *st = state(db);
+    my_stmt *p = NULL;
+    int rc = usable(db);
+    if (rc == TRAIL_OK)
+        rc = statement(db, sql, &p);
+    if (rc < 0)
+        return rc;
+    if ((rc = execute(db, p, params, n)) == TRAIL_OK)
+        rc = call_results(db, p, cb, userdata);
+    if (rc < 0 && db->in_tx && !st->aborted && !st->lost) {
+        trail_err saved = db->err;
+        my_exec(db, db->drv->sql->rollback_to); /* fails harmlessly when the call set none */
+        db->err = saved;
+    }
+    return rc;
+}
+
+/* ---- connecting ----------------------------------------------------------- */
+
+static void close_stmt(void *stmt, void *ud)
+{
+    (void)ud;
+    stmt_free(stmt);
+}
+
+static void my_close(trail_conn *db)
+{
+    my_state *st = state(db);
+    if (!st)
+        return;
+    trail__stmt_cache_free(&st->stmts, close_stmt, NULL);
+    if (st->conn)
+        mysql_close(st->conn);
+    free(st);
+    db->drv_state = NULL;
+}
+
+/* Connects the handle in st->conn as @u says, within the timeouts of @u, else @opts. */
+static int connect_to(trail_conn *db, const trail_mysql_url *u, const trail_open_opts *opts)
+{
+    my_state *st = state(db);
+    MYSQL *c = st->conn;
+    unsigned io_s = trail__conn_seconds(trail__conn_io_timeout_ms(opts));
+    st->connect_s = u->connect_timeout >= 0
+                        ? (unsigned)u->connect_timeout
+                        : trail__conn_seconds(trail__conn_connect_timeout_ms(opts));
+    st->read_s = u->read_timeout >= 0 ? (unsigned)u->read_timeout : io_s;
+    st->write_s = u->write_timeout >= 0 ? (unsigned)u->write_timeout : io_s;
+    my_bool off = 0, on = 1;
+    /* A reconnect would silently drop the transaction and the prepared statements. */
+    if (mysql_options(c, MYSQL_OPT_RECONNECT, &off) ||
+        mysql_options(c, MYSQL_SET_CHARSET_NAME, "utf8mb4") ||
+        mysql_options(c, MYSQL_REPORT_DATA_TRUNCATION, &on) ||
+        mysql_options(c, MYSQL_OPT_CONNECT_TIMEOUT, &st->connect_s) ||
+        mysql_options(c, MYSQL_OPT_READ_TIMEOUT, &st->read_s) ||
+        mysql_options(c, MYSQL_OPT_WRITE_TIMEOUT, &st->write_s) ||
+        (u->program_name &&
+         mysql_options4(c, MYSQL_OPT_CONNECT_ATTR_ADD, "program_name", u->program_name)))
+        return fail(db, "options");
+    errno = 0; /* as round_trip(): its errno tells a timeout */
+    if (!mysql_real_connect(c, u->host, u->user, u->password, u->database, u->port, u->socket,
+                            CLIENT_FOUND_ROWS | CLIENT_MULTI_RESULTS)) {
+        if (errno == ETIMEDOUT && st->connect_s)
+            return trail__err_set(&db->err, TRAIL_EDB,
+                                  "mysql: cannot connect: the server did not answer within %u s "
+                                  "(%s)",
+                                  st->connect_s, mysql_error(c));
+        return trail__err_set(&db->err, TRAIL_EDB, "mysql: cannot connect: %s", mysql_error(c));
+    }
+    return TRAIL_OK;
+}
+
+/*
+ * Reads the server's max_allowed_packet into db->max_packet, once: the
+ * session's copy of it cannot change.
+ */
+static int read_max_packet(trail_conn *db)
+{
+    MYSQL *c = state(db)->conn;
+    round_trip(db);
+    if (mysql_real_query(c, "SELECT @@max_allowed_packet", 27))
+        return fail(db, "max_allowed_packet");
+    MYSQL_RES *res = mysql_store_result(c);
+    if (!res)
+        return fail(db, "max_allowed_packet");
+    MYSQL_ROW row = mysql_fetch_row(res);
+    db->max_packet = row && row[0] ? strtoull(row[0], NULL, 10) : 0;
+    mysql_free_result(res);
+    return db->max_packet ? TRAIL_OK
+                          : trail__err_set(&db->err, TRAIL_EDB,
+                                           "mysql: the server did not say its max_allowed_packet");
+}
+
+/*
+ * Connects to the mysql:// URL @target and sets the session up. What it
+ * made stays in db->drv_state also on failure, for my_close(), which
+ * trail_open() then calls.
+ */
+static int my_open(trail_conn *db, const char *target, const trail_open_opts *opts)
+{
+    my_state *st = calloc(1, sizeof *st);
+    if (!st)
+        return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    db->drv_state = st;
+    trail_mysql_url u;
+    int rc = trail__mysql_url_parse(&u, target, &db->err);
+    if (rc < 0)
+        return rc;
+    if (!(st->conn = mysql_init(NULL))) {
+        rc = trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+        goto cleanup;
+    }
+    if ((rc = connect_to(db, &u, opts)) < 0)
+        goto cleanup;
+    /*
+     * A lock wait longer than busy_timeout_ms is TRAIL_EBUSY, as SQLite's
+     * busy timeout; InnoDB counts whole seconds, so it is rounded up. The
+     * metadata lock of DDL waits as long. Durability
+     * (innodb_flush_log_at_trx_commit) is the server's.
+     */
+    unsigned timeout_s = trail__conn_seconds(trail__conn_lock_timeout_ms(opts));
+    char set[320];
+    snprintf(set, sizeof set,
+             "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,"
+             "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION',"
+             " time_zone = '+00:00', innodb_lock_wait_timeout = %u, lock_wait_timeout = %u",
+             timeout_s, timeout_s);
+    if ((rc = my_exec(db, set)) < 0 || (rc = read_max_packet(db)) < 0)
+        goto cleanup;
+    rc = my_exec(db, opts->read_only
+                         ? "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED, READ ONLY"
+                         : "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
+cleanup:
+    trail__mysql_url_free(&u);
+    return rc;
+}
+
+extern const struct trail_runtime_sql trail__runtime_sql_mysql;
+
+const trail_driver trail__driver_mysql = {
+    .id = TRAIL_DRIVER_MYSQL,
+    .name = "mysql",
+    .open = my_open,
+    .close = my_close,
+    .exec = my_exec,
+    .query = my_query,
+    .query_once = my_query_once,
+    .column = my_column,
+    .begin = my_begin,
+    .commit = my_commit,
+    .rollback = my_rollback,
+    .write_sql = trail__mysql_write_sql,
+    .write_setup_sql = trail__mysql_write_setup_sql,
+    .write = my_write,
+    .sql = &trail__runtime_sql_mysql,
+};

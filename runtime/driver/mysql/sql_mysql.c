@@ -1,0 +1,28 @@
+/*
+ * sql_mysql.c - the runtime's own statements in MySQL's and MariaDB's dialect.
+ *
+ * Backquoted identifiers, as in the generated statements (templates/mysql.*),
+ * so that no sql_mode (ANSI_QUOTES) is needed to run them.
+ */
+#include "driver/sql.h"
+
+#define P(n)    "?"
+#define Q(name) "`" #name "`"
+/* VALUES(): MariaDB knows no row alias after VALUES, and MySQL 8 still takes the function. */
+#define UPSERT_META                                                                                \
+    "INSERT INTO `trail_meta` (`key`, `value`) VALUES (?, ?)"                                      \
+    " ON DUPLICATE KEY UPDATE `value` = VALUES(`value`)"
+
+const struct trail_runtime_sql trail__runtime_sql_mysql = {
+#include "driver/sql_texts.h"
+    .columns = "SELECT `table_name`, `column_name` FROM `information_schema`.`columns`"
+               " WHERE `table_schema` = DATABASE()",
+    .quote = '`',
+    /*
+     * No integrity_check: CHECK TABLE holds a read lock on the table while it
+     * runs, which would stop every writer of trail_change_events for as long
+     * as the check of the whole table takes. InnoDB checks the checksum of
+     * every page it reads, and verify reads every event and every live row,
+     * so a damaged page among them fails the read, which verify reports.
+     */
+};

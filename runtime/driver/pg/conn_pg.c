@@ -1,0 +1,916 @@
+/*
+ * conn_pg.c - the PostgreSQL driver (libpq).
+ *
+ * Every statement is prepared once per connection (PQprepare, then
+ * PQdescribePrepared for the parameter types the server inferred), and runs
+ * with parameters and results in binary: integers, doubles, dates and
+ * timestamps cross the wire exactly, with no text to format or parse. A
+ * parameter is encoded for the type the server expects, whatever trail_value
+ * type it came as (an int64 bound where a boolean is wanted, say).
+ *
+ * Rows stream in single-row mode, so that reading a long history takes the
+ * memory of one row, not of the whole result.
+ *
+ * A write transaction is BEGIN (READ COMMITTED) followed by a lock on this
+ * node's row of trail_nodes: the writers of one node take turns, as on
+ * SQLite, because each event chains to the node's previous one. The lock is
+ * taken first so that no writer holds a record while waiting for the node.
+ *
+ * An audited write outside trail_begin() is one pipeline, so one round
+ * trip: the node lock and the write's single statement (write_pg.c), then
+ * a Sync, which commits them as one implicit transaction, or rolls them
+ * back when either failed.
+ *
+ * The connection is nonblocking once open, and every wait for the server is
+ * await()'s poll(), bounded by the read/write timeout: libpq's own waits
+ * (PQexec, PQgetResult on a busy connection) have no limit, and TCP keeps
+ * a connection to a server that stopped answering but whose kernel still
+ * acknowledges (a paused or overloaded process) for as long as it likes.
+ */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, poll */
+#include "core/buf.h"
+#include "driver/driver.h"
+#include "driver/sql.h"
+#include "driver/stmt_cache.h"
+#include "audit/write_sql.h"
+
+#include <errno.h>
+#include <libpq-fe.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Type OIDs (pg_type.h is a server header). */
+enum {
+    OID_BOOL = 16,
+    OID_BYTEA = 17,
+    OID_INT8 = 20,
+    OID_INT2 = 21,
+    OID_INT4 = 23,
+    OID_TEXT = 25,
+    OID_JSON = 114,
+    OID_FLOAT4 = 700,
+    OID_FLOAT8 = 701,
+    OID_BPCHAR = 1042,
+    OID_VARCHAR = 1043,
+    OID_DATE = 1082,
+    OID_TIMESTAMP = 1114,
+    OID_TIMESTAMPTZ = 1184,
+    OID_JSONB = 3802
+};
+
+/* PostgreSQL counts dates and timestamps from 2000-01-01; trail from 1970-01-01. */
+#define PG_EPOCH_DAYS 10957
+#define PG_EPOCH_MS   INT64_C(946684800000)
+
+#define JSONB_VERSION 1 /* the first byte of jsonb's binary form */
+
+typedef struct pg_stmt {
+    char name[24];
+    int n_params;
+    Oid types[]; /* n_params, as the server inferred them */
+} pg_stmt;
+
+typedef struct pg_state {
+    PGconn *conn;
+    trail_stmt_cache stmts;
+    unsigned next_name;
+    trail_buf scratch; /* the encoded parameters of the statement being sent */
+    size_t cap;        /* of the arrays below */
+    const char **values;
+    int *lengths, *formats;
+    size_t *offsets;   /* into scratch, or SIZE_MAX when values[i] is the caller's memory */
+    int io_timeout_ms; /* -1: none */
+    bool lost;         /* a wait timed out: the connection's state is unknown, so it is given up */
+} pg_state;
+
+typedef struct pg_row {
+    PGresult *res;
+    int i; /* 0 in single-row mode */
+} pg_row;
+
+static pg_state *state(trail_conn *db)
+{
+    return db->drv_state;
+}
+
+/* ---- errors ---------------------------------------------------------------- */
+
+/*
+ * The trail code of @sqlstate; *@retry says whether the failure (a deadlock,
+ * a serialization failure) undid the transaction and may pass when run again.
+ */
+static int code_of(const char *sqlstate, bool *retry)
+{
+    *retry = false;
+    if (!sqlstate)
+        return TRAIL_EDB;
+    if (strcmp(sqlstate, "23505") == 0)
+        return TRAIL_EUNIQUE;
+    if (strcmp(sqlstate, "23503") == 0)
+        return TRAIL_EREF;
+    if (strcmp(sqlstate, "23514") == 0 || strcmp(sqlstate, "23502") == 0 ||
+        strncmp(sqlstate, "22", 2) == 0) /* check, not null, data exceptions */
+        return TRAIL_EINVALID;
+    if (strcmp(sqlstate, "40001") == 0 || strcmp(sqlstate, "40P01") == 0) {
+        *retry = true;
+        return TRAIL_EBUSY;
+    }
+    if (strcmp(sqlstate, "55P03") == 0) /* lock timeout */
+        return TRAIL_EBUSY;
+    if (strcmp(sqlstate, "53200") == 0) /* out of memory */
+        return TRAIL_ENOMEM;
+    return TRAIL_EDB;
+}
+
+/* Sets db's error from @res (may be NULL: then from the connection). */
+static int fail(trail_conn *db, const PGresult *res, const char *what)
+{
+    PGconn *c = state(db)->conn;
+    const char *msg = res ? PQresultErrorMessage(res) : "";
+    if (!*msg)
+        msg = PQerrorMessage(c);
+    int len = (int)strcspn(msg, "\n");
+    /* A killed session's FATAL arrives while libpq still calls the connection good. */
+    const char *severity = res ? PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED) : NULL;
+    bool fatal = severity && (strcmp(severity, "FATAL") == 0 || strcmp(severity, "PANIC") == 0);
+    if (fatal || PQstatus(c) == CONNECTION_BAD)
+        return trail__err_set(&db->err, TRAIL_EDB,
+                              "postgresql: %s: the connection to the server was lost (%.*s); "
+                              "close this connection and open a new one",
+                              what, len, msg);
+    const char *sqlstate = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    int code = code_of(sqlstate, &db->retryable);
+    return trail__err_set(&db->err, code, "postgresql: %s: %.*s", what, len, msg);
+}
+
+/*
+ * TRAIL_OK when statements may be sent: not after a wait timed out, when
+ * the server may still be reading or answering what was sent before.
+ */
+static int usable(trail_conn *db)
+{
+    if (!state(db)->lost)
+        return TRAIL_OK;
+    return trail__err_set(&db->err, TRAIL_EDB,
+                          "postgresql: the connection to the server was lost earlier (it did not "
+                          "answer in time); close this connection and open a new one");
+}
+
+/* ---- waiting ----------------------------------------------------------------- */
+
+static int64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* poll() on @p for at most @ms milliseconds (-1: no limit), resumed after a signal. */
+static int poll_for(struct pollfd *p, int ms)
+{
+    int64_t deadline = monotonic_ms() + (ms < 0 ? 0 : ms);
+    for (;;) {
+        int64_t left = deadline - monotonic_ms();
+        int n = poll(p, 1, ms < 0 ? -1 : left > 0 ? (int)left : 0);
+        if (n >= 0 || errno != EINTR)
+            return n;
+    }
+}
+
+/*
+ * Waits until PQgetResult() would not block: all that was sent is flushed
+ * and the next result is in (or the connection broke, which PQgetResult()
+ * then reports). Each poll lasts at most the read/write timeout, and starts
+ * again when the socket is ready, so only a server that neither sends nor
+ * takes anything for that long times out: the call fails with @what, the
+ * connection is given up. Once given up, returns TRAIL_EDB at once without
+ * a new message, so that the timeout's message stays.
+ */
+static int await(trail_conn *db, const char *what)
+{
+    pg_state *st = state(db);
+    PGconn *c = st->conn;
+    while (!st->lost) {
+        int pending = PQflush(c);
+        if (pending < 0)
+            return fail(db, NULL, what);
+        if (!PQconsumeInput(c) && PQisBusy(c))
+            return fail(db, NULL, what);
+        if (pending == 0 && !PQisBusy(c))
+            return TRAIL_OK;
+        struct pollfd p = { .fd = PQsocket(c), .events = POLLIN | (pending ? POLLOUT : 0) };
+        if (p.fd < 0)
+            return fail(db, NULL, what);
+        int n = poll_for(&p, st->io_timeout_ms);
+        if (n < 0)
+            return trail__err_set(&db->err, TRAIL_EDB, "postgresql: %s: poll: %s", what,
+                                  strerror(errno));
+        if (n == 0) {
+            st->lost = true;
+            return trail__conn_timed_out(db, "postgresql", what, st->io_timeout_ms);
+        }
+    }
+    return TRAIL_EDB;
+}
+
+/* The next result of what was sent into *@out, NULL after the last; the caller clears it. */
+static int next_result(trail_conn *db, const char *what, PGresult **out)
+{
+    *out = NULL;
+    int rc = await(db, what);
+    if (rc == TRAIL_OK)
+        *out = PQgetResult(state(db)->conn);
+    return rc;
+}
+
+static bool succeeded(const PGresult *res)
+{
+    ExecStatusType s = PQresultStatus(res);
+    return s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK || s == PGRES_SINGLE_TUPLE;
+}
+
+/*
+ * Reads every result of the command PQsend*() just sent, as PQexec() does
+ * but within the timeouts (@sent: what PQsend*() returned). *@out receives
+ * the first failed result, else the last; the caller clears it (NULL is
+ * allowed, and PQresultStatus() calls it a failure).
+ */
+static int finish(trail_conn *db, int sent, const char *what, PGresult **out)
+{
+    *out = NULL;
+    if (!sent)
+        return fail(db, NULL, what);
+    PGresult *keep = NULL, *res;
+    int rc;
+    while ((rc = next_result(db, what, &res)) == TRAIL_OK && res) {
+        if (!keep || succeeded(keep)) {
+            PQclear(keep);
+            keep = res;
+        } else {
+            PQclear(res);
+        }
+    }
+    if (rc < 0) {
+        PQclear(keep);
+        return rc;
+    }
+    *out = keep;
+    return TRAIL_OK;
+}
+
+/* ---- preparing --------------------------------------------------------------- */
+
+/* Prepares @sql under a new name and learns its parameter types: two round trips, once. */
+static int prepare(trail_conn *db, const char *sql, const char *name, pg_stmt **out)
+{
+    PGconn *c = state(db)->conn;
+    db->round_trips += 2;
+    PGresult *res;
+    int rc = finish(db, PQsendPrepare(c, name, sql, 0, NULL), "prepare", &res);
+    if (rc == TRAIL_OK && PQresultStatus(res) != PGRES_COMMAND_OK)
+        rc = fail(db, res, "prepare");
+    PQclear(res);
+    if (rc < 0)
+        return rc;
+    rc = finish(db, PQsendDescribePrepared(c, name), "describe", &res);
+    if (rc == TRAIL_OK && PQresultStatus(res) != PGRES_COMMAND_OK)
+        rc = fail(db, res, "describe");
+    if (rc < 0) {
+        PQclear(res);
+        return rc;
+    }
+    int n = PQnparams(res);
+    pg_stmt *st = malloc(sizeof *st + (size_t)n * sizeof(Oid));
+    if (!st) {
+        PQclear(res);
+        return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    }
+    snprintf(st->name, sizeof st->name, "%s", name);
+    st->n_params = n;
+    for (int i = 0; i < n; i++)
+        st->types[i] = PQparamtype(res, i);
+    PQclear(res);
+    *out = st;
+    return TRAIL_OK;
+}
+
+static int statement(trail_conn *db, const char *sql, pg_stmt **out)
+{
+    pg_state *st = state(db);
+    trail_stmt_slot *slot = trail__stmt_cache_slot(&st->stmts, sql);
+    if (!slot)
+        return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    if (!slot->stmt) {
+        char name[24];
+        snprintf(name, sizeof name, "trail_%u", st->next_name++);
+        pg_stmt *p;
+        int rc = prepare(db, sql, name, &p);
+        if (rc < 0)
+            return rc;
+        slot->stmt = p;
+    }
+    *out = slot->stmt;
+    return TRAIL_OK;
+}
+
+/* ---- parameters ----------------------------------------------------------- */
+
+static int reserve_params(trail_conn *db, size_t n)
+{
+    pg_state *st = state(db);
+    if (n <= st->cap)
+        return TRAIL_OK;
+    size_t cap = n < 32 ? 32 : n;
+    const char **values = realloc(st->values, cap * sizeof *values);
+    if (values)
+        st->values = values;
+    int *lengths = realloc(st->lengths, cap * sizeof *lengths);
+    if (lengths)
+        st->lengths = lengths;
+    int *formats = realloc(st->formats, cap * sizeof *formats);
+    if (formats)
+        st->formats = formats;
+    size_t *offsets = realloc(st->offsets, cap * sizeof *offsets);
+    if (offsets)
+        st->offsets = offsets;
+    if (!values || !lengths || !formats || !offsets)
+        return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    st->cap = cap;
+    return TRAIL_OK;
+}
+
+static void put_be(unsigned char *p, uint64_t v, int bytes)
+{
+    for (int i = bytes - 1; i >= 0; i--, v >>= 8)
+        p[i] = (unsigned char)(v & 0xff);
+}
+
+/* Appends @bytes bytes of @v, big-endian, to the scratch buffer. */
+static int append_be(pg_state *st, uint64_t v, int bytes)
+{
+    unsigned char b[8];
+    put_be(b, v, bytes);
+    return trail__buf_append(&st->scratch, (const char *)b, (size_t)bytes);
+}
+
+static bool is_integer(trail_vtype t)
+{
+    return t == TRAIL_V_INT || t == TRAIL_V_BOOL || t == TRAIL_V_DATE || t == TRAIL_V_TIMESTAMP;
+}
+
+/*
+ * Encodes parameter @i (@v, for a parameter of type @oid) in binary: into
+ * the scratch buffer, or pointing at the caller's bytes when they are
+ * already the binary form (text, bytea).
+ */
+static int encode(trail_conn *db, size_t i, Oid oid, const trail_value *v)
+{
+    pg_state *st = state(db);
+    st->formats[i] = 1;
+    st->offsets[i] = SIZE_MAX;
+    if (v->type == TRAIL_V_NULL) {
+        st->values[i] = NULL;
+        st->lengths[i] = 0;
+        return TRAIL_OK;
+    }
+    size_t at = st->scratch.len;
+    int rc = 0;
+    bool ints = is_integer(v->type);
+    switch (oid) {
+    case OID_BOOL:
+        rc = ints ? trail__buf_append(&st->scratch, v->i ? "\1" : "\0", 1) : -1;
+        break;
+    case OID_INT2:
+        rc = ints && v->i >= INT16_MIN && v->i <= INT16_MAX ? append_be(st, (uint64_t)v->i, 2) : -1;
+        break;
+    case OID_INT4:
+        rc = ints && v->i >= INT32_MIN && v->i <= INT32_MAX ? append_be(st, (uint64_t)v->i, 4) : -1;
+        break;
+    case OID_INT8:
+        rc = ints ? append_be(st, (uint64_t)v->i, 8) : -1;
+        break;
+    case OID_FLOAT8: {
+        double d = v->type == TRAIL_V_DOUBLE ? v->d : (double)v->i;
+        uint64_t bits;
+        memcpy(&bits, &d, sizeof bits);
+        rc = v->type == TRAIL_V_DOUBLE || ints ? append_be(st, bits, 8) : -1;
+        break;
+    }
+    case OID_DATE: {
+        /* Checked arithmetic: any int64 may come here, and INT64_MIN - the epoch overflows. */
+        int64_t days;
+        bool fits = !__builtin_sub_overflow(v->i, PG_EPOCH_DAYS, &days) && days >= INT32_MIN &&
+                    days <= INT32_MAX;
+        rc = ints && fits ? append_be(st, (uint64_t)days, 4) : -1;
+        break;
+    }
+    case OID_TIMESTAMP:
+    case OID_TIMESTAMPTZ: {
+        int64_t ms, us;
+        bool fits = !__builtin_sub_overflow(v->i, PG_EPOCH_MS, &ms) &&
+                    !__builtin_mul_overflow(ms, 1000, &us);
+        rc = ints && fits ? append_be(st, (uint64_t)us, 8) : -1;
+        break;
+    }
+    case OID_JSONB:
+        if (v->type != TRAIL_V_TEXT && v->type != TRAIL_V_JSON)
+            rc = -1;
+        else if (!(rc = trail__buf_append(&st->scratch, "\1", 1)))
+            rc = trail__buf_append(&st->scratch, v->s, v->n);
+        break;
+    default: /* text, varchar, json, bytea: the bytes are the binary form */
+        if (v->type != TRAIL_V_TEXT && v->type != TRAIL_V_JSON && v->type != TRAIL_V_BLOB)
+            return trail__err_set(&db->err, TRAIL_EINVALID,
+                                  "postgresql: parameter $%zu: cannot send a value of kind %d "
+                                  "as type %u",
+                                  i + 1, (int)v->type, (unsigned)oid);
+        if (v->n > INT32_MAX)
+            return trail__err_set(&db->err, TRAIL_EINVALID,
+                                  "postgresql: parameter $%zu: %zu bytes is too long", i + 1, v->n);
+        st->values[i] = v->s ? v->s : "";
+        st->lengths[i] = (int)v->n;
+        return TRAIL_OK;
+    }
+    if (rc == -1)
+        return trail__err_set(&db->err, TRAIL_EINVALID,
+                              "postgresql: parameter $%zu: a value of kind %d does not fit type %u",
+                              i + 1, (int)v->type, (unsigned)oid);
+    if (rc < 0)
+        return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    st->offsets[i] = at;
+    st->lengths[i] = (int)(st->scratch.len - at);
+    return TRAIL_OK;
+}
+
+/* Encodes every parameter; pointers into scratch are fixed once it stops moving. */
+static int encode_all(trail_conn *db, const pg_stmt *p, const trail_value *params, size_t n)
+{
+    pg_state *st = state(db);
+    if ((size_t)p->n_params != n)
+        return trail__err_set(&db->err, TRAIL_EARG,
+                              "postgresql: statement %s takes %d parameters, %zu given", p->name,
+                              p->n_params, n);
+    int rc = reserve_params(db, n);
+    st->scratch.len = 0;
+    for (size_t i = 0; rc == TRAIL_OK && i < n; i++)
+        rc = encode(db, i, p->types[i], &params[i]);
+    for (size_t i = 0; rc == TRAIL_OK && i < n; i++)
+        if (st->offsets[i] != SIZE_MAX)
+            st->values[i] = st->scratch.data + st->offsets[i];
+    return rc;
+}
+
+/* ---- running -------------------------------------------------------------- */
+
+/*
+ * Reads the results of the statement just sent, one row at a time: @cb per
+ * row, *@changes from the command tag. Always reads to the end, so that the
+ * connection is ready for the next statement even when @cb stops early.
+ */
+static int receive(trail_conn *db, trail_row_cb cb, void *userdata, int64_t *changes)
+{
+    PGconn *c = state(db)->conn;
+    int rc = TRAIL_OK, got;
+    PGresult *res;
+    db->round_trips++;
+    while ((got = next_result(db, "query", &res)) == TRAIL_OK && res) {
+        ExecStatusType s = PQresultStatus(res);
+        if (s == PGRES_SINGLE_TUPLE) {
+            if (rc == TRAIL_OK && cb) {
+                pg_row row = { res, 0 };
+                rc = cb(db, &row, userdata);
+            }
+        } else if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK) {
+            if (rc == TRAIL_OK && changes) {
+                const char *n = PQcmdTuples(res);
+                *changes = *n ? strtoll(n, NULL, 10) : 0;
+            }
+        } else if (rc >= 0) {
+            rc = fail(db, res, "query");
+        }
+        PQclear(res);
+    }
+    if (got < 0) /* the connection is given up: that comes first */
+        return got;
+    if (rc == TRAIL_OK && PQstatus(c) == CONNECTION_BAD)
+        rc = fail(db, NULL, "query");
+    return rc;
+}
+
+static int send_prepared(trail_conn *db, const pg_stmt *p, const trail_value *params, size_t n)
+{
+    pg_state *st = state(db);
+    int rc = encode_all(db, p, params, n);
+    if (rc < 0)
+        return rc;
+    if (!PQsendQueryPrepared(st->conn, p->name, (int)n, st->values, st->lengths, st->formats, 1))
+        return fail(db, NULL, "send");
+    PQsetSingleRowMode(st->conn);
+    return TRAIL_OK;
+}
+
+static int pg_query(trail_conn *db, const char *sql, const trail_value *params, size_t n,
+                    trail_row_cb cb, void *userdata, int64_t *changes)
+{
+    pg_stmt *p = NULL;
+    int rc = usable(db);
+    if (rc == TRAIL_OK)
+        rc = statement(db, sql, &p);
+    if (rc == TRAIL_OK)
+        rc = send_prepared(db, p, params, n);
+    return rc < 0 ? rc : receive(db, cb, userdata, changes);
+}
+
+/* A statement made at run time: prepared unnamed, used once. */
+static int pg_query_once(trail_conn *db, const char *sql, const trail_value *params, size_t n,
+                         trail_row_cb cb, void *userdata, int64_t *changes)
+{
+    pg_stmt *p = NULL;
+    int rc = usable(db);
+    if (rc == TRAIL_OK)
+        rc = prepare(db, sql, "", &p);
+    if (rc < 0)
+        return rc;
+    rc = send_prepared(db, p, params, n);
+    free(p);
+    return rc < 0 ? rc : receive(db, cb, userdata, changes);
+}
+
+static int pg_exec(trail_conn *db, const char *sql)
+{
+    int rc = usable(db);
+    if (rc < 0)
+        return rc;
+    db->round_trips++;
+    PGresult *res;
+    rc = finish(db, PQsendQuery(state(db)->conn, sql), "exec", &res);
+    if (rc == TRAIL_OK && !succeeded(res))
+        rc = fail(db, res, "exec");
+    PQclear(res);
+    return rc;
+}
+
+/* ---- columns -------------------------------------------------------------- */
+
+static uint64_t get_be(const char *p, int bytes)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < bytes; i++)
+        v = v << 8 | (unsigned char)p[i];
+    return v;
+}
+
+/* An integer column of any integer, boolean, date or timestamp type, in trail's units. */
+static bool decode_integer(Oid oid, const char *s, int len, int64_t *out)
+{
+    switch (oid) {
+    case OID_BOOL:
+        *out = len == 1 && s[0] != 0;
+        return len == 1;
+    case OID_INT2:
+        *out = (int16_t)get_be(s, 2);
+        return len == 2;
+    case OID_INT4:
+        *out = (int32_t)get_be(s, 4);
+        return len == 4;
+    case OID_INT8:
+        *out = (int64_t)get_be(s, 8);
+        return len == 8;
+    case OID_DATE: {
+        /* -infinity and infinity (INT32_MIN, INT32_MAX) are no day. */
+        int32_t days = (int32_t)get_be(s, 4);
+        *out = (int64_t)days + PG_EPOCH_DAYS;
+        return len == 4 && days != INT32_MIN && days != INT32_MAX;
+    }
+    case OID_TIMESTAMP:
+    case OID_TIMESTAMPTZ: {
+        /* -infinity and infinity (INT64_MIN, INT64_MAX) are no instant. Floor division,
+         * before 2000 too; |us / 1000| is far from the ends of int64: the sum cannot overflow. */
+        int64_t us = (int64_t)get_be(s, 8);
+        *out = us / 1000 - (us % 1000 < 0) + PG_EPOCH_MS;
+        return len == 8 && us != INT64_MIN && us != INT64_MAX;
+    }
+    default:
+        return false;
+    }
+}
+
+static int pg_column(trail_conn *db, void *row, size_t i, trail_vtype want, trail_value *out)
+{
+    PGresult *res = ((pg_row *)row)->res;
+    int r = ((pg_row *)row)->i, col = (int)i;
+    memset(out, 0, sizeof *out);
+    if (PQgetisnull(res, r, col))
+        return TRAIL_OK;
+    Oid oid = PQftype(res, col);
+    const char *s = PQgetvalue(res, r, col);
+    int len = PQgetlength(res, r, col);
+    out->type = want;
+    bool ok;
+    switch (want) {
+    case TRAIL_V_DOUBLE:
+        if ((ok = oid == OID_FLOAT8 && len == 8)) {
+            uint64_t bits = get_be(s, 8);
+            memcpy(&out->d, &bits, sizeof out->d);
+        } else if ((ok = oid == OID_FLOAT4 && len == 4)) {
+            uint32_t bits = (uint32_t)get_be(s, 4);
+            float f;
+            memcpy(&f, &bits, sizeof f);
+            out->d = f;
+        } else if ((ok = decode_integer(oid, s, len, &out->i))) {
+            out->d = (double)out->i;
+        }
+        break;
+    case TRAIL_V_TEXT:
+    case TRAIL_V_JSON:
+    case TRAIL_V_BLOB:
+        ok = oid != OID_JSONB || (len >= 1 && s[0] == JSONB_VERSION);
+        if (oid == OID_JSONB) { /* libpq ends every value with a NUL, so this one too */
+            s++;
+            len--;
+        }
+        out->s = s;
+        out->n = (size_t)len;
+        break;
+    default:
+        ok = decode_integer(oid, s, len, &out->i);
+        break;
+    }
+    if (!ok)
+        return trail__err_set(&db->err, TRAIL_EDB,
+                              "postgresql: column %s (type %u) cannot be read as kind %d",
+                              PQfname(res, col), (unsigned)oid, (int)want);
+    return TRAIL_OK;
+}
+
+/* ---- transactions --------------------------------------------------------- */
+
+static const char lock_node[] = "SELECT 1 FROM \"trail_nodes\" WHERE \"node_id\" = $1 FOR UPDATE";
+
+static int pipeline(trail_conn *db, size_t n, const char *const *sql,
+                    const trail_value *const *params, const size_t *n_params, size_t rows_of,
+                    trail_row_cb cb, void *userdata);
+
+/* BEGIN and the node lock: one pipeline, one round trip. */
+static int pg_begin(trail_conn *db)
+{
+    static const char begin[] = "BEGIN";
+    trail_value node = trail_v_text(db->node_id);
+    const char *texts[] = { begin, lock_node };
+    const trail_value *values[] = { NULL, &node };
+    size_t counts[] = { 0, 1 };
+    int rc = pipeline(db, db->node_id[0] ? 2 : 1, texts, values, counts, SIZE_MAX, NULL, NULL);
+    if (rc < 0 && PQtransactionStatus(state(db)->conn) != PQTRANS_IDLE) {
+        trail_err saved = db->err;
+        pg_exec(db, "ROLLBACK");
+        db->err = saved;
+    }
+    return rc;
+}
+
+static int pg_commit(trail_conn *db)
+{
+    int rc = usable(db);
+    if (rc < 0)
+        return rc;
+    db->round_trips++;
+    PGresult *res;
+    rc = finish(db, PQsendQuery(state(db)->conn, "COMMIT"), "commit", &res);
+    if (rc == TRAIL_OK && PQresultStatus(res) != PGRES_COMMAND_OK)
+        rc = fail(db, res, "commit");
+    /* COMMIT of a failed transaction succeeds as a ROLLBACK: not a commit. */
+    if (rc == TRAIL_OK && strcmp(PQcmdStatus(res), "ROLLBACK") == 0)
+        rc = trail__err_set(&db->err, TRAIL_EDB,
+                            "postgresql: commit: the transaction had failed and was rolled back");
+    PQclear(res);
+    return rc;
+}
+
+static int pg_rollback(trail_conn *db)
+{
+    if (state(db)->lost)
+        return usable(db);
+    if (PQtransactionStatus(state(db)->conn) == PQTRANS_IDLE)
+        return TRAIL_OK;
+    return pg_exec(db, "ROLLBACK");
+}
+
+/* ---- one-statement audited writes ----------------------------------------- */
+
+/* Reads the results of one statement of a pipeline, each row to @cb; stops at its end. */
+static int pipeline_results(trail_conn *db, trail_row_cb cb, void *userdata, int rc)
+{
+    PGresult *res;
+    int got;
+    while ((got = next_result(db, "write", &res)) == TRAIL_OK && res) {
+        ExecStatusType s = PQresultStatus(res);
+        bool rows =
+            s == PGRES_TUPLES_OK || s == PGRES_SINGLE_TUPLE; /* libpq keeps single-row mode */
+        if (rows && cb)
+            for (int i = 0; rc == TRAIL_OK && i < PQntuples(res); i++) {
+                pg_row row = { res, i };
+                rc = cb(db, &row, userdata);
+            }
+        else if (!rows && s != PGRES_COMMAND_OK && s != PGRES_PIPELINE_ABORTED && rc >= 0)
+            rc = fail(db, res, "write");
+        PQclear(res);
+    }
+    return got < 0 ? got : rc; /* a connection given up comes first */
+}
+
+/*
+ * Sends @n statements (@sql, their @params and @n_params) as one pipeline
+ * ending in a Sync, and reads every result, those of statement @rows_of to
+ * @cb: one round trip. Returns the first failure.
+ */
+static int pipeline(trail_conn *db, size_t n, const char *const *sql,
+                    const trail_value *const *params, const size_t *n_params, size_t rows_of,
+                    trail_row_cb cb, void *userdata)
+{
+    pg_state *st = state(db);
+    pg_stmt *p[4];
+    int rc = usable(db);
+    for (size_t i = 0; rc == TRAIL_OK && i < n; i++)
+        rc = statement(db, sql[i], &p[i]); /* prepared once, before the pipeline */
+    if (rc < 0)
+        return rc;
+    if (!PQenterPipelineMode(st->conn))
+        return fail(db, NULL, "pipeline");
+    size_t sent = 0;
+    for (; rc == TRAIL_OK && sent < n; sent++) {
+        if ((rc = encode_all(db, p[sent], params[sent], n_params[sent])) < 0)
+            break;
+        if (!PQsendQueryPrepared(st->conn, p[sent]->name, (int)n_params[sent], st->values,
+                                 st->lengths, st->formats, 1))
+            rc = fail(db, NULL, "send");
+    }
+    if (!PQpipelineSync(st->conn) && rc == TRAIL_OK)
+        rc = fail(db, NULL, "send");
+    db->round_trips++;
+    for (size_t i = 0; i < sent; i++)
+        rc = pipeline_results(db, i == rows_of ? cb : NULL, userdata, rc);
+    PGresult *res; /* the Sync's, after which the pipeline is empty */
+    int got;
+    while ((got = next_result(db, "write", &res)) == TRAIL_OK && res &&
+           PQresultStatus(res) != PGRES_PIPELINE_SYNC)
+        PQclear(res);
+    PQclear(res);
+    if (got < 0)
+        return got; /* given up, in pipeline mode: nothing more is sent on it */
+    if (!PQexitPipelineMode(st->conn) && rc == TRAIL_OK)
+        rc = fail(db, NULL, "pipeline");
+    if (rc == TRAIL_OK && PQstatus(st->conn) == CONNECTION_BAD)
+        rc = fail(db, NULL, "write");
+    return rc;
+}
+
+static int pg_write(trail_conn *db, const char *sql, const trail_value *params, size_t n,
+                    trail_row_cb cb, void *userdata)
+{
+    const trail_runtime_sql *rs = db->drv->sql;
+    trail_value node = trail_v_text(db->node_id);
+    if (!db->in_tx) {
+        const char *texts[] = { lock_node, sql };
+        const trail_value *values[] = { &node, params };
+        size_t counts[] = { 1, n };
+        return pipeline(db, 2, texts, values, counts, 1, cb, userdata);
+    }
+    /* Inside trail_begin(), which took the node lock: the call's own savepoint. */
+    const char *texts[] = { rs->savepoint, sql, rs->release };
+    const trail_value *values[] = { NULL, params, NULL };
+    size_t counts[] = { 0, n, 0 };
+    int rc = pipeline(db, 3, texts, values, counts, 1, cb, userdata);
+    if (rc < 0 && PQtransactionStatus(state(db)->conn) == PQTRANS_INERROR) {
+        trail_err saved = db->err;
+        pg_query(db, rs->rollback_to, NULL, 0, NULL, NULL, NULL);
+        pg_query(db, rs->release, NULL, 0, NULL, NULL, NULL);
+        db->err = saved;
+    }
+    return rc;
+}
+
+/* ---- connecting ----------------------------------------------------------- */
+
+static void dealloc(void *stmt, void *ud)
+{
+    (void)ud;
+    free(stmt);
+}
+
+static void pg_close(trail_conn *db)
+{
+    pg_state *st = state(db);
+    if (!st)
+        return;
+    trail__stmt_cache_free(&st->stmts, dealloc, NULL);
+    PQfinish(st->conn);
+    trail__buf_free(&st->scratch);
+    free(st->values);
+    free(st->lengths);
+    free(st->formats);
+    free(st->offsets);
+    free(st);
+    db->drv_state = NULL;
+}
+
+/* CREATE TABLE IF NOT EXISTS and friends say NOTICE: not for the program's stderr. */
+static void quiet(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+/*
+ * The connect_timeout @c was made with, in seconds as libpq counts it (1 is
+ * 2; 0, none, is -1): the URL's, or the one trail_open() passed.
+ */
+static int connect_timeout_s(PGconn *c)
+{
+    int s = -1;
+    PQconninfoOption *opts = PQconninfo(c);
+    for (PQconninfoOption *o = opts; o && o->keyword; o++)
+        if (strcmp(o->keyword, "connect_timeout") == 0 && o->val)
+            s = atoi(o->val);
+    PQconninfoFree(opts);
+    return s <= 0 ? -1 : s < 2 ? 2 : s;
+}
+
+/* Sets db's error for a failed connect, which took @waited_ms. */
+static int connect_failed(trail_conn *db, int64_t waited_ms)
+{
+    PGconn *c = state(db)->conn;
+    const char *msg = PQerrorMessage(c);
+    int len = (int)strcspn(msg, "\n"), limit = connect_timeout_s(c);
+    /* Waited to the end: whichever words libpq's language has for it, a timeout. */
+    if (limit > 0 && waited_ms >= (int64_t)limit * 1000)
+        return trail__err_set(&db->err, TRAIL_EDB,
+                              "postgresql: cannot connect: the server did not answer within %d s "
+                              "(%.*s)",
+                              limit, len, msg);
+    return trail__err_set(&db->err, TRAIL_EDB, "postgresql: cannot connect: %.*s", len, msg);
+}
+
+static int pg_open(trail_conn *db, const char *target, const trail_open_opts *opts)
+{
+    pg_state *st = calloc(1, sizeof *st);
+    if (!st)
+        return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    db->drv_state = st;
+    st->io_timeout_ms = trail__conn_io_timeout_ms(opts);
+    /*
+     * libpq bounds its connect by connect_timeout, per address, in whole
+     * seconds; the URL's own comes after ours and wins (expand_dbname).
+     * Without an option, libpq's PGCONNECT_TIMEOUT stands in for trail's
+     * default: an empty value makes libpq read it. client_encoding comes
+     * last: trail speaks UTF-8 whatever the URL says.
+     */
+    int connect_ms = trail__conn_connect_timeout_ms(opts);
+    const char *env = getenv("PGCONNECT_TIMEOUT");
+    char connect_s[16] = "";
+    if (opts->connect_timeout_ms != 0 || !env || !*env)
+        snprintf(connect_s, sizeof connect_s, "%u", trail__conn_seconds(connect_ms));
+    const char *const keys[] = { "connect_timeout", "dbname", "client_encoding", NULL };
+    const char *const values[] = { connect_s, target, "UTF8", NULL };
+    int64_t started = monotonic_ms();
+    st->conn = PQconnectdbParams(keys, values, 1);
+    if (!st->conn)
+        return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    if (PQstatus(st->conn) != CONNECTION_OK)
+        return connect_failed(db, monotonic_ms() - started);
+    PQsetNoticeProcessor(st->conn, quiet, NULL);
+    if (PQsetnonblocking(st->conn, 1) != 0)
+        return fail(db, NULL, "nonblocking");
+    /*
+     * A lock wait longer than this is TRAIL_EBUSY (SQLSTATE 55P03), as
+     * SQLite's busy timeout. Durability (synchronous_commit) is the server's.
+     */
+    char set[128];
+    int timeout = trail__conn_lock_timeout_ms(opts);
+    /* extra_float_digits above 0: float8 as text is the shortest that reads back (write_pg.c). */
+    snprintf(set, sizeof set, "SET lock_timeout = %d; SET extra_float_digits = 1%s", timeout,
+             opts->read_only ? "; SET default_transaction_read_only = on" : "");
+    return pg_exec(db, set);
+}
+
+extern const struct trail_runtime_sql trail__runtime_sql_pg;
+
+const trail_driver trail__driver_pg = {
+    .id = TRAIL_DRIVER_PG,
+    .name = "postgresql",
+    .open = pg_open,
+    .close = pg_close,
+    .exec = pg_exec,
+    .query = pg_query,
+    .query_once = pg_query_once,
+    .column = pg_column,
+    .begin = pg_begin,
+    .commit = pg_commit,
+    .rollback = pg_rollback,
+    .write_sql = trail__pg_write_sql,
+    .write = pg_write,
+    .sql = &trail__runtime_sql_pg,
+};

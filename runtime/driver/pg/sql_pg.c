@@ -1,0 +1,25 @@
+/*
+ * sql_pg.c - the runtime's own statements in PostgreSQL's dialect.
+ */
+#include "driver/sql.h"
+
+#define P(n)    "$" #n
+#define Q(name) "\"" #name "\""
+#define UPSERT_META                                                                                \
+    "INSERT INTO \"trail_meta\" (\"key\", \"value\") VALUES ($1, $2)"                              \
+    " ON CONFLICT (\"key\") DO UPDATE SET \"value\" = excluded.\"value\""
+
+const struct trail_runtime_sql trail__runtime_sql_pg = {
+#include "driver/sql_texts.h"
+    .columns = "SELECT \"table_name\"::text, \"column_name\"::text"
+               " FROM \"information_schema\".\"columns\""
+               " WHERE \"table_schema\" = current_schema()",
+    .quote = '"',
+    .numbered_params = true,
+    /*
+     * No integrity_check: PostgreSQL has no cheap one built in (amcheck is an
+     * extension a superuser must install). With data checksums on, every page
+     * verify's full reads touch is checked by the server, and a damaged one
+     * fails the read, which verify reports.
+     */
+};

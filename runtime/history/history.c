@@ -1,0 +1,278 @@
+/*
+ * history.c - reading change events back: one record's history, the stream
+ * after a cursor, a record as of an HLC, and the nodes.
+ */
+#include "driver/driver.h"
+#include "history/history_row.h"
+#include "driver/sql.h"
+#include "trail/history.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The column types of an event row, in event_insert order. */
+static const trail_vtype event_types[TRAIL_EVENT_COLUMNS] = {
+    TRAIL_V_TEXT, TRAIL_V_INT,  TRAIL_V_TEXT, TRAIL_V_TEXT, TRAIL_V_TEXT, TRAIL_V_TEXT,
+    TRAIL_V_TEXT, TRAIL_V_TEXT, TRAIL_V_INT,  TRAIL_V_JSON, TRAIL_V_JSON, TRAIL_V_JSON,
+    TRAIL_V_INT,  TRAIL_V_TEXT, TRAIL_V_TEXT, TRAIL_V_TEXT, TRAIL_V_TEXT, TRAIL_V_TEXT,
+    TRAIL_V_TEXT, TRAIL_V_TEXT, TRAIL_V_INT,  TRAIL_V_TEXT, TRAIL_V_TEXT,
+};
+
+/*
+ * Text columns as C strings. A driver's text may lack a terminating NUL
+ * (it is counted), so each is copied into @scratch, reused from row to row.
+ */
+static const char *text_of(const trail_value *v, char **at)
+{
+    if (v->type == TRAIL_V_NULL)
+        return NULL;
+    char *s = *at;
+    if (v->n)
+        memcpy(s, v->s, v->n);
+    s[v->n] = '\0';
+    *at += v->n + 1;
+    return s;
+}
+
+int trail__event_row_read(trail_conn *db, void *row, trail_value cols[TRAIL_EVENT_COLUMNS],
+                          trail_change_event *ev, trail_buf *scratch)
+{
+    size_t need = 0;
+    int rc = TRAIL_OK;
+    for (size_t i = 0; rc == TRAIL_OK && i < TRAIL_EVENT_COLUMNS; i++) {
+        rc = db->drv->column(db, row, i, event_types[i], &cols[i]);
+        need += cols[i].n + 1;
+    }
+    if (rc < 0)
+        return rc;
+    trail__buf_reset(scratch);
+    if (trail__buf_reserve(scratch, need) < 0)
+        return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    char *at = scratch->data;
+    const char *t[TRAIL_EVENT_COLUMNS];
+    for (size_t i = 0; i < TRAIL_EVENT_COLUMNS; i++)
+        t[i] = event_types[i] == TRAIL_V_INT ? NULL : text_of(&cols[i], &at);
+    *ev = (trail_change_event){
+        .event_id = t[0],
+        .hlc = cols[1].i,
+        .node_id = t[2],
+        .origin_node = t[3],
+        .tx_id = t[4],
+        .table_name = t[5],
+        .record_id = t[6],
+        .op = t[7],
+        .version = cols[8].i,
+        .old_values = t[9],
+        .new_values = t[10],
+        .changed = t[11],
+        .schema_version = cols[12].i,
+        .user_id = t[13],
+        .request_id = t[14],
+        .session_id = t[15],
+        .tenant_id = t[16],
+        .trace_id = t[17],
+        .span_id = t[18],
+        .ip = t[19],
+        .created_at = cols[20].i,
+        .prev_hash = t[21],
+        .hash = t[22],
+    };
+    return TRAIL_OK;
+}
+
+/* Hands each row to the caller's callback; keeps the position for trail_events_since(). */
+struct walk {
+    trail_event_fn fn;
+    void *userdata;
+    trail_buf scratch;
+    trail_cursor *cursor; /* NULL unless following one */
+    int consumed;
+};
+
+static int walk_row(trail_conn *db, void *row, void *userdata)
+{
+    struct walk *w = userdata;
+    trail_value cols[TRAIL_EVENT_COLUMNS];
+    trail_change_event ev;
+    int rc = trail__event_row_read(db, row, cols, &ev, &w->scratch);
+    if (rc < 0)
+        return rc;
+    if ((rc = w->fn(w->userdata, &ev)) != 0)
+        return rc;
+    if (w->cursor) {
+        w->cursor->hlc = ev.hlc;
+        snprintf(w->cursor->event_id, sizeof w->cursor->event_id, "%s", ev.event_id);
+    }
+    w->consumed++;
+    return 0;
+}
+
+/*
+ * Whether @s (NULL: any) can name a table or a record: table names are
+ * identifiers, record ids ULIDs or integers, all printable ASCII without
+ * spaces. Anything else names nothing, so it is not sent: MariaDB would
+ * pad a trailing space away in an ASCII or older PAD SPACE column, and
+ * compare a character outside ASCII with an ASCII one only with an error.
+ */
+static bool could_name(const char *s)
+{
+    if (!s)
+        return true;
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+        if (*c <= ' ' || *c > '~')
+            return false;
+    return true;
+}
+
+int trail_history(trail_conn *db, const char *table, const char *record_id, trail_event_fn fn,
+                  void *userdata)
+{
+    if (!db || !fn)
+        return db ? trail__err_set(&db->err, TRAIL_EARG, "trail_history: no callback") : TRAIL_EARG;
+    if (trail__conn_need_tables(db) < 0)
+        return TRAIL_EDB;
+    if (!could_name(table) || !could_name(record_id))
+        return TRAIL_OK; /* no events */
+    const trail_runtime_sql *sql = db->drv->sql;
+    trail_value p[2];
+    size_t n = 0;
+    const char *text;
+    if (table)
+        p[n++] = trail_v_text(table);
+    if (record_id)
+        p[n++] = trail_v_text(record_id);
+    if (table && record_id)
+        text = sql->events_of_record;
+    else if (table)
+        text = sql->events_of_table;
+    else if (record_id)
+        text = sql->events_of_id;
+    else
+        text = sql->events_all;
+    struct walk w = { fn, userdata, TRAIL_BUF_INIT, NULL, 0 };
+    int rc = db->drv->query(db, text, p, n, walk_row, &w, NULL);
+    trail__buf_free(&w.scratch);
+    return rc;
+}
+
+int trail_events_since(trail_conn *db, trail_cursor *cursor, int limit, trail_event_fn fn,
+                       void *userdata)
+{
+    if (!db)
+        return TRAIL_EARG;
+    if (!cursor || !fn || limit < 1)
+        return trail__err_set(&db->err, TRAIL_EARG,
+                              "trail_events_since: needs a cursor, a callback and a limit >= 1");
+    if (trail__conn_need_tables(db) < 0)
+        return TRAIL_EDB;
+    trail_cursor from = *cursor; /* the cursor moves while the rows come */
+    from.event_id[sizeof from.event_id - 1] = '\0';
+    trail_value p[4] = { trail_v_int(from.hlc), trail_v_int(from.hlc), trail_v_text(from.event_id),
+                         trail_v_int(limit) };
+    struct walk w = { fn, userdata, TRAIL_BUF_INIT, cursor, 0 };
+    int rc = db->drv->query(db, db->drv->sql->events_since, p, 4, walk_row, &w, NULL);
+    trail__buf_free(&w.scratch);
+    return rc < 0 ? rc : w.consumed;
+}
+
+/* The op and new_values of the last event at or before an HLC. */
+struct as_of {
+    bool found, deleted;
+    char *json;
+};
+
+static int as_of_row(trail_conn *db, void *row, void *userdata)
+{
+    struct as_of *a = userdata;
+    trail_value op, values;
+    int rc = db->drv->column(db, row, 0, TRAIL_V_TEXT, &op);
+    if (rc == TRAIL_OK)
+        rc = db->drv->column(db, row, 1, TRAIL_V_JSON, &values);
+    if (rc < 0)
+        return rc;
+    a->found = true;
+    if (values.type == TRAIL_V_NULL) {
+        a->deleted = true;
+        return 1;
+    }
+    if (!(a->json = malloc(values.n + 1)))
+        return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    memcpy(a->json, values.s, values.n);
+    a->json[values.n] = '\0';
+    return 1;
+}
+
+int trail_as_of(trail_conn *db, const char *table, const char *record_id, int64_t hlc, char **json)
+{
+    if (!db)
+        return TRAIL_EARG;
+    if (!table || !record_id || !json)
+        return trail__err_set(&db->err, TRAIL_EARG,
+                              "trail_as_of: needs a table, a record id and "
+                              "somewhere to put the row");
+    *json = NULL;
+    if (trail__conn_need_tables(db) < 0)
+        return TRAIL_EDB;
+    trail_value p[3] = { trail_v_text(table), trail_v_text(record_id), trail_v_int(hlc) };
+    struct as_of a = { false, false, NULL };
+    int rc = could_name(table) && could_name(record_id)
+                 ? db->drv->query(db, db->drv->sql->as_of, p, 3, as_of_row, &a, NULL)
+                 : TRAIL_OK;
+    if (rc < 0) {
+        free(a.json);
+        return rc;
+    }
+    if (!a.found || a.deleted)
+        return trail__err_set(&db->err, TRAIL_ENOTFOUND, "%s %s %s at that time", table, record_id,
+                              a.found ? "was deleted" : "did not exist");
+    *json = a.json;
+    return TRAIL_OK;
+}
+
+struct node_walk {
+    trail_node_fn fn;
+    void *userdata;
+    trail_buf scratch;
+};
+
+static int node_row(trail_conn *db, void *row, void *userdata)
+{
+    struct node_walk *w = userdata;
+    static const trail_vtype types[7] = { TRAIL_V_TEXT, TRAIL_V_TEXT, TRAIL_V_INT, TRAIL_V_INT,
+                                          TRAIL_V_INT,  TRAIL_V_INT,  TRAIL_V_INT };
+    trail_value v[7];
+    int rc = TRAIL_OK;
+    for (size_t i = 0; rc == TRAIL_OK && i < 7; i++)
+        rc = db->drv->column(db, row, i, types[i], &v[i]);
+    if (rc < 0)
+        return rc;
+    trail__buf_reset(&w->scratch);
+    if (trail__buf_reserve(&w->scratch, v[0].n + v[1].n + 2) < 0)
+        return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    char *at = w->scratch.data;
+    trail_node_info node = {
+        .node_id = text_of(&v[0], &at),
+        .hostname = text_of(&v[1], &at),
+        .is_local = v[2].i != 0,
+        .first_seen = v[3].i,
+        .last_seen = v[4].i,
+        .events = v[5].i,
+        .last_hlc = v[6].i,
+    };
+    return w->fn(w->userdata, &node);
+}
+
+int trail_nodes(trail_conn *db, trail_node_fn fn, void *userdata)
+{
+    if (!db)
+        return TRAIL_EARG;
+    if (!fn)
+        return trail__err_set(&db->err, TRAIL_EARG, "trail_nodes: no callback");
+    if (trail__conn_need_tables(db) < 0)
+        return TRAIL_EDB;
+    struct node_walk w = { fn, userdata, TRAIL_BUF_INIT };
+    int rc = db->drv->query(db, db->drv->sql->nodes, NULL, 0, node_row, &w, NULL);
+    trail__buf_free(&w.scratch);
+    return rc;
+}

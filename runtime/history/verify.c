@@ -1,0 +1,736 @@
+/*
+ * verify.c - trail_verify(): does the history still hold together?
+ *
+ * First the engine's own integrity check where there is a cheap one
+ * (sql->integrity_check), then three passes, each one streaming query:
+ *  1. every event in (node, hlc) order: its hash against its columns, and
+ *     its prev_hash against the node's event before it;
+ *  2. per table, every event in (record, hlc) order: the version and
+ *     before/after chain of each record, remembering where each record ended
+ *     (a digest of its last new_values, or deleted);
+ *  3. per table of a migrated entity, every live row, turned into event JSON
+ *     by the same code that writes events, against that digest.
+ * Memory grows with the records of one table (pass 2's digests), not with
+ * the events. The entities of pass 3 come from the schema descriptions in
+ * trail_meta; since anyone who can edit a row can edit those too, a missing
+ * or unreadable description, or a table with events that none describes, is
+ * itself a problem rather than a reason to skip the table.
+ */
+#define _POSIX_C_SOURCE 200809L /* strdup, strndup */
+#include "driver/driver.h"
+#include "audit/event.h"
+#include "history/history_row.h"
+#include "audit/model.h"
+#include "core/sha256.h"
+#include "audit/values.h"
+
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_PROBLEMS 1000
+
+typedef struct verifier {
+    trail_conn *db;
+    trail_verify_report *report;
+    trail_buf scratch;
+    /* pass 1: the previous event of the current node */
+    char node[TRAIL_NODE_ID_MAX + 1];
+    char prev_hash[TRAIL_SHA256_HEX_LEN + 1];
+    bool in_node;
+    /* pass 2: the record being followed */
+    const char *table;
+    char *record;
+    int64_t version;
+    char op[8];
+    json_t *last_new; /* its latest new_values, NULL after a delete */
+    json_t *ends;     /* record id -> digest of its last new_values, or false when deleted */
+    /* pass 3 */
+    const trail_entity *entity;
+    json_t *differing; /* [record id, live row] pairs to explain after the scan */
+    /* progress */
+    const trail_verify_opts *opts;
+    trail_verify_progress progress;
+    int64_t n_events; /* counted first when there is a progress callback */
+} verifier;
+
+/* Tells the caller's progress callback, if any; @finished ends the step. */
+static void report_progress(verifier *v, bool finished)
+{
+    if (!v->opts || !v->opts->progress)
+        return;
+    v->progress.finished = finished;
+    v->opts->progress(v->opts->userdata, &v->progress);
+}
+
+static void start_step(verifier *v, const char *what, int64_t total)
+{
+    v->progress.step++;
+    v->progress.what = what;
+    v->progress.done = 0;
+    v->progress.total = total;
+    report_progress(v, false);
+}
+
+/* One more event or row checked in the current step. */
+static void step_done_one(verifier *v)
+{
+    if (++v->progress.done % 1000 == 0)
+        report_progress(v, false);
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+/* Adds a problem to the report; only running out of memory fails. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 5, 6)))
+#endif
+static int
+problem(verifier *v, const char *table, const char *record, const char *event, const char *fmt, ...)
+{
+    trail_verify_report *r = v->report;
+    if (r->n_problems == MAX_PROBLEMS) {
+        r->truncated = true;
+        return TRAIL_OK;
+    }
+    if (r->n_problems % 64 == 0) {
+        trail_verify_problem *more =
+            realloc(r->problems, (r->n_problems + 64) * sizeof *r->problems);
+        if (!more)
+            return trail__err_set(&v->db->err, TRAIL_ENOMEM, "out of memory");
+        r->problems = more;
+    }
+    trail_buf what = TRAIL_BUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = trail__buf_vappendf(&what, fmt, ap);
+    va_end(ap);
+    trail_verify_problem p = { dup_or_null(table), dup_or_null(record), dup_or_null(event),
+                               what.data };
+    if (rc < 0 || (table && !p.table_name) || (record && !p.record_id) || (event && !p.event_id)) {
+        free(p.table_name);
+        free(p.record_id);
+        free(p.event_id);
+        free(p.what);
+        return trail__err_set(&v->db->err, TRAIL_ENOMEM, "out of memory");
+    }
+    r->problems[r->n_problems++] = p;
+    return TRAIL_OK;
+}
+
+/* ---- pass 1: hash chains ---------------------------------------------- */
+
+static int chain_row(trail_conn *db, void *row, void *userdata)
+{
+    verifier *v = userdata;
+    trail_value cols[TRAIL_EVENT_COLUMNS];
+    trail_change_event ev;
+    int rc = trail__event_row_read(db, row, cols, &ev, &v->scratch);
+    if (rc < 0)
+        return rc;
+    v->report->events++;
+    step_done_one(v);
+
+    /* The JSON columns are hashed as the text stored, whatever a driver calls them. */
+    for (size_t i = 9; i <= 11; i++)
+        if (cols[i].type != TRAIL_V_NULL)
+            cols[i].type = TRAIL_V_JSON;
+    char hash[TRAIL_SHA256_HEX_LEN + 1];
+    if ((rc = trail__event_hash(hash, cols)) < 0)
+        return trail__err_set(&db->err, rc, "out of memory");
+    if (strcmp(hash, ev.hash) != 0)
+        rc = problem(v, ev.table_name, ev.record_id, ev.event_id,
+                     "its content does not match its hash: the event was edited");
+    if (rc < 0)
+        return rc;
+
+    bool same_node = v->in_node && strcmp(v->node, ev.node_id) == 0;
+    if (!same_node && ev.prev_hash)
+        rc = problem(v, ev.table_name, ev.record_id, ev.event_id,
+                     "it is node %s's first event but names a previous one: events before it "
+                     "were removed",
+                     ev.node_id);
+    else if (same_node && (!ev.prev_hash || strcmp(ev.prev_hash, v->prev_hash) != 0))
+        rc = problem(v, ev.table_name, ev.record_id, ev.event_id,
+                     "its prev_hash is not the hash of node %s's event before it: an event "
+                     "between them was removed or replaced",
+                     ev.node_id);
+    snprintf(v->node, sizeof v->node, "%s", ev.node_id);
+    snprintf(v->prev_hash, sizeof v->prev_hash, "%s", ev.hash);
+    v->in_node = true;
+    return rc;
+}
+
+/* ---- pass 2: each record's events ------------------------------------- */
+
+/* The digest of a row JSON as jansson writes it sorted: what the live row must also give. */
+static int digest_of(const json_t *values, char out[TRAIL_SHA256_HEX_LEN + 1])
+{
+    char *text = json_dumps(values, JSON_COMPACT | JSON_SORT_KEYS);
+    int rc = text ? trail__sha256_hex(out, text, strlen(text)) : TRAIL_ENOMEM;
+    free(text);
+    return rc;
+}
+
+/* Records where the record followed so far ended. */
+static int end_record(verifier *v)
+{
+    if (!v->record)
+        return TRAIL_OK;
+    json_t *end = json_false();
+    if (v->last_new) {
+        char digest[TRAIL_SHA256_HEX_LEN + 1];
+        if (digest_of(v->last_new, digest) < 0)
+            return trail__err_set(&v->db->err, TRAIL_ENOMEM, "out of memory");
+        end = json_string(digest);
+    }
+    int rc = json_object_set_new(v->ends, v->record, end) < 0
+                 ? trail__err_set(&v->db->err, TRAIL_ENOMEM, "out of memory")
+                 : TRAIL_OK;
+    free(v->record);
+    v->record = NULL;
+    json_decref(v->last_new);
+    v->last_new = NULL;
+    return rc;
+}
+
+/* The names of the members in which two JSON objects differ, comma separated. */
+static int differing_fields(trail_buf *out, const json_t *a, const json_t *b)
+{
+    const char *key;
+    json_t *value;
+    int rc = TRAIL_OK;
+    json_object_foreach((json_t *)a, key, value) if (!json_equal(value, json_object_get(b, key)))
+        rc |= trail__buf_appendf(out, "%s%s", out->len ? ", " : "", key);
+    json_object_foreach((json_t *)b, key, value) if (!json_object_get(a, key)) rc |=
+        trail__buf_appendf(out, "%s%s", out->len ? ", " : "", key);
+    return rc ? TRAIL_ENOMEM : TRAIL_OK;
+}
+
+/* Checks one event against the record's state so far. */
+static int follow(verifier *v, const char *event_id, const char *op, int64_t version,
+                  json_t *old_values, json_t *new_values)
+{
+    const char *t = v->table, *r = v->record;
+    bool first = v->version == 0;
+    bool insert = strcmp(op, "insert") == 0, del = strcmp(op, "delete") == 0;
+    int64_t want = first ? 1 : del ? v->version : v->version + 1;
+    int rc = TRAIL_OK;
+    if (first && !insert)
+        rc = problem(v, t, r, event_id,
+                     "its history starts with %s at version %" PRId64
+                     ", not an insert at version 1: earlier events are missing",
+                     op, version);
+    else if (!first && strcmp(v->op, "delete") == 0)
+        rc = problem(v, t, r, event_id, "%s at version %" PRId64 " after the record was deleted",
+                     op, version);
+    else if (!first && insert)
+        rc = problem(v, t, r, event_id, "a second insert, at version %" PRId64, version);
+    else if (version != want)
+        rc = problem(v, t, r, event_id, "%s at version %" PRId64 " after version %" PRId64 ": %s",
+                     op, version, v->version,
+                     version > want ? "events in between are missing" : "a version repeats");
+    if (rc == TRAIL_OK && !first && !insert && v->last_new) {
+        if (!old_values)
+            rc = problem(v, t, r, event_id, "its old_values are missing");
+        else if (!json_equal(old_values, v->last_new)) {
+            trail_buf names = TRAIL_BUF_INIT;
+            rc = differing_fields(&names, v->last_new, old_values);
+            if (rc == TRAIL_OK)
+                rc = problem(v, t, r, event_id,
+                             "its old_values differ from the previous event's new_values in: %s",
+                             names.data ? names.data : "(their form)");
+            trail__buf_free(&names);
+        }
+    }
+    if (rc == TRAIL_OK && !del && !new_values)
+        rc = problem(v, t, r, event_id, "%s without new_values", op);
+    json_decref(v->last_new);
+    v->last_new = del ? NULL : json_incref(new_values);
+    v->version = version;
+    snprintf(v->op, sizeof v->op, "%s", op);
+    return rc;
+}
+
+static json_t *parse_json(const trail_value *v)
+{
+    return v->type == TRAIL_V_NULL ? NULL : json_loadb(v->s, v->n, JSON_DECODE_ANY, NULL);
+}
+
+static int record_row(trail_conn *db, void *row, void *userdata)
+{
+    verifier *v = userdata;
+    static const trail_vtype types[6] = { TRAIL_V_TEXT, TRAIL_V_TEXT, TRAIL_V_INT,
+                                          TRAIL_V_JSON, TRAIL_V_JSON, TRAIL_V_TEXT };
+    trail_value c[6];
+    int rc = TRAIL_OK;
+    for (size_t i = 0; rc == TRAIL_OK && i < 6; i++)
+        rc = db->drv->column(db, row, i, types[i], &c[i]);
+    if (rc < 0)
+        return rc;
+    step_done_one(v);
+    char *record = strndup(c[0].s ? c[0].s : "", c[0].n);
+    char *op = strndup(c[1].s ? c[1].s : "", c[1].n);
+    char *event_id = strndup(c[5].s ? c[5].s : "", c[5].n);
+    json_t *old_values = parse_json(&c[3]), *new_values = parse_json(&c[4]);
+    if (!record || !op || !event_id)
+        rc = trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    if (rc == TRAIL_OK && (!v->record || strcmp(v->record, record) != 0)) {
+        rc = end_record(v);
+        v->record = record;
+        record = NULL;
+        v->version = 0;
+        v->report->records++;
+    }
+    if (rc == TRAIL_OK)
+        rc = follow(v, event_id, op, c[2].i, old_values, new_values);
+    json_decref(old_values);
+    json_decref(new_values);
+    free(record);
+    free(op);
+    free(event_id);
+    return rc;
+}
+
+/* ---- pass 3: live rows ------------------------------------------------ */
+
+/* SELECT id, version, fields FROM table, quoted for the driver. */
+static int live_rows_sql(trail_buf *out, char q, const trail_entity *e)
+{
+    int rc = trail__buf_appendf(out, "SELECT %cid%c, %cversion%c", q, q, q, q);
+    for (size_t i = 0; i < e->n_fields; i++)
+        rc |= trail__buf_appendf(out, ", %c%s%c", q, e->fields[i].name, q);
+    rc |= trail__buf_appendf(out, " FROM %c%s%c", q, e->table, q);
+    return rc ? TRAIL_ENOMEM : TRAIL_OK;
+}
+
+static int live_row(trail_conn *db, void *row, void *userdata)
+{
+    verifier *v = userdata;
+    trail_row values;
+    int rc = trail__values_read(db, v->entity, row, &values);
+    if (rc < 0)
+        return rc;
+    v->report->rows++;
+    char id[32];
+    const char *record = id;
+    if (values.v[0].type == TRAIL_V_INT)
+        snprintf(id, sizeof id, "%" PRId64, values.v[0].i);
+    else {
+        trail__buf_reset(&v->scratch);
+        if (trail__buf_append(&v->scratch, values.v[0].s ? values.v[0].s : "", values.v[0].n) < 0)
+            return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+        record = v->scratch.data;
+    }
+
+    json_t *end = json_object_get(v->ends, record);
+    if (!end)
+        return problem(v, v->table, record, NULL,
+                       "the row has no change events: it was written behind trail's back");
+    if (json_is_false(end))
+        return problem(v, v->table, record, NULL,
+                       "the row is present although its history ends in a delete");
+
+    trail_buf text = TRAIL_BUF_INIT;
+    json_t *live = NULL;
+    char digest[TRAIL_SHA256_HEX_LEN + 1];
+    rc = trail__values_json(&text, v->entity, &values);
+    if (rc == TRAIL_OK && !(live = json_loadb(text.data, text.len, 0, NULL)))
+        rc = problem(v, v->table, record, NULL, "the row's values do not make valid JSON");
+    else if (rc == TRAIL_OK && (rc = digest_of(live, digest)) == TRAIL_OK) {
+        if (strcmp(digest, json_string_value(end)) != 0) {
+            /* Explained after the scan, which must not be interleaved with another query. */
+            if (json_array_append_new(v->differing, json_pack("[sO]", record, live)) < 0)
+                rc = TRAIL_ENOMEM;
+        }
+        json_object_del(v->ends, record);
+    }
+    json_decref(live);
+    trail__buf_free(&text);
+    return rc == TRAIL_ENOMEM ? trail__err_set(&db->err, rc, "out of memory") : rc;
+}
+
+/*
+ * Drops from @live the fields its record's last event @last does not hold and
+ * the row holds as migrate gave them (the default, or null): fields a later
+ * version of the schema added, which no event of the record has set yet.
+ * Returns whether it dropped any.
+ */
+static bool drop_added_fields(const trail_entity *e, const json_t *last, json_t *live)
+{
+    bool dropped = false;
+    for (size_t i = 0; e && i < e->n_fields; i++) {
+        const trail_field *f = &e->fields[i];
+        if (json_object_get(last, f->name) || (f->flags & TRAIL_FIELD_OMIT))
+            continue;
+        json_t *given = f->flags & TRAIL_FIELD_DEFAULT ? json_loads(f->def.s, JSON_DECODE_ANY, NULL)
+                                                       : json_null();
+        if (json_equal(given, json_object_get(live, f->name)))
+            dropped = json_object_del(live, f->name) == 0 || dropped;
+        json_decref(given);
+    }
+    return dropped;
+}
+
+static int explain_differing(verifier *v)
+{
+    size_t i;
+    json_t *pair;
+    int rc = TRAIL_OK;
+    json_array_foreach(v->differing, i, pair)
+    {
+        const char *record = json_string_value(json_array_get(pair, 0));
+        char *last_text = NULL;
+        json_t *last = NULL;
+        trail_buf names = TRAIL_BUF_INIT;
+        rc = trail_as_of(v->db, v->table, record, INT64_MAX, &last_text);
+        if (rc == TRAIL_OK && !(last = json_loads(last_text, 0, NULL)))
+            rc = trail__err_set(&v->db->err, TRAIL_ENOMEM, "out of memory");
+        bool added = false;
+        if (rc == TRAIL_OK) {
+            added = drop_added_fields(v->entity, last, json_array_get(pair, 1));
+            rc = differing_fields(&names, last, json_array_get(pair, 1));
+        }
+        if (rc == TRAIL_OK && (names.len || !added))
+            rc = problem(v, v->table, record, NULL,
+                         "the row differs from its last event's new_values in: %s: it was "
+                         "changed behind trail's back",
+                         names.data ? names.data : "(their form)");
+        trail__buf_free(&names);
+        json_decref(last);
+        free(last_text);
+        if (rc < 0)
+            break;
+    }
+    json_array_clear(v->differing);
+    return rc;
+}
+
+static int check_live_rows(verifier *v)
+{
+    trail_buf sql = TRAIL_BUF_INIT;
+    int rc = live_rows_sql(&sql, v->db->drv->sql->quote, v->entity);
+    if (rc < 0)
+        return trail__err_set(&v->db->err, rc, "out of memory");
+    rc = v->db->drv->query_once(v->db, sql.data, NULL, 0, live_row, v, NULL);
+    trail__buf_free(&sql);
+    if (rc == TRAIL_EDB) {
+        /*
+         * A table the description names that is not there (the description
+         * was edited), a column it lacks, a damaged page: each is a finding
+         * about this table, and the other tables are still worth checking.
+         */
+        char why[TRAIL_ERRMSG_MAX];
+        snprintf(why, sizeof why, "%s", trail__err_message(&v->db->err));
+        trail__err_clear(&v->db->err);
+        json_array_clear(v->differing);
+        json_object_clear(v->ends);
+        return problem(v, v->table, NULL, NULL,
+                       "the live rows of entity %s could not be read (%s): the table differs "
+                       "from the description in trail_meta, or is damaged",
+                       v->entity->name, why);
+    }
+    if (rc == TRAIL_OK)
+        rc = explain_differing(v);
+    const char *record;
+    json_t *end;
+    json_object_foreach(v->ends, record, end) if (rc == TRAIL_OK && json_is_string(end)) rc =
+        problem(v, v->table, record, NULL,
+                "the row is missing although its history does not end in a delete");
+    return rc;
+}
+
+/* ---- the tables to check ---------------------------------------------- */
+
+/* One table: its name and, when a migrated schema describes it, its entity. */
+typedef struct table_entry {
+    char *name;
+    const trail_entity *entity;
+} table_entry;
+
+typedef struct table_list {
+    table_entry *items;
+    size_t n, cap;
+    trail_model *models;
+    size_t n_models;
+    verifier *v;
+    json_t *schemas; /* schema name -> true when its description was found */
+} table_list;
+
+static int add_table(table_list *l, const char *name, size_t len, const trail_entity *e)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (strlen(l->items[i].name) == len && memcmp(l->items[i].name, name, len) == 0) {
+            if (e)
+                l->items[i].entity = e;
+            return TRAIL_OK;
+        }
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        table_entry *more = realloc(l->items, cap * sizeof *more);
+        if (!more)
+            return TRAIL_ENOMEM;
+        l->items = more;
+        l->cap = cap;
+    }
+    char *copy = strndup(name, len);
+    if (!copy)
+        return TRAIL_ENOMEM;
+    l->items[l->n++] = (table_entry){ copy, e };
+    return TRAIL_OK;
+}
+
+/* @key's schema name when it is "schema.NAME.@suffix", else NULL; the caller frees it. */
+static char *schema_of(const trail_value *key, const char *suffix)
+{
+    size_t n = strlen(suffix);
+    if (key->type == TRAIL_V_NULL || key->n < 7 + 1 + n || memcmp(key->s, "schema.", 7) != 0 ||
+        memcmp(key->s + key->n - n, suffix, n) != 0 || key->s[key->n - n - 1] != '.')
+        return NULL;
+    return strndup(key->s + 7, key->n - 7 - n - 1);
+}
+
+static int version_row(trail_conn *db, void *row, void *userdata)
+{
+    table_list *l = userdata;
+    trail_value key;
+    int rc = db->drv->column(db, row, 0, TRAIL_V_TEXT, &key);
+    if (rc < 0)
+        return rc;
+    char *name = schema_of(&key, "version");
+    if (name && !json_object_get(l->schemas, name) &&
+        json_object_set_new(l->schemas, name, json_false()) < 0)
+        rc = trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    free(name);
+    return rc;
+}
+
+static int model_row(trail_conn *db, void *row, void *userdata)
+{
+    table_list *l = userdata;
+    trail_value key, value;
+    int rc = db->drv->column(db, row, 0, TRAIL_V_TEXT, &key);
+    if (rc == TRAIL_OK)
+        rc = db->drv->column(db, row, 1, TRAIL_V_TEXT, &value);
+    if (rc < 0)
+        return rc;
+    char *described = schema_of(&key, "model");
+    if (!described)
+        return 0;
+    if (json_object_set_new(l->schemas, described, json_true()) < 0) {
+        free(described);
+        return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    }
+
+    trail_model *more = realloc(l->models, (l->n_models + 1) * sizeof *more);
+    if (!more) {
+        free(described);
+        return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    }
+    l->models = more;
+    trail_model *m = &l->models[l->n_models];
+    rc = value.type == TRAIL_V_NULL ? TRAIL_EINVALID : trail__model_parse(m, value.s, value.n);
+    if (rc == TRAIL_EINVALID)
+        rc = problem(l->v, NULL, NULL, NULL,
+                     "trail_meta's schema.%s.model, the description of schema %s that migrate "
+                     "wrote, is not one any more: it was edited, and the live rows of its tables "
+                     "cannot be checked against their events",
+                     described, described);
+    else if (rc == TRAIL_ENOMEM)
+        rc = trail__err_set(&db->err, rc, "out of memory");
+    else {
+        l->n_models++;
+        for (size_t i = 0; rc == TRAIL_OK && i < m->n_entities; i++)
+            if (add_table(l, m->entities[i].table, strlen(m->entities[i].table), &m->entities[i]) <
+                0)
+                rc = trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    }
+    free(described);
+    return rc;
+}
+
+/* A schema with a version in trail_meta but no description: the description was deleted. */
+static int missing_models(table_list *l)
+{
+    const char *name;
+    json_t *found;
+    int rc = TRAIL_OK;
+    json_object_foreach(l->schemas, name, found)
+    {
+        if (rc == TRAIL_OK && json_is_false(found))
+            rc =
+                problem(l->v, NULL, NULL, NULL,
+                        "trail_meta has schema.%s.version but no schema.%s.model, the description "
+                        "of schema %s that migrate wrote: it was deleted, and the live rows of its "
+                        "tables cannot be checked against their events",
+                        name, name, name);
+    }
+    return rc;
+}
+
+static int event_table_row(trail_conn *db, void *row, void *userdata)
+{
+    trail_value name;
+    int rc = db->drv->column(db, row, 0, TRAIL_V_TEXT, &name);
+    if (rc == TRAIL_OK && add_table(userdata, name.s ? name.s : "", name.n, NULL) < 0)
+        rc = trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    return rc;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(((const table_entry *)a)->name, ((const table_entry *)b)->name);
+}
+
+static void free_tables(table_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->items[i].name);
+    free(l->items);
+    for (size_t i = 0; i < l->n_models; i++)
+        trail__model_free(&l->models[i]);
+    free(l->models);
+    json_decref(l->schemas);
+}
+
+/* ---- the whole check -------------------------------------------------- */
+
+static int check_table(verifier *v, const table_entry *t)
+{
+    const trail_runtime_sql *sql = v->db->drv->sql;
+    v->table = t->name;
+    v->entity = t->entity;
+    trail_value name = trail_v_text(t->name);
+    int rc = v->db->drv->query(v->db, sql->record_events, &name, 1, record_row, v, NULL);
+    if (rc == TRAIL_OK)
+        rc = end_record(v);
+    if (rc == TRAIL_OK && v->entity)
+        rc = check_live_rows(v);
+    else if (rc == TRAIL_OK)
+        rc = problem(v, t->name, NULL, NULL,
+                     "no schema description in trail_meta names this table, so its live rows "
+                     "cannot be checked against its events: a description was deleted or edited");
+    json_object_clear(v->ends);
+    free(v->record);
+    v->record = NULL;
+    json_decref(v->last_new);
+    v->last_new = NULL;
+    return rc;
+}
+
+/* One row of the engine's integrity check: "ok", or damage, a line each. */
+static int integrity_row(trail_conn *db, void *row, void *userdata)
+{
+    verifier *v = userdata;
+    trail_value line;
+    int rc = db->drv->column(db, row, 0, TRAIL_V_TEXT, &line);
+    if (rc < 0 || line.type == TRAIL_V_NULL)
+        return rc;
+    if (line.n == 2 && memcmp(line.s, "ok", 2) == 0)
+        return 0;
+    for (size_t at = 0; rc == TRAIL_OK && at < line.n;) {
+        const char *nl = memchr(line.s + at, '\n', line.n - at);
+        size_t len = nl ? (size_t)(nl - line.s) - at : line.n - at;
+        /* "*** in database main ***" heads what follows; the lines say what is wrong. */
+        if (len > 0 && !(len > 3 && memcmp(line.s + at, "***", 3) == 0))
+            rc = problem(v, NULL, NULL, NULL, "the database file is damaged: %.*s", (int)len,
+                         line.s + at);
+        at += len + 1;
+    }
+    return rc;
+}
+
+/* The engine's own check, where it has a cheap one; what it finds is a problem. */
+static int check_integrity(verifier *v)
+{
+    const char *sql = v->db->drv->sql->integrity_check;
+    if (!sql)
+        return TRAIL_OK;
+    start_step(v, "integrity check", -1);
+    int rc = v->db->drv->query_once(v->db, sql, NULL, 0, integrity_row, v, NULL);
+    if (rc == TRAIL_EDB) {
+        /* A file too damaged to check says so by failing the check. */
+        rc = problem(v, NULL, NULL, NULL, "the database file is damaged: %s",
+                     trail__err_message(&v->db->err));
+        trail__err_clear(&v->db->err);
+    }
+    report_progress(v, true);
+    return rc;
+}
+
+int trail_verify_with(trail_conn *db, const trail_verify_opts *opts, trail_verify_report *report)
+{
+    if (!db)
+        return TRAIL_EARG;
+    if (!report)
+        return trail__err_set(&db->err, TRAIL_EARG, "trail_verify: no report given");
+    memset(report, 0, sizeof *report);
+    const trail_runtime_sql *sql = db->drv->sql;
+    verifier v = { .db = db, .report = report, .scratch = TRAIL_BUF_INIT, .opts = opts };
+    v.progress.n_steps = sql->integrity_check ? 3 : 2;
+    int rc = check_integrity(&v);
+    if (rc == TRAIL_OK && trail__conn_need_tables(db) < 0)
+        rc = TRAIL_EDB;
+    table_list tables = { .v = &v };
+    v.ends = json_object();
+    v.differing = json_array();
+    tables.schemas = json_object();
+    if (rc == TRAIL_OK && !(v.ends && v.differing && tables.schemas))
+        rc = trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+
+    if (rc == TRAIL_OK && opts && opts->progress)
+        rc = trail__conn_query_int(db, sql->count_events, NULL, 0, &v.n_events);
+    if (rc == TRAIL_OK) {
+        start_step(&v, "hash chains", v.n_events);
+        rc = db->drv->query(db, sql->events_by_node, NULL, 0, chain_row, &v, NULL);
+        report_progress(&v, true);
+    }
+    if (rc == TRAIL_OK)
+        rc = db->drv->query(db, sql->meta_models, NULL, 0, model_row, &tables, NULL);
+    if (rc == TRAIL_OK)
+        rc = db->drv->query(db, sql->meta_versions, NULL, 0, version_row, &tables, NULL);
+    if (rc == TRAIL_OK)
+        rc = missing_models(&tables);
+    if (rc == TRAIL_OK)
+        rc = db->drv->query(db, sql->event_tables, NULL, 0, event_table_row, &tables, NULL);
+    if (rc == TRAIL_OK && tables.n)
+        qsort(tables.items, tables.n, sizeof *tables.items, by_name);
+    /* Passes 2 and 3 table by table: one step, counted in events (rows are not counted first). */
+    if (rc == TRAIL_OK)
+        start_step(&v, "records and rows", v.n_events);
+    for (size_t i = 0; rc == TRAIL_OK && i < tables.n; i++)
+        rc = check_table(&v, &tables.items[i]);
+    if (rc == TRAIL_OK)
+        report_progress(&v, true);
+
+    free_tables(&tables);
+    json_decref(v.ends);
+    json_decref(v.differing);
+    trail__buf_free(&v.scratch);
+    return rc;
+}
+
+int trail_verify(trail_conn *db, trail_verify_report *report)
+{
+    return trail_verify_with(db, NULL, report);
+}
+
+void trail_verify_report_free(trail_verify_report *report)
+{
+    if (!report)
+        return;
+    for (size_t i = 0; i < report->n_problems; i++) {
+        free(report->problems[i].table_name);
+        free(report->problems[i].record_id);
+        free(report->problems[i].event_id);
+        free(report->problems[i].what);
+    }
+    free(report->problems);
+    memset(report, 0, sizeof *report);
+}
