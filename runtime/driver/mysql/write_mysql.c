@@ -105,28 +105,24 @@ static const char *exact(const trail_field *f)
  * MY_SCI(d, x) writes the digits d (no zeros around them) with the leading
  * digit's exponent x as trail__json_double() writes it in exponent form.
  */
+/* clang-format off */
 #define MY_SCI(d, x)                                                                               \
-    "CONCAT(IF({v} < 0, '-', ''), LEFT(" d ", 1), IF(LENGTH(" d ") > 1, CONCAT('.', SUBSTRING(" d  \
-    ", 2)), ''), 'e', IF(" x " < 0, '-', '+'), LPAD(ABS(" x "), 2, '0'))"
+    "CONCAT(IF({v} < 0, '-', ''), LEFT(" d ", 1),"                                                 \
+    " IF(LENGTH(" d ") > 1, CONCAT('.', SUBSTRING(" d ", 2)), ''),"                                \
+    " 'e', IF(" x " < 0, '-', '+'), LPAD(ABS(" x "), 2, '0'))"
 #define MY_BIG_DIGITS   "TRIM(TRAILING '0' FROM REPLACE(CONCAT(ABS({v})), '.', ''))"
 #define MY_BIG_EXP      "(LOCATE('.', CONCAT(ABS({v}), '.')) - 2)"
 #define MY_SMALL_FRAC   "SUBSTRING(CONCAT(ABS({v})), 3)" /* what follows "0." */
 #define MY_SMALL_DIGITS "TRIM(LEADING '0' FROM " MY_SMALL_FRAC ")"
 #define MY_SMALL_EXP    "(LENGTH(" MY_SMALL_DIGITS ") - LENGTH(" MY_SMALL_FRAC ") - 1)"
 #define MY_DOUBLE                                                                                  \
-    "CASE WHEN LOCATE('e', CONCAT({v})) THEN IF(LOCATE('e-', CONCAT({v})), CONCAT({v}),"           \
-    " REPLACE(CONCAT({v}), 'e', 'e+'))"                                                            \
-    " WHEN ABS({v}) >= 1e15 THEN " MY_SCI(                                                         \
-        MY_BIG_DIGITS,                                                                             \
-        MY_BIG_EXP) " WHEN {v} <> 0 AND ABS({v}) < 1e-4 THEN " MY_SCI(MY_SMALL_DIGITS,             \
-                                                                      MY_SMALL_EXP) " WHEN "       \
-                                                                                    "LOCATE('.', " \
-                                                                                    "CONCAT({v}))" \
-                                                                                    " THEN "       \
-                                                                                    "CONCAT({v}) " \
-                                                                                    "ELSE "        \
-                                                                                    "CONCAT({v}, " \
-                                                                                    "'.0') END"
+    "CASE WHEN LOCATE('e', CONCAT({v}))"                                                           \
+    " THEN IF(LOCATE('e-', CONCAT({v})), CONCAT({v}), REPLACE(CONCAT({v}), 'e', 'e+'))"            \
+    " WHEN ABS({v}) >= 1e15 THEN " MY_SCI(MY_BIG_DIGITS, MY_BIG_EXP)                               \
+    " WHEN {v} <> 0 AND ABS({v}) < 1e-4 THEN " MY_SCI(MY_SMALL_DIGITS, MY_SMALL_EXP)               \
+    " WHEN LOCATE('.', CONCAT({v})) THEN CONCAT({v})"                                              \
+    " ELSE CONCAT({v}, '.0') END"
+/* clang-format on */
 
 /*
  * JSON_QUOTE() writes the \u00XX of a control character with capital hex
@@ -137,15 +133,17 @@ static const char *exact(const trail_field *f)
  * string at each match, which takes time that grows with the square of the
  * length.
  */
-#define MY_NUL2                  "CHAR(0, 0 USING utf8mb4)"
-#define MY_SMALL_HEX(big, small) ", '\\\\u00" big "', '\\\\u00" small "')"
+/* clang-format off */
+#define MY_NUL2 "CHAR(0, 0 USING utf8mb4)"
 #define MY_STRING                                                                                  \
-    "IF(LOCATE('\\\\u00', JSON_QUOTE({v})) = 0, JSON_QUOTE({v}), REPLACE(REPLACE(REPLACE("         \
-    "REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(JSON_QUOTE({v}),"             \
-    " '\\\\\\\\', " MY_NUL2 ")" MY_SMALL_HEX("0B", "0b") MY_SMALL_HEX("0E", "0e")                  \
-        MY_SMALL_HEX("0F", "0f") MY_SMALL_HEX("1A", "1a") MY_SMALL_HEX("1B", "1b")                 \
-            MY_SMALL_HEX("1C", "1c") MY_SMALL_HEX("1D", "1d") MY_SMALL_HEX("1E", "1e")             \
-                MY_SMALL_HEX("1F", "1f") ", " MY_NUL2 ", '\\\\\\\\'))"
+    "IF(LOCATE('\\\\u00', JSON_QUOTE({v})) = 0, JSON_QUOTE({v}),"                                  \
+    " REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE("    \
+    "JSON_QUOTE({v}), '\\\\\\\\', " MY_NUL2 ")"                                                    \
+    ", '\\\\u000B', '\\\\u000b'), '\\\\u000E', '\\\\u000e'), '\\\\u000F', '\\\\u000f')"            \
+    ", '\\\\u001A', '\\\\u001a'), '\\\\u001B', '\\\\u001b'), '\\\\u001C', '\\\\u001c')"            \
+    ", '\\\\u001D', '\\\\u001d'), '\\\\u001E', '\\\\u001e'), '\\\\u001F', '\\\\u001f')"            \
+    ", " MY_NUL2 ", '\\\\\\\\'))"
+/* clang-format on */
 
 /*
  * The last 57-byte piece a blob of 1 GiB may have, the largest

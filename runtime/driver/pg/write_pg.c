@@ -42,26 +42,24 @@ static void columns(trail_buf *b, const trail_entity *e, const char *alias)
 /*
  * float8 text (extra_float_digits above 0, as conn_pg.c sets) is the
  * shortest decimal that reads back the same, laid out as trail__json_double()
- * lays it out, but for two things: a whole number lacks the ".0", and a
- * decimal exactly halfway between two doubles is never taken, where
- * strtod() takes it for the even one. Only a double from 2^53 to 1e40 may
- * have such a form, shorter than float8's (1e+23, float8 9.999999999999999e+22):
- * its two halfway points, from its exact value (an integer there) and its
- * spacing, are tried as trail__json_double() tries them.
+ * lays it out, save two things: a whole number lacks its ".0", and a
+ * decimal exactly halfway between two doubles is never taken, where strtod()
+ * (and so trail__json_double()) reads it as the even one. Such a decimal can
+ * be the shorter only for a double from 2^53 to 1e40 (1e+23, which float8
+ * writes 9.999999999999999e+22). There, as trail__json_double() does, the
+ * double rounded to 15 digits is taken if it reads back, else rounded to 16
+ * (to_char() rounds as printf() does), else float8's 17 digits; zeros at
+ * the end of the digits go. Expressions only: a subquery here would cost
+ * every write its setup, though it never runs.
  */
+#define PG_ROUNDED(digits) "to_char({v}, '9." digits "EEEE')"
+#define PG_15              PG_ROUNDED("99999999999999")
+#define PG_16              PG_ROUNDED("999999999999999")
 #define PG_DOUBLE                                                                                  \
-    "(CASE WHEN abs({v}) >= 9007199254740992 AND abs({v}) < 1e40 THEN"                             \
-    " (SELECT CASE WHEN {v} < 0 THEN '-' ELSE '' END || coalesce((SELECT left(d, 1) ||"            \
-    " CASE WHEN length(d) > 1 THEN '.' || substr(d, 2) ELSE '' END || 'e+' ||"                     \
-    " lpad((length(trunc(m)::text) - 1)::text, 2, '0')"                                            \
-    " FROM (SELECT m, rtrim(replace(m::text, '.', ''), '0') AS d FROM (VALUES (x + u / 2),"        \
-    " (x - CASE WHEN x = 2::numeric ^ n THEN u / 4 ELSE u / 2 END)) AS c(m)) c"                    \
-    " WHERE m::float8 = abs({v}) AND length(d) < length(replace(split_part(t, 'e', 1), '.', ''))"  \
-    " ORDER BY length(d), abs(m - x), right(d, 1)::int % 2 LIMIT 1), t)"                           \
-    " FROM (SELECT t, n, u, round(t::numeric / u) * u AS x"                                        \
-    " FROM (SELECT t, n, 2::numeric ^ (n - 52) AS u"                                               \
-    " FROM (SELECT t, floor(log(2, t::numeric))::int AS n"                                         \
-    " FROM (SELECT abs({v})::text AS t) a) b) c) d)"                                               \
+    "(CASE WHEN abs({v}) >= 9007199254740992 AND abs({v}) < 1e40 THEN CASE"                        \
+    " WHEN " PG_15 "::float8 = {v} THEN regexp_replace(btrim(" PG_15 "), '\\.?0+e', 'e')"          \
+    " WHEN " PG_16 "::float8 = {v} THEN regexp_replace(btrim(" PG_16 "), '\\.?0+e', 'e')"          \
+    " ELSE {v}::text END"                                                                          \
     " WHEN {v}::text ~ '[.eEnN]' THEN {v}::text ELSE {v}::text || '.0' END)::json"
 
 /*
