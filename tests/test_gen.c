@@ -1417,10 +1417,10 @@ static void test_templates_broken(void **state)
     (void)state;
     path tpl = pathf("%s/tpl", tmp), out = pathf("%s/out", tmp);
     assert_int_equal(mkdir(tpl.s, 0777), 0);
-    spit(pathf("%s/sqlite.c.mustache", tpl.s).s, "{{#entities}}never closed\n");
+    spit(pathf("%s/driver.c.mustache", tpl.s).s, "{{#entities}}never closed\n");
     ran r = trailgen(NULL, "--templates", tpl.s, "-o", out.s, SRC "/schema/shop.yaml", NULL);
     assert_int_equal(r.status, 1);
-    if (!strstr(r.err, "sqlite.c.mustache"))
+    if (!strstr(r.err, "driver.c.mustache"))
         fail_msg("the message does not name the template:\n%s", r.err);
     ran_free(&r);
     assert_int_equal(access(out.s, F_OK), -1);

@@ -68,7 +68,7 @@ static int check_args(trail_conn *db, const trail_entity *e, const void *p)
         return TRAIL_EARG;
     if (!e || !p)
         return trail__err_set(&db->err, TRAIL_EARG, "a required argument is NULL");
-    if (!e->sql[db->drv->id])
+    if (!trail__entity_sql(db, e))
         return trail__err_set(&db->err, TRAIL_EARG, "%s was generated without the %s driver",
                               e->name, db->drv->name);
     if (db->node_id[0] == '\0')
@@ -227,7 +227,7 @@ static int create_once(trail_conn *db, const trail_ctx *ctx, const trail_entity 
     int rc = check_write(db, ctx, e, params);
     if (rc < 0)
         return rc;
-    const trail_entity_sql *sql = e->sql[db->drv->id];
+    const trail_entity_sql *sql = trail__entity_sql(db, e);
     trail_row row;
     char id[TRAIL_ULID_LEN + 1];
     row.v[1] = trail_v_int(1);
@@ -283,7 +283,7 @@ static int lock_at_version(trail_conn *db, const trail_entity *e, const trail_va
                            trail_row *old)
 {
     *before = NULL;
-    int rc = query_record(db, e, e->sql[db->drv->id]->lock, k, 1, before);
+    int rc = query_record(db, e, trail__entity_sql(db, e)->lock, k, 1, before);
     if (rc == TRAIL_ENOTFOUND)
         return trail__err_set(&db->err, rc, "%s %s: no such record", e->name, id);
     if (rc < 0)
@@ -382,7 +382,7 @@ static int delete_once(trail_conn *db, const trail_ctx *ctx, const trail_entity 
     int rc = check_write(db, ctx, e, e);
     if (rc < 0)
         return rc;
-    const trail_entity_sql *sql = e->sql[db->drv->id];
+    const trail_entity_sql *sql = trail__entity_sql(db, e);
     char id_text[24];
     trail_value k;
     const char *id = NULL; /* set by key_arg(); said for -O3's flow analysis */
@@ -493,7 +493,7 @@ int trail_record_get(trail_conn *db, const trail_entity *e, trail_key key, void 
     if ((rc = key_arg(db, e, key, id_text, &k, &id)) < 0)
         return rc;
     void *rec = NULL;
-    rc = query_record(db, e, e->sql[db->drv->id]->get, &k, 1, &rec);
+    rc = query_record(db, e, trail__entity_sql(db, e)->get, &k, 1, &rec);
     if (rc == TRAIL_ENOTFOUND)
         return trail__err_set(&db->err, rc, "%s %s: no such record", e->name, id);
     if (rc < 0)
@@ -508,7 +508,7 @@ int trail_record_find(trail_conn *db, const trail_entity *e, size_t field, const
     int rc = check_args(db, e, out);
     if (rc < 0)
         return rc;
-    const trail_entity_sql *sql = e->sql[db->drv->id];
+    const trail_entity_sql *sql = trail__entity_sql(db, e);
     if (field >= e->n_fields || !sql->find_by[field] || !value)
         return trail__err_set(&db->err, TRAIL_EARG, "%s: no lookup by field %zu", e->name, field);
     const trail_field *f = &e->fields[field];
@@ -573,7 +573,7 @@ int trail_record_list(trail_conn *db, const trail_entity *e, trail_key after, in
     struct list_call lc = { e, calloc(1, e->record_size), fn, userdata };
     if (!lc.rec)
         return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
-    rc = db->drv->query(db, e->sql[db->drv->id]->list, params, 2, list_row, &lc, NULL);
+    rc = db->drv->query(db, trail__entity_sql(db, e)->list, params, 2, list_row, &lc, NULL);
     free(lc.rec);
     return rc;
 }

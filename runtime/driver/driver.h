@@ -1,19 +1,21 @@
 /*
- * db.h - a connection and the driver interface beneath it: internal to
+ * driver.h - a connection and the driver interface beneath it: internal to
  * libtrail.
  *
- * The record logic (record.c, event.c, migrate.c) speaks to every database
- * through the few calls of trail_driver: run a statement with bound values,
- * read the columns of its rows, and bracket a transaction. Each driver
- * (conn_sqlite.c, later PostgreSQL and MySQL) prepares a statement the first
+ * The record logic (audit/, history/) speaks to every database through the
+ * few calls of trail_driver: run a statement with bound values, read the
+ * columns of its rows, and bracket a transaction. Each driver (one folder
+ * under driver/, listed in driver/drivers.h) prepares a statement the first
  * time it sees its text and reuses it for the life of the connection; the
  * text's address is the cache key, since every statement trail runs is a
- * static string (generated descriptors, or the runtime's own).
+ * static string (generated descriptors, the runtime's own) or one kept by
+ * the connection (audit/update_sql.c).
  */
-#ifndef TRAIL_DB_H
-#define TRAIL_DB_H
+#ifndef TRAIL_DRIVER_H
+#define TRAIL_DRIVER_H
 
 #include "core/err.h"
+#include "driver/dialect.h"
 #include "trail/conn.h"
 #include "trail/hlc.h"
 #include "trail/record.h"
@@ -58,9 +60,19 @@ typedef struct trail_value {
  */
 typedef int (*trail_row_cb)(trail_conn *db, void *row, void *userdata);
 
+/*
+ * The version of the interface below. A driver states the one it was written
+ * for; trail_open() refuses a driver of another (trail__driver_check()), so
+ * that a change of the interface cannot meet a driver not changed with it.
+ * Raise it with every change of trail_driver's members or their meaning.
+ */
+#define TRAIL_DRIVER_VERSION 1
+
 typedef struct trail_driver {
-    trail_driver_id id;
-    const char *name;
+    int version; /* TRAIL_DRIVER_VERSION */
+    /* Its SQL, and its name (dialect->name): the one the descriptors name their statements by. */
+    const trail_dialect *dialect;
+    const char *name; /* for messages: "postgresql" */
     /* Connects; fills db->drv_state. On failure db->err says why. */
     int (*open)(trail_conn *db, const char *target, const trail_open_opts *opts);
     /* Finalizes statements and disconnects. */
@@ -133,12 +145,48 @@ struct trail_conn {
     uint64_t max_packet;
 };
 
-/* The driver for a URL scheme, and the rest of the URL after "scheme:". */
+/* Each driver: trail__driver_<name>, in driver/<name>/conn_<name>.c. */
+#define TRAIL_DRIVER_DECLARE(name) extern const trail_driver trail__driver_##name;
+TRAIL_DRIVERS(TRAIL_DRIVER_DECLARE)
+#undef TRAIL_DRIVER_DECLARE
+
+/*
+ * trail__driver_for - the driver whose dialect claims @url (by its prefix,
+ * or libpq's key=value form), and in *@target what the driver is handed:
+ * the URL whole or the rest after the prefix. NULL when none does. The
+ * registry is made from driver/drivers.h.
+ */
 const trail_driver *trail__driver_for(const char *url, const char **target);
 
-extern const trail_driver trail__driver_sqlite;
-extern const trail_driver trail__driver_pg;
-extern const trail_driver trail__driver_mysql;
+/*
+ * trail__driver_check - TRAIL_OK when @drv implements this runtime's
+ * TRAIL_DRIVER_VERSION; else TRAIL_EARG with the message in @err.
+ */
+int trail__driver_check(trail_err *err, const trail_driver *drv);
+
+/*
+ * trail__entity_sql - @e's statements for the connection's driver, or NULL
+ * when the code was generated without it.
+ */
+static inline const trail_entity_sql *trail__entity_sql(const trail_conn *db, const trail_entity *e)
+{
+    const char *name = db->drv->dialect->name;
+    for (const trail_entity_sql *const *s = e->sql; *s; s++)
+        if (strcmp((*s)->driver, name) == 0)
+            return *s;
+    return NULL;
+}
+
+/* trail__schema_ddl - @schema's DDL for the connection's driver, or NULL. */
+static inline const trail_schema_ddl *trail__schema_ddl(const trail_conn *db,
+                                                        const trail_schema *schema)
+{
+    const char *name = db->drv->dialect->name;
+    for (const trail_schema_ddl *const *d = schema->ddl; *d; d++)
+        if (strcmp((*d)->driver, name) == 0)
+            return *d;
+    return NULL;
+}
 
 /* trail__wall_ms - CLOCK_REALTIME in milliseconds. */
 int64_t trail__wall_ms(void);
@@ -206,4 +254,4 @@ static inline trail_value trail_v_text(const char *s)
              : (trail_value){ .type = TRAIL_V_NULL };
 }
 
-#endif /* TRAIL_DB_H */
+#endif /* TRAIL_DRIVER_H */
