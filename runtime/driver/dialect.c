@@ -4,7 +4,6 @@
 #include "driver/dialect.h"
 #include "trail/error.h"
 
-#include <string.h>
 
 const trail_dialect *const trail__dialects[] = {
 #define ITEM(name) &trail__dialect_##name,
@@ -12,14 +11,6 @@ const trail_dialect *const trail__dialects[] = {
 #undef ITEM
         NULL,
 };
-
-const trail_dialect *trail__dialect_named(const char *name)
-{
-    for (size_t i = 0; trail__dialects[i]; i++)
-        if (strcmp(trail__dialects[i]->name, name) == 0)
-            return trail__dialects[i];
-    return NULL;
-}
 
 const char *trail__dialect_key_type(const trail_dialect *d, trail_key_kind key)
 {

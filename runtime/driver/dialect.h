@@ -93,9 +93,6 @@ TRAIL_DRIVERS(TRAIL_DIALECT_DECLARE)
 /* Every driver's dialect in driver/drivers.h's order, NULL-terminated. */
 extern const trail_dialect *const trail__dialects[];
 
-/* trail__dialect_named - the dialect called @name ("pg"), or NULL. */
-const trail_dialect *trail__dialect_named(const char *name);
-
 /* trail__dialect_key_type - the column type of a key of kind @key, and of references to it. */
 const char *trail__dialect_key_type(const trail_dialect *d, trail_key_kind key);
 
