@@ -8,6 +8,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "generate.h"
+#include "driver/dialect.h"
 #include "model.h"
 #include "mustache.h"
 #include "output.h"

@@ -4,7 +4,6 @@
 #include "driver/dialect.h"
 #include "trail/error.h"
 
-
 const trail_dialect *const trail__dialects[] = {
 #define ITEM(name) &trail__dialect_##name,
     TRAIL_DRIVERS(ITEM)
