@@ -60,13 +60,13 @@ static void value_words(char *buf, size_t size, const trail_value *v)
 int trail__refusal_explain(trail_conn *db, const trail_entity *e, const trail_row *row,
                            const trail_value *id, int rc)
 {
-    const trail_entity_sql *own = e->sql[db->drv->id];
+    const trail_entity_sql *own = trail__entity_sql(db, e);
     for (size_t i = 0; i < e->n_fields; i++) {
         const trail_field *f = &e->fields[i];
         const trail_value *v = &row->v[i + 2];
         const char *sql = NULL;
-        if (rc == TRAIL_EREF && f->type == TRAIL_TYPE_REF && f->ref->sql[db->drv->id])
-            sql = f->ref->sql[db->drv->id]->get;
+        if (rc == TRAIL_EREF && f->type == TRAIL_TYPE_REF && trail__entity_sql(db, f->ref))
+            sql = trail__entity_sql(db, f->ref)->get;
         else if (rc == TRAIL_EUNIQUE && own->find_by)
             sql = own->find_by[i];
         if (!sql || v->type == TRAIL_V_NULL)
