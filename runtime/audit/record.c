@@ -2,11 +2,10 @@
  * record.c - the audited operations behind every generated function.
  *
  * A write is checked here, its row's values made, then handed whole to the
- * driver (trail_driver.write, driver.h: trail_write_op), which writes the row
- * and its change event as one call, undone whole on failure: from C on
- * SQLite (sqlite/write_sqlite.c), as one statement the engine runs on
- * PostgreSQL and MariaDB (write_one.c). What came of it is worded here,
- * once for every driver (write_result()).
+ * driver (trail_driver.write, driver.h: trail_write_op), which writes the
+ * row and its change event as one call, undone whole on failure, however
+ * its engine does it. What came of it is worded here, once for every
+ * driver (write_result()).
  */
 #define _POSIX_C_SOURCE 200809L /* nanosleep */
 #include "audit/call.h"
@@ -68,8 +67,8 @@ static int no_such_record(trail_conn *db, const trail_entity *e, const char *id)
  * A caller's key: bound in *@k, as text in *@id (pointing into @text or the
  * key). TRAIL_EARG for a ULID key that is NULL; TRAIL_ENOTFOUND, without
  * asking the database, for one that is no ULID (lower case, a space, not
- * ASCII), which no record has: MariaDB's ASCII key columns would pad a
- * trailing space away, and refuse a character outside ASCII with an error.
+ * ASCII), which no record has: an engine's ASCII key columns may pad a
+ * trailing space away, or refuse a character outside ASCII with an error.
  */
 static int key_arg(trail_conn *db, const trail_entity *e, trail_key key, char text[24],
                    trail_value *k, const char **id)
@@ -108,8 +107,9 @@ static int write_result(trail_conn *db, trail_write_op *w, int rc, void *out)
         rc = trail__err_set(&db->err, rc, "%s %s: still referenced by another record", e->name,
                             w->id);
     else if (rc == TRAIL_EREF || rc == TRAIL_EUNIQUE)
-        rc = trail__refusal_explain(db, e, w->row, w->kind == TRAIL_WRITE_CREATE ? NULL : &w->key,
-                                    rc);
+        rc = w->kind == TRAIL_WRITE_CREATE
+                 ? trail__refusal_explain(db, e, w->row, UINT64_MAX, NULL, rc)
+                 : trail__refusal_explain(db, e, w->row, w->mask, &w->key, rc);
     if (rc < 0)
         return rc;
     if (w->rec)
@@ -165,7 +165,7 @@ static int update_once(trail_conn *db, const trail_ctx *ctx, const trail_entity 
         (rc = trail__values_check_update(db, e, params)) < 0)
         return rc;
     memcpy(&w.mask, base + e->update_set_at, sizeof w.mask);
-    trail_row set = { 0 }; /* the fields not set stay NULL, which refusal.c passes over */
+    trail_row set; /* only the fields of the mask: no one reads the others */
     trail__values_apply_update(&set, e, params);
     if ((rc = trail__values_check_set(db, e, &set, w.mask)) < 0)
         return rc;
@@ -336,7 +336,7 @@ int trail_record_list(trail_conn *db, const trail_entity *e, trail_key after, in
     char id_text[24];
     if (e->key == TRAIL_KEY_ULID && !after.text)
         after.text = ""; /* sorts before every id */
-    /* MariaDB would compare a cursor outside ASCII with the key column only with an error. */
+    /* An engine may compare a cursor outside ASCII with an ASCII key column only with an error. */
     if (e->key == TRAIL_KEY_ULID && after.text[0] && !trail_ulid_valid(after.text))
         return trail__err_set(&db->err, TRAIL_EARG, "%s: cannot list after '%.40s': not a %s id",
                               e->name, after.text, e->name);

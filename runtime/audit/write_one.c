@@ -2,7 +2,7 @@
  * write_one.c - audited writes as one statement, the client's side: binding
  * the event's values and the hashed message's pieces, and reading back what
  * the statement did (write_sql.h). The statements come from the driver
- * (write_pg.c, write_mysql.c), whose trail_driver.write comes here.
+ * (trail_driver.write_sql), whose trail_driver.write comes here.
  */
 #include "audit/write_one.h"
 #include "audit/call.h"

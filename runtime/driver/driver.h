@@ -72,12 +72,14 @@ struct trail_row; /* audit/values.h */
  * whole, neither the row nor its event left. It returns
  *   - TRAIL_OK, and w->rec when asked for;
  *   - TRAIL_ENOTFOUND: there is no record w->key (update, delete);
- *   - TRAIL_ECONFLICT: the record is at w->version_found, not w->version,
- *     or (equal) it changed under the version-checked write;
+ *   - TRAIL_ECONFLICT: the record is at w->version_found, not w->version;
+ *     or, w->version_found being w->version, the version-checked write
+ *     found it changed meanwhile;
  *   - another failure with db->err set: TRAIL_EREF and TRAIL_EUNIQUE with
  *     the engine's words, which record.c then replaces naming the field.
- * Setting db->retryable after a deadlock or serialization failure makes
- * record.c run the call again.
+ * The driver clears db->retryable when the call starts, and sets it on a
+ * deadlock or serialization failure, after which record.c runs the call
+ * again (outside trail_begin()).
  */
 typedef struct trail_write_op {
     int kind; /* TRAIL_WRITE_CREATE, _UPDATE or _DELETE (a trail_write_kind) */
@@ -86,7 +88,7 @@ typedef struct trail_write_op {
     /*
      * Create: the new row, version 1, its id made for a ULID key (an int64
      * key's is written here once the engine assigned it). Update: the
-     * values of the fields of @mask. Delete: NULL.
+     * values of the fields of @mask, the others unset. Delete: NULL.
      */
     struct trail_row *row;
     uint64_t mask;    /* update: the fields set; 0 for none: then the record is only read */
@@ -131,8 +133,8 @@ typedef struct trail_driver {
     int (*commit)(trail_conn *db);
     int (*rollback)(trail_conn *db);
     /*
-     * The audited write @w (trail_write_op, below): the row written with its
-     * change event, or neither.
+     * The audited write @w (trail_write_op, above): the row written with
+     * its change event, or neither.
      */
     int (*write)(trail_conn *db, trail_write_op *w);
     /*
@@ -147,7 +149,7 @@ typedef struct trail_driver {
      * statements can run (MariaDB's stored procedures); the caller frees it.
      */
     char *(*write_setup_sql)(const trail_entity *e, int kind);
-    /* Runtime statements in this driver's dialect (see sql.c). */
+    /* Runtime statements in this driver's dialect (sql.h, sql_<driver>.c). */
     const struct trail_runtime_sql *sql;
 } trail_driver;
 
