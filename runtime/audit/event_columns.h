@@ -28,16 +28,17 @@
  * DDL (trailgen's model, templates/<dialect>.sql.mustache).
  *
  * Adding a column: one X(...) line below, numbered by its place (a line
- * put before others renumbers them; the static assertions below say
- * where the numbers went wrong), a member of trail_change_event
- * (trail/history.h) of the same name, and what fills it: the client in
- * trail__event_stamp() (event.c), for a SERVER column also the statements
- * of write_pg.c and write_mysql.c and the message's pieces (write_sql.h).
- * A new DDL kind takes a row in each dialect's table of gen/dialect.c.
- * A database made before the change needs the column added by migrate
- * (audit/migrate.c), and a HASHED column changes every event's message:
- * events stored before it no longer verify unless verify knows the older
- * message too.
+ * put before others renumbers those after it; the static assertions below
+ * name a number that is wrong); a member of the same name in
+ * trail_change_event (trail/history.h); and what fills it: on SQLite
+ * trail__event_stamp() (event.c); on PostgreSQL and MariaDB its value in
+ * the INSERT of write_pg.c and write_mysql.c (their column lists come from
+ * here), sent as a parameter (write_sql.h) when the client knows it, made
+ * by the server and spliced into the hashed message's pieces when only the
+ * server does. A new kind takes a row in each dialect's table of
+ * gen/dialect.c. A HASHED column changes every event's message
+ * (test_event_columns says so), and an event table made before the change
+ * needs the column added by migrate.
  */
 #ifndef TRAIL_EVENT_COLUMNS_H
 #define TRAIL_EVENT_COLUMNS_H
