@@ -2,6 +2,7 @@
  * event.c - change events: stamping, hashing, inserting.
  */
 #include "audit/event.h"
+#include "audit/event_columns.h"
 #include "core/context.h"
 #include "core/json.h"
 #include "driver/sql.h"

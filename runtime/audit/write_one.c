@@ -9,6 +9,7 @@
 #include "core/context.h"
 #include "core/json.h"
 #include "audit/event.h"
+#include "audit/event_columns.h"
 #include "audit/refusal.h"
 #include "driver/sql.h"
 #include "audit/update_sql.h"

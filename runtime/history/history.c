@@ -3,6 +3,7 @@
  * after a cursor, a record as of an HLC, and the nodes.
  */
 #include "driver/driver.h"
+#include "audit/event_columns.h"
 #include "history/history_row.h"
 #include "driver/sql.h"
 #include "trail/history.h"
