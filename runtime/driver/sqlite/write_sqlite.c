@@ -14,6 +14,7 @@
 #include "driver/sqlite/write_sqlite.h"
 #include "audit/call.h"
 #include "audit/event.h"
+#include "audit/event_columns.h"
 #include "audit/update_sql.h"
 #include "audit/values.h"
 #include "driver/sql.h"
