@@ -19,6 +19,7 @@
 #include "audit/schema_check.h"
 #include "driver/sql.h"
 #include "audit/update_sql.h"
+#include "trail/migrate.h"
 
 #include <inttypes.h>
 #include <jansson.h>

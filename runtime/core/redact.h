@@ -7,8 +7,8 @@
  * URI), so trail_open() also scrubs every form of the password, as written
  * and decoded, out of a message it keeps.
  */
-#ifndef TRAIL_REDACT_H
-#define TRAIL_REDACT_H
+#ifndef TRAIL_CORE_REDACT_H
+#define TRAIL_CORE_REDACT_H
 
 #include "core/err.h"
 
@@ -20,4 +20,4 @@
  */
 void trail__err_scrub(trail_err *err, const char *url);
 
-#endif /* TRAIL_REDACT_H */
+#endif /* TRAIL_CORE_REDACT_H */
