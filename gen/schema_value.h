@@ -11,11 +11,12 @@
  *
  * Loading walks the YAML tree once, filling the gen_schema as it goes and
  * reporting every problem at the most precise node it has, by its line,
- * column and key path. A rule that fails leaves its part of the model at its
- * default and loading carries on, so that one run shows every problem. Problems are held back and
- * passed to the diag at the end sorted by position, those of the YAML itself included, so that they
- * read top to bottom whatever order the checks ran in; then the schema is thrown away if there were
- * any.
+ * column and key path. A rule that fails leaves its part of the model at
+ * its default and loading carries on, so that one run shows every problem.
+ * Problems are held back and passed to the diag at the end sorted by
+ * position, those of the YAML itself included, so that they read top to
+ * bottom whatever order the checks ran in; then the schema is thrown away
+ * if there were any.
  */
 #ifndef TRAILGEN_SCHEMA_VALUE_H
 #define TRAILGEN_SCHEMA_VALUE_H

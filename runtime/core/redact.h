@@ -1,7 +1,7 @@
 /*
  * redact.h - keeping passwords out of messages: internal to libtrail.
  *
- * trail_url_redact() (trail/conn.h) shows a connection string with its
+ * trail_url_redact() (trail/redact.h) shows a connection string with its
  * password replaced by "***". The drivers' own libraries may quote the
  * string they were given in their messages (libpq does, for a malformed
  * URI), so trail_open() also scrubs every form of the password, as written

@@ -101,7 +101,7 @@ typedef enum trail_driver_id {
  * The SQL of one entity for one driver. Columns always come in the order
  * id, version, then the fields in schema order; placeholders are numbered
  * in the order listed. (Updates are built by the runtime for the fields
- * that change: runtime/update_sql.c.)
+ * that change: runtime/audit/update_sql.c.)
  */
 typedef struct trail_entity_sql {
     /** INSERT of every column: (id,) version, fields. Int64 keys: id left out and returned. */
