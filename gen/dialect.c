@@ -237,3 +237,104 @@ out:
     trail__buf_free(&values);
     return rc;
 }
+
+/*
+ * The event table's columns (audit/event_columns.h), one table per dialect
+ * keyed by kind. In a type or a check '@' stands for the quoted column and
+ * '#' for its most characters.
+ */
+typedef struct event_type {
+    const char *type;
+    const char *not_null;       /* what declares it NOT NULL; NULL: " NOT NULL" */
+    const char *check;          /* NULL: none */
+    const char *check_nullable; /* when it may be NULL; NULL: check */
+} event_type;
+
+#define ULID_KEY_CHECK "length(@) = 26"
+#define OP_CHECK       "@ IN ('insert', 'update', 'delete')"
+
+static const event_type sqlite_event_types[TRAIL_EVENT_KINDS] = {
+    [TRAIL_EVENT_KIND_ULID_KEY] = { "TEXT", " PRIMARY KEY NOT NULL", ULID_KEY_CHECK, NULL },
+    [TRAIL_EVENT_KIND_ULID] = { "TEXT", NULL, NULL, NULL },
+    [TRAIL_EVENT_KIND_INT64] = { "INTEGER", NULL, NULL, NULL },
+    [TRAIL_EVENT_KIND_NODE] = { "TEXT", NULL, NULL, NULL },
+    [TRAIL_EVENT_KIND_RECORD] = { "TEXT", NULL, NULL, NULL },
+    [TRAIL_EVENT_KIND_NAME] = { "TEXT", NULL, NULL, NULL },
+    [TRAIL_EVENT_KIND_OP] = { "TEXT", NULL, OP_CHECK, NULL },
+    /* json_valid(NULL) is 0 before SQLite 3.45, not NULL. */
+    [TRAIL_EVENT_KIND_JSON] = { "TEXT", NULL, "json_valid(@)", "@ IS NULL OR json_valid(@)" },
+    [TRAIL_EVENT_KIND_CONTEXT] = { "TEXT", NULL, "length(@) <= #", NULL },
+    [TRAIL_EVENT_KIND_HASH] = { "TEXT", NULL, NULL, NULL },
+};
+
+/* json, not jsonb: the hash covers the text as written, which jsonb would rewrite. */
+static const event_type pg_event_types[TRAIL_EVENT_KINDS] = {
+    [TRAIL_EVENT_KIND_ULID_KEY] = { "text COLLATE \"C\"", " PRIMARY KEY", ULID_KEY_CHECK, NULL },
+    [TRAIL_EVENT_KIND_ULID] = { "text COLLATE \"C\"", NULL, NULL, NULL },
+    [TRAIL_EVENT_KIND_INT64] = { "bigint", NULL, NULL, NULL },
+    [TRAIL_EVENT_KIND_NODE] = { "text COLLATE \"C\"", NULL, NULL, NULL },
+    [TRAIL_EVENT_KIND_RECORD] = { "text COLLATE \"C\"", NULL, NULL, NULL },
+    [TRAIL_EVENT_KIND_NAME] = { "text", NULL, NULL, NULL },
+    [TRAIL_EVENT_KIND_OP] = { "text", NULL, OP_CHECK, NULL },
+    [TRAIL_EVENT_KIND_JSON] = { "json", NULL, NULL, NULL },
+    [TRAIL_EVENT_KIND_CONTEXT] = { "varchar(#)", NULL, NULL, NULL },
+    [TRAIL_EVENT_KIND_HASH] = { "text", NULL, NULL, NULL },
+};
+
+#define MYSQL_ASCII_ID " CHARACTER SET ascii COLLATE ascii_bin"
+
+static const event_type mysql_event_types[TRAIL_EVENT_KINDS] = {
+    [TRAIL_EVENT_KIND_ULID_KEY] = { "CHAR(26)" MYSQL_ASCII_ID, " NOT NULL PRIMARY KEY", NULL,
+                                    NULL },
+    [TRAIL_EVENT_KIND_ULID] = { "CHAR(26)" MYSQL_ASCII_ID, NULL, NULL, NULL },
+    [TRAIL_EVENT_KIND_INT64] = { "BIGINT", NULL, NULL, NULL },
+    [TRAIL_EVENT_KIND_NODE] = { "VARCHAR(64)" MYSQL_ASCII_ID, NULL, NULL, NULL },
+    [TRAIL_EVENT_KIND_RECORD] = { "VARCHAR(64)" MYSQL_ASCII_ID, NULL, NULL, NULL },
+    [TRAIL_EVENT_KIND_NAME] = { "VARCHAR(64)", NULL, NULL, NULL },
+    [TRAIL_EVENT_KIND_OP] = { "VARCHAR(6)", NULL, OP_CHECK, NULL },
+    [TRAIL_EVENT_KIND_JSON] = { "JSON", NULL, NULL, NULL },
+    [TRAIL_EVENT_KIND_CONTEXT] = { "VARCHAR(#)", NULL, NULL, NULL },
+    [TRAIL_EVENT_KIND_HASH] = { "CHAR(64) CHARACTER SET ascii", NULL, NULL, NULL },
+};
+
+/* Appends @text with '@' as @col and '#' as @max. */
+static int event_text(trail_buf *out, const char *text, const char *col, int max)
+{
+    int rc = TRAIL_OK;
+    for (const char *p = text; rc == TRAIL_OK && *p; p++) {
+        if (*p == '@')
+            rc = trail__buf_append_str(out, col);
+        else if (*p == '#')
+            rc = trail__buf_appendf(out, "%d", max);
+        else
+            rc = trail__buf_append(out, p, 1);
+    }
+    return rc;
+}
+
+int gen_dialect_event_type(trail_buf *out, trail_driver_id d, trail_event_kind kind,
+                           const char *name, bool nullable, int max)
+{
+    static const event_type *const types[TRAIL_DRIVER_COUNT] = { sqlite_event_types, pg_event_types,
+                                                                 mysql_event_types };
+    if ((unsigned)d >= TRAIL_DRIVER_COUNT || (unsigned)kind >= TRAIL_EVENT_KINDS ||
+        !types[d][kind].type)
+        return TRAIL_EARG;
+    const event_type *t = &types[d][kind];
+    const char *check = nullable && t->check_nullable ? t->check_nullable : t->check;
+    trail_buf col = TRAIL_BUF_INIT;
+    int rc = gen_dialect_quote(&col, d, name);
+    if (rc == TRAIL_OK)
+        rc = event_text(out, t->type, col.data, max);
+    if (rc == TRAIL_OK && !nullable)
+        rc = trail__buf_append_str(out, t->not_null ? t->not_null : " NOT NULL");
+    if (rc == TRAIL_OK && check) {
+        rc = trail__buf_append_str(out, " CHECK (");
+        if (rc == TRAIL_OK)
+            rc = event_text(out, check, col.data, max);
+        if (rc == TRAIL_OK)
+            rc = trail__buf_append_str(out, ")");
+    }
+    trail__buf_free(&col);
+    return rc;
+}

@@ -37,7 +37,7 @@ typedef struct trail_event {
 /*
  * trail__event_stamp - stamp @ev with a new HLC from the connection's clock
  * and an event id made from it (written into @event_id), and lay it out as
- * the event row's columns in event_insert order (all but `hash`): @cols
+ * the event row's columns (TRAIL_EV_*: event_columns.h), all but `hash`: @cols
  * borrows from @ev, @db, @event_id and @prev_hash (NULL for the node's first
  * event); created_at is the wall clock now. Returns TRAIL_OK or a failure
  * code with db->err set.
@@ -53,16 +53,16 @@ int trail__event_record(trail_conn *db, const trail_event *ev);
 
 /*
  * trail__event_message - append to @out the message an event's hash is taken
- * over: its columns in event_insert order, all but the last (`hash`), as one
- * compact JSON array; a TRAIL_V_JSON column is spliced in as its text, NULL
+ * over: its HASHED columns (event_columns.h: all but `hash`) in their order,
+ * as one compact JSON array; a TRAIL_V_JSON column is spliced in as its text, NULL
  * is null, text a string, anything else an integer. Returns TRAIL_OK or
  * TRAIL_ENOMEM.
  */
 int trail__event_message(trail_buf *out, const trail_value *cols);
 
 /*
- * trail__event_hash - the hash of an event row given as its columns in
- * event_insert order (old_values, new_values and changed as TRAIL_V_JSON
+ * trail__event_hash - the hash of an event row given as its columns
+ * (TRAIL_EV_*: event_columns.h; old_values, new_values and changed as TRAIL_V_JSON
  * when not NULL): the SHA-256 of trail__event_message(), in lowercase hex.
  * Returns TRAIL_OK or TRAIL_ENOMEM.
  */

@@ -9,6 +9,7 @@
 #include "core/context.h"
 #include "core/json.h"
 #include "audit/event.h"
+#include "audit/event_columns.h"
 #include "audit/refusal.h"
 #include "driver/sql.h"
 #include "audit/update_sql.h"
@@ -26,9 +27,10 @@
  */
 #define SERVER_PART "\x01"
 
-/* Columns of the event row that only the server knows: hlc, record_id, version, the JSON,
- * prev_hash. */
-static const int server_columns[] = { 1, 6, 8, 9, 10, 11, 21 };
+/* Whether the server fills each column of the event row (event_columns.h). */
+#define SERVER(n, name, value, kind, null, fill, hash) TRAIL_EVENT_##fill,
+static const bool server_fills[TRAIL_EVENT_COLUMNS] = { TRAIL_EVENT_COLUMN_TABLE(SERVER, ) };
+#undef SERVER
 
 /* The event's parameters: @p[0 .. TRAIL_WP_ROW), the message's pieces written into @msg. */
 static int bind_event(trail_conn *db, const trail_ctx *ctx, const trail_entity *e, const char *op,
@@ -41,18 +43,19 @@ static int bind_event(trail_conn *db, const trail_ctx *ctx, const trail_entity *
     trail_value cols[TRAIL_EVENT_COLUMNS];
     if (rc < 0 || (rc = trail__event_stamp(db, &ev, NULL, event_id, cols)) < 0)
         return rc;
-    p[TRAIL_WP_EVENT_ID] = cols[0];
-    p[TRAIL_WP_HLC] = cols[1];
-    p[TRAIL_WP_NODE] = cols[2];
-    p[TRAIL_WP_TX] = cols[4];
-    p[TRAIL_WP_SCHEMA_VERSION] = cols[12];
+    p[TRAIL_WP_EVENT_ID] = cols[TRAIL_EV_event_id];
+    p[TRAIL_WP_HLC] = cols[TRAIL_EV_hlc];
+    p[TRAIL_WP_NODE] = cols[TRAIL_EV_node_id];
+    p[TRAIL_WP_TX] = cols[TRAIL_EV_tx_id];
+    p[TRAIL_WP_SCHEMA_VERSION] = cols[TRAIL_EV_schema_version];
     for (int i = 0; i < TRAIL_CTX_COLUMNS; i++)
-        p[TRAIL_WP_USER + i] = cols[13 + i];
-    p[TRAIL_WP_CREATED_AT] = cols[20];
+        p[TRAIL_WP_USER + i] = cols[TRAIL_EV_user_id + i];
+    p[TRAIL_WP_CREATED_AT] = cols[TRAIL_EV_created_at];
 
     const trail_value server = { .type = TRAIL_V_JSON, .s = SERVER_PART, .n = 1 };
-    for (size_t i = 0; i < sizeof server_columns / sizeof *server_columns; i++)
-        cols[server_columns[i]] = server;
+    for (size_t i = 0; i < TRAIL_EVENT_COLUMNS; i++)
+        if (server_fills[i])
+            cols[i] = server;
     if ((rc = trail__event_message(msg, cols)) < 0)
         return trail__err_set(&db->err, rc, "cannot write the event's hashed message");
     /* HEAD hlc MID record_id OP version , old , new , changed TAIL prev ] */
