@@ -1,7 +1,9 @@
 #!/bin/sh
-# The include graph of gen/ and runtime/ has no circle, runtime/core/ and
-# gen/ include nothing of runtime/audit/, history/ or driver/, and no two
-# headers share an include guard (the second would silently be empty).
+# The include graph of gen/ and runtime/ has no circle, runtime/core/
+# includes nothing of audit/, history/ or driver/, and no two headers share
+# an include guard (the second would silently be empty). (That trailgen
+# links core/ alone the linker checks: gen/ may read a header of macros
+# such as audit/event_columns.h, but cannot call what core/ lacks.)
 #
 # A node is a module: a source and the header named for it (gen/schema.c and
 # gen/schema.h are one node), so that "schema.c needs schema_entity.c, which
@@ -36,10 +38,6 @@ for f in $(find gen runtime -name '*.[ch]' | LC_ALL=C sort); do
         case $from:$to in
         runtime/core/*:runtime/audit/* | runtime/core/*:runtime/history/* | runtime/core/*:runtime/driver/*)
             echo "$f includes \"$inc\": core/ is the base library (trailgen's), below audit/, history/ and driver/" >&2
-            fail=1
-            ;;
-        gen/*:runtime/audit/* | gen/*:runtime/history/* | gen/*:runtime/driver/*)
-            echo "$f includes \"$inc\": trailgen links core/ only" >&2
             fail=1
             ;;
         esac
