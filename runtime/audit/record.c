@@ -7,8 +7,8 @@
  * checked, (3) its change event is recorded, then the transaction commits.
  *
  * Where the driver can build the event on the server (trail_driver.write:
- * PostgreSQL), the three steps are one statement and the call one round
- * trip: write_one.c.
+ * PostgreSQL, MariaDB), the three steps are one statement and the call one
+ * round trip: write_one.c.
  */
 #define _POSIX_C_SOURCE 200809L /* nanosleep */
 #include "core/context.h"

@@ -1,14 +1,17 @@
 /*
- * db.h - a connection and the driver interface beneath it: internal to
+ * driver.h - a connection and the driver interface beneath it: internal to
  * libtrail.
  *
- * The record logic (record.c, event.c, migrate.c) speaks to every database
- * through the few calls of trail_driver: run a statement with bound values,
- * read the columns of its rows, and bracket a transaction. Each driver
- * (conn_sqlite.c, later PostgreSQL and MySQL) prepares a statement the first
- * time it sees its text and reuses it for the life of the connection; the
- * text's address is the cache key, since every statement trail runs is a
- * static string (generated descriptors, or the runtime's own).
+ * audit/ and history/ (records, events, migrate, history, verify) speak to
+ * every database through the few calls of trail_driver: run a statement
+ * with bound values, read the columns of its rows, bracket a transaction,
+ * and, where the engine builds the change event itself, make and run a
+ * one-statement audited write. Each driver (driver/sqlite/, driver/pg/,
+ * driver/mysql/) prepares a statement the first time it sees its text and
+ * reuses it for the life of the connection; the text's address is the
+ * cache key, since every statement trail runs is a static string
+ * (generated descriptors, the runtime's own, or update_sql.c's
+ * per-connection texts: stmt_cache.h).
  */
 #ifndef TRAIL_DB_H
 #define TRAIL_DB_H
@@ -104,7 +107,7 @@ typedef struct trail_driver {
     char *(*write_setup_sql)(const trail_entity *e, int kind);
     int (*write)(trail_conn *db, const char *sql, const trail_value *params, size_t n,
                  trail_row_cb cb, void *userdata);
-    /* Runtime statements in this driver's dialect (see sql.c). */
+    /* Runtime statements in this driver's dialect (driver/sql.h, sql_<driver>.c). */
     const struct trail_runtime_sql *sql;
 } trail_driver;
 
