@@ -404,7 +404,7 @@ static int foreign_key(trail_buf *out, trail_driver_id driver, const gen_field *
 
 /*
  * The statement that adds field @f to an existing table of @e, as a C string
- * literal: migrate runs it for a field a newer schema adds (runtime/migrate.c):
+ * literal: migrate runs it for a field a newer schema adds (runtime/audit/migrate.c):
  * one that is nullable or has a default, and is not unique.
  * A ref's foreign key comes with it; MySQL ignores one written on the column.
  */

@@ -7,7 +7,8 @@
  * ones as the text stored (every engine keeps it as written: json, not
  * jsonb, on PostgreSQL), including the hash of the node's previous event, so
  * that editing or removing history breaks the chain. Where the engine builds
- * the event itself (write_pg.c), it hashes the same message with sha256().
+ * the event itself (write_pg.c, write_mysql.c), it hashes the same message
+ * (sha256() on PostgreSQL, SHA2() on MariaDB).
  */
 #ifndef TRAIL_EVENT_H
 #define TRAIL_EVENT_H

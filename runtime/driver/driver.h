@@ -2,14 +2,15 @@
  * driver.h - a connection and the driver interface beneath it: internal to
  * libtrail.
  *
- * The runtime (audit/, history/) speaks to every database through
- * trail_driver: run a statement with bound values, read the columns of its
- * rows, bracket a transaction, and make an audited write (trail_write_op). Each
- * driver (driver/sqlite/, driver/pg/, driver/mysql/) prepares a statement
- * the first time it sees its text and reuses it for the life of the
- * connection; the text's address is the cache key, since every statement
- * trail runs is a static string (generated descriptors, the runtime's own)
- * or one kept by the connection until it closes (update_sql.h).
+ * audit/ and history/ (records, events, migrate, history, verify) speak to
+ * every database through the few calls of trail_driver: run a statement
+ * with bound values, read the columns of its rows, bracket a transaction,
+ * and make an audited write (trail_write_op). Each driver (driver/sqlite/,
+ * driver/pg/, driver/mysql/) prepares a statement the first time it sees
+ * its text and reuses it for the life of the connection; the text's
+ * address is the cache key, since every statement trail runs is a static
+ * string (generated descriptors, the runtime's own, or update_sql.c's
+ * per-connection texts: stmt_cache.h).
  */
 #ifndef TRAIL_DRIVER_H
 #define TRAIL_DRIVER_H
@@ -149,7 +150,7 @@ typedef struct trail_driver {
      * statements can run (MariaDB's stored procedures); the caller frees it.
      */
     char *(*write_setup_sql)(const trail_entity *e, int kind);
-    /* Runtime statements in this driver's dialect (sql.h, sql_<driver>.c). */
+    /* Runtime statements in this driver's dialect (driver/sql.h, sql_<driver>.c). */
     const struct trail_runtime_sql *sql;
 } trail_driver;
 

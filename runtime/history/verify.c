@@ -23,6 +23,7 @@
 #include "audit/model.h"
 #include "core/sha256.h"
 #include "audit/values.h"
+#include "trail/verify.h"
 
 #include <inttypes.h>
 #include <jansson.h>

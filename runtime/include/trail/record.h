@@ -101,7 +101,7 @@ typedef enum trail_driver_id {
  * The SQL of one entity for one driver. Columns always come in the order
  * id, version, then the fields in schema order; placeholders are numbered
  * in the order listed. (Updates are built by the runtime for the fields
- * that change: runtime/update_sql.c.)
+ * that change: runtime/audit/update_sql.c.)
  */
 typedef struct trail_entity_sql {
     /** INSERT of every column: (id,) version, fields. Int64 keys: id left out and returned. */
@@ -162,13 +162,6 @@ typedef struct trail_schema {
  * on, anything else to stop (trail_record_list() then returns that value).
  */
 typedef int (*trail_row_fn)(void *userdata, const void *row);
-
-/**
- * trail_schema_migrate - create whatever runtime and entity tables are
- * missing and record the schema's version. Idempotent. Refuses (TRAIL_EDB
- * with a message) a database whose recorded version is newer than @schema's.
- */
-TRAIL_API int trail_schema_migrate(trail_conn *db, const trail_schema *schema);
 
 /**
  * trail_record_create - validate @params (the entity's create params), insert
