@@ -1,5 +1,5 @@
 /*
- * event.c - change events: stamping, hashing, inserting.
+ * event.c - change events: stamping and hashing.
  */
 #include "audit/event.h"
 #include "audit/event_columns.h"
@@ -60,33 +60,6 @@ static trail_value json_value(const char *json)
     return v;
 }
 
-/* The hlc and hash of the node's latest event. */
-struct last_event {
-    int64_t hlc;
-    char hash[TRAIL_SHA256_HEX_LEN + 1];
-    bool found;
-};
-
-static int read_last_event(trail_conn *db, void *row, void *userdata)
-{
-    struct last_event *last = userdata;
-    trail_value hlc, hash;
-    int rc = db->drv->column(db, row, 0, TRAIL_V_INT, &hlc);
-    if (rc == TRAIL_OK)
-        rc = db->drv->column(db, row, 1, TRAIL_V_TEXT, &hash);
-    if (rc < 0)
-        return rc;
-    if (hash.n != TRAIL_SHA256_HEX_LEN)
-        return trail__err_set(&db->err, TRAIL_EDB,
-                              "the node's latest event has a malformed hash (%zu characters)",
-                              hash.n);
-    memcpy(last->hash, hash.s, hash.n);
-    last->hash[hash.n] = '\0';
-    last->hlc = hlc.i;
-    last->found = true;
-    return 1;
-}
-
 int trail__event_stamp(trail_conn *db, const trail_event *ev, const char *prev_hash,
                        char event_id[TRAIL_ULID_LEN + 1], trail_value cols[TRAIL_EVENT_COLUMNS])
 {
@@ -119,32 +92,10 @@ int trail__event_stamp(trail_conn *db, const trail_event *ev, const char *prev_h
     return TRAIL_OK;
 }
 
-int trail__event_record(trail_conn *db, const trail_event *ev)
+int trail__event_seal(trail_value cols[TRAIL_EVENT_COLUMNS], char hash[TRAIL_SHA256_HEX_LEN + 1])
 {
-    const trail_runtime_sql *sql = db->drv->sql;
-
-    /*
-     * The node's latest event, read under the transaction's write lock. Other
-     * connections to this database share the node, so the clock is raised
-     * above that event's HLC first: the chain then runs in HLC order however
-     * many connections write, and `prev` is really the one before.
-     */
-    struct last_event last = { 0, "", false };
-    trail_value node = trail_v_text(db->node_id);
-    int rc = db->drv->query(db, sql->last_event, &node, 1, read_last_event, &last, NULL);
-    if (rc < 0)
-        return rc;
-    if (last.found && last.hlc >= trail_hlc_last(db->clock) &&
-        (rc = trail_hlc_set_floor(db->clock, last.hlc)) < 0)
-        return trail__err_set(&db->err, rc, "the node's latest event has a negative hlc");
-
-    char event_id[TRAIL_ULID_LEN + 1];
-    trail_value cols[TRAIL_EVENT_COLUMNS];
-    if ((rc = trail__event_stamp(db, ev, last.found ? last.hash : NULL, event_id, cols)) < 0)
-        return rc;
-    char hash[TRAIL_SHA256_HEX_LEN + 1];
-    if ((rc = trail__event_hash(hash, cols)) < 0)
-        return trail__err_set(&db->err, rc, "cannot hash the change event");
-    cols[TRAIL_EV_hash] = trail_v_text(hash);
-    return db->drv->query(db, sql->event_insert, cols, TRAIL_EVENT_COLUMNS, NULL, NULL, NULL);
+    int rc = trail__event_hash(hash, cols);
+    if (rc == TRAIL_OK)
+        cols[TRAIL_EV_hash] = trail_v_text(hash);
+    return rc;
 }

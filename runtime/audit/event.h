@@ -1,8 +1,9 @@
 /*
  * event.h - writing change events: internal to libtrail.
  *
- * An event is stamped here with its HLC, ids, node and hash, and inserted in
- * the caller's transaction. Its hash covers every other column, the JSON
+ * An event is stamped here with its HLC, ids, node and hash; the driver
+ * inserts it in the call's transaction (sqlite/write_sqlite.c), or has the
+ * engine build it (write_one.c). Its hash covers every other column, the JSON
  * ones as the text stored (every engine keeps it as written: json, not
  * jsonb, on PostgreSQL), including the hash of the node's previous event, so
  * that editing or removing history breaks the chain. Where the engine builds
@@ -46,10 +47,11 @@ int trail__event_stamp(trail_conn *db, const trail_event *ev, const char *prev_h
                        char event_id[TRAIL_ULID_LEN + 1], trail_value cols[TRAIL_EVENT_COLUMNS]);
 
 /*
- * trail__event_record - stamp and insert @ev inside the open transaction of @db.
- * Returns TRAIL_OK or a failure code with db->err set.
+ * trail__event_seal - hash the event row @cols (trail__event_stamp()'s) into
+ * @hash and set its `hash` column to it, borrowing @hash. Returns TRAIL_OK
+ * or TRAIL_ENOMEM.
  */
-int trail__event_record(trail_conn *db, const trail_event *ev);
+int trail__event_seal(trail_value cols[TRAIL_EVENT_COLUMNS], char hash[TRAIL_SHA256_HEX_LEN + 1]);
 
 /*
  * trail__event_message - append to @out the message an event's hash is taken

@@ -223,7 +223,7 @@ static int params(trail_buf *b, const trail_entity *e, int kind)
  * v_msg: what is too large in record v_id (still in its table), for
  * TRAIL_EINVALID: the audited text, JSON or blob field whose value weighs
  * most in the event (a blob as base64), or the entity when it has none,
- * and the limit. write_one.c says the same when the client sees it first.
+ * and the limit. weigh_mysql.c says the same when the client sees it first.
  */
 static int too_large(trail_buf *b, const trail_entity *e)
 {
