@@ -201,3 +201,44 @@ out:
     trail__buf_free(&col);
     return rc;
 }
+
+/* Appends @text with '@' as @col and '#' as @max. */
+static int event_text(trail_buf *out, const char *text, const char *col, int max)
+{
+    int rc;
+    for (const char *p = text; *p; p++) {
+        if (*p == '@')
+            rc = trail__buf_append_str(out, col);
+        else if (*p == '#')
+            rc = trail__buf_appendf(out, "%d", max);
+        else
+            rc = trail__buf_append(out, p, 1);
+        if (rc < 0)
+            return rc;
+    }
+    return TRAIL_OK;
+}
+
+int gen_dialect_event_type(trail_buf *out, const trail_dialect *d, trail_event_kind kind,
+                           const char *name, bool nullable, int max)
+{
+    if ((unsigned)kind >= TRAIL_EVENT_KINDS || !d->event_types[kind].type)
+        return TRAIL_EARG;
+    const trail_event_type *t = &d->event_types[kind];
+    const char *check = nullable && t->check_nullable ? t->check_nullable : t->check;
+    trail_buf col = TRAIL_BUF_INIT;
+    int rc;
+    if ((rc = trail__dialect_quote(&col, d, name)) < 0 ||
+        (rc = event_text(out, t->type, col.data, max)) < 0 ||
+        (!nullable &&
+         (rc = trail__buf_append_str(out, t->not_null ? t->not_null : " NOT NULL")) < 0))
+        goto out;
+    if (check && ((rc = trail__buf_append_str(out, " CHECK (")) < 0 ||
+                  (rc = event_text(out, check, col.data, max)) < 0 ||
+                  (rc = trail__buf_append_str(out, ")")) < 0))
+        goto out;
+    rc = TRAIL_OK;
+out:
+    trail__buf_free(&col);
+    return rc;
+}

@@ -6,6 +6,7 @@
  * trail_buf and jansson here is running out of memory.
  */
 #include "model.h"
+#include "audit/event_columns.h"
 #include "core/context.h"
 #include "dialect.h"
 #include "trail/error.h"
@@ -803,15 +804,50 @@ fail:
     return NULL;
 }
 
-/* The event table's context columns and their limits: the runtime's table (context.h). */
-static int put_ctx_columns(json_t *m)
+/* The most characters of the context column @name: the runtime's limit (context.h); 0: none. */
+static int ctx_max(const char *name)
 {
-    json_t *columns = put_array(m, "ctx_columns");
-    int rc = columns ? TRAIL_OK : TRAIL_ENOMEM;
     for (size_t i = 0; i < TRAIL_CTX_COLUMNS; i++)
-        if ((rc = append(columns, json_pack("{s:s, s:i}", "name", trail__ctx_columns[i].name, "max",
-                                            trail__ctx_columns[i].max))) < 0)
-            break;
+        if (strcmp(trail__ctx_columns[i].name, name) == 0)
+            return trail__ctx_columns[i].max;
+    return 0;
+}
+
+/*
+ * The event table's columns, each with its name and what follows it in
+ * @driver's DDL: the runtime's table of them (audit/event_columns.h).
+ */
+static int put_event_columns(json_t *m, const trail_dialect *driver)
+{
+#define EVENT_COLUMN(n, name, value, kind, null, ...)                                              \
+    { #name, TRAIL_EVENT_KIND_##kind, TRAIL_EVENT_##null },
+    static const struct {
+        const char *name;
+        trail_event_kind kind;
+        bool nullable;
+    } cols[] = { TRAIL_EVENT_COLUMN_TABLE(EVENT_COLUMN, ) };
+#undef EVENT_COLUMN
+    json_t *columns = put_array(m, "event_columns");
+    trail_buf type = TRAIL_BUF_INIT;
+    int rc = TRAIL_ENOMEM;
+    if (!columns)
+        goto out;
+    for (size_t i = 0; i < TRAIL_EVENT_COLUMNS; i++) {
+        int max = ctx_max(cols[i].name);
+        if (cols[i].kind == TRAIL_EVENT_KIND_CONTEXT && !max) {
+            rc = TRAIL_EARG; /* a context column that context.h does not know */
+            goto out;
+        }
+        trail__buf_reset(&type);
+        if ((rc = gen_dialect_event_type(&type, driver, cols[i].kind, cols[i].name,
+                                         cols[i].nullable, max)) < 0 ||
+            (rc = append(columns,
+                         json_pack("{s:s, s:s}", "name", cols[i].name, "type", type.data))) < 0)
+            goto out;
+    }
+    rc = TRAIL_OK;
+out:
+    trail__buf_free(&type);
     return rc;
 }
 
@@ -820,7 +856,7 @@ json_t *gen_model_new(const gen_schema *s, const char *source, unsigned drivers,
 {
     json_t *m = json_object();
     json_t *entities = m ? put_array(m, "entities") : NULL;
-    if (!entities || put_drivers(m, drivers) < 0 || put_ctx_columns(m) < 0)
+    if (!entities || put_drivers(m, drivers) < 0)
         goto fail;
     for (size_t i = 0; i < s->n_entities; i++)
         if (append(entities, entity_new(s, &s->entities[i], drivers, driver)) < 0)
@@ -832,7 +868,7 @@ json_t *gen_model_new(const gen_schema *s, const char *source, unsigned drivers,
         put(m, "runtime_minor", json_integer(TRAIL_VERSION_MINOR)) < 0 ||
         put(m, "n_entities", json_integer((json_int_t)s->n_entities)) < 0)
         goto fail;
-    if (driver && put_dialect(m, driver) < 0)
+    if (driver && (put_dialect(m, driver) < 0 || put_event_columns(m, driver) < 0))
         goto fail;
     return m;
 fail:
@@ -865,7 +901,7 @@ int gen_model_set_driver(json_t *model, const gen_schema *s, const trail_dialect
                  (rc = put_sql(json_array_get(unique, u++), e, &e->fields[j], driver)) < 0))
                 return rc;
     }
-    return TRAIL_OK;
+    return put_event_columns(model, driver);
 }
 
 /* ---- DDL for the driver sources ----------------------------------------- */

@@ -131,6 +131,9 @@ static void test_dialects_complete(void **state)
         assert_non_null(d->bool_literals[0]);
         assert_non_null(d->bool_literals[1]);
         assert_non_null(d->lock_suffix);
+        for (trail_event_kind k = 0; k < TRAIL_EVENT_KINDS; k++)
+            if (!d->event_types[k].type)
+                fail_msg("%s: no type for event columns of kind %d", d->name, (int)k);
         assert_true(d->identifier_max >= 63); /* schema names are up to 63 characters */
         /* Without insert and remove, the driver must write in a statement of its own. */
         assert_int_equal(d->client_events, drv->write_sql == NULL);

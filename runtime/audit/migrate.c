@@ -19,6 +19,7 @@
 #include "audit/schema_check.h"
 #include "driver/sql.h"
 #include "audit/update_sql.h"
+#include "trail/migrate.h"
 
 #include <inttypes.h>
 #include <jansson.h>
@@ -27,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* What the driver's one-statement writes of @e need in the database (db.h: write_setup_sql). */
+/* What the driver's one-statement writes of @e need in the database (driver.h: write_setup_sql). */
 static int write_setup(trail_conn *db, const trail_entity *e)
 {
     if (!db->drv->write_setup_sql)

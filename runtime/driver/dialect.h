@@ -14,12 +14,25 @@
 #ifndef TRAIL_DIALECT_H
 #define TRAIL_DIALECT_H
 
+#include "audit/event_columns.h"
 #include "core/buf.h"
 #include "driver/drivers.h"
 #include "trail/types.h"
 
 #include <stdbool.h>
 #include <stddef.h>
+
+/*
+ * How the DDL declares an event column of one kind (audit/event_columns.h).
+ * In a type or a check, '@' stands for the quoted column and '#' for its
+ * most characters.
+ */
+typedef struct trail_event_type {
+    const char *type;
+    const char *not_null;       /* what declares it NOT NULL; NULL: " NOT NULL" */
+    const char *check;          /* NULL: none */
+    const char *check_nullable; /* when it may be NULL; NULL: check */
+} trail_event_type;
 
 typedef struct trail_dialect {
     /* The driver's name: its folder, its generated files' suffix (shop_pg.c), --drivers. */
@@ -66,6 +79,9 @@ typedef struct trail_dialect {
     /* ADD COLUMN of a ref adds its foreign key as a clause of its own (MySQL ignores one on the
      * column). */
     bool foreign_key_apart;
+
+    /* The event table's columns, by kind. */
+    trail_event_type event_types[TRAIL_EVENT_KINDS];
 
     /* ---- literals and checks (DDL) ---- */
     const char *bool_literals[2]; /* false, true */

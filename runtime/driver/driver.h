@@ -2,14 +2,15 @@
  * driver.h - a connection and the driver interface beneath it: internal to
  * libtrail.
  *
- * The record logic (audit/, history/) speaks to every database through the
- * few calls of trail_driver: run a statement with bound values, read the
- * columns of its rows, and bracket a transaction. Each driver (one folder
- * under driver/, listed in driver/drivers.h) prepares a statement the first
- * time it sees its text and reuses it for the life of the connection; the
- * text's address is the cache key, since every statement trail runs is a
- * static string (generated descriptors, the runtime's own) or one kept by
- * the connection (audit/update_sql.c).
+ * audit/ and history/ (records, events, migrate, history, verify) speak to
+ * every database through the few calls of trail_driver: run a statement
+ * with bound values, read the columns of its rows, bracket a transaction,
+ * and make an audited write (trail_write_op). Each driver (one folder under
+ * driver/, listed in driver/drivers.h) prepares a statement the first time
+ * it sees its text and reuses it for the life of the connection; the text's
+ * address is the cache key, since every statement trail runs is a static
+ * string (generated descriptors, the runtime's own, or update_sql.c's
+ * per-connection texts: stmt_cache.h).
  */
 #ifndef TRAIL_DRIVER_H
 #define TRAIL_DRIVER_H
@@ -17,6 +18,7 @@
 #include "core/err.h"
 #include "driver/dialect.h"
 #include "trail/conn.h"
+#include "trail/ctx.h"
 #include "trail/hlc.h"
 #include "trail/record.h"
 #include "trail/ulid.h"
@@ -68,6 +70,50 @@ typedef int (*trail_row_cb)(trail_conn *db, void *row, void *userdata);
  */
 #define TRAIL_DRIVER_VERSION 1
 
+struct trail_row; /* audit/values.h */
+
+/*
+ * An audited write as the record logic (record.c) hands it to a driver: its
+ * arguments checked, its row's values made, and its messages left to
+ * record.c, which words every outcome below.
+ *
+ * trail_driver.write() runs it as one call: in a transaction of its own, or
+ * inside trail_begin() under a savepoint; on failure the call is undone
+ * whole, neither the row nor its event left. It returns
+ *   - TRAIL_OK, and w->rec when asked for;
+ *   - TRAIL_ENOTFOUND: there is no record w->key (update, delete);
+ *   - TRAIL_ECONFLICT: the record is at w->version_found, not w->version;
+ *     or, w->version_found being w->version, the version-checked write
+ *     found it changed meanwhile;
+ *   - another failure with db->err set: TRAIL_EREF and TRAIL_EUNIQUE with
+ *     the engine's words, which record.c then replaces naming the field.
+ * The driver clears db->retryable when the call starts, and sets it on a
+ * deadlock or serialization failure, after which record.c runs the call
+ * again (outside trail_begin()).
+ */
+typedef struct trail_write_op {
+    int kind; /* TRAIL_WRITE_CREATE, _UPDATE or _DELETE (a trail_write_kind) */
+    const trail_entity *e;
+    const trail_ctx *ctx; /* may be NULL */
+    /*
+     * Create: the new row, version 1, its id made for a ULID key (an int64
+     * key's is written here once the engine assigned it). Update: the
+     * values of the fields of @mask, the others unset. Delete: NULL.
+     */
+    struct trail_row *row;
+    uint64_t mask;    /* update: the fields set; 0 for none: then the record is only read */
+    trail_value key;  /* update, delete: the record's key */
+    const char *id;   /* update, delete: the key as text */
+    int64_t version;  /* update, delete: the version the caller's change is based on */
+    bool want_record; /* whether to make @rec */
+    /*
+     * Out: the record as written (as found when nothing changed), a new
+     * record the caller owns (trail__values_give_record()); NULL on failure.
+     */
+    void *rec;
+    int64_t version_found; /* out, with TRAIL_ECONFLICT: the version the record is at */
+} trail_write_op;
+
 typedef struct trail_driver {
     int version; /* TRAIL_DRIVER_VERSION */
     /* Its SQL, and its name (dialect->name): the one the descriptors name their statements by. */
@@ -99,14 +145,15 @@ typedef struct trail_driver {
     int (*commit)(trail_conn *db);
     int (*rollback)(trail_conn *db);
     /*
-     * Optional, for engines that build the change event themselves (NULL
-     * elsewhere, and record.c writes the event from C): write_sql() makes the
-     * text of the one-statement audited write @kind (a trail_write_kind) of
-     * @e, setting the fields of @mask for an update, with the parameters of
-     * write_sql.h; the caller frees it. write() runs such a statement as a
-     * call of its own, in one round trip: in a transaction of its own that
-     * holds this node's lock, or inside trail_begin() under a savepoint,
-     * undone on failure. @cb sees its result rows.
+     * The audited write @w (trail_write_op, above): the row written with
+     * its change event, or neither.
+     */
+    int (*write)(trail_conn *db, trail_write_op *w);
+    /*
+     * Optional, for engines that build the change event themselves
+     * (write_sql.h): write_sql() makes the text of the one-statement audited
+     * write @kind (a trail_write_kind) of @e, setting the fields of @mask for
+     * an update; the caller frees it.
      */
     char *(*write_sql)(const trail_entity *e, int kind, uint64_t mask);
     /*
@@ -114,9 +161,7 @@ typedef struct trail_driver {
      * statements can run (MariaDB's stored procedures); the caller frees it.
      */
     char *(*write_setup_sql)(const trail_entity *e, int kind);
-    int (*write)(trail_conn *db, const char *sql, const trail_value *params, size_t n,
-                 trail_row_cb cb, void *userdata);
-    /* Runtime statements in this driver's dialect (see sql.c). */
+    /* Runtime statements in this driver's dialect (driver/sql.h, sql_<driver>.c). */
     const struct trail_runtime_sql *sql;
 } trail_driver;
 

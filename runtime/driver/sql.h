@@ -8,8 +8,7 @@
 #ifndef TRAIL_SQL_H
 #define TRAIL_SQL_H
 
-/* Columns of trail_change_events, in the order event_insert binds them. */
-#define TRAIL_EVENT_COLUMNS 23
+#include "audit/event_columns.h"
 
 typedef struct trail_runtime_sql {
     const char *meta_get;     /* key -> value */
@@ -19,12 +18,12 @@ typedef struct trail_runtime_sql {
     const char *node_touch;   /* hostname, last_seen, node_id */
     const char *max_hlc;      /* -> the highest hlc stored */
     const char *last_event;   /* node_id -> hlc, hash of the node's latest event */
-    const char *event_insert; /* the TRAIL_EVENT_COLUMNS columns */
+    const char *event_insert; /* the TRAIL_EVENT_COLUMNS columns, in their order */
     const char *savepoint;    /* a call's own undo point inside trail_begin() */
     const char *release;
     const char *rollback_to;
 
-    /* Reading history (history.c); each selects the TRAIL_EVENT_COLUMNS in event_insert order. */
+    /* Reading history (history.c); each selects the TRAIL_EVENT_COLUMNS in their order. */
     const char *events_all;       /* every event, in (hlc, event_id) order */
     const char *events_of_table;  /* table_name */
     const char *events_of_record; /* table_name, record_id */

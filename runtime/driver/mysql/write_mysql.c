@@ -30,6 +30,7 @@
  */
 #include "core/buf.h"
 #include "core/sha256.h"
+#include "audit/event_columns.h"
 #include "audit/update_sql.h"
 #include "audit/values.h"
 #include "audit/write_sql.h"
@@ -205,7 +206,7 @@ static int params(trail_buf *b, const trail_entity *e, int kind)
  * v_msg: what is too large in record v_id (still in its table), for
  * TRAIL_EINVALID: the audited text, JSON or blob field whose value weighs
  * most in the event (a blob as base64), or the entity when it has none,
- * and the limit. write_one.c says the same when the client sees it first.
+ * and the limit. weigh_mysql.c says the same when the client sees it first.
  */
 static int too_large(trail_buf *b, const trail_entity *e)
 {
@@ -319,10 +320,8 @@ static int event_insert(trail_buf *b, const trail_entity *e, const char *op)
 {
     return trail__buf_appendf(
         b,
-        " INSERT INTO `trail_change_events` (`event_id`, `hlc`, `node_id`, `origin_node`, `tx_id`,"
-        " `table_name`, `record_id`, `op`, `version`, `old_values`, `new_values`, `changed`,"
-        " `schema_version`, `user_id`, `request_id`, `session_id`, `tenant_id`, `trace_id`,"
-        " `span_id`, `ip`, `created_at`, `prev_hash`, `hash`) VALUES (p_event_id, v_hlc, p_node,"
+        " INSERT INTO `trail_change_events` (" TRAIL_EVENT_COLUMN_LIST_BQ ")"
+        " VALUES (p_event_id, v_hlc, p_node,"
         " p_node, p_tx, '%s', v_id, '%s', v_found, v_old, v_new, v_changed, p_schema_version,"
         " p_user_id, p_request, p_session, p_tenant, p_trace, p_span, p_ip, p_created, v_prev,"
         " SHA2(v_hash_of, 256));",

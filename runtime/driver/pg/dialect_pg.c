@@ -43,6 +43,20 @@ const trail_dialect trail__dialect_pg = {
     .text_max_type = "varchar(%" PRId64 ")",
     .table_options = "",
 
+    /* Event JSON is json, not jsonb: the hash covers the text as written, which jsonb would rewrite. */
+    .event_types = {
+        [TRAIL_EVENT_KIND_ULID_KEY] = { "text COLLATE \"C\"", " PRIMARY KEY", "length(@) = 26", NULL },
+        [TRAIL_EVENT_KIND_ULID] = { "text COLLATE \"C\"", NULL, NULL, NULL },
+        [TRAIL_EVENT_KIND_INT64] = { "bigint", NULL, NULL, NULL },
+        [TRAIL_EVENT_KIND_NODE] = { "text COLLATE \"C\"", NULL, NULL, NULL },
+        [TRAIL_EVENT_KIND_RECORD] = { "text COLLATE \"C\"", NULL, NULL, NULL },
+        [TRAIL_EVENT_KIND_NAME] = { "text", NULL, NULL, NULL },
+        [TRAIL_EVENT_KIND_OP] = { "text", NULL, "@ IN ('insert', 'update', 'delete')", NULL },
+        [TRAIL_EVENT_KIND_JSON] = { "json", NULL, NULL, NULL },
+        [TRAIL_EVENT_KIND_CONTEXT] = { "varchar(#)", NULL, NULL, NULL },
+        [TRAIL_EVENT_KIND_HASH] = { "text", NULL, NULL, NULL },
+    },
+
     .bool_literals = { "FALSE", "TRUE" },
     .check_blob_max = "octet_length(%s) <= %" PRId64,
 };

@@ -7,8 +7,10 @@
  * before-read, and no later statement of the transaction can fail for want
  * of it. Statements are prepared once per connection with
  * SQLITE_PREPARE_PERSISTENT and found again by the address of their text.
+ * Audited writes are built from C: write_sqlite.c.
  */
 #include "driver/driver.h"
+#include "driver/sqlite/write_sqlite.h"
 #include "driver/stmt_cache.h"
 
 #include <sqlite3.h>
@@ -290,5 +292,6 @@ const trail_driver trail__driver_sqlite = {
     .begin = sqlite_begin,
     .commit = sqlite_commit,
     .rollback = sqlite_rollback,
+    .write = trail__sqlite_write,
     .sql = &trail__runtime_sql_sqlite,
 };

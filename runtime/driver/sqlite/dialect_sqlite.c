@@ -44,6 +44,20 @@ const trail_dialect trail__dialect_sqlite = {
     .id_int64_column = "INTEGER PRIMARY KEY AUTOINCREMENT",
     .table_options = " STRICT",
 
+    .event_types = {
+        [TRAIL_EVENT_KIND_ULID_KEY] = { "TEXT", " PRIMARY KEY NOT NULL", "length(@) = 26", NULL },
+        [TRAIL_EVENT_KIND_ULID] = { "TEXT", NULL, NULL, NULL },
+        [TRAIL_EVENT_KIND_INT64] = { "INTEGER", NULL, NULL, NULL },
+        [TRAIL_EVENT_KIND_NODE] = { "TEXT", NULL, NULL, NULL },
+        [TRAIL_EVENT_KIND_RECORD] = { "TEXT", NULL, NULL, NULL },
+        [TRAIL_EVENT_KIND_NAME] = { "TEXT", NULL, NULL, NULL },
+        [TRAIL_EVENT_KIND_OP] = { "TEXT", NULL, "@ IN ('insert', 'update', 'delete')", NULL },
+        /* json_valid(NULL) is 0 before SQLite 3.45, not NULL. */
+        [TRAIL_EVENT_KIND_JSON] = { "TEXT", NULL, "json_valid(@)", "@ IS NULL OR json_valid(@)" },
+        [TRAIL_EVENT_KIND_CONTEXT] = { "TEXT", NULL, "length(@) <= #", NULL },
+        [TRAIL_EVENT_KIND_HASH] = { "TEXT", NULL, NULL, NULL },
+    },
+
     .bool_literals = { "0", "1" },
     .time_as_numbers = true,
     .check_narrow = true,

@@ -166,13 +166,6 @@ typedef struct trail_schema {
 typedef int (*trail_row_fn)(void *userdata, const void *row);
 
 /**
- * trail_schema_migrate - create whatever runtime and entity tables are
- * missing and record the schema's version. Idempotent. Refuses (TRAIL_EDB
- * with a message) a database whose recorded version is newer than @schema's.
- */
-TRAIL_API int trail_schema_migrate(trail_conn *db, const trail_schema *schema);
-
-/**
  * trail_record_create - validate @params (the entity's create params), insert
  * the row and its change event in one transaction, and fill @out (a record
  * struct; the caller owns what it holds afterwards and frees it with
