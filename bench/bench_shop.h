@@ -3,7 +3,7 @@
  * SQLite, bench_write_pg on PostgreSQL, bench_write_mysql on MariaDB): the
  * request context of every audited write, and the database every case
  * starts from, made through trail. Header-only, static, like bench_util.h; the program links the
- * generated shop API and trail_internal (db.h: the node id).
+ * generated shop API and trail_internal (driver/driver.h: the node id).
  */
 #ifndef TRAIL_BENCH_SHOP_H
 #define TRAIL_BENCH_SHOP_H

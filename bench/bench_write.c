@@ -33,7 +33,7 @@
  * is checked: every write is there, and every audited write has its event.
  *
  * Then trail runs once more, one write per transaction and 100, through a
- * copy of its SQLite driver (db.h's function table) that counts the
+ * copy of its SQLite driver (driver/driver.h's function table) that counts the
  * statements of each write and times them; what is left is the time spent
  * outside the driver (values, JSON, hash, ids).
  *
@@ -481,7 +481,7 @@ static double run_case(struct bench_case *c, int index, const struct fixture *fx
 
 /*
  * The runtime reaches SQLite only through its driver's function table
- * (db.h). The pass below puts a copy of the SQLite driver on the connection
+ * (driver/driver.h). The pass below puts a copy of the SQLite driver on the connection
  * whose exec, query, begin and commit count each statement, keyed by its
  * text (every statement trail runs is a static string), and time it.
  */

@@ -2,7 +2,7 @@
  * names.c - name rules, reserved words and "did you mean".
  */
 #include "names.h"
-#include "schema.h"
+#include "schema_types.h" /* GEN_NAME_MAX */
 
 #include <stdlib.h>
 #include <string.h>

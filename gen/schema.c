@@ -2,11 +2,13 @@
  * schema.c - loading a schema file: reading it, the top level (`schema`,
  * `version`, `entities`), the checks across entities, and freeing.
  *
- * Entities and fields are loaded by schema_entity.c and schema_field.c;
- * schema_load.h describes how the pieces share their work.
+ * Entities are loaded by schema_entity.c, their fields by schema_field.c;
+ * schema_value.h describes how the pieces share their work.
  */
+#include "schema.h"
 #include "names.h"
-#include "schema_load.h"
+#include "schema_entity.h"
+#include "schema_value.h"
 #include "trail/error.h"
 #include "core/buf.h"
 

@@ -2,8 +2,11 @@
  * schema_entity.c - one entity: its name and table, key and conflict modes,
  * its fields (schema_field.c loads each) and its indexes.
  */
+#include "schema_entity.h"
 #include "names.h"
-#include "schema_load.h"
+#include "schema_field.h"
+#include "schema_value.h"
+#include "trail/types.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,7 +127,7 @@ static bool indexable(gen_sload *ld, const gen_field *f, const gen_yaml_node *n)
 {
     if (f->type == TRAIL_TYPE_BLOB || f->type == TRAIL_TYPE_JSON) {
         gen_sload_error(ld, n, "field '%s' cannot be in an index: it is %s", f->name,
-                        gen_type_name(f->type));
+                        trail_type_name(f->type));
         return false;
     }
     if (f->type == TRAIL_TYPE_TEXT && (!f->has_max || f->max > GEN_INDEX_TEXT_MAX)) {

@@ -5,12 +5,13 @@
  * A field is a mapping of options (`email: { type: text, max: 254 }`) or,
  * when it needs none, just its type (`name: text`).
  */
+#include "schema_field.h"
 #include "names.h"
-#include "schema_load.h"
+#include "schema_value.h"
 #include "core/isotime.h"
-#include "trail/error.h"
-#include "trail/record.h"
 #include "core/utf8.h"
+#include "trail/error.h"
+#include "trail/types.h"
 
 #include <jansson.h>
 #include <stdint.h>
@@ -124,7 +125,7 @@ static bool load_type(gen_sload *ld, gen_field *f, const gen_yaml_node *n)
 {
     if (!gen_sload_expect(ld, n, GEN_YAML_SCALAR))
         return false;
-    if (gen_type_from_name(&f->type, n->text))
+    if (trail_type_from_name(&f->type, n->text))
         return true;
     char ex[GEN_YAML_EXCERPT];
     gen_yaml_excerpt(ex, n->text, n->len);
@@ -135,7 +136,7 @@ static bool load_type(gen_sload *ld, gen_field *f, const gen_yaml_node *n)
         while (type_words[i] != hint)
             i++;
         gen_sload_error(ld, n, "unknown type '%s'; did you mean '%s'?", ex,
-                        gen_type_name(type_word_types[i]));
+                        trail_type_name(type_word_types[i]));
     } else {
         gen_sload_error(ld, n,
                         "unknown type '%s' (expected bool, int32, int64, double, text, blob, "
@@ -450,7 +451,7 @@ void gen_sload_field(gen_sload *ld, gen_field *f, const gen_yaml_pair *pair)
     for (size_t i = 0; i < OPT_COUNT; i++) {
         if (o.val[i] && !has_type(f, opt_types[i])) {
             gen_sload_error(ld, o.key[i], "option '%s' does not apply to type '%s'", opt_names[i],
-                            gen_type_name(f->type));
+                            trail_type_name(f->type));
             o.val[i] = NULL;
         }
     }

@@ -7,8 +7,8 @@
  * string, so `"5"` is not a number and `"true"` not a boolean.
  */
 #define _POSIX_C_SOURCE 200809L /* newlocale, uselocale */
+#include "schema_value.h"
 #include "names.h"
-#include "schema_load.h"
 
 #include <locale.h>
 #include <math.h>

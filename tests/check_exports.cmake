@@ -1,7 +1,8 @@
 # ctest -P script: the symbols libtrail.so exports are exactly the functions
-# the public headers declare with TRAIL_API (runtime/include/trail/*.h),
-# no more (an internal name leaking out) and no fewer (a declaration whose
-# definition lost its mark or went away).
+# the public headers declare with TRAIL_API (runtime/include/trail/*.h, and
+# version.h.in, which CMake configures into version.h), no more (an internal
+# name leaking out) and no fewer (a declaration whose definition lost its
+# mark or went away).
 execute_process(COMMAND ${NM} -D --defined-only ${LIBRARY}
   RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(NOT rc EQUAL 0)
@@ -19,7 +20,7 @@ foreach(line IN LISTS lines)
   endif()
 endforeach()
 
-file(GLOB headers ${INCLUDE_DIR}/trail/*.h)
+file(GLOB headers ${INCLUDE_DIR}/trail/*.h ${INCLUDE_DIR}/trail/*.h.in)
 list(FILTER headers EXCLUDE REGEX "/api\\.h$") # where the mark is defined
 set(declared "")
 foreach(h IN LISTS headers)

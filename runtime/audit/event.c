@@ -1,7 +1,8 @@
 /*
- * event.c - change events: stamping, hashing, inserting.
+ * event.c - change events: stamping and hashing.
  */
 #include "audit/event.h"
+#include "audit/event_columns.h"
 #include "core/context.h"
 #include "core/json.h"
 #include "driver/sql.h"
@@ -9,16 +10,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Columns of event_insert that hold JSON, the first of the context (context.h), and the hash. */
-enum { COL_OLD = 9, COL_NEW = 10, COL_CHANGED = 11, COL_CTX = 13, COL_HASH = 22 };
+/* The context's columns are core/context.h's, in its order: stamped by its index. */
+_Static_assert(TRAIL_EV_ip - TRAIL_EV_user_id + 1 == TRAIL_CTX_COLUMNS,
+               "the event's context columns are not those of core/context.h");
+
+/* Whether the hash covers each column (event_columns.h). */
+#define HASHED(n, name, value, kind, null, fill, hash) TRAIL_EVENT_##hash,
+static const bool hashed[TRAIL_EVENT_COLUMNS] = { TRAIL_EVENT_COLUMN_TABLE(HASHED, ) };
+#undef HASHED
 
 int trail__event_message(trail_buf *out, const trail_value *cols)
 {
     trail_json w;
     trail__json_init(&w, out);
     trail__json_begin_array(&w);
-    for (int i = 0; i < COL_HASH; i++) {
+    for (int i = 0; i < TRAIL_EVENT_COLUMNS; i++) {
         const trail_value *v = &cols[i];
+        if (!hashed[i])
+            continue;
         if (v->type == TRAIL_V_NULL)
             trail__json_null(&w);
         else if (v->type == TRAIL_V_JSON)
@@ -51,33 +60,6 @@ static trail_value json_value(const char *json)
     return v;
 }
 
-/* The hlc and hash of the node's latest event. */
-struct last_event {
-    int64_t hlc;
-    char hash[TRAIL_SHA256_HEX_LEN + 1];
-    bool found;
-};
-
-static int read_last_event(trail_conn *db, void *row, void *userdata)
-{
-    struct last_event *last = userdata;
-    trail_value hlc, hash;
-    int rc = db->drv->column(db, row, 0, TRAIL_V_INT, &hlc);
-    if (rc == TRAIL_OK)
-        rc = db->drv->column(db, row, 1, TRAIL_V_TEXT, &hash);
-    if (rc < 0)
-        return rc;
-    if (hash.n != TRAIL_SHA256_HEX_LEN)
-        return trail__err_set(&db->err, TRAIL_EDB,
-                              "the node's latest event has a malformed hash (%zu characters)",
-                              hash.n);
-    memcpy(last->hash, hash.s, hash.n);
-    last->hash[hash.n] = '\0';
-    last->hlc = hlc.i;
-    last->found = true;
-    return 1;
-}
-
 int trail__event_stamp(trail_conn *db, const trail_event *ev, const char *prev_hash,
                        char event_id[TRAIL_ULID_LEN + 1], trail_value cols[TRAIL_EVENT_COLUMNS])
 {
@@ -87,55 +69,33 @@ int trail__event_stamp(trail_conn *db, const trail_event *ev, const char *prev_h
     if (rc < 0)
         return trail__err_set(&db->err, rc, "cannot make an event id");
     trail_ulid_format(event_id, &id);
-    const trail_value stamped[TRAIL_EVENT_COLUMNS] = {
-        trail_v_text(event_id),
-        trail_v_int(hlc),
-        trail_v_text(db->node_id),
-        trail_v_text(db->node_id),
-        trail_v_text(db->tx_id),
-        trail_v_text(ev->table),
-        trail_v_text(ev->record_id),
-        trail_v_text(ev->op),
-        trail_v_int(ev->version),
-        json_value(ev->old_values),
-        json_value(ev->new_values),
-        json_value(ev->changed),
-        trail_v_int(ev->schema_version),
-        [COL_CTX + TRAIL_CTX_COLUMNS] = trail_v_int(trail__wall_ms()),
-        trail_v_text(prev_hash),
+    trail_value stamped[TRAIL_EVENT_COLUMNS] = {
+        [TRAIL_EV_event_id] = trail_v_text(event_id),
+        [TRAIL_EV_hlc] = trail_v_int(hlc),
+        [TRAIL_EV_node_id] = trail_v_text(db->node_id),
+        [TRAIL_EV_origin_node] = trail_v_text(db->node_id),
+        [TRAIL_EV_tx_id] = trail_v_text(db->tx_id),
+        [TRAIL_EV_table_name] = trail_v_text(ev->table),
+        [TRAIL_EV_record_id] = trail_v_text(ev->record_id),
+        [TRAIL_EV_op] = trail_v_text(ev->op),
+        [TRAIL_EV_version] = trail_v_int(ev->version),
+        [TRAIL_EV_old_values] = json_value(ev->old_values),
+        [TRAIL_EV_new_values] = json_value(ev->new_values),
+        [TRAIL_EV_changed] = json_value(ev->changed),
+        [TRAIL_EV_schema_version] = trail_v_int(ev->schema_version),
+        [TRAIL_EV_created_at] = trail_v_int(trail__wall_ms()),
+        [TRAIL_EV_prev_hash] = trail_v_text(prev_hash),
     };
-    memcpy(cols, stamped, sizeof stamped);
     for (size_t i = 0; i < TRAIL_CTX_COLUMNS; i++)
-        cols[COL_CTX + i] = trail_v_text(trail__ctx_value(ev->ctx, i));
+        stamped[TRAIL_EV_user_id + i] = trail_v_text(trail__ctx_value(ev->ctx, i));
+    memcpy(cols, stamped, sizeof stamped);
     return TRAIL_OK;
 }
 
-int trail__event_record(trail_conn *db, const trail_event *ev)
+int trail__event_seal(trail_value cols[TRAIL_EVENT_COLUMNS], char hash[TRAIL_SHA256_HEX_LEN + 1])
 {
-    const trail_runtime_sql *sql = db->drv->sql;
-
-    /*
-     * The node's latest event, read under the transaction's write lock. Other
-     * connections to this database share the node, so the clock is raised
-     * above that event's HLC first: the chain then runs in HLC order however
-     * many connections write, and `prev` is really the one before.
-     */
-    struct last_event last = { 0, "", false };
-    trail_value node = trail_v_text(db->node_id);
-    int rc = db->drv->query(db, sql->last_event, &node, 1, read_last_event, &last, NULL);
-    if (rc < 0)
-        return rc;
-    if (last.found && last.hlc >= trail_hlc_last(db->clock) &&
-        (rc = trail_hlc_set_floor(db->clock, last.hlc)) < 0)
-        return trail__err_set(&db->err, rc, "the node's latest event has a negative hlc");
-
-    char event_id[TRAIL_ULID_LEN + 1];
-    trail_value cols[TRAIL_EVENT_COLUMNS];
-    if ((rc = trail__event_stamp(db, ev, last.found ? last.hash : NULL, event_id, cols)) < 0)
-        return rc;
-    char hash[TRAIL_SHA256_HEX_LEN + 1];
-    if ((rc = trail__event_hash(hash, cols)) < 0)
-        return trail__err_set(&db->err, rc, "cannot hash the change event");
-    cols[COL_HASH] = trail_v_text(hash);
-    return db->drv->query(db, sql->event_insert, cols, TRAIL_EVENT_COLUMNS, NULL, NULL, NULL);
+    int rc = trail__event_hash(hash, cols);
+    if (rc == TRAIL_OK)
+        cols[TRAIL_EV_hash] = trail_v_text(hash);
+    return rc;
 }

@@ -1,12 +1,14 @@
 /*
  * event.h - writing change events: internal to libtrail.
  *
- * An event is stamped here with its HLC, ids, node and hash, and inserted in
- * the caller's transaction. Its hash covers every other column, the JSON
+ * An event is stamped here with its HLC, ids, node and hash; the driver
+ * inserts it in the call's transaction (sqlite/write_sqlite.c), or has the
+ * engine build it (write_one.c). Its hash covers every other column, the JSON
  * ones as the text stored (every engine keeps it as written: json, not
  * jsonb, on PostgreSQL), including the hash of the node's previous event, so
  * that editing or removing history breaks the chain. Where the engine builds
- * the event itself (write_pg.c), it hashes the same message with sha256().
+ * the event itself (write_pg.c, write_mysql.c), it hashes the same message
+ * (sha256() on PostgreSQL, SHA2() on MariaDB).
  */
 #ifndef TRAIL_EVENT_H
 #define TRAIL_EVENT_H
@@ -36,7 +38,7 @@ typedef struct trail_event {
 /*
  * trail__event_stamp - stamp @ev with a new HLC from the connection's clock
  * and an event id made from it (written into @event_id), and lay it out as
- * the event row's columns in event_insert order (all but `hash`): @cols
+ * the event row's columns (TRAIL_EV_*: event_columns.h), all but `hash`: @cols
  * borrows from @ev, @db, @event_id and @prev_hash (NULL for the node's first
  * event); created_at is the wall clock now. Returns TRAIL_OK or a failure
  * code with db->err set.
@@ -45,23 +47,24 @@ int trail__event_stamp(trail_conn *db, const trail_event *ev, const char *prev_h
                        char event_id[TRAIL_ULID_LEN + 1], trail_value cols[TRAIL_EVENT_COLUMNS]);
 
 /*
- * trail__event_record - stamp and insert @ev inside the open transaction of @db.
- * Returns TRAIL_OK or a failure code with db->err set.
+ * trail__event_seal - hash the event row @cols (trail__event_stamp()'s) into
+ * @hash and set its `hash` column to it, borrowing @hash. Returns TRAIL_OK
+ * or TRAIL_ENOMEM.
  */
-int trail__event_record(trail_conn *db, const trail_event *ev);
+int trail__event_seal(trail_value cols[TRAIL_EVENT_COLUMNS], char hash[TRAIL_SHA256_HEX_LEN + 1]);
 
 /*
  * trail__event_message - append to @out the message an event's hash is taken
- * over: its columns in event_insert order, all but the last (`hash`), as one
- * compact JSON array; a TRAIL_V_JSON column is spliced in as its text, NULL
+ * over: its HASHED columns (event_columns.h: all but `hash`) in their order,
+ * as one compact JSON array; a TRAIL_V_JSON column is spliced in as its text, NULL
  * is null, text a string, anything else an integer. Returns TRAIL_OK or
  * TRAIL_ENOMEM.
  */
 int trail__event_message(trail_buf *out, const trail_value *cols);
 
 /*
- * trail__event_hash - the hash of an event row given as its columns in
- * event_insert order (old_values, new_values and changed as TRAIL_V_JSON
+ * trail__event_hash - the hash of an event row given as its columns
+ * (TRAIL_EV_*: event_columns.h; old_values, new_values and changed as TRAIL_V_JSON
  * when not NULL): the SHA-256 of trail__event_message(), in lowercase hex.
  * Returns TRAIL_OK or TRAIL_ENOMEM.
  */

@@ -50,26 +50,28 @@ static void value_words(char *buf, size_t size, const trail_value *v)
 }
 
 /*
- * After the database refused a write of @row (whose key is @id, NULL for a
- * create) for a dangling reference or a duplicate, its message naming no
- * field: finds the field and says so. Runs after the call was undone, since
+ * After the database refused a write of the fields @mask of @row (whose
+ * key is @id, NULL for a create) for a dangling reference or a duplicate,
+ * its message naming no field: finds the field and says so. Runs after the call was undone, since
  * some engines accept no statement in a transaction that failed. Keeps the
  * engine's message when it finds nothing (a unique index over several
  * fields, say).
  */
 int trail__refusal_explain(trail_conn *db, const trail_entity *e, const trail_row *row,
-                           const trail_value *id, int rc)
+                           uint64_t mask, const trail_value *id, int rc)
 {
-    const trail_entity_sql *own = e->sql[db->drv->id];
+    const trail_entity_sql *own = trail__entity_sql(db, e);
     for (size_t i = 0; i < e->n_fields; i++) {
         const trail_field *f = &e->fields[i];
         const trail_value *v = &row->v[i + 2];
+        const trail_entity_sql *ref =
+            rc == TRAIL_EREF && f->type == TRAIL_TYPE_REF ? trail__entity_sql(db, f->ref) : NULL;
         const char *sql = NULL;
-        if (rc == TRAIL_EREF && f->type == TRAIL_TYPE_REF && f->ref->sql[db->drv->id])
-            sql = f->ref->sql[db->drv->id]->get;
+        if (ref)
+            sql = ref->get;
         else if (rc == TRAIL_EUNIQUE && own->find_by)
             sql = own->find_by[i];
-        if (!sql || v->type == TRAIL_V_NULL)
+        if (!sql || !(mask >> i & 1) || v->type == TRAIL_V_NULL)
             continue;
         trail_err saved = db->err;
         struct found_row found = { e, id, 0 };

@@ -12,15 +12,16 @@
 #include "audit/values.h"
 
 /*
- * trail__refusal_explain - after the database refused a write of @row
- * (whose key is @id, NULL for a create) with @rc, TRAIL_EREF or
- * TRAIL_EUNIQUE: sets db's message to name the field and value, and returns
- * @rc. Fields whose value in @row is NULL are not looked at. Runs after the
+ * trail__refusal_explain - after the database refused a write of the
+ * fields @mask of @row (whose key is @id, NULL for a create) with @rc,
+ * TRAIL_EREF or TRAIL_EUNIQUE: sets db's message to name the field and
+ * value, and returns @rc. Fields outside @mask, or whose value in @row is
+ * NULL, are not looked at. Runs after the
  * call was undone, since some engines accept no statement in a transaction
  * that failed; keeps the engine's message when it finds nothing (a unique
  * index over several fields, say).
  */
 int trail__refusal_explain(trail_conn *db, const trail_entity *e, const trail_row *row,
-                           const trail_value *id, int rc);
+                           uint64_t mask, const trail_value *id, int rc);
 
 #endif /* TRAIL_REFUSAL_H */

@@ -1,31 +1,28 @@
 /*
  * write_one.h - audited writes as one statement (write_sql.h), for drivers
- * that have them: internal to libtrail. Each is a whole call, its own
- * transaction or a savepoint inside trail_begin(); the caller has checked
- * its arguments and made the row's values.
+ * whose engine builds the change event itself: internal to libtrail.
  */
 #ifndef TRAIL_WRITE_ONE_H
 #define TRAIL_WRITE_ONE_H
 
 #include "driver/driver.h"
-#include "trail/ctx.h"
-#include "audit/values.h"
-
-/* trail__write_one_create - insert @row (its id made, for a ULID key) and its event; @out as
- * trail_record_create(). */
-int trail__write_one_create(trail_conn *db, const trail_ctx *ctx, const trail_entity *e,
-                            trail_row *row, void *out);
 
 /*
- * trail__write_one_update - apply the update @params, which sets the fields
- * of @mask (not 0), to the record @k (@id as text) at @version.
+ * Runs the one-statement write of @w, the statement @sql with its @n
+ * @params (write_sql.h), as a call of its own, in one round trip: in a
+ * transaction of its own that holds this node's lock, or inside
+ * trail_begin() under a savepoint, undone on failure. @cb sees its result
+ * rows. The driver's own; @w is there to be refused before anything is
+ * sent.
  */
-int trail__write_one_update(trail_conn *db, const trail_ctx *ctx, const trail_entity *e,
-                            const void *params, uint64_t mask, const trail_value *k, const char *id,
-                            int64_t version, void *out);
+typedef int (*trail_write_run)(trail_conn *db, const trail_write_op *w, const char *sql,
+                               const trail_value *params, size_t n, trail_row_cb cb,
+                               void *userdata);
 
-/* trail__write_one_delete - delete the record @k (@id as text) at @version. */
-int trail__write_one_delete(trail_conn *db, const trail_ctx *ctx, const trail_entity *e,
-                            const trail_value *k, const char *id, int64_t version);
+/*
+ * trail__write_one - the trail_driver.write of such a driver (driver.h:
+ * trail_write_op), which runs its statement with @run.
+ */
+int trail__write_one(trail_conn *db, trail_write_op *w, trail_write_run run);
 
 #endif /* TRAIL_WRITE_ONE_H */

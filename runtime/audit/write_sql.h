@@ -7,9 +7,9 @@
  * create, update or delete is a single statement that
  * writes the row, reads the node's latest event, builds old_values,
  * new_values and changed from the locked row, and inserts the event with
- * its hash. record.c binds the values below and reads the result; the
- * driver makes the text (trail_driver.write_sql) and runs it
- * (trail_driver.write).
+ * its hash. write_one.c binds the values below and reads the result; the
+ * driver makes the text (trail_driver.write_sql) and runs it (write_one.h:
+ * trail_write_run).
  *
  * The client cannot write the hashed message's strings the way the server
  * escapes them, so it sends the message (event.h: trail__event_message) in

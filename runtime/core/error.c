@@ -4,7 +4,7 @@
  */
 #include "core/err.h"
 #include "core/utf8.h"
-#include "trail/trail.h"
+#include "trail/error.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -54,11 +54,6 @@ const char *trail_code_name(int code)
 {
     const struct code_info *info = code_find(code);
     return info ? info->name : "TRAIL_E?";
-}
-
-const char *trail_version(void)
-{
-    return TRAIL_VERSION;
 }
 
 int trail__err_set(trail_err *err, int code, const char *fmt, ...)

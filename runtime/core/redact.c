@@ -12,7 +12,7 @@
 #include "core/redact.h"
 #include "core/hex.h"
 #include "core/utf8.h"
-#include "trail/conn.h"
+#include "trail/redact.h"
 
 #include <stdbool.h>
 #include <string.h>

@@ -1,14 +1,14 @@
 /*
  * redact.h - keeping passwords out of messages: internal to libtrail.
  *
- * trail_url_redact() (trail/conn.h) shows a connection string with its
+ * trail_url_redact() (trail/redact.h) shows a connection string with its
  * password replaced by "***". The drivers' own libraries may quote the
  * string they were given in their messages (libpq does, for a malformed
  * URI), so trail_open() also scrubs every form of the password, as written
  * and decoded, out of a message it keeps.
  */
-#ifndef TRAIL_REDACT_H
-#define TRAIL_REDACT_H
+#ifndef TRAIL_CORE_REDACT_H
+#define TRAIL_CORE_REDACT_H
 
 #include "core/err.h"
 
@@ -20,4 +20,4 @@
  */
 void trail__err_scrub(trail_err *err, const char *url);
 
-#endif /* TRAIL_REDACT_H */
+#endif /* TRAIL_CORE_REDACT_H */

@@ -1,20 +1,24 @@
 /*
- * db.h - a connection and the driver interface beneath it: internal to
+ * driver.h - a connection and the driver interface beneath it: internal to
  * libtrail.
  *
- * The record logic (record.c, event.c, migrate.c) speaks to every database
- * through the few calls of trail_driver: run a statement with bound values,
- * read the columns of its rows, and bracket a transaction. Each driver
- * (conn_sqlite.c, later PostgreSQL and MySQL) prepares a statement the first
- * time it sees its text and reuses it for the life of the connection; the
- * text's address is the cache key, since every statement trail runs is a
- * static string (generated descriptors, or the runtime's own).
+ * audit/ and history/ (records, events, migrate, history, verify) speak to
+ * every database through the few calls of trail_driver: run a statement
+ * with bound values, read the columns of its rows, bracket a transaction,
+ * and make an audited write (trail_write_op). Each driver (one folder under
+ * driver/, listed in driver/drivers.h) prepares a statement the first time
+ * it sees its text and reuses it for the life of the connection; the text's
+ * address is the cache key, since every statement trail runs is a static
+ * string (generated descriptors, the runtime's own, or update_sql.c's
+ * per-connection texts: stmt_cache.h).
  */
-#ifndef TRAIL_DB_H
-#define TRAIL_DB_H
+#ifndef TRAIL_DRIVER_H
+#define TRAIL_DRIVER_H
 
 #include "core/err.h"
+#include "driver/dialect.h"
 #include "trail/conn.h"
+#include "trail/ctx.h"
 #include "trail/hlc.h"
 #include "trail/record.h"
 #include "trail/ulid.h"
@@ -58,9 +62,63 @@ typedef struct trail_value {
  */
 typedef int (*trail_row_cb)(trail_conn *db, void *row, void *userdata);
 
+/*
+ * The version of the interface below. A driver states the one it was written
+ * for; trail_open() refuses a driver of another (trail__driver_check()), so
+ * that a change of the interface cannot meet a driver not changed with it.
+ * Raise it with every change of trail_driver's members or their meaning.
+ */
+#define TRAIL_DRIVER_VERSION 1
+
+struct trail_row; /* audit/values.h */
+
+/*
+ * An audited write as the record logic (record.c) hands it to a driver: its
+ * arguments checked, its row's values made, and its messages left to
+ * record.c, which words every outcome below.
+ *
+ * trail_driver.write() runs it as one call: in a transaction of its own, or
+ * inside trail_begin() under a savepoint; on failure the call is undone
+ * whole, neither the row nor its event left. It returns
+ *   - TRAIL_OK, and w->rec when asked for;
+ *   - TRAIL_ENOTFOUND: there is no record w->key (update, delete);
+ *   - TRAIL_ECONFLICT: the record is at w->version_found, not w->version;
+ *     or, w->version_found being w->version, the version-checked write
+ *     found it changed meanwhile;
+ *   - another failure with db->err set: TRAIL_EREF and TRAIL_EUNIQUE with
+ *     the engine's words, which record.c then replaces naming the field.
+ * The driver clears db->retryable when the call starts, and sets it on a
+ * deadlock or serialization failure, after which record.c runs the call
+ * again (outside trail_begin()).
+ */
+typedef struct trail_write_op {
+    int kind; /* TRAIL_WRITE_CREATE, _UPDATE or _DELETE (a trail_write_kind) */
+    const trail_entity *e;
+    const trail_ctx *ctx; /* may be NULL */
+    /*
+     * Create: the new row, version 1, its id made for a ULID key (an int64
+     * key's is written here once the engine assigned it). Update: the
+     * values of the fields of @mask, the others unset. Delete: NULL.
+     */
+    struct trail_row *row;
+    uint64_t mask;    /* update: the fields set; 0 for none: then the record is only read */
+    trail_value key;  /* update, delete: the record's key */
+    const char *id;   /* update, delete: the key as text */
+    int64_t version;  /* update, delete: the version the caller's change is based on */
+    bool want_record; /* whether to make @rec */
+    /*
+     * Out: the record as written (as found when nothing changed), a new
+     * record the caller owns (trail__values_give_record()); NULL on failure.
+     */
+    void *rec;
+    int64_t version_found; /* out, with TRAIL_ECONFLICT: the version the record is at */
+} trail_write_op;
+
 typedef struct trail_driver {
-    trail_driver_id id;
-    const char *name;
+    int version; /* TRAIL_DRIVER_VERSION */
+    /* Its SQL, and its name (dialect->name): the one the descriptors name their statements by. */
+    const trail_dialect *dialect;
+    const char *name; /* for messages: "postgresql" */
     /* Connects; fills db->drv_state. On failure db->err says why. */
     int (*open)(trail_conn *db, const char *target, const trail_open_opts *opts);
     /* Finalizes statements and disconnects. */
@@ -87,14 +145,15 @@ typedef struct trail_driver {
     int (*commit)(trail_conn *db);
     int (*rollback)(trail_conn *db);
     /*
-     * Optional, for engines that build the change event themselves (NULL
-     * elsewhere, and record.c writes the event from C): write_sql() makes the
-     * text of the one-statement audited write @kind (a trail_write_kind) of
-     * @e, setting the fields of @mask for an update, with the parameters of
-     * write_sql.h; the caller frees it. write() runs such a statement as a
-     * call of its own, in one round trip: in a transaction of its own that
-     * holds this node's lock, or inside trail_begin() under a savepoint,
-     * undone on failure. @cb sees its result rows.
+     * The audited write @w (trail_write_op, above): the row written with
+     * its change event, or neither.
+     */
+    int (*write)(trail_conn *db, trail_write_op *w);
+    /*
+     * Optional, for engines that build the change event themselves
+     * (write_sql.h): write_sql() makes the text of the one-statement audited
+     * write @kind (a trail_write_kind) of @e, setting the fields of @mask for
+     * an update; the caller frees it.
      */
     char *(*write_sql)(const trail_entity *e, int kind, uint64_t mask);
     /*
@@ -102,9 +161,7 @@ typedef struct trail_driver {
      * statements can run (MariaDB's stored procedures); the caller frees it.
      */
     char *(*write_setup_sql)(const trail_entity *e, int kind);
-    int (*write)(trail_conn *db, const char *sql, const trail_value *params, size_t n,
-                 trail_row_cb cb, void *userdata);
-    /* Runtime statements in this driver's dialect (see sql.c). */
+    /* Runtime statements in this driver's dialect (driver/sql.h, sql_<driver>.c). */
     const struct trail_runtime_sql *sql;
 } trail_driver;
 
@@ -133,12 +190,48 @@ struct trail_conn {
     uint64_t max_packet;
 };
 
-/* The driver for a URL scheme, and the rest of the URL after "scheme:". */
+/* Each driver: trail__driver_<name>, in driver/<name>/conn_<name>.c. */
+#define TRAIL_DRIVER_DECLARE(name) extern const trail_driver trail__driver_##name;
+TRAIL_DRIVERS(TRAIL_DRIVER_DECLARE)
+#undef TRAIL_DRIVER_DECLARE
+
+/*
+ * trail__driver_for - the driver whose dialect claims @url (by its prefix,
+ * or libpq's key=value form), and in *@target what the driver is handed:
+ * the URL whole or the rest after the prefix. NULL when none does. The
+ * registry is made from driver/drivers.h.
+ */
 const trail_driver *trail__driver_for(const char *url, const char **target);
 
-extern const trail_driver trail__driver_sqlite;
-extern const trail_driver trail__driver_pg;
-extern const trail_driver trail__driver_mysql;
+/*
+ * trail__driver_check - TRAIL_OK when @drv implements this runtime's
+ * TRAIL_DRIVER_VERSION; else TRAIL_EARG with the message in @err.
+ */
+int trail__driver_check(trail_err *err, const trail_driver *drv);
+
+/*
+ * trail__entity_sql - @e's statements for the connection's driver, or NULL
+ * when the code was generated without it.
+ */
+static inline const trail_entity_sql *trail__entity_sql(const trail_conn *db, const trail_entity *e)
+{
+    const char *name = db->drv->dialect->name;
+    for (const trail_entity_sql *const *s = e->sql; *s; s++)
+        if (strcmp((*s)->driver, name) == 0)
+            return *s;
+    return NULL;
+}
+
+/* trail__schema_ddl - @schema's DDL for the connection's driver, or NULL. */
+static inline const trail_schema_ddl *trail__schema_ddl(const trail_conn *db,
+                                                        const trail_schema *schema)
+{
+    const char *name = db->drv->dialect->name;
+    for (const trail_schema_ddl *const *d = schema->ddl; *d; d++)
+        if (strcmp((*d)->driver, name) == 0)
+            return *d;
+    return NULL;
+}
 
 /* trail__wall_ms - CLOCK_REALTIME in milliseconds. */
 int64_t trail__wall_ms(void);
@@ -206,4 +299,4 @@ static inline trail_value trail_v_text(const char *s)
              : (trail_value){ .type = TRAIL_V_NULL };
 }
 
-#endif /* TRAIL_DB_H */
+#endif /* TRAIL_DRIVER_H */

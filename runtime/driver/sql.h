@@ -1,15 +1,14 @@
 /*
  * sql.h - the statements the runtime runs on its own tables, per dialect:
  * internal to libtrail. The tables themselves are created by the schema's
- * DDL (trailgen's templates), so that one text defines them.
+ * DDL (trailgen's templates), so that one text defines them. What statements
+ * built at run time need of the dialect (quote, placeholders) is in the
+ * driver's trail_dialect (driver/dialect.h).
  */
 #ifndef TRAIL_SQL_H
 #define TRAIL_SQL_H
 
-#include <stdbool.h>
-
-/* Columns of trail_change_events, in the order event_insert binds them. */
-#define TRAIL_EVENT_COLUMNS 23
+#include "audit/event_columns.h"
 
 typedef struct trail_runtime_sql {
     const char *meta_get;     /* key -> value */
@@ -19,12 +18,12 @@ typedef struct trail_runtime_sql {
     const char *node_touch;   /* hostname, last_seen, node_id */
     const char *max_hlc;      /* -> the highest hlc stored */
     const char *last_event;   /* node_id -> hlc, hash of the node's latest event */
-    const char *event_insert; /* the TRAIL_EVENT_COLUMNS columns */
+    const char *event_insert; /* the TRAIL_EVENT_COLUMNS columns, in their order */
     const char *savepoint;    /* a call's own undo point inside trail_begin() */
     const char *release;
     const char *rollback_to;
 
-    /* Reading history (history.c); each selects the TRAIL_EVENT_COLUMNS in event_insert order. */
+    /* Reading history (history.c); each selects the TRAIL_EVENT_COLUMNS in their order. */
     const char *events_all;       /* every event, in (hlc, event_id) order */
     const char *events_of_table;  /* table_name */
     const char *events_of_record; /* table_name, record_id */
@@ -45,9 +44,6 @@ typedef struct trail_runtime_sql {
                                     event_id, in (record_id, hlc, event_id) order */
     /* Checking a schema against the tables (schema_check.c). */
     const char *columns; /* -> table, column of every table of the database */
-
-    char quote;           /* how identifiers are quoted, for statements built at run time */
-    bool numbered_params; /* placeholders $1, $2… rather than ? */
 } trail_runtime_sql;
 
 #endif /* TRAIL_SQL_H */

@@ -7,18 +7,17 @@
  *   Q(name)      an identifier quoted for the dialect;
  *   UPSERT_META  the dialect's insert-or-replace of trail_meta.
  *
+ * The event table's columns come from its one table (audit/event_columns.h).
+ *
  * Only what the dialects do differently is left to the including file.
  * (Laid out by hand: clang-format cannot indent an initializer fragment.)
  */
 // clang-format off
 
-/* The event columns, in event_insert order. */
-#define EVENT_COLUMNS \
-    Q(event_id) ", " Q(hlc) ", " Q(node_id) ", " Q(origin_node) ", " Q(tx_id) ", " \
-    Q(table_name) ", " Q(record_id) ", " Q(op) ", " Q(version) ", " Q(old_values) ", " \
-    Q(new_values) ", " Q(changed) ", " Q(schema_version) ", " Q(user_id) ", " \
-    Q(request_id) ", " Q(session_id) ", " Q(tenant_id) ", " Q(trace_id) ", " Q(span_id) ", " \
-    Q(ip) ", " Q(created_at) ", " Q(prev_hash) ", " Q(hash)
+/* The event's columns and event_insert's placeholders, from the one table of them. */
+#define EVENT_COLUMN(n, name, ...)      Q(name)
+#define EVENT_PLACEHOLDER(n, name, ...) P(n)
+#define EVENT_COLUMNS                   TRAIL_EVENT_COLUMN_TABLE(EVENT_COLUMN, ", ")
 #define EVENTS        Q(trail_change_events)
 #define SELECT_EVENTS "SELECT " EVENT_COLUMNS " FROM " EVENTS
 #define IN_ORDER      " ORDER BY " Q(hlc) ", " Q(event_id)
@@ -35,10 +34,7 @@
     .last_event = "SELECT " Q(hlc) ", " Q(hash) " FROM " EVENTS " WHERE " Q(node_id) " = " P(1)
                   " ORDER BY " Q(hlc) " DESC LIMIT 1",
     .event_insert = "INSERT INTO " EVENTS " (" EVENT_COLUMNS ") VALUES ("
-                    P(1) ", " P(2) ", " P(3) ", " P(4) ", " P(5) ", " P(6) ", " P(7) ", "
-                    P(8) ", " P(9) ", " P(10) ", " P(11) ", " P(12) ", " P(13) ", " P(14) ", "
-                    P(15) ", " P(16) ", " P(17) ", " P(18) ", " P(19) ", " P(20) ", "
-                    P(21) ", " P(22) ", " P(23) ")",
+                    TRAIL_EVENT_COLUMN_TABLE(EVENT_PLACEHOLDER, ", ") ")",
     .savepoint = "SAVEPOINT trail_call",
     .release = "RELEASE SAVEPOINT trail_call",
     .rollback_to = "ROLLBACK TO SAVEPOINT trail_call",
@@ -75,6 +71,8 @@
                      " WHERE " Q(table_name) " = " P(1)
                      " ORDER BY " Q(record_id) ", " Q(hlc) ", " Q(event_id),
 
+#undef EVENT_COLUMN
+#undef EVENT_PLACEHOLDER
 #undef EVENT_COLUMNS
 #undef EVENTS
 #undef SELECT_EVENTS

@@ -3,6 +3,7 @@
  * after a cursor, a record as of an HLC, and the nodes.
  */
 #include "driver/driver.h"
+#include "audit/event_columns.h"
 #include "history/history_row.h"
 #include "driver/sql.h"
 #include "trail/history.h"
@@ -11,13 +12,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The column types of an event row, in event_insert order. */
-static const trail_vtype event_types[TRAIL_EVENT_COLUMNS] = {
-    TRAIL_V_TEXT, TRAIL_V_INT,  TRAIL_V_TEXT, TRAIL_V_TEXT, TRAIL_V_TEXT, TRAIL_V_TEXT,
-    TRAIL_V_TEXT, TRAIL_V_TEXT, TRAIL_V_INT,  TRAIL_V_JSON, TRAIL_V_JSON, TRAIL_V_JSON,
-    TRAIL_V_INT,  TRAIL_V_TEXT, TRAIL_V_TEXT, TRAIL_V_TEXT, TRAIL_V_TEXT, TRAIL_V_TEXT,
-    TRAIL_V_TEXT, TRAIL_V_TEXT, TRAIL_V_INT,  TRAIL_V_TEXT, TRAIL_V_TEXT,
-};
+/* How each column of an event row is read (event_columns.h). */
+#define VALUE_TYPE(n, name, value, ...) TRAIL_V_##value,
+const trail_vtype trail__event_types[] = { TRAIL_EVENT_COLUMN_TABLE(VALUE_TYPE, ) };
+#undef VALUE_TYPE
+
+/* Each column of an event row into its trail_change_event member of the same name. */
+#define MEMBER_TEXT(name)           .name = t[TRAIL_EV_##name]
+#define MEMBER_JSON(name)           .name = t[TRAIL_EV_##name]
+#define MEMBER_INT(name)            .name = cols[TRAIL_EV_##name].i
+#define MEMBER(n, name, value, ...) MEMBER_##value(name),
 
 /*
  * Text columns as C strings. A driver's text may lack a terminating NUL
@@ -41,7 +45,7 @@ int trail__event_row_read(trail_conn *db, void *row, trail_value cols[TRAIL_EVEN
     size_t need = 0;
     int rc = TRAIL_OK;
     for (size_t i = 0; rc == TRAIL_OK && i < TRAIL_EVENT_COLUMNS; i++) {
-        rc = db->drv->column(db, row, i, event_types[i], &cols[i]);
+        rc = db->drv->column(db, row, i, trail__event_types[i], &cols[i]);
         need += cols[i].n + 1;
     }
     if (rc < 0)
@@ -52,32 +56,8 @@ int trail__event_row_read(trail_conn *db, void *row, trail_value cols[TRAIL_EVEN
     char *at = scratch->data;
     const char *t[TRAIL_EVENT_COLUMNS];
     for (size_t i = 0; i < TRAIL_EVENT_COLUMNS; i++)
-        t[i] = event_types[i] == TRAIL_V_INT ? NULL : text_of(&cols[i], &at);
-    *ev = (trail_change_event){
-        .event_id = t[0],
-        .hlc = cols[1].i,
-        .node_id = t[2],
-        .origin_node = t[3],
-        .tx_id = t[4],
-        .table_name = t[5],
-        .record_id = t[6],
-        .op = t[7],
-        .version = cols[8].i,
-        .old_values = t[9],
-        .new_values = t[10],
-        .changed = t[11],
-        .schema_version = cols[12].i,
-        .user_id = t[13],
-        .request_id = t[14],
-        .session_id = t[15],
-        .tenant_id = t[16],
-        .trace_id = t[17],
-        .span_id = t[18],
-        .ip = t[19],
-        .created_at = cols[20].i,
-        .prev_hash = t[21],
-        .hash = t[22],
-    };
+        t[i] = trail__event_types[i] == TRAIL_V_INT ? NULL : text_of(&cols[i], &at);
+    *ev = (trail_change_event){ TRAIL_EVENT_COLUMN_TABLE(MEMBER, ) };
     return TRAIL_OK;
 }
 

@@ -10,9 +10,12 @@
 #include "driver/sql.h"
 #include "trail/history.h"
 
+/* How each column of an event row is read: TRAIL_V_TEXT, TRAIL_V_INT or TRAIL_V_JSON. */
+extern const trail_vtype trail__event_types[TRAIL_EVENT_COLUMNS];
+
 /*
- * trail__event_row_read - the columns of an event row (selected in
- * event_insert order) as @cols (JSON columns typed TRAIL_V_JSON, ready for
+ * trail__event_row_read - the columns of an event row (all of them, in
+ * their order: event_columns.h) as @cols (JSON columns typed TRAIL_V_JSON, ready for
  * trail__event_hash()) and as @ev, whose strings live in @scratch until the
  * next call. Returns TRAIL_OK, TRAIL_EDB or TRAIL_ENOMEM.
  */

@@ -23,6 +23,7 @@
 #include "audit/model.h"
 #include "core/sha256.h"
 #include "audit/values.h"
+#include "trail/verify.h"
 
 #include <inttypes.h>
 #include <jansson.h>
@@ -138,8 +139,8 @@ static int chain_row(trail_conn *db, void *row, void *userdata)
     step_done_one(v);
 
     /* The JSON columns are hashed as the text stored, whatever a driver calls them. */
-    for (size_t i = 9; i <= 11; i++)
-        if (cols[i].type != TRAIL_V_NULL)
+    for (size_t i = 0; i < TRAIL_EVENT_COLUMNS; i++)
+        if (trail__event_types[i] == TRAIL_V_JSON && cols[i].type != TRAIL_V_NULL)
             cols[i].type = TRAIL_V_JSON;
     char hash[TRAIL_SHA256_HEX_LEN + 1];
     if ((rc = trail__event_hash(hash, cols)) < 0)
@@ -415,7 +416,7 @@ static int explain_differing(verifier *v)
 static int check_live_rows(verifier *v)
 {
     trail_buf sql = TRAIL_BUF_INIT;
-    int rc = live_rows_sql(&sql, v->db->drv->sql->quote, v->entity);
+    int rc = live_rows_sql(&sql, v->db->drv->dialect->quote, v->entity);
     if (rc < 0)
         return trail__err_set(&v->db->err, rc, "out of memory");
     rc = v->db->drv->query_once(v->db, sql.data, NULL, 0, live_row, v, NULL);

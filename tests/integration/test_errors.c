@@ -334,6 +334,14 @@ static void test_einvalid_update(void **state)
     u.secret = "\x80";
     IT_EXPECT(db, TRAIL_EINVALID, shop_customer_update(db, NULL, &u, NULL));
     IT_MSG(db, "customer.secret", "UTF-8");
+    /* The values are checked before the record is looked for, on every engine alike. */
+    u.id = NO_SUCH_ID;
+    IT_EXPECT(db, TRAIL_EINVALID, shop_customer_update(db, NULL, &u, NULL));
+    IT_MSG(db, "customer.secret", "UTF-8");
+    u.id = c.id;
+    u.version = 2;
+    IT_EXPECT(db, TRAIL_EINVALID, shop_customer_update(db, NULL, &u, NULL));
+    IT_MSG(db, "customer.secret", "UTF-8");
 
     assert_int_equal(it_rows(t, "trail_change_events"), before);
     shop_customer now = { 0 };

@@ -31,7 +31,9 @@
 #include "driver/mysql/mysql_url.h"
 #include "driver/sql.h"
 #include "driver/stmt_cache.h"
+#include "audit/write_one.h"
 #include "audit/write_sql.h"
+#include "driver/mysql/weigh_mysql.h"
 
 #include <errmsg.h>
 #include <errno.h>
@@ -502,24 +504,6 @@ static int fetch_rows(trail_conn *db, my_stmt *p, trail_row_cb cb, void *userdat
 }
 
 /*
- * The most bytes that executing @p with its bound parameters sends:
- * COM_STMT_EXECUTE's header, NULL bitmap and types, then each value, text
- * and blobs after a length of up to 9 bytes, a MYSQL_TIME in up to 12.
- */
-static uint64_t packet_bytes(const my_stmt *p)
-{
-    uint64_t bytes = 16 + (p->n_params + 7) / 8 + 2 * (uint64_t)p->n_params;
-    for (unsigned i = 0; i < p->n_params; i++) {
-        enum enum_field_types type = p->params[i].buffer_type;
-        if (type == MYSQL_TYPE_STRING || type == MYSQL_TYPE_BLOB)
-            bytes += 9 + (uint64_t)p->lengths[i];
-        else if (type != MYSQL_TYPE_NULL)
-            bytes += 12;
-    }
-    return bytes;
-}
-
-/*
  * Binds @params to @p and executes it: one round trip, its rows following
  * unasked (no cursor). A statement larger than max_allowed_packet is not
  * sent: the server would drop the connection.
@@ -529,7 +513,7 @@ static int execute(trail_conn *db, my_stmt *p, const trail_value *params, size_t
     int rc = bind_params(db, p, params, n);
     if (rc < 0)
         return rc;
-    uint64_t bytes = packet_bytes(p);
+    uint64_t bytes = trail__mysql_statement_bytes(params, n);
     if (db->max_packet && bytes > db->max_packet)
         return trail__err_set(&db->err, TRAIL_EINVALID,
                               "mysql: the statement's values take %llu bytes, more than the "
@@ -798,16 +782,19 @@ static int call_results(trail_conn *db, my_stmt *p, trail_row_cb cb, void *userd
 }
 
 /*
- * trail_driver.write: a CALL of write_mysql.c's procedures, one round trip.
- * Outside trail_begin() the procedure commits or rolls back itself; inside,
- * a failed call is undone to the savepoint it set.
+ * write_one.h's trail_write_run: a CALL of write_mysql.c's procedures, one
+ * round trip, after refusing what cannot fit max_allowed_packet. Outside
+ * trail_begin() the procedure commits or rolls back itself; inside, a
+ * failed call is undone to the savepoint it set.
  */
-static int my_write(trail_conn *db, const char *sql, const trail_value *params, size_t n,
-                    trail_row_cb cb, void *userdata)
+static int my_run_write(trail_conn *db, const trail_write_op *w, const char *sql,
+                        const trail_value *params, size_t n, trail_row_cb cb, void *userdata)
 {
     my_state *st = state(db);
     my_stmt *p = NULL;
-    int rc = usable(db);
+    int rc = trail__mysql_write_fits(db, w, params);
+    if (rc == TRAIL_OK)
+        rc = usable(db);
     if (rc == TRAIL_OK)
         rc = statement(db, sql, &p);
     if (rc < 0)
@@ -820,6 +807,12 @@ static int my_write(trail_conn *db, const char *sql, const trail_value *params, 
         db->err = saved;
     }
     return rc;
+}
+
+/* trail_driver.write: the stored procedures of write_mysql.c. */
+static int my_write(trail_conn *db, trail_write_op *w)
+{
+    return trail__write_one(db, w, my_run_write);
 }
 
 /* ---- connecting ----------------------------------------------------------- */
@@ -945,7 +938,8 @@ cleanup:
 extern const struct trail_runtime_sql trail__runtime_sql_mysql;
 
 const trail_driver trail__driver_mysql = {
-    .id = TRAIL_DRIVER_MYSQL,
+    .version = TRAIL_DRIVER_VERSION,
+    .dialect = &trail__dialect_mysql,
     .name = "mysql",
     .open = my_open,
     .close = my_close,

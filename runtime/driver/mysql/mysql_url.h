@@ -17,7 +17,10 @@
 
 #include "core/err.h"
 
-/* The parts; NULL where the URL has none. They point into one block that url_free() frees. */
+/*
+ * The parts; NULL where the URL has none. They point into one block that
+ * trail__mysql_url_free() frees.
+ */
 typedef struct trail_mysql_url {
     char *user, *password, *host, *database, *socket, *program_name;
     unsigned port; /* 0: the default, 3306 */

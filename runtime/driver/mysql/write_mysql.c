@@ -26,12 +26,14 @@
  * entity's fields and this file's spelling of each JSON form (my_json), byte
  * for byte as trail's C writer (values.c) makes them.
  */
+#include "audit/event_columns.h"
 #include "audit/event_sql.h"
 #include "audit/update_sql.h"
 #include "audit/values.h"
 #include "audit/write_sql.h"
 #include "core/buf.h"
 #include "core/sha256.h"
+#include "driver/dialect.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,34 +61,16 @@ static const char *const event_params[TRAIL_WP_ROW] = {
  */
 #define EXACT " COLLATE utf8mb4_nopad_bin"
 
+/* The procedure parameter types of @e's key and of field @f: the dialect's (dialect_mysql.c). */
 static const char *key_type(const trail_entity *e)
 {
-    return e->key == TRAIL_KEY_INT64 ? "BIGINT"
-                                     : "VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin";
+    return trail__dialect_param_type(&trail__dialect_mysql, TRAIL_TYPE_REF, e->key);
 }
 
-/* The procedure parameter type of field @f. */
 static const char *param_type(const trail_field *f)
 {
-    switch (f->type) {
-    case TRAIL_TYPE_BOOL:
-        return "BOOLEAN";
-    case TRAIL_TYPE_INT32:
-    case TRAIL_TYPE_INT64:
-        return "BIGINT";
-    case TRAIL_TYPE_DOUBLE:
-        return "DOUBLE";
-    case TRAIL_TYPE_BLOB:
-        return "LONGBLOB";
-    case TRAIL_TYPE_DATE:
-        return "DATE";
-    case TRAIL_TYPE_TIMESTAMP:
-        return "DATETIME(3)";
-    case TRAIL_TYPE_REF:
-        return key_type(f->ref);
-    default: /* text, enum, json */
-        return TEXT_TYPE;
-    }
+    return trail__dialect_param_type(&trail__dialect_mysql, f->type,
+                                     f->type == TRAIL_TYPE_REF ? f->ref->key : TRAIL_KEY_ULID);
 }
 
 /* Field @f's parameter where it meets its column: EXACT for text. */
@@ -233,7 +217,7 @@ static bool heavy(const trail_field *f)
  * v_msg: what is too large in record v_id (still in its table), for
  * TRAIL_EINVALID: the audited text, JSON or blob field whose value weighs
  * most in the event (a blob as base64), or the entity when it has none,
- * and the limit. write_one.c says the same when the client sees it first.
+ * and the limit. weigh_mysql.c says the same when the client sees it first.
  */
 static void too_large(trail_buf *b, const trail_entity *e)
 {
@@ -339,10 +323,8 @@ static void event_insert(trail_buf *b, const trail_entity *e, const char *op)
 {
     trail__buf_appendf(
         b,
-        " INSERT INTO `trail_change_events` (`event_id`, `hlc`, `node_id`, `origin_node`, `tx_id`,"
-        " `table_name`, `record_id`, `op`, `version`, `old_values`, `new_values`, `changed`,"
-        " `schema_version`, `user_id`, `request_id`, `session_id`, `tenant_id`, `trace_id`,"
-        " `span_id`, `ip`, `created_at`, `prev_hash`, `hash`) VALUES (p_event_id, v_hlc, p_node,"
+        " INSERT INTO `trail_change_events` (" TRAIL_EVENT_COLUMN_LIST_BQ ")"
+        " VALUES (p_event_id, v_hlc, p_node,"
         " p_node, p_tx, '%s', v_id, '%s', v_found, v_old, v_new, v_changed, p_schema_version,"
         " p_user_id, p_request, p_session, p_tenant, p_trace, p_span, p_ip, p_created, v_prev,"
         " SHA2(v_hash_of, 256));",

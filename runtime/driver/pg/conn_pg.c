@@ -32,6 +32,7 @@
 #include "driver/driver.h"
 #include "driver/sql.h"
 #include "driver/stmt_cache.h"
+#include "audit/write_one.h"
 #include "audit/write_sql.h"
 
 #include <errno.h>
@@ -768,9 +769,12 @@ static int pipeline(trail_conn *db, size_t n, const char *const *sql,
     return rc;
 }
 
-static int pg_write(trail_conn *db, const char *sql, const trail_value *params, size_t n,
-                    trail_row_cb cb, void *userdata)
+/* write_one.h's trail_write_run: the node lock or the call's savepoint, and @sql, in one pipeline.
+ */
+static int pg_run_write(trail_conn *db, const trail_write_op *w, const char *sql,
+                        const trail_value *params, size_t n, trail_row_cb cb, void *userdata)
 {
+    (void)w; /* nothing to refuse before sending: PostgreSQL takes a value of up to 1 GB */
     const trail_runtime_sql *rs = db->drv->sql;
     trail_value node = trail_v_text(db->node_id);
     if (!db->in_tx) {
@@ -791,6 +795,12 @@ static int pg_write(trail_conn *db, const char *sql, const trail_value *params, 
         db->err = saved;
     }
     return rc;
+}
+
+/* trail_driver.write: the one statement of write_pg.c. */
+static int pg_write(trail_conn *db, trail_write_op *w)
+{
+    return trail__write_one(db, w, pg_run_write);
 }
 
 /* ---- connecting ----------------------------------------------------------- */
@@ -899,7 +909,8 @@ static int pg_open(trail_conn *db, const char *target, const trail_open_opts *op
 extern const struct trail_runtime_sql trail__runtime_sql_pg;
 
 const trail_driver trail__driver_pg = {
-    .id = TRAIL_DRIVER_PG,
+    .version = TRAIL_DRIVER_VERSION,
+    .dialect = &trail__dialect_pg,
     .name = "postgresql",
     .open = pg_open,
     .close = pg_close,

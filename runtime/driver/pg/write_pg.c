@@ -19,6 +19,7 @@
  * under READ COMMITTED each statement starts from what was committed before
  * it.
  */
+#include "audit/event_columns.h"
 #include "audit/event_sql.h"
 #include "audit/update_sql.h"
 #include "audit/write_sql.h"
@@ -137,11 +138,7 @@ static void event_steps(trail_buf *b, const trail_entity *e, const char *op, con
 
     trail__buf_appendf(
         b,
-        ", \"ins\" AS (INSERT INTO \"trail_change_events\" (\"event_id\", \"hlc\", \"node_id\","
-        " \"origin_node\", \"tx_id\", \"table_name\", \"record_id\", \"op\", \"version\","
-        " \"old_values\", \"new_values\", \"changed\", \"schema_version\", \"user_id\","
-        " \"request_id\", \"session_id\", \"tenant_id\", \"trace_id\", \"span_id\", \"ip\","
-        " \"created_at\", \"prev_hash\", \"hash\")"
+        ", \"ins\" AS (INSERT INTO \"trail_change_events\" (" TRAIL_EVENT_COLUMN_LIST_DQ ")"
         " SELECT $%d, \"hlc\", $%d, $%d, $%d, '%s', \"rid\", '%s', \"version\","
         " \"o\"::json, \"n\"::json, \"c\"::json, $%d",
         P(TRAIL_WP_EVENT_ID), P(TRAIL_WP_NODE), P(TRAIL_WP_NODE), P(TRAIL_WP_TX), e->table, op,

@@ -7,8 +7,10 @@
  * before-read, and no later statement of the transaction can fail for want
  * of it. Statements are prepared once per connection with
  * SQLITE_PREPARE_PERSISTENT and found again by the address of their text.
+ * Audited writes are built from C: write_sqlite.c.
  */
 #include "driver/driver.h"
+#include "driver/sqlite/write_sqlite.h"
 #include "driver/stmt_cache.h"
 
 #include <sqlite3.h>
@@ -278,7 +280,8 @@ static int sqlite_open(trail_conn *db, const char *target, const trail_open_opts
 extern const struct trail_runtime_sql trail__runtime_sql_sqlite;
 
 const trail_driver trail__driver_sqlite = {
-    .id = TRAIL_DRIVER_SQLITE,
+    .version = TRAIL_DRIVER_VERSION,
+    .dialect = &trail__dialect_sqlite,
     .name = "sqlite",
     .open = sqlite_open,
     .close = sqlite_close,
@@ -289,5 +292,6 @@ const trail_driver trail__driver_sqlite = {
     .begin = sqlite_begin,
     .commit = sqlite_commit,
     .rollback = sqlite_rollback,
+    .write = trail__sqlite_write,
     .sql = &trail__runtime_sql_sqlite,
 };

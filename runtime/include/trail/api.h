@@ -2,9 +2,10 @@
  * trail/api.h - the mark of libtrail's public functions.
  *
  * The library is built with hidden visibility: only what is marked
- * TRAIL_API is exported from libtrail.so, and a test (tests/check_exports)
- * fails when the exported symbols and the public headers' declarations
- * differ. Internal functions are named trail__* and never marked.
+ * TRAIL_API is exported from libtrail.so, and a test (exported_symbols,
+ * tests/check_exports.cmake) fails when the exported symbols and the public
+ * headers' declarations differ. Internal functions are named trail__* and
+ * never marked.
  */
 #ifndef TRAIL_API_H
 #define TRAIL_API_H

@@ -12,7 +12,6 @@
 #include "trail/api.h"
 
 #include <stdbool.h>
-#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -104,19 +103,6 @@ typedef struct trail_open_opts {
  * answer within the connect timeout), TRAIL_ENOMEM.
  */
 TRAIL_API int trail_open(trail_conn **out, const char *url, const trail_open_opts *opts);
-
-/**
- * trail_url_redact - @url as it may be shown to a person: every password in
- * it replaced by "***" (postgresql://user:***@host/db, mysql://user:***@host,
- * a `password=***` query parameter, libpq's `password=***`). For logging the
- * URL a program connects to; trail's own messages never hold a password.
- *
- * @buf:  receives the text, cut on a UTF-8 boundary to fit @size bytes
- *        (NUL included); an empty string for a NULL @url.
- *
- * Returns @buf.
- */
-TRAIL_API char *trail_url_redact(char *buf, size_t size, const char *url);
 
 /** trail_close - close and free a connection; an open transaction is rolled back. NULL is allowed.
  */

@@ -1,21 +1,28 @@
 /*
- * schema_load.h - the inside of the schema loader (schema.c and its
- * helpers schema_value.c, schema_entity.c, schema_field.c). Not for use
- * outside them.
+ * schema_value.h - the inside of the schema loader: the state its files
+ * share, how they report problems, and reading typed values out of YAML
+ * nodes (schema_value.c). Not for use outside the loader.
+ *
+ * The loader is in layers, each using only those below it:
+ *   schema.c         the file, the top level, the checks across entities
+ *   schema_entity.c  one entity and its indexes
+ *   schema_field.c   one field
+ *   schema_value.c   this header: problems and values
  *
  * Loading walks the YAML tree once, filling the gen_schema as it goes and
  * reporting every problem at the most precise node it has, by its line,
- * column and key path. A rule that
- * fails leaves its part of the model at its default and loading carries on,
- * so that one run shows every problem. Problems are held back and passed to
- * the diag at the end sorted by position, those of the YAML itself included,
- * so that they read top to bottom whatever order the checks ran in; then the
- * schema is thrown away if there were any.
+ * column and key path. A rule that fails leaves its part of the model at
+ * its default and loading carries on, so that one run shows every problem.
+ * Problems are held back and passed to the diag at the end sorted by
+ * position, those of the YAML itself included, so that they read top to
+ * bottom whatever order the checks ran in; then the schema is thrown away
+ * if there were any.
  */
-#ifndef TRAILGEN_SCHEMA_LOAD_H
-#define TRAILGEN_SCHEMA_LOAD_H
+#ifndef TRAILGEN_SCHEMA_VALUE_H
+#define TRAILGEN_SCHEMA_VALUE_H
 
-#include "schema.h"
+#include "diag.h"
+#include "schema_types.h"
 #include "yaml_tree.h"
 
 #include <stdbool.h>
@@ -27,19 +34,6 @@
  * message saying so): a megabyte of junk should not print a million lines.
  */
 #define GEN_SCHEMA_MAX_ERRORS 200
-
-/*
- * The longest text (in characters) that may be unique or indexed: MySQL's
- * InnoDB indexes at most 3072 bytes of a key, and utf8mb4 takes up to 4 bytes
- * per character.
- */
-#define GEN_INDEX_TEXT_MAX 768
-
-/* Fields per entity: the update mask (`set`) is a uint64_t, one bit per field. */
-#define GEN_FIELDS_MAX 63
-
-/* Fields per index: MySQL's limit (PostgreSQL allows 32, SQLite more). */
-#define GEN_INDEX_FIELDS_MAX 16
 
 /** An entity name and where its entity sits in gen_schema.entities. */
 typedef struct gen_entity_slot {
@@ -151,13 +145,4 @@ const char *gen_sload_name(gen_sload *ld, const gen_yaml_node *n, const char *wh
 /* gen_sload_entity_index - the index of the entity named @name in the schema, or -1. */
 long gen_sload_entity_index(const gen_sload *ld, const char *name);
 
-/*
- * gen_sload_entity - load the entity of @pair (name: mapping) into @e, which
- * the caller zeroed. @e's contents belong to the schema.
- */
-void gen_sload_entity(gen_sload *ld, gen_entity *e, const gen_yaml_pair *pair);
-
-/* gen_sload_field - load the field of @pair (name: type or options) into the zeroed @f. */
-void gen_sload_field(gen_sload *ld, gen_field *f, const gen_yaml_pair *pair);
-
-#endif /* TRAILGEN_SCHEMA_LOAD_H */
+#endif /* TRAILGEN_SCHEMA_VALUE_H */

@@ -1,0 +1,248 @@
+/*
+ * write_sqlite.c - SQLite's audited writes (trail_driver.write), from C.
+ *
+ * SQLite cannot build the change event itself, so a write is the steps of
+ * call.h run one statement after another inside the call's transaction,
+ * whose BEGIN IMMEDIATE holds the database's write lock throughout: (1) the
+ * record read and locked at its version, (2) written, its version checked
+ * again, (3) its event built here (values.c's JSON, event.c's stamp and
+ * hash) and inserted after the node's latest event.
+ *
+ * Every statement goes through db->drv, not this driver's functions, so that
+ * a copy of the driver that counts them (bench_write) sees them all.
+ */
+#include "driver/sqlite/write_sqlite.h"
+#include "audit/call.h"
+#include "audit/event.h"
+#include "audit/event_columns.h"
+#include "audit/update_sql.h"
+#include "audit/values.h"
+#include "driver/sql.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- the event ---------------------------------------------------------- */
+
+/* The hlc and hash of the node's latest event. */
+struct last_event {
+    int64_t hlc;
+    char hash[TRAIL_SHA256_HEX_LEN + 1];
+    bool found;
+};
+
+static int read_last_event(trail_conn *db, void *row, void *userdata)
+{
+    struct last_event *last = userdata;
+    trail_value hlc, hash;
+    int rc = db->drv->column(db, row, 0, TRAIL_V_INT, &hlc);
+    if (rc == TRAIL_OK)
+        rc = db->drv->column(db, row, 1, TRAIL_V_TEXT, &hash);
+    if (rc < 0)
+        return rc;
+    if (hash.n != TRAIL_SHA256_HEX_LEN)
+        return trail__err_set(&db->err, TRAIL_EDB,
+                              "the node's latest event has a malformed hash (%zu characters)",
+                              hash.n);
+    memcpy(last->hash, hash.s, hash.n);
+    last->hash[hash.n] = '\0';
+    last->hlc = hlc.i;
+    last->found = true;
+    return 1;
+}
+
+/* Stamps and inserts @ev inside the open transaction of @db. */
+static int insert_event(trail_conn *db, const trail_event *ev)
+{
+    const trail_runtime_sql *sql = db->drv->sql;
+
+    /*
+     * The node's latest event, read under the transaction's write lock. Other
+     * connections to this database share the node, so the clock is raised
+     * above that event's HLC first: the chain then runs in HLC order however
+     * many connections write, and `prev` is really the one before.
+     */
+    struct last_event last = { 0, "", false };
+    trail_value node = trail_v_text(db->node_id);
+    int rc = db->drv->query(db, sql->last_event, &node, 1, read_last_event, &last, NULL);
+    if (rc < 0)
+        return rc;
+    if (last.found && last.hlc >= trail_hlc_last(db->clock) &&
+        (rc = trail_hlc_set_floor(db->clock, last.hlc)) < 0)
+        return trail__err_set(&db->err, rc, "the node's latest event has a negative hlc");
+
+    char event_id[TRAIL_ULID_LEN + 1];
+    trail_value cols[TRAIL_EVENT_COLUMNS];
+    if ((rc = trail__event_stamp(db, ev, last.found ? last.hash : NULL, event_id, cols)) < 0)
+        return rc;
+    char hash[TRAIL_SHA256_HEX_LEN + 1];
+    if ((rc = trail__event_seal(cols, hash)) < 0)
+        return trail__err_set(&db->err, rc, "cannot hash the change event");
+    return db->drv->query(db, sql->event_insert, cols, TRAIL_EVENT_COLUMNS, NULL, NULL, NULL);
+}
+
+/* Builds the event of the write @w (@op) of record @record_id, now at @version, and records it. */
+static int record_event(trail_conn *db, const trail_write_op *w, const char *op,
+                        const trail_row *old, const trail_row *new_row, const char *record_id,
+                        int64_t version)
+{
+    const trail_entity *e = w->e;
+    trail_buf o = TRAIL_BUF_INIT, n = TRAIL_BUF_INIT, c = TRAIL_BUF_INIT;
+    size_t count;
+    int rc = old ? trail__values_json(&o, e, old) : TRAIL_OK;
+    if (rc == TRAIL_OK && new_row)
+        rc = trail__values_json(&n, e, new_row);
+    if (rc == TRAIL_OK)
+        rc = trail__values_changed_json(&c, e, old, new_row, &count);
+    if (rc < 0) {
+        rc = trail__err_set(&db->err, rc, "%s %s: cannot write the event's JSON", e->name,
+                            record_id);
+    } else {
+        trail_event ev = { .table = e->table,
+                           .record_id = record_id,
+                           .op = op,
+                           .version = version,
+                           .old_values = old ? o.data : NULL,
+                           .new_values = new_row ? n.data : NULL,
+                           .changed = c.data,
+                           .schema_version = e->schema_version,
+                           .ctx = w->ctx };
+        rc = insert_event(db, &ev);
+    }
+    trail__buf_free(&o);
+    trail__buf_free(&n);
+    trail__buf_free(&c);
+    return rc;
+}
+
+/* ---- the row ------------------------------------------------------------ */
+
+/* A new record holding copies of @row, for the caller's w->rec. */
+static int row_record(trail_conn *db, const trail_entity *e, const trail_row *row, void **rec)
+{
+    if (!(*rec = calloc(1, e->record_size)))
+        return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    int rc = trail__values_store(db, e, row, *rec);
+    if (rc < 0) {
+        free(*rec);
+        *rec = NULL;
+    }
+    return rc;
+}
+
+static int write_create(trail_conn *db, trail_write_op *w)
+{
+    const trail_entity *e = w->e;
+    trail_row *row = w->row;
+    const char *insert = trail__entity_sql(db, e)->insert;
+    int rc;
+    if (e->key == TRAIL_KEY_ULID) {
+        rc = db->drv->query(db, insert, row->v, e->n_fields + 2, NULL, NULL, NULL);
+    } else { /* the database assigns the key, and the insert returns it */
+        int64_t new_id = 0;
+        rc = trail__conn_query_int(db, insert, row->v + 1, e->n_fields + 1, &new_id);
+        row->v[0] = trail_v_int(new_id);
+        snprintf(row->id_text, sizeof row->id_text, "%" PRId64, new_id);
+    }
+    const char *id = e->key == TRAIL_KEY_INT64 ? row->id_text : row->v[0].s;
+    if (rc >= 0)
+        rc = record_event(db, w, "insert", NULL, row, id, 1);
+    /* The row as stored is the row as bound: the record is made from it, not read back. */
+    if (rc >= 0 && w->want_record)
+        rc = row_record(db, e, row, &w->rec);
+    return rc;
+}
+
+/* The update @w of the record locked into *@before, which a record made for w->rec may take. */
+static int write_update(trail_conn *db, trail_write_op *w, void **before)
+{
+    const trail_entity *e = w->e;
+    trail_row old, new_row;
+    int rc = trail__call_lock(db, w, before, &old);
+    if (rc < 0)
+        return rc;
+    new_row = old;
+    for (size_t i = 0; i < e->n_fields; i++)
+        if (w->mask >> i & 1)
+            new_row.v[i + 2] = w->row->v[i + 2];
+    /* The update binds the changed fields, then id and version. */
+    trail_value bind[TRAIL_MAX_FIELDS + 2];
+    uint64_t moved = 0;
+    size_t n = 0;
+    for (size_t i = 0; i < e->n_fields; i++)
+        if (!trail__values_equal(&old.v[i + 2], &new_row.v[i + 2])) {
+            moved |= UINT64_C(1) << i;
+            bind[n++] = new_row.v[i + 2];
+        }
+    if (moved == 0) { /* nothing changes: no write, no event, same version */
+        if (w->want_record) {
+            w->rec = *before;
+            *before = NULL;
+        }
+        return TRAIL_OK;
+    }
+    bind[n++] = old.v[0];
+    bind[n++] = old.v[1];
+    const char *sql;
+    int64_t changes = 0;
+    if ((rc = trail__update_sql(db, e, moved, &sql)) >= 0)
+        rc = db->drv->query(db, sql, bind, n, NULL, NULL, &changes);
+    if (rc >= 0 && changes != 1) {
+        w->version_found = w->version;
+        return TRAIL_ECONFLICT;
+    }
+    if (rc >= 0) {
+        new_row.v[1] = trail_v_int(w->version + 1);
+        rc = record_event(db, w, "update", &old, &new_row, w->id, w->version + 1);
+    }
+    /* The row as written is @new_row, which borrows from *@before: copied. */
+    if (rc >= 0 && w->want_record)
+        rc = row_record(db, e, &new_row, &w->rec);
+    return rc;
+}
+
+static int write_delete(trail_conn *db, trail_write_op *w, void **before)
+{
+    trail_row old;
+    int rc = trail__call_lock(db, w, before, &old);
+    if (rc < 0)
+        return rc;
+    trail_value bind[2] = { old.v[0], old.v[1] };
+    int64_t changes = 0;
+    rc = db->drv->query(db, trail__entity_sql(db, w->e)->remove, bind, 2, NULL, NULL, &changes);
+    if (rc >= 0 && changes != 1) {
+        w->version_found = w->version;
+        return TRAIL_ECONFLICT;
+    }
+    return rc < 0 ? rc : record_event(db, w, "delete", &old, NULL, w->id, w->version);
+}
+
+int trail__sqlite_write(trail_conn *db, trail_write_op *w)
+{
+    w->rec = NULL;
+    int rc = trail__call_begin(db);
+    if (rc < 0)
+        return rc;
+    void *before = NULL;
+    switch (w->kind) {
+    case TRAIL_WRITE_CREATE:
+        rc = write_create(db, w);
+        break;
+    case TRAIL_WRITE_UPDATE:
+        rc = write_update(db, w, &before);
+        break;
+    default:
+        rc = write_delete(db, w, &before);
+        break;
+    }
+    rc = trail__call_end(db, rc);
+    if (before)
+        trail__values_free_record(w->e, before);
+    if (rc < 0 && w->rec) {
+        trail__values_free_record(w->e, w->rec);
+        w->rec = NULL;
+    }
+    return rc;
+}
