@@ -188,6 +188,20 @@ static inline const trail_entity_sql *trail__entity_sql(const trail_conn *db, co
     return e->sql[db->drv->id];
 }
 
+/*
+ * trail__row_read - columns 0 to @n - 1 of @row (in a trail_row_cb), column
+ * i read as @types[i] into @out[i] (trail_driver.column()): TRAIL_OK, or
+ * the first failure, with db's error set. @out borrows from the row.
+ */
+static inline int trail__row_read(trail_conn *db, void *row, const trail_vtype *types,
+                                  trail_value *out, size_t n)
+{
+    int rc = TRAIL_OK;
+    for (size_t i = 0; rc == TRAIL_OK && i < n; i++)
+        rc = db->drv->column(db, row, i, types[i], &out[i]);
+    return rc;
+}
+
 /* The driver for a URL scheme, and the rest of the URL after "scheme:". */
 const trail_driver *trail__driver_for(const char *url, const char **target);
 

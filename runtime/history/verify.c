@@ -270,9 +270,7 @@ static int record_row(trail_conn *db, void *row, void *userdata)
     static const trail_vtype types[6] = { TRAIL_V_TEXT, TRAIL_V_TEXT, TRAIL_V_INT,
                                           TRAIL_V_JSON, TRAIL_V_JSON, TRAIL_V_TEXT };
     trail_value c[6];
-    int rc = TRAIL_OK;
-    for (size_t i = 0; rc == TRAIL_OK && i < 6; i++)
-        rc = db->drv->column(db, row, i, types[i], &c[i]);
+    int rc = trail__row_read(db, row, types, c, 6);
     if (rc < 0)
         return rc;
     step_done_one(v);
@@ -515,13 +513,13 @@ static int version_row(trail_conn *db, void *row, void *userdata)
 static int model_row(trail_conn *db, void *row, void *userdata)
 {
     table_list *l = userdata;
-    trail_value key, value;
-    int rc = db->drv->column(db, row, 0, TRAIL_V_TEXT, &key);
-    if (rc == TRAIL_OK)
-        rc = db->drv->column(db, row, 1, TRAIL_V_TEXT, &value);
+    static const trail_vtype types[2] = { TRAIL_V_TEXT, TRAIL_V_TEXT };
+    trail_value c[2];
+    int rc = trail__row_read(db, row, types, c, 2);
     if (rc < 0)
         return rc;
-    char *described = schema_of(&key, "model");
+    const trail_value *key = &c[0], *value = &c[1];
+    char *described = schema_of(key, "model");
     if (!described)
         return 0;
     if (json_object_set_new(l->schemas, described, json_true()) < 0) {
@@ -536,7 +534,7 @@ static int model_row(trail_conn *db, void *row, void *userdata)
     }
     l->models = more;
     trail_model *m = &l->models[l->n_models];
-    rc = value.type == TRAIL_V_NULL ? TRAIL_EINVALID : trail__model_parse(m, value.s, value.n);
+    rc = value->type == TRAIL_V_NULL ? TRAIL_EINVALID : trail__model_parse(m, value->s, value->n);
     if (rc == TRAIL_EINVALID)
         rc = problem(l->v, NULL, NULL, NULL,
                      "trail_meta's schema.%s.model, the description of schema %s that migrate "
