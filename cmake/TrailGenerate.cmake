@@ -1,5 +1,8 @@
 # trail_generate(TARGET name SCHEMA file.yaml [DRIVERS sqlite pg mysql] [OUTPUT_DIR dir])
 #
+# DRIVERS defaults to every driver of the libtrail built or found
+# (TRAIL_DRIVERS, set by runtime/CMakeLists.txt or trailConfig.cmake).
+#
 # Runs trailgen on SCHEMA at build time and makes TARGET, a static library of
 # the generated sources that links libtrail and puts the generated header on
 # its users' include path. The files are regenerated whenever the schema or
@@ -18,7 +21,10 @@ function(trail_generate)
   endif()
   get_filename_component(out ${TG_OUTPUT_DIR} ABSOLUTE BASE_DIR ${CMAKE_CURRENT_BINARY_DIR})
   if(NOT TG_DRIVERS)
-    set(TG_DRIVERS sqlite pg mysql)
+    set(TG_DRIVERS ${TRAIL_DRIVERS})
+  endif()
+  if(NOT TG_DRIVERS)
+    message(FATAL_ERROR "trail_generate: no DRIVERS given, and TRAIL_DRIVERS is not set")
   endif()
 
   file(STRINGS ${schema} line REGEX "^schema:[ \t]*[a-z][a-z0-9_]*" LIMIT_COUNT 1)

@@ -1,8 +1,9 @@
-# Writes OUTPUT: a C file holding every template of TEMPLATE_DIR as a string,
-# found by its file name through gen_template_embedded() (templates.h).
-file(GLOB TEMPLATES ${TEMPLATE_DIR}/*.mustache)
+# Writes OUTPUT: a C file holding every template of TEMPLATE_DIR and of the
+# driver folders under DRIVER_DIR as a string, found by its file name through
+# gen_template_embedded() (templates.h).
+file(GLOB TEMPLATES ${TEMPLATE_DIR}/*.mustache ${DRIVER_DIR}/*/*.mustache)
 list(SORT TEMPLATES)
-set(out "/* Generated at build time from templates/ by gen/embed.cmake; do not edit. */\n")
+set(out "/* Generated at build time from templates/ and the driver folders by gen/embed.cmake; do not edit. */\n")
 string(APPEND out "#include \"templates.h\"\n\n#include <string.h>\n\n")
 set(table "")
 set(i 0)

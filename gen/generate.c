@@ -3,11 +3,12 @@
  *
  * Files per schema NAME: NAME.h (the typed API), NAME.c (descriptors and
  * wrappers, choosing the driver from the connection), and per driver
- * NAME_<driver>.c (its statements) and NAME_<driver>.sql (its tables).
+ * NAME_<driver>.c (its statements) and NAME_<driver>.sql (its tables), for
+ * the drivers of runtime/driver/drivers.h.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "generate.h"
-#include "dialect.h"
+#include "driver/dialect.h"
 #include "model.h"
 #include "mustache.h"
 #include "output.h"
@@ -64,7 +65,35 @@ static int template_load(template_text *t, const gen_options *o, const char *nam
     return TRAIL_OK;
 }
 
-/* Renders the template @name against @model into @out. */
+/* The partials one render has loaded, kept until it ends. */
+#define MAX_PARTIALS 8
+typedef struct partials {
+    const gen_options *o;
+    gen_diag *diag;
+    template_text loaded[MAX_PARTIALS];
+    size_t n;
+    int rc; /* the first failure to load one: a missing partial is a template bug here */
+} partials;
+
+static const char *partial_text(void *userdata, const char *name, size_t *len)
+{
+    partials *p = userdata;
+    if (p->n == MAX_PARTIALS) {
+        gen_diag_error(p->diag, name, (gen_pos){ 0, 0 }, "more than %d partials in one template",
+                       MAX_PARTIALS);
+        p->rc = TRAIL_EINVALID;
+        return NULL;
+    }
+    int rc = template_load(&p->loaded[p->n], p->o, name, p->diag);
+    if (rc < 0) {
+        p->rc = p->rc < 0 ? p->rc : rc;
+        return NULL;
+    }
+    *len = p->loaded[p->n].len;
+    return p->loaded[p->n++].text;
+}
+
+/* Renders the template @name, and the partials it names ({{> file.mustache}}), against @model. */
 static int render(trail_buf *out, const gen_options *o, const char *name, const json_t *model,
                   gen_diag *diag)
 {
@@ -73,12 +102,24 @@ static int render(trail_buf *out, const gen_options *o, const char *name, const 
     if (rc < 0)
         return rc;
     char err[512];
-    gen_mustache_opts mo = { .name = name, .escape_html = false };
+    partials p = { .o = o, .diag = diag, .rc = TRAIL_OK };
+    gen_mustache_opts mo = {
+        .name = name, .escape_html = false, .partial = partial_text, .partial_userdata = &p
+    };
+    size_t start = out->len;
     rc = gen_mustache_render(out, t.text, t.len, model, &mo, err, sizeof err);
     if (rc == TRAIL_EINVALID)
         gen_diag_error(diag, "template", (gen_pos){ 0, 0 }, "%s", err);
     else if (rc < 0)
         gen_diag_error(diag, name, (gen_pos){ 0, 0 }, "%s", trail_strerror(rc));
+    else if (p.rc < 0) { /* reported by partial_text() */
+        rc = p.rc;
+        out->len = start;
+        if (out->data)
+            out->data[start] = '\0';
+    }
+    for (size_t i = 0; i < p.n; i++)
+        free(p.loaded[i].owned);
     free(t.owned);
     return rc;
 }
@@ -89,40 +130,40 @@ static int render_file(gen_output *out, const gen_options *o, const char *templa
                        trail_buf *keep)
 {
     trail_buf text = TRAIL_BUF_INIT;
-    int rc = render(&text, o, template, model, diag);
-    if (rc == TRAIL_OK && keep)
-        rc = trail__buf_append(keep, text.data ? text.data : "", text.len);
-    if (rc == TRAIL_OK) {
-        char name[GEN_NAME_MAX + 32];
-        snprintf(name, sizeof name, "%s%s", s->name, suffix);
-        rc = gen_output_add(out, name, &text);
-    }
+    char name[GEN_NAME_MAX + 32];
+    int rc;
+    if ((rc = render(&text, o, template, model, diag)) < 0 ||
+        (keep && (rc = trail__buf_append(keep, text.data ? text.data : "", text.len)) < 0))
+        goto out;
+    snprintf(name, sizeof name, "%s%s", s->name, suffix);
+    rc = gen_output_add(out, name, &text);
+out:
     trail__buf_free(&text);
     return rc;
 }
 
 /*
- * The files of one driver: its DDL script, then its source with that DDL inside.
- * @model, the common one, is switched to the driver first.
+ * The files of driver @d: its DDL script, rendered from its own template
+ * (runtime/driver/<name>/<name>.sql.mustache), then its statements with that
+ * DDL inside, rendered from the template all drivers share. @model, the
+ * common one, is switched to the driver first.
  */
 static int render_driver(gen_output *out, const gen_options *o, const gen_schema *s, json_t *model,
-                         trail_driver_id d, gen_diag *diag)
+                         const trail_dialect *d, gen_diag *diag)
 {
-    const char *dn = gen_dialect_name(d);
-    char tmpl_sql[64], tmpl_c[64], suffix_sql[32], suffix_c[32];
-    snprintf(tmpl_sql, sizeof tmpl_sql, "%s.sql.mustache", dn);
-    snprintf(tmpl_c, sizeof tmpl_c, "%s.c.mustache", dn);
-    snprintf(suffix_sql, sizeof suffix_sql, "_%s.sql", dn);
-    snprintf(suffix_c, sizeof suffix_c, "_%s.c", dn);
+    char tmpl_sql[64], suffix_sql[32], suffix_c[32];
+    snprintf(tmpl_sql, sizeof tmpl_sql, "%s.sql.mustache", d->name);
+    snprintf(suffix_sql, sizeof suffix_sql, "_%s.sql", d->name);
+    snprintf(suffix_c, sizeof suffix_c, "_%s.c", d->name);
 
     trail_buf sql = TRAIL_BUF_INIT;
-    int rc = gen_model_set_driver(model, s, d);
-    if (rc == TRAIL_OK)
-        rc = render_file(out, o, tmpl_sql, s, suffix_sql, model, diag, &sql);
-    if (rc == TRAIL_OK)
-        rc = gen_model_set_ddl(model, sql.data ? sql.data : "");
-    if (rc == TRAIL_OK)
-        rc = render_file(out, o, tmpl_c, s, suffix_c, model, diag, NULL);
+    int rc;
+    if ((rc = gen_model_set_driver(model, s, d)) < 0 ||
+        (rc = render_file(out, o, tmpl_sql, s, suffix_sql, model, diag, &sql)) < 0 ||
+        (rc = gen_model_set_ddl(model, sql.data ? sql.data : "")) < 0)
+        goto out;
+    rc = render_file(out, o, "driver.c.mustache", s, suffix_c, model, diag, NULL);
+out:
     if (rc == TRAIL_ENOMEM)
         gen_diag_error(diag, s->path, (gen_pos){ 0, 0 }, "out of memory");
     trail__buf_free(&sql);
@@ -151,9 +192,9 @@ int gen_run(const gen_options *o, gen_diag *diag)
     /* Banners name the schema file alone, so output does not depend on where it was built. */
     const char *source = strrchr(o->schema_path, '/');
     source = source ? source + 1 : o->schema_path;
-    unsigned drivers = o->drivers ? o->drivers : GEN_DRIVERS_ALL;
+    unsigned drivers = o->drivers ? o->drivers : gen_drivers_all();
 
-    json_t *common = gen_model_new(s, source, drivers, TRAIL_DRIVER_COUNT);
+    json_t *common = gen_model_new(s, source, drivers, NULL);
     if (!common) {
         gen_diag_error(diag, o->schema_path, (gen_pos){ 0, 0 }, "out of memory");
         goto done;
@@ -161,8 +202,9 @@ int gen_run(const gen_options *o, gen_diag *diag)
     if (render_file(&out, o, "header.h.mustache", s, ".h", common, diag, NULL) < 0 ||
         render_file(&out, o, "source.c.mustache", s, ".c", common, diag, NULL) < 0)
         goto done;
-    for (trail_driver_id d = 0; d < TRAIL_DRIVER_COUNT; d++)
-        if ((drivers & GEN_DRIVER_BIT(d)) && render_driver(&out, o, s, common, d, diag) < 0)
+    for (size_t i = 0; trail__dialects[i]; i++)
+        if ((drivers & GEN_DRIVER_BIT(i)) &&
+            render_driver(&out, o, s, common, trail__dialects[i], diag) < 0)
             goto done;
     if (gen_output_write(&out, o->out_dir && *o->out_dir ? o->out_dir : ".", diag, NULL) ==
         TRAIL_OK)

@@ -1,7 +1,7 @@
 /*
  * main.c - trailgen's command line. The work is in generate.c.
  */
-#include "dialect.h"
+#include "driver/dialect.h"
 #include "generate.h"
 #include "model.h"
 #include "trail/version.h"
@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char usage[] =
+static const char usage_head[] =
     "usage: trailgen [options] SCHEMA.yaml\n"
     "\n"
     "Generates typed, audited C for the entities of SCHEMA.yaml: NAME.h, NAME.c,\n"
@@ -18,7 +18,9 @@ static const char usage[] =
     "\n"
     "options:\n"
     "  -o, --output DIR      write the files into DIR (default: the current directory)\n"
-    "      --drivers LIST    generate for these drivers only: sqlite,pg,mysql (default: all)\n"
+    "      --drivers LIST    generate for these drivers only: ";
+static const char usage_tail[] =
+    " (default: all)\n"
     "      --check           validate the schema, write nothing\n"
     "      --templates DIR   use the templates found in DIR instead of the built-in ones\n"
     "  -h, --help            show this help\n"
@@ -26,6 +28,22 @@ static const char usage[] =
     "\n"
     "Exit status: 0 success, 1 schema error (every problem is reported as\n"
     "FILE:LINE:COL: error: ...; nothing is written), 2 usage error.\n";
+
+/* The usage text, with the drivers of runtime/driver/drivers.h: "sqlite,pg,mysql". */
+static void print_usage(FILE *f)
+{
+    fputs(usage_head, f);
+    for (size_t i = 0; trail__dialects[i]; i++)
+        fprintf(f, "%s%s", i ? "," : "", trail__dialects[i]->name);
+    fputs(usage_tail, f);
+}
+
+/* Prints the names of every driver, "sqlite, pg, mysql", to @f. */
+static void print_drivers(FILE *f)
+{
+    for (size_t i = 0; trail__dialects[i]; i++)
+        fprintf(f, "%s%s", i ? ", " : "", trail__dialects[i]->name);
+}
 
 /* Parses "sqlite,pg" into a driver set; 0 on an unknown name. */
 static unsigned parse_drivers(const char *list)
@@ -35,24 +53,28 @@ static unsigned parse_drivers(const char *list)
     while (*p) {
         size_t n = strcspn(p, ",");
         bool known = false;
-        for (trail_driver_id d = 0; d < TRAIL_DRIVER_COUNT; d++) {
-            const char *name = gen_dialect_name(d);
+        for (size_t i = 0; trail__dialects[i]; i++) {
+            const char *name = trail__dialects[i]->name;
             if (n == strlen(name) && strncmp(p, name, n) == 0) {
-                set |= GEN_DRIVER_BIT(d);
+                set |= GEN_DRIVER_BIT(i);
                 known = true;
             }
         }
         if (!known) {
-            fprintf(stderr, "trailgen: unknown driver '%.*s' (known: sqlite, pg, mysql)\n", (int)n,
-                    p);
+            fprintf(stderr, "trailgen: unknown driver '%.*s' (known: ", (int)n, p);
+            print_drivers(stderr);
+            fputs(")\n", stderr);
             return 0;
         }
         p += n;
         if (*p == ',')
             p++;
     }
-    if (!set)
-        fprintf(stderr, "trailgen: --drivers names no driver (known: sqlite, pg, mysql)\n");
+    if (!set) {
+        fputs("trailgen: --drivers names no driver (known: ", stderr);
+        print_drivers(stderr);
+        fputs(")\n", stderr);
+    }
     return set;
 }
 
@@ -60,7 +82,8 @@ static unsigned parse_drivers(const char *list)
 static const char *option_value(int argc, char **argv, int *i)
 {
     if (*i + 1 >= argc) {
-        fprintf(stderr, "trailgen: option %s needs a value\n%s", argv[*i], usage);
+        fprintf(stderr, "trailgen: option %s needs a value\n", argv[*i]);
+        print_usage(stderr);
         return NULL;
     }
     return argv[++*i];
@@ -72,7 +95,7 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            fputs(usage, stdout);
+            print_usage(stdout);
             return GEN_EXIT_OK;
         } else if (strcmp(a, "--version") == 0) {
             printf("trailgen %s\n", TRAIL_VERSION);
@@ -90,7 +113,8 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--check") == 0) {
             o.check_only = true;
         } else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "trailgen: unknown option %s\n%s", a, usage);
+            fprintf(stderr, "trailgen: unknown option %s\n", a);
+            print_usage(stderr);
             return GEN_EXIT_USAGE;
         } else if (o.schema_path) {
             fprintf(stderr, "trailgen: one schema at a time (%s and %s)\n", o.schema_path, a);
@@ -100,7 +124,8 @@ int main(int argc, char **argv)
         }
     }
     if (!o.schema_path) {
-        fprintf(stderr, "trailgen: no schema given\n%s", usage);
+        fputs("trailgen: no schema given\n", stderr);
+        print_usage(stderr);
         return GEN_EXIT_USAGE;
     }
 

@@ -1,5 +1,9 @@
 /*
  * model.c - the JSON view of a schema that the templates render.
+ *
+ * Errors: every function returns on its first failure (after freeing what
+ * it holds, through a goto where it holds something); the only failure of
+ * trail_buf and jansson here is running out of memory.
  */
 #include "model.h"
 #include "audit/event_columns.h"
@@ -11,11 +15,9 @@
 #include <ctype.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-
-/* Longest index name every dialect accepts (PostgreSQL cuts at 63). */
-#define INDEX_NAME_MAX 63
 
 /* ---- small helpers: every json_* failure is out of memory ----------------- */
 
@@ -40,8 +42,10 @@ put_fmt(json_t *obj, const char *key, const char *fmt, ...)
     va_start(ap, fmt);
     int rc = trail__buf_vappendf(&b, fmt, ap);
     va_end(ap);
-    if (rc == TRAIL_OK)
-        rc = put_str(obj, key, b.data ? b.data : "");
+    if (rc < 0)
+        goto out;
+    rc = put_str(obj, key, b.data ? b.data : "");
+out:
     trail__buf_free(&b);
     return rc;
 }
@@ -86,10 +90,11 @@ static json_t *put_array(json_t *obj, const char *key)
 
 /* ---- C text ------------------------------------------------------------ */
 
-int gen_c_string(trail_buf *out, const char *s, size_t len)
+/* Appends @s escaped for a C string literal, so that it reads back as the same bytes. */
+static int c_escape(trail_buf *out, const char *s, size_t len)
 {
-    int rc = trail__buf_append(out, "\"", 1);
-    for (size_t i = 0; rc == TRAIL_OK && i < len; i++) {
+    int rc = TRAIL_OK;
+    for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == '"' || c == '\\')
             rc = trail__buf_appendf(out, "\\%c", c);
@@ -103,8 +108,29 @@ int gen_c_string(trail_buf *out, const char *s, size_t len)
             rc = trail__buf_appendf(out, "\\%03o", c); /* octal: at most 3 digits */
         else
             rc = trail__buf_append(out, &s[i], 1);
+        if (rc < 0)
+            return rc;
     }
-    return rc == TRAIL_OK ? trail__buf_append(out, "\"", 1) : rc;
+    return TRAIL_OK;
+}
+
+int gen_c_string(trail_buf *out, const char *s, size_t len)
+{
+    int rc;
+    if ((rc = trail__buf_append(out, "\"", 1)) < 0 || (rc = c_escape(out, s, len)) < 0)
+        return rc;
+    return trail__buf_append(out, "\"", 1);
+}
+
+/* Appends the identifier @name quoted for @d, as it reads inside a C string literal. */
+static int quote_c(trail_buf *out, const trail_dialect *d, const char *name)
+{
+    char q[2] = { d->quote, '\0' };
+    int rc;
+    /* Names are [a-z0-9_]: the quote is all there is to escape. */
+    if ((rc = c_escape(out, q, 1)) < 0 || (rc = trail__buf_append_str(out, name)) < 0)
+        return rc;
+    return c_escape(out, q, 1);
 }
 
 static const char *c_scalar_type(trail_type t)
@@ -180,6 +206,45 @@ static int put_c_types(json_t *o, const gen_schema *s, const gen_entity *e, cons
     }
 }
 
+/* The words of a field's doc comment after its type: bounds, rules, default, audit. */
+static int doc_rules(trail_buf *b, const gen_field *f)
+{
+    int rc = TRAIL_OK;
+    if (f->has_max && f->type == TRAIL_TYPE_TEXT)
+        rc = trail__buf_appendf(b, ", at most %" PRId64 " characters", f->max);
+    else if (f->has_max && f->type == TRAIL_TYPE_BLOB)
+        rc = trail__buf_appendf(b, ", at most %" PRId64 " bytes", f->max);
+    else if (f->type == TRAIL_TYPE_DOUBLE) {
+        if ((f->has_min && (rc = trail__buf_appendf(b, ", at least %.17g", f->min_d)) < 0) ||
+            (f->has_max && (rc = trail__buf_appendf(b, ", at most %.17g", f->max_d)) < 0))
+            return rc;
+    } else if ((f->has_min && (rc = trail__buf_appendf(b, ", at least %" PRId64, f->min)) < 0) ||
+               (f->has_max && (rc = trail__buf_appendf(b, ", at most %" PRId64, f->max)) < 0))
+        return rc;
+    if (rc < 0 || (f->unique && (rc = trail__buf_append_str(b, ", unique")) < 0) ||
+        (f->nullable && (rc = trail__buf_append_str(b, ", may be NULL")) < 0))
+        return rc;
+    if (!f->has_default)
+        rc = TRAIL_OK;
+    else if (f->type == TRAIL_TYPE_ENUM)
+        rc = trail__buf_appendf(b, ", default %s", f->values[f->def_i]);
+    else if (f->type == TRAIL_TYPE_BOOL)
+        rc = trail__buf_appendf(b, ", default %s", f->def_i ? "true" : "false");
+    else if (f->type == TRAIL_TYPE_DOUBLE)
+        rc = trail__buf_appendf(b, ", default %.17g", f->def_d);
+    else if (f->type == TRAIL_TYPE_TEXT || f->type == TRAIL_TYPE_JSON)
+        rc = trail__buf_append_str(b, ", has a default");
+    else
+        rc = trail__buf_appendf(b, ", default %" PRId64, f->def_i);
+    if (rc < 0)
+        return rc;
+    if (f->audit == GEN_AUDIT_REDACT)
+        return trail__buf_append_str(b, "; redacted in events");
+    if (f->audit == GEN_AUDIT_OMIT)
+        return trail__buf_append_str(b, "; left out of events");
+    return TRAIL_OK;
+}
+
 /* A one-line description for the struct member's doc comment. */
 static int put_doc(json_t *o, const gen_field *f)
 {
@@ -203,42 +268,10 @@ static int put_doc(json_t *o, const gen_field *f)
         rc = trail__buf_append_str(&b, gen_type_name(f->type));
         break;
     }
-    if (rc == TRAIL_OK && f->has_max && f->type == TRAIL_TYPE_TEXT)
-        rc = trail__buf_appendf(&b, ", at most %" PRId64 " characters", f->max);
-    else if (rc == TRAIL_OK && f->has_max && f->type == TRAIL_TYPE_BLOB)
-        rc = trail__buf_appendf(&b, ", at most %" PRId64 " bytes", f->max);
-    else if (rc == TRAIL_OK && f->type == TRAIL_TYPE_DOUBLE) {
-        if (f->has_min)
-            rc = trail__buf_appendf(&b, ", at least %.17g", f->min_d);
-        if (rc == TRAIL_OK && f->has_max)
-            rc = trail__buf_appendf(&b, ", at most %.17g", f->max_d);
-    } else if (rc == TRAIL_OK) {
-        if (f->has_min)
-            rc = trail__buf_appendf(&b, ", at least %" PRId64, f->min);
-        if (rc == TRAIL_OK && f->has_max)
-            rc = trail__buf_appendf(&b, ", at most %" PRId64, f->max);
-    }
-    if (rc == TRAIL_OK && f->unique)
-        rc = trail__buf_append_str(&b, ", unique");
-    if (rc == TRAIL_OK && f->nullable)
-        rc = trail__buf_append_str(&b, ", may be NULL");
-    if (rc == TRAIL_OK && f->has_default && f->type == TRAIL_TYPE_ENUM)
-        rc = trail__buf_appendf(&b, ", default %s", f->values[f->def_i]);
-    else if (rc == TRAIL_OK && f->has_default && f->type == TRAIL_TYPE_BOOL)
-        rc = trail__buf_appendf(&b, ", default %s", f->def_i ? "true" : "false");
-    else if (rc == TRAIL_OK && f->has_default && f->type == TRAIL_TYPE_DOUBLE)
-        rc = trail__buf_appendf(&b, ", default %.17g", f->def_d);
-    else if (rc == TRAIL_OK && f->has_default &&
-             (f->type == TRAIL_TYPE_TEXT || f->type == TRAIL_TYPE_JSON))
-        rc = trail__buf_append_str(&b, ", has a default");
-    else if (rc == TRAIL_OK && f->has_default)
-        rc = trail__buf_appendf(&b, ", default %" PRId64, f->def_i);
-    if (rc == TRAIL_OK && f->audit == GEN_AUDIT_REDACT)
-        rc = trail__buf_append_str(&b, "; redacted in events");
-    else if (rc == TRAIL_OK && f->audit == GEN_AUDIT_OMIT)
-        rc = trail__buf_append_str(&b, "; left out of events");
-    if (rc == TRAIL_OK)
-        rc = put_buf(o, "doc", &b);
+    if (rc < 0 || (rc = doc_rules(&b, f)) < 0)
+        goto out;
+    rc = put_buf(o, "doc", &b);
+out:
     trail__buf_free(&b);
     return rc;
 }
@@ -255,10 +288,9 @@ static int c_int64(trail_buf *out, const char *prefix, int64_t v)
     return trail__buf_appendf(out, "%s%" PRId64, prefix, v);
 }
 
-/* The descriptor's flags, bounds and default as C initializer text. */
-static int put_descriptor(json_t *o, const gen_field *f)
+/* The descriptor's flags: TRAIL_FIELD_* joined by " | ", or 0. */
+static int descriptor_flags(trail_buf *flags, const gen_field *f)
 {
-    trail_buf flags = TRAIL_BUF_INIT, bounds = TRAIL_BUF_INIT, def = TRAIL_BUF_INIT;
     static const struct {
         const char *name;
         size_t offset;
@@ -269,51 +301,96 @@ static int put_descriptor(json_t *o, const gen_field *f)
         { "TRAIL_FIELD_MAX", offsetof(gen_field, has_max) },
         { "TRAIL_FIELD_DEFAULT", offsetof(gen_field, has_default) },
     };
-    int rc = TRAIL_OK;
-    for (size_t i = 0; rc == TRAIL_OK && i < sizeof bits / sizeof bits[0]; i++)
-        if (*(const bool *)((const char *)f + bits[i].offset))
-            rc = trail__buf_appendf(&flags, "%s%s", flags.len ? " | " : "", bits[i].name);
-    if (rc == TRAIL_OK && f->audit != GEN_AUDIT_FULL)
-        rc = trail__buf_appendf(&flags, "%s%s", flags.len ? " | " : "",
-                                f->audit == GEN_AUDIT_REDACT ? "TRAIL_FIELD_REDACT"
-                                                             : "TRAIL_FIELD_OMIT");
-    if (rc == TRAIL_OK && !flags.len)
-        rc = trail__buf_append(&flags, "0", 1);
+    int rc;
+    for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++)
+        if (*(const bool *)((const char *)f + bits[i].offset) &&
+            (rc = trail__buf_appendf(flags, "%s%s", flags->len ? " | " : "", bits[i].name)) < 0)
+            return rc;
+    if (f->audit != GEN_AUDIT_FULL &&
+        (rc = trail__buf_appendf(flags, "%s%s", flags->len ? " | " : "",
+                                 f->audit == GEN_AUDIT_REDACT ? "TRAIL_FIELD_REDACT"
+                                                              : "TRAIL_FIELD_OMIT")) < 0)
+        return rc;
+    return flags->len ? TRAIL_OK : trail__buf_append(flags, "0", 1);
+}
 
-    const char *sep = "";
-    if (rc == TRAIL_OK && f->type == TRAIL_TYPE_DOUBLE) {
-        if (f->has_min &&
-            (rc = trail__buf_appendf(&bounds, ".min_d = %.17g", f->min_d)) == TRAIL_OK)
-            sep = ", ";
-        if (rc == TRAIL_OK && f->has_max)
-            rc = trail__buf_appendf(&bounds, "%s.max_d = %.17g", sep, f->max_d);
-    } else if (rc == TRAIL_OK) {
-        if (f->has_min && (rc = c_int64(&bounds, ".min = ", f->min)) == TRAIL_OK)
-            sep = ", ";
-        if (rc == TRAIL_OK && f->has_max && (rc = trail__buf_append_str(&bounds, sep)) == TRAIL_OK)
-            rc = c_int64(&bounds, ".max = ", f->max);
+/* The descriptor's bounds: ".min = 1, .max = 9" (".min_d" for doubles), or nothing. */
+static int descriptor_bounds(trail_buf *bounds, const gen_field *f)
+{
+    int rc;
+    if (f->type == TRAIL_TYPE_DOUBLE) {
+        if (f->has_min && (rc = trail__buf_appendf(bounds, ".min_d = %.17g", f->min_d)) < 0)
+            return rc;
+        return f->has_max ? trail__buf_appendf(bounds, "%s.max_d = %.17g", f->has_min ? ", " : "",
+                                               f->max_d)
+                          : TRAIL_OK;
     }
+    if (f->has_min && (rc = c_int64(bounds, ".min = ", f->min)) < 0)
+        return rc;
+    return f->has_max ? c_int64(bounds, f->has_min ? ", .max = " : ".max = ", f->max) : TRAIL_OK;
+}
 
-    if (rc == TRAIL_OK && f->has_default) {
-        if (f->type == TRAIL_TYPE_DOUBLE)
-            rc = trail__buf_appendf(&def, ".d = %.17g", f->def_d);
-        else if (f->type == TRAIL_TYPE_TEXT || f->type == TRAIL_TYPE_JSON) {
-            if ((rc = trail__buf_append_str(&def, ".s = ")) == TRAIL_OK)
-                rc = gen_c_string(&def, f->def_s, strlen(f->def_s));
-        } else
-            rc = c_int64(&def, ".i = ", f->def_i);
-    }
+/* The descriptor's default, in the member of trail_default that its type uses, or nothing. */
+static int descriptor_default(trail_buf *def, const gen_field *f)
+{
+    int rc;
+    if (!f->has_default)
+        return TRAIL_OK;
+    if (f->type == TRAIL_TYPE_DOUBLE)
+        return trail__buf_appendf(def, ".d = %.17g", f->def_d);
+    if (f->type == TRAIL_TYPE_TEXT || f->type == TRAIL_TYPE_JSON)
+        return (rc = trail__buf_append_str(def, ".s = ")) < 0
+                   ? rc
+                   : gen_c_string(def, f->def_s, strlen(f->def_s));
+    return c_int64(def, ".i = ", f->def_i);
+}
 
-    if (rc == TRAIL_OK)
-        rc = put_buf(o, "flags", &flags);
-    if (rc == TRAIL_OK)
-        rc = put_buf(o, "bounds", &bounds);
-    if (rc == TRAIL_OK)
-        rc = put_buf(o, "def", &def);
+/* The descriptor's flags, bounds and default as C initializer text. */
+static int put_descriptor(json_t *o, const gen_field *f)
+{
+    trail_buf flags = TRAIL_BUF_INIT, bounds = TRAIL_BUF_INIT, def = TRAIL_BUF_INIT;
+    int rc;
+    if ((rc = descriptor_flags(&flags, f)) < 0 || (rc = descriptor_bounds(&bounds, f)) < 0 ||
+        (rc = descriptor_default(&def, f)) < 0 || (rc = put_buf(o, "flags", &flags)) < 0 ||
+        (rc = put_buf(o, "bounds", &bounds)) < 0)
+        goto out;
+    rc = put_buf(o, "def", &def);
+out:
     trail__buf_free(&flags);
     trail__buf_free(&bounds);
     trail__buf_free(&def);
     return rc;
+}
+
+/* The value of the field's default as C text for its _CREATE_INIT designator. */
+static int init_value(trail_buf *b, const gen_schema *s, const gen_entity *e, const gen_field *f)
+{
+    int rc;
+    switch (f->type) {
+    case TRAIL_TYPE_ENUM: {
+        /* The enum constant SCHEMA_ENTITY_FIELD_VALUE: names are [a-z0-9_]. */
+        size_t constant = b->len;
+        if ((rc = trail__buf_appendf(b, "%s_%s_%s_%s", s->name, e->name, f->name,
+                                     f->values[f->def_i])) < 0)
+            return rc;
+        for (size_t i = constant; i < b->len; i++)
+            b->data[i] = (char)toupper((unsigned char)b->data[i]);
+        return TRAIL_OK;
+    }
+    case TRAIL_TYPE_BOOL:
+        return trail__buf_append_str(b, f->def_i ? "true" : "false");
+    case TRAIL_TYPE_DOUBLE: {
+        char d[32];
+        snprintf(d, sizeof d, "%.17g", f->def_d);
+        /* 0.0 rather than 0, so the macro reads as the double it is. */
+        return trail__buf_appendf(b, "%s%s", d, strpbrk(d, ".e") ? "" : ".0");
+    }
+    case TRAIL_TYPE_TEXT:
+    case TRAIL_TYPE_JSON:
+        return gen_c_string(b, f->def_s, strlen(f->def_s));
+    default:
+        return c_int64(b, "", f->def_i);
+    }
 }
 
 /*
@@ -327,142 +404,120 @@ static int put_init(json_t *o, const gen_schema *s, const gen_entity *e, const g
     trail_buf b = TRAIL_BUF_INIT;
     int rc = TRAIL_OK;
     if (f->has_default) {
-        rc = trail__buf_appendf(&b, ".%s = ", f->name);
-        if (rc == TRAIL_OK && f->type == TRAIL_TYPE_ENUM) {
-            /* The enum constant SCHEMA_ENTITY_FIELD_VALUE: names are [a-z0-9_]. */
-            size_t constant = b.len;
-            rc = trail__buf_appendf(&b, "%s_%s_%s_%s", s->name, e->name, f->name,
-                                    f->values[f->def_i]);
-            for (size_t i = constant; rc == TRAIL_OK && i < b.len; i++)
-                b.data[i] = (char)toupper((unsigned char)b.data[i]);
-        } else if (rc == TRAIL_OK && f->type == TRAIL_TYPE_BOOL)
-            rc = trail__buf_append_str(&b, f->def_i ? "true" : "false");
-        else if (rc == TRAIL_OK && f->type == TRAIL_TYPE_DOUBLE) {
-            char d[32];
-            snprintf(d, sizeof d, "%.17g", f->def_d);
-            /* 0.0 rather than 0, so the macro reads as the double it is. */
-            rc = trail__buf_appendf(&b, "%s%s", d, strpbrk(d, ".e") ? "" : ".0");
-        } else if (rc == TRAIL_OK && (f->type == TRAIL_TYPE_TEXT || f->type == TRAIL_TYPE_JSON))
-            rc = gen_c_string(&b, f->def_s, strlen(f->def_s));
-        else if (rc == TRAIL_OK)
-            rc = c_int64(&b, "", f->def_i);
-    } else if (needs_null_flag(f)) {
-        rc = trail__buf_appendf(&b, ".%s_null = true", f->name);
-    }
-    if (rc == TRAIL_OK)
-        rc = put_buf(o, "init", &b);
+        if ((rc = trail__buf_appendf(&b, ".%s = ", f->name)) < 0 ||
+            (rc = init_value(&b, s, e, f)) < 0)
+            goto out;
+    } else if (needs_null_flag(f) && (rc = trail__buf_appendf(&b, ".%s_null = true", f->name)) < 0)
+        goto out;
+    rc = put_buf(o, "init", &b);
+out:
     trail__buf_free(&b);
     return rc;
 }
 
 /*
- * A column's definition in @driver's DDL: the one text both CREATE TABLE and
+ * A column's definition in @d's DDL: the one text both CREATE TABLE and
  * migrate's ADD COLUMN use. @type, @def and @checks as put_sql() made them.
  */
-static int column_def(trail_buf *out, const gen_field *f, trail_driver_id driver,
+static int column_def(trail_buf *out, const gen_field *f, const trail_dialect *d,
                       const trail_buf *type, const trail_buf *def, json_t *checks)
 {
-    int rc = gen_dialect_quote(out, driver, f->name);
-    if (rc == TRAIL_OK)
-        rc = trail__buf_appendf(out, " %s%s", type->data, f->nullable ? "" : " NOT NULL");
-    if (rc == TRAIL_OK && def->len)
-        rc = trail__buf_appendf(out, " DEFAULT %s", def->data);
-    if (rc == TRAIL_OK && f->unique)
-        rc = trail__buf_append_str(out, " UNIQUE");
-    for (size_t i = 0; rc == TRAIL_OK && i < json_array_size(checks); i++)
-        rc = trail__buf_appendf(
-            out, " CHECK (%s)",
-            json_string_value(json_object_get(json_array_get(checks, i), "check")));
-    return rc;
+    int rc;
+    if ((rc = trail__dialect_quote(out, d, f->name)) < 0 ||
+        (rc = trail__buf_appendf(out, " %s%s", type->data, f->nullable ? "" : " NOT NULL")) < 0 ||
+        (def->len && (rc = trail__buf_appendf(out, " DEFAULT %s", def->data)) < 0) ||
+        (f->unique && (rc = trail__buf_append_str(out, " UNIQUE")) < 0))
+        return rc;
+    for (size_t i = 0; i < json_array_size(checks); i++)
+        if ((rc = trail__buf_appendf(
+                 out, " CHECK (%s)",
+                 json_string_value(json_object_get(json_array_get(checks, i), "check")))) < 0)
+            return rc;
+    return TRAIL_OK;
 }
 
-/* The foreign key of ref @f for @driver: "REFERENCES <target> (id) ON DELETE RESTRICT". */
-static int references(trail_buf *out, trail_driver_id driver, const gen_field *f)
+/* The foreign key of ref @f for @d: "REFERENCES <target> (id) ON DELETE RESTRICT". */
+static int references(trail_buf *out, const trail_dialect *d, const gen_field *f)
 {
-    int rc = trail__buf_append_str(out, "REFERENCES ");
-    if (rc == TRAIL_OK)
-        rc = gen_dialect_quote(out, driver, f->ref->table);
-    if (rc == TRAIL_OK)
-        rc = trail__buf_append_str(out, " (");
-    if (rc == TRAIL_OK)
-        rc = gen_dialect_quote(out, driver, "id");
-    if (rc == TRAIL_OK)
-        rc = trail__buf_append_str(out, ") ON DELETE RESTRICT");
-    return rc;
+    int rc;
+    if ((rc = trail__buf_append_str(out, "REFERENCES ")) < 0 ||
+        (rc = trail__dialect_quote(out, d, f->ref->table)) < 0 ||
+        (rc = trail__buf_append_str(out, " (")) < 0 ||
+        (rc = trail__dialect_quote(out, d, "id")) < 0)
+        return rc;
+    return trail__buf_append_str(out, ") ON DELETE RESTRICT");
 }
 
-/* The table constraint of ref @f for @driver's CREATE TABLE: FOREIGN KEY (<f>) REFERENCES …. */
-static int foreign_key(trail_buf *out, trail_driver_id driver, const gen_field *f)
+/* The table constraint of ref @f for @d's CREATE TABLE: FOREIGN KEY (<f>) REFERENCES …. */
+static int foreign_key(trail_buf *out, const trail_dialect *d, const gen_field *f)
 {
-    int rc = trail__buf_append_str(out, "FOREIGN KEY (");
-    if (rc == TRAIL_OK)
-        rc = gen_dialect_quote(out, driver, f->name);
-    if (rc == TRAIL_OK)
-        rc = trail__buf_append_str(out, ") ");
-    return rc == TRAIL_OK ? references(out, driver, f) : rc;
+    int rc;
+    if ((rc = trail__buf_append_str(out, "FOREIGN KEY (")) < 0 ||
+        (rc = trail__dialect_quote(out, d, f->name)) < 0 ||
+        (rc = trail__buf_append_str(out, ") ")) < 0)
+        return rc;
+    return references(out, d, f);
 }
 
 /*
  * The statement that adds field @f to an existing table of @e, as a C string
  * literal: migrate runs it for a field a newer schema adds (runtime/audit/migrate.c):
- * one that is nullable or has a default, and is not unique.
- * A ref's foreign key comes with it; MySQL ignores one written on the column.
+ * one that is nullable or has a default, and is not unique. A ref's foreign
+ * key comes with it, on the column or as a clause of its own.
  */
 static int add_column_literal(trail_buf *out, const gen_entity *e, const gen_field *f,
-                              trail_driver_id driver, const trail_buf *def)
+                              const trail_dialect *d, const trail_buf *def)
 {
     trail_buf sql = TRAIL_BUF_INIT;
-    int rc = trail__buf_append_str(&sql, "ALTER TABLE ");
-    if (rc == TRAIL_OK)
-        rc = gen_dialect_quote(&sql, driver, e->table);
-    if (rc == TRAIL_OK)
-        rc = trail__buf_appendf(&sql, " ADD COLUMN %s", def->data);
-    if (rc == TRAIL_OK && f->type == TRAIL_TYPE_REF) {
-        rc = trail__buf_append_str(&sql, driver == TRAIL_DRIVER_MYSQL ? ", ADD " : " ");
-        if (rc == TRAIL_OK)
-            rc = driver == TRAIL_DRIVER_MYSQL ? foreign_key(&sql, driver, f)
-                                              : references(&sql, driver, f);
-    }
-    if (rc == TRAIL_OK)
-        rc = gen_c_string(out, sql.data, sql.len);
+    int rc;
+    if ((rc = trail__buf_append_str(&sql, "ALTER TABLE ")) < 0 ||
+        (rc = trail__dialect_quote(&sql, d, e->table)) < 0 ||
+        (rc = trail__buf_appendf(&sql, " ADD COLUMN %s", def->data)) < 0)
+        goto out;
+    if (f->type == TRAIL_TYPE_REF &&
+        ((rc = trail__buf_append_str(&sql, d->foreign_key_apart ? ", ADD " : " ")) < 0 ||
+         (rc = d->foreign_key_apart ? foreign_key(&sql, d, f) : references(&sql, d, f)) < 0))
+        goto out;
+    rc = gen_c_string(out, sql.data, sql.len);
+out:
     trail__buf_free(&sql);
     return rc;
 }
 
-/* What the DDL template and the driver source need of field @f of @e for @driver. */
-static int put_sql(json_t *o, const gen_entity *e, const gen_field *f, trail_driver_id driver)
+/* What the DDL template and the driver source need of field @f of @e for @d. */
+static int put_sql(json_t *o, const gen_entity *e, const gen_field *f, const trail_dialect *d)
 {
     trail_buf type = TRAIL_BUF_INIT, def = TRAIL_BUF_INIT, col = TRAIL_BUF_INIT,
-              add = TRAIL_BUF_INIT, fk = TRAIL_BUF_INIT;
+              add = TRAIL_BUF_INIT, fk = TRAIL_BUF_INIT, name = TRAIL_BUF_INIT;
     json_t *checks = json_array();
-    int rc = checks ? gen_dialect_type(&type, driver, f) : TRAIL_ENOMEM;
-    if (rc == TRAIL_OK && f->has_default)
-        rc = gen_dialect_default(&def, driver, f);
-    if (rc == TRAIL_OK)
-        rc = gen_dialect_checks(checks, driver, f);
-    if (rc == TRAIL_OK)
-        rc = column_def(&col, f, driver, &type, &def, checks);
+    int rc = TRAIL_ENOMEM;
+    if (!checks || (rc = gen_dialect_type(&type, d, f)) < 0 ||
+        (f->has_default && (rc = gen_dialect_default(&def, d, f)) < 0) ||
+        (rc = gen_dialect_checks(checks, d, f)) < 0 ||
+        (rc = column_def(&col, f, d, &type, &def, checks)) < 0)
+        goto out;
     /* Only a field that existing rows can do without can be added to them. */
-    if (rc == TRAIL_OK && (f->nullable || f->has_default) && !f->unique)
-        rc = add_column_literal(&add, e, f, driver, &col);
-    if (rc == TRAIL_OK && f->type == TRAIL_TYPE_REF)
-        rc = foreign_key(&fk, driver, f);
-    if (rc == TRAIL_OK)
-        rc = put_buf(o, "column_def", &col);
-    if (rc == TRAIL_OK)
-        rc = put_buf(o, "foreign_key", &fk);
-    if (rc == TRAIL_OK)
-        rc = put_buf(o, "add_column", &add);
+    if ((f->nullable || f->has_default) && !f->unique &&
+        (rc = add_column_literal(&add, e, f, d, &col)) < 0)
+        goto out;
+    if ((f->type == TRAIL_TYPE_REF && (rc = foreign_key(&fk, d, f)) < 0) ||
+        (rc = quote_c(&name, d, f->name)) < 0 || (rc = put_buf(o, "column_def", &col)) < 0 ||
+        (rc = put_buf(o, "foreign_key", &fk)) < 0 || (rc = put_buf(o, "add_column", &add)) < 0)
+        goto out;
+    rc = put_buf(o, "name_c", &name);
+out:
     json_decref(checks);
     trail__buf_free(&type);
     trail__buf_free(&def);
     trail__buf_free(&col);
     trail__buf_free(&add);
     trail__buf_free(&fk);
+    trail__buf_free(&name);
     return rc;
 }
 
-static json_t *field_new(const gen_schema *s, const gen_entity *e, size_t i, trail_driver_id driver)
+static json_t *field_new(const gen_schema *s, const gen_entity *e, size_t i,
+                         const trail_dialect *driver)
 {
     const gen_field *f = &e->fields[i];
     json_t *o = json_object();
@@ -482,7 +537,7 @@ static json_t *field_new(const gen_schema *s, const gen_entity *e, size_t i, tra
         put(o, "n_values", json_integer((json_int_t)f->n_values)) < 0 ||
         put_str(o, "ref", f->type == TRAIL_TYPE_REF ? f->ref->name : NULL) < 0)
         goto fail;
-    if (driver < TRAIL_DRIVER_COUNT && put_sql(o, e, f, driver) < 0)
+    if (driver && put_sql(o, e, f, driver) < 0)
         goto fail;
     return o;
 fail:
@@ -514,26 +569,42 @@ fail:
     return NULL;
 }
 
-/* A deterministic index name within INDEX_NAME_MAX: table_col_col_idx, or cut with a hash. */
+/*
+ * The longest index name: the shortest identifier any dialect takes, so
+ * that an index is named alike on every engine, whichever were generated.
+ */
+static size_t index_name_max(void)
+{
+    size_t max = SIZE_MAX;
+    for (size_t i = 0; trail__dialects[i]; i++)
+        if (trail__dialects[i]->identifier_max < max)
+            max = trail__dialects[i]->identifier_max;
+    return max;
+}
+
+/* A deterministic index name within index_name_max(): table_col_col_idx, or cut with a hash. */
 static int index_name(trail_buf *out, const char *table, const gen_entity *e, const size_t *cols,
                       size_t n)
 {
-    int rc = trail__buf_append_str(out, table);
-    for (size_t i = 0; rc == TRAIL_OK && i < n; i++)
-        rc = trail__buf_appendf(out, "_%s", e->fields[cols[i]].name);
-    if (rc == TRAIL_OK)
-        rc = trail__buf_append_str(out, "_idx");
-    if (rc == TRAIL_OK && out->len > INDEX_NAME_MAX) {
-        uint32_t h = 2166136261u; /* FNV-1a */
-        for (size_t i = 0; i < out->len; i++)
-            h = (h ^ (unsigned char)out->data[i]) * 16777619u;
-        char tail[16];
-        int k = snprintf(tail, sizeof tail, "_%08" PRIx32 "_idx", h);
-        out->len = INDEX_NAME_MAX - (size_t)k;
-        out->data[out->len] = '\0';
-        rc = trail__buf_append_str(out, tail);
-    }
-    return rc;
+    int rc;
+    if ((rc = trail__buf_append_str(out, table)) < 0)
+        return rc;
+    for (size_t i = 0; i < n; i++)
+        if ((rc = trail__buf_appendf(out, "_%s", e->fields[cols[i]].name)) < 0)
+            return rc;
+    if ((rc = trail__buf_append_str(out, "_idx")) < 0)
+        return rc;
+    size_t max = index_name_max();
+    if (out->len <= max)
+        return TRAIL_OK;
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < out->len; i++)
+        h = (h ^ (unsigned char)out->data[i]) * 16777619u;
+    char tail[16];
+    int k = snprintf(tail, sizeof tail, "_%08" PRIx32 "_idx", h);
+    out->len = max - (size_t)k;
+    out->data[out->len] = '\0';
+    return trail__buf_append_str(out, tail);
 }
 
 static int add_index(json_t *indexes, const gen_entity *e, const size_t *cols, size_t n,
@@ -542,19 +613,21 @@ static int add_index(json_t *indexes, const gen_entity *e, const size_t *cols, s
     trail_buf name = TRAIL_BUF_INIT;
     json_t *o = json_object();
     json_t *columns = o ? put_array(o, "columns") : NULL;
-    int rc = columns ? index_name(&name, e->table, e, cols, n) : TRAIL_ENOMEM;
-    for (size_t i = 0; rc == TRAIL_OK && i < n; i++)
-        rc = append(columns, json_pack("{s:s}", "column", e->fields[cols[i]].name));
-    if (rc == TRAIL_OK)
-        rc = put_buf(o, "index_name", &name);
-    if (rc == TRAIL_OK)
-        rc = put(o, "unique", json_boolean(unique));
+    int rc = TRAIL_ENOMEM;
+    if (!columns || (rc = index_name(&name, e->table, e, cols, n)) < 0)
+        goto fail;
+    for (size_t i = 0; i < n; i++)
+        if ((rc = append(columns, json_pack("{s:s}", "column", e->fields[cols[i]].name))) < 0)
+            goto fail;
+    if ((rc = put_buf(o, "index_name", &name)) < 0 ||
+        (rc = put(o, "unique", json_boolean(unique))) < 0)
+        goto fail;
     trail__buf_free(&name);
-    if (rc < 0) {
-        json_decref(o);
-        return rc;
-    }
     return append(indexes, o);
+fail:
+    trail__buf_free(&name);
+    json_decref(o);
+    return rc;
 }
 
 /* Whether some index or the field's own UNIQUE already starts with field @col. */
@@ -572,74 +645,122 @@ static bool index_leads_with(const gen_entity *e, size_t col)
 static json_t *indexes_new(const gen_entity *e)
 {
     json_t *indexes = json_array();
-    int rc = indexes ? TRAIL_OK : TRAIL_ENOMEM;
-    for (size_t i = 0; rc == TRAIL_OK && i < e->n_indexes; i++)
-        rc = add_index(indexes, e, e->indexes[i].fields, e->indexes[i].n_fields,
-                       e->indexes[i].unique);
-    for (size_t i = 0; rc == TRAIL_OK && i < e->n_fields; i++)
-        if (e->fields[i].type == TRAIL_TYPE_REF && !index_leads_with(e, i))
-            rc = add_index(indexes, e, &i, 1, false);
-    if (rc < 0) {
-        json_decref(indexes);
+    if (!indexes)
         return NULL;
-    }
+    for (size_t i = 0; i < e->n_indexes; i++)
+        if (add_index(indexes, e, e->indexes[i].fields, e->indexes[i].n_fields,
+                      e->indexes[i].unique) < 0)
+            goto fail;
+    for (size_t i = 0; i < e->n_fields; i++)
+        if (e->fields[i].type == TRAIL_TYPE_REF && !index_leads_with(e, i) &&
+            add_index(indexes, e, &i, 1, false) < 0)
+            goto fail;
     return indexes;
+fail:
+    json_decref(indexes);
+    return NULL;
 }
 
-/* The column lists and placeholders of the driver's statements, as C string text. */
-static int put_statement_parts(json_t *o, const gen_entity *e, trail_driver_id driver)
+/*
+ * The entity's parts of @d's statements, as C string text: its table, its
+ * column lists, the placeholders of its insert.
+ */
+static int put_entity_sql(json_t *o, const gen_entity *e, const trail_dialect *d)
 {
-    trail_buf cols = TRAIL_BUF_INIT, ins = TRAIL_BUF_INIT;
+    trail_buf cols = TRAIL_BUF_INIT, ins = TRAIL_BUF_INIT, table = TRAIL_BUF_INIT,
+              p = TRAIL_BUF_INIT;
     json_t *params = put_array(o, "insert_params");
-    int rc = params ? TRAIL_OK : TRAIL_ENOMEM;
-    /* Names are [a-z0-9_], so the quote is all there is to escape in a C string. */
-    const char *quoted = driver == TRAIL_DRIVER_MYSQL ? "`%s`" : "\\\"%s\\\"";
-    int n = 0;
-    for (size_t i = 0; rc == TRAIL_OK && i < e->n_fields + 2; i++) {
+    int rc = TRAIL_ENOMEM;
+    if (!params || (rc = quote_c(&table, d, e->table)) < 0)
+        goto out;
+    for (size_t i = 0; i < e->n_fields + 2; i++) {
         const char *name = i == 0 ? "id" : i == 1 ? "version" : e->fields[i - 2].name;
-        if (i > 0)
-            rc = trail__buf_append_str(&cols, ", ");
-        if (rc == TRAIL_OK)
-            rc = trail__buf_appendf(&cols, quoted, name);
-        if (rc < 0 || (i == 0 && e->key == TRAIL_KEY_INT64))
-            continue;
-        if (ins.len)
-            rc = trail__buf_append_str(&ins, ", ");
-        if (rc == TRAIL_OK)
-            rc = trail__buf_appendf(&ins, quoted, name);
-        if (rc == TRAIL_OK)
-            rc = append(params, json_pack("{s:i}", "n", ++n));
+        if ((i > 0 && (rc = trail__buf_append_str(&cols, ", ")) < 0) ||
+            (rc = quote_c(&cols, d, name)) < 0)
+            goto out;
+        if (i == 0 && e->key == TRAIL_KEY_INT64)
+            continue; /* made by the database */
+        trail__buf_reset(&p);
+        if ((ins.len && (rc = trail__buf_append_str(&ins, ", ")) < 0) ||
+            (rc = quote_c(&ins, d, name)) < 0 ||
+            (rc = trail__dialect_param(&p, d, (int)json_array_size(params) + 1)) < 0 ||
+            (rc = append(params, json_pack("{s:s}", "p", p.data))) < 0)
+            goto out;
     }
-    if (rc == TRAIL_OK)
-        rc = put_buf(o, "columns", &cols);
-    if (rc == TRAIL_OK)
-        rc = put_buf(o, "insert_columns", &ins);
+    if ((rc = put_buf(o, "table_c", &table)) < 0 || (rc = put_buf(o, "columns", &cols)) < 0)
+        goto out;
+    rc = put_buf(o, "insert_columns", &ins);
+out:
     trail__buf_free(&cols);
     trail__buf_free(&ins);
+    trail__buf_free(&table);
+    trail__buf_free(&p);
     return rc;
+}
+
+/* The slots of dialect @d, on the top object @m: see driver/dialect.h for each. */
+static int put_dialect(json_t *m, const trail_dialect *d)
+{
+    char q[2] = { d->quote, '\0' };
+    trail_buf id = TRAIL_BUF_INIT, version = TRAIL_BUF_INIT, p1 = TRAIL_BUF_INIT,
+              p2 = TRAIL_BUF_INIT;
+    int rc;
+    if ((rc = quote_c(&id, d, "id")) < 0 || (rc = quote_c(&version, d, "version")) < 0 ||
+        (rc = trail__dialect_param(&p1, d, 1)) < 0 || (rc = trail__dialect_param(&p2, d, 2)) < 0)
+        goto out;
+    rc = TRAIL_ENOMEM;
+    if (put_str(m, "driver", d->name) < 0 || put_str(m, "title", d->title) < 0 ||
+        put_str(m, "q", q) < 0 || put_buf(m, "id_c", &id) < 0 ||
+        put_buf(m, "version_c", &version) < 0 || put_buf(m, "p1", &p1) < 0 ||
+        put_buf(m, "p2", &p2) < 0 || put_str(m, "lock_suffix", d->lock_suffix) < 0 ||
+        put(m, "returning", json_boolean(d->returning)) < 0 ||
+        put(m, "client_events", json_boolean(d->client_events)) < 0 ||
+        put_str(m, "id_ulid_column", d->id_ulid_column) < 0 ||
+        put_str(m, "id_int64_column", d->id_int64_column) < 0 ||
+        put_str(m, "version_type", d->column_types[TRAIL_TYPE_INT64]) < 0 ||
+        put_str(m, "table_options", d->table_options) < 0 ||
+        put(m, "indexes_inline", json_boolean(d->indexes_inline)) < 0 ||
+        put(m, "indexes_apart", json_boolean(!d->indexes_inline)) < 0)
+        goto out;
+    rc = TRAIL_OK;
+out:
+    trail__buf_free(&id);
+    trail__buf_free(&version);
+    trail__buf_free(&p1);
+    trail__buf_free(&p2);
+    return rc;
+}
+
+unsigned gen_drivers_all(void)
+{
+    unsigned all = 0;
+    for (size_t i = 0; trail__dialects[i]; i++)
+        all |= GEN_DRIVER_BIT(i);
+    return all;
 }
 
 /* The driver list, for the dispatch source. */
 static int put_drivers(json_t *o, unsigned drivers)
 {
     json_t *list = put_array(o, "drivers");
-    int rc = list ? TRAIL_OK : TRAIL_ENOMEM;
-    for (trail_driver_id d = 0; rc == TRAIL_OK && d < TRAIL_DRIVER_COUNT; d++) {
-        if (!(drivers & GEN_DRIVER_BIT(d)))
+    if (!list)
+        return TRAIL_ENOMEM;
+    for (size_t i = 0; trail__dialects[i]; i++) {
+        if (!(drivers & GEN_DRIVER_BIT(i)))
             continue;
         json_t *item = json_object();
-        if (!item || put_str(item, "driver", gen_dialect_name(d)) < 0 ||
-            put_upper(item, "DRIVER", gen_dialect_name(d)) < 0) {
+        if (!item || put_str(item, "driver", trail__dialects[i]->name) < 0) {
             json_decref(item);
-            rc = TRAIL_ENOMEM;
-        } else
-            rc = append(list, item);
+            return TRAIL_ENOMEM;
+        }
+        if (append(list, item) < 0)
+            return TRAIL_ENOMEM;
     }
-    return rc;
+    return TRAIL_OK;
 }
 
 static json_t *entity_new(const gen_schema *s, const gen_entity *e, unsigned drivers,
-                          trail_driver_id driver)
+                          const trail_dialect *driver)
 {
     bool ulid = e->key == TRAIL_KEY_ULID;
     json_t *o = json_object();
@@ -675,7 +796,7 @@ static json_t *entity_new(const gen_schema *s, const gen_entity *e, unsigned dri
         put(o, "n_fields", json_integer((json_int_t)e->n_fields)) < 0 ||
         put(o, "indexes", indexes_new(e)) < 0)
         goto fail;
-    if (driver < TRAIL_DRIVER_COUNT && put_statement_parts(o, e, driver) < 0)
+    if (driver && put_entity_sql(o, e, driver) < 0)
         goto fail;
     return o;
 fail:
@@ -696,7 +817,7 @@ static int ctx_max(const char *name)
  * The event table's columns, each with its name and what follows it in
  * @driver's DDL: the runtime's table of them (audit/event_columns.h).
  */
-static int put_event_columns(json_t *m, trail_driver_id driver)
+static int put_event_columns(json_t *m, const trail_dialect *driver)
 {
 #define EVENT_COLUMN(n, name, value, kind, null, ...)                                              \
     { #name, TRAIL_EVENT_KIND_##kind, TRAIL_EVENT_##null },
@@ -708,24 +829,30 @@ static int put_event_columns(json_t *m, trail_driver_id driver)
 #undef EVENT_COLUMN
     json_t *columns = put_array(m, "event_columns");
     trail_buf type = TRAIL_BUF_INIT;
-    int rc = columns ? TRAIL_OK : TRAIL_ENOMEM;
-    for (size_t i = 0; rc == TRAIL_OK && i < TRAIL_EVENT_COLUMNS; i++) {
+    int rc = TRAIL_ENOMEM;
+    if (!columns)
+        goto out;
+    for (size_t i = 0; i < TRAIL_EVENT_COLUMNS; i++) {
         int max = ctx_max(cols[i].name);
-        if (cols[i].kind == TRAIL_EVENT_KIND_CONTEXT && !max)
+        if (cols[i].kind == TRAIL_EVENT_KIND_CONTEXT && !max) {
             rc = TRAIL_EARG; /* a context column that context.h does not know */
+            goto out;
+        }
         trail__buf_reset(&type);
-        if (rc == TRAIL_OK)
-            rc = gen_dialect_event_type(&type, driver, cols[i].kind, cols[i].name, cols[i].nullable,
-                                        max);
-        if (rc == TRAIL_OK)
-            rc = append(columns, json_pack("{s:s, s:s}", "name", cols[i].name, "type", type.data));
+        if ((rc = gen_dialect_event_type(&type, driver, cols[i].kind, cols[i].name,
+                                         cols[i].nullable, max)) < 0 ||
+            (rc = append(columns,
+                         json_pack("{s:s, s:s}", "name", cols[i].name, "type", type.data))) < 0)
+            goto out;
     }
+    rc = TRAIL_OK;
+out:
     trail__buf_free(&type);
     return rc;
 }
 
 json_t *gen_model_new(const gen_schema *s, const char *source, unsigned drivers,
-                      trail_driver_id driver)
+                      const trail_dialect *driver)
 {
     json_t *m = json_object();
     json_t *entities = m ? put_array(m, "entities") : NULL;
@@ -741,13 +868,15 @@ json_t *gen_model_new(const gen_schema *s, const char *source, unsigned drivers,
         put(m, "runtime_minor", json_integer(TRAIL_VERSION_MINOR)) < 0 ||
         put(m, "n_entities", json_integer((json_int_t)s->n_entities)) < 0)
         goto fail;
+    if (driver && (put_dialect(m, driver) < 0 || put_event_columns(m, driver) < 0))
+        goto fail;
     return m;
 fail:
     json_decref(m);
     return NULL;
 }
 
-int gen_model_set_driver(json_t *model, const gen_schema *s, trail_driver_id driver)
+int gen_model_set_driver(json_t *model, const gen_schema *s, const trail_dialect *driver)
 {
     json_t *entities = json_object_get(model, "entities");
     if (json_array_size(entities) != s->n_entities)
@@ -755,20 +884,22 @@ int gen_model_set_driver(json_t *model, const gen_schema *s, trail_driver_id dri
     /* Set again by gen_model_set_ddl() once this driver's DDL is rendered. */
     json_object_del(model, "ddl");
     json_object_del(model, "n_ddl");
+    int rc;
+    if ((rc = put_dialect(model, driver)) < 0)
+        return rc;
     for (size_t i = 0; i < s->n_entities; i++) {
         const gen_entity *e = &s->entities[i];
         json_t *o = json_array_get(entities, i);
         json_t *fields = json_object_get(o, "fields"),
                *unique = json_object_get(o, "unique_fields");
         size_t u = 0;
-        int rc = put_statement_parts(o, e, driver);
-        for (size_t j = 0; rc == TRAIL_OK && j < e->n_fields; j++) {
-            rc = put_sql(json_array_get(fields, j), e, &e->fields[j], driver);
-            if (rc == TRAIL_OK && e->fields[j].unique)
-                rc = put_sql(json_array_get(unique, u++), e, &e->fields[j], driver);
-        }
-        if (rc < 0)
+        if ((rc = put_entity_sql(o, e, driver)) < 0)
             return rc;
+        for (size_t j = 0; j < e->n_fields; j++)
+            if ((rc = put_sql(json_array_get(fields, j), e, &e->fields[j], driver)) < 0 ||
+                (e->fields[j].unique &&
+                 (rc = put_sql(json_array_get(unique, u++), e, &e->fields[j], driver)) < 0))
+                return rc;
     }
     return put_event_columns(model, driver);
 }
@@ -799,9 +930,8 @@ static const char *statement_end(const char *p)
 /* Appends one statement as C string literals, a line each, comment lines dropped. */
 static int statement_literal(trail_buf *out, const char *start, const char *end)
 {
-    int rc = TRAIL_OK;
     bool first = true;
-    while (rc == TRAIL_OK && start < end) {
+    while (start < end) {
         const char *nl = memchr(start, '\n', (size_t)(end - start));
         const char *stop = nl ? nl + 1 : end;
         const char *text = start;
@@ -810,32 +940,34 @@ static int statement_literal(trail_buf *out, const char *start, const char *end)
         bool blank = text == stop,
              comment = !blank && text + 1 < stop && text[0] == '-' && text[1] == '-';
         if (!blank && !comment) {
-            if (!first)
-                rc = trail__buf_append_str(out, "\n    ");
-            if (rc == TRAIL_OK)
-                rc = gen_c_string(out, start, (size_t)(stop - start));
+            int rc;
+            if ((!first && (rc = trail__buf_append_str(out, "\n    ")) < 0) ||
+                (rc = gen_c_string(out, start, (size_t)(stop - start))) < 0)
+                return rc;
             first = false;
         }
         start = stop;
     }
-    return rc;
+    return TRAIL_OK;
 }
 
 int gen_model_set_ddl(json_t *model, const char *sql)
 {
     json_t *list = put_array(model, "ddl");
-    int rc = list ? TRAIL_OK : TRAIL_ENOMEM;
+    int rc = TRAIL_ENOMEM;
     trail_buf lit = TRAIL_BUF_INIT;
-    for (const char *p = sql; rc == TRAIL_OK && *p;) {
+    if (!list)
+        goto out;
+    for (const char *p = sql; *p;) {
         const char *end = statement_end(p);
         trail__buf_reset(&lit);
-        rc = statement_literal(&lit, p, end);
-        if (rc == TRAIL_OK && lit.len)
-            rc = append(list, json_pack("{s:s}", "c_text", lit.data));
+        if ((rc = statement_literal(&lit, p, end)) < 0 ||
+            (lit.len && (rc = append(list, json_pack("{s:s}", "c_text", lit.data))) < 0))
+            goto out;
         p = *end ? end + 1 : end;
     }
+    rc = put(model, "n_ddl", json_integer((json_int_t)json_array_size(list)));
+out:
     trail__buf_free(&lit);
-    if (rc == TRAIL_OK)
-        rc = put(model, "n_ddl", json_integer((json_int_t)json_array_size(list)));
     return rc;
 }

@@ -1,7 +1,8 @@
 /*
  * templates.h - the templates trailgen renders.
  *
- * They are compiled into the binary from templates/ (gen/embed.cmake); a
+ * They are compiled into the binary from templates/ and from each driver's
+ * folder, runtime/driver/<name>/<name>.sql.mustache (gen/embed.cmake); a
  * directory given with --templates overrides them file by file, for work on
  * the templates themselves.
  */
@@ -11,7 +12,7 @@
 #include <stddef.h>
 
 typedef struct gen_template {
-    const char *name; /* file name in templates/, e.g. "header.h.mustache" */
+    const char *name; /* its file name, e.g. "header.h.mustache" */
     const char *text; /* NUL-terminated */
     size_t len;
 } gen_template;

@@ -26,6 +26,14 @@ static const char *const account_status_values[] = {
     "closed",
 };
 
+/* Its statements, per driver: the runtime takes those of the connection's. */
+static const trail_entity_sql *const account_sql[] = {
+    &everything_account_sql_sqlite,
+    &everything_account_sql_pg,
+    &everything_account_sql_mysql,
+    NULL,
+};
+
 static const trail_field account_fields[] = {
     {
         .name = "handle",
@@ -104,11 +112,7 @@ const trail_entity everything_account_entity = {
     .update_id_at = offsetof(everything_account_update_params, id),
     .update_version_at = offsetof(everything_account_update_params, version),
     .update_set_at = offsetof(everything_account_update_params, set),
-    .sql = {
-        [TRAIL_DRIVER_SQLITE] = &everything_account_sql_sqlite,
-        [TRAIL_DRIVER_PG] = &everything_account_sql_pg,
-        [TRAIL_DRIVER_MYSQL] = &everything_account_sql_mysql,
-    },
+    .sql = account_sql,
 };
 
 void everything_account_create_params_init(everything_account_create_params *params)
@@ -191,6 +195,14 @@ _Static_assert(sizeof(everything_sample_color_n) == sizeof(int), "sample.color_n
 static const char *const sample_color_n_values[] = {
     "up",
     "down",
+};
+
+/* Its statements, per driver: the runtime takes those of the connection's. */
+static const trail_entity_sql *const sample_sql[] = {
+    &everything_sample_sql_sqlite,
+    &everything_sample_sql_pg,
+    &everything_sample_sql_mysql,
+    NULL,
 };
 
 static const trail_field sample_fields[] = {
@@ -479,11 +491,7 @@ const trail_entity everything_sample_entity = {
     .update_id_at = offsetof(everything_sample_update_params, id),
     .update_version_at = offsetof(everything_sample_update_params, version),
     .update_set_at = offsetof(everything_sample_update_params, set),
-    .sql = {
-        [TRAIL_DRIVER_SQLITE] = &everything_sample_sql_sqlite,
-        [TRAIL_DRIVER_PG] = &everything_sample_sql_pg,
-        [TRAIL_DRIVER_MYSQL] = &everything_sample_sql_mysql,
-    },
+    .sql = sample_sql,
 };
 
 void everything_sample_create_params_init(everything_sample_create_params *params)
@@ -569,6 +577,14 @@ static const char *const sample_tag_tag_values[] = {
     "old",
 };
 
+/* Its statements, per driver: the runtime takes those of the connection's. */
+static const trail_entity_sql *const sample_tag_sql[] = {
+    &everything_sample_tag_sql_sqlite,
+    &everything_sample_tag_sql_pg,
+    &everything_sample_tag_sql_mysql,
+    NULL,
+};
+
 static const trail_field sample_tag_fields[] = {
     {
         .name = "sample",
@@ -618,11 +634,7 @@ const trail_entity everything_sample_tag_entity = {
     .update_id_at = offsetof(everything_sample_tag_update_params, id),
     .update_version_at = offsetof(everything_sample_tag_update_params, version),
     .update_set_at = offsetof(everything_sample_tag_update_params, set),
-    .sql = {
-        [TRAIL_DRIVER_SQLITE] = &everything_sample_tag_sql_sqlite,
-        [TRAIL_DRIVER_PG] = &everything_sample_tag_sql_pg,
-        [TRAIL_DRIVER_MYSQL] = &everything_sample_tag_sql_mysql,
-    },
+    .sql = sample_tag_sql,
 };
 
 void everything_sample_tag_create_params_init(everything_sample_tag_create_params *params)
@@ -685,6 +697,13 @@ extern const trail_schema_ddl everything_ddl_pg;
 
 extern const trail_schema_ddl everything_ddl_mysql;
 
+static const trail_schema_ddl *const ddl[] = {
+    &everything_ddl_sqlite,
+    &everything_ddl_pg,
+    &everything_ddl_mysql,
+    NULL,
+};
+
 static const trail_entity *const entities[] = {
     &everything_account_entity,
     &everything_sample_entity,
@@ -696,11 +715,7 @@ const trail_schema everything_schema = {
     .version = 3,
     .entities = entities,
     .n_entities = 3,
-    .ddl = {
-        [TRAIL_DRIVER_SQLITE] = &everything_ddl_sqlite,
-        [TRAIL_DRIVER_PG] = &everything_ddl_pg,
-        [TRAIL_DRIVER_MYSQL] = &everything_ddl_mysql,
-    },
+    .ddl = ddl,
 };
 
 int everything_migrate(trail_conn *db)

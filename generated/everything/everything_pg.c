@@ -29,10 +29,8 @@ static const char *const account_find_by[] = {
 };
 
 const trail_entity_sql everything_account_sql_pg = {
-    .insert = "INSERT INTO \"accounts\" (\"version\", \"handle\", \"parent\", \"level\", \"balance\", \"status\", \"label\")"
-              " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING \"id\"",
+    .driver = "pg",
     .lock = "SELECT \"id\", \"version\", \"handle\", \"parent\", \"level\", \"balance\", \"status\", \"label\" FROM \"accounts\" WHERE \"id\" = $1 FOR UPDATE",
-    .remove = "DELETE FROM \"accounts\" WHERE \"id\" = $1 AND \"version\" = $2",
     .get = "SELECT \"id\", \"version\", \"handle\", \"parent\", \"level\", \"balance\", \"status\", \"label\" FROM \"accounts\" WHERE \"id\" = $1",
     .find_by = account_find_by,
     .add_column = account_add_column,
@@ -103,10 +101,8 @@ static const char *const sample_find_by[] = {
 };
 
 const trail_entity_sql everything_sample_sql_pg = {
-    .insert = "INSERT INTO \"samples\" (\"id\", \"version\", \"flag\", \"flag_n\", \"small\", \"small_n\", \"big\", \"big_n\", \"ratio\", \"ratio_n\", \"words\", \"words_n\", \"payload\", \"payload_n\", \"day\", \"day_n\", \"moment\", \"moment_n\", \"doc\", \"doc_n\", \"color\", \"color_n\", \"owner\", \"owner_n\", \"code\", \"serial\", \"opened_on\", \"token\", \"scratch\")"
-              " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)",
+    .driver = "pg",
     .lock = "SELECT \"id\", \"version\", \"flag\", \"flag_n\", \"small\", \"small_n\", \"big\", \"big_n\", \"ratio\", \"ratio_n\", \"words\", \"words_n\", \"payload\", \"payload_n\", \"day\", \"day_n\", \"moment\", \"moment_n\", \"doc\", \"doc_n\", \"color\", \"color_n\", \"owner\", \"owner_n\", \"code\", \"serial\", \"opened_on\", \"token\", \"scratch\" FROM \"samples\" WHERE \"id\" = $1 FOR UPDATE",
-    .remove = "DELETE FROM \"samples\" WHERE \"id\" = $1 AND \"version\" = $2",
     .get = "SELECT \"id\", \"version\", \"flag\", \"flag_n\", \"small\", \"small_n\", \"big\", \"big_n\", \"ratio\", \"ratio_n\", \"words\", \"words_n\", \"payload\", \"payload_n\", \"day\", \"day_n\", \"moment\", \"moment_n\", \"doc\", \"doc_n\", \"color\", \"color_n\", \"owner\", \"owner_n\", \"code\", \"serial\", \"opened_on\", \"token\", \"scratch\" FROM \"samples\" WHERE \"id\" = $1",
     .find_by = sample_find_by,
     .add_column = sample_add_column,
@@ -129,10 +125,8 @@ static const char *const sample_tag_find_by[] = {
 };
 
 const trail_entity_sql everything_sample_tag_sql_pg = {
-    .insert = "INSERT INTO \"sample_tag\" (\"id\", \"version\", \"sample\", \"tag\", \"note\")"
-              " VALUES ($1, $2, $3, $4, $5)",
+    .driver = "pg",
     .lock = "SELECT \"id\", \"version\", \"sample\", \"tag\", \"note\" FROM \"sample_tag\" WHERE \"id\" = $1 FOR UPDATE",
-    .remove = "DELETE FROM \"sample_tag\" WHERE \"id\" = $1 AND \"version\" = $2",
     .get = "SELECT \"id\", \"version\", \"sample\", \"tag\", \"note\" FROM \"sample_tag\" WHERE \"id\" = $1",
     .find_by = sample_tag_find_by,
     .add_column = sample_tag_add_column,
@@ -272,4 +266,4 @@ static const char *const ddl[] = {
     "CREATE UNIQUE INDEX IF NOT EXISTS \"sample_tag_sample_tag_idx\" ON \"sample_tag\" (\"sample\", \"tag\")",
 };
 
-const trail_schema_ddl everything_ddl_pg = { ddl, 19 };
+const trail_schema_ddl everything_ddl_pg = { "pg", ddl, 19 };

@@ -29,6 +29,7 @@ static const char *const account_find_by[] = {
 };
 
 const trail_entity_sql everything_account_sql_sqlite = {
+    .driver = "sqlite",
     .insert = "INSERT INTO \"accounts\" (\"version\", \"handle\", \"parent\", \"level\", \"balance\", \"status\", \"label\")"
               " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING \"id\"",
     .lock = "SELECT \"id\", \"version\", \"handle\", \"parent\", \"level\", \"balance\", \"status\", \"label\" FROM \"accounts\" WHERE \"id\" = ?",
@@ -103,6 +104,7 @@ static const char *const sample_find_by[] = {
 };
 
 const trail_entity_sql everything_sample_sql_sqlite = {
+    .driver = "sqlite",
     .insert = "INSERT INTO \"samples\" (\"id\", \"version\", \"flag\", \"flag_n\", \"small\", \"small_n\", \"big\", \"big_n\", \"ratio\", \"ratio_n\", \"words\", \"words_n\", \"payload\", \"payload_n\", \"day\", \"day_n\", \"moment\", \"moment_n\", \"doc\", \"doc_n\", \"color\", \"color_n\", \"owner\", \"owner_n\", \"code\", \"serial\", \"opened_on\", \"token\", \"scratch\")"
               " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     .lock = "SELECT \"id\", \"version\", \"flag\", \"flag_n\", \"small\", \"small_n\", \"big\", \"big_n\", \"ratio\", \"ratio_n\", \"words\", \"words_n\", \"payload\", \"payload_n\", \"day\", \"day_n\", \"moment\", \"moment_n\", \"doc\", \"doc_n\", \"color\", \"color_n\", \"owner\", \"owner_n\", \"code\", \"serial\", \"opened_on\", \"token\", \"scratch\" FROM \"samples\" WHERE \"id\" = ?",
@@ -129,6 +131,7 @@ static const char *const sample_tag_find_by[] = {
 };
 
 const trail_entity_sql everything_sample_tag_sql_sqlite = {
+    .driver = "sqlite",
     .insert = "INSERT INTO \"sample_tag\" (\"id\", \"version\", \"sample\", \"tag\", \"note\")"
               " VALUES (?, ?, ?, ?, ?)",
     .lock = "SELECT \"id\", \"version\", \"sample\", \"tag\", \"note\" FROM \"sample_tag\" WHERE \"id\" = ?",
@@ -272,4 +275,4 @@ static const char *const ddl[] = {
     "CREATE UNIQUE INDEX IF NOT EXISTS \"sample_tag_sample_tag_idx\" ON \"sample_tag\" (\"sample\", \"tag\")",
 };
 
-const trail_schema_ddl everything_ddl_sqlite = { ddl, 19 };
+const trail_schema_ddl everything_ddl_sqlite = { "sqlite", ddl, 19 };

@@ -26,6 +26,14 @@ static const char *const customer_tier_values[] = {
     "enterprise",
 };
 
+/* Its statements, per driver: the runtime takes those of the connection's. */
+static const trail_entity_sql *const customer_sql[] = {
+    &shop_customer_sql_sqlite,
+    &shop_customer_sql_pg,
+    &shop_customer_sql_mysql,
+    NULL,
+};
+
 static const trail_field customer_fields[] = {
     {
         .name = "email",
@@ -148,11 +156,7 @@ const trail_entity shop_customer_entity = {
     .update_id_at = offsetof(shop_customer_update_params, id),
     .update_version_at = offsetof(shop_customer_update_params, version),
     .update_set_at = offsetof(shop_customer_update_params, set),
-    .sql = {
-        [TRAIL_DRIVER_SQLITE] = &shop_customer_sql_sqlite,
-        [TRAIL_DRIVER_PG] = &shop_customer_sql_pg,
-        [TRAIL_DRIVER_MYSQL] = &shop_customer_sql_mysql,
-    },
+    .sql = customer_sql,
 };
 
 void shop_customer_create_params_init(shop_customer_create_params *params)
@@ -220,6 +224,14 @@ extern const trail_entity_sql shop_order_sql_pg;
 
 extern const trail_entity_sql shop_order_sql_mysql;
 
+/* Its statements, per driver: the runtime takes those of the connection's. */
+static const trail_entity_sql *const order_sql[] = {
+    &shop_order_sql_sqlite,
+    &shop_order_sql_pg,
+    &shop_order_sql_mysql,
+    NULL,
+};
+
 static const trail_field order_fields[] = {
     {
         .name = "customer",
@@ -263,11 +275,7 @@ const trail_entity shop_order_entity = {
     .update_id_at = offsetof(shop_order_update_params, id),
     .update_version_at = offsetof(shop_order_update_params, version),
     .update_set_at = offsetof(shop_order_update_params, set),
-    .sql = {
-        [TRAIL_DRIVER_SQLITE] = &shop_order_sql_sqlite,
-        [TRAIL_DRIVER_PG] = &shop_order_sql_pg,
-        [TRAIL_DRIVER_MYSQL] = &shop_order_sql_mysql,
-    },
+    .sql = order_sql,
 };
 
 void shop_order_create_params_init(shop_order_create_params *params)
@@ -329,6 +337,14 @@ extern const trail_entity_sql shop_product_sql_sqlite;
 extern const trail_entity_sql shop_product_sql_pg;
 
 extern const trail_entity_sql shop_product_sql_mysql;
+
+/* Its statements, per driver: the runtime takes those of the connection's. */
+static const trail_entity_sql *const product_sql[] = {
+    &shop_product_sql_sqlite,
+    &shop_product_sql_pg,
+    &shop_product_sql_mysql,
+    NULL,
+};
 
 static const trail_field product_fields[] = {
     {
@@ -466,11 +482,7 @@ const trail_entity shop_product_entity = {
     .update_id_at = offsetof(shop_product_update_params, id),
     .update_version_at = offsetof(shop_product_update_params, version),
     .update_set_at = offsetof(shop_product_update_params, set),
-    .sql = {
-        [TRAIL_DRIVER_SQLITE] = &shop_product_sql_sqlite,
-        [TRAIL_DRIVER_PG] = &shop_product_sql_pg,
-        [TRAIL_DRIVER_MYSQL] = &shop_product_sql_mysql,
-    },
+    .sql = product_sql,
 };
 
 void shop_product_create_params_init(shop_product_create_params *params)
@@ -537,6 +549,14 @@ extern const trail_entity_sql shop_order_line_sql_sqlite;
 extern const trail_entity_sql shop_order_line_sql_pg;
 
 extern const trail_entity_sql shop_order_line_sql_mysql;
+
+/* Its statements, per driver: the runtime takes those of the connection's. */
+static const trail_entity_sql *const order_line_sql[] = {
+    &shop_order_line_sql_sqlite,
+    &shop_order_line_sql_pg,
+    &shop_order_line_sql_mysql,
+    NULL,
+};
 
 static const trail_field order_line_fields[] = {
     {
@@ -632,11 +652,7 @@ const trail_entity shop_order_line_entity = {
     .update_id_at = offsetof(shop_order_line_update_params, id),
     .update_version_at = offsetof(shop_order_line_update_params, version),
     .update_set_at = offsetof(shop_order_line_update_params, set),
-    .sql = {
-        [TRAIL_DRIVER_SQLITE] = &shop_order_line_sql_sqlite,
-        [TRAIL_DRIVER_PG] = &shop_order_line_sql_pg,
-        [TRAIL_DRIVER_MYSQL] = &shop_order_line_sql_mysql,
-    },
+    .sql = order_line_sql,
 };
 
 void shop_order_line_create_params_init(shop_order_line_create_params *params)
@@ -699,6 +715,13 @@ extern const trail_schema_ddl shop_ddl_pg;
 
 extern const trail_schema_ddl shop_ddl_mysql;
 
+static const trail_schema_ddl *const ddl[] = {
+    &shop_ddl_sqlite,
+    &shop_ddl_pg,
+    &shop_ddl_mysql,
+    NULL,
+};
+
 static const trail_entity *const entities[] = {
     &shop_customer_entity,
     &shop_order_entity,
@@ -711,11 +734,7 @@ const trail_schema shop_schema = {
     .version = 1,
     .entities = entities,
     .n_entities = 4,
-    .ddl = {
-        [TRAIL_DRIVER_SQLITE] = &shop_ddl_sqlite,
-        [TRAIL_DRIVER_PG] = &shop_ddl_pg,
-        [TRAIL_DRIVER_MYSQL] = &shop_ddl_mysql,
-    },
+    .ddl = ddl,
 };
 
 int shop_migrate(trail_conn *db)

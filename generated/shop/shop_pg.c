@@ -39,10 +39,8 @@ static const char *const customer_find_by[] = {
 };
 
 const trail_entity_sql shop_customer_sql_pg = {
-    .insert = "INSERT INTO \"customers\" (\"id\", \"version\", \"email\", \"name\", \"tier\", \"credit\", \"rating\", \"active\", \"born\", \"seen_at\", \"avatar\", \"prefs\", \"secret\")"
-              " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    .driver = "pg",
     .lock = "SELECT \"id\", \"version\", \"email\", \"name\", \"tier\", \"credit\", \"rating\", \"active\", \"born\", \"seen_at\", \"avatar\", \"prefs\", \"secret\" FROM \"customers\" WHERE \"id\" = $1 FOR UPDATE",
-    .remove = "DELETE FROM \"customers\" WHERE \"id\" = $1 AND \"version\" = $2",
     .get = "SELECT \"id\", \"version\", \"email\", \"name\", \"tier\", \"credit\", \"rating\", \"active\", \"born\", \"seen_at\", \"avatar\", \"prefs\", \"secret\" FROM \"customers\" WHERE \"id\" = $1",
     .find_by = customer_find_by,
     .add_column = customer_add_column,
@@ -65,10 +63,8 @@ static const char *const order_find_by[] = {
 };
 
 const trail_entity_sql shop_order_sql_pg = {
-    .insert = "INSERT INTO \"orders\" (\"id\", \"version\", \"customer\", \"total\", \"note\")"
-              " VALUES ($1, $2, $3, $4, $5)",
+    .driver = "pg",
     .lock = "SELECT \"id\", \"version\", \"customer\", \"total\", \"note\" FROM \"orders\" WHERE \"id\" = $1 FOR UPDATE",
-    .remove = "DELETE FROM \"orders\" WHERE \"id\" = $1 AND \"version\" = $2",
     .get = "SELECT \"id\", \"version\", \"customer\", \"total\", \"note\" FROM \"orders\" WHERE \"id\" = $1",
     .find_by = order_find_by,
     .add_column = order_add_column,
@@ -109,10 +105,8 @@ static const char *const product_find_by[] = {
 };
 
 const trail_entity_sql shop_product_sql_pg = {
-    .insert = "INSERT INTO \"products\" (\"version\", \"sku\", \"title\", \"currency\", \"price\", \"cost\", \"weight\", \"stock\", \"released_on\", \"listed_at\", \"attributes\", \"photo\", \"discontinued\")"
-              " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING \"id\"",
+    .driver = "pg",
     .lock = "SELECT \"id\", \"version\", \"sku\", \"title\", \"currency\", \"price\", \"cost\", \"weight\", \"stock\", \"released_on\", \"listed_at\", \"attributes\", \"photo\", \"discontinued\" FROM \"products\" WHERE \"id\" = $1 FOR UPDATE",
-    .remove = "DELETE FROM \"products\" WHERE \"id\" = $1 AND \"version\" = $2",
     .get = "SELECT \"id\", \"version\", \"sku\", \"title\", \"currency\", \"price\", \"cost\", \"weight\", \"stock\", \"released_on\", \"listed_at\", \"attributes\", \"photo\", \"discontinued\" FROM \"products\" WHERE \"id\" = $1",
     .find_by = product_find_by,
     .add_column = product_add_column,
@@ -145,10 +139,8 @@ static const char *const order_line_find_by[] = {
 };
 
 const trail_entity_sql shop_order_line_sql_pg = {
-    .insert = "INSERT INTO \"order_line\" (\"id\", \"version\", \"purchase\", \"product\", \"quantity\", \"unit_price\", \"discount\", \"gift\", \"ships_on\", \"gift_note\")"
-              " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    .driver = "pg",
     .lock = "SELECT \"id\", \"version\", \"purchase\", \"product\", \"quantity\", \"unit_price\", \"discount\", \"gift\", \"ships_on\", \"gift_note\" FROM \"order_line\" WHERE \"id\" = $1 FOR UPDATE",
-    .remove = "DELETE FROM \"order_line\" WHERE \"id\" = $1 AND \"version\" = $2",
     .get = "SELECT \"id\", \"version\", \"purchase\", \"product\", \"quantity\", \"unit_price\", \"discount\", \"gift\", \"ships_on\", \"gift_note\" FROM \"order_line\" WHERE \"id\" = $1",
     .find_by = order_line_find_by,
     .add_column = order_line_add_column,
@@ -289,4 +281,4 @@ static const char *const ddl[] = {
     "CREATE INDEX IF NOT EXISTS \"order_line_product_idx\" ON \"order_line\" (\"product\")",
 };
 
-const trail_schema_ddl shop_ddl_pg = { ddl, 19 };
+const trail_schema_ddl shop_ddl_pg = { "pg", ddl, 19 };

@@ -39,6 +39,7 @@ static const char *const customer_find_by[] = {
 };
 
 const trail_entity_sql shop_customer_sql_sqlite = {
+    .driver = "sqlite",
     .insert = "INSERT INTO \"customers\" (\"id\", \"version\", \"email\", \"name\", \"tier\", \"credit\", \"rating\", \"active\", \"born\", \"seen_at\", \"avatar\", \"prefs\", \"secret\")"
               " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     .lock = "SELECT \"id\", \"version\", \"email\", \"name\", \"tier\", \"credit\", \"rating\", \"active\", \"born\", \"seen_at\", \"avatar\", \"prefs\", \"secret\" FROM \"customers\" WHERE \"id\" = ?",
@@ -65,6 +66,7 @@ static const char *const order_find_by[] = {
 };
 
 const trail_entity_sql shop_order_sql_sqlite = {
+    .driver = "sqlite",
     .insert = "INSERT INTO \"orders\" (\"id\", \"version\", \"customer\", \"total\", \"note\")"
               " VALUES (?, ?, ?, ?, ?)",
     .lock = "SELECT \"id\", \"version\", \"customer\", \"total\", \"note\" FROM \"orders\" WHERE \"id\" = ?",
@@ -109,6 +111,7 @@ static const char *const product_find_by[] = {
 };
 
 const trail_entity_sql shop_product_sql_sqlite = {
+    .driver = "sqlite",
     .insert = "INSERT INTO \"products\" (\"version\", \"sku\", \"title\", \"currency\", \"price\", \"cost\", \"weight\", \"stock\", \"released_on\", \"listed_at\", \"attributes\", \"photo\", \"discontinued\")"
               " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING \"id\"",
     .lock = "SELECT \"id\", \"version\", \"sku\", \"title\", \"currency\", \"price\", \"cost\", \"weight\", \"stock\", \"released_on\", \"listed_at\", \"attributes\", \"photo\", \"discontinued\" FROM \"products\" WHERE \"id\" = ?",
@@ -145,6 +148,7 @@ static const char *const order_line_find_by[] = {
 };
 
 const trail_entity_sql shop_order_line_sql_sqlite = {
+    .driver = "sqlite",
     .insert = "INSERT INTO \"order_line\" (\"id\", \"version\", \"purchase\", \"product\", \"quantity\", \"unit_price\", \"discount\", \"gift\", \"ships_on\", \"gift_note\")"
               " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     .lock = "SELECT \"id\", \"version\", \"purchase\", \"product\", \"quantity\", \"unit_price\", \"discount\", \"gift\", \"ships_on\", \"gift_note\" FROM \"order_line\" WHERE \"id\" = ?",
@@ -289,4 +293,4 @@ static const char *const ddl[] = {
     "CREATE INDEX IF NOT EXISTS \"order_line_product_idx\" ON \"order_line\" (\"product\")",
 };
 
-const trail_schema_ddl shop_ddl_sqlite = { ddl, 19 };
+const trail_schema_ddl shop_ddl_sqlite = { "sqlite", ddl, 19 };

@@ -13,8 +13,8 @@
  *          message and in the DDL
  *   name   the column
  *   value  how it is bound and read: TEXT, INT or JSON (TRAIL_V_<value>)
- *   kind   what the DDL declares it as (TRAIL_EVENT_KIND_<kind>); trailgen
- *          spells each kind per dialect (gen/dialect.c)
+ *   kind   what the DDL declares it as (TRAIL_EVENT_KIND_<kind>); each
+ *          dialect spells each kind (driver/<name>/dialect_<name>.c)
  *   null   NOT_NULL or NULLABLE
  *   fill   CLIENT, or SERVER where the one-statement writes (PostgreSQL,
  *          MariaDB: write_sql.h) compute it on the server
@@ -25,7 +25,7 @@
  * lists of the one-statement writes (driver/pg/write_pg.c,
  * driver/mysql/write_mysql.c), the hashed message (event.c), reading an
  * event back (history/history.c) and the event table of every dialect's
- * DDL (trailgen's model, templates/<dialect>.sql.mustache).
+ * DDL (trailgen's model, driver/<name>/<name>.sql.mustache).
  *
  * Adding a column: one X(...) line below, numbered by its place (a line
  * put before others renumbers those after it; the static assertions below
@@ -35,10 +35,10 @@
  * the INSERT of write_pg.c and write_mysql.c (their column lists come from
  * here), sent as a parameter (write_sql.h) when the client knows it, made
  * by the server and spliced into the hashed message's pieces when only the
- * server does. A new kind takes a row in each dialect's table of
- * gen/dialect.c. A HASHED column changes every event's message
- * (test_event_columns says so), and an event table made before the change
- * needs the column added by migrate.
+ * server does. A new kind takes a row in each dialect's event_types
+ * (driver/<name>/dialect_<name>.c). A HASHED column changes every event's
+ * message (test_event_columns says so), and an event table made before the
+ * change needs the column added by migrate.
  */
 #ifndef TRAIL_EVENT_COLUMNS_H
 #define TRAIL_EVENT_COLUMNS_H
@@ -71,7 +71,7 @@
     X(23, hash,           TEXT, HASH,     NOT_NULL, SERVER, UNHASHED)
 // clang-format on
 
-/* What the DDL declares a column as; gen/dialect.c has each kind's type per dialect. */
+/* What the DDL declares a column as; each dialect has each kind's type (driver/dialect.h). */
 typedef enum trail_event_kind {
     TRAIL_EVENT_KIND_ULID_KEY, /* the event's id: a ULID, the primary key */
     TRAIL_EVENT_KIND_ULID,     /* another ULID */

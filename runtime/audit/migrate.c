@@ -203,7 +203,7 @@ static void plan_columns(plan *p, trail_conn *db, const trail_schema *schema,
             const trail_field *f = &e->fields[j];
             if (trail__columns_has(cols, e->table, f->name))
                 continue;
-            const char *add = e->sql[db->drv->id]->add_column[j];
+            const char *add = trail__entity_sql(db, e)->add_column[j];
             if (!add) {
                 note(p, &p->refused,
                      "%s.%s is new and %s, so the rows %s holds have no value for it", e->name,
@@ -336,7 +336,7 @@ int trail_schema_migrate(trail_conn *db, const trail_schema *schema)
         return trail__err_set(&db->err, TRAIL_EARG, "no schema given");
     if (db->in_tx)
         return trail__err_set(&db->err, TRAIL_EARG, "migrate outside of trail_begin()");
-    const trail_schema_ddl *ddl = schema->ddl[db->drv->id];
+    const trail_schema_ddl *ddl = trail__schema_ddl(db, schema);
     if (!ddl)
         return trail__err_set(&db->err, TRAIL_EARG, "schema %s was generated without the %s driver",
                               schema->name, db->drv->name);

@@ -64,9 +64,11 @@ int trail__refusal_explain(trail_conn *db, const trail_entity *e, const trail_ro
     for (size_t i = 0; i < e->n_fields; i++) {
         const trail_field *f = &e->fields[i];
         const trail_value *v = &row->v[i + 2];
+        const trail_entity_sql *ref =
+            rc == TRAIL_EREF && f->type == TRAIL_TYPE_REF ? trail__entity_sql(db, f->ref) : NULL;
         const char *sql = NULL;
-        if (rc == TRAIL_EREF && f->type == TRAIL_TYPE_REF && trail__entity_sql(db, f->ref))
-            sql = trail__entity_sql(db, f->ref)->get;
+        if (ref)
+            sql = ref->get;
         else if (rc == TRAIL_EUNIQUE && own->find_by)
             sql = own->find_by[i];
         if (!sql || !(mask >> i & 1) || v->type == TRAIL_V_NULL)

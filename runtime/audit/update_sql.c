@@ -3,7 +3,7 @@
  */
 #include "audit/update_sql.h"
 #include "core/buf.h"
-#include "driver/sql.h"
+#include "driver/dialect.h"
 
 #include <stdlib.h>
 
@@ -47,30 +47,31 @@ static int grow(struct trail_update_cache *c)
     return TRAIL_OK;
 }
 
-static char *build(const trail_runtime_sql *sql, const trail_entity *e, uint64_t mask)
+/* The SET statement of @mask for @e in dialect @d, or NULL when memory runs out. */
+static char *build(const trail_dialect *d, const trail_entity *e, uint64_t mask)
 {
     trail_buf b = TRAIL_BUF_INIT;
-    char q = sql->quote;
-    int n = 0, rc = trail__buf_appendf(&b, "UPDATE %c%s%c SET ", q, e->table, q);
-    /* Placeholders: "?" or "$1", "$2"… by the dialect. */
-#define PARAM()                                                                                    \
-    (sql->numbered_params ? trail__buf_appendf(&b, "$%d", ++n) : trail__buf_append(&b, "?", 1))
+    int n = 0;
+    if (trail__buf_append_str(&b, "UPDATE ") < 0 || trail__dialect_quote(&b, d, e->table) < 0 ||
+        trail__buf_append_str(&b, " SET ") < 0)
+        goto fail;
     for (size_t i = 0; i < e->n_fields; i++)
-        if (mask & (UINT64_C(1) << i)) {
-            rc |= trail__buf_appendf(&b, "%c%s%c = ", q, e->fields[i].name, q);
-            rc |= PARAM();
-            rc |= trail__buf_append(&b, ", ", 2);
-        }
-    rc |= trail__buf_appendf(&b, "%cversion%c = %cversion%c + 1 WHERE %cid%c = ", q, q, q, q, q, q);
-    rc |= PARAM();
-    rc |= trail__buf_appendf(&b, " AND %cversion%c = ", q, q);
-    rc |= PARAM();
-#undef PARAM
-    if (rc) {
-        trail__buf_free(&b);
-        return NULL;
-    }
+        if ((mask & (UINT64_C(1) << i)) &&
+            (trail__dialect_quote(&b, d, e->fields[i].name) < 0 ||
+             trail__buf_append_str(&b, " = ") < 0 || trail__dialect_param(&b, d, ++n) < 0 ||
+             trail__buf_append_str(&b, ", ") < 0))
+            goto fail;
+    if (trail__dialect_quote(&b, d, "version") < 0 || trail__buf_append_str(&b, " = ") < 0 ||
+        trail__dialect_quote(&b, d, "version") < 0 ||
+        trail__buf_append_str(&b, " + 1 WHERE ") < 0 || trail__dialect_quote(&b, d, "id") < 0 ||
+        trail__buf_append_str(&b, " = ") < 0 || trail__dialect_param(&b, d, ++n) < 0 ||
+        trail__buf_append_str(&b, " AND ") < 0 || trail__dialect_quote(&b, d, "version") < 0 ||
+        trail__buf_append_str(&b, " = ") < 0 || trail__dialect_param(&b, d, ++n) < 0)
+        goto fail;
     return b.data;
+fail:
+    trail__buf_free(&b);
+    return NULL;
 }
 
 /* The cached text of (@e, @kind, @mask), made on first use. */
@@ -87,7 +88,7 @@ static int cached(trail_conn *db, const trail_entity *e, trail_write_kind kind, 
            (c->items[i].e != e || c->items[i].kind != kind || c->items[i].mask != mask))
         i = (i + 1) & (c->cap - 1);
     if (!c->items[i].sql) {
-        char *text = kind == TRAIL_WRITE_SET ? build(db->drv->sql, e, mask)
+        char *text = kind == TRAIL_WRITE_SET ? build(db->drv->dialect, e, mask)
                                              : db->drv->write_sql(e, (int)kind, mask);
         if (!text)
             return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");

@@ -8,6 +8,7 @@
 #define _POSIX_C_SOURCE 200809L /* gethostname, clock_gettime */
 #include "driver/driver.h"
 #include "core/redact.h"
+#include "driver/drivers.h"
 #include "driver/sql.h"
 #include "audit/update_sql.h"
 #include "trail/trail.h"
@@ -19,30 +20,59 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The registry: every driver of driver/drivers.h. */
+static const trail_driver *const drivers[] = {
+#define ITEM(name) &trail__driver_##name,
+    TRAIL_DRIVERS(ITEM)
+#undef ITEM
+};
+
+#define N_DRIVERS (sizeof drivers / sizeof drivers[0])
+
 const trail_driver *trail__driver_for(const char *url, const char **target)
 {
-    static const struct {
-        const char *prefix;
-        const trail_driver *drv;
-        bool whole; /* the driver takes the URL with its scheme */
-    } schemes[] = {
-        { "sqlite:", &trail__driver_sqlite, false },  { "postgresql://", &trail__driver_pg, true },
-        { "postgres://", &trail__driver_pg, true },   { "mysql://", &trail__driver_mysql, true },
-        { "mariadb://", &trail__driver_mysql, true },
-    };
-    for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
-        size_t n = strlen(schemes[i].prefix);
-        if (strncmp(url, schemes[i].prefix, n) == 0) {
-            *target = schemes[i].whole ? url : url + n;
-            return schemes[i].drv;
+    for (size_t i = 0; i < N_DRIVERS; i++) {
+        const trail_dialect *d = drivers[i]->dialect;
+        for (const char *const *prefix = d->url_prefixes; *prefix; prefix++) {
+            size_t n = strlen(*prefix);
+            if (strncmp(url, *prefix, n) == 0) {
+                *target = d->url_whole ? url : url + n;
+                return drivers[i];
+            }
         }
     }
     /* libpq's keyword form: "host=/run/postgresql dbname=shop". */
-    if (!strstr(url, "://") && strchr(url, '=')) {
-        *target = url;
-        return &trail__driver_pg;
-    }
+    if (!strstr(url, "://") && strchr(url, '='))
+        for (size_t i = 0; i < N_DRIVERS; i++)
+            if (drivers[i]->dialect->url_keywords) {
+                *target = url;
+                return drivers[i];
+            }
     return NULL;
+}
+
+int trail__driver_check(trail_err *err, const trail_driver *drv)
+{
+    if (drv->version == TRAIL_DRIVER_VERSION)
+        return TRAIL_OK;
+    return trail__err_set(err, TRAIL_EARG,
+                          "the %s driver implements version %d of the driver interface, but this "
+                          "libtrail expects version %d",
+                          drv->name, drv->version, TRAIL_DRIVER_VERSION);
+}
+
+/* The URLs the drivers take, for the message on one that none does: "a, b or c". */
+static void url_forms(char *buf, size_t size)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < N_DRIVERS && len < size; i++) {
+        const char *sep = i == 0 ? "" : i + 1 < N_DRIVERS ? ", " : " or ";
+        int n = snprintf(buf + len, size - len, "%s%s", sep, drivers[i]->dialect->url_forms);
+        if (n < 0)
+            return;
+        len += (size_t)n;
+    }
 }
 
 int64_t trail__wall_ms(void)
@@ -236,13 +266,16 @@ int trail_open(trail_conn **out, const char *url, const trail_open_opts *opts)
         return rc;
     const char *target;
     if (!(db->drv = trail__driver_for(url, &target))) {
-        char shown[80];
-        trail__err_set(&db->err, TRAIL_EARG,
-                       "unknown database URL '%.64s' (expected sqlite:PATH, sqlite::memory:, "
-                       "postgresql://…, libpq's key=value form or mysql://…)",
-                       trail_url_redact(shown, sizeof shown, url));
+        char shown[80], forms[256];
+        url_forms(forms, sizeof forms);
+        trail__err_set(&db->err, TRAIL_EARG, "unknown database URL '%.64s' (expected %s)",
+                       trail_url_redact(shown, sizeof shown, url), forms);
         trail__err_scrub(&db->err, url);
         return TRAIL_EARG;
+    }
+    if ((rc = trail__driver_check(&db->err, db->drv)) < 0) {
+        db->drv = NULL; /* nothing was opened: trail_close() has nothing to close */
+        return rc;
     }
     trail_hlc_opts ho = { .max_drift_ms = db->opts.max_drift_ms };
     rc = trail_hlc_new(&db->clock, &ho);

@@ -5,9 +5,9 @@
  * audit/ and history/ (records, events, migrate, history, verify) speak to
  * every database through the few calls of trail_driver: run a statement
  * with bound values, read the columns of its rows, bracket a transaction,
- * and make an audited write (trail_write_op). Each driver (driver/sqlite/,
- * driver/pg/, driver/mysql/) prepares a statement the first time it sees
- * its text and reuses it for the life of the connection; the text's
+ * and make an audited write (trail_write_op). Each driver (one folder under
+ * driver/, listed in driver/drivers.h) prepares a statement the first time
+ * it sees its text and reuses it for the life of the connection; the text's
  * address is the cache key, since every statement trail runs is a static
  * string (generated descriptors, the runtime's own, or update_sql.c's
  * per-connection texts: stmt_cache.h).
@@ -16,6 +16,7 @@
 #define TRAIL_DRIVER_H
 
 #include "core/err.h"
+#include "driver/dialect.h"
 #include "trail/conn.h"
 #include "trail/ctx.h"
 #include "trail/hlc.h"
@@ -60,6 +61,14 @@ typedef struct trail_value {
  * Returns 0 to go on, anything else to stop (the query then returns it).
  */
 typedef int (*trail_row_cb)(trail_conn *db, void *row, void *userdata);
+
+/*
+ * The version of the interface below. A driver states the one it was written
+ * for; trail_open() refuses a driver of another (trail__driver_check()), so
+ * that a change of the interface cannot meet a driver not changed with it.
+ * Raise it with every change of trail_driver's members or their meaning.
+ */
+#define TRAIL_DRIVER_VERSION 1
 
 struct trail_row; /* audit/values.h */
 
@@ -106,8 +115,10 @@ typedef struct trail_write_op {
 } trail_write_op;
 
 typedef struct trail_driver {
-    trail_driver_id id;
-    const char *name;
+    int version; /* TRAIL_DRIVER_VERSION */
+    /* Its SQL, and its name (dialect->name): the one the descriptors name their statements by. */
+    const trail_dialect *dialect;
+    const char *name; /* for messages: "postgresql" */
     /* Connects; fills db->drv_state. On failure db->err says why. */
     int (*open)(trail_conn *db, const char *target, const trail_open_opts *opts);
     /* Finalizes statements and disconnects. */
@@ -179,13 +190,47 @@ struct trail_conn {
     uint64_t max_packet;
 };
 
+/* Each driver: trail__driver_<name>, in driver/<name>/conn_<name>.c. */
+#define TRAIL_DRIVER_DECLARE(name) extern const trail_driver trail__driver_##name;
+TRAIL_DRIVERS(TRAIL_DRIVER_DECLARE)
+#undef TRAIL_DRIVER_DECLARE
+
 /*
- * trail__entity_sql - @e's statements in the dialect of db's driver; NULL
- * when @e was generated without that driver.
+ * trail__driver_for - the driver whose dialect claims @url (by its prefix,
+ * or libpq's key=value form), and in *@target what the driver is handed:
+ * the URL whole or the rest after the prefix. NULL when none does. The
+ * registry is made from driver/drivers.h.
+ */
+const trail_driver *trail__driver_for(const char *url, const char **target);
+
+/*
+ * trail__driver_check - TRAIL_OK when @drv implements this runtime's
+ * TRAIL_DRIVER_VERSION; else TRAIL_EARG with the message in @err.
+ */
+int trail__driver_check(trail_err *err, const trail_driver *drv);
+
+/*
+ * trail__entity_sql - @e's statements for the connection's driver, or NULL
+ * when the code was generated without it.
  */
 static inline const trail_entity_sql *trail__entity_sql(const trail_conn *db, const trail_entity *e)
 {
-    return e->sql[db->drv->id];
+    const char *name = db->drv->dialect->name;
+    for (const trail_entity_sql *const *s = e->sql; *s; s++)
+        if (strcmp((*s)->driver, name) == 0)
+            return *s;
+    return NULL;
+}
+
+/* trail__schema_ddl - @schema's DDL for the connection's driver, or NULL. */
+static inline const trail_schema_ddl *trail__schema_ddl(const trail_conn *db,
+                                                        const trail_schema *schema)
+{
+    const char *name = db->drv->dialect->name;
+    for (const trail_schema_ddl *const *d = schema->ddl; *d; d++)
+        if (strcmp((*d)->driver, name) == 0)
+            return *d;
+    return NULL;
 }
 
 /*
@@ -201,13 +246,6 @@ static inline int trail__row_read(trail_conn *db, void *row, const trail_vtype *
         rc = db->drv->column(db, row, i, types[i], &out[i]);
     return rc;
 }
-
-/* The driver for a URL scheme, and the rest of the URL after "scheme:". */
-const trail_driver *trail__driver_for(const char *url, const char **target);
-
-extern const trail_driver trail__driver_sqlite;
-extern const trail_driver trail__driver_pg;
-extern const trail_driver trail__driver_mysql;
 
 /* trail__wall_ms - CLOCK_REALTIME in milliseconds. */
 int64_t trail__wall_ms(void);

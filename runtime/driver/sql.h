@@ -1,14 +1,14 @@
 /*
  * sql.h - the statements the runtime runs on its own tables, per dialect:
  * internal to libtrail. The tables themselves are created by the schema's
- * DDL (trailgen's templates), so that one text defines them.
+ * DDL (trailgen's templates), so that one text defines them. What statements
+ * built at run time need of the dialect (quote, placeholders) is in the
+ * driver's trail_dialect (driver/dialect.h).
  */
 #ifndef TRAIL_SQL_H
 #define TRAIL_SQL_H
 
 #include "audit/event_columns.h"
-
-#include <stdbool.h>
 
 typedef struct trail_runtime_sql {
     const char *meta_get;     /* key -> value */
@@ -44,9 +44,6 @@ typedef struct trail_runtime_sql {
                                     event_id, in (record_id, hlc, event_id) order */
     /* Checking a schema against the tables (schema_check.c). */
     const char *columns; /* -> table, column of every table of the database */
-
-    char quote;           /* how identifiers are quoted, for statements built at run time */
-    bool numbered_params; /* placeholders $1, $2… rather than ? */
 } trail_runtime_sql;
 
 #endif /* TRAIL_SQL_H */

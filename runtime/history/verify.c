@@ -416,7 +416,7 @@ static int explain_differing(verifier *v)
 static int check_live_rows(verifier *v)
 {
     trail_buf sql = TRAIL_BUF_INIT;
-    int rc = live_rows_sql(&sql, v->db->drv->sql->quote, v->entity);
+    int rc = live_rows_sql(&sql, v->db->drv->dialect->quote, v->entity);
     if (rc < 0)
         return trail__err_set(&v->db->err, rc, "out of memory");
     rc = v->db->drv->query_once(v->db, sql.data, NULL, 0, live_row, v, NULL);

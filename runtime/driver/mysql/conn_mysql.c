@@ -922,7 +922,8 @@ cleanup:
 extern const struct trail_runtime_sql trail__runtime_sql_mysql;
 
 const trail_driver trail__driver_mysql = {
-    .id = TRAIL_DRIVER_MYSQL,
+    .version = TRAIL_DRIVER_VERSION,
+    .dialect = &trail__dialect_mysql,
     .name = "mysql",
     .open = my_open,
     .close = my_close,

@@ -1,8 +1,8 @@
 /*
  * sql_mysql.c - the runtime's own statements in MySQL's and MariaDB's dialect.
  *
- * Backquoted identifiers, as in the generated statements (templates/mysql.*),
- * so that no sql_mode (ANSI_QUOTES) is needed to run them.
+ * Quoted and with placeholders as its dialect says (dialect_mysql.c):
+ * backquotes, so that no sql_mode (ANSI_QUOTES) is needed to run them.
  */
 #include "driver/sql.h"
 
@@ -17,7 +17,6 @@ const struct trail_runtime_sql trail__runtime_sql_mysql = {
 #include "driver/sql_texts.h"
     .columns = "SELECT `table_name`, `column_name` FROM `information_schema`.`columns`"
                " WHERE `table_schema` = DATABASE()",
-    .quote = '`',
     /*
      * No integrity_check: CHECK TABLE holds a read lock on the table while it
      * runs, which would stop every writer of trail_change_events for as long

@@ -34,6 +34,7 @@
 #include "audit/update_sql.h"
 #include "audit/values.h"
 #include "audit/write_sql.h"
+#include "driver/dialect.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,34 +62,16 @@ static const char *const event_params[TRAIL_WP_ROW] = {
  */
 #define EXACT " COLLATE utf8mb4_nopad_bin"
 
+/* The procedure parameter types of @e's key and of field @f: the dialect's (dialect_mysql.c). */
 static const char *key_type(const trail_entity *e)
 {
-    return e->key == TRAIL_KEY_INT64 ? "BIGINT"
-                                     : "VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin";
+    return trail__dialect_param_type(&trail__dialect_mysql, TRAIL_TYPE_REF, e->key);
 }
 
-/* The procedure parameter type of field @f. */
 static const char *param_type(const trail_field *f)
 {
-    switch (f->type) {
-    case TRAIL_TYPE_BOOL:
-        return "BOOLEAN";
-    case TRAIL_TYPE_INT32:
-    case TRAIL_TYPE_INT64:
-        return "BIGINT";
-    case TRAIL_TYPE_DOUBLE:
-        return "DOUBLE";
-    case TRAIL_TYPE_BLOB:
-        return "LONGBLOB";
-    case TRAIL_TYPE_DATE:
-        return "DATE";
-    case TRAIL_TYPE_TIMESTAMP:
-        return "DATETIME(3)";
-    case TRAIL_TYPE_REF:
-        return key_type(f->ref);
-    default: /* text, enum, json */
-        return TEXT_TYPE;
-    }
+    return trail__dialect_param_type(&trail__dialect_mysql, f->type,
+                                     f->type == TRAIL_TYPE_REF ? f->ref->key : TRAIL_KEY_ULID);
 }
 
 /*

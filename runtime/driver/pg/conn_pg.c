@@ -900,7 +900,8 @@ static int pg_open(trail_conn *db, const char *target, const trail_open_opts *op
 extern const struct trail_runtime_sql trail__runtime_sql_pg;
 
 const trail_driver trail__driver_pg = {
-    .id = TRAIL_DRIVER_PG,
+    .version = TRAIL_DRIVER_VERSION,
+    .dialect = &trail__dialect_pg,
     .name = "postgresql",
     .open = pg_open,
     .close = pg_close,

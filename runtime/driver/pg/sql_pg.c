@@ -1,5 +1,7 @@
 /*
  * sql_pg.c - the runtime's own statements in PostgreSQL's dialect.
+ *
+ * Quoted and with placeholders as its dialect says (dialect_pg.c).
  */
 #include "driver/sql.h"
 
@@ -14,8 +16,6 @@ const struct trail_runtime_sql trail__runtime_sql_pg = {
     .columns = "SELECT \"table_name\"::text, \"column_name\"::text"
                " FROM \"information_schema\".\"columns\""
                " WHERE \"table_schema\" = current_schema()",
-    .quote = '"',
-    .numbered_params = true,
     /*
      * No integrity_check: PostgreSQL has no cheap one built in (amcheck is an
      * extension a superuser must install). With data checksums on, every page

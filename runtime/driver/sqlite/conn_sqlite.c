@@ -274,7 +274,8 @@ static int sqlite_open(trail_conn *db, const char *target, const trail_open_opts
 extern const struct trail_runtime_sql trail__runtime_sql_sqlite;
 
 const trail_driver trail__driver_sqlite = {
-    .id = TRAIL_DRIVER_SQLITE,
+    .version = TRAIL_DRIVER_VERSION,
+    .dialect = &trail__dialect_sqlite,
     .name = "sqlite",
     .open = sqlite_open,
     .close = sqlite_close,

@@ -1,5 +1,7 @@
 /*
  * sql_sqlite.c - the runtime's own statements in SQLite's dialect.
+ *
+ * Quoted and with placeholders as its dialect says (dialect_sqlite.c).
  */
 #include "driver/sql.h"
 
@@ -13,7 +15,6 @@ const struct trail_runtime_sql trail__runtime_sql_sqlite = {
 #include "driver/sql_texts.h"
     .columns = "SELECT m.\"name\", p.\"name\" FROM \"sqlite_schema\" AS m,"
                " pragma_table_info(m.\"name\") AS p WHERE m.\"type\" = 'table'",
-    .quote = '"',
     /* Every page, b-tree and index of the file: what a damaged file shows first. */
     .integrity_check = "PRAGMA integrity_check",
 };

@@ -4,7 +4,9 @@
  *
  * Generated code is mostly data: for every entity a trail_entity describing
  * its fields (names, types, rules, where each lives in the C structs) and,
- * per driver, the text of every statement it needs. The typed wrappers that
+ * per driver it was generated for, the text of every statement that driver
+ * runs. Drivers are named, not numbered, so that a driver added to the
+ * runtime changes no descriptor's layout. The typed wrappers that
  * trailgen emits (shop_customer_create() and so on) hand that descriptor and
  * the caller's structs to one of the trail_record_* functions below, which
  * hold all the logic: validation, binding, the locked before-read, the
@@ -89,14 +91,6 @@ typedef struct trail_field {
     const struct trail_entity *ref; /**< ref: the entity it names */
 } trail_field;
 
-/** Statements per driver. */
-typedef enum trail_driver_id {
-    TRAIL_DRIVER_SQLITE = 0,
-    TRAIL_DRIVER_PG,
-    TRAIL_DRIVER_MYSQL,
-    TRAIL_DRIVER_COUNT
-} trail_driver_id;
-
 /**
  * The SQL of one entity for one driver. Columns always come in the order
  * id, version, then the fields in schema order; placeholders are numbered
@@ -104,11 +98,18 @@ typedef enum trail_driver_id {
  * that change: runtime/audit/update_sql.c.)
  */
 typedef struct trail_entity_sql {
-    /** INSERT of every column: (id,) version, fields. Int64 keys: id left out and returned. */
+    /** The driver these statements are for, by its name ("sqlite", "pg", "mysql"). */
+    const char *driver;
+    /**
+     * INSERT of every column: (id,) version, fields. Int64 keys: id left out
+     * and returned. NULL for a driver that writes a record and its event in
+     * one statement of its own (PostgreSQL, MariaDB), which runs no INSERT
+     * of this text.
+     */
     const char *insert;
     /** SELECT of every column by id, locking the row: WHERE id = ?. */
     const char *lock;
-    /** DELETE: WHERE id = ? AND version = ?. */
+    /** DELETE: WHERE id = ? AND version = ?. NULL where insert is. */
     const char *remove;
     /** SELECT of every column by id, without a lock. */
     const char *get;
@@ -136,12 +137,13 @@ typedef struct trail_entity {
     size_t update_id_at;      /**< offsetof(update params, id) */
     size_t update_version_at; /**< offsetof(update params, version) */
     size_t update_set_at;     /**< offsetof(update params, set) */
-    /** Per driver; NULL for a driver the code was not generated for. */
-    const trail_entity_sql *sql[TRAIL_DRIVER_COUNT];
+    /** One per driver the code was generated for, NULL-terminated. */
+    const trail_entity_sql *const *sql;
 } trail_entity;
 
 /** The DDL of a schema for one driver: runtime tables, then entity tables and indexes. */
 typedef struct trail_schema_ddl {
+    const char *driver;            /**< the driver it is for, by its name */
     const char *const *statements; /**< one statement each, no trailing semicolon */
     size_t n_statements;
 } trail_schema_ddl;
@@ -152,8 +154,8 @@ typedef struct trail_schema {
     int64_t version;  /**< `version:`, stamped on every change event */
     const trail_entity *const *entities;
     size_t n_entities;
-    /** Per driver; NULL for a driver the code was not generated for. */
-    const trail_schema_ddl *ddl[TRAIL_DRIVER_COUNT];
+    /** One per driver the code was generated for, NULL-terminated. */
+    const trail_schema_ddl *const *ddl;
 } trail_schema;
 
 /**
