@@ -93,7 +93,7 @@ static void test_keyword_form(void **state)
     const trail_driver *drv = t->db->drv;
     if (!drv->dialect->url_keywords)
         skip();
-    /* The fixture's URL is postgresql://USER@HOST:PORT/NAME. */
+    /* The fixture's URL is scheme://USER@HOST:PORT/NAME (pg.sh's: no password). */
     char user[64], host[64], name[64];
     unsigned port;
     assert_int_equal(
