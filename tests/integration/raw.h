@@ -79,46 +79,62 @@ typedef struct raw_trips {
 /*
  * What the tests pin down per engine. A NULL string is "the engine has
  * none", and the tests that need it skip (or, where it is only a part,
- * leave that part out); those marked "server" are required of an engine
- * with a server, and raw_engine_of() refuses a row without them.
+ * leave that part out), except where trail says otherwise: test_types fails
+ * on no casts for a driver whose dialect has date and timestamp types, and
+ * test_cli_engines on no wrong_password for a fixture URL with a password.
+ * Those marked "server" are required of an engine with a server:
+ * raw_engine_of() refuses a row without them.
  */
 typedef struct raw_engine {
     const char *driver; /* trail's driver of its URLs, as its dialect names it: "pg" */
     bool server;        /* a server process (false: a file, SQLite) */
     raw_trips trips;    /* server: round trips per call (test_round_trips) */
 
-    /* server: the server's PID file in its fixture's directory, TRAIL_TEST_SERVER_DIR, which
-     * test_timeouts pauses. */
+    /*
+     * server: the server's PID file, in its fixture's directory
+     * (TRAIL_TEST_SERVER_DIR), for test_timeouts to pause it.
+     */
     const char *pid_file;
-    /* server: the URL parameter that names a connection's session, by which raw_sessions(),
-     * raw_sessions_waiting() and raw_kill_session() find it (test_kill, test_timeouts). */
+    /*
+     * server: the URL parameter that names a connection's session, by which
+     * raw_sessions(), raw_sessions_waiting() and raw_kill_session() find it
+     * (test_kill, test_timeouts).
+     */
     const char *session_key;
 
-    /* URL parameters of timeouts that win over trail_open()'s options (test_timeouts). */
+    /* URL parameters of timeouts, which win over trail_open()'s options (test_timeouts). */
     const char *url_connect_timeout; /* whole seconds, as the client library reads it */
     const char *url_read_timeout, *url_write_timeout;
-    /* The client library's environment variable that stands in for trail's default
-     * connect timeout when neither the URL nor the options say one. */
+    /*
+     * The client library's environment variable that stands in for trail's
+     * default connect timeout when neither the URL nor the options say one.
+     */
     const char *env_connect_timeout;
 
-    /* A limit on one statement's size that a change event can reach (test_errors): its
-     * name, as the driver's message says it ("the max_allowed_packet of N bytes"), and
-     * SQL that reads it. */
+    /*
+     * A limit on one statement's size that a change event can reach
+     * (test_errors): its name, as the driver's message says it ("the
+     * max_allowed_packet of N bytes"), and SQL that reads it.
+     */
     const char *statement_limit, *statement_limit_sql;
 
-    /* The driver's own conversions of dates and timestamps (test_types): SQL that casts
-     * its one parameter to a timestamp and to a date (NULL: they are stored as numbers,
-     * nothing converts), and SQL of values the engine holds that are no value of trail's,
-     * NULL-terminated. */
+    /*
+     * The driver's own conversions of dates and timestamps (test_types): SQL
+     * that casts its one parameter to a timestamp and to a date (NULL: they
+     * are stored as numbers, nothing converts), and SQL of values the engine
+     * holds that are no value of trail's, NULL-terminated.
+     */
     const char *cast_timestamp, *cast_date;
     const char *timestamps_beyond[4], *dates_beyond[4];
 
-    /* SQL that gives shop's products table the text columns that tables made by an older
-     * trail keep, since migrate alters no column (test_types): NULL when they are today's. */
+    /*
+     * SQL that gives shop's products table the text columns that tables made
+     * by an older trail keep, since migrate alters no column (test_types):
+     * NULL when they are today's.
+     */
     const char *older_columns;
 
-    /* What the server answers a wrong password (tests/cli/test_cli_engines.c); NULL when
-     * its fixture takes any password. */
+    /* What the server answers a wrong password (tests/cli/test_cli_engines.c). */
     const char *wrong_password;
 } raw_engine;
 
@@ -129,8 +145,7 @@ typedef struct raw_engine {
  */
 const raw_engine *raw_engine_of(const char *url);
 
-/** raw_sessions - how many sessions of @url's server are named @name (see session_key); -1 on
- * failure. */
+/** raw_sessions - how many sessions of @url's server are named @name; -1 on failure. */
 int64_t raw_sessions(const char *url, const char *name);
 
 /** raw_sessions_waiting - how many sessions named @name wait for a row lock; -1 on failure. */
