@@ -318,7 +318,7 @@ static int list_row(trail_conn *db, void *row, void *userdata)
     if (rc < 0)
         return rc;
     rc = lc->fn(lc->userdata, lc->rec);
-    trail_record_clear(lc->e, lc->rec);
+    trail__values_clear(lc->e, lc->rec);
     return rc;
 }
 
@@ -347,4 +347,9 @@ int trail_record_list(trail_conn *db, const trail_entity *e, trail_key after, in
     rc = db->drv->query(db, trail__entity_sql(db, e)->list, params, 2, list_row, &lc, NULL);
     free(lc.rec);
     return rc;
+}
+
+void trail_record_clear(const trail_entity *e, void *rec)
+{
+    trail__values_clear(e, rec);
 }

@@ -17,15 +17,14 @@
 static int add_column(trail_conn *db, void *row, void *userdata)
 {
     trail_buf *list = userdata;
-    trail_value t, c;
-    int rc = db->drv->column(db, row, 0, TRAIL_V_TEXT, &t);
-    if (rc == TRAIL_OK)
-        rc = db->drv->column(db, row, 1, TRAIL_V_TEXT, &c);
-    if (rc < 0 || t.type == TRAIL_V_NULL || c.type == TRAIL_V_NULL)
+    static const trail_vtype types[2] = { TRAIL_V_TEXT, TRAIL_V_TEXT }; /* table, column */
+    trail_value v[2];
+    int rc = trail__row_read(db, row, types, v, 2);
+    if (rc < 0 || v[0].type == TRAIL_V_NULL || v[1].type == TRAIL_V_NULL)
         return rc < 0 ? rc : 0;
-    if ((rc = trail__buf_append(list, t.s, t.n)) == TRAIL_OK &&
+    if ((rc = trail__buf_append(list, v[0].s, v[0].n)) == TRAIL_OK &&
         (rc = trail__buf_append_str(list, COL_SEP)) == TRAIL_OK &&
-        (rc = trail__buf_append(list, c.s, c.n)) == TRAIL_OK)
+        (rc = trail__buf_append(list, v[1].s, v[1].n)) == TRAIL_OK)
         rc = trail__buf_append_str(list, ROW_SEP);
     return rc < 0 ? trail__err_set(&db->err, rc, "out of memory") : 0;
 }

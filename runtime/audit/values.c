@@ -634,7 +634,7 @@ int trail__values_store(trail_conn *db, const trail_entity *e, const trail_row *
     for (size_t i = 0; rc == TRAIL_OK && i < e->n_fields; i++)
         rc = store_field(db, e, &e->fields[i], &row->v[i + 2], base);
     if (rc < 0)
-        trail_record_clear(e, rec);
+        trail__values_clear(e, rec);
     return rc;
 }
 
@@ -656,7 +656,7 @@ int trail__values_load(trail_conn *db, const trail_entity *e, void *row, void *r
     return rc < 0 ? rc : trail__values_store(db, e, &values, rec);
 }
 
-void trail_record_clear(const trail_entity *e, void *rec)
+void trail__values_clear(const trail_entity *e, void *rec)
 {
     if (!e || !rec)
         return;
@@ -684,7 +684,7 @@ void trail_record_clear(const trail_entity *e, void *rec)
 
 void trail__values_free_record(const trail_entity *e, void *rec)
 {
-    trail_record_clear(e, rec);
+    trail__values_clear(e, rec);
     free(rec);
 }
 
@@ -694,7 +694,7 @@ void trail__values_give_record(const trail_entity *e, void *rec, void *out)
         trail__values_free_record(e, rec);
         return;
     }
-    trail_record_clear(e, out);
+    trail__values_clear(e, out);
     memcpy(out, rec, e->record_size);
     free(rec);
 }

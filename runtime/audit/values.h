@@ -110,6 +110,12 @@ int trail__values_read(trail_conn *db, const trail_entity *e, void *row, trail_r
  */
 int trail__values_load(trail_conn *db, const trail_entity *e, void *row, void *rec);
 
+/*
+ * trail__values_clear - free what the record @rec of @e owns and zero it;
+ * NULL for either does nothing (trail_record_clear()).
+ */
+void trail__values_clear(const trail_entity *e, void *rec);
+
 /* trail__values_free_record - clear and free a record made with calloc(). */
 void trail__values_free_record(const trail_entity *e, void *rec);
 

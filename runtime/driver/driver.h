@@ -233,6 +233,20 @@ static inline const trail_schema_ddl *trail__schema_ddl(const trail_conn *db,
     return NULL;
 }
 
+/*
+ * trail__row_read - columns 0 to @n - 1 of @row (in a trail_row_cb), column
+ * i read as @types[i] into @out[i] (trail_driver.column()): TRAIL_OK, or
+ * the first failure, with db's error set. @out borrows from the row.
+ */
+static inline int trail__row_read(trail_conn *db, void *row, const trail_vtype *types,
+                                  trail_value *out, size_t n)
+{
+    int rc = TRAIL_OK;
+    for (size_t i = 0; rc == TRAIL_OK && i < n; i++)
+        rc = db->drv->column(db, row, i, types[i], &out[i]);
+    return rc;
+}
+
 /* trail__wall_ms - CLOCK_REALTIME in milliseconds. */
 int64_t trail__wall_ms(void);
 

@@ -42,14 +42,12 @@ static const char *text_of(const trail_value *v, char **at)
 int trail__event_row_read(trail_conn *db, void *row, trail_value cols[TRAIL_EVENT_COLUMNS],
                           trail_change_event *ev, trail_buf *scratch)
 {
-    size_t need = 0;
-    int rc = TRAIL_OK;
-    for (size_t i = 0; rc == TRAIL_OK && i < TRAIL_EVENT_COLUMNS; i++) {
-        rc = db->drv->column(db, row, i, trail__event_types[i], &cols[i]);
-        need += cols[i].n + 1;
-    }
+    int rc = trail__row_read(db, row, trail__event_types, cols, TRAIL_EVENT_COLUMNS);
     if (rc < 0)
         return rc;
+    size_t need = 0;
+    for (size_t i = 0; i < TRAIL_EVENT_COLUMNS; i++)
+        need += cols[i].n + 1;
     trail__buf_reset(scratch);
     if (trail__buf_reserve(scratch, need) < 0)
         return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
@@ -165,21 +163,21 @@ struct as_of {
 static int as_of_row(trail_conn *db, void *row, void *userdata)
 {
     struct as_of *a = userdata;
-    trail_value op, values;
-    int rc = db->drv->column(db, row, 0, TRAIL_V_TEXT, &op);
-    if (rc == TRAIL_OK)
-        rc = db->drv->column(db, row, 1, TRAIL_V_JSON, &values);
+    static const trail_vtype types[2] = { TRAIL_V_TEXT, TRAIL_V_JSON }; /* op, new_values */
+    trail_value c[2];
+    int rc = trail__row_read(db, row, types, c, 2);
     if (rc < 0)
         return rc;
+    const trail_value *values = &c[1];
     a->found = true;
-    if (values.type == TRAIL_V_NULL) {
+    if (values->type == TRAIL_V_NULL) {
         a->deleted = true;
         return 1;
     }
-    if (!(a->json = malloc(values.n + 1)))
+    if (!(a->json = malloc(values->n + 1)))
         return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
-    memcpy(a->json, values.s, values.n);
-    a->json[values.n] = '\0';
+    memcpy(a->json, values->s, values->n);
+    a->json[values->n] = '\0';
     return 1;
 }
 
@@ -222,9 +220,7 @@ static int node_row(trail_conn *db, void *row, void *userdata)
     static const trail_vtype types[7] = { TRAIL_V_TEXT, TRAIL_V_TEXT, TRAIL_V_INT, TRAIL_V_INT,
                                           TRAIL_V_INT,  TRAIL_V_INT,  TRAIL_V_INT };
     trail_value v[7];
-    int rc = TRAIL_OK;
-    for (size_t i = 0; rc == TRAIL_OK && i < 7; i++)
-        rc = db->drv->column(db, row, i, types[i], &v[i]);
+    int rc = trail__row_read(db, row, types, v, 7);
     if (rc < 0)
         return rc;
     trail__buf_reset(&w->scratch);

@@ -55,7 +55,8 @@ typedef struct verifier {
     /* progress */
     const trail_verify_opts *opts;
     trail_verify_progress progress;
-    int64_t n_events; /* counted first when there is a progress callback */
+    const char *step_what; /* the step under way, named by steps[] */
+    int64_t n_events;      /* counted first when there is a progress callback */
 } verifier;
 
 /* Tells the caller's progress callback, if any; @finished ends the step. */
@@ -67,10 +68,11 @@ static void report_progress(verifier *v, bool finished)
     v->opts->progress(v->opts->userdata, &v->progress);
 }
 
-static void start_step(verifier *v, const char *what, int64_t total)
+/* The step under way starts, reading @total events (-1: not counted). */
+static void start_step(verifier *v, int64_t total)
 {
     v->progress.step++;
-    v->progress.what = what;
+    v->progress.what = v->step_what;
     v->progress.done = 0;
     v->progress.total = total;
     report_progress(v, false);
@@ -270,9 +272,7 @@ static int record_row(trail_conn *db, void *row, void *userdata)
     static const trail_vtype types[6] = { TRAIL_V_TEXT, TRAIL_V_TEXT, TRAIL_V_INT,
                                           TRAIL_V_JSON, TRAIL_V_JSON, TRAIL_V_TEXT };
     trail_value c[6];
-    int rc = TRAIL_OK;
-    for (size_t i = 0; rc == TRAIL_OK && i < 6; i++)
-        rc = db->drv->column(db, row, i, types[i], &c[i]);
+    int rc = trail__row_read(db, row, types, c, 6);
     if (rc < 0)
         return rc;
     step_done_one(v);
@@ -515,13 +515,13 @@ static int version_row(trail_conn *db, void *row, void *userdata)
 static int model_row(trail_conn *db, void *row, void *userdata)
 {
     table_list *l = userdata;
-    trail_value key, value;
-    int rc = db->drv->column(db, row, 0, TRAIL_V_TEXT, &key);
-    if (rc == TRAIL_OK)
-        rc = db->drv->column(db, row, 1, TRAIL_V_TEXT, &value);
+    static const trail_vtype types[2] = { TRAIL_V_TEXT, TRAIL_V_TEXT };
+    trail_value c[2];
+    int rc = trail__row_read(db, row, types, c, 2);
     if (rc < 0)
         return rc;
-    char *described = schema_of(&key, "model");
+    const trail_value *key = &c[0], *value = &c[1];
+    char *described = schema_of(key, "model");
     if (!described)
         return 0;
     if (json_object_set_new(l->schemas, described, json_true()) < 0) {
@@ -536,7 +536,7 @@ static int model_row(trail_conn *db, void *row, void *userdata)
     }
     l->models = more;
     trail_model *m = &l->models[l->n_models];
-    rc = value.type == TRAIL_V_NULL ? TRAIL_EINVALID : trail__model_parse(m, value.s, value.n);
+    rc = value->type == TRAIL_V_NULL ? TRAIL_EINVALID : trail__model_parse(m, value->s, value->n);
     if (rc == TRAIL_EINVALID)
         rc = problem(l->v, NULL, NULL, NULL,
                      "trail_meta's schema.%s.model, the description of schema %s that migrate "
@@ -648,13 +648,17 @@ static int integrity_row(trail_conn *db, void *row, void *userdata)
 }
 
 /* The engine's own check, where it has a cheap one; what it finds is a problem. */
-static int check_integrity(verifier *v)
+static bool has_integrity_check(const verifier *v)
 {
-    const char *sql = v->db->drv->sql->integrity_check;
-    if (!sql)
-        return TRAIL_OK;
-    start_step(v, "integrity check", -1);
-    int rc = v->db->drv->query_once(v->db, sql, NULL, 0, integrity_row, v, NULL);
+    return v->db->drv->sql->integrity_check != NULL;
+}
+
+static int check_integrity(verifier *v, table_list *tables)
+{
+    (void)tables;
+    start_step(v, -1);
+    int rc = v->db->drv->query_once(v->db, v->db->drv->sql->integrity_check, NULL, 0, integrity_row,
+                                    v, NULL);
     if (rc == TRAIL_EDB) {
         /* A file too damaged to check says so by failing the check. */
         rc = problem(v, NULL, NULL, NULL, "the database file is damaged: %s",
@@ -665,6 +669,79 @@ static int check_integrity(verifier *v)
     return rc;
 }
 
+/*
+ * Pass 1, every node's hash chain; first what every later pass needs: the
+ * runtime's tables, the verifier's memory, and (for the progress callback)
+ * the number of events, the total of this step and of the next.
+ */
+static int check_chains(verifier *v, table_list *tables)
+{
+    trail_conn *db = v->db;
+    const trail_runtime_sql *sql = db->drv->sql;
+    if (trail__conn_need_tables(db) < 0)
+        return TRAIL_EDB;
+    if (!(v->ends && v->differing && tables->schemas))
+        return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    int rc = TRAIL_OK;
+    if (v->opts && v->opts->progress)
+        rc = trail__conn_query_int(db, sql->count_events, NULL, 0, &v->n_events);
+    if (rc < 0)
+        return rc;
+    start_step(v, v->n_events);
+    rc = db->drv->query(db, sql->events_by_node, NULL, 0, chain_row, v, NULL);
+    report_progress(v, true);
+    return rc;
+}
+
+/*
+ * Passes 2 and 3, table by table, once the tables are known: one step,
+ * counted in events (rows are not counted first).
+ */
+static int check_records(verifier *v, table_list *tables)
+{
+    trail_conn *db = v->db;
+    const trail_runtime_sql *sql = db->drv->sql;
+    int rc = db->drv->query(db, sql->meta_models, NULL, 0, model_row, tables, NULL);
+    if (rc == TRAIL_OK)
+        rc = db->drv->query(db, sql->meta_versions, NULL, 0, version_row, tables, NULL);
+    if (rc == TRAIL_OK)
+        rc = missing_models(tables);
+    if (rc == TRAIL_OK)
+        rc = db->drv->query(db, sql->event_tables, NULL, 0, event_table_row, tables, NULL);
+    if (rc < 0)
+        return rc;
+    if (tables->n)
+        qsort(tables->items, tables->n, sizeof *tables->items, by_name);
+    start_step(v, v->n_events);
+    for (size_t i = 0; rc == TRAIL_OK && i < tables->n; i++)
+        rc = check_table(v, &tables->items[i]);
+    if (rc == TRAIL_OK)
+        report_progress(v, true);
+    return rc;
+}
+
+/*
+ * The check's steps in order, as the progress callback counts and names
+ * them: each that applies to the database (@applies NULL: every one) runs,
+ * calling start_step() once it knows its count.
+ */
+static const struct verify_step {
+    const char *what;
+    bool (*applies)(const verifier *v);
+    int (*run)(verifier *v, table_list *tables);
+} steps[] = {
+    { "integrity check", has_integrity_check, check_integrity },
+    { "hash chains", NULL, check_chains },
+    { "records and rows", NULL, check_records },
+};
+
+#define N_STEPS (sizeof steps / sizeof steps[0])
+
+static bool step_applies(const verifier *v, size_t i)
+{
+    return !steps[i].applies || steps[i].applies(v);
+}
+
 int trail_verify_with(trail_conn *db, const trail_verify_opts *opts, trail_verify_report *report)
 {
     if (!db)
@@ -672,43 +749,21 @@ int trail_verify_with(trail_conn *db, const trail_verify_opts *opts, trail_verif
     if (!report)
         return trail__err_set(&db->err, TRAIL_EARG, "trail_verify: no report given");
     memset(report, 0, sizeof *report);
-    const trail_runtime_sql *sql = db->drv->sql;
     verifier v = { .db = db, .report = report, .scratch = TRAIL_BUF_INIT, .opts = opts };
-    v.progress.n_steps = sql->integrity_check ? 3 : 2;
-    int rc = check_integrity(&v);
-    if (rc == TRAIL_OK && trail__conn_need_tables(db) < 0)
-        rc = TRAIL_EDB;
+    for (size_t i = 0; i < N_STEPS; i++)
+        v.progress.n_steps += step_applies(&v, i);
     table_list tables = { .v = &v };
     v.ends = json_object();
     v.differing = json_array();
     tables.schemas = json_object();
-    if (rc == TRAIL_OK && !(v.ends && v.differing && tables.schemas))
-        rc = trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
 
-    if (rc == TRAIL_OK && opts && opts->progress)
-        rc = trail__conn_query_int(db, sql->count_events, NULL, 0, &v.n_events);
-    if (rc == TRAIL_OK) {
-        start_step(&v, "hash chains", v.n_events);
-        rc = db->drv->query(db, sql->events_by_node, NULL, 0, chain_row, &v, NULL);
-        report_progress(&v, true);
+    int rc = TRAIL_OK;
+    for (size_t i = 0; rc == TRAIL_OK && i < N_STEPS; i++) {
+        if (!step_applies(&v, i))
+            continue;
+        v.step_what = steps[i].what;
+        rc = steps[i].run(&v, &tables);
     }
-    if (rc == TRAIL_OK)
-        rc = db->drv->query(db, sql->meta_models, NULL, 0, model_row, &tables, NULL);
-    if (rc == TRAIL_OK)
-        rc = db->drv->query(db, sql->meta_versions, NULL, 0, version_row, &tables, NULL);
-    if (rc == TRAIL_OK)
-        rc = missing_models(&tables);
-    if (rc == TRAIL_OK)
-        rc = db->drv->query(db, sql->event_tables, NULL, 0, event_table_row, &tables, NULL);
-    if (rc == TRAIL_OK && tables.n)
-        qsort(tables.items, tables.n, sizeof *tables.items, by_name);
-    /* Passes 2 and 3 table by table: one step, counted in events (rows are not counted first). */
-    if (rc == TRAIL_OK)
-        start_step(&v, "records and rows", v.n_events);
-    for (size_t i = 0; rc == TRAIL_OK && i < tables.n; i++)
-        rc = check_table(&v, &tables.items[i]);
-    if (rc == TRAIL_OK)
-        report_progress(&v, true);
 
     free_tables(&tables);
     json_decref(v.ends);

@@ -1,10 +1,10 @@
 /*
  * test_history.c - reading history back and checking it: trail_verify()
- * clean after a mixed workload, then broken, naming the record, after an
- * event's new_values is edited, an event is deleted, or a live row is
- * changed, deleted or inserted behind trail's back; trail_as_of() before,
- * during and after a record's life; trail_events_since() paging through
- * every event with a cursor.
+ * clean after a mixed workload, its progress step by step, then broken,
+ * naming the record, after an event's new_values is edited, an event is
+ * deleted, or a live row is changed, deleted or inserted behind trail's
+ * back; trail_as_of() before, during and after a record's life;
+ * trail_events_since() paging through every event with a cursor.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "it_common.h"
@@ -99,6 +99,61 @@ static void expect_broken(trail_conn *db, const char *table, const char *id, boo
     }
     trail_verify_report_free(&r);
     trail_verify_report_free(NULL);
+}
+
+/* Every call of trail_verify_with()'s progress callback, as it was made. */
+typedef struct progress_log {
+    trail_verify_progress calls[64];
+    size_t n;
+} progress_log;
+
+static void log_progress(void *userdata, const trail_verify_progress *p)
+{
+    progress_log *log = userdata;
+    assert_true(log->n < sizeof log->calls / sizeof log->calls[0]);
+    log->calls[log->n++] = *p;
+}
+
+/*
+ * The progress callback sees every step that n_steps counts, and only
+ * those: on each engine, steps 1 to n_steps in order, each started (done 0)
+ * and finished, named as trail/verify.h says, with the engine's integrity
+ * check first on the engines that have one (SQLite).
+ */
+static void test_verify_progress(void **state)
+{
+    it_db *t = *state;
+    workload w;
+    run_workload(t->db, &w);
+    progress_log log = { .n = 0 };
+    trail_verify_opts opts = { .progress = log_progress, .userdata = &log };
+    trail_verify_report r = { 0 };
+    IT_OK(t->db, trail_verify_with(t->db, &opts, &r));
+    assert_int_equal(r.n_problems, 0);
+
+    bool sqlite = strncmp(t->url, "sqlite:", 7) == 0;
+    static const char *const names[] = { "integrity check", "hash chains", "records and rows" };
+    const char *const *want = sqlite ? names : names + 1;
+    int n_steps = sqlite ? 3 : 2;
+    assert_true(log.n >= 2 * (size_t)n_steps);
+    int step = 0;
+    for (size_t i = 0; i < log.n; i++) {
+        const trail_verify_progress *p = &log.calls[i];
+        assert_int_equal(p->n_steps, n_steps);
+        if (p->step != step) { /* a step starts */
+            assert_int_equal(p->step, step + 1);
+            assert_true(i == 0 || log.calls[i - 1].finished);
+            assert_false(p->finished);
+            assert_int_equal(p->done, 0);
+            step = p->step;
+        }
+        assert_string_equal(p->what, want[step - 1]);
+        assert_int_equal(p->total, strcmp(p->what, "integrity check") == 0 ? -1 : r.events);
+    }
+    assert_int_equal(step, n_steps);
+    assert_true(log.calls[log.n - 1].finished);
+    assert_int_equal(log.calls[log.n - 1].done, r.events);
+    trail_verify_report_free(&r);
 }
 
 static void test_verify_clean(void **state)
@@ -359,6 +414,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_verify_clean, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_verify_progress, it_setup, it_teardown),
         cmocka_unit_test_setup_teardown(test_verify_edited_new_values, it_setup, it_teardown),
         cmocka_unit_test_setup_teardown(test_verify_deleted_event, it_setup, it_teardown),
         cmocka_unit_test_setup_teardown(test_verify_live_row_changed, it_setup, it_teardown),

@@ -227,8 +227,10 @@ static int usable(trail_conn *db)
 
 /* ---- preparing --------------------------------------------------------------- */
 
-static void stmt_free(my_stmt *p)
+/* Ends a statement of prepare() (NULL is allowed): the statement cache's finalize. */
+static void stmt_free(void *stmt)
 {
+    my_stmt *p = stmt;
     if (!p)
         return;
     if (p->stmt)
@@ -339,8 +341,11 @@ static int describe(trail_conn *db, my_stmt *p)
     return describe_results(db, p);
 }
 
-/* Prepares @sql into a new statement *@out (the caller frees it with stmt_free()). */
-static int prepare(trail_conn *db, const char *sql, my_stmt **out)
+/*
+ * Prepares @sql into a new my_stmt *@out, which the caller frees with
+ * stmt_free(): the statement cache's prepare, and query_once's.
+ */
+static int prepare(trail_conn *db, const char *sql, void **out)
 {
     *out = NULL;
     my_stmt *p = calloc(1, sizeof *p);
@@ -363,22 +368,6 @@ static int prepare(trail_conn *db, const char *sql, my_stmt **out)
 cleanup:
     stmt_free(p);
     return rc;
-}
-
-static int statement(trail_conn *db, const char *sql, my_stmt **out)
-{
-    trail_stmt_slot *slot = trail__stmt_cache_slot(&state(db)->stmts, sql);
-    if (!slot)
-        return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
-    if (!slot->stmt) {
-        my_stmt *p;
-        int rc = prepare(db, sql, &p);
-        if (rc < 0)
-            return rc;
-        slot->stmt = p;
-    }
-    *out = slot->stmt;
-    return TRAIL_OK;
 }
 
 /* ---- parameters ----------------------------------------------------------- */
@@ -549,10 +538,10 @@ static int run(trail_conn *db, my_stmt *p, const trail_value *params, size_t n, 
 static int my_query(trail_conn *db, const char *sql, const trail_value *params, size_t n,
                     trail_row_cb cb, void *userdata, int64_t *changes)
 {
-    my_stmt *p = NULL;
+    void *p = NULL;
     int rc = usable(db);
     if (rc == TRAIL_OK)
-        rc = statement(db, sql, &p);
+        rc = trail__stmt_cache_get(db, &state(db)->stmts, sql, &p);
     return rc < 0 ? rc : run(db, p, params, n, cb, userdata, changes);
 }
 
@@ -560,7 +549,7 @@ static int my_query(trail_conn *db, const char *sql, const trail_value *params, 
 static int my_query_once(trail_conn *db, const char *sql, const trail_value *params, size_t n,
                          trail_row_cb cb, void *userdata, int64_t *changes)
 {
-    my_stmt *p = NULL;
+    void *p = NULL;
     int rc = usable(db);
     if (rc == TRAIL_OK)
         rc = prepare(db, sql, &p);
@@ -791,12 +780,12 @@ static int my_run_write(trail_conn *db, const trail_write_op *w, const char *sql
                         const trail_value *params, size_t n, trail_row_cb cb, void *userdata)
 {
     my_state *st = state(db);
-    my_stmt *p = NULL;
+    void *p = NULL;
     int rc = trail__mysql_write_fits(db, w, params);
     if (rc == TRAIL_OK)
         rc = usable(db);
     if (rc == TRAIL_OK)
-        rc = statement(db, sql, &p);
+        rc = trail__stmt_cache_get(db, &st->stmts, sql, &p);
     if (rc < 0)
         return rc;
     if ((rc = execute(db, p, params, n)) == TRAIL_OK)
@@ -817,18 +806,12 @@ static int my_write(trail_conn *db, trail_write_op *w)
 
 /* ---- connecting ----------------------------------------------------------- */
 
-static void close_stmt(void *stmt, void *ud)
-{
-    (void)ud;
-    stmt_free(stmt);
-}
-
 static void my_close(trail_conn *db)
 {
     my_state *st = state(db);
     if (!st)
         return;
-    trail__stmt_cache_free(&st->stmts, close_stmt, NULL);
+    trail__stmt_cache_free(&st->stmts);
     if (st->conn)
         mysql_close(st->conn);
     free(st);
@@ -902,6 +885,7 @@ static int my_open(trail_conn *db, const char *target, const trail_open_opts *op
     if (!st)
         return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
     db->drv_state = st;
+    trail__stmt_cache_init(&st->stmts, prepare, stmt_free);
     trail_mysql_url u;
     int rc = trail__mysql_url_parse(&u, target, &db->err);
     if (rc < 0)

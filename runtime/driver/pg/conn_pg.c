@@ -299,23 +299,16 @@ static int prepare(trail_conn *db, const char *sql, const char *name, pg_stmt **
     return TRAIL_OK;
 }
 
-static int statement(trail_conn *db, const char *sql, pg_stmt **out)
+/* The statement cache's prepare: under a name of its own, for the life of the connection. */
+static int prepare_named(trail_conn *db, const char *sql, void **out)
 {
-    pg_state *st = state(db);
-    trail_stmt_slot *slot = trail__stmt_cache_slot(&st->stmts, sql);
-    if (!slot)
-        return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
-    if (!slot->stmt) {
-        char name[24];
-        snprintf(name, sizeof name, "trail_%u", st->next_name++);
-        pg_stmt *p;
-        int rc = prepare(db, sql, name, &p);
-        if (rc < 0)
-            return rc;
-        slot->stmt = p;
-    }
-    *out = slot->stmt;
-    return TRAIL_OK;
+    char name[24];
+    snprintf(name, sizeof name, "trail_%u", state(db)->next_name++);
+    pg_stmt *p;
+    int rc = prepare(db, sql, name, &p);
+    if (rc == TRAIL_OK)
+        *out = p;
+    return rc;
 }
 
 /* ---- parameters ----------------------------------------------------------- */
@@ -517,10 +510,10 @@ static int send_prepared(trail_conn *db, const pg_stmt *p, const trail_value *pa
 static int pg_query(trail_conn *db, const char *sql, const trail_value *params, size_t n,
                     trail_row_cb cb, void *userdata, int64_t *changes)
 {
-    pg_stmt *p = NULL;
+    void *p = NULL;
     int rc = usable(db);
     if (rc == TRAIL_OK)
-        rc = statement(db, sql, &p);
+        rc = trail__stmt_cache_get(db, &state(db)->stmts, sql, &p);
     if (rc == TRAIL_OK)
         rc = send_prepared(db, p, params, n);
     return rc < 0 ? rc : receive(db, cb, userdata, changes);
@@ -735,8 +728,11 @@ static int pipeline(trail_conn *db, size_t n, const char *const *sql,
     pg_state *st = state(db);
     pg_stmt *p[4];
     int rc = usable(db);
-    for (size_t i = 0; rc == TRAIL_OK && i < n; i++)
-        rc = statement(db, sql[i], &p[i]); /* prepared once, before the pipeline */
+    for (size_t i = 0; rc == TRAIL_OK && i < n; i++) { /* prepared once, before the pipeline */
+        void *got = NULL;
+        rc = trail__stmt_cache_get(db, &st->stmts, sql[i], &got);
+        p[i] = got;
+    }
     if (rc < 0)
         return rc;
     if (!PQenterPipelineMode(st->conn))
@@ -805,18 +801,12 @@ static int pg_write(trail_conn *db, trail_write_op *w)
 
 /* ---- connecting ----------------------------------------------------------- */
 
-static void dealloc(void *stmt, void *ud)
-{
-    (void)ud;
-    free(stmt);
-}
-
 static void pg_close(trail_conn *db)
 {
     pg_state *st = state(db);
     if (!st)
         return;
-    trail__stmt_cache_free(&st->stmts, dealloc, NULL);
+    trail__stmt_cache_free(&st->stmts);
     PQfinish(st->conn);
     trail__buf_free(&st->scratch);
     free(st->values);
@@ -870,6 +860,7 @@ static int pg_open(trail_conn *db, const char *target, const trail_open_opts *op
     if (!st)
         return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
     db->drv_state = st;
+    trail__stmt_cache_init(&st->stmts, prepare_named, free);
     st->io_timeout_ms = trail__conn_io_timeout_ms(opts);
     /*
      * libpq bounds its connect by connect_timeout, per address, in whole

@@ -62,21 +62,20 @@ static int fail(trail_conn *db, int src, const char *what)
     return trail__err_set(&db->err, code, "sqlite: %s: %s", what, msg);
 }
 
-/* The prepared statement for @sql, prepared on first use. */
-static int statement(trail_conn *db, const char *sql, sqlite3_stmt **out)
+/* The statement cache's prepare: kept for the life of the connection. */
+static int prepare(trail_conn *db, const char *sql, void **out)
 {
-    trail_stmt_slot *slot = trail__stmt_cache_slot(&state(db)->stmts, sql);
-    if (!slot)
-        return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
-    if (!slot->stmt) {
-        sqlite3_stmt *stmt;
-        int rc = sqlite3_prepare_v3(state(db)->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
-        if (rc != SQLITE_OK)
-            return fail(db, rc, "prepare");
-        slot->stmt = stmt;
-    }
-    *out = slot->stmt;
+    sqlite3_stmt *stmt;
+    int rc = sqlite3_prepare_v3(state(db)->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+    if (rc != SQLITE_OK)
+        return fail(db, rc, "prepare");
+    *out = stmt;
     return TRAIL_OK;
+}
+
+static void finalize(void *stmt)
+{
+    sqlite3_finalize(stmt);
 }
 
 static int bind(trail_conn *db, sqlite3_stmt *stmt, int i, const trail_value *v)
@@ -132,8 +131,8 @@ static int run(trail_conn *db, sqlite3_stmt *stmt, const trail_value *params, si
 static int sqlite_query(trail_conn *db, const char *sql, const trail_value *params, size_t n,
                         trail_row_cb cb, void *userdata, int64_t *changes)
 {
-    sqlite3_stmt *stmt = NULL;
-    int rc = statement(db, sql, &stmt);
+    void *stmt = NULL;
+    int rc = trail__stmt_cache_get(db, &state(db)->stmts, sql, &stmt);
     return rc < 0 ? rc : run(db, stmt, params, n, cb, userdata, changes);
 }
 
@@ -213,18 +212,12 @@ static int sqlite_rollback(trail_conn *db)
     return sqlite_query(db, sql, NULL, 0, NULL, NULL, NULL);
 }
 
-static void finalize(void *stmt, void *ud)
-{
-    (void)ud;
-    sqlite3_finalize(stmt);
-}
-
 static void sqlite_close(trail_conn *db)
 {
     sqlite_state *st = state(db);
     if (!st)
         return;
-    trail__stmt_cache_free(&st->stmts, finalize, NULL);
+    trail__stmt_cache_free(&st->stmts);
     sqlite3_close_v2(st->db);
     free(st);
     db->drv_state = NULL;
@@ -236,6 +229,7 @@ static int sqlite_open(trail_conn *db, const char *target, const trail_open_opts
     if (!st)
         return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
     db->drv_state = st;
+    trail__stmt_cache_init(&st->stmts, prepare, finalize);
     bool memory = strcmp(target, ":memory:") == 0;
     int mode = opts->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
     int rc =

@@ -36,19 +36,19 @@ struct last_event {
 static int read_last_event(trail_conn *db, void *row, void *userdata)
 {
     struct last_event *last = userdata;
-    trail_value hlc, hash;
-    int rc = db->drv->column(db, row, 0, TRAIL_V_INT, &hlc);
-    if (rc == TRAIL_OK)
-        rc = db->drv->column(db, row, 1, TRAIL_V_TEXT, &hash);
+    static const trail_vtype types[2] = { TRAIL_V_INT, TRAIL_V_TEXT }; /* hlc, hash */
+    trail_value v[2];
+    int rc = trail__row_read(db, row, types, v, 2);
     if (rc < 0)
         return rc;
-    if (hash.n != TRAIL_SHA256_HEX_LEN)
+    const trail_value *hash = &v[1];
+    if (hash->n != TRAIL_SHA256_HEX_LEN)
         return trail__err_set(&db->err, TRAIL_EDB,
                               "the node's latest event has a malformed hash (%zu characters)",
-                              hash.n);
-    memcpy(last->hash, hash.s, hash.n);
-    last->hash[hash.n] = '\0';
-    last->hlc = hlc.i;
+                              hash->n);
+    memcpy(last->hash, hash->s, hash->n);
+    last->hash[hash->n] = '\0';
+    last->hlc = v[0].i;
     last->found = true;
     return 1;
 }
