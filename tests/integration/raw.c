@@ -525,9 +525,10 @@ static const engine engines[] = {
         /*
          * No server; its one write lock is the file's. No statement limit a
          * test reaches (a billion bytes), and dates and timestamps are
-         * integers there: nothing converts.
+         * integers there: nothing converts. verify runs its PRAGMA
+         * integrity_check first.
          */
-        .info = { .driver = "sqlite", .server = false },
+        .info = { .driver = "sqlite", .server = false, .integrity_check = true },
         .exec = sqlite_exec,
         .count = sqlite_count,
         .reset = sqlite_reset,

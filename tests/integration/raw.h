@@ -136,6 +136,9 @@ typedef struct raw_engine {
 
     /* What the server answers a wrong password (tests/cli/test_cli_engines.c). */
     const char *wrong_password;
+
+    /* trail_verify() starts with the engine's own integrity check (test_history). */
+    bool integrity_check;
 } raw_engine;
 
 /**
