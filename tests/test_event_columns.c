@@ -21,11 +21,9 @@
 #include "audit/event.h"
 #include "audit/event_columns.h"
 #include "core/context.h"
+#include "driver/driver.h"
 #include "driver/sql.h"
 #include "trail/error.h"
-
-extern const struct trail_runtime_sql trail__runtime_sql_sqlite, trail__runtime_sql_pg,
-    trail__runtime_sql_mysql;
 
 #define NAME(n, name, ...) #name,
 static const char *const names[] = { TRAIL_EVENT_COLUMN_TABLE(NAME, ) };
@@ -35,15 +33,15 @@ static const char *const names[] = { TRAIL_EVENT_COLUMN_TABLE(NAME, ) };
 static const trail_event_kind kinds[] = { TRAIL_EVENT_COLUMN_TABLE(KIND, ) };
 #undef KIND
 
-static const struct dialect {
-    const char *name;
-    const trail_runtime_sql *sql;
-    char quote;
-    bool numbered; /* $1, $2…; else ? */
-} dialects[] = {
-    { "sqlite", &trail__runtime_sql_sqlite, '"', false },
-    { "pg", &trail__runtime_sql_pg, '"', true },
-    { "mysql", &trail__runtime_sql_mysql, '`', false },
+/*
+ * Every driver of driver/drivers.h, with the statements it runs: a driver
+ * added is checked too. Its quote and placeholders are its dialect's, which
+ * test_dialect pins per driver.
+ */
+static const trail_driver *const drivers[] = {
+#define ITEM(name) &trail__driver_##name,
+    TRAIL_DRIVERS(ITEM)
+#undef ITEM
 };
 
 /* Skips @prefix at *@at, failing with @what when it is not there. */
@@ -84,22 +82,24 @@ static void test_table(void **state)
 static void test_insert(void **state)
 {
     (void)state;
-    for (size_t d = 0; d < sizeof dialects / sizeof *dialects; d++) {
-        const struct dialect *D = &dialects[d];
-        const char *at = D->sql->event_insert;
+    for (size_t d = 0; d < sizeof drivers / sizeof *drivers; d++) {
+        const trail_runtime_sql *sql = drivers[d]->sql;
+        const char *name = drivers[d]->dialect->name;
+        char q = drivers[d]->dialect->quote;
+        const char *at = sql->event_insert;
         char head[80];
-        snprintf(head, sizeof head, "INSERT INTO %ctrail_change_events%c (", D->quote, D->quote);
-        expect(&at, head, D->name);
-        expect_columns(&at, D->quote, ") VALUES (", D->name);
+        snprintf(head, sizeof head, "INSERT INTO %ctrail_change_events%c (", q, q);
+        expect(&at, head, name);
+        expect_columns(&at, q, ") VALUES (", name);
         for (size_t i = 0; i < TRAIL_EVENT_COLUMNS; i++) {
             char p[16];
-            if (D->numbered)
+            if (drivers[d]->dialect->numbered_params)
                 snprintf(p, sizeof p, "%s$%zu", i ? ", " : "", i + 1);
             else
                 snprintf(p, sizeof p, "%s?", i ? ", " : "");
-            expect(&at, p, D->name);
+            expect(&at, p, name);
         }
-        expect(&at, ")", D->name);
+        expect(&at, ")", name);
         assert_string_equal(at, "");
     }
 }
@@ -108,17 +108,19 @@ static void test_insert(void **state)
 static void test_selects(void **state)
 {
     (void)state;
-    for (size_t d = 0; d < sizeof dialects / sizeof *dialects; d++) {
-        const struct dialect *D = &dialects[d];
-        const char *const reads[] = { D->sql->events_all,       D->sql->events_of_table,
-                                      D->sql->events_of_record, D->sql->events_of_id,
-                                      D->sql->events_since,     D->sql->events_by_node };
+    for (size_t d = 0; d < sizeof drivers / sizeof *drivers; d++) {
+        const trail_runtime_sql *sql = drivers[d]->sql;
+        const char *name = drivers[d]->dialect->name;
+        char q = drivers[d]->dialect->quote;
+        const char *const reads[] = { sql->events_all,       sql->events_of_table,
+                                      sql->events_of_record, sql->events_of_id,
+                                      sql->events_since,     sql->events_by_node };
         char from[80];
-        snprintf(from, sizeof from, " FROM %ctrail_change_events%c", D->quote, D->quote);
+        snprintf(from, sizeof from, " FROM %ctrail_change_events%c", q, q);
         for (size_t i = 0; i < sizeof reads / sizeof *reads; i++) {
             const char *at = reads[i];
-            expect(&at, "SELECT ", D->name);
-            expect_columns(&at, D->quote, from, D->name);
+            expect(&at, "SELECT ", name);
+            expect_columns(&at, q, from, name);
         }
     }
 }

@@ -174,6 +174,39 @@ void it_tamper(it_db *t, const char *fmt, ...)
     assert_int_equal(raw_exec(t->url, "%s", sql), 0);
 }
 
+const raw_engine *it_engine(const it_db *t)
+{
+    const raw_engine *e = raw_engine_of(t->url);
+    if (!e)
+        fail_msg("no engine for %s in tests/integration/raw.c (its message above says why)",
+                 t->url);
+    return e;
+}
+
+void it_url_with(const char *url, const char *key, const char *value, char *out, size_t size)
+{
+    int n = snprintf(out, size, "%s%c%s=%s", url, strchr(url, '?') ? '&' : '?', key, value);
+    assert_true(n > 0 && (size_t)n < size);
+}
+
+int it_url_port(const char *url, int port, char *out, size_t size)
+{
+    const char *scheme_end = strstr(url, "://");
+    if (!scheme_end)
+        fail_msg("%s: no scheme://host to reach another port with", url);
+    const char *host = scheme_end + 3, *end = host + strcspn(host, "/?");
+    for (const char *at = host; at < end; at++) /* after the user and password, if any */
+        if (*at == '@')
+            host = at + 1;
+    if (host == end)
+        fail_msg("%s: no host to reach another port in its place", url);
+    const char *colon = memchr(host, ':', (size_t)(end - host));
+    int was = colon ? atoi(colon + 1) : 0;
+    int n = snprintf(out, size, "%.*s127.0.0.1:%d%s", (int)(host - url), url, port, end);
+    assert_true(n > 0 && (size_t)n < size);
+    return was;
+}
+
 int64_t it_rows(const it_db *t, const char *table)
 {
     return raw_count(t->url, "SELECT count(*) FROM \"%s\"", table);

@@ -60,6 +60,24 @@ void it_migrate(trail_conn *db);
  */
 void it_tamper(it_db *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/**
+ * it_engine - what the tests know of the engine of @t's database (raw.h);
+ * fails the test when raw.c knows no engine of its driver.
+ */
+const raw_engine *it_engine(const it_db *t);
+
+/** it_url_with - @url with the query parameter @key=@value added, in @out; fails the test if too
+ * long. */
+void it_url_with(const char *url, const char *key, const char *value, char *out, size_t size);
+
+/**
+ * it_url_port - @url (scheme://[user[:password]@]host[:port]…) reaching
+ * 127.0.0.1:@port instead, in @out: a relay's or a listener's. Returns the
+ * port @url named, 0 when it named none; fails the test when @url has no
+ * host or the result is too long.
+ */
+int it_url_port(const char *url, int port, char *out, size_t size);
+
 /** it_rows - the rows of @table, counted behind trail's back; -1 on failure. */
 int64_t it_rows(const it_db *t, const char *table);
 

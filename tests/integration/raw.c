@@ -1,13 +1,16 @@
 /*
- * raw.c - plain SQL on the test database (see raw.h). Each engine is a row of
- * functions taking SQL already formatted; the public functions format it and
- * pick the row by the URL's scheme. Every call opens a connection of its own
- * and closes it (a lock's lives as long as the lock), so nothing of raw's
- * stays open while a test resets, reopens or locks the database.
+ * raw.c - plain SQL on the test database, and what the tests know of each
+ * engine (see raw.h). Each engine is a row of engines[] at the end: its
+ * facts, and functions taking SQL already formatted; the public functions
+ * format it and pick the row by the driver trail picks for the URL. Every
+ * call opens a connection of its own and closes it (a lock's lives as long
+ * as the lock), so nothing of raw's stays open while a test resets, reopens
+ * or locks the database.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "raw.h"
 
+#include "driver/driver.h"
 #include "driver/mysql/mysql_url.h"
 
 #include <errno.h>
@@ -19,20 +22,40 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-typedef struct raw_engine {
-    const char *scheme; /* how its URLs start */
+/* How long a kill may take to end its session. */
+#define RAW_KILL_WAIT_MS 10000
+
+typedef struct engine {
+    raw_engine info;
     int (*exec)(const char *url, const char *sql);
     int64_t (*count)(const char *url, const char *sql);
     int (*reset)(const char *url);
     void *(*lock_row)(const char *url, const char *table, const char *id); /* its connection */
     void (*unlock)(void *conn);
-} raw_engine;
+    /* Sessions named by info.session_key (raw.h); NULL without a server. */
+    int64_t (*sessions)(const char *url, const char *name);
+    int64_t (*sessions_waiting)(const char *url, const char *name);
+    int64_t (*kill_session)(const char *url, const char *name);
+} engine;
 
 struct raw_lock {
-    const raw_engine *engine;
+    const engine *engine;
     void *conn;
 };
+
+static void sleep_ms(int ms)
+{
+    nanosleep(&(struct timespec){ .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L }, NULL);
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* printf into memory the caller frees; NULL (with a message) when it cannot. */
 static char *vformat_sql(const char *fmt, va_list ap)
@@ -57,6 +80,16 @@ static char *format_sql(const char *fmt, ...)
     char *s = vformat_sql(fmt, ap);
     va_end(ap);
     return s;
+}
+
+/* @count of the SQL of @fmt with @name (a session's name: ASCII, no quotes) in its %s. */
+static int64_t count_named(int64_t (*count)(const char *, const char *), const char *url,
+                           const char *fmt, const char *name)
+{
+    char *sql = format_sql(fmt, name);
+    int64_t n = sql ? count(url, sql) : -1;
+    free(sql);
+    return n;
 }
 
 /* ---- SQLite: sqlite: URLs, through sqlite3 -------------------------------- */
@@ -277,6 +310,35 @@ static void pg_unlock(void *conn)
     PQfinish(conn);
 }
 
+/* A session is named by its application_name, which a URL sets and pg_stat_activity shows. */
+#define PG_SESSIONS "SELECT count(*) FROM pg_stat_activity WHERE application_name = '%s'"
+
+static int64_t pg_sessions(const char *url, const char *name)
+{
+    return count_named(pg_count, url, PG_SESSIONS, name);
+}
+
+static int64_t pg_sessions_waiting(const char *url, const char *name)
+{
+    return count_named(pg_count, url, PG_SESSIONS " AND wait_event_type = 'Lock'", name);
+}
+
+static int64_t pg_kill_session(const char *url, const char *name)
+{
+    /*
+     * Materialized first: in one WHERE, PostgreSQL may call the function
+     * before it filters, on every session. With a timeout,
+     * pg_terminate_backend() returns once the backend has exited.
+     */
+    char *sql = format_sql("WITH victim AS MATERIALIZED (SELECT pid FROM pg_stat_activity"
+                           " WHERE application_name = '%s')"
+                           " SELECT count(*) FROM victim WHERE pg_terminate_backend(pid, %d)",
+                           name, RAW_KILL_WAIT_MS);
+    int64_t n = sql ? pg_count(url, sql) : -1;
+    free(sql);
+    return n;
+}
+
 /* ---- MariaDB / MySQL: mysql:// and mariadb:// URLs, through libmariadb ---- */
 
 static MYSQL *my_open(const char *url)
@@ -401,33 +463,239 @@ static void my_unlock(void *conn)
     mysql_close(conn);
 }
 
-/* ---- the engine of a URL ------------------------------------------------- */
+/*
+ * A session is named by its program_name: trail's driver sends a URL's
+ * program_name as a connection attribute, which
+ * performance_schema.session_connect_attrs lists beside the session's id
+ * (performance_schema is on in tests/servers/mariadb.sh's server).
+ */
+#define MY_SESSION_IDS                                                                             \
+    "SELECT PROCESSLIST_ID FROM performance_schema.session_connect_attrs"                          \
+    " WHERE ATTR_NAME = 'program_name' AND ATTR_VALUE = '%s'"
 
-static const raw_engine engines[] = {
-    { "sqlite:", sqlite_exec, sqlite_count, sqlite_reset, sqlite_lock_row, sqlite_unlock },
-    { "postgresql://", pg_exec, pg_count, pg_reset, pg_lock_row, pg_unlock },
-    { "postgres://", pg_exec, pg_count, pg_reset, pg_lock_row, pg_unlock },
-    { "mysql://", my_exec, my_count, my_reset, my_lock_row, my_unlock },
-    { "mariadb://", my_exec, my_count, my_reset, my_lock_row, my_unlock },
+static int64_t my_sessions(const char *url, const char *name)
+{
+    return count_named(my_count, url, "SELECT count(*) FROM (" MY_SESSION_IDS ") AS s", name);
+}
+
+/*
+ * InnoDB refreshes what INNODB_TRX shows only when nobody read it for 0.1 s
+ * (CACHE_MIN_IDLE_TIME_US, so that joined I_S tables agree): polled faster,
+ * it would show the transaction as it was at the first poll, forever.
+ */
+#define INNODB_TRX_IDLE_MS 150
+
+/* A session waits for a row lock when InnoDB says its transaction does. */
+static int64_t my_sessions_waiting(const char *url, const char *name)
+{
+    sleep_ms(INNODB_TRX_IDLE_MS);
+    return count_named(my_count, url,
+                       "SELECT count(*) FROM information_schema.INNODB_TRX"
+                       " WHERE trx_state = 'LOCK WAIT' AND trx_mysql_thread_id IN (" MY_SESSION_IDS
+                       ")",
+                       name);
+}
+
+static int64_t my_kill_session(const char *url, const char *name)
+{
+    int64_t sessions = my_sessions(url, name);
+    if (sessions != 1)
+        return sessions;
+    int64_t id = count_named(my_count, url, MY_SESSION_IDS, name);
+    char sql[128];
+    snprintf(sql, sizeof sql, "KILL %lld", (long long)id);
+    if (id < 0 || my_exec(url, sql) < 0)
+        return -1;
+    /* KILL returns at once; the session ends when its thread sees the flag. */
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM information_schema.PROCESSLIST WHERE ID = %lld",
+             (long long)id);
+    int64_t deadline = mono_ms() + RAW_KILL_WAIT_MS, left;
+    while ((left = my_count(url, sql)) > 0 && mono_ms() < deadline)
+        sleep_ms(1);
+    if (left != 0)
+        fprintf(stderr, "raw: session %lld (%s) still there %d ms after KILL\n", (long long)id,
+                name, RAW_KILL_WAIT_MS);
+    return left == 0 ? 1 : -1;
+}
+
+/* ---- the engines: one row each -------------------------------------------- */
+
+static const engine engines[] = {
+    {
+        /*
+         * No server; its one write lock is the file's. No statement limit a
+         * test reaches (a billion bytes), and dates and timestamps are
+         * integers there: nothing converts. verify runs its PRAGMA
+         * integrity_check first.
+         */
+        .info = { .driver = "sqlite", .server = false, .integrity_check = true },
+        .exec = sqlite_exec,
+        .count = sqlite_count,
+        .reset = sqlite_reset,
+        .lock_row = sqlite_lock_row,
+        .unlock = sqlite_unlock,
+    },
+    {
+        .info = {
+            .driver = "pg",
+            .server = true,
+            /*
+             * One pipeline: the node lock and the write's one statement,
+             * committed by its Sync. trail_begin() is BEGIN and the node
+             * lock, in one pipeline; a call inside it is its savepoint, the
+             * statement and the release.
+             */
+            .trips = { .create = 1, .update = 1, .remove = 1, .unchanged = 1,
+                       .begin = 1, .in_group = 1, .commit = 1 },
+            .pid_file = "postmaster.pid", /* pg.sh's DIR is the data directory */
+            .session_key = "application_name",
+            /* libpq's own keys: it refuses others, so there is no read/write timeout. */
+            .url_connect_timeout = "connect_timeout",
+            .env_connect_timeout = "PGCONNECT_TIMEOUT",
+            /* No statement limit a test reaches: 1 GB in a field. */
+            .cast_timestamp = "SELECT $1::timestamptz",
+            .cast_date = "SELECT $1::date",
+            .timestamps_beyond = { "SELECT 'infinity'::timestamptz",
+                                   "SELECT '-infinity'::timestamptz" },
+            .dates_beyond = { "SELECT 'infinity'::date", "SELECT '-infinity'::date" },
+            /* No wrong_password: pg.sh's server trusts every local connection. */
+        },
+        .exec = pg_exec,
+        .count = pg_count,
+        .reset = pg_reset,
+        .lock_row = pg_lock_row,
+        .unlock = pg_unlock,
+        .sessions = pg_sessions,
+        .sessions_waiting = pg_sessions_waiting,
+        .kill_session = pg_kill_session,
+    },
+    {
+        .info = {
+            .driver = "mysql",
+            .server = true,
+            /*
+             * One CALL of the entity's stored procedure (write_mysql.c),
+             * which commits (or, inside trail_begin(), releases its
+             * savepoint) itself. trail_begin() is START TRANSACTION, then
+             * the node lock: a prepared statement does not pipeline.
+             */
+            .trips = { .create = 1, .update = 1, .remove = 1, .unchanged = 1,
+                       .begin = 2, .in_group = 1, .commit = 1 },
+            .pid_file = "mariadbd.pid",
+            .session_key = "program_name",
+            .url_connect_timeout = "connect_timeout",
+            .url_read_timeout = "read_timeout",
+            .url_write_timeout = "write_timeout",
+            .statement_limit = "max_allowed_packet",
+            .statement_limit_sql = "SELECT @@max_allowed_packet",
+            .cast_timestamp = "SELECT CAST(? AS DATETIME(3))",
+            .cast_date = "SELECT CAST(? AS DATE)",
+            /*
+             * Tables made before trail used utf8mb4_nopad_bin keep their
+             * padding utf8mb4_bin columns.
+             */
+            .older_columns = "ALTER TABLE \"products\" MODIFY \"sku\" VARCHAR(64) NOT NULL"
+                             " COLLATE utf8mb4_bin, MODIFY \"title\" VARCHAR(200) NOT NULL"
+                             " COLLATE utf8mb4_bin, MODIFY \"attributes\" JSON NOT NULL",
+            .wrong_password = "Access denied",
+        },
+        .exec = my_exec,
+        .count = my_count,
+        .reset = my_reset,
+        .lock_row = my_lock_row,
+        .unlock = my_unlock,
+        .sessions = my_sessions,
+        .sessions_waiting = my_sessions_waiting,
+        .kill_session = my_kill_session,
+    },
 };
 
-static const raw_engine *engine_of(const char *url)
+/* Which of the facts a server engine must have its row lacks, or NULL when none. */
+static const char *server_lacks(const engine *e)
 {
-    for (size_t i = 0; i < sizeof engines / sizeof engines[0]; i++)
-        if (strncmp(url, engines[i].scheme, strlen(engines[i].scheme)) == 0)
-            return &engines[i];
-    fprintf(stderr,
-            "raw: '%s': raw SQL is implemented for sqlite:, postgresql://, postgres://, "
-            "mysql:// and mariadb:// URLs; "
-            "the driver issue of this scheme adds it to tests/integration/raw.c\n",
-            url);
+    const raw_trips *t = &e->info.trips;
+    if (t->create < 1 || t->update < 1 || t->remove < 1 || t->unchanged < 1 || t->begin < 1 ||
+        t->in_group < 1 || t->commit < 1)
+        return "trips (round trips per call, each at least 1)";
+    if (!e->info.pid_file)
+        return "pid_file";
+    if (!e->info.session_key)
+        return "session_key";
+    if (!e->sessions || !e->sessions_waiting || !e->kill_session)
+        return "sessions, sessions_waiting or kill_session";
     return NULL;
+}
+
+static const engine *engine_of(const char *url)
+{
+    const char *target;
+    const trail_driver *drv = trail__driver_for(url, &target);
+    if (!drv) {
+        fprintf(stderr, "raw: '%s': no driver of trail's takes this URL\n", url);
+        return NULL;
+    }
+    const char *name = drv->dialect->name;
+    for (size_t i = 0; i < sizeof engines / sizeof engines[0]; i++) {
+        const engine *e = &engines[i];
+        if (strcmp(e->info.driver, name) != 0)
+            continue;
+        const char *lacks = e->info.server ? server_lacks(e) : NULL;
+        if (!lacks)
+            return e;
+        fprintf(stderr,
+                "raw: the engine of driver '%s' in engines[] of tests/integration/raw.c has a "
+                "server but no %s: add it there (see raw.h)\n",
+                name, lacks);
+        return NULL;
+    }
+    fprintf(stderr,
+            "raw: '%s': the tests know nothing of trail's driver '%s': add its engine to "
+            "engines[] in tests/integration/raw.c (see raw.h), the one place in tests/ that "
+            "knows each engine\n",
+            url, name);
+    return NULL;
+}
+
+const raw_engine *raw_engine_of(const char *url)
+{
+    const engine *e = engine_of(url);
+    return e ? &e->info : NULL;
+}
+
+/* The server engine of @url, or NULL, saying so when it has none. */
+static const engine *server_of(const char *url)
+{
+    const engine *e = engine_of(url);
+    if (e && !e->info.server) {
+        fprintf(stderr, "raw: '%s': the %s engine has no server, so no sessions\n", url,
+                e->info.driver);
+        return NULL;
+    }
+    return e;
+}
+
+int64_t raw_sessions(const char *url, const char *name)
+{
+    const engine *e = server_of(url);
+    return e ? e->sessions(url, name) : -1;
+}
+
+int64_t raw_sessions_waiting(const char *url, const char *name)
+{
+    const engine *e = server_of(url);
+    return e ? e->sessions_waiting(url, name) : -1;
+}
+
+int64_t raw_kill_session(const char *url, const char *name)
+{
+    const engine *e = server_of(url);
+    return e ? e->kill_session(url, name) : -1;
 }
 
 /* raw_exec (0 or -1) and raw_count (the count or -1): the SQL of @fmt on @url's engine. */
 static int64_t run(const char *url, bool count, const char *fmt, va_list ap)
 {
-    const raw_engine *e = engine_of(url);
+    const engine *e = engine_of(url);
     char *sql = e ? vformat_sql(fmt, ap) : NULL;
     int64_t result = !sql ? -1 : count ? e->count(url, sql) : e->exec(url, sql);
     free(sql);
@@ -454,13 +722,13 @@ int64_t raw_count(const char *url, const char *fmt, ...)
 
 int raw_reset(const char *url)
 {
-    const raw_engine *e = engine_of(url);
+    const engine *e = engine_of(url);
     return e ? e->reset(url) : -1;
 }
 
 raw_lock *raw_lock_row(const char *url, const char *table, const char *id)
 {
-    const raw_engine *e = engine_of(url);
+    const engine *e = engine_of(url);
     raw_lock *lock = e ? calloc(1, sizeof *lock) : NULL;
     if (!lock)
         return NULL;

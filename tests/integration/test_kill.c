@@ -9,10 +9,11 @@
  * row reached has exactly one event: whether the write in flight committed
  * or not, it did both or neither.
  *
- * Finding and killing the victim's session is the engine's part (the
- * kill_engine row of the URL's scheme); the tests are written once. SQLite
- * has no server session to kill: on sqlite: URLs the program says so and
- * exits with 77 (it is registered for server engines only).
+ * Naming, finding and killing the victim's session is the engine's part
+ * (raw.h: its session_key, raw_sessions_waiting(), raw_kill_session()); the
+ * tests are written once. An engine without a server (SQLite) has no
+ * session to kill: there the program says so and exits with 77 (it is
+ * registered for server engines only).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "it_common.h"
@@ -36,133 +37,7 @@ static void sleep_ms(int ms)
     nanosleep(&(struct timespec){ .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L }, NULL);
 }
 
-/* ---- the engine's part: find and kill the victim's session ---------------- */
-
-typedef struct kill_engine {
-    const char *scheme; /* how its URLs start */
-    /* Why this engine has no kill test (the program exits with 77), or NULL. */
-    const char *(*why_not)(void);
-    /* The URL of a connection that victim_waiting() and kill_victim() know by @name. */
-    void (*victim_url)(const char *url, const char *name, char *out, size_t size);
-    /* 1 when the victim @name waits for a row lock, 0 when not, -1 on failure. */
-    int64_t (*victim_waiting)(const char *url, const char *name);
-    /* Kills the victim's session and waits until it is gone: how many were killed, or -1. */
-    int64_t (*kill_victim)(const char *url, const char *name);
-} kill_engine;
-
-/* -- SQLite: nothing to kill -- */
-
-static const char *sqlite_why_not(void)
-{
-    return "test_kill applies to server engines: an SQLite database has no server session to "
-           "kill (a process killed mid-write is test_concurrency's test_sigkill_mid_stream)";
-}
-
-/* @url with the query parameter @key=@value added, in @out. */
-static void url_with(const char *url, const char *key, const char *value, char *out, size_t size)
-{
-    int n = snprintf(out, size, "%s%c%s=%s", url, strchr(url, '?') ? '&' : '?', key, value);
-    assert_true(n > 0 && (size_t)n < size);
-}
-
-/* -- PostgreSQL: the victim is known by its application_name -- */
-
-static void pg_victim_url(const char *url, const char *name, char *out, size_t size)
-{
-    url_with(url, "application_name", name, out, size);
-}
-
-static int64_t pg_victim_waiting(const char *url, const char *name)
-{
-    return raw_count(url,
-                     "SELECT count(*) FROM pg_stat_activity"
-                     " WHERE application_name = '%s' AND wait_event_type = 'Lock'",
-                     name);
-}
-
-static int64_t pg_kill_victim(const char *url, const char *name)
-{
-    /*
-     * Materialized first: in one WHERE, PostgreSQL may call the function
-     * before it filters, on every session. With a timeout,
-     * pg_terminate_backend() returns once the backend has exited.
-     */
-    return raw_count(url,
-                     "WITH victim AS MATERIALIZED (SELECT pid FROM pg_stat_activity"
-                     " WHERE application_name = '%s')"
-                     " SELECT count(*) FROM victim WHERE pg_terminate_backend(pid, %d)",
-                     name, WAIT_MS);
-}
-
-/*
- * -- MariaDB / MySQL: the victim is known by its program_name --
- *
- * trail's driver sends a URL's program_name as a connection attribute,
- * which performance_schema.session_connect_attrs lists beside the session's
- * id (performance_schema is on in tests/servers/mariadb.sh's server). The
- * session waits for a row lock when InnoDB says its transaction does.
- */
-#define MYSQL_VICTIM_ID                                                                            \
-    "SELECT PROCESSLIST_ID FROM performance_schema.session_connect_attrs"                          \
-    " WHERE ATTR_NAME = 'program_name' AND ATTR_VALUE = '%s'"
-
-static void mysql_victim_url(const char *url, const char *name, char *out, size_t size)
-{
-    url_with(url, "program_name", name, out, size);
-}
-
-/*
- * InnoDB refreshes what INNODB_TRX shows only when nobody read it for 0.1 s
- * (CACHE_MIN_IDLE_TIME_US, so that joined I_S tables agree): polled faster,
- * it would show the transaction as it was at the first poll, forever.
- */
-#define INNODB_TRX_IDLE_MS 150
-
-static int64_t mysql_victim_waiting(const char *url, const char *name)
-{
-    sleep_ms(INNODB_TRX_IDLE_MS);
-    return raw_count(url,
-                     "SELECT count(*) FROM information_schema.INNODB_TRX"
-                     " WHERE trx_state = 'LOCK WAIT' AND trx_mysql_thread_id IN (" MYSQL_VICTIM_ID
-                     ")",
-                     name);
-}
-
-static int64_t mysql_kill_victim(const char *url, const char *name)
-{
-    int64_t sessions = raw_count(url, "SELECT count(*) FROM (" MYSQL_VICTIM_ID ") AS v", name);
-    if (sessions != 1)
-        return sessions;
-    int64_t id = raw_count(url, MYSQL_VICTIM_ID, name);
-    if (id < 0 || raw_exec(url, "KILL %lld", (long long)id) < 0)
-        return -1;
-    /* KILL returns at once; the session ends when its thread sees the flag. */
-    int64_t deadline = it_now_ms() + WAIT_MS, left;
-    while ((left = raw_count(url,
-                             "SELECT count(*) FROM information_schema.PROCESSLIST WHERE ID = %lld",
-                             (long long)id)) > 0 &&
-           it_now_ms() < deadline)
-        sleep_ms(1);
-    return left == 0 ? 1 : -1;
-}
-
-static const kill_engine engines[] = {
-    { "sqlite:", sqlite_why_not, NULL, NULL, NULL },
-    { "postgresql://", NULL, pg_victim_url, pg_victim_waiting, pg_kill_victim },
-    { "postgres://", NULL, pg_victim_url, pg_victim_waiting, pg_kill_victim },
-    { "mysql://", NULL, mysql_victim_url, mysql_victim_waiting, mysql_kill_victim },
-    { "mariadb://", NULL, mysql_victim_url, mysql_victim_waiting, mysql_kill_victim },
-};
-
-static const kill_engine *engine; /* the URL's, set by main() */
-
-static const kill_engine *engine_of(const char *url)
-{
-    for (size_t i = 0; i < sizeof engines / sizeof engines[0]; i++)
-        if (strncmp(url, engines[i].scheme, strlen(engines[i].scheme)) == 0)
-            return &engines[i];
-    return NULL;
-}
+static const raw_engine *engine; /* the URL's, set by main() */
 
 /* ---- the victim ------------------------------------------------------------- */
 
@@ -198,7 +73,7 @@ static void victim_open(victim *v, it_db *t, const shop_customer *recs, int n)
     v->where = *t;
     v->where.db = NULL;
     snprintf(v->name, sizeof v->name, "trail_victim_%d", (int)getpid());
-    engine->victim_url(t->url, v->name, v->where.url, sizeof v->where.url);
+    it_url_with(t->url, engine->session_key, v->name, v->where.url, sizeof v->where.url);
     /* A lock timeout must not end the wait before the kill does. */
     v->db = it_open(&v->where, &(trail_open_opts){ .busy_timeout_ms = 6 * WAIT_MS });
 }
@@ -236,7 +111,7 @@ static bool await_victim_waiting(victim *v)
 {
     int64_t deadline = it_now_ms() + WAIT_MS;
     int64_t waiting = 0;
-    while (!atomic_load(&v->done) && (waiting = engine->victim_waiting(v->url, v->name)) == 0 &&
+    while (!atomic_load(&v->done) && (waiting = raw_sessions_waiting(v->url, v->name)) == 0 &&
            it_now_ms() < deadline)
         sleep_ms(1);
     if (waiting == 1)
@@ -287,7 +162,7 @@ static void victim_end(victim *v, pthread_t thread, raw_lock *lock, bool ask)
  */
 static bool kill_victim(victim *v, pthread_t thread, raw_lock *lock)
 {
-    int64_t killed = engine->kill_victim(v->url, v->name);
+    int64_t killed = raw_kill_session(v->url, v->name);
     victim_end(v, thread, lock, killed != 1);
     print_message("  the victim's last call: %s: %s\n", trail_code_name(v->rc), v->msg);
     if (killed != 1)
@@ -452,15 +327,14 @@ int main(void)
     if (it_setup_empty(&probe) < 0)
         return 1;
     const it_db *t = probe;
-    engine = engine_of(t->url);
-    if (!engine)
-        fprintf(stderr, "test_kill: %s: no engine of that scheme\n", t->url);
-    const char *why_not = engine && engine->why_not ? engine->why_not() : NULL;
+    engine = raw_engine_of(t->url); /* NULL: raw.c said why */
     it_teardown(&probe);
     if (!engine)
         return 1;
-    if (why_not) {
-        printf("%s\n", why_not);
+    if (!engine->server) {
+        printf("test_kill applies to server engines: %s has no server session to kill (a "
+               "process killed mid-write is test_concurrency's test_sigkill_mid_stream)\n",
+               engine->driver);
         return 77;
     }
 

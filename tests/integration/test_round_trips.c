@@ -3,8 +3,9 @@
  * server, observed twice: by trail_round_trips(), the driver's own count,
  * and by a TCP relay between trail and the server that counts the client's
  * turns (each time the client speaks after the server has, a new round trip
- * begins). Both must give the engine's figure below, per create, update,
- * delete, an update that changes nothing, and a trail_begin() group.
+ * begins). Both must give the engine's figure (raw.c: its trips), per
+ * create, update, delete, an update that changes nothing, and a
+ * trail_begin() group.
  *
  * Statements are prepared on first use, which costs round trips once per
  * connection: every kind of call runs once before it is counted.
@@ -24,41 +25,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-/* Round trips per call, by URL scheme. */
-typedef struct engine {
-    const char *scheme;
-    int create, update, unchanged, remove;
-    int begin, in_group, commit; /* trail_begin(), each call inside it, trail_commit() */
-} engine;
-
-static const engine engines[] = {
-    /*
-     * One pipeline: the node lock and the write's one statement, committed
-     * by its Sync. trail_begin() is BEGIN and the node lock, in one pipeline;
-     * a call inside it is its savepoint, the statement and the release.
-     */
-    { "postgresql://", 1, 1, 1, 1, 1, 1, 1 },
-    { "postgres://", 1, 1, 1, 1, 1, 1, 1 },
-    /*
-     * One CALL of the entity's stored procedure (write_mysql.c), which
-     * commits (or, inside trail_begin(), releases its savepoint) itself.
-     * trail_begin() is START TRANSACTION, then the node lock: a prepared
-     * statement does not pipeline.
-     */
-    { "mysql://", 1, 1, 1, 1, 2, 1, 1 },
-    { "mariadb://", 1, 1, 1, 1, 2, 1, 1 },
-};
-
-static const engine no_server = { "", 0, 0, 0, 0, 0, 0, 0 };
-
-static const engine *engine_of(const char *url)
-{
-    for (size_t i = 0; i < sizeof engines / sizeof *engines; i++)
-        if (strncmp(url, engines[i].scheme, strlen(engines[i].scheme)) == 0)
-            return &engines[i];
-    return strstr(url, "://") ? NULL : &no_server;
-}
 
 /* ---- the relay ------------------------------------------------------------ */
 
@@ -136,11 +102,7 @@ static void *relay_main(void *arg)
  */
 static void relay_start(relay *r, const char *url, char *via, size_t size)
 {
-    const char *host = strstr(url, "@127.0.0.1:");
-    assert_non_null(host);
-    const char *port = host + strlen("@127.0.0.1:");
-    char *end;
-    r->upstream_port = (int)strtol(port, &end, 10);
+    assert_non_null(strstr(url, "@127.0.0.1:"));
     atomic_init(&r->turns, 0);
     atomic_init(&r->stop, false);
     r->listener = socket(AF_INET, SOCK_STREAM, 0);
@@ -151,7 +113,8 @@ static void relay_start(relay *r, const char *url, char *via, size_t size)
     assert_int_equal(bind(r->listener, (struct sockaddr *)&a, sizeof a), 0);
     assert_int_equal(listen(r->listener, 4), 0);
     assert_int_equal(getsockname(r->listener, (struct sockaddr *)&a, &len), 0);
-    snprintf(via, size, "%.*s%d%s", (int)(port - url), url, ntohs(a.sin_port), end);
+    r->upstream_port = it_url_port(url, ntohs(a.sin_port), via, size);
+    assert_true(r->upstream_port > 0);
     assert_int_equal(pthread_create(&r->thread, NULL, relay_main, r), 0);
 }
 
@@ -193,14 +156,11 @@ static void expect_trips_at(counter *c, int want, const char *what, int line)
 static void test_round_trips(void **state)
 {
     it_db *t = *state;
-    const engine *e = engine_of(t->url);
-    if (!e) {
-        print_message("no round-trip figures for %s: add them to engines[]\n", t->url);
-        fail();
-    }
+    const raw_engine *e = it_engine(t);
+    const raw_trips *want = &e->trips;
     relay r;
     char via[sizeof t->url + 16];
-    bool server = e != &no_server;
+    bool server = e->server;
     if (server)
         relay_start(&r, t->url, via, sizeof via);
     trail_conn *db = NULL;
@@ -237,7 +197,7 @@ static void test_round_trips(void **state)
         snprintf(email, sizeof email, "c%d@x.org", round);
         mark(&c);
         it_customer(db, email, &a);
-        EXPECT_TRIPS(&c, e->create, "create");
+        EXPECT_TRIPS(&c, want->create, "create");
         for (int i = 0; i < 3; i++) {
             shop_customer_update_params p = { .id = a.id,
                                               .version = a.version,
@@ -245,23 +205,23 @@ static void test_round_trips(void **state)
                                               .credit = 10 + i,
                                               .name = "Bo" };
             IT_OK(db, shop_customer_update(db, &it_full_ctx, &p, &a));
-            EXPECT_TRIPS(&c, e->update, "update");
+            EXPECT_TRIPS(&c, want->update, "update");
             p.id = a.id;
             p.version = a.version;
             IT_OK(db, shop_customer_update(db, &it_full_ctx, &p, &a));
-            EXPECT_TRIPS(&c, e->unchanged, "update that changes nothing");
+            EXPECT_TRIPS(&c, want->unchanged, "update that changes nothing");
         }
         IT_OK(db, trail_begin(db));
-        EXPECT_TRIPS(&c, e->begin, "trail_begin");
+        EXPECT_TRIPS(&c, want->begin, "trail_begin");
         shop_customer_update_params p = {
             .id = b.id, .version = b.version, .set = SHOP_CUSTOMER_CREDIT, .credit = 100 + round
         };
         IT_OK(db, shop_customer_update(db, NULL, &p, &b));
-        EXPECT_TRIPS(&c, e->in_group, "update inside trail_begin");
+        EXPECT_TRIPS(&c, want->in_group, "update inside trail_begin");
         IT_OK(db, trail_commit(db));
-        EXPECT_TRIPS(&c, e->commit, "trail_commit");
+        EXPECT_TRIPS(&c, want->commit, "trail_commit");
         IT_OK(db, shop_customer_delete(db, NULL, a.id, a.version));
-        EXPECT_TRIPS(&c, e->remove, "delete");
+        EXPECT_TRIPS(&c, want->remove, "delete");
     }
     assert_int_equal(a.version, 4);
     shop_customer_clear(&a);

@@ -14,10 +14,13 @@
  * server.
  *
  * The server's PID comes from TRAIL_TEST_SERVER_PID, else from the PID file
- * in TRAIL_TEST_SERVER_DIR (tests/servers/pg.sh's postmaster.pid,
- * mariadb.sh's mariadbd.pid), which the server fixtures set. SQLite has no
- * server to pause (its lock wait is busy_timeout_ms, tested by
- * test_errors): on sqlite: URLs the program says so and exits with 77.
+ * in TRAIL_TEST_SERVER_DIR (the engine's pid_file in raw.c: pg.sh's
+ * postmaster.pid, mariadb.sh's mariadbd.pid), which the server fixtures
+ * set. What differs by engine (how a URL names a session, which timeouts
+ * a URL or the environment sets) is the engine's row in raw.c. SQLite has
+ * no server to pause (its lock wait is busy_timeout_ms, tested by
+ * test_errors): on an engine without a server the program says so and
+ * exits with 77.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "it_common.h"
@@ -59,34 +62,7 @@ static void sleep_ms(int ms)
     nanosleep(&(struct timespec){ .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L }, NULL);
 }
 
-/* ---- the engine -------------------------------------------------------------- */
-
-typedef struct engine {
-    const char *scheme;
-    const char *pid_file; /* in TRAIL_TEST_SERVER_DIR; NULL: no server (SQLite) */
-    /* A URL of 127.0.0.1:%d, for the listener that accepts nothing. */
-    const char *listener_url;
-    /* The URL parameter that names a session, and the count of sessions so named. */
-    const char *name_key;
-    const char *sessions_named;
-} engine;
-
-static const engine engines[] = {
-    { "sqlite:", NULL, NULL, NULL, NULL },
-    { "postgresql://", "postmaster.pid", "postgresql://trail@127.0.0.1:%d/trail",
-      "application_name", "SELECT count(*) FROM pg_stat_activity WHERE application_name = '%s'" },
-    { "postgres://", "postmaster.pid", "postgresql://trail@127.0.0.1:%d/trail", "application_name",
-      "SELECT count(*) FROM pg_stat_activity WHERE application_name = '%s'" },
-    { "mysql://", "mariadbd.pid", "mysql://trail:x@127.0.0.1:%d/trail", "program_name",
-      "SELECT count(*) FROM performance_schema.session_connect_attrs"
-      " WHERE ATTR_NAME = 'program_name' AND ATTR_VALUE = '%s'" },
-    { "mariadb://", "mariadbd.pid", "mysql://trail:x@127.0.0.1:%d/trail", "program_name",
-      "SELECT count(*) FROM performance_schema.session_connect_attrs"
-      " WHERE ATTR_NAME = 'program_name' AND ATTR_VALUE = '%s'" },
-};
-
-static const engine *eng; /* the URL's, set by main() */
-static bool is_mysql;
+static const raw_engine *eng; /* the URL's, set by main() */
 
 /* ---- pausing the server ---------------------------------------------------------- */
 
@@ -329,18 +305,11 @@ static void expect_lost(const char *what, const outcome *o)
     assert_non_null(strstr(o->msg, "lost earlier"));
 }
 
-/* @url with the query parameter @key=@value added, in @out. */
-static void url_with(const char *url, const char *key, const char *value, char *out, size_t size)
-{
-    int n = snprintf(out, size, "%s%c%s=%s", url, strchr(url, '?') ? '&' : '?', key, value);
-    assert_true(n > 0 && (size_t)n < size);
-}
-
 /* A connection to @t's database whose session the server knows by @name, with @opts. */
 static trail_conn *open_named(const it_db *t, const char *name, const trail_open_opts *opts)
 {
     it_db named = *t;
-    url_with(t->url, eng->name_key, name, named.url, sizeof named.url);
+    it_url_with(t->url, eng->session_key, name, named.url, sizeof named.url);
     return it_open(&named, opts);
 }
 
@@ -351,7 +320,7 @@ static trail_conn *open_named(const it_db *t, const char *name, const trail_open
 static void await_session_gone(const it_db *t, const char *name)
 {
     int64_t deadline = mono_ms() + WAIT_MS, left;
-    while ((left = raw_count(t->url, eng->sessions_named, name)) != 0 && mono_ms() < deadline)
+    while ((left = raw_sessions(t->url, name)) != 0 && mono_ms() < deadline)
         sleep_ms(10);
     if (left != 0)
         print_error("the server still has %lld sessions named %s after %d ms\n", (long long)left,
@@ -528,38 +497,45 @@ static void timed_open(outcome *o, const char *url, const trail_open_opts *opts)
 /*
  * A listener that accepts nothing: the TCP connect succeeds, the handshake
  * never comes. With a 2 s connect timeout, with the default (10 s), with
- * the URL's connect_timeout, which wins over the options, and on
- * PostgreSQL with PGCONNECT_TIMEOUT, which libpq programs expect to count
- * when nothing else says.
+ * the URL's connect_timeout, which wins over the options, and, where the
+ * client library has one (libpq's PGCONNECT_TIMEOUT), with its environment
+ * variable, which its programs expect to count when nothing else says.
  */
 static void test_connect_times_out(void **state)
 {
-    (void)state;
+    it_db *t = *state;
     listener l;
     listener_open(&l);
-    char url[256], url3[300];
-    snprintf(url, sizeof url, eng->listener_url, l.port);
-    url_with(url, "connect_timeout", "3", url3, sizeof url3);
+    char url[sizeof t->url + 16], url3[sizeof url + 64], what[128];
+    it_url_port(t->url, l.port, url, sizeof url);
+    if (eng->url_connect_timeout)
+        it_url_with(url, eng->url_connect_timeout, "3", url3, sizeof url3);
     trail_open_opts o = TRAIL_OPEN_OPTS_INIT, slow = TRAIL_OPEN_OPTS_INIT;
     o.connect_timeout_ms = TIMEOUT_MS;
     slow.connect_timeout_ms = 30000;
-    outcome two, dflt, three, env = { 0 };
+    outcome two, dflt, three = { 0 }, env = { 0 };
     timed_open(&two, url, &o);
     timed_open(&dflt, url, NULL);
-    timed_open(&three, url3, &slow);
-    if (!is_mysql) { /* libpq's environment variable stands in for trail's default */
-        setenv("PGCONNECT_TIMEOUT", "3", 1);
+    if (eng->url_connect_timeout)
+        timed_open(&three, url3, &slow);
+    if (eng->env_connect_timeout) {
+        setenv(eng->env_connect_timeout, "3", 1);
         timed_open(&env, url, NULL);
-        unsetenv("PGCONNECT_TIMEOUT");
+        unsetenv(eng->env_connect_timeout);
     }
     listener_close(&l);
 
     expect_timed_out("trail_open, connect_timeout_ms 2000", &two, TIMEOUT_MS);
     expect_timed_out("trail_open, default options", &dflt, TRAIL_CONNECT_TIMEOUT_DEFAULT_MS);
-    expect_timed_out("trail_open, connect_timeout=3 in the URL, 30000 in the options", &three,
-                     3000);
-    if (!is_mysql)
-        expect_timed_out("trail_open, PGCONNECT_TIMEOUT=3, default options", &env, 3000);
+    if (eng->url_connect_timeout) {
+        snprintf(what, sizeof what, "trail_open, %s=3 in the URL, 30000 in the options",
+                 eng->url_connect_timeout);
+        expect_timed_out(what, &three, 3000);
+    }
+    if (eng->env_connect_timeout) {
+        snprintf(what, sizeof what, "trail_open, %s=3, default options", eng->env_connect_timeout);
+        expect_timed_out(what, &env, 3000);
+    }
 }
 
 /* The paused server itself: its kernel accepts the connection, the server never greets it. */
@@ -576,18 +552,25 @@ static void test_connect_to_paused_server(void **state)
 }
 
 /*
- * mysql:// URLs take read_timeout and write_timeout, which win over the
- * options (PostgreSQL's URLs are libpq's, which has no such key).
+ * A URL's read and write timeouts win over the options, where the engine's
+ * URL has them (MariaDB's; PostgreSQL's URLs are libpq's, which has no such
+ * key).
  */
 static void test_url_read_timeout(void **state)
 {
     it_db *t = *state;
-    if (!is_mysql)
+    if (!eng->url_read_timeout)
         skip();
     shop_customer c = { 0 }, got = { 0 };
     it_customer(t->db, "url@x.org", &c);
     it_db short_url = *t;
-    url_with(t->url, "read_timeout", "1&write_timeout=1", short_url.url, sizeof short_url.url);
+    char what[128];
+    it_url_with(t->url, eng->url_read_timeout, "1", short_url.url, sizeof short_url.url);
+    if (eng->url_write_timeout) {
+        it_db read_only = short_url;
+        it_url_with(read_only.url, eng->url_write_timeout, "1", short_url.url,
+                    sizeof short_url.url);
+    }
     trail_open_opts o = TRAIL_OPEN_OPTS_INIT;
     o.io_timeout_ms = 30000;
     trail_conn *db = it_open(&short_url, &o);
@@ -599,7 +582,9 @@ static void test_url_read_timeout(void **state)
     trail_close(db);
     resume_server();
     shop_customer_clear(&c);
-    expect_timed_out("get, read_timeout=1 in the URL, 30000 in the options", &read, 1000);
+    snprintf(what, sizeof what, "get, %s=1 in the URL, 30000 in the options",
+             eng->url_read_timeout);
+    expect_timed_out(what, &read, 1000);
 }
 
 /* Negative timeouts other than TRAIL_TIMEOUT_NONE, and malformed URL timeouts, are refused. */
@@ -627,11 +612,11 @@ static void test_bad_timeouts(void **state)
     shop_customer_clear(&c);
     trail_close(db);
 
-    if (is_mysql) {
+    if (eng->url_read_timeout) {
         char url[PATH_MAX + 64];
-        url_with(t->url, "read_timeout", "soon", url, sizeof url);
+        it_url_with(t->url, eng->url_read_timeout, "soon", url, sizeof url);
         IT_EXPECT(db, TRAIL_EARG, trail_open(&db, url, NULL));
-        IT_MSG(db, "read_timeout", "soon", "seconds");
+        IT_MSG(db, eng->url_read_timeout, "soon", "seconds");
         trail_close(db);
     }
 }
@@ -640,13 +625,12 @@ static void test_bad_timeouts(void **state)
  * A connection the server ended is lost, not timed out, whatever errno an
  * earlier failure of the thread left behind: the MariaDB driver read errno
  * after Connector/C failed without clearing it first, so a session killed
- * after an earlier timeout read as "the server did not answer".
+ * after an earlier timeout read as "the server did not answer". Every
+ * server engine's driver must tell the two apart.
  */
 static void test_lost_is_no_timeout(void **state)
 {
     it_db *t = *state;
-    if (!is_mysql)
-        skip();
     shop_customer c = { 0 }, got = { 0 };
     it_customer(t->db, "lost@x.org", &c);
     char name[64];
@@ -654,12 +638,7 @@ static void test_lost_is_no_timeout(void **state)
     trail_conn *db = open_named(t, name, NULL);
     IT_OK(db, shop_customer_get(db, c.id, &got));
     shop_customer_clear(&got);
-    int64_t id = raw_count(t->url,
-                           "SELECT PROCESSLIST_ID FROM performance_schema.session_connect_attrs"
-                           " WHERE ATTR_NAME = 'program_name' AND ATTR_VALUE = '%s'",
-                           name);
-    assert_true(id > 0);
-    assert_int_equal(raw_exec(t->url, "KILL %lld", (long long)id), 0);
+    assert_int_equal(raw_kill_session(t->url, name), 1);
     await_session_gone(t, name);
     errno = ETIMEDOUT;
     IT_EXPECT(db, TRAIL_EDB, shop_customer_get(db, c.id, &got));
@@ -678,20 +657,16 @@ int main(void)
     if (it_setup_empty(&probe) < 0)
         return 1;
     const it_db *t = probe;
-    for (size_t i = 0; !eng && i < sizeof engines / sizeof engines[0]; i++)
-        if (strncmp(t->url, engines[i].scheme, strlen(engines[i].scheme)) == 0)
-            eng = &engines[i];
-    if (!eng)
-        fprintf(stderr, "test_timeouts: %s: no engine of that scheme\n", t->url);
+    eng = raw_engine_of(t->url); /* NULL: raw.c said why */
     it_teardown(&probe);
     if (!eng)
         return 1;
-    if (!eng->pid_file) {
-        printf("test_timeouts applies to server engines: SQLite has no server to stop answering "
-               "(its lock wait, busy_timeout_ms, is test_errors')\n");
+    if (!eng->server) {
+        printf("test_timeouts applies to server engines: %s has no server to stop answering "
+               "(its lock wait, busy_timeout_ms, is test_errors')\n",
+               eng->driver);
         return 77;
     }
-    is_mysql = strcmp(eng->pid_file, "mariadbd.pid") == 0;
     char why[PATH_MAX + 64] = "";
     if (!(server_pid = find_server(why, sizeof why))) {
         printf("test_timeouts: %s\n", why);
