@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <float.h>
 #include <jansson.h>
 #include <locale.h>
 #include <math.h>
@@ -186,6 +187,58 @@ static void test_numbers(void **state)
         trail__json_double(&w, bad[i]);
         assert_int_equal(trail__json_finish(&w), TRAIL_EINVALID);
         assert_int_equal(out.len, 0);
+    }
+    trail__buf_free(&out);
+}
+
+/*
+ * Doubles are spelled one way (json.h), the way PostgreSQL's and MariaDB's
+ * SQL is made to spell them too (write_pg.c, write_mysql.c): the shortest
+ * decimal that reads back the same, the nearest of those; positional when the
+ * leading digit's exponent is -4 to 14, else d.ddde±XX. The digits here are
+ * Python's repr() of the same doubles (David Gay's dtoa, not trail's code).
+ */
+static void test_double_spelling(void **state)
+{
+    (void)state;
+    static const struct {
+        double v;
+        const char *json;
+    } cases[] = {
+        { 0.0, "0.0" },
+        { -0.0, "-0.0" },
+        { 1.0, "1.0" },
+        { 100.0, "100.0" },
+        { -2.5, "-2.5" },
+        { 0.1, "0.1" },
+        { 1.0 / 3.0, "0.3333333333333333" },
+        { 0.30000000000000004, "0.30000000000000004" },
+        { 1e-4, "0.0001" },
+        { 1e-5, "1e-05" },
+        { 123456789012345.6, "123456789012345.6" },
+        { 1e15, "1e+15" },
+        { 1234567890123456.8, "1.2345678901234568e+15" },
+        { 9007199254740993.0, "9.007199254740992e+15" }, /* 2^53 + 1 is 2^53 as a double */
+        { 123456789012345680.0, "1.2345678901234568e+17" },
+        { 0x1p60, "1.152921504606847e+18" },
+        { 1e23, "1e+23" }, /* halfway between two doubles: read as the even one, this */
+        { 30892612233637952.0, "3.089261223363795e+16" }, /* also halfway */
+        { 1e300, "1e+300" },
+        { -1e-300, "-1e-300" },
+        { DBL_MAX, "1.7976931348623157e+308" },
+        { DBL_MIN, "2.2250738585072014e-308" },
+        { 0x1p-1017,
+          "7.120236347223045e-307" }, /* the shortest lies above, where the gap is wider */
+        { 5e-324, "5e-324" },         /* was 4.94065645841247e-324 */
+    };
+    trail_buf out = TRAIL_BUF_INIT;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        trail_json w;
+        trail__buf_reset(&out);
+        trail__json_init(&w, &out);
+        trail__json_double(&w, cases[i].v);
+        assert_int_equal(trail__json_finish(&w), TRAIL_OK);
+        assert_string_equal(out.data, cases[i].json);
     }
     trail__buf_free(&out);
 }
@@ -375,6 +428,7 @@ int main(void)
         cmocka_unit_test(test_quotes_backslash_unicode),
         cmocka_unit_test(test_invalid_utf8_refused),
         cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_double_spelling),
         cmocka_unit_test(test_double_ignores_locale),
         cmocka_unit_test(test_blob_date_timestamp),
         cmocka_unit_test(test_nested_document),

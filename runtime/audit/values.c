@@ -5,6 +5,7 @@
  * _null companions are bools; everything else has the C type of its field.
  */
 #include "audit/values.h"
+#include "audit/json_form.h"
 #include "core/isotime.h"
 #include "core/json.h"
 #include "core/utf8.h"
@@ -438,71 +439,27 @@ bool trail__values_equal(const trail_value *a, const trail_value *b)
     }
 }
 
-static void json_value(trail_json *w, const trail_value *v)
-{
-    switch (v->type) {
-    case TRAIL_V_NULL:
-        trail__json_null(w);
-        break;
-    case TRAIL_V_BOOL:
-        trail__json_bool(w, v->i != 0);
-        break;
-    case TRAIL_V_DOUBLE:
-        trail__json_double(w, v->d);
-        break;
-    case TRAIL_V_TEXT:
-        trail__json_string(w, v->s, v->n);
-        break;
-    case TRAIL_V_BLOB:
-        trail__json_blob(w, v->s, v->n);
-        break;
-    case TRAIL_V_DATE:
-        trail__json_date(w, (int32_t)v->i);
-        break;
-    case TRAIL_V_TIMESTAMP:
-        trail__json_timestamp(w, v->i);
-        break;
-    case TRAIL_V_JSON:
-        trail__json_raw(w, v->s, v->n); /* checked by trail__values_check() */
-        break;
-    default:
-        trail__json_int64(w, v->i);
-        break;
-    }
-}
-
 void trail__values_default_json(trail_json *w, const trail_field *f)
 {
     trail_value v = { .type = TRAIL_V_NULL };
     if (f->flags & TRAIL_FIELD_DEFAULT)
         v = default_value(f);
-    if (f->flags & TRAIL_FIELD_REDACT)
-        trail__json_text(w, "[redacted]");
-    else
-        json_value(w, &v);
+    trail__json_form_write(w, trail__json_form_of_field(f), &v);
 }
 
-/* The name of member @k of a row's event JSON: 0 id, 1 version, then the fields. */
-static const char *member_name(const trail_entity *e, size_t k)
-{
-    return k == 0 ? "id" : k == 1 ? "version" : e->fields[k - 2].name;
-}
-
-/* A row's event JSON: members in schema order, json fields as they are. */
+/* A row's event JSON: its members as json_form.h orders and spells them. */
 int trail__values_json(trail_buf *out, const trail_entity *e, const trail_row *row)
 {
     trail_json w;
     trail__json_init(&w, out);
     trail__json_begin_object(&w);
     for (size_t k = 0; k < e->n_fields + 2; k++) {
-        const trail_field *f = k >= 2 ? &e->fields[k - 2] : NULL;
-        if (f && (f->flags & TRAIL_FIELD_OMIT))
+        const char *key;
+        trail_json_form form;
+        if (!trail__json_form_member(e, k, &key, &form))
             continue;
-        trail__json_key(&w, member_name(e, k));
-        if (f && (f->flags & TRAIL_FIELD_REDACT))
-            trail__json_text(&w, "[redacted]");
-        else
-            json_value(&w, &row->v[k]);
+        trail__json_key(&w, key);
+        trail__json_form_write(&w, form, &row->v[k]);
     }
     trail__json_end_object(&w);
     return trail__json_finish(&w);
@@ -516,7 +473,7 @@ int trail__values_changed_json(trail_buf *out, const trail_entity *e, const trai
     trail__json_begin_array(&w);
     *count = 0;
     for (size_t i = 0; i < e->n_fields; i++) {
-        if (e->fields[i].flags & TRAIL_FIELD_OMIT)
+        if (!trail__json_form_audited(&e->fields[i]))
             continue;
         if (old && new_row && trail__values_equal(&old->v[i + 2], &new_row->v[i + 2]))
             continue;

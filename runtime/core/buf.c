@@ -1,5 +1,5 @@
 /*
- * buf.c - growable byte buffer.
+ * buf.c - growable byte buffer with a sticky error.
  */
 #include "core/buf.h"
 #include "trail/error.h"
@@ -10,10 +10,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Records @code as the buffer's error unless one is there already; returns the error. */
+static int fail(trail_buf *b, int code)
+{
+    if (b->err == TRAIL_OK)
+        b->err = code;
+    return b->err;
+}
+
 int trail__buf_reserve(trail_buf *b, size_t extra)
 {
+    if (b->err)
+        return b->err;
     if (extra > SIZE_MAX - b->len - 1)
-        return TRAIL_ENOMEM;
+        return fail(b, TRAIL_ENOMEM);
     size_t need = b->len + extra + 1;
     if (need <= b->cap)
         return TRAIL_OK;
@@ -23,7 +33,7 @@ int trail__buf_reserve(trail_buf *b, size_t extra)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
     char *data = realloc(b->data, cap);
     if (!data)
-        return TRAIL_ENOMEM;
+        return fail(b, TRAIL_ENOMEM);
     b->data = data;
     b->cap = cap;
     return TRAIL_OK;
@@ -48,10 +58,12 @@ int trail__buf_append_str(trail_buf *b, const char *s)
 
 int trail__buf_vappendf(trail_buf *b, const char *fmt, va_list ap)
 {
+    if (b->err)
+        return b->err;
     va_list again;
     va_copy(again, ap);
     int n = vsnprintf(NULL, 0, fmt, ap);
-    int rc = n < 0 ? TRAIL_EINVALID : trail__buf_reserve(b, (size_t)n);
+    int rc = n < 0 ? fail(b, TRAIL_EINVALID) : trail__buf_reserve(b, (size_t)n);
     if (rc == TRAIL_OK) {
         vsnprintf(b->data + b->len, (size_t)n + 1, fmt, again);
         b->len += (size_t)n;
@@ -69,9 +81,22 @@ int trail__buf_appendf(trail_buf *b, const char *fmt, ...)
     return rc;
 }
 
+char *trail__buf_finish(trail_buf *b)
+{
+    if (trail__buf_reserve(b, 0) < 0) { /* a buffer never appended to gets its "" */
+        trail__buf_free(b);
+        return NULL;
+    }
+    char *text = b->data;
+    text[b->len] = '\0';
+    *b = (trail_buf)TRAIL_BUF_INIT;
+    return text;
+}
+
 void trail__buf_reset(trail_buf *b)
 {
     b->len = 0;
+    b->err = TRAIL_OK;
     if (b->data)
         b->data[0] = '\0';
 }
@@ -82,4 +107,5 @@ void trail__buf_free(trail_buf *b)
     b->data = NULL;
     b->len = 0;
     b->cap = 0;
+    b->err = TRAIL_OK;
 }

@@ -8,6 +8,7 @@
 #include "core/utf8.h"
 #include "trail/error.h"
 
+#include <float.h>
 #include <inttypes.h>
 #include <locale.h>
 #include <math.h>
@@ -259,6 +260,100 @@ static void c_locale_init(void)
     c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
 }
 
+/*
+ * Whether @digits × 10^@exp10 (@digits > 0) reads back as @v (> 0). strtod
+ * rounds to the nearest double, a tie to the even one.
+ */
+static bool reads_back(uint64_t digits, int exp10, double v)
+{
+    char text[40];
+    snprintf(text, sizeof text, "%" PRIu64 "e%d", digits, exp10);
+    return strtod(text, NULL) == v;
+}
+
+/*
+ * The shortest decimal that reads back as @v (finite, > 0), and of those
+ * the nearest to @v: *@digits (no trailing zeros) × 10^*@exp10. This is
+ * the form PostgreSQL's float8 text and MariaDB's dtoa give too, so that
+ * their SQL can spell a double as this does (write_pg.c, write_mysql.c).
+ */
+static void shortest(double v, uint64_t *digits, int *exp10)
+{
+    int bin;
+    /* Below a power of two the doubles lie twice as close as above it. */
+    bool power_of_two = frexp(v, &bin) == 0.5;
+    /*
+     * A normal double's shortest form has at most 15 digits when one that
+     * short reads back (DBL_DIG): rounded to 15, it is that form with
+     * zeros after it. A subnormal has fewer bits, so fewer digits may do.
+     */
+    int p = v < DBL_MIN ? 1 : DBL_DIG;
+    for (;; p++) {
+        char text[40];
+        snprintf(text, sizeof text, "%.*e", p - 1, v);
+        char *e = strchr(text, 'e');
+        uint64_t d = 0;
+        for (const char *c = text; c < e; c++)
+            if (*c != '.')
+                d = d * 10 + (uint64_t)(*c - '0');
+        int x = atoi(e + 1) - (p - 1); /* the exponent of the last digit */
+        if (p == 17 || strtod(text, NULL) == v) {
+            *digits = d;
+            *exp10 = x;
+            break;
+        }
+        /* Rounded down out of the narrow side, the next one up may be in the wide one. */
+        if (power_of_two && strtod(text, NULL) < v && reads_back(d + 1, x, v)) {
+            *digits = d + 1;
+            *exp10 = x;
+            break;
+        }
+    }
+    while (*digits % 10 == 0) {
+        *digits /= 10;
+        ++*exp10;
+    }
+}
+
+/*
+ * Writes @v (finite) as the JSON number of the DOUBLE form (json_form.h):
+ * the shortest decimal that reads back as @v, the nearest of those; in
+ * positional notation with at least one digit after the '.' when its
+ * leading digit's exponent X is -4 to 14 (0.0001, 2.5, 3.0,
+ * 123456789012345.6), else as d.ddde±XX with at least two exponent digits
+ * (1e-05, 1.2345e+15, 5e-324).
+ */
+static size_t format_double(char *out, double v)
+{
+    char *o = out;
+    if (signbit(v))
+        *o++ = '-';
+    v = fabs(v);
+    if (v == 0.0) {
+        memcpy(o, "0.0", 4);
+        return (size_t)(o - out) + 3;
+    }
+    uint64_t digits;
+    int exp10;
+    shortest(v, &digits, &exp10);
+    char d[24];
+    int n = snprintf(d, sizeof d, "%" PRIu64, digits);
+    int x = exp10 + n - 1; /* the leading digit's exponent */
+    if (x >= -4 && x < 15) {
+        if (x < 0) {
+            o += sprintf(o, "0.%.*s%s", -x - 1, "0000", d);
+        } else if (n > x + 1) {
+            o += sprintf(o, "%.*s.%s", x + 1, d, d + x + 1);
+        } else {
+            o += sprintf(o, "%s%.*s.0", d, x + 1 - n, "00000000000000");
+        }
+    } else {
+        o += sprintf(o, "%c%s%s", d[0], n > 1 ? "." : "", d + 1);
+        o += sprintf(o, "e%c%02d", x < 0 ? '-' : '+', x < 0 ? -x : x);
+    }
+    return (size_t)(o - out);
+}
+
 void trail__json_double(trail_json *w, double v)
 {
     if (w->err)
@@ -275,18 +370,9 @@ void trail__json_double(trail_json *w, double v)
     }
     locale_t old = uselocale(c_locale);
     char buf[40];
-    int n = 0;
-    for (int prec = 15; prec <= 17; prec++) {
-        n = snprintf(buf, sizeof buf, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            break;
-    }
+    size_t n = format_double(buf, v);
     uselocale(old);
-    if (!strpbrk(buf, ".e")) {
-        memcpy(buf + n, ".0", 3);
-        n += 2;
-    }
-    put_bare(w, buf, (size_t)n);
+    put_bare(w, buf, n);
 }
 
 void trail__json_bool(trail_json *w, bool v)

@@ -6,11 +6,14 @@
  * calls do nothing, and trail__json_finish() reports it and takes back all
  * that this writer appended, so a half-written document never escapes.
  *
- * Value forms (SPEC §4): text as JSON strings (RFC 8259 escaping; invalid
- * UTF-8 is refused with TRAIL_EINVALID, never emitted), blobs as base64
- * strings, dates and timestamps as ISO 8601 UTC strings, doubles in their
- * shortest round-trip form (always with a '.' or an exponent, so readers
- * keep them apart from integers; NaN and infinities are TRAIL_EINVALID).
+ * Value forms (SPEC §4): text as JSON strings (RFC 8259 escaping, the
+ * short escapes for \b \f \n \r \t \" \\, \u00xx with lowercase hex for the
+ * other control characters, nothing else escaped; invalid UTF-8 is refused
+ * with TRAIL_EINVALID, never emitted), blobs as base64 strings, dates and
+ * timestamps as ISO 8601 UTC strings, doubles in their shortest round-trip
+ * form (always with a '.' or an exponent, so readers keep them apart from
+ * integers; NaN and infinities are TRAIL_EINVALID). Which form a value of
+ * each type takes in an event is audit/json_form.h's.
  */
 #ifndef TRAIL_JSON_H
 #define TRAIL_JSON_H
@@ -59,6 +62,12 @@ void trail__json_text(trail_json *w, const char *s);
 /* trail__json_raw - @len bytes that the caller has checked to be one JSON value, as they are. */
 void trail__json_raw(trail_json *w, const char *json, size_t len);
 void trail__json_int64(trail_json *w, int64_t v);
+/*
+ * trail__json_double - @v as the shortest decimal that reads back as @v
+ * (the nearest of those), positional when its leading digit's exponent is
+ * -4 to 14 ("0.0001", "3.0"), else "d.ddde±XX" ("1e+300", "5e-324"), as
+ * PostgreSQL's float8 text lays it out; -0.0 is "-0.0".
+ */
 void trail__json_double(trail_json *w, double v);
 void trail__json_bool(trail_json *w, bool v);
 void trail__json_null(trail_json *w);

@@ -22,18 +22,17 @@
  * or runtime changed the procedure finds it missing until migrate makes it,
  * rather than calling an old one.
  *
- * The JSON is written the way trail's C writer (values.c) writes it: keys in
- * schema order, redacted and omitted fields applied, dates as YYYY-MM-DD,
- * timestamps as YYYY-MM-DDTHH:MM:SS.mmmZ in UTC (the session's zone), blobs
- * as unbroken base64, doubles always with a '.' or an exponent. Numbers and
- * string escapes may be spelled differently, where JSON does not care.
+ * old_values, new_values and changed are made by event_sql.c from the
+ * entity's fields and this file's spelling of each JSON form (my_json), byte
+ * for byte as trail's C writer (values.c) makes them.
  */
-#include "core/buf.h"
-#include "core/sha256.h"
 #include "audit/event_columns.h"
+#include "audit/event_sql.h"
 #include "audit/update_sql.h"
 #include "audit/values.h"
 #include "audit/write_sql.h"
+#include "core/buf.h"
+#include "core/sha256.h"
 #include "driver/dialect.h"
 
 #include <stdio.h>
@@ -74,12 +73,6 @@ static const char *param_type(const trail_field *f)
                                      f->type == TRAIL_TYPE_REF ? f->ref->key : TRAIL_KEY_ULID);
 }
 
-/*
- * The last 57-byte piece a blob of 1 GiB may have, the largest
- * max_allowed_packet: value_json() numbers them from 0.
- */
-#define BLOB_PIECES_MAX "18837575"
-
 /* Field @f's parameter where it meets its column: EXACT for text. */
 static const char *exact(const trail_field *f)
 {
@@ -88,119 +81,137 @@ static const char *exact(const trail_field *f)
                : "";
 }
 
-/* The JSON text of @expr, a key of entity @keyed (or a reference to one). */
-static int key_json(trail_buf *b, const char *expr, const trail_entity *keyed)
-{
-    return keyed->key == TRAIL_KEY_INT64
-               ? trail__buf_appendf(b, "COALESCE(%s, 'null')", expr)
-               : trail__buf_appendf(b, "COALESCE(JSON_QUOTE(%s), 'null')", expr);
-}
+/*
+ * A double's text in MariaDB (CONCAT()) is the shortest decimal that reads
+ * back the same, as trail__json_double()'s, but laid out otherwise:
+ * "1e15", "1e-16" (exponents without '+' or a leading 0), "0.00001" and
+ * "1234567890123456.8" (positional down to 1e-15 and up to 17 digits), "3".
+ * MY_SCI(d, x) writes the digits d (no zeros around them) with the leading
+ * digit's exponent x as trail__json_double() writes it in exponent form.
+ */
+/* clang-format off */
+#define MY_SCI(d, x)                                                                               \
+    "CONCAT(IF({v} < 0, '-', ''), LEFT(" d ", 1),"                                                 \
+    " IF(LENGTH(" d ") > 1, CONCAT('.', SUBSTRING(" d ", 2)), ''),"                                \
+    " 'e', IF(" x " < 0, '-', '+'), LPAD(ABS(" x "), 2, '0'))"
+#define MY_BIG_DIGITS   "TRIM(TRAILING '0' FROM REPLACE(CONCAT(ABS({v})), '.', ''))"
+#define MY_BIG_EXP      "(LOCATE('.', CONCAT(ABS({v}), '.')) - 2)"
+#define MY_SMALL_FRAC   "SUBSTRING(CONCAT(ABS({v})), 3)" /* what follows "0." */
+#define MY_SMALL_DIGITS "TRIM(LEADING '0' FROM " MY_SMALL_FRAC ")"
+#define MY_SMALL_EXP    "(LENGTH(" MY_SMALL_DIGITS ") - LENGTH(" MY_SMALL_FRAC ") - 1)"
+#define MY_DOUBLE                                                                                  \
+    "CASE WHEN LOCATE('e', CONCAT({v}))"                                                           \
+    " THEN IF(LOCATE('e-', CONCAT({v})), CONCAT({v}), REPLACE(CONCAT({v}), 'e', 'e+'))"            \
+    " WHEN ABS({v}) >= 1e15 THEN " MY_SCI(MY_BIG_DIGITS, MY_BIG_EXP)                               \
+    " WHEN {v} <> 0 AND ABS({v}) < 1e-4 THEN " MY_SCI(MY_SMALL_DIGITS, MY_SMALL_EXP)               \
+    " WHEN LOCATE('.', CONCAT({v})) THEN CONCAT({v})"                                              \
+    " ELSE CONCAT({v}, '.0') END"
+/* clang-format on */
 
-/* The JSON text of @expr, the column of field @f, never NULL. */
-static int value_json(trail_buf *b, const char *expr, const trail_field *f)
-{
-    switch (f->type) {
-    case TRAIL_TYPE_REF:
-        return key_json(b, expr, f->ref);
-    case TRAIL_TYPE_BOOL:
-        return trail__buf_appendf(
-            b, "CASE WHEN %s THEN 'true' WHEN NOT %s THEN 'false' ELSE 'null' END", expr, expr);
-    case TRAIL_TYPE_INT32:
-    case TRAIL_TYPE_INT64:
-    case TRAIL_TYPE_JSON: /* as stored */
-        return trail__buf_appendf(b, "COALESCE(%s, 'null')", expr);
-    case TRAIL_TYPE_DOUBLE: /* MariaDB writes 3.0 as "3", which would read back as an integer */
-        return trail__buf_appendf(b,
-                                  "COALESCE(IF(LOCATE('.', %s) OR LOCATE('e', %s), CONCAT(%s),"
-                                  " CONCAT(%s, '.0')), 'null')",
-                                  expr, expr, expr, expr);
-    case TRAIL_TYPE_BLOB:
-        /*
-         * TO_BASE64() breaks its lines every 76 characters, and REPLACE()
-         * of every break takes time that grows with the square of the
-         * length (12 MB: 20 s). So the value goes in 57-byte pieces, one
-         * line each, joined by GROUP_CONCAT() over the sequence engine's
-         * numbers, which the row being a constant of the statement makes a
-         * range: linear (12 MB: 0.3 s).
-         */
-        return trail__buf_appendf(b,
-                                  "IF(%s IS NULL, 'null', CONCAT('\"', COALESCE((SELECT"
-                                  " GROUP_CONCAT(TO_BASE64(SUBSTRING(%s, `seq` * 57 + 1, 57))"
-                                  " ORDER BY `seq` SEPARATOR '') FROM `seq_0_to_%s` WHERE `seq` <"
-                                  " CEIL(LENGTH(%s) / 57)), ''), '\"'))",
-                                  expr, expr, BLOB_PIECES_MAX, expr);
-    case TRAIL_TYPE_DATE:
-        return trail__buf_appendf(
-            b, "COALESCE(CONCAT('\"', DATE_FORMAT(%s, '%%Y-%%m-%%d'), '\"'), 'null')", expr);
-    case TRAIL_TYPE_TIMESTAMP:
-        return trail__buf_appendf(b,
-                                  "COALESCE(CONCAT('\"', LEFT(DATE_FORMAT(%s, "
-                                  "'%%Y-%%m-%%dT%%H:%%i:%%s.%%f'), 23), 'Z\"'),"
-                                  " 'null')",
-                                  expr);
-    default: /* text, enums */
-        return trail__buf_appendf(b, "COALESCE(JSON_QUOTE(%s), 'null')", expr);
-    }
-}
+/*
+ * JSON_QUOTE() writes the \u00XX of a control character with capital hex
+ * digits, trail's writer (and PostgreSQL) with small ones. Where there is
+ * one, the nine that have a letter are made small, every escaped backslash
+ * hidden meanwhile, so that a text holding \u000B itself stays as it is.
+ * Every REPLACE() keeps the length: one that does not moves the rest of the
+ * string at each match, which takes time that grows with the square of the
+ * length.
+ */
+/* clang-format off */
+#define MY_NUL2 "CHAR(0, 0 USING utf8mb4)"
+#define MY_STRING                                                                                  \
+    "IF(LOCATE('\\\\u00', JSON_QUOTE({v})) = 0, JSON_QUOTE({v}),"                                  \
+    " REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE("    \
+    "JSON_QUOTE({v}), '\\\\\\\\', " MY_NUL2 ")"                                                    \
+    ", '\\\\u000B', '\\\\u000b'), '\\\\u000E', '\\\\u000e'), '\\\\u000F', '\\\\u000f')"            \
+    ", '\\\\u001A', '\\\\u001a'), '\\\\u001B', '\\\\u001b'), '\\\\u001C', '\\\\u001c')"            \
+    ", '\\\\u001D', '\\\\u001d'), '\\\\u001E', '\\\\u001e'), '\\\\u001F', '\\\\u001f')"            \
+    ", " MY_NUL2 ", '\\\\\\\\'))"
+/* clang-format on */
 
-/* The event JSON object of the current row's columns: values.c's trail__values_json() in SQL. */
-static int row_json(trail_buf *b, const trail_entity *e)
-{
-    int rc = trail__buf_appendf(b, "CONCAT('{\"id\":', ");
-    rc |= key_json(b, "`id`", e);
-    rc |= trail__buf_appendf(b, ", ',\"version\":', `version`");
-    for (size_t i = 0; i < e->n_fields; i++) {
-        const trail_field *f = &e->fields[i];
-        if (f->flags & TRAIL_FIELD_OMIT)
-            continue;
-        rc |= trail__buf_appendf(b, ", ',\"%s\":', ", f->name);
-        if (f->flags & TRAIL_FIELD_REDACT) {
-            rc |= trail__buf_appendf(b, "'\"[redacted]\"'");
-        } else {
-            char col[80];
-            snprintf(col, sizeof col, "`%s`", f->name);
-            rc |= value_json(b, col, f);
-        }
-    }
-    return rc | trail__buf_appendf(b, ", '}')");
-}
+/*
+ * The last 57-byte piece a blob of 1 GiB may have, the largest
+ * max_allowed_packet: MY_BASE64 numbers them from 0.
+ */
+#define BLOB_PIECES_MAX "18837575"
 
-/* All audited fields as the changed array of a create or delete. */
-static int all_changed(trail_buf *b, const trail_entity *e)
+/*
+ * TO_BASE64() breaks its lines every 76 characters, and REPLACE() of every
+ * break takes time that grows with the square of the length (12 MB: 20 s).
+ * So the value goes in 57-byte pieces, one line each, joined by
+ * GROUP_CONCAT() over the sequence engine's numbers, which the row being a
+ * constant of the statement makes a range: linear (12 MB: 0.3 s).
+ */
+#define MY_BASE64                                                                                  \
+    "IF({v} IS NULL, NULL, CONCAT('\"', COALESCE((SELECT"                                          \
+    " GROUP_CONCAT(TO_BASE64(SUBSTRING({v}, `seq` * 57 + 1, 57)) ORDER BY `seq` SEPARATOR '')"     \
+    " FROM `seq_0_to_" BLOB_PIECES_MAX "` WHERE `seq` < CEIL(LENGTH({v}) / 57)), ''), '\"'))"
+
+/*
+ * MariaDB's spelling of each JSON form (json_form.h), NULL for a NULL
+ * value. An event's JSON is a CONCAT() of the current row's columns.
+ */
+static const trail_event_sql my_json = {
+    .form = {
+        [TRAIL_JSON_FORM_BOOL] = "CASE WHEN {v} THEN 'true' WHEN NOT {v} THEN 'false' END",
+        [TRAIL_JSON_FORM_INT] = "{v}",
+        [TRAIL_JSON_FORM_DOUBLE] = MY_DOUBLE,
+        [TRAIL_JSON_FORM_STRING] = MY_STRING,
+        [TRAIL_JSON_FORM_BASE64] = MY_BASE64,
+        [TRAIL_JSON_FORM_DATE] = "CONCAT('\"', DATE_FORMAT({v}, '%Y-%m-%d'), '\"')",
+        /* the session's time zone is UTC (conn_mysql.c) */
+        [TRAIL_JSON_FORM_TIMESTAMP] =
+            "CONCAT('\"', LEFT(DATE_FORMAT({v}, '%Y-%m-%dT%H:%i:%s.%f'), 23), 'Z\"')",
+        [TRAIL_JSON_FORM_JSON] = "{v}", /* as stored */
+        [TRAIL_JSON_FORM_REDACTED] = "'\"[redacted]\"'",
+    },
+    .column = "`{c}`",
+    .object_begin = "CONCAT('{', ",
+    .member = "'\"{k}\":', COALESCE({j}, 'null')",
+    .member_sep = ", ',', ",
+    .object_end = ", '}')",
+};
+_Static_assert(sizeof my_json.form / sizeof my_json.form[0] == TRAIL_JSON_FORM_COUNT,
+               "MariaDB spells every JSON form");
+
+/* An update's field @i moved: it is set, and its parameter differs from its column. */
+static void moved(trail_buf *b, const trail_entity *e, size_t i)
 {
-    int rc = trail__buf_appendf(b, "'[");
-    const char *sep = "";
-    for (size_t i = 0; i < e->n_fields; i++)
-        if (!(e->fields[i].flags & TRAIL_FIELD_OMIT)) {
-            rc |= trail__buf_appendf(b, "%s\"%s\"", sep, e->fields[i].name);
-            sep = ",";
-        }
-    return rc | trail__buf_appendf(b, "]'");
+    const trail_field *f = &e->fields[i];
+    trail__buf_appendf(b, "p_mask & %llu AND NOT (`%s` <=> `p_%s`%s)", (unsigned long long)1 << i,
+                       f->name, f->name, exact(f));
 }
 
 /* The parameter list: the event's, then the row's for @kind. */
-static int params(trail_buf *b, const trail_entity *e, int kind)
+static void params(trail_buf *b, const trail_entity *e, int kind)
 {
-    int rc = trail__buf_appendf(b, "(");
+    trail__buf_append_str(b, "(");
     for (int i = 0; i < TRAIL_WP_ROW; i++) {
         bool number = i == TRAIL_WP_HLC || i == TRAIL_WP_SCHEMA_VERSION || i == TRAIL_WP_CREATED_AT;
-        rc |= trail__buf_appendf(b, "%sIN %s %s", i ? ", " : "", event_params[i],
-                                 number ? "BIGINT" : TEXT_TYPE);
+        trail__buf_appendf(b, "%sIN %s %s", i ? ", " : "", event_params[i],
+                           number ? "BIGINT" : TEXT_TYPE);
     }
     if (kind != TRAIL_WRITE_CREATE || e->key != TRAIL_KEY_INT64)
-        rc |= trail__buf_appendf(b, ", IN p_id %s", key_type(e));
-    rc |= trail__buf_appendf(b, ", IN p_version BIGINT");
+        trail__buf_appendf(b, ", IN p_id %s", key_type(e));
+    trail__buf_append_str(b, ", IN p_version BIGINT");
     if (kind == TRAIL_WRITE_UPDATE)
-        rc |= trail__buf_appendf(b, ", IN p_mask BIGINT");
+        trail__buf_append_str(b, ", IN p_mask BIGINT");
     if (kind != TRAIL_WRITE_DELETE)
         for (size_t i = 0; i < e->n_fields; i++)
-            rc |= trail__buf_appendf(b, ", IN `p_%s` %s", e->fields[i].name,
-                                     param_type(&e->fields[i]));
-    return rc | trail__buf_appendf(b, ")");
+            trail__buf_appendf(b, ", IN `p_%s` %s", e->fields[i].name, param_type(&e->fields[i]));
+    trail__buf_append_str(b, ")");
 }
 
 /* MariaDB's ER_WARN_ALLOWED_PACKET_OVERFLOWED: a string longer than max_allowed_packet. */
 #define ER_OVERFLOWED 1301
+
+/* Whether field @f's values weigh in events: text, JSON or blobs, audited and not redacted. */
+static bool heavy(const trail_field *f)
+{
+    return (f->type == TRAIL_TYPE_TEXT || f->type == TRAIL_TYPE_JSON ||
+            f->type == TRAIL_TYPE_BLOB) &&
+           trail__json_form_audited(f) && trail__json_form_of_field(f) != TRAIL_JSON_FORM_REDACTED;
+}
 
 /*
  * v_msg: what is too large in record v_id (still in its table), for
@@ -208,47 +219,40 @@ static int params(trail_buf *b, const trail_entity *e, int kind)
  * most in the event (a blob as base64), or the entity when it has none,
  * and the limit. weigh_mysql.c says the same when the client sees it first.
  */
-static int too_large(trail_buf *b, const trail_entity *e)
+static void too_large(trail_buf *b, const trail_entity *e)
 {
-    size_t heavy[TRAIL_MAX_FIELDS], n = 0;
-    for (size_t i = 0; i < e->n_fields; i++) {
-        const trail_field *f = &e->fields[i];
-        if (!(f->flags & (TRAIL_FIELD_OMIT | TRAIL_FIELD_REDACT)) &&
-            (f->type == TRAIL_TYPE_TEXT || f->type == TRAIL_TYPE_JSON ||
-             f->type == TRAIL_TYPE_BLOB))
-            heavy[n++] = i;
-    }
-    int rc = trail__buf_appendf(b,
-                                " SET v_msg = CONCAT('%s: too large for MariaDB: its change event"
-                                " would not fit the max_allowed_packet of ', @@max_allowed_packet,"
-                                " ' bytes');",
-                                e->name);
+    size_t weigh[TRAIL_MAX_FIELDS], n = 0;
+    for (size_t i = 0; i < e->n_fields; i++)
+        if (heavy(&e->fields[i]))
+            weigh[n++] = i;
+    trail__buf_appendf(b,
+                       " SET v_msg = CONCAT('%s: too large for MariaDB: its change event"
+                       " would not fit the max_allowed_packet of ', @@max_allowed_packet,"
+                       " ' bytes');",
+                       e->name);
     if (n == 0)
-        return rc;
-    rc |= trail__buf_appendf(b, " SELECT CONCAT('%s.', ", e->name);
+        return;
+    trail__buf_appendf(b, " SELECT CONCAT('%s.', ", e->name);
     if (n == 1) {
-        rc |= trail__buf_appendf(b, "'%s'", e->fields[heavy[0]].name);
+        trail__buf_appendf(b, "'%s'", e->fields[weigh[0]].name);
     } else {
         /* The name of the field whose weight is the greatest of them all. */
         for (int pass = 0; pass < 3; pass++) {
-            rc |= trail__buf_appendf(b, pass == 0   ? "ELT(FIELD(GREATEST("
-                                        : pass == 1 ? "), "
-                                                    : "), ");
+            trail__buf_append_str(b, pass == 0 ? "ELT(FIELD(GREATEST(" : "), ");
             for (size_t k = 0; k < n; k++) {
-                const trail_field *f = &e->fields[heavy[k]];
+                const trail_field *f = &e->fields[weigh[k]];
                 const char *sep = k ? ", " : "";
                 if (pass == 2)
-                    rc |= trail__buf_appendf(b, "%s'%s'", sep, f->name);
+                    trail__buf_appendf(b, "%s'%s'", sep, f->name);
                 else
-                    rc |= trail__buf_appendf(b, "%sCOALESCE(LENGTH(`%s`), 0)%s", sep, f->name,
-                                             f->type == TRAIL_TYPE_BLOB ? " * 4 DIV 3" : "");
+                    trail__buf_appendf(b, "%sCOALESCE(LENGTH(`%s`), 0)%s", sep, f->name,
+                                       f->type == TRAIL_TYPE_BLOB ? " * 4 DIV 3" : "");
             }
         }
-        rc |= trail__buf_appendf(b, ")");
+        trail__buf_append_str(b, ")");
     }
-    return rc |
-           trail__buf_appendf(b, ", SUBSTRING(v_msg, %zu)) INTO v_msg FROM `%s` WHERE `id` = v_id;",
-                              strlen(e->name) + 1, e->table);
+    trail__buf_appendf(b, ", SUBSTRING(v_msg, %zu)) INTO v_msg FROM `%s` WHERE `id` = v_id;",
+                       strlen(e->name) + 1, e->table);
 }
 
 /*
@@ -257,9 +261,9 @@ static int too_large(trail_buf *b, const trail_entity *e)
  * A string that outgrows max_allowed_packet (an event's JSON, its hashed
  * message) is refused as ER_DATA_TOO_LONG naming the field: TRAIL_EINVALID.
  */
-static int begin(trail_buf *b, const trail_entity *e)
+static void begin(trail_buf *b, const trail_entity *e)
 {
-    int rc = trail__buf_appendf(
+    trail__buf_appendf(
         b,
         " MODIFIES SQL DATA BEGIN"
         " DECLARE v_own BOOLEAN DEFAULT @@in_transaction = 0;"
@@ -273,22 +277,21 @@ static int begin(trail_buf *b, const trail_entity *e)
         "END;"
         " DECLARE EXIT HANDLER FOR %d BEGIN",
         key_type(e), ER_OVERFLOWED);
-    rc |= too_large(b, e);
-    rc |= trail__buf_appendf(b, " IF v_own THEN ROLLBACK; END IF;"
-                                " SIGNAL SQLSTATE '22001' SET MYSQL_ERRNO = 1406,"
-                                " MESSAGE_TEXT = v_msg; END;");
-    /* value_json()'s blobs: GROUP_CONCAT() would cut its result at 1 MB by default. */
+    too_large(b, e);
+    trail__buf_append_str(b, " IF v_own THEN ROLLBACK; END IF;"
+                             " SIGNAL SQLSTATE '22001' SET MYSQL_ERRNO = 1406,"
+                             " MESSAGE_TEXT = v_msg; END;");
+    /* MY_BASE64's GROUP_CONCAT() would cut its result at 1 MB by default. */
     for (size_t i = 0; i < e->n_fields; i++)
-        if (e->fields[i].type == TRAIL_TYPE_BLOB) {
-            rc |=
-                trail__buf_appendf(b, " SET SESSION group_concat_max_len = @@max_allowed_packet;");
+        if (trail__json_form_audited(&e->fields[i]) &&
+            trail__json_form_of_field(&e->fields[i]) == TRAIL_JSON_FORM_BASE64) {
+            trail__buf_append_str(b, " SET SESSION group_concat_max_len = @@max_allowed_packet;");
             break;
         }
-    return rc |
-           trail__buf_appendf(b, " IF v_own THEN START TRANSACTION;"
-                                 " SELECT 1 INTO v_last FROM `trail_nodes` WHERE `node_id` = p_node"
-                                 " FOR UPDATE;"
-                                 " ELSE SAVEPOINT trail_call; END IF;");
+    trail__buf_append_str(b, " IF v_own THEN START TRANSACTION;"
+                             " SELECT 1 INTO v_last FROM `trail_nodes` WHERE `node_id` = p_node"
+                             " FOR UPDATE;"
+                             " ELSE SAVEPOINT trail_call; END IF;");
 }
 
 /*
@@ -299,9 +302,9 @@ static int begin(trail_buf *b, const trail_entity *e)
  * reader gets as one packet: with TRAIL_EVENT_ROOM for the rest, it must
  * fit max_allowed_packet too.
  */
-static int event_hash(trail_buf *b)
+static void event_hash(trail_buf *b)
 {
-    return trail__buf_appendf(
+    trail__buf_appendf(
         b,
         " SET v_last = NULL, v_prev = NULL;"
         " SELECT `hlc`, `hash` INTO v_last, v_prev FROM `trail_change_events`"
@@ -316,9 +319,9 @@ static int event_hash(trail_buf *b)
 }
 
 /* The event row, after event_hash(). */
-static int event_insert(trail_buf *b, const trail_entity *e, const char *op)
+static void event_insert(trail_buf *b, const trail_entity *e, const char *op)
 {
-    return trail__buf_appendf(
+    trail__buf_appendf(
         b,
         " INSERT INTO `trail_change_events` (" TRAIL_EVENT_COLUMN_LIST_BQ ")"
         " VALUES (p_event_id, v_hlc, p_node,"
@@ -329,117 +332,114 @@ static int event_insert(trail_buf *b, const trail_entity *e, const char *op)
 }
 
 /* The answer (write_sql.h): the record as it stands, the version found, the event's hlc. */
-static int answer(trail_buf *b, const trail_entity *e)
+static void answer(trail_buf *b, const trail_entity *e)
 {
-    int rc = trail__buf_appendf(b, " SELECT `id`, `version`");
+    trail__buf_append_str(b, " SELECT `id`, `version`");
     for (size_t i = 0; i < e->n_fields; i++)
-        rc |= trail__buf_appendf(b, ", `%s`", e->fields[i].name);
-    return rc | trail__buf_appendf(b, ", v_found, v_hlc FROM `%s` WHERE `id` = v_id;", e->table);
+        trail__buf_appendf(b, ", `%s`", e->fields[i].name);
+    trail__buf_appendf(b, ", v_found, v_hlc FROM `%s` WHERE `id` = v_id;", e->table);
 }
 
-static int end(trail_buf *b)
+static void end(trail_buf *b)
 {
-    return trail__buf_appendf(b, " IF v_own THEN COMMIT; ELSE RELEASE SAVEPOINT trail_call; END IF;"
-                                 " END");
+    trail__buf_append_str(b, " IF v_own THEN COMMIT; ELSE RELEASE SAVEPOINT trail_call; END IF;"
+                             " END");
 }
 
-static int body_create(trail_buf *b, const trail_entity *e)
+/* The event JSON of the row that the statement after it selects. */
+static void row_json(trail_buf *b, const trail_entity *e)
+{
+    trail__event_sql_object(b, &my_json, e, NULL);
+}
+
+static void body_create(trail_buf *b, const trail_entity *e)
 {
     bool own_id = e->key != TRAIL_KEY_INT64;
-    int rc = begin(b, e);
-    rc |= trail__buf_appendf(b, " INSERT INTO `%s` (%s`version`", e->table, own_id ? "`id`, " : "");
+    begin(b, e);
+    trail__buf_appendf(b, " INSERT INTO `%s` (%s`version`", e->table, own_id ? "`id`, " : "");
     for (size_t i = 0; i < e->n_fields; i++)
-        rc |= trail__buf_appendf(b, ", `%s`", e->fields[i].name);
-    rc |= trail__buf_appendf(b, ") VALUES (%sp_version", own_id ? "p_id, " : "");
+        trail__buf_appendf(b, ", `%s`", e->fields[i].name);
+    trail__buf_appendf(b, ") VALUES (%sp_version", own_id ? "p_id, " : "");
     for (size_t i = 0; i < e->n_fields; i++)
-        rc |= trail__buf_appendf(b, ", `p_%s`", e->fields[i].name);
-    rc |= trail__buf_appendf(b, "); SET v_id = %s, v_found = p_version, v_changed = ",
-                             own_id ? "p_id" : "LAST_INSERT_ID()");
-    rc |= all_changed(b, e);
-    rc |= trail__buf_appendf(b, "; SELECT ");
-    rc |= row_json(b, e);
-    rc |= trail__buf_appendf(b, " INTO v_new FROM `%s` WHERE `id` = v_id;", e->table);
-    rc |= event_hash(b);
-    rc |= event_insert(b, e, "insert");
-    rc |= answer(b, e);
-    return rc | end(b);
+        trail__buf_appendf(b, ", `p_%s`", e->fields[i].name);
+    trail__buf_appendf(b, "); SET v_id = %s, v_found = p_version, v_changed = ",
+                       own_id ? "p_id" : "LAST_INSERT_ID()");
+    trail__event_sql_changed_all(b, e);
+    trail__buf_append_str(b, "; SELECT ");
+    row_json(b, e);
+    trail__buf_appendf(b, " INTO v_new FROM `%s` WHERE `id` = v_id;", e->table);
+    event_hash(b);
+    event_insert(b, e, "insert");
+    answer(b, e);
+    end(b);
 }
 
 /* Whether an omitted field is set and differs from the locked row's. */
-static int omitted_moved(trail_buf *b, const trail_entity *e)
+static void omitted_moved(trail_buf *b, const trail_entity *e)
 {
-    int rc = trail__buf_appendf(b, "FALSE");
-    for (size_t i = 0; i < e->n_fields; i++) {
-        const trail_field *f = &e->fields[i];
-        if (f->flags & TRAIL_FIELD_OMIT)
-            rc |= trail__buf_appendf(b, " OR (p_mask & %llu AND NOT (`%s` <=> `p_%s`%s))",
-                                     (unsigned long long)1 << i, f->name, f->name, exact(f));
-    }
-    return rc;
+    trail__buf_append_str(b, "FALSE");
+    for (size_t i = 0; i < e->n_fields; i++)
+        if (!trail__json_form_audited(&e->fields[i])) {
+            trail__buf_append_str(b, " OR (");
+            moved(b, e, i);
+            trail__buf_append_str(b, ")");
+        }
 }
 
-static int body_update(trail_buf *b, const trail_entity *e)
+static void body_update(trail_buf *b, const trail_entity *e)
 {
-    int rc = begin(b, e);
+    begin(b, e);
     /* Changed: the audited fields set whose value differs, byte for byte. */
-    rc |= trail__buf_appendf(b, " SET v_id = p_id; SELECT `version`, ");
-    rc |= row_json(b, e);
-    rc |= trail__buf_appendf(b, ", CONCAT_WS(','");
-    for (size_t i = 0; i < e->n_fields; i++) {
-        const trail_field *f = &e->fields[i];
-        if (!(f->flags & TRAIL_FIELD_OMIT))
-            rc |= trail__buf_appendf(
-                b, ", IF(p_mask & %llu AND NOT (`%s` <=> `p_%s`%s), '\"%s\"', NULL)",
-                (unsigned long long)1 << i, f->name, f->name, exact(f), f->name);
-    }
+    trail__buf_append_str(b, " SET v_id = p_id; SELECT `version`, ");
+    row_json(b, e);
+    trail__buf_append_str(b, ", ");
+    trail__event_sql_changed(b, e, moved);
     /* An omitted field that moved is written too, with an event that names no field. */
-    rc |= trail__buf_appendf(b, "), ");
-    rc |= omitted_moved(b, e);
-    rc |= trail__buf_appendf(b,
-                             " INTO v_found, v_old, v_changed, v_moved FROM `%s` WHERE `id` = p_id"
-                             " FOR UPDATE;"
-                             " IF v_found = p_version AND (v_changed <> '' OR v_moved) THEN"
-                             " UPDATE `%s` SET ",
-                             e->table, e->table);
+    trail__buf_append_str(b, ", ");
+    omitted_moved(b, e);
+    trail__buf_appendf(b,
+                       " INTO v_found, v_old, v_changed, v_moved FROM `%s` WHERE `id` = p_id"
+                       " FOR UPDATE;"
+                       " IF v_found = p_version AND (v_changed <> '[]' OR v_moved) THEN"
+                       " UPDATE `%s` SET ",
+                       e->table, e->table);
     for (size_t i = 0; i < e->n_fields; i++)
-        rc |= trail__buf_appendf(b, "`%s` = IF(p_mask & %llu, `p_%s`%s, `%s`), ", e->fields[i].name,
-                                 (unsigned long long)1 << i, e->fields[i].name,
-                                 exact(&e->fields[i]), e->fields[i].name);
-    rc |=
-        trail__buf_appendf(b, "`version` = `version` + 1 WHERE `id` = p_id;"
-                              " SET v_found = v_found + 1, v_changed = CONCAT('[', v_changed, ']');"
-                              " SELECT ");
-    rc |= row_json(b, e);
-    rc |= trail__buf_appendf(b, " INTO v_new FROM `%s` WHERE `id` = p_id;", e->table);
-    rc |= event_hash(b);
-    rc |= event_insert(b, e, "update");
+        trail__buf_appendf(b, "`%s` = IF(p_mask & %llu, `p_%s`%s, `%s`), ", e->fields[i].name,
+                           (unsigned long long)1 << i, e->fields[i].name, exact(&e->fields[i]),
+                           e->fields[i].name);
+    trail__buf_append_str(b, "`version` = `version` + 1 WHERE `id` = p_id;"
+                             " SET v_found = v_found + 1; SELECT ");
+    row_json(b, e);
+    trail__buf_appendf(b, " INTO v_new FROM `%s` WHERE `id` = p_id;", e->table);
+    event_hash(b);
+    event_insert(b, e, "update");
     /* The answer's version found is the one before the write. */
-    rc |= trail__buf_appendf(b, " SET v_found = v_found - 1; ELSE SET v_hlc = NULL; END IF;");
-    rc |= answer(b, e);
-    return rc | end(b);
+    trail__buf_append_str(b, " SET v_found = v_found - 1; ELSE SET v_hlc = NULL; END IF;");
+    answer(b, e);
+    end(b);
 }
 
-static int body_delete(trail_buf *b, const trail_entity *e)
+static void body_delete(trail_buf *b, const trail_entity *e)
 {
-    int rc = begin(b, e);
-    rc |= trail__buf_appendf(b, " SET v_id = p_id; SELECT `version`, ");
-    rc |= row_json(b, e);
-    rc |= trail__buf_appendf(b,
-                             " INTO v_found, v_old FROM `%s` WHERE `id` = p_id FOR UPDATE;"
-                             " IF v_found = p_version THEN SET v_changed = ",
-                             e->table);
-    rc |= all_changed(b, e);
-    rc |= trail__buf_appendf(b, ";");
-    rc |= event_hash(b); /* while the row is there to say what is too large */
-    rc |= trail__buf_appendf(b, " DELETE FROM `%s` WHERE `id` = p_id;", e->table);
-    rc |= event_insert(b, e, "delete");
-    rc |= trail__buf_appendf(b, " END IF;");
+    begin(b, e);
+    trail__buf_append_str(b, " SET v_id = p_id; SELECT `version`, ");
+    row_json(b, e);
+    trail__buf_appendf(b,
+                       " INTO v_found, v_old FROM `%s` WHERE `id` = p_id FOR UPDATE;"
+                       " IF v_found = p_version THEN SET v_changed = ",
+                       e->table);
+    trail__event_sql_changed_all(b, e);
+    trail__buf_append_str(b, ";");
+    event_hash(b); /* while the row is there to say what is too large */
+    trail__buf_appendf(b, " DELETE FROM `%s` WHERE `id` = p_id;", e->table);
+    event_insert(b, e, "delete");
+    trail__buf_append_str(b, " END IF;");
     /* The row is gone: the answer is the version found, when there was a row. */
-    rc |= trail__buf_appendf(b, " SELECT v_id, v_found");
+    trail__buf_append_str(b, " SELECT v_id, v_found");
     for (size_t i = 0; i < e->n_fields; i++)
-        rc |= trail__buf_appendf(b, ", NULL");
-    rc |= trail__buf_appendf(b, ", v_found, v_hlc FROM DUAL WHERE v_found IS NOT NULL;");
-    return rc | end(b);
+        trail__buf_append_str(b, ", NULL");
+    trail__buf_append_str(b, ", v_found, v_hlc FROM DUAL WHERE v_found IS NOT NULL;");
+    end(b);
 }
 
 static const char *const kind_names[] = { NULL, "create", "update", "delete" };
@@ -452,22 +452,22 @@ static const char *const kind_names[] = { NULL, "create", "update", "delete" };
 static char *procedure(const trail_entity *e, int kind, char name[65])
 {
     trail_buf b = TRAIL_BUF_INIT;
-    int rc = params(&b, e, kind);
-    rc |= kind == TRAIL_WRITE_CREATE   ? body_create(&b, e)
-          : kind == TRAIL_WRITE_UPDATE ? body_update(&b, e)
-                                       : body_delete(&b, e);
-    if (rc) {
-        trail__buf_free(&b);
-        return NULL;
-    }
+    params(&b, e, kind);
+    if (kind == TRAIL_WRITE_CREATE)
+        body_create(&b, e);
+    else if (kind == TRAIL_WRITE_UPDATE)
+        body_update(&b, e);
+    else
+        body_delete(&b, e);
+    char *text = trail__buf_finish(&b);
     char digest[TRAIL_SHA256_HEX_LEN + 1];
-    if (trail__sha256_hex(digest, b.data, b.len) < 0) {
-        trail__buf_free(&b);
+    if (!text || trail__sha256_hex(digest, text, strlen(text)) < 0) {
+        free(text);
         return NULL;
     }
     /* Identifiers are 64 characters at most: the table's part is cut to fit. */
     snprintf(name, 65, "trail_%.40s_%s_%.12s", e->table, kind_names[kind], digest);
-    return b.data;
+    return text;
 }
 
 char *trail__mysql_write_sql(const trail_entity *e, int kind, uint64_t mask)
@@ -478,27 +478,23 @@ char *trail__mysql_write_sql(const trail_entity *e, int kind, uint64_t mask)
         return NULL;
     free(text);
     trail_buf b = TRAIL_BUF_INIT;
-    int rc = trail__buf_appendf(&b, "CALL `%s`(", name);
+    trail__buf_appendf(&b, "CALL `%s`(", name);
     for (int i = 0; i < TRAIL_WP_ROW; i++)
-        rc |= trail__buf_appendf(&b, "%s?", i ? ", " : "");
+        trail__buf_append_str(&b, i ? ", ?" : "?");
     if (kind == TRAIL_WRITE_CREATE) {
         size_t n = e->n_fields + 1 + (e->key != TRAIL_KEY_INT64);
         for (size_t i = 0; i < n; i++)
-            rc |= trail__buf_appendf(&b, ", ?");
+            trail__buf_append_str(&b, ", ?");
     } else {
-        rc |= trail__buf_appendf(&b, ", ?, ?");
+        trail__buf_append_str(&b, ", ?, ?");
     }
     if (kind == TRAIL_WRITE_UPDATE) {
-        rc |= trail__buf_appendf(&b, ", %llu", (unsigned long long)mask);
+        trail__buf_appendf(&b, ", %llu", (unsigned long long)mask);
         for (size_t i = 0; i < e->n_fields; i++)
-            rc |= trail__buf_appendf(&b, mask >> i & 1 ? ", ?" : ", NULL");
+            trail__buf_append_str(&b, mask >> i & 1 ? ", ?" : ", NULL");
     }
-    rc |= trail__buf_appendf(&b, ")");
-    if (rc) {
-        trail__buf_free(&b);
-        return NULL;
-    }
-    return b.data;
+    trail__buf_append_str(&b, ")");
+    return trail__buf_finish(&b);
 }
 
 char *trail__mysql_write_setup_sql(const trail_entity *e, int kind)
@@ -508,11 +504,7 @@ char *trail__mysql_write_setup_sql(const trail_entity *e, int kind)
     if (!text)
         return NULL;
     trail_buf b = TRAIL_BUF_INIT;
-    int rc = trail__buf_appendf(&b, "CREATE OR REPLACE PROCEDURE `%s`%s", name, text);
+    trail__buf_appendf(&b, "CREATE OR REPLACE PROCEDURE `%s`%s", name, text);
     free(text);
-    if (rc) {
-        trail__buf_free(&b);
-        return NULL;
-    }
-    return b.data;
+    return trail__buf_finish(&b);
 }
