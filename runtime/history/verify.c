@@ -203,17 +203,25 @@ static int end_record(verifier *v)
     return rc;
 }
 
-/* The names of the members in which two JSON objects differ, comma separated. */
+/*
+ * The names of the members in which two JSON objects differ, comma
+ * separated, appended to @out; TRAIL_OK or @out's error.
+ */
 static int differing_fields(trail_buf *out, const json_t *a, const json_t *b)
 {
     const char *key;
     json_t *value;
-    int rc = TRAIL_OK;
-    json_object_foreach((json_t *)a, key, value) if (!json_equal(value, json_object_get(b, key)))
-        rc |= trail__buf_appendf(out, "%s%s", out->len ? ", " : "", key);
-    json_object_foreach((json_t *)b, key, value) if (!json_object_get(a, key)) rc |=
-        trail__buf_appendf(out, "%s%s", out->len ? ", " : "", key);
-    return rc ? TRAIL_ENOMEM : TRAIL_OK;
+    json_object_foreach((json_t *)a, key, value)
+    {
+        if (!json_equal(value, json_object_get(b, key)))
+            trail__buf_appendf(out, "%s%s", out->len ? ", " : "", key);
+    }
+    json_object_foreach((json_t *)b, key, value)
+    {
+        if (!json_object_get(a, key))
+            trail__buf_appendf(out, "%s%s", out->len ? ", " : "", key);
+    }
+    return out->err;
 }
 
 /* Checks one event against the record's state so far. */
@@ -304,11 +312,11 @@ static int record_row(trail_conn *db, void *row, void *userdata)
 /* SELECT id, version, fields FROM table, quoted for the driver. */
 static int live_rows_sql(trail_buf *out, char q, const trail_entity *e)
 {
-    int rc = trail__buf_appendf(out, "SELECT %cid%c, %cversion%c", q, q, q, q);
+    trail__buf_appendf(out, "SELECT %cid%c, %cversion%c", q, q, q, q);
     for (size_t i = 0; i < e->n_fields; i++)
-        rc |= trail__buf_appendf(out, ", %c%s%c", q, e->fields[i].name, q);
-    rc |= trail__buf_appendf(out, " FROM %c%s%c", q, e->table, q);
-    return rc ? TRAIL_ENOMEM : TRAIL_OK;
+        trail__buf_appendf(out, ", %c%s%c", q, e->fields[i].name, q);
+    trail__buf_appendf(out, " FROM %c%s%c", q, e->table, q);
+    return out->err;
 }
 
 static int live_row(trail_conn *db, void *row, void *userdata)
