@@ -12,6 +12,7 @@
  * not fit.
  */
 #include "driver/mysql/weigh_mysql.h"
+#include "audit/json_form.h"
 #include "audit/update_sql.h"
 #include "audit/values.h"
 #include "audit/write_sql.h"
@@ -32,13 +33,19 @@ typedef struct weight {
 /* What the event's hashed message holds besides the parameters and the fields weighed. */
 #define EVENT_FIXED 512
 
-/* Field @f's member of the event JSON with value @v, a comma and its name in `changed` with it. */
-static uint64_t member_bytes(const trail_field *f, const trail_value *v)
+/*
+ * Field @i of @e as a member of the event JSON with value @v, a comma and
+ * its name in `changed` with it; which fields are members, and which are
+ * redacted, is json_form.h's to say.
+ */
+static uint64_t member_bytes(const trail_entity *e, size_t i, const trail_value *v)
 {
-    uint64_t name = strlen(f->name) + 3, member = name + 1;
-    if (f->flags & TRAIL_FIELD_OMIT)
+    const char *key;
+    trail_json_form form;
+    if (!trail__json_form_member(e, i + 2, &key, &form))
         return 0;
-    if (f->flags & TRAIL_FIELD_REDACT)
+    uint64_t name = strlen(key) + 3, member = name + 1;
+    if (form == TRAIL_JSON_FORM_REDACTED)
         return name + member + 12;
     switch (v->type) {
     case TRAIL_V_NULL:
@@ -90,7 +97,7 @@ static void weigh(const trail_entity *e, const trail_row *row, uint64_t mask, we
         if (!(mask >> i & 1))
             continue;
         const trail_value *v = &row->v[i + 2];
-        uint64_t event = member_bytes(&e->fields[i], v), sent = sent_bytes(v);
+        uint64_t event = member_bytes(e, i, v), sent = sent_bytes(v);
         w->event += event;
         w->sent += sent;
         if (event > w->heaviest_bytes || sent > w->heaviest_bytes) {
