@@ -540,10 +540,10 @@ static const engine engines[] = {
             .driver = "pg",
             .server = true,
             /*
-             * One pipeline: the node lock and the write's one statement,
-             * committed by its Sync. trail_begin() is BEGIN and the node
-             * lock, in one pipeline; a call inside it is its savepoint, the
-             * statement and the release.
+             * One pipeline: the write's one statement, committed by its
+             * Sync. trail_begin() is BEGIN (no node lock: each connection
+             * writes in a lane of its own); a call inside it is its
+             * savepoint, the statement and the release, in one pipeline.
              */
             .trips = { .create = 1, .update = 1, .remove = 1, .unchanged = 1,
                        .begin = 1, .in_group = 1, .commit = 1 },
@@ -576,11 +576,11 @@ static const engine engines[] = {
             /*
              * One CALL of the entity's stored procedure (write_mysql.c),
              * which commits (or, inside trail_begin(), releases its
-             * savepoint) itself. trail_begin() is START TRANSACTION, then
-             * the node lock: a prepared statement does not pipeline.
+             * savepoint) itself. trail_begin() is START TRANSACTION alone:
+             * no node lock (each connection writes in a lane of its own).
              */
             .trips = { .create = 1, .update = 1, .remove = 1, .unchanged = 1,
-                       .begin = 2, .in_group = 1, .commit = 1 },
+                       .begin = 1, .in_group = 1, .commit = 1 },
             .pid_file = "mariadbd.pid",
             .session_key = "program_name",
             .url_connect_timeout = "connect_timeout",

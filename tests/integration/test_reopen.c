@@ -157,7 +157,8 @@ static void test_node_id_option(void **state)
     it_history(db, NULL, NULL, &evs);
     assert_int_equal(evs.n, 1);
     assert_string_equal(evs.ev[0].node_id, "node-a");
-    assert_string_equal(evs.ev[0].origin_node, "node-a");
+    assert_true(trail_ulid_valid(evs.ev[0].lane_id));
+    assert_int_equal(evs.ev[0].seq, 1);
     it_events_free(&evs);
     trail_close(db);
 
