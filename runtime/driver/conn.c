@@ -176,12 +176,40 @@ static int stored_hlc_floor(trail_conn *db, int64_t *floor)
  * clock above every stored HLC. Fails with TRAIL_EDB when the runtime tables
  * do not exist yet.
  */
+int trail__conn_old_layout(trail_conn *db, const char *missing)
+{
+    db->old_layout = true;
+    return trail__err_set(&db->err, TRAIL_EDB,
+                          "this database's change events have an older layout (it lacks %.300s): "
+                          "it was made by a trail from before lanes (SPEC 4), which this version "
+                          "neither reads nor converts, and it was left unchanged. Keep using the "
+                          "trail that made it, or create a new database with this version and "
+                          "copy the records into it",
+                          missing);
+}
+
+/* The runtime tables have this version's columns: a database of an older layout is refused. */
+static int check_layout(trail_conn *db)
+{
+    const trail_runtime_sql *sql = db->drv->sql;
+    const char *probes[2] = { sql->events_layout, sql->lanes_layout };
+    for (int i = 0; i < 2; i++)
+        if (db->drv->query(db, probes[i], NULL, 0, NULL, NULL, NULL) < 0) {
+            char why[200];
+            snprintf(why, sizeof why, "%s", trail__err_message(&db->err));
+            return trail__conn_old_layout(db, why);
+        }
+    return TRAIL_OK;
+}
+
 int trail__conn_init_node(trail_conn *db)
 {
     const trail_runtime_sql *sql = db->drv->sql;
     bool found;
     int rc = trail__conn_query_text(db, sql->node_local, NULL, 0, db->node_id, sizeof db->node_id,
                                     &found);
+    if (rc == TRAIL_OK && found && (rc = check_layout(db)) < 0)
+        db->node_id[0] = '\0';
     if (rc < 0)
         return rc;
 
@@ -228,6 +256,8 @@ int trail__conn_need_tables(trail_conn *db)
 {
     if (db->node_id[0] || trail__conn_init_node(db) == TRAIL_OK)
         return TRAIL_OK;
+    if (db->old_layout)
+        return TRAIL_EDB;
     db->node_id[0] = '\0';
     char why[256];
     snprintf(why, sizeof why, "%s", trail__err_message(&db->err)); /* not formatted into itself */
@@ -340,8 +370,9 @@ int trail_open(trail_conn **out, const char *url, const trail_open_opts *opts)
         snprintf(db->node_id_wanted, sizeof db->node_id_wanted, "%s", opts->node_id);
         db->opts.node_id = db->node_id_wanted;
     }
-    if (trail__conn_init_node(db) < 0)
-        trail__err_clear(&db->err);
+    if ((rc = trail__conn_init_node(db)) < 0 && db->old_layout)
+        return rc; /* the connection stays open for trail_errmsg(); trail_close() closes it */
+    trail__err_clear(&db->err);
     return TRAIL_OK;
 }
 
