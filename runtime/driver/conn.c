@@ -413,6 +413,11 @@ uint64_t trail_round_trips(const trail_conn *db)
     return db ? db->round_trips : 0;
 }
 
+uint64_t trail_statements(const trail_conn *db)
+{
+    return db ? db->statements : 0;
+}
+
 /* A fresh transaction id, with its time from the clock. */
 int trail__conn_new_tx(trail_conn *db)
 {

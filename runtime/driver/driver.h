@@ -201,6 +201,7 @@ struct trail_conn {
     size_t n_checked;
     struct trail_update_cache *updates; /* update_sql.c */
     uint64_t round_trips;               /* waits for the server, counted by its driver */
+    uint64_t statements;                /* statements run (not prepared), counted by its driver */
     /*
      * The most bytes the server takes in one statement, builds into one
      * string or sends as one row (MariaDB's max_allowed_packet, read at

@@ -509,6 +509,7 @@ static int execute(trail_conn *db, my_stmt *p, const trail_value *params, size_t
                               "server's max_allowed_packet of %llu bytes",
                               (unsigned long long)bytes, (unsigned long long)db->max_packet);
     round_trip(db);
+    db->statements++;
     return mysql_stmt_execute(p->stmt) ? fail_stmt(db, p->stmt, "execute") : TRAIL_OK;
 }
 
@@ -567,6 +568,7 @@ static int my_exec(trail_conn *db, const char *sql)
         return rc;
     MYSQL *c = state(db)->conn;
     round_trip(db);
+    db->statements++;
     if (mysql_real_query(c, sql, (unsigned long)strlen(sql)))
         return fail(db, "exec");
     if (mysql_field_count(c) > 0) {
@@ -703,6 +705,7 @@ static int my_rollback(trail_conn *db)
     if (st->lost)
         return usable(db);
     round_trip(db);
+    db->statements++;
     return mysql_rollback(st->conn) ? fail(db, "rollback") : TRAIL_OK;
 }
 
@@ -722,8 +725,10 @@ static int my_commit(trail_conn *db)
 {
     my_state *st = state(db);
     int rc = usable(db);
-    if (rc == TRAIL_OK)
+    if (rc == TRAIL_OK) {
         round_trip(db);
+        db->statements++;
+    }
     if (rc == TRAIL_OK && mysql_commit(st->conn))
         rc = fail(db, "commit");
     if (rc == TRAIL_OK)

@@ -469,6 +469,7 @@ static int receive(trail_conn *db, trail_row_cb cb, void *userdata, int64_t *cha
     int rc = TRAIL_OK, got;
     PGresult *res;
     db->round_trips++;
+    db->statements++;
     while ((got = next_result(db, "query", &res)) == TRAIL_OK && res) {
         ExecStatusType s = PQresultStatus(res);
         if (s == PGRES_SINGLE_TUPLE) {
@@ -538,6 +539,7 @@ static int pg_exec(trail_conn *db, const char *sql)
     if (rc < 0)
         return rc;
     db->round_trips++;
+    db->statements++;
     PGresult *res;
     rc = finish(db, PQsendQuery(state(db)->conn, sql), "exec", &res);
     if (rc == TRAIL_OK && !succeeded(res))
@@ -667,6 +669,7 @@ static int pg_commit(trail_conn *db)
     if (rc < 0)
         return rc;
     db->round_trips++;
+    db->statements++;
     PGresult *res;
     rc = finish(db, PQsendQuery(state(db)->conn, "COMMIT"), "commit", &res);
     if (rc == TRAIL_OK && PQresultStatus(res) != PGRES_COMMAND_OK)
@@ -743,6 +746,7 @@ static int pipeline(trail_conn *db, size_t n, const char *const *sql,
     if (!PQpipelineSync(st->conn) && rc == TRAIL_OK)
         rc = fail(db, NULL, "send");
     db->round_trips++;
+    db->statements += sent;
     for (size_t i = 0; i < sent; i++)
         rc = pipeline_results(db, i == rows_of ? cb : NULL, userdata, rc);
     PGresult *res; /* the Sync's, after which the pipeline is empty */
