@@ -501,7 +501,8 @@ static int encode(trail_conn *db, size_t i, Oid oid, const trail_value *v)
 /*
  * Encodes every parameter into the connection's arrays, which borrow
  * @params' bytes until the statement was sent; pointers into scratch are
- * fixed once it stops moving.
+ * fixed once it stops moving. The scratch buffer starts empty and its
+ * sticky error cleared, so that an earlier statement's failure stays there.
  */
 static int encode_all(trail_conn *db, const pg_stmt *p, const trail_value *params, size_t n)
 {
@@ -513,7 +514,7 @@ static int encode_all(trail_conn *db, const pg_stmt *p, const trail_value *param
     int rc = reserve_params(db, n);
     if (rc < 0)
         return rc;
-    st->scratch.len = 0;
+    trail__buf_reset(&st->scratch);
     for (size_t i = 0; i < n; i++)
         if ((rc = encode(db, i, p->types[i], &params[i])) < 0)
             return rc;
