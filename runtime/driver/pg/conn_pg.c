@@ -1,12 +1,13 @@
 /*
  * conn_pg.c - the PostgreSQL driver (libpq).
  *
- * Every statement is prepared once per connection (PQprepare, then
- * PQdescribePrepared for the parameter types the server inferred), and runs
- * with parameters and results in binary: integers, doubles, dates and
- * timestamps cross the wire exactly, with no text to format or parse. A
- * parameter is encoded for the type the server expects, whatever trail_value
- * type it came as (an int64 bound where a boolean is wanted, say).
+ * Every statement but exec's (DDL, session settings, transaction control)
+ * is prepared once per connection, or one made at run time (query_once)
+ * for its one run: PQprepare, then PQdescribePrepared for the parameter
+ * types the server inferred. It runs with parameters and results in binary: integers, doubles,
+ * dates and timestamps cross the wire exactly, with no text to format or parse. A parameter is
+ * encoded for the type the server expects, whatever trail_value type it came as (an int64 bound
+ * where a boolean is wanted, say).
  *
  * Rows stream in single-row mode, so that reading a long history takes the
  * memory of one row, not of the whole result.
@@ -669,6 +670,10 @@ static bool decode_integer(Oid oid, const char *s, int len, int64_t *out)
     }
 }
 
+/*
+ * trail_driver.column: @row is a pg_row; text, JSON and bytes are lent from
+ * its result, which lives until the callback that got the row returns.
+ */
 static int pg_column(trail_conn *db, void *row, size_t i, trail_vtype want, trail_value *out)
 {
     PGresult *res = ((pg_row *)row)->res;

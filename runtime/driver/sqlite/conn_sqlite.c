@@ -81,6 +81,7 @@ static void finalize(void *stmt)
     sqlite3_finalize(stmt);
 }
 
+/* Binds @v, whose bytes @stmt borrows (SQLITE_STATIC) until its bindings are cleared. */
 static int bind(trail_conn *db, sqlite3_stmt *stmt, int i, const trail_value *v)
 {
     int rc;

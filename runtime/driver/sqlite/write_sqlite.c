@@ -33,6 +33,7 @@ struct last_event {
     bool found;
 };
 
+/* The trail_row_cb of sql->last_event: the first row copied into the last_event @userdata. */
 static int read_last_event(trail_conn *db, void *row, void *userdata)
 {
     struct last_event *last = userdata;
