@@ -465,6 +465,27 @@ int trail__values_json(trail_buf *out, const trail_entity *e, const trail_row *r
     return trail__json_finish(&w);
 }
 
+int trail__values_old_json(trail_buf *out, const trail_entity *e, const trail_row *old,
+                           const trail_row *new_row)
+{
+    if (!new_row)
+        return trail__values_json(out, e, old);
+    trail_json w;
+    trail__json_init(&w, out);
+    trail__json_begin_object(&w);
+    for (size_t i = 0; i < e->n_fields; i++) {
+        const char *key;
+        trail_json_form form;
+        if (!trail__json_form_member(e, i + 2, &key, &form) ||
+            trail__values_equal(&old->v[i + 2], &new_row->v[i + 2]))
+            continue;
+        trail__json_key(&w, key);
+        trail__json_form_write(&w, form, &old->v[i + 2]);
+    }
+    trail__json_end_object(&w);
+    return trail__json_finish(&w);
+}
+
 int trail__values_changed_json(trail_buf *out, const trail_entity *e, const trail_row *old,
                                const trail_row *new_row, size_t *count)
 {
