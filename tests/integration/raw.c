@@ -559,6 +559,7 @@ static const engine engines[] = {
                                    "SELECT '-infinity'::timestamptz" },
             .dates_beyond = { "SELECT 'infinity'::date", "SELECT '-infinity'::date" },
             /* No wrong_password: pg.sh's server trusts every local connection. */
+            .json_as_jsonb = true,
         },
         .exec = pg_exec,
         .count = pg_count,
