@@ -3,21 +3,24 @@
  *
  * First the engine's own integrity check where there is a cheap one
  * (sql->integrity_check), then three passes, each one streaming query:
- *  1. every lane (audit/lane.h): its row's hash, its place in its node's
- *     chain of lanes; then every event in (lane, seq) order: its hash
- *     against its columns, its seq following the one before it (from 1),
- *     its prev_hash against the lane's event before it (for seq 1, the
- *     lane's row), and a sealed lane's last seq and hash;
+ *  1. every lane (audit/lane.h), by node and node_seq: its row's hash, its
+ *     place in its node's chain of lanes; then every event in (lane, seq)
+ *     order: its hash against its columns, its lane's row and node, its seq
+ *     following the one before it (from 1), its prev_hash against the
+ *     lane's event before it (for seq 1, the lane's row), and a sealed
+ *     lane's last seq and hash;
  *  2. per table, every event in (record, hlc) order: the version and
- *     before/after chain of each record, remembering where each record ended
- *     (a digest of its last new_values, or deleted);
+ *     before/after chain of each record (an update's changed, old_values
+ *     and new_values agreeing with each other and with the record's
+ *     previous new_values), remembering where each record ended (a digest
+ *     of its last new_values, or deleted);
  *  3. per table of a migrated entity, every live row, turned into event JSON
  *     by the same code that writes events, against that digest.
- * Memory grows with the records of one table (pass 2's digests), not with
- * the events. The entities of pass 3 come from the schema descriptions in
- * trail_meta; since anyone who can edit a row can edit those too, a missing
- * or unreadable description, or a table with events that none describes, is
- * itself a problem rather than a reason to skip the table.
+ * Memory grows with the lanes (pass 1's entries) and the records of one
+ * table (pass 2's digests), not with the events. The entities of pass 3 come from the schema
+ * descriptions in trail_meta; since anyone who can edit a row can edit those too, a missing or
+ * unreadable description, or a table with events that none describes, is itself a problem rather
+ * than a reason to skip the table.
  */
 #define _POSIX_C_SOURCE 200809L /* strdup, strndup */
 #include "driver/driver.h"
