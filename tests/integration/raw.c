@@ -558,6 +558,7 @@ static const engine engines[] = {
             .timestamps_beyond = { "SELECT 'infinity'::timestamptz",
                                    "SELECT '-infinity'::timestamptz" },
             .dates_beyond = { "SELECT 'infinity'::date", "SELECT '-infinity'::date" },
+            .cast_json = "SELECT $1::jsonb", /* jsonb's binary form is a version byte first */
             /* No wrong_password: pg.sh's server trusts every local connection. */
         },
         .exec = pg_exec,
