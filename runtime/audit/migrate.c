@@ -370,6 +370,9 @@ int trail_schema_migrate(trail_conn *db, const trail_schema *schema)
         goto done;
     if ((rc = trail__columns_load(db, &cols)) < 0)
         goto done;
+    /* Before any DDL: MariaDB commits each statement of it, whatever comes after. */
+    if ((rc = trail__events_layout_check(db, &cols)) < 0)
+        goto done;
     if ((rc = make_plan(&p, db, schema, &cols)) < 0)
         goto done;
     /* Columns first: the schema's new indexes may name them. */
