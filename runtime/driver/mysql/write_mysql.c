@@ -200,13 +200,16 @@ static const struct {
 _Static_assert(sizeof my_json / sizeof my_json[0] == TRAIL_JSON_FORM_COUNT,
                "MariaDB spells every JSON form");
 
-/* An event's JSON is a CONCAT() of the current row's columns. */
+/*
+ * An event's JSON is a CONCAT() of the current row's columns, the text
+ * between two values one literal: each argument costs at each run.
+ */
 static const trail_event_sql my_object = {
     .column = "`{c}`",
-    .object_begin = "CONCAT('{', ",
-    .member = "'\"{k}\":', COALESCE({j}, 'null')",
-    .member_sep = ", ',', ",
-    .object_end = ", '}')",
+    .object_begin = "CONCAT('{",
+    .member = "\"{k}\":', COALESCE({j}, 'null'), '",
+    .member_sep = ",",
+    .object_end = "}')",
 };
 
 /* An update's field @i moved: it is set, and its parameter differs from its column. */
@@ -392,14 +395,15 @@ static void row_json(trail_buf *b, const trail_entity *e, bool fast)
 
 /*
  * After @var got row_json()'s fast spelling of the row whose id is @id:
- * the exact one, if that is not it. The row is read as it was, @lock
- * (" FOR UPDATE") where it was: a plain read inside the caller's
- * transaction could see an older version of it.
+ * the exact one, if that is not it. The row is read again as it was read
+ * first (@lock: " FOR UPDATE" or ""), so that both reads see the same
+ * version of it whatever the session's isolation level.
  */
 static void fix_json(trail_buf *b, const trail_entity *e, const char *var, const char *id,
                      const char *lock)
 {
-    trail__buf_appendf(b, " IF LOCATE(" MY_MARK ", %s) THEN SELECT ", var);
+    /* Byte by byte: LOCATE() by the characters of utf8mb4 costs five times as much. */
+    trail__buf_appendf(b, " IF LOCATE(BINARY " MY_MARK ", %s) THEN SELECT ", var);
     row_json(b, e, false);
     trail__buf_appendf(b, " INTO %s FROM `%s` WHERE `id` = %s%s; END IF;", var, e->table, id, lock);
 }
