@@ -3,15 +3,20 @@
  *
  * First the engine's own integrity check where there is a cheap one
  * (sql->integrity_check), then three passes, each one streaming query:
- *  1. every event in (node, hlc) order: its hash against its columns, and
- *     its prev_hash against the node's event before it;
+ *  1. every lane (audit/lane.h): its row's hash, its place in its node's
+ *     chain of lanes; then every event in (lane, seq) order: its hash
+ *     against its columns, its seq following the one before it (from 1),
+ *     its prev_hash against the lane's event before it (for seq 1, the
+ *     lane's row), and a sealed lane's last seq and hash;
  *  2. per table, every event in (record, hlc) order: the version and
  *     before/after chain of each record, remembering where each record ended
  *     (a digest of its last new_values, or deleted);
  *  3. per table of a migrated entity, every live row, turned into event JSON
  *     by the same code that writes events, against that digest.
  * Memory grows with the records of one table (pass 2's digests), not with
- * the events. The entities of pass 3 come from the schema descriptions in
+ * the events. Values are compared as jansson reads them, except the numbers
+ * of json fields, which are compared by their exact decimal values
+ * (load_values()). The entities of pass 3 come from the schema descriptions in
  * trail_meta; since anyone who can edit a row can edit those too, a missing
  * or unreadable description, or a table with events that none describes, is
  * itself a problem rather than a reason to skip the table.
@@ -19,8 +24,11 @@
 #define _POSIX_C_SOURCE 200809L /* strdup, strndup */
 #include "driver/driver.h"
 #include "audit/event.h"
+#include "audit/event_columns.h"
+#include "audit/lane.h"
 #include "history/history_row.h"
 #include "audit/model.h"
+#include "core/json_exact.h"
 #include "core/sha256.h"
 #include "audit/values.h"
 #include "trail/verify.h"
@@ -38,10 +46,12 @@ typedef struct verifier {
     trail_conn *db;
     trail_verify_report *report;
     trail_buf scratch;
-    /* pass 1: the previous event of the current node */
-    char node[TRAIL_NODE_ID_MAX + 1];
+    /* pass 1: the lanes (lane id -> [hash, sealed seq, sealed hash]), and the current one */
+    json_t *lanes;
+    char lane[TRAIL_ULID_LEN + 1];
+    int64_t seq;
     char prev_hash[TRAIL_SHA256_HEX_LEN + 1];
-    bool in_node;
+    bool in_lane;
     /* pass 2: the record being followed */
     const char *table;
     char *record;
@@ -129,6 +139,74 @@ problem(verifier *v, const char *table, const char *record, const char *event, c
 
 /* ---- pass 1: hash chains ---------------------------------------------- */
 
+/* What pass 1 keeps of a lane's row: its hash, and its seal (seq 0 and "" when unsealed). */
+static int lane_entry(verifier *v, const char *id, const char *hash, int64_t sealed_seq,
+                      const char *sealed_hash)
+{
+    json_t *entry = json_pack("[s, I, s]", hash, (json_int_t)sealed_seq, sealed_hash);
+    if (!entry || json_object_set_new(v->lanes, id, entry) < 0)
+        return trail__err_set(&v->db->err, TRAIL_ENOMEM, "out of memory");
+    return TRAIL_OK;
+}
+
+/* A text column as a C string in @buf (@size bytes), "" for NULL or too long. */
+static const char *text_in(char *buf, size_t size, const trail_value *v)
+{
+    size_t n = v->type == TRAIL_V_NULL || v->n >= size ? 0 : v->n;
+    memcpy(buf, v->s ? v->s : "", n);
+    buf[n] = '\0';
+    return buf;
+}
+
+#define LANE_TYPE(n, name, value, ...) TRAIL_V_##value,
+static const trail_vtype lane_types[] = { TRAIL_LANE_COLUMN_TABLE(LANE_TYPE, ) };
+#undef LANE_TYPE
+
+/* One row of trail_lanes: its hash against its columns; kept for the events' pass. */
+static int lane_row(trail_conn *db, void *row, void *userdata)
+{
+    verifier *v = userdata;
+    trail_value cols[TRAIL_LANE_COLUMNS];
+    int rc = trail__row_read(db, row, lane_types, cols, TRAIL_LANE_COLUMNS);
+    if (rc < 0)
+        return rc;
+    char id[TRAIL_ULID_LEN + 1], hash[TRAIL_SHA256_HEX_LEN + 1], sealed[TRAIL_SHA256_HEX_LEN + 1],
+        want[TRAIL_SHA256_HEX_LEN + 1];
+    text_in(id, sizeof id, &cols[TRAIL_LANE_lane_id]);
+    text_in(hash, sizeof hash, &cols[TRAIL_LANE_hash]);
+    text_in(sealed, sizeof sealed, &cols[TRAIL_LANE_sealed_hash]);
+    if ((rc = trail__lane_hash(want, cols)) < 0)
+        return trail__err_set(&db->err, rc, "out of memory");
+    if (strcmp(want, hash) != 0 &&
+        (rc = problem(v, NULL, NULL, NULL,
+                      "lane %s: its row does not match its hash: the lane's row was edited", id)) <
+            0)
+        return rc;
+    int64_t sealed_seq =
+        cols[TRAIL_LANE_sealed_seq].type == TRAIL_V_NULL ? 0 : cols[TRAIL_LANE_sealed_seq].i;
+    return lane_entry(v, id, hash, sealed_seq, sealed);
+}
+
+/* The lane followed so far ends: a sealed lane must end where its seal says. */
+static int end_lane(verifier *v)
+{
+    if (!v->in_lane)
+        return TRAIL_OK;
+    v->in_lane = false;
+    json_t *entry = json_object_get(v->lanes, v->lane);
+    json_int_t sealed_seq = json_integer_value(json_array_get(entry, 1));
+    const char *sealed_hash = json_string_value(json_array_get(entry, 2));
+    if (!entry || sealed_seq == 0)
+        return TRAIL_OK;
+    if (sealed_seq != v->seq || strcmp(sealed_hash, v->prev_hash) != 0)
+        return problem(
+            v, NULL, NULL, NULL,
+            "lane %s: it was sealed at seq %" PRId64 " but its events end at seq %" PRId64
+            "%s: events at its end were removed or rewritten",
+            v->lane, (int64_t)sealed_seq, v->seq, sealed_seq == v->seq ? " with another hash" : "");
+    return TRAIL_OK;
+}
+
 static int chain_row(trail_conn *db, void *row, void *userdata)
 {
     verifier *v = userdata;
@@ -153,20 +231,40 @@ static int chain_row(trail_conn *db, void *row, void *userdata)
     if (rc < 0)
         return rc;
 
-    bool same_node = v->in_node && strcmp(v->node, ev.node_id) == 0;
-    if (!same_node && ev.prev_hash)
+    bool same_lane = v->in_lane && strcmp(v->lane, ev.lane_id) == 0;
+    if (!same_lane) {
+        if ((rc = end_lane(v)) < 0)
+            return rc;
+        json_t *entry = json_object_get(v->lanes, ev.lane_id);
+        const char *lane_hash = json_string_value(json_array_get(entry, 0));
+        if (!entry)
+            rc = problem(v, ev.table_name, ev.record_id, ev.event_id,
+                         "its lane %s is not in trail_lanes: the lane's row was removed, or the "
+                         "event forged",
+                         ev.lane_id);
+        else if (ev.seq != 1)
+            rc = problem(v, ev.table_name, ev.record_id, ev.event_id,
+                         "it is the first event of lane %s but has seq %" PRId64
+                         ": events before it were removed",
+                         ev.lane_id, ev.seq);
+        else if (!ev.prev_hash || strcmp(ev.prev_hash, lane_hash) != 0)
+            rc = problem(v, ev.table_name, ev.record_id, ev.event_id,
+                         "its prev_hash is not the hash of its lane %s's row", ev.lane_id);
+    } else if (ev.seq != v->seq + 1) {
         rc = problem(v, ev.table_name, ev.record_id, ev.event_id,
-                     "it is node %s's first event but names a previous one: events before it "
-                     "were removed",
-                     ev.node_id);
-    else if (same_node && (!ev.prev_hash || strcmp(ev.prev_hash, v->prev_hash) != 0))
+                     "it has seq %" PRId64 " after seq %" PRId64 " in lane %s: %s", ev.seq, v->seq,
+                     ev.lane_id,
+                     ev.seq > v->seq + 1 ? "events in between were removed" : "a seq repeats");
+    } else if (!ev.prev_hash || strcmp(ev.prev_hash, v->prev_hash) != 0) {
         rc = problem(v, ev.table_name, ev.record_id, ev.event_id,
-                     "its prev_hash is not the hash of node %s's event before it: an event "
+                     "its prev_hash is not the hash of lane %s's event before it: an event "
                      "between them was removed or replaced",
-                     ev.node_id);
-    snprintf(v->node, sizeof v->node, "%s", ev.node_id);
+                     ev.lane_id);
+    }
+    snprintf(v->lane, sizeof v->lane, "%s", ev.lane_id);
     snprintf(v->prev_hash, sizeof v->prev_hash, "%s", ev.hash);
-    v->in_node = true;
+    v->seq = ev.seq;
+    v->in_lane = true;
     return rc;
 }
 
@@ -207,13 +305,13 @@ static int end_record(verifier *v)
  * The names of the members in which two JSON objects differ, comma
  * separated, appended to @out; TRAIL_OK or @out's error.
  */
-static int differing_fields(trail_buf *out, const json_t *a, const json_t *b)
+static int differing_fields(trail_buf *out, const json_t *a, const json_t *b, bool only_b)
 {
     const char *key;
     json_t *value;
     json_object_foreach((json_t *)a, key, value)
     {
-        if (!json_equal(value, json_object_get(b, key)))
+        if ((!only_b || json_object_get(b, key)) && !json_equal(value, json_object_get(b, key)))
             trail__buf_appendf(out, "%s%s", out->len ? ", " : "", key);
     }
     json_object_foreach((json_t *)b, key, value)
@@ -222,6 +320,25 @@ static int differing_fields(trail_buf *out, const json_t *a, const json_t *b)
             trail__buf_appendf(out, "%s%s", out->len ? ", " : "", key);
     }
     return out->err;
+}
+
+/*
+ * Whether an event's @old_values agree with the record's @last new_values:
+ * a delete's are the whole row; an update's, its changed fields only
+ * (SPEC §4), each as the record last was.
+ */
+static bool old_values_hold(const json_t *old_values, const json_t *last, bool whole)
+{
+    if (whole)
+        return json_equal(old_values, last);
+    const char *key;
+    json_t *value;
+    json_object_foreach((json_t *)old_values, key, value)
+    {
+        if (!json_equal(value, json_object_get(last, key)))
+            return false;
+    }
+    return json_is_object(old_values);
 }
 
 /* Checks one event against the record's state so far. */
@@ -250,9 +367,9 @@ static int follow(verifier *v, const char *event_id, const char *op, int64_t ver
     if (rc == TRAIL_OK && !first && !insert && v->last_new) {
         if (!old_values)
             rc = problem(v, t, r, event_id, "its old_values are missing");
-        else if (!json_equal(old_values, v->last_new)) {
+        else if (!old_values_hold(old_values, v->last_new, del)) {
             trail_buf names = TRAIL_BUF_INIT;
-            rc = differing_fields(&names, v->last_new, old_values);
+            rc = differing_fields(&names, v->last_new, old_values, !del);
             if (rc == TRAIL_OK)
                 rc = problem(v, t, r, event_id,
                              "its old_values differ from the previous event's new_values in: %s",
@@ -269,9 +386,40 @@ static int follow(verifier *v, const char *event_id, const char *op, int64_t ver
     return rc;
 }
 
-static json_t *parse_json(const trail_value *v)
+/* Whether member @key of @e's event values (e: the entity, NULL when unknown) is a json field. */
+static bool json_field(void *e, const char *key, size_t len)
 {
-    return v->type == TRAIL_V_NULL ? NULL : json_loadb(v->s, v->n, JSON_DECODE_ANY, NULL);
+    const trail_entity *entity = e;
+    for (size_t i = 0; entity && i < entity->n_fields; i++) {
+        const trail_field *f = &entity->fields[i];
+        if (f->type == TRAIL_TYPE_JSON && strlen(f->name) == len && memcmp(f->name, key, len) == 0)
+            return true;
+    }
+    return !entity;
+}
+
+/*
+ * The event values in the @n bytes at @s, as verify compares them: the
+ * numbers of the entity's json fields read exactly (json_exact.h), where
+ * jansson would refuse jsonb's 301 digits of 1e300 or make two numbers one
+ * double; every other member as jansson reads it, so that a double field's
+ * value is the double, however an older trail spelled it. Without an
+ * entity, every member is read exactly. NULL when the text is no JSON
+ * value, or out of memory.
+ */
+static json_t *load_values(const verifier *v, const char *s, size_t n)
+{
+    trail_buf text = TRAIL_BUF_INIT;
+    json_t *j = NULL;
+    if (trail__json_exact(&text, s, n, json_field, (void *)v->entity) == TRAIL_OK)
+        j = json_loadb(text.data, text.len, JSON_DECODE_ANY, NULL);
+    trail__buf_free(&text);
+    return j;
+}
+
+static json_t *parse_json(const verifier *v, const trail_value *value)
+{
+    return value->type == TRAIL_V_NULL ? NULL : load_values(v, value->s, value->n);
 }
 
 static int record_row(trail_conn *db, void *row, void *userdata)
@@ -287,7 +435,7 @@ static int record_row(trail_conn *db, void *row, void *userdata)
     char *record = strndup(c[0].s ? c[0].s : "", c[0].n);
     char *op = strndup(c[1].s ? c[1].s : "", c[1].n);
     char *event_id = strndup(c[5].s ? c[5].s : "", c[5].n);
-    json_t *old_values = parse_json(&c[3]), *new_values = parse_json(&c[4]);
+    json_t *old_values = parse_json(v, &c[3]), *new_values = parse_json(v, &c[4]);
     if (!record || !op || !event_id)
         rc = trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
     if (rc == TRAIL_OK && (!v->record || strcmp(v->record, record) != 0)) {
@@ -350,7 +498,7 @@ static int live_row(trail_conn *db, void *row, void *userdata)
     json_t *live = NULL;
     char digest[TRAIL_SHA256_HEX_LEN + 1];
     rc = trail__values_json(&text, v->entity, &values);
-    if (rc == TRAIL_OK && !(live = json_loadb(text.data, text.len, 0, NULL)))
+    if (rc == TRAIL_OK && !(live = load_values(v, text.data, text.len)))
         rc = problem(v, v->table, record, NULL, "the row's values do not make valid JSON");
     else if (rc == TRAIL_OK && (rc = digest_of(live, digest)) == TRAIL_OK) {
         if (strcmp(digest, json_string_value(end)) != 0) {
@@ -363,6 +511,53 @@ static int live_row(trail_conn *db, void *row, void *userdata)
     json_decref(live);
     trail__buf_free(&text);
     return rc == TRAIL_ENOMEM ? trail__err_set(&db->err, rc, "out of memory") : rc;
+}
+
+/*
+ * Whether @exact, a json field's value as load_values() reads it (numbers
+ * "n:…", strings "s:…"), is @plain as jansson reads it, numbers compared as
+ * doubles: the defaults of the schema's description are so read
+ * (trail__model_parse()), 0.1 as 0.10000000000000001.
+ */
+static bool same_as_read(const json_t *plain, const json_t *exact)
+{
+    if (!plain || !exact)
+        return false;
+    size_t i;
+    const char *key;
+    json_t *value;
+    switch (json_typeof(plain)) {
+    case JSON_OBJECT:
+        if (!json_is_object(exact) || json_object_size(exact) != json_object_size(plain))
+            return false;
+        json_object_foreach((json_t *)plain, key, value)
+        {
+            if (!same_as_read(value, json_object_get(exact, key)))
+                return false;
+        }
+        return true;
+    case JSON_ARRAY:
+        if (!json_is_array(exact) || json_array_size(exact) != json_array_size(plain))
+            return false;
+        json_array_foreach(plain, i, value)
+        {
+            if (!same_as_read(value, json_array_get(exact, i)))
+                return false;
+        }
+        return true;
+    case JSON_STRING:
+        return json_is_string(exact) && strncmp(json_string_value(exact), "s:", 2) == 0 &&
+               json_string_length(exact) == json_string_length(plain) + 2 &&
+               memcmp(json_string_value(exact) + 2, json_string_value(plain),
+                      json_string_length(plain)) == 0;
+    case JSON_INTEGER:
+    case JSON_REAL:
+        /* "n:" and digits, e and an exponent: no decimal point for the locale to differ on */
+        return json_is_string(exact) && strncmp(json_string_value(exact), "n:", 2) == 0 &&
+               strtod(json_string_value(exact) + 2, NULL) == json_number_value(plain);
+    default:
+        return json_equal(plain, exact);
+    }
 }
 
 /*
@@ -380,7 +575,8 @@ static bool drop_added_fields(const trail_entity *e, const json_t *last, json_t 
             continue;
         json_t *given = f->flags & TRAIL_FIELD_DEFAULT ? json_loads(f->def.s, JSON_DECODE_ANY, NULL)
                                                        : json_null();
-        if (json_equal(given, json_object_get(live, f->name)))
+        json_t *held = json_object_get(live, f->name);
+        if (f->type == TRAIL_TYPE_JSON ? same_as_read(given, held) : json_equal(given, held))
             dropped = json_object_del(live, f->name) == 0 || dropped;
         json_decref(given);
     }
@@ -399,12 +595,12 @@ static int explain_differing(verifier *v)
         json_t *last = NULL;
         trail_buf names = TRAIL_BUF_INIT;
         rc = trail_as_of(v->db, v->table, record, INT64_MAX, &last_text);
-        if (rc == TRAIL_OK && !(last = json_loads(last_text, 0, NULL)))
+        if (rc == TRAIL_OK && !(last = load_values(v, last_text, strlen(last_text))))
             rc = trail__err_set(&v->db->err, TRAIL_ENOMEM, "out of memory");
         bool added = false;
         if (rc == TRAIL_OK) {
             added = drop_added_fields(v->entity, last, json_array_get(pair, 1));
-            rc = differing_fields(&names, last, json_array_get(pair, 1));
+            rc = differing_fields(&names, last, json_array_get(pair, 1), false);
         }
         if (rc == TRAIL_OK && (names.len || !added))
             rc = problem(v, v->table, record, NULL,
@@ -695,8 +891,14 @@ static int check_chains(verifier *v, table_list *tables)
         rc = trail__conn_query_int(db, sql->count_events, NULL, 0, &v->n_events);
     if (rc < 0)
         return rc;
+    if (!(v->lanes = json_object()))
+        return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    if ((rc = db->drv->query(db, sql->lanes, NULL, 0, lane_row, v, NULL)) < 0)
+        return rc;
     start_step(v, v->n_events);
-    rc = db->drv->query(db, sql->events_by_node, NULL, 0, chain_row, v, NULL);
+    rc = db->drv->query(db, sql->events_by_lane, NULL, 0, chain_row, v, NULL);
+    if (rc == TRAIL_OK)
+        rc = end_lane(v);
     report_progress(v, true);
     return rc;
 }
@@ -774,6 +976,7 @@ int trail_verify_with(trail_conn *db, const trail_verify_opts *opts, trail_verif
     }
 
     free_tables(&tables);
+    json_decref(v.lanes);
     json_decref(v.ends);
     json_decref(v.differing);
     trail__buf_free(&v.scratch);
