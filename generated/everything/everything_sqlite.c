@@ -181,10 +181,10 @@ static const char *const ddl[] = {
     "    \"prev_hash\" TEXT,\n"
     "    \"hash\" TEXT NOT NULL\n"
     ") STRICT",
-    "CREATE INDEX IF NOT EXISTS \"trail_change_events_record_idx\" ON \"trail_change_events\" (\"table_name\", \"record_id\")",
-    "CREATE INDEX IF NOT EXISTS \"trail_change_events_hlc_idx\" ON \"trail_change_events\" (\"hlc\")",
+    "CREATE INDEX IF NOT EXISTS \"trail_change_events_history_idx\" ON \"trail_change_events\" (\"table_name\", \"record_id\", \"hlc\")",
     "CREATE INDEX IF NOT EXISTS \"trail_change_events_node_idx\" ON \"trail_change_events\" (\"node_id\", \"hlc\")",
-    "CREATE INDEX IF NOT EXISTS \"trail_change_events_user_idx\" ON \"trail_change_events\" (\"user_id\")",
+    "CREATE INDEX IF NOT EXISTS \"trail_change_events_user_id_idx\" ON \"trail_change_events\" (\"user_id\")",
+    "CREATE INDEX IF NOT EXISTS \"trail_change_events_tenant_id_hlc_idx\" ON \"trail_change_events\" (\"tenant_id\", \"hlc\")",
     "CREATE TABLE IF NOT EXISTS \"trail_cursors\" (\n"
     "    \"source_node\" TEXT NOT NULL,\n"
     "    \"dest_node\" TEXT NOT NULL,\n"

@@ -528,7 +528,16 @@ static const engine engines[] = {
          * integers there: nothing converts. verify runs its PRAGMA
          * integrity_check first.
          */
-        .info = { .driver = "sqlite", .server = false, .integrity_check = true },
+        .info = {
+            .driver = "sqlite",
+            .server = false,
+            .integrity_check = true,
+            .index_count = "SELECT count(*) FROM pragma_index_list('%s') WHERE origin <> 'pk'",
+            .index_width = "SELECT count(*) FROM pragma_index_list('%s') l, "
+                           "pragma_index_info(l.name) i WHERE l.name = '%s'",
+            .index_column_at = "SELECT i.seqno + 1 FROM pragma_index_list('%s') l, "
+                               "pragma_index_info(l.name) i WHERE l.name = '%s' AND i.name = '%s'",
+        },
         .exec = sqlite_exec,
         .count = sqlite_count,
         .reset = sqlite_reset,
@@ -558,7 +567,19 @@ static const engine engines[] = {
             .timestamps_beyond = { "SELECT 'infinity'::timestamptz",
                                    "SELECT '-infinity'::timestamptz" },
             .dates_beyond = { "SELECT 'infinity'::date", "SELECT '-infinity'::date" },
-            /* No wrong_password: pg.sh's server trusts every local connection. */
+/* No wrong_password: pg.sh's server trusts every local connection. */
+#define PG_INDEX                                                                                   \
+    " FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = "         \
+    "x.indrelid"
+            .index_count = "SELECT count(*) FROM pg_index x JOIN pg_class t ON t.oid = x.indrelid"
+                           " WHERE t.relname = '%s' AND NOT x.indisprimary",
+            .index_width = "SELECT coalesce(max(x.indnkeyatts), 0)" PG_INDEX
+                           " WHERE t.relname = '%s' AND i.relname = '%s'",
+            /* The n-th key column's name, as pg_get_indexdef() gives it. */
+            .index_column_at = "SELECT n" PG_INDEX ", generate_series(1, x.indnkeyatts) n"
+                               " WHERE t.relname = '%s' AND i.relname = '%s'"
+                               " AND pg_get_indexdef(i.oid, n, true) = '%s'",
+#undef PG_INDEX
         },
         .exec = pg_exec,
         .count = pg_count,
@@ -598,6 +619,13 @@ static const engine engines[] = {
                              " COLLATE utf8mb4_bin, MODIFY \"title\" VARCHAR(200) NOT NULL"
                              " COLLATE utf8mb4_bin, MODIFY \"attributes\" JSON NOT NULL",
             .wrong_password = "Access denied",
+#define MY_INDEX " FROM information_schema.statistics WHERE table_schema = database()"
+            .index_count = "SELECT count(DISTINCT index_name)" MY_INDEX
+                           " AND table_name = '%s' AND index_name <> 'PRIMARY'",
+            .index_width = "SELECT count(*)" MY_INDEX " AND table_name = '%s' AND index_name = '%s'",
+            .index_column_at = "SELECT seq_in_index" MY_INDEX
+                               " AND table_name = '%s' AND index_name = '%s' AND column_name = '%s'",
+#undef MY_INDEX
         },
         .exec = my_exec,
         .count = my_count,
@@ -639,12 +667,15 @@ static const engine *engine_of(const char *url)
         const engine *e = &engines[i];
         if (strcmp(e->info.driver, name) != 0)
             continue;
-        const char *lacks = e->info.server ? server_lacks(e) : NULL;
+        const char *lacks = !e->info.index_count || !e->info.index_width || !e->info.index_column_at
+                                ? "index_count, index_width or index_column_at"
+                            : e->info.server ? server_lacks(e)
+                                             : NULL;
         if (!lacks)
             return e;
         fprintf(stderr,
-                "raw: the engine of driver '%s' in engines[] of tests/integration/raw.c has a "
-                "server but no %s: add it there (see raw.h)\n",
+                "raw: the engine of driver '%s' in engines[] of tests/integration/raw.c has "
+                "no %s: add it there (see raw.h)\n",
                 name, lacks);
         return NULL;
     }
