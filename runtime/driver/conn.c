@@ -1,5 +1,6 @@
 /*
- * conn.c - opening and closing connections, node identity, transactions.
+ * conn.c - the driver registry, opening and closing connections, node
+ * identity, transactions.
  *
  * The node id and the clock's floor come from the runtime tables. On a
  * database that has none yet (never migrated), both are set up by the first
@@ -113,13 +114,16 @@ int trail__conn_query_text(trail_conn *db, const char *sql, const trail_value *p
     return rc < 0 ? rc : TRAIL_OK;
 }
 
+/* Reads column 0 of the first row into the int64_t at @userdata, unless it is NULL. */
 static int read_int(trail_conn *db, void *row, void *userdata)
 {
     trail_value v;
     int rc = db->drv->column(db, row, 0, TRAIL_V_INT, &v);
-    if (rc == TRAIL_OK && v.type != TRAIL_V_NULL)
+    if (rc < 0)
+        return rc;
+    if (v.type != TRAIL_V_NULL)
         *(int64_t *)userdata = v.i;
-    return rc < 0 ? rc : 1;
+    return 1; /* the first row is enough */
 }
 
 int trail__conn_query_int(trail_conn *db, const char *sql, const trail_value *params, size_t n,
@@ -260,9 +264,9 @@ int trail_open(trail_conn **out, const char *url, const trail_open_opts *opts)
     if (!url)
         return trail__err_set(&db->err, TRAIL_EARG, "no URL given");
     int rc = check_timeout(db, "connect_timeout_ms", db->opts.connect_timeout_ms);
-    if (rc == TRAIL_OK)
-        rc = check_timeout(db, "io_timeout_ms", db->opts.io_timeout_ms);
     if (rc < 0)
+        return rc;
+    if ((rc = check_timeout(db, "io_timeout_ms", db->opts.io_timeout_ms)) < 0)
         return rc;
     const char *target;
     if (!(db->drv = trail__driver_for(url, &target))) {
@@ -278,10 +282,9 @@ int trail_open(trail_conn **out, const char *url, const trail_open_opts *opts)
         return rc;
     }
     trail_hlc_opts ho = { .max_drift_ms = db->opts.max_drift_ms };
-    rc = trail_hlc_new(&db->clock, &ho);
-    if (rc == TRAIL_OK)
-        rc = trail_ulid_gen_new(&db->ids);
-    if (rc < 0)
+    if ((rc = trail_hlc_new(&db->clock, &ho)) < 0)
+        return trail__err_set(&db->err, rc, "cannot create the clock");
+    if ((rc = trail_ulid_gen_new(&db->ids)) < 0)
         return trail__err_set(&db->err, rc, "cannot create the clock");
 
     const trail_driver *drv = db->drv;
@@ -354,11 +357,12 @@ int trail_begin(trail_conn *db)
     if (db->in_tx)
         return trail__err_set(&db->err, TRAIL_EARG, "a transaction is already open");
     int rc = trail__conn_new_tx(db);
-    if (rc == TRAIL_OK)
-        rc = db->drv->begin(db);
-    if (rc == TRAIL_OK)
-        db->in_tx = true;
-    return rc;
+    if (rc < 0)
+        return rc;
+    if ((rc = db->drv->begin(db)) < 0)
+        return rc;
+    db->in_tx = true;
+    return TRAIL_OK;
 }
 
 int trail_commit(trail_conn *db)

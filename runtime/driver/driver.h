@@ -241,10 +241,12 @@ static inline const trail_schema_ddl *trail__schema_ddl(const trail_conn *db,
 static inline int trail__row_read(trail_conn *db, void *row, const trail_vtype *types,
                                   trail_value *out, size_t n)
 {
-    int rc = TRAIL_OK;
-    for (size_t i = 0; rc == TRAIL_OK && i < n; i++)
-        rc = db->drv->column(db, row, i, types[i], &out[i]);
-    return rc;
+    for (size_t i = 0; i < n; i++) {
+        int rc = db->drv->column(db, row, i, types[i], &out[i]);
+        if (rc < 0)
+            return rc;
+    }
+    return TRAIL_OK;
 }
 
 /* trail__wall_ms - CLOCK_REALTIME in milliseconds. */

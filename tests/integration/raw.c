@@ -520,6 +520,12 @@ static int64_t my_kill_session(const char *url, const char *name)
 
 /* ---- the engines: one row each -------------------------------------------- */
 
+/* The catalog rows of the indexes of a table (raw_engine: index_width, index_column_at). */
+#define PG_INDEX                                                                                   \
+    " FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"                                     \
+    " JOIN pg_class t ON t.oid = x.indrelid"
+#define MY_INDEX " FROM information_schema.statistics WHERE table_schema = database()"
+
 static const engine engines[] = {
     {
         /*
@@ -567,10 +573,8 @@ static const engine engines[] = {
             .timestamps_beyond = { "SELECT 'infinity'::timestamptz",
                                    "SELECT '-infinity'::timestamptz" },
             .dates_beyond = { "SELECT 'infinity'::date", "SELECT '-infinity'::date" },
-/* No wrong_password: pg.sh's server trusts every local connection. */
-#define PG_INDEX                                                                                   \
-    " FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = "         \
-    "x.indrelid"
+            .cast_json = "SELECT $1::jsonb", /* jsonb's binary form is a version byte first */
+            /* No wrong_password: pg.sh's server trusts every local connection. */
             .index_count = "SELECT count(*) FROM pg_index x JOIN pg_class t ON t.oid = x.indrelid"
                            " WHERE t.relname = '%s' AND NOT x.indisprimary",
             .index_width = "SELECT coalesce(max(x.indnkeyatts), 0)" PG_INDEX
@@ -579,7 +583,6 @@ static const engine engines[] = {
             .index_column_at = "SELECT n" PG_INDEX ", generate_series(1, x.indnkeyatts) n"
                                " WHERE t.relname = '%s' AND i.relname = '%s'"
                                " AND pg_get_indexdef(i.oid, n, true) = '%s'",
-#undef PG_INDEX
         },
         .exec = pg_exec,
         .count = pg_count,
@@ -619,13 +622,11 @@ static const engine engines[] = {
                              " COLLATE utf8mb4_bin, MODIFY \"title\" VARCHAR(200) NOT NULL"
                              " COLLATE utf8mb4_bin, MODIFY \"attributes\" JSON NOT NULL",
             .wrong_password = "Access denied",
-#define MY_INDEX " FROM information_schema.statistics WHERE table_schema = database()"
             .index_count = "SELECT count(DISTINCT index_name)" MY_INDEX
                            " AND table_name = '%s' AND index_name <> 'PRIMARY'",
             .index_width = "SELECT count(*)" MY_INDEX " AND table_name = '%s' AND index_name = '%s'",
             .index_column_at = "SELECT seq_in_index" MY_INDEX
                                " AND table_name = '%s' AND index_name = '%s' AND column_name = '%s'",
-#undef MY_INDEX
         },
         .exec = my_exec,
         .count = my_count,
@@ -637,6 +638,9 @@ static const engine engines[] = {
         .kill_session = my_kill_session,
     },
 };
+
+#undef PG_INDEX
+#undef MY_INDEX
 
 /* Which of the facts a server engine must have its row lacks, or NULL when none. */
 static const char *server_lacks(const engine *e)

@@ -126,6 +126,12 @@ typedef struct raw_engine {
      */
     const char *cast_timestamp, *cast_date;
     const char *timestamps_beyond[4], *dates_beyond[4];
+    /*
+     * SQL that casts its one parameter to a JSON type whose binary form the
+     * driver encodes in a buffer of its own (test_types); NULL where the
+     * driver sends the caller's bytes as they are.
+     */
+    const char *cast_json;
 
     /*
      * SQL that gives shop's products table the text columns that tables made

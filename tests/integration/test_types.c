@@ -1132,6 +1132,33 @@ static void test_driver_time_conversions(void **state)
     }
 }
 
+/*
+ * A parameter the driver cannot encode (a length no memory holds; its bytes
+ * are never read) is refused, and the connection goes on: PostgreSQL's
+ * driver kept the failure in its parameter buffer, and refused every later
+ * statement as out of memory.
+ */
+static void test_driver_goes_on_after_a_refused_parameter(void **state)
+{
+    it_db *t = *state;
+    trail_conn *db = t->db;
+    const char *sql = it_engine(t)->cast_json;
+    if (!sql)
+        return; /* the caller's bytes are sent as they are: no buffer of the driver's */
+    trail_value huge = { .type = TRAIL_V_JSON, .s = "{}", .n = SIZE_MAX - 1 };
+    struct one_value o = { .want = TRAIL_V_JSON };
+    IT_EXPECT(db, TRAIL_ENOMEM, db->drv->query_once(db, sql, &huge, 1, read_first, &o, NULL));
+    trail_value doc = { .type = TRAIL_V_JSON, .s = "[1]", .n = 3 };
+    IT_OK(db, db->drv->query_once(db, sql, &doc, 1, read_first, &o, NULL));
+    assert_int_equal(o.v.type, TRAIL_V_JSON);
+    shop_customer_create_params p = SHOP_CUSTOMER_CREATE_INIT;
+    p.email = "after@x.org";
+    p.name = "After";
+    p.secret = "s";
+    IT_OK(db, shop_customer_create(db, NULL, &p, NULL));
+    assert_int_equal(it_rows(t, "customers"), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1152,6 +1179,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_timestamp_extremes, it_setup, it_teardown),
         cmocka_unit_test_setup_teardown(test_date_and_timestamp_range, it_setup, it_teardown),
         cmocka_unit_test_setup_teardown(test_driver_time_conversions, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_driver_goes_on_after_a_refused_parameter, it_setup,
+                                        it_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
