@@ -174,8 +174,6 @@ static const char *const ddl[] = {
     ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
     "CREATE INDEX IF NOT EXISTS `trail_change_events_history_idx` ON `trail_change_events` (`table_name`, `record_id`, `hlc`)",
     "CREATE INDEX IF NOT EXISTS `trail_change_events_node_idx` ON `trail_change_events` (`node_id`, `hlc`)",
-    "CREATE INDEX IF NOT EXISTS `trail_change_events_user_id_idx` ON `trail_change_events` (`user_id`)",
-    "CREATE INDEX IF NOT EXISTS `trail_change_events_tenant_id_hlc_idx` ON `trail_change_events` (`tenant_id`, `hlc`)",
     "CREATE TABLE IF NOT EXISTS `trail_cursors` (\n"
     "    `source_node` VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,\n"
     "    `dest_node` VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,\n"
@@ -266,4 +264,4 @@ static const char *const ddl[] = {
     ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
 };
 
-const trail_schema_ddl everything_ddl_mysql = { "mysql", ddl, 13 };
+const trail_schema_ddl everything_ddl_mysql = { "mysql", ddl, 11 };

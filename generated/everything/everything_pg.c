@@ -174,8 +174,6 @@ static const char *const ddl[] = {
     ")",
     "CREATE INDEX IF NOT EXISTS \"trail_change_events_history_idx\" ON \"trail_change_events\" (\"table_name\", \"record_id\", \"hlc\")",
     "CREATE INDEX IF NOT EXISTS \"trail_change_events_node_idx\" ON \"trail_change_events\" (\"node_id\", \"hlc\")",
-    "CREATE INDEX IF NOT EXISTS \"trail_change_events_user_id_idx\" ON \"trail_change_events\" (\"user_id\")",
-    "CREATE INDEX IF NOT EXISTS \"trail_change_events_tenant_id_hlc_idx\" ON \"trail_change_events\" (\"tenant_id\", \"hlc\")",
     "CREATE TABLE IF NOT EXISTS \"trail_cursors\" (\n"
     "    \"source_node\" text COLLATE \"C\" NOT NULL,\n"
     "    \"dest_node\" text COLLATE \"C\" NOT NULL,\n"
@@ -266,4 +264,4 @@ static const char *const ddl[] = {
     "CREATE UNIQUE INDEX IF NOT EXISTS \"sample_tag_sample_tag_idx\" ON \"sample_tag\" (\"sample\", \"tag\")",
 };
 
-const trail_schema_ddl everything_ddl_pg = { "pg", ddl, 19 };
+const trail_schema_ddl everything_ddl_pg = { "pg", ddl, 17 };

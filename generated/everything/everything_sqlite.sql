@@ -48,10 +48,6 @@ CREATE INDEX IF NOT EXISTS "trail_change_events_history_idx" ON "trail_change_ev
 
 CREATE INDEX IF NOT EXISTS "trail_change_events_node_idx" ON "trail_change_events" ("node_id", "hlc");
 
-CREATE INDEX IF NOT EXISTS "trail_change_events_user_id_idx" ON "trail_change_events" ("user_id");
-
-CREATE INDEX IF NOT EXISTS "trail_change_events_tenant_id_hlc_idx" ON "trail_change_events" ("tenant_id", "hlc");
-
 CREATE TABLE IF NOT EXISTS "trail_cursors" (
     "source_node" TEXT NOT NULL,
     "dest_node" TEXT NOT NULL,
