@@ -63,9 +63,8 @@ static inline void bench_trigger_insert(char *sql, size_t size, const trail_enti
                                         const char *hash_open, const char *hash_close)
 {
     static const char *const columns[] = {
-        "event_id",       "hlc", "node_id", "origin_node", "tx_id",      "table_name",
-        "record_id",      "op",  "version", "old_values",  "new_values", "changed",
-        "schema_version",
+        "event_id",  "hlc", "node_id", "lane_id",    "seq",        "tx_id",   "table_name",
+        "record_id", "op",  "version", "old_values", "new_values", "changed", "schema_version",
     };
     bench_append(sql, size, "    INSERT INTO %ctrail_change_events%c (", q, q);
     for (size_t i = 0; i < sizeof columns / sizeof columns[0]; i++)
@@ -74,10 +73,9 @@ static inline void bench_trigger_insert(char *sql, size_t size, const trail_enti
         bench_append(sql, size, ", %c%s%c", q, bench_ctx_columns[i], q);
     bench_append(sql, size,
                  ", %ccreated_at%c, %cprev_hash%c, %chash%c)\n"
-                 "    VALUES (ev, ms * 65536, %s, %s, tx, '%s', %s, 'update', NEW.%cversion%c,"
+                 "    VALUES (ev, ms * 65536, %s, tx, 1, tx, '%s', %s, 'update', NEW.%cversion%c,"
                  " old_v, new_v, changed, %lld",
-                 q, q, q, q, q, q, node, node, e->table, record_id, q, q,
-                 (long long)e->schema_version);
+                 q, q, q, q, q, q, node, e->table, record_id, q, q, (long long)e->schema_version);
     for (int i = 0; i < BENCH_N_CTX; i++)
         bench_append(sql, size, ", c_%s", bench_ctx_columns[i]);
     bench_append(sql, size,

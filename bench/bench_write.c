@@ -214,18 +214,19 @@ static char *make_trigger_sql(const struct fixture *fx)
     char *sql = sqlite3_mprintf(
         "CREATE TRIGGER \"customers_audit\" AFTER UPDATE ON \"customers\" FOR EACH ROW BEGIN"
         " INSERT INTO \"trail_change_events\" (\"event_id\", \"hlc\", \"node_id\","
-        " \"origin_node\", \"tx_id\", \"table_name\", \"record_id\", \"op\", \"version\","
+        " \"lane_id\", \"seq\", \"tx_id\", \"table_name\", \"record_id\", \"op\", \"version\","
         " \"old_values\", \"new_values\", \"changed\", \"schema_version\", \"user_id\","
         " \"request_id\", \"session_id\", \"tenant_id\", \"trace_id\", \"span_id\", \"ip\","
         " \"created_at\", \"prev_hash\", \"hash\")"
-        " SELECT printf('%%012X', ms) || substr(hex(randomblob(7)), 1, 14), ms * 65536, %Q, %Q,"
+        " SELECT printf('%%012X', ms) || substr(hex(randomblob(7)), 1, 14), ms * 65536, %Q,"
+        " printf('%%012X', ms) || substr(hex(randomblob(7)), 1, 14), 1,"
         " printf('%%012X', ms) || substr(hex(randomblob(7)), 1, 14), %Q, NEW.\"id\", 'update',"
         " NEW.\"version\", %s, %s, %s, %lld, %Q, %Q, %Q, %Q, %Q, %Q, %Q, ms,"
         " hex(randomblob(32)), hex(randomblob(32))"
         " FROM (SELECT CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) AS ms);"
         " END",
-        fx->node_id, fx->node_id, e->table, old_obj, new_obj, changed, (long long)e->schema_version,
-        c->user_id, c->request_id, c->session_id, c->tenant_id, c->trace_id, c->span_id, c->ip);
+        fx->node_id, e->table, old_obj, new_obj, changed, (long long)e->schema_version, c->user_id,
+        c->request_id, c->session_id, c->tenant_id, c->trace_id, c->span_id, c->ip);
     if (!sql)
         bench_die("out of memory");
     return sql;
@@ -412,7 +413,7 @@ static double check_file(const struct bench_case *c, const struct fixture *fx, c
     long events =
         (long)query_value(h, "SELECT count(*) FROM trail_change_events WHERE op = 'update'");
     double bytes = query_value(
-        h, "SELECT avg(length(event_id) + length(node_id) + length(origin_node) + length(tx_id)"
+        h, "SELECT avg(length(event_id) + length(node_id) + length(lane_id) + length(tx_id)"
            " + length(table_name) + length(record_id) + length(old_values)"
            " + length(new_values) + length(changed) + length(user_id) + length(request_id)"
            " + length(session_id) + length(tenant_id) + length(trace_id) + length(span_id)"

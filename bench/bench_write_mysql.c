@@ -653,7 +653,7 @@ static double check_db(const struct run *r, long writes)
     bench_append(no_ctx_sql, sizeof no_ctx_sql, ")");
     long no_ctx = (long)my_value(c, no_ctx_sql);
     double bytes = my_value(
-        c, "SELECT avg(length(event_id) + length(node_id) + length(origin_node) + length(tx_id)"
+        c, "SELECT avg(length(event_id) + length(node_id) + length(lane_id) + length(tx_id)"
            " + length(table_name) + length(record_id) + length(old_values) + length(new_values)"
            " + length(changed) + length(user_id) + length(request_id) + length(session_id)"
            " + length(tenant_id) + length(trace_id) + length(span_id) + length(ip)"

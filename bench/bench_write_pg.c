@@ -546,16 +546,16 @@ static double check_db(const struct run *r, long writes)
         " session_id, tenant_id, trace_id, span_id, ip) IS DISTINCT FROM"
         " ($1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text)",
         BENCH_N_CTX, ctx);
-    double bytes = pg_value(
-        h,
-        "SELECT avg(octet_length(event_id) + octet_length(node_id) + octet_length(origin_node)"
-        " + octet_length(tx_id) + octet_length(table_name) + octet_length(record_id)"
-        " + octet_length(old_values::text) + octet_length(new_values::text)"
-        " + octet_length(changed::text) + octet_length(user_id) + octet_length(request_id)"
-        " + octet_length(session_id) + octet_length(tenant_id) + octet_length(trace_id)"
-        " + octet_length(span_id) + octet_length(ip) + octet_length(prev_hash)"
-        " + octet_length(hash)) FROM trail_change_events WHERE op = 'update'",
-        0, NULL);
+    double bytes =
+        pg_value(h,
+                 "SELECT avg(octet_length(event_id) + octet_length(node_id) + octet_length(lane_id)"
+                 " + octet_length(tx_id) + octet_length(table_name) + octet_length(record_id)"
+                 " + octet_length(old_values::text) + octet_length(new_values::text)"
+                 " + octet_length(changed::text) + octet_length(user_id) + octet_length(request_id)"
+                 " + octet_length(session_id) + octet_length(tenant_id) + octet_length(trace_id)"
+                 " + octet_length(span_id) + octet_length(ip) + octet_length(prev_hash)"
+                 " + octet_length(hash)) FROM trail_change_events WHERE op = 'update'",
+                 0, NULL);
     PQfinish(h);
     bench_check_counts(&r->b, writes, right, events, unmatched, no_ctx);
     return bytes;

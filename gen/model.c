@@ -674,16 +674,37 @@ fail:
 }
 
 /*
+ * The hlc of the record's newest event, as a scalar subquery of the record's
+ * row: where the client writes the events (client_events), its lock reads
+ * it, so that the record's next event is stamped later than every one
+ * before, whichever connection's clock stamped those.
+ */
+static int record_hlc(trail_buf *b, const gen_entity *e, const trail_dialect *d)
+{
+    int rc;
+    if ((rc = trail__buf_append_str(b, "(SELECT max(")) < 0 || (rc = quote_c(b, d, "hlc")) < 0 ||
+        (rc = trail__buf_append_str(b, ") FROM ")) < 0 ||
+        (rc = quote_c(b, d, "trail_change_events")) < 0 ||
+        (rc = trail__buf_append_str(b, " WHERE ")) < 0 || (rc = quote_c(b, d, "table_name")) < 0 ||
+        (rc = trail__buf_appendf(b, " = '%s' AND ", e->table)) < 0 ||
+        (rc = quote_c(b, d, "record_id")) < 0 || (rc = trail__buf_append_str(b, " = CAST(")) < 0 ||
+        (rc = quote_c(b, d, "id")) < 0)
+        return rc;
+    return trail__buf_append_str(b, " AS TEXT))");
+}
+
+/*
  * The entity's parts of @d's statements, as C string text: its table, its
- * column lists, the placeholders of its insert.
+ * column lists, the placeholders of its insert, its record's newest hlc.
  */
 static int put_entity_sql(json_t *o, const gen_entity *e, const trail_dialect *d)
 {
     trail_buf cols = TRAIL_BUF_INIT, ins = TRAIL_BUF_INIT, table = TRAIL_BUF_INIT,
-              p = TRAIL_BUF_INIT;
+              p = TRAIL_BUF_INIT, hlc = TRAIL_BUF_INIT;
     json_t *params = put_array(o, "insert_params");
     int rc = TRAIL_ENOMEM;
-    if (!params || (rc = quote_c(&table, d, e->table)) < 0)
+    if (!params || (rc = quote_c(&table, d, e->table)) < 0 || (rc = record_hlc(&hlc, e, d)) < 0 ||
+        (rc = put_buf(o, "record_hlc", &hlc)) < 0)
         goto out;
     for (size_t i = 0; i < e->n_fields + 2; i++) {
         const char *name = i == 0 ? "id" : i == 1 ? "version" : e->fields[i - 2].name;
@@ -707,6 +728,7 @@ out:
     trail__buf_free(&ins);
     trail__buf_free(&table);
     trail__buf_free(&p);
+    trail__buf_free(&hlc);
     return rc;
 }
 
@@ -825,26 +847,32 @@ static int ctx_max(const char *name)
     return 0;
 }
 
-/*
- * The event table's columns, each with its name and what follows it in
- * @driver's DDL: the runtime's table of them (audit/event_columns.h).
- */
-static int put_event_columns(json_t *m, const trail_dialect *driver)
-{
-#define EVENT_COLUMN(n, name, value, kind, null, ...)                                              \
+/* A column of a runtime table of audit/event_columns.h, as the DDL needs it. */
+typedef struct table_column {
+    const char *name;
+    trail_event_kind kind;
+    bool nullable;
+} table_column;
+
+#define TABLE_COLUMN(n, name, value, kind, null, ...)                                              \
     { #name, TRAIL_EVENT_KIND_##kind, TRAIL_EVENT_##null },
-    static const struct {
-        const char *name;
-        trail_event_kind kind;
-        bool nullable;
-    } cols[] = { TRAIL_EVENT_COLUMN_TABLE(EVENT_COLUMN, ) };
-#undef EVENT_COLUMN
-    json_t *columns = put_array(m, "event_columns");
+static const table_column event_columns[] = { TRAIL_EVENT_COLUMN_TABLE(TABLE_COLUMN, ) };
+static const table_column lane_columns[] = { TRAIL_LANE_COLUMN_TABLE(TABLE_COLUMN, ) };
+#undef TABLE_COLUMN
+
+/*
+ * The @n columns @cols of a runtime table, as the array @key of @m: each
+ * with its name and what follows it in @driver's DDL.
+ */
+static int put_table_columns(json_t *m, const char *key, const table_column *cols, size_t n,
+                             const trail_dialect *driver)
+{
+    json_t *columns = put_array(m, key);
     trail_buf type = TRAIL_BUF_INIT;
     int rc = TRAIL_ENOMEM;
     if (!columns)
         goto out;
-    for (size_t i = 0; i < TRAIL_EVENT_COLUMNS; i++) {
+    for (size_t i = 0; i < n; i++) {
         int max = ctx_max(cols[i].name);
         if (cols[i].kind == TRAIL_EVENT_KIND_CONTEXT && !max) {
             rc = TRAIL_EARG; /* a context column that context.h does not know */
@@ -863,10 +891,13 @@ out:
     return rc;
 }
 
-/* The event columns' names, by place. */
-#define EVENT_COLUMN_NAME(n, name, ...) #name,
-static const char *const event_column_names[] = { TRAIL_EVENT_COLUMN_TABLE(EVENT_COLUMN_NAME, ) };
-#undef EVENT_COLUMN_NAME
+/* The columns of trail_change_events and trail_lanes (audit/event_columns.h) in @driver's DDL. */
+static int put_event_columns(json_t *m, const trail_dialect *driver)
+{
+    int rc = put_table_columns(m, "event_columns", event_columns, TRAIL_EVENT_COLUMNS, driver);
+    return rc < 0 ? rc
+                  : put_table_columns(m, "lane_columns", lane_columns, TRAIL_LANE_COLUMNS, driver);
+}
 
 /* The event table's own indexes (audit/event_indexes.h). */
 #define OWN_INDEX(name, unique, ...)                                                               \
@@ -888,7 +919,7 @@ static int add_event_index(json_t *list, const char *name, bool unique, const si
     if (n > TRAIL_EVENT_COLUMNS)
         return TRAIL_EARG;
     for (size_t i = 0; i < n; i++)
-        names[i] = event_column_names[cols[i]];
+        names[i] = event_columns[cols[i]].name;
     return add_index(list, "trail_change_events", name, unique, names, n);
 }
 

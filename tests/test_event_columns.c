@@ -114,7 +114,7 @@ static void test_selects(void **state)
         char q = drivers[d]->dialect->quote;
         const char *const reads[] = { sql->events_all,       sql->events_of_table,
                                       sql->events_of_record, sql->events_of_id,
-                                      sql->events_since,     sql->events_by_node };
+                                      sql->events_since,     sql->events_by_lane };
         char from[80];
         snprintf(from, sizeof from, " FROM %ctrail_change_events%c", q, q);
         for (size_t i = 0; i < sizeof reads / sizeof *reads; i++) {
@@ -153,7 +153,8 @@ static void test_message(void **state)
         [TRAIL_EV_event_id] = trail_v_text("01ARZ3NDEKTSV4RRFFQ69G5FAV"),
         [TRAIL_EV_hlc] = trail_v_int(1000),
         [TRAIL_EV_node_id] = trail_v_text("n1"),
-        [TRAIL_EV_origin_node] = trail_v_text("n1"),
+        [TRAIL_EV_lane_id] = trail_v_text("01ARZ3NDEKTSV4RRFFQ69G5FAX"),
+        [TRAIL_EV_seq] = trail_v_int(7),
         [TRAIL_EV_tx_id] = trail_v_text("01ARZ3NDEKTSV4RRFFQ69G5FAW"),
         [TRAIL_EV_table_name] = trail_v_text("customers"),
         [TRAIL_EV_record_id] = trail_v_text("42"),
@@ -171,17 +172,17 @@ static void test_message(void **state)
     };
     trail_buf msg = TRAIL_BUF_INIT;
     assert_int_equal(trail__event_message(&msg, cols), TRAIL_OK);
-    assert_string_equal(msg.data,
-                        "[\"01ARZ3NDEKTSV4RRFFQ69G5FAV\",1000,\"n1\",\"n1\","
-                        "\"01ARZ3NDEKTSV4RRFFQ69G5FAW\",\"customers\",\"42\",\"update\",2,"
-                        "{\"credit\":0},{\"id\":\"42\",\"version\":2,\"credit\":5},"
-                        "[\"credit\"],1,\"u\\\"1\",null,null,null,null,null,\"::1\","
-                        "1700000000000,"
-                        "\"abababababababababababababababababababababababababababababababab\"]");
+    assert_string_equal(
+        msg.data, "[\"01ARZ3NDEKTSV4RRFFQ69G5FAV\",1000,\"n1\",\"01ARZ3NDEKTSV4RRFFQ69G5FAX\",7,"
+                  "\"01ARZ3NDEKTSV4RRFFQ69G5FAW\",\"customers\",\"42\",\"update\",2,"
+                  "{\"credit\":0},{\"id\":\"42\",\"version\":2,\"credit\":5},"
+                  "[\"credit\"],1,\"u\\\"1\",null,null,null,null,null,\"::1\","
+                  "1700000000000,"
+                  "\"abababababababababababababababababababababababababababababababab\"]");
     trail__buf_free(&msg);
     char hash[TRAIL_SHA256_HEX_LEN + 1];
     assert_int_equal(trail__event_hash(hash, cols), TRAIL_OK);
-    assert_string_equal(hash, "ecaa9784f1cd9458444e9cdc66081bd6b0fe9ac7769c1ed30a1528c3069bf5ba");
+    assert_string_equal(hash, "dee64ef913b01fc47e94d0259960e2ae0087af502e3fa73bf3283082e729b148");
 }
 
 int main(void)

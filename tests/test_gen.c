@@ -856,7 +856,7 @@ static void test_sqlite_shop(void **state)
                 "SELECT name FROM pragma_index_list('trail_change_events') WHERE origin = 'c' "
                 "ORDER BY name",
                 "trail_change_events_history_idx\n"
-                "trail_change_events_node_idx\n");
+                "trail_change_events_lane_idx\n");
 
 #define CUSTOMER(n, cols, vals)                                                                    \
     "INSERT INTO customers (id, version, email, name, secret" cols                                 \
@@ -960,7 +960,7 @@ static void test_event_index_names(void **state)
                 "sqlite_autoindex_trail_change_events_1|1|pk|event_id\n"
                 "trail_change_events_history_idx|0|c|table_name,record_id,hlc\n"
                 "trail_change_events_ip_idx|0|c|ip\n"
-                "trail_change_events_node_idx|0|c|node_id,hlc\n"
+                "trail_change_events_lane_idx|1|c|lane_id,seq\n"
                 "trail_change_events_schema_version_created_at_tena_658ea9fe_idx|0|c|"
                 "schema_version,created_at,tenant_id,version\n");
     sqlite3_close(db);

@@ -150,10 +150,10 @@ static int print_json(void *userdata, const trail_change_event *ev)
     json_t *o = json_object();
     bool ok =
         o && put(o, "event_id", text(ev->event_id)) && put(o, "hlc", json_integer(ev->hlc)) &&
-        put(o, "node_id", text(ev->node_id)) && put(o, "origin_node", text(ev->origin_node)) &&
-        put(o, "tx_id", text(ev->tx_id)) && put(o, "table_name", text(ev->table_name)) &&
-        put(o, "record_id", text(ev->record_id)) && put(o, "op", text(ev->op)) &&
-        put(o, "version", json_integer(ev->version)) &&
+        put(o, "node_id", text(ev->node_id)) && put(o, "lane_id", text(ev->lane_id)) &&
+        put(o, "seq", json_integer(ev->seq)) && put(o, "tx_id", text(ev->tx_id)) &&
+        put(o, "table_name", text(ev->table_name)) && put(o, "record_id", text(ev->record_id)) &&
+        put(o, "op", text(ev->op)) && put(o, "version", json_integer(ev->version)) &&
         put(o, "old_values", embedded(ev->old_values)) &&
         put(o, "new_values", embedded(ev->new_values)) &&
         put(o, "changed", embedded(ev->changed)) &&

@@ -21,11 +21,27 @@ CREATE TABLE IF NOT EXISTS `trail_nodes` (
     `last_seen` BIGINT NOT NULL
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin;
 
+CREATE TABLE IF NOT EXISTS `trail_lanes` (
+    `lane_id` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
+    `node_id` VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    `node_seq` BIGINT NOT NULL,
+    `opened_hlc` BIGINT NOT NULL,
+    `opened_at` BIGINT NOT NULL,
+    `prev_lane` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin,
+    `prev_hash` CHAR(64) CHARACTER SET ascii,
+    `hash` CHAR(64) CHARACTER SET ascii NOT NULL,
+    `sealed_seq` BIGINT,
+    `sealed_hash` CHAR(64) CHARACTER SET ascii,
+    `sealed_at` BIGINT,
+    UNIQUE INDEX `trail_lanes_node_idx` (`node_id`, `node_seq`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin;
+
 CREATE TABLE IF NOT EXISTS `trail_change_events` (
     `event_id` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
     `hlc` BIGINT NOT NULL,
     `node_id` VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
-    `origin_node` VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    `lane_id` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    `seq` BIGINT NOT NULL,
     `tx_id` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
     `table_name` VARCHAR(64) NOT NULL,
     `record_id` VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
@@ -43,13 +59,13 @@ CREATE TABLE IF NOT EXISTS `trail_change_events` (
     `span_id` VARCHAR(255),
     `ip` VARCHAR(64),
     `created_at` BIGINT NOT NULL,
-    `prev_hash` CHAR(64) CHARACTER SET ascii,
+    `prev_hash` CHAR(64) CHARACTER SET ascii NOT NULL,
     `hash` CHAR(64) CHARACTER SET ascii NOT NULL
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin;
 
-CREATE INDEX IF NOT EXISTS `trail_change_events_history_idx` ON `trail_change_events` (`table_name`, `record_id`, `hlc`);
+CREATE UNIQUE INDEX IF NOT EXISTS `trail_change_events_lane_idx` ON `trail_change_events` (`lane_id`, `seq`);
 
-CREATE INDEX IF NOT EXISTS `trail_change_events_node_idx` ON `trail_change_events` (`node_id`, `hlc`);
+CREATE INDEX IF NOT EXISTS `trail_change_events_history_idx` ON `trail_change_events` (`table_name`, `record_id`, `hlc`);
 
 CREATE TABLE IF NOT EXISTS `trail_cursors` (
     `source_node` VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,

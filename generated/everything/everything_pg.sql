@@ -20,11 +20,28 @@ CREATE TABLE IF NOT EXISTS "trail_nodes" (
     "last_seen" bigint NOT NULL
 );
 
+CREATE TABLE IF NOT EXISTS "trail_lanes" (
+    "lane_id" text COLLATE "C" PRIMARY KEY CHECK (length("lane_id") = 26),
+    "node_id" text COLLATE "C" NOT NULL,
+    "node_seq" bigint NOT NULL,
+    "opened_hlc" bigint NOT NULL,
+    "opened_at" bigint NOT NULL,
+    "prev_lane" text COLLATE "C",
+    "prev_hash" text,
+    "hash" text NOT NULL,
+    "sealed_seq" bigint,
+    "sealed_hash" text,
+    "sealed_at" bigint
+);
+
+CREATE UNIQUE INDEX IF NOT EXISTS "trail_lanes_node_idx" ON "trail_lanes" ("node_id", "node_seq");
+
 CREATE TABLE IF NOT EXISTS "trail_change_events" (
     "event_id" text COLLATE "C" PRIMARY KEY CHECK (length("event_id") = 26),
     "hlc" bigint NOT NULL,
     "node_id" text COLLATE "C" NOT NULL,
-    "origin_node" text COLLATE "C" NOT NULL,
+    "lane_id" text COLLATE "C" NOT NULL,
+    "seq" bigint NOT NULL,
     "tx_id" text COLLATE "C" NOT NULL,
     "table_name" text NOT NULL,
     "record_id" text COLLATE "C" NOT NULL,
@@ -42,13 +59,13 @@ CREATE TABLE IF NOT EXISTS "trail_change_events" (
     "span_id" varchar(255),
     "ip" varchar(64),
     "created_at" bigint NOT NULL,
-    "prev_hash" text,
+    "prev_hash" text NOT NULL,
     "hash" text NOT NULL
 );
 
-CREATE INDEX IF NOT EXISTS "trail_change_events_history_idx" ON "trail_change_events" ("table_name", "record_id", "hlc");
+CREATE UNIQUE INDEX IF NOT EXISTS "trail_change_events_lane_idx" ON "trail_change_events" ("lane_id", "seq");
 
-CREATE INDEX IF NOT EXISTS "trail_change_events_node_idx" ON "trail_change_events" ("node_id", "hlc");
+CREATE INDEX IF NOT EXISTS "trail_change_events_history_idx" ON "trail_change_events" ("table_name", "record_id", "hlc");
 
 CREATE TABLE IF NOT EXISTS "trail_cursors" (
     "source_node" text COLLATE "C" NOT NULL,

@@ -32,7 +32,7 @@ const trail_entity_sql everything_account_sql_sqlite = {
     .driver = "sqlite",
     .insert = "INSERT INTO \"accounts\" (\"version\", \"handle\", \"parent\", \"level\", \"balance\", \"status\", \"label\")"
               " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING \"id\"",
-    .lock = "SELECT \"id\", \"version\", \"handle\", \"parent\", \"level\", \"balance\", \"status\", \"label\" FROM \"accounts\" WHERE \"id\" = ?",
+    .lock = "SELECT \"id\", \"version\", \"handle\", \"parent\", \"level\", \"balance\", \"status\", \"label\", (SELECT max(\"hlc\") FROM \"trail_change_events\" WHERE \"table_name\" = 'accounts' AND \"record_id\" = CAST(\"id\" AS TEXT)) FROM \"accounts\" WHERE \"id\" = ?",
     .remove = "DELETE FROM \"accounts\" WHERE \"id\" = ? AND \"version\" = ?",
     .get = "SELECT \"id\", \"version\", \"handle\", \"parent\", \"level\", \"balance\", \"status\", \"label\" FROM \"accounts\" WHERE \"id\" = ?",
     .find_by = account_find_by,
@@ -107,7 +107,7 @@ const trail_entity_sql everything_sample_sql_sqlite = {
     .driver = "sqlite",
     .insert = "INSERT INTO \"samples\" (\"id\", \"version\", \"flag\", \"flag_n\", \"small\", \"small_n\", \"big\", \"big_n\", \"ratio\", \"ratio_n\", \"words\", \"words_n\", \"payload\", \"payload_n\", \"day\", \"day_n\", \"moment\", \"moment_n\", \"doc\", \"doc_n\", \"color\", \"color_n\", \"owner\", \"owner_n\", \"code\", \"serial\", \"opened_on\", \"token\", \"scratch\")"
               " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    .lock = "SELECT \"id\", \"version\", \"flag\", \"flag_n\", \"small\", \"small_n\", \"big\", \"big_n\", \"ratio\", \"ratio_n\", \"words\", \"words_n\", \"payload\", \"payload_n\", \"day\", \"day_n\", \"moment\", \"moment_n\", \"doc\", \"doc_n\", \"color\", \"color_n\", \"owner\", \"owner_n\", \"code\", \"serial\", \"opened_on\", \"token\", \"scratch\" FROM \"samples\" WHERE \"id\" = ?",
+    .lock = "SELECT \"id\", \"version\", \"flag\", \"flag_n\", \"small\", \"small_n\", \"big\", \"big_n\", \"ratio\", \"ratio_n\", \"words\", \"words_n\", \"payload\", \"payload_n\", \"day\", \"day_n\", \"moment\", \"moment_n\", \"doc\", \"doc_n\", \"color\", \"color_n\", \"owner\", \"owner_n\", \"code\", \"serial\", \"opened_on\", \"token\", \"scratch\", (SELECT max(\"hlc\") FROM \"trail_change_events\" WHERE \"table_name\" = 'samples' AND \"record_id\" = CAST(\"id\" AS TEXT)) FROM \"samples\" WHERE \"id\" = ?",
     .remove = "DELETE FROM \"samples\" WHERE \"id\" = ? AND \"version\" = ?",
     .get = "SELECT \"id\", \"version\", \"flag\", \"flag_n\", \"small\", \"small_n\", \"big\", \"big_n\", \"ratio\", \"ratio_n\", \"words\", \"words_n\", \"payload\", \"payload_n\", \"day\", \"day_n\", \"moment\", \"moment_n\", \"doc\", \"doc_n\", \"color\", \"color_n\", \"owner\", \"owner_n\", \"code\", \"serial\", \"opened_on\", \"token\", \"scratch\" FROM \"samples\" WHERE \"id\" = ?",
     .find_by = sample_find_by,
@@ -134,7 +134,7 @@ const trail_entity_sql everything_sample_tag_sql_sqlite = {
     .driver = "sqlite",
     .insert = "INSERT INTO \"sample_tag\" (\"id\", \"version\", \"sample\", \"tag\", \"note\")"
               " VALUES (?, ?, ?, ?, ?)",
-    .lock = "SELECT \"id\", \"version\", \"sample\", \"tag\", \"note\" FROM \"sample_tag\" WHERE \"id\" = ?",
+    .lock = "SELECT \"id\", \"version\", \"sample\", \"tag\", \"note\", (SELECT max(\"hlc\") FROM \"trail_change_events\" WHERE \"table_name\" = 'sample_tag' AND \"record_id\" = CAST(\"id\" AS TEXT)) FROM \"sample_tag\" WHERE \"id\" = ?",
     .remove = "DELETE FROM \"sample_tag\" WHERE \"id\" = ? AND \"version\" = ?",
     .get = "SELECT \"id\", \"version\", \"sample\", \"tag\", \"note\" FROM \"sample_tag\" WHERE \"id\" = ?",
     .find_by = sample_tag_find_by,
@@ -156,11 +156,26 @@ static const char *const ddl[] = {
     "    \"first_seen\" INTEGER NOT NULL,\n"
     "    \"last_seen\" INTEGER NOT NULL\n"
     ") STRICT",
+    "CREATE TABLE IF NOT EXISTS \"trail_lanes\" (\n"
+    "    \"lane_id\" TEXT PRIMARY KEY NOT NULL CHECK (length(\"lane_id\") = 26),\n"
+    "    \"node_id\" TEXT NOT NULL,\n"
+    "    \"node_seq\" INTEGER NOT NULL,\n"
+    "    \"opened_hlc\" INTEGER NOT NULL,\n"
+    "    \"opened_at\" INTEGER NOT NULL,\n"
+    "    \"prev_lane\" TEXT,\n"
+    "    \"prev_hash\" TEXT,\n"
+    "    \"hash\" TEXT NOT NULL,\n"
+    "    \"sealed_seq\" INTEGER,\n"
+    "    \"sealed_hash\" TEXT,\n"
+    "    \"sealed_at\" INTEGER\n"
+    ") STRICT",
+    "CREATE UNIQUE INDEX IF NOT EXISTS \"trail_lanes_node_idx\" ON \"trail_lanes\" (\"node_id\", \"node_seq\")",
     "CREATE TABLE IF NOT EXISTS \"trail_change_events\" (\n"
     "    \"event_id\" TEXT PRIMARY KEY NOT NULL CHECK (length(\"event_id\") = 26),\n"
     "    \"hlc\" INTEGER NOT NULL,\n"
     "    \"node_id\" TEXT NOT NULL,\n"
-    "    \"origin_node\" TEXT NOT NULL,\n"
+    "    \"lane_id\" TEXT NOT NULL,\n"
+    "    \"seq\" INTEGER NOT NULL,\n"
     "    \"tx_id\" TEXT NOT NULL,\n"
     "    \"table_name\" TEXT NOT NULL,\n"
     "    \"record_id\" TEXT NOT NULL,\n"
@@ -178,11 +193,11 @@ static const char *const ddl[] = {
     "    \"span_id\" TEXT CHECK (length(\"span_id\") <= 255),\n"
     "    \"ip\" TEXT CHECK (length(\"ip\") <= 64),\n"
     "    \"created_at\" INTEGER NOT NULL,\n"
-    "    \"prev_hash\" TEXT,\n"
+    "    \"prev_hash\" TEXT NOT NULL,\n"
     "    \"hash\" TEXT NOT NULL\n"
     ") STRICT",
+    "CREATE UNIQUE INDEX IF NOT EXISTS \"trail_change_events_lane_idx\" ON \"trail_change_events\" (\"lane_id\", \"seq\")",
     "CREATE INDEX IF NOT EXISTS \"trail_change_events_history_idx\" ON \"trail_change_events\" (\"table_name\", \"record_id\", \"hlc\")",
-    "CREATE INDEX IF NOT EXISTS \"trail_change_events_node_idx\" ON \"trail_change_events\" (\"node_id\", \"hlc\")",
     "CREATE TABLE IF NOT EXISTS \"trail_cursors\" (\n"
     "    \"source_node\" TEXT NOT NULL,\n"
     "    \"dest_node\" TEXT NOT NULL,\n"
@@ -273,4 +288,4 @@ static const char *const ddl[] = {
     "CREATE UNIQUE INDEX IF NOT EXISTS \"sample_tag_sample_tag_idx\" ON \"sample_tag\" (\"sample\", \"tag\")",
 };
 
-const trail_schema_ddl everything_ddl_sqlite = { "sqlite", ddl, 17 };
+const trail_schema_ddl everything_ddl_sqlite = { "sqlite", ddl, 19 };

@@ -18,11 +18,28 @@ CREATE TABLE IF NOT EXISTS "trail_nodes" (
     "last_seen" INTEGER NOT NULL
 ) STRICT;
 
+CREATE TABLE IF NOT EXISTS "trail_lanes" (
+    "lane_id" TEXT PRIMARY KEY NOT NULL CHECK (length("lane_id") = 26),
+    "node_id" TEXT NOT NULL,
+    "node_seq" INTEGER NOT NULL,
+    "opened_hlc" INTEGER NOT NULL,
+    "opened_at" INTEGER NOT NULL,
+    "prev_lane" TEXT,
+    "prev_hash" TEXT,
+    "hash" TEXT NOT NULL,
+    "sealed_seq" INTEGER,
+    "sealed_hash" TEXT,
+    "sealed_at" INTEGER
+) STRICT;
+
+CREATE UNIQUE INDEX IF NOT EXISTS "trail_lanes_node_idx" ON "trail_lanes" ("node_id", "node_seq");
+
 CREATE TABLE IF NOT EXISTS "trail_change_events" (
     "event_id" TEXT PRIMARY KEY NOT NULL CHECK (length("event_id") = 26),
     "hlc" INTEGER NOT NULL,
     "node_id" TEXT NOT NULL,
-    "origin_node" TEXT NOT NULL,
+    "lane_id" TEXT NOT NULL,
+    "seq" INTEGER NOT NULL,
     "tx_id" TEXT NOT NULL,
     "table_name" TEXT NOT NULL,
     "record_id" TEXT NOT NULL,
@@ -40,13 +57,13 @@ CREATE TABLE IF NOT EXISTS "trail_change_events" (
     "span_id" TEXT CHECK (length("span_id") <= 255),
     "ip" TEXT CHECK (length("ip") <= 64),
     "created_at" INTEGER NOT NULL,
-    "prev_hash" TEXT,
+    "prev_hash" TEXT NOT NULL,
     "hash" TEXT NOT NULL
 ) STRICT;
 
-CREATE INDEX IF NOT EXISTS "trail_change_events_history_idx" ON "trail_change_events" ("table_name", "record_id", "hlc");
+CREATE UNIQUE INDEX IF NOT EXISTS "trail_change_events_lane_idx" ON "trail_change_events" ("lane_id", "seq");
 
-CREATE INDEX IF NOT EXISTS "trail_change_events_node_idx" ON "trail_change_events" ("node_id", "hlc");
+CREATE INDEX IF NOT EXISTS "trail_change_events_history_idx" ON "trail_change_events" ("table_name", "record_id", "hlc");
 
 CREATE TABLE IF NOT EXISTS "trail_cursors" (
     "source_node" TEXT NOT NULL,

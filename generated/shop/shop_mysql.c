@@ -161,11 +161,26 @@ static const char *const ddl[] = {
     "    `first_seen` BIGINT NOT NULL,\n"
     "    `last_seen` BIGINT NOT NULL\n"
     ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
+    "CREATE TABLE IF NOT EXISTS `trail_lanes` (\n"
+    "    `lane_id` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,\n"
+    "    `node_id` VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,\n"
+    "    `node_seq` BIGINT NOT NULL,\n"
+    "    `opened_hlc` BIGINT NOT NULL,\n"
+    "    `opened_at` BIGINT NOT NULL,\n"
+    "    `prev_lane` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin,\n"
+    "    `prev_hash` CHAR(64) CHARACTER SET ascii,\n"
+    "    `hash` CHAR(64) CHARACTER SET ascii NOT NULL,\n"
+    "    `sealed_seq` BIGINT,\n"
+    "    `sealed_hash` CHAR(64) CHARACTER SET ascii,\n"
+    "    `sealed_at` BIGINT,\n"
+    "    UNIQUE INDEX `trail_lanes_node_idx` (`node_id`, `node_seq`)\n"
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
     "CREATE TABLE IF NOT EXISTS `trail_change_events` (\n"
     "    `event_id` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,\n"
     "    `hlc` BIGINT NOT NULL,\n"
     "    `node_id` VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,\n"
-    "    `origin_node` VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,\n"
+    "    `lane_id` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,\n"
+    "    `seq` BIGINT NOT NULL,\n"
     "    `tx_id` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,\n"
     "    `table_name` VARCHAR(64) NOT NULL,\n"
     "    `record_id` VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,\n"
@@ -183,11 +198,11 @@ static const char *const ddl[] = {
     "    `span_id` VARCHAR(255),\n"
     "    `ip` VARCHAR(64),\n"
     "    `created_at` BIGINT NOT NULL,\n"
-    "    `prev_hash` CHAR(64) CHARACTER SET ascii,\n"
+    "    `prev_hash` CHAR(64) CHARACTER SET ascii NOT NULL,\n"
     "    `hash` CHAR(64) CHARACTER SET ascii NOT NULL\n"
     ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
+    "CREATE UNIQUE INDEX IF NOT EXISTS `trail_change_events_lane_idx` ON `trail_change_events` (`lane_id`, `seq`)",
     "CREATE INDEX IF NOT EXISTS `trail_change_events_history_idx` ON `trail_change_events` (`table_name`, `record_id`, `hlc`)",
-    "CREATE INDEX IF NOT EXISTS `trail_change_events_node_idx` ON `trail_change_events` (`node_id`, `hlc`)",
     "CREATE TABLE IF NOT EXISTS `trail_cursors` (\n"
     "    `source_node` VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,\n"
     "    `dest_node` VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,\n"
@@ -279,4 +294,4 @@ static const char *const ddl[] = {
     ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
 };
 
-const trail_schema_ddl shop_ddl_mysql = { "mysql", ddl, 12 };
+const trail_schema_ddl shop_ddl_mysql = { "mysql", ddl, 13 };

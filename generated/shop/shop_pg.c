@@ -161,11 +161,26 @@ static const char *const ddl[] = {
     "    \"first_seen\" bigint NOT NULL,\n"
     "    \"last_seen\" bigint NOT NULL\n"
     ")",
+    "CREATE TABLE IF NOT EXISTS \"trail_lanes\" (\n"
+    "    \"lane_id\" text COLLATE \"C\" PRIMARY KEY CHECK (length(\"lane_id\") = 26),\n"
+    "    \"node_id\" text COLLATE \"C\" NOT NULL,\n"
+    "    \"node_seq\" bigint NOT NULL,\n"
+    "    \"opened_hlc\" bigint NOT NULL,\n"
+    "    \"opened_at\" bigint NOT NULL,\n"
+    "    \"prev_lane\" text COLLATE \"C\",\n"
+    "    \"prev_hash\" text,\n"
+    "    \"hash\" text NOT NULL,\n"
+    "    \"sealed_seq\" bigint,\n"
+    "    \"sealed_hash\" text,\n"
+    "    \"sealed_at\" bigint\n"
+    ")",
+    "CREATE UNIQUE INDEX IF NOT EXISTS \"trail_lanes_node_idx\" ON \"trail_lanes\" (\"node_id\", \"node_seq\")",
     "CREATE TABLE IF NOT EXISTS \"trail_change_events\" (\n"
     "    \"event_id\" text COLLATE \"C\" PRIMARY KEY CHECK (length(\"event_id\") = 26),\n"
     "    \"hlc\" bigint NOT NULL,\n"
     "    \"node_id\" text COLLATE \"C\" NOT NULL,\n"
-    "    \"origin_node\" text COLLATE \"C\" NOT NULL,\n"
+    "    \"lane_id\" text COLLATE \"C\" NOT NULL,\n"
+    "    \"seq\" bigint NOT NULL,\n"
     "    \"tx_id\" text COLLATE \"C\" NOT NULL,\n"
     "    \"table_name\" text NOT NULL,\n"
     "    \"record_id\" text COLLATE \"C\" NOT NULL,\n"
@@ -183,11 +198,11 @@ static const char *const ddl[] = {
     "    \"span_id\" varchar(255),\n"
     "    \"ip\" varchar(64),\n"
     "    \"created_at\" bigint NOT NULL,\n"
-    "    \"prev_hash\" text,\n"
+    "    \"prev_hash\" text NOT NULL,\n"
     "    \"hash\" text NOT NULL\n"
     ")",
+    "CREATE UNIQUE INDEX IF NOT EXISTS \"trail_change_events_lane_idx\" ON \"trail_change_events\" (\"lane_id\", \"seq\")",
     "CREATE INDEX IF NOT EXISTS \"trail_change_events_history_idx\" ON \"trail_change_events\" (\"table_name\", \"record_id\", \"hlc\")",
-    "CREATE INDEX IF NOT EXISTS \"trail_change_events_node_idx\" ON \"trail_change_events\" (\"node_id\", \"hlc\")",
     "CREATE TABLE IF NOT EXISTS \"trail_cursors\" (\n"
     "    \"source_node\" text COLLATE \"C\" NOT NULL,\n"
     "    \"dest_node\" text COLLATE \"C\" NOT NULL,\n"
@@ -279,4 +294,4 @@ static const char *const ddl[] = {
     "CREATE INDEX IF NOT EXISTS \"order_line_product_idx\" ON \"order_line\" (\"product\")",
 };
 
-const trail_schema_ddl shop_ddl_pg = { "pg", ddl, 17 };
+const trail_schema_ddl shop_ddl_pg = { "pg", ddl, 19 };

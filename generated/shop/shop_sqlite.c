@@ -42,7 +42,7 @@ const trail_entity_sql shop_customer_sql_sqlite = {
     .driver = "sqlite",
     .insert = "INSERT INTO \"customers\" (\"id\", \"version\", \"email\", \"name\", \"tier\", \"credit\", \"rating\", \"active\", \"born\", \"seen_at\", \"avatar\", \"prefs\", \"secret\")"
               " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    .lock = "SELECT \"id\", \"version\", \"email\", \"name\", \"tier\", \"credit\", \"rating\", \"active\", \"born\", \"seen_at\", \"avatar\", \"prefs\", \"secret\" FROM \"customers\" WHERE \"id\" = ?",
+    .lock = "SELECT \"id\", \"version\", \"email\", \"name\", \"tier\", \"credit\", \"rating\", \"active\", \"born\", \"seen_at\", \"avatar\", \"prefs\", \"secret\", (SELECT max(\"hlc\") FROM \"trail_change_events\" WHERE \"table_name\" = 'customers' AND \"record_id\" = CAST(\"id\" AS TEXT)) FROM \"customers\" WHERE \"id\" = ?",
     .remove = "DELETE FROM \"customers\" WHERE \"id\" = ? AND \"version\" = ?",
     .get = "SELECT \"id\", \"version\", \"email\", \"name\", \"tier\", \"credit\", \"rating\", \"active\", \"born\", \"seen_at\", \"avatar\", \"prefs\", \"secret\" FROM \"customers\" WHERE \"id\" = ?",
     .find_by = customer_find_by,
@@ -69,7 +69,7 @@ const trail_entity_sql shop_order_sql_sqlite = {
     .driver = "sqlite",
     .insert = "INSERT INTO \"orders\" (\"id\", \"version\", \"customer\", \"total\", \"note\")"
               " VALUES (?, ?, ?, ?, ?)",
-    .lock = "SELECT \"id\", \"version\", \"customer\", \"total\", \"note\" FROM \"orders\" WHERE \"id\" = ?",
+    .lock = "SELECT \"id\", \"version\", \"customer\", \"total\", \"note\", (SELECT max(\"hlc\") FROM \"trail_change_events\" WHERE \"table_name\" = 'orders' AND \"record_id\" = CAST(\"id\" AS TEXT)) FROM \"orders\" WHERE \"id\" = ?",
     .remove = "DELETE FROM \"orders\" WHERE \"id\" = ? AND \"version\" = ?",
     .get = "SELECT \"id\", \"version\", \"customer\", \"total\", \"note\" FROM \"orders\" WHERE \"id\" = ?",
     .find_by = order_find_by,
@@ -114,7 +114,7 @@ const trail_entity_sql shop_product_sql_sqlite = {
     .driver = "sqlite",
     .insert = "INSERT INTO \"products\" (\"version\", \"sku\", \"title\", \"currency\", \"price\", \"cost\", \"weight\", \"stock\", \"released_on\", \"listed_at\", \"attributes\", \"photo\", \"discontinued\")"
               " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING \"id\"",
-    .lock = "SELECT \"id\", \"version\", \"sku\", \"title\", \"currency\", \"price\", \"cost\", \"weight\", \"stock\", \"released_on\", \"listed_at\", \"attributes\", \"photo\", \"discontinued\" FROM \"products\" WHERE \"id\" = ?",
+    .lock = "SELECT \"id\", \"version\", \"sku\", \"title\", \"currency\", \"price\", \"cost\", \"weight\", \"stock\", \"released_on\", \"listed_at\", \"attributes\", \"photo\", \"discontinued\", (SELECT max(\"hlc\") FROM \"trail_change_events\" WHERE \"table_name\" = 'products' AND \"record_id\" = CAST(\"id\" AS TEXT)) FROM \"products\" WHERE \"id\" = ?",
     .remove = "DELETE FROM \"products\" WHERE \"id\" = ? AND \"version\" = ?",
     .get = "SELECT \"id\", \"version\", \"sku\", \"title\", \"currency\", \"price\", \"cost\", \"weight\", \"stock\", \"released_on\", \"listed_at\", \"attributes\", \"photo\", \"discontinued\" FROM \"products\" WHERE \"id\" = ?",
     .find_by = product_find_by,
@@ -151,7 +151,7 @@ const trail_entity_sql shop_order_line_sql_sqlite = {
     .driver = "sqlite",
     .insert = "INSERT INTO \"order_line\" (\"id\", \"version\", \"purchase\", \"product\", \"quantity\", \"unit_price\", \"discount\", \"gift\", \"ships_on\", \"gift_note\")"
               " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    .lock = "SELECT \"id\", \"version\", \"purchase\", \"product\", \"quantity\", \"unit_price\", \"discount\", \"gift\", \"ships_on\", \"gift_note\" FROM \"order_line\" WHERE \"id\" = ?",
+    .lock = "SELECT \"id\", \"version\", \"purchase\", \"product\", \"quantity\", \"unit_price\", \"discount\", \"gift\", \"ships_on\", \"gift_note\", (SELECT max(\"hlc\") FROM \"trail_change_events\" WHERE \"table_name\" = 'order_line' AND \"record_id\" = CAST(\"id\" AS TEXT)) FROM \"order_line\" WHERE \"id\" = ?",
     .remove = "DELETE FROM \"order_line\" WHERE \"id\" = ? AND \"version\" = ?",
     .get = "SELECT \"id\", \"version\", \"purchase\", \"product\", \"quantity\", \"unit_price\", \"discount\", \"gift\", \"ships_on\", \"gift_note\" FROM \"order_line\" WHERE \"id\" = ?",
     .find_by = order_line_find_by,
@@ -173,11 +173,26 @@ static const char *const ddl[] = {
     "    \"first_seen\" INTEGER NOT NULL,\n"
     "    \"last_seen\" INTEGER NOT NULL\n"
     ") STRICT",
+    "CREATE TABLE IF NOT EXISTS \"trail_lanes\" (\n"
+    "    \"lane_id\" TEXT PRIMARY KEY NOT NULL CHECK (length(\"lane_id\") = 26),\n"
+    "    \"node_id\" TEXT NOT NULL,\n"
+    "    \"node_seq\" INTEGER NOT NULL,\n"
+    "    \"opened_hlc\" INTEGER NOT NULL,\n"
+    "    \"opened_at\" INTEGER NOT NULL,\n"
+    "    \"prev_lane\" TEXT,\n"
+    "    \"prev_hash\" TEXT,\n"
+    "    \"hash\" TEXT NOT NULL,\n"
+    "    \"sealed_seq\" INTEGER,\n"
+    "    \"sealed_hash\" TEXT,\n"
+    "    \"sealed_at\" INTEGER\n"
+    ") STRICT",
+    "CREATE UNIQUE INDEX IF NOT EXISTS \"trail_lanes_node_idx\" ON \"trail_lanes\" (\"node_id\", \"node_seq\")",
     "CREATE TABLE IF NOT EXISTS \"trail_change_events\" (\n"
     "    \"event_id\" TEXT PRIMARY KEY NOT NULL CHECK (length(\"event_id\") = 26),\n"
     "    \"hlc\" INTEGER NOT NULL,\n"
     "    \"node_id\" TEXT NOT NULL,\n"
-    "    \"origin_node\" TEXT NOT NULL,\n"
+    "    \"lane_id\" TEXT NOT NULL,\n"
+    "    \"seq\" INTEGER NOT NULL,\n"
     "    \"tx_id\" TEXT NOT NULL,\n"
     "    \"table_name\" TEXT NOT NULL,\n"
     "    \"record_id\" TEXT NOT NULL,\n"
@@ -195,11 +210,11 @@ static const char *const ddl[] = {
     "    \"span_id\" TEXT CHECK (length(\"span_id\") <= 255),\n"
     "    \"ip\" TEXT CHECK (length(\"ip\") <= 64),\n"
     "    \"created_at\" INTEGER NOT NULL,\n"
-    "    \"prev_hash\" TEXT,\n"
+    "    \"prev_hash\" TEXT NOT NULL,\n"
     "    \"hash\" TEXT NOT NULL\n"
     ") STRICT",
+    "CREATE UNIQUE INDEX IF NOT EXISTS \"trail_change_events_lane_idx\" ON \"trail_change_events\" (\"lane_id\", \"seq\")",
     "CREATE INDEX IF NOT EXISTS \"trail_change_events_history_idx\" ON \"trail_change_events\" (\"table_name\", \"record_id\", \"hlc\")",
-    "CREATE INDEX IF NOT EXISTS \"trail_change_events_node_idx\" ON \"trail_change_events\" (\"node_id\", \"hlc\")",
     "CREATE TABLE IF NOT EXISTS \"trail_cursors\" (\n"
     "    \"source_node\" TEXT NOT NULL,\n"
     "    \"dest_node\" TEXT NOT NULL,\n"
@@ -291,4 +306,4 @@ static const char *const ddl[] = {
     "CREATE INDEX IF NOT EXISTS \"order_line_product_idx\" ON \"order_line\" (\"product\")",
 };
 
-const trail_schema_ddl shop_ddl_sqlite = { "sqlite", ddl, 17 };
+const trail_schema_ddl shop_ddl_sqlite = { "sqlite", ddl, 19 };

@@ -39,27 +39,33 @@ int trail__call_end(trail_conn *db, int rc)
     return rc;
 }
 
-/* Loads the first row of a query into a fresh record. */
+/* Loads the first row of a query into a fresh record, and the hlc after its columns if asked. */
 struct load_one {
     const trail_entity *e;
     void *rec;
     bool found;
+    int64_t *hlc;
 };
 
 static int load_one_row(trail_conn *db, void *row, void *userdata)
 {
     struct load_one *lo = userdata;
     int rc = trail__values_load(db, lo->e, row, lo->rec);
+    trail_value hlc;
+    if (rc == TRAIL_OK && lo->hlc &&
+        (rc = db->drv->column(db, row, lo->e->n_fields + 2, TRAIL_V_INT, &hlc)) == TRAIL_OK)
+        *lo->hlc = hlc.type == TRAIL_V_NULL ? 0 : hlc.i;
     if (rc < 0)
         return rc;
     lo->found = true;
     return 1;
 }
 
-int trail__call_read(trail_conn *db, const trail_entity *e, const char *sql,
-                     const trail_value *params, size_t n, void **rec)
+/* trail__call_read(), and the hlc after the record's columns into *@hlc when not NULL. */
+static int read_record(trail_conn *db, const trail_entity *e, const char *sql,
+                       const trail_value *params, size_t n, void **rec, int64_t *hlc)
 {
-    struct load_one lo = { e, calloc(1, e->record_size), false };
+    struct load_one lo = { e, calloc(1, e->record_size), false, hlc };
     if (!lo.rec)
         return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
     int rc = db->drv->query(db, sql, params, n, load_one_row, &lo, NULL);
@@ -73,10 +79,18 @@ int trail__call_read(trail_conn *db, const trail_entity *e, const char *sql,
     return TRAIL_OK;
 }
 
-int trail__call_lock(trail_conn *db, trail_write_op *w, void **before, trail_row *old)
+int trail__call_read(trail_conn *db, const trail_entity *e, const char *sql,
+                     const trail_value *params, size_t n, void **rec)
+{
+    return read_record(db, e, sql, params, n, rec, NULL);
+}
+
+int trail__call_lock(trail_conn *db, trail_write_op *w, void **before, trail_row *old,
+                     int64_t *record_hlc)
 {
     *before = NULL;
-    int rc = trail__call_read(db, w->e, trail__entity_sql(db, w->e)->lock, &w->key, 1, before);
+    int rc =
+        read_record(db, w->e, trail__entity_sql(db, w->e)->lock, &w->key, 1, before, record_hlc);
     if (rc < 0)
         return rc;
     trail__values_of_record(old, w->e, *before);

@@ -44,8 +44,12 @@ int trail__call_read(trail_conn *db, const trail_entity *e, const char *sql,
  * into @old, and check that it is at w->version. TRAIL_ENOTFOUND and
  * TRAIL_ECONFLICT (w->version_found set) as trail_driver.write() returns
  * them. On failure *@before holds the record read (to free with
- * trail__values_free_record()) or NULL.
+ * trail__values_free_record()) or NULL. Where the client writes the events
+ * (the dialect's client_events), the lock statement also reads the hlc of
+ * the record's newest event (0 for none): into *@record_hlc when it is not
+ * NULL.
  */
-int trail__call_lock(trail_conn *db, trail_write_op *w, void **before, trail_row *old);
+int trail__call_lock(trail_conn *db, trail_write_op *w, void **before, trail_row *old,
+                     int64_t *record_hlc);
 
 #endif /* TRAIL_CALL_H */

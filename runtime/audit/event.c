@@ -16,15 +16,15 @@ _Static_assert(TRAIL_EV_ip - TRAIL_EV_user_id + 1 == TRAIL_CTX_COLUMNS,
 
 /* Whether the hash covers each column (event_columns.h). */
 #define HASHED(n, name, value, kind, null, fill, hash) TRAIL_EVENT_##hash,
-static const bool hashed[TRAIL_EVENT_COLUMNS] = { TRAIL_EVENT_COLUMN_TABLE(HASHED, ) };
+static const bool event_hashed[TRAIL_EVENT_COLUMNS] = { TRAIL_EVENT_COLUMN_TABLE(HASHED, ) };
 #undef HASHED
 
-int trail__event_message(trail_buf *out, const trail_value *cols)
+int trail__row_message(trail_buf *out, const trail_value *cols, const bool *hashed, size_t n)
 {
     trail_json w;
     trail__json_init(&w, out);
     trail__json_begin_array(&w);
-    for (int i = 0; i < TRAIL_EVENT_COLUMNS; i++) {
+    for (size_t i = 0; i < n; i++) {
         const trail_value *v = &cols[i];
         if (!hashed[i])
             continue;
@@ -39,6 +39,11 @@ int trail__event_message(trail_buf *out, const trail_value *cols)
     }
     trail__json_end_array(&w);
     return trail__json_finish(&w);
+}
+
+int trail__event_message(trail_buf *out, const trail_value *cols)
+{
+    return trail__row_message(out, cols, event_hashed, TRAIL_EVENT_COLUMNS);
 }
 
 int trail__event_hash(char out[TRAIL_SHA256_HEX_LEN + 1], const trail_value *cols)
@@ -60,9 +65,11 @@ static trail_value json_value(const char *json)
     return v;
 }
 
-int trail__event_stamp(trail_conn *db, const trail_event *ev, const char *prev_hash,
-                       char event_id[TRAIL_ULID_LEN + 1], trail_value cols[TRAIL_EVENT_COLUMNS])
+int trail__event_stamp(trail_conn *db, const trail_event *ev, char event_id[TRAIL_ULID_LEN + 1],
+                       trail_value cols[TRAIL_EVENT_COLUMNS])
 {
+    if (!db->lane.open)
+        return trail__err_set(&db->err, TRAIL_EDB, "the connection has no lane to write in");
     int64_t hlc = trail_hlc_now(db->clock);
     trail_ulid id;
     int rc = trail_ulid_next(db->ids, TRAIL_HLC_MS(hlc), &id);
@@ -73,7 +80,8 @@ int trail__event_stamp(trail_conn *db, const trail_event *ev, const char *prev_h
         [TRAIL_EV_event_id] = trail_v_text(event_id),
         [TRAIL_EV_hlc] = trail_v_int(hlc),
         [TRAIL_EV_node_id] = trail_v_text(db->node_id),
-        [TRAIL_EV_origin_node] = trail_v_text(db->node_id),
+        [TRAIL_EV_lane_id] = trail_v_text(db->lane.id),
+        [TRAIL_EV_seq] = trail_v_int(db->lane.seq + 1),
         [TRAIL_EV_tx_id] = trail_v_text(db->tx_id),
         [TRAIL_EV_table_name] = trail_v_text(ev->table),
         [TRAIL_EV_record_id] = trail_v_text(ev->record_id),
@@ -84,7 +92,7 @@ int trail__event_stamp(trail_conn *db, const trail_event *ev, const char *prev_h
         [TRAIL_EV_changed] = json_value(ev->changed),
         [TRAIL_EV_schema_version] = trail_v_int(ev->schema_version),
         [TRAIL_EV_created_at] = trail_v_int(trail__wall_ms()),
-        [TRAIL_EV_prev_hash] = trail_v_text(prev_hash),
+        [TRAIL_EV_prev_hash] = trail_v_text(db->lane.hash),
     };
     for (size_t i = 0; i < TRAIL_CTX_COLUMNS; i++)
         stamped[TRAIL_EV_user_id + i] = trail_v_text(trail__ctx_value(ev->ctx, i));

@@ -1,12 +1,12 @@
 /*
  * event.h - writing change events: internal to libtrail.
  *
- * An event is stamped here with its HLC, ids, node and hash; the driver
- * inserts it in the call's transaction (sqlite/write_sqlite.c), or has the
- * engine build it (write_one.c). Its hash covers every other column, the JSON
- * ones as the text stored (every engine keeps it as written: json, not
- * jsonb, on PostgreSQL), including the hash of the node's previous event, so
- * that editing or removing history breaks the chain. Where the engine builds
+ * An event is stamped here with its HLC, ids, node, lane and hash; the
+ * driver inserts it in the call's transaction (sqlite/write_sqlite.c), or
+ * has the engine build it (write_one.c). Its hash covers every other column,
+ * the JSON ones as the text stored (every engine keeps it as written: json,
+ * not jsonb, on PostgreSQL), including the hash of the lane's previous event
+ * (lane.h), so that editing or removing history breaks the chain. Where the engine builds
  * the event itself (write_pg.c, write_mysql.c), it hashes the same message
  * (sha256() on PostgreSQL, SHA2() on MariaDB).
  */
@@ -37,14 +37,14 @@ typedef struct trail_event {
 
 /*
  * trail__event_stamp - stamp @ev with a new HLC from the connection's clock
- * and an event id made from it (written into @event_id), and lay it out as
- * the event row's columns (TRAIL_EV_*: event_columns.h), all but `hash`: @cols
- * borrows from @ev, @db, @event_id and @prev_hash (NULL for the node's first
- * event); created_at is the wall clock now. Returns TRAIL_OK or a failure
- * code with db->err set.
+ * and an event id made from it (written into @event_id), place it after the
+ * head of the connection's open lane (lane.h), and lay it out as the event
+ * row's columns (TRAIL_EV_*: event_columns.h), all but `hash`: @cols borrows
+ * from @ev, @db and @event_id; created_at is the wall clock now. Returns
+ * TRAIL_OK or a failure code with db->err set.
  */
-int trail__event_stamp(trail_conn *db, const trail_event *ev, const char *prev_hash,
-                       char event_id[TRAIL_ULID_LEN + 1], trail_value cols[TRAIL_EVENT_COLUMNS]);
+int trail__event_stamp(trail_conn *db, const trail_event *ev, char event_id[TRAIL_ULID_LEN + 1],
+                       trail_value cols[TRAIL_EVENT_COLUMNS]);
 
 /*
  * trail__event_seal - hash the event row @cols (trail__event_stamp()'s) into
@@ -61,6 +61,15 @@ int trail__event_seal(trail_value cols[TRAIL_EVENT_COLUMNS], char hash[TRAIL_SHA
  * TRAIL_ENOMEM.
  */
 int trail__event_message(trail_buf *out, const trail_value *cols);
+
+/*
+ * trail__row_message - append to @out the columns @cols (@n of them) for
+ * which @hashed[i] is true, in order, as one compact JSON array: a
+ * TRAIL_V_JSON column spliced in as its text, NULL as null, text a string,
+ * anything else an integer. What an event's and a lane's hash is taken over.
+ * Returns TRAIL_OK or TRAIL_ENOMEM.
+ */
+int trail__row_message(trail_buf *out, const trail_value *cols, const bool *hashed, size_t n);
 
 /*
  * trail__event_hash - the hash of an event row given as its columns

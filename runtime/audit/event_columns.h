@@ -48,27 +48,52 @@
     X( 1, event_id,       TEXT, ULID_KEY, NOT_NULL, CLIENT, HASHED)   SEP      \
     X( 2, hlc,            INT,  INT64,    NOT_NULL, SERVER, HASHED)   SEP      \
     X( 3, node_id,        TEXT, NODE,     NOT_NULL, CLIENT, HASHED)   SEP      \
-    X( 4, origin_node,    TEXT, NODE,     NOT_NULL, CLIENT, HASHED)   SEP      \
-    X( 5, tx_id,          TEXT, ULID,     NOT_NULL, CLIENT, HASHED)   SEP      \
-    X( 6, table_name,     TEXT, NAME,     NOT_NULL, CLIENT, HASHED)   SEP      \
-    X( 7, record_id,      TEXT, RECORD,   NOT_NULL, SERVER, HASHED)   SEP      \
-    X( 8, op,             TEXT, OP,       NOT_NULL, CLIENT, HASHED)   SEP      \
-    X( 9, version,        INT,  INT64,    NOT_NULL, SERVER, HASHED)   SEP      \
-    X(10, old_values,     JSON, JSON,     NULLABLE, SERVER, HASHED)   SEP      \
-    X(11, new_values,     JSON, JSON,     NULLABLE, SERVER, HASHED)   SEP      \
-    X(12, changed,        JSON, JSON,     NOT_NULL, SERVER, HASHED)   SEP      \
-    X(13, schema_version, INT,  INT64,    NOT_NULL, CLIENT, HASHED)   SEP      \
+    /* the writer's lane (lane.h) and the event's place in it, from 1 */      \
+    X( 4, lane_id,        TEXT, ULID,     NOT_NULL, CLIENT, HASHED)   SEP      \
+    X( 5, seq,            INT,  INT64,    NOT_NULL, CLIENT, HASHED)   SEP      \
+    X( 6, tx_id,          TEXT, ULID,     NOT_NULL, CLIENT, HASHED)   SEP      \
+    X( 7, table_name,     TEXT, NAME,     NOT_NULL, CLIENT, HASHED)   SEP      \
+    X( 8, record_id,      TEXT, RECORD,   NOT_NULL, SERVER, HASHED)   SEP      \
+    X( 9, op,             TEXT, OP,       NOT_NULL, CLIENT, HASHED)   SEP      \
+    X(10, version,        INT,  INT64,    NOT_NULL, SERVER, HASHED)   SEP      \
+    X(11, old_values,     JSON, JSON,     NULLABLE, SERVER, HASHED)   SEP      \
+    X(12, new_values,     JSON, JSON,     NULLABLE, SERVER, HASHED)   SEP      \
+    X(13, changed,        JSON, JSON,     NOT_NULL, SERVER, HASHED)   SEP      \
+    X(14, schema_version, INT,  INT64,    NOT_NULL, CLIENT, HASHED)   SEP      \
     /* the request context, in core/context.h's order, with its limits */     \
-    X(14, user_id,        TEXT, CONTEXT,  NULLABLE, CLIENT, HASHED)   SEP      \
-    X(15, request_id,     TEXT, CONTEXT,  NULLABLE, CLIENT, HASHED)   SEP      \
-    X(16, session_id,     TEXT, CONTEXT,  NULLABLE, CLIENT, HASHED)   SEP      \
-    X(17, tenant_id,      TEXT, CONTEXT,  NULLABLE, CLIENT, HASHED)   SEP      \
-    X(18, trace_id,       TEXT, CONTEXT,  NULLABLE, CLIENT, HASHED)   SEP      \
-    X(19, span_id,        TEXT, CONTEXT,  NULLABLE, CLIENT, HASHED)   SEP      \
-    X(20, ip,             TEXT, CONTEXT,  NULLABLE, CLIENT, HASHED)   SEP      \
-    X(21, created_at,     INT,  INT64,    NOT_NULL, CLIENT, HASHED)   SEP      \
-    X(22, prev_hash,      TEXT, HASH,     NULLABLE, SERVER, HASHED)   SEP      \
-    X(23, hash,           TEXT, HASH,     NOT_NULL, SERVER, UNHASHED)
+    X(15, user_id,        TEXT, CONTEXT,  NULLABLE, CLIENT, HASHED)   SEP      \
+    X(16, request_id,     TEXT, CONTEXT,  NULLABLE, CLIENT, HASHED)   SEP      \
+    X(17, session_id,     TEXT, CONTEXT,  NULLABLE, CLIENT, HASHED)   SEP      \
+    X(18, tenant_id,      TEXT, CONTEXT,  NULLABLE, CLIENT, HASHED)   SEP      \
+    X(19, trace_id,       TEXT, CONTEXT,  NULLABLE, CLIENT, HASHED)   SEP      \
+    X(20, span_id,        TEXT, CONTEXT,  NULLABLE, CLIENT, HASHED)   SEP      \
+    X(21, ip,             TEXT, CONTEXT,  NULLABLE, CLIENT, HASHED)   SEP      \
+    X(22, created_at,     INT,  INT64,    NOT_NULL, CLIENT, HASHED)   SEP      \
+    /* the hash of the lane's previous event; for seq 1, of the lane's row */ \
+    X(23, prev_hash,      TEXT, HASH,     NOT_NULL, CLIENT, HASHED)   SEP      \
+    X(24, hash,           TEXT, HASH,     NOT_NULL, SERVER, UNHASHED)
+// clang-format on
+
+/*
+ * The columns of trail_lanes (audit/lane.h), in the same form, fill always
+ * CLIENT: a writer's lane, registered at its connection's first write. Its
+ * hash covers the HASHED columns, so that the node's lanes form a chain
+ * (prev_lane, prev_hash); the seal, written when the connection closes,
+ * comes later and is not hashed (a digest proves a lane's tail: SPEC §4).
+ */
+// clang-format off
+#define TRAIL_LANE_COLUMN_TABLE(X, SEP)                                        \
+    X( 1, lane_id,        TEXT, ULID_KEY, NOT_NULL, CLIENT, HASHED)   SEP      \
+    X( 2, node_id,        TEXT, NODE,     NOT_NULL, CLIENT, HASHED)   SEP      \
+    X( 3, node_seq,       INT,  INT64,    NOT_NULL, CLIENT, HASHED)   SEP      \
+    X( 4, opened_hlc,     INT,  INT64,    NOT_NULL, CLIENT, HASHED)   SEP      \
+    X( 5, opened_at,      INT,  INT64,    NOT_NULL, CLIENT, HASHED)   SEP      \
+    X( 6, prev_lane,      TEXT, ULID,     NULLABLE, CLIENT, HASHED)   SEP      \
+    X( 7, prev_hash,      TEXT, HASH,     NULLABLE, CLIENT, HASHED)   SEP      \
+    X( 8, hash,           TEXT, HASH,     NOT_NULL, CLIENT, UNHASHED) SEP      \
+    X( 9, sealed_seq,     INT,  INT64,    NULLABLE, CLIENT, UNHASHED) SEP      \
+    X(10, sealed_hash,    TEXT, HASH,     NULLABLE, CLIENT, UNHASHED) SEP      \
+    X(11, sealed_at,      INT,  INT64,    NULLABLE, CLIENT, UNHASHED)
 // clang-format on
 
 /* What the DDL declares a column as; each dialect has each kind's type (driver/dialect.h). */
@@ -96,11 +121,19 @@ enum { TRAIL_EVENT_UNHASHED = 0, TRAIL_EVENT_HASHED = 1 };
 enum trail_event_column { TRAIL_EVENT_COLUMN_TABLE(TRAIL__EV_POSITION, ) TRAIL_EVENT_COLUMNS };
 #undef TRAIL__EV_POSITION
 
+#define TRAIL__LANE_POSITION(n, name, ...) TRAIL_LANE_##name,
+enum trail_lane_column { TRAIL_LANE_COLUMN_TABLE(TRAIL__LANE_POSITION, ) TRAIL_LANE_COLUMNS };
+#undef TRAIL__LANE_POSITION
+
 /* Each line's number is its place: the placeholders of event_insert are made from the numbers. */
 #define TRAIL__EV_NUMBERED(n, name, ...)                                                           \
     _Static_assert(TRAIL_EV_##name == (n)-1, "event column " #name " is not number " #n);
 TRAIL_EVENT_COLUMN_TABLE(TRAIL__EV_NUMBERED, )
 #undef TRAIL__EV_NUMBERED
+#define TRAIL__LANE_NUMBERED(n, name, ...)                                                         \
+    _Static_assert(TRAIL_LANE_##name == (n)-1, "lane column " #name " is not number " #n);
+TRAIL_LANE_COLUMN_TABLE(TRAIL__LANE_NUMBERED, )
+#undef TRAIL__LANE_NUMBERED
 
 /* The columns as an SQL list, each quoted as "name" (DQ) or `name` (BQ): a string literal. */
 #define TRAIL__EV_NAME_DQ(n, name, ...) "\"" #name "\""

@@ -25,17 +25,12 @@
  * Every index here is written by every audited write (SPEC §4: the primary
  * key, unique (lane_id, seq), (table_name, record_id, hlc), nothing else):
  *
- *   history  trail_history() and trail_as_of() of one record, and verify's
- *            pass over a table's records, read it in order without a sort
- *   node     TRANSITIONAL: the per-node chain's latest-event read of every
- *            write (sql_texts.h last_event, write_pg.c, write_mysql.c) is a
- *            full scan without it. TODO(issue 16, lanes): remove this line
- *            with that read, when the lane head replaces it.
- *
- * TODO(issue 16, lanes): the lane index, once event_columns.h has lane_id
- * and seq:
- *
- *   X(lane, UNIQUE, TRAIL_EV_lane_id, TRAIL_EV_seq)
+ *   lane     the lane's events in order, for verify and replication; unique,
+ *            so that no lane holds two events at one place
+ *   history  the record's newest hlc, which every update and delete reads
+ *            first (the generated before-read, write_pg.c, write_mysql.c);
+ *            trail_history() and trail_as_of() of one record, and verify's
+ *            pass over a table's records
  */
 #ifndef TRAIL_EVENT_INDEXES_H
 #define TRAIL_EVENT_INDEXES_H
@@ -46,8 +41,8 @@
 
 // clang-format off
 #define TRAIL_EVENT_INDEX_TABLE(X, SEP)                                        \
-    X(history, INDEX, TRAIL_EV_table_name, TRAIL_EV_record_id, TRAIL_EV_hlc) SEP \
-    X(node,    INDEX, TRAIL_EV_node_id, TRAIL_EV_hlc)
+    X(lane,    UNIQUE, TRAIL_EV_lane_id, TRAIL_EV_seq)                     SEP \
+    X(history, INDEX,  TRAIL_EV_table_name, TRAIL_EV_record_id, TRAIL_EV_hlc)
 // clang-format on
 
 /* The words of the table's unique column, as values (TRAIL_EVENT_INDEX_<word>). */

@@ -72,6 +72,27 @@ void trail__event_sql_object(trail_buf *b, const trail_event_sql *d, const trail
     trail__buf_append_str(b, d->object_end);
 }
 
+void trail__event_sql_object_moved(trail_buf *b, const trail_event_sql *d, const trail_entity *e,
+                                   const char *row, trail_event_sql_moved *moved)
+{
+    /* As trail__event_sql_changed(): a NULL first, and CONCAT_WS() skips the members not moved. */
+    trail__buf_append_str(b, "CONCAT('{', CONCAT_WS(',', NULL");
+    for (size_t i = 0; i < e->n_fields; i++) {
+        fill_vars vars = { .j = NULL, .v = d->column, .r = row };
+        trail_json_form form;
+        if (!trail__json_form_member(e, i + 2, &vars.k, &form))
+            continue;
+        vars.c = vars.k;
+        vars.j = d->form[form];
+        trail__buf_append_str(b, ", CASE WHEN ");
+        moved(b, e, i);
+        trail__buf_append_str(b, " THEN ");
+        fill(b, d->member_text, &vars);
+        trail__buf_append_str(b, " END");
+    }
+    trail__buf_append_str(b, "), '}')");
+}
+
 void trail__event_sql_changed_all(trail_buf *b, const trail_entity *e)
 {
     trail__buf_append_str(b, "'[");

@@ -34,6 +34,11 @@ typedef struct trail_event_sql {
     const char *member;       /* each member ({k}: {j}), */
     const char *member_sep;   /* member_sep between two, */
     const char *object_end;   /* then object_end */
+    /*
+     * One member "{k}":{j} as a text expression, null for NULL: an update's
+     * old_values is made of those of the fields that moved (SPEC §4).
+     */
+    const char *member_text;
 } trail_event_sql;
 
 /*
@@ -44,11 +49,20 @@ typedef struct trail_event_sql {
 void trail__event_sql_object(trail_buf *b, const trail_event_sql *d, const trail_entity *e,
                              const char *row);
 
-/* trail__event_sql_changed_all - a create's or a delete's changed: every audited field's name. */
-void trail__event_sql_changed_all(trail_buf *b, const trail_entity *e);
-
 /* Appends the SQL condition under which field @i of @e moved in an update. */
 typedef void trail_event_sql_moved(trail_buf *b, const trail_entity *e, size_t i);
+
+/*
+ * trail__event_sql_object_moved - an update's old_values: the SQL of the
+ * JSON text of the object of the audited fields of @e's row @row for which
+ * @moved's condition holds, as trail__values_old_json() writes it. Failures
+ * stick in @b.
+ */
+void trail__event_sql_object_moved(trail_buf *b, const trail_event_sql *d, const trail_entity *e,
+                                   const char *row, trail_event_sql_moved *moved);
+
+/* trail__event_sql_changed_all - a create's or a delete's changed: every audited field's name. */
+void trail__event_sql_changed_all(trail_buf *b, const trail_entity *e);
 
 /*
  * trail__event_sql_changed - an update's changed: the JSON array text of

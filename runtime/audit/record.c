@@ -9,6 +9,7 @@
  */
 #define _POSIX_C_SOURCE 200809L /* nanosleep */
 #include "audit/call.h"
+#include "audit/lane.h"
 #include "audit/refusal.h"
 #include "audit/schema_check.h"
 #include "audit/update_sql.h"
@@ -30,6 +31,8 @@ static int check_args(trail_conn *db, const trail_entity *e, const void *p)
     if (!trail__entity_sql(db, e))
         return trail__err_set(&db->err, TRAIL_EARG, "%s was generated without the %s driver",
                               e->name, db->drv->name);
+    if (db->old_layout) /* trail_open() said so already */
+        return trail__conn_old_layout(db, "the columns of lanes");
     if (db->node_id[0] == '\0')
         return trail__err_set(&db->err, TRAIL_EARG,
                               "the database is not migrated: call the schema's _migrate first");
@@ -85,6 +88,26 @@ static int key_arg(trail_conn *db, const trail_entity *e, trail_key key, char te
 /* ---- writes ------------------------------------------------------------- */
 
 /*
+ * Hands @w to the driver, in the connection's lane: registered first when
+ * it has none, moved on when the write made an event, ended when the
+ * engine failed in a way that may leave the write's outcome unknown.
+ */
+static int run_write(trail_conn *db, trail_write_op *w)
+{
+    w->hash[0] = '\0';
+    bool writes = w->kind != TRAIL_WRITE_UPDATE || w->mask != 0;
+    int rc = writes ? trail__lane_ensure(db) : TRAIL_OK;
+    if (rc < 0)
+        return rc;
+    rc = db->drv->write(db, w);
+    if (rc == TRAIL_OK && w->hash[0])
+        trail__lane_advance(db, w->hash);
+    else if (rc == TRAIL_EDB)
+        trail__lane_end(db);
+    return rc;
+}
+
+/*
  * What came of the write @w, which returned @rc, in words (driver.h:
  * trail_write_op); on success its record goes to @out. Returns @rc, or
  * TRAIL_OK.
@@ -138,7 +161,7 @@ static int create_once(trail_conn *db, const trail_ctx *ctx, const trail_entity 
     trail_write_op w = {
         .kind = TRAIL_WRITE_CREATE, .e = e, .ctx = ctx, .row = &row, .want_record = out != NULL
     };
-    return write_result(db, &w, db->drv->write(db, &w), out);
+    return write_result(db, &w, run_write(db, &w), out);
 }
 
 static int update_once(trail_conn *db, const trail_ctx *ctx, const trail_entity *e,
@@ -170,7 +193,7 @@ static int update_once(trail_conn *db, const trail_ctx *ctx, const trail_entity 
     if ((rc = trail__values_check_set(db, e, &set, w.mask)) < 0)
         return rc;
     w.row = &set;
-    return write_result(db, &w, db->drv->write(db, &w), out);
+    return write_result(db, &w, run_write(db, &w), out);
 }
 
 static int delete_once(trail_conn *db, const trail_ctx *ctx, const trail_entity *e, trail_key key,
@@ -183,7 +206,7 @@ static int delete_once(trail_conn *db, const trail_ctx *ctx, const trail_entity 
     trail_write_op w = { .kind = TRAIL_WRITE_DELETE, .e = e, .ctx = ctx, .version = version };
     if ((rc = key_arg(db, e, key, id_text, &w.key, &w.id)) < 0)
         return rc;
-    return write_result(db, &w, db->drv->write(db, &w), NULL);
+    return write_result(db, &w, run_write(db, &w), NULL);
 }
 
 /* ---- retries ------------------------------------------------------------ */

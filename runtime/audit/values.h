@@ -82,6 +82,14 @@ void trail__values_default_json(trail_json *w, const trail_field *f);
 int trail__values_json(trail_buf *out, const trail_entity *e, const trail_row *row);
 
 /*
+ * trail__values_old_json - an event's old_values: of an update (@new_row
+ * given), the object of the audited fields whose values differ between
+ * @old and @new_row, with their old values; of a delete, @old whole.
+ */
+int trail__values_old_json(trail_buf *out, const trail_entity *e, const trail_row *old,
+                           const trail_row *new_row);
+
+/*
  * trail__values_changed_json - the JSON array of the names of audited fields
  * that differ between @old and @new (either may be NULL: then every audited
  * field counts). Returns how many in *@count.

@@ -46,16 +46,19 @@ static int bind_event(trail_conn *db, const trail_ctx *ctx, const trail_entity *
         .table = e->table, .op = op, .schema_version = e->schema_version, .ctx = ctx
     };
     trail_value cols[TRAIL_EVENT_COLUMNS];
-    if ((rc = trail__event_stamp(db, &ev, NULL, event_id, cols)) < 0)
+    if ((rc = trail__event_stamp(db, &ev, event_id, cols)) < 0)
         return rc;
     p[TRAIL_WP_EVENT_ID] = cols[TRAIL_EV_event_id];
     p[TRAIL_WP_HLC] = cols[TRAIL_EV_hlc];
     p[TRAIL_WP_NODE] = cols[TRAIL_EV_node_id];
+    p[TRAIL_WP_LANE] = cols[TRAIL_EV_lane_id];
+    p[TRAIL_WP_SEQ] = cols[TRAIL_EV_seq];
     p[TRAIL_WP_TX] = cols[TRAIL_EV_tx_id];
     p[TRAIL_WP_SCHEMA_VERSION] = cols[TRAIL_EV_schema_version];
     for (int i = 0; i < TRAIL_CTX_COLUMNS; i++)
         p[TRAIL_WP_USER + i] = cols[TRAIL_EV_user_id + i];
     p[TRAIL_WP_CREATED_AT] = cols[TRAIL_EV_created_at];
+    p[TRAIL_WP_PREV] = cols[TRAIL_EV_prev_hash];
 
     const trail_value server = { .type = TRAIL_V_JSON, .s = SERVER_PART, .n = 1 };
     for (size_t i = 0; i < TRAIL_EVENT_COLUMNS; i++)
@@ -63,16 +66,16 @@ static int bind_event(trail_conn *db, const trail_ctx *ctx, const trail_entity *
             cols[i] = server;
     if ((rc = trail__event_message(msg, cols)) < 0)
         return trail__err_set(&db->err, rc, "cannot write the event's hashed message");
-    /* HEAD hlc MID record_id OP version , old , new , changed TAIL prev ] */
-    char *piece[8];
+    /* HEAD hlc MID record_id OP version , old , new , changed TAIL */
+    char *piece[7];
     size_t k = 0;
     piece[k++] = msg->data;
     for (char *at = msg->data; (at = strchr(at, SERVER_PART[0])); *at++ = '\0')
-        if (k < 8)
+        if (k < 7)
             piece[k++] = at + 1;
         else
             k++;
-    if (k != 8)
+    if (k != 7)
         return trail__err_set(&db->err, TRAIL_EDB, "the event's hashed message has %zu parts", k);
     p[TRAIL_WP_HEAD] = trail_v_text(piece[0]);
     p[TRAIL_WP_MID] = trail_v_text(piece[1]);
@@ -88,6 +91,7 @@ struct one_result {
     bool found, evented;
     trail_value version; /* the version found; TRAIL_V_NULL on create */
     int64_t hlc;
+    char *hash; /* the event's, when one was written: the write's w->hash */
 };
 
 /* The trail_row_cb of a one-statement write: its result row into the one_result @userdata. */
@@ -95,17 +99,25 @@ static int read_one_result(trail_conn *db, void *row, void *userdata)
 {
     struct one_result *r = userdata;
     size_t at = r->e->n_fields + 2;
-    trail_value hlc;
+    trail_value hlc, hash;
     int rc = db->drv->column(db, row, at + TRAIL_WR_VERSION_FOUND, TRAIL_V_INT, &r->version);
     if (rc < 0)
         return rc;
     if ((rc = db->drv->column(db, row, at + TRAIL_WR_HLC, TRAIL_V_INT, &hlc)) < 0)
+        return rc;
+    if ((rc = db->drv->column(db, row, at + TRAIL_WR_HASH, TRAIL_V_TEXT, &hash)) < 0)
         return rc;
     if (r->rec && (rc = trail__values_load(db, r->e, row, r->rec)) < 0)
         return rc;
     r->found = true;
     r->evented = hlc.type != TRAIL_V_NULL;
     r->hlc = hlc.i;
+    if (r->evented && (hash.type == TRAIL_V_NULL || hash.n != TRAIL_SHA256_HEX_LEN))
+        return trail__err_set(&db->err, TRAIL_EDB, "the write answered without its event's hash");
+    if (r->evented) {
+        memcpy(r->hash, hash.s, hash.n);
+        r->hash[hash.n] = '\0';
+    }
     return 0;
 }
 
@@ -153,7 +165,7 @@ static int read_locked(trail_conn *db, trail_write_op *w)
         return rc;
     void *before;
     trail_row old;
-    rc = trail__call_end(db, trail__call_lock(db, w, &before, &old));
+    rc = trail__call_end(db, trail__call_lock(db, w, &before, &old, NULL));
     if (rc >= 0 && w->want_record)
         w->rec = before;
     else if (before)
@@ -167,7 +179,7 @@ int trail__write_one(trail_conn *db, trail_write_op *w, trail_write_run run)
     w->rec = NULL;
     if (w->kind == TRAIL_WRITE_UPDATE && !w->mask)
         return read_locked(db, w);
-    struct one_result r = { .e = e };
+    struct one_result r = { .e = e, .hash = w->hash };
     if (w->want_record && !(r.rec = calloc(1, e->record_size)))
         return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
     /* The row's parameters (write_sql.h): a create's as its insert takes them, else id, version. */

@@ -11,6 +11,7 @@
 #include "core/redact.h"
 #include "driver/drivers.h"
 #include "driver/sql.h"
+#include "audit/lane.h"
 #include "audit/update_sql.h"
 #include "trail/trail.h"
 
@@ -134,16 +135,85 @@ int trail__conn_query_int(trail_conn *db, const char *sql, const trail_value *pa
 }
 
 /*
+ * How far before the newest event id's time an event's hlc may lie beyond
+ * it. An event's id takes its time from the hlc its writer proposed, and the
+ * engine may raise the hlc above the record's previous event's (write_pg.c,
+ * write_mysql.c), which another connection's clock set; clocks of one node
+ * share the wall clock, and a received hlc is at most max_drift_ms ahead of
+ * it, so an hour covers any of them many times over.
+ */
+#define HLC_FLOOR_WINDOW_MS (3600 * 1000)
+
+/*
+ * The highest hlc stored, in *@floor: of the events from an hour before
+ * the newest event id's time, and of the lanes' openings. Two index ranges
+ * (the event table has no index on hlc: SPEC §4), not a scan of every event.
+ */
+static int stored_hlc_floor(trail_conn *db, int64_t *floor)
+{
+    const trail_runtime_sql *sql = db->drv->sql;
+    char newest[TRAIL_ULID_LEN + 1];
+    bool found;
+    int rc = trail__conn_query_text(db, sql->max_event_id, NULL, 0, newest, sizeof newest, &found);
+    if (rc < 0)
+        return rc;
+    int64_t events = 0, lanes = 0;
+    trail_ulid id;
+    if (found && trail_ulid_parse(&id, newest) == TRAIL_OK) {
+        int64_t ms = trail_ulid_time(&id) - HLC_FLOOR_WINDOW_MS;
+        char from[TRAIL_ULID_LEN + 1];
+        trail_ulid start = { { 0 } }; /* the least id of millisecond @ms */
+        for (int i = 5; i >= 0 && ms > 0; i--, ms >>= 8)
+            start.bytes[i] = (uint8_t)(ms & 0xff);
+        trail_value p = trail_v_text(trail_ulid_format(from, &start));
+        if ((rc = trail__conn_query_int(db, sql->max_hlc_since, &p, 1, &events)) < 0)
+            return rc;
+    }
+    if ((rc = trail__conn_query_int(db, sql->max_lane_hlc, NULL, 0, &lanes)) < 0)
+        return rc;
+    *floor = events > lanes ? events : lanes;
+    return TRAIL_OK;
+}
+
+/*
  * Takes the node id from trail_nodes, or records a new one, and raises the
  * clock above every stored HLC. Fails with TRAIL_EDB when the runtime tables
  * do not exist yet.
  */
+int trail__conn_old_layout(trail_conn *db, const char *missing)
+{
+    db->old_layout = true;
+    return trail__err_set(&db->err, TRAIL_EDB,
+                          "this database's change events have an older layout (it lacks %.300s): "
+                          "it was made by a trail from before lanes (SPEC 4), which this version "
+                          "neither reads nor converts, and it was left unchanged. Keep using the "
+                          "trail that made it, or create a new database with this version and "
+                          "copy the records into it",
+                          missing);
+}
+
+/* The runtime tables have this version's columns: a database of an older layout is refused. */
+static int check_layout(trail_conn *db)
+{
+    const trail_runtime_sql *sql = db->drv->sql;
+    const char *probes[2] = { sql->events_layout, sql->lanes_layout };
+    for (int i = 0; i < 2; i++)
+        if (db->drv->query(db, probes[i], NULL, 0, NULL, NULL, NULL) < 0) {
+            char why[200];
+            snprintf(why, sizeof why, "%s", trail__err_message(&db->err));
+            return trail__conn_old_layout(db, why);
+        }
+    return TRAIL_OK;
+}
+
 int trail__conn_init_node(trail_conn *db)
 {
     const trail_runtime_sql *sql = db->drv->sql;
     bool found;
     int rc = trail__conn_query_text(db, sql->node_local, NULL, 0, db->node_id, sizeof db->node_id,
                                     &found);
+    if (rc == TRAIL_OK && found && (rc = check_layout(db)) < 0)
+        db->node_id[0] = '\0';
     if (rc < 0)
         return rc;
 
@@ -180,16 +250,18 @@ int trail__conn_init_node(trail_conn *db)
     if (rc < 0)
         return rc;
 
-    int64_t max_hlc = 0;
-    if ((rc = trail__conn_query_int(db, sql->max_hlc, NULL, 0, &max_hlc)) < 0)
+    int64_t floor = 0;
+    if ((rc = stored_hlc_floor(db, &floor)) < 0)
         return rc;
-    return trail_hlc_set_floor(db->clock, max_hlc);
+    return trail_hlc_set_floor(db->clock, floor);
 }
 
 int trail__conn_need_tables(trail_conn *db)
 {
     if (db->node_id[0] || trail__conn_init_node(db) == TRAIL_OK)
         return TRAIL_OK;
+    if (db->old_layout)
+        return TRAIL_EDB;
     db->node_id[0] = '\0';
     char why[256];
     snprintf(why, sizeof why, "%s", trail__err_message(&db->err)); /* not formatted into itself */
@@ -301,8 +373,9 @@ int trail_open(trail_conn **out, const char *url, const trail_open_opts *opts)
         snprintf(db->node_id_wanted, sizeof db->node_id_wanted, "%s", opts->node_id);
         db->opts.node_id = db->node_id_wanted;
     }
-    if (trail__conn_init_node(db) < 0)
-        trail__err_clear(&db->err);
+    if ((rc = trail__conn_init_node(db)) < 0 && db->old_layout)
+        return rc; /* the connection stays open for trail_errmsg(); trail_close() closes it */
+    trail__err_clear(&db->err);
     return TRAIL_OK;
 }
 
@@ -311,8 +384,12 @@ void trail_close(trail_conn *db)
     if (!db)
         return;
     if (db->drv) {
-        if (db->in_tx)
+        if (db->in_tx) {
             db->drv->rollback(db);
+            db->in_tx = false;
+            db->lane = db->lane_at_begin;
+        }
+        trail__lane_seal(db);
         db->drv->close(db);
     }
     trail__update_sql_free(db);
@@ -339,6 +416,11 @@ uint64_t trail_round_trips(const trail_conn *db)
     return db ? db->round_trips : 0;
 }
 
+uint64_t trail_statements(const trail_conn *db)
+{
+    return db ? db->statements : 0;
+}
+
 /* A fresh transaction id, with its time from the clock. */
 int trail__conn_new_tx(trail_conn *db)
 {
@@ -362,6 +444,7 @@ int trail_begin(trail_conn *db)
     if ((rc = db->drv->begin(db)) < 0)
         return rc;
     db->in_tx = true;
+    db->lane_at_begin = db->lane;
     return TRAIL_OK;
 }
 
@@ -372,8 +455,14 @@ int trail_commit(trail_conn *db)
     if (!db->in_tx)
         return trail__err_set(&db->err, TRAIL_EARG, "no transaction is open");
     int rc = db->drv->commit(db);
-    if (rc < 0)
+    if (rc < 0) {
         db->drv->rollback(db);
+        /* Whether the events committed is not known when the connection was lost. */
+        if (rc == TRAIL_EDB)
+            trail__lane_end(db);
+        else
+            db->lane = db->lane_at_begin;
+    }
     db->in_tx = false;
     return rc;
 }
@@ -385,5 +474,6 @@ int trail_rollback(trail_conn *db)
     if (!db->in_tx)
         return trail__err_set(&db->err, TRAIL_EARG, "no transaction is open");
     db->in_tx = false;
+    db->lane = db->lane_at_begin;
     return db->drv->rollback(db);
 }

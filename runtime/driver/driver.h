@@ -16,6 +16,7 @@
 #define TRAIL_DRIVER_H
 
 #include "core/err.h"
+#include "core/sha256.h"
 #include "driver/dialect.h"
 #include "trail/conn.h"
 #include "trail/ctx.h"
@@ -68,7 +69,7 @@ typedef int (*trail_row_cb)(trail_conn *db, void *row, void *userdata);
  * that a change of the interface cannot meet a driver not changed with it.
  * Raise it with every change of trail_driver's members or their meaning.
  */
-#define TRAIL_DRIVER_VERSION 1
+#define TRAIL_DRIVER_VERSION 2
 
 struct trail_row; /* audit/values.h */
 
@@ -79,7 +80,9 @@ struct trail_row; /* audit/values.h */
  *
  * trail_driver.write() runs it as one call: in a transaction of its own, or
  * inside trail_begin() under a savepoint; on failure the call is undone
- * whole, neither the row nor its event left. It returns
+ * whole, neither the row nor its event left. Its event goes after the head
+ * of the connection's lane (db->lane, open when the call is made), which
+ * record.c moves on once the call succeeded. It returns
  *   - TRAIL_OK, and w->rec when asked for;
  *   - TRAIL_ENOTFOUND: there is no record w->key (update, delete);
  *   - TRAIL_ECONFLICT: the record is at w->version_found, not w->version;
@@ -112,6 +115,11 @@ typedef struct trail_write_op {
      */
     void *rec;
     int64_t version_found; /* out, with TRAIL_ECONFLICT: the version the record is at */
+    /*
+     * Out, on success: the hash of the event written, which the lane's next
+     * event chains to (audit/lane.h); empty when no event was written.
+     */
+    char hash[TRAIL_SHA256_HEX_LEN + 1];
 } trail_write_op;
 
 typedef struct trail_driver {
@@ -165,6 +173,14 @@ typedef struct trail_driver {
     const struct trail_runtime_sql *sql;
 } trail_driver;
 
+/* A connection's writer lane and its head (audit/lane.h says how they are kept). */
+typedef struct trail_lane {
+    bool open;                           /* registered, and its head known */
+    char id[TRAIL_ULID_LEN + 1];         /* lane_id */
+    int64_t seq;                         /* of the lane's last event; 0 before the first */
+    char hash[TRAIL_SHA256_HEX_LEN + 1]; /* of the lane's last event, or of the lane's row */
+} trail_lane;
+
 struct trail_conn {
     const trail_driver *drv;
     void *drv_state;
@@ -178,10 +194,14 @@ struct trail_conn {
     bool in_tx;                     /* inside trail_begin() */
     bool retryable;                 /* the last failure was a deadlock or serialization failure */
     char tx_id[TRAIL_ULID_LEN + 1]; /* of the open transaction */
+    trail_lane lane;                /* where this connection's events go */
+    trail_lane lane_at_begin;       /* the lane as trail_begin() found it, for a rollback */
+    bool old_layout;                /* the runtime tables are of an older layout: refused */
     const struct trail_schema **checked; /* schemas found to match the database (schema_check.c) */
     size_t n_checked;
     struct trail_update_cache *updates; /* update_sql.c */
     uint64_t round_trips;               /* waits for the server, counted by its driver */
+    uint64_t statements;                /* statements run (not prepared), counted by its driver */
     /*
      * The most bytes the server takes in one statement, builds into one
      * string or sends as one row (MariaDB's max_allowed_packet, read at
@@ -266,8 +286,20 @@ int trail__conn_query_text(trail_conn *db, const char *sql, const trail_value *p
 int trail__conn_query_int(trail_conn *db, const char *sql, const trail_value *params, size_t n,
                           int64_t *out);
 
-/* trail__conn_init_node - read or record this database's node and raise the clock (conn.c). */
+/*
+ * trail__conn_init_node - read or record this database's node and raise the
+ * clock (conn.c). Refuses, with trail__conn_old_layout()'s error and
+ * db->old_layout set, a database whose runtime tables are of an older
+ * layout, changing nothing.
+ */
 int trail__conn_init_node(trail_conn *db);
+
+/*
+ * trail__conn_old_layout - sets db's error for a database whose change
+ * events have an older layout (@missing: the columns it lacks) and what to
+ * do, sets db->old_layout, and returns TRAIL_EDB.
+ */
+int trail__conn_old_layout(trail_conn *db, const char *missing);
 
 /*
  * trail__conn_need_tables - TRAIL_OK when the runtime tables are there (the

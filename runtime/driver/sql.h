@@ -11,13 +11,30 @@
 #include "audit/event_columns.h"
 
 typedef struct trail_runtime_sql {
-    const char *meta_get;     /* key -> value */
-    const char *meta_set;     /* key, value: insert or replace */
-    const char *node_local;   /* -> node_id of this database */
-    const char *node_insert;  /* node_id, hostname, is_local, first_seen, last_seen */
-    const char *node_touch;   /* hostname, last_seen, node_id */
-    const char *max_hlc;      /* -> the highest hlc stored */
-    const char *last_event;   /* node_id -> hlc, hash of the node's latest event */
+    const char *meta_get;    /* key -> value */
+    const char *meta_set;    /* key, value: insert or replace */
+    const char *node_local;  /* -> node_id of this database */
+    const char *node_insert; /* node_id, hostname, is_local, first_seen, last_seen */
+    const char *node_touch;  /* hostname, last_seen, node_id */
+    /*
+     * The clock's floor at open (conn.c): the highest event id, then the
+     * highest hlc among the events whose ids are at least a given one (an
+     * event's id takes its time from its hlc: SPEC §5), and the highest hlc
+     * a lane was opened at. Each an index range, not a scan of every event.
+     */
+    const char *max_event_id;  /* -> the highest event_id */
+    const char *max_hlc_since; /* event_id -> the highest hlc of events from it on */
+    const char *max_lane_hlc;  /* -> the highest opened_hlc of trail_lanes */
+
+    /* Every column of the event table and of trail_lanes, no row: fails on an older layout. */
+    const char *events_layout;
+    const char *lanes_layout;
+
+    /* Lanes (audit/lane.c). */
+    const char *lane_turn;    /* last_seen, node_id: the node's row, locked until commit */
+    const char *lane_last;    /* node_id -> lane_id, node_seq, hash of the node's newest lane */
+    const char *lane_insert;  /* the TRAIL_LANE_COLUMNS columns, in their order */
+    const char *lane_seal;    /* sealed_seq, sealed_hash, sealed_at, lane_id */
     const char *event_insert; /* the TRAIL_EVENT_COLUMNS columns, in their order */
     const char *savepoint;    /* a call's own undo point inside trail_begin() */
     const char *release;
@@ -29,19 +46,21 @@ typedef struct trail_runtime_sql {
     const char *events_of_record; /* table_name, record_id */
     const char *events_of_id;     /* record_id, in any table */
     const char *events_since;     /* hlc, hlc, event_id, limit: the next events after a cursor */
-    const char *events_by_node;   /* every event, in (node_id, hlc, event_id) order */
+    const char *events_by_lane;   /* every event, in (lane_id, seq) order */
     const char *as_of;            /* table_name, record_id, hlc -> op, new_values of the last */
     const char *nodes;            /* node_id, hostname, is_local, first_seen, last_seen,
                                      events, last hlc */
 
     /* Checking it (verify.c). */
+    const char *lanes;           /* -> every trail_lanes row, its TRAIL_LANE_COLUMNS in order,
+                                    by (node_id, node_seq) */
     const char *meta_models;     /* -> key, value of every schema.NAME.model */
     const char *meta_versions;   /* -> key of every schema.NAME.version */
     const char *count_events;    /* -> how many events there are, for progress */
     const char *integrity_check; /* -> rows of text, "ok" alone when intact; NULL: none */
     const char *event_tables;    /* -> every table_name with events */
     const char *record_events;   /* table_name -> record_id, op, version, old_values, new_values,
-                                    event_id, in (record_id, hlc, event_id) order */
+                                    event_id, changed, in (record_id, hlc, event_id) order */
     /* Checking a schema against the tables (schema_check.c). */
     const char *columns; /* -> table, column of every table of the database */
 } trail_runtime_sql;

@@ -18,6 +18,7 @@
 #define EVENT_COLUMN(n, name, ...)      Q(name)
 #define EVENT_PLACEHOLDER(n, name, ...) P(n)
 #define EVENT_COLUMNS                   TRAIL_EVENT_COLUMN_TABLE(EVENT_COLUMN, ", ")
+#define LANE_COLUMNS                    TRAIL_LANE_COLUMN_TABLE(EVENT_COLUMN, ", ")
 #define EVENTS        Q(trail_change_events)
 #define SELECT_EVENTS "SELECT " EVENT_COLUMNS " FROM " EVENTS
 #define IN_ORDER      " ORDER BY " Q(hlc) ", " Q(event_id)
@@ -30,9 +31,20 @@
                    " VALUES (" P(1) ", " P(2) ", " P(3) ", " P(4) ", " P(5) ")",
     .node_touch = "UPDATE " Q(trail_nodes) " SET " Q(hostname) " = " P(1) ", "
                   Q(last_seen) " = " P(2) " WHERE " Q(node_id) " = " P(3),
-    .max_hlc = "SELECT max(" Q(hlc) ") FROM " EVENTS,
-    .last_event = "SELECT " Q(hlc) ", " Q(hash) " FROM " EVENTS " WHERE " Q(node_id) " = " P(1)
-                  " ORDER BY " Q(hlc) " DESC LIMIT 1",
+    .max_event_id = "SELECT max(" Q(event_id) ") FROM " EVENTS,
+    .max_hlc_since = "SELECT max(" Q(hlc) ") FROM " EVENTS " WHERE " Q(event_id) " >= " P(1),
+    .max_lane_hlc = "SELECT max(" Q(opened_hlc) ") FROM " Q(trail_lanes),
+    .events_layout = SELECT_EVENTS " WHERE 1 = 0",
+    .lanes_layout = "SELECT " LANE_COLUMNS " FROM " Q(trail_lanes) " WHERE 1 = 0",
+    .lane_turn = "UPDATE " Q(trail_nodes) " SET " Q(last_seen) " = " P(1)
+                 " WHERE " Q(node_id) " = " P(2),
+    .lane_last = "SELECT " Q(lane_id) ", " Q(node_seq) ", " Q(hash) " FROM " Q(trail_lanes)
+                 " WHERE " Q(node_id) " = " P(1) " ORDER BY " Q(node_seq) " DESC LIMIT 1",
+    .lane_insert = "INSERT INTO " Q(trail_lanes) " (" LANE_COLUMNS ") VALUES ("
+                   TRAIL_LANE_COLUMN_TABLE(EVENT_PLACEHOLDER, ", ") ")",
+    .lane_seal = "UPDATE " Q(trail_lanes) " SET " Q(sealed_seq) " = " P(1) ", "
+                 Q(sealed_hash) " = " P(2) ", " Q(sealed_at) " = " P(3)
+                 " WHERE " Q(lane_id) " = " P(4),
     .event_insert = "INSERT INTO " EVENTS " (" EVENT_COLUMNS ") VALUES ("
                     TRAIL_EVENT_COLUMN_TABLE(EVENT_PLACEHOLDER, ", ") ")",
     .savepoint = "SAVEPOINT trail_call",
@@ -47,7 +59,7 @@
     .events_since = SELECT_EVENTS " WHERE " Q(hlc) " >= " P(1)
                     " AND (" Q(hlc) " > " P(2) " OR " Q(event_id) " > " P(3) ")"
                     IN_ORDER " LIMIT " P(4),
-    .events_by_node = SELECT_EVENTS " ORDER BY " Q(node_id) ", " Q(hlc) ", " Q(event_id),
+    .events_by_lane = SELECT_EVENTS " ORDER BY " Q(lane_id) ", " Q(seq),
     .as_of = "SELECT " Q(op) ", " Q(new_values) " FROM " EVENTS
              " WHERE " Q(table_name) " = " P(1) " AND " Q(record_id) " = " P(2)
              " AND " Q(hlc) " <= " P(3)
@@ -60,6 +72,8 @@
              ", n." Q(first_seen) ", n." Q(last_seen)
              " ORDER BY n." Q(is_local) " DESC, n." Q(node_id),
 
+    .lanes = "SELECT " LANE_COLUMNS " FROM " Q(trail_lanes)
+             " ORDER BY " Q(node_id) ", " Q(node_seq),
     .meta_models = "SELECT " Q(key) ", " Q(value) " FROM " Q(trail_meta)
                    " WHERE " Q(key) " LIKE 'schema.%.model' ORDER BY " Q(key),
     .meta_versions = "SELECT " Q(key) " FROM " Q(trail_meta)
@@ -67,13 +81,14 @@
     .count_events = "SELECT count(*) FROM " EVENTS,
     .event_tables = "SELECT DISTINCT " Q(table_name) " FROM " EVENTS " ORDER BY " Q(table_name),
     .record_events = "SELECT " Q(record_id) ", " Q(op) ", " Q(version) ", " Q(old_values) ", "
-                     Q(new_values) ", " Q(event_id) " FROM " EVENTS
+                     Q(new_values) ", " Q(event_id) ", " Q(changed) " FROM " EVENTS
                      " WHERE " Q(table_name) " = " P(1)
                      " ORDER BY " Q(record_id) ", " Q(hlc) ", " Q(event_id),
 
 #undef EVENT_COLUMN
 #undef EVENT_PLACEHOLDER
 #undef EVENT_COLUMNS
+#undef LANE_COLUMNS
 #undef EVENTS
 #undef SELECT_EVENTS
 #undef IN_ORDER

@@ -240,10 +240,18 @@ static void test_log_table(void **state)
 
 /* Every column of SPEC §4, in its order. */
 static const char *const columns[] = {
-    "event_id",       "hlc",     "node_id",    "origin_node", "tx_id",      "table_name",
-    "record_id",      "op",      "version",    "old_values",  "new_values", "changed",
-    "schema_version", "user_id", "request_id", "session_id",  "tenant_id",  "trace_id",
-    "span_id",        "ip",      "created_at", "prev_hash",   "hash",
+    "event_id",   "hlc",
+    "node_id",    "lane_id",
+    "seq",        "tx_id",
+    "table_name", "record_id",
+    "op",         "version",
+    "old_values", "new_values",
+    "changed",    "schema_version",
+    "user_id",    "request_id",
+    "session_id", "tenant_id",
+    "trace_id",   "span_id",
+    "ip",         "created_at",
+    "prev_hash",  "hash",
 };
 
 static void test_log_json(void **state)

@@ -305,7 +305,8 @@ static int copy_event(void *userdata, const trail_change_event *ev)
         .event_id = copy(ev->event_id),
         .hlc = ev->hlc,
         .node_id = copy(ev->node_id),
-        .origin_node = copy(ev->origin_node),
+        .lane_id = copy(ev->lane_id),
+        .seq = ev->seq,
         .tx_id = copy(ev->tx_id),
         .table_name = copy(ev->table_name),
         .record_id = copy(ev->record_id),
@@ -339,10 +340,10 @@ void it_events_free(it_events *evs)
 {
     for (size_t i = 0; i < evs->n; i++) {
         trail_change_event *e = &evs->ev[i];
-        const char *owned[] = { e->event_id,   e->node_id,   e->origin_node, e->tx_id,
-                                e->table_name, e->record_id, e->op,          e->old_values,
-                                e->new_values, e->changed,   e->user_id,     e->request_id,
-                                e->session_id, e->tenant_id, e->trace_id,    e->span_id,
+        const char *owned[] = { e->event_id,   e->node_id,   e->lane_id,  e->tx_id,
+                                e->table_name, e->record_id, e->op,       e->old_values,
+                                e->new_values, e->changed,   e->user_id,  e->request_id,
+                                e->session_id, e->tenant_id, e->trace_id, e->span_id,
                                 e->ip,         e->prev_hash, e->hash };
         for (size_t k = 0; k < sizeof owned / sizeof owned[0]; k++)
             free((char *)owned[k]);

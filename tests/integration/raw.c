@@ -534,16 +534,19 @@ static const engine engines[] = {
          * integers there: nothing converts. verify runs its PRAGMA
          * integrity_check first.
          */
-        .info = {
-            .driver = "sqlite",
-            .server = false,
-            .integrity_check = true,
-            .index_count = "SELECT count(*) FROM pragma_index_list('%s') WHERE origin <> 'pk'",
-            .index_width = "SELECT count(*) FROM pragma_index_list('%s') l, "
-                           "pragma_index_info(l.name) i WHERE l.name = '%s'",
-            .index_column_at = "SELECT i.seqno + 1 FROM pragma_index_list('%s') l, "
-                               "pragma_index_info(l.name) i WHERE l.name = '%s' AND i.name = '%s'",
-        },
+        .info = { .driver = "sqlite",
+                  .server = false,
+                  .integrity_check = true,
+                  /*
+                   * BEGIN IMMEDIATE, (the record read and locked,) the row's
+                   * write, the event's insert, COMMIT: no event read back.
+                   */
+                  .statements = { .create = 4, .update = 5, .remove = 5 },
+                  .index_count = "SELECT count(*) FROM pragma_index_list('%s') WHERE origin <> 'pk'",
+                  .index_width = "SELECT count(*) FROM pragma_index_list('%s') l, "
+                                 "pragma_index_info(l.name) i WHERE l.name = '%s'",
+                  .index_column_at = "SELECT i.seqno + 1 FROM pragma_index_list('%s') l, "
+                                     "pragma_index_info(l.name) i WHERE l.name = '%s' AND i.name = '%s'" },
         .exec = sqlite_exec,
         .count = sqlite_count,
         .reset = sqlite_reset,
@@ -555,13 +558,14 @@ static const engine engines[] = {
             .driver = "pg",
             .server = true,
             /*
-             * One pipeline: the node lock and the write's one statement,
-             * committed by its Sync. trail_begin() is BEGIN and the node
-             * lock, in one pipeline; a call inside it is its savepoint, the
-             * statement and the release.
+             * One pipeline: the write's one statement, committed by its
+             * Sync. trail_begin() is BEGIN (no node lock: each connection
+             * writes in a lane of its own); a call inside it is its
+             * savepoint, the statement and the release, in one pipeline.
              */
             .trips = { .create = 1, .update = 1, .remove = 1, .unchanged = 1,
                        .begin = 1, .in_group = 1, .commit = 1 },
+            .statements = { .create = 1, .update = 1, .remove = 1 }, /* no node lock before it */
             .pid_file = "postmaster.pid", /* pg.sh's DIR is the data directory */
             .session_key = "application_name",
             /* libpq's own keys: it refuses others, so there is no read/write timeout. */
@@ -575,6 +579,7 @@ static const engine engines[] = {
             .dates_beyond = { "SELECT 'infinity'::date", "SELECT '-infinity'::date" },
             .cast_json = "SELECT $1::jsonb", /* jsonb's binary form is a version byte first */
             /* No wrong_password: pg.sh's server trusts every local connection. */
+            .json_as_jsonb = true,
             .index_count = "SELECT count(*) FROM pg_index x JOIN pg_class t ON t.oid = x.indrelid"
                            " WHERE t.relname = '%s' AND NOT x.indisprimary",
             .index_width = "SELECT coalesce(max(x.indnkeyatts), 0)" PG_INDEX
@@ -600,11 +605,12 @@ static const engine engines[] = {
             /*
              * One CALL of the entity's stored procedure (write_mysql.c),
              * which commits (or, inside trail_begin(), releases its
-             * savepoint) itself. trail_begin() is START TRANSACTION, then
-             * the node lock: a prepared statement does not pipeline.
+             * savepoint) itself. trail_begin() is START TRANSACTION alone:
+             * no node lock (each connection writes in a lane of its own).
              */
             .trips = { .create = 1, .update = 1, .remove = 1, .unchanged = 1,
-                       .begin = 2, .in_group = 1, .commit = 1 },
+                       .begin = 1, .in_group = 1, .commit = 1 },
+            .statements = { .create = 1, .update = 1, .remove = 1 }, /* the CALL */
             .pid_file = "mariadbd.pid",
             .session_key = "program_name",
             .url_connect_timeout = "connect_timeout",

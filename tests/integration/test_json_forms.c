@@ -34,6 +34,23 @@ static char *c_values(const trail_entity *e, const void *rec)
     return b.data;
 }
 
+/*
+ * The C writer's old_values of records @old and @new (an update's changed
+ * fields; a delete's row when @new_rec is NULL; NULL without @old).
+ */
+static char *c_old_values(const trail_entity *e, const void *old, const void *new_rec)
+{
+    if (!old)
+        return NULL;
+    trail_row o, n;
+    trail__values_of_record(&o, e, old);
+    if (new_rec)
+        trail__values_of_record(&n, e, new_rec);
+    trail_buf b = TRAIL_BUF_INIT;
+    assert_int_equal(trail__values_old_json(&b, e, &o, new_rec ? &n : NULL), TRAIL_OK);
+    return b.data;
+}
+
 /* The C writer's changed array between records @old and @new (either may be NULL). */
 static char *c_changed(const trail_entity *e, const void *old, const void *new_rec)
 {
@@ -71,7 +88,8 @@ static void expect_event(trail_conn *db, const trail_entity *e, const char *reco
     assert_true(evs.n > 0);
     const trail_change_event *ev = &evs.ev[evs.n - 1];
     assert_string_equal(ev->op, op);
-    char *o = c_values(e, old), *n = c_values(e, new_rec), *c = c_changed(e, old, new_rec);
+    char *o = c_old_values(e, old, new_rec), *n = c_values(e, new_rec),
+         *c = c_changed(e, old, new_rec);
     expect_same("old_values", ev->old_values, o);
     expect_same("new_values", ev->new_values, n);
     expect_same("changed", ev->changed, c);

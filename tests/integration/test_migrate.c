@@ -270,6 +270,7 @@ static void test_event_indexes_made(void **state)
     trail_conn *db = open_db(t);
     version v2 = load(IT_MODULE_evolve_v2); /* events: indexes: [[user_id], [tenant_id, hlc]] */
     IT_OK(db, trail_schema_migrate(db, v2.schema));
+    expect_index(t, "trail_change_events", "trail_change_events_lane_idx", "lane_id,seq");
     expect_index(t, "trail_change_events", "trail_change_events_history_idx",
                  "table_name,record_id,hlc");
     expect_index(t, "trail_change_events", "trail_change_events_user_id_idx", "user_id");
@@ -279,6 +280,7 @@ static void test_event_indexes_made(void **state)
     expect_index(t, "trail_change_events", "trail_change_events_record_idx", NULL);
     expect_index(t, "trail_change_events", "trail_change_events_hlc_idx", NULL);
     expect_index(t, "trail_change_events", "trail_change_events_user_idx", NULL);
+    expect_index(t, "trail_change_events", "trail_change_events_node_idx", NULL);
     assert_int_equal(raw_count(t->url, it_engine(t)->index_count, "trail_change_events"),
                      TRAIL_EVENT_INDEXES + 2);
 

@@ -10,15 +10,21 @@
 
 #include <string.h>
 
-/* Fails unless the latest event continues the chain from the one before it. */
+/*
+ * Fails unless the events, all of one connection, chain one after the other
+ * in one lane: a rollback put the lane's head back.
+ */
 static void expect_chain_intact(trail_conn *db)
 {
     it_events evs;
     it_history(db, NULL, NULL, &evs);
     assert_true(evs.n > 0);
-    assert_null(evs.ev[0].prev_hash);
-    for (size_t i = 1; i < evs.n; i++)
+    assert_int_equal(evs.ev[0].seq, 1);
+    for (size_t i = 1; i < evs.n; i++) {
+        assert_string_equal(evs.ev[i].lane_id, evs.ev[0].lane_id);
+        assert_int_equal(evs.ev[i].seq, evs.ev[i - 1].seq + 1);
         assert_string_equal(evs.ev[i].prev_hash, evs.ev[i - 1].hash);
+    }
     it_events_free(&evs);
 }
 

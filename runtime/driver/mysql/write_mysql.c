@@ -3,11 +3,11 @@
  *
  * MariaDB has no data-modifying CTE, and a prepared statement is sent and
  * answered on its own, so the fewest round trips with bound values is a
- * stored procedure: one per entity and operation, which locks this node's
- * row and the record, checks the version, writes the row, builds
- * old_values, new_values and changed from the rows themselves, reads the
- * node's latest event and inserts the new one with its hash, then answers
- * with one row (write_sql.h) and commits. The client binds exactly what it
+ * stored procedure: one per entity and operation, which locks the record,
+ * checks the version, writes the row, builds old_values, new_values and
+ * changed from the rows themselves, reads the record's newest hlc, inserts
+ * the event after the head of the connection's lane (audit/lane.h) with its
+ * hash, then answers with one row (write_sql.h) and commits. The client binds exactly what it
  * binds for PostgreSQL's statement (write_pg.c); a CALL of an update passes
  * NULL for the fields it does not set and its set of fields as a literal, so
  * one procedure serves every set of fields.
@@ -41,9 +41,9 @@
 
 /* The event's parameters, in write_sql.h's order. */
 static const char *const event_params[TRAIL_WP_ROW] = {
-    "p_event_id", "p_hlc",     "p_node",   "p_tx",    "p_schema_version", "p_user_id",
-    "p_request",  "p_session", "p_tenant", "p_trace", "p_span",           "p_ip",
-    "p_created",  "p_head",    "p_mid",    "p_op",    "p_tail",
+    "p_event_id", "p_hlc",     "p_node",    "p_lane",   "p_seq",   "p_tx",   "p_schema_version",
+    "p_user_id",  "p_request", "p_session", "p_tenant", "p_trace", "p_span", "p_ip",
+    "p_created",  "p_prev",    "p_head",    "p_mid",    "p_op",    "p_tail",
 };
 
 /*
@@ -170,6 +170,7 @@ static const trail_event_sql my_json = {
     .member = "'\"{k}\":', COALESCE({j}, 'null')",
     .member_sep = ", ',', ",
     .object_end = ", '}')",
+    .member_text = "CONCAT('\"{k}\":', COALESCE({j}, 'null'))",
 };
 _Static_assert(sizeof my_json.form / sizeof my_json.form[0] == TRAIL_JSON_FORM_COUNT,
                "MariaDB spells every JSON form");
@@ -187,7 +188,8 @@ static void params(trail_buf *b, const trail_entity *e, int kind)
 {
     trail__buf_append_str(b, "(");
     for (int i = 0; i < TRAIL_WP_ROW; i++) {
-        bool number = i == TRAIL_WP_HLC || i == TRAIL_WP_SCHEMA_VERSION || i == TRAIL_WP_CREATED_AT;
+        bool number = i == TRAIL_WP_HLC || i == TRAIL_WP_SEQ || i == TRAIL_WP_SCHEMA_VERSION ||
+                      i == TRAIL_WP_CREATED_AT;
         trail__buf_appendf(b, "%sIN %s %s", i ? ", " : "", event_params[i],
                            number ? "BIGINT" : TEXT_TYPE);
     }
@@ -256,8 +258,10 @@ static void too_large(trail_buf *b, const trail_entity *e)
 }
 
 /*
- * The start: variables, the handlers, then this node's lock in a
- * transaction of the procedure's own, or a savepoint inside the caller's.
+ * The start: variables, the handlers, then a transaction of the
+ * procedure's own, or a savepoint inside the caller's. No lock is taken
+ * but the record's: each connection chains its events in a lane of its own
+ * (audit/lane.h).
  * A string that outgrows max_allowed_packet (an event's JSON, its hashed
  * message) is refused as ER_DATA_TOO_LONG naming the field: TRAIL_EINVALID.
  */
@@ -270,7 +274,7 @@ static void begin(trail_buf *b, const trail_entity *e)
         " DECLARE v_id %s; DECLARE v_found, v_last, v_hlc BIGINT;"
         " DECLARE v_old, v_new, v_changed, v_hash_of LONGTEXT CHARACTER SET utf8mb4 COLLATE "
         "utf8mb4_bin;"
-        " DECLARE v_prev CHAR(64) CHARACTER SET ascii; DECLARE v_moved BOOLEAN;"
+        " DECLARE v_hash CHAR(64) CHARACTER SET ascii; DECLARE v_moved BOOLEAN;"
         " DECLARE v_msg VARCHAR(512) CHARACTER SET utf8mb4;"
         " DECLARE CONTINUE HANDLER FOR NOT FOUND BEGIN END;" /* no row leaves the variables NULL */
         " DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN IF v_own THEN ROLLBACK; END IF; RESIGNAL; "
@@ -288,33 +292,37 @@ static void begin(trail_buf *b, const trail_entity *e)
             trail__buf_append_str(b, " SET SESSION group_concat_max_len = @@max_allowed_packet;");
             break;
         }
-    trail__buf_append_str(b, " IF v_own THEN START TRANSACTION;"
-                             " SELECT 1 INTO v_last FROM `trail_nodes` WHERE `node_id` = p_node"
-                             " FOR UPDATE;"
-                             " ELSE SAVEPOINT trail_call; END IF;");
+    trail__buf_append_str(b,
+                          " IF v_own THEN START TRANSACTION; ELSE SAVEPOINT trail_call; END IF;");
 }
 
 /*
- * The event's hash, once v_id, v_found (the version the event records),
- * v_old, v_new and v_changed are set, and while record v_id is still in
- * its table: after the node's latest event, over the message the client
- * sent in pieces. The message holds nearly all of the event row, which a
- * reader gets as one packet: with TRAIL_EVENT_ROOM for the rest, it must
- * fit max_allowed_packet too.
+ * The event's hlc and hash, once v_id, v_found (the version the event
+ * records), v_old, v_new and v_changed are set, and while record v_id is
+ * still in its table: the hlc raised above the record's newest event's
+ * when it may have events (@has_events), the hash over the message the
+ * client sent in pieces. The message holds nearly all of the event row,
+ * which a reader gets as one packet: with TRAIL_EVENT_ROOM for the rest, it
+ * must fit max_allowed_packet too.
  */
-static void event_hash(trail_buf *b)
+static void event_hash(trail_buf *b, const trail_entity *e, bool has_events)
 {
+    if (has_events)
+        trail__buf_appendf(b,
+                           " SET v_last = NULL;"
+                           " SELECT max(`hlc`) INTO v_last FROM `trail_change_events`"
+                           " WHERE `table_name` = '%s' AND `record_id` = CONCAT(v_id);"
+                           " SET v_hlc = GREATEST(p_hlc, COALESCE(v_last + 1, p_hlc));",
+                           e->table);
+    else
+        trail__buf_append_str(b, " SET v_hlc = p_hlc;");
     trail__buf_appendf(
         b,
-        " SET v_last = NULL, v_prev = NULL;"
-        " SELECT `hlc`, `hash` INTO v_last, v_prev FROM `trail_change_events`"
-        " WHERE `node_id` = p_node ORDER BY `hlc` DESC LIMIT 1;"
-        " SET v_hlc = GREATEST(p_hlc, COALESCE(v_last + 1, p_hlc));"
         " SET v_hash_of = CONCAT(p_head, v_hlc, p_mid, JSON_QUOTE(CONCAT(v_id)), p_op, v_found,"
-        " ',', COALESCE(v_old, 'null'), ',', COALESCE(v_new, 'null'), ',', v_changed, p_tail,"
-        " COALESCE(CONCAT('\"', v_prev, '\"'), 'null'), ']');"
+        " ',', COALESCE(v_old, 'null'), ',', COALESCE(v_new, 'null'), ',', v_changed, p_tail);"
         " IF LENGTH(v_hash_of) > @@max_allowed_packet - %d THEN"
-        " SIGNAL SQLSTATE 'HY000' SET MYSQL_ERRNO = %d; END IF;",
+        " SIGNAL SQLSTATE 'HY000' SET MYSQL_ERRNO = %d; END IF;"
+        " SET v_hash = SHA2(v_hash_of, 256);",
         TRAIL_EVENT_ROOM, ER_OVERFLOWED);
 }
 
@@ -324,20 +332,21 @@ static void event_insert(trail_buf *b, const trail_entity *e, const char *op)
     trail__buf_appendf(
         b,
         " INSERT INTO `trail_change_events` (" TRAIL_EVENT_COLUMN_LIST_BQ ")"
-        " VALUES (p_event_id, v_hlc, p_node,"
-        " p_node, p_tx, '%s', v_id, '%s', v_found, v_old, v_new, v_changed, p_schema_version,"
-        " p_user_id, p_request, p_session, p_tenant, p_trace, p_span, p_ip, p_created, v_prev,"
-        " SHA2(v_hash_of, 256));",
+        " VALUES (p_event_id, v_hlc, p_node, p_lane, p_seq, p_tx, '%s', v_id, '%s', v_found,"
+        " v_old, v_new, v_changed, p_schema_version,"
+        " p_user_id, p_request, p_session, p_tenant, p_trace, p_span, p_ip, p_created, p_prev,"
+        " v_hash);",
         e->table, op);
 }
 
-/* The answer (write_sql.h): the record as it stands, the version found, the event's hlc. */
+/* The answer (write_sql.h): the record as it stands, the version found, the event's hlc and hash.
+ */
 static void answer(trail_buf *b, const trail_entity *e)
 {
     trail__buf_append_str(b, " SELECT `id`, `version`");
     for (size_t i = 0; i < e->n_fields; i++)
         trail__buf_appendf(b, ", `%s`", e->fields[i].name);
-    trail__buf_appendf(b, ", v_found, v_hlc FROM `%s` WHERE `id` = v_id;", e->table);
+    trail__buf_appendf(b, ", v_found, v_hlc, v_hash FROM `%s` WHERE `id` = v_id;", e->table);
 }
 
 static void end(trail_buf *b)
@@ -368,7 +377,7 @@ static void body_create(trail_buf *b, const trail_entity *e)
     trail__buf_append_str(b, "; SELECT ");
     row_json(b, e);
     trail__buf_appendf(b, " INTO v_new FROM `%s` WHERE `id` = v_id;", e->table);
-    event_hash(b);
+    event_hash(b, e, false);
     event_insert(b, e, "insert");
     answer(b, e);
     end(b);
@@ -391,7 +400,7 @@ static void body_update(trail_buf *b, const trail_entity *e)
     begin(b, e);
     /* Changed: the audited fields set whose value differs, byte for byte. */
     trail__buf_append_str(b, " SET v_id = p_id; SELECT `version`, ");
-    row_json(b, e);
+    trail__event_sql_object_moved(b, &my_json, e, NULL, moved);
     trail__buf_append_str(b, ", ");
     trail__event_sql_changed(b, e, moved);
     /* An omitted field that moved is written too, with an event that names no field. */
@@ -411,7 +420,7 @@ static void body_update(trail_buf *b, const trail_entity *e)
                              " SET v_found = v_found + 1; SELECT ");
     row_json(b, e);
     trail__buf_appendf(b, " INTO v_new FROM `%s` WHERE `id` = p_id;", e->table);
-    event_hash(b);
+    event_hash(b, e, true);
     event_insert(b, e, "update");
     /* The answer's version found is the one before the write. */
     trail__buf_append_str(b, " SET v_found = v_found - 1; ELSE SET v_hlc = NULL; END IF;");
@@ -430,7 +439,7 @@ static void body_delete(trail_buf *b, const trail_entity *e)
                        e->table);
     trail__event_sql_changed_all(b, e);
     trail__buf_append_str(b, ";");
-    event_hash(b); /* while the row is there to say what is too large */
+    event_hash(b, e, true); /* while the row is there to say what is too large */
     trail__buf_appendf(b, " DELETE FROM `%s` WHERE `id` = p_id;", e->table);
     event_insert(b, e, "delete");
     trail__buf_append_str(b, " END IF;");
@@ -438,7 +447,7 @@ static void body_delete(trail_buf *b, const trail_entity *e)
     trail__buf_append_str(b, " SELECT v_id, v_found");
     for (size_t i = 0; i < e->n_fields; i++)
         trail__buf_append_str(b, ", NULL");
-    trail__buf_append_str(b, ", v_found, v_hlc FROM DUAL WHERE v_found IS NOT NULL;");
+    trail__buf_append_str(b, ", v_found, v_hlc, v_hash FROM DUAL WHERE v_found IS NOT NULL;");
     end(b);
 }
 

@@ -12,15 +12,13 @@
  * Rows stream in single-row mode, so that reading a long history takes the
  * memory of one row, not of the whole result.
  *
- * A write transaction is BEGIN (READ COMMITTED) followed by a lock on this
- * node's row of trail_nodes: the writers of one node take turns, as on
- * SQLite, because each event chains to the node's previous one. The lock is
- * taken first so that no writer holds a record while waiting for the node.
+ * A write transaction is BEGIN (READ COMMITTED); no lock is taken but the
+ * records' own, since each connection chains its events in a lane of its
+ * own (audit/lane.h).
  *
  * An audited write outside trail_begin() is one pipeline, so one round
- * trip: the node lock and the write's single statement (write_pg.c), then
- * a Sync, which commits them as one implicit transaction, or rolls them
- * back when either failed.
+ * trip: the write's single statement (write_pg.c), then a Sync, which
+ * commits it, or rolls it back when it failed.
  *
  * The connection is nonblocking once open, and every wait for the server is
  * await()'s poll(), bounded by the read/write timeout: libpq's own waits
@@ -537,6 +535,7 @@ static int receive(trail_conn *db, trail_row_cb cb, void *userdata, int64_t *cha
 {
     PGconn *c = state(db)->conn;
     db->round_trips++;
+    db->statements++;
     for (;;) {
         PGresult *res;
         int rc = next_result(db, "query", &res);
@@ -616,6 +615,7 @@ static int pg_exec(trail_conn *db, const char *sql)
     if (rc < 0)
         return rc;
     db->round_trips++;
+    db->statements++;
     PGresult *res;
     if ((rc = finish(db, PQsendQuery(state(db)->conn, sql), "exec", &res)) < 0)
         return rc;
@@ -724,21 +724,18 @@ static int pg_column(trail_conn *db, void *row, size_t i, trail_vtype want, trai
 
 /* ---- transactions --------------------------------------------------------- */
 
-static const char lock_node[] = "SELECT 1 FROM \"trail_nodes\" WHERE \"node_id\" = $1 FOR UPDATE";
-
 static int pipeline(trail_conn *db, size_t n, const char *const *sql,
                     const trail_value *const *params, const size_t *n_params, size_t rows_of,
                     trail_row_cb cb, void *userdata);
 
-/* BEGIN and the node lock: one pipeline, one round trip. */
+/* BEGIN, through the pipeline so that a lost connection is handled as in a write. */
 static int pg_begin(trail_conn *db)
 {
     static const char begin[] = "BEGIN";
-    trail_value node = trail_v_text(db->node_id);
-    const char *texts[] = { begin, lock_node };
-    const trail_value *values[] = { NULL, &node };
-    size_t counts[] = { 0, 1 };
-    int rc = pipeline(db, db->node_id[0] ? 2 : 1, texts, values, counts, SIZE_MAX, NULL, NULL);
+    const char *texts[] = { begin };
+    const trail_value *values[] = { NULL };
+    size_t counts[] = { 0 };
+    int rc = pipeline(db, 1, texts, values, counts, SIZE_MAX, NULL, NULL);
     if (rc < 0 && PQtransactionStatus(state(db)->conn) != PQTRANS_IDLE) {
         trail_err saved = db->err;
         pg_exec(db, "ROLLBACK");
@@ -753,6 +750,7 @@ static int pg_commit(trail_conn *db)
     if (rc < 0)
         return rc;
     db->round_trips++;
+    db->statements++;
     PGresult *res;
     if ((rc = finish(db, PQsendQuery(state(db)->conn, "COMMIT"), "commit", &res)) < 0)
         return rc;
@@ -854,6 +852,7 @@ static int pipeline(trail_conn *db, size_t n, const char *const *sql,
     if (!PQpipelineSync(st->conn) && rc >= 0)
         rc = fail(db, NULL, "send");
     db->round_trips++;
+    db->statements += sent;
     for (size_t i = 0; i < sent; i++)
         rc = rc == TRAIL_OK ? pipeline_results(db, i == rows_of ? cb : NULL, userdata)
                             : drain(db, "write", rc);
@@ -871,22 +870,20 @@ static int pipeline(trail_conn *db, size_t n, const char *const *sql,
 }
 
 /*
- * write_one.h's trail_write_run: the node lock or the call's savepoint, and
- * @sql, in one pipeline.
+ * write_one.h's trail_write_run: @sql alone, a transaction of its own; or,
+ * inside trail_begin(), under the call's own savepoint, in one pipeline.
  */
 static int pg_run_write(trail_conn *db, const trail_write_op *w, const char *sql,
                         const trail_value *params, size_t n, trail_row_cb cb, void *userdata)
 {
     (void)w; /* nothing to refuse before sending: PostgreSQL takes a value of up to 1 GB */
     const trail_runtime_sql *rs = db->drv->sql;
-    trail_value node = trail_v_text(db->node_id);
     if (!db->in_tx) {
-        const char *texts[] = { lock_node, sql };
-        const trail_value *values[] = { &node, params };
-        size_t counts[] = { 1, n };
-        return pipeline(db, 2, texts, values, counts, 1, cb, userdata);
+        const char *texts[] = { sql };
+        const trail_value *values[] = { params };
+        size_t counts[] = { n };
+        return pipeline(db, 1, texts, values, counts, 0, cb, userdata);
     }
-    /* Inside trail_begin(), which took the node lock: the call's own savepoint. */
     const char *texts[] = { rs->savepoint, sql, rs->release };
     const trail_value *values[] = { NULL, params, NULL };
     size_t counts[] = { 0, n, 0 };

@@ -3,21 +3,18 @@
  *
  * A create, update or delete is one data-modifying statement (write_sql.h
  * gives its parameters): the row is locked and read ("old"), written
- * ("new"), the node's latest event read ("last"), and the event inserted
- * ("ins") with old_values, new_values and changed built on the server from
- * the rows themselves and the hash taken with sha256(). With the node lock
- * before it in the same pipeline (conn_pg.c), a write is one round trip.
+ * ("new"), the record's newest hlc read ("last", through the index on
+ * table_name, record_id, hlc), and the event inserted ("ins") after the head
+ * of the connection's lane, with old_values, new_values and changed built
+ * on the server from the rows themselves and the hash taken with sha256().
+ * A write is one statement, one round trip, and takes no lock but its
+ * record's.
  *
  * old_values, new_values and changed are made by event_sql.c from the
  * entity's fields and this file's spelling of each JSON form (pg_json), byte
  * for byte as trail's C writer (values.c) makes them: to_json() (through
  * row_to_json()) already writes booleans, integers, strings, dates and
  * jsonb so; doubles, blobs and timestamps take an expression of their own.
- *
- * All the statements of the other steps see the same snapshot, so the
- * latest event is read after the node lock, which an earlier statement took:
- * under READ COMMITTED each statement starts from what was committed before
- * it.
  */
 #include "audit/event_columns.h"
 #include "audit/event_sql.h"
@@ -90,6 +87,7 @@ static const trail_event_sql pg_json = {
     .member = "{j} AS \"{k}\"",
     .member_sep = ", ",
     .object_end = ") j)",
+    .member_text = "'\"{k}\":' || coalesce(to_json({j})::text, 'null')",
 };
 _Static_assert(sizeof pg_json.form / sizeof pg_json.form[0] == TRAIL_JSON_FORM_COUNT,
                "PostgreSQL spells every JSON form");
@@ -102,7 +100,8 @@ static void moved(trail_buf *b, const trail_entity *e, size_t i)
 }
 
 /*
- * The event's steps, after the row's: "last", "ev" (its values, one row per
+ * The event's steps, after the row's: "last" (the record's newest event's
+ * hlc, when it may have events: @old given), "ev" (its values, one row per
  * row written, from @from) and "ins". @old and @new name the row steps that
  * hold the old and new values, or are NULL for none.
  */
@@ -110,17 +109,24 @@ static void event_steps(trail_buf *b, const trail_entity *e, const char *op, con
                         const char *old, const char *new)
 {
     const char *row = new ? new : old;
-    trail__buf_appendf(b,
-                       ", \"last\" AS (SELECT \"hlc\", \"hash\" FROM \"trail_change_events\""
-                       " WHERE \"node_id\" = $%d ORDER BY \"hlc\" DESC LIMIT 1)",
-                       P(TRAIL_WP_NODE));
-    trail__buf_appendf(b,
-                       ", \"ev\" AS (SELECT greatest($%d::bigint,"
-                       " (SELECT \"hlc\" + 1 FROM \"last\")) AS \"hlc\","
-                       " (SELECT \"hash\" FROM \"last\") AS \"prev\","
-                       " %s.\"id\"::text AS \"rid\", %s.\"version\" AS \"version\", ",
-                       P(TRAIL_WP_HLC), row, row);
     if (old)
+        trail__buf_appendf(
+            b,
+            ", \"last\" AS (SELECT max(\"hlc\") AS \"hlc\" FROM \"trail_change_events\""
+            " WHERE \"table_name\" = '%s' AND \"record_id\" = (SELECT \"id\"::text"
+            " FROM %s))",
+            e->table, old);
+    trail__buf_appendf(b, ", \"ev\" AS (SELECT ");
+    if (old)
+        trail__buf_appendf(b, "greatest($%d::bigint, (SELECT \"hlc\" + 1 FROM \"last\"))",
+                           P(TRAIL_WP_HLC));
+    else
+        trail__buf_appendf(b, "$%d::bigint", P(TRAIL_WP_HLC));
+    trail__buf_appendf(
+        b, " AS \"hlc\", %s.\"id\"::text AS \"rid\", %s.\"version\" AS \"version\", ", row, row);
+    if (old && new)
+        trail__event_sql_object_moved(b, &pg_json, e, old, moved);
+    else if (old)
         trail__event_sql_object(b, &pg_json, e, old);
     else
         trail__buf_append_str(b, "NULL::text");
@@ -139,20 +145,19 @@ static void event_steps(trail_buf *b, const trail_entity *e, const char *op, con
     trail__buf_appendf(
         b,
         ", \"ins\" AS (INSERT INTO \"trail_change_events\" (" TRAIL_EVENT_COLUMN_LIST_DQ ")"
-        " SELECT $%d, \"hlc\", $%d, $%d, $%d, '%s', \"rid\", '%s', \"version\","
+        " SELECT $%d, \"hlc\", $%d, $%d, $%d, $%d, '%s', \"rid\", '%s', \"version\","
         " \"o\"::json, \"n\"::json, \"c\"::json, $%d",
-        P(TRAIL_WP_EVENT_ID), P(TRAIL_WP_NODE), P(TRAIL_WP_NODE), P(TRAIL_WP_TX), e->table, op,
-        P(TRAIL_WP_SCHEMA_VERSION));
-    for (int i = 0; i < 7; i++)
+        P(TRAIL_WP_EVENT_ID), P(TRAIL_WP_NODE), P(TRAIL_WP_LANE), P(TRAIL_WP_SEQ), P(TRAIL_WP_TX),
+        e->table, op, P(TRAIL_WP_SCHEMA_VERSION));
+    for (int i = 0; i < TRAIL_CTX_COLUMNS; i++)
         trail__buf_appendf(b, ", $%d", P(TRAIL_WP_USER + i));
     trail__buf_appendf(
         b,
-        ", $%d, \"prev\", encode(sha256(convert_to($%d::text || \"hlc\" || $%d::text"
+        ", $%d, $%d, encode(sha256(convert_to($%d::text || \"hlc\" || $%d::text"
         " || to_json(\"rid\")::text || $%d::text || \"version\" || ',' || coalesce(\"o\", 'null')"
-        " || ',' || coalesce(\"n\", 'null') || ',' || \"c\" || $%d::text"
-        " || coalesce('\"' || \"prev\" || '\"', 'null') || ']', 'UTF8')), 'hex')"
-        " FROM \"ev\" RETURNING \"hlc\")",
-        P(TRAIL_WP_CREATED_AT), P(TRAIL_WP_HEAD), P(TRAIL_WP_MID), P(TRAIL_WP_OP),
+        " || ',' || coalesce(\"n\", 'null') || ',' || \"c\" || $%d::text, 'UTF8')), 'hex')"
+        " FROM \"ev\" RETURNING \"hlc\", \"hash\")",
+        P(TRAIL_WP_CREATED_AT), P(TRAIL_WP_PREV), P(TRAIL_WP_HEAD), P(TRAIL_WP_MID), P(TRAIL_WP_OP),
         P(TRAIL_WP_TAIL));
 }
 
@@ -169,7 +174,9 @@ static void result(trail_buf *b, const trail_entity *e, const char *rows, const 
 {
     trail__buf_append_str(b, " SELECT ");
     columns(b, e, "r");
-    trail__buf_appendf(b, ", %s, (SELECT \"hlc\" FROM \"ins\") FROM %s", found, rows);
+    trail__buf_appendf(
+        b, ", %s, (SELECT \"hlc\" FROM \"ins\"), (SELECT \"hash\" FROM \"ins\") FROM %s", found,
+        rows);
 }
 
 static void build_create(trail_buf *b, const trail_entity *e)

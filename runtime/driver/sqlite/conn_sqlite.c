@@ -116,6 +116,7 @@ static int run(trail_conn *db, sqlite3_stmt *stmt, const trail_value *params, si
                trail_row_cb cb, void *userdata, int64_t *changes)
 {
     int rc = TRAIL_OK;
+    db->statements++;
     for (size_t i = 0; i < n; i++)
         if ((rc = bind(db, stmt, (int)i + 1, &params[i])) < 0)
             goto reset;
@@ -203,6 +204,7 @@ static int sqlite_column(trail_conn *db, void *row, size_t i, trail_vtype want, 
 static int sqlite_exec(trail_conn *db, const char *sql)
 {
     char *msg = NULL;
+    db->statements++;
     int rc = sqlite3_exec(state(db)->db, sql, NULL, NULL, &msg);
     sqlite3_free(msg);
     return rc == SQLITE_OK ? TRAIL_OK : fail(db, rc, "exec");

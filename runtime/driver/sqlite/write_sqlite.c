@@ -4,9 +4,11 @@
  * SQLite cannot build the change event itself, so a write is the steps of
  * call.h run one statement after another inside the call's transaction,
  * whose BEGIN IMMEDIATE holds the database's write lock throughout: (1) the
- * record read and locked at its version, (2) written, its version checked
- * again, (3) its event built here (values.c's JSON, event.c's stamp and
- * hash) and inserted after the node's latest event.
+ * record read and locked at its version (with its newest event's hlc), (2)
+ * written, its version checked again, (3) its event built here (values.c's
+ * JSON, event.c's stamp and hash) and inserted after the head of the
+ * connection's lane (audit/lane.h), which is kept in memory: no statement
+ * reads an event back.
  *
  * Every statement goes through db->drv, not this driver's functions, so that
  * a copy of the driver that counts them (bench_write) sees them all.
@@ -26,67 +28,32 @@
 
 /* ---- the event ---------------------------------------------------------- */
 
-/* The hlc and hash of the node's latest event (read_last_event()). */
-struct last_event {
-    int64_t hlc;
-    char hash[TRAIL_SHA256_HEX_LEN + 1];
-    bool found;
-};
-
-/* The trail_row_cb of sql->last_event: the first row copied into the last_event @userdata. */
-static int read_last_event(trail_conn *db, void *row, void *userdata)
+/*
+ * Stamps and inserts @ev (borrowed) inside the open transaction of @db,
+ * after the head of the connection's lane, later than @record_hlc (the
+ * record's newest event's, 0 for none); its hash goes to @hash.
+ */
+static int insert_event(trail_conn *db, const trail_event *ev, int64_t record_hlc,
+                        char hash[TRAIL_SHA256_HEX_LEN + 1])
 {
-    struct last_event *last = userdata;
-    static const trail_vtype types[2] = { TRAIL_V_INT, TRAIL_V_TEXT }; /* hlc, hash */
-    trail_value v[2];
-    int rc = trail__row_read(db, row, types, v, 2);
-    if (rc < 0)
-        return rc;
-    const trail_value *hash = &v[1];
-    if (hash->n != TRAIL_SHA256_HEX_LEN)
-        return trail__err_set(&db->err, TRAIL_EDB,
-                              "the node's latest event has a malformed hash (%zu characters)",
-                              hash->n);
-    memcpy(last->hash, hash->s, hash->n);
-    last->hash[hash->n] = '\0';
-    last->hlc = v[0].i;
-    last->found = true;
-    return 1;
-}
-
-/* Stamps and inserts @ev (borrowed) inside the open transaction of @db. */
-static int insert_event(trail_conn *db, const trail_event *ev)
-{
-    const trail_runtime_sql *sql = db->drv->sql;
-
-    /*
-     * The node's latest event, read under the transaction's write lock. Other
-     * connections to this database share the node, so the clock is raised
-     * above that event's HLC first: the chain then runs in HLC order however
-     * many connections write, and `prev` is really the one before.
-     */
-    struct last_event last = { 0, "", false };
-    trail_value node = trail_v_text(db->node_id);
-    int rc = db->drv->query(db, sql->last_event, &node, 1, read_last_event, &last, NULL);
-    if (rc < 0)
-        return rc;
-    if (last.found && last.hlc >= trail_hlc_last(db->clock) &&
-        (rc = trail_hlc_set_floor(db->clock, last.hlc)) < 0)
-        return trail__err_set(&db->err, rc, "the node's latest event has a negative hlc");
-
+    int rc;
+    if (record_hlc >= trail_hlc_last(db->clock) &&
+        (rc = trail_hlc_set_floor(db->clock, record_hlc)) < 0)
+        return trail__err_set(&db->err, rc, "the record's newest event has a negative hlc");
     char event_id[TRAIL_ULID_LEN + 1];
     trail_value cols[TRAIL_EVENT_COLUMNS];
-    if ((rc = trail__event_stamp(db, ev, last.found ? last.hash : NULL, event_id, cols)) < 0)
+    if ((rc = trail__event_stamp(db, ev, event_id, cols)) < 0)
         return rc;
-    char hash[TRAIL_SHA256_HEX_LEN + 1];
     if ((rc = trail__event_seal(cols, hash)) < 0)
         return trail__err_set(&db->err, rc, "cannot hash the change event");
-    return db->drv->query(db, sql->event_insert, cols, TRAIL_EVENT_COLUMNS, NULL, NULL, NULL);
+    return db->drv->query(db, db->drv->sql->event_insert, cols, TRAIL_EVENT_COLUMNS, NULL, NULL,
+                          NULL);
 }
 
 /*
  * The event JSON of @e's rows @old and @new_row (either may be NULL: then
- * its JSON is not made) into @o and @n, and the changed fields into @c.
+ * its JSON is not made) into @o (an update's changed fields, a delete's
+ * row) and @n, and the changed fields into @c.
  * The caller frees the three buffers, also on failure.
  */
 static int event_json(trail_buf *o, trail_buf *n, trail_buf *c, const trail_entity *e,
@@ -94,7 +61,7 @@ static int event_json(trail_buf *o, trail_buf *n, trail_buf *c, const trail_enti
 {
     size_t count;
     int rc;
-    if (old && (rc = trail__values_json(o, e, old)) < 0)
+    if (old && (rc = trail__values_old_json(o, e, old, new_row)) < 0)
         return rc;
     if (new_row && (rc = trail__values_json(n, e, new_row)) < 0)
         return rc;
@@ -104,11 +71,12 @@ static int event_json(trail_buf *o, trail_buf *n, trail_buf *c, const trail_enti
 /*
  * Builds the event of the write @w (@op) of record @record_id, now at
  * @version, from the rows @old and @new_row (borrowed; either may be NULL),
- * and records it.
+ * the record's newest event so far having @record_hlc, and records it; its
+ * hash goes to w->hash.
  */
-static int record_event(trail_conn *db, const trail_write_op *w, const char *op,
-                        const trail_row *old, const trail_row *new_row, const char *record_id,
-                        int64_t version)
+static int record_event(trail_conn *db, trail_write_op *w, const char *op, const trail_row *old,
+                        const trail_row *new_row, const char *record_id, int64_t version,
+                        int64_t record_hlc)
 {
     const trail_entity *e = w->e;
     trail_buf o = TRAIL_BUF_INIT, n = TRAIL_BUF_INIT, c = TRAIL_BUF_INIT;
@@ -127,7 +95,7 @@ static int record_event(trail_conn *db, const trail_write_op *w, const char *op,
                        .changed = c.data,
                        .schema_version = e->schema_version,
                        .ctx = w->ctx };
-    rc = insert_event(db, &ev);
+    rc = insert_event(db, &ev, record_hlc, w->hash);
 done:
     trail__buf_free(&o);
     trail__buf_free(&n);
@@ -174,7 +142,7 @@ static int write_create(trail_conn *db, trail_write_op *w)
     if (rc < 0)
         return rc;
     const char *id = e->key == TRAIL_KEY_INT64 ? row->id_text : row->v[0].s;
-    if ((rc = record_event(db, w, "insert", NULL, row, id, 1)) < 0)
+    if ((rc = record_event(db, w, "insert", NULL, row, id, 1, 0)) < 0)
         return rc;
     /* The row as stored is the row as bound: the record is made from it, not read back. */
     if (w->want_record)
@@ -191,7 +159,8 @@ static int write_update(trail_conn *db, trail_write_op *w, void **before)
 {
     const trail_entity *e = w->e;
     trail_row old, new_row;
-    int rc = trail__call_lock(db, w, before, &old);
+    int64_t record_hlc = 0;
+    int rc = trail__call_lock(db, w, before, &old, &record_hlc);
     if (rc < 0)
         return rc;
     new_row = old;
@@ -227,7 +196,7 @@ static int write_update(trail_conn *db, trail_write_op *w, void **before)
         return TRAIL_ECONFLICT;
     }
     new_row.v[1] = trail_v_int(w->version + 1);
-    if ((rc = record_event(db, w, "update", &old, &new_row, w->id, w->version + 1)) < 0)
+    if ((rc = record_event(db, w, "update", &old, &new_row, w->id, w->version + 1, record_hlc)) < 0)
         return rc;
     /* The row as written is @new_row, which borrows from *@before: copied. */
     if (w->want_record)
@@ -239,7 +208,8 @@ static int write_update(trail_conn *db, trail_write_op *w, void **before)
 static int write_delete(trail_conn *db, trail_write_op *w, void **before)
 {
     trail_row old;
-    int rc = trail__call_lock(db, w, before, &old);
+    int64_t record_hlc = 0;
+    int rc = trail__call_lock(db, w, before, &old, &record_hlc);
     if (rc < 0)
         return rc;
     trail_value bind[2] = { old.v[0], old.v[1] };
@@ -251,7 +221,7 @@ static int write_delete(trail_conn *db, trail_write_op *w, void **before)
         w->version_found = w->version;
         return TRAIL_ECONFLICT;
     }
-    return record_event(db, w, "delete", &old, NULL, w->id, w->version);
+    return record_event(db, w, "delete", &old, NULL, w->id, w->version, record_hlc);
 }
 
 /*

@@ -31,14 +31,16 @@ extern "C" {
 typedef struct trail_change_event {
     const char *event_id; /**< ULID */
     int64_t hlc;          /**< 48 bits of ms, 16 of counter */
-    const char *node_id;  /**< the node that recorded it */
-    const char *origin_node;
+    const char *node_id;  /**< the node where the change was first made */
+    const char *lane_id;  /**< the writer's lane (ULID), in which the events chain */
+    int64_t seq;          /**< the event's place in its lane: 1, 2, 3, ... */
     const char *tx_id;
     const char *table_name;
     const char *record_id;
     const char *op; /**< "insert", "update" or "delete" */
     int64_t version;
-    const char *old_values; /**< JSON object; NULL for an insert */
+    const char *old_values; /**< JSON object: an update's changed fields, a delete's row; NULL for
+                               an insert */
     const char *new_values; /**< JSON object; NULL for a delete */
     const char *changed;    /**< JSON array of field names */
     int64_t schema_version;
@@ -50,7 +52,7 @@ typedef struct trail_change_event {
     const char *span_id;
     const char *ip;
     int64_t created_at;    /**< wall-clock ms */
-    const char *prev_hash; /**< NULL for the node's first event */
+    const char *prev_hash; /**< of the lane's previous event; for seq 1, of the lane's row */
     const char *hash;
 } trail_change_event;
 
