@@ -81,6 +81,20 @@
                      Q(new_values) ", " Q(event_id) " FROM " EVENTS
                      " WHERE " Q(table_name) " = " P(1)
                      " ORDER BY " Q(record_id) ", " Q(hlc) ", " Q(event_id),
+    /*
+     * Each lane's last event through the unique (lane_id, seq) index: the
+     * highest seq of the lane (an index lookup, not a scan), then that event.
+     */
+    .digest_lanes = "SELECT l." Q(lane_id) ", l." Q(node_id) ", l." Q(hash) ", e." Q(seq) ", e."
+                    Q(hash) " FROM " Q(trail_lanes) " l LEFT JOIN " EVENTS " e"
+                    " ON e." Q(lane_id) " = l." Q(lane_id) " AND e." Q(seq) " = (SELECT max(m."
+                    Q(seq) ") FROM " EVENTS " m WHERE m." Q(lane_id) " = l." Q(lane_id) ")",
+    .digest_lane = "SELECT l." Q(node_id) ", l." Q(hash) ", e." Q(event_id) ", e." Q(hash)
+                   ", (SELECT max(m." Q(seq)
+                   ") FROM " EVENTS " m WHERE m." Q(lane_id) " = l." Q(lane_id) ")"
+                   " FROM " Q(trail_lanes) " l LEFT JOIN " EVENTS " e"
+                   " ON e." Q(lane_id) " = l." Q(lane_id) " AND e." Q(seq) " = " P(1)
+                   " WHERE l." Q(lane_id) " = " P(2),
 
 #undef EVENT_COLUMN
 #undef EVENT_PLACEHOLDER

@@ -24,6 +24,7 @@
 #include "audit/event.h"
 #include "audit/event_columns.h"
 #include "audit/lane.h"
+#include "history/digest.h"
 #include "history/history_row.h"
 #include "audit/model.h"
 #include "core/sha256.h"
@@ -62,8 +63,9 @@ typedef struct verifier {
     /* progress */
     const trail_verify_opts *opts;
     trail_verify_progress progress;
-    const char *step_what; /* the step under way, named by steps[] */
-    int64_t n_events;      /* counted first when there is a progress callback */
+    const char *step_what;    /* the step under way, named by steps[] */
+    int64_t n_events;         /* counted first when there is a progress callback */
+    trail_digest_doc *digest; /* opts->digest_json, read before the first step */
 } verifier;
 
 /* Tells the caller's progress callback, if any; @finished ends the step. */
@@ -821,6 +823,27 @@ static int check_chains(verifier *v, table_list *tables)
     return rc;
 }
 
+/* A difference from the digest (history/digest.h) is a problem like any other. */
+static int digest_problem(void *userdata, const char *event_id, const char *what)
+{
+    return problem(userdata, NULL, NULL, event_id, "%s", what);
+}
+
+static bool has_digest(const verifier *v)
+{
+    return v->opts && v->opts->digest_json;
+}
+
+/* Everything the digest covers is still there, unchanged: the lanes' tails included. */
+static int check_digest(verifier *v, table_list *tables)
+{
+    (void)tables;
+    start_step(v, -1);
+    int rc = trail__digest_check(v->db, v->digest, digest_problem, v);
+    report_progress(v, true);
+    return rc;
+}
+
 /*
  * Passes 2 and 3, table by table, once the tables are known: one step,
  * counted in events (rows are not counted first).
@@ -860,6 +883,7 @@ static const struct verify_step {
 } steps[] = {
     { "integrity check", has_integrity_check, check_integrity },
     { "hash chains", NULL, check_chains },
+    { "digest", has_digest, check_digest },
     { "records and rows", NULL, check_records },
 };
 
@@ -885,7 +909,7 @@ int trail_verify_with(trail_conn *db, const trail_verify_opts *opts, trail_verif
     v.differing = json_array();
     tables.schemas = json_object();
 
-    int rc = TRAIL_OK;
+    int rc = has_digest(&v) ? trail__digest_parse(db, opts->digest_json, &v.digest) : TRAIL_OK;
     for (size_t i = 0; rc == TRAIL_OK && i < N_STEPS; i++) {
         if (!step_applies(&v, i))
             continue;
@@ -894,6 +918,7 @@ int trail_verify_with(trail_conn *db, const trail_verify_opts *opts, trail_verif
     }
 
     free_tables(&tables);
+    trail__digest_free(v.digest);
     json_decref(v.lanes);
     json_decref(v.ends);
     json_decref(v.differing);
