@@ -40,7 +40,7 @@ static const char help[] =
     "terminal (a script, a pipe, a file) it prints only the result.\n"
     "\n"
     "options:\n"
-    "  --digest FILE  also check against the digest in FILE (- for stdin)\n"
+    "  --digest FILE  also check against the digest in FILE\n"
     "  -h, --help     show this help\n"
     "\n"
     "Exit status: 0 intact, 1 problems found (or the check could not run to its\n"
@@ -135,14 +135,10 @@ static void clear(const progress *pr)
 
 /* ---- the digest ---------------------------------------------------------------- */
 
-/*
- * The whole of @path ("-": stdin) as a string, which the caller frees; NULL
- * after saying why on stderr.
- */
+/* The whole of @path as a string, which the caller frees; NULL after saying why on stderr. */
 static char *read_digest(const char *path)
 {
-    bool in = strcmp(path, "-") == 0;
-    FILE *f = in ? stdin : fopen(path, "rb");
+    FILE *f = fopen(path, "rb");
     if (!f) {
         cli_error("%s: %s", path, strerror(errno));
         return NULL;
@@ -163,8 +159,7 @@ static char *read_digest(const char *path)
     }
     bool failed = !text || ferror(f);
     int err = errno;
-    if (!in)
-        fclose(f);
+    fclose(f);
     if (failed) {
         cli_error("%s: %s", path, text ? strerror(err) : "out of memory");
         free(text);
