@@ -816,6 +816,47 @@ static const char *raw_control(const char *s, size_t n)
     return NULL;
 }
 
+/*
+ * A node id that would act on a terminal (a bidirectional override, DEL, a
+ * newline) reaches `trail digest`'s output as JSON escapes only, and the
+ * digest, the same JSON values, still verifies.
+ */
+static void test_digest_escapes(void **state)
+{
+    (void)state;
+    static const char node[] = "node\xe2\x80\xae\x7f\n1";
+    char path[300], url[320];
+    in_dir(path, sizeof path, "odd-node.db");
+    snprintf(url, sizeof url, "sqlite:%s", path);
+    trail_conn *db;
+    trail_open_opts opts = TRAIL_OPEN_OPTS_INIT;
+    opts.node_id = node;
+    int rc = trail_open(&db, url, &opts);
+    if (rc == TRAIL_OK)
+        rc = shop_migrate(db);
+    if (rc == TRAIL_OK)
+        rc = add_customer(db, NULL, "odd@example.com", "Odd", NULL);
+    if (rc != TRAIL_OK)
+        fail_msg("%s", trail_errmsg(db));
+    trail_close(db);
+
+    char digest[300];
+    char *text = digest_to(digest, sizeof digest, path, "odd-node.digest");
+    const char *raw = raw_control(text, strlen(text));
+    if (raw)
+        fail_msg("raw control at byte %td of:\n%s", raw - text, text);
+    expect_in(text, "\"node_id\": \"node\\u202e\\u007f\\n1\"");
+    json_t *doc = json_loads(text, 0, NULL);
+    assert_non_null(doc);
+    assert_string_equal(json_string_value(json_object_get(doc, "node")), node);
+    run r = trail("verify", path, "--digest", digest, NULL);
+    assert_int_equal(r.status, 0);
+    expect_in(r.out, "everything the digest covers is there");
+    run_free(&r);
+    json_decref(doc);
+    free(text);
+}
+
 static void test_log_escapes(void **state)
 {
     (void)state;
@@ -1130,6 +1171,7 @@ int main(void)
         cmocka_unit_test(test_verify_digest),
         cmocka_unit_test(test_verify_bad_digest),
         cmocka_unit_test(test_log_escapes),
+        cmocka_unit_test(test_digest_escapes),
         cmocka_unit_test(test_log_streams),
         cmocka_unit_test(test_not_a_database),
         cmocka_unit_test(test_no_password_shown),
