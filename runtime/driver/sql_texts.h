@@ -22,6 +22,9 @@
 #define EVENTS        Q(trail_change_events)
 #define SELECT_EVENTS "SELECT " EVENT_COLUMNS " FROM " EVENTS
 #define IN_ORDER      " ORDER BY " Q(hlc) ", " Q(event_id)
+/* The highest seq of lane l's events, NULL when it has none (for the digests). */
+#define LAST_SEQ      "(SELECT m." Q(seq) " FROM " EVENTS " m WHERE m." Q(lane_id) " = l." Q(lane_id) \
+                      " ORDER BY m." Q(seq) " DESC LIMIT 1)"
 
     .meta_get = "SELECT " Q(value) " FROM " Q(trail_meta) " WHERE " Q(key) " = " P(1),
     .meta_set = UPSERT_META,
@@ -83,16 +86,15 @@
                      " ORDER BY " Q(record_id) ", " Q(hlc) ", " Q(event_id),
     /*
      * Each lane's last event through the unique (lane_id, seq) index: the
-     * highest seq of the lane (an index lookup, not a scan), then that event.
+     * lane's highest seq read as the index's last entry for the lane (not
+     * max(), which MariaDB computes by reading every entry of the lane),
+     * then that event.
      */
     .digest_lanes = "SELECT l." Q(lane_id) ", l." Q(node_id) ", l." Q(hash) ", e." Q(seq) ", e."
                     Q(hash) " FROM " Q(trail_lanes) " l LEFT JOIN " EVENTS " e"
-                    " ON e." Q(lane_id) " = l." Q(lane_id) " AND e." Q(seq) " = (SELECT max(m."
-                    Q(seq) ") FROM " EVENTS " m WHERE m." Q(lane_id) " = l." Q(lane_id) ")",
-    .digest_lane = "SELECT l." Q(node_id) ", l." Q(hash) ", e." Q(event_id) ", e." Q(hash)
-                   ", (SELECT max(m." Q(seq)
-                   ") FROM " EVENTS " m WHERE m." Q(lane_id) " = l." Q(lane_id) ")"
-                   " FROM " Q(trail_lanes) " l LEFT JOIN " EVENTS " e"
+                    " ON e." Q(lane_id) " = l." Q(lane_id) " AND e." Q(seq) " = " LAST_SEQ,
+    .digest_lane = "SELECT l." Q(node_id) ", l." Q(hash) ", e." Q(event_id) ", e." Q(hash) ", "
+                   LAST_SEQ " FROM " Q(trail_lanes) " l LEFT JOIN " EVENTS " e"
                    " ON e." Q(lane_id) " = l." Q(lane_id) " AND e." Q(seq) " = " P(1)
                    " WHERE l." Q(lane_id) " = " P(2),
 
@@ -103,5 +105,6 @@
 #undef EVENTS
 #undef SELECT_EVENTS
 #undef IN_ORDER
+#undef LAST_SEQ
 
     // clang-format on

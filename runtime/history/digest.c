@@ -90,12 +90,13 @@ static int lane_row(trail_conn *db, void *row, void *userdata)
     /* A lane without events: seq 0, and the hash its first event will chain to, its row's. */
     bool events = c[3].type != TRAIL_V_NULL;
     const trail_value *hash = events ? &c[4] : &c[2];
+    static const char *const names[3] = { "lane id", "node id", "hash" };
     for (size_t i = 0; i < 3; i++)
         if (!trail__utf8_valid(text_of(&c[i]), c[i].n))
             return trail__err_set(&db->err, TRAIL_EINVALID,
-                                  "trail_digest: lane %.26s in trail_lanes has a %s that is not "
-                                  "UTF-8, which a digest cannot hold",
-                                  i ? text_of(&c[0]) : "?", i == 1 ? "node id" : "lane id or hash");
+                                  "trail_digest: a lane in trail_lanes (%.26s) has a %s that is "
+                                  "not UTF-8, which a digest cannot hold",
+                                  i ? text_of(&c[0]) : "its id", names[i]);
     json_t *lane = json_pack("[s%, s%, I, s%]", text_of(&c[0]), c[0].n, text_of(&c[1]), c[1].n,
                              (json_int_t)(events ? c[3].i : 0), text_of(hash), hash->n);
     if (!lane || json_array_append_new(userdata, lane) < 0)

@@ -7,7 +7,9 @@
  *     chain of lanes; then every event in (lane, seq) order: its hash
  *     against its columns, its seq following the one before it (from 1),
  *     its prev_hash against the lane's event before it (for seq 1, the
- *     lane's row), and a sealed lane's last seq and hash;
+ *     lane's row), and a sealed lane's last seq and hash; then, given a
+ *     digest (read before anything else: history/digest.h), every lane it
+ *     names looked up, its event at the digest's seq with the digest's hash;
  *  2. per table, every event in (record, hlc) order: the version and
  *     before/after chain of each record, remembering where each record ended
  *     (a digest of its last new_values, or deleted);
