@@ -35,6 +35,8 @@ typedef struct three_lanes {
     char b_lane[TRAIL_ULID_LEN + 1];  /* b's lane: 2 events */
     char a2[TRAIL_ULID_LEN + 1];      /* a's customer whose update is a's newest event */
     char yannick[TRAIL_ULID_LEN + 1]; /* b's customer, both of b's events */
+    char *text;                       /* trail_digest() right after the writes */
+    json_t *doc;                      /* the same, parsed */
 } three_lanes;
 
 static void lane_of(trail_conn *db, const char *table, const char *id, char *lane)
@@ -88,12 +90,6 @@ static void write_three_lanes(it_db *t, three_lanes *l)
     shop_customer_clear(&y);
 }
 
-static void close_lanes(three_lanes *l)
-{
-    trail_close(l->b);
-    trail_close(l->c);
-}
-
 /* ---- digests ---------------------------------------------------------------------- */
 
 /* trail_digest() of @db, parsed; its text to *@text (the caller frees both). */
@@ -144,6 +140,17 @@ static char *forge(json_t *doc)
     return text;
 }
 
+/* trail_verify_with() and a forgery of @doc (forge(); its reference taken); the report. */
+static trail_verify_report verify_with(trail_conn *db, const char *digest);
+static trail_verify_report verify_forged(trail_conn *db, json_t *doc)
+{
+    char *forged = forge(doc);
+    trail_verify_report r = verify_with(db, forged);
+    free(forged);
+    json_decref(doc);
+    return r;
+}
+
 /* The digest's entry for @lane; fails when it has none. */
 static json_t *entry(json_t *doc, const char *lane)
 {
@@ -156,6 +163,22 @@ static json_t *entry(json_t *doc, const char *lane)
     }
     fail_msg("the digest has no lane %s", lane);
     return NULL;
+}
+
+/* write_three_lanes(), then a digest of them. */
+static void start(it_db *t, three_lanes *l)
+{
+    write_three_lanes(t, l);
+    l->doc = take_digest(t->db, &l->text);
+}
+
+/* Closes the connections start() opened, and frees the digest. */
+static void finish(three_lanes *l)
+{
+    trail_close(l->b);
+    trail_close(l->c);
+    free(l->text);
+    json_decref(l->doc);
 }
 
 /* trail_verify_with() and @digest; the report, which the caller frees. */
@@ -208,10 +231,10 @@ static void test_digest_lanes(void **state)
 {
     it_db *t = *state;
     three_lanes l;
-    write_three_lanes(t, &l);
     int64_t before = it_now_ms();
-    char *text;
-    json_t *doc = take_digest(t->db, &text);
+    start(t, &l);
+    const char *text = l.text;
+    json_t *doc = l.doc;
     assert_int_equal(text[strlen(text) - 1], '}');
 
     assert_string_equal(json_string_value(json_object_get(doc, "format")), "trail-digest");
@@ -274,13 +297,14 @@ static void test_digest_lanes(void **state)
     expect_clean(&r);
 
     /* Closing seals the lanes; the digest still holds. */
-    close_lanes(&l);
+    trail_close(l.b);
+    trail_close(l.c);
+    l.b = l.c = NULL;
     r = verify_with(t->db, text);
     expect_clean(&r);
     it_events_free(&all);
     free(node);
-    free(text);
-    json_decref(doc);
+    finish(&l);
 }
 
 /* Writes after the digest, in its lanes and in new ones, are not its concern. */
@@ -288,9 +312,8 @@ static void test_digest_later_writes(void **state)
 {
     it_db *t = *state;
     three_lanes l;
-    write_three_lanes(t, &l);
-    char *text;
-    json_t *doc = take_digest(t->db, &text);
+    start(t, &l);
+    const char *text = l.text;
     shop_customer c = { 0 };
     it_customer(t->db, "later@x.org", &c);
     shop_customer_clear(&c);
@@ -310,7 +333,7 @@ static void test_digest_later_writes(void **state)
     json_t *lane_c = NULL;
     size_t i;
     json_t *e;
-    json_array_foreach(json_object_get(doc, "lanes"), i, e)
+    json_array_foreach(json_object_get(l.doc, "lanes"), i, e)
     {
         if (json_integer_value(json_object_get(e, "seq")) == 0)
             lane_c = e;
@@ -320,9 +343,7 @@ static void test_digest_later_writes(void **state)
     assert_int_equal(json_integer_value(json_object_get(entry(doc2, c_id), "seq")), 1);
     json_decref(doc2);
     free(now);
-    close_lanes(&l);
-    free(text);
-    json_decref(doc);
+    finish(&l);
 }
 
 /*
@@ -335,9 +356,8 @@ static void test_digest_tail_cut(void **state)
 {
     it_db *t = *state;
     three_lanes l;
-    write_three_lanes(t, &l);
-    char *text;
-    json_t *doc = take_digest(t->db, &text);
+    start(t, &l);
+    const char *text = l.text;
     it_tamper(t, "DELETE FROM \"trail_change_events\" WHERE \"lane_id\" = '%s' AND \"seq\" = 3",
               l.a);
     it_tamper(t, "UPDATE \"customers\" SET \"credit\" = 0, \"version\" = 1 WHERE \"id\" = '%s'",
@@ -359,9 +379,7 @@ static void test_digest_tail_cut(void **state)
         it_print_report(&r);
     trail_verify_report_free(&r);
     assert_true(named);
-    close_lanes(&l);
-    free(text);
-    json_decref(doc);
+    finish(&l);
 }
 
 /* @s with its one @from replaced by @to; the caller frees it. */
@@ -405,9 +423,8 @@ static void test_digest_lane_rewritten(void **state)
 {
     it_db *t = *state;
     three_lanes l;
-    write_three_lanes(t, &l);
-    char *text;
-    json_t *doc = take_digest(t->db, &text);
+    start(t, &l);
+    const char *text = l.text;
 
     it_events evs;
     it_history(t->db, "customers", l.yannick, &evs);
@@ -441,9 +458,7 @@ static void test_digest_lane_rewritten(void **state)
     r = verify_with(t->db, text);
     expect_lane_problem(&r, l.b_lane, 2, "another hash than the digest's", evs.ev[1].event_id);
     it_events_free(&evs);
-    close_lanes(&l);
-    free(text);
-    json_decref(doc);
+    finish(&l);
 }
 
 /* Fails unless verify with @digest is TRAIL_EINVALID saying @words, having checked nothing. */
@@ -463,29 +478,28 @@ static void test_digest_not_a_digest(void **state)
 {
     it_db *t = *state;
     three_lanes l;
-    write_three_lanes(t, &l);
-    char *text;
-    json_t *doc = take_digest(t->db, &text);
+    start(t, &l);
 
     /* One lane's seq edited (to hide a cut tail): the root no longer matches. */
-    json_t *copy = json_deep_copy(doc);
+    json_t *copy = json_deep_copy(l.doc);
     json_object_set_new(entry(copy, l.a), "seq", json_integer(2));
     char *edited = json_dumps(copy, 0);
     expect_not_a_digest(t->db, edited, "root hash does not match its lanes");
     free(edited);
     json_decref(copy);
     /* Its root edited. */
-    char *root = replaced(text, json_string_value(json_object_get(doc, "root")),
+    char *root = replaced(l.text, json_string_value(json_object_get(l.doc, "root")),
                           "0000000000000000000000000000000000000000000000000000000000000000");
     expect_not_a_digest(t->db, root, "root hash does not match its lanes");
+    /* Cut short, not JSON. */
+    root[strlen(root) / 2] = '\0';
+    expect_not_a_digest(t->db, root, "not JSON");
     free(root);
-
-    /* Cut short, not JSON, another format or version, lanes out of order or repeated. */
-    text[strlen(text) / 2] = '\0';
-    expect_not_a_digest(t->db, text, "not JSON");
     expect_not_a_digest(t->db, "", "not JSON");
+
+    /* Another format or version, lanes out of order or repeated, a seq not a number. */
     expect_not_a_digest(t->db, "[1, 2]", "format");
-    copy = json_deep_copy(doc);
+    copy = json_deep_copy(l.doc);
     json_object_set_new(copy, "format", json_string("trail-export"));
     char *other = forge(copy);
     expect_not_a_digest(t->db, other, "\"format\": \"trail-digest\"");
@@ -509,14 +523,9 @@ static void test_digest_not_a_digest(void **state)
     json_decref(copy);
 
     /* The original still holds. */
-    free(text);
-    text = NULL;
-    IT_OK(t->db, trail_digest(t->db, &text));
-    trail_verify_report r = verify_with(t->db, text);
+    trail_verify_report r = verify_with(t->db, l.text);
     expect_clean(&r);
-    close_lanes(&l);
-    free(text);
-    json_decref(doc);
+    finish(&l);
 }
 
 /*
@@ -528,50 +537,36 @@ static void test_digest_forged(void **state)
 {
     it_db *t = *state;
     three_lanes l;
-    write_three_lanes(t, &l);
-    char *text;
-    json_t *doc = take_digest(t->db, &text);
+    start(t, &l);
     static const char ghost[] = "01ARZ3NDEKTSV4RRFFQ69G5FAV"; /* sorts before today's lanes */
     static const char zeros[] = "0000000000000000000000000000000000000000000000000000000000000000";
 
-    json_t *copy = json_deep_copy(doc);
+    json_t *copy = json_deep_copy(l.doc);
     json_array_insert_new(json_object_get(copy, "lanes"), 0,
                           json_pack("{s:s, s:s, s:i, s:s}", "lane_id", ghost, "node_id", "n", "seq",
                                     1, "hash", zeros));
-    char *forged = forge(copy);
-    trail_verify_report r = verify_with(t->db, forged);
+    trail_verify_report r = verify_forged(t->db, copy);
     expect_lane_problem(&r, ghost, 1, "is not in trail_lanes", NULL);
-    free(forged);
-    json_decref(copy);
 
-    copy = json_deep_copy(doc);
+    copy = json_deep_copy(l.doc);
     json_object_set_new(entry(copy, l.b_lane), "seq", json_integer(7));
-    forged = forge(copy);
-    r = verify_with(t->db, forged);
+    r = verify_forged(t->db, copy);
     expect_lane_problem(&r, l.b_lane, 7, "its events end at seq 2", NULL);
-    free(forged);
-    json_decref(copy);
 
-    copy = json_deep_copy(doc);
+    copy = json_deep_copy(l.doc);
     json_object_set_new(entry(copy, l.b_lane), "seq", json_integer(1));
-    forged = forge(copy);
-    r = verify_with(t->db, forged);
+    r = verify_forged(t->db, copy);
     it_events evs;
     it_history(t->db, "customers", l.yannick, &evs);
     expect_lane_problem(&r, l.b_lane, 1, "another hash", evs.ev[0].event_id);
     it_events_free(&evs);
-    free(forged);
-    json_decref(copy);
 
-    copy = json_deep_copy(doc);
+    copy = json_deep_copy(l.doc);
     json_object_set_new(entry(copy, l.a), "node_id", json_string("elsewhere"));
-    forged = forge(copy);
-    r = verify_with(t->db, forged);
+    r = verify_forged(t->db, copy);
     expect_lane_problem(&r, l.a, 3, "on node elsewhere", NULL);
-    free(forged);
-    json_decref(copy);
 
-    copy = json_deep_copy(doc);
+    copy = json_deep_copy(l.doc);
     size_t i;
     json_t *e;
     json_array_foreach(json_object_get(copy, "lanes"), i, e)
@@ -579,17 +574,9 @@ static void test_digest_forged(void **state)
         if (json_integer_value(json_object_get(e, "seq")) == 0)
             json_object_set_new(e, "hash", json_string(zeros));
     }
-    forged = forge(copy);
-    r = verify_with(t->db, forged);
-    assert_int_equal(r.n_problems, 1);
-    assert_non_null(strstr(r.problems[0].what, "its row's hash is not the one in the digest"));
-    trail_verify_report_free(&r);
-    free(forged);
-    json_decref(copy);
-
-    close_lanes(&l);
-    free(text);
-    json_decref(doc);
+    r = verify_forged(t->db, copy);
+    expect_lane_problem(&r, "", 0, "its row's hash is not the one in the digest", NULL);
+    finish(&l);
 }
 
 /*
