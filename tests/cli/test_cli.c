@@ -735,6 +735,13 @@ static void test_verify_digest(void **state)
     expect_in(r.out, "intact: the hash chain is whole, everything the digest covers is there, "
                      "unchanged, and every record's history and row agree\n");
     run_free(&r);
+    /* On a terminal the digest is a step of its own, after the hash chains. */
+    r = trail_tty("verify", db_path, "--digest", digest, NULL);
+    assert_int_equal(r.status, 0);
+    expect_in(r.out, "\r\033[Kverify 2/4: hash chains: 6 of 6 events (100%), ");
+    expect_in(r.out, "\r\033[Kverify 3/4: digest: done in ");
+    expect_in(r.out, "\r\033[Kverify 4/4: records and rows: 6 of 6 events (100%), ");
+    run_free(&r);
 
     /* The newest event cut off a copy: named with its lane and seq. */
     char path[300];
