@@ -12,20 +12,15 @@
 /* Per field: the statement that adds it to an older table (migrate), if it can be. */
 static const char *const account_add_column[] = {
     NULL, /* handle: required without a default, or unique */
-    "ALTER TABLE `accounts` ADD COLUMN `parent` BIGINT, ADD FOREIGN KEY (`parent`) REFERENCES "
-    "`accounts` (`id`) ON DELETE RESTRICT",
-    "ALTER TABLE `accounts` ADD COLUMN `level` INT NOT NULL DEFAULT 1 CHECK (`level` BETWEEN 0 AND "
-    "99)",
-    "ALTER TABLE `accounts` ADD COLUMN `balance` BIGINT NOT NULL DEFAULT -9007199254740993 CHECK "
-    "(`balance` BETWEEN -9223372036854775808 AND 9223372036854775807)",
-    "ALTER TABLE `accounts` ADD COLUMN `status` VARCHAR(6) NOT NULL DEFAULT 'active' CHECK "
-    "(`status` IN ('active', 'frozen', 'closed'))",
+    "ALTER TABLE `accounts` ADD COLUMN `parent` BIGINT, ADD FOREIGN KEY (`parent`) REFERENCES `accounts` (`id`) ON DELETE RESTRICT",
+    "ALTER TABLE `accounts` ADD COLUMN `level` INT NOT NULL DEFAULT 1 CHECK (`level` BETWEEN 0 AND 99)",
+    "ALTER TABLE `accounts` ADD COLUMN `balance` BIGINT NOT NULL DEFAULT -9007199254740993 CHECK (`balance` BETWEEN -9223372036854775808 AND 9223372036854775807)",
+    "ALTER TABLE `accounts` ADD COLUMN `status` VARCHAR(6) NOT NULL DEFAULT 'active' CHECK (`status` IN ('active', 'frozen', 'closed'))",
     NULL, /* label: required without a default, or unique */
 };
 
 static const char *const account_find_by[] = {
-    "SELECT `id`, `version`, `handle`, `parent`, `level`, `balance`, `status`, `label` FROM "
-    "`accounts` WHERE `handle` = ?",
+    "SELECT `id`, `version`, `handle`, `parent`, `level`, `balance`, `status`, `label` FROM `accounts` WHERE `handle` = ?",
     NULL, /* parent */
     NULL, /* level */
     NULL, /* balance */
@@ -35,14 +30,11 @@ static const char *const account_find_by[] = {
 
 const trail_entity_sql everything_account_sql_mysql = {
     .driver = "mysql",
-    .lock = "SELECT `id`, `version`, `handle`, `parent`, `level`, `balance`, `status`, `label` "
-            "FROM `accounts` WHERE `id` = ? FOR UPDATE",
-    .get = "SELECT `id`, `version`, `handle`, `parent`, `level`, `balance`, `status`, `label` FROM "
-           "`accounts` WHERE `id` = ?",
+    .lock = "SELECT `id`, `version`, `handle`, `parent`, `level`, `balance`, `status`, `label` FROM `accounts` WHERE `id` = ? FOR UPDATE",
+    .get = "SELECT `id`, `version`, `handle`, `parent`, `level`, `balance`, `status`, `label` FROM `accounts` WHERE `id` = ?",
     .find_by = account_find_by,
     .add_column = account_add_column,
-    .list = "SELECT `id`, `version`, `handle`, `parent`, `level`, `balance`, `status`, `label` "
-            "FROM `accounts` WHERE `id` > ? ORDER BY `id` LIMIT ?",
+    .list = "SELECT `id`, `version`, `handle`, `parent`, `level`, `balance`, `status`, `label` FROM `accounts` WHERE `id` > ? ORDER BY `id` LIMIT ?",
 };
 
 /* ---- sample ---------------------------------------------------------- */
@@ -51,33 +43,26 @@ const trail_entity_sql everything_account_sql_mysql = {
 static const char *const sample_add_column[] = {
     "ALTER TABLE `samples` ADD COLUMN `flag` BOOLEAN NOT NULL DEFAULT FALSE",
     "ALTER TABLE `samples` ADD COLUMN `flag_n` BOOLEAN",
-    "ALTER TABLE `samples` ADD COLUMN `small` INT NOT NULL DEFAULT -5 CHECK (`small` BETWEEN -10 "
-    "AND 10)",
+    "ALTER TABLE `samples` ADD COLUMN `small` INT NOT NULL DEFAULT -5 CHECK (`small` BETWEEN -10 AND 10)",
     "ALTER TABLE `samples` ADD COLUMN `small_n` INT",
     "ALTER TABLE `samples` ADD COLUMN `big` BIGINT NOT NULL DEFAULT 42 CHECK (`big` >= 1)",
     "ALTER TABLE `samples` ADD COLUMN `big_n` BIGINT CHECK (`big_n` <= 1000)",
-    "ALTER TABLE `samples` ADD COLUMN `ratio` DOUBLE NOT NULL DEFAULT 2.5 CHECK (`ratio` BETWEEN "
-    "-1.5 AND 1000000.25)",
+    "ALTER TABLE `samples` ADD COLUMN `ratio` DOUBLE NOT NULL DEFAULT 2.5 CHECK (`ratio` BETWEEN -1.5 AND 1000000.25)",
     "ALTER TABLE `samples` ADD COLUMN `ratio_n` DOUBLE",
-    "ALTER TABLE `samples` ADD COLUMN `words` LONGTEXT NOT NULL DEFAULT ('He said \"hi\", it''s a "
-    "back\\\\slash: \\\\\\\\ naïve café ✓ ?\?!')",
+    "ALTER TABLE `samples` ADD COLUMN `words` LONGTEXT NOT NULL DEFAULT ('He said \"hi\", it''s a back\\\\slash: \\\\\\\\ naïve café ✓ ?\?!')",
     "ALTER TABLE `samples` ADD COLUMN `words_n` VARCHAR(10)",
     NULL, /* payload: required without a default, or unique */
     "ALTER TABLE `samples` ADD COLUMN `payload_n` LONGBLOB CHECK (length(`payload_n`) <= 16)",
     "ALTER TABLE `samples` ADD COLUMN `day` DATE NOT NULL DEFAULT '1969-12-31'",
     "ALTER TABLE `samples` ADD COLUMN `day_n` DATE DEFAULT '2024-02-29'",
-    "ALTER TABLE `samples` ADD COLUMN `moment` DATETIME(3) NOT NULL DEFAULT '2000-02-29 "
-    "12:34:56.789'",
+    "ALTER TABLE `samples` ADD COLUMN `moment` DATETIME(3) NOT NULL DEFAULT '2000-02-29 12:34:56.789'",
     "ALTER TABLE `samples` ADD COLUMN `moment_n` DATETIME(3)",
-    "ALTER TABLE `samples` ADD COLUMN `doc` JSON NOT NULL DEFAULT ('{\"k\": [1, \"two\", null], "
-    "\"q\": \"a\\\\\"b\\\\\\\\c\", \"ü\": true}')",
+    "ALTER TABLE `samples` ADD COLUMN `doc` JSON NOT NULL DEFAULT ('{\"k\": [1, \"two\", null], \"q\": \"a\\\\\"b\\\\\\\\c\", \"ü\": true}')",
     "ALTER TABLE `samples` ADD COLUMN `doc_n` JSON",
-    "ALTER TABLE `samples` ADD COLUMN `color` VARCHAR(5) NOT NULL DEFAULT 'green' CHECK (`color` "
-    "IN ('red', 'green', 'blue'))",
+    "ALTER TABLE `samples` ADD COLUMN `color` VARCHAR(5) NOT NULL DEFAULT 'green' CHECK (`color` IN ('red', 'green', 'blue'))",
     "ALTER TABLE `samples` ADD COLUMN `color_n` VARCHAR(4) CHECK (`color_n` IN ('up', 'down'))",
     NULL, /* owner: required without a default, or unique */
-    "ALTER TABLE `samples` ADD COLUMN `owner_n` BIGINT, ADD FOREIGN KEY (`owner_n`) REFERENCES "
-    "`accounts` (`id`) ON DELETE RESTRICT",
+    "ALTER TABLE `samples` ADD COLUMN `owner_n` BIGINT, ADD FOREIGN KEY (`owner_n`) REFERENCES `accounts` (`id`) ON DELETE RESTRICT",
     NULL, /* code: required without a default, or unique */
     NULL, /* serial: required without a default, or unique */
     NULL, /* opened_on: required without a default, or unique */
@@ -108,39 +93,20 @@ static const char *const sample_find_by[] = {
     NULL, /* color_n */
     NULL, /* owner */
     NULL, /* owner_n */
-    "SELECT `id`, `version`, `flag`, `flag_n`, `small`, `small_n`, `big`, `big_n`, `ratio`, "
-    "`ratio_n`, `words`, `words_n`, `payload`, `payload_n`, `day`, `day_n`, `moment`, `moment_n`, "
-    "`doc`, `doc_n`, `color`, `color_n`, `owner`, `owner_n`, `code`, `serial`, `opened_on`, "
-    "`token`, `scratch` FROM `samples` WHERE `code` = ?",
-    "SELECT `id`, `version`, `flag`, `flag_n`, `small`, `small_n`, `big`, `big_n`, `ratio`, "
-    "`ratio_n`, `words`, `words_n`, `payload`, `payload_n`, `day`, `day_n`, `moment`, `moment_n`, "
-    "`doc`, `doc_n`, `color`, `color_n`, `owner`, `owner_n`, `code`, `serial`, `opened_on`, "
-    "`token`, `scratch` FROM `samples` WHERE `serial` = ?",
-    "SELECT `id`, `version`, `flag`, `flag_n`, `small`, `small_n`, `big`, `big_n`, `ratio`, "
-    "`ratio_n`, `words`, `words_n`, `payload`, `payload_n`, `day`, `day_n`, `moment`, `moment_n`, "
-    "`doc`, `doc_n`, `color`, `color_n`, `owner`, `owner_n`, `code`, `serial`, `opened_on`, "
-    "`token`, `scratch` FROM `samples` WHERE `opened_on` = ?",
+    "SELECT `id`, `version`, `flag`, `flag_n`, `small`, `small_n`, `big`, `big_n`, `ratio`, `ratio_n`, `words`, `words_n`, `payload`, `payload_n`, `day`, `day_n`, `moment`, `moment_n`, `doc`, `doc_n`, `color`, `color_n`, `owner`, `owner_n`, `code`, `serial`, `opened_on`, `token`, `scratch` FROM `samples` WHERE `code` = ?",
+    "SELECT `id`, `version`, `flag`, `flag_n`, `small`, `small_n`, `big`, `big_n`, `ratio`, `ratio_n`, `words`, `words_n`, `payload`, `payload_n`, `day`, `day_n`, `moment`, `moment_n`, `doc`, `doc_n`, `color`, `color_n`, `owner`, `owner_n`, `code`, `serial`, `opened_on`, `token`, `scratch` FROM `samples` WHERE `serial` = ?",
+    "SELECT `id`, `version`, `flag`, `flag_n`, `small`, `small_n`, `big`, `big_n`, `ratio`, `ratio_n`, `words`, `words_n`, `payload`, `payload_n`, `day`, `day_n`, `moment`, `moment_n`, `doc`, `doc_n`, `color`, `color_n`, `owner`, `owner_n`, `code`, `serial`, `opened_on`, `token`, `scratch` FROM `samples` WHERE `opened_on` = ?",
     NULL, /* token */
     NULL, /* scratch */
 };
 
 const trail_entity_sql everything_sample_sql_mysql = {
     .driver = "mysql",
-    .lock = "SELECT `id`, `version`, `flag`, `flag_n`, `small`, `small_n`, `big`, `big_n`, "
-            "`ratio`, `ratio_n`, `words`, `words_n`, `payload`, `payload_n`, `day`, `day_n`, "
-            "`moment`, `moment_n`, `doc`, `doc_n`, `color`, `color_n`, `owner`, `owner_n`, `code`, "
-            "`serial`, `opened_on`, `token`, `scratch` FROM `samples` WHERE `id` = ? FOR UPDATE",
-    .get = "SELECT `id`, `version`, `flag`, `flag_n`, `small`, `small_n`, `big`, `big_n`, `ratio`, "
-           "`ratio_n`, `words`, `words_n`, `payload`, `payload_n`, `day`, `day_n`, `moment`, "
-           "`moment_n`, `doc`, `doc_n`, `color`, `color_n`, `owner`, `owner_n`, `code`, `serial`, "
-           "`opened_on`, `token`, `scratch` FROM `samples` WHERE `id` = ?",
+    .lock = "SELECT `id`, `version`, `flag`, `flag_n`, `small`, `small_n`, `big`, `big_n`, `ratio`, `ratio_n`, `words`, `words_n`, `payload`, `payload_n`, `day`, `day_n`, `moment`, `moment_n`, `doc`, `doc_n`, `color`, `color_n`, `owner`, `owner_n`, `code`, `serial`, `opened_on`, `token`, `scratch` FROM `samples` WHERE `id` = ? FOR UPDATE",
+    .get = "SELECT `id`, `version`, `flag`, `flag_n`, `small`, `small_n`, `big`, `big_n`, `ratio`, `ratio_n`, `words`, `words_n`, `payload`, `payload_n`, `day`, `day_n`, `moment`, `moment_n`, `doc`, `doc_n`, `color`, `color_n`, `owner`, `owner_n`, `code`, `serial`, `opened_on`, `token`, `scratch` FROM `samples` WHERE `id` = ?",
     .find_by = sample_find_by,
     .add_column = sample_add_column,
-    .list =
-        "SELECT `id`, `version`, `flag`, `flag_n`, `small`, `small_n`, `big`, `big_n`, `ratio`, "
-        "`ratio_n`, `words`, `words_n`, `payload`, `payload_n`, `day`, `day_n`, `moment`, "
-        "`moment_n`, `doc`, `doc_n`, `color`, `color_n`, `owner`, `owner_n`, `code`, `serial`, "
-        "`opened_on`, `token`, `scratch` FROM `samples` WHERE `id` > ? ORDER BY `id` LIMIT ?",
+    .list = "SELECT `id`, `version`, `flag`, `flag_n`, `small`, `small_n`, `big`, `big_n`, `ratio`, `ratio_n`, `words`, `words_n`, `payload`, `payload_n`, `day`, `day_n`, `moment`, `moment_n`, `doc`, `doc_n`, `color`, `color_n`, `owner`, `owner_n`, `code`, `serial`, `opened_on`, `token`, `scratch` FROM `samples` WHERE `id` > ? ORDER BY `id` LIMIT ?",
 };
 
 /* ---- sample_tag ---------------------------------------------------------- */
@@ -160,13 +126,11 @@ static const char *const sample_tag_find_by[] = {
 
 const trail_entity_sql everything_sample_tag_sql_mysql = {
     .driver = "mysql",
-    .lock = "SELECT `id`, `version`, `sample`, `tag`, `note` FROM `sample_tag` WHERE `id` = ? FOR "
-            "UPDATE",
+    .lock = "SELECT `id`, `version`, `sample`, `tag`, `note` FROM `sample_tag` WHERE `id` = ? FOR UPDATE",
     .get = "SELECT `id`, `version`, `sample`, `tag`, `note` FROM `sample_tag` WHERE `id` = ?",
     .find_by = sample_tag_find_by,
     .add_column = sample_tag_add_column,
-    .list = "SELECT `id`, `version`, `sample`, `tag`, `note` FROM `sample_tag` WHERE `id` > ? "
-            "ORDER BY `id` LIMIT ?",
+    .list = "SELECT `id`, `version`, `sample`, `tag`, `note` FROM `sample_tag` WHERE `id` > ? ORDER BY `id` LIMIT ?",
 };
 
 /* ---- tables: the text of everything_mysql.sql, one statement each ------- */
@@ -260,18 +224,15 @@ static const char *const ddl[] = {
     "    `handle` VARCHAR(32) NOT NULL UNIQUE,\n"
     "    `parent` BIGINT,\n"
     "    `level` INT NOT NULL DEFAULT 1 CHECK (`level` BETWEEN 0 AND 99),\n"
-    "    `balance` BIGINT NOT NULL DEFAULT -9007199254740993 CHECK (`balance` BETWEEN "
-    "-9223372036854775808 AND 9223372036854775807),\n"
-    "    `status` VARCHAR(6) NOT NULL DEFAULT 'active' CHECK (`status` IN ('active', 'frozen', "
-    "'closed')),\n"
+    "    `balance` BIGINT NOT NULL DEFAULT -9007199254740993 CHECK (`balance` BETWEEN -9223372036854775808 AND 9223372036854775807),\n"
+    "    `status` VARCHAR(6) NOT NULL DEFAULT 'active' CHECK (`status` IN ('active', 'frozen', 'closed')),\n"
     "    `label` LONGTEXT NOT NULL,\n"
     "    INDEX `accounts_parent_idx` (`parent`),\n"
     "    FOREIGN KEY (`parent`) REFERENCES `accounts` (`id`) ON DELETE RESTRICT,\n"
     "    CHECK (`version` >= 1)\n"
     ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
     "CREATE TABLE IF NOT EXISTS `samples` (\n"
-    "    `id` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY CHECK "
-    "(length(`id`) = 26),\n"
+    "    `id` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY CHECK (length(`id`) = 26),\n"
     "    `version` BIGINT NOT NULL,\n"
     "    `flag` BOOLEAN NOT NULL DEFAULT FALSE,\n"
     "    `flag_n` BOOLEAN,\n"
@@ -281,8 +242,7 @@ static const char *const ddl[] = {
     "    `big_n` BIGINT CHECK (`big_n` <= 1000),\n"
     "    `ratio` DOUBLE NOT NULL DEFAULT 2.5 CHECK (`ratio` BETWEEN -1.5 AND 1000000.25),\n"
     "    `ratio_n` DOUBLE,\n"
-    "    `words` LONGTEXT NOT NULL DEFAULT ('He said \"hi\", it''s a back\\\\slash: \\\\\\\\ naïve "
-    "café ✓ ?\?!'),\n"
+    "    `words` LONGTEXT NOT NULL DEFAULT ('He said \"hi\", it''s a back\\\\slash: \\\\\\\\ naïve café ✓ ?\?!'),\n"
     "    `words_n` VARCHAR(10),\n"
     "    `payload` LONGBLOB NOT NULL,\n"
     "    `payload_n` LONGBLOB CHECK (length(`payload_n`) <= 16),\n"
@@ -290,8 +250,7 @@ static const char *const ddl[] = {
     "    `day_n` DATE DEFAULT '2024-02-29',\n"
     "    `moment` DATETIME(3) NOT NULL DEFAULT '2000-02-29 12:34:56.789',\n"
     "    `moment_n` DATETIME(3),\n"
-    "    `doc` JSON NOT NULL DEFAULT ('{\"k\": [1, \"two\", null], \"q\": \"a\\\\\"b\\\\\\\\c\", "
-    "\"ü\": true}'),\n"
+    "    `doc` JSON NOT NULL DEFAULT ('{\"k\": [1, \"two\", null], \"q\": \"a\\\\\"b\\\\\\\\c\", \"ü\": true}'),\n"
     "    `doc_n` JSON,\n"
     "    `color` VARCHAR(5) NOT NULL DEFAULT 'green' CHECK (`color` IN ('red', 'green', 'blue')),\n"
     "    `color_n` VARCHAR(4) CHECK (`color_n` IN ('up', 'down')),\n"
@@ -311,8 +270,7 @@ static const char *const ddl[] = {
     "    CHECK (`version` >= 1)\n"
     ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
     "CREATE TABLE IF NOT EXISTS `sample_tag` (\n"
-    "    `id` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY CHECK "
-    "(length(`id`) = 26),\n"
+    "    `id` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY CHECK (length(`id`) = 26),\n"
     "    `version` BIGINT NOT NULL,\n"
     "    `sample` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,\n"
     "    `tag` VARCHAR(3) CHECK (`tag` IN ('new', 'old')),\n"

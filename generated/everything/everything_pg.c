@@ -12,20 +12,15 @@
 /* Per field: the statement that adds it to an older table (migrate), if it can be. */
 static const char *const account_add_column[] = {
     NULL, /* handle: required without a default, or unique */
-    "ALTER TABLE \"accounts\" ADD COLUMN \"parent\" bigint REFERENCES \"accounts\" (\"id\") ON "
-    "DELETE RESTRICT",
-    "ALTER TABLE \"accounts\" ADD COLUMN \"level\" integer NOT NULL DEFAULT 1 CHECK (\"level\" "
-    "BETWEEN 0 AND 99)",
-    "ALTER TABLE \"accounts\" ADD COLUMN \"balance\" bigint NOT NULL DEFAULT -9007199254740993 "
-    "CHECK (\"balance\" BETWEEN -9223372036854775808 AND 9223372036854775807)",
-    "ALTER TABLE \"accounts\" ADD COLUMN \"status\" text NOT NULL DEFAULT 'active' CHECK "
-    "(\"status\" IN ('active', 'frozen', 'closed'))",
+    "ALTER TABLE \"accounts\" ADD COLUMN \"parent\" bigint REFERENCES \"accounts\" (\"id\") ON DELETE RESTRICT",
+    "ALTER TABLE \"accounts\" ADD COLUMN \"level\" integer NOT NULL DEFAULT 1 CHECK (\"level\" BETWEEN 0 AND 99)",
+    "ALTER TABLE \"accounts\" ADD COLUMN \"balance\" bigint NOT NULL DEFAULT -9007199254740993 CHECK (\"balance\" BETWEEN -9223372036854775808 AND 9223372036854775807)",
+    "ALTER TABLE \"accounts\" ADD COLUMN \"status\" text NOT NULL DEFAULT 'active' CHECK (\"status\" IN ('active', 'frozen', 'closed'))",
     NULL, /* label: required without a default, or unique */
 };
 
 static const char *const account_find_by[] = {
-    "SELECT \"id\", \"version\", \"handle\", \"parent\", \"level\", \"balance\", \"status\", "
-    "\"label\" FROM \"accounts\" WHERE \"handle\" = $1",
+    "SELECT \"id\", \"version\", \"handle\", \"parent\", \"level\", \"balance\", \"status\", \"label\" FROM \"accounts\" WHERE \"handle\" = $1",
     NULL, /* parent */
     NULL, /* level */
     NULL, /* balance */
@@ -35,14 +30,11 @@ static const char *const account_find_by[] = {
 
 const trail_entity_sql everything_account_sql_pg = {
     .driver = "pg",
-    .lock = "SELECT \"id\", \"version\", \"handle\", \"parent\", \"level\", \"balance\", "
-            "\"status\", \"label\" FROM \"accounts\" WHERE \"id\" = $1 FOR UPDATE",
-    .get = "SELECT \"id\", \"version\", \"handle\", \"parent\", \"level\", \"balance\", "
-           "\"status\", \"label\" FROM \"accounts\" WHERE \"id\" = $1",
+    .lock = "SELECT \"id\", \"version\", \"handle\", \"parent\", \"level\", \"balance\", \"status\", \"label\" FROM \"accounts\" WHERE \"id\" = $1 FOR UPDATE",
+    .get = "SELECT \"id\", \"version\", \"handle\", \"parent\", \"level\", \"balance\", \"status\", \"label\" FROM \"accounts\" WHERE \"id\" = $1",
     .find_by = account_find_by,
     .add_column = account_add_column,
-    .list = "SELECT \"id\", \"version\", \"handle\", \"parent\", \"level\", \"balance\", "
-            "\"status\", \"label\" FROM \"accounts\" WHERE \"id\" > $1 ORDER BY \"id\" LIMIT $2",
+    .list = "SELECT \"id\", \"version\", \"handle\", \"parent\", \"level\", \"balance\", \"status\", \"label\" FROM \"accounts\" WHERE \"id\" > $1 ORDER BY \"id\" LIMIT $2",
 };
 
 /* ---- sample ---------------------------------------------------------- */
@@ -51,34 +43,26 @@ const trail_entity_sql everything_account_sql_pg = {
 static const char *const sample_add_column[] = {
     "ALTER TABLE \"samples\" ADD COLUMN \"flag\" boolean NOT NULL DEFAULT FALSE",
     "ALTER TABLE \"samples\" ADD COLUMN \"flag_n\" boolean",
-    "ALTER TABLE \"samples\" ADD COLUMN \"small\" integer NOT NULL DEFAULT -5 CHECK (\"small\" "
-    "BETWEEN -10 AND 10)",
+    "ALTER TABLE \"samples\" ADD COLUMN \"small\" integer NOT NULL DEFAULT -5 CHECK (\"small\" BETWEEN -10 AND 10)",
     "ALTER TABLE \"samples\" ADD COLUMN \"small_n\" integer",
     "ALTER TABLE \"samples\" ADD COLUMN \"big\" bigint NOT NULL DEFAULT 42 CHECK (\"big\" >= 1)",
     "ALTER TABLE \"samples\" ADD COLUMN \"big_n\" bigint CHECK (\"big_n\" <= 1000)",
-    "ALTER TABLE \"samples\" ADD COLUMN \"ratio\" double precision NOT NULL DEFAULT 2.5 CHECK "
-    "(\"ratio\" BETWEEN -1.5 AND 1000000.25)",
+    "ALTER TABLE \"samples\" ADD COLUMN \"ratio\" double precision NOT NULL DEFAULT 2.5 CHECK (\"ratio\" BETWEEN -1.5 AND 1000000.25)",
     "ALTER TABLE \"samples\" ADD COLUMN \"ratio_n\" double precision",
-    "ALTER TABLE \"samples\" ADD COLUMN \"words\" text NOT NULL DEFAULT 'He said \"hi\", it''s a "
-    "back\\slash: \\\\ naïve café ✓ ?\?!'",
+    "ALTER TABLE \"samples\" ADD COLUMN \"words\" text NOT NULL DEFAULT 'He said \"hi\", it''s a back\\slash: \\\\ naïve café ✓ ?\?!'",
     "ALTER TABLE \"samples\" ADD COLUMN \"words_n\" varchar(10)",
     NULL, /* payload: required without a default, or unique */
-    "ALTER TABLE \"samples\" ADD COLUMN \"payload_n\" bytea CHECK (octet_length(\"payload_n\") <= "
-    "16)",
+    "ALTER TABLE \"samples\" ADD COLUMN \"payload_n\" bytea CHECK (octet_length(\"payload_n\") <= 16)",
     "ALTER TABLE \"samples\" ADD COLUMN \"day\" date NOT NULL DEFAULT '1969-12-31'",
     "ALTER TABLE \"samples\" ADD COLUMN \"day_n\" date DEFAULT '2024-02-29'",
-    "ALTER TABLE \"samples\" ADD COLUMN \"moment\" timestamptz(3) NOT NULL DEFAULT "
-    "'2000-02-29T12:34:56.789Z'",
+    "ALTER TABLE \"samples\" ADD COLUMN \"moment\" timestamptz(3) NOT NULL DEFAULT '2000-02-29T12:34:56.789Z'",
     "ALTER TABLE \"samples\" ADD COLUMN \"moment_n\" timestamptz(3)",
-    "ALTER TABLE \"samples\" ADD COLUMN \"doc\" jsonb NOT NULL DEFAULT '{\"k\": [1, \"two\", "
-    "null], \"q\": \"a\\\"b\\\\c\", \"ü\": true}'",
+    "ALTER TABLE \"samples\" ADD COLUMN \"doc\" jsonb NOT NULL DEFAULT '{\"k\": [1, \"two\", null], \"q\": \"a\\\"b\\\\c\", \"ü\": true}'",
     "ALTER TABLE \"samples\" ADD COLUMN \"doc_n\" jsonb",
-    "ALTER TABLE \"samples\" ADD COLUMN \"color\" text NOT NULL DEFAULT 'green' CHECK (\"color\" "
-    "IN ('red', 'green', 'blue'))",
+    "ALTER TABLE \"samples\" ADD COLUMN \"color\" text NOT NULL DEFAULT 'green' CHECK (\"color\" IN ('red', 'green', 'blue'))",
     "ALTER TABLE \"samples\" ADD COLUMN \"color_n\" text CHECK (\"color_n\" IN ('up', 'down'))",
     NULL, /* owner: required without a default, or unique */
-    "ALTER TABLE \"samples\" ADD COLUMN \"owner_n\" bigint REFERENCES \"accounts\" (\"id\") ON "
-    "DELETE RESTRICT",
+    "ALTER TABLE \"samples\" ADD COLUMN \"owner_n\" bigint REFERENCES \"accounts\" (\"id\") ON DELETE RESTRICT",
     NULL, /* code: required without a default, or unique */
     NULL, /* serial: required without a default, or unique */
     NULL, /* opened_on: required without a default, or unique */
@@ -109,44 +93,20 @@ static const char *const sample_find_by[] = {
     NULL, /* color_n */
     NULL, /* owner */
     NULL, /* owner_n */
-    "SELECT \"id\", \"version\", \"flag\", \"flag_n\", \"small\", \"small_n\", \"big\", \"big_n\", "
-    "\"ratio\", \"ratio_n\", \"words\", \"words_n\", \"payload\", \"payload_n\", \"day\", "
-    "\"day_n\", \"moment\", \"moment_n\", \"doc\", \"doc_n\", \"color\", \"color_n\", \"owner\", "
-    "\"owner_n\", \"code\", \"serial\", \"opened_on\", \"token\", \"scratch\" FROM \"samples\" "
-    "WHERE \"code\" = $1",
-    "SELECT \"id\", \"version\", \"flag\", \"flag_n\", \"small\", \"small_n\", \"big\", \"big_n\", "
-    "\"ratio\", \"ratio_n\", \"words\", \"words_n\", \"payload\", \"payload_n\", \"day\", "
-    "\"day_n\", \"moment\", \"moment_n\", \"doc\", \"doc_n\", \"color\", \"color_n\", \"owner\", "
-    "\"owner_n\", \"code\", \"serial\", \"opened_on\", \"token\", \"scratch\" FROM \"samples\" "
-    "WHERE \"serial\" = $1",
-    "SELECT \"id\", \"version\", \"flag\", \"flag_n\", \"small\", \"small_n\", \"big\", \"big_n\", "
-    "\"ratio\", \"ratio_n\", \"words\", \"words_n\", \"payload\", \"payload_n\", \"day\", "
-    "\"day_n\", \"moment\", \"moment_n\", \"doc\", \"doc_n\", \"color\", \"color_n\", \"owner\", "
-    "\"owner_n\", \"code\", \"serial\", \"opened_on\", \"token\", \"scratch\" FROM \"samples\" "
-    "WHERE \"opened_on\" = $1",
+    "SELECT \"id\", \"version\", \"flag\", \"flag_n\", \"small\", \"small_n\", \"big\", \"big_n\", \"ratio\", \"ratio_n\", \"words\", \"words_n\", \"payload\", \"payload_n\", \"day\", \"day_n\", \"moment\", \"moment_n\", \"doc\", \"doc_n\", \"color\", \"color_n\", \"owner\", \"owner_n\", \"code\", \"serial\", \"opened_on\", \"token\", \"scratch\" FROM \"samples\" WHERE \"code\" = $1",
+    "SELECT \"id\", \"version\", \"flag\", \"flag_n\", \"small\", \"small_n\", \"big\", \"big_n\", \"ratio\", \"ratio_n\", \"words\", \"words_n\", \"payload\", \"payload_n\", \"day\", \"day_n\", \"moment\", \"moment_n\", \"doc\", \"doc_n\", \"color\", \"color_n\", \"owner\", \"owner_n\", \"code\", \"serial\", \"opened_on\", \"token\", \"scratch\" FROM \"samples\" WHERE \"serial\" = $1",
+    "SELECT \"id\", \"version\", \"flag\", \"flag_n\", \"small\", \"small_n\", \"big\", \"big_n\", \"ratio\", \"ratio_n\", \"words\", \"words_n\", \"payload\", \"payload_n\", \"day\", \"day_n\", \"moment\", \"moment_n\", \"doc\", \"doc_n\", \"color\", \"color_n\", \"owner\", \"owner_n\", \"code\", \"serial\", \"opened_on\", \"token\", \"scratch\" FROM \"samples\" WHERE \"opened_on\" = $1",
     NULL, /* token */
     NULL, /* scratch */
 };
 
 const trail_entity_sql everything_sample_sql_pg = {
     .driver = "pg",
-    .lock = "SELECT \"id\", \"version\", \"flag\", \"flag_n\", \"small\", \"small_n\", \"big\", "
-            "\"big_n\", \"ratio\", \"ratio_n\", \"words\", \"words_n\", \"payload\", "
-            "\"payload_n\", \"day\", \"day_n\", \"moment\", \"moment_n\", \"doc\", \"doc_n\", "
-            "\"color\", \"color_n\", \"owner\", \"owner_n\", \"code\", \"serial\", \"opened_on\", "
-            "\"token\", \"scratch\" FROM \"samples\" WHERE \"id\" = $1 FOR UPDATE",
-    .get = "SELECT \"id\", \"version\", \"flag\", \"flag_n\", \"small\", \"small_n\", \"big\", "
-           "\"big_n\", \"ratio\", \"ratio_n\", \"words\", \"words_n\", \"payload\", \"payload_n\", "
-           "\"day\", \"day_n\", \"moment\", \"moment_n\", \"doc\", \"doc_n\", \"color\", "
-           "\"color_n\", \"owner\", \"owner_n\", \"code\", \"serial\", \"opened_on\", \"token\", "
-           "\"scratch\" FROM \"samples\" WHERE \"id\" = $1",
+    .lock = "SELECT \"id\", \"version\", \"flag\", \"flag_n\", \"small\", \"small_n\", \"big\", \"big_n\", \"ratio\", \"ratio_n\", \"words\", \"words_n\", \"payload\", \"payload_n\", \"day\", \"day_n\", \"moment\", \"moment_n\", \"doc\", \"doc_n\", \"color\", \"color_n\", \"owner\", \"owner_n\", \"code\", \"serial\", \"opened_on\", \"token\", \"scratch\" FROM \"samples\" WHERE \"id\" = $1 FOR UPDATE",
+    .get = "SELECT \"id\", \"version\", \"flag\", \"flag_n\", \"small\", \"small_n\", \"big\", \"big_n\", \"ratio\", \"ratio_n\", \"words\", \"words_n\", \"payload\", \"payload_n\", \"day\", \"day_n\", \"moment\", \"moment_n\", \"doc\", \"doc_n\", \"color\", \"color_n\", \"owner\", \"owner_n\", \"code\", \"serial\", \"opened_on\", \"token\", \"scratch\" FROM \"samples\" WHERE \"id\" = $1",
     .find_by = sample_find_by,
     .add_column = sample_add_column,
-    .list = "SELECT \"id\", \"version\", \"flag\", \"flag_n\", \"small\", \"small_n\", \"big\", "
-            "\"big_n\", \"ratio\", \"ratio_n\", \"words\", \"words_n\", \"payload\", "
-            "\"payload_n\", \"day\", \"day_n\", \"moment\", \"moment_n\", \"doc\", \"doc_n\", "
-            "\"color\", \"color_n\", \"owner\", \"owner_n\", \"code\", \"serial\", \"opened_on\", "
-            "\"token\", \"scratch\" FROM \"samples\" WHERE \"id\" > $1 ORDER BY \"id\" LIMIT $2",
+    .list = "SELECT \"id\", \"version\", \"flag\", \"flag_n\", \"small\", \"small_n\", \"big\", \"big_n\", \"ratio\", \"ratio_n\", \"words\", \"words_n\", \"payload\", \"payload_n\", \"day\", \"day_n\", \"moment\", \"moment_n\", \"doc\", \"doc_n\", \"color\", \"color_n\", \"owner\", \"owner_n\", \"code\", \"serial\", \"opened_on\", \"token\", \"scratch\" FROM \"samples\" WHERE \"id\" > $1 ORDER BY \"id\" LIMIT $2",
 };
 
 /* ---- sample_tag ---------------------------------------------------------- */
@@ -166,14 +126,11 @@ static const char *const sample_tag_find_by[] = {
 
 const trail_entity_sql everything_sample_tag_sql_pg = {
     .driver = "pg",
-    .lock = "SELECT \"id\", \"version\", \"sample\", \"tag\", \"note\" FROM \"sample_tag\" WHERE "
-            "\"id\" = $1 FOR UPDATE",
-    .get = "SELECT \"id\", \"version\", \"sample\", \"tag\", \"note\" FROM \"sample_tag\" WHERE "
-           "\"id\" = $1",
+    .lock = "SELECT \"id\", \"version\", \"sample\", \"tag\", \"note\" FROM \"sample_tag\" WHERE \"id\" = $1 FOR UPDATE",
+    .get = "SELECT \"id\", \"version\", \"sample\", \"tag\", \"note\" FROM \"sample_tag\" WHERE \"id\" = $1",
     .find_by = sample_tag_find_by,
     .add_column = sample_tag_add_column,
-    .list = "SELECT \"id\", \"version\", \"sample\", \"tag\", \"note\" FROM \"sample_tag\" WHERE "
-            "\"id\" > $1 ORDER BY \"id\" LIMIT $2",
+    .list = "SELECT \"id\", \"version\", \"sample\", \"tag\", \"note\" FROM \"sample_tag\" WHERE \"id\" > $1 ORDER BY \"id\" LIMIT $2",
 };
 
 /* ---- tables: the text of everything_pg.sql, one statement each ------- */
@@ -203,8 +160,7 @@ static const char *const ddl[] = {
     "    \"sealed_hash\" text,\n"
     "    \"sealed_at\" bigint\n"
     ")",
-    "CREATE UNIQUE INDEX IF NOT EXISTS \"trail_lanes_node_idx\" ON \"trail_lanes\" (\"node_id\", "
-    "\"node_seq\")",
+    "CREATE UNIQUE INDEX IF NOT EXISTS \"trail_lanes_node_idx\" ON \"trail_lanes\" (\"node_id\", \"node_seq\")",
     "CREATE TABLE IF NOT EXISTS \"trail_change_events\" (\n"
     "    \"event_id\" text COLLATE \"C\" PRIMARY KEY CHECK (length(\"event_id\") = 26),\n"
     "    \"hlc\" bigint NOT NULL,\n"
@@ -231,14 +187,10 @@ static const char *const ddl[] = {
     "    \"prev_hash\" text NOT NULL,\n"
     "    \"hash\" text NOT NULL\n"
     ")",
-    "CREATE INDEX IF NOT EXISTS \"trail_change_events_record_idx\" ON \"trail_change_events\" "
-    "(\"table_name\", \"record_id\")",
-    "CREATE INDEX IF NOT EXISTS \"trail_change_events_hlc_idx\" ON \"trail_change_events\" "
-    "(\"hlc\")",
-    "CREATE INDEX IF NOT EXISTS \"trail_change_events_node_idx\" ON \"trail_change_events\" "
-    "(\"node_id\", \"hlc\")",
-    "CREATE INDEX IF NOT EXISTS \"trail_change_events_user_idx\" ON \"trail_change_events\" "
-    "(\"user_id\")",
+    "CREATE INDEX IF NOT EXISTS \"trail_change_events_record_idx\" ON \"trail_change_events\" (\"table_name\", \"record_id\")",
+    "CREATE INDEX IF NOT EXISTS \"trail_change_events_hlc_idx\" ON \"trail_change_events\" (\"hlc\")",
+    "CREATE INDEX IF NOT EXISTS \"trail_change_events_node_idx\" ON \"trail_change_events\" (\"node_id\", \"hlc\")",
+    "CREATE INDEX IF NOT EXISTS \"trail_change_events_user_idx\" ON \"trail_change_events\" (\"user_id\")",
     "CREATE TABLE IF NOT EXISTS \"trail_cursors\" (\n"
     "    \"source_node\" text COLLATE \"C\" NOT NULL,\n"
     "    \"dest_node\" text COLLATE \"C\" NOT NULL,\n"
@@ -272,10 +224,8 @@ static const char *const ddl[] = {
     "    \"handle\" varchar(32) NOT NULL UNIQUE,\n"
     "    \"parent\" bigint,\n"
     "    \"level\" integer NOT NULL DEFAULT 1 CHECK (\"level\" BETWEEN 0 AND 99),\n"
-    "    \"balance\" bigint NOT NULL DEFAULT -9007199254740993 CHECK (\"balance\" BETWEEN "
-    "-9223372036854775808 AND 9223372036854775807),\n"
-    "    \"status\" text NOT NULL DEFAULT 'active' CHECK (\"status\" IN ('active', 'frozen', "
-    "'closed')),\n"
+    "    \"balance\" bigint NOT NULL DEFAULT -9007199254740993 CHECK (\"balance\" BETWEEN -9223372036854775808 AND 9223372036854775807),\n"
+    "    \"status\" text NOT NULL DEFAULT 'active' CHECK (\"status\" IN ('active', 'frozen', 'closed')),\n"
     "    \"label\" text NOT NULL,\n"
     "    FOREIGN KEY (\"parent\") REFERENCES \"accounts\" (\"id\") ON DELETE RESTRICT,\n"
     "    CHECK (\"version\" >= 1)\n"
@@ -290,11 +240,9 @@ static const char *const ddl[] = {
     "    \"small_n\" integer,\n"
     "    \"big\" bigint NOT NULL DEFAULT 42 CHECK (\"big\" >= 1),\n"
     "    \"big_n\" bigint CHECK (\"big_n\" <= 1000),\n"
-    "    \"ratio\" double precision NOT NULL DEFAULT 2.5 CHECK (\"ratio\" BETWEEN -1.5 AND "
-    "1000000.25),\n"
+    "    \"ratio\" double precision NOT NULL DEFAULT 2.5 CHECK (\"ratio\" BETWEEN -1.5 AND 1000000.25),\n"
     "    \"ratio_n\" double precision,\n"
-    "    \"words\" text NOT NULL DEFAULT 'He said \"hi\", it''s a back\\slash: \\\\ naïve café ✓ "
-    "?\?!',\n"
+    "    \"words\" text NOT NULL DEFAULT 'He said \"hi\", it''s a back\\slash: \\\\ naïve café ✓ ?\?!',\n"
     "    \"words_n\" varchar(10),\n"
     "    \"payload\" bytea NOT NULL,\n"
     "    \"payload_n\" bytea CHECK (octet_length(\"payload_n\") <= 16),\n"
@@ -302,8 +250,7 @@ static const char *const ddl[] = {
     "    \"day_n\" date DEFAULT '2024-02-29',\n"
     "    \"moment\" timestamptz(3) NOT NULL DEFAULT '2000-02-29T12:34:56.789Z',\n"
     "    \"moment_n\" timestamptz(3),\n"
-    "    \"doc\" jsonb NOT NULL DEFAULT '{\"k\": [1, \"two\", null], \"q\": \"a\\\"b\\\\c\", "
-    "\"ü\": true}',\n"
+    "    \"doc\" jsonb NOT NULL DEFAULT '{\"k\": [1, \"two\", null], \"q\": \"a\\\"b\\\\c\", \"ü\": true}',\n"
     "    \"doc_n\" jsonb,\n"
     "    \"color\" text NOT NULL DEFAULT 'green' CHECK (\"color\" IN ('red', 'green', 'blue')),\n"
     "    \"color_n\" text CHECK (\"color_n\" IN ('up', 'down')),\n"
@@ -319,8 +266,7 @@ static const char *const ddl[] = {
     "    CHECK (\"version\" >= 1)\n"
     ")",
     "CREATE INDEX IF NOT EXISTS \"samples_color_small_idx\" ON \"samples\" (\"color\", \"small\")",
-    "CREATE UNIQUE INDEX IF NOT EXISTS \"samples_owner_day_idx\" ON \"samples\" (\"owner\", "
-    "\"day\")",
+    "CREATE UNIQUE INDEX IF NOT EXISTS \"samples_owner_day_idx\" ON \"samples\" (\"owner\", \"day\")",
     "CREATE INDEX IF NOT EXISTS \"samples_moment_idx\" ON \"samples\" (\"moment\")",
     "CREATE INDEX IF NOT EXISTS \"samples_owner_n_idx\" ON \"samples\" (\"owner_n\")",
     "CREATE TABLE IF NOT EXISTS \"sample_tag\" (\n"
@@ -332,8 +278,7 @@ static const char *const ddl[] = {
     "    FOREIGN KEY (\"sample\") REFERENCES \"samples\" (\"id\") ON DELETE RESTRICT,\n"
     "    CHECK (\"version\" >= 1)\n"
     ")",
-    "CREATE UNIQUE INDEX IF NOT EXISTS \"sample_tag_sample_tag_idx\" ON \"sample_tag\" "
-    "(\"sample\", \"tag\")",
+    "CREATE UNIQUE INDEX IF NOT EXISTS \"sample_tag_sample_tag_idx\" ON \"sample_tag\" (\"sample\", \"tag\")",
 };
 
 const trail_schema_ddl everything_ddl_pg = { "pg", ddl, 21 };

@@ -12,20 +12,15 @@
 /* Per field: the statement that adds it to an older table (migrate), if it can be. */
 static const char *const account_add_column[] = {
     NULL, /* handle: required without a default, or unique */
-    "ALTER TABLE \"accounts\" ADD COLUMN \"parent\" INTEGER REFERENCES \"accounts\" (\"id\") ON "
-    "DELETE RESTRICT",
-    "ALTER TABLE \"accounts\" ADD COLUMN \"level\" INTEGER NOT NULL DEFAULT 1 CHECK (\"level\" "
-    "BETWEEN 0 AND 99)",
-    "ALTER TABLE \"accounts\" ADD COLUMN \"balance\" INTEGER NOT NULL DEFAULT -9007199254740993 "
-    "CHECK (\"balance\" BETWEEN -9223372036854775808 AND 9223372036854775807)",
-    "ALTER TABLE \"accounts\" ADD COLUMN \"status\" TEXT NOT NULL DEFAULT 'active' CHECK "
-    "(\"status\" IN ('active', 'frozen', 'closed'))",
+    "ALTER TABLE \"accounts\" ADD COLUMN \"parent\" INTEGER REFERENCES \"accounts\" (\"id\") ON DELETE RESTRICT",
+    "ALTER TABLE \"accounts\" ADD COLUMN \"level\" INTEGER NOT NULL DEFAULT 1 CHECK (\"level\" BETWEEN 0 AND 99)",
+    "ALTER TABLE \"accounts\" ADD COLUMN \"balance\" INTEGER NOT NULL DEFAULT -9007199254740993 CHECK (\"balance\" BETWEEN -9223372036854775808 AND 9223372036854775807)",
+    "ALTER TABLE \"accounts\" ADD COLUMN \"status\" TEXT NOT NULL DEFAULT 'active' CHECK (\"status\" IN ('active', 'frozen', 'closed'))",
     NULL, /* label: required without a default, or unique */
 };
 
 static const char *const account_find_by[] = {
-    "SELECT \"id\", \"version\", \"handle\", \"parent\", \"level\", \"balance\", \"status\", "
-    "\"label\" FROM \"accounts\" WHERE \"handle\" = ?",
+    "SELECT \"id\", \"version\", \"handle\", \"parent\", \"level\", \"balance\", \"status\", \"label\" FROM \"accounts\" WHERE \"handle\" = ?",
     NULL, /* parent */
     NULL, /* level */
     NULL, /* balance */
@@ -35,65 +30,47 @@ static const char *const account_find_by[] = {
 
 const trail_entity_sql everything_account_sql_sqlite = {
     .driver = "sqlite",
-    .insert = "INSERT INTO \"accounts\" (\"version\", \"handle\", \"parent\", \"level\", "
-              "\"balance\", \"status\", \"label\")"
+    .insert = "INSERT INTO \"accounts\" (\"version\", \"handle\", \"parent\", \"level\", \"balance\", \"status\", \"label\")"
               " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING \"id\"",
-    .lock =
-        "SELECT \"id\", \"version\", \"handle\", \"parent\", \"level\", \"balance\", \"status\", "
-        "\"label\", (SELECT max(\"hlc\") FROM \"trail_change_events\" WHERE \"table_name\" = "
-        "'accounts' AND \"record_id\" = CAST(\"id\" AS TEXT)) FROM \"accounts\" WHERE \"id\" = ?",
+    .lock = "SELECT \"id\", \"version\", \"handle\", \"parent\", \"level\", \"balance\", \"status\", \"label\", (SELECT max(\"hlc\") FROM \"trail_change_events\" WHERE \"table_name\" = 'accounts' AND \"record_id\" = CAST(\"id\" AS TEXT)) FROM \"accounts\" WHERE \"id\" = ?",
     .remove = "DELETE FROM \"accounts\" WHERE \"id\" = ? AND \"version\" = ?",
-    .get = "SELECT \"id\", \"version\", \"handle\", \"parent\", \"level\", \"balance\", "
-           "\"status\", \"label\" FROM \"accounts\" WHERE \"id\" = ?",
+    .get = "SELECT \"id\", \"version\", \"handle\", \"parent\", \"level\", \"balance\", \"status\", \"label\" FROM \"accounts\" WHERE \"id\" = ?",
     .find_by = account_find_by,
     .add_column = account_add_column,
-    .list = "SELECT \"id\", \"version\", \"handle\", \"parent\", \"level\", \"balance\", "
-            "\"status\", \"label\" FROM \"accounts\" WHERE \"id\" > ? ORDER BY \"id\" LIMIT ?",
+    .list = "SELECT \"id\", \"version\", \"handle\", \"parent\", \"level\", \"balance\", \"status\", \"label\" FROM \"accounts\" WHERE \"id\" > ? ORDER BY \"id\" LIMIT ?",
 };
 
 /* ---- sample ---------------------------------------------------------- */
 
 /* Per field: the statement that adds it to an older table (migrate), if it can be. */
 static const char *const sample_add_column[] = {
-    "ALTER TABLE \"samples\" ADD COLUMN \"flag\" INTEGER NOT NULL DEFAULT 0 CHECK (\"flag\" IN (0, "
-    "1))",
+    "ALTER TABLE \"samples\" ADD COLUMN \"flag\" INTEGER NOT NULL DEFAULT 0 CHECK (\"flag\" IN (0, 1))",
     "ALTER TABLE \"samples\" ADD COLUMN \"flag_n\" INTEGER CHECK (\"flag_n\" IN (0, 1))",
-    "ALTER TABLE \"samples\" ADD COLUMN \"small\" INTEGER NOT NULL DEFAULT -5 CHECK (\"small\" "
-    "BETWEEN -10 AND 10)",
-    "ALTER TABLE \"samples\" ADD COLUMN \"small_n\" INTEGER CHECK (\"small_n\" BETWEEN -2147483648 "
-    "AND 2147483647)",
+    "ALTER TABLE \"samples\" ADD COLUMN \"small\" INTEGER NOT NULL DEFAULT -5 CHECK (\"small\" BETWEEN -10 AND 10)",
+    "ALTER TABLE \"samples\" ADD COLUMN \"small_n\" INTEGER CHECK (\"small_n\" BETWEEN -2147483648 AND 2147483647)",
     "ALTER TABLE \"samples\" ADD COLUMN \"big\" INTEGER NOT NULL DEFAULT 42 CHECK (\"big\" >= 1)",
     "ALTER TABLE \"samples\" ADD COLUMN \"big_n\" INTEGER CHECK (\"big_n\" <= 1000)",
-    "ALTER TABLE \"samples\" ADD COLUMN \"ratio\" REAL NOT NULL DEFAULT 2.5 CHECK (\"ratio\" "
-    "BETWEEN -1.5 AND 1000000.25)",
+    "ALTER TABLE \"samples\" ADD COLUMN \"ratio\" REAL NOT NULL DEFAULT 2.5 CHECK (\"ratio\" BETWEEN -1.5 AND 1000000.25)",
     "ALTER TABLE \"samples\" ADD COLUMN \"ratio_n\" REAL",
-    "ALTER TABLE \"samples\" ADD COLUMN \"words\" TEXT NOT NULL DEFAULT 'He said \"hi\", it''s a "
-    "back\\slash: \\\\ naïve café ✓ ?\?!'",
+    "ALTER TABLE \"samples\" ADD COLUMN \"words\" TEXT NOT NULL DEFAULT 'He said \"hi\", it''s a back\\slash: \\\\ naïve café ✓ ?\?!'",
     "ALTER TABLE \"samples\" ADD COLUMN \"words_n\" TEXT CHECK (length(\"words_n\") <= 10)",
     NULL, /* payload: required without a default, or unique */
     "ALTER TABLE \"samples\" ADD COLUMN \"payload_n\" BLOB CHECK (length(\"payload_n\") <= 16)",
-    "ALTER TABLE \"samples\" ADD COLUMN \"day\" INTEGER NOT NULL DEFAULT -1 CHECK (\"day\" BETWEEN "
-    "-2147483648 AND 2147483647)",
-    "ALTER TABLE \"samples\" ADD COLUMN \"day_n\" INTEGER DEFAULT 19782 CHECK (\"day_n\" BETWEEN "
-    "-2147483648 AND 2147483647)",
+    "ALTER TABLE \"samples\" ADD COLUMN \"day\" INTEGER NOT NULL DEFAULT -1 CHECK (\"day\" BETWEEN -2147483648 AND 2147483647)",
+    "ALTER TABLE \"samples\" ADD COLUMN \"day_n\" INTEGER DEFAULT 19782 CHECK (\"day_n\" BETWEEN -2147483648 AND 2147483647)",
     "ALTER TABLE \"samples\" ADD COLUMN \"moment\" INTEGER NOT NULL DEFAULT 951827696789",
     "ALTER TABLE \"samples\" ADD COLUMN \"moment_n\" INTEGER",
-    "ALTER TABLE \"samples\" ADD COLUMN \"doc\" TEXT NOT NULL DEFAULT '{\"k\": [1, \"two\", null], "
-    "\"q\": \"a\\\"b\\\\c\", \"ü\": true}' CHECK (\"doc\" IS NULL OR json_valid(\"doc\"))",
-    "ALTER TABLE \"samples\" ADD COLUMN \"doc_n\" TEXT CHECK (\"doc_n\" IS NULL OR "
-    "json_valid(\"doc_n\"))",
-    "ALTER TABLE \"samples\" ADD COLUMN \"color\" TEXT NOT NULL DEFAULT 'green' CHECK (\"color\" "
-    "IN ('red', 'green', 'blue'))",
+    "ALTER TABLE \"samples\" ADD COLUMN \"doc\" TEXT NOT NULL DEFAULT '{\"k\": [1, \"two\", null], \"q\": \"a\\\"b\\\\c\", \"ü\": true}' CHECK (\"doc\" IS NULL OR json_valid(\"doc\"))",
+    "ALTER TABLE \"samples\" ADD COLUMN \"doc_n\" TEXT CHECK (\"doc_n\" IS NULL OR json_valid(\"doc_n\"))",
+    "ALTER TABLE \"samples\" ADD COLUMN \"color\" TEXT NOT NULL DEFAULT 'green' CHECK (\"color\" IN ('red', 'green', 'blue'))",
     "ALTER TABLE \"samples\" ADD COLUMN \"color_n\" TEXT CHECK (\"color_n\" IN ('up', 'down'))",
     NULL, /* owner: required without a default, or unique */
-    "ALTER TABLE \"samples\" ADD COLUMN \"owner_n\" INTEGER REFERENCES \"accounts\" (\"id\") ON "
-    "DELETE RESTRICT",
+    "ALTER TABLE \"samples\" ADD COLUMN \"owner_n\" INTEGER REFERENCES \"accounts\" (\"id\") ON DELETE RESTRICT",
     NULL, /* code: required without a default, or unique */
     NULL, /* serial: required without a default, or unique */
     NULL, /* opened_on: required without a default, or unique */
     NULL, /* token: required without a default, or unique */
-    "ALTER TABLE \"samples\" ADD COLUMN \"scratch\" TEXT CHECK (\"scratch\" IS NULL OR "
-    "json_valid(\"scratch\"))",
+    "ALTER TABLE \"samples\" ADD COLUMN \"scratch\" TEXT CHECK (\"scratch\" IS NULL OR json_valid(\"scratch\"))",
 };
 
 static const char *const sample_find_by[] = {
@@ -119,54 +96,23 @@ static const char *const sample_find_by[] = {
     NULL, /* color_n */
     NULL, /* owner */
     NULL, /* owner_n */
-    "SELECT \"id\", \"version\", \"flag\", \"flag_n\", \"small\", \"small_n\", \"big\", \"big_n\", "
-    "\"ratio\", \"ratio_n\", \"words\", \"words_n\", \"payload\", \"payload_n\", \"day\", "
-    "\"day_n\", \"moment\", \"moment_n\", \"doc\", \"doc_n\", \"color\", \"color_n\", \"owner\", "
-    "\"owner_n\", \"code\", \"serial\", \"opened_on\", \"token\", \"scratch\" FROM \"samples\" "
-    "WHERE \"code\" = ?",
-    "SELECT \"id\", \"version\", \"flag\", \"flag_n\", \"small\", \"small_n\", \"big\", \"big_n\", "
-    "\"ratio\", \"ratio_n\", \"words\", \"words_n\", \"payload\", \"payload_n\", \"day\", "
-    "\"day_n\", \"moment\", \"moment_n\", \"doc\", \"doc_n\", \"color\", \"color_n\", \"owner\", "
-    "\"owner_n\", \"code\", \"serial\", \"opened_on\", \"token\", \"scratch\" FROM \"samples\" "
-    "WHERE \"serial\" = ?",
-    "SELECT \"id\", \"version\", \"flag\", \"flag_n\", \"small\", \"small_n\", \"big\", \"big_n\", "
-    "\"ratio\", \"ratio_n\", \"words\", \"words_n\", \"payload\", \"payload_n\", \"day\", "
-    "\"day_n\", \"moment\", \"moment_n\", \"doc\", \"doc_n\", \"color\", \"color_n\", \"owner\", "
-    "\"owner_n\", \"code\", \"serial\", \"opened_on\", \"token\", \"scratch\" FROM \"samples\" "
-    "WHERE \"opened_on\" = ?",
+    "SELECT \"id\", \"version\", \"flag\", \"flag_n\", \"small\", \"small_n\", \"big\", \"big_n\", \"ratio\", \"ratio_n\", \"words\", \"words_n\", \"payload\", \"payload_n\", \"day\", \"day_n\", \"moment\", \"moment_n\", \"doc\", \"doc_n\", \"color\", \"color_n\", \"owner\", \"owner_n\", \"code\", \"serial\", \"opened_on\", \"token\", \"scratch\" FROM \"samples\" WHERE \"code\" = ?",
+    "SELECT \"id\", \"version\", \"flag\", \"flag_n\", \"small\", \"small_n\", \"big\", \"big_n\", \"ratio\", \"ratio_n\", \"words\", \"words_n\", \"payload\", \"payload_n\", \"day\", \"day_n\", \"moment\", \"moment_n\", \"doc\", \"doc_n\", \"color\", \"color_n\", \"owner\", \"owner_n\", \"code\", \"serial\", \"opened_on\", \"token\", \"scratch\" FROM \"samples\" WHERE \"serial\" = ?",
+    "SELECT \"id\", \"version\", \"flag\", \"flag_n\", \"small\", \"small_n\", \"big\", \"big_n\", \"ratio\", \"ratio_n\", \"words\", \"words_n\", \"payload\", \"payload_n\", \"day\", \"day_n\", \"moment\", \"moment_n\", \"doc\", \"doc_n\", \"color\", \"color_n\", \"owner\", \"owner_n\", \"code\", \"serial\", \"opened_on\", \"token\", \"scratch\" FROM \"samples\" WHERE \"opened_on\" = ?",
     NULL, /* token */
     NULL, /* scratch */
 };
 
 const trail_entity_sql everything_sample_sql_sqlite = {
     .driver = "sqlite",
-    .insert = "INSERT INTO \"samples\" (\"id\", \"version\", \"flag\", \"flag_n\", \"small\", "
-              "\"small_n\", \"big\", \"big_n\", \"ratio\", \"ratio_n\", \"words\", \"words_n\", "
-              "\"payload\", \"payload_n\", \"day\", \"day_n\", \"moment\", \"moment_n\", \"doc\", "
-              "\"doc_n\", \"color\", \"color_n\", \"owner\", \"owner_n\", \"code\", \"serial\", "
-              "\"opened_on\", \"token\", \"scratch\")"
-              " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-              "?, ?, ?, ?)",
-    .lock =
-        "SELECT \"id\", \"version\", \"flag\", \"flag_n\", \"small\", \"small_n\", \"big\", "
-        "\"big_n\", \"ratio\", \"ratio_n\", \"words\", \"words_n\", \"payload\", \"payload_n\", "
-        "\"day\", \"day_n\", \"moment\", \"moment_n\", \"doc\", \"doc_n\", \"color\", \"color_n\", "
-        "\"owner\", \"owner_n\", \"code\", \"serial\", \"opened_on\", \"token\", \"scratch\", "
-        "(SELECT max(\"hlc\") FROM \"trail_change_events\" WHERE \"table_name\" = 'samples' AND "
-        "\"record_id\" = CAST(\"id\" AS TEXT)) FROM \"samples\" WHERE \"id\" = ?",
+    .insert = "INSERT INTO \"samples\" (\"id\", \"version\", \"flag\", \"flag_n\", \"small\", \"small_n\", \"big\", \"big_n\", \"ratio\", \"ratio_n\", \"words\", \"words_n\", \"payload\", \"payload_n\", \"day\", \"day_n\", \"moment\", \"moment_n\", \"doc\", \"doc_n\", \"color\", \"color_n\", \"owner\", \"owner_n\", \"code\", \"serial\", \"opened_on\", \"token\", \"scratch\")"
+              " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    .lock = "SELECT \"id\", \"version\", \"flag\", \"flag_n\", \"small\", \"small_n\", \"big\", \"big_n\", \"ratio\", \"ratio_n\", \"words\", \"words_n\", \"payload\", \"payload_n\", \"day\", \"day_n\", \"moment\", \"moment_n\", \"doc\", \"doc_n\", \"color\", \"color_n\", \"owner\", \"owner_n\", \"code\", \"serial\", \"opened_on\", \"token\", \"scratch\", (SELECT max(\"hlc\") FROM \"trail_change_events\" WHERE \"table_name\" = 'samples' AND \"record_id\" = CAST(\"id\" AS TEXT)) FROM \"samples\" WHERE \"id\" = ?",
     .remove = "DELETE FROM \"samples\" WHERE \"id\" = ? AND \"version\" = ?",
-    .get = "SELECT \"id\", \"version\", \"flag\", \"flag_n\", \"small\", \"small_n\", \"big\", "
-           "\"big_n\", \"ratio\", \"ratio_n\", \"words\", \"words_n\", \"payload\", \"payload_n\", "
-           "\"day\", \"day_n\", \"moment\", \"moment_n\", \"doc\", \"doc_n\", \"color\", "
-           "\"color_n\", \"owner\", \"owner_n\", \"code\", \"serial\", \"opened_on\", \"token\", "
-           "\"scratch\" FROM \"samples\" WHERE \"id\" = ?",
+    .get = "SELECT \"id\", \"version\", \"flag\", \"flag_n\", \"small\", \"small_n\", \"big\", \"big_n\", \"ratio\", \"ratio_n\", \"words\", \"words_n\", \"payload\", \"payload_n\", \"day\", \"day_n\", \"moment\", \"moment_n\", \"doc\", \"doc_n\", \"color\", \"color_n\", \"owner\", \"owner_n\", \"code\", \"serial\", \"opened_on\", \"token\", \"scratch\" FROM \"samples\" WHERE \"id\" = ?",
     .find_by = sample_find_by,
     .add_column = sample_add_column,
-    .list = "SELECT \"id\", \"version\", \"flag\", \"flag_n\", \"small\", \"small_n\", \"big\", "
-            "\"big_n\", \"ratio\", \"ratio_n\", \"words\", \"words_n\", \"payload\", "
-            "\"payload_n\", \"day\", \"day_n\", \"moment\", \"moment_n\", \"doc\", \"doc_n\", "
-            "\"color\", \"color_n\", \"owner\", \"owner_n\", \"code\", \"serial\", \"opened_on\", "
-            "\"token\", \"scratch\" FROM \"samples\" WHERE \"id\" > ? ORDER BY \"id\" LIMIT ?",
+    .list = "SELECT \"id\", \"version\", \"flag\", \"flag_n\", \"small\", \"small_n\", \"big\", \"big_n\", \"ratio\", \"ratio_n\", \"words\", \"words_n\", \"payload\", \"payload_n\", \"day\", \"day_n\", \"moment\", \"moment_n\", \"doc\", \"doc_n\", \"color\", \"color_n\", \"owner\", \"owner_n\", \"code\", \"serial\", \"opened_on\", \"token\", \"scratch\" FROM \"samples\" WHERE \"id\" > ? ORDER BY \"id\" LIMIT ?",
 };
 
 /* ---- sample_tag ---------------------------------------------------------- */
@@ -188,16 +134,12 @@ const trail_entity_sql everything_sample_tag_sql_sqlite = {
     .driver = "sqlite",
     .insert = "INSERT INTO \"sample_tag\" (\"id\", \"version\", \"sample\", \"tag\", \"note\")"
               " VALUES (?, ?, ?, ?, ?)",
-    .lock = "SELECT \"id\", \"version\", \"sample\", \"tag\", \"note\", (SELECT max(\"hlc\") FROM "
-            "\"trail_change_events\" WHERE \"table_name\" = 'sample_tag' AND \"record_id\" = "
-            "CAST(\"id\" AS TEXT)) FROM \"sample_tag\" WHERE \"id\" = ?",
+    .lock = "SELECT \"id\", \"version\", \"sample\", \"tag\", \"note\", (SELECT max(\"hlc\") FROM \"trail_change_events\" WHERE \"table_name\" = 'sample_tag' AND \"record_id\" = CAST(\"id\" AS TEXT)) FROM \"sample_tag\" WHERE \"id\" = ?",
     .remove = "DELETE FROM \"sample_tag\" WHERE \"id\" = ? AND \"version\" = ?",
-    .get = "SELECT \"id\", \"version\", \"sample\", \"tag\", \"note\" FROM \"sample_tag\" WHERE "
-           "\"id\" = ?",
+    .get = "SELECT \"id\", \"version\", \"sample\", \"tag\", \"note\" FROM \"sample_tag\" WHERE \"id\" = ?",
     .find_by = sample_tag_find_by,
     .add_column = sample_tag_add_column,
-    .list = "SELECT \"id\", \"version\", \"sample\", \"tag\", \"note\" FROM \"sample_tag\" WHERE "
-            "\"id\" > ? ORDER BY \"id\" LIMIT ?",
+    .list = "SELECT \"id\", \"version\", \"sample\", \"tag\", \"note\" FROM \"sample_tag\" WHERE \"id\" > ? ORDER BY \"id\" LIMIT ?",
 };
 
 /* ---- tables: the text of everything_sqlite.sql, one statement each ------- */
@@ -227,8 +169,7 @@ static const char *const ddl[] = {
     "    \"sealed_hash\" TEXT,\n"
     "    \"sealed_at\" INTEGER\n"
     ") STRICT",
-    "CREATE UNIQUE INDEX IF NOT EXISTS \"trail_lanes_node_idx\" ON \"trail_lanes\" (\"node_id\", "
-    "\"node_seq\")",
+    "CREATE UNIQUE INDEX IF NOT EXISTS \"trail_lanes_node_idx\" ON \"trail_lanes\" (\"node_id\", \"node_seq\")",
     "CREATE TABLE IF NOT EXISTS \"trail_change_events\" (\n"
     "    \"event_id\" TEXT PRIMARY KEY NOT NULL CHECK (length(\"event_id\") = 26),\n"
     "    \"hlc\" INTEGER NOT NULL,\n"
@@ -255,14 +196,10 @@ static const char *const ddl[] = {
     "    \"prev_hash\" TEXT NOT NULL,\n"
     "    \"hash\" TEXT NOT NULL\n"
     ") STRICT",
-    "CREATE INDEX IF NOT EXISTS \"trail_change_events_record_idx\" ON \"trail_change_events\" "
-    "(\"table_name\", \"record_id\")",
-    "CREATE INDEX IF NOT EXISTS \"trail_change_events_hlc_idx\" ON \"trail_change_events\" "
-    "(\"hlc\")",
-    "CREATE INDEX IF NOT EXISTS \"trail_change_events_node_idx\" ON \"trail_change_events\" "
-    "(\"node_id\", \"hlc\")",
-    "CREATE INDEX IF NOT EXISTS \"trail_change_events_user_idx\" ON \"trail_change_events\" "
-    "(\"user_id\")",
+    "CREATE INDEX IF NOT EXISTS \"trail_change_events_record_idx\" ON \"trail_change_events\" (\"table_name\", \"record_id\")",
+    "CREATE INDEX IF NOT EXISTS \"trail_change_events_hlc_idx\" ON \"trail_change_events\" (\"hlc\")",
+    "CREATE INDEX IF NOT EXISTS \"trail_change_events_node_idx\" ON \"trail_change_events\" (\"node_id\", \"hlc\")",
+    "CREATE INDEX IF NOT EXISTS \"trail_change_events_user_idx\" ON \"trail_change_events\" (\"user_id\")",
     "CREATE TABLE IF NOT EXISTS \"trail_cursors\" (\n"
     "    \"source_node\" TEXT NOT NULL,\n"
     "    \"dest_node\" TEXT NOT NULL,\n"
@@ -296,10 +233,8 @@ static const char *const ddl[] = {
     "    \"handle\" TEXT NOT NULL UNIQUE CHECK (length(\"handle\") <= 32),\n"
     "    \"parent\" INTEGER,\n"
     "    \"level\" INTEGER NOT NULL DEFAULT 1 CHECK (\"level\" BETWEEN 0 AND 99),\n"
-    "    \"balance\" INTEGER NOT NULL DEFAULT -9007199254740993 CHECK (\"balance\" BETWEEN "
-    "-9223372036854775808 AND 9223372036854775807),\n"
-    "    \"status\" TEXT NOT NULL DEFAULT 'active' CHECK (\"status\" IN ('active', 'frozen', "
-    "'closed')),\n"
+    "    \"balance\" INTEGER NOT NULL DEFAULT -9007199254740993 CHECK (\"balance\" BETWEEN -9223372036854775808 AND 9223372036854775807),\n"
+    "    \"status\" TEXT NOT NULL DEFAULT 'active' CHECK (\"status\" IN ('active', 'frozen', 'closed')),\n"
     "    \"label\" TEXT NOT NULL,\n"
     "    FOREIGN KEY (\"parent\") REFERENCES \"accounts\" (\"id\") ON DELETE RESTRICT,\n"
     "    CHECK (\"version\" >= 1)\n"
@@ -316,8 +251,7 @@ static const char *const ddl[] = {
     "    \"big_n\" INTEGER CHECK (\"big_n\" <= 1000),\n"
     "    \"ratio\" REAL NOT NULL DEFAULT 2.5 CHECK (\"ratio\" BETWEEN -1.5 AND 1000000.25),\n"
     "    \"ratio_n\" REAL,\n"
-    "    \"words\" TEXT NOT NULL DEFAULT 'He said \"hi\", it''s a back\\slash: \\\\ naïve café ✓ "
-    "?\?!',\n"
+    "    \"words\" TEXT NOT NULL DEFAULT 'He said \"hi\", it''s a back\\slash: \\\\ naïve café ✓ ?\?!',\n"
     "    \"words_n\" TEXT CHECK (length(\"words_n\") <= 10),\n"
     "    \"payload\" BLOB NOT NULL,\n"
     "    \"payload_n\" BLOB CHECK (length(\"payload_n\") <= 16),\n"
@@ -325,8 +259,7 @@ static const char *const ddl[] = {
     "    \"day_n\" INTEGER DEFAULT 19782 CHECK (\"day_n\" BETWEEN -2147483648 AND 2147483647),\n"
     "    \"moment\" INTEGER NOT NULL DEFAULT 951827696789,\n"
     "    \"moment_n\" INTEGER,\n"
-    "    \"doc\" TEXT NOT NULL DEFAULT '{\"k\": [1, \"two\", null], \"q\": \"a\\\"b\\\\c\", \"ü\": "
-    "true}' CHECK (\"doc\" IS NULL OR json_valid(\"doc\")),\n"
+    "    \"doc\" TEXT NOT NULL DEFAULT '{\"k\": [1, \"two\", null], \"q\": \"a\\\"b\\\\c\", \"ü\": true}' CHECK (\"doc\" IS NULL OR json_valid(\"doc\")),\n"
     "    \"doc_n\" TEXT CHECK (\"doc_n\" IS NULL OR json_valid(\"doc_n\")),\n"
     "    \"color\" TEXT NOT NULL DEFAULT 'green' CHECK (\"color\" IN ('red', 'green', 'blue')),\n"
     "    \"color_n\" TEXT CHECK (\"color_n\" IN ('up', 'down')),\n"
@@ -342,8 +275,7 @@ static const char *const ddl[] = {
     "    CHECK (\"version\" >= 1)\n"
     ") STRICT",
     "CREATE INDEX IF NOT EXISTS \"samples_color_small_idx\" ON \"samples\" (\"color\", \"small\")",
-    "CREATE UNIQUE INDEX IF NOT EXISTS \"samples_owner_day_idx\" ON \"samples\" (\"owner\", "
-    "\"day\")",
+    "CREATE UNIQUE INDEX IF NOT EXISTS \"samples_owner_day_idx\" ON \"samples\" (\"owner\", \"day\")",
     "CREATE INDEX IF NOT EXISTS \"samples_moment_idx\" ON \"samples\" (\"moment\")",
     "CREATE INDEX IF NOT EXISTS \"samples_owner_n_idx\" ON \"samples\" (\"owner_n\")",
     "CREATE TABLE IF NOT EXISTS \"sample_tag\" (\n"
@@ -355,8 +287,7 @@ static const char *const ddl[] = {
     "    FOREIGN KEY (\"sample\") REFERENCES \"samples\" (\"id\") ON DELETE RESTRICT,\n"
     "    CHECK (\"version\" >= 1)\n"
     ") STRICT",
-    "CREATE UNIQUE INDEX IF NOT EXISTS \"sample_tag_sample_tag_idx\" ON \"sample_tag\" "
-    "(\"sample\", \"tag\")",
+    "CREATE UNIQUE INDEX IF NOT EXISTS \"sample_tag_sample_tag_idx\" ON \"sample_tag\" (\"sample\", \"tag\")",
 };
 
 const trail_schema_ddl everything_ddl_sqlite = { "sqlite", ddl, 21 };

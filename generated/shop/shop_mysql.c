@@ -13,8 +13,7 @@
 static const char *const customer_add_column[] = {
     NULL, /* email: required without a default, or unique */
     NULL, /* name: required without a default, or unique */
-    "ALTER TABLE `customers` ADD COLUMN `tier` VARCHAR(10) NOT NULL DEFAULT 'free' CHECK (`tier` "
-    "IN ('free', 'pro', 'enterprise'))",
+    "ALTER TABLE `customers` ADD COLUMN `tier` VARCHAR(10) NOT NULL DEFAULT 'free' CHECK (`tier` IN ('free', 'pro', 'enterprise'))",
     "ALTER TABLE `customers` ADD COLUMN `credit` BIGINT NOT NULL DEFAULT 0 CHECK (`credit` >= 0)",
     "ALTER TABLE `customers` ADD COLUMN `rating` DOUBLE",
     "ALTER TABLE `customers` ADD COLUMN `active` BOOLEAN NOT NULL DEFAULT TRUE",
@@ -26,8 +25,7 @@ static const char *const customer_add_column[] = {
 };
 
 static const char *const customer_find_by[] = {
-    "SELECT `id`, `version`, `email`, `name`, `tier`, `credit`, `rating`, `active`, `born`, "
-    "`seen_at`, `avatar`, `prefs`, `secret` FROM `customers` WHERE `email` = ?",
+    "SELECT `id`, `version`, `email`, `name`, `tier`, `credit`, `rating`, `active`, `born`, `seen_at`, `avatar`, `prefs`, `secret` FROM `customers` WHERE `email` = ?",
     NULL, /* name */
     NULL, /* tier */
     NULL, /* credit */
@@ -42,16 +40,11 @@ static const char *const customer_find_by[] = {
 
 const trail_entity_sql shop_customer_sql_mysql = {
     .driver = "mysql",
-    .lock =
-        "SELECT `id`, `version`, `email`, `name`, `tier`, `credit`, `rating`, `active`, `born`, "
-        "`seen_at`, `avatar`, `prefs`, `secret` FROM `customers` WHERE `id` = ? FOR UPDATE",
-    .get = "SELECT `id`, `version`, `email`, `name`, `tier`, `credit`, `rating`, `active`, `born`, "
-           "`seen_at`, `avatar`, `prefs`, `secret` FROM `customers` WHERE `id` = ?",
+    .lock = "SELECT `id`, `version`, `email`, `name`, `tier`, `credit`, `rating`, `active`, `born`, `seen_at`, `avatar`, `prefs`, `secret` FROM `customers` WHERE `id` = ? FOR UPDATE",
+    .get = "SELECT `id`, `version`, `email`, `name`, `tier`, `credit`, `rating`, `active`, `born`, `seen_at`, `avatar`, `prefs`, `secret` FROM `customers` WHERE `id` = ?",
     .find_by = customer_find_by,
     .add_column = customer_add_column,
-    .list = "SELECT `id`, `version`, `email`, `name`, `tier`, `credit`, `rating`, `active`, "
-            "`born`, `seen_at`, `avatar`, `prefs`, `secret` FROM `customers` WHERE `id` > ? ORDER "
-            "BY `id` LIMIT ?",
+    .list = "SELECT `id`, `version`, `email`, `name`, `tier`, `credit`, `rating`, `active`, `born`, `seen_at`, `avatar`, `prefs`, `secret` FROM `customers` WHERE `id` > ? ORDER BY `id` LIMIT ?",
 };
 
 /* ---- order ---------------------------------------------------------- */
@@ -71,13 +64,11 @@ static const char *const order_find_by[] = {
 
 const trail_entity_sql shop_order_sql_mysql = {
     .driver = "mysql",
-    .lock = "SELECT `id`, `version`, `customer`, `total`, `note` FROM `orders` WHERE `id` = ? FOR "
-            "UPDATE",
+    .lock = "SELECT `id`, `version`, `customer`, `total`, `note` FROM `orders` WHERE `id` = ? FOR UPDATE",
     .get = "SELECT `id`, `version`, `customer`, `total`, `note` FROM `orders` WHERE `id` = ?",
     .find_by = order_find_by,
     .add_column = order_add_column,
-    .list = "SELECT `id`, `version`, `customer`, `total`, `note` FROM `orders` WHERE `id` > ? "
-            "ORDER BY `id` LIMIT ?",
+    .list = "SELECT `id`, `version`, `customer`, `total`, `note` FROM `orders` WHERE `id` > ? ORDER BY `id` LIMIT ?",
 };
 
 /* ---- product ---------------------------------------------------------- */
@@ -90,20 +81,16 @@ static const char *const product_add_column[] = {
     NULL, /* price: required without a default, or unique */
     "ALTER TABLE `products` ADD COLUMN `cost` BIGINT CHECK (`cost` >= 0)",
     "ALTER TABLE `products` ADD COLUMN `weight` DOUBLE CHECK (`weight` >= 0)",
-    "ALTER TABLE `products` ADD COLUMN `stock` INT NOT NULL DEFAULT 0 CHECK (`stock` BETWEEN 0 AND "
-    "1000000)",
+    "ALTER TABLE `products` ADD COLUMN `stock` INT NOT NULL DEFAULT 0 CHECK (`stock` BETWEEN 0 AND 1000000)",
     "ALTER TABLE `products` ADD COLUMN `released_on` DATE DEFAULT '2024-01-01'",
-    "ALTER TABLE `products` ADD COLUMN `listed_at` DATETIME(3) NOT NULL DEFAULT '2024-01-01 "
-    "00:00:00.000'",
+    "ALTER TABLE `products` ADD COLUMN `listed_at` DATETIME(3) NOT NULL DEFAULT '2024-01-01 00:00:00.000'",
     "ALTER TABLE `products` ADD COLUMN `attributes` JSON NOT NULL DEFAULT ('{}')",
     "ALTER TABLE `products` ADD COLUMN `photo` LONGBLOB CHECK (length(`photo`) <= 1048576)",
     NULL, /* discontinued: required without a default, or unique */
 };
 
 static const char *const product_find_by[] = {
-    "SELECT `id`, `version`, `sku`, `title`, `currency`, `price`, `cost`, `weight`, `stock`, "
-    "`released_on`, `listed_at`, `attributes`, `photo`, `discontinued` FROM `products` WHERE `sku` "
-    "= ?",
+    "SELECT `id`, `version`, `sku`, `title`, `currency`, `price`, `cost`, `weight`, `stock`, `released_on`, `listed_at`, `attributes`, `photo`, `discontinued` FROM `products` WHERE `sku` = ?",
     NULL, /* title */
     NULL, /* currency */
     NULL, /* price */
@@ -119,17 +106,11 @@ static const char *const product_find_by[] = {
 
 const trail_entity_sql shop_product_sql_mysql = {
     .driver = "mysql",
-    .lock = "SELECT `id`, `version`, `sku`, `title`, `currency`, `price`, `cost`, `weight`, "
-            "`stock`, `released_on`, `listed_at`, `attributes`, `photo`, `discontinued` FROM "
-            "`products` WHERE `id` = ? FOR UPDATE",
-    .get = "SELECT `id`, `version`, `sku`, `title`, `currency`, `price`, `cost`, `weight`, "
-           "`stock`, `released_on`, `listed_at`, `attributes`, `photo`, `discontinued` FROM "
-           "`products` WHERE `id` = ?",
+    .lock = "SELECT `id`, `version`, `sku`, `title`, `currency`, `price`, `cost`, `weight`, `stock`, `released_on`, `listed_at`, `attributes`, `photo`, `discontinued` FROM `products` WHERE `id` = ? FOR UPDATE",
+    .get = "SELECT `id`, `version`, `sku`, `title`, `currency`, `price`, `cost`, `weight`, `stock`, `released_on`, `listed_at`, `attributes`, `photo`, `discontinued` FROM `products` WHERE `id` = ?",
     .find_by = product_find_by,
     .add_column = product_add_column,
-    .list = "SELECT `id`, `version`, `sku`, `title`, `currency`, `price`, `cost`, `weight`, "
-            "`stock`, `released_on`, `listed_at`, `attributes`, `photo`, `discontinued` FROM "
-            "`products` WHERE `id` > ? ORDER BY `id` LIMIT ?",
+    .list = "SELECT `id`, `version`, `sku`, `title`, `currency`, `price`, `cost`, `weight`, `stock`, `released_on`, `listed_at`, `attributes`, `photo`, `discontinued` FROM `products` WHERE `id` > ? ORDER BY `id` LIMIT ?",
 };
 
 /* ---- order_line ---------------------------------------------------------- */
@@ -138,11 +119,9 @@ const trail_entity_sql shop_product_sql_mysql = {
 static const char *const order_line_add_column[] = {
     NULL, /* purchase: required without a default, or unique */
     NULL, /* product: required without a default, or unique */
-    "ALTER TABLE `order_line` ADD COLUMN `quantity` INT NOT NULL DEFAULT 1 CHECK (`quantity` "
-    "BETWEEN 1 AND 10000)",
+    "ALTER TABLE `order_line` ADD COLUMN `quantity` INT NOT NULL DEFAULT 1 CHECK (`quantity` BETWEEN 1 AND 10000)",
     NULL, /* unit_price: required without a default, or unique */
-    "ALTER TABLE `order_line` ADD COLUMN `discount` DOUBLE NOT NULL DEFAULT 0 CHECK (`discount` "
-    "BETWEEN 0 AND 1)",
+    "ALTER TABLE `order_line` ADD COLUMN `discount` DOUBLE NOT NULL DEFAULT 0 CHECK (`discount` BETWEEN 0 AND 1)",
     "ALTER TABLE `order_line` ADD COLUMN `gift` BOOLEAN NOT NULL DEFAULT FALSE",
     "ALTER TABLE `order_line` ADD COLUMN `ships_on` DATE",
     "ALTER TABLE `order_line` ADD COLUMN `gift_note` VARCHAR(500)",
@@ -161,15 +140,11 @@ static const char *const order_line_find_by[] = {
 
 const trail_entity_sql shop_order_line_sql_mysql = {
     .driver = "mysql",
-    .lock = "SELECT `id`, `version`, `purchase`, `product`, `quantity`, `unit_price`, `discount`, "
-            "`gift`, `ships_on`, `gift_note` FROM `order_line` WHERE `id` = ? FOR UPDATE",
-    .get = "SELECT `id`, `version`, `purchase`, `product`, `quantity`, `unit_price`, `discount`, "
-           "`gift`, `ships_on`, `gift_note` FROM `order_line` WHERE `id` = ?",
+    .lock = "SELECT `id`, `version`, `purchase`, `product`, `quantity`, `unit_price`, `discount`, `gift`, `ships_on`, `gift_note` FROM `order_line` WHERE `id` = ? FOR UPDATE",
+    .get = "SELECT `id`, `version`, `purchase`, `product`, `quantity`, `unit_price`, `discount`, `gift`, `ships_on`, `gift_note` FROM `order_line` WHERE `id` = ?",
     .find_by = order_line_find_by,
     .add_column = order_line_add_column,
-    .list =
-        "SELECT `id`, `version`, `purchase`, `product`, `quantity`, `unit_price`, `discount`, "
-        "`gift`, `ships_on`, `gift_note` FROM `order_line` WHERE `id` > ? ORDER BY `id` LIMIT ?",
+    .list = "SELECT `id`, `version`, `purchase`, `product`, `quantity`, `unit_price`, `discount`, `gift`, `ships_on`, `gift_note` FROM `order_line` WHERE `id` > ? ORDER BY `id` LIMIT ?",
 };
 
 /* ---- tables: the text of shop_mysql.sql, one statement each ------- */
@@ -258,13 +233,11 @@ static const char *const ddl[] = {
     "    `resolution` TEXT\n"
     ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
     "CREATE TABLE IF NOT EXISTS `customers` (\n"
-    "    `id` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY CHECK "
-    "(length(`id`) = 26),\n"
+    "    `id` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY CHECK (length(`id`) = 26),\n"
     "    `version` BIGINT NOT NULL,\n"
     "    `email` VARCHAR(254) NOT NULL UNIQUE,\n"
     "    `name` LONGTEXT NOT NULL,\n"
-    "    `tier` VARCHAR(10) NOT NULL DEFAULT 'free' CHECK (`tier` IN ('free', 'pro', "
-    "'enterprise')),\n"
+    "    `tier` VARCHAR(10) NOT NULL DEFAULT 'free' CHECK (`tier` IN ('free', 'pro', 'enterprise')),\n"
     "    `credit` BIGINT NOT NULL DEFAULT 0 CHECK (`credit` >= 0),\n"
     "    `rating` DOUBLE,\n"
     "    `active` BOOLEAN NOT NULL DEFAULT TRUE,\n"
@@ -277,8 +250,7 @@ static const char *const ddl[] = {
     "    CHECK (`version` >= 1)\n"
     ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
     "CREATE TABLE IF NOT EXISTS `orders` (\n"
-    "    `id` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY CHECK "
-    "(length(`id`) = 26),\n"
+    "    `id` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY CHECK (length(`id`) = 26),\n"
     "    `version` BIGINT NOT NULL,\n"
     "    `customer` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,\n"
     "    `total` BIGINT NOT NULL,\n"
@@ -306,8 +278,7 @@ static const char *const ddl[] = {
     "    CHECK (`version` >= 1)\n"
     ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
     "CREATE TABLE IF NOT EXISTS `order_line` (\n"
-    "    `id` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY CHECK "
-    "(length(`id`) = 26),\n"
+    "    `id` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY CHECK (length(`id`) = 26),\n"
     "    `version` BIGINT NOT NULL,\n"
     "    `purchase` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,\n"
     "    `product` BIGINT NOT NULL,\n"

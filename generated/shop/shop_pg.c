@@ -13,10 +13,8 @@
 static const char *const customer_add_column[] = {
     NULL, /* email: required without a default, or unique */
     NULL, /* name: required without a default, or unique */
-    "ALTER TABLE \"customers\" ADD COLUMN \"tier\" text NOT NULL DEFAULT 'free' CHECK (\"tier\" IN "
-    "('free', 'pro', 'enterprise'))",
-    "ALTER TABLE \"customers\" ADD COLUMN \"credit\" bigint NOT NULL DEFAULT 0 CHECK (\"credit\" "
-    ">= 0)",
+    "ALTER TABLE \"customers\" ADD COLUMN \"tier\" text NOT NULL DEFAULT 'free' CHECK (\"tier\" IN ('free', 'pro', 'enterprise'))",
+    "ALTER TABLE \"customers\" ADD COLUMN \"credit\" bigint NOT NULL DEFAULT 0 CHECK (\"credit\" >= 0)",
     "ALTER TABLE \"customers\" ADD COLUMN \"rating\" double precision",
     "ALTER TABLE \"customers\" ADD COLUMN \"active\" boolean NOT NULL DEFAULT TRUE",
     "ALTER TABLE \"customers\" ADD COLUMN \"born\" date",
@@ -27,9 +25,7 @@ static const char *const customer_add_column[] = {
 };
 
 static const char *const customer_find_by[] = {
-    "SELECT \"id\", \"version\", \"email\", \"name\", \"tier\", \"credit\", \"rating\", "
-    "\"active\", \"born\", \"seen_at\", \"avatar\", \"prefs\", \"secret\" FROM \"customers\" WHERE "
-    "\"email\" = $1",
+    "SELECT \"id\", \"version\", \"email\", \"name\", \"tier\", \"credit\", \"rating\", \"active\", \"born\", \"seen_at\", \"avatar\", \"prefs\", \"secret\" FROM \"customers\" WHERE \"email\" = $1",
     NULL, /* name */
     NULL, /* tier */
     NULL, /* credit */
@@ -44,17 +40,11 @@ static const char *const customer_find_by[] = {
 
 const trail_entity_sql shop_customer_sql_pg = {
     .driver = "pg",
-    .lock = "SELECT \"id\", \"version\", \"email\", \"name\", \"tier\", \"credit\", \"rating\", "
-            "\"active\", \"born\", \"seen_at\", \"avatar\", \"prefs\", \"secret\" FROM "
-            "\"customers\" WHERE \"id\" = $1 FOR UPDATE",
-    .get = "SELECT \"id\", \"version\", \"email\", \"name\", \"tier\", \"credit\", \"rating\", "
-           "\"active\", \"born\", \"seen_at\", \"avatar\", \"prefs\", \"secret\" FROM "
-           "\"customers\" WHERE \"id\" = $1",
+    .lock = "SELECT \"id\", \"version\", \"email\", \"name\", \"tier\", \"credit\", \"rating\", \"active\", \"born\", \"seen_at\", \"avatar\", \"prefs\", \"secret\" FROM \"customers\" WHERE \"id\" = $1 FOR UPDATE",
+    .get = "SELECT \"id\", \"version\", \"email\", \"name\", \"tier\", \"credit\", \"rating\", \"active\", \"born\", \"seen_at\", \"avatar\", \"prefs\", \"secret\" FROM \"customers\" WHERE \"id\" = $1",
     .find_by = customer_find_by,
     .add_column = customer_add_column,
-    .list = "SELECT \"id\", \"version\", \"email\", \"name\", \"tier\", \"credit\", \"rating\", "
-            "\"active\", \"born\", \"seen_at\", \"avatar\", \"prefs\", \"secret\" FROM "
-            "\"customers\" WHERE \"id\" > $1 ORDER BY \"id\" LIMIT $2",
+    .list = "SELECT \"id\", \"version\", \"email\", \"name\", \"tier\", \"credit\", \"rating\", \"active\", \"born\", \"seen_at\", \"avatar\", \"prefs\", \"secret\" FROM \"customers\" WHERE \"id\" > $1 ORDER BY \"id\" LIMIT $2",
 };
 
 /* ---- order ---------------------------------------------------------- */
@@ -74,14 +64,11 @@ static const char *const order_find_by[] = {
 
 const trail_entity_sql shop_order_sql_pg = {
     .driver = "pg",
-    .lock = "SELECT \"id\", \"version\", \"customer\", \"total\", \"note\" FROM \"orders\" WHERE "
-            "\"id\" = $1 FOR UPDATE",
-    .get = "SELECT \"id\", \"version\", \"customer\", \"total\", \"note\" FROM \"orders\" WHERE "
-           "\"id\" = $1",
+    .lock = "SELECT \"id\", \"version\", \"customer\", \"total\", \"note\" FROM \"orders\" WHERE \"id\" = $1 FOR UPDATE",
+    .get = "SELECT \"id\", \"version\", \"customer\", \"total\", \"note\" FROM \"orders\" WHERE \"id\" = $1",
     .find_by = order_find_by,
     .add_column = order_add_column,
-    .list = "SELECT \"id\", \"version\", \"customer\", \"total\", \"note\" FROM \"orders\" WHERE "
-            "\"id\" > $1 ORDER BY \"id\" LIMIT $2",
+    .list = "SELECT \"id\", \"version\", \"customer\", \"total\", \"note\" FROM \"orders\" WHERE \"id\" > $1 ORDER BY \"id\" LIMIT $2",
 };
 
 /* ---- product ---------------------------------------------------------- */
@@ -94,21 +81,16 @@ static const char *const product_add_column[] = {
     NULL, /* price: required without a default, or unique */
     "ALTER TABLE \"products\" ADD COLUMN \"cost\" bigint CHECK (\"cost\" >= 0)",
     "ALTER TABLE \"products\" ADD COLUMN \"weight\" double precision CHECK (\"weight\" >= 0)",
-    "ALTER TABLE \"products\" ADD COLUMN \"stock\" integer NOT NULL DEFAULT 0 CHECK (\"stock\" "
-    "BETWEEN 0 AND 1000000)",
+    "ALTER TABLE \"products\" ADD COLUMN \"stock\" integer NOT NULL DEFAULT 0 CHECK (\"stock\" BETWEEN 0 AND 1000000)",
     "ALTER TABLE \"products\" ADD COLUMN \"released_on\" date DEFAULT '2024-01-01'",
-    "ALTER TABLE \"products\" ADD COLUMN \"listed_at\" timestamptz(3) NOT NULL DEFAULT "
-    "'2024-01-01T00:00:00.000Z'",
+    "ALTER TABLE \"products\" ADD COLUMN \"listed_at\" timestamptz(3) NOT NULL DEFAULT '2024-01-01T00:00:00.000Z'",
     "ALTER TABLE \"products\" ADD COLUMN \"attributes\" jsonb NOT NULL DEFAULT '{}'",
-    "ALTER TABLE \"products\" ADD COLUMN \"photo\" bytea CHECK (octet_length(\"photo\") <= "
-    "1048576)",
+    "ALTER TABLE \"products\" ADD COLUMN \"photo\" bytea CHECK (octet_length(\"photo\") <= 1048576)",
     NULL, /* discontinued: required without a default, or unique */
 };
 
 static const char *const product_find_by[] = {
-    "SELECT \"id\", \"version\", \"sku\", \"title\", \"currency\", \"price\", \"cost\", "
-    "\"weight\", \"stock\", \"released_on\", \"listed_at\", \"attributes\", \"photo\", "
-    "\"discontinued\" FROM \"products\" WHERE \"sku\" = $1",
+    "SELECT \"id\", \"version\", \"sku\", \"title\", \"currency\", \"price\", \"cost\", \"weight\", \"stock\", \"released_on\", \"listed_at\", \"attributes\", \"photo\", \"discontinued\" FROM \"products\" WHERE \"sku\" = $1",
     NULL, /* title */
     NULL, /* currency */
     NULL, /* price */
@@ -124,17 +106,11 @@ static const char *const product_find_by[] = {
 
 const trail_entity_sql shop_product_sql_pg = {
     .driver = "pg",
-    .lock = "SELECT \"id\", \"version\", \"sku\", \"title\", \"currency\", \"price\", \"cost\", "
-            "\"weight\", \"stock\", \"released_on\", \"listed_at\", \"attributes\", \"photo\", "
-            "\"discontinued\" FROM \"products\" WHERE \"id\" = $1 FOR UPDATE",
-    .get = "SELECT \"id\", \"version\", \"sku\", \"title\", \"currency\", \"price\", \"cost\", "
-           "\"weight\", \"stock\", \"released_on\", \"listed_at\", \"attributes\", \"photo\", "
-           "\"discontinued\" FROM \"products\" WHERE \"id\" = $1",
+    .lock = "SELECT \"id\", \"version\", \"sku\", \"title\", \"currency\", \"price\", \"cost\", \"weight\", \"stock\", \"released_on\", \"listed_at\", \"attributes\", \"photo\", \"discontinued\" FROM \"products\" WHERE \"id\" = $1 FOR UPDATE",
+    .get = "SELECT \"id\", \"version\", \"sku\", \"title\", \"currency\", \"price\", \"cost\", \"weight\", \"stock\", \"released_on\", \"listed_at\", \"attributes\", \"photo\", \"discontinued\" FROM \"products\" WHERE \"id\" = $1",
     .find_by = product_find_by,
     .add_column = product_add_column,
-    .list = "SELECT \"id\", \"version\", \"sku\", \"title\", \"currency\", \"price\", \"cost\", "
-            "\"weight\", \"stock\", \"released_on\", \"listed_at\", \"attributes\", \"photo\", "
-            "\"discontinued\" FROM \"products\" WHERE \"id\" > $1 ORDER BY \"id\" LIMIT $2",
+    .list = "SELECT \"id\", \"version\", \"sku\", \"title\", \"currency\", \"price\", \"cost\", \"weight\", \"stock\", \"released_on\", \"listed_at\", \"attributes\", \"photo\", \"discontinued\" FROM \"products\" WHERE \"id\" > $1 ORDER BY \"id\" LIMIT $2",
 };
 
 /* ---- order_line ---------------------------------------------------------- */
@@ -143,11 +119,9 @@ const trail_entity_sql shop_product_sql_pg = {
 static const char *const order_line_add_column[] = {
     NULL, /* purchase: required without a default, or unique */
     NULL, /* product: required without a default, or unique */
-    "ALTER TABLE \"order_line\" ADD COLUMN \"quantity\" integer NOT NULL DEFAULT 1 CHECK "
-    "(\"quantity\" BETWEEN 1 AND 10000)",
+    "ALTER TABLE \"order_line\" ADD COLUMN \"quantity\" integer NOT NULL DEFAULT 1 CHECK (\"quantity\" BETWEEN 1 AND 10000)",
     NULL, /* unit_price: required without a default, or unique */
-    "ALTER TABLE \"order_line\" ADD COLUMN \"discount\" double precision NOT NULL DEFAULT 0 CHECK "
-    "(\"discount\" BETWEEN 0 AND 1)",
+    "ALTER TABLE \"order_line\" ADD COLUMN \"discount\" double precision NOT NULL DEFAULT 0 CHECK (\"discount\" BETWEEN 0 AND 1)",
     "ALTER TABLE \"order_line\" ADD COLUMN \"gift\" boolean NOT NULL DEFAULT FALSE",
     "ALTER TABLE \"order_line\" ADD COLUMN \"ships_on\" date",
     "ALTER TABLE \"order_line\" ADD COLUMN \"gift_note\" varchar(500)",
@@ -166,17 +140,11 @@ static const char *const order_line_find_by[] = {
 
 const trail_entity_sql shop_order_line_sql_pg = {
     .driver = "pg",
-    .lock = "SELECT \"id\", \"version\", \"purchase\", \"product\", \"quantity\", \"unit_price\", "
-            "\"discount\", \"gift\", \"ships_on\", \"gift_note\" FROM \"order_line\" WHERE \"id\" "
-            "= $1 FOR UPDATE",
-    .get =
-        "SELECT \"id\", \"version\", \"purchase\", \"product\", \"quantity\", \"unit_price\", "
-        "\"discount\", \"gift\", \"ships_on\", \"gift_note\" FROM \"order_line\" WHERE \"id\" = $1",
+    .lock = "SELECT \"id\", \"version\", \"purchase\", \"product\", \"quantity\", \"unit_price\", \"discount\", \"gift\", \"ships_on\", \"gift_note\" FROM \"order_line\" WHERE \"id\" = $1 FOR UPDATE",
+    .get = "SELECT \"id\", \"version\", \"purchase\", \"product\", \"quantity\", \"unit_price\", \"discount\", \"gift\", \"ships_on\", \"gift_note\" FROM \"order_line\" WHERE \"id\" = $1",
     .find_by = order_line_find_by,
     .add_column = order_line_add_column,
-    .list = "SELECT \"id\", \"version\", \"purchase\", \"product\", \"quantity\", \"unit_price\", "
-            "\"discount\", \"gift\", \"ships_on\", \"gift_note\" FROM \"order_line\" WHERE \"id\" "
-            "> $1 ORDER BY \"id\" LIMIT $2",
+    .list = "SELECT \"id\", \"version\", \"purchase\", \"product\", \"quantity\", \"unit_price\", \"discount\", \"gift\", \"ships_on\", \"gift_note\" FROM \"order_line\" WHERE \"id\" > $1 ORDER BY \"id\" LIMIT $2",
 };
 
 /* ---- tables: the text of shop_pg.sql, one statement each ------- */
@@ -206,8 +174,7 @@ static const char *const ddl[] = {
     "    \"sealed_hash\" text,\n"
     "    \"sealed_at\" bigint\n"
     ")",
-    "CREATE UNIQUE INDEX IF NOT EXISTS \"trail_lanes_node_idx\" ON \"trail_lanes\" (\"node_id\", "
-    "\"node_seq\")",
+    "CREATE UNIQUE INDEX IF NOT EXISTS \"trail_lanes_node_idx\" ON \"trail_lanes\" (\"node_id\", \"node_seq\")",
     "CREATE TABLE IF NOT EXISTS \"trail_change_events\" (\n"
     "    \"event_id\" text COLLATE \"C\" PRIMARY KEY CHECK (length(\"event_id\") = 26),\n"
     "    \"hlc\" bigint NOT NULL,\n"
@@ -234,14 +201,10 @@ static const char *const ddl[] = {
     "    \"prev_hash\" text NOT NULL,\n"
     "    \"hash\" text NOT NULL\n"
     ")",
-    "CREATE INDEX IF NOT EXISTS \"trail_change_events_record_idx\" ON \"trail_change_events\" "
-    "(\"table_name\", \"record_id\")",
-    "CREATE INDEX IF NOT EXISTS \"trail_change_events_hlc_idx\" ON \"trail_change_events\" "
-    "(\"hlc\")",
-    "CREATE INDEX IF NOT EXISTS \"trail_change_events_node_idx\" ON \"trail_change_events\" "
-    "(\"node_id\", \"hlc\")",
-    "CREATE INDEX IF NOT EXISTS \"trail_change_events_user_idx\" ON \"trail_change_events\" "
-    "(\"user_id\")",
+    "CREATE INDEX IF NOT EXISTS \"trail_change_events_record_idx\" ON \"trail_change_events\" (\"table_name\", \"record_id\")",
+    "CREATE INDEX IF NOT EXISTS \"trail_change_events_hlc_idx\" ON \"trail_change_events\" (\"hlc\")",
+    "CREATE INDEX IF NOT EXISTS \"trail_change_events_node_idx\" ON \"trail_change_events\" (\"node_id\", \"hlc\")",
+    "CREATE INDEX IF NOT EXISTS \"trail_change_events_user_idx\" ON \"trail_change_events\" (\"user_id\")",
     "CREATE TABLE IF NOT EXISTS \"trail_cursors\" (\n"
     "    \"source_node\" text COLLATE \"C\" NOT NULL,\n"
     "    \"dest_node\" text COLLATE \"C\" NOT NULL,\n"
@@ -285,8 +248,7 @@ static const char *const ddl[] = {
     "    \"secret\" text NOT NULL,\n"
     "    CHECK (\"version\" >= 1)\n"
     ")",
-    "CREATE INDEX IF NOT EXISTS \"customers_tier_credit_idx\" ON \"customers\" (\"tier\", "
-    "\"credit\")",
+    "CREATE INDEX IF NOT EXISTS \"customers_tier_credit_idx\" ON \"customers\" (\"tier\", \"credit\")",
     "CREATE TABLE IF NOT EXISTS \"orders\" (\n"
     "    \"id\" text COLLATE \"C\" PRIMARY KEY CHECK (length(\"id\") = 26),\n"
     "    \"version\" bigint NOT NULL,\n"
@@ -330,8 +292,7 @@ static const char *const ddl[] = {
     "    FOREIGN KEY (\"product\") REFERENCES \"products\" (\"id\") ON DELETE RESTRICT,\n"
     "    CHECK (\"version\" >= 1)\n"
     ")",
-    "CREATE UNIQUE INDEX IF NOT EXISTS \"order_line_purchase_product_idx\" ON \"order_line\" "
-    "(\"purchase\", \"product\")",
+    "CREATE UNIQUE INDEX IF NOT EXISTS \"order_line_purchase_product_idx\" ON \"order_line\" (\"purchase\", \"product\")",
     "CREATE INDEX IF NOT EXISTS \"order_line_product_idx\" ON \"order_line\" (\"product\")",
 };
 

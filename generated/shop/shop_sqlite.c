@@ -13,26 +13,19 @@
 static const char *const customer_add_column[] = {
     NULL, /* email: required without a default, or unique */
     NULL, /* name: required without a default, or unique */
-    "ALTER TABLE \"customers\" ADD COLUMN \"tier\" TEXT NOT NULL DEFAULT 'free' CHECK (\"tier\" IN "
-    "('free', 'pro', 'enterprise'))",
-    "ALTER TABLE \"customers\" ADD COLUMN \"credit\" INTEGER NOT NULL DEFAULT 0 CHECK (\"credit\" "
-    ">= 0)",
+    "ALTER TABLE \"customers\" ADD COLUMN \"tier\" TEXT NOT NULL DEFAULT 'free' CHECK (\"tier\" IN ('free', 'pro', 'enterprise'))",
+    "ALTER TABLE \"customers\" ADD COLUMN \"credit\" INTEGER NOT NULL DEFAULT 0 CHECK (\"credit\" >= 0)",
     "ALTER TABLE \"customers\" ADD COLUMN \"rating\" REAL",
-    "ALTER TABLE \"customers\" ADD COLUMN \"active\" INTEGER NOT NULL DEFAULT 1 CHECK (\"active\" "
-    "IN (0, 1))",
-    "ALTER TABLE \"customers\" ADD COLUMN \"born\" INTEGER CHECK (\"born\" BETWEEN -2147483648 AND "
-    "2147483647)",
+    "ALTER TABLE \"customers\" ADD COLUMN \"active\" INTEGER NOT NULL DEFAULT 1 CHECK (\"active\" IN (0, 1))",
+    "ALTER TABLE \"customers\" ADD COLUMN \"born\" INTEGER CHECK (\"born\" BETWEEN -2147483648 AND 2147483647)",
     "ALTER TABLE \"customers\" ADD COLUMN \"seen_at\" INTEGER",
     "ALTER TABLE \"customers\" ADD COLUMN \"avatar\" BLOB",
-    "ALTER TABLE \"customers\" ADD COLUMN \"prefs\" TEXT CHECK (\"prefs\" IS NULL OR "
-    "json_valid(\"prefs\"))",
+    "ALTER TABLE \"customers\" ADD COLUMN \"prefs\" TEXT CHECK (\"prefs\" IS NULL OR json_valid(\"prefs\"))",
     NULL, /* secret: required without a default, or unique */
 };
 
 static const char *const customer_find_by[] = {
-    "SELECT \"id\", \"version\", \"email\", \"name\", \"tier\", \"credit\", \"rating\", "
-    "\"active\", \"born\", \"seen_at\", \"avatar\", \"prefs\", \"secret\" FROM \"customers\" WHERE "
-    "\"email\" = ?",
+    "SELECT \"id\", \"version\", \"email\", \"name\", \"tier\", \"credit\", \"rating\", \"active\", \"born\", \"seen_at\", \"avatar\", \"prefs\", \"secret\" FROM \"customers\" WHERE \"email\" = ?",
     NULL, /* name */
     NULL, /* tier */
     NULL, /* credit */
@@ -47,23 +40,14 @@ static const char *const customer_find_by[] = {
 
 const trail_entity_sql shop_customer_sql_sqlite = {
     .driver = "sqlite",
-    .insert = "INSERT INTO \"customers\" (\"id\", \"version\", \"email\", \"name\", \"tier\", "
-              "\"credit\", \"rating\", \"active\", \"born\", \"seen_at\", \"avatar\", \"prefs\", "
-              "\"secret\")"
+    .insert = "INSERT INTO \"customers\" (\"id\", \"version\", \"email\", \"name\", \"tier\", \"credit\", \"rating\", \"active\", \"born\", \"seen_at\", \"avatar\", \"prefs\", \"secret\")"
               " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    .lock = "SELECT \"id\", \"version\", \"email\", \"name\", \"tier\", \"credit\", \"rating\", "
-            "\"active\", \"born\", \"seen_at\", \"avatar\", \"prefs\", \"secret\", (SELECT "
-            "max(\"hlc\") FROM \"trail_change_events\" WHERE \"table_name\" = 'customers' AND "
-            "\"record_id\" = CAST(\"id\" AS TEXT)) FROM \"customers\" WHERE \"id\" = ?",
+    .lock = "SELECT \"id\", \"version\", \"email\", \"name\", \"tier\", \"credit\", \"rating\", \"active\", \"born\", \"seen_at\", \"avatar\", \"prefs\", \"secret\", (SELECT max(\"hlc\") FROM \"trail_change_events\" WHERE \"table_name\" = 'customers' AND \"record_id\" = CAST(\"id\" AS TEXT)) FROM \"customers\" WHERE \"id\" = ?",
     .remove = "DELETE FROM \"customers\" WHERE \"id\" = ? AND \"version\" = ?",
-    .get = "SELECT \"id\", \"version\", \"email\", \"name\", \"tier\", \"credit\", \"rating\", "
-           "\"active\", \"born\", \"seen_at\", \"avatar\", \"prefs\", \"secret\" FROM "
-           "\"customers\" WHERE \"id\" = ?",
+    .get = "SELECT \"id\", \"version\", \"email\", \"name\", \"tier\", \"credit\", \"rating\", \"active\", \"born\", \"seen_at\", \"avatar\", \"prefs\", \"secret\" FROM \"customers\" WHERE \"id\" = ?",
     .find_by = customer_find_by,
     .add_column = customer_add_column,
-    .list = "SELECT \"id\", \"version\", \"email\", \"name\", \"tier\", \"credit\", \"rating\", "
-            "\"active\", \"born\", \"seen_at\", \"avatar\", \"prefs\", \"secret\" FROM "
-            "\"customers\" WHERE \"id\" > ? ORDER BY \"id\" LIMIT ?",
+    .list = "SELECT \"id\", \"version\", \"email\", \"name\", \"tier\", \"credit\", \"rating\", \"active\", \"born\", \"seen_at\", \"avatar\", \"prefs\", \"secret\" FROM \"customers\" WHERE \"id\" > ? ORDER BY \"id\" LIMIT ?",
 };
 
 /* ---- order ---------------------------------------------------------- */
@@ -85,16 +69,12 @@ const trail_entity_sql shop_order_sql_sqlite = {
     .driver = "sqlite",
     .insert = "INSERT INTO \"orders\" (\"id\", \"version\", \"customer\", \"total\", \"note\")"
               " VALUES (?, ?, ?, ?, ?)",
-    .lock = "SELECT \"id\", \"version\", \"customer\", \"total\", \"note\", (SELECT max(\"hlc\") "
-            "FROM \"trail_change_events\" WHERE \"table_name\" = 'orders' AND \"record_id\" = "
-            "CAST(\"id\" AS TEXT)) FROM \"orders\" WHERE \"id\" = ?",
+    .lock = "SELECT \"id\", \"version\", \"customer\", \"total\", \"note\", (SELECT max(\"hlc\") FROM \"trail_change_events\" WHERE \"table_name\" = 'orders' AND \"record_id\" = CAST(\"id\" AS TEXT)) FROM \"orders\" WHERE \"id\" = ?",
     .remove = "DELETE FROM \"orders\" WHERE \"id\" = ? AND \"version\" = ?",
-    .get = "SELECT \"id\", \"version\", \"customer\", \"total\", \"note\" FROM \"orders\" WHERE "
-           "\"id\" = ?",
+    .get = "SELECT \"id\", \"version\", \"customer\", \"total\", \"note\" FROM \"orders\" WHERE \"id\" = ?",
     .find_by = order_find_by,
     .add_column = order_add_column,
-    .list = "SELECT \"id\", \"version\", \"customer\", \"total\", \"note\" FROM \"orders\" WHERE "
-            "\"id\" > ? ORDER BY \"id\" LIMIT ?",
+    .list = "SELECT \"id\", \"version\", \"customer\", \"total\", \"note\" FROM \"orders\" WHERE \"id\" > ? ORDER BY \"id\" LIMIT ?",
 };
 
 /* ---- product ---------------------------------------------------------- */
@@ -103,26 +83,20 @@ const trail_entity_sql shop_order_sql_sqlite = {
 static const char *const product_add_column[] = {
     NULL, /* sku: required without a default, or unique */
     NULL, /* title: required without a default, or unique */
-    "ALTER TABLE \"products\" ADD COLUMN \"currency\" TEXT NOT NULL DEFAULT 'EUR' CHECK "
-    "(length(\"currency\") <= 3)",
+    "ALTER TABLE \"products\" ADD COLUMN \"currency\" TEXT NOT NULL DEFAULT 'EUR' CHECK (length(\"currency\") <= 3)",
     NULL, /* price: required without a default, or unique */
     "ALTER TABLE \"products\" ADD COLUMN \"cost\" INTEGER CHECK (\"cost\" >= 0)",
     "ALTER TABLE \"products\" ADD COLUMN \"weight\" REAL CHECK (\"weight\" >= 0)",
-    "ALTER TABLE \"products\" ADD COLUMN \"stock\" INTEGER NOT NULL DEFAULT 0 CHECK (\"stock\" "
-    "BETWEEN 0 AND 1000000)",
-    "ALTER TABLE \"products\" ADD COLUMN \"released_on\" INTEGER DEFAULT 19723 CHECK "
-    "(\"released_on\" BETWEEN -2147483648 AND 2147483647)",
+    "ALTER TABLE \"products\" ADD COLUMN \"stock\" INTEGER NOT NULL DEFAULT 0 CHECK (\"stock\" BETWEEN 0 AND 1000000)",
+    "ALTER TABLE \"products\" ADD COLUMN \"released_on\" INTEGER DEFAULT 19723 CHECK (\"released_on\" BETWEEN -2147483648 AND 2147483647)",
     "ALTER TABLE \"products\" ADD COLUMN \"listed_at\" INTEGER NOT NULL DEFAULT 1704067200000",
-    "ALTER TABLE \"products\" ADD COLUMN \"attributes\" TEXT NOT NULL DEFAULT '{}' CHECK "
-    "(\"attributes\" IS NULL OR json_valid(\"attributes\"))",
+    "ALTER TABLE \"products\" ADD COLUMN \"attributes\" TEXT NOT NULL DEFAULT '{}' CHECK (\"attributes\" IS NULL OR json_valid(\"attributes\"))",
     "ALTER TABLE \"products\" ADD COLUMN \"photo\" BLOB CHECK (length(\"photo\") <= 1048576)",
     NULL, /* discontinued: required without a default, or unique */
 };
 
 static const char *const product_find_by[] = {
-    "SELECT \"id\", \"version\", \"sku\", \"title\", \"currency\", \"price\", \"cost\", "
-    "\"weight\", \"stock\", \"released_on\", \"listed_at\", \"attributes\", \"photo\", "
-    "\"discontinued\" FROM \"products\" WHERE \"sku\" = ?",
+    "SELECT \"id\", \"version\", \"sku\", \"title\", \"currency\", \"price\", \"cost\", \"weight\", \"stock\", \"released_on\", \"listed_at\", \"attributes\", \"photo\", \"discontinued\" FROM \"products\" WHERE \"sku\" = ?",
     NULL, /* title */
     NULL, /* currency */
     NULL, /* price */
@@ -138,24 +112,14 @@ static const char *const product_find_by[] = {
 
 const trail_entity_sql shop_product_sql_sqlite = {
     .driver = "sqlite",
-    .insert = "INSERT INTO \"products\" (\"version\", \"sku\", \"title\", \"currency\", \"price\", "
-              "\"cost\", \"weight\", \"stock\", \"released_on\", \"listed_at\", \"attributes\", "
-              "\"photo\", \"discontinued\")"
+    .insert = "INSERT INTO \"products\" (\"version\", \"sku\", \"title\", \"currency\", \"price\", \"cost\", \"weight\", \"stock\", \"released_on\", \"listed_at\", \"attributes\", \"photo\", \"discontinued\")"
               " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING \"id\"",
-    .lock =
-        "SELECT \"id\", \"version\", \"sku\", \"title\", \"currency\", \"price\", \"cost\", "
-        "\"weight\", \"stock\", \"released_on\", \"listed_at\", \"attributes\", \"photo\", "
-        "\"discontinued\", (SELECT max(\"hlc\") FROM \"trail_change_events\" WHERE \"table_name\" "
-        "= 'products' AND \"record_id\" = CAST(\"id\" AS TEXT)) FROM \"products\" WHERE \"id\" = ?",
+    .lock = "SELECT \"id\", \"version\", \"sku\", \"title\", \"currency\", \"price\", \"cost\", \"weight\", \"stock\", \"released_on\", \"listed_at\", \"attributes\", \"photo\", \"discontinued\", (SELECT max(\"hlc\") FROM \"trail_change_events\" WHERE \"table_name\" = 'products' AND \"record_id\" = CAST(\"id\" AS TEXT)) FROM \"products\" WHERE \"id\" = ?",
     .remove = "DELETE FROM \"products\" WHERE \"id\" = ? AND \"version\" = ?",
-    .get = "SELECT \"id\", \"version\", \"sku\", \"title\", \"currency\", \"price\", \"cost\", "
-           "\"weight\", \"stock\", \"released_on\", \"listed_at\", \"attributes\", \"photo\", "
-           "\"discontinued\" FROM \"products\" WHERE \"id\" = ?",
+    .get = "SELECT \"id\", \"version\", \"sku\", \"title\", \"currency\", \"price\", \"cost\", \"weight\", \"stock\", \"released_on\", \"listed_at\", \"attributes\", \"photo\", \"discontinued\" FROM \"products\" WHERE \"id\" = ?",
     .find_by = product_find_by,
     .add_column = product_add_column,
-    .list = "SELECT \"id\", \"version\", \"sku\", \"title\", \"currency\", \"price\", \"cost\", "
-            "\"weight\", \"stock\", \"released_on\", \"listed_at\", \"attributes\", \"photo\", "
-            "\"discontinued\" FROM \"products\" WHERE \"id\" > ? ORDER BY \"id\" LIMIT ?",
+    .list = "SELECT \"id\", \"version\", \"sku\", \"title\", \"currency\", \"price\", \"cost\", \"weight\", \"stock\", \"released_on\", \"listed_at\", \"attributes\", \"photo\", \"discontinued\" FROM \"products\" WHERE \"id\" > ? ORDER BY \"id\" LIMIT ?",
 };
 
 /* ---- order_line ---------------------------------------------------------- */
@@ -164,15 +128,11 @@ const trail_entity_sql shop_product_sql_sqlite = {
 static const char *const order_line_add_column[] = {
     NULL, /* purchase: required without a default, or unique */
     NULL, /* product: required without a default, or unique */
-    "ALTER TABLE \"order_line\" ADD COLUMN \"quantity\" INTEGER NOT NULL DEFAULT 1 CHECK "
-    "(\"quantity\" BETWEEN 1 AND 10000)",
+    "ALTER TABLE \"order_line\" ADD COLUMN \"quantity\" INTEGER NOT NULL DEFAULT 1 CHECK (\"quantity\" BETWEEN 1 AND 10000)",
     NULL, /* unit_price: required without a default, or unique */
-    "ALTER TABLE \"order_line\" ADD COLUMN \"discount\" REAL NOT NULL DEFAULT 0 CHECK "
-    "(\"discount\" BETWEEN 0 AND 1)",
-    "ALTER TABLE \"order_line\" ADD COLUMN \"gift\" INTEGER NOT NULL DEFAULT 0 CHECK (\"gift\" IN "
-    "(0, 1))",
-    "ALTER TABLE \"order_line\" ADD COLUMN \"ships_on\" INTEGER CHECK (\"ships_on\" BETWEEN "
-    "-2147483648 AND 2147483647)",
+    "ALTER TABLE \"order_line\" ADD COLUMN \"discount\" REAL NOT NULL DEFAULT 0 CHECK (\"discount\" BETWEEN 0 AND 1)",
+    "ALTER TABLE \"order_line\" ADD COLUMN \"gift\" INTEGER NOT NULL DEFAULT 0 CHECK (\"gift\" IN (0, 1))",
+    "ALTER TABLE \"order_line\" ADD COLUMN \"ships_on\" INTEGER CHECK (\"ships_on\" BETWEEN -2147483648 AND 2147483647)",
     "ALTER TABLE \"order_line\" ADD COLUMN \"gift_note\" TEXT CHECK (length(\"gift_note\") <= 500)",
 };
 
@@ -189,22 +149,14 @@ static const char *const order_line_find_by[] = {
 
 const trail_entity_sql shop_order_line_sql_sqlite = {
     .driver = "sqlite",
-    .insert = "INSERT INTO \"order_line\" (\"id\", \"version\", \"purchase\", \"product\", "
-              "\"quantity\", \"unit_price\", \"discount\", \"gift\", \"ships_on\", \"gift_note\")"
+    .insert = "INSERT INTO \"order_line\" (\"id\", \"version\", \"purchase\", \"product\", \"quantity\", \"unit_price\", \"discount\", \"gift\", \"ships_on\", \"gift_note\")"
               " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    .lock = "SELECT \"id\", \"version\", \"purchase\", \"product\", \"quantity\", \"unit_price\", "
-            "\"discount\", \"gift\", \"ships_on\", \"gift_note\", (SELECT max(\"hlc\") FROM "
-            "\"trail_change_events\" WHERE \"table_name\" = 'order_line' AND \"record_id\" = "
-            "CAST(\"id\" AS TEXT)) FROM \"order_line\" WHERE \"id\" = ?",
+    .lock = "SELECT \"id\", \"version\", \"purchase\", \"product\", \"quantity\", \"unit_price\", \"discount\", \"gift\", \"ships_on\", \"gift_note\", (SELECT max(\"hlc\") FROM \"trail_change_events\" WHERE \"table_name\" = 'order_line' AND \"record_id\" = CAST(\"id\" AS TEXT)) FROM \"order_line\" WHERE \"id\" = ?",
     .remove = "DELETE FROM \"order_line\" WHERE \"id\" = ? AND \"version\" = ?",
-    .get =
-        "SELECT \"id\", \"version\", \"purchase\", \"product\", \"quantity\", \"unit_price\", "
-        "\"discount\", \"gift\", \"ships_on\", \"gift_note\" FROM \"order_line\" WHERE \"id\" = ?",
+    .get = "SELECT \"id\", \"version\", \"purchase\", \"product\", \"quantity\", \"unit_price\", \"discount\", \"gift\", \"ships_on\", \"gift_note\" FROM \"order_line\" WHERE \"id\" = ?",
     .find_by = order_line_find_by,
     .add_column = order_line_add_column,
-    .list = "SELECT \"id\", \"version\", \"purchase\", \"product\", \"quantity\", \"unit_price\", "
-            "\"discount\", \"gift\", \"ships_on\", \"gift_note\" FROM \"order_line\" WHERE \"id\" "
-            "> ? ORDER BY \"id\" LIMIT ?",
+    .list = "SELECT \"id\", \"version\", \"purchase\", \"product\", \"quantity\", \"unit_price\", \"discount\", \"gift\", \"ships_on\", \"gift_note\" FROM \"order_line\" WHERE \"id\" > ? ORDER BY \"id\" LIMIT ?",
 };
 
 /* ---- tables: the text of shop_sqlite.sql, one statement each ------- */
@@ -234,8 +186,7 @@ static const char *const ddl[] = {
     "    \"sealed_hash\" TEXT,\n"
     "    \"sealed_at\" INTEGER\n"
     ") STRICT",
-    "CREATE UNIQUE INDEX IF NOT EXISTS \"trail_lanes_node_idx\" ON \"trail_lanes\" (\"node_id\", "
-    "\"node_seq\")",
+    "CREATE UNIQUE INDEX IF NOT EXISTS \"trail_lanes_node_idx\" ON \"trail_lanes\" (\"node_id\", \"node_seq\")",
     "CREATE TABLE IF NOT EXISTS \"trail_change_events\" (\n"
     "    \"event_id\" TEXT PRIMARY KEY NOT NULL CHECK (length(\"event_id\") = 26),\n"
     "    \"hlc\" INTEGER NOT NULL,\n"
@@ -262,14 +213,10 @@ static const char *const ddl[] = {
     "    \"prev_hash\" TEXT NOT NULL,\n"
     "    \"hash\" TEXT NOT NULL\n"
     ") STRICT",
-    "CREATE INDEX IF NOT EXISTS \"trail_change_events_record_idx\" ON \"trail_change_events\" "
-    "(\"table_name\", \"record_id\")",
-    "CREATE INDEX IF NOT EXISTS \"trail_change_events_hlc_idx\" ON \"trail_change_events\" "
-    "(\"hlc\")",
-    "CREATE INDEX IF NOT EXISTS \"trail_change_events_node_idx\" ON \"trail_change_events\" "
-    "(\"node_id\", \"hlc\")",
-    "CREATE INDEX IF NOT EXISTS \"trail_change_events_user_idx\" ON \"trail_change_events\" "
-    "(\"user_id\")",
+    "CREATE INDEX IF NOT EXISTS \"trail_change_events_record_idx\" ON \"trail_change_events\" (\"table_name\", \"record_id\")",
+    "CREATE INDEX IF NOT EXISTS \"trail_change_events_hlc_idx\" ON \"trail_change_events\" (\"hlc\")",
+    "CREATE INDEX IF NOT EXISTS \"trail_change_events_node_idx\" ON \"trail_change_events\" (\"node_id\", \"hlc\")",
+    "CREATE INDEX IF NOT EXISTS \"trail_change_events_user_idx\" ON \"trail_change_events\" (\"user_id\")",
     "CREATE TABLE IF NOT EXISTS \"trail_cursors\" (\n"
     "    \"source_node\" TEXT NOT NULL,\n"
     "    \"dest_node\" TEXT NOT NULL,\n"
@@ -313,8 +260,7 @@ static const char *const ddl[] = {
     "    \"secret\" TEXT NOT NULL,\n"
     "    CHECK (\"version\" >= 1)\n"
     ") STRICT",
-    "CREATE INDEX IF NOT EXISTS \"customers_tier_credit_idx\" ON \"customers\" (\"tier\", "
-    "\"credit\")",
+    "CREATE INDEX IF NOT EXISTS \"customers_tier_credit_idx\" ON \"customers\" (\"tier\", \"credit\")",
     "CREATE TABLE IF NOT EXISTS \"orders\" (\n"
     "    \"id\" TEXT PRIMARY KEY NOT NULL CHECK (length(\"id\") = 26),\n"
     "    \"version\" INTEGER NOT NULL,\n"
@@ -335,11 +281,9 @@ static const char *const ddl[] = {
     "    \"cost\" INTEGER CHECK (\"cost\" >= 0),\n"
     "    \"weight\" REAL CHECK (\"weight\" >= 0),\n"
     "    \"stock\" INTEGER NOT NULL DEFAULT 0 CHECK (\"stock\" BETWEEN 0 AND 1000000),\n"
-    "    \"released_on\" INTEGER DEFAULT 19723 CHECK (\"released_on\" BETWEEN -2147483648 AND "
-    "2147483647),\n"
+    "    \"released_on\" INTEGER DEFAULT 19723 CHECK (\"released_on\" BETWEEN -2147483648 AND 2147483647),\n"
     "    \"listed_at\" INTEGER NOT NULL DEFAULT 1704067200000,\n"
-    "    \"attributes\" TEXT NOT NULL DEFAULT '{}' CHECK (\"attributes\" IS NULL OR "
-    "json_valid(\"attributes\")),\n"
+    "    \"attributes\" TEXT NOT NULL DEFAULT '{}' CHECK (\"attributes\" IS NULL OR json_valid(\"attributes\")),\n"
     "    \"photo\" BLOB CHECK (length(\"photo\") <= 1048576),\n"
     "    \"discontinued\" INTEGER NOT NULL CHECK (\"discontinued\" IN (0, 1)),\n"
     "    CHECK (\"version\" >= 1)\n"
@@ -360,8 +304,7 @@ static const char *const ddl[] = {
     "    FOREIGN KEY (\"product\") REFERENCES \"products\" (\"id\") ON DELETE RESTRICT,\n"
     "    CHECK (\"version\" >= 1)\n"
     ") STRICT",
-    "CREATE UNIQUE INDEX IF NOT EXISTS \"order_line_purchase_product_idx\" ON \"order_line\" "
-    "(\"purchase\", \"product\")",
+    "CREATE UNIQUE INDEX IF NOT EXISTS \"order_line_purchase_product_idx\" ON \"order_line\" (\"purchase\", \"product\")",
     "CREATE INDEX IF NOT EXISTS \"order_line_product_idx\" ON \"order_line\" (\"product\")",
 };
 

@@ -350,6 +350,9 @@ int trail_schema_migrate(trail_conn *db, const trail_schema *schema)
     int rc = p.add ? db->drv->begin(db) : trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
     if (rc == TRAIL_OK)
         rc = trail__columns_load(db, &cols);
+    /* Before any DDL: MariaDB commits each statement of it, whatever comes after. */
+    if (rc == TRAIL_OK)
+        rc = trail__events_layout_check(db, &cols);
     if (rc == TRAIL_OK)
         rc = make_plan(&p, db, schema, &cols);
     /* Columns first: the schema's new indexes may name them. */

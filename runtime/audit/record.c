@@ -31,6 +31,8 @@ static int check_args(trail_conn *db, const trail_entity *e, const void *p)
     if (!trail__entity_sql(db, e))
         return trail__err_set(&db->err, TRAIL_EARG, "%s was generated without the %s driver",
                               e->name, db->drv->name);
+    if (db->old_layout) /* trail_open() said so already */
+        return trail__conn_old_layout(db, "the columns of lanes");
     if (db->node_id[0] == '\0')
         return trail__err_set(&db->err, TRAIL_EARG,
                               "the database is not migrated: call the schema's _migrate first");

@@ -3,6 +3,7 @@
  * generated for (schema_check.h).
  */
 #include "audit/schema_check.h"
+#include "audit/event_columns.h"
 #include "driver/sql.h"
 
 #include <inttypes.h>
@@ -70,6 +71,26 @@ static int need(trail_buf *missing, const trail_columns *cols, const char *table
     if (trail__columns_has(cols, table, column))
         return TRAIL_OK;
     return trail__buf_appendf(missing, "%s%s.%s", missing->len ? ", " : "", table, column);
+}
+
+int trail__events_layout_check(trail_conn *db, const trail_columns *cols)
+{
+    if (!trail__columns_has_table(cols, "trail_change_events"))
+        return TRAIL_OK; /* a new database: migrate makes the tables */
+    trail_buf missing = TRAIL_BUF_INIT;
+#define NEED_EVENT(n, name, ...) need(&missing, cols, "trail_change_events", #name);
+#define NEED_LANE(n, name, ...)  need(&missing, cols, "trail_lanes", #name);
+    TRAIL_EVENT_COLUMN_TABLE(NEED_EVENT, )
+    TRAIL_LANE_COLUMN_TABLE(NEED_LANE, )
+#undef NEED_EVENT
+#undef NEED_LANE
+    int rc = missing.err;
+    if (rc == TRAIL_OK && missing.len)
+        rc = trail__conn_old_layout(db, missing.data);
+    else if (rc < 0)
+        rc = trail__err_set(&db->err, rc, "out of memory");
+    trail__buf_free(&missing);
+    return rc;
 }
 
 int trail__schema_columns_match(trail_conn *db, const trail_schema *schema,

@@ -36,6 +36,14 @@ bool trail__columns_has(const trail_columns *c, const char *table, const char *c
 void trail__columns_free(trail_columns *c);
 
 /*
+ * trail__events_layout_check - TRAIL_OK unless the database has a change
+ * event table of an older layout (a column of event_columns.h's tables
+ * missing: the event store before lanes); then TRAIL_EDB saying so and what
+ * to do (trail__conn_old_layout()), before anything is changed.
+ */
+int trail__events_layout_check(trail_conn *db, const trail_columns *cols);
+
+/*
  * trail__schema_columns_match - TRAIL_OK when every table of @schema has every
  * column the program reads and writes (id, version, each field); else
  * TRAIL_EDB with a message listing what is missing.

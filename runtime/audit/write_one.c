@@ -30,16 +30,23 @@
 static const bool server_fills[TRAIL_EVENT_COLUMNS] = { TRAIL_EVENT_COLUMN_TABLE(SERVER, ) };
 #undef SERVER
 
-/* The event's parameters: @p[0 .. TRAIL_WP_ROW), the message's pieces written into @msg. */
+/*
+ * The event's parameters into @p[0 .. TRAIL_WP_ROW), the hashed message's
+ * pieces written into @msg. @p borrows from the arguments (@msg and
+ * @event_id among them) and from @db, until the statement ran; the caller
+ * frees @msg, also on failure.
+ */
 static int bind_event(trail_conn *db, const trail_ctx *ctx, const trail_entity *e, const char *op,
                       trail_value *p, trail_buf *msg, char event_id[TRAIL_ULID_LEN + 1])
 {
-    int rc = db->in_tx ? TRAIL_OK : trail__conn_new_tx(db);
+    int rc;
+    if (!db->in_tx && (rc = trail__conn_new_tx(db)) < 0)
+        return rc;
     trail_event ev = {
         .table = e->table, .op = op, .schema_version = e->schema_version, .ctx = ctx
     };
     trail_value cols[TRAIL_EVENT_COLUMNS];
-    if (rc < 0 || (rc = trail__event_stamp(db, &ev, event_id, cols)) < 0)
+    if ((rc = trail__event_stamp(db, &ev, event_id, cols)) < 0)
         return rc;
     p[TRAIL_WP_EVENT_ID] = cols[TRAIL_EV_event_id];
     p[TRAIL_WP_HLC] = cols[TRAIL_EV_hlc];
@@ -87,19 +94,20 @@ struct one_result {
     char *hash; /* the event's, when one was written: the write's w->hash */
 };
 
+/* The trail_row_cb of a one-statement write: its result row into the one_result @userdata. */
 static int read_one_result(trail_conn *db, void *row, void *userdata)
 {
     struct one_result *r = userdata;
     size_t at = r->e->n_fields + 2;
     trail_value hlc, hash;
     int rc = db->drv->column(db, row, at + TRAIL_WR_VERSION_FOUND, TRAIL_V_INT, &r->version);
-    if (rc == TRAIL_OK)
-        rc = db->drv->column(db, row, at + TRAIL_WR_HLC, TRAIL_V_INT, &hlc);
-    if (rc == TRAIL_OK)
-        rc = db->drv->column(db, row, at + TRAIL_WR_HASH, TRAIL_V_TEXT, &hash);
-    if (rc == TRAIL_OK && r->rec)
-        rc = trail__values_load(db, r->e, row, r->rec);
     if (rc < 0)
+        return rc;
+    if ((rc = db->drv->column(db, row, at + TRAIL_WR_HLC, TRAIL_V_INT, &hlc)) < 0)
+        return rc;
+    if ((rc = db->drv->column(db, row, at + TRAIL_WR_HASH, TRAIL_V_TEXT, &hash)) < 0)
+        return rc;
+    if (r->rec && (rc = trail__values_load(db, r->e, row, r->rec)) < 0)
         return rc;
     r->found = true;
     r->evented = hlc.type != TRAIL_V_NULL;
@@ -115,9 +123,9 @@ static int read_one_result(trail_conn *db, void *row, void *userdata)
 
 /*
  * Runs the one-statement write @w, with the row's parameters @row (@n of
- * them) after the event's, through @run. Fills @r; on success raises the
- * clock above the event's hlc, which the server may have raised above the
- * node's latest event.
+ * them, borrowed) after the event's, through @run. Fills @r; on success
+ * raises the clock above the event's hlc, which the server may have raised
+ * above the node's latest event.
  */
 static int run_one(trail_conn *db, const trail_write_op *w, const trail_value *row, size_t n,
                    trail_write_run run, struct one_result *r)
@@ -129,16 +137,18 @@ static int run_one(trail_conn *db, const trail_write_op *w, const trail_value *r
     const char *sql;
     db->retryable = false;
     int rc = trail__write_sql_get(db, w->e, (trail_write_kind)w->kind, w->mask, &sql);
-    if (rc == TRAIL_OK)
-        rc = bind_event(db, w->ctx, w->e, ops[w->kind], p, &msg, event_id);
-    if (rc == TRAIL_OK) {
-        memcpy(p + TRAIL_WP_ROW, row, n * sizeof *row);
-        rc = run(db, w, sql, p, TRAIL_WP_ROW + n, read_one_result, r);
-    }
-    if (rc >= 0 && r->evented && r->hlc >= trail_hlc_last(db->clock) &&
+    if (rc < 0)
+        return rc;
+    if ((rc = bind_event(db, w->ctx, w->e, ops[w->kind], p, &msg, event_id)) < 0)
+        goto done;
+    memcpy(p + TRAIL_WP_ROW, row, n * sizeof *row);
+    if ((rc = run(db, w, sql, p, TRAIL_WP_ROW + n, read_one_result, r)) < 0)
+        goto done;
+    if (r->evented && r->hlc >= trail_hlc_last(db->clock) &&
         trail_hlc_set_floor(db->clock, r->hlc) < 0)
         rc = trail__err_set(&db->err, TRAIL_EDB, "the event's hlc %" PRId64 " is out of range",
                             r->hlc);
+done:
     trail__buf_free(&msg);
     return rc < 0 ? rc : TRAIL_OK;
 }
@@ -146,6 +156,7 @@ static int run_one(trail_conn *db, const trail_write_op *w, const trail_value *r
 /*
  * An update that sets nothing writes nothing, and has no statement of its
  * own: the record is read under lock, at its version, as a write would.
+ * The record read becomes w->rec, the caller's, when asked for.
  */
 static int read_locked(trail_conn *db, trail_write_op *w)
 {
@@ -187,20 +198,27 @@ int trail__write_one(trail_conn *db, trail_write_op *w, trail_write_run run)
         if (w->mask >> i & 1)
             keyed[n++] = w->row->v[i + 2];
     int rc = run_one(db, w, row, n, run, &r);
-    if (rc == TRAIL_OK && w->kind == TRAIL_WRITE_CREATE && !r.evented)
+    if (rc < 0)
+        goto fail;
+    if (w->kind == TRAIL_WRITE_CREATE && !r.evented) {
         rc = trail__err_set(&db->err, TRAIL_EDB, "%s: the row was written without its event",
                             e->name);
-    else if (rc == TRAIL_OK && w->kind != TRAIL_WRITE_CREATE && !r.found)
+        goto fail;
+    }
+    if (w->kind != TRAIL_WRITE_CREATE && !r.found) {
         rc = TRAIL_ENOTFOUND;
-    else if (rc == TRAIL_OK && w->kind != TRAIL_WRITE_CREATE && r.version.i != w->version) {
+        goto fail;
+    }
+    if (w->kind != TRAIL_WRITE_CREATE && r.version.i != w->version) {
         w->version_found = r.version.i;
         rc = TRAIL_ECONFLICT;
-    }
-    if (rc < 0) {
-        if (r.rec)
-            trail__values_free_record(e, r.rec);
-        return rc;
+        goto fail;
     }
     w->rec = r.rec;
     return TRAIL_OK;
+
+fail:
+    if (r.rec)
+        trail__values_free_record(e, r.rec);
+    return rc;
 }

@@ -1,5 +1,6 @@
 /*
- * conn.c - opening and closing connections, node identity, transactions.
+ * conn.c - the driver registry, opening and closing connections, node
+ * identity, transactions.
  *
  * The node id and the clock's floor come from the runtime tables. On a
  * database that has none yet (never migrated), both are set up by the first
@@ -114,13 +115,16 @@ int trail__conn_query_text(trail_conn *db, const char *sql, const trail_value *p
     return rc < 0 ? rc : TRAIL_OK;
 }
 
+/* Reads column 0 of the first row into the int64_t at @userdata, unless it is NULL. */
 static int read_int(trail_conn *db, void *row, void *userdata)
 {
     trail_value v;
     int rc = db->drv->column(db, row, 0, TRAIL_V_INT, &v);
-    if (rc == TRAIL_OK && v.type != TRAIL_V_NULL)
+    if (rc < 0)
+        return rc;
+    if (v.type != TRAIL_V_NULL)
         *(int64_t *)userdata = v.i;
-    return rc < 0 ? rc : 1;
+    return 1; /* the first row is enough */
 }
 
 int trail__conn_query_int(trail_conn *db, const char *sql, const trail_value *params, size_t n,
@@ -176,12 +180,40 @@ static int stored_hlc_floor(trail_conn *db, int64_t *floor)
  * clock above every stored HLC. Fails with TRAIL_EDB when the runtime tables
  * do not exist yet.
  */
+int trail__conn_old_layout(trail_conn *db, const char *missing)
+{
+    db->old_layout = true;
+    return trail__err_set(&db->err, TRAIL_EDB,
+                          "this database's change events have an older layout (it lacks %.300s): "
+                          "it was made by a trail from before lanes (SPEC 4), which this version "
+                          "neither reads nor converts, and it was left unchanged. Keep using the "
+                          "trail that made it, or create a new database with this version and "
+                          "copy the records into it",
+                          missing);
+}
+
+/* The runtime tables have this version's columns: a database of an older layout is refused. */
+static int check_layout(trail_conn *db)
+{
+    const trail_runtime_sql *sql = db->drv->sql;
+    const char *probes[2] = { sql->events_layout, sql->lanes_layout };
+    for (int i = 0; i < 2; i++)
+        if (db->drv->query(db, probes[i], NULL, 0, NULL, NULL, NULL) < 0) {
+            char why[200];
+            snprintf(why, sizeof why, "%s", trail__err_message(&db->err));
+            return trail__conn_old_layout(db, why);
+        }
+    return TRAIL_OK;
+}
+
 int trail__conn_init_node(trail_conn *db)
 {
     const trail_runtime_sql *sql = db->drv->sql;
     bool found;
     int rc = trail__conn_query_text(db, sql->node_local, NULL, 0, db->node_id, sizeof db->node_id,
                                     &found);
+    if (rc == TRAIL_OK && found && (rc = check_layout(db)) < 0)
+        db->node_id[0] = '\0';
     if (rc < 0)
         return rc;
 
@@ -228,6 +260,8 @@ int trail__conn_need_tables(trail_conn *db)
 {
     if (db->node_id[0] || trail__conn_init_node(db) == TRAIL_OK)
         return TRAIL_OK;
+    if (db->old_layout)
+        return TRAIL_EDB;
     db->node_id[0] = '\0';
     char why[256];
     snprintf(why, sizeof why, "%s", trail__err_message(&db->err)); /* not formatted into itself */
@@ -302,9 +336,9 @@ int trail_open(trail_conn **out, const char *url, const trail_open_opts *opts)
     if (!url)
         return trail__err_set(&db->err, TRAIL_EARG, "no URL given");
     int rc = check_timeout(db, "connect_timeout_ms", db->opts.connect_timeout_ms);
-    if (rc == TRAIL_OK)
-        rc = check_timeout(db, "io_timeout_ms", db->opts.io_timeout_ms);
     if (rc < 0)
+        return rc;
+    if ((rc = check_timeout(db, "io_timeout_ms", db->opts.io_timeout_ms)) < 0)
         return rc;
     const char *target;
     if (!(db->drv = trail__driver_for(url, &target))) {
@@ -320,10 +354,9 @@ int trail_open(trail_conn **out, const char *url, const trail_open_opts *opts)
         return rc;
     }
     trail_hlc_opts ho = { .max_drift_ms = db->opts.max_drift_ms };
-    rc = trail_hlc_new(&db->clock, &ho);
-    if (rc == TRAIL_OK)
-        rc = trail_ulid_gen_new(&db->ids);
-    if (rc < 0)
+    if ((rc = trail_hlc_new(&db->clock, &ho)) < 0)
+        return trail__err_set(&db->err, rc, "cannot create the clock");
+    if ((rc = trail_ulid_gen_new(&db->ids)) < 0)
         return trail__err_set(&db->err, rc, "cannot create the clock");
 
     const trail_driver *drv = db->drv;
@@ -340,8 +373,9 @@ int trail_open(trail_conn **out, const char *url, const trail_open_opts *opts)
         snprintf(db->node_id_wanted, sizeof db->node_id_wanted, "%s", opts->node_id);
         db->opts.node_id = db->node_id_wanted;
     }
-    if (trail__conn_init_node(db) < 0)
-        trail__err_clear(&db->err);
+    if ((rc = trail__conn_init_node(db)) < 0 && db->old_layout)
+        return rc; /* the connection stays open for trail_errmsg(); trail_close() closes it */
+    trail__err_clear(&db->err);
     return TRAIL_OK;
 }
 
@@ -382,6 +416,11 @@ uint64_t trail_round_trips(const trail_conn *db)
     return db ? db->round_trips : 0;
 }
 
+uint64_t trail_statements(const trail_conn *db)
+{
+    return db ? db->statements : 0;
+}
+
 /* A fresh transaction id, with its time from the clock. */
 int trail__conn_new_tx(trail_conn *db)
 {
@@ -400,13 +439,13 @@ int trail_begin(trail_conn *db)
     if (db->in_tx)
         return trail__err_set(&db->err, TRAIL_EARG, "a transaction is already open");
     int rc = trail__conn_new_tx(db);
-    if (rc == TRAIL_OK)
-        rc = db->drv->begin(db);
-    if (rc == TRAIL_OK) {
-        db->in_tx = true;
-        db->lane_at_begin = db->lane;
-    }
-    return rc;
+    if (rc < 0)
+        return rc;
+    if ((rc = db->drv->begin(db)) < 0)
+        return rc;
+    db->in_tx = true;
+    db->lane_at_begin = db->lane;
+    return TRAIL_OK;
 }
 
 int trail_commit(trail_conn *db)

@@ -196,10 +196,12 @@ struct trail_conn {
     char tx_id[TRAIL_ULID_LEN + 1]; /* of the open transaction */
     trail_lane lane;                /* where this connection's events go */
     trail_lane lane_at_begin;       /* the lane as trail_begin() found it, for a rollback */
+    bool old_layout;                /* the runtime tables are of an older layout: refused */
     const struct trail_schema **checked; /* schemas found to match the database (schema_check.c) */
     size_t n_checked;
     struct trail_update_cache *updates; /* update_sql.c */
     uint64_t round_trips;               /* waits for the server, counted by its driver */
+    uint64_t statements;                /* statements run (not prepared), counted by its driver */
     /*
      * The most bytes the server takes in one statement, builds into one
      * string or sends as one row (MariaDB's max_allowed_packet, read at
@@ -259,10 +261,12 @@ static inline const trail_schema_ddl *trail__schema_ddl(const trail_conn *db,
 static inline int trail__row_read(trail_conn *db, void *row, const trail_vtype *types,
                                   trail_value *out, size_t n)
 {
-    int rc = TRAIL_OK;
-    for (size_t i = 0; rc == TRAIL_OK && i < n; i++)
-        rc = db->drv->column(db, row, i, types[i], &out[i]);
-    return rc;
+    for (size_t i = 0; i < n; i++) {
+        int rc = db->drv->column(db, row, i, types[i], &out[i]);
+        if (rc < 0)
+            return rc;
+    }
+    return TRAIL_OK;
 }
 
 /* trail__wall_ms - CLOCK_REALTIME in milliseconds. */
@@ -282,8 +286,20 @@ int trail__conn_query_text(trail_conn *db, const char *sql, const trail_value *p
 int trail__conn_query_int(trail_conn *db, const char *sql, const trail_value *params, size_t n,
                           int64_t *out);
 
-/* trail__conn_init_node - read or record this database's node and raise the clock (conn.c). */
+/*
+ * trail__conn_init_node - read or record this database's node and raise the
+ * clock (conn.c). Refuses, with trail__conn_old_layout()'s error and
+ * db->old_layout set, a database whose runtime tables are of an older
+ * layout, changing nothing.
+ */
 int trail__conn_init_node(trail_conn *db);
+
+/*
+ * trail__conn_old_layout - sets db's error for a database whose change
+ * events have an older layout (@missing: the columns it lacks) and what to
+ * do, sets db->old_layout, and returns TRAIL_EDB.
+ */
+int trail__conn_old_layout(trail_conn *db, const char *missing);
 
 /*
  * trail__conn_need_tables - TRAIL_OK when the runtime tables are there (the

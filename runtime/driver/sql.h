@@ -26,6 +26,10 @@ typedef struct trail_runtime_sql {
     const char *max_hlc_since; /* event_id -> the highest hlc of events from it on */
     const char *max_lane_hlc;  /* -> the highest opened_hlc of trail_lanes */
 
+    /* Every column of the event table and of trail_lanes, no row: fails on an older layout. */
+    const char *events_layout;
+    const char *lanes_layout;
+
     /* Lanes (audit/lane.c). */
     const char *lane_turn;    /* last_seen, node_id: the node's row, locked until commit */
     const char *lane_last;    /* node_id -> lane_id, node_seq, hash of the node's newest lane */

@@ -37,6 +37,8 @@
     .max_event_id = "SELECT max(" Q(event_id) ") FROM " EVENTS,
     .max_hlc_since = "SELECT max(" Q(hlc) ") FROM " EVENTS " WHERE " Q(event_id) " >= " P(1),
     .max_lane_hlc = "SELECT max(" Q(opened_hlc) ") FROM " Q(trail_lanes),
+    .events_layout = SELECT_EVENTS " WHERE 1 = 0",
+    .lanes_layout = "SELECT " LANE_COLUMNS " FROM " Q(trail_lanes) " WHERE 1 = 0",
     .lane_turn = "UPDATE " Q(trail_nodes) " SET " Q(last_seen) " = " P(1)
                  " WHERE " Q(node_id) " = " P(2),
     .lane_last = "SELECT " Q(lane_id) ", " Q(node_seq) ", " Q(hash) " FROM " Q(trail_lanes)

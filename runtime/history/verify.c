@@ -16,7 +16,9 @@
  *  3. per table of a migrated entity, every live row, turned into event JSON
  *     by the same code that writes events, against that digest.
  * Memory grows with the records of one table (pass 2's digests), not with
- * the events. The entities of pass 3 come from the schema descriptions in
+ * the events. Values are compared as jansson reads them, except the numbers
+ * of json fields, which are compared by their exact decimal values
+ * (load_values()). The entities of pass 3 come from the schema descriptions in
  * trail_meta; since anyone who can edit a row can edit those too, a missing
  * or unreadable description, or a table with events that none describes, is
  * itself a problem rather than a reason to skip the table.
@@ -29,6 +31,7 @@
 #include "history/digest.h"
 #include "history/history_row.h"
 #include "audit/model.h"
+#include "core/json_exact.h"
 #include "core/sha256.h"
 #include "audit/values.h"
 #include "trail/verify.h"
@@ -387,9 +390,40 @@ static int follow(verifier *v, const char *event_id, const char *op, int64_t ver
     return rc;
 }
 
-static json_t *parse_json(const trail_value *v)
+/* Whether member @key of @e's event values (e: the entity, NULL when unknown) is a json field. */
+static bool json_field(void *e, const char *key, size_t len)
 {
-    return v->type == TRAIL_V_NULL ? NULL : json_loadb(v->s, v->n, JSON_DECODE_ANY, NULL);
+    const trail_entity *entity = e;
+    for (size_t i = 0; entity && i < entity->n_fields; i++) {
+        const trail_field *f = &entity->fields[i];
+        if (f->type == TRAIL_TYPE_JSON && strlen(f->name) == len && memcmp(f->name, key, len) == 0)
+            return true;
+    }
+    return !entity;
+}
+
+/*
+ * The event values in the @n bytes at @s, as verify compares them: the
+ * numbers of the entity's json fields read exactly (json_exact.h), where
+ * jansson would refuse jsonb's 301 digits of 1e300 or make two numbers one
+ * double; every other member as jansson reads it, so that a double field's
+ * value is the double, however an older trail spelled it. Without an
+ * entity, every member is read exactly. NULL when the text is no JSON
+ * value, or out of memory.
+ */
+static json_t *load_values(const verifier *v, const char *s, size_t n)
+{
+    trail_buf text = TRAIL_BUF_INIT;
+    json_t *j = NULL;
+    if (trail__json_exact(&text, s, n, json_field, (void *)v->entity) == TRAIL_OK)
+        j = json_loadb(text.data, text.len, JSON_DECODE_ANY, NULL);
+    trail__buf_free(&text);
+    return j;
+}
+
+static json_t *parse_json(const verifier *v, const trail_value *value)
+{
+    return value->type == TRAIL_V_NULL ? NULL : load_values(v, value->s, value->n);
 }
 
 static int record_row(trail_conn *db, void *row, void *userdata)
@@ -405,7 +439,7 @@ static int record_row(trail_conn *db, void *row, void *userdata)
     char *record = strndup(c[0].s ? c[0].s : "", c[0].n);
     char *op = strndup(c[1].s ? c[1].s : "", c[1].n);
     char *event_id = strndup(c[5].s ? c[5].s : "", c[5].n);
-    json_t *old_values = parse_json(&c[3]), *new_values = parse_json(&c[4]);
+    json_t *old_values = parse_json(v, &c[3]), *new_values = parse_json(v, &c[4]);
     if (!record || !op || !event_id)
         rc = trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
     if (rc == TRAIL_OK && (!v->record || strcmp(v->record, record) != 0)) {
@@ -468,7 +502,7 @@ static int live_row(trail_conn *db, void *row, void *userdata)
     json_t *live = NULL;
     char digest[TRAIL_SHA256_HEX_LEN + 1];
     rc = trail__values_json(&text, v->entity, &values);
-    if (rc == TRAIL_OK && !(live = json_loadb(text.data, text.len, 0, NULL)))
+    if (rc == TRAIL_OK && !(live = load_values(v, text.data, text.len)))
         rc = problem(v, v->table, record, NULL, "the row's values do not make valid JSON");
     else if (rc == TRAIL_OK && (rc = digest_of(live, digest)) == TRAIL_OK) {
         if (strcmp(digest, json_string_value(end)) != 0) {
@@ -481,6 +515,53 @@ static int live_row(trail_conn *db, void *row, void *userdata)
     json_decref(live);
     trail__buf_free(&text);
     return rc == TRAIL_ENOMEM ? trail__err_set(&db->err, rc, "out of memory") : rc;
+}
+
+/*
+ * Whether @exact, a json field's value as load_values() reads it (numbers
+ * "n:…", strings "s:…"), is @plain as jansson reads it, numbers compared as
+ * doubles: the defaults of the schema's description are so read
+ * (trail__model_parse()), 0.1 as 0.10000000000000001.
+ */
+static bool same_as_read(const json_t *plain, const json_t *exact)
+{
+    if (!plain || !exact)
+        return false;
+    size_t i;
+    const char *key;
+    json_t *value;
+    switch (json_typeof(plain)) {
+    case JSON_OBJECT:
+        if (!json_is_object(exact) || json_object_size(exact) != json_object_size(plain))
+            return false;
+        json_object_foreach((json_t *)plain, key, value)
+        {
+            if (!same_as_read(value, json_object_get(exact, key)))
+                return false;
+        }
+        return true;
+    case JSON_ARRAY:
+        if (!json_is_array(exact) || json_array_size(exact) != json_array_size(plain))
+            return false;
+        json_array_foreach(plain, i, value)
+        {
+            if (!same_as_read(value, json_array_get(exact, i)))
+                return false;
+        }
+        return true;
+    case JSON_STRING:
+        return json_is_string(exact) && strncmp(json_string_value(exact), "s:", 2) == 0 &&
+               json_string_length(exact) == json_string_length(plain) + 2 &&
+               memcmp(json_string_value(exact) + 2, json_string_value(plain),
+                      json_string_length(plain)) == 0;
+    case JSON_INTEGER:
+    case JSON_REAL:
+        /* "n:" and digits, e and an exponent: no decimal point for the locale to differ on */
+        return json_is_string(exact) && strncmp(json_string_value(exact), "n:", 2) == 0 &&
+               strtod(json_string_value(exact) + 2, NULL) == json_number_value(plain);
+    default:
+        return json_equal(plain, exact);
+    }
 }
 
 /*
@@ -498,7 +579,8 @@ static bool drop_added_fields(const trail_entity *e, const json_t *last, json_t 
             continue;
         json_t *given = f->flags & TRAIL_FIELD_DEFAULT ? json_loads(f->def.s, JSON_DECODE_ANY, NULL)
                                                        : json_null();
-        if (json_equal(given, json_object_get(live, f->name)))
+        json_t *held = json_object_get(live, f->name);
+        if (f->type == TRAIL_TYPE_JSON ? same_as_read(given, held) : json_equal(given, held))
             dropped = json_object_del(live, f->name) == 0 || dropped;
         json_decref(given);
     }
@@ -517,7 +599,7 @@ static int explain_differing(verifier *v)
         json_t *last = NULL;
         trail_buf names = TRAIL_BUF_INIT;
         rc = trail_as_of(v->db, v->table, record, INT64_MAX, &last_text);
-        if (rc == TRAIL_OK && !(last = json_loads(last_text, 0, NULL)))
+        if (rc == TRAIL_OK && !(last = load_values(v, last_text, strlen(last_text))))
             rc = trail__err_set(&v->db->err, TRAIL_ENOMEM, "out of memory");
         bool added = false;
         if (rc == TRAIL_OK) {

@@ -528,7 +528,14 @@ static const engine engines[] = {
          * integers there: nothing converts. verify runs its PRAGMA
          * integrity_check first.
          */
-        .info = { .driver = "sqlite", .server = false, .integrity_check = true },
+        .info = { .driver = "sqlite",
+                  .server = false,
+                  .integrity_check = true,
+                  /*
+                   * BEGIN IMMEDIATE, (the record read and locked,) the row's
+                   * write, the event's insert, COMMIT: no event read back.
+                   */
+                  .statements = { .create = 4, .update = 5, .remove = 5 } },
         .exec = sqlite_exec,
         .count = sqlite_count,
         .reset = sqlite_reset,
@@ -547,6 +554,7 @@ static const engine engines[] = {
              */
             .trips = { .create = 1, .update = 1, .remove = 1, .unchanged = 1,
                        .begin = 1, .in_group = 1, .commit = 1 },
+            .statements = { .create = 1, .update = 1, .remove = 1 }, /* no node lock before it */
             .pid_file = "postmaster.pid", /* pg.sh's DIR is the data directory */
             .session_key = "application_name",
             /* libpq's own keys: it refuses others, so there is no read/write timeout. */
@@ -558,7 +566,9 @@ static const engine engines[] = {
             .timestamps_beyond = { "SELECT 'infinity'::timestamptz",
                                    "SELECT '-infinity'::timestamptz" },
             .dates_beyond = { "SELECT 'infinity'::date", "SELECT '-infinity'::date" },
+            .cast_json = "SELECT $1::jsonb", /* jsonb's binary form is a version byte first */
             /* No wrong_password: pg.sh's server trusts every local connection. */
+            .json_as_jsonb = true,
         },
         .exec = pg_exec,
         .count = pg_count,
@@ -581,6 +591,7 @@ static const engine engines[] = {
              */
             .trips = { .create = 1, .update = 1, .remove = 1, .unchanged = 1,
                        .begin = 1, .in_group = 1, .commit = 1 },
+            .statements = { .create = 1, .update = 1, .remove = 1 }, /* the CALL */
             .pid_file = "mariadbd.pid",
             .session_key = "program_name",
             .url_connect_timeout = "connect_timeout",

@@ -77,6 +77,16 @@ typedef struct raw_trips {
 } raw_trips;
 
 /*
+ * Statements an audited write runs (trail_statements()), in a connection
+ * whose lane is open, transaction control included (test_round_trips): what
+ * shows that no write reads the latest event back or takes a node-wide
+ * lock (SPEC §4). Required of every engine.
+ */
+typedef struct raw_statements {
+    int create, update, remove;
+} raw_statements;
+
+/*
  * What the tests pin down per engine. A NULL string is "the engine has
  * none", and the tests that need it skip (or, where it is only a part,
  * leave that part out), except where trail says otherwise: test_types fails
@@ -86,9 +96,10 @@ typedef struct raw_trips {
  * raw_engine_of() refuses a row without them.
  */
 typedef struct raw_engine {
-    const char *driver; /* trail's driver of its URLs, as its dialect names it: "pg" */
-    bool server;        /* a server process (false: a file, SQLite) */
-    raw_trips trips;    /* server: round trips per call (test_round_trips) */
+    const char *driver;        /* trail's driver of its URLs, as its dialect names it: "pg" */
+    bool server;               /* a server process (false: a file, SQLite) */
+    raw_trips trips;           /* server: round trips per call (test_round_trips) */
+    raw_statements statements; /* statements per write (test_round_trips) */
 
     /*
      * server: the server's PID file, in its fixture's directory
@@ -126,6 +137,12 @@ typedef struct raw_engine {
      */
     const char *cast_timestamp, *cast_date;
     const char *timestamps_beyond[4], *dates_beyond[4];
+    /*
+     * SQL that casts its one parameter to a JSON type whose binary form the
+     * driver encodes in a buffer of its own (test_types); NULL where the
+     * driver sends the caller's bytes as they are.
+     */
+    const char *cast_json;
 
     /*
      * SQL that gives shop's products table the text columns that tables made
@@ -139,6 +156,14 @@ typedef struct raw_engine {
 
     /* trail_verify() starts with the engine's own integrity check (test_history). */
     bool integrity_check;
+
+    /*
+     * JSON comes back as PostgreSQL's jsonb writes it (test_types): numbers
+     * in positional notation with every digit kept (1e3 is 1000, 1.50 stays
+     * 1.50, -0 is 0), object keys shortest first, ", " and ": " between
+     * items. False: as it was written.
+     */
+    bool json_as_jsonb;
 } raw_engine;
 
 /**

@@ -195,6 +195,57 @@ static void test_node_id_option_not_kept(void **state)
     trail_close(db);
 }
 
+static int count_event(void *userdata, const trail_change_event *ev)
+{
+    (void)ev;
+    ++*(int64_t *)userdata;
+    return 0;
+}
+
+/*
+ * A database of the event store before lanes (its event table with
+ * origin_node, no lane_id; no trail_lanes) is refused by trail_open() with
+ * a message that says what it is and what to do, and neither opening nor
+ * migrating it changes it (SPEC §4; issue 16 item 5).
+ */
+static void test_old_layout_refused(void **state)
+{
+    it_db *t = *state;
+    t->verify = false; /* the database is not one this trail reads */
+    it_customer(t->db, "old@x.org", NULL);
+    trail_close(t->db);
+    t->db = NULL;
+    assert_int_equal(raw_exec(t->url, "DROP TABLE trail_lanes"), 0);
+    assert_int_equal(
+        raw_exec(t->url, "ALTER TABLE trail_change_events RENAME COLUMN lane_id TO origin_node"),
+        0);
+    const char *seen = "SELECT last_seen FROM trail_nodes";
+    int64_t last_seen = raw_count(t->url, "%s", seen), events = it_rows(t, "trail_change_events");
+
+    trail_conn *db = NULL;
+    int rc = trail_open(&db, t->url, NULL);
+    assert_int_equal(rc, TRAIL_EDB);
+    IT_MSG(db, "older layout", "lane_id");
+    IT_MSG(db, "left unchanged", "create a new database");
+    /* Nothing it is asked to do changes it: migrate, a write, a read. */
+    IT_EXPECT(db, TRAIL_EDB, shop_migrate(db));
+    IT_MSG(db, "older layout", "left unchanged");
+    shop_customer_create_params p = SHOP_CUSTOMER_CREATE_INIT;
+    p.email = "new@x.org";
+    p.name = "New";
+    IT_EXPECT(db, TRAIL_EDB, shop_customer_create(db, NULL, &p, NULL));
+    IT_MSG(db, "older layout", "left unchanged");
+    int64_t seen_events = 0;
+    IT_EXPECT(db, TRAIL_EDB, trail_history(db, NULL, NULL, count_event, &seen_events));
+    assert_int_equal(seen_events, 0);
+    trail_close(db);
+    assert_int_equal(raw_count(t->url, "%s", seen), last_seen);
+    assert_int_equal(it_rows(t, "trail_change_events"), events);
+    assert_int_equal(it_rows(t, "customers"), 1);
+    assert_int_equal(raw_count(t->url, "SELECT count(*) FROM trail_nodes"), 1);
+    assert_true(it_rows(t, "trail_lanes") < 0); /* migrate did not make it */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -202,6 +253,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reopen_never_reuses_hlc, it_setup, it_teardown),
         cmocka_unit_test_setup_teardown(test_node_id_option, it_setup_empty, it_teardown),
         cmocka_unit_test_setup_teardown(test_node_id_option_not_kept, it_setup_empty, it_teardown),
+        cmocka_unit_test_setup_teardown(test_old_layout_refused, it_setup, it_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

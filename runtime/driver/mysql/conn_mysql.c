@@ -72,15 +72,6 @@ typedef struct my_stmt {
     my_col *cols;           /* n_fields */
 } my_stmt;
 
-/*
- * What a row callback gets: a statement positioned on a row, or (p NULL)
- * the one-column row holding the AUTO_INCREMENT value an INSERT assigned.
- */
-typedef struct my_row {
-    my_stmt *p;
-    int64_t insert_id;
-} my_row;
-
 typedef struct my_state {
     MYSQL *conn;
     trail_stmt_cache stmts;
@@ -444,31 +435,33 @@ static int bind_param(trail_conn *db, my_stmt *p, unsigned i, const trail_value 
     }
 }
 
+/* Binds @params to @p, which borrows them until it ran (bind_param()). */
 static int bind_params(trail_conn *db, my_stmt *p, const trail_value *params, size_t n)
 {
     if (n != p->n_params)
         return trail__err_set(&db->err, TRAIL_EARG,
                               "mysql: the statement takes %u parameters, %zu given", p->n_params,
                               n);
-    int rc = TRAIL_OK;
-    for (unsigned i = 0; rc == TRAIL_OK && i < n; i++)
-        rc = bind_param(db, p, i, &params[i]);
-    if (rc == TRAIL_OK && n && mysql_stmt_bind_param(p->stmt, p->params))
-        rc = fail_stmt(db, p->stmt, "bind");
-    return rc;
+    for (unsigned i = 0; i < n; i++) {
+        int rc = bind_param(db, p, i, &params[i]);
+        if (rc < 0)
+            return rc;
+    }
+    if (n && mysql_stmt_bind_param(p->stmt, p->params))
+        return fail_stmt(db, p->stmt, "bind");
+    return TRAIL_OK;
 }
 
 /* ---- running -------------------------------------------------------------- */
 
 /*
- * Reads the rows of @p's current result set: @cb per row until it stops,
- * the rest read and dropped so that the connection is ready for the next
- * statement, and an error that arrives in mid-stream (a lock wait on a later
- * row) is still seen.
+ * Reads the rows of @p's current result set: @cb per row (the row is @p,
+ * positioned on it) until it stops, the rest read and dropped so that the
+ * connection is ready for the next statement, and an error that arrives in
+ * mid-stream (a lock wait on a later row) is still seen. Frees the result.
  */
 static int fetch_rows(trail_conn *db, my_stmt *p, trail_row_cb cb, void *userdata)
 {
-    my_row row = { p, 0 };
     int rc = TRAIL_OK;
     for (;;) {
         errno = 0; /* as round_trip(): a fetch may wait for the server, uncounted */
@@ -484,7 +477,7 @@ static int fetch_rows(trail_conn *db, my_stmt *p, trail_row_cb cb, void *userdat
                                 "mysql: a value of the result does not fit a 64-bit integer");
             break;
         }
-        if (cb && (rc = cb(db, &row, userdata)) != 0)
+        if (cb && (rc = cb(db, p, userdata)) != 0)
             break;
     }
     /* Reads and drops what a stop left unread. */
@@ -509,13 +502,13 @@ static int execute(trail_conn *db, my_stmt *p, const trail_value *params, size_t
                               "server's max_allowed_packet of %llu bytes",
                               (unsigned long long)bytes, (unsigned long long)db->max_packet);
     round_trip(db);
+    db->statements++;
     return mysql_stmt_execute(p->stmt) ? fail_stmt(db, p->stmt, "execute") : TRAIL_OK;
 }
 
 /*
- * Executes @p with @params and reads every row (fetch_rows()). A statement
- * without rows gives @cb the AUTO_INCREMENT value its INSERT assigned, if
- * any: MySQL has no INSERT ... RETURNING.
+ * Executes @p with @params (borrowed) and reads every row (fetch_rows()).
+ * *@changes: the rows a statement without a result changed; 0 for one with.
  */
 static int run(trail_conn *db, my_stmt *p, const trail_value *params, size_t n, trail_row_cb cb,
                void *userdata, int64_t *changes)
@@ -524,42 +517,49 @@ static int run(trail_conn *db, my_stmt *p, const trail_value *params, size_t n, 
     if (rc < 0)
         return rc;
     if (!p->n_fields) {
-        my_row row = { NULL, (int64_t)mysql_stmt_insert_id(p->stmt) };
         if (changes)
             *changes = (int64_t)mysql_stmt_affected_rows(p->stmt);
-        return cb && row.insert_id ? cb(db, &row, userdata) : TRAIL_OK;
+        return TRAIL_OK;
     }
-    rc = fetch_rows(db, p, cb, userdata);
-    if (rc == TRAIL_OK && changes)
+    if ((rc = fetch_rows(db, p, cb, userdata)) != TRAIL_OK)
+        return rc;
+    if (changes)
         *changes = 0;
-    return rc;
+    return TRAIL_OK;
 }
 
+/* trail_driver.query (driver.h). */
 static int my_query(trail_conn *db, const char *sql, const trail_value *params, size_t n,
                     trail_row_cb cb, void *userdata, int64_t *changes)
 {
-    void *p = NULL;
+    void *p;
     int rc = usable(db);
-    if (rc == TRAIL_OK)
-        rc = trail__stmt_cache_get(db, &state(db)->stmts, sql, &p);
-    return rc < 0 ? rc : run(db, p, params, n, cb, userdata, changes);
+    if (rc < 0)
+        return rc;
+    if ((rc = trail__stmt_cache_get(db, &state(db)->stmts, sql, &p)) < 0)
+        return rc;
+    return run(db, p, params, n, cb, userdata, changes);
 }
 
-/* A statement made at run time: prepared for this call, closed after. */
+/* trail_driver.query_once: a statement made at run time, prepared for this call, closed after. */
 static int my_query_once(trail_conn *db, const char *sql, const trail_value *params, size_t n,
                          trail_row_cb cb, void *userdata, int64_t *changes)
 {
-    void *p = NULL;
+    void *p;
     int rc = usable(db);
-    if (rc == TRAIL_OK)
-        rc = prepare(db, sql, &p);
-    if (rc == TRAIL_OK)
-        rc = run(db, p, params, n, cb, userdata, changes);
+    if (rc < 0)
+        return rc;
+    if ((rc = prepare(db, sql, &p)) < 0)
+        return rc;
+    rc = run(db, p, params, n, cb, userdata, changes);
     stmt_free(p);
     return rc;
 }
 
-/* Runs @sql as text, dropping any rows: DDL, session settings, transaction control. */
+/*
+ * trail_driver.exec: @sql as text, any rows dropped (DDL, session settings,
+ * transaction control).
+ */
 static int my_exec(trail_conn *db, const char *sql)
 {
     int rc = usable(db);
@@ -567,6 +567,7 @@ static int my_exec(trail_conn *db, const char *sql)
         return rc;
     MYSQL *c = state(db)->conn;
     round_trip(db);
+    db->statements++;
     if (mysql_real_query(c, sql, (unsigned long)strlen(sql)))
         return fail(db, "exec");
     if (mysql_field_count(c) > 0) {
@@ -645,18 +646,14 @@ static int fetch_bytes(trail_conn *db, my_stmt *p, unsigned i, trail_value *out)
     return TRAIL_OK;
 }
 
-static int my_column(trail_conn *db, void *row_, size_t i, trail_vtype want, trail_value *out)
+/*
+ * trail_driver.column: @row is the statement positioned on it (fetch_rows());
+ * text and blobs are lent from its column buffers until the next row.
+ */
+static int my_column(trail_conn *db, void *row, size_t i, trail_vtype want, trail_value *out)
 {
-    my_row *row = row_;
-    my_stmt *p = row->p;
+    my_stmt *p = row;
     memset(out, 0, sizeof *out);
-    if (!p) { /* the AUTO_INCREMENT value of an INSERT */
-        out->type = want;
-        out->i = row->insert_id;
-        return i == 0 && want == TRAIL_V_INT
-                   ? TRAIL_OK
-                   : trail__err_set(&db->err, TRAIL_EDB, "mysql: an INSERT has one column, its id");
-    }
     if (i >= p->n_fields)
         return trail__err_set(&db->err, TRAIL_EDB, "mysql: no column %zu in a row of %u", i + 1,
                               p->n_fields);
@@ -667,9 +664,11 @@ static int my_column(trail_conn *db, void *row_, size_t i, trail_vtype want, tra
                                   "mysql: column %zu holds text, not a value of kind %d", i + 1,
                                   (int)want);
         int rc = fetch_bytes(db, p, (unsigned)i, out);
-        if (rc == TRAIL_OK && !c->is_null)
+        if (rc < 0)
+            return rc;
+        if (!c->is_null)
             out->type = want;
-        return rc;
+        return TRAIL_OK;
     }
     if (c->is_null)
         return TRAIL_OK;
@@ -703,6 +702,7 @@ static int my_rollback(trail_conn *db)
     if (st->lost)
         return usable(db);
     round_trip(db);
+    db->statements++;
     return mysql_rollback(st->conn) ? fail(db, "rollback") : TRAIL_OK;
 }
 
@@ -722,43 +722,52 @@ static int my_commit(trail_conn *db)
 {
     my_state *st = state(db);
     int rc = usable(db);
-    if (rc == TRAIL_OK)
-        round_trip(db);
-    if (rc == TRAIL_OK && mysql_commit(st->conn))
-        rc = fail(db, "commit");
-    if (rc == TRAIL_OK)
-        st->in_tx = false;
-    return rc;
+    if (rc < 0)
+        return rc;
+    round_trip(db);
+    db->statements++;
+    if (mysql_commit(st->conn))
+        return fail(db, "commit");
+    st->in_tx = false;
+    return TRAIL_OK;
 }
 
 /* ---- one-statement writes ------------------------------------------------ */
+
+/* Reads the current result set of the CALL @p, its rows to @cb, and frees it. */
+static int call_result_set(trail_conn *db, my_stmt *p, trail_row_cb cb, void *userdata)
+{
+    int rc = describe_results(db, p);
+    if (rc < 0) {
+        mysql_stmt_free_result(p->stmt);
+        return rc;
+    }
+    return fetch_rows(db, p, cb, userdata); /* which frees the result */
+}
 
 /*
  * Reads the results of the CALL @p just executed: the rows of its result
  * set go to @cb, then the call's own status, which says whether what the
  * procedure did after its SELECT (its COMMIT) went well. Everything is read
  * even after a failure, so that the connection is ready for the next
- * statement.
+ * statement; the first failure is the one returned.
  */
 static int call_results(trail_conn *db, my_stmt *p, trail_row_cb cb, void *userdata)
 {
-    int rc = TRAIL_OK, more;
-    do {
+    int rc = TRAIL_OK;
+    for (;;) {
         if (mysql_stmt_field_count(p->stmt) > 0) {
-            int got = describe_results(db, p);
-            if (got == TRAIL_OK)
-                got = fetch_rows(db, p, cb, userdata); /* which frees the result */
-            else
-                mysql_stmt_free_result(p->stmt);
-            if (got < 0 && rc == TRAIL_OK)
+            int got = call_result_set(db, p, cb, userdata);
+            if (got < 0 && rc >= 0)
                 rc = got;
         }
         errno = 0; /* as round_trip() */
-        more = mysql_stmt_next_result(p->stmt);
-        if (more > 0 && rc == TRAIL_OK)
+        int more = mysql_stmt_next_result(p->stmt);
+        if (more > 0 && rc >= 0)
             rc = fail_stmt(db, p->stmt, "call");
-    } while (more == 0);
-    return rc;
+        if (more != 0)
+            return rc;
+    }
 }
 
 /*
@@ -771,17 +780,22 @@ static int my_run_write(trail_conn *db, const trail_write_op *w, const char *sql
                         const trail_value *params, size_t n, trail_row_cb cb, void *userdata)
 {
     my_state *st = state(db);
-    void *p = NULL;
+    void *p;
     int rc = trail__mysql_write_fits(db, w, params);
-    if (rc == TRAIL_OK)
-        rc = usable(db);
-    if (rc == TRAIL_OK)
-        rc = trail__stmt_cache_get(db, &st->stmts, sql, &p);
     if (rc < 0)
         return rc;
-    if ((rc = execute(db, p, params, n)) == TRAIL_OK)
-        rc = call_results(db, p, cb, userdata);
-    if (rc < 0 && db->in_tx && !st->aborted && !st->lost) {
+    if ((rc = usable(db)) < 0)
+        return rc;
+    if ((rc = trail__stmt_cache_get(db, &st->stmts, sql, &p)) < 0)
+        return rc;
+    if ((rc = execute(db, p, params, n)) < 0)
+        goto undo;
+    if ((rc = call_results(db, p, cb, userdata)) < 0)
+        goto undo;
+    return rc;
+
+undo:
+    if (db->in_tx && !st->aborted && !st->lost) {
         trail_err saved = db->err;
         my_exec(db, db->drv->sql->rollback_to); /* fails harmlessly when the call set none */
         db->err = saved;
@@ -900,7 +914,9 @@ static int my_open(trail_conn *db, const char *target, const trail_open_opts *op
              "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION',"
              " time_zone = '+00:00', innodb_lock_wait_timeout = %u, lock_wait_timeout = %u",
              timeout_s, timeout_s);
-    if ((rc = my_exec(db, set)) < 0 || (rc = read_max_packet(db)) < 0)
+    if ((rc = my_exec(db, set)) < 0)
+        goto cleanup;
+    if ((rc = read_max_packet(db)) < 0)
         goto cleanup;
     rc = my_exec(db, opts->read_only
                          ? "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED, READ ONLY"

@@ -33,7 +33,7 @@ const trail_dialect trail__dialect_mysql = {
 
     .quote = '`',
     .lock_suffix = " FOR UPDATE",
-    .returning = false, /* an int64 key comes back through mysql_stmt_insert_id() */
+    .returning = false, /* no RETURNING: an int64 key comes back from write_mysql.c's procedures */
     .identifier_max = 64,
 
     .column_types = {

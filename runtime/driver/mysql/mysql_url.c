@@ -30,7 +30,7 @@ static int decode(char *s)
     return 0;
 }
 
-/* Decodes @s, which URL part @what is; NULL for an empty part. */
+/* Decodes @s, which URL part @what is, in place; *@part points at it, NULL for an empty part. */
 static int take(char **part, char *s, const char *what, trail_err *err)
 {
     *part = NULL;
@@ -71,7 +71,9 @@ static int split_host(trail_mysql_url *u, char *s, trail_err *err)
         *port++ = '\0';
     }
     int rc = take(&u->host, host, "host", err);
-    return rc == TRAIL_OK && port ? parse_port(&u->port, port, err) : rc;
+    if (rc < 0 || !port)
+        return rc;
+    return parse_port(&u->port, port, err);
 }
 
 /* The longest timeout, in seconds: its milliseconds fit an int. */
@@ -90,13 +92,12 @@ static int parse_timeout(int *out, const char *key, const char *s, trail_err *er
     return TRAIL_OK;
 }
 
-/* key=value pairs joined by '&'. */
+/* key=value pairs joined by '&', cut and decoded in place. */
 static int split_query(trail_mysql_url *u, char *s, trail_err *err)
 {
     static const char known[] =
         "socket, program_name, connect_timeout, read_timeout, write_timeout";
-    int rc = TRAIL_OK;
-    for (char *pair = s, *next; rc == TRAIL_OK && pair; pair = next) {
+    for (char *pair = s, *next; pair; pair = next) {
         if ((next = strchr(pair, '&')))
             *next++ = '\0';
         char *value = strchr(pair, '=');
@@ -119,9 +120,11 @@ static int split_query(trail_mysql_url *u, char *s, trail_err *err)
                                   "mysql URL: unknown parameter '%.32s' (known: %s)", pair, known);
         if (!value || !*value)
             return trail__err_set(err, TRAIL_EARG, "mysql URL: parameter %s has no value", pair);
-        rc = slot ? take(slot, value, pair, err) : parse_timeout(timeout, pair, value, err);
+        int rc = slot ? take(slot, value, pair, err) : parse_timeout(timeout, pair, value, err);
+        if (rc < 0)
+            return rc;
     }
-    return rc;
+    return TRAIL_OK;
 }
 
 int trail__mysql_url_parse(trail_mysql_url *out, const char *url, trail_err *err)
@@ -147,29 +150,32 @@ int trail__mysql_url_parse(trail_mysql_url *out, const char *url, trail_err *err
         *path++ = '\0';
     /* The last '@': a password with an unescaped '@' still parses. */
     char *at = strrchr(authority, '@'), *host = authority;
-    int rc = TRAIL_OK;
+    int rc;
     if (at) {
         *at = '\0';
         host = at + 1;
         char *colon = strchr(authority, ':');
         if (colon)
             *colon++ = '\0';
-        rc = take(&out->user, authority, "user", err);
-        if (rc == TRAIL_OK && colon)
-            rc = decode(colon) < 0 ? trail__err_set(err, TRAIL_EARG,
-                                                    "mysql URL: the password has a malformed "
-                                                    "%%-escape (or %%00)")
-                                   : TRAIL_OK;
+        if ((rc = take(&out->user, authority, "user", err)) < 0)
+            goto fail;
+        if (colon && decode(colon) < 0) {
+            rc = trail__err_set(err, TRAIL_EARG,
+                                "mysql URL: the password has a malformed %%-escape (or %%00)");
+            goto fail;
+        }
         out->password = colon; /* "" is a password too: an empty one */
     }
-    if (rc == TRAIL_OK)
-        rc = split_host(out, host, err);
-    if (rc == TRAIL_OK)
-        rc = take(&out->database, path, "database name", err);
-    if (rc == TRAIL_OK && query)
-        rc = split_query(out, query, err);
-    if (rc < 0)
-        trail__mysql_url_free(out);
+    if ((rc = split_host(out, host, err)) < 0)
+        goto fail;
+    if ((rc = take(&out->database, path, "database name", err)) < 0)
+        goto fail;
+    if (query && (rc = split_query(out, query, err)) < 0)
+        goto fail;
+    return TRAIL_OK;
+
+fail:
+    trail__mysql_url_free(out);
     return rc;
 }
 

@@ -1,12 +1,13 @@
 /*
  * conn_pg.c - the PostgreSQL driver (libpq).
  *
- * Every statement is prepared once per connection (PQprepare, then
- * PQdescribePrepared for the parameter types the server inferred), and runs
- * with parameters and results in binary: integers, doubles, dates and
- * timestamps cross the wire exactly, with no text to format or parse. A
- * parameter is encoded for the type the server expects, whatever trail_value
- * type it came as (an int64 bound where a boolean is wanted, say).
+ * Every statement but exec's (DDL, session settings, transaction control)
+ * is prepared once per connection, or one made at run time (query_once)
+ * for its one run: PQprepare, then PQdescribePrepared for the parameter
+ * types the server inferred. It runs with parameters and results in binary: integers, doubles,
+ * dates and timestamps cross the wire exactly, with no text to format or parse. A parameter is
+ * encoded for the type the server expects, whatever trail_value type it came as (an int64 bound
+ * where a boolean is wanted, say).
  *
  * Rows stream in single-row mode, so that reading a long history takes the
  * memory of one row, not of the whole result.
@@ -216,14 +217,18 @@ static int await(trail_conn *db, const char *what)
     return TRAIL_EDB;
 }
 
-/* The next result of what was sent into *@out, NULL after the last; the caller clears it. */
+/*
+ * The next result of what was sent into *@out, NULL after the last; the
+ * caller owns it and clears it with PQclear(). On failure *@out is NULL.
+ */
 static int next_result(trail_conn *db, const char *what, PGresult **out)
 {
     *out = NULL;
     int rc = await(db, what);
-    if (rc == TRAIL_OK)
-        *out = PQgetResult(state(db)->conn);
-    return rc;
+    if (rc < 0)
+        return rc;
+    *out = PQgetResult(state(db)->conn);
+    return TRAIL_OK;
 }
 
 static bool succeeded(const PGresult *res)
@@ -235,17 +240,25 @@ static bool succeeded(const PGresult *res)
 /*
  * Reads every result of the command PQsend*() just sent, as PQexec() does
  * but within the timeouts (@sent: what PQsend*() returned). *@out receives
- * the first failed result, else the last; the caller clears it (NULL is
- * allowed, and PQresultStatus() calls it a failure).
+ * the first failed result, else the last, which the caller owns and clears
+ * with PQclear() (it may be NULL, which PQresultStatus() calls a failure).
+ * On failure *@out is NULL.
  */
 static int finish(trail_conn *db, int sent, const char *what, PGresult **out)
 {
     *out = NULL;
     if (!sent)
         return fail(db, NULL, what);
-    PGresult *keep = NULL, *res;
-    int rc;
-    while ((rc = next_result(db, what, &res)) == TRAIL_OK && res) {
+    PGresult *keep = NULL;
+    for (;;) {
+        PGresult *res;
+        int rc = next_result(db, what, &res);
+        if (rc < 0) {
+            PQclear(keep);
+            return rc;
+        }
+        if (!res)
+            break;
         if (!keep || succeeded(keep)) {
             PQclear(keep);
             keep = res;
@@ -253,60 +266,101 @@ static int finish(trail_conn *db, int sent, const char *what, PGresult **out)
             PQclear(res);
         }
     }
-    if (rc < 0) {
-        PQclear(keep);
-        return rc;
-    }
     *out = keep;
+    return TRAIL_OK;
+}
+
+/*
+ * After @cb stopped or @rc failed: reads and drops the rest of the results
+ * being read (in a pipeline, those of one statement; else all of what was
+ * sent), so that the connection is ready for what comes next. Returns @rc,
+ * or when @rc is no failure, the first failure among the rest; a connection
+ * given up comes before either. A statement that a pipeline skipped
+ * (PGRES_PIPELINE_ABORTED) failed only because an earlier one did.
+ */
+static int drain(trail_conn *db, const char *what, int rc)
+{
+    for (;;) {
+        PGresult *res;
+        int got = next_result(db, what, &res);
+        if (got < 0)
+            return got;
+        if (!res)
+            return rc;
+        if (rc >= 0 && !succeeded(res) && PQresultStatus(res) != PGRES_PIPELINE_ABORTED)
+            rc = fail(db, res, what);
+        PQclear(res);
+    }
+}
+
+/* Each row of @res to @cb (NULL: none wanted) until it stops: TRAIL_OK, or what stopped it. */
+static int each_row(trail_conn *db, PGresult *res, trail_row_cb cb, void *userdata)
+{
+    for (int i = 0; cb && i < PQntuples(res); i++) {
+        pg_row row = { res, i };
+        int rc = cb(db, &row, userdata);
+        if (rc != TRAIL_OK)
+            return rc;
+    }
     return TRAIL_OK;
 }
 
 /* ---- preparing --------------------------------------------------------------- */
 
-/* Prepares @sql under a new name and learns its parameter types: two round trips, once. */
+/*
+ * Prepares @sql as the statement @name ("": the unnamed one) and learns its
+ * parameter types: two round trips. *@out receives a new pg_stmt, which
+ * the caller frees with free(); it is left alone on failure.
+ */
 static int prepare(trail_conn *db, const char *sql, const char *name, pg_stmt **out)
 {
     PGconn *c = state(db)->conn;
     db->round_trips += 2;
     PGresult *res;
     int rc = finish(db, PQsendPrepare(c, name, sql, 0, NULL), "prepare", &res);
-    if (rc == TRAIL_OK && PQresultStatus(res) != PGRES_COMMAND_OK)
-        rc = fail(db, res, "prepare");
-    PQclear(res);
     if (rc < 0)
         return rc;
-    rc = finish(db, PQsendDescribePrepared(c, name), "describe", &res);
-    if (rc == TRAIL_OK && PQresultStatus(res) != PGRES_COMMAND_OK)
-        rc = fail(db, res, "describe");
-    if (rc < 0) {
-        PQclear(res);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        rc = fail(db, res, "prepare");
+        goto clear;
+    }
+    PQclear(res);
+    if ((rc = finish(db, PQsendDescribePrepared(c, name), "describe", &res)) < 0)
         return rc;
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        rc = fail(db, res, "describe");
+        goto clear;
     }
     int n = PQnparams(res);
     pg_stmt *st = malloc(sizeof *st + (size_t)n * sizeof(Oid));
     if (!st) {
-        PQclear(res);
-        return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+        rc = trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+        goto clear;
     }
     snprintf(st->name, sizeof st->name, "%s", name);
     st->n_params = n;
     for (int i = 0; i < n; i++)
         st->types[i] = PQparamtype(res, i);
-    PQclear(res);
     *out = st;
-    return TRAIL_OK;
+clear:
+    PQclear(res);
+    return rc;
 }
 
-/* The statement cache's prepare: under a name of its own, for the life of the connection. */
+/*
+ * The statement cache's prepare: under a name of its own, for the life of
+ * the connection. *@out receives a pg_stmt that the cache frees with free().
+ */
 static int prepare_named(trail_conn *db, const char *sql, void **out)
 {
     char name[24];
     snprintf(name, sizeof name, "trail_%u", state(db)->next_name++);
     pg_stmt *p;
     int rc = prepare(db, sql, name, &p);
-    if (rc == TRAIL_OK)
-        *out = p;
-    return rc;
+    if (rc < 0)
+        return rc;
+    *out = p;
+    return TRAIL_OK;
 }
 
 /* ---- parameters ----------------------------------------------------------- */
@@ -357,7 +411,8 @@ static bool is_integer(trail_vtype t)
 /*
  * Encodes parameter @i (@v, for a parameter of type @oid) in binary: into
  * the scratch buffer, or pointing at the caller's bytes when they are
- * already the binary form (text, bytea).
+ * already the binary form (text, bytea), which @v lends until the statement
+ * was sent.
  */
 static int encode(trail_conn *db, size_t i, Oid oid, const trail_value *v)
 {
@@ -370,49 +425,53 @@ static int encode(trail_conn *db, size_t i, Oid oid, const trail_value *v)
         return TRAIL_OK;
     }
     size_t at = st->scratch.len;
-    int rc = 0;
-    bool ints = is_integer(v->type);
+    bool ints = is_integer(v->type), fits = ints;
     switch (oid) {
     case OID_BOOL:
-        rc = ints ? trail__buf_append(&st->scratch, v->i ? "\1" : "\0", 1) : -1;
+        if (fits)
+            trail__buf_append(&st->scratch, v->i ? "\1" : "\0", 1);
         break;
     case OID_INT2:
-        rc = ints && v->i >= INT16_MIN && v->i <= INT16_MAX ? append_be(st, (uint64_t)v->i, 2) : -1;
+        if ((fits = ints && v->i >= INT16_MIN && v->i <= INT16_MAX))
+            append_be(st, (uint64_t)v->i, 2);
         break;
     case OID_INT4:
-        rc = ints && v->i >= INT32_MIN && v->i <= INT32_MAX ? append_be(st, (uint64_t)v->i, 4) : -1;
+        if ((fits = ints && v->i >= INT32_MIN && v->i <= INT32_MAX))
+            append_be(st, (uint64_t)v->i, 4);
         break;
     case OID_INT8:
-        rc = ints ? append_be(st, (uint64_t)v->i, 8) : -1;
+        if (fits)
+            append_be(st, (uint64_t)v->i, 8);
         break;
     case OID_FLOAT8: {
         double d = v->type == TRAIL_V_DOUBLE ? v->d : (double)v->i;
         uint64_t bits;
         memcpy(&bits, &d, sizeof bits);
-        rc = v->type == TRAIL_V_DOUBLE || ints ? append_be(st, bits, 8) : -1;
+        if ((fits = v->type == TRAIL_V_DOUBLE || ints))
+            append_be(st, bits, 8);
         break;
     }
     case OID_DATE: {
         /* Checked arithmetic: any int64 may come here, and INT64_MIN - the epoch overflows. */
         int64_t days;
-        bool fits = !__builtin_sub_overflow(v->i, PG_EPOCH_DAYS, &days) && days >= INT32_MIN &&
-                    days <= INT32_MAX;
-        rc = ints && fits ? append_be(st, (uint64_t)days, 4) : -1;
+        if ((fits = ints && !__builtin_sub_overflow(v->i, PG_EPOCH_DAYS, &days) &&
+                    days >= INT32_MIN && days <= INT32_MAX))
+            append_be(st, (uint64_t)days, 4);
         break;
     }
     case OID_TIMESTAMP:
     case OID_TIMESTAMPTZ: {
         int64_t ms, us;
-        bool fits = !__builtin_sub_overflow(v->i, PG_EPOCH_MS, &ms) &&
-                    !__builtin_mul_overflow(ms, 1000, &us);
-        rc = ints && fits ? append_be(st, (uint64_t)us, 8) : -1;
+        if ((fits = ints && !__builtin_sub_overflow(v->i, PG_EPOCH_MS, &ms) &&
+                    !__builtin_mul_overflow(ms, 1000, &us)))
+            append_be(st, (uint64_t)us, 8);
         break;
     }
     case OID_JSONB:
-        if (v->type != TRAIL_V_TEXT && v->type != TRAIL_V_JSON)
-            rc = -1;
-        else if (!(rc = trail__buf_append(&st->scratch, "\1", 1)))
-            rc = trail__buf_append(&st->scratch, v->s, v->n);
+        if ((fits = v->type == TRAIL_V_TEXT || v->type == TRAIL_V_JSON)) {
+            trail__buf_append(&st->scratch, "\1", 1);
+            trail__buf_append(&st->scratch, v->s, v->n);
+        }
         break;
     default: /* text, varchar, json, bytea: the bytes are the binary form */
         if (v->type != TRAIL_V_TEXT && v->type != TRAIL_V_JSON && v->type != TRAIL_V_BLOB)
@@ -427,18 +486,23 @@ static int encode(trail_conn *db, size_t i, Oid oid, const trail_value *v)
         st->lengths[i] = (int)v->n;
         return TRAIL_OK;
     }
-    if (rc == -1)
+    if (!fits)
         return trail__err_set(&db->err, TRAIL_EINVALID,
                               "postgresql: parameter $%zu: a value of kind %d does not fit type %u",
                               i + 1, (int)v->type, (unsigned)oid);
-    if (rc < 0)
+    if (st->scratch.err)
         return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
     st->offsets[i] = at;
     st->lengths[i] = (int)(st->scratch.len - at);
     return TRAIL_OK;
 }
 
-/* Encodes every parameter; pointers into scratch are fixed once it stops moving. */
+/*
+ * Encodes every parameter into the connection's arrays, which borrow
+ * @params' bytes until the statement was sent; pointers into scratch are
+ * fixed once it stops moving. The scratch buffer starts empty and its
+ * sticky error cleared, so that an earlier statement's failure stays there.
+ */
 static int encode_all(trail_conn *db, const pg_stmt *p, const trail_value *params, size_t n)
 {
     pg_state *st = state(db);
@@ -447,52 +511,59 @@ static int encode_all(trail_conn *db, const pg_stmt *p, const trail_value *param
                               "postgresql: statement %s takes %d parameters, %zu given", p->name,
                               p->n_params, n);
     int rc = reserve_params(db, n);
-    st->scratch.len = 0;
-    for (size_t i = 0; rc == TRAIL_OK && i < n; i++)
-        rc = encode(db, i, p->types[i], &params[i]);
-    for (size_t i = 0; rc == TRAIL_OK && i < n; i++)
+    if (rc < 0)
+        return rc;
+    trail__buf_reset(&st->scratch);
+    for (size_t i = 0; i < n; i++)
+        if ((rc = encode(db, i, p->types[i], &params[i])) < 0)
+            return rc;
+    for (size_t i = 0; i < n; i++)
         if (st->offsets[i] != SIZE_MAX)
             st->values[i] = st->scratch.data + st->offsets[i];
-    return rc;
+    return TRAIL_OK;
 }
 
 /* ---- running -------------------------------------------------------------- */
 
 /*
  * Reads the results of the statement just sent, one row at a time: @cb per
- * row, *@changes from the command tag. Always reads to the end, so that the
- * connection is ready for the next statement even when @cb stops early.
+ * row (the row lent to it until it returns), *@changes from the command tag.
+ * Always reads to the end, so that the connection is ready for the next
+ * statement even when @cb stops early.
  */
 static int receive(trail_conn *db, trail_row_cb cb, void *userdata, int64_t *changes)
 {
     PGconn *c = state(db)->conn;
-    int rc = TRAIL_OK, got;
-    PGresult *res;
     db->round_trips++;
-    while ((got = next_result(db, "query", &res)) == TRAIL_OK && res) {
+    db->statements++;
+    for (;;) {
+        PGresult *res;
+        int rc = next_result(db, "query", &res);
+        if (rc < 0) /* the connection is given up */
+            return rc;
+        if (!res)
+            break;
         ExecStatusType s = PQresultStatus(res);
         if (s == PGRES_SINGLE_TUPLE) {
-            if (rc == TRAIL_OK && cb) {
-                pg_row row = { res, 0 };
-                rc = cb(db, &row, userdata);
-            }
+            rc = each_row(db, res, cb, userdata);
         } else if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK) {
-            if (rc == TRAIL_OK && changes) {
+            if (changes) {
                 const char *n = PQcmdTuples(res);
                 *changes = *n ? strtoll(n, NULL, 10) : 0;
             }
-        } else if (rc >= 0) {
+        } else {
             rc = fail(db, res, "query");
         }
         PQclear(res);
+        if (rc != TRAIL_OK)
+            return drain(db, "query", rc);
     }
-    if (got < 0) /* the connection is given up: that comes first */
-        return got;
-    if (rc == TRAIL_OK && PQstatus(c) == CONNECTION_BAD)
-        rc = fail(db, NULL, "query");
-    return rc;
+    if (PQstatus(c) == CONNECTION_BAD)
+        return fail(db, NULL, "query");
+    return TRAIL_OK;
 }
 
+/* Sends the prepared @p with @params, which it borrows until sent, rows to come one at a time. */
 static int send_prepared(trail_conn *db, const pg_stmt *p, const trail_value *params, size_t n)
 {
     pg_state *st = state(db);
@@ -505,42 +576,50 @@ static int send_prepared(trail_conn *db, const pg_stmt *p, const trail_value *pa
     return TRAIL_OK;
 }
 
+/* trail_driver.query (driver.h). */
 static int pg_query(trail_conn *db, const char *sql, const trail_value *params, size_t n,
                     trail_row_cb cb, void *userdata, int64_t *changes)
 {
-    void *p = NULL;
+    void *p;
     int rc = usable(db);
-    if (rc == TRAIL_OK)
-        rc = trail__stmt_cache_get(db, &state(db)->stmts, sql, &p);
-    if (rc == TRAIL_OK)
-        rc = send_prepared(db, p, params, n);
-    return rc < 0 ? rc : receive(db, cb, userdata, changes);
+    if (rc < 0)
+        return rc;
+    if ((rc = trail__stmt_cache_get(db, &state(db)->stmts, sql, &p)) < 0)
+        return rc;
+    if ((rc = send_prepared(db, p, params, n)) < 0)
+        return rc;
+    return receive(db, cb, userdata, changes);
 }
 
-/* A statement made at run time: prepared unnamed, used once. */
+/* trail_driver.query_once: a statement made at run time, prepared unnamed, used once. */
 static int pg_query_once(trail_conn *db, const char *sql, const trail_value *params, size_t n,
                          trail_row_cb cb, void *userdata, int64_t *changes)
 {
-    pg_stmt *p = NULL;
+    pg_stmt *p;
     int rc = usable(db);
-    if (rc == TRAIL_OK)
-        rc = prepare(db, sql, "", &p);
     if (rc < 0)
+        return rc;
+    if ((rc = prepare(db, sql, "", &p)) < 0)
         return rc;
     rc = send_prepared(db, p, params, n);
     free(p);
-    return rc < 0 ? rc : receive(db, cb, userdata, changes);
+    if (rc < 0)
+        return rc;
+    return receive(db, cb, userdata, changes);
 }
 
+/* trail_driver.exec: @sql as text, any rows dropped. */
 static int pg_exec(trail_conn *db, const char *sql)
 {
     int rc = usable(db);
     if (rc < 0)
         return rc;
     db->round_trips++;
+    db->statements++;
     PGresult *res;
-    rc = finish(db, PQsendQuery(state(db)->conn, sql), "exec", &res);
-    if (rc == TRAIL_OK && !succeeded(res))
+    if ((rc = finish(db, PQsendQuery(state(db)->conn, sql), "exec", &res)) < 0)
+        return rc;
+    if (!succeeded(res))
         rc = fail(db, res, "exec");
     PQclear(res);
     return rc;
@@ -591,6 +670,10 @@ static bool decode_integer(Oid oid, const char *s, int len, int64_t *out)
     }
 }
 
+/*
+ * trail_driver.column: @row is a pg_row; text, JSON and bytes are lent from
+ * its result, which lives until the callback that got the row returns.
+ */
 static int pg_column(trail_conn *db, void *row, size_t i, trail_vtype want, trail_value *out)
 {
     PGresult *res = ((pg_row *)row)->res;
@@ -667,12 +750,14 @@ static int pg_commit(trail_conn *db)
     if (rc < 0)
         return rc;
     db->round_trips++;
+    db->statements++;
     PGresult *res;
-    rc = finish(db, PQsendQuery(state(db)->conn, "COMMIT"), "commit", &res);
-    if (rc == TRAIL_OK && PQresultStatus(res) != PGRES_COMMAND_OK)
+    if ((rc = finish(db, PQsendQuery(state(db)->conn, "COMMIT"), "commit", &res)) < 0)
+        return rc;
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
         rc = fail(db, res, "commit");
     /* COMMIT of a failed transaction succeeds as a ROLLBACK: not a commit. */
-    if (rc == TRAIL_OK && strcmp(PQcmdStatus(res), "ROLLBACK") == 0)
+    else if (strcmp(PQcmdStatus(res), "ROLLBACK") == 0)
         rc = trail__err_set(&db->err, TRAIL_EDB,
                             "postgresql: commit: the transaction had failed and was rolled back");
     PQclear(res);
@@ -690,31 +775,51 @@ static int pg_rollback(trail_conn *db)
 
 /* ---- one-statement audited writes ----------------------------------------- */
 
-/* Reads the results of one statement of a pipeline, each row to @cb; stops at its end. */
-static int pipeline_results(trail_conn *db, trail_row_cb cb, void *userdata, int rc)
+/*
+ * Reads the results of one statement of a pipeline, each row to @cb (NULL:
+ * none wanted); stops at its end. TRAIL_OK, or what stopped @cb, or the
+ * first failure.
+ */
+static int pipeline_results(trail_conn *db, trail_row_cb cb, void *userdata)
 {
-    PGresult *res;
-    int got;
-    while ((got = next_result(db, "write", &res)) == TRAIL_OK && res) {
+    for (;;) {
+        PGresult *res;
+        int rc = next_result(db, "write", &res);
+        if (rc < 0)
+            return rc;
+        if (!res)
+            return TRAIL_OK;
         ExecStatusType s = PQresultStatus(res);
-        bool rows =
-            s == PGRES_TUPLES_OK || s == PGRES_SINGLE_TUPLE; /* libpq keeps single-row mode */
-        if (rows && cb)
-            for (int i = 0; rc == TRAIL_OK && i < PQntuples(res); i++) {
-                pg_row row = { res, i };
-                rc = cb(db, &row, userdata);
-            }
-        else if (!rows && s != PGRES_COMMAND_OK && s != PGRES_PIPELINE_ABORTED && rc >= 0)
+        if (s == PGRES_TUPLES_OK || s == PGRES_SINGLE_TUPLE) /* libpq keeps single-row mode */
+            rc = each_row(db, res, cb, userdata);
+        else if (s != PGRES_COMMAND_OK && s != PGRES_PIPELINE_ABORTED)
             rc = fail(db, res, "write");
         PQclear(res);
+        if (rc != TRAIL_OK)
+            return drain(db, "write", rc);
     }
-    return got < 0 ? got : rc; /* a connection given up comes first */
+}
+
+/* Reads up to the Sync's result, after which the pipeline is empty. */
+static int read_to_sync(trail_conn *db)
+{
+    for (;;) {
+        PGresult *res;
+        int rc = next_result(db, "write", &res);
+        if (rc < 0)
+            return rc;
+        bool synced = !res || PQresultStatus(res) == PGRES_PIPELINE_SYNC;
+        PQclear(res);
+        if (synced)
+            return TRAIL_OK;
+    }
 }
 
 /*
- * Sends @n statements (@sql, their @params and @n_params) as one pipeline
- * ending in a Sync, and reads every result, those of statement @rows_of to
- * @cb: one round trip. Returns the first failure.
+ * Sends @n statements (@sql, their @params and @n_params, borrowed) as one
+ * pipeline ending in a Sync, and reads every result, those of statement
+ * @rows_of to @cb: one round trip. Returns the first failure; the results
+ * after it are read all the same, so that the pipeline ends empty.
  */
 static int pipeline(trail_conn *db, size_t n, const char *const *sql,
                     const trail_value *const *params, const size_t *n_params, size_t rows_of,
@@ -723,41 +828,45 @@ static int pipeline(trail_conn *db, size_t n, const char *const *sql,
     pg_state *st = state(db);
     pg_stmt *p[4];
     int rc = usable(db);
-    for (size_t i = 0; rc == TRAIL_OK && i < n; i++) { /* prepared once, before the pipeline */
-        void *got = NULL;
-        rc = trail__stmt_cache_get(db, &st->stmts, sql[i], &got);
-        p[i] = got;
-    }
     if (rc < 0)
         return rc;
+    for (size_t i = 0; i < n; i++) { /* prepared once, before the pipeline */
+        void *got;
+        if ((rc = trail__stmt_cache_get(db, &st->stmts, sql[i], &got)) < 0)
+            return rc;
+        p[i] = got;
+    }
     if (!PQenterPipelineMode(st->conn))
         return fail(db, NULL, "pipeline");
     size_t sent = 0;
-    for (; rc == TRAIL_OK && sent < n; sent++) {
+    for (; sent < n; sent++) {
         if ((rc = encode_all(db, p[sent], params[sent], n_params[sent])) < 0)
             break;
         if (!PQsendQueryPrepared(st->conn, p[sent]->name, (int)n_params[sent], st->values,
-                                 st->lengths, st->formats, 1))
+                                 st->lengths, st->formats, 1)) {
             rc = fail(db, NULL, "send");
+            break;
+        }
     }
-    if (!PQpipelineSync(st->conn) && rc == TRAIL_OK)
+    /* What was sent is synced and read whatever failed: the first failure is the one told. */
+    if (!PQpipelineSync(st->conn) && rc >= 0)
         rc = fail(db, NULL, "send");
     db->round_trips++;
+    db->statements += sent;
     for (size_t i = 0; i < sent; i++)
-        rc = pipeline_results(db, i == rows_of ? cb : NULL, userdata, rc);
-    PGresult *res; /* the Sync's, after which the pipeline is empty */
-    int got;
-    while ((got = next_result(db, "write", &res)) == TRAIL_OK && res &&
-           PQresultStatus(res) != PGRES_PIPELINE_SYNC)
-        PQclear(res);
-    PQclear(res);
+        rc = rc == TRAIL_OK ? pipeline_results(db, i == rows_of ? cb : NULL, userdata)
+                            : drain(db, "write", rc);
+    int got = read_to_sync(db);
     if (got < 0)
         return got; /* given up, in pipeline mode: nothing more is sent on it */
-    if (!PQexitPipelineMode(st->conn) && rc == TRAIL_OK)
-        rc = fail(db, NULL, "pipeline");
-    if (rc == TRAIL_OK && PQstatus(st->conn) == CONNECTION_BAD)
-        rc = fail(db, NULL, "write");
-    return rc;
+    bool exited = PQexitPipelineMode(st->conn);
+    if (rc != TRAIL_OK)
+        return rc;
+    if (!exited)
+        return fail(db, NULL, "pipeline");
+    if (PQstatus(st->conn) == CONNECTION_BAD)
+        return fail(db, NULL, "write");
+    return TRAIL_OK;
 }
 
 /*
@@ -849,6 +958,11 @@ static int connect_failed(trail_conn *db, int64_t waited_ms)
     return trail__err_set(&db->err, TRAIL_EDB, "postgresql: cannot connect: %.*s", len, msg);
 }
 
+/*
+ * trail_driver.open: connects to @target (a URL or libpq's key=value form)
+ * and sets the session up. What it made stays in db->drv_state also on
+ * failure, for pg_close(), which trail_open() then calls.
+ */
 static int pg_open(trail_conn *db, const char *target, const trail_open_opts *opts)
 {
     pg_state *st = calloc(1, sizeof *st);

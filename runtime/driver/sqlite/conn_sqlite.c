@@ -62,7 +62,10 @@ static int fail(trail_conn *db, int src, const char *what)
     return trail__err_set(&db->err, code, "sqlite: %s: %s", what, msg);
 }
 
-/* The statement cache's prepare: kept for the life of the connection. */
+/*
+ * The statement cache's prepare: kept for the life of the connection;
+ * *@out receives a statement the cache ends with finalize().
+ */
 static int prepare(trail_conn *db, const char *sql, void **out)
 {
     sqlite3_stmt *stmt;
@@ -78,6 +81,7 @@ static void finalize(void *stmt)
     sqlite3_finalize(stmt);
 }
 
+/* Binds @v, whose bytes @stmt borrows (SQLITE_STATIC) until its bindings are cleared. */
 static int bind(trail_conn *db, sqlite3_stmt *stmt, int i, const trail_value *v)
 {
     int rc;
@@ -103,39 +107,51 @@ static int bind(trail_conn *db, sqlite3_stmt *stmt, int i, const trail_value *v)
     return rc == SQLITE_OK ? TRAIL_OK : fail(db, rc, "bind");
 }
 
-/* Binds, steps through every row, then resets @stmt for its next use. */
+/*
+ * Binds @params (borrowed: SQLITE_STATIC, until the reset), steps through
+ * every row, @cb seeing each (the row is @stmt, until it returns), then
+ * resets @stmt for its next use, whatever happened.
+ */
 static int run(trail_conn *db, sqlite3_stmt *stmt, const trail_value *params, size_t n,
                trail_row_cb cb, void *userdata, int64_t *changes)
 {
     int rc = TRAIL_OK;
-    for (size_t i = 0; rc == TRAIL_OK && i < n; i++)
-        rc = bind(db, stmt, (int)i + 1, &params[i]);
-    while (rc == TRAIL_OK) {
+    db->statements++;
+    for (size_t i = 0; i < n; i++)
+        if ((rc = bind(db, stmt, (int)i + 1, &params[i])) < 0)
+            goto reset;
+    for (;;) {
         int s = sqlite3_step(stmt);
         if (s == SQLITE_DONE)
             break;
         if (s != SQLITE_ROW) {
             rc = fail(db, s, "step");
-            break;
+            goto reset;
         }
         if (cb && (rc = cb(db, stmt, userdata)) != 0)
-            break;
+            goto reset;
     }
-    if (rc == TRAIL_OK && changes)
+    if (changes)
         *changes = sqlite3_changes64(state(db)->db);
+reset:
     sqlite3_reset(stmt);
     sqlite3_clear_bindings(stmt);
     return rc;
 }
 
+/* trail_driver.query (driver.h). */
 static int sqlite_query(trail_conn *db, const char *sql, const trail_value *params, size_t n,
                         trail_row_cb cb, void *userdata, int64_t *changes)
 {
-    void *stmt = NULL;
+    void *stmt;
     int rc = trail__stmt_cache_get(db, &state(db)->stmts, sql, &stmt);
-    return rc < 0 ? rc : run(db, stmt, params, n, cb, userdata, changes);
+    if (rc < 0)
+        return rc;
+    return run(db, stmt, params, n, cb, userdata, changes);
 }
 
+/* trail_driver.query_once: a statement made at run time, prepared for this call, finalized after.
+ */
 static int sqlite_query_once(trail_conn *db, const char *sql, const trail_value *params, size_t n,
                              trail_row_cb cb, void *userdata, int64_t *changes)
 {
@@ -148,6 +164,10 @@ static int sqlite_query_once(trail_conn *db, const char *sql, const trail_value 
     return rc;
 }
 
+/*
+ * trail_driver.column: @row is the statement positioned on it; text and
+ * blobs are lent by SQLite until the next step.
+ */
 static int sqlite_column(trail_conn *db, void *row, size_t i, trail_vtype want, trail_value *out)
 {
     sqlite3_stmt *stmt = row;
@@ -184,6 +204,7 @@ static int sqlite_column(trail_conn *db, void *row, size_t i, trail_vtype want, 
 static int sqlite_exec(trail_conn *db, const char *sql)
 {
     char *msg = NULL;
+    db->statements++;
     int rc = sqlite3_exec(state(db)->db, sql, NULL, NULL, &msg);
     sqlite3_free(msg);
     return rc == SQLITE_OK ? TRAIL_OK : fail(db, rc, "exec");
@@ -223,6 +244,11 @@ static void sqlite_close(trail_conn *db)
     db->drv_state = NULL;
 }
 
+/*
+ * trail_driver.open: opens the file @target (or ":memory:") and sets the
+ * connection up. What it made stays in db->drv_state also on failure, for
+ * sqlite_close(), which trail_open() then calls.
+ */
 static int sqlite_open(trail_conn *db, const char *target, const trail_open_opts *opts)
 {
     sqlite_state *st = calloc(1, sizeof *st);

@@ -29,9 +29,9 @@
 /* ---- the event ---------------------------------------------------------- */
 
 /*
- * Stamps and inserts @ev inside the open transaction of @db, after the head
- * of the connection's lane, later than @record_hlc (the record's newest
- * event's, 0 for none); its hash goes to @hash.
+ * Stamps and inserts @ev (borrowed) inside the open transaction of @db,
+ * after the head of the connection's lane, later than @record_hlc (the
+ * record's newest event's, 0 for none); its hash goes to @hash.
  */
 static int insert_event(trail_conn *db, const trail_event *ev, int64_t record_hlc,
                         char hash[TRAIL_SHA256_HEX_LEN + 1])
@@ -51,8 +51,27 @@ static int insert_event(trail_conn *db, const trail_event *ev, int64_t record_hl
 }
 
 /*
+ * The event JSON of @e's rows @old and @new_row (either may be NULL: then
+ * its JSON is not made) into @o (an update's changed fields, a delete's
+ * row) and @n, and the changed fields into @c.
+ * The caller frees the three buffers, also on failure.
+ */
+static int event_json(trail_buf *o, trail_buf *n, trail_buf *c, const trail_entity *e,
+                      const trail_row *old, const trail_row *new_row)
+{
+    size_t count;
+    int rc;
+    if (old && (rc = trail__values_old_json(o, e, old, new_row)) < 0)
+        return rc;
+    if (new_row && (rc = trail__values_json(n, e, new_row)) < 0)
+        return rc;
+    return trail__values_changed_json(c, e, old, new_row, &count);
+}
+
+/*
  * Builds the event of the write @w (@op) of record @record_id, now at
- * @version, whose newest event so far has @record_hlc, and records it; its
+ * @version, from the rows @old and @new_row (borrowed; either may be NULL),
+ * the record's newest event so far having @record_hlc, and records it; its
  * hash goes to w->hash.
  */
 static int record_event(trail_conn *db, trail_write_op *w, const char *op, const trail_row *old,
@@ -61,27 +80,23 @@ static int record_event(trail_conn *db, trail_write_op *w, const char *op, const
 {
     const trail_entity *e = w->e;
     trail_buf o = TRAIL_BUF_INIT, n = TRAIL_BUF_INIT, c = TRAIL_BUF_INIT;
-    size_t count;
-    int rc = old ? trail__values_old_json(&o, e, old, new_row) : TRAIL_OK;
-    if (rc == TRAIL_OK && new_row)
-        rc = trail__values_json(&n, e, new_row);
-    if (rc == TRAIL_OK)
-        rc = trail__values_changed_json(&c, e, old, new_row, &count);
+    int rc = event_json(&o, &n, &c, e, old, new_row);
     if (rc < 0) {
         rc = trail__err_set(&db->err, rc, "%s %s: cannot write the event's JSON", e->name,
                             record_id);
-    } else {
-        trail_event ev = { .table = e->table,
-                           .record_id = record_id,
-                           .op = op,
-                           .version = version,
-                           .old_values = old ? o.data : NULL,
-                           .new_values = new_row ? n.data : NULL,
-                           .changed = c.data,
-                           .schema_version = e->schema_version,
-                           .ctx = w->ctx };
-        rc = insert_event(db, &ev, record_hlc, w->hash);
+        goto done;
     }
+    trail_event ev = { .table = e->table,
+                       .record_id = record_id,
+                       .op = op,
+                       .version = version,
+                       .old_values = old ? o.data : NULL,
+                       .new_values = new_row ? n.data : NULL,
+                       .changed = c.data,
+                       .schema_version = e->schema_version,
+                       .ctx = w->ctx };
+    rc = insert_event(db, &ev, record_hlc, w->hash);
+done:
     trail__buf_free(&o);
     trail__buf_free(&n);
     trail__buf_free(&c);
@@ -90,7 +105,10 @@ static int record_event(trail_conn *db, trail_write_op *w, const char *op, const
 
 /* ---- the row ------------------------------------------------------------ */
 
-/* A new record holding copies of @row, for the caller's w->rec. */
+/*
+ * A new record holding copies of @row, for the caller's w->rec, which then
+ * owns it (trail__values_free_record()); *@rec is NULL on failure.
+ */
 static int row_record(trail_conn *db, const trail_entity *e, const trail_row *row, void **rec)
 {
     if (!(*rec = calloc(1, e->record_size)))
@@ -103,6 +121,10 @@ static int row_record(trail_conn *db, const trail_entity *e, const trail_row *ro
     return rc;
 }
 
+/*
+ * The create @w: the row inserted, an int64 key written into w->row as the
+ * database assigned it, and its event. w->rec, when made, is the caller's.
+ */
 static int write_create(trail_conn *db, trail_write_op *w)
 {
     const trail_entity *e = w->e;
@@ -117,16 +139,22 @@ static int write_create(trail_conn *db, trail_write_op *w)
         row->v[0] = trail_v_int(new_id);
         snprintf(row->id_text, sizeof row->id_text, "%" PRId64, new_id);
     }
+    if (rc < 0)
+        return rc;
     const char *id = e->key == TRAIL_KEY_INT64 ? row->id_text : row->v[0].s;
-    if (rc >= 0)
-        rc = record_event(db, w, "insert", NULL, row, id, 1, 0);
+    if ((rc = record_event(db, w, "insert", NULL, row, id, 1, 0)) < 0)
+        return rc;
     /* The row as stored is the row as bound: the record is made from it, not read back. */
-    if (rc >= 0 && w->want_record)
-        rc = row_record(db, e, row, &w->rec);
+    if (w->want_record)
+        return row_record(db, e, row, &w->rec);
     return rc;
 }
 
-/* The update @w of the record locked into *@before, which a record made for w->rec may take. */
+/*
+ * The update @w of the record it locks into *@before, which the caller
+ * frees unless w->rec took it (an update that changes nothing); a w->rec
+ * made otherwise is the caller's too.
+ */
 static int write_update(trail_conn *db, trail_write_op *w, void **before)
 {
     const trail_entity *e = w->e;
@@ -159,22 +187,24 @@ static int write_update(trail_conn *db, trail_write_op *w, void **before)
     bind[n++] = old.v[1];
     const char *sql;
     int64_t changes = 0;
-    if ((rc = trail__update_sql(db, e, moved, &sql)) >= 0)
-        rc = db->drv->query(db, sql, bind, n, NULL, NULL, &changes);
-    if (rc >= 0 && changes != 1) {
+    if ((rc = trail__update_sql(db, e, moved, &sql)) < 0)
+        return rc;
+    if ((rc = db->drv->query(db, sql, bind, n, NULL, NULL, &changes)) < 0)
+        return rc;
+    if (changes != 1) {
         w->version_found = w->version;
         return TRAIL_ECONFLICT;
     }
-    if (rc >= 0) {
-        new_row.v[1] = trail_v_int(w->version + 1);
-        rc = record_event(db, w, "update", &old, &new_row, w->id, w->version + 1, record_hlc);
-    }
+    new_row.v[1] = trail_v_int(w->version + 1);
+    if ((rc = record_event(db, w, "update", &old, &new_row, w->id, w->version + 1, record_hlc)) < 0)
+        return rc;
     /* The row as written is @new_row, which borrows from *@before: copied. */
-    if (rc >= 0 && w->want_record)
-        rc = row_record(db, e, &new_row, &w->rec);
+    if (w->want_record)
+        return row_record(db, e, &new_row, &w->rec);
     return rc;
 }
 
+/* The delete @w of the record it locks into *@before, which the caller frees. */
 static int write_delete(trail_conn *db, trail_write_op *w, void **before)
 {
     trail_row old;
@@ -185,13 +215,20 @@ static int write_delete(trail_conn *db, trail_write_op *w, void **before)
     trail_value bind[2] = { old.v[0], old.v[1] };
     int64_t changes = 0;
     rc = db->drv->query(db, trail__entity_sql(db, w->e)->remove, bind, 2, NULL, NULL, &changes);
-    if (rc >= 0 && changes != 1) {
+    if (rc < 0)
+        return rc;
+    if (changes != 1) {
         w->version_found = w->version;
         return TRAIL_ECONFLICT;
     }
-    return rc < 0 ? rc : record_event(db, w, "delete", &old, NULL, w->id, w->version, record_hlc);
+    return record_event(db, w, "delete", &old, NULL, w->id, w->version, record_hlc);
 }
 
+/*
+ * trail_driver.write: @w run in the call's transaction (call.h), which ends
+ * with it. On success w->rec, when asked for, is the caller's; on failure
+ * it is NULL and nothing of the call is left.
+ */
 int trail__sqlite_write(trail_conn *db, trail_write_op *w)
 {
     w->rec = NULL;

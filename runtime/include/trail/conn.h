@@ -130,6 +130,13 @@ TRAIL_API int trail_migrated(trail_conn *db);
 TRAIL_API uint64_t trail_round_trips(const trail_conn *db);
 
 /**
+ * trail_statements - how many statements @db has run since it was opened,
+ * on any engine, transaction control included and preparation not: what a
+ * write costs the engine beside the wire. For tests and metrics.
+ */
+TRAIL_API uint64_t trail_statements(const trail_conn *db);
+
+/**
  * trail_begin - start a transaction that the following audited calls join,
  * with one tx_id for all their events, until trail_commit() or
  * trail_rollback(). Returns TRAIL_OK, TRAIL_EARG (one is already open), or a
