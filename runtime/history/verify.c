@@ -8,7 +8,9 @@
  *     order: its hash against its columns, its lane's row and node, its seq
  *     following the one before it (from 1), its prev_hash against the
  *     lane's event before it (for seq 1, the lane's row), and a sealed
- *     lane's last seq and hash;
+ *     lane's last seq and hash; then, given a digest (read before anything
+ *     else: history/digest.h), every lane it names looked up, its event at
+ *     the digest's seq with the digest's hash;
  *  2. per table, every event in (record, hlc) order: the version and
  *     before/after chain of each record (an update's changed, old_values
  *     and new_values agreeing with each other and with the record's
@@ -30,6 +32,7 @@
 #include "audit/event.h"
 #include "audit/event_columns.h"
 #include "audit/lane.h"
+#include "history/digest.h"
 #include "history/history_row.h"
 #include "audit/model.h"
 #include "core/json_exact.h"
@@ -76,8 +79,9 @@ typedef struct verifier {
     /* progress */
     const trail_verify_opts *opts;
     trail_verify_progress progress;
-    const char *step_what; /* the step under way, named by steps[] */
-    int64_t n_events;      /* counted first when there is a progress callback */
+    const char *step_what;    /* the step under way, named by steps[] */
+    int64_t n_events;         /* counted first when there is a progress callback */
+    trail_digest_doc *digest; /* opts->digest_json, read before the first step */
 } verifier;
 
 /* Tells the caller's progress callback, if any; @finished ends the step. */
@@ -1231,6 +1235,27 @@ done:
     return rc;
 }
 
+/* A difference from the digest (history/digest.h) is a problem like any other. */
+static int digest_problem(void *userdata, const char *event_id, const char *what)
+{
+    return problem(userdata, NULL, NULL, event_id, "%s", what);
+}
+
+static bool has_digest(const verifier *v)
+{
+    return v->opts && v->opts->digest_json;
+}
+
+/* Everything the digest covers is still there, unchanged: the lanes' tails included. */
+static int check_digest(verifier *v, table_list *tables)
+{
+    (void)tables;
+    start_step(v, -1);
+    int rc = trail__digest_check(v->db, v->digest, digest_problem, v);
+    report_progress(v, true);
+    return rc;
+}
+
 /*
  * Passes 2 and 3, table by table, once the tables are known: one step,
  * counted in events (rows are not counted first).
@@ -1270,6 +1295,7 @@ static const struct verify_step {
 } steps[] = {
     { "integrity check", has_integrity_check, check_integrity },
     { "hash chains", NULL, check_chains },
+    { "digest", has_digest, check_digest },
     { "records and rows", NULL, check_records },
 };
 
@@ -1295,8 +1321,8 @@ int trail_verify_with(trail_conn *db, const trail_verify_opts *opts, trail_verif
     v.differing = json_array();
     tables.schemas = json_object();
 
-    int rc = TRAIL_OK;
-    for (size_t i = 0; i < N_STEPS; i++) {
+    int rc = has_digest(&v) ? trail__digest_parse(db, opts->digest_json, &v.digest) : TRAIL_OK;
+    for (size_t i = 0; rc == TRAIL_OK && i < N_STEPS; i++) {
         if (!step_applies(&v, i))
             continue;
         v.step_what = steps[i].what;
@@ -1305,6 +1331,7 @@ int trail_verify_with(trail_conn *db, const trail_verify_opts *opts, trail_verif
     }
 
     free_tables(&tables);
+    trail__digest_free(v.digest);
     json_decref(v.lanes);
     json_decref(v.ends);
     json_decref(v.differing);
