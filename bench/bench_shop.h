@@ -111,9 +111,9 @@ static inline void bench_lane_id(char out[TRAIL_ULID_LEN + 1])
 }
 
 /*
- * The event row a trigger audit writes for an update of @e: the SQL
- * expression of each column of trail_change_events, by place
- * (TRAIL_EV_<column>), and the text the shared ones are made in.
+ * The event row a trigger audit writes for an update: the SQL expression
+ * of each column of trail_change_events, by place (TRAIL_EV_<column>),
+ * and the text the shared ones are made in.
  *
  * What audit triggers deployed today write (issue 16): the whole old and
  * new row as JSON, the fields that changed, and the request context, in an
@@ -126,28 +126,51 @@ static inline void bench_lane_id(char out[TRAIL_ULID_LEN + 1])
  */
 typedef struct bench_trigger_row {
     const char *v[TRAIL_EVENT_COLUMNS];
-    char table[80], schema_version[24], ctx[BENCH_N_CTX][320];
+    char table[80], schema_version[24], hlc[256], ctx[BENCH_N_CTX][320];
 } bench_trigger_row;
 
+/* How one engine's trigger spells the parts of its event row, as SQL expressions. */
+typedef struct bench_trigger_sql {
+    const char *id;        /* a new id of 26 characters ordered by time: event_id, tx_id */
+    const char *ms;        /* now in milliseconds: created_at, and hlc (x 65536) */
+    const char *node;      /* the node id, a literal */
+    const char *lane;      /* the connection's lane */
+    const char *seq;       /* a number no other event of the lane has */
+    const char *record_id; /* NEW's id as text */
+    const char *version;   /* NEW's version */
+    const char *old_values, *new_values, *changed;
+    const char *ctx; /* a printf format of a context column's name; NULL: bench_ctx's literals */
+} bench_trigger_sql;
+
 /*
- * Starts @row for an update of @e: table_name, op, schema_version,
- * prev_hash and hash as every engine's trigger writes them; the context
- * columns from @ctx_fmt (a printf format of the column's name, for the
- * engine's variables; NULL for bench_ctx's values as SQL literals); version
- * from NEW's column @version. The caller fills the rest.
+ * Fills @row for an update of @e from @sql (borrowed, as long as @row is
+ * used): the columns every engine's trigger writes alike (table_name, op,
+ * schema_version, empty prev_hash and hash), and the rest from the
+ * engine's spellings.
  */
 static inline void bench_trigger_row_init(bench_trigger_row *row, const trail_entity *e,
-                                          const char *ctx_fmt, const char *version)
+                                          const bench_trigger_sql *sql)
 {
     memset(row, 0, sizeof *row);
     snprintf(row->table, sizeof row->table, "'%s'", e->table);
     snprintf(row->schema_version, sizeof row->schema_version, "%lld", (long long)e->schema_version);
-    row->v[TRAIL_EV_table_name] = row->table;
-    row->v[TRAIL_EV_op] = "'update'";
-    row->v[TRAIL_EV_version] = version;
-    row->v[TRAIL_EV_schema_version] = row->schema_version;
-    row->v[TRAIL_EV_prev_hash] = "''";
-    row->v[TRAIL_EV_hash] = "''";
+    snprintf(row->hlc, sizeof row->hlc, "%s * 65536", sql->ms);
+    const char **v = row->v;
+    v[TRAIL_EV_event_id] = v[TRAIL_EV_tx_id] = sql->id;
+    v[TRAIL_EV_hlc] = row->hlc;
+    v[TRAIL_EV_created_at] = sql->ms;
+    v[TRAIL_EV_node_id] = sql->node;
+    v[TRAIL_EV_lane_id] = sql->lane;
+    v[TRAIL_EV_seq] = sql->seq;
+    v[TRAIL_EV_table_name] = row->table;
+    v[TRAIL_EV_record_id] = sql->record_id;
+    v[TRAIL_EV_op] = "'update'";
+    v[TRAIL_EV_version] = sql->version;
+    v[TRAIL_EV_old_values] = sql->old_values;
+    v[TRAIL_EV_new_values] = sql->new_values;
+    v[TRAIL_EV_changed] = sql->changed;
+    v[TRAIL_EV_schema_version] = row->schema_version;
+    v[TRAIL_EV_prev_hash] = v[TRAIL_EV_hash] = "''";
     const char *values[BENCH_N_CTX];
     bench_ctx_values(values);
     for (int i = 0; i < BENCH_N_CTX; i++) {
@@ -155,13 +178,13 @@ static inline void bench_trigger_row_init(bench_trigger_row *row, const trail_en
         if (strcmp(bench_event_columns[TRAIL_EV_user_id + i], bench_ctx_column(i)) != 0)
             bench_die("event column %d is %s, not the context's %s", TRAIL_EV_user_id + i + 1,
                       bench_event_columns[TRAIL_EV_user_id + i], bench_ctx_column(i));
-        if (ctx_fmt)
-            snprintf(row->ctx[i], sizeof row->ctx[i], ctx_fmt, bench_ctx_column(i));
+        if (sql->ctx)
+            snprintf(row->ctx[i], sizeof row->ctx[i], sql->ctx, bench_ctx_column(i));
         else if (strchr(values[i], '\''))
             bench_die("context value %s: no quote, please", values[i]);
         else
             snprintf(row->ctx[i], sizeof row->ctx[i], "'%s'", values[i]);
-        row->v[TRAIL_EV_user_id + i] = row->ctx[i];
+        v[TRAIL_EV_user_id + i] = row->ctx[i];
     }
 }
 

@@ -233,18 +233,21 @@ static void make_trigger_sql(char *sql, size_t size, const struct fixture *fx, c
     if (!node)
         bench_die("out of memory");
     bench_trigger_row row;
-    bench_trigger_row_init(&row, e, NULL, "NEW.\"version\"");
-    row.v[TRAIL_EV_event_id] = SQL_ID;
-    row.v[TRAIL_EV_hlc] = SQL_MS " * 65536";
-    row.v[TRAIL_EV_node_id] = node;
-    row.v[TRAIL_EV_lane_id] = lane;
-    row.v[TRAIL_EV_seq] = "(SELECT ifnull(max(rowid), 0) + 1 FROM \"trail_change_events\")";
-    row.v[TRAIL_EV_tx_id] = SQL_ID;
-    row.v[TRAIL_EV_record_id] = "NEW.\"id\"";
-    row.v[TRAIL_EV_old_values] = old_obj;
-    row.v[TRAIL_EV_new_values] = new_obj;
-    row.v[TRAIL_EV_changed] = changed;
-    row.v[TRAIL_EV_created_at] = SQL_MS;
+    bench_trigger_row_init(
+        &row, e,
+        &(bench_trigger_sql){
+            .id = SQL_ID,
+            .ms = SQL_MS,
+            .node = node,
+            .lane = lane,
+            .seq = "(SELECT ifnull(max(rowid), 0) + 1 FROM \"trail_change_events\")",
+            .record_id = "NEW.\"id\"",
+            .version = "NEW.\"version\"",
+            .old_values = old_obj,
+            .new_values = new_obj,
+            .changed = changed,
+            .ctx = NULL, /* literals */
+        });
     sql[0] = '\0';
     bench_append(sql, size,
                  "CREATE TEMP TRIGGER \"customers_audit\" AFTER UPDATE ON main.\"customers\""

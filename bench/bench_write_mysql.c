@@ -474,18 +474,20 @@ static void make_trigger_sql(char *sql, size_t size, const struct fixture *fx)
                                                (unsigned long)strlen(fx->node_id));
     memcpy(node + 1 + n, "'", 2);
     bench_trigger_row row;
-    bench_trigger_row_init(&row, e, "@trail_%s", "NEW.`version`");
-    row.v[TRAIL_EV_event_id] = "CONCAT(t, UPPER(LEFT(MD5(RAND()), 14)))";
-    row.v[TRAIL_EV_hlc] = "ms * 65536";
-    row.v[TRAIL_EV_node_id] = node;
-    row.v[TRAIL_EV_lane_id] = "@trail_lane_id";
-    row.v[TRAIL_EV_seq] = "@trail_seq";
-    row.v[TRAIL_EV_tx_id] = "CONCAT(t, UPPER(LEFT(MD5(RAND()), 14)))";
-    row.v[TRAIL_EV_record_id] = "NEW.`id`";
-    row.v[TRAIL_EV_old_values] = old_json;
-    row.v[TRAIL_EV_new_values] = new_json;
-    row.v[TRAIL_EV_changed] = changed;
-    row.v[TRAIL_EV_created_at] = "ms";
+    bench_trigger_row_init(&row, e,
+                           &(bench_trigger_sql){
+                               .id = "CONCAT(t, UPPER(LEFT(MD5(RAND()), 14)))",
+                               .ms = "ms",
+                               .node = node,
+                               .lane = "@trail_lane_id",
+                               .seq = "@trail_seq",
+                               .record_id = "NEW.`id`",
+                               .version = "NEW.`version`",
+                               .old_values = old_json,
+                               .new_values = new_json,
+                               .changed = changed,
+                               .ctx = "@trail_%s",
+                           });
     sql[0] = '\0';
     bench_append(sql, size,
                  "CREATE TRIGGER `" TRIGGER_NAME "` AFTER UPDATE ON `%s` FOR EACH ROW\n"

@@ -319,18 +319,20 @@ static void make_trigger_sql(char *sql, size_t size, const struct fixture *fx, P
     if (!node)
         bench_die("PQescapeLiteral: %s", PQerrorMessage(c));
     bench_trigger_row row;
-    bench_trigger_row_init(&row, e, "current_setting('trail.%s', true)", "NEW.\"version\"");
-    row.v[TRAIL_EV_event_id] = "t || upper(substr(md5(random()::text), 1, 14))";
-    row.v[TRAIL_EV_hlc] = "ms * 65536";
-    row.v[TRAIL_EV_node_id] = node;
-    row.v[TRAIL_EV_lane_id] = "current_setting('trail.lane_id')";
-    row.v[TRAIL_EV_seq] = "nextval('\"bench_events_seq\"')";
-    row.v[TRAIL_EV_tx_id] = "t || upper(substr(md5(random()::text), 1, 14))";
-    row.v[TRAIL_EV_record_id] = "NEW.\"id\"::text";
-    row.v[TRAIL_EV_old_values] = old_json;
-    row.v[TRAIL_EV_new_values] = new_json;
-    row.v[TRAIL_EV_changed] = changed;
-    row.v[TRAIL_EV_created_at] = "ms";
+    bench_trigger_row_init(&row, e,
+                           &(bench_trigger_sql){
+                               .id = "t || upper(substr(md5(random()::text), 1, 14))",
+                               .ms = "ms",
+                               .node = node,
+                               .lane = "current_setting('trail.lane_id')",
+                               .seq = "nextval('\"bench_events_seq\"')",
+                               .record_id = "NEW.\"id\"::text",
+                               .version = "NEW.\"version\"",
+                               .old_values = old_json,
+                               .new_values = new_json,
+                               .changed = changed,
+                               .ctx = "current_setting('trail.%s', true)",
+                           });
     sql[0] = '\0';
     bench_append(sql, size,
                  "CREATE SEQUENCE \"bench_events_seq\";\n"
@@ -561,12 +563,14 @@ static double check_db(const struct run *r, long writes)
         0, NULL);
     const char *ctx[BENCH_N_CTX];
     bench_ctx_values(ctx);
-    long no_ctx = (long)pg_value(
-        h,
-        "SELECT count(*) FROM trail_change_events WHERE op = 'update' AND (user_id, request_id,"
-        " session_id, tenant_id, trace_id, span_id, ip) IS DISTINCT FROM"
-        " ($1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text)",
-        BENCH_N_CTX, ctx);
+    char no_ctx_sql[512] = "SELECT count(*) FROM trail_change_events WHERE op = 'update' AND (";
+    for (int i = 0; i < BENCH_N_CTX; i++)
+        bench_append(no_ctx_sql, sizeof no_ctx_sql, "%s%s", i ? ", " : "", bench_ctx_column(i));
+    bench_append(no_ctx_sql, sizeof no_ctx_sql, ") IS DISTINCT FROM (");
+    for (int i = 0; i < BENCH_N_CTX; i++)
+        bench_append(no_ctx_sql, sizeof no_ctx_sql, "%s$%d::text", i ? ", " : "", i + 1);
+    bench_append(no_ctx_sql, sizeof no_ctx_sql, ")");
+    long no_ctx = (long)pg_value(h, no_ctx_sql, BENCH_N_CTX, ctx);
     char bytes_sql[1024];
     bench_event_bytes_sql(bytes_sql, sizeof bytes_sql, "octet_length(%s)",
                           "octet_length(%s::text)");
