@@ -9,6 +9,7 @@
 #include "names.h"
 #include "schema_value.h"
 #include "core/isotime.h"
+#include "core/json_exact.h"
 #include "core/utf8.h"
 #include "trail/error.h"
 #include "trail/types.h"
@@ -386,16 +387,28 @@ static void load_default(gen_sload *ld, gen_field *f, const gen_yaml_node *n)
             return;
         }
     } else if (f->type == TRAIL_TYPE_JSON) {
-        json_error_t err;
-        json_t *j = json_loads(n->text, JSON_DECODE_ANY, &err);
-        if (!j) {
-            enum json_error_code code = json_error_code(&err);
-            if (code == json_error_null_character || code == json_error_null_byte_in_key)
+        /* What a json field takes from a caller (core/json_exact.h), ... */
+        trail_json_verdict verdict;
+        if (trail__json_check(n->text, strlen(n->text), &verdict) < 0) {
+            if (verdict.fault == TRAIL_JSON_NUL)
                 gen_sload_error(ld, n,
                                 "default holds \\u0000 (a NUL character), which trail does not "
                                 "accept in JSON: PostgreSQL cannot store it");
+            else if (verdict.fault == TRAIL_JSON_NUMBER)
+                gen_sload_error(ld, n, "default: %s", verdict.why);
             else
-                gen_sload_error(ld, n, "default is not valid JSON: %s", err.text);
+                gen_sload_error(ld, n, "default is not valid JSON: %s",
+                                verdict.fault ? verdict.why : "out of memory");
+            return;
+        }
+        /* ... and what the schema's description, which jansson reads, holds: int64s and doubles. */
+        json_error_t err;
+        json_t *j = json_loads(n->text, JSON_DECODE_ANY, &err);
+        if (!j) {
+            gen_sload_error(ld, n,
+                            "default holds a number beyond the 64-bit integers and doubles that "
+                            "trail keeps a default in (%s)",
+                            err.text);
             return;
         }
         json_decref(j);

@@ -770,6 +770,16 @@ static void test_defaults(void **state)
                "entities.e.fields.x.default", "default holds \\u0000 (a NUL character)");
     expect_one(ENTITY "      x: {type: json, default: '{a: 1}'}\n", "6:32",
                "entities.e.fields.x.default", "default is not valid JSON");
+    /* Beyond PostgreSQL's numeric, as values are; beyond what the description holds. */
+    expect_one(ENTITY "      x: {type: json, default: '[1e-16384]'}\n", "6:32",
+               "entities.e.fields.x.default",
+               "default: the number 1e-16384 has 16384 digits after the point");
+    expect_one(ENTITY "      x: {type: json, default: '[1.]'}\n", "6:32",
+               "entities.e.fields.x.default",
+               "default is not valid JSON: '1.' at byte 1 is not a JSON number");
+    expect_one(ENTITY "      x: {type: json, default: '1e400'}\n", "6:32",
+               "entities.e.fields.x.default",
+               "default holds a number beyond the 64-bit integers and doubles");
     expect_one(ENTITY "      x: {type: json, default: {a: 1}}\n", "6:32",
                "entities.e.fields.x.default",
                "a json default is a string holding the JSON: quote it");

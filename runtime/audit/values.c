@@ -8,10 +8,10 @@
 #include "audit/json_form.h"
 #include "core/isotime.h"
 #include "core/json.h"
+#include "core/json_exact.h"
 #include "core/utf8.h"
 
 #include <inttypes.h>
-#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -363,20 +363,21 @@ int trail__values_check_set(trail_conn *db, const trail_entity *e, const trail_r
                                       f->name, v->i, f->n_values);
             break;
         case TRAIL_TYPE_JSON: {
-            /* Without JSON_ALLOW_NUL: PostgreSQL's jsonb cannot hold \u0000, so no engine does. */
-            json_error_t err;
-            json_t *j = json_loadb(v->s, v->n, JSON_DECODE_ANY, &err);
-            if (!j) {
-                enum json_error_code code = json_error_code(&err);
-                if (code == json_error_null_character || code == json_error_null_byte_in_key)
-                    return trail__err_set(&db->err, TRAIL_EINVALID,
-                                          "%s.%s: the JSON holds \\u0000 (a NUL character): "
-                                          "not accepted, as PostgreSQL cannot store it",
-                                          e->name, f->name);
+            trail_json_verdict verdict;
+            int rc = trail__json_check(v->s, v->n, &verdict);
+            if (rc == TRAIL_ENOMEM)
+                return trail__err_set(&db->err, rc, "out of memory");
+            if (verdict.fault == TRAIL_JSON_NUL)
+                return trail__err_set(&db->err, TRAIL_EINVALID,
+                                      "%s.%s: the JSON holds \\u0000 (a NUL character): "
+                                      "not accepted, as PostgreSQL cannot store it",
+                                      e->name, f->name);
+            if (verdict.fault == TRAIL_JSON_NUMBER)
+                return trail__err_set(&db->err, TRAIL_EINVALID, "%s.%s: %s", e->name, f->name,
+                                      verdict.why);
+            if (rc < 0)
                 return trail__err_set(&db->err, TRAIL_EINVALID, "%s.%s: not valid JSON: %s",
-                                      e->name, f->name, err.text);
-            }
-            json_decref(j);
+                                      e->name, f->name, verdict.why);
             break;
         }
         case TRAIL_TYPE_DATE:

@@ -1,6 +1,7 @@
 /*
  * json.h - a small streaming JSON writer for change-event values: internal
- * to libtrail. (Parsing is jansson's job.)
+ * to libtrail. (Reading is jansson's job, and json_exact.h's for the numbers
+ * of json fields.)
  *
  * Calls append to a trail_buf as they go. The first failure sticks: later
  * calls do nothing, and trail__json_finish() reports it and takes back all

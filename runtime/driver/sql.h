@@ -52,14 +52,15 @@ typedef struct trail_runtime_sql {
                                      events, last hlc */
 
     /* Checking it (verify.c). */
-    const char *lanes; /* -> every trail_lanes row, its TRAIL_LANE_COLUMNS in order, by lane_id */
+    const char *lanes;           /* -> every trail_lanes row, its TRAIL_LANE_COLUMNS in order,
+                                    by (node_id, node_seq) */
     const char *meta_models;     /* -> key, value of every schema.NAME.model */
     const char *meta_versions;   /* -> key of every schema.NAME.version */
     const char *count_events;    /* -> how many events there are, for progress */
     const char *integrity_check; /* -> rows of text, "ok" alone when intact; NULL: none */
     const char *event_tables;    /* -> every table_name with events */
     const char *record_events;   /* table_name -> record_id, op, version, old_values, new_values,
-                                    event_id, in (record_id, hlc, event_id) order */
+                                    event_id, changed, in (record_id, hlc, event_id) order */
     /* Checking a schema against the tables (schema_check.c). */
     const char *columns; /* -> table, column of every table of the database */
 } trail_runtime_sql;

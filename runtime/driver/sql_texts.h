@@ -72,7 +72,8 @@
              ", n." Q(first_seen) ", n." Q(last_seen)
              " ORDER BY n." Q(is_local) " DESC, n." Q(node_id),
 
-    .lanes = "SELECT " LANE_COLUMNS " FROM " Q(trail_lanes) " ORDER BY " Q(lane_id),
+    .lanes = "SELECT " LANE_COLUMNS " FROM " Q(trail_lanes)
+             " ORDER BY " Q(node_id) ", " Q(node_seq),
     .meta_models = "SELECT " Q(key) ", " Q(value) " FROM " Q(trail_meta)
                    " WHERE " Q(key) " LIKE 'schema.%.model' ORDER BY " Q(key),
     .meta_versions = "SELECT " Q(key) " FROM " Q(trail_meta)
@@ -80,7 +81,7 @@
     .count_events = "SELECT count(*) FROM " EVENTS,
     .event_tables = "SELECT DISTINCT " Q(table_name) " FROM " EVENTS " ORDER BY " Q(table_name),
     .record_events = "SELECT " Q(record_id) ", " Q(op) ", " Q(version) ", " Q(old_values) ", "
-                     Q(new_values) ", " Q(event_id) " FROM " EVENTS
+                     Q(new_values) ", " Q(event_id) ", " Q(changed) " FROM " EVENTS
                      " WHERE " Q(table_name) " = " P(1)
                      " ORDER BY " Q(record_id) ", " Q(hlc) ", " Q(event_id),
 

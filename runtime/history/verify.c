@@ -3,21 +3,27 @@
  *
  * First the engine's own integrity check where there is a cheap one
  * (sql->integrity_check), then three passes, each one streaming query:
- *  1. every lane (audit/lane.h): its row's hash, its place in its node's
- *     chain of lanes; then every event in (lane, seq) order: its hash
- *     against its columns, its seq following the one before it (from 1),
- *     its prev_hash against the lane's event before it (for seq 1, the
- *     lane's row), and a sealed lane's last seq and hash;
+ *  1. every lane (audit/lane.h), by node and node_seq: its row's hash, its
+ *     place in its node's chain of lanes; then every event in (lane, seq)
+ *     order: its hash against its columns, its lane's row and node, its seq
+ *     following the one before it (from 1), its prev_hash against the
+ *     lane's event before it (for seq 1, the lane's row), and a sealed
+ *     lane's last seq and hash;
  *  2. per table, every event in (record, hlc) order: the version and
- *     before/after chain of each record, remembering where each record ended
- *     (a digest of its last new_values, or deleted);
+ *     before/after chain of each record (an update's changed, old_values
+ *     and new_values agreeing with each other and with the record's
+ *     previous new_values), remembering where each record ended (a digest
+ *     of its last new_values, or deleted);
  *  3. per table of a migrated entity, every live row, turned into event JSON
  *     by the same code that writes events, against that digest.
- * Memory grows with the records of one table (pass 2's digests), not with
- * the events. The entities of pass 3 come from the schema descriptions in
- * trail_meta; since anyone who can edit a row can edit those too, a missing
- * or unreadable description, or a table with events that none describes, is
- * itself a problem rather than a reason to skip the table.
+ * Memory grows with the lanes (pass 1's entries) and the records of one
+ * table (pass 2's digests), not with the events. Values are compared as
+ * jansson reads them, except the numbers of json fields, which are compared
+ * by their exact decimal values (load_values()). The entities of pass 3 come
+ * from the schema descriptions in trail_meta; since anyone who can edit a row
+ * can edit those too, a missing or unreadable description, or a table with
+ * events that none describes, is itself a problem rather than a reason to
+ * skip the table.
  */
 #define _POSIX_C_SOURCE 200809L /* strdup, strndup */
 #include "driver/driver.h"
@@ -26,12 +32,14 @@
 #include "audit/lane.h"
 #include "history/history_row.h"
 #include "audit/model.h"
+#include "core/json_exact.h"
 #include "core/sha256.h"
 #include "audit/values.h"
 #include "trail/verify.h"
 
 #include <inttypes.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,12 +51,18 @@ typedef struct verifier {
     trail_conn *db;
     trail_verify_report *report;
     trail_buf scratch;
-    /* pass 1: the lanes (lane id -> [hash, sealed seq, sealed hash]), and the current one */
+    /* pass 1: the lanes (lane id -> lane_entry()'s array), the node's lane before, the current lane
+     */
     json_t *lanes;
+    char node[TRAIL_NODE_ID_MAX + 1];
+    char node_lane[TRAIL_ULID_LEN + 1];
+    char node_lane_hash[TRAIL_SHA256_HEX_LEN + 1];
+    int64_t node_seq;
+    bool in_node;
     char lane[TRAIL_ULID_LEN + 1];
     int64_t seq;
     char prev_hash[TRAIL_SHA256_HEX_LEN + 1];
-    bool in_lane;
+    bool in_lane, past_seal;
     /* pass 2: the record being followed */
     const char *table;
     char *record;
@@ -136,14 +150,32 @@ problem(verifier *v, const char *table, const char *record, const char *event, c
 
 /* ---- pass 1: hash chains ---------------------------------------------- */
 
-/* What pass 1 keeps of a lane's row: its hash, and its seal (seq 0 and "" when unsealed). */
+/*
+ * What pass 1 keeps of a lane's row, as a JSON array: its hash, its seal
+ * (seq -1 and hash "" when it is not sealed), its node, and whether an
+ * event of the lane was read.
+ */
+enum { LANE_HASH, LANE_SEALED_SEQ, LANE_SEALED_HASH, LANE_NODE, LANE_SEEN };
+
 static int lane_entry(verifier *v, const char *id, const char *hash, int64_t sealed_seq,
-                      const char *sealed_hash)
+                      const char *sealed_hash, const char *node)
 {
-    json_t *entry = json_pack("[s, I, s]", hash, (json_int_t)sealed_seq, sealed_hash);
+    json_t *entry =
+        json_pack("[s, I, s, s, b]", hash, (json_int_t)sealed_seq, sealed_hash, node, false);
     if (!entry || json_object_set_new(v->lanes, id, entry) < 0)
         return trail__err_set(&v->db->err, TRAIL_ENOMEM, "out of memory");
     return TRAIL_OK;
+}
+
+static const char *lane_text(const json_t *entry, size_t i)
+{
+    const char *s = json_string_value(json_array_get(entry, i));
+    return s ? s : "";
+}
+
+static int64_t lane_sealed_seq(const json_t *entry)
+{
+    return entry ? (int64_t)json_integer_value(json_array_get(entry, LANE_SEALED_SEQ)) : -1;
 }
 
 /* A text column as a C string in @buf (@size bytes), "" for NULL or too long. */
@@ -159,7 +191,61 @@ static const char *text_in(char *buf, size_t size, const trail_value *v)
 static const trail_vtype lane_types[] = { TRAIL_LANE_COLUMN_TABLE(LANE_TYPE, ) };
 #undef LANE_TYPE
 
-/* One row of trail_lanes: its hash against its columns; kept for the events' pass. */
+/*
+ * A lane's place in its node's chain of lanes (they come by node, then
+ * node_seq): the node's first lane has node_seq 1 and names no lane before
+ * it; every other one follows the lane before it by one, naming that lane's
+ * id and row hash. A lane row removed shows as a gap, or as the next lane's
+ * broken link.
+ */
+static int lane_link(verifier *v, const trail_value *cols, const char *id, const char *node,
+                     const char *hash)
+{
+    char prev_lane[TRAIL_ULID_LEN + 1], prev_hash[TRAIL_SHA256_HEX_LEN + 1];
+    bool names_prev = cols[TRAIL_LANE_prev_lane].type != TRAIL_V_NULL ||
+                      cols[TRAIL_LANE_prev_hash].type != TRAIL_V_NULL;
+    text_in(prev_lane, sizeof prev_lane, &cols[TRAIL_LANE_prev_lane]);
+    text_in(prev_hash, sizeof prev_hash, &cols[TRAIL_LANE_prev_hash]);
+    int64_t node_seq = cols[TRAIL_LANE_node_seq].i;
+    bool first = !v->in_node || strcmp(v->node, node) != 0;
+    int rc = TRAIL_OK;
+    if (first && node_seq != 1)
+        rc = problem(v, NULL, NULL, NULL,
+                     "lane %s: it is node %s's first lane but has node_seq %" PRId64
+                     ": the node's lane rows before it were removed",
+                     id, node, node_seq);
+    else if (first && names_prev)
+        rc = problem(v, NULL, NULL, NULL,
+                     "lane %s: it is node %s's first lane (node_seq 1) but names a lane before "
+                     "it (%s): its row was edited",
+                     id, node, prev_lane[0] ? prev_lane : "a prev_hash alone");
+    else if (!first && node_seq != v->node_seq + 1)
+        rc = problem(v, NULL, NULL, NULL,
+                     "lane %s: it has node_seq %" PRId64 " after node %s's lane %s at node_seq "
+                     "%" PRId64 ": %s",
+                     id, node_seq, node, v->node_lane, v->node_seq,
+                     node_seq > v->node_seq + 1 ? "the lane rows in between were removed"
+                                                : "a node_seq repeats");
+    else if (!first && strcmp(prev_lane, v->node_lane) != 0)
+        rc = problem(v, NULL, NULL, NULL,
+                     "lane %s: it names %s%s as the lane before it, but node %s's lane at "
+                     "node_seq %" PRId64 " is %s: a lane row was removed or replaced",
+                     id, prev_lane[0] ? "lane " : "", prev_lane[0] ? prev_lane : "no lane", node,
+                     v->node_seq, v->node_lane);
+    else if (!first && strcmp(prev_hash, v->node_lane_hash) != 0)
+        rc = problem(v, NULL, NULL, NULL,
+                     "lane %s: its prev_hash is not the hash of node %s's lane before it, %s: "
+                     "that lane's row was edited or replaced",
+                     id, node, v->node_lane);
+    snprintf(v->node, sizeof v->node, "%s", node);
+    snprintf(v->node_lane, sizeof v->node_lane, "%s", id);
+    snprintf(v->node_lane_hash, sizeof v->node_lane_hash, "%s", hash);
+    v->node_seq = node_seq;
+    v->in_node = true;
+    return rc;
+}
+
+/* One row of trail_lanes: its hash against its columns, its link; kept for the events' pass. */
 static int lane_row(trail_conn *db, void *row, void *userdata)
 {
     verifier *v = userdata;
@@ -167,9 +253,10 @@ static int lane_row(trail_conn *db, void *row, void *userdata)
     int rc = trail__row_read(db, row, lane_types, cols, TRAIL_LANE_COLUMNS);
     if (rc < 0)
         return rc;
-    char id[TRAIL_ULID_LEN + 1], hash[TRAIL_SHA256_HEX_LEN + 1], sealed[TRAIL_SHA256_HEX_LEN + 1],
-        want[TRAIL_SHA256_HEX_LEN + 1];
+    char id[TRAIL_ULID_LEN + 1], node[TRAIL_NODE_ID_MAX + 1], hash[TRAIL_SHA256_HEX_LEN + 1],
+        sealed[TRAIL_SHA256_HEX_LEN + 1], want[TRAIL_SHA256_HEX_LEN + 1];
     text_in(id, sizeof id, &cols[TRAIL_LANE_lane_id]);
+    text_in(node, sizeof node, &cols[TRAIL_LANE_node_id]);
     text_in(hash, sizeof hash, &cols[TRAIL_LANE_hash]);
     text_in(sealed, sizeof sealed, &cols[TRAIL_LANE_sealed_hash]);
     if ((rc = trail__lane_hash(want, cols)) < 0)
@@ -179,28 +266,79 @@ static int lane_row(trail_conn *db, void *row, void *userdata)
                       "lane %s: its row does not match its hash: the lane's row was edited", id)) <
             0)
         return rc;
+    if ((rc = lane_link(v, cols, id, node, hash)) < 0)
+        return rc;
     int64_t sealed_seq =
-        cols[TRAIL_LANE_sealed_seq].type == TRAIL_V_NULL ? 0 : cols[TRAIL_LANE_sealed_seq].i;
-    return lane_entry(v, id, hash, sealed_seq, sealed);
+        cols[TRAIL_LANE_sealed_seq].type == TRAIL_V_NULL ? -1 : cols[TRAIL_LANE_sealed_seq].i;
+    return lane_entry(v, id, hash, sealed_seq, sealed, node);
 }
 
-/* The lane followed so far ends: a sealed lane must end where its seal says. */
+/* The lane followed so far ends: a sealed lane must not end before its seal. */
 static int end_lane(verifier *v)
 {
     if (!v->in_lane)
         return TRAIL_OK;
     v->in_lane = false;
-    json_t *entry = json_object_get(v->lanes, v->lane);
-    json_int_t sealed_seq = json_integer_value(json_array_get(entry, 1));
-    const char *sealed_hash = json_string_value(json_array_get(entry, 2));
-    if (!entry || sealed_seq == 0)
+    int64_t sealed_seq = lane_sealed_seq(json_object_get(v->lanes, v->lane));
+    if (sealed_seq > v->seq)
+        return problem(v, NULL, NULL, NULL,
+                       "lane %s: it was sealed at seq %" PRId64
+                       " but its events end at seq %" PRId64 ": the events after it were removed",
+                       v->lane, sealed_seq, v->seq);
+    return TRAIL_OK;
+}
+
+/* After the events: a lane sealed with events that has none lost them. */
+static int lanes_without_events(verifier *v)
+{
+    const char *id;
+    json_t *entry;
+    int rc = TRAIL_OK;
+    json_object_foreach(v->lanes, id, entry)
+    {
+        int64_t sealed_seq = lane_sealed_seq(entry);
+        if (rc < 0 || json_is_true(json_array_get(entry, LANE_SEEN)))
+            continue;
+        if (sealed_seq > 0)
+            rc = problem(v, NULL, NULL, NULL,
+                         "lane %s: it was sealed at seq %" PRId64
+                         " but has no events: they were removed",
+                         id, sealed_seq);
+        else if (sealed_seq == 0 &&
+                 strcmp(lane_text(entry, LANE_SEALED_HASH), lane_text(entry, LANE_HASH)) != 0)
+            rc = problem(v, NULL, NULL, NULL,
+                         "lane %s: it was sealed before its first event, but with a hash other "
+                         "than its row's: its seal was edited",
+                         id);
+    }
+    return rc;
+}
+
+/* An event against its lane's row: the lane's node, and where the lane was sealed. */
+static int lane_event(verifier *v, const trail_change_event *ev, const json_t *entry)
+{
+    const char *node = lane_text(entry, LANE_NODE);
+    int64_t sealed_seq = lane_sealed_seq(entry);
+    if (!ev->node_id || strcmp(ev->node_id, node) != 0)
+        return problem(v, ev->table_name, ev->record_id, ev->event_id,
+                       "it names node %s, but its lane %s is node %s's: the event was forged",
+                       ev->node_id ? ev->node_id : "(none)", ev->lane_id, node);
+    if (sealed_seq < 0 || ev->seq < sealed_seq)
         return TRAIL_OK;
-    if (sealed_seq != v->seq || strcmp(sealed_hash, v->prev_hash) != 0)
-        return problem(
-            v, NULL, NULL, NULL,
-            "lane %s: it was sealed at seq %" PRId64 " but its events end at seq %" PRId64
-            "%s: events at its end were removed or rewritten",
-            v->lane, (int64_t)sealed_seq, v->seq, sealed_seq == v->seq ? " with another hash" : "");
+    if (ev->seq == sealed_seq &&
+        (!ev->hash || strcmp(ev->hash, lane_text(entry, LANE_SEALED_HASH))))
+        return problem(v, ev->table_name, ev->record_id, ev->event_id,
+                       "lane %s was sealed at seq %" PRId64 " with another hash: this event, or "
+                       "one before it in the lane, was rewritten (and the hashes after it "
+                       "recomputed)",
+                       ev->lane_id, sealed_seq);
+    if (ev->seq > sealed_seq && !v->past_seal) {
+        v->past_seal = true;
+        return problem(v, ev->table_name, ev->record_id, ev->event_id,
+                       "it has seq %" PRId64 " in lane %s, which was sealed at seq %" PRId64
+                       ": it was added after the seal",
+                       ev->seq, ev->lane_id, sealed_seq);
+    }
     return TRAIL_OK;
 }
 
@@ -222,44 +360,49 @@ static int chain_row(trail_conn *db, void *row, void *userdata)
     char hash[TRAIL_SHA256_HEX_LEN + 1];
     if ((rc = trail__event_hash(hash, cols)) < 0)
         return trail__err_set(&db->err, rc, "out of memory");
-    if (strcmp(hash, ev.hash) != 0)
+    if (!ev.hash || strcmp(hash, ev.hash) != 0)
         rc = problem(v, ev.table_name, ev.record_id, ev.event_id,
                      "its content does not match its hash: the event was edited");
     if (rc < 0)
         return rc;
 
-    bool same_lane = v->in_lane && strcmp(v->lane, ev.lane_id) == 0;
+    const char *lane_id = ev.lane_id ? ev.lane_id : "";
+    json_t *entry = json_object_get(v->lanes, lane_id);
+    bool same_lane = v->in_lane && strcmp(v->lane, lane_id) == 0;
     if (!same_lane) {
         if ((rc = end_lane(v)) < 0)
             return rc;
-        json_t *entry = json_object_get(v->lanes, ev.lane_id);
-        const char *lane_hash = json_string_value(json_array_get(entry, 0));
+        v->past_seal = false;
+        if (entry && json_array_set_new(entry, LANE_SEEN, json_true()) < 0)
+            return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
         if (!entry)
             rc = problem(v, ev.table_name, ev.record_id, ev.event_id,
                          "its lane %s is not in trail_lanes: the lane's row was removed, or the "
                          "event forged",
-                         ev.lane_id);
+                         lane_id);
         else if (ev.seq != 1)
             rc = problem(v, ev.table_name, ev.record_id, ev.event_id,
                          "it is the first event of lane %s but has seq %" PRId64
                          ": events before it were removed",
-                         ev.lane_id, ev.seq);
-        else if (!ev.prev_hash || strcmp(ev.prev_hash, lane_hash) != 0)
+                         lane_id, ev.seq);
+        else if (!ev.prev_hash || strcmp(ev.prev_hash, lane_text(entry, LANE_HASH)) != 0)
             rc = problem(v, ev.table_name, ev.record_id, ev.event_id,
-                         "its prev_hash is not the hash of its lane %s's row", ev.lane_id);
+                         "its prev_hash is not the hash of its lane %s's row", lane_id);
     } else if (ev.seq != v->seq + 1) {
         rc = problem(v, ev.table_name, ev.record_id, ev.event_id,
                      "it has seq %" PRId64 " after seq %" PRId64 " in lane %s: %s", ev.seq, v->seq,
-                     ev.lane_id,
+                     lane_id,
                      ev.seq > v->seq + 1 ? "events in between were removed" : "a seq repeats");
     } else if (!ev.prev_hash || strcmp(ev.prev_hash, v->prev_hash) != 0) {
         rc = problem(v, ev.table_name, ev.record_id, ev.event_id,
                      "its prev_hash is not the hash of lane %s's event before it: an event "
                      "between them was removed or replaced",
-                     ev.lane_id);
+                     lane_id);
     }
-    snprintf(v->lane, sizeof v->lane, "%s", ev.lane_id);
-    snprintf(v->prev_hash, sizeof v->prev_hash, "%s", ev.hash);
+    if (rc == TRAIL_OK && entry)
+        rc = lane_event(v, &ev, entry);
+    snprintf(v->lane, sizeof v->lane, "%s", lane_id);
+    snprintf(v->prev_hash, sizeof v->prev_hash, "%s", ev.hash ? ev.hash : "");
     v->seq = ev.seq;
     v->in_lane = true;
     return rc;
@@ -338,9 +481,137 @@ static bool old_values_hold(const json_t *old_values, const json_t *last, bool w
     return json_is_object(old_values);
 }
 
+/*
+ * Whether two values of a member are surely one value, or surely two,
+ * where engines may judge "moved" otherwise than JSON does: numbers of
+ * equal value (1 and 1.0, 0.0 and -0.0) may be one value to an engine and
+ * two to another, and a json field's object or array may be respelled
+ * (members reordered) by one engine and not by another; neither is taken
+ * as proof either way.
+ */
+static bool loosely_equal(const json_t *a, const json_t *b)
+{
+    if (json_is_number(a) && json_is_number(b))
+        return json_is_integer(a) && json_is_integer(b)
+                   ? json_integer_value(a) == json_integer_value(b)
+                   : json_number_value(a) == json_number_value(b);
+    if (json_is_array(a) && json_is_array(b)) {
+        if (json_array_size(a) != json_array_size(b))
+            return false;
+        for (size_t i = 0; i < json_array_size(a); i++)
+            if (!loosely_equal(json_array_get(a, i), json_array_get(b, i)))
+                return false;
+        return true;
+    }
+    if (json_is_object(a) && json_is_object(b)) {
+        const char *key;
+        json_t *value;
+        if (json_object_size(a) != json_object_size(b))
+            return false;
+        json_object_foreach((json_t *)a, key, value)
+        {
+            if (!loosely_equal(value, json_object_get(b, key)))
+                return false;
+        }
+        return true;
+    }
+    return json_equal(a, b);
+}
+
+static bool surely_same(const json_t *a, const json_t *b)
+{
+    if (json_is_object(a) || json_is_array(a) || !json_equal(a, b))
+        return false;
+    return json_typeof(a) == json_typeof(b) &&
+           !(json_is_real(a) && signbit(json_real_value(a)) != signbit(json_real_value(b)));
+}
+
+/* Appends @name, and @note when given, to the comma-separated list @out. */
+static void list_name(trail_buf *out, const char *name, const char *note)
+{
+    trail__buf_appendf(out, "%s%s%s%s", out->len ? ", " : "", name, note ? " " : "",
+                       note ? note : "");
+}
+
+/*
+ * An update's changed, old_values and new_values against the record as it
+ * last was (@last): changed names exactly the members of old_values (the
+ * audited fields that moved: SPEC §4), and new_values differs from @last in
+ * those fields and in no other ("version" aside, and members only one of
+ * them holds: a field a later schema added or dropped). A redacted field
+ * that moved is named while both its values read "[redacted]".
+ */
+static int update_holds(verifier *v, const char *event_id, const json_t *changed,
+                        const json_t *old_values, const json_t *new_values)
+{
+    const char *t = v->table, *r = v->record, *key;
+    size_t i;
+    json_t *name, *value;
+    json_array_foreach(changed, i, name)
+    {
+        if (!json_is_string(name))
+            changed = NULL;
+    }
+    if (!json_is_array(changed))
+        return problem(v, t, r, event_id,
+                       "its changed is not an array of field names: the event was edited");
+    trail_buf apart = TRAIL_BUF_INIT, unnamed = TRAIL_BUF_INIT, unmoved = TRAIL_BUF_INIT;
+    json_t *named = json_object();
+    json_array_foreach(changed, i, name)
+    {
+        if (named)
+            json_object_set(named, json_string_value(name), json_true());
+        if (json_is_object(old_values) && !json_object_get(old_values, json_string_value(name)))
+            list_name(&apart, json_string_value(name), "(only in changed)");
+        value = json_object_get(new_values, json_string_value(name));
+        const json_t *before = json_object_get(v->last_new, json_string_value(name));
+        if (value && before && surely_same(value, before) &&
+            !(json_is_string(value) &&
+              strcmp(json_string_value(value), "[redacted]") == 0 /* json_form.c */))
+            list_name(&unmoved, json_string_value(name), NULL);
+    }
+    if (json_is_object(old_values) && named)
+        json_object_foreach((json_t *)old_values, key, value)
+        {
+            if (!json_object_get(named, key))
+                list_name(&apart, key, "(only in old_values)");
+        }
+    if (json_is_object(new_values) && named)
+        json_object_foreach((json_t *)new_values, key, value)
+        {
+            const json_t *before = json_object_get(v->last_new, key);
+            if (strcmp(key, "version") != 0 && before && !json_object_get(named, key) &&
+                !loosely_equal(value, before))
+                list_name(&unnamed, key, NULL);
+        }
+    int rc = !named || apart.err || unnamed.err || unmoved.err
+                 ? trail__err_set(&v->db->err, TRAIL_ENOMEM, "out of memory")
+                 : TRAIL_OK;
+    if (rc == TRAIL_OK && apart.len)
+        rc = problem(v, t, r, event_id,
+                     "its changed and its old_values do not name the same fields: %s: the event "
+                     "was edited",
+                     apart.data);
+    if (rc == TRAIL_OK && unnamed.len)
+        rc = problem(v, t, r, event_id,
+                     "its new_values differ from the previous event's new_values in %s, which "
+                     "its changed does not name: the event was edited",
+                     unnamed.data);
+    if (rc == TRAIL_OK && unmoved.len)
+        rc = problem(v, t, r, event_id,
+                     "its changed names %s, but its new_values hold the previous event's value "
+                     "there: the event was edited",
+                     unmoved.data);
+    json_decref(named);
+    trail__buf_free(&apart);
+    trail__buf_free(&unnamed);
+    trail__buf_free(&unmoved);
+    return rc;
+}
+
 /* Checks one event against the record's state so far. */
 static int follow(verifier *v, const char *event_id, const char *op, int64_t version,
-                  json_t *old_values, json_t *new_values)
+                  json_t *old_values, json_t *new_values, json_t *changed)
 {
     const char *t = v->table, *r = v->record;
     bool first = v->version == 0;
@@ -376,6 +647,8 @@ static int follow(verifier *v, const char *event_id, const char *op, int64_t ver
     }
     if (rc == TRAIL_OK && !del && !new_values)
         rc = problem(v, t, r, event_id, "%s without new_values", op);
+    if (rc == TRAIL_OK && !first && strcmp(op, "update") == 0 && v->last_new)
+        rc = update_holds(v, event_id, changed, old_values, new_values);
     json_decref(v->last_new);
     v->last_new = del ? NULL : json_incref(new_values);
     v->version = version;
@@ -383,25 +656,57 @@ static int follow(verifier *v, const char *event_id, const char *op, int64_t ver
     return rc;
 }
 
-static json_t *parse_json(const trail_value *v)
+/* Whether member @key of @e's event values (e: the entity, NULL when unknown) is a json field. */
+static bool json_field(void *e, const char *key, size_t len)
 {
-    return v->type == TRAIL_V_NULL ? NULL : json_loadb(v->s, v->n, JSON_DECODE_ANY, NULL);
+    const trail_entity *entity = e;
+    for (size_t i = 0; entity && i < entity->n_fields; i++) {
+        const trail_field *f = &entity->fields[i];
+        if (f->type == TRAIL_TYPE_JSON && strlen(f->name) == len && memcmp(f->name, key, len) == 0)
+            return true;
+    }
+    return !entity;
+}
+
+/*
+ * The event values in the @n bytes at @s, as verify compares them: the
+ * numbers of the entity's json fields read exactly (json_exact.h), where
+ * jansson would refuse jsonb's 301 digits of 1e300 or make two numbers one
+ * double; every other member as jansson reads it, so that a double field's
+ * value is the double, however an older trail spelled it. Without an
+ * entity, every member is read exactly. NULL when the text is no JSON
+ * value, or out of memory.
+ */
+static json_t *load_values(const verifier *v, const char *s, size_t n)
+{
+    trail_buf text = TRAIL_BUF_INIT;
+    json_t *j = NULL;
+    if (trail__json_exact(&text, s, n, json_field, (void *)v->entity) == TRAIL_OK)
+        j = json_loadb(text.data, text.len, JSON_DECODE_ANY, NULL);
+    trail__buf_free(&text);
+    return j;
+}
+
+static json_t *parse_json(const verifier *v, const trail_value *value)
+{
+    return value->type == TRAIL_V_NULL ? NULL : load_values(v, value->s, value->n);
 }
 
 static int record_row(trail_conn *db, void *row, void *userdata)
 {
     verifier *v = userdata;
-    static const trail_vtype types[6] = { TRAIL_V_TEXT, TRAIL_V_TEXT, TRAIL_V_INT,
-                                          TRAIL_V_JSON, TRAIL_V_JSON, TRAIL_V_TEXT };
-    trail_value c[6];
-    int rc = trail__row_read(db, row, types, c, 6);
+    static const trail_vtype types[7] = { TRAIL_V_TEXT, TRAIL_V_TEXT, TRAIL_V_INT, TRAIL_V_JSON,
+                                          TRAIL_V_JSON, TRAIL_V_TEXT, TRAIL_V_JSON };
+    trail_value c[7];
+    int rc = trail__row_read(db, row, types, c, 7);
     if (rc < 0)
         return rc;
     step_done_one(v);
     char *record = strndup(c[0].s ? c[0].s : "", c[0].n);
     char *op = strndup(c[1].s ? c[1].s : "", c[1].n);
     char *event_id = strndup(c[5].s ? c[5].s : "", c[5].n);
-    json_t *old_values = parse_json(&c[3]), *new_values = parse_json(&c[4]);
+    json_t *old_values = parse_json(v, &c[3]), *new_values = parse_json(v, &c[4]);
+    json_t *changed = parse_json(v, &c[6]);
     if (!record || !op || !event_id)
         rc = trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
     if (rc == TRAIL_OK && (!v->record || strcmp(v->record, record) != 0)) {
@@ -412,9 +717,10 @@ static int record_row(trail_conn *db, void *row, void *userdata)
         v->report->records++;
     }
     if (rc == TRAIL_OK)
-        rc = follow(v, event_id, op, c[2].i, old_values, new_values);
+        rc = follow(v, event_id, op, c[2].i, old_values, new_values, changed);
     json_decref(old_values);
     json_decref(new_values);
+    json_decref(changed);
     free(record);
     free(op);
     free(event_id);
@@ -464,7 +770,7 @@ static int live_row(trail_conn *db, void *row, void *userdata)
     json_t *live = NULL;
     char digest[TRAIL_SHA256_HEX_LEN + 1];
     rc = trail__values_json(&text, v->entity, &values);
-    if (rc == TRAIL_OK && !(live = json_loadb(text.data, text.len, 0, NULL)))
+    if (rc == TRAIL_OK && !(live = load_values(v, text.data, text.len)))
         rc = problem(v, v->table, record, NULL, "the row's values do not make valid JSON");
     else if (rc == TRAIL_OK && (rc = digest_of(live, digest)) == TRAIL_OK) {
         if (strcmp(digest, json_string_value(end)) != 0) {
@@ -477,6 +783,53 @@ static int live_row(trail_conn *db, void *row, void *userdata)
     json_decref(live);
     trail__buf_free(&text);
     return rc == TRAIL_ENOMEM ? trail__err_set(&db->err, rc, "out of memory") : rc;
+}
+
+/*
+ * Whether @exact, a json field's value as load_values() reads it (numbers
+ * "n:…", strings "s:…"), is @plain as jansson reads it, numbers compared as
+ * doubles: the defaults of the schema's description are so read
+ * (trail__model_parse()), 0.1 as 0.10000000000000001.
+ */
+static bool same_as_read(const json_t *plain, const json_t *exact)
+{
+    if (!plain || !exact)
+        return false;
+    size_t i;
+    const char *key;
+    json_t *value;
+    switch (json_typeof(plain)) {
+    case JSON_OBJECT:
+        if (!json_is_object(exact) || json_object_size(exact) != json_object_size(plain))
+            return false;
+        json_object_foreach((json_t *)plain, key, value)
+        {
+            if (!same_as_read(value, json_object_get(exact, key)))
+                return false;
+        }
+        return true;
+    case JSON_ARRAY:
+        if (!json_is_array(exact) || json_array_size(exact) != json_array_size(plain))
+            return false;
+        json_array_foreach(plain, i, value)
+        {
+            if (!same_as_read(value, json_array_get(exact, i)))
+                return false;
+        }
+        return true;
+    case JSON_STRING:
+        return json_is_string(exact) && strncmp(json_string_value(exact), "s:", 2) == 0 &&
+               json_string_length(exact) == json_string_length(plain) + 2 &&
+               memcmp(json_string_value(exact) + 2, json_string_value(plain),
+                      json_string_length(plain)) == 0;
+    case JSON_INTEGER:
+    case JSON_REAL:
+        /* "n:" and digits, e and an exponent: no decimal point for the locale to differ on */
+        return json_is_string(exact) && strncmp(json_string_value(exact), "n:", 2) == 0 &&
+               strtod(json_string_value(exact) + 2, NULL) == json_number_value(plain);
+    default:
+        return json_equal(plain, exact);
+    }
 }
 
 /*
@@ -494,7 +847,8 @@ static bool drop_added_fields(const trail_entity *e, const json_t *last, json_t 
             continue;
         json_t *given = f->flags & TRAIL_FIELD_DEFAULT ? json_loads(f->def.s, JSON_DECODE_ANY, NULL)
                                                        : json_null();
-        if (json_equal(given, json_object_get(live, f->name)))
+        json_t *held = json_object_get(live, f->name);
+        if (f->type == TRAIL_TYPE_JSON ? same_as_read(given, held) : json_equal(given, held))
             dropped = json_object_del(live, f->name) == 0 || dropped;
         json_decref(given);
     }
@@ -513,7 +867,7 @@ static int explain_differing(verifier *v)
         json_t *last = NULL;
         trail_buf names = TRAIL_BUF_INIT;
         rc = trail_as_of(v->db, v->table, record, INT64_MAX, &last_text);
-        if (rc == TRAIL_OK && !(last = json_loads(last_text, 0, NULL)))
+        if (rc == TRAIL_OK && !(last = load_values(v, last_text, strlen(last_text))))
             rc = trail__err_set(&v->db->err, TRAIL_ENOMEM, "out of memory");
         bool added = false;
         if (rc == TRAIL_OK) {
@@ -817,6 +1171,8 @@ static int check_chains(verifier *v, table_list *tables)
     rc = db->drv->query(db, sql->events_by_lane, NULL, 0, chain_row, v, NULL);
     if (rc == TRAIL_OK)
         rc = end_lane(v);
+    if (rc == TRAIL_OK)
+        rc = lanes_without_events(v);
     report_progress(v, true);
     return rc;
 }

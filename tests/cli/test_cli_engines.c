@@ -4,7 +4,7 @@
  * PostgreSQL or MariaDB server ctest started), named by its URL, by libpq's
  * key=value form, and with a wrong password or an unreachable port. No
  * output, message or trail_errmsg() may hold a password; a deleted schema
- * description is a finding on every engine.
+ * description, and a deleted lane row, are findings on every engine.
  */
 #define _GNU_SOURCE
 #include "cli_run.h"
@@ -224,6 +224,39 @@ static void test_model_deleted(void **state)
     shop_customer_clear(&c);
 }
 
+/*
+ * A writer's lane row deleted: verify exits 1 naming the lane twice, as the
+ * gap it leaves in the node's lanes and as the lane its events name.
+ */
+static void test_lane_deleted(void **state)
+{
+    it_db *t = *state;
+    trail_conn *first = it_open(t, NULL);
+    shop_customer c = { 0 };
+    it_customer(first, "ann@example.com", &c);
+    trail_close(first);
+    it_events evs;
+    it_history(t->db, "customers", c.id, &evs);
+    assert_int_equal(evs.n, 1);
+    char lane[TRAIL_ULID_LEN + 1];
+    snprintf(lane, sizeof lane, "%s", evs.ev[0].lane_id);
+    it_events_free(&evs);
+    shop_customer_clear(&c);
+    it_customer(t->db, "bob@example.com", &c); /* the node's second lane */
+    it_tamper(t, "DELETE FROM \"trail_lanes\" WHERE \"lane_id\" = '%s'", lane);
+
+    run r = trail("verify", t->url, NULL);
+    assert_int_equal(r.status, 1);
+    char says[128];
+    snprintf(says, sizeof says, "its lane %s is not in trail_lanes", lane);
+    expect_in(r.out, says);
+    expect_in(r.out,
+              "'s first lane but has node_seq 2: the node's lane rows before it were removed");
+    expect_in(r.out, "BROKEN");
+    run_free(&r);
+    shop_customer_clear(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -231,6 +264,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_keyword_form, it_setup, it_teardown),
         cmocka_unit_test_setup_teardown(test_wrong_password, it_setup, it_teardown),
         cmocka_unit_test_setup_teardown(test_model_deleted, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_lane_deleted, it_setup, it_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -568,6 +568,7 @@ static const engine engines[] = {
             .dates_beyond = { "SELECT 'infinity'::date", "SELECT '-infinity'::date" },
             .cast_json = "SELECT $1::jsonb", /* jsonb's binary form is a version byte first */
             /* No wrong_password: pg.sh's server trusts every local connection. */
+            .json_as_jsonb = true,
         },
         .exec = pg_exec,
         .count = pg_count,

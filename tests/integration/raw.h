@@ -156,6 +156,14 @@ typedef struct raw_engine {
 
     /* trail_verify() starts with the engine's own integrity check (test_history). */
     bool integrity_check;
+
+    /*
+     * JSON comes back as PostgreSQL's jsonb writes it (test_types): numbers
+     * in positional notation with every digit kept (1e3 is 1000, 1.50 stays
+     * 1.50, -0 is 0), object keys shortest first, ", " and ": " between
+     * items. False: as it was written.
+     */
+    bool json_as_jsonb;
 } raw_engine;
 
 /**

@@ -939,6 +939,175 @@ static void test_json_with_nul(void **state)
     shop_customer_clear(&c);
 }
 
+/* ---- JSON numbers: kept exactly, or refused on every engine ----------------- */
+
+/* @head, @n copies of @c, then @tail, in a string the caller frees. */
+static char *spelled(const char *head, size_t n, char c, const char *tail)
+{
+    size_t h = strlen(head), t = strlen(tail);
+    char *s = malloc(h + n + t + 1);
+    assert_non_null(s);
+    memcpy(s, head, h);
+    memset(s + h, c, n);
+    memcpy(s + h + n, tail, t + 1);
+    return s;
+}
+
+/* Fails unless @got is @want, showing the start of both (they can be long). */
+static void expect_json_text(const char *written, const char *got, const char *want)
+{
+    if (!got || strcmp(got, want) != 0)
+        fail_msg("JSON %.40s came back as %.80s (%zu bytes), not %.80s (%zu bytes)", written,
+                 got ? got : "(NULL)", got ? strlen(got) : 0, want, strlen(want));
+}
+
+/*
+ * A json field holds any JSON number, past int64 and double both, and gives
+ * it back with its value unchanged: as written, or (json_as_jsonb) as
+ * PostgreSQL's numeric writes it, worked out here by hand. Its event holds
+ * the same, what get() gave back is taken back as no change, and verify
+ * finds nothing wrong: it read these numbers through double, or not at all
+ * (jsonb's 301 digits of 1e300), and raised false alarms. A number beyond
+ * what PostgreSQL's numeric holds is refused on every engine, as is text
+ * that is no JSON number, which MariaDB's JSON_VALID() takes ("1.").
+ */
+static void test_json_numbers(void **state)
+{
+    it_db *t = *state;
+    trail_conn *db = t->db;
+    bool jsonb = it_engine(t)->json_as_jsonb;
+    struct {
+        const char *written;
+        char *jsonb; /* NULL: as written */
+    } cases[] = {
+        { "1e300", spelled("1", 300, '0', "") },
+        { "-1E+300", spelled("-1", 300, '0', "") },
+        { "1e-300", spelled("0.", 299, '0', "1") },
+        { "1e400", spelled("1", 400, '0', "") }, /* beyond double */
+        { "5e-324", spelled("0.", 323, '0', "5") },
+        { "1e-400", spelled("0.", 399, '0', "1") }, /* below double's least */
+        { "-0", spelled("0", 0, ' ', "") },
+        { "-0.0", spelled("0.0", 0, ' ', "") },
+        { "1.0", NULL },
+        { "1E5", spelled("100000", 0, ' ', "") },
+        { "1.50E+1", spelled("15.0", 0, ' ', "") },
+        { "123456789012345678901234567890", NULL },
+        { "-9223372036854775809", NULL },
+        { "0.1000000000000000055511151231257827021181583404541015625", NULL },
+        { "[1E2, {\"b\": -0, \"a\": 1.50}]",
+          spelled("[100, {\"a\": 1.50, \"b\": 0}]", 0, ' ', "") },
+        /* PostgreSQL's numeric: 131072 digits before the point, 16383 after */
+        { "1e131071", spelled("1", 131071, '0', "") },
+        { "-1e-16383", spelled("-0.", 16382, '0', "1") },
+        { "-0.0e-16382", spelled("0.", 16383, '0', "") },
+        { "0e1073741822", spelled("0", 0, ' ', "") },
+    };
+    size_t n = sizeof cases / sizeof cases[0];
+    for (size_t i = 0; i < n; i++) {
+        const char *want = jsonb && cases[i].jsonb ? cases[i].jsonb : cases[i].written;
+        shop_customer_create_params p = SHOP_CUSTOMER_CREATE_INIT;
+        char email[32];
+        snprintf(email, sizeof email, "n%zu@x.org", i);
+        p.email = email;
+        p.name = "N";
+        p.secret = "s";
+        p.prefs = cases[i].written;
+        shop_customer c = { 0 };
+        IT_OK(db, shop_customer_create(db, NULL, &p, &c));
+        IT_OK(db, shop_customer_get(db, c.id, &c));
+        expect_json_text(cases[i].written, c.prefs, want);
+
+        char *values = it_latest_values(db, "customers", c.id);
+        char *member = spelled("\"prefs\":", 0, ' ', want);
+        if (!strstr(values, member))
+            fail_msg("the event of JSON %.40s does not hold %.80s: %.200s", cases[i].written,
+                     member, values);
+        free(member);
+        free(values);
+
+        shop_customer_update_params u = {
+            .id = c.id, .version = 1, .set = SHOP_CUSTOMER_PREFS, .prefs = c.prefs
+        };
+        IT_OK(db, shop_customer_update(db, NULL, &u, NULL));
+        assert_int_equal(event_count(db, c.id), 1);
+        shop_customer_clear(&c);
+    }
+
+    static const char *const beyond[] = {
+        "1e131072", "-1e131072",    "[0, {\"a\": 1e131072}]", "1e-16384",      "1.0e-16383",
+        "0e-16384", "0e1073741823", "1e99999999999999999999", "1e-1073741822",
+    };
+    static const char *const not_numbers[] = { "1.", "[1.]", "01", ".5", "+1", "1e", "-", "1e+" };
+    shop_customer c = { 0 };
+    it_customer(db, "refused@x.org", &c);
+    for (size_t i = 0;
+         i < sizeof beyond / sizeof beyond[0] + sizeof not_numbers / sizeof *not_numbers; i++) {
+        bool big = i < sizeof beyond / sizeof beyond[0];
+        const char *json = big ? beyond[i] : not_numbers[i - sizeof beyond / sizeof beyond[0]];
+        shop_customer_create_params p = SHOP_CUSTOMER_CREATE_INIT;
+        p.email = "refused2@x.org";
+        p.name = "N";
+        p.secret = "s";
+        p.prefs = json;
+        IT_EXPECT(db, TRAIL_EINVALID, shop_customer_create(db, NULL, &p, NULL));
+        IT_MSG(db, "customer.prefs", big ? "numeric" : "JSON");
+        shop_customer_update_params u = {
+            .id = c.id, .version = 1, .set = SHOP_CUSTOMER_PREFS, .prefs = json
+        };
+        IT_EXPECT(db, TRAIL_EINVALID, shop_customer_update(db, NULL, &u, NULL));
+        IT_MSG(db, "customer.prefs", big ? "numeric" : "JSON");
+    }
+    assert_int_equal(it_rows(t, "customers"), (int64_t)n + 1);
+    assert_int_equal(event_count(db, c.id), 1);
+    shop_customer_clear(&c);
+    it_verify_clean(t);
+    for (size_t i = 0; i < n; i++)
+        free(cases[i].jsonb);
+}
+
+/*
+ * verify compares JSON numbers by their exact decimal value: another
+ * spelling of the same number is no change (jsonb respells them anyway),
+ * while a change too small for a double to show is one.
+ */
+static void test_json_numbers_verified_exactly(void **state)
+{
+    it_db *t = *state;
+    trail_conn *db = t->db;
+    shop_customer c = { 0 };
+    it_customer(db, "exact@x.org", &c);
+    shop_customer_update_params u = { .id = c.id,
+                                      .version = 1,
+                                      .set = SHOP_CUSTOMER_PREFS,
+                                      .prefs = "[0.1, 1e300, 12345678901234567890123]" };
+    IT_OK(db, shop_customer_update(db, NULL, &u, NULL));
+    it_verify_clean(t);
+
+    it_tamper(t,
+              "UPDATE \"customers\" SET \"prefs\" = '[0.10, 1000e297, 12345678901234567890123.0]'"
+              " WHERE \"id\" = '%s'",
+              c.id);
+    trail_verify_report r = { 0 };
+    IT_OK(db, trail_verify(db, &r));
+    if (r.n_problems)
+        it_print_report(&r);
+    assert_int_equal(r.n_problems, 0);
+    trail_verify_report_free(&r);
+
+    it_tamper(t,
+              "UPDATE \"customers\" SET \"prefs\" = '[0.10000000000000001, 1e300, "
+              "12345678901234567890123]' WHERE \"id\" = '%s'",
+              c.id);
+    IT_OK(db, trail_verify(db, &r));
+    if (r.n_problems != 1)
+        it_print_report(&r);
+    assert_int_equal(r.n_problems, 1);
+    assert_string_equal(r.problems[0].record_id, c.id);
+    assert_non_null(strstr(r.problems[0].what, "in: prefs:"));
+    trail_verify_report_free(&r);
+    shop_customer_clear(&c);
+}
+
 /* ---- dates and timestamps: 0001-01-01 to 9999-12-31 on every engine --------- */
 
 #define FIRST_DAY INT32_C(-719162)         /* 0001-01-01 */
@@ -1176,6 +1345,8 @@ int main(void)
                                         it_teardown),
         cmocka_unit_test_setup_teardown(test_negative_zero, it_setup, it_teardown),
         cmocka_unit_test_setup_teardown(test_json_with_nul, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_json_numbers, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_json_numbers_verified_exactly, it_setup, it_teardown),
         cmocka_unit_test_setup_teardown(test_timestamp_extremes, it_setup, it_teardown),
         cmocka_unit_test_setup_teardown(test_date_and_timestamp_range, it_setup, it_teardown),
         cmocka_unit_test_setup_teardown(test_driver_time_conversions, it_setup, it_teardown),
