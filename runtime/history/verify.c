@@ -706,7 +706,9 @@ static int record_row(trail_conn *db, void *row, void *userdata)
     char *op = strndup(c[1].s ? c[1].s : "", c[1].n);
     char *event_id = strndup(c[5].s ? c[5].s : "", c[5].n);
     json_t *old_values = parse_json(v, &c[3]), *new_values = parse_json(v, &c[4]);
-    json_t *changed = parse_json(v, &c[6]);
+    /* An array of names: no numbers to read exactly. */
+    json_t *changed =
+        c[6].type == TRAIL_V_NULL ? NULL : json_loadb(c[6].s, c[6].n, JSON_DECODE_ANY, NULL);
     if (!record || !op || !event_id)
         rc = trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
     if (rc == TRAIL_OK && (!v->record || strcmp(v->record, record) != 0)) {
