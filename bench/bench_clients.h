@@ -124,6 +124,14 @@ static inline double bench_kind_ratio(const bench_case *cases, bool relaxed, int
                        cases[bench_case_index(relaxed, clients, b)].ops, reps);
 }
 
+/* The ratio of kind @k's writes per second with 2 clients to its writes with 1, at one setting. */
+static inline double bench_clients_ratio(const bench_case *cases, bool relaxed, enum bench_kind k,
+                                         int reps)
+{
+    return bench_ratio(cases[bench_case_index(relaxed, BENCH_MAX_CLIENTS, k)].ops,
+                       cases[bench_case_index(relaxed, 1, k)].ops, reps);
+}
+
 /* The groups of cases: one per setting and number of clients, the kinds side by side. */
 typedef struct bench_groups {
     int settings;                           /* 2, or 1 when the relaxed one is not measured */
@@ -318,19 +326,21 @@ static inline long bench_run_clients(bench_run *r, int rep)
  * it: @right customers of the run's hold their last credit and version,
  * @events update events (one per write when audited, else none),
  * @unmatched customers whose events do not match their version and
- * credit, @no_ctx events without the request context.
+ * credit, @no_ctx events without the request context, @twins (lane_id,
+ * seq) pairs that more than one event has.
  */
 static inline void bench_check_counts(const bench_run *r, long writes, long right, long events,
-                                      long unmatched, long no_ctx)
+                                      long unmatched, long no_ctx, long twins)
 {
     const bench_case *c = r->c;
     bool audited = c->kind != BENCH_PLAIN;
-    if (right != r->rows || events != (audited ? writes : 0) || unmatched != 0 || no_ctx != 0)
+    if (right != r->rows || events != (audited ? writes : 0) || unmatched != 0 || no_ctx != 0 ||
+        twins != 0)
         bench_die("%s, %d client%s: after %ld writes, %ld of %ld customers as written, %ld update"
                   " events, %ld customers whose events do not match, %ld events without the"
-                  " context",
+                  " context, %ld (lane_id, seq) taken twice",
                   bench_kind_names[c->kind], c->clients, c->clients == 1 ? "" : "s", writes, right,
-                  r->rows, events, unmatched, no_ctx);
+                  r->rows, events, unmatched, no_ctx, twins);
 }
 
 /* Prints the group @title: its cases @group (plain, trigger audit, trail) over @reps. */
@@ -365,7 +375,7 @@ static inline void bench_print_groups(const bench_case *cases, const bench_group
            "of per-repetition ratios. sends/write: TCP data segments the clients sent per write\n"
            "(each answered before the next: round trips).\n",
            setting);
-    printf("Update event, variable columns: %.0f bytes (trigger), %.0f bytes (trail)\n",
+    printf("Update event, text and JSON columns: %.0f bytes (trigger), %.0f bytes (trail)\n",
            cases[bench_case_index(false, 1, BENCH_TRIGGER)].event_bytes,
            cases[bench_case_index(false, 1, BENCH_TRAIL)].event_bytes);
     printf("\ntrail / trigger audit\n");
@@ -373,6 +383,16 @@ static inline void bench_print_groups(const bench_case *cases, const bench_group
         for (int clients = 1; clients <= BENCH_MAX_CLIENTS; clients++)
             printf("  %-62s %.2fx\n", g->name[s][clients - 1],
                    bench_kind_ratio(cases, s, clients, BENCH_TRAIL, BENCH_TRIGGER, reps));
+    printf("\n%d clients / 1 client (plain, trigger audit, trail)\n", BENCH_MAX_CLIENTS);
+    for (int s = 0; s < g->settings; s++) {
+        char what[128];
+        snprintf(what, sizeof what, "%s", g->name[s][0]);
+        what[strcspn(what, ",")] = '\0'; /* the setting, without the clients */
+        printf("  %-44s %5.2fx %5.2fx %5.2fx\n", what,
+               bench_clients_ratio(cases, s, BENCH_PLAIN, reps),
+               bench_clients_ratio(cases, s, BENCH_TRIGGER, reps),
+               bench_clients_ratio(cases, s, BENCH_TRAIL, reps));
+    }
 }
 
 /*

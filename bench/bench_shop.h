@@ -1,19 +1,27 @@
 /*
  * bench_shop.h - what the benchmarks of audited writes share (bench_write on
  * SQLite, bench_write_pg on PostgreSQL, bench_write_mysql on MariaDB): the
- * request context of every audited write, and the database every case
- * starts from, made through trail. Header-only, static, like bench_util.h; the program links the
- * generated shop API and trail_internal (driver/driver.h: the node id).
+ * request context of every audited write, the event row of the trigger
+ * audit cases, with the event table's columns from their one table
+ * (audit/event_columns.h), and the database every case starts from, made
+ * through trail. Header-only, static, like bench_util.h; the program links
+ * the generated shop API and trail_internal (driver/driver.h: the node id;
+ * core/context.h: the context's columns).
  */
 #ifndef TRAIL_BENCH_SHOP_H
 #define TRAIL_BENCH_SHOP_H
 
 #include "bench_util.h"
+#include "audit/event_columns.h"
+#include "core/context.h"
 #include "driver/driver.h"
 #include "shop.h"
+#include "trail/ulid.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 /* The request context of every audited write, the triggers' values too. */
 static const trail_ctx bench_ctx = {
@@ -26,20 +34,19 @@ static const trail_ctx bench_ctx = {
     .ip = "192.0.2.10",
 };
 
-/* The context columns of trail_change_events, in trail_ctx's order. */
-#define BENCH_N_CTX 7
-static const char *const bench_ctx_columns[BENCH_N_CTX] = {
-    "user_id", "request_id", "session_id", "tenant_id", "trace_id", "span_id", "ip",
-};
+/* The context columns of trail_change_events, in trail_ctx's order (core/context.h). */
+#define BENCH_N_CTX TRAIL_CTX_COLUMNS
 
-/* bench_ctx's values, in bench_ctx_columns' order. */
+static inline const char *bench_ctx_column(int i)
+{
+    return trail__ctx_columns[i].name;
+}
+
+/* bench_ctx's values, in bench_ctx_column()'s order. */
 static inline void bench_ctx_values(const char *v[BENCH_N_CTX])
 {
-    const trail_ctx *c = &bench_ctx;
-    const char *values[BENCH_N_CTX] = {
-        c->user_id, c->request_id, c->session_id, c->tenant_id, c->trace_id, c->span_id, c->ip,
-    };
-    memcpy(v, values, sizeof values);
+    for (int i = 0; i < BENCH_N_CTX; i++)
+        v[i] = trail__ctx_value(&bench_ctx, (size_t)i);
 }
 
 static inline void bench_trail_check(trail_conn *db, int rc, const char *what)
@@ -48,43 +55,151 @@ static inline void bench_trail_check(trail_conn *db, int rc, const char *what)
         bench_die("%s: %s: %s", what, trail_code_name(rc), db ? trail_errmsg(db) : "");
 }
 
+/* The columns of trail_change_events by place (TRAIL_EV_<column>), from their one table. */
+#define BENCH_EV_NAME(n, name, ...) #name,
+static const char *const bench_event_columns[TRAIL_EVENT_COLUMNS] = { TRAIL_EVENT_COLUMN_TABLE(
+    BENCH_EV_NAME, ) };
+#undef BENCH_EV_NAME
+
+/* Whether a column holds text or JSON (TRAIL_V_TEXT, TRAIL_V_JSON): what makes an event's size. */
+#define BENCH_EV_TEXT_TEXT                 1
+#define BENCH_EV_TEXT_JSON                 1
+#define BENCH_EV_TEXT_INT                  0
+#define BENCH_EV_TEXT(n, name, value, ...) BENCH_EV_TEXT_##value,
+static const bool bench_event_text[TRAIL_EVENT_COLUMNS] = { TRAIL_EVENT_COLUMN_TABLE(
+    BENCH_EV_TEXT, ) };
+#undef BENCH_EV_TEXT
+#define BENCH_EV_JSON(n, name, value, kind, ...) TRAIL_EVENT_KIND_##kind == TRAIL_EVENT_KIND_JSON,
+static const bool bench_event_json[TRAIL_EVENT_COLUMNS] = { TRAIL_EVENT_COLUMN_TABLE(
+    BENCH_EV_JSON, ) };
+#undef BENCH_EV_JSON
+
 /*
- * Appends the INSERT by which a trigger writes trail's event row for an
- * update of entity @e: the statement bench_write_pg's and bench_write_mysql's
- * triggers share. The trigger has the variables ev and tx (the ids), ms (its
- * milliseconds), old_v, new_v and changed (the JSON), prev (prev_hash) and
- * c_<column> for every context column; @node is the node id as an SQL
- * literal, @record_id NEW's id as text, @q the character that quotes
- * identifiers. The hash is @hash_open concat_ws('|', prev and the event's
- * columns) @hash_close: SHA-256 in hex.
+ * The statement that reads the mean size in bytes of the update events'
+ * text and JSON columns: @text spells the size of a text column, @json of
+ * a JSON one (printf formats of the column's name, e.g. "length(%s)").
  */
-static inline void bench_trigger_insert(char *sql, size_t size, const trail_entity *e, char q,
-                                        const char *node, const char *record_id,
-                                        const char *hash_open, const char *hash_close)
+static inline void bench_event_bytes_sql(char *sql, size_t size, const char *text, const char *json)
 {
-    static const char *const columns[] = {
-        "event_id",  "hlc", "node_id", "lane_id",    "seq",        "tx_id",   "table_name",
-        "record_id", "op",  "version", "old_values", "new_values", "changed", "schema_version",
-    };
-    bench_append(sql, size, "    INSERT INTO %ctrail_change_events%c (", q, q);
-    for (size_t i = 0; i < sizeof columns / sizeof columns[0]; i++)
-        bench_append(sql, size, "%s%c%s%c", i ? ", " : "", q, columns[i], q);
-    for (int i = 0; i < BENCH_N_CTX; i++)
-        bench_append(sql, size, ", %c%s%c", q, bench_ctx_columns[i], q);
-    bench_append(sql, size,
-                 ", %ccreated_at%c, %cprev_hash%c, %chash%c)\n"
-                 "    VALUES (ev, ms * 65536, %s, tx, 1, tx, '%s', %s, 'update', NEW.%cversion%c,"
-                 " old_v, new_v, changed, %lld",
-                 q, q, q, q, q, q, node, e->table, record_id, q, q, (long long)e->schema_version);
-    for (int i = 0; i < BENCH_N_CTX; i++)
-        bench_append(sql, size, ", c_%s", bench_ctx_columns[i]);
-    bench_append(sql, size,
-                 ", ms, prev, %sconcat_ws('|', prev, ev, ms * 65536, %s, tx, '%s', NEW.%cid%c,"
-                 " 'update', NEW.%cversion%c, old_v, new_v, changed, %lld",
-                 hash_open, node, e->table, q, q, q, q, (long long)e->schema_version);
-    for (int i = 0; i < BENCH_N_CTX; i++)
-        bench_append(sql, size, ", c_%s", bench_ctx_columns[i]);
-    bench_append(sql, size, ", ms)%s);\n", hash_close);
+    sql[0] = '\0';
+    bench_append(sql, size, "SELECT avg(0");
+    for (int i = 0; i < TRAIL_EVENT_COLUMNS; i++) {
+        if (!bench_event_text[i])
+            continue;
+        bench_append(sql, size, " + ");
+        bench_append(sql, size, bench_event_json[i] ? json : text, bench_event_columns[i]);
+    }
+    bench_append(sql, size, ") FROM trail_change_events WHERE op = 'update'");
+}
+
+/*
+ * A new lane's id, for a connection of a trigger audit case: a ULID, as
+ * trail's lanes have. Not thread-safe: the programs open their connections
+ * one after the other, on one thread.
+ */
+static inline void bench_lane_id(char out[TRAIL_ULID_LEN + 1])
+{
+    static trail_ulid_gen *gen;
+    if (!gen && trail_ulid_gen_new(&gen) < 0)
+        bench_die("trail_ulid_gen_new failed");
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    trail_ulid id;
+    if (trail_ulid_next(gen, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, &id) < 0)
+        bench_die("trail_ulid_next failed");
+    trail_ulid_format(out, &id);
+}
+
+/*
+ * The event row a trigger audit writes for an update: the SQL expression
+ * of each column of trail_change_events, by place (TRAIL_EV_<column>),
+ * and the text the shared ones are made in.
+ *
+ * What audit triggers deployed today write (issue 16): the whole old and
+ * new row as JSON, the fields that changed, and the request context, in an
+ * event table with trail's columns and indexes; no hash, no chain. So the
+ * columns trail alone has get what such a trigger fills them with at the
+ * least cost: prev_hash and hash are empty, lane_id is the connection's
+ * (one per session, set when it opens) and seq a number unique in the
+ * engine's cheapest way (each program says which), so that the unique
+ * (lane_id, seq) index holds.
+ */
+typedef struct bench_trigger_row {
+    const char *v[TRAIL_EVENT_COLUMNS];
+    char table[80], schema_version[24], hlc[256], ctx[BENCH_N_CTX][320];
+} bench_trigger_row;
+
+/* How one engine's trigger spells the parts of its event row, as SQL expressions. */
+typedef struct bench_trigger_sql {
+    const char *id;        /* a new id of 26 characters ordered by time: event_id, tx_id */
+    const char *ms;        /* now in milliseconds: created_at, and hlc (x 65536) */
+    const char *node;      /* the node id, a literal */
+    const char *lane;      /* the connection's lane */
+    const char *seq;       /* a number no other event of the lane has */
+    const char *record_id; /* NEW's id as text */
+    const char *version;   /* NEW's version */
+    const char *old_values, *new_values, *changed;
+    const char *ctx; /* a printf format of a context column's name; NULL: bench_ctx's literals */
+} bench_trigger_sql;
+
+/*
+ * Fills @row for an update of @e from @sql (borrowed, as long as @row is
+ * used): the columns every engine's trigger writes alike (table_name, op,
+ * schema_version, empty prev_hash and hash), and the rest from the
+ * engine's spellings.
+ */
+static inline void bench_trigger_row_init(bench_trigger_row *row, const trail_entity *e,
+                                          const bench_trigger_sql *sql)
+{
+    memset(row, 0, sizeof *row);
+    snprintf(row->table, sizeof row->table, "'%s'", e->table);
+    snprintf(row->schema_version, sizeof row->schema_version, "%lld", (long long)e->schema_version);
+    snprintf(row->hlc, sizeof row->hlc, "%s * 65536", sql->ms);
+    const char **v = row->v;
+    v[TRAIL_EV_event_id] = v[TRAIL_EV_tx_id] = sql->id;
+    v[TRAIL_EV_hlc] = row->hlc;
+    v[TRAIL_EV_created_at] = sql->ms;
+    v[TRAIL_EV_node_id] = sql->node;
+    v[TRAIL_EV_lane_id] = sql->lane;
+    v[TRAIL_EV_seq] = sql->seq;
+    v[TRAIL_EV_table_name] = row->table;
+    v[TRAIL_EV_record_id] = sql->record_id;
+    v[TRAIL_EV_op] = "'update'";
+    v[TRAIL_EV_version] = sql->version;
+    v[TRAIL_EV_old_values] = sql->old_values;
+    v[TRAIL_EV_new_values] = sql->new_values;
+    v[TRAIL_EV_changed] = sql->changed;
+    v[TRAIL_EV_schema_version] = row->schema_version;
+    v[TRAIL_EV_prev_hash] = v[TRAIL_EV_hash] = "''";
+    const char *values[BENCH_N_CTX];
+    bench_ctx_values(values);
+    for (int i = 0; i < BENCH_N_CTX; i++) {
+        /* The context columns are core/context.h's, in its order: event_columns.h says so. */
+        if (strcmp(bench_event_columns[TRAIL_EV_user_id + i], bench_ctx_column(i)) != 0)
+            bench_die("event column %d is %s, not the context's %s", TRAIL_EV_user_id + i + 1,
+                      bench_event_columns[TRAIL_EV_user_id + i], bench_ctx_column(i));
+        if (sql->ctx)
+            snprintf(row->ctx[i], sizeof row->ctx[i], sql->ctx, bench_ctx_column(i));
+        else if (strchr(values[i], '\''))
+            bench_die("context value %s: no quote, please", values[i]);
+        else
+            snprintf(row->ctx[i], sizeof row->ctx[i], "'%s'", values[i]);
+        v[TRAIL_EV_user_id + i] = row->ctx[i];
+    }
+}
+
+/*
+ * Appends @row's expressions in the table's order, ", " between two; dies
+ * naming a column the row has no expression for (one added to
+ * event_columns.h, which the trigger must then fill).
+ */
+static inline void bench_trigger_values(char *sql, size_t size, const bench_trigger_row *row)
+{
+    for (int i = 0; i < TRAIL_EVENT_COLUMNS; i++) {
+        if (!row->v[i])
+            bench_die("the trigger writes nothing into event column %s", bench_event_columns[i]);
+        bench_append(sql, size, "%s%s", i ? ", " : "", row->v[i]);
+    }
 }
 
 /*

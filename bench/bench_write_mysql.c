@@ -9,12 +9,14 @@
  *     once per connection, autocommit;
  *   - trigger audit: the version-checked UPDATE (SET credit = ?, version =
  *     version + 1 WHERE id = ? AND version = ?) with an AFTER UPDATE trigger
- *     inserting into trail_change_events the row trail writes (see
- *     make_trigger_sql()). The request context is set per transaction, as an
- *     application would: SET @trail_user_id = ?, ... (the seven of them, one
- *     prepared statement), then the UPDATE, autocommit, the trigger reading
- *     the user variables back. Connector/C waits for each statement's answer
- *     before it sends the next, so that is two round trips per write;
+ *     inserting into trail_change_events what audit triggers deployed today
+ *     write: the whole old and new row as JSON and the request context, no
+ *     hash (see make_trigger_sql()); the session sets its lane and its
+ *     counter once when it connects. The request context is set per
+ *     transaction, as an application would: SET @trail_user_id = ?, ...
+ *     (the seven of them, one prepared statement), then the UPDATE,
+ *     autocommit, the trigger reading the user variables back. Connector/C waits for each
+ * statement's answer before it sends the next, so that is two round trips per write;
  *   - trail: shop_customer_update() of the generated code, with a trail_ctx
  *     holding the same context values.
  *
@@ -106,10 +108,10 @@
 #define TARGET_TRAIL_VS_TRIGGER 1.0
 
 /*
- * The local variables of the trigger, which hold JSON: the collation of
- * MariaDB's JSON functions and columns, as in trail's procedures
- * (write_mysql.c). Text columns, utf8mb4_nopad_bin, meet them explicitly
- * converted (field_json()): two collations in one JSON_OBJECT() are an error.
+ * The trigger's text variable: the collation of MariaDB's JSON functions,
+ * as in trail's procedures (write_mysql.c). Text columns, utf8mb4_nopad_bin,
+ * meet the JSON functions explicitly converted (field_json()): two
+ * collations in one JSON_OBJECT() are an error.
  */
 #define TEXT_CS "CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
 
@@ -204,7 +206,7 @@ static MYSQL_STMT *prepare_ctx(MYSQL *c, MYSQL_BIND bind[BENCH_N_CTX])
     char sql[512] = "";
     bench_append(sql, sizeof sql, "SET");
     for (int i = 0; i < BENCH_N_CTX; i++)
-        bench_append(sql, sizeof sql, "%s @trail_%s = ?", i ? "," : "", bench_ctx_columns[i]);
+        bench_append(sql, sizeof sql, "%s @trail_%s = ?", i ? "," : "", bench_ctx_column(i));
     MYSQL_STMT *st = my_prepare(c, sql);
     const char *v[BENCH_N_CTX];
     bench_ctx_values(v);
@@ -447,15 +449,18 @@ static void changed_array(char *buf, size_t size, const trail_entity *e)
 }
 
 /*
- * The AFTER UPDATE trigger that writes trail's event row: old and new
- * values from JSON_OBJECT() over OLD and NEW, the changed fields,
- * event_id and tx_id 26 characters ordered by time like ULIDs (12 hex
- * digits of milliseconds, 14 of MD5(RAND())), hlc (milliseconds x 65536),
- * the node as a literal, the seven context columns from the user variables
- * @trail_<column>, created_at; prev_hash 64 random hex digits (two MD5s of
- * RAND()), hash the SHA2(..., 256) of prev_hash and the event's columns.
- * Not a chain: that would take a read of the node's previous event and a
- * lock making the writers take turns, as trail's has.
+ * The AFTER UPDATE trigger that writes an event for every update of a
+ * customer: the row audit triggers deployed today write
+ * (bench_trigger_row): old and new values from JSON_OBJECT() over OLD and
+ * NEW, the changed fields, the request context from the user variables
+ * @trail_<column>, set per transaction. event_id and tx_id are 26
+ * characters ordered by time as ULIDs (7, 11 hex digits of milliseconds,
+ * 14 of MD5(RAND()); the 7 puts them after every ULID, so that each new one
+ * goes to the end of the primary key, as trail's), hlc milliseconds x
+ * 65536, the node a literal. lane_id is the session's, @trail_lane_id, set
+ * once when it connects, and seq the session's counter @trail_seq, set to 0
+ * then and counted up here: unique in the lane, at the cost of one
+ * assignment (a MariaDB SEQUENCE would be a table to lock).
  */
 static void make_trigger_sql(char *sql, size_t size, const struct fixture *fx)
 {
@@ -468,25 +473,33 @@ static void make_trigger_sql(char *sql, size_t size, const struct fixture *fx)
     unsigned long n = mysql_real_escape_string(fx->conn, node + 1, fx->node_id,
                                                (unsigned long)strlen(fx->node_id));
     memcpy(node + 1 + n, "'", 2);
+    bench_trigger_row row;
+    bench_trigger_row_init(&row, e,
+                           &(bench_trigger_sql){
+                               .id = "CONCAT(t, UPPER(LEFT(MD5(RAND()), 14)))",
+                               .ms = "ms",
+                               .node = node,
+                               .lane = "@trail_lane_id",
+                               .seq = "@trail_seq",
+                               .record_id = "NEW.`id`",
+                               .version = "NEW.`version`",
+                               .old_values = old_json,
+                               .new_values = new_json,
+                               .changed = changed,
+                               .ctx = "@trail_%s",
+                           });
     sql[0] = '\0';
-    bench_append(
-        sql, size,
-        "CREATE TRIGGER `" TRIGGER_NAME "` AFTER UPDATE ON `%s` FOR EACH ROW\n"
-        "BEGIN\n"
-        "    DECLARE ms BIGINT DEFAULT FLOOR(UNIX_TIMESTAMP(SYSDATE(3)) * 1000);\n"
-        "    DECLARE t CHAR(12) " TEXT_CS " DEFAULT LPAD(HEX(ms), 12, '0');\n"
-        "    DECLARE ev CHAR(26) " TEXT_CS " DEFAULT CONCAT(t, UPPER(LEFT(MD5(RAND()), 14)));\n"
-        "    DECLARE tx CHAR(26) " TEXT_CS " DEFAULT CONCAT(t, UPPER(LEFT(MD5(RAND()), 14)));\n"
-        "    DECLARE old_v LONGTEXT " TEXT_CS " DEFAULT %s;\n"
-        "    DECLARE new_v LONGTEXT " TEXT_CS " DEFAULT %s;\n"
-        "    DECLARE changed LONGTEXT " TEXT_CS " DEFAULT %s;\n"
-        "    DECLARE prev CHAR(64) " TEXT_CS " DEFAULT CONCAT(MD5(RAND()), MD5(RAND()));\n",
-        e->table, old_json, new_json, changed);
-    for (int i = 0; i < BENCH_N_CTX; i++)
-        bench_append(sql, size, "    DECLARE c_%s VARCHAR(255) " TEXT_CS " DEFAULT @trail_%s;\n",
-                     bench_ctx_columns[i], bench_ctx_columns[i]);
-    bench_trigger_insert(sql, size, e, '`', node, "NEW.`id`", "SHA2(", ", 256)");
-    bench_append(sql, size, "END");
+    bench_append(sql, size,
+                 "CREATE TRIGGER `" TRIGGER_NAME "` AFTER UPDATE ON `%s` FOR EACH ROW\n"
+                 "BEGIN\n"
+                 "    DECLARE ms BIGINT DEFAULT FLOOR(UNIX_TIMESTAMP(SYSDATE(3)) * 1000);\n"
+                 "    DECLARE t CHAR(12) " TEXT_CS " DEFAULT CONCAT('7', LPAD(HEX(ms), 11, '0'));\n"
+                 "    SET @trail_seq = @trail_seq + 1;\n"
+                 "    INSERT INTO `trail_change_events` (" TRAIL_EVENT_COLUMN_LIST_BQ ")\n"
+                 "    VALUES (",
+                 e->table);
+    bench_trigger_values(sql, size, &row);
+    bench_append(sql, size, ");\nEND");
 }
 
 /* ---- The cases. ---- */
@@ -556,6 +569,12 @@ static void client_open(bench_client *b)
         my_bind(cl->update, v, "UPDATE");
         return;
     }
+    /* The session's lane and its counter, once, as an application would when it connects. */
+    char lane_sql[96];
+    char lane[TRAIL_ULID_LEN + 1];
+    bench_lane_id(lane);
+    snprintf(lane_sql, sizeof lane_sql, "SET @trail_lane_id = '%s', @trail_seq = 0", lane);
+    my_exec(cl->my, lane_sql);
     cl->ctx = prepare_ctx(cl->my, cl->ctx_bind);
     cl->update = my_prepare(cl->my, "UPDATE `customers` SET `credit` = ?, `version` = `version` + 1"
                                     " WHERE `id` = ? AND `version` = ?");
@@ -648,17 +667,16 @@ static double check_db(const struct run *r, long writes)
                  "SELECT count(*) FROM trail_change_events WHERE op = 'update' AND NOT (TRUE");
     for (int i = 0; i < BENCH_N_CTX; i++)
         bench_append(no_ctx_sql, sizeof no_ctx_sql,
-                     " AND `%s` <=> @trail_%s COLLATE utf8mb4_nopad_bin", bench_ctx_columns[i],
-                     bench_ctx_columns[i]);
+                     " AND `%s` <=> @trail_%s COLLATE utf8mb4_nopad_bin", bench_ctx_column(i),
+                     bench_ctx_column(i));
     bench_append(no_ctx_sql, sizeof no_ctx_sql, ")");
     long no_ctx = (long)my_value(c, no_ctx_sql);
-    double bytes = my_value(
-        c, "SELECT avg(length(event_id) + length(node_id) + length(lane_id) + length(tx_id)"
-           " + length(table_name) + length(record_id) + length(old_values) + length(new_values)"
-           " + length(changed) + length(user_id) + length(request_id) + length(session_id)"
-           " + length(tenant_id) + length(trace_id) + length(span_id) + length(ip)"
-           " + length(prev_hash) + length(hash)) FROM trail_change_events WHERE op = 'update'");
-    bench_check_counts(&r->b, writes, right, events, unmatched, no_ctx);
+    char bytes_sql[1024];
+    bench_event_bytes_sql(bytes_sql, sizeof bytes_sql, "length(%s)", "length(%s)");
+    double bytes = my_value(c, bytes_sql);
+    long twins = (long)my_value(c, "SELECT count(*) FROM (SELECT 1 FROM trail_change_events"
+                                   " GROUP BY lane_id, seq HAVING count(*) > 1) t");
+    bench_check_counts(&r->b, writes, right, events, unmatched, no_ctx, twins);
     return bytes;
 }
 
@@ -817,7 +835,7 @@ int main(int argc, char **argv)
            a.url ? "\n(--url: the server's innodb_flush_log_at_trx_commit only)" : "",
            a.quick ? "\n(--quick: counts too small, figures mean nothing)" : "");
     bench_print_groups(cases, &fx.groups, reps, "setting");
-    printf("\ntargets: trail over the trigger audit\n");
+    printf("\ntargets (issue 16): trail / trigger audit\n");
     for (int s = 0; s < fx.groups.settings; s++)
         for (int clients = 1; clients <= MAX_CLIENTS; clients++)
             bench_verdict(fx.groups.name[s][clients - 1],
