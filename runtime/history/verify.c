@@ -403,13 +403,16 @@ static int chain_row(trail_conn *db, void *row, void *userdata)
                      "between them was removed or replaced",
                      lane_id);
     }
-    if (rc >= 0 && entry) /* a problem was recorded, or none: the lane's own checks follow */
-        rc = lane_event(v, &ev, entry);
+    if (rc < 0)
+        return rc;
+    /* A problem was recorded, or none: the lane's own checks follow. */
+    if (entry && (rc = lane_event(v, &ev, entry)) < 0)
+        return rc;
     snprintf(v->lane, sizeof v->lane, "%s", lane_id);
     snprintf(v->prev_hash, sizeof v->prev_hash, "%s", ev.hash ? ev.hash : "");
     v->seq = ev.seq;
     v->in_lane = true;
-    return rc;
+    return TRAIL_OK;
 }
 
 /* ---- pass 2: each record's events ------------------------------------- */
@@ -1321,15 +1324,18 @@ int trail_verify_with(trail_conn *db, const trail_verify_opts *opts, trail_verif
     v.differing = json_array();
     tables.schemas = json_object();
 
-    int rc = has_digest(&v) ? trail__digest_parse(db, opts->digest_json, &v.digest) : TRAIL_OK;
-    for (size_t i = 0; rc == TRAIL_OK && i < N_STEPS; i++) {
+    int rc = TRAIL_OK;
+    if (has_digest(&v) && (rc = trail__digest_parse(db, opts->digest_json, &v.digest)) < 0)
+        goto done;
+    for (size_t i = 0; i < N_STEPS; i++) {
         if (!step_applies(&v, i))
             continue;
         v.step_what = steps[i].what;
         if ((rc = steps[i].run(&v, &tables)) < 0)
-            break;
+            goto done;
     }
 
+done:
     free_tables(&tables);
     trail__digest_free(v.digest);
     json_decref(v.lanes);
