@@ -39,12 +39,12 @@ static int template_load(template_text *t, const gen_options *o, const char *nam
             trail_buf b = TRAIL_BUF_INIT;
             char chunk[8192];
             size_t n;
-            int rc = TRAIL_OK;
-            while (rc == TRAIL_OK && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-                rc = trail__buf_append(&b, chunk, n);
-            bool bad = ferror(f);
+            while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+                if (trail__buf_append(&b, chunk, n) < 0)
+                    break;
+            bool bad = b.err < 0 || ferror(f);
             fclose(f);
-            if (rc < 0 || bad) {
+            if (bad) {
                 trail__buf_free(&b);
                 gen_diag_error(diag, path, (gen_pos){ 0, 0 }, "cannot read the template");
                 return TRAIL_ESYS;

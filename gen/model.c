@@ -7,6 +7,7 @@
  */
 #include "model.h"
 #include "audit/event_columns.h"
+#include "audit/event_indexes.h"
 #include "core/context.h"
 #include "dialect.h"
 #include "trail/error.h"
@@ -582,18 +583,9 @@ static size_t index_name_max(void)
     return max;
 }
 
-/* A deterministic index name within index_name_max(): table_col_col_idx, or cut with a hash. */
-static int index_name(trail_buf *out, const char *table, const gen_entity *e, const size_t *cols,
-                      size_t n)
+/* Cuts the index name @out to index_name_max(), when it is longer, with a hash of the whole. */
+static int fit_index_name(trail_buf *out)
 {
-    int rc;
-    if ((rc = trail__buf_append_str(out, table)) < 0)
-        return rc;
-    for (size_t i = 0; i < n; i++)
-        if ((rc = trail__buf_appendf(out, "_%s", e->fields[cols[i]].name)) < 0)
-            return rc;
-    if ((rc = trail__buf_append_str(out, "_idx")) < 0)
-        return rc;
     size_t max = index_name_max();
     if (out->len <= max)
         return TRAIL_OK;
@@ -607,27 +599,47 @@ static int index_name(trail_buf *out, const char *table, const gen_entity *e, co
     return trail__buf_append_str(out, tail);
 }
 
-static int add_index(json_t *indexes, const gen_entity *e, const size_t *cols, size_t n,
-                     bool unique)
+/*
+ * Appends to @indexes the index @name (NULL: table_col_col_idx, cut to
+ * index_name_max()) on the @n columns @cols of @table.
+ */
+static int add_index(json_t *indexes, const char *table, const char *name, bool unique,
+                     const char *const *cols, size_t n)
 {
-    trail_buf name = TRAIL_BUF_INIT;
+    trail_buf made = TRAIL_BUF_INIT;
     json_t *o = json_object();
     json_t *columns = o ? put_array(o, "columns") : NULL;
     int rc = TRAIL_ENOMEM;
-    if (!columns || (rc = index_name(&name, e->table, e, cols, n)) < 0)
+    if (!columns || (!name && (rc = trail__buf_append_str(&made, table)) < 0))
         goto fail;
     for (size_t i = 0; i < n; i++)
-        if ((rc = append(columns, json_pack("{s:s}", "column", e->fields[cols[i]].name))) < 0)
+        if ((rc = append(columns, json_pack("{s:s}", "column", cols[i]))) < 0 ||
+            (!name && (rc = trail__buf_appendf(&made, "_%s", cols[i])) < 0))
             goto fail;
-    if ((rc = put_buf(o, "index_name", &name)) < 0 ||
+    if (!name &&
+        ((rc = trail__buf_append_str(&made, "_idx")) < 0 || (rc = fit_index_name(&made)) < 0))
+        goto fail;
+    if ((rc = put_str(o, "index_name", name ? name : made.data)) < 0 ||
         (rc = put(o, "unique", json_boolean(unique))) < 0)
         goto fail;
-    trail__buf_free(&name);
+    trail__buf_free(&made);
     return append(indexes, o);
 fail:
-    trail__buf_free(&name);
+    trail__buf_free(&made);
     json_decref(o);
     return rc;
+}
+
+/* An index of entity @e on its fields @cols, named by them. */
+static int add_entity_index(json_t *indexes, const gen_entity *e, const size_t *cols, size_t n,
+                            bool unique)
+{
+    const char *names[64]; /* the loader allows 16 (schema_entity.h) */
+    if (n > sizeof names / sizeof names[0])
+        return TRAIL_EARG;
+    for (size_t i = 0; i < n; i++)
+        names[i] = e->fields[cols[i]].name;
+    return add_index(indexes, e->table, NULL, unique, names, n);
 }
 
 /* Whether some index or the field's own UNIQUE already starts with field @col. */
@@ -648,12 +660,12 @@ static json_t *indexes_new(const gen_entity *e)
     if (!indexes)
         return NULL;
     for (size_t i = 0; i < e->n_indexes; i++)
-        if (add_index(indexes, e, e->indexes[i].fields, e->indexes[i].n_fields,
-                      e->indexes[i].unique) < 0)
+        if (add_entity_index(indexes, e, e->indexes[i].fields, e->indexes[i].n_fields,
+                             e->indexes[i].unique) < 0)
             goto fail;
     for (size_t i = 0; i < e->n_fields; i++)
         if (e->fields[i].type == TRAIL_TYPE_REF && !index_leads_with(e, i) &&
-            add_index(indexes, e, &i, 1, false) < 0)
+            add_entity_index(indexes, e, &i, 1, false) < 0)
             goto fail;
     return indexes;
 fail:
@@ -887,6 +899,49 @@ static int put_event_columns(json_t *m, const trail_dialect *driver)
                   : put_table_columns(m, "lane_columns", lane_columns, TRAIL_LANE_COLUMNS, driver);
 }
 
+/* The event table's own indexes (audit/event_indexes.h). */
+#define OWN_INDEX(name, unique, ...)                                                               \
+    { "trail_change_events_" #name "_idx", TRAIL_EVENT_INDEX_##unique,                             \
+      TRAIL_EVENT_INDEX_COLUMNS(__VA_ARGS__) },
+static const struct {
+    const char *name;
+    bool unique;
+    const size_t *columns;
+    size_t n_columns;
+} own_event_indexes[] = { TRAIL_EVENT_INDEX_TABLE(OWN_INDEX, ) };
+#undef OWN_INDEX
+
+/* An index of the event table on its columns @cols (places in the row). */
+static int add_event_index(json_t *list, const char *name, bool unique, const size_t *cols,
+                           size_t n)
+{
+    const char *names[TRAIL_EVENT_COLUMNS]; /* each column at most once */
+    if (n > TRAIL_EVENT_COLUMNS)
+        return TRAIL_EARG;
+    for (size_t i = 0; i < n; i++)
+        names[i] = event_columns[cols[i]].name;
+    return add_index(list, "trail_change_events", name, unique, names, n);
+}
+
+/*
+ * The event table's indexes, for every dialect's DDL: its own, then those
+ * the schema adds (`events: { indexes: }`), each named
+ * trail_change_events_<col>_<col>_idx, cut as entity indexes are.
+ */
+static int put_event_indexes(json_t *m, const gen_schema *s)
+{
+    json_t *list = put_array(m, "event_indexes");
+    int rc = list ? TRAIL_OK : TRAIL_ENOMEM;
+    for (size_t i = 0; rc == TRAIL_OK && i < sizeof own_event_indexes / sizeof *own_event_indexes;
+         i++)
+        rc = add_event_index(list, own_event_indexes[i].name, own_event_indexes[i].unique,
+                             own_event_indexes[i].columns, own_event_indexes[i].n_columns);
+    for (size_t i = 0; rc == TRAIL_OK && i < s->n_event_indexes; i++)
+        rc = add_event_index(list, NULL, false, s->event_indexes[i].columns,
+                             s->event_indexes[i].n_columns);
+    return rc;
+}
+
 json_t *gen_model_new(const gen_schema *s, const char *source, unsigned drivers,
                       const trail_dialect *driver)
 {
@@ -902,7 +957,8 @@ json_t *gen_model_new(const gen_schema *s, const char *source, unsigned drivers,
         put_str(m, "trailgen_version", TRAIL_VERSION) < 0 || put_str(m, "source", source) < 0 ||
         put(m, "runtime_major", json_integer(TRAIL_VERSION_MAJOR)) < 0 ||
         put(m, "runtime_minor", json_integer(TRAIL_VERSION_MINOR)) < 0 ||
-        put(m, "n_entities", json_integer((json_int_t)s->n_entities)) < 0)
+        put(m, "n_entities", json_integer((json_int_t)s->n_entities)) < 0 ||
+        put_event_indexes(m, s) < 0)
         goto fail;
     if (driver && (put_dialect(m, driver) < 0 || put_event_columns(m, driver) < 0))
         goto fail;

@@ -1,13 +1,15 @@
 /*
  * schema.c - loading a schema file: reading it, the top level (`schema`,
- * `version`, `entities`), the checks across entities, and freeing.
+ * `version`, `entities`, `events`), the checks across entities, and freeing.
  *
- * Entities are loaded by schema_entity.c, their fields by schema_field.c;
- * schema_value.h describes how the pieces share their work.
+ * Entities are loaded by schema_entity.c, their fields by schema_field.c,
+ * `events` by schema_events.c; schema_value.h describes how the pieces
+ * share their work.
  */
 #include "schema.h"
 #include "names.h"
 #include "schema_entity.h"
+#include "schema_events.h"
 #include "schema_value.h"
 #include "trail/error.h"
 #include "core/buf.h"
@@ -61,6 +63,9 @@ void gen_schema_free(gen_schema *s)
         free(e->table);
     }
     free(s->entities);
+    for (size_t i = 0; i < s->n_event_indexes; i++)
+        free(s->event_indexes[i].columns);
+    free(s->event_indexes);
     free(s->name);
     free(s->path);
     free(s);
@@ -270,7 +275,7 @@ static void load_entities(gen_sload *ld, const gen_yaml_node *entities)
 
 static void load_top(gen_sload *ld, const gen_yaml_node *root)
 {
-    static const char *const keys[] = { "schema", "version", "entities" };
+    static const char *const keys[] = { "schema", "version", "entities", "events" };
     gen_schema *s = ld->s;
 
     if (root->kind == GEN_YAML_INVALID)
@@ -281,7 +286,7 @@ static void load_top(gen_sload *ld, const gen_yaml_node *root)
                         gen_yaml_describe(root));
         return;
     }
-    gen_sload_keys(ld, root, "key", keys, 3);
+    gen_sload_keys(ld, root, "key", keys, sizeof keys / sizeof keys[0]);
 
     const gen_yaml_node *name = gen_yaml_get(root, "schema");
     const char *text;
@@ -310,6 +315,10 @@ static void load_top(gen_sload *ld, const gen_yaml_node *root)
         gen_sload_error(ld, root, "missing key 'entities'");
     else
         load_entities(ld, entities);
+
+    const gen_yaml_node *events = gen_yaml_get(root, "events");
+    if (events)
+        gen_sload_events(ld, events);
 }
 
 /* Problems of the YAML itself join the others, to be sorted with them. */

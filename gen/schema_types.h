@@ -68,12 +68,21 @@ struct gen_entity {
     size_t n_indexes;
 };
 
+/** An index the schema adds to the event table (`events: { indexes: [...] }`). */
+typedef struct gen_event_index {
+    size_t *columns; /* places in the event row: TRAIL_EV_<name> (audit/event_columns.h) */
+    size_t n_columns;
+    gen_pos pos;
+} gen_event_index;
+
 typedef struct gen_schema {
     char *path;           /* as given to the loader, for messages */
     char *name;           /* `schema:` */
     int64_t version;      /* `version:` */
     gen_entity *entities; /* in file order */
     size_t n_entities;
+    gen_event_index *event_indexes; /* `events: { indexes: }`, in file order */
+    size_t n_event_indexes;
 } gen_schema;
 
 #endif /* TRAILGEN_SCHEMA_TYPES_H */

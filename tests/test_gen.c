@@ -851,6 +851,13 @@ static void test_sqlite_shop(void **state)
     expect_rows(db, "SELECT name, \"unique\" FROM pragma_index_list('orders') WHERE origin = 'c'",
                 "orders_customer_idx|0\n");
 
+    /* The event table: its own indexes only, shop.yaml asks for none. */
+    expect_rows(db,
+                "SELECT name FROM pragma_index_list('trail_change_events') WHERE origin = 'c' "
+                "ORDER BY name",
+                "trail_change_events_history_idx\n"
+                "trail_change_events_lane_idx\n");
+
 #define CUSTOMER(n, cols, vals)                                                                    \
     "INSERT INTO customers (id, version, email, name, secret" cols                                 \
     ") VALUES (printf('C%025d', " #n "), 1, 'c" #n "@example.com', 'Ann', 's'" vals ")"
@@ -904,6 +911,60 @@ static void test_sqlite_shop(void **state)
 
 #undef CUSTOMER
     sqlite3_close(db);
+}
+
+/*
+ * The indexes a schema adds to the event table (`events:`): on SQLite beside
+ * the table's own, each named by its columns on every engine, and a name
+ * longer than the shortest identifier limit (63) cut, as entity indexes
+ * are, ending in the FNV-1a hash of the whole name (worked out apart).
+ */
+static void test_event_index_names(void **state)
+{
+    (void)state;
+    path schema = pathf("%s/ev.yaml", tmp), out = pathf("%s/ev", tmp);
+    spit(schema.s, "schema: ev\nversion: 1\nentities: {a: {fields: {x: text}}}\n"
+                   "events:\n  indexes:\n    - [ip]\n"
+                   "    - [schema_version, created_at, tenant_id, version]\n");
+    if (generate(schema.s, out.s) != GEN_EXIT_OK)
+        fail_msg("trailgen ev.yaml:\n%s", diag.text.data);
+    static const struct {
+        const char *driver, *statement;
+    } want[] = {
+        { "sqlite", "CREATE INDEX IF NOT EXISTS \"trail_change_events_ip_idx\" ON "
+                    "\"trail_change_events\" (\"ip\");\n" },
+        { "pg", "CREATE INDEX IF NOT EXISTS \"trail_change_events_schema_version_created_at_tena_"
+                "658ea9fe_idx\" ON \"trail_change_events\" (\"schema_version\", \"created_at\", "
+                "\"tenant_id\", \"version\");\n" },
+        { "mysql", "CREATE INDEX IF NOT EXISTS `trail_change_events_schema_version_created_at_tena_"
+                   "658ea9fe_idx` ON `trail_change_events` (`schema_version`, `created_at`, "
+                   "`tenant_id`, `version`);\n" },
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        char *sql = slurp(pathf("%s/ev_%s.sql", out.s, want[i].driver).s, NULL);
+        assert_non_null(sql);
+        if (!strstr(sql, want[i].statement))
+            fail_msg("ev_%s.sql lacks %s", want[i].driver, want[i].statement);
+        free(sql);
+    }
+
+    char *sql = slurp(pathf("%s/ev_sqlite.sql", out.s).s, NULL);
+    assert_non_null(sql);
+    sqlite3 *db = db_open(pathf("%s/ev.db", tmp).s);
+    db_exec(db, sql);
+    db_exec(db, sql); /* IF NOT EXISTS: a second migrate changes nothing */
+    expect_rows(db,
+                "SELECT l.name, l.\"unique\", l.origin, group_concat(i.name) "
+                "FROM pragma_index_list('trail_change_events') l, pragma_index_info(l.name) i "
+                "GROUP BY l.name ORDER BY l.name",
+                "sqlite_autoindex_trail_change_events_1|1|pk|event_id\n"
+                "trail_change_events_history_idx|0|c|table_name,record_id,hlc\n"
+                "trail_change_events_ip_idx|0|c|ip\n"
+                "trail_change_events_lane_idx|1|c|lane_id,seq\n"
+                "trail_change_events_schema_version_created_at_tena_658ea9fe_idx|0|c|"
+                "schema_version,created_at,tenant_id,version\n");
+    sqlite3_close(db);
+    free(sql);
 }
 
 /* everything.yaml: every type's column, default and rule. */
@@ -1483,10 +1544,10 @@ int main(int argc, char **argv)
                                                 TEST(test_write_failure_keeps_previous_output) };
     static const struct CMUnitTest compile_tests[] = { TEST(test_compile_shop),
                                                        TEST(test_compile_everything) };
-    static const struct CMUnitTest sqlite[] = { TEST(test_sqlite_shop),
-                                                TEST(test_sqlite_everything),
-                                                TEST(test_embedded_ddl_shop),
-                                                TEST(test_embedded_ddl_everything) };
+    static const struct CMUnitTest sqlite[] = {
+        TEST(test_sqlite_shop), TEST(test_sqlite_everything), TEST(test_event_index_names),
+        TEST(test_embedded_ddl_shop), TEST(test_embedded_ddl_everything)
+    };
     static const struct CMUnitTest cli[] = {
         TEST(test_cli_help),       TEST(test_cli_version), TEST(test_cli_usage_errors),
         TEST(test_cli_bad_schema), TEST(test_cli_check),   TEST(test_cli_default_output_dir),

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit/event_columns.h"
 #include "names.h"
 #include "schema.h"
 #include "trail/error.h"
@@ -369,7 +370,7 @@ static void test_top_keys(void **state)
     expect_one("schema: shop\nentities: {a: {fields: {x: text}}}\n", "1:1", "",
                "missing key 'version'");
     expect_one(HEAD "  a: {fields: {x: text}}\nauthor: me\n", "5:1", "author",
-               "unknown key 'author' (expected schema, version or entities)");
+               "unknown key 'author' (expected schema, version, entities or events)");
 }
 
 static void test_schema_name(void **state)
@@ -590,6 +591,114 @@ static void test_indexes(void **state)
     /* "      - [f1, f2, ..., f9, f10, ...": f17 starts at 10 + 9 * 4 + 7 * 5 = 81. */
     expect_one(yaml, "24:81", "entities.e.indexes[0][16]",
                "too many fields: an index has at most 16 (MySQL's limit)");
+}
+
+/* ------------------------------------------------------------------- events */
+
+/* HEAD, an entity on line 4, `events:` on line 5. */
+#define EVENTS HEAD "  a: {fields: {x: text}}\nevents:\n"
+
+static void test_events(void **state)
+{
+    (void)state;
+    gen_schema *s = load(EVENTS "  indexes:\n    - [user_id]\n    - [tenant_id, hlc]\n");
+    assert_non_null(s);
+    assert_int_equal(s->n_event_indexes, 2);
+    assert_int_equal(s->event_indexes[0].n_columns, 1);
+    assert_int_equal(s->event_indexes[0].columns[0], TRAIL_EV_user_id);
+    assert_int_equal(s->event_indexes[0].pos.line, 7);
+    assert_int_equal(s->event_indexes[0].pos.col, 7);
+    assert_int_equal(s->event_indexes[1].n_columns, 2);
+    assert_int_equal(s->event_indexes[1].columns[0], TRAIL_EV_tenant_id);
+    assert_int_equal(s->event_indexes[1].columns[1], TRAIL_EV_hlc);
+    gen_schema_free(s);
+
+    /* No `events`, or none in it: the event table's own indexes only. */
+    s = load(HEAD "  a: {fields: {x: text}}\n");
+    assert_non_null(s);
+    assert_int_equal(s->n_event_indexes, 0);
+    gen_schema_free(s);
+    s = load(EVENTS "  indexes: []\n");
+    assert_non_null(s);
+    assert_int_equal(s->n_event_indexes, 0);
+    gen_schema_free(s);
+}
+
+static void test_events_errors(void **state)
+{
+    (void)state;
+    expect_one(EVENTS "  - indexes\n", "6:3", "events", "expected a mapping, found a sequence");
+    expect_one(EVENTS "  indexs: [[user_id]]\n", "6:3", "events.indexs",
+               "unknown key 'indexs'; did you mean 'indexes'?");
+    expect_one(EVENTS "  indexes: {user_id: 1}\n", "6:12", "events.indexes",
+               "expected a sequence, found a mapping");
+    expect_one(EVENTS "  indexes:\n    - user_id\n", "7:7", "events.indexes[0]",
+               "expected a list of event column names, found a scalar");
+    expect_one(EVENTS "  indexes:\n    - []\n", "7:7", "events.indexes[0]",
+               "an index needs at least one column");
+    /* The columns an index may hold are listed; the JSON ones are not among them. */
+    expect_one(EVENTS "  indexes:\n    - [user_id, foo]\n", "7:17", "events.indexes[0][1]",
+               "unknown event column 'foo' (expected one of event_id, hlc, node_id, ");
+    assert_null(strstr(diag.text.data, "new_values"));
+    expect_one(EVENTS "  indexes:\n    - [usr_id]\n", "7:8", "events.indexes[0][0]",
+               "did you mean 'user_id'?");
+    expect_one(EVENTS "  indexes:\n    - [hlc, hlc]\n", "7:13", "events.indexes[0][1]",
+               "event column 'hlc' appears twice in this index");
+    expect_one(EVENTS "  indexes:\n    - [tenant_id, new_values]\n", "7:19", "events.indexes[0][1]",
+               "event column 'new_values' cannot be in an index: it is JSON of any length");
+    expect_one(EVENTS "  indexes:\n    - [hlc, [user_id]]\n", "7:13", "events.indexes[0][1]",
+               "expected a scalar, found a sequence");
+    /* 4 x 255 characters of utf8mb4 each: more than InnoDB's 3072 bytes. */
+    expect_one(EVENTS "  indexes:\n    - [user_id, request_id, session_id, tenant_id]\n", "7:7",
+               "events.indexes[0]",
+               "the index's key is up to 4080 bytes, and MySQL indexes at most 3072");
+
+    /* 17 columns, one more than MySQL takes: reported at the 17th. */
+    static const char *const names[] = {
+        "event_id",  "hlc",      "node_id",        "tx_id",   "table_name", "record_id",
+        "op",        "version",  "schema_version", "user_id", "request_id", "session_id",
+        "tenant_id", "trace_id", "span_id",        "ip",      "created_at",
+    };
+    char yaml[1024], at[16];
+    int n = snprintf(yaml, sizeof yaml, EVENTS "  indexes:\n    - [");
+    int col = 7;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (i == 16)
+            snprintf(at, sizeof at, "7:%d", col + 1);
+        n += snprintf(yaml + n, sizeof yaml - (size_t)n, "%s%s", i ? ", " : "", names[i]);
+        col += (int)strlen(names[i]) + 2;
+    }
+    snprintf(yaml + n, sizeof yaml - (size_t)n, "]\n");
+    expect_one(yaml, at, "events.indexes[0][16]",
+               "too many columns: an index has at most 16 (MySQL's limit)");
+}
+
+/* An index another serves, the event table's own or the schema's, is refused: each costs writes. */
+static void test_events_served(void **state)
+{
+    (void)state;
+    expect_one(EVENTS "  indexes:\n    - [table_name, record_id]\n", "7:7", "events.indexes[0]",
+               "(table_name, record_id) is served already by the event table's "
+               "trail_change_events_history_idx (table_name, record_id, hlc)");
+    expect_one(EVENTS "  indexes:\n    - [table_name, record_id, hlc]\n", "7:7",
+               "events.indexes[0]", "trail_change_events_history_idx");
+    expect_one(EVENTS "  indexes:\n    - [event_id]\n", "7:7", "events.indexes[0]",
+               "(event_id) is served already by the event table's primary key (event_id)");
+    expect_one(EVENTS "  indexes:\n    - [lane_id]\n", "7:7", "events.indexes[0]",
+               "(lane_id) is served already by the event table's trail_change_events_lane_idx "
+               "(lane_id, seq)");
+    expect_one(EVENTS "  indexes:\n    - [tenant_id]\n    - [tenant_id, hlc]\n", "7:7",
+               "events.indexes[0]",
+               "(tenant_id) is served already by the index (tenant_id, hlc) "
+               "at line 8");
+    expect_one(EVENTS "  indexes:\n    - [user_id]\n    - [ user_id ]\n", "8:7",
+               "events.indexes[1]", "(user_id) is the same index as the one at line 7");
+    /* The same columns in another order are another index. */
+    gen_schema *s = load(EVENTS "  indexes:\n    - [record_id, table_name]\n"
+                                "    - [hlc, user_id]\n    - [user_id, hlc]\n");
+    assert_non_null(s);
+    assert_int_equal(s->n_event_indexes, 3);
+    gen_schema_free(s);
 }
 
 /* ------------------------------------------------------------------- fields */
@@ -984,6 +1093,11 @@ static void test_key_paths(void **state)
           "tag 'tag:yaml.org,2002:int' is not supported" },
         { ENTITY "      n: {type: int64, type: text}\n", "6:24", "entities.e.fields.n.type",
           "duplicate key 'type' (first at line 6)" },
+        /* The event table's indexes: [i] of `indexes`, then [j] of the index. */
+        { EVENTS "  indexes: [[user_id], [tenant_id, hlcc]]\n", "6:36", "events.indexes[1][1]",
+          "unknown event column 'hlcc'" },
+        { EVENTS "  index: []\n", "6:3", "events.index",
+          "unknown key 'index'; did you mean 'indexes'?" },
         /* A key that is not a plain name is quoted. */
         { ENTITY "      n: {type: int64, 'a b': 1}\n", "6:24", "entities.e.fields.n.'a b'",
           "unknown option 'a b'" },
@@ -1571,6 +1685,9 @@ int main(void)
         T(test_key_and_conflict),
         T(test_too_many_fields),
         T(test_indexes),
+        T(test_events),
+        T(test_events_errors),
+        T(test_events_served),
         T(test_field_names),
         T(test_field_shape),
         T(test_option_applies),

@@ -26,7 +26,7 @@ typedef struct cli_command {
     int (*run)(const struct cli_command *cmd, int argc, char **argv); /* argv[0] is NAME */
 } cli_command;
 
-extern const cli_command cli_log, cli_verify, cli_nodes;
+extern const cli_command cli_log, cli_verify, cli_digest, cli_nodes;
 
 /* An option of a command: a flag (value NULL) or one that takes a value. */
 typedef struct cli_option {

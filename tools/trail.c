@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static const cli_command *const commands[] = { &cli_log, &cli_verify, &cli_nodes };
+static const cli_command *const commands[] = { &cli_log, &cli_verify, &cli_digest, &cli_nodes };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
 static void usage(FILE *out)
@@ -45,7 +45,8 @@ static void usage(FILE *out)
           "      --version  show the version\n"
           "\n"
           "Exit status: 0 success; 1 verify found problems, or the database could not\n"
-          "be read; 2 a usage error, or the database could not be opened.\n",
+          "be read; 2 a usage error, or the database (or verify's digest file) could\n"
+          "not be opened.\n",
           out);
 }
 

@@ -1,16 +1,19 @@
 /*
- * verify.c - `trail verify DB`: does the history still hold together?
+ * verify.c - `trail verify DB [--digest FILE]`: does the history still hold
+ * together, and hold everything a digest covers?
  */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "cli.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 static const char help[] =
-    "usage: trail verify DB\n"
+    "usage: trail verify [--digest FILE] DB\n"
     "\n"
     "Checks that DB is whole and that its history matches its rows:\n"
     "  - the database engine's own integrity check, where it has a cheap one\n"
@@ -25,7 +28,13 @@ static const char help[] =
     "    exists without events or after its delete. The rows are read with\n"
     "    the schema descriptions that migrate keeps in trail_meta: a missing\n"
     "    or edited description, or a table with events that none describes,\n"
-    "    is a problem too.\n"
+    "    is a problem too;\n"
+    "  - with --digest FILE, a digest that `trail digest` took earlier: every\n"
+    "    lane it names is still there, with its event at the digest's seq and\n"
+    "    that event's hash. So events removed from the end of a lane, or a lane\n"
+    "    rewritten with its hashes recomputed, show too. Lanes and events added\n"
+    "    after the digest are fine. A FILE that is not a digest, or whose root\n"
+    "    hash does not match its lanes (edited, damaged), is an error (exit 2).\n"
     "Every problem is listed with its table, record and event.\n"
     "\n"
     "On a terminal, verify shows its progress on stderr (events checked, their\n"
@@ -33,10 +42,12 @@ static const char help[] =
     "terminal (a script, a pipe, a file) it prints only the result.\n"
     "\n"
     "options:\n"
-    "  -h, --help  show this help\n"
+    "  --digest FILE  also check against the digest in FILE\n"
+    "  -h, --help     show this help\n"
     "\n"
     "Exit status: 0 intact, 1 problems found (or the check could not run to its\n"
-    "end), 2 a usage error or the database could not be opened.\n";
+    "end), 2 a usage error, the database could not be opened, or FILE could\n"
+    "not be read or is not a valid digest.\n";
 
 static const char *or_dash(const char *s)
 {
@@ -124,19 +135,66 @@ static void clear(const progress *pr)
     }
 }
 
+/* ---- the digest ---------------------------------------------------------------- */
+
+/* The whole of @path as a string, which the caller frees; NULL after saying why on stderr. */
+static char *read_digest(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        cli_error("%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t len = 0, cap = 4096;
+    char *text = malloc(cap);
+    for (size_t got = 1; text && got > 0;) {
+        if (cap - len < 2) {
+            char *more = realloc(text, cap *= 2);
+            if (!more)
+                free(text);
+            text = more;
+            if (!text)
+                break;
+        }
+        got = fread(text + len, 1, cap - len - 1, f);
+        len += got;
+    }
+    bool failed = !text || ferror(f);
+    int err = errno;
+    fclose(f);
+    if (failed) {
+        cli_error("%s: %s", path, text ? strerror(err) : "out of memory");
+        free(text);
+        return NULL;
+    }
+    text[len] = '\0';
+    if (strlen(text) != len) {
+        cli_error("%s: not a valid digest: it holds a NUL byte", path);
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
 /* ---- the command ------------------------------------------------------------- */
 
 static int run(const cli_command *cmd, int argc, char **argv)
 {
-    const char *name;
+    const char *name, *digest_file = NULL;
     trail_conn *db;
-    int status = cli_start(cmd, argc, argv, NULL, 0, &db, &name);
+    const cli_option options[] = { { "--digest", &digest_file, NULL } };
+    int status = cli_start(cmd, argc, argv, options, 1, &db, &name);
     if (status != CLI_OK)
         return status < 0 ? CLI_OK : status;
+    char *digest = digest_file ? read_digest(digest_file) : NULL;
+    if (digest_file && !digest) {
+        trail_close(db);
+        return CLI_USAGE;
+    }
 
     /* Progress is for a person watching; a script gets the result alone. */
     progress pr = { 0 };
-    trail_verify_opts opts = { 0 };
+    trail_verify_opts opts = { .digest_json = digest };
     if (isatty(STDOUT_FILENO) && isatty(STDERR_FILENO)) {
         opts.progress = draw;
         opts.userdata = &pr;
@@ -144,6 +202,13 @@ static int run(const cli_command *cmd, int argc, char **argv)
     trail_verify_report r = { 0 };
     int rc = trail_verify_with(db, &opts, &r);
     clear(&pr);
+    if (rc == TRAIL_EINVALID) { /* the digest: checked before anything else, so nothing was */
+        status = cli_error("%s: %s", digest_file, trail_errmsg(db));
+        free(digest);
+        trail_verify_report_free(&r);
+        trail_close(db);
+        return CLI_USAGE;
+    }
     char *safe_name = cli_escape(name);
     if (rc == TRAIL_OK)
         printf("checked %" PRId64 " event%s of %" PRId64 " record%s, and %" PRId64 " live row%s\n",
@@ -158,7 +223,8 @@ static int run(const cli_command *cmd, int argc, char **argv)
                safe_name ? safe_name : "the database");
         status = CLI_FAIL;
     } else if (rc == TRAIL_OK) {
-        printf("intact: the hash chain is whole, and every record's history and row agree\n");
+        printf("intact: the hash chain is whole, %severy record's history and row agree\n",
+               digest ? "everything the digest covers is there, unchanged, and " : "and ");
     }
     if (rc < 0) {
         /* Whatever was found before, the check did not end: never "intact". */
@@ -167,6 +233,7 @@ static int run(const cli_command *cmd, int argc, char **argv)
         cli_error("%s: could not be checked to the end", name);
     }
     free(safe_name);
+    free(digest);
     trail_verify_report_free(&r);
     trail_close(db);
     return status;

@@ -185,12 +185,10 @@ static const char *const ddl[] = {
     "    `ip` VARCHAR(64),\n"
     "    `created_at` BIGINT NOT NULL,\n"
     "    `prev_hash` CHAR(64) CHARACTER SET ascii NOT NULL,\n"
-    "    `hash` CHAR(64) CHARACTER SET ascii NOT NULL,\n"
-    "    INDEX `trail_change_events_record_idx` (`table_name`, `record_id`),\n"
-    "    INDEX `trail_change_events_hlc_idx` (`hlc`),\n"
-    "    INDEX `trail_change_events_node_idx` (`node_id`, `hlc`),\n"
-    "    INDEX `trail_change_events_user_idx` (`user_id`)\n"
+    "    `hash` CHAR(64) CHARACTER SET ascii NOT NULL\n"
     ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
+    "CREATE UNIQUE INDEX IF NOT EXISTS `trail_change_events_lane_idx` ON `trail_change_events` (`lane_id`, `seq`)",
+    "CREATE INDEX IF NOT EXISTS `trail_change_events_history_idx` ON `trail_change_events` (`table_name`, `record_id`, `hlc`)",
     "CREATE TABLE IF NOT EXISTS `trail_cursors` (\n"
     "    `source_node` VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,\n"
     "    `dest_node` VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,\n"
@@ -281,4 +279,4 @@ static const char *const ddl[] = {
     ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
 };
 
-const trail_schema_ddl everything_ddl_mysql = { "mysql", ddl, 10 };
+const trail_schema_ddl everything_ddl_mysql = { "mysql", ddl, 12 };

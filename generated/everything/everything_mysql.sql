@@ -60,12 +60,12 @@ CREATE TABLE IF NOT EXISTS `trail_change_events` (
     `ip` VARCHAR(64),
     `created_at` BIGINT NOT NULL,
     `prev_hash` CHAR(64) CHARACTER SET ascii NOT NULL,
-    `hash` CHAR(64) CHARACTER SET ascii NOT NULL,
-    INDEX `trail_change_events_record_idx` (`table_name`, `record_id`),
-    INDEX `trail_change_events_hlc_idx` (`hlc`),
-    INDEX `trail_change_events_node_idx` (`node_id`, `hlc`),
-    INDEX `trail_change_events_user_idx` (`user_id`)
+    `hash` CHAR(64) CHARACTER SET ascii NOT NULL
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin;
+
+CREATE UNIQUE INDEX IF NOT EXISTS `trail_change_events_lane_idx` ON `trail_change_events` (`lane_id`, `seq`);
+
+CREATE INDEX IF NOT EXISTS `trail_change_events_history_idx` ON `trail_change_events` (`table_name`, `record_id`, `hlc`);
 
 CREATE TABLE IF NOT EXISTS `trail_cursors` (
     `source_node` VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,

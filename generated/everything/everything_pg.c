@@ -187,10 +187,8 @@ static const char *const ddl[] = {
     "    \"prev_hash\" text NOT NULL,\n"
     "    \"hash\" text NOT NULL\n"
     ")",
-    "CREATE INDEX IF NOT EXISTS \"trail_change_events_record_idx\" ON \"trail_change_events\" (\"table_name\", \"record_id\")",
-    "CREATE INDEX IF NOT EXISTS \"trail_change_events_hlc_idx\" ON \"trail_change_events\" (\"hlc\")",
-    "CREATE INDEX IF NOT EXISTS \"trail_change_events_node_idx\" ON \"trail_change_events\" (\"node_id\", \"hlc\")",
-    "CREATE INDEX IF NOT EXISTS \"trail_change_events_user_idx\" ON \"trail_change_events\" (\"user_id\")",
+    "CREATE UNIQUE INDEX IF NOT EXISTS \"trail_change_events_lane_idx\" ON \"trail_change_events\" (\"lane_id\", \"seq\")",
+    "CREATE INDEX IF NOT EXISTS \"trail_change_events_history_idx\" ON \"trail_change_events\" (\"table_name\", \"record_id\", \"hlc\")",
     "CREATE TABLE IF NOT EXISTS \"trail_cursors\" (\n"
     "    \"source_node\" text COLLATE \"C\" NOT NULL,\n"
     "    \"dest_node\" text COLLATE \"C\" NOT NULL,\n"
@@ -281,4 +279,4 @@ static const char *const ddl[] = {
     "CREATE UNIQUE INDEX IF NOT EXISTS \"sample_tag_sample_tag_idx\" ON \"sample_tag\" (\"sample\", \"tag\")",
 };
 
-const trail_schema_ddl everything_ddl_pg = { "pg", ddl, 21 };
+const trail_schema_ddl everything_ddl_pg = { "pg", ddl, 19 };

@@ -196,10 +196,8 @@ static const char *const ddl[] = {
     "    \"prev_hash\" TEXT NOT NULL,\n"
     "    \"hash\" TEXT NOT NULL\n"
     ") STRICT",
-    "CREATE INDEX IF NOT EXISTS \"trail_change_events_record_idx\" ON \"trail_change_events\" (\"table_name\", \"record_id\")",
-    "CREATE INDEX IF NOT EXISTS \"trail_change_events_hlc_idx\" ON \"trail_change_events\" (\"hlc\")",
-    "CREATE INDEX IF NOT EXISTS \"trail_change_events_node_idx\" ON \"trail_change_events\" (\"node_id\", \"hlc\")",
-    "CREATE INDEX IF NOT EXISTS \"trail_change_events_user_idx\" ON \"trail_change_events\" (\"user_id\")",
+    "CREATE UNIQUE INDEX IF NOT EXISTS \"trail_change_events_lane_idx\" ON \"trail_change_events\" (\"lane_id\", \"seq\")",
+    "CREATE INDEX IF NOT EXISTS \"trail_change_events_history_idx\" ON \"trail_change_events\" (\"table_name\", \"record_id\", \"hlc\")",
     "CREATE TABLE IF NOT EXISTS \"trail_cursors\" (\n"
     "    \"source_node\" TEXT NOT NULL,\n"
     "    \"dest_node\" TEXT NOT NULL,\n"
@@ -290,4 +288,4 @@ static const char *const ddl[] = {
     "CREATE UNIQUE INDEX IF NOT EXISTS \"sample_tag_sample_tag_idx\" ON \"sample_tag\" (\"sample\", \"tag\")",
 };
 
-const trail_schema_ddl everything_ddl_sqlite = { "sqlite", ddl, 21 };
+const trail_schema_ddl everything_ddl_sqlite = { "sqlite", ddl, 19 };

@@ -63,13 +63,9 @@ CREATE TABLE IF NOT EXISTS "trail_change_events" (
     "hash" text NOT NULL
 );
 
-CREATE INDEX IF NOT EXISTS "trail_change_events_record_idx" ON "trail_change_events" ("table_name", "record_id");
+CREATE UNIQUE INDEX IF NOT EXISTS "trail_change_events_lane_idx" ON "trail_change_events" ("lane_id", "seq");
 
-CREATE INDEX IF NOT EXISTS "trail_change_events_hlc_idx" ON "trail_change_events" ("hlc");
-
-CREATE INDEX IF NOT EXISTS "trail_change_events_node_idx" ON "trail_change_events" ("node_id", "hlc");
-
-CREATE INDEX IF NOT EXISTS "trail_change_events_user_idx" ON "trail_change_events" ("user_id");
+CREATE INDEX IF NOT EXISTS "trail_change_events_history_idx" ON "trail_change_events" ("table_name", "record_id", "hlc");
 
 CREATE TABLE IF NOT EXISTS "trail_cursors" (
     "source_node" text COLLATE "C" NOT NULL,

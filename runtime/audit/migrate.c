@@ -33,39 +33,40 @@ static int write_setup(trail_conn *db, const trail_entity *e)
 {
     if (!db->drv->write_setup_sql)
         return TRAIL_OK;
-    int rc = TRAIL_OK;
-    for (int kind = TRAIL_WRITE_CREATE; rc == TRAIL_OK && kind <= TRAIL_WRITE_DELETE; kind++) {
+    for (int kind = TRAIL_WRITE_CREATE; kind <= TRAIL_WRITE_DELETE; kind++) {
         char *text = db->drv->write_setup_sql(e, kind);
-        rc = text ? db->drv->exec(db, text)
-                  : trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+        if (!text)
+            return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+        int rc = db->drv->exec(db, text);
         free(text);
+        if (rc < 0)
+            return rc;
     }
-    return rc;
+    return TRAIL_OK;
 }
 
 /* ---- the plan: what differs, and what migrate will do about it ------------ */
 
+/* Each list's failure to append sticks in it (b->err), to be asked once the plan is made. */
 typedef struct plan {
     trail_buf refused; /* differences migrate will not make, "; "-separated */
     trail_buf changes; /* differences it makes, "; "-separated */
     const char **add;  /* the ADD COLUMN statements to run */
     size_t n_add;
-    int rc; /* sticky: TRAIL_ENOMEM once an append failed */
 } plan;
 
-/* Appends a difference to @list ("; "-separated); a failure to append sticks in p->rc. */
+/* Appends a difference to @list ("; "-separated); a failure to append sticks in @list. */
 #if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
+__attribute__((format(printf, 2, 3)))
 #endif
 static void
-note(plan *p, trail_buf *list, const char *fmt, ...)
+note(trail_buf *list, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    if (p->rc == TRAIL_OK && list->len)
-        p->rc = trail__buf_append_str(list, "; ");
-    if (p->rc == TRAIL_OK)
-        p->rc = trail__buf_vappendf(list, fmt, ap);
+    if (list->len)
+        trail__buf_append_str(list, "; ");
+    trail__buf_vappendf(list, fmt, ap);
     va_end(ap);
 }
 
@@ -96,31 +97,29 @@ static void diff_field(plan *p, const trail_entity *e, const trail_field *f, jso
 {
     const char *was = str(old, "type"), *is = trail_type_name(f->type);
     if (strcmp(was, is) != 0) {
-        note(p, &p->refused, "%s.%s changed type from %s to %s", e->name, f->name, was, is);
+        note(&p->refused, "%s.%s changed type from %s to %s", e->name, f->name, was, is);
         return;
     }
     if (f->type == TRAIL_TYPE_REF && strcmp(str(old, "key"), key_name(f->ref->key)) != 0)
-        note(p, &p->refused, "%s.%s refers to a key of another kind", e->name, f->name);
+        note(&p->refused, "%s.%s refers to a key of another kind", e->name, f->name);
     bool nullable = (f->flags & TRAIL_FIELD_NULLABLE) != 0;
     if (json_is_true(json_object_get(old, "null")) != nullable)
-        note(p, &p->refused, "%s.%s became %s", e->name, f->name,
-             nullable ? "nullable" : "required");
+        note(&p->refused, "%s.%s became %s", e->name, f->name, nullable ? "nullable" : "required");
     const char *audit = f->flags & TRAIL_FIELD_OMIT     ? "omit"
                         : f->flags & TRAIL_FIELD_REDACT ? "redact"
                                                         : "full";
     if (strcmp(str(old, "audit"), audit) != 0)
-        note(p, &p->changes, "%s.%s audit: %s", e->name, f->name, audit);
+        note(&p->changes, "%s.%s audit: %s", e->name, f->name, audit);
     /* Descriptions stored before the rules were recorded say nothing of them. */
     json_t *unique = json_object_get(old, "unique");
     if (!unique)
         return;
     if (json_is_true(unique) != ((f->flags & TRAIL_FIELD_UNIQUE) != 0))
-        note(p, &p->refused, "%s.%s %s unique", e->name, f->name,
+        note(&p->refused, "%s.%s %s unique", e->name, f->name,
              f->flags & TRAIL_FIELD_UNIQUE ? "became" : "is no longer");
     if (!same_bound(json_object_get(old, "min"), f, TRAIL_FIELD_MIN, f->min, f->min_d) ||
         !same_bound(json_object_get(old, "max"), f, TRAIL_FIELD_MAX, f->max, f->max_d))
-        note(p, &p->refused, "%s.%s changed its min or max, which the table checks", e->name,
-             f->name);
+        note(&p->refused, "%s.%s changed its min or max, which the table checks", e->name, f->name);
     if (f->type == TRAIL_TYPE_ENUM) {
         json_t *values = json_object_get(old, "values");
         bool same = json_array_size(values) == f->n_values;
@@ -129,8 +128,7 @@ static void diff_field(plan *p, const trail_entity *e, const trail_field *f, jso
             same = v && strcmp(v, f->values[k]) == 0;
         }
         if (!same)
-            note(p, &p->refused, "%s.%s changed its values, which the table checks", e->name,
-                 f->name);
+            note(&p->refused, "%s.%s changed its values, which the table checks", e->name, f->name);
     }
 }
 
@@ -162,27 +160,26 @@ static void diff_model(plan *p, const trail_schema *schema, json_t *own)
         for (size_t k = 0; k < schema->n_entities; k++)
             kept = kept || strcmp(schema->entities[k]->name, str(old, "name")) == 0;
         if (!kept)
-            note(p, &p->refused, "entity %s (table %s) was dropped", str(old, "name"),
+            note(&p->refused, "entity %s (table %s) was dropped", str(old, "name"),
                  str(old, "table"));
     }
     for (size_t k = 0; k < schema->n_entities; k++) {
         const trail_entity *e = schema->entities[k];
         json_t *was = named(entities, e->name);
         if (!was) {
-            note(p, &p->changes, "new entity %s", e->name);
+            note(&p->changes, "new entity %s", e->name);
             continue;
         }
         if (strcmp(str(was, "table"), e->table) != 0)
-            note(p, &p->refused, "%s moved from table %s to %s", e->name, str(was, "table"),
-                 e->table);
+            note(&p->refused, "%s moved from table %s to %s", e->name, str(was, "table"), e->table);
         if (strcmp(str(was, "key"), key_name(e->key)) != 0)
-            note(p, &p->refused, "%s changed its key from %s to %s", e->name, str(was, "key"),
+            note(&p->refused, "%s changed its key from %s to %s", e->name, str(was, "key"),
                  key_name(e->key));
         json_t *fields = json_object_get(was, "fields");
         size_t j;
         json_t *f;
         json_array_foreach(fields, j, f) if (!has_field(e, str(f, "name")))
-            note(p, &p->refused, "%s.%s was dropped", e->name, str(f, "name"));
+            note(&p->refused, "%s.%s was dropped", e->name, str(f, "name"));
         for (j = 0; j < e->n_fields; j++) {
             json_t *old_field = named(fields, e->fields[j].name);
             if (old_field)
@@ -205,15 +202,14 @@ static void plan_columns(plan *p, trail_conn *db, const trail_schema *schema,
                 continue;
             const char *add = trail__entity_sql(db, e)->add_column[j];
             if (!add) {
-                note(p, &p->refused,
-                     "%s.%s is new and %s, so the rows %s holds have no value for it", e->name,
-                     f->name,
+                note(&p->refused, "%s.%s is new and %s, so the rows %s holds have no value for it",
+                     e->name, f->name,
                      f->flags & TRAIL_FIELD_UNIQUE ? "unique" : "required without a default",
                      e->table);
                 continue;
             }
             p->add[p->n_add++] = add;
-            note(p, &p->changes, "new field %s.%s", e->name, f->name);
+            note(&p->changes, "new field %s.%s", e->name, f->name);
         }
     }
 }
@@ -231,8 +227,8 @@ static void plan_tables(plan *p, const trail_schema *schema, json_t *others)
         {
             for (size_t k = 0; k < schema->n_entities; k++)
                 if (strcmp(schema->entities[k]->table, str(e, "table")) == 0)
-                    note(p, &p->refused, "table %s belongs to schema %s (entity %s)",
-                         str(e, "table"), str(model, "schema"), str(e, "name"));
+                    note(&p->refused, "table %s belongs to schema %s (entity %s)", str(e, "table"),
+                         str(model, "schema"), str(e, "name"));
         }
     }
 }
@@ -267,38 +263,53 @@ static int read_model(trail_conn *db, void *row, void *userdata)
 
 /*
  * Works out @p for @schema on @db, whose catalog is @cols: TRAIL_OK with the
- * additions in @p, or TRAIL_EDB with every difference migrate refuses.
+ * additions in @p; TRAIL_EDB with every difference migrate refuses, or when
+ * the database holds a newer version, or the schema changed but not its
+ * version; TRAIL_ENOMEM or a query's code. @p's lists hold the differences
+ * either way; the caller frees them.
  */
 static int make_plan(plan *p, trail_conn *db, const trail_schema *schema, const trail_columns *cols)
 {
     struct stored st = { schema->name, NULL, json_array() };
     int64_t stored = 0;
-    int rc = st.others ? TRAIL_OK : trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
-    if (rc == TRAIL_OK && trail__columns_has_table(cols, "trail_meta")) {
-        rc = trail__schema_stored_version(db, schema->name, &stored);
-        if (rc == TRAIL_OK)
-            rc = db->drv->query(db, db->drv->sql->meta_models, NULL, 0, read_model, &st, NULL);
+    int rc = TRAIL_OK;
+    if (!st.others) {
+        rc = trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+        goto done;
     }
-    if (rc == TRAIL_OK && stored > schema->version)
+    if (trail__columns_has_table(cols, "trail_meta")) {
+        if ((rc = trail__schema_stored_version(db, schema->name, &stored)) < 0)
+            goto done;
+        rc = db->drv->query(db, db->drv->sql->meta_models, NULL, 0, read_model, &st, NULL);
+        if (rc < 0)
+            goto done;
+    }
+    if (stored > schema->version) {
         rc = trail__schema_too_old(db, schema, stored);
-    if (rc == TRAIL_OK) {
-        plan_tables(p, schema, st.others);
-        if (st.own)
-            diff_model(p, schema, st.own);
-        plan_columns(p, db, schema, cols);
-        rc = p->rc < 0 ? trail__err_set(&db->err, p->rc, "out of memory") : TRAIL_OK;
+        goto done;
     }
-    if (rc == TRAIL_OK && p->refused.len)
+    plan_tables(p, schema, st.others);
+    if (st.own)
+        diff_model(p, schema, st.own);
+    plan_columns(p, db, schema, cols);
+    /* The lists built, their sticky errors are asked once. */
+    rc = p->refused.err < 0 ? p->refused.err : p->changes.err;
+    if (rc < 0) {
+        rc = trail__err_set(&db->err, rc, "out of memory");
+        goto done;
+    }
+    if (p->refused.len)
         rc = trail__err_set(&db->err, TRAIL_EDB,
                             "cannot migrate schema %s from version %" PRId64 " to %" PRId64
                             ", nothing was changed: %s",
                             schema->name, stored, schema->version, p->refused.data);
-    else if (rc == TRAIL_OK && st.own && stored == schema->version && p->changes.len)
+    else if (st.own && stored == schema->version && p->changes.len)
         rc = trail__err_set(&db->err, TRAIL_EDB,
                             "schema %s differs from the version %" PRId64
                             " the database holds, but its version is the same; raise `version:` "
                             "in the schema: %s",
                             schema->name, stored, p->changes.data);
+done:
     json_decref(st.own);
     json_decref(st.others);
     return rc;
@@ -315,15 +326,18 @@ static int stamp(trail_conn *db, const trail_schema *schema)
     snprintf(version, sizeof version, "%" PRId64, schema->version);
     trail_value p[2] = { trail_v_text(key), trail_v_text(version) };
     int rc = db->drv->query(db, sql->meta_set, p, 2, NULL, NULL, NULL);
+    if (rc < 0)
+        return rc;
     trail_buf model = TRAIL_BUF_INIT;
-    if (rc == TRAIL_OK && (rc = trail__model_json(&model, schema)) < 0)
+    if ((rc = trail__model_json(&model, schema)) < 0) {
         rc = trail__err_set(&db->err, rc, "out of memory");
-    if (rc == TRAIL_OK) {
-        snprintf(key, sizeof key, "schema.%s.model", schema->name);
-        p[0] = trail_v_text(key);
-        p[1] = trail_v_text(model.data);
-        rc = db->drv->query(db, sql->meta_set, p, 2, NULL, NULL, NULL);
+        goto done;
     }
+    snprintf(key, sizeof key, "schema.%s.model", schema->name);
+    p[0] = trail_v_text(key);
+    p[1] = trail_v_text(model.data);
+    rc = db->drv->query(db, sql->meta_set, p, 2, NULL, NULL, NULL);
+done:
     trail__buf_free(&model);
     return rc;
 }
@@ -345,32 +359,43 @@ int trail_schema_migrate(trail_conn *db, const trail_schema *schema)
     size_t n_fields = 0;
     for (size_t i = 0; i < schema->n_entities; i++)
         n_fields += schema->entities[i]->n_fields;
-    plan p = { TRAIL_BUF_INIT, TRAIL_BUF_INIT, calloc(n_fields + 1, sizeof *p.add), 0, TRAIL_OK };
+    plan p = { TRAIL_BUF_INIT, TRAIL_BUF_INIT, calloc(n_fields + 1, sizeof *p.add), 0 };
     trail_columns cols = { TRAIL_BUF_INIT }, after = { TRAIL_BUF_INIT };
-    int rc = p.add ? db->drv->begin(db) : trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
-    if (rc == TRAIL_OK)
-        rc = trail__columns_load(db, &cols);
+    int rc;
+    if (!p.add) {
+        rc = trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+        goto done;
+    }
+    if ((rc = db->drv->begin(db)) < 0)
+        goto done;
+    if ((rc = trail__columns_load(db, &cols)) < 0)
+        goto done;
     /* Before any DDL: MariaDB commits each statement of it, whatever comes after. */
-    if (rc == TRAIL_OK)
-        rc = trail__events_layout_check(db, &cols);
-    if (rc == TRAIL_OK)
-        rc = make_plan(&p, db, schema, &cols);
+    if ((rc = trail__events_layout_check(db, &cols)) < 0)
+        goto done;
+    if ((rc = make_plan(&p, db, schema, &cols)) < 0)
+        goto done;
     /* Columns first: the schema's new indexes may name them. */
-    for (size_t i = 0; rc == TRAIL_OK && i < p.n_add; i++)
-        rc = db->drv->exec(db, p.add[i]);
-    for (size_t i = 0; rc == TRAIL_OK && i < ddl->n_statements; i++)
-        rc = db->drv->exec(db, ddl->statements[i]);
-    for (size_t i = 0; rc == TRAIL_OK && i < schema->n_entities; i++)
-        rc = write_setup(db, schema->entities[i]);
+    for (size_t i = 0; i < p.n_add; i++)
+        if ((rc = db->drv->exec(db, p.add[i])) < 0)
+            goto done;
+    for (size_t i = 0; i < ddl->n_statements; i++)
+        if ((rc = db->drv->exec(db, ddl->statements[i])) < 0)
+            goto done;
+    for (size_t i = 0; i < schema->n_entities; i++)
+        if ((rc = write_setup(db, schema->entities[i])) < 0)
+            goto done;
     /* What CREATE TABLE IF NOT EXISTS left alone must have the columns too. */
-    if (rc == TRAIL_OK && (rc = trail__columns_load(db, &after)) == TRAIL_OK)
-        rc = trail__schema_columns_match(db, schema, &after);
-    if (rc == TRAIL_OK)
-        rc = stamp(db, schema);
-    if (rc == TRAIL_OK && db->node_id[0] == '\0')
-        rc = trail__conn_init_node(db);
-    if (rc == TRAIL_OK)
-        rc = db->drv->commit(db);
+    if ((rc = trail__columns_load(db, &after)) < 0)
+        goto done;
+    if ((rc = trail__schema_columns_match(db, schema, &after)) < 0)
+        goto done;
+    if ((rc = stamp(db, schema)) < 0)
+        goto done;
+    if (db->node_id[0] == '\0' && (rc = trail__conn_init_node(db)) < 0)
+        goto done;
+    rc = db->drv->commit(db);
+done:
     trail__columns_free(&cols);
     trail__columns_free(&after);
     trail__buf_free(&p.refused);

@@ -23,11 +23,11 @@ static int add_column(trail_conn *db, void *row, void *userdata)
     int rc = trail__row_read(db, row, types, v, 2);
     if (rc < 0 || v[0].type == TRAIL_V_NULL || v[1].type == TRAIL_V_NULL)
         return rc < 0 ? rc : 0;
-    if ((rc = trail__buf_append(list, v[0].s, v[0].n)) == TRAIL_OK &&
-        (rc = trail__buf_append_str(list, COL_SEP)) == TRAIL_OK &&
-        (rc = trail__buf_append(list, v[1].s, v[1].n)) == TRAIL_OK)
-        rc = trail__buf_append_str(list, ROW_SEP);
-    return rc < 0 ? trail__err_set(&db->err, rc, "out of memory") : 0;
+    trail__buf_append(list, v[0].s, v[0].n);
+    trail__buf_append_str(list, COL_SEP);
+    trail__buf_append(list, v[1].s, v[1].n);
+    trail__buf_append_str(list, ROW_SEP);
+    return list->err < 0 ? trail__err_set(&db->err, list->err, "out of memory") : 0;
 }
 
 int trail__columns_load(trail_conn *db, trail_columns *out)
@@ -64,13 +64,15 @@ void trail__columns_free(trail_columns *c)
     trail__buf_free(&c->list);
 }
 
-/* Appends "table.column" to @missing, comma-separated, when the table lacks it. */
-static int need(trail_buf *missing, const trail_columns *cols, const char *table,
-                const char *column)
+/*
+ * Appends "table.column" to @missing, comma-separated, when the table lacks
+ * it; a failure to append sticks in @missing.
+ */
+static void need(trail_buf *missing, const trail_columns *cols, const char *table,
+                 const char *column)
 {
-    if (trail__columns_has(cols, table, column))
-        return TRAIL_OK;
-    return trail__buf_appendf(missing, "%s%s.%s", missing->len ? ", " : "", table, column);
+    if (!trail__columns_has(cols, table, column))
+        trail__buf_appendf(missing, "%s%s.%s", missing->len ? ", " : "", table, column);
 }
 
 int trail__events_layout_check(trail_conn *db, const trail_columns *cols)
@@ -84,11 +86,11 @@ int trail__events_layout_check(trail_conn *db, const trail_columns *cols)
     TRAIL_LANE_COLUMN_TABLE(NEED_LANE, )
 #undef NEED_EVENT
 #undef NEED_LANE
-    int rc = missing.err;
-    if (rc == TRAIL_OK && missing.len)
+    int rc = TRAIL_OK;
+    if (missing.err < 0)
+        rc = trail__err_set(&db->err, missing.err, "out of memory");
+    else if (missing.len)
         rc = trail__conn_old_layout(db, missing.data);
-    else if (rc < 0)
-        rc = trail__err_set(&db->err, rc, "out of memory");
     trail__buf_free(&missing);
     return rc;
 }
@@ -97,22 +99,20 @@ int trail__schema_columns_match(trail_conn *db, const trail_schema *schema,
                                 const trail_columns *cols)
 {
     trail_buf missing = TRAIL_BUF_INIT;
-    int rc = TRAIL_OK;
-    for (size_t i = 0; rc == TRAIL_OK && i < schema->n_entities; i++) {
+    for (size_t i = 0; i < schema->n_entities; i++) {
         const trail_entity *e = schema->entities[i];
         if (!trail__columns_has_table(cols, e->table)) {
-            rc = trail__buf_appendf(&missing, "%stable %s", missing.len ? ", " : "", e->table);
+            trail__buf_appendf(&missing, "%stable %s", missing.len ? ", " : "", e->table);
             continue;
         }
-        if (rc == TRAIL_OK)
-            rc = need(&missing, cols, e->table, "id");
-        if (rc == TRAIL_OK)
-            rc = need(&missing, cols, e->table, "version");
-        for (size_t j = 0; rc == TRAIL_OK && j < e->n_fields; j++)
-            rc = need(&missing, cols, e->table, e->fields[j].name);
+        need(&missing, cols, e->table, "id");
+        need(&missing, cols, e->table, "version");
+        for (size_t j = 0; j < e->n_fields; j++)
+            need(&missing, cols, e->table, e->fields[j].name);
     }
-    if (rc < 0)
-        rc = trail__err_set(&db->err, rc, "out of memory");
+    int rc = TRAIL_OK;
+    if (missing.err < 0)
+        rc = trail__err_set(&db->err, missing.err, "out of memory");
     else if (missing.len)
         rc = trail__err_set(&db->err, TRAIL_EDB,
                             "the database does not hold schema %s version %" PRId64
@@ -128,10 +128,14 @@ int trail__schema_stored_version(trail_conn *db, const char *name, int64_t *vers
     snprintf(key, sizeof key, "schema.%s.version", name);
     trail_value k = trail_v_text(key);
     bool found = false;
+    *version = 0;
     int rc =
         trail__conn_query_text(db, db->drv->sql->meta_get, &k, 1, stored, sizeof stored, &found);
-    *version = rc == TRAIL_OK && found ? strtoll(stored, NULL, 10) : 0;
-    return rc;
+    if (rc < 0)
+        return rc;
+    if (found)
+        *version = strtoll(stored, NULL, 10);
+    return TRAIL_OK;
 }
 
 int trail__schema_too_old(trail_conn *db, const trail_schema *schema, int64_t stored)
@@ -184,9 +188,13 @@ int trail__schema_check(trail_conn *db, const trail_schema *schema)
                               ", older than version %" PRId64
                               " this program was generated for; call %s_migrate() to bring it up",
                               schema->name, stored, schema->version, schema->name);
-    trail_columns cols;
-    if ((rc = trail__columns_load(db, &cols)) == TRAIL_OK)
-        rc = trail__schema_columns_match(db, schema, &cols);
+    trail_columns cols; /* set by trail__columns_load(), also when it fails */
+    if ((rc = trail__columns_load(db, &cols)) < 0)
+        goto done;
+    if ((rc = trail__schema_columns_match(db, schema, &cols)) < 0)
+        goto done;
+    rc = trail__schema_checked(db, schema);
+done:
     trail__columns_free(&cols);
-    return rc < 0 ? rc : trail__schema_checked(db, schema);
+    return rc;
 }

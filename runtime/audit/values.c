@@ -600,20 +600,25 @@ static int store_field(trail_conn *db, const trail_entity *e, const trail_field 
 int trail__values_store(trail_conn *db, const trail_entity *e, const trail_row *row, void *rec)
 {
     char *base = rec;
-    int rc = TRAIL_OK;
+    int rc;
     if (e->key == TRAIL_KEY_INT64) {
         memcpy(base + e->id_at, &row->v[0].i, sizeof row->v[0].i);
     } else {
         char *id = copy_bytes(row->v[0].s ? row->v[0].s : "", row->v[0].n);
-        if (!id)
+        if (!id) {
             rc = trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+            goto fail;
+        }
         memcpy(base + e->id_at, &id, sizeof id);
     }
     memcpy(base + e->version_at, &row->v[1].i, sizeof row->v[1].i);
-    for (size_t i = 0; rc == TRAIL_OK && i < e->n_fields; i++)
-        rc = store_field(db, e, &e->fields[i], &row->v[i + 2], base);
-    if (rc < 0)
-        trail__values_clear(e, rec);
+    for (size_t i = 0; i < e->n_fields; i++)
+        if ((rc = store_field(db, e, &e->fields[i], &row->v[i + 2], base)) < 0)
+            goto fail;
+    return TRAIL_OK;
+
+fail:
+    trail__values_clear(e, rec);
     return rc;
 }
 
@@ -621,11 +626,16 @@ int trail__values_read(trail_conn *db, const trail_entity *e, void *row, trail_r
 {
     int rc = db->drv->column(db, row, 0, e->key == TRAIL_KEY_INT64 ? TRAIL_V_INT : TRAIL_V_TEXT,
                              &values->v[0]);
-    if (rc == TRAIL_OK)
-        rc = db->drv->column(db, row, 1, TRAIL_V_INT, &values->v[1]);
-    for (size_t i = 0; rc == TRAIL_OK && i < e->n_fields; i++)
+    if (rc < 0)
+        return rc;
+    if ((rc = db->drv->column(db, row, 1, TRAIL_V_INT, &values->v[1])) < 0)
+        return rc;
+    for (size_t i = 0; i < e->n_fields; i++) {
         rc = db->drv->column(db, row, i + 2, column_type(&e->fields[i]), &values->v[i + 2]);
-    return rc;
+        if (rc < 0)
+            return rc;
+    }
+    return TRAIL_OK;
 }
 
 int trail__values_load(trail_conn *db, const trail_entity *e, void *row, void *rec)

@@ -61,6 +61,17 @@ typedef struct trail_runtime_sql {
     const char *event_tables;    /* -> every table_name with events */
     const char *record_events;   /* table_name -> record_id, op, version, old_values, new_values,
                                     event_id, changed, in (record_id, hlc, event_id) order */
+    /*
+     * Digests (history/digest.c). snapshot_begin opens a read-only
+     * transaction on one snapshot of the whole database, its statements run
+     * in order (the second NULL when one does); COMMIT ends it.
+     */
+    const char *snapshot_begin[2];
+    const char *digest_lanes; /* -> lane_id, node_id, hash of every lane, and seq, hash of its
+                                 last event (NULL, NULL when it has none), in no order */
+    const char *digest_lane;  /* seq, lane_id -> node_id, hash of the lane, event_id and hash of
+                                 its event at seq (NULL: none), its last seq (NULL: no events);
+                                 no row when there is no such lane */
     /* Checking a schema against the tables (schema_check.c). */
     const char *columns; /* -> table, column of every table of the database */
 } trail_runtime_sql;

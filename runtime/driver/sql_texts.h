@@ -22,6 +22,9 @@
 #define EVENTS        Q(trail_change_events)
 #define SELECT_EVENTS "SELECT " EVENT_COLUMNS " FROM " EVENTS
 #define IN_ORDER      " ORDER BY " Q(hlc) ", " Q(event_id)
+/* The highest seq of lane l's events, NULL when it has none (for the digests). */
+#define LAST_SEQ      "(SELECT m." Q(seq) " FROM " EVENTS " m WHERE m." Q(lane_id) " = l." Q(lane_id) \
+                      " ORDER BY m." Q(seq) " DESC LIMIT 1)"
 
     .meta_get = "SELECT " Q(value) " FROM " Q(trail_meta) " WHERE " Q(key) " = " P(1),
     .meta_set = UPSERT_META,
@@ -84,6 +87,19 @@
                      Q(new_values) ", " Q(event_id) ", " Q(changed) " FROM " EVENTS
                      " WHERE " Q(table_name) " = " P(1)
                      " ORDER BY " Q(record_id) ", " Q(hlc) ", " Q(event_id),
+    /*
+     * Each lane's last event through the unique (lane_id, seq) index: the
+     * lane's highest seq read as the index's last entry for the lane (not
+     * max(), which MariaDB computes by reading every entry of the lane),
+     * then that event.
+     */
+    .digest_lanes = "SELECT l." Q(lane_id) ", l." Q(node_id) ", l." Q(hash) ", e." Q(seq) ", e."
+                    Q(hash) " FROM " Q(trail_lanes) " l LEFT JOIN " EVENTS " e"
+                    " ON e." Q(lane_id) " = l." Q(lane_id) " AND e." Q(seq) " = " LAST_SEQ,
+    .digest_lane = "SELECT l." Q(node_id) ", l." Q(hash) ", e." Q(event_id) ", e." Q(hash) ", "
+                   LAST_SEQ " FROM " Q(trail_lanes) " l LEFT JOIN " EVENTS " e"
+                   " ON e." Q(lane_id) " = l." Q(lane_id) " AND e." Q(seq) " = " P(1)
+                   " WHERE l." Q(lane_id) " = " P(2),
 
 #undef EVENT_COLUMN
 #undef EVENT_PLACEHOLDER
@@ -92,5 +108,6 @@
 #undef EVENTS
 #undef SELECT_EVENTS
 #undef IN_ORDER
+#undef LAST_SEQ
 
     // clang-format on

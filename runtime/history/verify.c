@@ -8,7 +8,9 @@
  *     order: its hash against its columns, its lane's row and node, its seq
  *     following the one before it (from 1), its prev_hash against the
  *     lane's event before it (for seq 1, the lane's row), and a sealed
- *     lane's last seq and hash;
+ *     lane's last seq and hash; then, given a digest (read before anything
+ *     else: history/digest.h), every lane it names looked up, its event at
+ *     the digest's seq with the digest's hash;
  *  2. per table, every event in (record, hlc) order: the version and
  *     before/after chain of each record (an update's changed, old_values
  *     and new_values agreeing with each other and with the record's
@@ -30,6 +32,7 @@
 #include "audit/event.h"
 #include "audit/event_columns.h"
 #include "audit/lane.h"
+#include "history/digest.h"
 #include "history/history_row.h"
 #include "audit/model.h"
 #include "core/json_exact.h"
@@ -76,8 +79,9 @@ typedef struct verifier {
     /* progress */
     const trail_verify_opts *opts;
     trail_verify_progress progress;
-    const char *step_what; /* the step under way, named by steps[] */
-    int64_t n_events;      /* counted first when there is a progress callback */
+    const char *step_what;    /* the step under way, named by steps[] */
+    int64_t n_events;         /* counted first when there is a progress callback */
+    trail_digest_doc *digest; /* opts->digest_json, read before the first step */
 } verifier;
 
 /* Tells the caller's progress callback, if any; @finished ends the step. */
@@ -399,7 +403,7 @@ static int chain_row(trail_conn *db, void *row, void *userdata)
                      "between them was removed or replaced",
                      lane_id);
     }
-    if (rc == TRAIL_OK && entry)
+    if (rc >= 0 && entry) /* a problem was recorded, or none: the lane's own checks follow */
         rc = lane_event(v, &ev, entry);
     snprintf(v->lane, sizeof v->lane, "%s", lane_id);
     snprintf(v->prev_hash, sizeof v->prev_hash, "%s", ev.hash ? ev.hash : "");
@@ -587,21 +591,26 @@ static int update_holds(verifier *v, const char *event_id, const json_t *changed
     int rc = !named || apart.err || unnamed.err || unmoved.err
                  ? trail__err_set(&v->db->err, TRAIL_ENOMEM, "out of memory")
                  : TRAIL_OK;
-    if (rc == TRAIL_OK && apart.len)
-        rc = problem(v, t, r, event_id,
-                     "its changed and its old_values do not name the same fields: %s: the event "
-                     "was edited",
-                     apart.data);
-    if (rc == TRAIL_OK && unnamed.len)
-        rc = problem(v, t, r, event_id,
-                     "its new_values differ from the previous event's new_values in %s, which "
-                     "its changed does not name: the event was edited",
-                     unnamed.data);
-    if (rc == TRAIL_OK && unmoved.len)
+    if (rc < 0)
+        goto done;
+    if (apart.len &&
+        (rc = problem(v, t, r, event_id,
+                      "its changed and its old_values do not name the same fields: %s: the event "
+                      "was edited",
+                      apart.data)) < 0)
+        goto done;
+    if (unnamed.len &&
+        (rc = problem(v, t, r, event_id,
+                      "its new_values differ from the previous event's new_values in %s, which "
+                      "its changed does not name: the event was edited",
+                      unnamed.data)) < 0)
+        goto done;
+    if (unmoved.len)
         rc = problem(v, t, r, event_id,
                      "its changed names %s, but its new_values hold the previous event's value "
                      "there: the event was edited",
                      unmoved.data);
+done:
     json_decref(named);
     trail__buf_free(&apart);
     trail__buf_free(&unnamed);
@@ -609,7 +618,10 @@ static int update_holds(verifier *v, const char *event_id, const json_t *changed
     return rc;
 }
 
-/* Checks one event against the record's state so far. */
+/*
+ * Checks one event against the record's state so far, then makes it that
+ * state: @new_values is kept (a reference taken), the rest is borrowed.
+ */
 static int follow(verifier *v, const char *event_id, const char *op, int64_t version,
                   json_t *old_values, json_t *new_values, json_t *changed)
 {
@@ -617,6 +629,9 @@ static int follow(verifier *v, const char *event_id, const char *op, int64_t ver
     bool first = v->version == 0;
     bool insert = strcmp(op, "insert") == 0, del = strcmp(op, "delete") == 0;
     int64_t want = first ? 1 : del ? v->version : v->version + 1;
+    /* An update's or delete's old_values are the record's last new_values (an update's, some). */
+    bool carries_last = !first && !insert && v->last_new;
+    trail_buf names = TRAIL_BUF_INIT;
     int rc = TRAIL_OK;
     if (first && !insert)
         rc = problem(v, t, r, event_id,
@@ -632,23 +647,25 @@ static int follow(verifier *v, const char *event_id, const char *op, int64_t ver
         rc = problem(v, t, r, event_id, "%s at version %" PRId64 " after version %" PRId64 ": %s",
                      op, version, v->version,
                      version > want ? "events in between are missing" : "a version repeats");
-    if (rc == TRAIL_OK && !first && !insert && v->last_new) {
-        if (!old_values)
-            rc = problem(v, t, r, event_id, "its old_values are missing");
-        else if (!old_values_hold(old_values, v->last_new, del)) {
-            trail_buf names = TRAIL_BUF_INIT;
-            rc = differing_fields(&names, v->last_new, old_values, !del);
-            if (rc == TRAIL_OK)
-                rc = problem(v, t, r, event_id,
-                             "its old_values differ from the previous event's new_values in: %s",
-                             names.data ? names.data : "(their form)");
-            trail__buf_free(&names);
-        }
+    if (rc < 0)
+        goto done;
+    if (carries_last && !old_values)
+        rc = problem(v, t, r, event_id, "its old_values are missing");
+    else if (carries_last && !old_values_hold(old_values, v->last_new, del)) {
+        if ((rc = differing_fields(&names, v->last_new, old_values, !del)) < 0)
+            goto done;
+        rc = problem(v, t, r, event_id,
+                     "its old_values differ from the previous event's new_values in: %s",
+                     names.data ? names.data : "(their form)");
     }
-    if (rc == TRAIL_OK && !del && !new_values)
-        rc = problem(v, t, r, event_id, "%s without new_values", op);
-    if (rc == TRAIL_OK && !first && strcmp(op, "update") == 0 && v->last_new)
+    if (rc < 0)
+        goto done;
+    if (!del && !new_values && (rc = problem(v, t, r, event_id, "%s without new_values", op)) < 0)
+        goto done;
+    if (!first && strcmp(op, "update") == 0 && v->last_new)
         rc = update_holds(v, event_id, changed, old_values, new_values);
+done:
+    trail__buf_free(&names);
     json_decref(v->last_new);
     v->last_new = del ? NULL : json_incref(new_values);
     v->version = version;
@@ -709,17 +726,20 @@ static int record_row(trail_conn *db, void *row, void *userdata)
     /* An array of names: no numbers to read exactly. */
     json_t *changed =
         c[6].type == TRAIL_V_NULL ? NULL : json_loadb(c[6].s, c[6].n, JSON_DECODE_ANY, NULL);
-    if (!record || !op || !event_id)
+    if (!record || !op || !event_id) {
         rc = trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
-    if (rc == TRAIL_OK && (!v->record || strcmp(v->record, record) != 0)) {
-        rc = end_record(v);
+        goto done;
+    }
+    if (!v->record || strcmp(v->record, record) != 0) {
+        if ((rc = end_record(v)) < 0)
+            goto done;
         v->record = record;
         record = NULL;
         v->version = 0;
         v->report->records++;
     }
-    if (rc == TRAIL_OK)
-        rc = follow(v, event_id, op, c[2].i, old_values, new_values, changed);
+    rc = follow(v, event_id, op, c[2].i, old_values, new_values, changed);
+done:
     json_decref(old_values);
     json_decref(new_values);
     json_decref(changed);
@@ -731,14 +751,18 @@ static int record_row(trail_conn *db, void *row, void *userdata)
 
 /* ---- pass 3: live rows ------------------------------------------------ */
 
-/* SELECT id, version, fields FROM table, quoted for the driver. */
-static int live_rows_sql(trail_buf *out, char q, const trail_entity *e)
+/*
+ * SELECT id, version, fields FROM table, quoted with @q: a text the caller
+ * frees with free(), or NULL when out of memory.
+ */
+static char *live_rows_sql(char q, const trail_entity *e)
 {
-    trail__buf_appendf(out, "SELECT %cid%c, %cversion%c", q, q, q, q);
+    trail_buf out = TRAIL_BUF_INIT;
+    trail__buf_appendf(&out, "SELECT %cid%c, %cversion%c", q, q, q, q);
     for (size_t i = 0; i < e->n_fields; i++)
-        trail__buf_appendf(out, ", %c%s%c", q, e->fields[i].name, q);
-    trail__buf_appendf(out, " FROM %c%s%c", q, e->table, q);
-    return out->err;
+        trail__buf_appendf(&out, ", %c%s%c", q, e->fields[i].name, q);
+    trail__buf_appendf(&out, " FROM %c%s%c", q, e->table, q);
+    return trail__buf_finish(&out);
 }
 
 static int live_row(trail_conn *db, void *row, void *userdata)
@@ -771,17 +795,22 @@ static int live_row(trail_conn *db, void *row, void *userdata)
     trail_buf text = TRAIL_BUF_INIT;
     json_t *live = NULL;
     char digest[TRAIL_SHA256_HEX_LEN + 1];
-    rc = trail__values_json(&text, v->entity, &values);
-    if (rc == TRAIL_OK && !(live = load_values(v, text.data, text.len)))
+    if ((rc = trail__values_json(&text, v->entity, &values)) < 0)
+        goto done;
+    if (!(live = load_values(v, text.data, text.len))) {
         rc = problem(v, v->table, record, NULL, "the row's values do not make valid JSON");
-    else if (rc == TRAIL_OK && (rc = digest_of(live, digest)) == TRAIL_OK) {
-        if (strcmp(digest, json_string_value(end)) != 0) {
-            /* Explained after the scan, which must not be interleaved with another query. */
-            if (json_array_append_new(v->differing, json_pack("[sO]", record, live)) < 0)
-                rc = TRAIL_ENOMEM;
-        }
-        json_object_del(v->ends, record);
+        goto done;
     }
+    if ((rc = digest_of(live, digest)) < 0)
+        goto done;
+    /* Explained after the scan, which must not be interleaved with another query. */
+    if (strcmp(digest, json_string_value(end)) != 0 &&
+        json_array_append_new(v->differing, json_pack("[sO]", record, live)) < 0) {
+        rc = TRAIL_ENOMEM;
+        goto done;
+    }
+    json_object_del(v->ends, record);
+done:
     json_decref(live);
     trail__buf_free(&text);
     return rc == TRAIL_ENOMEM ? trail__err_set(&db->err, rc, "out of memory") : rc;
@@ -857,6 +886,41 @@ static bool drop_added_fields(const trail_entity *e, const json_t *last, json_t 
     return dropped;
 }
 
+/*
+ * Reports how the live row of @pair ([record id, live row], from live_row())
+ * differs from its record's last event; drops from the row the fields that
+ * drop_added_fields() explains.
+ */
+static int explain_one(verifier *v, json_t *pair)
+{
+    const char *record = json_string_value(json_array_get(pair, 0));
+    json_t *live = json_array_get(pair, 1);
+    char *last_text = NULL;
+    json_t *last = NULL;
+    trail_buf names = TRAIL_BUF_INIT;
+    bool added;
+    int rc = trail_as_of(v->db, v->table, record, INT64_MAX, &last_text);
+    if (rc < 0)
+        goto done;
+    if (!(last = load_values(v, last_text, strlen(last_text)))) {
+        rc = trail__err_set(&v->db->err, TRAIL_ENOMEM, "out of memory");
+        goto done;
+    }
+    added = drop_added_fields(v->entity, last, live);
+    if ((rc = differing_fields(&names, last, live, false)) < 0)
+        goto done;
+    if (names.len || !added)
+        rc = problem(v, v->table, record, NULL,
+                     "the row differs from its last event's new_values in: %s: it was "
+                     "changed behind trail's back",
+                     names.data ? names.data : "(their form)");
+done:
+    trail__buf_free(&names);
+    json_decref(last);
+    free(last_text);
+    return rc;
+}
+
 static int explain_differing(verifier *v)
 {
     size_t i;
@@ -864,27 +928,7 @@ static int explain_differing(verifier *v)
     int rc = TRAIL_OK;
     json_array_foreach(v->differing, i, pair)
     {
-        const char *record = json_string_value(json_array_get(pair, 0));
-        char *last_text = NULL;
-        json_t *last = NULL;
-        trail_buf names = TRAIL_BUF_INIT;
-        rc = trail_as_of(v->db, v->table, record, INT64_MAX, &last_text);
-        if (rc == TRAIL_OK && !(last = load_values(v, last_text, strlen(last_text))))
-            rc = trail__err_set(&v->db->err, TRAIL_ENOMEM, "out of memory");
-        bool added = false;
-        if (rc == TRAIL_OK) {
-            added = drop_added_fields(v->entity, last, json_array_get(pair, 1));
-            rc = differing_fields(&names, last, json_array_get(pair, 1), false);
-        }
-        if (rc == TRAIL_OK && (names.len || !added))
-            rc = problem(v, v->table, record, NULL,
-                         "the row differs from its last event's new_values in: %s: it was "
-                         "changed behind trail's back",
-                         names.data ? names.data : "(their form)");
-        trail__buf_free(&names);
-        json_decref(last);
-        free(last_text);
-        if (rc < 0)
+        if ((rc = explain_one(v, pair)) < 0)
             break;
     }
     json_array_clear(v->differing);
@@ -893,12 +937,11 @@ static int explain_differing(verifier *v)
 
 static int check_live_rows(verifier *v)
 {
-    trail_buf sql = TRAIL_BUF_INIT;
-    int rc = live_rows_sql(&sql, v->db->drv->dialect->quote, v->entity);
-    if (rc < 0)
-        return trail__err_set(&v->db->err, rc, "out of memory");
-    rc = v->db->drv->query_once(v->db, sql.data, NULL, 0, live_row, v, NULL);
-    trail__buf_free(&sql);
+    char *sql = live_rows_sql(v->db->drv->dialect->quote, v->entity);
+    if (!sql)
+        return trail__err_set(&v->db->err, TRAIL_ENOMEM, "out of memory");
+    int rc = v->db->drv->query_once(v->db, sql, NULL, 0, live_row, v, NULL);
+    free(sql);
     if (rc == TRAIL_EDB) {
         /*
          * A table the description names that is not there (the description
@@ -915,14 +958,20 @@ static int check_live_rows(verifier *v)
                        "from the description in trail_meta, or is damaged",
                        v->entity->name, why);
     }
-    if (rc == TRAIL_OK)
-        rc = explain_differing(v);
+    if (rc < 0)
+        return rc;
+    if ((rc = explain_differing(v)) < 0)
+        return rc;
     const char *record;
     json_t *end;
-    json_object_foreach(v->ends, record, end) if (rc == TRAIL_OK && json_is_string(end)) rc =
-        problem(v, v->table, record, NULL,
-                "the row is missing although its history does not end in a delete");
-    return rc;
+    json_object_foreach(v->ends, record, end)
+    {
+        if (json_is_string(end) &&
+            (rc = problem(v, v->table, record, NULL,
+                          "the row is missing although its history does not end in a delete")) < 0)
+            return rc;
+    }
+    return TRAIL_OK;
 }
 
 /* ---- the tables to check ---------------------------------------------- */
@@ -1002,34 +1051,32 @@ static int model_row(trail_conn *db, void *row, void *userdata)
     char *described = schema_of(key, "model");
     if (!described)
         return 0;
-    if (json_object_set_new(l->schemas, described, json_true()) < 0) {
-        free(described);
-        return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
-    }
-
-    trail_model *more = realloc(l->models, (l->n_models + 1) * sizeof *more);
-    if (!more) {
-        free(described);
-        return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
-    }
+    trail_model *more = NULL, *m;
+    if (json_object_set_new(l->schemas, described, json_true()) < 0 ||
+        !(more = realloc(l->models, (l->n_models + 1) * sizeof *more)))
+        goto nomem;
     l->models = more;
-    trail_model *m = &l->models[l->n_models];
+    m = &l->models[l->n_models];
     rc = value->type == TRAIL_V_NULL ? TRAIL_EINVALID : trail__model_parse(m, value->s, value->n);
-    if (rc == TRAIL_EINVALID)
+    if (rc == TRAIL_EINVALID) {
         rc = problem(l->v, NULL, NULL, NULL,
                      "trail_meta's schema.%s.model, the description of schema %s that migrate "
                      "wrote, is not one any more: it was edited, and the live rows of its tables "
                      "cannot be checked against their events",
                      described, described);
-    else if (rc == TRAIL_ENOMEM)
-        rc = trail__err_set(&db->err, rc, "out of memory");
-    else {
-        l->n_models++;
-        for (size_t i = 0; rc == TRAIL_OK && i < m->n_entities; i++)
-            if (add_table(l, m->entities[i].table, strlen(m->entities[i].table), &m->entities[i]) <
-                0)
-                rc = trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+        goto done;
     }
+    if (rc == TRAIL_ENOMEM)
+        goto nomem;
+    l->n_models++;
+    for (size_t i = 0; i < m->n_entities; i++)
+        if (add_table(l, m->entities[i].table, strlen(m->entities[i].table), &m->entities[i]) < 0)
+            goto nomem;
+    goto done;
+
+nomem:
+    rc = trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+done:
     free(described);
     return rc;
 }
@@ -1039,27 +1086,30 @@ static int missing_models(table_list *l)
 {
     const char *name;
     json_t *found;
-    int rc = TRAIL_OK;
     json_object_foreach(l->schemas, name, found)
     {
-        if (rc == TRAIL_OK && json_is_false(found))
-            rc =
-                problem(l->v, NULL, NULL, NULL,
-                        "trail_meta has schema.%s.version but no schema.%s.model, the description "
-                        "of schema %s that migrate wrote: it was deleted, and the live rows of its "
-                        "tables cannot be checked against their events",
-                        name, name, name);
+        if (!json_is_false(found))
+            continue;
+        int rc = problem(l->v, NULL, NULL, NULL,
+                         "trail_meta has schema.%s.version but no schema.%s.model, the description "
+                         "of schema %s that migrate wrote: it was deleted, and the live rows of "
+                         "its tables cannot be checked against their events",
+                         name, name, name);
+        if (rc < 0)
+            return rc;
     }
-    return rc;
+    return TRAIL_OK;
 }
 
 static int event_table_row(trail_conn *db, void *row, void *userdata)
 {
     trail_value name;
     int rc = db->drv->column(db, row, 0, TRAIL_V_TEXT, &name);
-    if (rc == TRAIL_OK && add_table(userdata, name.s ? name.s : "", name.n, NULL) < 0)
-        rc = trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
-    return rc;
+    if (rc < 0)
+        return rc;
+    if (add_table(userdata, name.s ? name.s : "", name.n, NULL) < 0)
+        return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    return TRAIL_OK;
 }
 
 static int by_name(const void *a, const void *b)
@@ -1087,14 +1137,17 @@ static int check_table(verifier *v, const table_entry *t)
     v->entity = t->entity;
     trail_value name = trail_v_text(t->name);
     int rc = v->db->drv->query(v->db, sql->record_events, &name, 1, record_row, v, NULL);
-    if (rc == TRAIL_OK)
-        rc = end_record(v);
-    if (rc == TRAIL_OK && v->entity)
+    if (rc < 0)
+        goto done;
+    if ((rc = end_record(v)) < 0)
+        goto done;
+    if (v->entity)
         rc = check_live_rows(v);
-    else if (rc == TRAIL_OK)
+    else
         rc = problem(v, t->name, NULL, NULL,
                      "no schema description in trail_meta names this table, so its live rows "
                      "cannot be checked against its events: a description was deleted or edited");
+done:
     json_object_clear(v->ends);
     free(v->record);
     v->record = NULL;
@@ -1113,16 +1166,18 @@ static int integrity_row(trail_conn *db, void *row, void *userdata)
         return rc;
     if (line.n == 2 && memcmp(line.s, "ok", 2) == 0)
         return 0;
-    for (size_t at = 0; rc == TRAIL_OK && at < line.n;) {
+    for (size_t at = 0; at < line.n;) {
         const char *nl = memchr(line.s + at, '\n', line.n - at);
         size_t len = nl ? (size_t)(nl - line.s) - at : line.n - at;
         /* "*** in database main ***" heads what follows; the lines say what is wrong. */
-        if (len > 0 && !(len > 3 && memcmp(line.s + at, "***", 3) == 0))
-            rc = problem(v, NULL, NULL, NULL, "the database file is damaged: %.*s", (int)len,
-                         line.s + at);
+        bool heading = len > 3 && memcmp(line.s + at, "***", 3) == 0;
+        if (len > 0 && !heading &&
+            (rc = problem(v, NULL, NULL, NULL, "the database file is damaged: %.*s", (int)len,
+                          line.s + at)) < 0)
+            return rc;
         at += len + 1;
     }
-    return rc;
+    return TRAIL_OK;
 }
 
 /* The engine's own check, where it has a cheap one; what it finds is a problem. */
@@ -1170,11 +1225,33 @@ static int check_chains(verifier *v, table_list *tables)
     if ((rc = db->drv->query(db, sql->lanes, NULL, 0, lane_row, v, NULL)) < 0)
         return rc;
     start_step(v, v->n_events);
-    rc = db->drv->query(db, sql->events_by_lane, NULL, 0, chain_row, v, NULL);
-    if (rc == TRAIL_OK)
-        rc = end_lane(v);
-    if (rc == TRAIL_OK)
-        rc = lanes_without_events(v);
+    if ((rc = db->drv->query(db, sql->events_by_lane, NULL, 0, chain_row, v, NULL)) < 0)
+        goto done;
+    if ((rc = end_lane(v)) < 0)
+        goto done;
+    rc = lanes_without_events(v);
+done:
+    report_progress(v, true);
+    return rc;
+}
+
+/* A difference from the digest (history/digest.h) is a problem like any other. */
+static int digest_problem(void *userdata, const char *event_id, const char *what)
+{
+    return problem(userdata, NULL, NULL, event_id, "%s", what);
+}
+
+static bool has_digest(const verifier *v)
+{
+    return v->opts && v->opts->digest_json;
+}
+
+/* Everything the digest covers is still there, unchanged: the lanes' tails included. */
+static int check_digest(verifier *v, table_list *tables)
+{
+    (void)tables;
+    start_step(v, -1);
+    int rc = trail__digest_check(v->db, v->digest, digest_problem, v);
     report_progress(v, true);
     return rc;
 }
@@ -1188,22 +1265,22 @@ static int check_records(verifier *v, table_list *tables)
     trail_conn *db = v->db;
     const trail_runtime_sql *sql = db->drv->sql;
     int rc = db->drv->query(db, sql->meta_models, NULL, 0, model_row, tables, NULL);
-    if (rc == TRAIL_OK)
-        rc = db->drv->query(db, sql->meta_versions, NULL, 0, version_row, tables, NULL);
-    if (rc == TRAIL_OK)
-        rc = missing_models(tables);
-    if (rc == TRAIL_OK)
-        rc = db->drv->query(db, sql->event_tables, NULL, 0, event_table_row, tables, NULL);
     if (rc < 0)
+        return rc;
+    if ((rc = db->drv->query(db, sql->meta_versions, NULL, 0, version_row, tables, NULL)) < 0)
+        return rc;
+    if ((rc = missing_models(tables)) < 0)
+        return rc;
+    if ((rc = db->drv->query(db, sql->event_tables, NULL, 0, event_table_row, tables, NULL)) < 0)
         return rc;
     if (tables->n)
         qsort(tables->items, tables->n, sizeof *tables->items, by_name);
     start_step(v, v->n_events);
-    for (size_t i = 0; rc == TRAIL_OK && i < tables->n; i++)
-        rc = check_table(v, &tables->items[i]);
-    if (rc == TRAIL_OK)
-        report_progress(v, true);
-    return rc;
+    for (size_t i = 0; i < tables->n; i++)
+        if ((rc = check_table(v, &tables->items[i])) < 0)
+            return rc;
+    report_progress(v, true);
+    return TRAIL_OK;
 }
 
 /*
@@ -1218,6 +1295,7 @@ static const struct verify_step {
 } steps[] = {
     { "integrity check", has_integrity_check, check_integrity },
     { "hash chains", NULL, check_chains },
+    { "digest", has_digest, check_digest },
     { "records and rows", NULL, check_records },
 };
 
@@ -1243,15 +1321,17 @@ int trail_verify_with(trail_conn *db, const trail_verify_opts *opts, trail_verif
     v.differing = json_array();
     tables.schemas = json_object();
 
-    int rc = TRAIL_OK;
+    int rc = has_digest(&v) ? trail__digest_parse(db, opts->digest_json, &v.digest) : TRAIL_OK;
     for (size_t i = 0; rc == TRAIL_OK && i < N_STEPS; i++) {
         if (!step_applies(&v, i))
             continue;
         v.step_what = steps[i].what;
-        rc = steps[i].run(&v, &tables);
+        if ((rc = steps[i].run(&v, &tables)) < 0)
+            break;
     }
 
     free_tables(&tables);
+    trail__digest_free(v.digest);
     json_decref(v.lanes);
     json_decref(v.ends);
     json_decref(v.differing);

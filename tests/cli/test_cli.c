@@ -631,6 +631,180 @@ static void test_verify_progress(void **state)
     run_free(&r);
 }
 
+/* ---- digest ------------------------------------------------------------------ */
+
+/* The text in the first column of the first row of @sql on @path, read directly; caller frees. */
+static char *raw_text(const char *path, const char *sql)
+{
+    sqlite3 *s = raw_open(path);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(s, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    char *text = strdup((const char *)sqlite3_column_text(st, 0));
+    assert_non_null(text);
+    sqlite3_finalize(st);
+    sqlite3_close(s);
+    return text;
+}
+
+/* `trail digest DB` into the file @path (in the test directory); its text too, caller frees. */
+static char *digest_to(char *path, size_t size, const char *db, const char *name)
+{
+    run r = trail("digest", db, NULL);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.err, "");
+    in_dir(path, size, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(r.out, f);
+    fclose(f);
+    char *text = r.out;
+    r.out = NULL;
+    run_free(&r);
+    return text;
+}
+
+/*
+ * `trail digest`: one JSON document, newline-terminated, naming the
+ * fixture's one lane (sealed when its connection closed) with its sixth
+ * event's seq and hash as the file holds them, and a root hash recomputed
+ * here with jansson as docs/events.md defines it.
+ */
+static void test_digest(void **state)
+{
+    (void)state;
+    char path[300];
+    char *text = digest_to(path, sizeof path, db_path, "fixture.digest");
+    size_t len = strlen(text);
+    assert_true(len > 2 && text[len - 1] == '\n' && text[len - 2] == '}');
+    json_error_t err;
+    json_t *doc = json_loads(text, JSON_REJECT_DUPLICATES, &err);
+    if (!doc)
+        fail_msg("not JSON (%s):\n%s", err.text, text);
+    assert_string_equal(json_string_value(json_object_get(doc, "format")), "trail-digest");
+    assert_int_equal(json_integer_value(json_object_get(doc, "version")), 1);
+    char *node = raw_text(db_path, "SELECT node_id FROM trail_nodes WHERE is_local");
+    assert_string_equal(json_string_value(json_object_get(doc, "node")), node);
+    json_t *lanes = json_object_get(doc, "lanes");
+    assert_int_equal(json_array_size(lanes), 1);
+    assert_int_equal(raw_count("SELECT count(*) FROM trail_lanes"), 1);
+    json_t *lane = json_array_get(lanes, 0);
+    char *lane_id = raw_text(db_path, "SELECT lane_id FROM trail_lanes");
+    char *hash = raw_text(db_path, "SELECT hash FROM trail_change_events WHERE seq = 6");
+    assert_string_equal(json_string_value(json_object_get(lane, "lane_id")), lane_id);
+    assert_string_equal(json_string_value(json_object_get(lane, "node_id")), node);
+    assert_int_equal(json_integer_value(json_object_get(lane, "seq")), 6);
+    assert_string_equal(json_string_value(json_object_get(lane, "hash")), hash);
+
+    /* The root: SHA-256 (sha256sum here) of [[lane_id, node_id, seq, hash]] as compact JSON. */
+    json_t *canon = json_pack("[[O, O, O, O]]", json_object_get(lane, "lane_id"),
+                              json_object_get(lane, "node_id"), json_object_get(lane, "seq"),
+                              json_object_get(lane, "hash"));
+    char *canon_text = json_dumps(canon, JSON_COMPACT);
+    char canon_path[300], cmd[700];
+    in_dir(canon_path, sizeof canon_path, "canon.json");
+    FILE *f = fopen(canon_path, "w");
+    assert_non_null(f);
+    fputs(canon_text, f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "sha256sum '%s'", canon_path);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    char sum[65] = "";
+    assert_int_equal(fscanf(p, "%64s", sum), 1);
+    pclose(p);
+    assert_string_equal(json_string_value(json_object_get(doc, "root")), sum);
+
+    free(canon_text);
+    json_decref(canon);
+    free(hash);
+    free(lane_id);
+    free(node);
+    json_decref(doc);
+    free(text);
+}
+
+static void test_verify_digest(void **state)
+{
+    (void)state;
+    char digest[300];
+    free(digest_to(digest, sizeof digest, db_path, "verify.digest"));
+    run r = trail("verify", db_path, "--digest", digest, NULL);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.err, "");
+    expect_in(r.out, "intact: the hash chain is whole, everything the digest covers is there, "
+                     "unchanged, and every record's history and row agree\n");
+    run_free(&r);
+    /* On a terminal the digest is a step of its own, after the hash chains. */
+    r = trail_tty("verify", db_path, "--digest", digest, NULL);
+    assert_int_equal(r.status, 0);
+    expect_in(r.out, "\r\033[Kverify 2/4: hash chains: 6 of 6 events (100%), ");
+    expect_in(r.out, "\r\033[Kverify 3/4: digest: done in ");
+    expect_in(r.out, "\r\033[Kverify 4/4: records and rows: 6 of 6 events (100%), ");
+    run_free(&r);
+
+    /* The newest event cut off a copy: named with its lane and seq. */
+    char path[300];
+    in_dir(path, sizeof path, "cut.db");
+    copy_db(path);
+    raw_exec(path, "DELETE FROM trail_change_events WHERE seq = 6");
+    char *lane_id = raw_text(db_path, "SELECT lane_id FROM trail_lanes");
+    char opt[320]; /* the other spelling */
+    snprintf(opt, sizeof opt, "--digest=%s", digest);
+    r = trail("verify", opt, path, NULL);
+    assert_int_equal(r.status, 1);
+    char want[200];
+    snprintf(want, sizeof want,
+             "lane %s: the digest covers it up to seq 6, but its events end at seq 5", lane_id);
+    expect_in(r.out, want);
+    expect_in(r.out, "BROKEN");
+    run_free(&r);
+    free(lane_id);
+}
+
+/* A digest file edited, damaged or missing is an error (2), not a verdict on the database. */
+static void test_verify_bad_digest(void **state)
+{
+    (void)state;
+    char good[300], bad[300];
+    char *text = digest_to(good, sizeof good, db_path, "good.digest");
+    char *seq = strstr(text, "\"seq\": 6");
+    assert_non_null(seq);
+    seq[strlen("\"seq\": ")] = '7'; /* to make a cut tail look intended */
+    in_dir(bad, sizeof bad, "edited.digest");
+    FILE *f = fopen(bad, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    run r = trail("verify", db_path, "--digest", bad, NULL);
+    assert_int_equal(r.status, 2);
+    assert_string_equal(r.out, "");
+    char want[600];
+    snprintf(want, sizeof want,
+             "trail: %s: not a valid digest: its root hash does not match its lanes: the digest "
+             "was edited or damaged",
+             bad);
+    expect_in(r.err, want);
+    run_free(&r);
+
+    f = fopen(bad, "w");
+    assert_non_null(f);
+    fputs("{\"format\": \"trail-digest\"", f);
+    fclose(f);
+    r = trail("verify", db_path, "--digest", bad, NULL);
+    assert_int_equal(r.status, 2);
+    expect_in(r.err, "not a valid digest: it is not JSON");
+    run_free(&r);
+
+    in_dir(bad, sizeof bad, "no-such.digest");
+    r = trail("verify", db_path, "--digest", bad, NULL);
+    assert_int_equal(r.status, 2);
+    assert_string_equal(r.out, "");
+    expect_in(r.err, "no-such.digest: No such file or directory");
+    run_free(&r);
+    free(text);
+}
+
 /* ---- log: what the database holds cannot reach the terminal raw ------------- */
 
 /* Whether @s (@n bytes) holds a byte a terminal acts on, other than the ends of lines. */
@@ -647,6 +821,47 @@ static const char *raw_control(const char *s, size_t n)
             return s + i; /* line separators, bidirectional controls */
     }
     return NULL;
+}
+
+/*
+ * A node id that would act on a terminal (a bidirectional override, DEL, a
+ * newline) reaches `trail digest`'s output as JSON escapes only, and the
+ * digest, the same JSON values, still verifies.
+ */
+static void test_digest_escapes(void **state)
+{
+    (void)state;
+    static const char node[] = "node\xe2\x80\xae\x7f\n1";
+    char path[300], url[320];
+    in_dir(path, sizeof path, "odd-node.db");
+    snprintf(url, sizeof url, "sqlite:%s", path);
+    trail_conn *db;
+    trail_open_opts opts = TRAIL_OPEN_OPTS_INIT;
+    opts.node_id = node;
+    int rc = trail_open(&db, url, &opts);
+    if (rc == TRAIL_OK)
+        rc = shop_migrate(db);
+    if (rc == TRAIL_OK)
+        rc = add_customer(db, NULL, "odd@example.com", "Odd", NULL);
+    if (rc != TRAIL_OK)
+        fail_msg("%s", trail_errmsg(db));
+    trail_close(db);
+
+    char digest[300];
+    char *text = digest_to(digest, sizeof digest, path, "odd-node.digest");
+    const char *raw = raw_control(text, strlen(text));
+    if (raw)
+        fail_msg("raw control at byte %td of:\n%s", raw - text, text);
+    expect_in(text, "\"node_id\": \"node\\u202e\\u007f\\n1\"");
+    json_t *doc = json_loads(text, 0, NULL);
+    assert_non_null(doc);
+    assert_string_equal(json_string_value(json_object_get(doc, "node")), node);
+    run r = trail("verify", path, "--digest", digest, NULL);
+    assert_int_equal(r.status, 0);
+    expect_in(r.out, "everything the digest covers is there");
+    run_free(&r);
+    json_decref(doc);
+    free(text);
 }
 
 static void test_log_escapes(void **state)
@@ -890,6 +1105,9 @@ static void test_usage(void **state)
     expect_usage_error(trail("log", db_path, "--table", NULL), "--table needs a value");
     expect_usage_error(trail("log", "--json=yes", db_path, NULL), "--json takes no value");
     expect_usage_error(trail("verify", db_path, db_path, NULL), "takes one database");
+    expect_usage_error(trail("verify", db_path, "--digest", NULL), "--digest needs a value");
+    expect_usage_error(trail("digest", NULL), "trail: no database given");
+    expect_usage_error(trail("digest", "--digest", "x", db_path, NULL), "unknown option --digest");
     expect_usage_error(trail("help", "frobnicate", NULL), "no such command: frobnicate");
     expect_usage_error(trail("help", "log", "nodes", NULL), "help takes one command");
     expect_usage_error(trail("log", "postgres-is-not-a-driver://x", NULL), "trail: ");
@@ -917,13 +1135,13 @@ static void test_usage(void **state)
 static void test_help(void **state)
 {
     (void)state;
-    static const char *const cmds[] = { "log", "verify", "nodes" };
+    static const char *const cmds[] = { "log", "verify", "digest", "nodes" };
     run r = trail("--help", NULL);
     assert_int_equal(r.status, 0);
-    for (size_t i = 0; i < 3; i++)
+    for (size_t i = 0; i < 4; i++)
         assert_non_null(strstr(r.out, cmds[i]));
     run_free(&r);
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i < 4; i++) {
         char usage[40];
         snprintf(usage, sizeof usage, "usage: trail %s", cmds[i]);
         r = trail(cmds[i], "--help", NULL);
@@ -956,7 +1174,11 @@ int main(void)
         cmocka_unit_test(test_verify_model_edited),
         cmocka_unit_test(test_verify_quiet),
         cmocka_unit_test(test_verify_progress),
+        cmocka_unit_test(test_digest),
+        cmocka_unit_test(test_verify_digest),
+        cmocka_unit_test(test_verify_bad_digest),
         cmocka_unit_test(test_log_escapes),
+        cmocka_unit_test(test_digest_escapes),
         cmocka_unit_test(test_log_streams),
         cmocka_unit_test(test_not_a_database),
         cmocka_unit_test(test_no_password_shown),

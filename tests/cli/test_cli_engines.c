@@ -4,7 +4,8 @@
  * PostgreSQL or MariaDB server ctest started), named by its URL, by libpq's
  * key=value form, and with a wrong password or an unreachable port. No
  * output, message or trail_errmsg() may hold a password; a deleted schema
- * description, and a deleted lane row, are findings on every engine.
+ * description, and a deleted lane row, are findings on every engine, and
+ * so is the newest event of a lane removed, given a digest taken before.
  */
 #define _GNU_SOURCE
 #include "cli_run.h"
@@ -257,6 +258,62 @@ static void test_lane_deleted(void **state)
     shop_customer_clear(&c);
 }
 
+/*
+ * `trail digest` and `trail verify --digest` on every engine: a customer's
+ * insert, the newest event of the connection's open lane, is removed with
+ * the customer's row, so that the chains and the records hold together and
+ * verify alone says intact; with the digest kept before, it names the lane
+ * and seq 1.
+ */
+static void test_digest(void **state)
+{
+    it_db *t = *state;
+    shop_customer c = { 0 };
+    it_customer(t->db, "ann@example.com", &c);
+    it_events evs;
+    it_history(t->db, "customers", c.id, &evs);
+    assert_int_equal(evs.n, 1);
+    assert_int_equal(evs.ev[0].seq, 1);
+    secret s = secret_of(t->url);
+
+    run r = trail("digest", t->url, NULL);
+    assert_int_equal(r.status, 0);
+    expect_in(r.out, evs.ev[0].hash);
+    expect_no_secret(&r, &s);
+    char path[] = "/tmp/trail-digest.XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    assert_non_null(f);
+    fputs(r.out, f);
+    fclose(f);
+    run_free(&r);
+    r = trail("verify", t->url, "--digest", path, NULL);
+    assert_int_equal(r.status, 0);
+    expect_in(r.out, "everything the digest covers is there");
+    run_free(&r);
+
+    it_tamper(t, "DELETE FROM \"trail_change_events\" WHERE \"event_id\" = '%s'",
+              evs.ev[0].event_id);
+    it_tamper(t, "DELETE FROM \"customers\" WHERE \"id\" = '%s'", c.id);
+    r = trail("verify", t->url, NULL);
+    assert_int_equal(r.status, 0);
+    expect_in(r.out, "intact");
+    run_free(&r);
+    r = trail("verify", t->url, "--digest", path, NULL);
+    assert_int_equal(r.status, 1);
+    char want[200];
+    snprintf(want, sizeof want,
+             "lane %s: the digest covers it up to seq 1, but it has no events: they were removed",
+             evs.ev[0].lane_id);
+    expect_in(r.out, want);
+    expect_no_secret(&r, &s);
+    run_free(&r);
+    remove(path);
+    it_events_free(&evs);
+    shop_customer_clear(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -265,6 +322,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_wrong_password, it_setup, it_teardown),
         cmocka_unit_test_setup_teardown(test_model_deleted, it_setup, it_teardown),
         cmocka_unit_test_setup_teardown(test_lane_deleted, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_digest, it_setup, it_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -520,6 +520,12 @@ static int64_t my_kill_session(const char *url, const char *name)
 
 /* ---- the engines: one row each -------------------------------------------- */
 
+/* The catalog rows of the indexes of a table (raw_engine: index_width, index_column_at). */
+#define PG_INDEX                                                                                   \
+    " FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"                                     \
+    " JOIN pg_class t ON t.oid = x.indrelid"
+#define MY_INDEX " FROM information_schema.statistics WHERE table_schema = database()"
+
 static const engine engines[] = {
     {
         /*
@@ -535,7 +541,12 @@ static const engine engines[] = {
                    * BEGIN IMMEDIATE, (the record read and locked,) the row's
                    * write, the event's insert, COMMIT: no event read back.
                    */
-                  .statements = { .create = 4, .update = 5, .remove = 5 } },
+                  .statements = { .create = 4, .update = 5, .remove = 5 },
+                  .index_count = "SELECT count(*) FROM pragma_index_list('%s') WHERE origin <> 'pk'",
+                  .index_width = "SELECT count(*) FROM pragma_index_list('%s') l, "
+                                 "pragma_index_info(l.name) i WHERE l.name = '%s'",
+                  .index_column_at = "SELECT i.seqno + 1 FROM pragma_index_list('%s') l, "
+                                     "pragma_index_info(l.name) i WHERE l.name = '%s' AND i.name = '%s'" },
         .exec = sqlite_exec,
         .count = sqlite_count,
         .reset = sqlite_reset,
@@ -569,6 +580,14 @@ static const engine engines[] = {
             .cast_json = "SELECT $1::jsonb", /* jsonb's binary form is a version byte first */
             /* No wrong_password: pg.sh's server trusts every local connection. */
             .json_as_jsonb = true,
+            .index_count = "SELECT count(*) FROM pg_index x JOIN pg_class t ON t.oid = x.indrelid"
+                           " WHERE t.relname = '%s' AND NOT x.indisprimary",
+            .index_width = "SELECT coalesce(max(x.indnkeyatts), 0)" PG_INDEX
+                           " WHERE t.relname = '%s' AND i.relname = '%s'",
+            /* The n-th key column's name, as pg_get_indexdef() gives it. */
+            .index_column_at = "SELECT n" PG_INDEX ", generate_series(1, x.indnkeyatts) n"
+                               " WHERE t.relname = '%s' AND i.relname = '%s'"
+                               " AND pg_get_indexdef(i.oid, n, true) = '%s'",
         },
         .exec = pg_exec,
         .count = pg_count,
@@ -609,6 +628,11 @@ static const engine engines[] = {
                              " COLLATE utf8mb4_bin, MODIFY \"title\" VARCHAR(200) NOT NULL"
                              " COLLATE utf8mb4_bin, MODIFY \"attributes\" JSON NOT NULL",
             .wrong_password = "Access denied",
+            .index_count = "SELECT count(DISTINCT index_name)" MY_INDEX
+                           " AND table_name = '%s' AND index_name <> 'PRIMARY'",
+            .index_width = "SELECT count(*)" MY_INDEX " AND table_name = '%s' AND index_name = '%s'",
+            .index_column_at = "SELECT seq_in_index" MY_INDEX
+                               " AND table_name = '%s' AND index_name = '%s' AND column_name = '%s'",
         },
         .exec = my_exec,
         .count = my_count,
@@ -620,6 +644,9 @@ static const engine engines[] = {
         .kill_session = my_kill_session,
     },
 };
+
+#undef PG_INDEX
+#undef MY_INDEX
 
 /* Which of the facts a server engine must have its row lacks, or NULL when none. */
 static const char *server_lacks(const engine *e)
@@ -650,12 +677,15 @@ static const engine *engine_of(const char *url)
         const engine *e = &engines[i];
         if (strcmp(e->info.driver, name) != 0)
             continue;
-        const char *lacks = e->info.server ? server_lacks(e) : NULL;
+        const char *lacks = !e->info.index_count || !e->info.index_width || !e->info.index_column_at
+                                ? "index_count, index_width or index_column_at"
+                            : e->info.server ? server_lacks(e)
+                                             : NULL;
         if (!lacks)
             return e;
         fprintf(stderr,
-                "raw: the engine of driver '%s' in engines[] of tests/integration/raw.c has a "
-                "server but no %s: add it there (see raw.h)\n",
+                "raw: the engine of driver '%s' in engines[] of tests/integration/raw.c has "
+                "no %s: add it there (see raw.h)\n",
                 name, lacks);
         return NULL;
     }

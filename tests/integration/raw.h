@@ -164,6 +164,16 @@ typedef struct raw_engine {
      * items. False: as it was written.
      */
     bool json_as_jsonb;
+
+    /*
+     * The engine's catalog of indexes (test_migrate), required of every
+     * engine: SQL formats for raw_count(). index_count takes a table: how
+     * many indexes it has besides its primary key. index_width takes a table
+     * and an index: how many columns the index has (0: there is none).
+     * index_column_at takes a table, an index and a column: the column's
+     * place in the index, from 1 (no row when it is not there).
+     */
+    const char *index_count, *index_width, *index_column_at;
 } raw_engine;
 
 /**

@@ -327,7 +327,9 @@ static void update_and_expect(trail_conn *db, everything_sample *s,
  * Doubles in every layout: positional and exponent, at the edges between
  * them, subnormals, the largest, powers of two (whose shortest form may lie
  * on their wider side), and decimals exactly halfway between two doubles,
- * which strtod reads as the even one (1e23, 5e22 and 2^54 + 2^2 + 2^1...).
+ * which strtod reads as the even one (1e23, 5e22 and 2^54 + 2^2 + 2^1...),
+ * and either side of where MariaDB's own text of a double is the C writer's
+ * (1e-4 up to 1e15, and 0: write_mysql.c's MY_DOUBLE_FAST).
  */
 static const double doubles[] = {
     0.1,
@@ -337,15 +339,26 @@ static const double doubles[] = {
     0.30000000000000004,
     1.0 / 3.0,
     1e-4,
+    -1e-4,
+    1.0000000000000002e-4, /* the next double up */
+    0.0001000001,
+    1.2345678901234567e-4,
     1.5e-4,
     9.999999999999999e-5,
+    -9.999999999999999e-5,
     1e-5,
     -1.2345678901234567e-7,
     1e-15,
     1.2345e-16,
     123456789012345.6,
-    999999999999999.9,
+    1e14,
+    999999999999999.0,
+    9.999999999999998e14,
+    999999999999999.9, /* 999999999999999.875, the largest below 1e15 */
+    -999999999999999.9,
     1e15,
+    -1e15,
+    1000000000000000.1, /* 1000000000000000.125, the next double up */
     1234567890123456.8,
     -1234567890123456.0,
     1e16,
@@ -416,6 +429,10 @@ static void test_text(void **state)
         "\xf0\x9f\x98\x80\xf0\x9f\x91\x8d\xf0\x9f\x8f\xbd",
         "Gr\xc3\xbc\xc3\x9f"
         "e",
+        "\t",
+        "a\x7f\tb\xe2\x80\xa8",
+        "\x1f\x7f",
+        "\\u00",
         "",
     };
     everything_sample s = { 0 };

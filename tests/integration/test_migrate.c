@@ -11,11 +11,14 @@
  * version 1 changed without raising its number (evolve_v1b); a second
  * schema claiming one of evolve's tables is refused; a column dropped
  * behind trail's back is found at the first use, and a write that needs it
- * fails naming it instead of storing anything in its place.
+ * fails naming it instead of storing anything in its place. The event
+ * table gets the indexes a schema's `events:` asks for beside its own, on
+ * a new database and, from a newer version, on an existing one.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "it_common.h"
 
+#include "audit/event_indexes.h"
 #include "evolve.h" /* the types of version 2, the newest that migrates */
 
 #include <dlfcn.h>
@@ -229,6 +232,90 @@ static void test_missing_column(void **state)
     trail_close(fresh);
 }
 
+/*
+ * Fails unless @table of @t's database has the index @name on @columns
+ * ("a,b", in order), read from the engine's catalog; with @columns NULL,
+ * unless it has no index @name.
+ */
+static void expect_index(const it_db *t, const char *table, const char *name, const char *columns)
+{
+    const raw_engine *e = it_engine(t);
+    int64_t width = raw_count(t->url, e->index_width, table, name);
+    if (!columns) {
+        if (width != 0)
+            fail_msg("%s has an index %s (%lld columns), expected none", table, name,
+                     (long long)width);
+        return;
+    }
+    int64_t n = 0;
+    for (const char *c = columns; c;) {
+        const char *comma = strchr(c, ',');
+        char col[64];
+        snprintf(col, sizeof col, "%.*s", comma ? (int)(comma - c) : (int)strlen(c), c);
+        n++;
+        int64_t at = raw_count(t->url, e->index_column_at, table, name, col);
+        if (at != n)
+            fail_msg("%s.%s: column %s is at %lld, expected %lld (of %s)", table, name, col,
+                     (long long)at, (long long)n, columns);
+        c = comma ? comma + 1 : NULL;
+    }
+    if (width != n)
+        fail_msg("%s.%s has %lld columns, expected %s", table, name, (long long)width, columns);
+}
+
+/* A new database gets the event table's own indexes and the schema's, and nothing else. */
+static void test_event_indexes_made(void **state)
+{
+    it_db *t = *state;
+    trail_conn *db = open_db(t);
+    version v2 = load(IT_MODULE_evolve_v2); /* events: indexes: [[user_id], [tenant_id, hlc]] */
+    IT_OK(db, trail_schema_migrate(db, v2.schema));
+    expect_index(t, "trail_change_events", "trail_change_events_lane_idx", "lane_id,seq");
+    expect_index(t, "trail_change_events", "trail_change_events_history_idx",
+                 "table_name,record_id,hlc");
+    expect_index(t, "trail_change_events", "trail_change_events_user_id_idx", "user_id");
+    expect_index(t, "trail_change_events", "trail_change_events_tenant_id_hlc_idx",
+                 "tenant_id,hlc");
+    /* Those of the event table before issue 16 are gone. */
+    expect_index(t, "trail_change_events", "trail_change_events_record_idx", NULL);
+    expect_index(t, "trail_change_events", "trail_change_events_hlc_idx", NULL);
+    expect_index(t, "trail_change_events", "trail_change_events_user_idx", NULL);
+    expect_index(t, "trail_change_events", "trail_change_events_node_idx", NULL);
+    assert_int_equal(raw_count(t->url, it_engine(t)->index_count, "trail_change_events"),
+                     TRAIL_EVENT_INDEXES + 2);
+
+    /* shop asks for none: migrating it too changes nothing. */
+    IT_OK(db, shop_migrate(db));
+    assert_int_equal(raw_count(t->url, it_engine(t)->index_count, "trail_change_events"),
+                     TRAIL_EVENT_INDEXES + 2);
+}
+
+/* An index of the event table that a newer version asks for is added to the existing table. */
+static void test_event_index_added(void **state)
+{
+    it_db *t = *state;
+    trail_conn *db = open_db(t);
+    version v1 = load(IT_MODULE_evolve_v1), v2 = load(IT_MODULE_evolve_v2);
+    IT_OK(db, trail_schema_migrate(db, v1.schema));
+    expect_index(t, "trail_change_events", "trail_change_events_user_id_idx", NULL);
+    expect_index(t, "trail_change_events", "trail_change_events_tenant_id_hlc_idx", NULL);
+    int64_t own = raw_count(t->url, it_engine(t)->index_count, "trail_change_events");
+    assert_int_equal(own, TRAIL_EVENT_INDEXES);
+    char id[27];
+    create_item(db, &v1, "before", id);
+
+    IT_OK(db, trail_schema_migrate(db, v2.schema));
+    expect_index(t, "trail_change_events", "trail_change_events_user_id_idx", "user_id");
+    expect_index(t, "trail_change_events", "trail_change_events_tenant_id_hlc_idx",
+                 "tenant_id,hlc");
+    assert_int_equal(raw_count(t->url, it_engine(t)->index_count, "trail_change_events"), own + 2);
+    IT_OK(db, trail_schema_migrate(db, v2.schema)); /* idempotent */
+    assert_int_equal(raw_count(t->url, it_engine(t)->index_count, "trail_change_events"), own + 2);
+    assert_int_equal(it_rows(t, "trail_change_events"), 1);
+    create_item(db, &v2, "after", id);
+    assert_int_equal(it_rows(t, "trail_change_events"), 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -239,6 +326,8 @@ int main(void)
                                         it_teardown),
         cmocka_unit_test_setup_teardown(test_two_schemas_one_table, it_setup_empty, it_teardown),
         cmocka_unit_test_setup_teardown(test_missing_column, it_setup_empty, it_teardown),
+        cmocka_unit_test_setup_teardown(test_event_indexes_made, it_setup_empty, it_teardown),
+        cmocka_unit_test_setup_teardown(test_event_index_added, it_setup_empty, it_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

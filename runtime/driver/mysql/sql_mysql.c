@@ -18,6 +18,13 @@ const struct trail_runtime_sql trail__runtime_sql_mysql = {
     .columns = "SELECT `table_name`, `column_name` FROM `information_schema`.`columns`"
                " WHERE `table_schema` = DATABASE()",
     /*
+     * The session reads at READ COMMITTED (conn_mysql.c), under which WITH
+     * CONSISTENT SNAPSHOT takes none: the next transaction alone is raised
+     * to REPEATABLE READ.
+     */
+    .snapshot_begin = { "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ",
+                        "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY" },
+    /*
      * No integrity_check: CHECK TABLE holds a read lock on the table while it
      * runs, which would stop every writer of trail_change_events for as long
      * as the check of the whole table takes. InnoDB checks the checksum of

@@ -16,6 +16,8 @@ const struct trail_runtime_sql trail__runtime_sql_pg = {
     .columns = "SELECT \"table_name\"::text, \"column_name\"::text"
                " FROM \"information_schema\".\"columns\""
                " WHERE \"table_schema\" = current_schema()",
+    /* One snapshot for the whole transaction; a hot standby takes it too. */
+    .snapshot_begin = { "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY" },
     /*
      * No integrity_check: PostgreSQL has no cheap one built in (amcheck is an
      * extension a superuser must install). With data checksums on, every page

@@ -17,4 +17,6 @@ const struct trail_runtime_sql trail__runtime_sql_sqlite = {
                " pragma_table_info(m.\"name\") AS p WHERE m.\"type\" = 'table'",
     /* Every page, b-tree and index of the file: what a damaged file shows first. */
     .integrity_check = "PRAGMA integrity_check",
+    /* Deferred: the snapshot is taken at the first read, and no writer waits for it (WAL). */
+    .snapshot_begin = { "BEGIN" },
 };

@@ -18,5 +18,6 @@
 #include "trail/migrate.h"
 #include "trail/history.h"
 #include "trail/verify.h"
+#include "trail/digest.h"
 
 #endif /* TRAIL_TRAIL_H */

@@ -68,7 +68,10 @@ TRAIL_API int trail_verify(trail_conn *db, trail_verify_report *report);
 typedef struct trail_verify_progress {
     int step;    /**< 1 to n_steps */
     int n_steps; /**< how many steps this database's check has */
-    /** the step: "integrity check" (the engine's own), "hash chains", "records and rows" */
+    /**
+     * the step: "integrity check" (the engine's own), "hash chains", "digest"
+     * (with trail_verify_opts.digest_json), "records and rows"
+     */
     const char *what;
     int64_t done;  /**< events checked in the step */
     int64_t total; /**< the events the step reads in all; -1 when it does not count */
@@ -86,9 +89,25 @@ typedef struct trail_verify_opts {
      */
     trail_verify_progress_fn progress;
     void *userdata; /**< handed to @progress */
+    /**
+     * A digest that trail_digest() took earlier (trail/digest.h), borrowed;
+     * NULL for none. Before anything is read, its root hash is checked
+     * against its lanes: a digest that is not one, or was edited, is
+     * TRAIL_EINVALID and nothing is checked. Then the step "digest" checks
+     * that every lane it names is still in trail_lanes and that the lane's
+     * event at the digest's seq is there with the digest's hash (seq 0: the
+     * lane row's hash): a lane, an event or the tail of a lane removed, or
+     * an event rewritten with every later hash of its lane recomputed, is a
+     * problem naming the lane and the seq. Lanes and events added after the
+     * digest are not its concern.
+     */
+    const char *digest_json;
 } trail_verify_opts;
 
-/** trail_verify_with - trail_verify() with options (@opts may be NULL). */
+/**
+ * trail_verify_with - trail_verify() with options (@opts may be NULL); also
+ * TRAIL_EINVALID when @opts->digest_json is not a digest (nothing checked).
+ */
 TRAIL_API int trail_verify_with(trail_conn *db, const trail_verify_opts *opts,
                                 trail_verify_report *report);
 
