@@ -190,12 +190,29 @@ static const char *const ddl[] = {
     "CREATE UNIQUE INDEX IF NOT EXISTS `trail_change_events_lane_idx` ON `trail_change_events` (`lane_id`, `seq`)",
     "CREATE INDEX IF NOT EXISTS `trail_change_events_history_idx` ON `trail_change_events` (`table_name`, `record_id`, `hlc`)",
     "CREATE TABLE IF NOT EXISTS `trail_cursors` (\n"
-    "    `source_node` VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,\n"
-    "    `dest_node` VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,\n"
+    "    `peer_node` VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,\n"
+    "    `pulled_at` BIGINT,\n"
+    "    `peer_heads` LONGTEXT,\n"
+    "    `peer_events` BIGINT NOT NULL,\n"
+    "    `applied` BIGINT NOT NULL,\n"
+    "    `skipped` BIGINT NOT NULL,\n"
+    "    `held` BIGINT NOT NULL,\n"
+    "    `refused` BIGINT NOT NULL,\n"
+    "    `updated_at` BIGINT NOT NULL\n"
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
+    "CREATE TABLE IF NOT EXISTS `trail_quarantine` (\n"
+    "    `item_id` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,\n"
+    "    `kind` VARCHAR(5) NOT NULL CHECK (`kind` IN ('event', 'lane')),\n"
+    "    `lane_id` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,\n"
+    "    `seq` BIGINT NOT NULL,\n"
     "    `hlc` BIGINT NOT NULL,\n"
-    "    `event_id` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin,\n"
-    "    `updated_at` BIGINT NOT NULL,\n"
-    "    PRIMARY KEY (`source_node`, `dest_node`)\n"
+    "    `node_id` VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,\n"
+    "    `state` VARCHAR(7) NOT NULL CHECK (`state` IN ('held', 'refused')),\n"
+    "    `reason` TEXT NOT NULL,\n"
+    "    `body` LONGTEXT NOT NULL,\n"
+    "    `first_seen` BIGINT NOT NULL,\n"
+    "    `last_tried` BIGINT NOT NULL,\n"
+    "    `tries` BIGINT NOT NULL\n"
     ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
     "CREATE TABLE IF NOT EXISTS `trail_tombstones` (\n"
     "    `table_name` VARCHAR(64) NOT NULL,\n"
@@ -279,4 +296,4 @@ static const char *const ddl[] = {
     ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
 };
 
-const trail_schema_ddl everything_ddl_mysql = { "mysql", ddl, 12 };
+const trail_schema_ddl everything_ddl_mysql = { "mysql", ddl, 13 };

@@ -67,13 +67,32 @@ CREATE UNIQUE INDEX IF NOT EXISTS `trail_change_events_lane_idx` ON `trail_chang
 
 CREATE INDEX IF NOT EXISTS `trail_change_events_history_idx` ON `trail_change_events` (`table_name`, `record_id`, `hlc`);
 
+-- Replication (docs/replication.md): what is shown of each peer, and what waits.
 CREATE TABLE IF NOT EXISTS `trail_cursors` (
-    `source_node` VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
-    `dest_node` VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    `peer_node` VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
+    `pulled_at` BIGINT,
+    `peer_heads` LONGTEXT,
+    `peer_events` BIGINT NOT NULL,
+    `applied` BIGINT NOT NULL,
+    `skipped` BIGINT NOT NULL,
+    `held` BIGINT NOT NULL,
+    `refused` BIGINT NOT NULL,
+    `updated_at` BIGINT NOT NULL
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin;
+
+CREATE TABLE IF NOT EXISTS `trail_quarantine` (
+    `item_id` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
+    `kind` VARCHAR(5) NOT NULL CHECK (`kind` IN ('event', 'lane')),
+    `lane_id` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    `seq` BIGINT NOT NULL,
     `hlc` BIGINT NOT NULL,
-    `event_id` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin,
-    `updated_at` BIGINT NOT NULL,
-    PRIMARY KEY (`source_node`, `dest_node`)
+    `node_id` VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    `state` VARCHAR(7) NOT NULL CHECK (`state` IN ('held', 'refused')),
+    `reason` TEXT NOT NULL,
+    `body` LONGTEXT NOT NULL,
+    `first_seen` BIGINT NOT NULL,
+    `last_tried` BIGINT NOT NULL,
+    `tries` BIGINT NOT NULL
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin;
 
 CREATE TABLE IF NOT EXISTS `trail_tombstones` (

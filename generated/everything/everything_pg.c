@@ -190,12 +190,29 @@ static const char *const ddl[] = {
     "CREATE UNIQUE INDEX IF NOT EXISTS \"trail_change_events_lane_idx\" ON \"trail_change_events\" (\"lane_id\", \"seq\")",
     "CREATE INDEX IF NOT EXISTS \"trail_change_events_history_idx\" ON \"trail_change_events\" (\"table_name\", \"record_id\", \"hlc\")",
     "CREATE TABLE IF NOT EXISTS \"trail_cursors\" (\n"
-    "    \"source_node\" text COLLATE \"C\" NOT NULL,\n"
-    "    \"dest_node\" text COLLATE \"C\" NOT NULL,\n"
+    "    \"peer_node\" text COLLATE \"C\" PRIMARY KEY,\n"
+    "    \"pulled_at\" bigint,\n"
+    "    \"peer_heads\" text,\n"
+    "    \"peer_events\" bigint NOT NULL,\n"
+    "    \"applied\" bigint NOT NULL,\n"
+    "    \"skipped\" bigint NOT NULL,\n"
+    "    \"held\" bigint NOT NULL,\n"
+    "    \"refused\" bigint NOT NULL,\n"
+    "    \"updated_at\" bigint NOT NULL\n"
+    ")",
+    "CREATE TABLE IF NOT EXISTS \"trail_quarantine\" (\n"
+    "    \"item_id\" text COLLATE \"C\" PRIMARY KEY,\n"
+    "    \"kind\" text NOT NULL CHECK (\"kind\" IN ('event', 'lane')),\n"
+    "    \"lane_id\" text COLLATE \"C\" NOT NULL,\n"
+    "    \"seq\" bigint NOT NULL,\n"
     "    \"hlc\" bigint NOT NULL,\n"
-    "    \"event_id\" text COLLATE \"C\",\n"
-    "    \"updated_at\" bigint NOT NULL,\n"
-    "    PRIMARY KEY (\"source_node\", \"dest_node\")\n"
+    "    \"node_id\" text COLLATE \"C\" NOT NULL,\n"
+    "    \"state\" text NOT NULL CHECK (\"state\" IN ('held', 'refused')),\n"
+    "    \"reason\" text NOT NULL,\n"
+    "    \"body\" text NOT NULL,\n"
+    "    \"first_seen\" bigint NOT NULL,\n"
+    "    \"last_tried\" bigint NOT NULL,\n"
+    "    \"tries\" bigint NOT NULL\n"
     ")",
     "CREATE TABLE IF NOT EXISTS \"trail_tombstones\" (\n"
     "    \"table_name\" text NOT NULL,\n"
@@ -279,4 +296,4 @@ static const char *const ddl[] = {
     "CREATE UNIQUE INDEX IF NOT EXISTS \"sample_tag_sample_tag_idx\" ON \"sample_tag\" (\"sample\", \"tag\")",
 };
 
-const trail_schema_ddl everything_ddl_pg = { "pg", ddl, 19 };
+const trail_schema_ddl everything_ddl_pg = { "pg", ddl, 20 };

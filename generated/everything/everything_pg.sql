@@ -67,13 +67,32 @@ CREATE UNIQUE INDEX IF NOT EXISTS "trail_change_events_lane_idx" ON "trail_chang
 
 CREATE INDEX IF NOT EXISTS "trail_change_events_history_idx" ON "trail_change_events" ("table_name", "record_id", "hlc");
 
+-- Replication (docs/replication.md): what is shown of each peer, and what waits.
 CREATE TABLE IF NOT EXISTS "trail_cursors" (
-    "source_node" text COLLATE "C" NOT NULL,
-    "dest_node" text COLLATE "C" NOT NULL,
+    "peer_node" text COLLATE "C" PRIMARY KEY,
+    "pulled_at" bigint,
+    "peer_heads" text,
+    "peer_events" bigint NOT NULL,
+    "applied" bigint NOT NULL,
+    "skipped" bigint NOT NULL,
+    "held" bigint NOT NULL,
+    "refused" bigint NOT NULL,
+    "updated_at" bigint NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS "trail_quarantine" (
+    "item_id" text COLLATE "C" PRIMARY KEY,
+    "kind" text NOT NULL CHECK ("kind" IN ('event', 'lane')),
+    "lane_id" text COLLATE "C" NOT NULL,
+    "seq" bigint NOT NULL,
     "hlc" bigint NOT NULL,
-    "event_id" text COLLATE "C",
-    "updated_at" bigint NOT NULL,
-    PRIMARY KEY ("source_node", "dest_node")
+    "node_id" text COLLATE "C" NOT NULL,
+    "state" text NOT NULL CHECK ("state" IN ('held', 'refused')),
+    "reason" text NOT NULL,
+    "body" text NOT NULL,
+    "first_seen" bigint NOT NULL,
+    "last_tried" bigint NOT NULL,
+    "tries" bigint NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS "trail_tombstones" (

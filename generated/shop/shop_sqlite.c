@@ -216,12 +216,29 @@ static const char *const ddl[] = {
     "CREATE UNIQUE INDEX IF NOT EXISTS \"trail_change_events_lane_idx\" ON \"trail_change_events\" (\"lane_id\", \"seq\")",
     "CREATE INDEX IF NOT EXISTS \"trail_change_events_history_idx\" ON \"trail_change_events\" (\"table_name\", \"record_id\", \"hlc\")",
     "CREATE TABLE IF NOT EXISTS \"trail_cursors\" (\n"
-    "    \"source_node\" TEXT NOT NULL,\n"
-    "    \"dest_node\" TEXT NOT NULL,\n"
+    "    \"peer_node\" TEXT PRIMARY KEY NOT NULL,\n"
+    "    \"pulled_at\" INTEGER,\n"
+    "    \"peer_heads\" TEXT,\n"
+    "    \"peer_events\" INTEGER NOT NULL,\n"
+    "    \"applied\" INTEGER NOT NULL,\n"
+    "    \"skipped\" INTEGER NOT NULL,\n"
+    "    \"held\" INTEGER NOT NULL,\n"
+    "    \"refused\" INTEGER NOT NULL,\n"
+    "    \"updated_at\" INTEGER NOT NULL\n"
+    ") STRICT",
+    "CREATE TABLE IF NOT EXISTS \"trail_quarantine\" (\n"
+    "    \"item_id\" TEXT PRIMARY KEY NOT NULL,\n"
+    "    \"kind\" TEXT NOT NULL CHECK (\"kind\" IN ('event', 'lane')),\n"
+    "    \"lane_id\" TEXT NOT NULL,\n"
+    "    \"seq\" INTEGER NOT NULL,\n"
     "    \"hlc\" INTEGER NOT NULL,\n"
-    "    \"event_id\" TEXT,\n"
-    "    \"updated_at\" INTEGER NOT NULL,\n"
-    "    PRIMARY KEY (\"source_node\", \"dest_node\")\n"
+    "    \"node_id\" TEXT NOT NULL,\n"
+    "    \"state\" TEXT NOT NULL CHECK (\"state\" IN ('held', 'refused')),\n"
+    "    \"reason\" TEXT NOT NULL,\n"
+    "    \"body\" TEXT NOT NULL,\n"
+    "    \"first_seen\" INTEGER NOT NULL,\n"
+    "    \"last_tried\" INTEGER NOT NULL,\n"
+    "    \"tries\" INTEGER NOT NULL\n"
     ") STRICT",
     "CREATE TABLE IF NOT EXISTS \"trail_tombstones\" (\n"
     "    \"table_name\" TEXT NOT NULL,\n"
@@ -306,4 +323,4 @@ static const char *const ddl[] = {
     "CREATE INDEX IF NOT EXISTS \"order_line_product_idx\" ON \"order_line\" (\"product\")",
 };
 
-const trail_schema_ddl shop_ddl_sqlite = { "sqlite", ddl, 19 };
+const trail_schema_ddl shop_ddl_sqlite = { "sqlite", ddl, 20 };

@@ -65,13 +65,32 @@ CREATE UNIQUE INDEX IF NOT EXISTS "trail_change_events_lane_idx" ON "trail_chang
 
 CREATE INDEX IF NOT EXISTS "trail_change_events_history_idx" ON "trail_change_events" ("table_name", "record_id", "hlc");
 
+-- Replication (docs/replication.md): what is shown of each peer, and what waits.
 CREATE TABLE IF NOT EXISTS "trail_cursors" (
-    "source_node" TEXT NOT NULL,
-    "dest_node" TEXT NOT NULL,
+    "peer_node" TEXT PRIMARY KEY NOT NULL,
+    "pulled_at" INTEGER,
+    "peer_heads" TEXT,
+    "peer_events" INTEGER NOT NULL,
+    "applied" INTEGER NOT NULL,
+    "skipped" INTEGER NOT NULL,
+    "held" INTEGER NOT NULL,
+    "refused" INTEGER NOT NULL,
+    "updated_at" INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE IF NOT EXISTS "trail_quarantine" (
+    "item_id" TEXT PRIMARY KEY NOT NULL,
+    "kind" TEXT NOT NULL CHECK ("kind" IN ('event', 'lane')),
+    "lane_id" TEXT NOT NULL,
+    "seq" INTEGER NOT NULL,
     "hlc" INTEGER NOT NULL,
-    "event_id" TEXT,
-    "updated_at" INTEGER NOT NULL,
-    PRIMARY KEY ("source_node", "dest_node")
+    "node_id" TEXT NOT NULL,
+    "state" TEXT NOT NULL CHECK ("state" IN ('held', 'refused')),
+    "reason" TEXT NOT NULL,
+    "body" TEXT NOT NULL,
+    "first_seen" INTEGER NOT NULL,
+    "last_tried" INTEGER NOT NULL,
+    "tries" INTEGER NOT NULL
 ) STRICT;
 
 CREATE TABLE IF NOT EXISTS "trail_tombstones" (

@@ -373,6 +373,17 @@ int trail_schema_migrate(trail_conn *db, const trail_schema *schema)
     /* Before any DDL: MariaDB commits each statement of it, whatever comes after. */
     if ((rc = trail__events_layout_check(db, &cols)) < 0)
         goto done;
+    /*
+     * trail_cursors before issue 17 had (source_node, dest_node, hlc, ...),
+     * which no trail ever wrote: it is made again in its new layout.
+     */
+    if (trail__columns_has(&cols, "trail_cursors", "source_node")) {
+        char drop[64];
+        snprintf(drop, sizeof drop, "DROP TABLE %ctrail_cursors%c", db->drv->dialect->quote,
+                 db->drv->dialect->quote);
+        if ((rc = db->drv->exec(db, drop)) < 0)
+            goto done;
+    }
     if ((rc = make_plan(&p, db, schema, &cols)) < 0)
         goto done;
     /* Columns first: the schema's new indexes may name them. */

@@ -72,6 +72,26 @@ typedef struct trail_runtime_sql {
     const char *digest_lane;  /* seq, lane_id -> node_id, hash of the lane, event_id and hash of
                                  its event at seq (NULL: none), its last seq (NULL: no events);
                                  no row when there is no such lane */
+    /*
+     * Replication (sync/). sync_heads reads each lane's head through the
+     * unique (lane_id, seq) index, as digest_lanes does.
+     */
+    const char *sync_heads;        /* -> lane_id, node_id, node_seq, hash, sealed_seq of every lane,
+                                      and seq, hash of its last event (NULL, NULL: none) */
+    const char *sync_lane_events;  /* lane_id, seq, limit -> the TRAIL_EVENT_COLUMNS of the lane's
+                                      events after seq, in seq order */
+    const char *quarantine_insert; /* the columns of trail_quarantine, in the DDL's order */
+    const char *quarantine_delete; /* item_id */
+    const char *quarantine_get;    /* item_id -> first_seen, tries */
+    const char *quarantine_held;   /* -> body of every held event, in (hlc, item_id) order */
+    const char *quarantine_stopped; /* -> lane_id, item_id of every refused row */
+    const char *tombstone_get;      /* table_name, record_id -> version */
+    const char *tombstone_insert;   /* table_name, record_id, version, hlc, event_id */
+    const char *conflict_insert;    /* conflict_id, table_name, record_id, event_id, local_values,
+                                       remote_values, detected_at, resolved_at, resolution */
+    const char *cursor_delete;      /* peer_node */
+    const char *cursor_insert;      /* peer_node, pulled_at, peer_heads, peer_events, applied,
+                                       skipped, held, refused, updated_at */
     /* Checking a schema against the tables (schema_check.c). */
     const char *columns; /* -> table, column of every table of the database */
 } trail_runtime_sql;

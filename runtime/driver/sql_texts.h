@@ -101,6 +101,41 @@
                    " ON e." Q(lane_id) " = l." Q(lane_id) " AND e." Q(seq) " = " P(1)
                    " WHERE l." Q(lane_id) " = " P(2),
 
+    .sync_heads = "SELECT l." Q(lane_id) ", l." Q(node_id) ", l." Q(node_seq) ", l." Q(hash) ", l."
+                  Q(sealed_seq) ", e." Q(seq) ", e." Q(hash) " FROM " Q(trail_lanes) " l"
+                  " LEFT JOIN " EVENTS " e ON e." Q(lane_id) " = l." Q(lane_id)
+                  " AND e." Q(seq) " = " LAST_SEQ,
+    .sync_lane_events = SELECT_EVENTS " WHERE " Q(lane_id) " = " P(1) " AND " Q(seq) " > " P(2)
+                        " ORDER BY " Q(seq) " LIMIT " P(3),
+    .quarantine_insert = "INSERT INTO " Q(trail_quarantine) " (" Q(item_id) ", " Q(kind) ", "
+                         Q(lane_id) ", " Q(seq) ", " Q(hlc) ", " Q(node_id) ", " Q(state) ", "
+                         Q(reason) ", " Q(body) ", " Q(first_seen) ", " Q(last_tried) ", "
+                         Q(tries) ") VALUES (" P(1) ", " P(2) ", " P(3) ", " P(4) ", " P(5) ", "
+                         P(6) ", " P(7) ", " P(8) ", " P(9) ", " P(10) ", " P(11) ", " P(12) ")",
+    .quarantine_delete = "DELETE FROM " Q(trail_quarantine) " WHERE " Q(item_id) " = " P(1),
+    .quarantine_get = "SELECT " Q(first_seen) ", " Q(tries) " FROM " Q(trail_quarantine)
+                      " WHERE " Q(item_id) " = " P(1),
+    .quarantine_held = "SELECT " Q(body) " FROM "
+                       Q(trail_quarantine) " WHERE " Q(state) " = 'held' AND " Q(kind)
+                       " = 'event' ORDER BY " Q(hlc) ", " Q(item_id),
+    .quarantine_stopped = "SELECT " Q(lane_id) ", " Q(item_id) " FROM " Q(trail_quarantine)
+                          " WHERE " Q(state) " = 'refused'",
+    .tombstone_get = "SELECT " Q(version) " FROM " Q(trail_tombstones) " WHERE " Q(table_name)
+                     " = " P(1) " AND " Q(record_id) " = " P(2),
+    .tombstone_insert = "INSERT INTO " Q(trail_tombstones) " (" Q(table_name) ", " Q(record_id)
+                        ", " Q(version) ", " Q(hlc) ", " Q(event_id) ") VALUES (" P(1) ", " P(2)
+                        ", " P(3) ", " P(4) ", " P(5) ")",
+    .conflict_insert = "INSERT INTO " Q(trail_conflicts) " (" Q(conflict_id) ", " Q(table_name)
+                       ", " Q(record_id) ", " Q(event_id) ", " Q(local_values) ", "
+                       Q(remote_values) ", " Q(detected_at) ", " Q(resolved_at) ", "
+                       Q(resolution) ") VALUES (" P(1) ", " P(2) ", " P(3) ", " P(4) ", " P(5)
+                       ", " P(6) ", " P(7) ", " P(8) ", " P(9) ")",
+    .cursor_delete = "DELETE FROM " Q(trail_cursors) " WHERE " Q(peer_node) " = " P(1),
+    .cursor_insert = "INSERT INTO " Q(trail_cursors) " (" Q(peer_node) ", " Q(pulled_at) ", "
+                     Q(peer_heads) ", " Q(peer_events) ", " Q(applied) ", " Q(skipped) ", "
+                     Q(held) ", " Q(refused) ", " Q(updated_at) ") VALUES (" P(1) ", " P(2)
+                     ", " P(3) ", " P(4) ", " P(5) ", " P(6) ", " P(7) ", " P(8) ", " P(9) ")",
+
 #undef EVENT_COLUMN
 #undef EVENT_PLACEHOLDER
 #undef EVENT_COLUMNS

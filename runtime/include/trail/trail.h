@@ -19,5 +19,6 @@
 #include "trail/history.h"
 #include "trail/verify.h"
 #include "trail/digest.h"
+#include "trail/sync.h"
 
 #endif /* TRAIL_TRAIL_H */

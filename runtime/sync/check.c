@@ -1,0 +1,111 @@
+/*
+ * sync/check.c - checking arriving lane rows and events (check.h).
+ */
+#include "sync/check.h"
+#include "audit/event.h"
+#include "audit/lane.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define COL_TYPE(n, name, value, ...) TRAIL_V_##value,
+static const trail_vtype event_types[] = { TRAIL_EVENT_COLUMN_TABLE(COL_TYPE, ) };
+static const trail_vtype lane_types[] = { TRAIL_LANE_COLUMN_TABLE(COL_TYPE, ) };
+#undef COL_TYPE
+
+static void values_of(char *const *col, const trail_vtype *types, size_t n, trail_value *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!col[i])
+            out[i] = (trail_value){ .type = TRAIL_V_NULL };
+        else if (types[i] == TRAIL_V_INT)
+            out[i] = trail_v_int(strtoll(col[i], NULL, 10));
+        else
+            out[i] = (trail_value){ .type = types[i], .s = col[i], .n = strlen(col[i]) };
+    }
+}
+
+void trail__wire_event_values(const trail__wire_event *ev, trail_value cols[TRAIL_EVENT_COLUMNS])
+{
+    values_of(ev->col, event_types, TRAIL_EVENT_COLUMNS, cols);
+}
+
+void trail__wire_lane_values(const trail__wire_lane *l, trail_value cols[TRAIL_LANE_COLUMNS])
+{
+    values_of(l->col, lane_types, TRAIL_LANE_COLUMNS, cols);
+}
+
+static bool same(const char *a, const char *b)
+{
+    return a && b ? strcmp(a, b) == 0 : a == b;
+}
+
+const char *trail__check_lane(const trail__wire_lane *l, const trail__heads *have, char *why,
+                              size_t size, int *rc)
+{
+    trail_value cols[TRAIL_LANE_COLUMNS];
+    char hash[TRAIL_SHA256_HEX_LEN + 1];
+    trail__wire_lane_values(l, cols);
+    *rc = TRAIL_OK;
+    if (!l->col[TRAIL_LANE_lane_id] || !l->col[TRAIL_LANE_node_id] ||
+        strlen(l->col[TRAIL_LANE_lane_id]) != TRAIL_ULID_LEN ||
+        strlen(l->col[TRAIL_LANE_node_id]) > TRAIL_NODE_ID_MAX) {
+        snprintf(why, size, "its id or node is malformed");
+        return why;
+    }
+    if ((*rc = trail__lane_hash(hash, cols)) < 0)
+        return NULL;
+    if (!same(hash, l->col[TRAIL_LANE_hash])) {
+        snprintf(why, size, "its hash is not that of its columns: the lane row was edited");
+        return why;
+    }
+    const trail__head *last = trail__heads_node_last(have, l->col[TRAIL_LANE_node_id]);
+    int64_t k = l->node_seq;
+    if (last && last->node_seq >= k) {
+        snprintf(why, size,
+                 "node %s has two lanes at node_seq %" PRId64 " or after (%s held, %s arriving): "
+                 "the node's database was copied, and both copies wrote; run `trail node reset "
+                 "DB` on the copy",
+                 l->col[TRAIL_LANE_node_id], k, last->lane_id, l->col[TRAIL_LANE_lane_id]);
+        return why;
+    }
+    bool first = k == 1;
+    if (first ? l->col[TRAIL_LANE_prev_lane] || l->col[TRAIL_LANE_prev_hash]
+              : !last || last->node_seq != k - 1 ||
+                    !same(last->lane_id, l->col[TRAIL_LANE_prev_lane]) ||
+                    !same(last->lane_hash, l->col[TRAIL_LANE_prev_hash])) {
+        snprintf(why, size,
+                 "its place in node %s's chain of lanes (node_seq %" PRId64
+                 ") does not follow the lane held before it",
+                 l->col[TRAIL_LANE_node_id], k);
+        return why;
+    }
+    return NULL;
+}
+
+const char *trail__check_event(const trail__wire_event *ev, const trail__head *head, char *why,
+                               size_t size, int *rc)
+{
+    trail_value cols[TRAIL_EVENT_COLUMNS];
+    char hash[TRAIL_SHA256_HEX_LEN + 1];
+    *rc = TRAIL_OK;
+    if (!same(ev->col[TRAIL_EV_node_id], head->node_id)) {
+        snprintf(why, size, "its node is not its lane's (%s)", head->node_id);
+        return why;
+    }
+    if (!same(ev->col[TRAIL_EV_prev_hash], head->hash)) {
+        snprintf(why, size, "its prev_hash is not the hash of seq %" PRId64 " of its lane",
+                 head->seq);
+        return why;
+    }
+    trail__wire_event_values(ev, cols);
+    if ((*rc = trail__event_hash(hash, cols)) < 0)
+        return NULL;
+    if (!same(hash, ev->col[TRAIL_EV_hash])) {
+        snprintf(why, size, "its hash is not that of its columns: the event was edited");
+        return why;
+    }
+    return NULL;
+}

@@ -1,0 +1,38 @@
+/*
+ * sync/check.h - the checks an arriving lane row or event passes before it
+ * is applied (docs/replication.md, "A sync, step by step", 5, Check):
+ * internal to libtrail. The hashes are recomputed by the code that makes
+ * them (audit/lane.c, audit/event.c).
+ */
+#ifndef TRAIL_SYNC_CHECK_H
+#define TRAIL_SYNC_CHECK_H
+
+#include "driver/driver.h"
+#include "sync/heads.h"
+#include "sync/wire.h"
+
+/* trail__wire_event_values - @ev's columns as bound and hashed (borrowing @ev's texts). */
+void trail__wire_event_values(const trail__wire_event *ev, trail_value cols[TRAIL_EVENT_COLUMNS]);
+
+/* trail__wire_lane_values - @l's columns so. */
+void trail__wire_lane_values(const trail__wire_lane *l, trail_value cols[TRAIL_LANE_COLUMNS]);
+
+/*
+ * trail__check_lane - whether the lane row @l, which @have does not hold
+ * yet, may join it: its hash that of its columns, and its place in its
+ * node's chain (node_seq one past the node's last lane held, prev_lane
+ * that lane, prev_hash its hash). Returns NULL when it may, else what is
+ * wrong, written into @why (@size bytes). TRAIL_ENOMEM goes to *@rc.
+ */
+const char *trail__check_lane(const trail__wire_lane *l, const trail__heads *have, char *why,
+                              size_t size, int *rc);
+
+/*
+ * trail__check_event - whether @ev, the next event of the lane @head, is
+ * what its lane says: its node the lane's, prev_hash the head's hash, hash
+ * that of its columns. NULL, or what is wrong in @why; TRAIL_ENOMEM in *@rc.
+ */
+const char *trail__check_event(const trail__wire_event *ev, const trail__head *head, char *why,
+                               size_t size, int *rc);
+
+#endif

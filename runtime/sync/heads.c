@@ -1,0 +1,114 @@
+/*
+ * sync/heads.c - a node's heads, read in one query (heads.h).
+ */
+#include "sync/heads.h"
+#include "driver/sql.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int by_lane(const void *a, const void *b)
+{
+    return strcmp(((const trail__head *)a)->lane_id, ((const trail__head *)b)->lane_id);
+}
+
+/* @v's text into @buf of @size bytes; false when it is NULL or too long. */
+static bool copy_text(char *buf, size_t size, const trail_value *v)
+{
+    if (v->type == TRAIL_V_NULL || v->n >= size)
+        return false;
+    memcpy(buf, v->s, v->n);
+    buf[v->n] = '\0';
+    return true;
+}
+
+static int head_row(trail_conn *db, void *row, void *userdata)
+{
+    static const trail_vtype types[7] = { TRAIL_V_TEXT, TRAIL_V_TEXT, TRAIL_V_INT, TRAIL_V_TEXT,
+                                          TRAIL_V_INT,  TRAIL_V_INT,  TRAIL_V_TEXT };
+    trail__heads *h = userdata;
+    trail_value c[7];
+    int rc = trail__row_read(db, row, types, c, 7);
+    if (rc < 0)
+        return rc;
+    trail__head head = { .node_seq = c[2].i,
+                         .sealed_seq = c[4].type == TRAIL_V_NULL ? -1 : c[4].i,
+                         .seq = c[5].type == TRAIL_V_NULL ? 0 : c[5].i };
+    if (!copy_text(head.lane_id, sizeof head.lane_id, &c[0]) ||
+        !copy_text(head.node_id, sizeof head.node_id, &c[1]) ||
+        !copy_text(head.lane_hash, sizeof head.lane_hash, &c[3]) ||
+        !copy_text(head.hash, sizeof head.hash, head.seq ? &c[6] : &c[3]))
+        return trail__err_set(&db->err, TRAIL_EDB,
+                              "trail_lanes: a lane with a malformed id, node or hash");
+    if (h->n == h->cap) {
+        size_t cap = h->cap ? 2 * h->cap : 16;
+        trail__head *more = realloc(h->v, cap * sizeof *more);
+        if (!more)
+            return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+        h->v = more;
+        h->cap = cap;
+    }
+    h->v[h->n++] = head;
+    return 0;
+}
+
+int trail__heads_read(trail_conn *db, trail__heads *out)
+{
+    *out = (trail__heads){ 0 };
+    int rc = db->drv->query(db, db->drv->sql->sync_heads, NULL, 0, head_row, out, NULL);
+    if (rc < 0)
+        return rc;
+    if (out->n)
+        qsort(out->v, out->n, sizeof *out->v, by_lane);
+    return TRAIL_OK;
+}
+
+trail__head *trail__heads_find(const trail__heads *h, const char *lane_id)
+{
+    trail__head key;
+    snprintf(key.lane_id, sizeof key.lane_id, "%s", lane_id);
+    return h->n ? bsearch(&key, h->v, h->n, sizeof *h->v, by_lane) : NULL;
+}
+
+int trail__heads_add(trail__heads *h, const trail__head *head)
+{
+    if (h->n == h->cap) {
+        size_t cap = h->cap ? 2 * h->cap : 16;
+        trail__head *more = realloc(h->v, cap * sizeof *more);
+        if (!more)
+            return TRAIL_ENOMEM;
+        h->v = more;
+        h->cap = cap;
+    }
+    size_t i = h->n;
+    while (i > 0 && strcmp(h->v[i - 1].lane_id, head->lane_id) > 0)
+        i--;
+    memmove(&h->v[i + 1], &h->v[i], (h->n - i) * sizeof *h->v);
+    h->v[i] = *head;
+    h->n++;
+    return TRAIL_OK;
+}
+
+const trail__head *trail__heads_node_last(const trail__heads *h, const char *node_id)
+{
+    const trail__head *last = NULL;
+    for (size_t i = 0; i < h->n; i++)
+        if (strcmp(h->v[i].node_id, node_id) == 0 && (!last || h->v[i].node_seq > last->node_seq))
+            last = &h->v[i];
+    return last;
+}
+
+int64_t trail__heads_events(const trail__heads *h)
+{
+    int64_t n = 0;
+    for (size_t i = 0; i < h->n; i++)
+        n += h->v[i].seq;
+    return n;
+}
+
+void trail__heads_free(trail__heads *h)
+{
+    free(h->v);
+    *h = (trail__heads){ 0 };
+}

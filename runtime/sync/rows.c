@@ -1,0 +1,302 @@
+/*
+ * sync/rows.c - row effects of applied events (rows.h).
+ *
+ * Statements are made per event from the entity rebuilt from trail_meta
+ * (sync/schemas.h), and run once. An insert or update runs under a
+ * savepoint, so that the engine's refusal of a reference to a row that is
+ * not here (TRAIL_EREF) or of a unique value another row holds
+ * (TRAIL_EUNIQUE) leaves the batch's transaction usable (PostgreSQL
+ * aborts a transaction at any failed statement).
+ */
+#include "sync/rows.h"
+#include "driver/sql.h"
+#include "sync/row_values.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+static trail_value json_or_null(const char *s)
+{
+    trail_value v = trail_v_text(s);
+    if (s)
+        v.type = TRAIL_V_JSON;
+    return v;
+}
+
+/* Records in trail_conflicts that @ev was kept without changing the row, and why. */
+static int conflict(trail_conn *db, const trail__wire_event *ev, const char *resolution)
+{
+    char id[TRAIL_ULID_LEN + 1];
+    trail_ulid u;
+    int64_t now = trail__wall_ms();
+    int rc = trail_ulid_next(db->ids, now, &u);
+    if (rc < 0)
+        return trail__err_set(&db->err, rc, "cannot make a conflict id");
+    trail_ulid_format(id, &u);
+    trail_value resolved = resolution ? trail_v_int(now) : (trail_value){ .type = TRAIL_V_NULL };
+    trail_value p[9] = { trail_v_text(id),
+                         trail_v_text(ev->col[TRAIL_EV_table_name]),
+                         trail_v_text(ev->col[TRAIL_EV_record_id]),
+                         trail_v_text(ev->col[TRAIL_EV_event_id]),
+                         { .type = TRAIL_V_NULL },
+                         json_or_null(ev->col[TRAIL_EV_new_values]),
+                         trail_v_int(now),
+                         resolved,
+                         trail_v_text(resolution) };
+    return db->drv->query(db, db->drv->sql->conflict_insert, p, 9, NULL, NULL, NULL);
+}
+
+static int first_int(trail_conn *db, void *row, void *userdata)
+{
+    trail_value v;
+    int rc = db->drv->column(db, row, 0, TRAIL_V_INT, &v);
+    if (rc < 0)
+        return rc;
+    *(int64_t *)userdata = v.i;
+    return 1;
+}
+
+static int first_op(trail_conn *db, void *row, void *userdata)
+{
+    trail_value v;
+    int rc = db->drv->column(db, row, TRAIL_EV_op, TRAIL_V_TEXT, &v);
+    if (rc < 0)
+        return rc;
+    if (v.n == 6 && memcmp(v.s, "delete", 6) == 0)
+        *(bool *)userdata = true;
+    return 0;
+}
+
+/*
+ * Whether the record was deleted here: a tombstone, or (deleted by a write
+ * of this node, which leaves none) a delete among its events.
+ */
+static int deleted(trail_conn *db, const trail__wire_event *ev, bool *out)
+{
+    const trail_runtime_sql *sql = db->drv->sql;
+    trail_value p[2] = { trail_v_text(ev->col[TRAIL_EV_table_name]),
+                         trail_v_text(ev->col[TRAIL_EV_record_id]) };
+    int64_t version = -1;
+    int rc = db->drv->query(db, sql->tombstone_get, p, 2, first_int, &version, NULL);
+    if (rc < 0)
+        return rc;
+    *out = version >= 0;
+    if (*out)
+        return TRAIL_OK;
+    rc = db->drv->query(db, sql->events_of_record, p, 2, first_op, out, NULL);
+    return rc < 0 ? rc : TRAIL_OK;
+}
+
+/* The record's key as its column holds it. */
+static trail_value key_of(const trail_entity *e, const char *record_id)
+{
+    return e->key == TRAIL_KEY_INT64 ? trail_v_int(strtoll(record_id, NULL, 10))
+                                     : trail_v_text(record_id);
+}
+
+/* The version of the record's row here, -1 when there is none. */
+static int row_version(trail_conn *db, const trail_entity *e, const trail_value *key, int64_t *out)
+{
+    const trail_dialect *d = db->drv->dialect;
+    trail_buf q = TRAIL_BUF_INIT;
+    trail__buf_appendf(&q, "SELECT %cversion%c FROM %c%s%c WHERE %cid%c = ", d->quote, d->quote,
+                       d->quote, e->table, d->quote, d->quote, d->quote);
+    trail__dialect_param(&q, d, 1);
+    char *text = trail__buf_finish(&q);
+    if (!text)
+        return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    *out = -1;
+    int rc = db->drv->query_once(db, text, key, 1, first_int, out, NULL);
+    free(text);
+    return rc < 0 ? rc : TRAIL_OK;
+}
+
+/* Runs @text with @p under a savepoint; TRAIL_EREF and TRAIL_EUNIQUE undone and returned. */
+static int guarded(trail_conn *db, const char *text, const trail_value *p, size_t n,
+                   int64_t *changes)
+{
+    const trail_runtime_sql *sql = db->drv->sql;
+    int rc = db->drv->query(db, sql->savepoint, NULL, 0, NULL, NULL, NULL);
+    if (rc < 0)
+        return rc;
+    rc = db->drv->query_once(db, text, p, n, NULL, NULL, changes);
+    if (rc == TRAIL_EREF || rc == TRAIL_EUNIQUE) {
+        trail_err saved = db->err;
+        int undo = db->drv->query(db, sql->rollback_to, NULL, 0, NULL, NULL, NULL);
+        db->err = saved;
+        if (undo < 0)
+            return undo;
+    }
+    int done = db->drv->query(db, sql->release, NULL, 0, NULL, NULL, NULL);
+    return rc < 0 ? rc : done;
+}
+
+/* INSERT (id, version, the fields given) or UPDATE SET fields, version WHERE id, version. */
+static char *write_sql(const trail_dialect *d, const trail_entity *e, const trail__row_values *rv,
+                       bool insert, size_t *n)
+{
+    trail_buf q = TRAIL_BUF_INIT;
+    char c = d->quote;
+    int k = 1;
+    if (insert) {
+        trail__buf_appendf(&q, "INSERT INTO %c%s%c (%cid%c, %cversion%c", c, e->table, c, c, c, c,
+                           c);
+        for (size_t i = 0; i < e->n_fields; i++)
+            if (rv->set[i])
+                trail__buf_appendf(&q, ", %c%s%c", c, e->fields[i].name, c);
+        trail__buf_appendf(&q, ") VALUES (");
+        for (size_t i = 0; i < e->n_fields + 2; i++)
+            if (i < 2 || rv->set[i - 2]) {
+                trail__buf_appendf(&q, k > 1 ? ", " : "");
+                trail__dialect_param(&q, d, k++);
+            }
+        trail__buf_appendf(&q, ")");
+    } else {
+        trail__buf_appendf(&q, "UPDATE %c%s%c SET ", c, e->table, c);
+        for (size_t i = 0; i < e->n_fields; i++)
+            if (rv->set[i]) {
+                trail__buf_appendf(&q, "%c%s%c = ", c, e->fields[i].name, c);
+                trail__dialect_param(&q, d, k++);
+                trail__buf_appendf(&q, ", ");
+            }
+        trail__buf_appendf(&q, "%cversion%c = ", c, c);
+        trail__dialect_param(&q, d, k++);
+        trail__buf_appendf(&q, " WHERE %cid%c = ", c, c);
+        trail__dialect_param(&q, d, k++);
+        trail__buf_appendf(&q, " AND %cversion%c = ", c, c);
+        trail__dialect_param(&q, d, k++);
+    }
+    *n = (size_t)k - 1;
+    return trail__buf_finish(&q);
+}
+
+static int upsert_row(trail_conn *db, const trail_entity *e, const trail__wire_event *ev,
+                      const trail_value *key, int64_t version, bool insert, trail__effect *out,
+                      const char **why)
+{
+    trail__row_values rv = { .set = { false } };
+    const char *nv = ev->col[TRAIL_EV_new_values];
+    int rc = nv ? trail__row_values_parse(db, e, nv, strlen(nv), &rv)
+                : trail__err_set(&db->err, TRAIL_EINVALID, "%s: an %s without new_values", e->name,
+                                 ev->col[TRAIL_EV_op]);
+    if (rc < 0 || (insert && (rc = trail__row_values_fill(db, e, &rv)) < 0))
+        goto done;
+    trail_value p[TRAIL_MAX_FIELDS + 4];
+    size_t n = 0;
+    if (insert) {
+        p[n++] = *key;
+        p[n++] = trail_v_int(version);
+    }
+    for (size_t i = 0; i < e->n_fields; i++)
+        if (rv.set[i])
+            p[n++] = rv.row.v[i + 2];
+    if (!insert) {
+        p[n++] = trail_v_int(version);
+        p[n++] = *key;
+        p[n++] = trail_v_int(version - 1);
+    }
+    size_t want = 0;
+    char *text = write_sql(db->drv->dialect, e, &rv, insert, &want);
+    if (!text || want != n) {
+        free(text);
+        rc = trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+        goto done;
+    }
+    int64_t changes = 0;
+    rc = guarded(db, text, p, n, &changes);
+    free(text);
+    if (rc == TRAIL_EREF) {
+        *out = TRAIL__EFFECT_MISSING;
+        *why = "missing reference";
+        rc = TRAIL_OK;
+    } else if (rc == TRAIL_EUNIQUE) {
+        *out = TRAIL__EFFECT_CONFLICT;
+        *why = "a unique value is taken here";
+        rc = conflict(db, ev, NULL);
+    } else if (rc == TRAIL_OK && changes != 1) { /* the row moved since it was read */
+        *out = TRAIL__EFFECT_CONFLICT;
+        *why = "concurrent edit";
+        rc = conflict(db, ev, NULL);
+    }
+done:
+    trail__row_values_free(&rv);
+    return rc;
+}
+
+static int delete_row(trail_conn *db, const trail_entity *e, const trail__wire_event *ev,
+                      const trail_value *key, int64_t version, trail__effect *out, const char **why)
+{
+    const trail_dialect *d = db->drv->dialect;
+    char c = d->quote;
+    trail_buf q = TRAIL_BUF_INIT;
+    trail__buf_appendf(&q, "DELETE FROM %c%s%c WHERE %cid%c = ", c, e->table, c, c, c);
+    trail__dialect_param(&q, d, 1);
+    trail__buf_appendf(&q, " AND %cversion%c = ", c, c);
+    trail__dialect_param(&q, d, 2);
+    char *text = trail__buf_finish(&q);
+    if (!text)
+        return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    trail_value p[2] = { *key, trail_v_int(version) };
+    int64_t changes = 0;
+    int rc = guarded(db, text, p, 2, &changes);
+    free(text);
+    if (rc == TRAIL_EREF || rc == TRAIL_EUNIQUE || (rc == TRAIL_OK && changes != 1)) {
+        *out = TRAIL__EFFECT_CONFLICT;
+        *why = rc == TRAIL_EREF ? "rows here still refer to it" : "concurrent edit";
+        return conflict(db, ev, NULL);
+    }
+    if (rc < 0)
+        return rc;
+    trail_value t[5] = { trail_v_text(ev->col[TRAIL_EV_table_name]),
+                         trail_v_text(ev->col[TRAIL_EV_record_id]), trail_v_int(version),
+                         trail_v_int(ev->hlc), trail_v_text(ev->col[TRAIL_EV_event_id]) };
+    return db->drv->query(db, db->drv->sql->tombstone_insert, t, 5, NULL, NULL, NULL);
+}
+
+int trail__sync_row_effect(trail_conn *db, const trail__sync_table *t, const trail__wire_event *ev,
+                           trail__effect *out, const char **why)
+{
+    const trail_entity *e = t->e;
+    const char *op = ev->col[TRAIL_EV_op];
+    int64_t version = ev->col[TRAIL_EV_version] ? strtoll(ev->col[TRAIL_EV_version], NULL, 10) : 0;
+    trail_value key = key_of(e, ev->col[TRAIL_EV_record_id]);
+    bool insert = strcmp(op, "insert") == 0, del = strcmp(op, "delete") == 0;
+    *out = TRAIL__EFFECT_APPLIED;
+    *why = NULL;
+    if (!insert && !del && strcmp(op, "update") != 0)
+        return trail__err_set(&db->err, TRAIL_EINVALID,
+                              "%s: an event of op '%s', which this trail does not apply", e->name,
+                              op);
+    int64_t have = -1;
+    bool gone = false;
+    int rc = row_version(db, e, &key, &have);
+    if (rc == TRAIL_OK && have < 0)
+        rc = deleted(db, ev, &gone);
+    if (rc < 0)
+        return rc;
+    if (gone) { /* a deleted record never comes back (SPEC §6) */
+        *out = TRAIL__EFFECT_CONFLICT;
+        *why = "deleted here: delete wins";
+        return conflict(db, ev, "delete-wins");
+    }
+    if (insert && have >= 0) {
+        *out = TRAIL__EFFECT_CONFLICT;
+        *why = "a row with its id is here";
+        return conflict(db, ev, NULL);
+    }
+    if (!insert && have < 0) {
+        *out = TRAIL__EFFECT_MISSING;
+        *why = "missing record";
+        return TRAIL_OK;
+    }
+    /* issue 18 merges concurrent edits; until then the row stays as it is */
+    if (!insert && have != (del ? version : version - 1)) {
+        *out = TRAIL__EFFECT_CONFLICT;
+        *why = "concurrent edit";
+        return conflict(db, ev, NULL);
+    }
+    if (del)
+        return delete_row(db, e, ev, &key, version, out, why);
+    return upsert_row(db, e, ev, &key, version, insert, out, why);
+}

@@ -1,0 +1,117 @@
+/*
+ * sync/sync.c - trail_sync(): pull from one node into another, batch by
+ * batch (trail/sync.h, docs/replication.md "A sync, step by step").
+ */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
+#include "trail/sync.h"
+#include "driver/driver.h"
+#include "sync/apply.h"
+#include "sync/quarantine.h"
+#include "sync/read.h"
+
+#include <string.h>
+#include <time.h>
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Both nodes known, and two of them: a copied database syncing with itself is refused. */
+static int identities(trail_conn *src, trail_conn *dst)
+{
+    int rc = trail__conn_need_tables(src);
+    if (rc < 0)
+        return trail__err_set(&dst->err, rc, "the source: %s", trail_errmsg(src));
+    if ((rc = trail__conn_need_tables(dst)) < 0)
+        return rc;
+    if (strcmp(src->node_id, dst->node_id) == 0)
+        return trail__err_set(&dst->err, TRAIL_EARG,
+                              "the source and the destination are one node (%s): either one "
+                              "database twice, or a copy of it that keeps its node id; nothing was "
+                              "read. Give the copy a node of its own with `trail node reset DB`",
+                              dst->node_id);
+    return TRAIL_OK;
+}
+
+/* The held events of @dst, tried again before anything new (step 3). */
+static int retry_held(trail_conn *dst, trail__heads *stopped, trail_sync_stats *st)
+{
+    trail__wire_batch b = { 0 };
+    int rc = trail__quarantine_held(dst, &b);
+    if (rc == TRAIL_OK && b.nevents) {
+        trail__apply_opts o = { .retry = true, .stopped = stopped };
+        rc = trail__sync_apply(dst, &b, &o, st);
+    }
+    trail__wire_batch_clear(&b);
+    return rc;
+}
+
+/* One batch read from @src and applied to @dst; *@more says whether to go on. */
+static int one_batch(trail_conn *src, trail_conn *dst, size_t size, trail__heads *stopped,
+                     trail_sync_stats *st, bool *more)
+{
+    trail__heads dst_heads = { 0 }, src_heads = { 0 };
+    trail__wire_batch b = { 0 };
+    int64_t left = 0;
+    *more = false;
+    int rc = trail__heads_read(dst, &dst_heads);
+    if (rc < 0)
+        goto done;
+    if ((rc = trail__sync_read(src, &dst_heads, stopped, size, &b, &left, &src_heads)) < 0) {
+        rc = trail__err_set(&dst->err, rc, "reading the source: %s", trail_errmsg(src));
+        goto done;
+    }
+    if (b.nevents == 0 && b.nlanes == 0)
+        goto done;
+    trail__apply_opts o = { .peer = src->node_id, .peer_heads = &src_heads, .stopped = stopped };
+    if ((rc = trail__sync_apply(dst, &b, &o, st)) < 0)
+        goto done;
+    st->left = left - (int64_t)b.nevents;
+    if (st->left < 0)
+        st->left = 0;
+    *more = b.nevents > 0;
+done:
+    trail__wire_batch_clear(&b);
+    trail__heads_free(&dst_heads);
+    trail__heads_free(&src_heads);
+    return rc;
+}
+
+int trail_sync(trail_conn *src, trail_conn *dst, const trail_sync_opts *opts,
+               trail_sync_stats *stats)
+{
+    trail_sync_stats local;
+    trail_sync_stats *st = stats ? stats : &local;
+    static const trail_sync_opts defaults = TRAIL_SYNC_OPTS_INIT;
+    if (!opts)
+        opts = &defaults;
+    memset(st, 0, sizeof *st);
+    if (!src || !dst)
+        return dst ? trail__err_set(&dst->err, TRAIL_EARG, "trail_sync: no source") : TRAIL_EARG;
+    if (dst->in_tx || src->in_tx)
+        return trail__err_set(&dst->err, TRAIL_EARG,
+                              "trail_sync: a connection is inside trail_begin(); a sync makes "
+                              "transactions of its own");
+    if (opts->batch_size < 0)
+        return trail__err_set(&dst->err, TRAIL_EARG, "trail_sync: batch_size %d is negative",
+                              opts->batch_size);
+    size_t size = opts->batch_size ? (size_t)opts->batch_size : 1000;
+    int64_t start = mono_ms();
+    trail__heads stopped = { 0 };
+    int rc = identities(src, dst);
+    if (rc == TRAIL_OK)
+        rc = retry_held(dst, &stopped, st);
+    for (bool more = rc == TRAIL_OK; more;) {
+        if ((rc = one_batch(src, dst, size, &stopped, st, &more)) < 0)
+            break;
+        st->elapsed_ms = mono_ms() - start;
+        if (more && opts->progress && opts->progress(opts->userdata, st) != 0)
+            break;
+    }
+    st->elapsed_ms = mono_ms() - start;
+    trail__heads_free(&stopped);
+    return rc;
+}

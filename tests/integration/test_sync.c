@@ -1,0 +1,388 @@
+/*
+ * test_sync.c - trail_sync() between two engines (issue 17, items 1, 3, 4
+ * and 5; docs/replication.md).
+ *
+ * The pair comes from TRAIL_SYNC_PAIR ("sqlite:sqlite", the default;
+ * "sqlite:pg", "pg:mysql", "mysql:sqlite"): the first engine is node A, the
+ * second node B, and node C, the third of a relay, is always a SQLite
+ * file. A server's URL is read from the file TRAIL_SYNC_PG_URL_FILE or
+ * TRAIL_SYNC_MYSQL_URL_FILE names (where ctest's fixtures write them), and
+ * its database is emptied before each test.
+ */
+#define _XOPEN_SOURCE 700 /* mkdtemp, nftw */
+#include "it_common.h"
+#include "trail/sync.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { A, B, C, NODES };
+
+typedef struct sync_test {
+    it_db node[NODES];
+} sync_test;
+
+/* The URL of @engine's server, or a new SQLite file in @t's directory. */
+static int node_url(it_db *t, const char *engine)
+{
+    if (strcmp(engine, "sqlite") == 0) {
+        const char *tmp = getenv("TMPDIR");
+        snprintf(t->dir, sizeof t->dir, "%s/trail-sync-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        if (!mkdtemp(t->dir)) {
+            t->dir[0] = '\0';
+            return -1;
+        }
+        snprintf(t->url, sizeof t->url, "sqlite:%s/x.db", t->dir);
+        return 0;
+    }
+    const char *var =
+        strcmp(engine, "pg") == 0 ? "TRAIL_SYNC_PG_URL_FILE" : "TRAIL_SYNC_MYSQL_URL_FILE";
+    const char *path = getenv(var);
+    FILE *f = path ? fopen(path, "r") : NULL;
+    if (!f) {
+        print_error("%s: %s\n", var, path ? strerror(errno) : "not set");
+        return -1;
+    }
+    bool got = fgets(t->url, sizeof t->url, f) != NULL;
+    fclose(f);
+    size_t n = got ? strlen(t->url) : 0;
+    while (n && isspace((unsigned char)t->url[n - 1]))
+        t->url[--n] = '\0';
+    return n && raw_reset(t->url) == 0 ? 0 : -1;
+}
+
+static int remove_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static int teardown(void **state)
+{
+    sync_test *s = *state;
+    for (int i = 0; s && i < NODES; i++) {
+        trail_close(s->node[i].db);
+        if (s->node[i].dir[0])
+            nftw(s->node[i].dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+    }
+    free(s);
+    return 0;
+}
+
+static int setup(void **state)
+{
+    sync_test *s = calloc(1, sizeof *s);
+    if (!(*state = s))
+        return -1;
+    const char *pair = getenv("TRAIL_SYNC_PAIR");
+    char engines[NODES][16] = { "sqlite", "sqlite", "sqlite" };
+    if (pair && *pair && sscanf(pair, "%15[a-z]:%15[a-z]", engines[A], engines[B]) != 2)
+        return print_error("TRAIL_SYNC_PAIR %s: not ENGINE:ENGINE\n", pair), teardown(state), -1;
+    for (int i = 0; i < NODES; i++) {
+        if (node_url(&s->node[i], engines[i]) < 0) {
+            teardown(state);
+            return -1;
+        }
+        s->node[i].db = it_open(&s->node[i], NULL);
+        it_migrate(s->node[i].db);
+    }
+    return 0;
+}
+
+/* ---- what the nodes hold ------------------------------------------------- */
+
+static int count_event(void *userdata, const trail_change_event *ev)
+{
+    (void)ev;
+    ++*(int64_t *)userdata;
+    return 0;
+}
+
+static int64_t events_of(trail_conn *db)
+{
+    int64_t n = 0;
+    IT_OK(db, trail_history(db, NULL, NULL, count_event, &n));
+    return n;
+}
+
+static void same_text(const char *what, const char *id, const char *a, const char *b)
+{
+    if (a && b ? strcmp(a, b) == 0 : a == b)
+        return;
+    print_error("event %s: %s differs: '%s' and '%s'\n", id, what, a ? a : "NULL", b ? b : "NULL");
+    fail();
+}
+
+/* Every event of @a is in @b with every column the same, and @b has no other. */
+static void same_events(trail_conn *a, trail_conn *b)
+{
+    it_events ea = { 0 }, eb = { 0 };
+    it_history(a, NULL, NULL, &ea);
+    it_history(b, NULL, NULL, &eb);
+    assert_int_equal(ea.n, eb.n);
+    for (size_t i = 0; i < ea.n; i++) {
+        const trail_change_event *x = &ea.ev[i], *y = NULL;
+        for (size_t j = 0; j < eb.n && !y; j++)
+            if (strcmp(eb.ev[j].event_id, x->event_id) == 0)
+                y = &eb.ev[j];
+        if (!y) {
+            print_error("event %s is not on the other node\n", x->event_id);
+            fail();
+        }
+        assert_int_equal(x->hlc, y->hlc);
+        assert_int_equal(x->seq, y->seq);
+        assert_int_equal(x->version, y->version);
+        assert_int_equal(x->schema_version, y->schema_version);
+        assert_int_equal(x->created_at, y->created_at);
+        same_text("node_id", x->event_id, x->node_id, y->node_id);
+        same_text("lane_id", x->event_id, x->lane_id, y->lane_id);
+        same_text("tx_id", x->event_id, x->tx_id, y->tx_id);
+        same_text("table_name", x->event_id, x->table_name, y->table_name);
+        same_text("record_id", x->event_id, x->record_id, y->record_id);
+        same_text("op", x->event_id, x->op, y->op);
+        same_text("old_values", x->event_id, x->old_values, y->old_values);
+        same_text("new_values", x->event_id, x->new_values, y->new_values);
+        same_text("changed", x->event_id, x->changed, y->changed);
+        same_text("user_id", x->event_id, x->user_id, y->user_id);
+        same_text("request_id", x->event_id, x->request_id, y->request_id);
+        same_text("ip", x->event_id, x->ip, y->ip);
+        same_text("prev_hash", x->event_id, x->prev_hash, y->prev_hash);
+        same_text("hash", x->event_id, x->hash, y->hash);
+    }
+    it_events_free(&ea);
+    it_events_free(&eb);
+}
+
+static void verify_clean(it_db *t)
+{
+    t->verify = true;
+    it_verify_clean(t);
+}
+
+static void sync_ok(trail_conn *src, trail_conn *dst, trail_sync_stats *st)
+{
+    trail_sync_opts o = TRAIL_SYNC_OPTS_INIT;
+    o.batch_size = 4; /* several batches from a few events */
+    IT_OK(dst, trail_sync(src, dst, &o, st));
+}
+
+/* ---- the writes ------------------------------------------------------------ */
+
+static void make_customer(trail_conn *db, const char *email, shop_customer *out)
+{
+    static const unsigned char bytes[] = { 0, 1, 2, 0xfe, 0xff };
+    shop_customer_create_params p = SHOP_CUSTOMER_CREATE_INIT;
+    p.email = email;
+    p.name = "Zoë \"Q\" \\ Tab\t";
+    p.tier = SHOP_CUSTOMER_TIER_PRO;
+    p.credit = INT64_MAX;
+    p.rating = 0.1;
+    p.rating_null = false;
+    p.born = -719162;
+    p.born_null = false;
+    p.seen_at = 253402300799999;
+    p.seen_at_null = false;
+    p.avatar = (trail_blob){ bytes, sizeof bytes };
+    p.prefs = "{\"a\": [1, 2.5, \"x\"], \"b\": null}";
+    p.secret = "hunter2";
+    IT_OK(db, shop_customer_create(db, &it_full_ctx, &p, out));
+}
+
+/* On @db: customers made, updated, deleted, one in a transaction with an order. */
+static void every_kind_of_change(trail_conn *db)
+{
+    shop_customer kept = { 0 }, gone = { 0 };
+    make_customer(db, "kept@x.org", &kept);
+    make_customer(db, "gone@x.org", &gone);
+    shop_customer_update_params u = { .id = kept.id, .version = kept.version };
+    u.set = SHOP_CUSTOMER_NAME | SHOP_CUSTOMER_RATING | SHOP_CUSTOMER_AVATAR | SHOP_CUSTOMER_PREFS |
+            SHOP_CUSTOMER_BORN | SHOP_CUSTOMER_SECRET;
+    u.name = "Kept";
+    u.rating_null = true;
+    u.avatar = (trail_blob){ "", 0 };
+    u.prefs = "[1e300, 0.10000000000000001, -0]"; /* kept exactly: verify says so */
+    u.born = 19000;
+    u.secret = "other";
+    IT_OK(db, shop_customer_update(db, NULL, &u, NULL));
+    IT_OK(db, shop_customer_delete(db, NULL, gone.id, gone.version));
+
+    IT_OK(db, trail_begin(db));
+    shop_customer third = { 0 };
+    make_customer(db, "third@x.org", &third);
+    shop_order_create_params o = SHOP_ORDER_CREATE_INIT;
+    o.customer = third.id;
+    o.total = 4200;
+    o.note = "left out of events";
+    IT_OK(db, shop_order_create(db, NULL, &o, NULL));
+    IT_OK(db, trail_commit(db));
+    shop_customer_clear(&kept);
+    shop_customer_clear(&gone);
+    shop_customer_clear(&third);
+}
+
+/* ---- tests ----------------------------------------------------------------- */
+
+/* Every kind of change arrives: the events verbatim, the rows as their events say. */
+static void test_every_change_arrives(void **state)
+{
+    sync_test *s = *state;
+    trail_conn *a = s->node[A].db, *b = s->node[B].db;
+    every_kind_of_change(a);
+    int64_t n = events_of(a);
+    assert_int_equal(n, 6);
+
+    trail_sync_stats st;
+    sync_ok(a, b, &st);
+    assert_int_equal(st.applied, n);
+    assert_int_equal(st.seen, n);
+    assert_int_equal(st.held, 0);
+    assert_int_equal(st.refused, 0);
+    same_events(a, b);
+    assert_int_equal(it_rows(&s->node[B], "customers"), 2);
+    assert_int_equal(it_rows(&s->node[B], "orders"), 1);
+
+    shop_customer x = { 0 }, y = { 0 };
+    IT_OK(a, shop_customer_find_by_email(a, "kept@x.org", &x));
+    IT_OK(b, shop_customer_find_by_email(b, "kept@x.org", &y));
+    assert_string_equal(x.id, y.id);
+    assert_int_equal(y.version, 2);
+    assert_string_equal(y.name, "Kept");
+    assert_true(y.rating_null);
+    assert_int_equal(y.born, 19000);
+    assert_int_equal(y.credit, INT64_MAX);
+    assert_int_equal(y.seen_at, 253402300799999);
+    assert_int_equal(y.tier, SHOP_CUSTOMER_TIER_PRO);
+    assert_non_null(y.avatar.data);
+    assert_int_equal(y.avatar.len, 0);
+    shop_customer_clear(&x);
+    shop_customer_clear(&y);
+    IT_OK(b, shop_customer_find_by_email(b, "third@x.org", &y));
+    assert_true(y.rating == 0.1);
+    assert_int_equal(y.born, -719162);
+    assert_memory_equal(y.avatar.data, "\0\1\2\xfe\xff", 5);
+    IT_JSON_EQ(y.prefs, "{\"a\": [1, 2.5, \"x\"], \"b\": null}");
+    shop_customer_clear(&y);
+    assert_int_equal(raw_count(s->node[B].url, "SELECT count(*) FROM trail_tombstones"), 1);
+    verify_clean(&s->node[A]);
+    verify_clean(&s->node[B]);
+
+    /* And B's writes go back to A, A's own not with them. */
+    make_customer(b, "from-b@x.org", NULL);
+    sync_ok(b, a, &st);
+    assert_int_equal(st.applied, 1);
+    assert_int_equal(st.seen, 1);
+    same_events(a, b);
+    verify_clean(&s->node[A]);
+    verify_clean(&s->node[B]);
+}
+
+/* A second sync finds nothing to do and changes nothing. */
+static void test_sync_twice_changes_nothing(void **state)
+{
+    sync_test *s = *state;
+    trail_conn *a = s->node[A].db, *b = s->node[B].db;
+    every_kind_of_change(a);
+    trail_sync_stats st;
+    sync_ok(a, b, &st);
+    int64_t events = events_of(b), conflicts = it_rows(&s->node[B], "trail_conflicts");
+    sync_ok(a, b, &st);
+    assert_int_equal(st.seen, 0);
+    assert_int_equal(st.applied, 0);
+    assert_int_equal(events_of(b), events);
+    assert_int_equal(it_rows(&s->node[B], "trail_conflicts"), conflicts);
+    assert_int_equal(it_rows(&s->node[B], "trail_quarantine"), 0);
+    assert_int_equal(it_rows(&s->node[B], "trail_cursors"), 1);
+    same_events(a, b);
+    verify_clean(&s->node[B]);
+}
+
+/* A to B to C: each event arrives once; a later pull from A finds it there. */
+static void test_relay_delivers_once(void **state)
+{
+    sync_test *s = *state;
+    trail_conn *a = s->node[A].db, *b = s->node[B].db, *c = s->node[C].db;
+    every_kind_of_change(a);
+    make_customer(b, "b@x.org", NULL);
+    trail_sync_stats st;
+    sync_ok(a, b, &st);
+    assert_int_equal(st.applied, 6);
+    sync_ok(b, c, &st);
+    assert_int_equal(st.applied, 7);
+    sync_ok(a, c, &st);
+    assert_int_equal(st.seen, 0);
+    assert_int_equal(st.applied, 0);
+    sync_ok(c, a, &st); /* only B's event is new to A */
+    assert_int_equal(st.applied, 1);
+    sync_ok(c, b, &st);
+    assert_int_equal(st.applied, 0);
+    same_events(a, c);
+    same_events(b, c);
+    for (int i = 0; i < NODES; i++)
+        verify_clean(&s->node[i]);
+}
+
+/* An event edited on its way is refused and named; what follows it waits. */
+static void test_tampered_event_refused(void **state)
+{
+    sync_test *s = *state;
+    trail_conn *a = s->node[A].db, *b = s->node[B].db;
+    shop_customer c1 = { 0 }, c2 = { 0 };
+    make_customer(a, "one@x.org", &c1);
+    make_customer(a, "two@x.org", &c2);
+    make_customer(a, "three@x.org", NULL);
+    it_tamper(&s->node[A],
+              "UPDATE trail_change_events SET user_id = 'mallory' WHERE record_id = '%s'", c2.id);
+    trail_sync_stats st;
+    sync_ok(a, b, &st);
+    assert_int_equal(st.applied, 1);
+    assert_int_equal(st.refused, 1);
+    assert_int_equal(st.held, 1);
+    assert_non_null(strstr(st.last_refused, "seq 2"));
+    assert_non_null(strstr(st.last_refused, "hash"));
+    assert_int_equal(events_of(b), 1);
+    assert_int_equal(
+        raw_count(s->node[B].url, "SELECT count(*) FROM trail_quarantine WHERE state = 'refused'"),
+        1);
+    assert_int_equal(it_rows(&s->node[B], "customers"), 1);
+    /* Again: still refused, nothing applied, nothing twice in quarantine. */
+    sync_ok(a, b, &st);
+    assert_int_equal(st.applied, 0);
+    assert_int_equal(events_of(b), 1);
+    assert_int_equal(it_rows(&s->node[B], "trail_quarantine"), 2);
+    shop_customer_clear(&c1);
+    shop_customer_clear(&c2);
+    verify_clean(&s->node[B]);
+}
+
+/* A database synced with itself (or its copy) is refused before anything is read. */
+static void test_same_node_refused(void **state)
+{
+    sync_test *s = *state;
+    trail_conn *a = s->node[A].db;
+    make_customer(a, "one@x.org", NULL);
+    trail_conn *again = it_open(&s->node[A], NULL);
+    trail_sync_stats st;
+    IT_EXPECT(again, TRAIL_EARG, trail_sync(a, again, NULL, &st));
+    IT_MSG(again, "one node", "trail node reset");
+    assert_int_equal(st.seen, 0);
+    trail_close(again);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_every_change_arrives, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sync_twice_changes_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_relay_delivers_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tampered_event_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_same_node_refused, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
