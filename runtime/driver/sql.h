@@ -89,6 +89,8 @@ typedef struct trail_runtime_sql {
     const char *tombstone_insert;   /* table_name, record_id, version, hlc, event_id */
     const char *conflict_insert;    /* conflict_id, table_name, record_id, event_id, local_values,
                                        remote_values, detected_at, resolved_at, resolution */
+    const char *conflict_events;    /* node_id -> event_id of every conflict kept of an event of
+                                       another node (verify.c) */
     const char *cursor_delete;      /* peer_node */
     const char *cursor_insert;      /* peer_node, pulled_at, peer_heads, peer_events, applied,
                                        skipped, held, refused, updated_at */

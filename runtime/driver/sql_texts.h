@@ -130,6 +130,9 @@
                        Q(remote_values) ", " Q(detected_at) ", " Q(resolved_at) ", "
                        Q(resolution) ") VALUES (" P(1) ", " P(2) ", " P(3) ", " P(4) ", " P(5)
                        ", " P(6) ", " P(7) ", " P(8) ", " P(9) ")",
+    .conflict_events = "SELECT c." Q(event_id) " FROM " Q(trail_conflicts) " c JOIN " EVENTS
+                       " e ON e." Q(event_id) " = c." Q(event_id) " WHERE e." Q(node_id)
+                       " <> " P(1),
     .cursor_delete = "DELETE FROM " Q(trail_cursors) " WHERE " Q(peer_node) " = " P(1),
     .cursor_insert = "INSERT INTO " Q(trail_cursors) " (" Q(peer_node) ", " Q(pulled_at) ", "
                      Q(peer_heads) ", " Q(peer_events) ", " Q(applied) ", " Q(skipped) ", "

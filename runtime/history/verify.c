@@ -15,7 +15,9 @@
  *     before/after chain of each record (an update's changed, old_values
  *     and new_values agreeing with each other and with the record's
  *     previous new_values), remembering where each record ended (a digest
- *     of its last new_values, or deleted);
+ *     of its last new_values, or deleted); an event of another node that
+ *     sync kept in trail_conflicts without moving the row is left out
+ *     (docs/events.md, "Replicated records");
  *  3. per table of a migrated entity, every live row, turned into event JSON
  *     by the same code that writes events, against that digest.
  * Memory grows with the lanes (pass 1's entries) and the records of one
@@ -71,8 +73,9 @@ typedef struct verifier {
     char *record;
     int64_t version;
     char op[8];
-    json_t *last_new; /* its latest new_values, NULL after a delete */
-    json_t *ends;     /* record id -> digest of its last new_values, or false when deleted */
+    json_t *last_new;   /* its latest new_values, NULL after a delete */
+    json_t *ends;       /* record id -> digest of its last new_values, or false when deleted */
+    json_t *kept_apart; /* event id -> true: another node's, kept as a conflict, no row moved */
     /* pass 3 */
     const trail_entity *entity;
     json_t *differing; /* [record id, live row] pairs to explain after the scan */
@@ -722,6 +725,13 @@ static int record_row(trail_conn *db, void *row, void *userdata)
     if (rc < 0)
         return rc;
     step_done_one(v);
+    if (c[5].type != TRAIL_V_NULL && c[5].n <= TRAIL_ULID_LEN) {
+        char id[TRAIL_ULID_LEN + 1];
+        memcpy(id, c[5].s, c[5].n);
+        id[c[5].n] = '\0';
+        if (json_object_get(v->kept_apart, id))
+            return 0; /* it moved no row here: not in the record's chain */
+    }
     char *record = strndup(c[0].s ? c[0].s : "", c[0].n);
     char *op = strndup(c[1].s ? c[1].s : "", c[1].n);
     char *event_id = strndup(c[5].s ? c[5].s : "", c[5].n);
@@ -1216,7 +1226,7 @@ static int check_chains(verifier *v, table_list *tables)
     const trail_runtime_sql *sql = db->drv->sql;
     if (trail__conn_need_tables(db) < 0)
         return TRAIL_EDB;
-    if (!(v->ends && v->differing && tables->schemas))
+    if (!(v->ends && v->differing && v->kept_apart && tables->schemas))
         return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
     int rc = TRAIL_OK;
     if (v->opts && v->opts->progress)
@@ -1263,12 +1273,30 @@ static int check_digest(verifier *v, table_list *tables)
  * Passes 2 and 3, table by table, once the tables are known: one step,
  * counted in events (rows are not counted first).
  */
+static int kept_apart_row(trail_conn *db, void *row, void *userdata)
+{
+    verifier *v = userdata;
+    trail_value id;
+    int rc = db->drv->column(db, row, 0, TRAIL_V_TEXT, &id);
+    if (rc < 0 || id.type == TRAIL_V_NULL)
+        return rc;
+    char key[TRAIL_ULID_LEN + 1];
+    snprintf(key, sizeof key, "%.*s", (int)id.n, id.s);
+    return json_object_set_new(v->kept_apart, key, json_true()) < 0
+               ? trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory")
+               : 0;
+}
+
 static int check_records(verifier *v, table_list *tables)
 {
     trail_conn *db = v->db;
     const trail_runtime_sql *sql = db->drv->sql;
+    trail_value node = trail_v_text(db->node_id);
     int rc = db->drv->query(db, sql->meta_models, NULL, 0, model_row, tables, NULL);
     if (rc < 0)
+        return rc;
+    /* Events another node made that sync kept without moving a row (sync/rows.c). */
+    if ((rc = db->drv->query(db, sql->conflict_events, &node, 1, kept_apart_row, v, NULL)) < 0)
         return rc;
     if ((rc = db->drv->query(db, sql->meta_versions, NULL, 0, version_row, tables, NULL)) < 0)
         return rc;
@@ -1321,6 +1349,7 @@ int trail_verify_with(trail_conn *db, const trail_verify_opts *opts, trail_verif
         v.progress.n_steps += step_applies(&v, i);
     table_list tables = { .v = &v };
     v.ends = json_object();
+    v.kept_apart = json_object();
     v.differing = json_array();
     tables.schemas = json_object();
 
@@ -1340,6 +1369,7 @@ done:
     trail__digest_free(v.digest);
     json_decref(v.lanes);
     json_decref(v.ends);
+    json_decref(v.kept_apart);
     json_decref(v.differing);
     trail__buf_free(&v.scratch);
     return rc;

@@ -375,6 +375,91 @@ static void test_same_node_refused(void **state)
     trail_close(again);
 }
 
+/*
+ * A deleted record never comes back (SPEC §6): an edit of it that arrives
+ * later is kept as an event, changes nothing, and is recorded as a
+ * conflict; a delete that arrives after a local edit is a concurrent edit,
+ * recorded too (issue 18 merges it). Every node verifies clean.
+ */
+static void test_deleted_record_stays_deleted(void **state)
+{
+    sync_test *s = *state;
+    trail_conn *a = s->node[A].db, *b = s->node[B].db, *c = s->node[C].db;
+    shop_customer x = { 0 }, y = { 0 };
+    make_customer(a, "x@x.org", &x);
+    make_customer(a, "y@x.org", &y);
+    trail_sync_stats st;
+    sync_ok(a, b, &st);
+    sync_ok(a, c, &st);
+
+    /* x: deleted on B, edited on A. */
+    IT_OK(b, shop_customer_delete(b, NULL, x.id, 1));
+    shop_customer_update_params u = { .id = x.id, .version = 1, .set = SHOP_CUSTOMER_NAME };
+    u.name = "Edited";
+    IT_OK(a, shop_customer_update(a, NULL, &u, NULL));
+    sync_ok(a, b, &st);
+    assert_int_equal(st.applied, 1); /* the event is kept */
+    assert_int_equal(st.held, 0);
+    assert_int_equal(shop_customer_get(b, x.id, &x), TRAIL_ENOTFOUND);
+    assert_int_equal(raw_count(s->node[B].url, "SELECT count(*) FROM trail_conflicts WHERE "
+                                               "resolution = 'delete-wins'"),
+                     1);
+    sync_ok(b, a, &st); /* B's delete meets A's edit: kept, recorded */
+    assert_int_equal(st.applied, 1);
+    assert_int_equal(it_rows(&s->node[A], "trail_conflicts"), 1);
+
+    /* y: edited on C, deleted on A; B learns the delete first, then the edit. */
+    u = (shop_customer_update_params){ .id = y.id, .version = 1, .set = SHOP_CUSTOMER_NAME };
+    u.name = "Late";
+    IT_OK(c, shop_customer_update(c, NULL, &u, NULL));
+    IT_OK(a, shop_customer_delete(a, NULL, y.id, 1));
+    sync_ok(a, b, &st);
+    assert_int_equal(raw_count(s->node[B].url, "SELECT count(*) FROM trail_tombstones"), 1);
+    sync_ok(c, b, &st);
+    assert_int_equal(st.applied, 1);
+    assert_int_equal(shop_customer_get(b, y.id, &y), TRAIL_ENOTFOUND);
+    assert_int_equal(raw_count(s->node[B].url, "SELECT count(*) FROM trail_conflicts WHERE "
+                                               "resolution = 'delete-wins'"),
+                     2);
+    shop_customer_clear(&x);
+    shop_customer_clear(&y);
+    for (int i = 0; i < NODES; i++)
+        verify_clean(&s->node[i]);
+}
+
+/*
+ * An event of a schema version the destination does not know is held in
+ * quarantine, with what follows in its lane, and applied by the first sync
+ * after the destination learned it.
+ */
+static void test_unknown_schema_version_held(void **state)
+{
+    sync_test *s = *state;
+    trail_conn *a = s->node[A].db, *b = s->node[B].db;
+    make_customer(a, "one@x.org", NULL);
+    make_customer(a, "two@x.org", NULL);
+    it_tamper(&s->node[B],
+              "UPDATE trail_meta SET value = REPLACE(value, '\"version\":1,', '\"version\":0,')");
+    trail_sync_stats st;
+    sync_ok(a, b, &st);
+    assert_int_equal(st.applied, 0);
+    assert_int_equal(st.held, 2);
+    assert_int_equal(events_of(b), 0);
+    assert_int_equal(raw_count(s->node[B].url,
+                               "SELECT count(*) FROM trail_quarantine WHERE state = 'held' AND "
+                               "reason = 'unknown schema version'"),
+                     1);
+    assert_int_equal(it_rows(&s->node[B], "trail_quarantine"), 2);
+    it_tamper(&s->node[B],
+              "UPDATE trail_meta SET value = REPLACE(value, '\"version\":0,', '\"version\":1,')");
+    sync_ok(a, b, &st);
+    assert_int_equal(st.applied, 2);
+    assert_int_equal(st.held, 0);
+    assert_int_equal(it_rows(&s->node[B], "trail_quarantine"), 0);
+    same_events(a, b);
+    verify_clean(&s->node[B]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -383,6 +468,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_relay_delivers_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tampered_event_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_same_node_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_deleted_record_stays_deleted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_schema_version_held, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
