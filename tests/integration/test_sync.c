@@ -460,6 +460,66 @@ static void test_unknown_schema_version_held(void **state)
     verify_clean(&s->node[B]);
 }
 
+/* What the progress callback saw of the batches; it stops the sync after @stop_after. */
+typedef struct progress_seen {
+    trail_conn *dst;
+    int calls, stop_after;
+    int64_t applied[16], events[16];
+} progress_seen;
+
+static int on_progress(void *userdata, const trail_sync_stats *st)
+{
+    progress_seen *p = userdata;
+    if (p->calls < 16) {
+        p->applied[p->calls] = st->applied;
+        p->events[p->calls] = events_of(p->dst);
+    }
+    return ++p->calls == p->stop_after;
+}
+
+/*
+ * A batch never cuts a transaction: five events of one, with batches of
+ * two, arrive in one batch; the progress callback sees each batch
+ * committed, and stopping it leaves whole batches, the next sync the rest.
+ */
+static void test_batches_keep_transactions_whole(void **state)
+{
+    sync_test *s = *state;
+    trail_conn *a = s->node[A].db, *b = s->node[B].db;
+    IT_OK(a, trail_begin(a));
+    for (int i = 0; i < 5; i++) {
+        char email[32];
+        snprintf(email, sizeof email, "tx%d@x.org", i);
+        make_customer(a, email, NULL);
+    }
+    IT_OK(a, trail_commit(a));
+    make_customer(a, "after1@x.org", NULL);
+    make_customer(a, "after2@x.org", NULL);
+    make_customer(a, "after3@x.org", NULL);
+
+    progress_seen seen = { .dst = b, .stop_after = 1 };
+    trail_sync_opts o = TRAIL_SYNC_OPTS_INIT;
+    o.batch_size = 2;
+    o.progress = on_progress;
+    o.userdata = &seen;
+    trail_sync_stats st;
+    IT_OK(b, trail_sync(a, b, &o, &st));
+    assert_int_equal(seen.calls, 1);
+    assert_int_equal(seen.applied[0], 5);
+    assert_int_equal(seen.events[0], 5);
+    assert_int_equal(st.left, 3);
+    assert_int_equal(events_of(b), 5);
+
+    seen = (progress_seen){ .dst = b, .stop_after = 0 };
+    IT_OK(b, trail_sync(a, b, &o, &st));
+    assert_int_equal(seen.calls, 2); /* 2, then 1 */
+    assert_int_equal(seen.applied[0], 2);
+    assert_int_equal(seen.events[1], 8);
+    assert_int_equal(st.left, 0);
+    same_events(a, b);
+    verify_clean(&s->node[B]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -470,6 +530,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_same_node_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deleted_record_stays_deleted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_schema_version_held, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batches_keep_transactions_whole, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
