@@ -52,6 +52,12 @@ typedef struct trail_dialect {
     const char *lock_suffix; /* ends a SELECT that locks the rows it reads: " FOR UPDATE" or "" */
     bool returning;          /* INSERT … RETURNING hands back an int64 key */
     /*
+     * A failed statement aborts the whole transaction (PostgreSQL), rather
+     * than only itself: a statement that may fail without failing the
+     * transaction must then run under a savepoint (sync/rows.c).
+     */
+    bool failure_aborts_tx;
+    /*
      * Whether the client writes a record and its change event itself, running
      * the descriptor's insert and remove statements (SQLite). Otherwise the
      * driver writes both in one statement of its own (trail_driver.write_sql),

@@ -2,11 +2,11 @@
  * sync/rows.c - row effects of applied events (rows.h).
  *
  * Statements are made per event from the entity rebuilt from trail_meta
- * (sync/schemas.h), and run once. An insert or update runs under a
- * savepoint, so that the engine's refusal of a reference to a row that is
- * not here (TRAIL_EREF) or of a unique value another row holds
- * (TRAIL_EUNIQUE) leaves the batch's transaction usable (PostgreSQL
- * aborts a transaction at any failed statement).
+ * (sync/schemas.h), and run once. The engine's refusal of a reference to
+ * a row that is not here (TRAIL_EREF) or of a unique value another row
+ * holds (TRAIL_EUNIQUE) must leave the batch's transaction usable: where a
+ * failed statement aborts the transaction (PostgreSQL), the statement runs
+ * under a savepoint (guarded()).
  */
 #include "sync/rows.h"
 #include "driver/sql.h"
@@ -112,11 +112,18 @@ static int row_version(trail_conn *db, const trail_entity *e, const trail_value 
     return rc < 0 ? rc : TRAIL_OK;
 }
 
-/* Runs @text with @p under a savepoint; TRAIL_EREF and TRAIL_EUNIQUE undone and returned. */
+/*
+ * Runs @text with @p, TRAIL_EREF and TRAIL_EUNIQUE undone and returned: on
+ * an engine where a failure aborts the transaction, under a savepoint;
+ * elsewhere the failed statement undoes itself (a savepoint per event
+ * would cost SQLite a statement journal each).
+ */
 static int guarded(trail_conn *db, const char *text, const trail_value *p, size_t n,
                    int64_t *changes)
 {
     const trail_runtime_sql *sql = db->drv->sql;
+    if (!db->drv->dialect->failure_aborts_tx)
+        return db->drv->query_once(db, text, p, n, NULL, NULL, changes);
     int rc = db->drv->query(db, sql->savepoint, NULL, 0, NULL, NULL, NULL);
     if (rc < 0)
         return rc;

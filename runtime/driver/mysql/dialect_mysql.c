@@ -34,6 +34,7 @@ const trail_dialect trail__dialect_mysql = {
     .quote = '`',
     .lock_suffix = " FOR UPDATE",
     .returning = false, /* no RETURNING: an int64 key comes back from write_mysql.c's procedures */
+    .failure_aborts_tx = false,
     .identifier_max = 64,
 
     .column_types = {

@@ -22,6 +22,7 @@ const trail_dialect trail__dialect_pg = {
     .numbered_params = true,
     .lock_suffix = " FOR UPDATE",
     .returning = true,
+    .failure_aborts_tx = true,
     .identifier_max = 63, /* NAMEDATALEN - 1: longer names are cut */
 
     .column_types = {

@@ -22,6 +22,7 @@ const trail_dialect trail__dialect_sqlite = {
     .quote = '"',
     .lock_suffix = "", /* BEGIN IMMEDIATE holds the database's one write lock */
     .returning = true,
+    .failure_aborts_tx = false,
     .client_events = true,
     .identifier_max = SIZE_MAX,
 
