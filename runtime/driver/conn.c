@@ -13,6 +13,7 @@
 #include "driver/sql.h"
 #include "audit/lane.h"
 #include "audit/update_sql.h"
+#include "sync/texts.h"
 #include "trail/trail.h"
 
 #include <limits.h>
@@ -393,6 +394,7 @@ void trail_close(trail_conn *db)
         db->drv->close(db);
     }
     trail__update_sql_free(db);
+    trail__sync_texts_free(db);
     free(db->checked);
     trail_ulid_gen_free(db->ids);
     trail_hlc_free(db->clock);

@@ -199,9 +199,10 @@ struct trail_conn {
     bool old_layout;                /* the runtime tables are of an older layout: refused */
     const struct trail_schema **checked; /* schemas found to match the database (schema_check.c) */
     size_t n_checked;
-    struct trail_update_cache *updates; /* update_sql.c */
-    uint64_t round_trips;               /* waits for the server, counted by its driver */
-    uint64_t statements;                /* statements run (not prepared), counted by its driver */
+    struct trail_update_cache *updates;  /* update_sql.c */
+    struct trail_sync_texts *sync_texts; /* sync/texts.c */
+    uint64_t round_trips;                /* waits for the server, counted by its driver */
+    uint64_t statements;                 /* statements run (not prepared), counted by its driver */
     /*
      * The most bytes the server takes in one statement, builds into one
      * string or sends as one row (MariaDB's max_allowed_packet, read at

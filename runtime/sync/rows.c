@@ -2,7 +2,8 @@
  * sync/rows.c - row effects of applied events (rows.h).
  *
  * Statements are made per event from the entity rebuilt from trail_meta
- * (sync/schemas.h), and run once. The engine's refusal of a reference to
+ * (sync/schemas.h), and kept by the connection (sync/texts.h), so that
+ * each is prepared once. The engine's refusal of a reference to
  * a row that is not here (TRAIL_EREF) or of a unique value another row
  * holds (TRAIL_EUNIQUE) must leave the batch's transaction usable: where a
  * failed statement aborts the transaction (PostgreSQL), the statement runs
@@ -11,6 +12,7 @@
 #include "sync/rows.h"
 #include "driver/sql.h"
 #include "sync/row_values.h"
+#include "sync/texts.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -103,12 +105,12 @@ static int row_version(trail_conn *db, const trail_entity *e, const trail_value 
     trail__buf_appendf(&q, "SELECT %cversion%c FROM %c%s%c WHERE %cid%c = ", d->quote, d->quote,
                        d->quote, e->table, d->quote, d->quote, d->quote);
     trail__dialect_param(&q, d, 1);
-    char *text = trail__buf_finish(&q);
-    if (!text)
-        return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    const char *text;
+    int rc = trail__sync_text(db, trail__buf_finish(&q), &text);
+    if (rc < 0)
+        return rc;
     *out = -1;
-    int rc = db->drv->query_once(db, text, key, 1, first_int, out, NULL);
-    free(text);
+    rc = db->drv->query(db, text, key, 1, first_int, out, NULL);
     return rc < 0 ? rc : TRAIL_OK;
 }
 
@@ -123,11 +125,11 @@ static int guarded(trail_conn *db, const char *text, const trail_value *p, size_
 {
     const trail_runtime_sql *sql = db->drv->sql;
     if (!db->drv->dialect->failure_aborts_tx)
-        return db->drv->query_once(db, text, p, n, NULL, NULL, changes);
+        return db->drv->query(db, text, p, n, NULL, NULL, changes);
     int rc = db->drv->query(db, sql->savepoint, NULL, 0, NULL, NULL, NULL);
     if (rc < 0)
         return rc;
-    rc = db->drv->query_once(db, text, p, n, NULL, NULL, changes);
+    rc = db->drv->query(db, text, p, n, NULL, NULL, changes);
     if (rc == TRAIL_EREF || rc == TRAIL_EUNIQUE) {
         trail_err saved = db->err;
         int undo = db->drv->query(db, sql->rollback_to, NULL, 0, NULL, NULL, NULL);
@@ -204,15 +206,16 @@ static int upsert_row(trail_conn *db, const trail_entity *e, const trail__wire_e
         p[n++] = trail_v_int(version - 1);
     }
     size_t want = 0;
-    char *text = write_sql(db->drv->dialect, e, &rv, insert, &want);
-    if (!text || want != n) {
-        free(text);
-        rc = trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    const char *text;
+    if ((rc = trail__sync_text(db, write_sql(db->drv->dialect, e, &rv, insert, &want), &text)) < 0)
+        goto done;
+    if (want != n) {
+        rc = trail__err_set(&db->err, TRAIL_EDB, "%s: a statement of %zu values for %zu", e->name,
+                            want, n);
         goto done;
     }
     int64_t changes = 0;
     rc = guarded(db, text, p, n, &changes);
-    free(text);
     if (rc == TRAIL_EREF) {
         *out = TRAIL__EFFECT_MISSING;
         *why = "missing reference";
@@ -241,13 +244,13 @@ static int delete_row(trail_conn *db, const trail_entity *e, const trail__wire_e
     trail__dialect_param(&q, d, 1);
     trail__buf_appendf(&q, " AND %cversion%c = ", c, c);
     trail__dialect_param(&q, d, 2);
-    char *text = trail__buf_finish(&q);
-    if (!text)
-        return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    const char *text;
+    int rc = trail__sync_text(db, trail__buf_finish(&q), &text);
+    if (rc < 0)
+        return rc;
     trail_value p[2] = { *key, trail_v_int(version) };
     int64_t changes = 0;
-    int rc = guarded(db, text, p, 2, &changes);
-    free(text);
+    rc = guarded(db, text, p, 2, &changes);
     if (rc == TRAIL_EREF || rc == TRAIL_EUNIQUE || (rc == TRAIL_OK && changes != 1)) {
         *out = TRAIL__EFFECT_CONFLICT;
         *why = rc == TRAIL_EREF ? "rows here still refer to it" : "concurrent edit";
