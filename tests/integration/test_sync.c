@@ -520,6 +520,34 @@ static void test_batches_keep_transactions_whole(void **state)
     verify_clean(&s->node[B]);
 }
 
+/*
+ * trail_cursors of the layout before issue 17 (never written by any trail)
+ * is made again by migrate, and a sync then records its peer in it.
+ */
+static void test_old_cursors_table_replaced(void **state)
+{
+    sync_test *s = *state;
+    trail_conn *a = s->node[A].db, *b = s->node[B].db;
+    it_tamper(&s->node[B], "DROP TABLE trail_cursors");
+    it_tamper(&s->node[B], "CREATE TABLE trail_cursors (source_node VARCHAR(64) NOT NULL, "
+                           "dest_node VARCHAR(64) NOT NULL, hlc BIGINT NOT NULL, event_id "
+                           "CHAR(26), updated_at BIGINT NOT NULL, PRIMARY KEY (source_node, "
+                           "dest_node))");
+    it_migrate(b);
+    make_customer(a, "one@x.org", NULL);
+    trail_sync_stats st;
+    sync_ok(a, b, &st);
+    assert_int_equal(st.applied, 1);
+    char *peer = it_local_node(a);
+    assert_int_equal(raw_count(s->node[B].url,
+                               "SELECT count(*) FROM trail_cursors WHERE peer_node = '%s' AND "
+                               "applied = 1 AND peer_events = 1",
+                               peer),
+                     1);
+    free(peer);
+    verify_clean(&s->node[B]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -531,6 +559,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_deleted_record_stays_deleted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_schema_version_held, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batches_keep_transactions_whole, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_old_cursors_table_replaced, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
