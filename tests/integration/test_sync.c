@@ -548,6 +548,36 @@ static void test_old_cursors_table_replaced(void **state)
     verify_clean(&s->node[B]);
 }
 
+/*
+ * An event whose reference points at a row the destination does not have
+ * waits in quarantine (the engine's refusal undone, the batch going on)
+ * instead of failing the sync.
+ */
+static void test_missing_reference_held(void **state)
+{
+    sync_test *s = *state;
+    trail_conn *a = s->node[A].db, *b = s->node[B].db;
+    shop_customer c = { 0 };
+    make_customer(a, "c@x.org", &c);
+    trail_sync_stats st;
+    sync_ok(a, b, &st);
+    IT_OK(b, shop_customer_delete(b, NULL, c.id, 1));
+    shop_order_create_params o = SHOP_ORDER_CREATE_INIT;
+    o.customer = c.id;
+    o.total = 1;
+    IT_OK(a, shop_order_create(a, NULL, &o, NULL));
+    make_customer(a, "d@x.org", NULL);
+    sync_ok(a, b, &st);
+    assert_int_equal(st.applied, 0);
+    assert_int_equal(st.held, 2);
+    assert_int_equal(raw_count(s->node[B].url, "SELECT count(*) FROM trail_quarantine WHERE "
+                                               "reason = 'missing reference'"),
+                     1);
+    assert_int_equal(it_rows(&s->node[B], "orders"), 0);
+    shop_customer_clear(&c);
+    verify_clean(&s->node[B]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -560,6 +590,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unknown_schema_version_held, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batches_keep_transactions_whole, setup, teardown),
         cmocka_unit_test_setup_teardown(test_old_cursors_table_replaced, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_reference_held, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
