@@ -481,6 +481,13 @@ static void test_refusals(void **state)
         { "\"hash\":\"cdcd", "\"colour\":\"red\",\"hash\":\"cdcd",
           "line 3: event.colour: no such column" },
         { ",\"hash\":\"cdcd", ",\"x\":1,\"hash\":\"cdcd", "line 3: event.x: no such column" },
+        /* what the file spells is shown as one line of text, at most 48 bytes of it */
+        { ",\"hash\":\"cdcd", ",\"a\\nb\\u007f\xc3\xa9\":1,\"hash\":\"cdcd",
+          "line 3: event.a?b?\xc3\xa9: no such column" },
+        { "\"lane_id\":\"L1\",\"seq\"",
+          "\"lane_id\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\",\"seq\"",
+          "line 3: event.lane_id: lane xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx... is not "
+          "in the header" },
         { "\"op\":\"update\",", "", "line 3: event.op: missing" },
         { "\"op\":\"update\",", "\"op\":\"update\",\"op\":\"update\",",
           "line 3: event.op: given twice" },
@@ -517,6 +524,10 @@ static void test_refusals(void **state)
           "line 3: event.lane_id: lane L2 is not in the header" },
         { "{\"lane\":{\"lane_id\":\"L1\"", "{\"lane\":{\"lane_id\":\"L9\"",
           "line 2: lane.lane_id: lane L9 is not in the header" },
+        { "\"lane_id\":\"L1\",\"seq\"",
+          "\"lane_id\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\xc3\xa9yy\",\"seq\"",
+          "line 3: event.lane_id: lane xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx... is not "
+          "in the header" },
         { "\"seq\":1,", "\"seq\":2,", "line 3: event.seq: 2 where lane L1's next is 1" },
         { "\"to\":2}", "\"to\":1}",
           "line 4: event.seq: 2 is past lane L1's last in the header, 1" },

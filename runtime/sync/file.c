@@ -38,6 +38,38 @@ static const column lane_columns[TRAIL_LANE_COLUMNS] = { TRAIL_LANE_COLUMN_TABLE
     ((int)TRAIL_EVENT_COLUMNS > (int)TRAIL_LANE_COLUMNS ? (int)TRAIL_EVENT_COLUMNS                 \
                                                         : (int)TRAIL_LANE_COLUMNS)
 
+/* Room for a text of the file shown in a message (shown()). */
+#define SHOWN 64
+
+/*
+ * @s as a message shows it, in @out (SHOWN bytes): at most 48 bytes of it,
+ * cut between characters and then "...", with '?' for control characters
+ * and bytes that are not UTF-8, so that a message stays one line of text.
+ */
+static const char *shown(char *out, const char *s)
+{
+    size_t n = strlen(s), i = 0, o = 0;
+    while (i < n) {
+        uint32_t cp;
+        size_t k = trail__utf8_decode((const unsigned char *)s + i, n - i, &cp);
+        bool plain = k > 0 && cp >= 0x20 && cp != 0x7f;
+        size_t w = plain ? k : 1;
+        if (o + w > 48)
+            break;
+        if (plain)
+            memcpy(out + o, s + i, k);
+        else
+            out[o] = '?';
+        o += w;
+        i += k ? k : 1;
+    }
+    memcpy(out + o, i < n ? "..." : "", i < n ? 4 : 1);
+    return out;
+}
+
+/* shown() in a buffer of its own, for one message. */
+#define SHOW(s) shown((char[SHOWN]){ 0 }, (s))
+
 void trail__file_header_clear(trail__file_header *h)
 {
     free(h->node);
@@ -127,8 +159,8 @@ static int write_row(trail__file_writer *w, const char *what, const column *cols
                                       cols[c].name);
         } else if (cols[c].value == COL_INT) {
             if (!exact_int64(text[c], strlen(text[c]), &v))
-                return trail__err_set(err, TRAIL_EINVALID, "%s.%s: \"%.40s\" is not an integer",
-                                      what, cols[c].name, text[c]);
+                return trail__err_set(err, TRAIL_EINVALID, "%s.%s: \"%s\" is not an integer", what,
+                                      cols[c].name, SHOW(text[c]));
         } else if (!trail__utf8_valid(text[c], strlen(text[c]))) {
             return trail__err_set(err, TRAIL_EINVALID, "%s.%s: not valid UTF-8", what,
                                   cols[c].name);
@@ -222,7 +254,7 @@ typedef struct cursor {
     trail_buf str;    /* the last string read, unescaped */
 } cursor;
 
-/* What a value was: its kind, and for a number the text of its token. */
+/* What kind of value comes next. */
 typedef enum token { T_NULL, T_NUMBER, T_STRING, T_OTHER } token;
 
 #if defined(__GNUC__)
@@ -559,8 +591,8 @@ static int read_format(cursor *c)
                 if ((rc = read_text(c, "format")) < 0)
                     return rc;
                 if (strcmp(c->str.data, TRAIL_FILE_FORMAT) != 0)
-                    return bad(c, "format", "\"%.60s\": not a trail events file (\"%s\")",
-                               c->str.data, TRAIL_FILE_FORMAT);
+                    return bad(c, "format", "\"%s\": not a trail events file (\"%s\")",
+                               SHOW(c->str.data), TRAIL_FILE_FORMAT);
                 format = true;
             } else if (k == H_VERSION) {
                 const char *s;
@@ -611,7 +643,7 @@ static int read_lane_range(cursor *c, trail__file_range *r)
                     : strcmp(c->str.data, "to") == 0   ? 2
                                                        : -1;
             if (k < 0)
-                return bad(c, "lanes", "\"%.60s\": no such key (lane, from, to)", c->str.data);
+                return bad(c, "lanes", "\"%s\": no such key (lane, from, to)", SHOW(c->str.data));
             if (seen[k])
                 return bad(c, keys[k], "given twice");
             seen[k] = true;
@@ -631,8 +663,8 @@ static int read_lane_range(cursor *c, trail__file_range *r)
         if (!seen[k])
             return bad(c, keys[k], "missing");
     if (r->from < 1 || r->to < r->from - 1 || r->to == INT64_MAX)
-        return bad(c, "lanes", "lane %.40s: from %" PRId64 " to %" PRId64 " is not a range of seqs",
-                   r->lane_id, r->from, r->to);
+        return bad(c, "lanes", "lane %s: from %" PRId64 " to %" PRId64 " is not a range of seqs",
+                   SHOW(r->lane_id), r->from, r->to);
     r->next = r->from;
     return TRAIL_OK;
 }
@@ -677,7 +709,7 @@ static int read_header(cursor *c, trail__file_header *h)
                 return rc;
             int k = header_key(c->str.data);
             if (k < 0)
-                return bad(c, NULL, "header.%.60s: no such key", c->str.data);
+                return bad(c, NULL, "header.%s: no such key", SHOW(c->str.data));
             if (seen[k])
                 return bad(c, header_keys[k], "given twice");
             seen[k] = true;
@@ -744,7 +776,7 @@ static int read_columns(cursor *c, const column *cols, size_t ncols, char **text
                 return rc;
             int k = column_of(cols, ncols, c->str.data, hint);
             if (k < 0)
-                return bad(c, NULL, "%s.%.60s: no such column", c->what, c->str.data);
+                return bad(c, NULL, "%s.%s: no such column", c->what, SHOW(c->str.data));
             const char *key = cols[k].name;
             if (seen[k])
                 return bad(c, key, "given twice");
@@ -807,7 +839,7 @@ static int index_lanes(trail__file_reader *r, cursor *c)
     qsort(r->by_lane, n, sizeof *r->by_lane, by_lane_id);
     for (size_t i = 1; i < n; i++)
         if (strcmp(r->by_lane[i - 1]->lane_id, r->by_lane[i]->lane_id) == 0)
-            return bad(c, "lanes", "lane %.40s is listed twice", r->by_lane[i]->lane_id);
+            return bad(c, "lanes", "lane %s is listed twice", SHOW(r->by_lane[i]->lane_id));
     return TRAIL_OK;
 }
 
@@ -829,9 +861,9 @@ static int check_lane_row(trail__file_reader *r, cursor *c, const trail__wire_la
 {
     trail__file_range *g = range_of(r, l->col[TRAIL_LANE_lane_id]);
     if (!g)
-        return bad(c, "lane_id", "lane %.40s is not in the header", l->col[TRAIL_LANE_lane_id]);
+        return bad(c, "lane_id", "lane %s is not in the header", SHOW(l->col[TRAIL_LANE_lane_id]));
     if (g->row_seen)
-        return bad(c, "lane_id", "lane %.40s: its row came before", g->lane_id);
+        return bad(c, "lane_id", "lane %s: its row came before", SHOW(g->lane_id));
     g->row_seen = true;
     return TRAIL_OK;
 }
@@ -841,16 +873,16 @@ static int check_event(trail__file_reader *r, cursor *c, const trail__wire_event
 {
     trail__file_range *g = range_of(r, e->col[TRAIL_EV_lane_id]);
     if (!g)
-        return bad(c, "lane_id", "lane %.40s is not in the header", e->col[TRAIL_EV_lane_id]);
+        return bad(c, "lane_id", "lane %s is not in the header", SHOW(e->col[TRAIL_EV_lane_id]));
     if (e->seq > g->to)
-        return bad(c, "seq", "%" PRId64 " is past lane %.40s's last in the header, %" PRId64,
-                   e->seq, g->lane_id, g->to);
+        return bad(c, "seq", "%" PRId64 " is past lane %s's last in the header, %" PRId64, e->seq,
+                   SHOW(g->lane_id), g->to);
     if (e->seq != g->next)
-        return bad(c, "seq", "%" PRId64 " where lane %.40s's next is %" PRId64, e->seq, g->lane_id,
+        return bad(c, "seq", "%" PRId64 " where lane %s's next is %" PRId64, e->seq, g->lane_id,
                    g->next);
     if (g->from == 1 && !g->row_seen)
-        return bad(c, "lane_id", "lane %.40s starts at seq 1 but its lane row did not come first",
-                   g->lane_id);
+        return bad(c, "lane_id", "lane %s starts at seq 1 but its lane row did not come first",
+                   SHOW(g->lane_id));
     g->next++;
     return TRAIL_OK;
 }
@@ -877,8 +909,8 @@ static int feed_row(trail__file_reader *r, cursor *c, trail__wire_batch *b)
         return rc;
     bool lane = strcmp(c->str.data, "lane") == 0;
     if (!lane && strcmp(c->str.data, "event") != 0)
-        return bad(c, NULL, "\"%.40s\": a line holds {\"lane\":{...}} or {\"event\":{...}}",
-                   c->str.data);
+        return bad(c, NULL, "\"%s\": a line holds {\"lane\":{...}} or {\"event\":{...}}",
+                   SHOW(c->str.data));
     c->what = lane ? "lane" : "event";
     if ((rc = expect(c, NULL, ':')) < 0)
         return rc;
@@ -972,14 +1004,14 @@ int trail__file_reader_end(trail__file_reader *r, trail_err *err)
         const trail__file_range *g = &r->header.lanes[i];
         if (g->next <= g->to)
             rc = trail__err_set(err, TRAIL_EINVALID,
-                                "line %ld: the file ends before lane %.40s's seq %" PRId64
+                                "line %ld: the file ends before lane %s's seq %" PRId64
                                 " (its header says to %" PRId64 "): cut short?",
-                                r->line + 1, g->lane_id, g->next, g->to);
+                                r->line + 1, SHOW(g->lane_id), g->next, g->to);
         else if (g->from == 1 && !g->row_seen)
             rc = trail__err_set(err, TRAIL_EINVALID,
-                                "line %ld: the file ends without lane %.40s's row, which the "
+                                "line %ld: the file ends without lane %s's row, which the "
                                 "header's from 1 promises",
-                                r->line + 1, g->lane_id);
+                                r->line + 1, SHOW(g->lane_id));
     }
     if (rc < 0)
         r->failed = rc;
