@@ -42,13 +42,13 @@ static const column lane_columns[TRAIL_LANE_COLUMNS] = { TRAIL_LANE_COLUMN_TABLE
 #define SHOWN 64
 
 /*
- * @s as a message shows it, in @out (SHOWN bytes): at most 48 bytes of it,
+ * The @n bytes at @s as a message shows them, in @out (SHOWN bytes): at most 48 of them,
  * cut between characters and then "...", with '?' for control characters
  * and bytes that are not UTF-8, so that a message stays one line of text.
  */
-static const char *shown(char *out, const char *s)
+static const char *shown(char *out, const char *s, size_t n)
 {
-    size_t n = strlen(s), i = 0, o = 0;
+    size_t i = 0, o = 0;
     while (i < n) {
         uint32_t cp;
         size_t k = trail__utf8_decode((const unsigned char *)s + i, n - i, &cp);
@@ -67,8 +67,9 @@ static const char *shown(char *out, const char *s)
     return out;
 }
 
-/* shown() in a buffer of its own, for one message. */
-#define SHOW(s) shown((char[SHOWN]){ 0 }, (s))
+/* shown() in a buffer of its own, for one message: a C string, or the @n bytes at @s. */
+#define SHOW(s)      shown((char[SHOWN]){ 0 }, (s), strlen(s))
+#define SHOW_N(s, n) shown((char[SHOWN]){ 0 }, (s), (n))
 
 void trail__file_header_clear(trail__file_header *h)
 {
@@ -251,8 +252,16 @@ typedef struct cursor {
     long line;
     trail_err *err;
     const char *what; /* "header", "lane" or "event", for messages */
-    trail_buf str;    /* the last string read, unescaped */
+    const char *s;    /* the last string read, unescaped: in the line, or in @str */
+    size_t n;         /* its length */
+    trail_buf str;    /* a string that held escapes, unescaped */
 } cursor;
+
+/* Whether the last string read is @word. */
+static bool is(const cursor *c, const char *word)
+{
+    return strlen(word) == c->n && memcmp(c->s, word, c->n) == 0;
+}
 
 /* What kind of value comes next. */
 typedef enum token { T_NULL, T_NUMBER, T_STRING, T_OTHER } token;
@@ -317,44 +326,81 @@ static int hex4(const char *p, uint32_t *u)
     return 0;
 }
 
-static void put_utf8(trail_buf *b, uint32_t cp)
+/* @cp (not a surrogate, at most U+10FFFF) in UTF-8 at @o; how many bytes. */
+static size_t put_utf8(char *o, uint32_t cp)
 {
-    unsigned char s[4];
-    size_t n;
+    unsigned char *s = (unsigned char *)o;
     if (cp < 0x80) {
         s[0] = (unsigned char)cp;
-        n = 1;
-    } else if (cp < 0x800) {
+        return 1;
+    }
+    if (cp < 0x800) {
         s[0] = (unsigned char)(0xC0 | cp >> 6);
         s[1] = (unsigned char)(0x80 | (cp & 0x3F));
-        n = 2;
-    } else if (cp < 0x10000) {
+        return 2;
+    }
+    if (cp < 0x10000) {
         s[0] = (unsigned char)(0xE0 | cp >> 12);
         s[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
         s[2] = (unsigned char)(0x80 | (cp & 0x3F));
-        n = 3;
-    } else {
-        s[0] = (unsigned char)(0xF0 | cp >> 18);
-        s[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3F));
-        s[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
-        s[3] = (unsigned char)(0x80 | (cp & 0x3F));
-        n = 4;
+        return 3;
     }
-    trail__buf_append(b, s, n);
+    s[0] = (unsigned char)(0xF0 | cp >> 18);
+    s[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3F));
+    s[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
+    s[3] = (unsigned char)(0x80 | (cp & 0x3F));
+    return 4;
 }
 
-/* The string at the cursor (its '"' next), unescaped into c->str: valid UTF-8, no NUL. */
+/* The bytes a string holds as they are: ASCII but control characters, '"' and '\\'. */
+static const bool plain[256] = {
+#define P(b)  [b] = (b) >= 0x20 && (b) < 0x80 && (b) != '"' && (b) != '\\'
+#define P8(b) P(b), P(b + 1), P(b + 2), P(b + 3), P(b + 4), P(b + 5), P(b + 6), P(b + 7)
+    P8(0x00), P8(0x08), P8(0x10), P8(0x18), P8(0x20), P8(0x28), P8(0x30), P8(0x38),
+    P8(0x40), P8(0x48), P8(0x50), P8(0x58), P8(0x60), P8(0x68), P8(0x70), P8(0x78),
+#undef P8
+#undef P
+};
+
+/* The string at the cursor (its '"' next), unescaped into c->s, c->n: valid UTF-8, no NUL. */
 static int read_string(cursor *c, const char *key)
 {
+    const char *start = ++c->p;
+    /* Most strings hold no escape: they are the bytes between their quotes, as they are. */
+    const char *p = start, *end = c->end;
+    for (;;) {
+        while (p < end && plain[(unsigned char)*p])
+            p++;
+        uint32_t cp;
+        size_t n = p < end && (unsigned char)*p >= 0x80
+                       ? trail__utf8_decode((const unsigned char *)p, (size_t)(end - p), &cp)
+                       : 0;
+        if (n == 0)
+            break;
+        p += n;
+    }
+    if (p < end && *p == '"') {
+        c->s = start;
+        c->n = (size_t)(p - start);
+        c->p = p + 1;
+        return TRAIL_OK;
+    }
+    /*
+     * An escape, or what to refuse: read it again into c->str, written in
+     * place. Unescaped, a string is never longer than the rest of its line
+     * (an escape of 2, 6 or 12 bytes stands for 1 to 4).
+     */
+    c->p = start;
     trail__buf_reset(&c->str);
-    trail__buf_append(&c->str, "", 0); /* data non-NULL: an empty string is "" */
-    c->p++;
+    if (trail__buf_reserve(&c->str, (size_t)(c->end - start)) < 0)
+        return trail__err_set(c->err, TRAIL_ENOMEM, "line %ld: out of memory", c->line);
+    char *o = c->str.data;
     for (;;) {
         const char *run = c->p;
-        while (c->p < c->end && *c->p != '"' && *c->p != '\\' && (unsigned char)*c->p >= 0x20 &&
-               (unsigned char)*c->p < 0x80)
+        while (c->p < c->end && plain[(unsigned char)*c->p])
             c->p++;
-        trail__buf_append(&c->str, run, (size_t)(c->p - run));
+        memcpy(o, run, (size_t)(c->p - run));
+        o += c->p - run;
         if (c->p == c->end)
             return bad(c, key, "the line ends inside a string (cut short?)");
         unsigned char ch = (unsigned char)*c->p;
@@ -368,7 +414,8 @@ static int read_string(cursor *c, const char *key)
                 trail__utf8_decode((const unsigned char *)c->p, (size_t)(c->end - c->p), &cp);
             if (n == 0)
                 return bad(c, key, "not valid UTF-8");
-            trail__buf_append(&c->str, c->p, n);
+            memcpy(o, c->p, n);
+            o += n;
             c->p += n;
             continue;
         }
@@ -384,7 +431,7 @@ static int read_string(cursor *c, const char *key)
         static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
         const char *k = e ? strchr(from, e) : NULL;
         if (k) {
-            trail__buf_append(&c->str, &to[k - from], 1);
+            *o++ = to[k - from];
             c->p += 2;
             continue;
         }
@@ -403,11 +450,12 @@ static int read_string(cursor *c, const char *key)
         }
         if (u == 0)
             return bad(c, key, "NUL (\\u0000) in a string: no column holds it");
-        put_utf8(&c->str, u);
+        o += put_utf8(o, u);
     }
-    if (c->str.err)
-        return trail__err_set(c->err, c->str.err, "line %ld: %s", c->line,
-                              trail_strerror(c->str.err));
+    c->str.len = (size_t)(o - c->str.data);
+    c->str.data[c->str.len] = '\0';
+    c->s = c->str.data;
+    c->n = c->str.len;
     return TRAIL_OK;
 }
 
@@ -488,7 +536,7 @@ static int read_int(cursor *c, const char *key, const char **s, size_t *n, int64
     return bad(c, key, "expected an integer");
 }
 
-/* A string at the cursor into c->str. */
+/* A string at the cursor into c->s, c->n. */
 static int read_text(cursor *c, const char *key)
 {
     if (peek(c) != T_STRING)
@@ -562,10 +610,11 @@ static const char *const header_keys[H_KEYS] = {
     "format", "version", "node", "schema", "schema_version", "lanes", "created_at",
 };
 
-static int header_key(const char *k)
+/* The header key the last string read is, or -1. */
+static int header_key(const cursor *c)
 {
     for (int i = 0; i < H_KEYS; i++)
-        if (strcmp(k, header_keys[i]) == 0)
+        if (is(c, header_keys[i]))
             return i;
     return -1;
 }
@@ -582,17 +631,19 @@ static int read_format(cursor *c)
         return rc;
     if (!take(c, '}')) {
         do {
-            if ((rc = read_text(c, NULL)) < 0 || (rc = expect(c, c->str.data, ':')) < 0)
+            if ((rc = read_text(c, NULL)) < 0)
                 return rc;
-            char name[64];
-            snprintf(name, sizeof name, "%s", c->str.data);
-            int k = header_key(name);
+            int k = header_key(c);
+            char name[SHOWN];
+            shown(name, c->s, c->n);
+            if ((rc = expect(c, name, ':')) < 0)
+                return rc;
             if (k == H_FORMAT) {
                 if ((rc = read_text(c, "format")) < 0)
                     return rc;
-                if (strcmp(c->str.data, TRAIL_FILE_FORMAT) != 0)
+                if (!is(c, TRAIL_FILE_FORMAT))
                     return bad(c, "format", "\"%s\": not a trail events file (\"%s\")",
-                               SHOW(c->str.data), TRAIL_FILE_FORMAT);
+                               SHOW_N(c->s, c->n), TRAIL_FILE_FORMAT);
                 format = true;
             } else if (k == H_VERSION) {
                 const char *s;
@@ -622,8 +673,10 @@ static int read_format(cursor *c)
 
 static int dup_str(cursor *c, char **out)
 {
-    if (!(*out = strdup(c->str.data)))
+    if (!(*out = malloc(c->n + 1)))
         return trail__err_set(c->err, TRAIL_ENOMEM, "line %ld: out of memory", c->line);
+    memcpy(*out, c->s, c->n);
+    (*out)[c->n] = '\0';
     return TRAIL_OK;
 }
 
@@ -638,12 +691,9 @@ static int read_lane_range(cursor *c, trail__file_range *r)
         do {
             if ((rc = read_text(c, "lanes")) < 0)
                 return rc;
-            int k = strcmp(c->str.data, "lane") == 0   ? 0
-                    : strcmp(c->str.data, "from") == 0 ? 1
-                    : strcmp(c->str.data, "to") == 0   ? 2
-                                                       : -1;
+            int k = is(c, "lane") ? 0 : is(c, "from") ? 1 : is(c, "to") ? 2 : -1;
             if (k < 0)
-                return bad(c, "lanes", "\"%s\": no such key (lane, from, to)", SHOW(c->str.data));
+                return bad(c, "lanes", "\"%s\": no such key (lane, from, to)", SHOW_N(c->s, c->n));
             if (seen[k])
                 return bad(c, keys[k], "given twice");
             seen[k] = true;
@@ -707,9 +757,9 @@ static int read_header(cursor *c, trail__file_header *h)
         do {
             if ((rc = read_text(c, NULL)) < 0)
                 return rc;
-            int k = header_key(c->str.data);
+            int k = header_key(c);
             if (k < 0)
-                return bad(c, NULL, "header.%s: no such key", SHOW(c->str.data));
+                return bad(c, NULL, "header.%s: no such key", SHOW_N(c->s, c->n));
             if (seen[k])
                 return bad(c, header_keys[k], "given twice");
             seen[k] = true;
@@ -750,13 +800,13 @@ static int read_header(cursor *c, trail__file_header *h)
 
 /* ---- rows ---- */
 
-/* The column of @cols named @k, trying @hint (the column after the last one) first. */
-static int column_of(const column *cols, size_t ncols, const char *k, size_t hint)
+/* The column of @cols the last string read names, trying @hint (the one after the last) first. */
+static int column_of(const column *cols, size_t ncols, const cursor *c, size_t hint)
 {
-    if (hint < ncols && strcmp(cols[hint].name, k) == 0)
+    if (hint < ncols && is(c, cols[hint].name))
         return (int)hint;
     for (size_t i = 0; i < ncols; i++)
-        if (strcmp(cols[i].name, k) == 0)
+        if (is(c, cols[i].name))
             return (int)i;
     return -1;
 }
@@ -774,9 +824,9 @@ static int read_columns(cursor *c, const column *cols, size_t ncols, char **text
         do {
             if ((rc = read_text(c, NULL)) < 0)
                 return rc;
-            int k = column_of(cols, ncols, c->str.data, hint);
+            int k = column_of(cols, ncols, c, hint);
             if (k < 0)
-                return bad(c, NULL, "%s.%s: no such column", c->what, SHOW(c->str.data));
+                return bad(c, NULL, "%s.%s: no such column", c->what, SHOW_N(c->s, c->n));
             const char *key = cols[k].name;
             if (seen[k])
                 return bad(c, key, "given twice");
@@ -907,10 +957,10 @@ static int feed_row(trail__file_reader *r, cursor *c, trail__wire_batch *b)
         return rc;
     if ((rc = read_text(c, NULL)) < 0)
         return rc;
-    bool lane = strcmp(c->str.data, "lane") == 0;
-    if (!lane && strcmp(c->str.data, "event") != 0)
+    bool lane = is(c, "lane");
+    if (!lane && !is(c, "event"))
         return bad(c, NULL, "\"%s\": a line holds {\"lane\":{...}} or {\"event\":{...}}",
-                   SHOW(c->str.data));
+                   SHOW_N(c->s, c->n));
     c->what = lane ? "lane" : "event";
     if ((rc = expect(c, NULL, ':')) < 0)
         return rc;
