@@ -477,6 +477,10 @@ static void test_refusals(void **state)
           "line 3: event.created_at: -9223372036854775809 is out of the int64 range" },
         { "\"node_seq\":3,", "\"node_seq\":123456789012345678901234567890,",
           "line 2: lane.node_seq: 123456789012345678901234567890 is out of the int64 range" },
+        { "\"version\":0,",
+          "\"version\":999999999999999999999999999999999999999999999999999999999999,",
+          "line 3: event.version: 999999999999999999999999999999999999999999999999... is out of "
+          "the int64 range" },
         /* keys */
         { "\"hash\":\"cdcd", "\"colour\":\"red\",\"hash\":\"cdcd",
           "line 3: event.colour: no such column" },

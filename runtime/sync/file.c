@@ -1,10 +1,12 @@
 /*
  * sync/file.c - the export file's lines, written and read (file.h).
  *
- * The reader is a small JSON parser of its own rather than jansson: jansson
- * reads an integer past int64 as a double and a number like 1.0 or 1e3 as
- * a value, where a column's text must come back exactly as it went, and
- * it would build a tree per line where a row's strings are all we keep.
+ * The reader is a small JSON parser of its own. jansson holds a number as
+ * an int64 or a double, not as its text (it refuses an integer past int64,
+ * and reads 1.0 and 1e3 as doubles), where a column's text must come back
+ * exactly as it went; and it would build a tree per line where a row's
+ * strings are all we keep. (core/json_exact.c reads json fields' values,
+ * whose numbers may be of any size: not what an int64 column holds.)
  */
 #define _POSIX_C_SOURCE 200809L /* getline, strndup */
 #include "sync/file.h"
@@ -528,11 +530,9 @@ static int read_int(cursor *c, const char *key, const char **s, size_t *n, int64
     if (exact_int64(*s, *n, v))
         return TRAIL_OK;
     /* say why, when it is an integer in form */
-    bool digits = *n > 0;
-    for (size_t i = (*s)[0] == '-'; i < *n; i++)
-        digits = digits && (*s)[i] >= '0' && (*s)[i] <= '9';
-    if (digits && *n > ((*s)[0] == '-') && (*s)[(*s)[0] == '-'] != '0')
-        return bad(c, key, "%.*s is out of the int64 range", (int)(*n > 40 ? 40 : *n), *s);
+    size_t sign = (*s)[0] == '-';
+    if (*n > sign && digits(*s, sign, *n) == *n - sign && (*s)[sign] != '0')
+        return bad(c, key, "%s is out of the int64 range", SHOW_N(*s, *n));
     return bad(c, key, "expected an integer");
 }
 
