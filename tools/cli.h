@@ -26,7 +26,8 @@ typedef struct cli_command {
     int (*run)(const struct cli_command *cmd, int argc, char **argv); /* argv[0] is NAME */
 } cli_command;
 
-extern const cli_command cli_log, cli_verify, cli_digest, cli_nodes;
+extern const cli_command cli_log, cli_verify, cli_digest, cli_nodes, cli_export, cli_import,
+    cli_sync;
 
 /* An option of a command: a flag (value NULL) or one that takes a value. */
 typedef struct cli_option {
@@ -50,6 +51,21 @@ typedef struct cli_option {
  */
 int cli_start(const cli_command *cmd, int argc, char **argv, const cli_option *opts, size_t n_opts,
               trail_conn **db, const char **shown);
+
+/*
+ * cli_args - parse @argv as cli_start() does, into @opts and exactly
+ * @n_args arguments (@what names them for a usage error: "a source and a
+ * destination"). Returns as cli_start() does, nothing opened.
+ */
+int cli_args(const cli_command *cmd, int argc, char **argv, const cli_option *opts, size_t n_opts,
+             const char **args, size_t n_args, const char *what);
+
+/*
+ * cli_open - connect to @arg as cli_start() does, for writing when @write
+ * (a database to import into: still one a trail program migrated). @name
+ * receives @arg as shown. CLI_OK, or CLI_USAGE after saying why on stderr.
+ */
+int cli_open(const char *arg, bool write, trail_conn **db, char *name, size_t size);
 
 /* cli_error - print "trail: MESSAGE" on stderr, escaped (cli_escape()), and return CLI_FAIL. */
 #if defined(__GNUC__)
@@ -99,7 +115,7 @@ typedef struct cli_column {
 } cli_column;
 
 /* The most columns a table has. */
-#define CLI_TABLE_MAX_COLS 8
+#define CLI_TABLE_MAX_COLS 10
 
 /*
  * Rows of text cells. The rows held at the first cli_table_print() set the

@@ -1,9 +1,11 @@
 /*
  * nodes.c - `trail nodes DB`: the nodes that recorded events in DB.
  */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "cli.h"
 
 #include <inttypes.h>
+#include <time.h>
 
 static const char help[] =
     "usage: trail nodes DB\n"
@@ -11,6 +13,12 @@ static const char help[] =
     "Lists the nodes DB knows of, its own first (marked * in the local column):\n"
     "node id, hostname, when it was first and last seen (UTC), how many events\n"
     "it recorded here, and the HLC of the last of them.\n"
+    "\n"
+    "Then the peers DB pulled from (`trail sync`), one a line: when it last\n"
+    "pulled (UTC), the events the peer held then and how many of them DB lacks\n"
+    "now (lag, in events, and the time since that pull), and what the last\n"
+    "sync from it applied, skipped, held in quarantine and refused. Nothing\n"
+    "is printed of peers when DB never pulled from one.\n"
     "\n"
     "options:\n"
     "  -h, --help  show this help\n"
@@ -36,6 +44,65 @@ static int add_node(void *userdata, const trail_node_info *n)
     return rc < 0; /* 1 stops the walk: out of memory */
 }
 
+/* A duration in whole units: "45 s", "12 min", "3 h", "2 d". */
+static void duration(char *buf, size_t size, int64_t ms)
+{
+    int64_t s = ms < 0 ? 0 : ms / 1000;
+    if (s < 120)
+        snprintf(buf, size, "%" PRId64 " s", s);
+    else if (s < 7200)
+        snprintf(buf, size, "%" PRId64 " min", s / 60);
+    else if (s < 172800)
+        snprintf(buf, size, "%" PRId64 " h", s / 3600);
+    else
+        snprintf(buf, size, "%" PRId64 " d", s / 86400);
+}
+
+static int add_peer(void *userdata, const trail_peer_info *p)
+{
+    cli_table *t = userdata;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    int64_t now_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+    char pulled[TRAIL_HLC_TEXT_MAX], n[6][24], ago[32];
+    snprintf(n[0], sizeof n[0], "%" PRId64, p->peer_events);
+    snprintf(n[1], sizeof n[1], "%" PRId64, p->lag_events);
+    duration(ago, sizeof ago, now_ms - p->pulled_at);
+    snprintf(n[2], sizeof n[2], "%" PRId64, p->applied);
+    snprintf(n[3], sizeof n[3], "%" PRId64, p->skipped);
+    snprintf(n[4], sizeof n[4], "%" PRId64, p->held);
+    snprintf(n[5], sizeof n[5], "%" PRId64, p->refused);
+    const char *cells[] = {
+        p->peer_node, cli_time(pulled, p->pulled_at), n[0], n[1], ago, n[2], n[3], n[4], n[5]
+    };
+    int rc = TRAIL_OK;
+    for (size_t i = 0; i < sizeof cells / sizeof cells[0] && rc == TRAIL_OK; i++)
+        rc = cli_table_add(t, cells[i]);
+    return rc < 0;
+}
+
+static int print_peers(trail_conn *db)
+{
+    static const cli_column cols[] = { { "peer", false },   { "pulled", false },
+                                       { "events", true },  { "lag", true },
+                                       { "since", true },   { "applied", true },
+                                       { "skipped", true }, { "held", true },
+                                       { "refused", true } };
+    cli_table t = { .cols = cols, .n_cols = sizeof cols / sizeof cols[0] };
+    int status = CLI_OK;
+    int rc = trail_peers(db, add_peer, &t);
+    if (rc > 0)
+        status = cli_error("out of memory");
+    else if (rc < 0)
+        status = cli_error("%s", trail_errmsg(db));
+    else if (t.n_cells > 0) {
+        putchar('\n');
+        cli_table_print(&t, stdout);
+    }
+    cli_table_free(&t);
+    return status;
+}
+
 static int run(const cli_command *cmd, int argc, char **argv)
 {
     const char *name;
@@ -59,6 +126,8 @@ static int run(const cli_command *cmd, int argc, char **argv)
     else
         cli_table_print(&t, stdout);
     cli_table_free(&t);
+    if (status == CLI_OK)
+        status = print_peers(db);
     trail_close(db);
     return status;
 }

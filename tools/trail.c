@@ -13,7 +13,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static const cli_command *const commands[] = { &cli_log, &cli_verify, &cli_digest, &cli_nodes };
+static const cli_command *const commands[] = { &cli_log,    &cli_verify, &cli_digest, &cli_nodes,
+                                               &cli_export, &cli_import, &cli_sync };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
 static void usage(FILE *out)
@@ -21,7 +22,8 @@ static void usage(FILE *out)
     fputs("usage: trail COMMAND [options] DB\n"
           "\n"
           "Reads and checks the audit trail that libtrail keeps in a database: every\n"
-          "change event, who made it, and whether the history still holds together.\n"
+          "change event, who made it, and whether the history still holds together;\n"
+          "and carries events between databases (export, import, sync).\n"
           "\n"
           "commands:\n",
           out);
@@ -44,9 +46,9 @@ static void usage(FILE *out)
           "  -h, --help     show this help; after a command, that command's help\n"
           "      --version  show the version\n"
           "\n"
-          "Exit status: 0 success; 1 verify found problems, or the database could not\n"
-          "be read; 2 a usage error, or the database (or verify's digest file) could\n"
-          "not be opened.\n",
+          "Exit status: 0 success; 1 verify found problems, import or sync refused\n"
+          "something, or the database could not be read; 2 a usage error, or the\n"
+          "database (or a file named) could not be opened or read.\n",
           out);
 }
 
@@ -111,9 +113,11 @@ static char *shown(char *buf, size_t size, const char *arg)
  * saying on stderr what was wrong.
  */
 static int parse(const cli_command *cmd, int argc, char **argv, const cli_option *opts,
-                 size_t n_opts, const char **db)
+                 size_t n_opts, const char **args, size_t n_args, const char *what)
 {
-    *db = NULL;
+    size_t got = 0;
+    for (size_t k = 0; k < n_args; k++)
+        args[k] = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -122,11 +126,14 @@ static int parse(const cli_command *cmd, int argc, char **argv, const cli_option
         }
         if (a[0] != '-' || a[1] == '\0') {
             char first[1024], second[1024];
-            if (*db)
+            if (got == n_args && n_args == 1)
                 return usage_error(cmd, "%s takes one database (%s and %s)", cmd->name,
-                                   shown(first, sizeof first, *db),
+                                   shown(first, sizeof first, args[0]),
                                    shown(second, sizeof second, a));
-            *db = a;
+            if (got == n_args)
+                return usage_error(cmd, "%s takes %s, and no more (%s)", cmd->name, what,
+                                   shown(second, sizeof second, a));
+            args[got++] = a;
             continue;
         }
         const char *eq = strchr(a, '=');
@@ -150,8 +157,10 @@ static int parse(const cli_command *cmd, int argc, char **argv, const cli_option
             return usage_error(cmd, "option %s needs a value", a);
         }
     }
-    if (!*db)
+    if (got == 0 && n_args == 1)
         return usage_error(cmd, "no database given");
+    if (got < n_args)
+        return usage_error(cmd, "%s takes %s", cmd->name, what);
     return CLI_OK;
 }
 
@@ -178,7 +187,7 @@ static bool is_conninfo(const char *arg)
  * "no events" must not stand for "not a database at all". Returns CLI_OK,
  * or CLI_USAGE after saying why on stderr; @name is @arg as shown.
  */
-static int open_db(trail_conn **db, const char *arg, const char *name)
+static int open_db(trail_conn **db, const char *arg, const char *name, bool write)
 {
     *db = NULL;
     char url[4200];
@@ -213,7 +222,7 @@ static int open_db(trail_conn **db, const char *arg, const char *name)
 
     /* An inspection writes nothing, and works on a database the user may only read. */
     trail_conn *c = NULL;
-    trail_open_opts opts = { .read_only = true };
+    trail_open_opts opts = { .read_only = !write };
     if (trail_open(&c, open_url, &opts) < 0) {
         cli_error("%s", trail_errmsg(c)); /* which names the database, and never its password */
         trail_close(c);
@@ -235,11 +244,23 @@ int cli_start(const cli_command *cmd, int argc, char **argv, const cli_option *o
     *db = NULL;
     *name = "";
     const char *arg;
-    int status = parse(cmd, argc, argv, opts, n_opts, &arg);
+    int status = parse(cmd, argc, argv, opts, n_opts, &arg, 1, "one database");
     if (status != CLI_OK)
         return status;
     *name = shown(buf, sizeof buf, arg);
-    return open_db(db, arg, *name);
+    return open_db(db, arg, *name, false);
+}
+
+int cli_args(const cli_command *cmd, int argc, char **argv, const cli_option *opts, size_t n_opts,
+             const char **args, size_t n_args, const char *what)
+{
+    return parse(cmd, argc, argv, opts, n_opts, args, n_args, what);
+}
+
+int cli_open(const char *arg, bool write, trail_conn **db, char *name, size_t size)
+{
+    shown(name, size, arg);
+    return open_db(db, arg, name, write);
 }
 
 char *cli_time(char buf[TRAIL_HLC_TEXT_MAX], int64_t ms)

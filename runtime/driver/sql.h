@@ -92,6 +92,8 @@ typedef struct trail_runtime_sql {
     const char *conflict_events;    /* node_id -> event_id of every conflict kept of an event of
                                        another node (verify.c) */
     const char *cursor_delete;      /* peer_node */
+    const char *cursors;            /* -> peer_node, pulled_at, peer_heads, peer_events, applied,
+                                       skipped, held, refused of every peer */
     const char *cursor_insert;      /* peer_node, pulled_at, peer_heads, peer_events, applied,
                                        skipped, held, refused, updated_at */
     /* Checking a schema against the tables (schema_check.c). */

@@ -134,6 +134,9 @@
                        " e ON e." Q(event_id) " = c." Q(event_id) " WHERE e." Q(node_id)
                        " <> " P(1),
     .cursor_delete = "DELETE FROM " Q(trail_cursors) " WHERE " Q(peer_node) " = " P(1),
+    .cursors = "SELECT " Q(peer_node) ", " Q(pulled_at) ", " Q(peer_heads) ", " Q(peer_events)
+               ", " Q(applied) ", " Q(skipped) ", " Q(held) ", " Q(refused) " FROM "
+               Q(trail_cursors) " ORDER BY " Q(peer_node),
     .cursor_insert = "INSERT INTO " Q(trail_cursors) " (" Q(peer_node) ", " Q(pulled_at) ", "
                      Q(peer_heads) ", " Q(peer_events) ", " Q(applied) ", " Q(skipped) ", "
                      Q(held) ", " Q(refused) ", " Q(updated_at) ") VALUES (" P(1) ", " P(2)

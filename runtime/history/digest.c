@@ -321,6 +321,17 @@ fail:
     return rc;
 }
 
+size_t trail__digest_lanes(const trail_digest_doc *doc)
+{
+    return doc->n;
+}
+
+void trail__digest_lane(const trail_digest_doc *doc, size_t i, const char **lane_id, int64_t *seq)
+{
+    *lane_id = doc->lanes[i].lane_id;
+    *seq = doc->lanes[i].seq;
+}
+
 void trail__digest_free(trail_digest_doc *doc)
 {
     if (!doc)

@@ -11,6 +11,9 @@
 
 #include "trail/conn.h"
 
+#include <stddef.h>
+#include <stdint.h>
+
 /* A digest read back: its lanes, in lane_id order. */
 typedef struct trail_digest_doc trail_digest_doc;
 
@@ -22,6 +25,13 @@ typedef struct trail_digest_doc trail_digest_doc;
  * match its lanes (the digest was edited or damaged); TRAIL_ENOMEM.
  */
 int trail__digest_parse(trail_conn *db, const char *json, trail_digest_doc **out);
+
+/*
+ * trail__digest_lane - lane @i (below trail__digest_lanes()) of @doc: its
+ * lane id and the seq of its last event, borrowed from @doc.
+ */
+size_t trail__digest_lanes(const trail_digest_doc *doc);
+void trail__digest_lane(const trail_digest_doc *doc, size_t i, const char **lane_id, int64_t *seq);
 
 /* trail__digest_free - free what trail__digest_parse() made; NULL is allowed. */
 void trail__digest_free(trail_digest_doc *doc);

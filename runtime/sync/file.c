@@ -1003,6 +1003,11 @@ fail_event:
     return rc;
 }
 
+trail__file_range *trail__file_reader_range(trail__file_reader *r, const char *lane_id)
+{
+    return range_of(r, lane_id);
+}
+
 void trail__file_reader_init(trail__file_reader *r)
 {
     *r = (trail__file_reader){ 0 };

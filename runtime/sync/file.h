@@ -118,6 +118,9 @@ typedef struct trail__file_reader {
 /* trail__file_reader_init - an empty reader, before the header. */
 void trail__file_reader_init(trail__file_reader *r);
 
+/* trail__file_reader_range - the header's range of @lane_id, or NULL (before the header too). */
+trail__file_range *trail__file_reader_range(trail__file_reader *r, const char *lane_id);
+
 /* trail__file_reader_free - free what @r holds (its header too); @r is empty after. */
 void trail__file_reader_free(trail__file_reader *r);
 

@@ -36,8 +36,7 @@ static int identities(trail_conn *src, trail_conn *dst)
     return TRAIL_OK;
 }
 
-/* The held events of @dst, tried again before anything new (step 3). */
-static int retry_held(trail_conn *dst, trail__heads *stopped, trail_sync_stats *st)
+int trail__sync_retry_held(trail_conn *dst, trail__heads *stopped, trail_sync_stats *st)
 {
     trail__wire_batch b = { 0 };
     int rc = trail__quarantine_held(dst, &b);
@@ -103,7 +102,7 @@ int trail_sync(trail_conn *src, trail_conn *dst, const trail_sync_opts *opts,
     trail__heads stopped = { 0 };
     int rc = identities(src, dst);
     if (rc == TRAIL_OK)
-        rc = retry_held(dst, &stopped, st);
+        rc = trail__sync_retry_held(dst, &stopped, st);
     for (bool more = rc == TRAIL_OK; more;) {
         if ((rc = one_batch(src, dst, size, &stopped, st, &more)) < 0)
             break;

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -66,6 +67,82 @@ typedef struct trail_sync_opts {
  */
 TRAIL_API int trail_sync(trail_conn *src, trail_conn *dst, const trail_sync_opts *opts,
                          trail_sync_stats *stats);
+
+/** Options of trail_export(); zero (or NULL options) means everything, no progress. */
+typedef struct trail_export_opts {
+    /**
+     * What the peer holds, as `trail digest PEER_DB` prints it (the JSON
+     * text): only what comes after each lane's seq is written. NULL: see peer_node.
+     */
+    const char *since_digest;
+    /**
+     * Or the node whose heads this database last read when it pulled from
+     * it (trail_cursors): what it learned of that peer. NULL with
+     * since_digest NULL: everything.
+     */
+    const char *peer_node;
+    /** Events read per batch (a transaction is never cut); 0: 1000. */
+    int batch_size;
+    trail_sync_progress progress; /**< after each batch: seen = events written so far */
+    void *userdata;
+} trail_export_opts;
+
+/** Default options: `trail_export_opts o = TRAIL_EXPORT_OPTS_INIT;`. */
+#define TRAIL_EXPORT_OPTS_INIT                                                                     \
+    {                                                                                              \
+        NULL, NULL, 0, NULL, NULL                                                                  \
+    }
+
+/**
+ * trail_export - write to @out the lane rows and events a peer lacks, in
+ * the file format of docs/replication.md ("Files"): a header line naming
+ * this node and the lane ranges inside, then one JSON object a line, in
+ * the order a sync applies them (HLC order across lanes; a transaction's
+ * events together). Only @db is read; what its writers add meanwhile is
+ * left for a later export.
+ *
+ * Returns TRAIL_OK (@stats->seen: the events written); TRAIL_EARG (NULL
+ * arguments, both since_digest and peer_node, a peer this node never
+ * pulled from); TRAIL_EINVALID (since_digest not a valid digest);
+ * TRAIL_ESYS (@out refused a line); TRAIL_EDB and the others as @db
+ * fails. trail_errmsg(db) says why.
+ */
+TRAIL_API int trail_export(trail_conn *db, FILE *out, const trail_export_opts *opts,
+                           trail_sync_stats *stats);
+
+/**
+ * trail_import - apply to @db a file trail_export() wrote (or any program
+ * writing its format), with the checks and rules of trail_sync(): read a
+ * batch of lines (opts->batch_size events, more only to keep a
+ * transaction whole), apply it in one transaction, repeat; first the
+ * events @db holds in quarantine are tried again. A refused event is
+ * named with its line of the file in @stats->last_refused.
+ *
+ * Returns TRAIL_OK (refused and held events are no failure: @stats
+ * counts them); TRAIL_EINVALID (a line that is not of the format, named
+ * with its number: the batches before it stay applied, none after);
+ * TRAIL_ESYS (@in could not be read); TRAIL_EDB and the others as @db
+ * fails, when the batch under way is rolled back.
+ */
+TRAIL_API int trail_import(trail_conn *db, FILE *in, const trail_sync_opts *opts,
+                           trail_sync_stats *stats);
+
+/** A peer this node pulled from (trail_cursors), as trail_peers() reports it. */
+typedef struct trail_peer_info {
+    const char *peer_node;
+    int64_t pulled_at;   /**< ms since the epoch: the last batch pulled from it */
+    int64_t peer_events; /**< the events it held then, by its heads */
+    int64_t lag_events;  /**< of those, how many this node does not hold (now) */
+    int64_t applied, skipped, held, refused; /**< counts of the last sync from it */
+} trail_peer_info;
+
+/**
+ * trail_peers - call @cb for each peer of trail_cursors, by peer_node; @cb
+ * returns 0 to go on, anything else to stop (returned as is). TRAIL_OK, or
+ * a failure with trail_errmsg(db) saying why.
+ */
+TRAIL_API int trail_peers(trail_conn *db, int (*cb)(void *userdata, const trail_peer_info *peer),
+                          void *userdata);
 
 #ifdef __cplusplus
 }
