@@ -214,6 +214,7 @@ static int read_batch(importer *im, FILE *in, size_t size, trail__wire_batch *b,
             *end = true;
         } else if (rc == TRAIL__FILE_LANE) {
             trail__wire_lane *l = &one.lanes[0];
+            rc = TRAIL_OK;
             if (l->col[TRAIL_LANE_sealed_seq]) {
                 rc = grow((void **)&im->seals, &im->seals_cap, im->nseals, sizeof *l);
                 if (rc == TRAIL_OK && (rc = lane_dup(l, &im->seals[im->nseals])) == TRAIL_OK)

@@ -11,6 +11,7 @@
 #include "cli_run.h"
 #include "driver/driver.h" /* the connection's driver: its name and dialect */
 #include "it_common.h"
+#include "trail/sync.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -314,6 +315,342 @@ static void test_digest(void **state)
     shop_customer_clear(&c);
 }
 
+/* ---- export, import, sync (issue 17) ------------------------------------------ */
+
+/* A second node beside the fixture's database: a new SQLite file, migrated. */
+typedef struct node_a {
+    it_db t;
+    char file[PATH_MAX + 32]; /* an export file beside it */
+} node_a;
+
+static void node_a_open(node_a *a)
+{
+    memset(a, 0, sizeof *a);
+    snprintf(a->t.dir, sizeof a->t.dir, "/tmp/trail-cli-a.XXXXXX");
+    assert_non_null(mkdtemp(a->t.dir));
+    snprintf(a->t.url, sizeof a->t.url, "sqlite:%s/a.db", a->t.dir);
+    snprintf(a->file, sizeof a->file, "%s/a.jsonl", a->t.dir);
+    a->t.db = it_open(&a->t, NULL);
+    it_migrate(a->t.db);
+}
+
+static void node_a_close(node_a *a)
+{
+    trail_close(a->t.db);
+    char cmd[PATH_MAX + 16];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", a->t.dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* Every event of @x is on @y with the same hash, and @y has no other. */
+static void same_events(trail_conn *x, trail_conn *y)
+{
+    it_events ex, ey;
+    it_history(x, NULL, NULL, &ex);
+    it_history(y, NULL, NULL, &ey);
+    assert_int_equal(ex.n, ey.n);
+    for (size_t i = 0; i < ex.n; i++) {
+        size_t j = 0;
+        while (j < ey.n && strcmp(ey.ev[j].event_id, ex.ev[i].event_id) != 0)
+            j++;
+        if (j == ey.n)
+            fail_msg("event %s is not on the other node", ex.ev[i].event_id);
+        assert_string_equal(ex.ev[i].hash, ey.ev[j].hash);
+        assert_int_equal(ex.ev[i].hlc, ey.ev[j].hlc);
+    }
+    it_events_free(&ex);
+    it_events_free(&ey);
+}
+
+static void verify_intact(const char *url)
+{
+    run r = trail("verify", url, NULL);
+    if (r.status != 0)
+        fail_msg("trail verify %s: %s%s", url, r.out, r.err);
+    expect_in(r.out, "intact");
+    run_free(&r);
+}
+
+/* Inserts, an update and a delete, of two entities, on @db. */
+static void some_changes(trail_conn *db, const char *prefix, shop_customer *ann)
+{
+    char email[64];
+    snprintf(email, sizeof email, "%s-ann@example.com", prefix);
+    it_customer(db, email, ann);
+    shop_customer bob = { 0 };
+    snprintf(email, sizeof email, "%s-bob@example.com", prefix);
+    it_customer(db, email, &bob);
+    shop_order_create_params o = SHOP_ORDER_CREATE_INIT;
+    o.customer = ann->id;
+    o.total = 100;
+    shop_order order = { 0 };
+    IT_OK(db, shop_order_create(db, NULL, &o, &order));
+    shop_customer_update_params u = {
+        .id = ann->id, .version = 1, .set = SHOP_CUSTOMER_CREDIT, .credit = 500
+    };
+    IT_OK(db, shop_customer_update(db, NULL, &u, ann));
+    IT_OK(db, shop_order_delete(db, NULL, order.id, 1));
+    shop_order_clear(&order);
+    shop_customer_clear(&bob);
+}
+
+static size_t lines_with(const char *path, const char *what)
+{
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char *line = NULL;
+    size_t cap = 0, n = 0;
+    while (getline(&line, &cap, f) > 0)
+        n += strstr(line, what) != NULL;
+    free(line);
+    fclose(f);
+    return n;
+}
+
+/*
+ * Export from a SQLite file, import into the fixture's database: the rows
+ * and events are the same on both, and a second import of the file
+ * changes nothing.
+ */
+static void test_export_import(void **state)
+{
+    it_db *t = *state;
+    node_a a;
+    node_a_open(&a);
+    shop_customer ann = { 0 };
+    some_changes(a.t.db, "a", &ann);
+
+    run r = trail("export", a.t.url, "-o", a.file, NULL);
+    assert_int_equal(r.status, 0);
+    expect_in(r.out, "export: 5 events written");
+    run_free(&r);
+    assert_int_equal(lines_with(a.file, "{\"event\":"), 5);
+    r = trail("import", t->url, a.file, NULL);
+    if (r.status != 0)
+        fail_msg("%s%s", r.out, r.err);
+    expect_in(r.out, "import: 5 applied, 0 skipped (already here), 0 held, 0 refused, of 5 events");
+    assert_string_equal(r.err, "");
+    run_free(&r);
+    same_events(a.t.db, t->db);
+    assert_int_equal(it_rows(t, "customers"), 2);
+    assert_int_equal(it_rows(t, "orders"), 0);
+    char *va = it_latest_values(a.t.db, "customers", ann.id);
+    char *vb = it_latest_values(t->db, "customers", ann.id);
+    assert_string_equal(va, vb);
+    free(va);
+    free(vb);
+
+    r = trail("import", t->url, a.file, NULL);
+    assert_int_equal(r.status, 0);
+    expect_in(r.out, "import: 0 applied, 5 skipped (already here), 0 held, 0 refused");
+    run_free(&r);
+    same_events(a.t.db, t->db);
+    verify_intact(t->url);
+    verify_intact(a.t.url);
+    shop_customer_clear(&ann);
+    node_a_close(&a);
+}
+
+/*
+ * One value edited inside an event's new_values in the file: that event is
+ * refused and named with its line, exit 1, and nothing of its lane after
+ * it is applied.
+ */
+static void test_edited_line_refused(void **state)
+{
+    it_db *t = *state;
+    node_a a;
+    node_a_open(&a);
+    shop_customer c = { 0 };
+    it_customer(a.t.db, "one@example.com", &c);
+    shop_customer_clear(&c);
+    it_customer(a.t.db, "two@example.com", &c);
+    shop_customer_clear(&c);
+    it_customer(a.t.db, "three@example.com", &c);
+    shop_customer_clear(&c);
+    run r = trail("export", a.t.url, "-o", a.file, NULL);
+    assert_int_equal(r.status, 0);
+    run_free(&r);
+
+    /* Line 1 the header, 2 the lane row, 3 to 5 the events: two@ is on line 4. */
+    char cmd[2 * PATH_MAX];
+    snprintf(cmd, sizeof cmd, "sed -i '4s/two@example.com/t0w@example.com/' '%s'", a.file);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(lines_with(a.file, "t0w@example.com"), 1);
+    r = trail("import", t->url, a.file, NULL);
+    assert_int_equal(r.status, 1);
+    expect_in(r.out, "1 applied");
+    expect_in(r.out, "1 refused");
+    expect_in(r.err, "seq 2");
+    expect_in(r.err, "(line 4)");
+    expect_in(r.err, "hash");
+    run_free(&r);
+    it_events evs;
+    it_history(t->db, "customers", NULL, &evs);
+    assert_int_equal(evs.n, 1); /* one@ only: three@ waits behind the refused one */
+    it_events_free(&evs);
+    assert_int_equal(it_rows(t, "customers"), 1);
+    verify_intact(t->url);
+    node_a_close(&a);
+}
+
+/* --since with the peer's digest: the file holds only what the peer lacks. */
+static void test_export_since_digest(void **state)
+{
+    it_db *t = *state;
+    node_a a;
+    node_a_open(&a);
+    shop_customer c = { 0 };
+    it_customer(a.t.db, "first@example.com", &c);
+    shop_customer_clear(&c);
+    run r = trail("export", a.t.url, "-o", a.file, NULL);
+    assert_int_equal(r.status, 0);
+    run_free(&r);
+    r = trail("import", t->url, a.file, NULL);
+    assert_int_equal(r.status, 0);
+    run_free(&r);
+    it_customer(a.t.db, "second@example.com", &c);
+
+    r = trail("digest", t->url, NULL);
+    assert_int_equal(r.status, 0);
+    char digest[PATH_MAX + 32];
+    snprintf(digest, sizeof digest, "%s/peer.digest", a.t.dir);
+    FILE *f = fopen(digest, "w");
+    assert_non_null(f);
+    fputs(r.out, f);
+    fclose(f);
+    run_free(&r);
+    r = trail("export", a.t.url, "--since", digest, "-o", a.file, NULL);
+    assert_int_equal(r.status, 0);
+    expect_in(r.out, "export: 1 events written");
+    run_free(&r);
+    assert_int_equal(lines_with(a.file, "{\"event\":"), 1);
+    assert_int_equal(lines_with(a.file, "second@example.com"), 1);
+    assert_int_equal(lines_with(a.file, "first@example.com"), 0);
+    r = trail("import", t->url, a.file, NULL);
+    assert_int_equal(r.status, 0);
+    expect_in(r.out, "import: 1 applied, 0 skipped");
+    run_free(&r);
+    same_events(a.t.db, t->db);
+    verify_intact(t->url);
+    shop_customer_clear(&c);
+    node_a_close(&a);
+}
+
+/*
+ * trail sync both ways between a SQLite file and the fixture's database:
+ * the same events and rows on both, verify intact on both, a second sync
+ * applies nothing, and trail nodes lists the peer with no lag.
+ */
+static void test_sync_both_ways(void **state)
+{
+    it_db *t = *state;
+    node_a a;
+    node_a_open(&a);
+    shop_customer ann = { 0 }, carl = { 0 };
+    some_changes(a.t.db, "a", &ann);
+    it_customer(t->db, "b-carl@example.com", &carl);
+
+    run r = trail("sync", a.t.url, t->url, "--batch", "2", NULL);
+    if (r.status != 0)
+        fail_msg("%s%s", r.out, r.err);
+    expect_in(r.out, "sync: 5 applied, 0 skipped (already here), 0 held, 0 refused");
+    assert_null(strstr(r.out, "\033[K")); /* no progress line when not on a terminal */
+    run_free(&r);
+    r = trail_tty("sync", t->url, a.t.url, "--batch", "1", NULL);
+    assert_int_equal(r.status, 0);
+    expect_in(r.out, "sync: 1 applied, 0 skipped");
+    run_free(&r);
+    same_events(a.t.db, t->db);
+    assert_int_equal(it_rows(t, "customers"), 3);
+    assert_int_equal(it_rows(&a.t, "customers"), 3);
+    assert_int_equal(it_rows(&a.t, "orders"), 0);
+    verify_intact(t->url);
+    verify_intact(a.t.url);
+
+    r = trail("sync", a.t.url, t->url, NULL);
+    assert_int_equal(r.status, 0);
+    expect_in(r.out, "sync: 0 applied");
+    run_free(&r);
+    char *a_node = it_local_node(a.t.db);
+    r = trail("nodes", t->url, NULL);
+    assert_int_equal(r.status, 0);
+    expect_in(r.out, "peer ");
+    char *row = strstr(r.out, "\npeer ");
+    assert_non_null(row);
+    expect_in(row, a_node);
+    run_free(&r);
+    free(a_node);
+
+    /* A progress line on a terminal: events, events/s and what is left, redrawn in place. */
+    for (int i = 0; i < 3; i++)
+        it_customer(a.t.db, i == 0 ? "p0@x.org" : i == 1 ? "p1@x.org" : "p2@x.org", &carl);
+    r = trail_tty("sync", a.t.url, t->url, "--batch", "1", NULL);
+    assert_int_equal(r.status, 0);
+    expect_in(r.out, "\r\033[Ksync: 1 events, ");
+    expect_in(r.out, " left");
+    expect_in(r.out, "sync: 3 applied");
+    run_free(&r);
+    shop_customer_clear(&ann);
+    shop_customer_clear(&carl);
+    node_a_close(&a);
+}
+
+static int seen_at_progress(void *userdata, const trail_sync_stats *st)
+{
+    int64_t *seen = userdata;
+    for (size_t i = 0; i < 8; i++)
+        if (seen[i] == 0) {
+            seen[i] = st->seen;
+            break;
+        }
+    return 0;
+}
+
+/*
+ * trail_import with batches of one event: a transaction of three events
+ * applies in one batch, never cut (the progress callback sees 3, then 4).
+ * Fails when the reader ends a batch at batch_size regardless.
+ */
+static void test_import_keeps_transactions_whole(void **state)
+{
+    it_db *t = *state;
+    node_a a;
+    node_a_open(&a);
+    shop_customer c = { 0 };
+    IT_OK(a.t.db, trail_begin(a.t.db));
+    it_customer(a.t.db, "tx1@example.com", &c);
+    shop_customer_clear(&c);
+    it_customer(a.t.db, "tx2@example.com", &c);
+    shop_customer_clear(&c);
+    it_customer(a.t.db, "tx3@example.com", &c);
+    shop_customer_clear(&c);
+    IT_OK(a.t.db, trail_commit(a.t.db));
+    it_customer(a.t.db, "alone1@example.com", &c);
+    shop_customer_clear(&c);
+    it_customer(a.t.db, "alone2@example.com", &c);
+    shop_customer_clear(&c);
+
+    FILE *f = fopen(a.file, "w+");
+    assert_non_null(f);
+    trail_sync_stats st;
+    IT_OK(a.t.db, trail_export(a.t.db, f, NULL, &st));
+    assert_int_equal(st.seen, 5);
+    rewind(f);
+    int64_t seen[8] = { 0 };
+    trail_sync_opts o = TRAIL_SYNC_OPTS_INIT;
+    o.batch_size = 1;
+    o.progress = seen_at_progress;
+    o.userdata = seen;
+    IT_OK(t->db, trail_import(t->db, f, &o, &st));
+    fclose(f);
+    assert_int_equal(st.applied, 5);
+    assert_int_equal(seen[0], 3);
+    assert_int_equal(seen[1], 4);
+    same_events(a.t.db, t->db);
+    node_a_close(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -323,6 +660,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_model_deleted, it_setup, it_teardown),
         cmocka_unit_test_setup_teardown(test_lane_deleted, it_setup, it_teardown),
         cmocka_unit_test_setup_teardown(test_digest, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_export_import, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_edited_line_refused, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_export_since_digest, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_sync_both_ways, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_import_keeps_transactions_whole, it_setup,
+                                        it_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
