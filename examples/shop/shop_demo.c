@@ -292,13 +292,31 @@ static void step_rollback(demo *d)
     shop_customer_clear(&di);
 }
 
+/* `shop_demo --migrate URL`: the shop schema on any database, for `trail sync` to fill. */
+static int migrate_only(const char *url)
+{
+    trail_conn *db = NULL;
+    int rc = trail_open(&db, url, NULL);
+    if (rc == TRAIL_OK)
+        rc = shop_migrate(db);
+    if (rc != TRAIL_OK)
+        fprintf(stderr, "shop_demo: %s\n", trail_errmsg(db));
+    trail_close(db);
+    return rc == TRAIL_OK ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[1], "--migrate") == 0)
+        return migrate_only(argv[2]);
     if (argc != 2 || argv[1][0] == '-') {
         fprintf(stderr,
                 "usage: shop_demo DBFILE\n"
+                "       shop_demo --migrate URL\n"
                 "Runs the trail demo on a new SQLite database DBFILE (which must not exist);\n"
-                "then try: trail log DBFILE; trail verify DBFILE\n");
+                "then try: trail log DBFILE; trail verify DBFILE\n"
+                "--migrate: only creates the shop schema's tables in the database URL\n"
+                "(sqlite:PATH, postgresql://..., mysql://...), e.g. for trail sync.\n");
         return 2;
     }
     const char *path = argv[1];
