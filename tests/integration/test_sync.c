@@ -607,6 +607,44 @@ static void test_local_entity_stays_local(void **state)
     verify_clean(&s->node[B]);
 }
 
+static int64_t hour_ahead(void *userdata)
+{
+    (void)userdata;
+    return it_now_ms() + 3600 * 1000;
+}
+
+/*
+ * An event stamped by a clock an hour ahead is held (clock ahead) by a
+ * destination whose clock is not, and applied by the first sync after the
+ * destination's clock caught up.
+ */
+static void test_clock_ahead_held(void **state)
+{
+    sync_test *s = *state;
+    trail_open_opts ahead = TRAIL_OPEN_OPTS_INIT;
+    ahead.wall = hour_ahead;
+    trail_close(s->node[A].db);
+    trail_conn *a = s->node[A].db = it_open(&s->node[A], &ahead);
+    make_customer(a, "ahead@x.org", NULL);
+    trail_sync_stats st;
+    sync_ok(a, s->node[B].db, &st);
+    assert_int_equal(st.applied, 0);
+    assert_int_equal(st.held, 1);
+    assert_int_equal(
+        raw_count(s->node[B].url,
+                  "SELECT count(*) FROM trail_quarantine WHERE reason = 'clock ahead'"),
+        1);
+    trail_close(s->node[B].db);
+    trail_conn *b = s->node[B].db = it_open(&s->node[B], &ahead);
+    sync_ok(a, b, &st);
+    assert_int_equal(st.applied, 1);
+    assert_int_equal(st.held, 0);
+    assert_int_equal(it_rows(&s->node[B], "trail_quarantine"), 0);
+    same_events(a, b);
+    verify_clean(&s->node[A]);
+    verify_clean(&s->node[B]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -621,6 +659,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_old_cursors_table_replaced, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_reference_held, setup, teardown),
         cmocka_unit_test_setup_teardown(test_local_entity_stays_local, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_clock_ahead_held, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
