@@ -91,6 +91,8 @@ typedef struct trail_runtime_sql {
                                        remote_values, detected_at, resolved_at, resolution */
     const char *conflict_events;    /* node_id -> event_id of every conflict kept of an event of
                                        another node (verify.c) */
+    const char *foreign_events;     /* table_name, node_id -> event_id of the table's events of
+                                       other nodes (verify.c, for an entity that does not replicate) */
     const char *cursor_delete;      /* peer_node */
     const char *cursors;            /* -> peer_node, pulled_at, peer_heads, peer_events, applied,
                                        skipped, held, refused of every peer */

@@ -133,6 +133,8 @@
     .conflict_events = "SELECT c." Q(event_id) " FROM " Q(trail_conflicts) " c JOIN " EVENTS
                        " e ON e." Q(event_id) " = c." Q(event_id) " WHERE e." Q(node_id)
                        " <> " P(1),
+    .foreign_events = "SELECT " Q(event_id) " FROM " EVENTS " WHERE " Q(table_name) " = " P(1)
+                      " AND " Q(node_id) " <> " P(2),
     .cursor_delete = "DELETE FROM " Q(trail_cursors) " WHERE " Q(peer_node) " = " P(1),
     .cursors = "SELECT " Q(peer_node) ", " Q(pulled_at) ", " Q(peer_heads) ", " Q(peer_events)
                ", " Q(applied) ", " Q(skipped) ", " Q(held) ", " Q(refused) " FROM "

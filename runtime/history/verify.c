@@ -17,7 +17,8 @@
  *     previous new_values), remembering where each record ended (a digest
  *     of its last new_values, or deleted); an event of another node that
  *     sync kept in trail_conflicts without moving the row is left out
- *     (docs/events.md, "Replicated records");
+ *     (docs/events.md, "Replicated records"), and so is another node's
+ *     event of an entity that does not replicate (`replicate: false`);
  *  3. per table of a migrated entity, every live row, turned into event JSON
  *     by the same code that writes events, against that digest.
  * Memory grows with the lanes (pass 1's entries) and the records of one
@@ -1143,13 +1144,33 @@ static void free_tables(table_list *l)
 
 /* ---- the whole check -------------------------------------------------- */
 
+static int kept_apart_row(trail_conn *db, void *row, void *userdata)
+{
+    verifier *v = userdata;
+    trail_value id;
+    int rc = db->drv->column(db, row, 0, TRAIL_V_TEXT, &id);
+    if (rc < 0 || id.type == TRAIL_V_NULL)
+        return rc;
+    char key[TRAIL_ULID_LEN + 1];
+    snprintf(key, sizeof key, "%.*s", (int)id.n, id.s);
+    return json_object_set_new(v->kept_apart, key, json_true()) < 0
+               ? trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory")
+               : 0;
+}
+
 static int check_table(verifier *v, const table_entry *t)
 {
     const trail_runtime_sql *sql = v->db->drv->sql;
     v->table = t->name;
     v->entity = t->entity;
     trail_value name = trail_v_text(t->name);
-    int rc = v->db->drv->query(v->db, sql->record_events, &name, 1, record_row, v, NULL);
+    int rc = TRAIL_OK;
+    /* The rows of an entity that does not replicate hold this node's events only. */
+    trail_value p[2] = { name, trail_v_text(v->db->node_id) };
+    if (t->entity && !t->entity->replicate &&
+        (rc = v->db->drv->query(v->db, sql->foreign_events, p, 2, kept_apart_row, v, NULL)) < 0)
+        goto done;
+    rc = v->db->drv->query(v->db, sql->record_events, &name, 1, record_row, v, NULL);
     if (rc < 0)
         goto done;
     if ((rc = end_record(v)) < 0)
@@ -1273,20 +1294,6 @@ static int check_digest(verifier *v, table_list *tables)
  * Passes 2 and 3, table by table, once the tables are known: one step,
  * counted in events (rows are not counted first).
  */
-static int kept_apart_row(trail_conn *db, void *row, void *userdata)
-{
-    verifier *v = userdata;
-    trail_value id;
-    int rc = db->drv->column(db, row, 0, TRAIL_V_TEXT, &id);
-    if (rc < 0 || id.type == TRAIL_V_NULL)
-        return rc;
-    char key[TRAIL_ULID_LEN + 1];
-    snprintf(key, sizeof key, "%.*s", (int)id.n, id.s);
-    return json_object_set_new(v->kept_apart, key, json_true()) < 0
-               ? trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory")
-               : 0;
-}
-
 static int check_records(verifier *v, table_list *tables)
 {
     trail_conn *db = v->db;

@@ -23,7 +23,7 @@ int trail__sync_cursor(trail_conn *db, const char *peer, const trail__heads *pee
         trail__buf_free(&heads);
         return trail__err_set(&db->err, rc, "out of memory");
     }
-    int64_t now = trail__wall_ms();
+    int64_t now = trail__conn_wall_ms(db);
     trail_value key = trail_v_text(peer);
     trail_value p[9] = { key,
                          trail_v_int(now),

@@ -60,7 +60,7 @@ static int put(trail_conn *db, const char *kind, const char *id, const char *lan
                int64_t hlc, const char *node, bool refused, const char *reason, const char *body)
 {
     const trail_runtime_sql *sql = db->drv->sql;
-    int64_t now = trail__wall_ms();
+    int64_t now = trail__conn_wall_ms(db);
     kept k = { false, now, 0 };
     trail_value key = trail_v_text(id);
     int rc = db->drv->query(db, sql->quarantine_get, &key, 1, kept_row, &k, NULL);

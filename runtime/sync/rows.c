@@ -31,7 +31,7 @@ static int conflict(trail_conn *db, const trail__wire_event *ev, const char *res
 {
     char id[TRAIL_ULID_LEN + 1];
     trail_ulid u;
-    int64_t now = trail__wall_ms();
+    int64_t now = trail__conn_wall_ms(db);
     int rc = trail_ulid_next(db->ids, now, &u);
     if (rc < 0)
         return trail__err_set(&db->err, rc, "cannot make a conflict id");

@@ -34,16 +34,13 @@ static int model_row(trail_conn *db, void *row, void *userdata)
     if (!tables)
         return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
     s->tables = tables;
-    json_t *root = m->json, *entities = json_object_get(root, "entities");
-    int64_t version = json_integer_value(json_object_get(root, "version"));
-    for (size_t i = 0; i < m->n_entities; i++) {
-        json_t *replicate = json_object_get(json_array_get(entities, i), "replicate");
+    int64_t version = json_integer_value(json_object_get(m->json, "version"));
+    for (size_t i = 0; i < m->n_entities; i++)
         s->tables[s->n_tables++] = (trail__sync_table){
             .e = &m->entities[i],
             .schema_version = version,
-            .replicate = !json_is_false(replicate),
+            .replicate = m->entities[i].replicate,
         };
-    }
     return 0;
 }
 

@@ -578,6 +578,73 @@ static void test_missing_reference_held(void **state)
     verify_clean(&s->node[B]);
 }
 
+/*
+ * The events of an entity that does not replicate (`replicate: false`:
+ * products, with their int64 keys) travel, and change no row elsewhere;
+ * each node verifies its rows against its own events only.
+ */
+static void test_local_entity_stays_local(void **state)
+{
+    sync_test *s = *state;
+    trail_conn *a = s->node[A].db, *b = s->node[B].db;
+    shop_product_create_params p = SHOP_PRODUCT_CREATE_INIT;
+    p.sku = "SKU-1";
+    p.title = "Only on A";
+    p.price = 100;
+    IT_OK(a, shop_product_create(a, NULL, &p, NULL));
+    p.sku = "SKU-2";
+    p.title = "Only on B";
+    IT_OK(b, shop_product_create(b, NULL, &p, NULL));
+    trail_sync_stats st;
+    sync_ok(a, b, &st);
+    assert_int_equal(st.applied, 1);
+    sync_ok(b, a, &st);
+    assert_int_equal(st.applied, 1);
+    assert_int_equal(it_rows(&s->node[A], "products"), 1);
+    assert_int_equal(it_rows(&s->node[B], "products"), 1);
+    same_events(a, b);
+    verify_clean(&s->node[A]);
+    verify_clean(&s->node[B]);
+}
+
+static int64_t hour_ahead(void *userdata)
+{
+    (void)userdata;
+    return it_now_ms() + 3600 * 1000;
+}
+
+/*
+ * An event stamped by a clock an hour ahead is held (clock ahead) by a
+ * destination whose clock is not, and applied by the first sync after the
+ * destination's clock caught up.
+ */
+static void test_clock_ahead_held(void **state)
+{
+    sync_test *s = *state;
+    trail_open_opts ahead = TRAIL_OPEN_OPTS_INIT;
+    ahead.wall = hour_ahead;
+    trail_close(s->node[A].db);
+    trail_conn *a = s->node[A].db = it_open(&s->node[A], &ahead);
+    make_customer(a, "ahead@x.org", NULL);
+    trail_sync_stats st;
+    sync_ok(a, s->node[B].db, &st);
+    assert_int_equal(st.applied, 0);
+    assert_int_equal(st.held, 1);
+    assert_int_equal(
+        raw_count(s->node[B].url,
+                  "SELECT count(*) FROM trail_quarantine WHERE reason = 'clock ahead'"),
+        1);
+    trail_close(s->node[B].db);
+    trail_conn *b = s->node[B].db = it_open(&s->node[B], &ahead);
+    sync_ok(a, b, &st);
+    assert_int_equal(st.applied, 1);
+    assert_int_equal(st.held, 0);
+    assert_int_equal(it_rows(&s->node[B], "trail_quarantine"), 0);
+    same_events(a, b);
+    verify_clean(&s->node[A]);
+    verify_clean(&s->node[B]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -591,6 +658,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_batches_keep_transactions_whole, setup, teardown),
         cmocka_unit_test_setup_teardown(test_old_cursors_table_replaced, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_reference_held, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_local_entity_stays_local, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_clock_ahead_held, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
