@@ -139,7 +139,7 @@ static int make_header(trail_conn *db, const trail__heads *have, const trail__he
 {
     if (!(h->node = strdup(db->node_id)))
         return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
-    h->created_at = trail__wall_ms();
+    h->created_at = trail__conn_wall_ms(db);
     int rc = header_schema(db, h);
     if (rc < 0)
         return rc;
