@@ -145,6 +145,12 @@ static int fail(trail_conn *db, const PGresult *res, const char *what)
                               what, len, msg);
     const char *sqlstate = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     int code = code_of(sqlstate, &db->retryable);
+    /* undefined_function: a write's function (write_pg.c) that migrate has not made. */
+    if (sqlstate && strcmp(sqlstate, "42883") == 0 && strstr(msg, "function trail_"))
+        return trail__err_set(&db->err, TRAIL_EDB,
+                              "postgresql: %s: %.*s; the schema's migrate makes the functions "
+                              "that this build of trail calls: run it",
+                              what, len, msg);
     return trail__err_set(&db->err, code, "postgresql: %s: %.*s", what, len, msg);
 }
 
