@@ -155,6 +155,8 @@ static bool write_schema(const char *path, int entities, int fields)
             entities, fields);
     for (int i = 0; i < entities; i++) {
         fprintf(f, "  ent_%04d:\n", i);
+        /* Local rows: int64 keys, refs along the chain to them, fields kept out of events. */
+        fprintf(f, "    replicate: false\n");
         if (i % 3 == 1)
             fprintf(f, "    key: int64\n");
         if (i % 4 == 2)

@@ -822,6 +822,7 @@ static json_t *entity_new(const gen_schema *s, const gen_entity *e, unsigned dri
         put_str(o, "conflict_enum",
                 e->conflict == TRAIL_CONFLICT_MANUAL ? "TRAIL_CONFLICT_MANUAL"
                                                      : "TRAIL_CONFLICT_LWW") < 0 ||
+        put_str(o, "replicate", e->replicate ? "true" : "false") < 0 ||
         put_str(o, "key_record_type", ulid ? "char *" : "int64_t ") < 0 ||
         put_str(o, "key_param_type", ulid ? "const char *" : "int64_t ") < 0 ||
         put_str(o, "key_member", ulid ? "text" : "num") < 0 ||

@@ -125,6 +125,37 @@ done:
     free(first);
 }
 
+/*
+ * A replicated record that refers to a record of an entity that does not
+ * replicate would point, on every other node, at a row that node does not
+ * have (or at another row under the same key): refused at the ref's `to:`.
+ * Run once every entity is loaded, since a ref may name one further down.
+ */
+static void check_replicated_refs(gen_sload *ld, const gen_yaml_node *entities)
+{
+    const gen_schema *s = ld->s;
+    for (size_t i = 0; i < s->n_entities; i++) {
+        const gen_entity *e = &s->entities[i];
+        if (!e->replicate)
+            continue;
+        const gen_yaml_node *fields = gen_yaml_get(entities->pairs[i].value, "fields");
+        for (size_t j = 0; j < e->n_fields; j++) {
+            const gen_field *f = &e->fields[j];
+            if (f->type != TRAIL_TYPE_REF || !f->ref || f->ref->replicate)
+                continue;
+            /* Loaded from a mapping of options (`to:` is one), so the nodes are there. */
+            const gen_yaml_node *to = gen_yaml_get(fields->pairs[j].value, "to");
+            gen_sload_error(ld, to,
+                            "entity '%s' replicates but '%s' does not (`replicate: false`), so "
+                            "on other nodes this ref would name a row they do not have; set "
+                            "`replicate: false` on '%s' too%s",
+                            e->name, f->ref->name, e->name,
+                            f->ref->key == TRAIL_KEY_ULID ? ", or let the entity it names replicate"
+                                                          : "");
+        }
+    }
+}
+
 /* One C identifier trailgen will emit, after the schema's prefix, and what makes it. */
 typedef struct c_name {
     char *text;
@@ -269,6 +300,8 @@ static void load_entities(gen_sload *ld, const gen_yaml_node *entities)
         gen_sload_entity(ld, &s->entities[i], &entities->pairs[i]);
     if (!ld->nomem)
         check_tables(ld, entities);
+    if (!ld->nomem)
+        check_replicated_refs(ld, entities);
     if (!ld->nomem && ld->diag->errors == ld->base && ld->n_msgs == 0)
         check_c_names(ld, entities);
 }

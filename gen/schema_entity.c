@@ -1,6 +1,7 @@
 /*
  * schema_entity.c - one entity: its name and table, key and conflict modes,
- * its fields (schema_field.c loads each) and its indexes.
+ * whether it replicates, its fields (schema_field.c loads each) and its
+ * indexes.
  */
 #include "schema_entity.h"
 #include "names.h"
@@ -12,7 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const entity_keys[] = { "table", "key", "conflict", "fields", "indexes" };
+static const char *const entity_keys[] = { "table",     "key",    "conflict",
+                                           "replicate", "fields", "indexes" };
 
 /*
  * A table name (valid as a name, the text of @at) must not be a word SQL
@@ -68,6 +70,15 @@ static void load_modes(gen_sload *ld, gen_entity *e, const gen_yaml_node *map)
     if ((n = gen_yaml_get(map, "conflict")) &&
         (i = gen_sload_choice(ld, n, "conflict mode", conflicts, 2)) >= 0)
         e->conflict = i == 0 ? TRAIL_CONFLICT_LWW : TRAIL_CONFLICT_MANUAL;
+    e->replicate = true;
+    if ((n = gen_yaml_get(map, "replicate")) && !gen_sload_bool(ld, n, &e->replicate))
+        e->replicate = false; /* reported; not taken for true, which would add problems */
+    /* docs/replication.md, "Keys": each node's counter would hand out the same int64 keys. */
+    if (e->key == TRAIL_KEY_INT64 && e->replicate)
+        gen_sload_error(ld, gen_yaml_get(map, "key"),
+                        "int64 keys are handed out by each database's own counter, so two nodes "
+                        "would hand out the same keys; use `key: ulid`, or `replicate: false` to "
+                        "keep its rows on this node");
 }
 
 static void load_fields(gen_sload *ld, gen_entity *e, const gen_yaml_pair *pair)
@@ -97,7 +108,7 @@ static void load_fields(gen_sload *ld, gen_entity *e, const gen_yaml_pair *pair)
     }
     e->n_fields = n;
     for (size_t i = 0; i < n && !ld->nomem; i++)
-        gen_sload_field(ld, &e->fields[i], &fields->pairs[i]);
+        gen_sload_field(ld, &e->fields[i], &fields->pairs[i], e);
 }
 
 /* The index of the field named @name in @e, or -1 (reported, with a hint). */
@@ -235,6 +246,7 @@ void gen_sload_entity(gen_sload *ld, gen_entity *e, const gen_yaml_pair *pair)
     e->pos = key->pos;
     e->key = TRAIL_KEY_ULID;
     e->conflict = TRAIL_CONFLICT_LWW;
+    e->replicate = true;
     if (!(e->name = gen_sload_strdup(ld, key->text)))
         return;
     const char *name = gen_sload_name(ld, key, "entity name");

@@ -434,7 +434,28 @@ static void collect(gen_sload *ld, const gen_yaml_node *map, opts *o)
     }
 }
 
-void gen_sload_field(gen_sload *ld, gen_field *f, const gen_yaml_pair *pair)
+/*
+ * A field kept out of events (docs/replication.md, "Row effects") never
+ * leaves its node, so on every other node a replicated record must be able
+ * to do without its value: the field needs a default or NULL. A field whose
+ * `default` or `null` was given but is wrong was reported already.
+ */
+static void check_kept_here(gen_sload *ld, const gen_field *f, const opts *o, bool null_read,
+                            const gen_entity *e)
+{
+    if (!e->replicate || f->audit == GEN_AUDIT_FULL || f->nullable || f->has_default ||
+        o->key[OPT_DEFAULT] || !null_read)
+        return;
+    bool takes_default = has_type(f, opt_types[OPT_DEFAULT]);
+    gen_sload_error(ld, o->val[OPT_AUDIT],
+                    "a field of a replicated entity kept out of change events (audit: %s) needs "
+                    "%s: its value never leaves this node, so another node must be able to fill "
+                    "it; or set `replicate: false` on entity '%s' to keep its rows on this node",
+                    f->audit == GEN_AUDIT_REDACT ? "redact" : "omit",
+                    takes_default ? "`default` or `null: true`" : "`null: true`", e->name);
+}
+
+void gen_sload_field(gen_sload *ld, gen_field *f, const gen_yaml_pair *pair, const gen_entity *e)
 {
     const gen_yaml_node *key = pair->key, *val = pair->value;
     opts o = { 0 };
@@ -469,8 +490,7 @@ void gen_sload_field(gen_sload *ld, gen_field *f, const gen_yaml_pair *pair)
         }
     }
 
-    if (o.val[OPT_NULL])
-        gen_sload_bool(ld, o.val[OPT_NULL], &f->nullable);
+    bool null_read = !o.val[OPT_NULL] || gen_sload_bool(ld, o.val[OPT_NULL], &f->nullable);
     if (o.val[OPT_UNIQUE])
         gen_sload_bool(ld, o.val[OPT_UNIQUE], &f->unique);
     if (o.val[OPT_AUDIT]) {
@@ -495,4 +515,5 @@ void gen_sload_field(gen_sload *ld, gen_field *f, const gen_yaml_pair *pair)
     }
     if (o.val[OPT_DEFAULT] && !ld->nomem)
         load_default(ld, f, o.val[OPT_DEFAULT]);
+    check_kept_here(ld, f, &o, null_read, e);
 }

@@ -16,7 +16,11 @@
  */
 #define GEN_INDEX_TEXT_MAX 768
 
-/* gen_sload_field - load the field of @pair (name: type or options) into the zeroed @f. */
-void gen_sload_field(gen_sload *ld, gen_field *f, const gen_yaml_pair *pair);
+/*
+ * gen_sload_field - load the field of @pair (name: type or options) into the
+ * zeroed @f, a field of @e (whose name and modes are loaded: the rules of a
+ * replicated entity's fields depend on them).
+ */
+void gen_sload_field(gen_sload *ld, gen_field *f, const gen_yaml_pair *pair, const gen_entity *e);
 
 #endif /* TRAILGEN_SCHEMA_FIELD_H */

@@ -62,6 +62,7 @@ struct gen_entity {
     gen_pos pos;
     trail_key_kind key;
     trail_conflict_mode conflict;
+    bool replicate; /* `replicate:` (default true): its rows change on other nodes too */
     gen_field *fields;
     size_t n_fields;
     gen_index *indexes;

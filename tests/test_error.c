@@ -18,7 +18,7 @@
 static const int all_codes[] = { TRAIL_OK,       TRAIL_ENOTFOUND, TRAIL_ECONFLICT, TRAIL_EUNIQUE,
                                  TRAIL_EINVALID, TRAIL_EREF,      TRAIL_EBUSY,     TRAIL_ECLOCK,
                                  TRAIL_EDB,      TRAIL_ENOMEM,    TRAIL_EARG,      TRAIL_EOVERFLOW,
-                                 TRAIL_ESYS };
+                                 TRAIL_ESYS,     TRAIL_ETWIN };
 #define NCODES (sizeof all_codes / sizeof all_codes[0])
 
 /* Each code has its own name and text; failures are negative and distinct. */
@@ -41,6 +41,10 @@ static void test_codes(void **state)
     }
     assert_string_equal(trail_code_name(TRAIL_ECONFLICT), "TRAIL_ECONFLICT");
     assert_string_equal(trail_code_name(TRAIL_EBUSY), "TRAIL_EBUSY");
+    assert_int_equal(TRAIL_ETWIN, -13);
+    assert_string_equal(trail_code_name(TRAIL_ETWIN), "TRAIL_ETWIN");
+    assert_string_equal(trail_strerror(TRAIL_ETWIN),
+                        "this node's id is used by another database: a copy");
     assert_string_equal(trail_strerror(-999), "unknown error code");
     assert_string_equal(trail_code_name(42), "TRAIL_E?");
 }

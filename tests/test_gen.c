@@ -605,10 +605,10 @@ static void test_bad_schema_keeps_previous_output(void **state)
     snapshot(out.s, copy.s);
     ran r = trailgen(NULL, "-o", out.s, broken_shop(), NULL);
     assert_int_equal(r.status, 1);
-    /* shop.yaml's line 12 is `      credit:  { type: int64, ...`: the type at column 24. */
+    /* shop.yaml's line 13 is `      credit:  { type: int64, ...`: the type at column 24. */
     assert_non_null(strstr(
         r.err,
-        "shop.yaml:12:24: error: entities.customer.fields.credit.type: unknown type 'int65'"));
+        "shop.yaml:13:24: error: entities.customer.fields.credit.type: unknown type 'int65'"));
     ran_free(&r);
     assert_same_dirs(copy.s, out.s);
     assert_no_temp_files(out.s);
@@ -826,7 +826,7 @@ static void test_sqlite_shop(void **state)
                 "9|seen_at|INTEGER|0|NULL|0\n"
                 "10|avatar|BLOB|0|NULL|0\n"
                 "11|prefs|TEXT|0|NULL|0\n"
-                "12|secret|TEXT|1|NULL|0\n");
+                "12|secret|TEXT|1|''|0\n");
     expect_rows(db, "PRAGMA table_info(orders)",
                 "0|id|TEXT|1|NULL|1\n"
                 "1|version|INTEGER|1|NULL|0\n"

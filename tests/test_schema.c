@@ -151,6 +151,7 @@ static const char valid[] =
     "  order:\n"
     "    table: orders\n"
     "    key: int64\n"
+    "    replicate: false\n"
     "    fields:\n"
     "      customer: { type: ref, to: customer, null: true, unique: true }\n"
     "      total: int64\n"
@@ -176,6 +177,7 @@ static void test_valid_schema(void **state)
     assert_string_equal(c->table, "customers");
     assert_int_equal(c->key, TRAIL_KEY_ULID);
     assert_int_equal(c->conflict, TRAIL_CONFLICT_MANUAL);
+    assert_true(c->replicate);
     assert_int_equal(c->pos.line, 4);
     assert_int_equal(c->pos.col, 3);
     assert_int_equal(c->n_fields, 14);
@@ -273,6 +275,7 @@ static void test_valid_schema(void **state)
     assert_string_equal(o->table, "orders");
     assert_int_equal(o->key, TRAIL_KEY_INT64);
     assert_int_equal(o->conflict, TRAIL_CONFLICT_LWW);
+    assert_false(o->replicate);
     assert_int_equal(o->n_fields, 3);
     assert_int_equal(o->fields[0].type, TRAIL_TYPE_REF);
     assert_string_equal(o->fields[0].ref_name, "customer");
@@ -285,6 +288,7 @@ static void test_valid_schema(void **state)
     assert_string_equal(it->table, "item");
     assert_int_equal(it->key, TRAIL_KEY_ULID);
     assert_int_equal(it->conflict, TRAIL_CONFLICT_LWW);
+    assert_true(it->replicate);
     gen_schema_free(s);
 }
 
@@ -305,10 +309,12 @@ static void test_shop_yaml(void **state)
 
     /* Every type, both keys and conflict modes, both audit modes, both index forms. */
     unsigned types = 0, audits = 0;
-    bool int64_key = false, manual = false, unique_index = false;
+    bool int64_key = false, manual = false, unique_index = false, local = false, replicated = false;
     for (size_t i = 0; i < s->n_entities; i++) {
         const gen_entity *e = &s->entities[i];
         int64_key |= e->key == TRAIL_KEY_INT64;
+        local |= !e->replicate;
+        replicated |= e->replicate;
         manual |= e->conflict == TRAIL_CONFLICT_MANUAL;
         for (size_t j = 0; j < e->n_fields; j++) {
             types |= 1u << e->fields[j].type;
@@ -323,7 +329,7 @@ static void test_shop_yaml(void **state)
         if (!(types & (1u << t)))
             fail_msg("shop.yaml has no field of type %s", gen_type_name((trail_type)t));
     assert_int_equal(audits, 7);
-    assert_true(int64_key && manual && unique_index);
+    assert_true(int64_key && manual && unique_index && local && replicated);
     assert_string_equal(s->entities[1].table, "orders");
     gen_schema_free(s);
 }
@@ -523,6 +529,71 @@ static void test_key_and_conflict(void **state)
                "entities.a.conflict", "unknown conflict mode 'mnual'; did you mean 'manual'?");
     expect_one(HEAD "  a:\n    conflict: [lww]\n    fields: {x: text}\n", "5:15",
                "entities.a.conflict", "expected a scalar, found a sequence");
+}
+
+/* docs/replication.md, "Row effects": what a replicated entity cannot be. */
+static void test_replicate(void **state)
+{
+    (void)state;
+    static const char int64_words[] =
+        "int64 keys are handed out by each database's own counter, so two nodes would hand out "
+        "the same keys; use `key: ulid`, or `replicate: false` to keep its rows on this node";
+    expect_one(HEAD "  a:\n    key: int64\n    fields: {x: text}\n", "5:10", "entities.a.key",
+               int64_words);
+    expect_one(HEAD "  a:\n    replicate: true\n    key: int64\n    fields: {x: text}\n", "6:10",
+               "entities.a.key", int64_words);
+    expect_one(HEAD "  a:\n    replicate: yes\n    fields: {x: text}\n", "5:16",
+               "entities.a.replicate", "expected true or false, found 'yes'");
+    expect_one(HEAD "  a:\n    replicat: false\n    fields: {x: text}\n", "5:5",
+               "entities.a.replicat", "unknown key 'replicat'; did you mean 'replicate'?");
+
+    /* A field kept out of events needs a value another node can fill in. */
+    expect_one(ENTITY "      s: {type: text, audit: redact}\n", "6:30", "entities.e.fields.s.audit",
+               "a field of a replicated entity kept out of change events (audit: redact) needs "
+               "`default` or `null: true`: its value never leaves this node, so another node must "
+               "be able to fill it; or set `replicate: false` on entity 'e'");
+    expect_one(ENTITY "      n: {type: int64, audit: omit, null: false}\n", "6:31",
+               "entities.e.fields.n.audit",
+               "kept out of change events (audit: omit) needs `default` or `null: true`");
+    /* Neither blob nor ref takes a default: NULL is their only way. */
+    expect_one(ENTITY "      b: {type: blob, audit: omit}\n", "6:30", "entities.e.fields.b.audit",
+               "(audit: omit) needs `null: true`: its value never leaves this node");
+    /* A `default` or `null` given but wrong is reported for itself, not again here. */
+    expect_one(ENTITY "      s: {type: text, audit: redact, null: maybe}\n", "6:44",
+               "entities.e.fields.s.null", "expected true or false, found 'maybe'");
+    expect_one(ENTITY "      s: {type: int32, audit: redact, default: x}\n", "6:48",
+               "entities.e.fields.s.default", "expected an integer, found 'x'");
+    expect_one(ENTITY "      b: {type: blob, audit: redact, default: x}\n", "6:38",
+               "entities.e.fields.b.default", "option 'default' does not apply to type 'blob'");
+
+    /* A replicated record may not point at a record that stays on its node. */
+    expect_one(HEAD "  a:\n    key: int64\n    replicate: false\n    fields: {x: text}\n"
+                    "  b:\n    fields:\n      r: {type: ref, to: a}\n",
+               "10:26", "entities.b.fields.r.to",
+               "entity 'b' replicates but 'a' does not (`replicate: false`), so on other nodes "
+               "this ref would name a row they do not have; set `replicate: false` on 'b' too");
+    /* The ref may come first, and the entity it names be a ULID one that could replicate. */
+    expect_one(HEAD "  b:\n    fields:\n      r: {type: ref, to: a, null: true}\n"
+                    "  a:\n    replicate: false\n    fields: {x: text}\n",
+               "6:26", "entities.b.fields.r.to",
+               "set `replicate: false` on 'b' too, or let the entity it names replicate");
+
+    /* What stays on its node may do all of that; a local record may point at a replicated one. */
+    gen_schema *s = load(HEAD "  a:\n    key: int64\n    replicate: false\n    fields:\n"
+                              "      s: {type: text, audit: redact}\n"
+                              "      b: {type: blob, audit: omit}\n"
+                              "      c: {type: ref, to: c}\n"
+                              "      me: {type: ref, to: a, null: true}\n"
+                              "  c:\n    fields:\n"
+                              "      s: {type: text, audit: redact, default: ''}\n"
+                              "      t: {type: timestamp, audit: omit, null: true}\n"
+                              "      b: {type: blob, audit: redact, null: true}\n"
+                              "      me: {type: ref, to: c, null: true, audit: omit}\n");
+    if (!s)
+        fail_msg("did not load:\n%s", diag.text.data);
+    assert_false(s->entities[0].replicate);
+    assert_true(s->entities[1].replicate);
+    gen_schema_free(s);
 }
 
 static void test_too_many_fields(void **state)
@@ -1218,7 +1289,7 @@ static void test_corpus_paths(void **state)
            { "18:3", "entities.keys", "table name 'keys' is a reserved word in SQL" });
 
     CORPUS(
-        "refs_indexes.yaml",
+        "refs_indexes.yaml", { "5:10", "entities.parent.key", "int64 keys are handed out by each" },
         { "11:17", "entities.parent.indexes[0][1]", "field 'label' appears twice" },
         { "12:10", "entities.parent.indexes[1][0]", "field 'data' cannot be in an index" },
         { "13:20", "entities.parent.indexes[2].fields[0]", "unknown field 'nope' in entity" },
@@ -1683,6 +1754,7 @@ int main(void)
         T(test_table_names),
         T(test_c_name_clashes),
         T(test_key_and_conflict),
+        T(test_replicate),
         T(test_too_many_fields),
         T(test_indexes),
         T(test_events),

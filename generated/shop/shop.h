@@ -77,7 +77,7 @@ typedef struct shop_customer {
     bool seen_at_null; /**< seen_at is NULL */
     trail_blob avatar; /**< blob, may be NULL */
     char *prefs; /**< json: one JSON value, as text, may be NULL */
-    char *secret; /**< text; redacted in events */
+    char *secret; /**< text, has a default; redacted in events */
 } shop_customer;
 
 /**
@@ -105,7 +105,7 @@ typedef struct shop_customer_create_params {
     bool seen_at_null; /**< store NULL */
     trail_blob avatar; /**< blob, may be NULL */
     const char *prefs; /**< json: one JSON value, as text, may be NULL */
-    const char *secret; /**< text; redacted in events */
+    const char *secret; /**< text, has a default; redacted in events */
 } shop_customer_create_params;
 
 /** The start of every shop_customer_create_params: the schema's defaults, NULL where nullable. */
@@ -117,6 +117,7 @@ typedef struct shop_customer_create_params {
     .active = true, \
     .born_null = true, \
     .seen_at_null = true, \
+    .secret = "", \
 }
 
 /** shop_customer_create_params_init - set *@params to SHOP_CUSTOMER_CREATE_INIT. */
@@ -140,7 +141,7 @@ typedef struct shop_customer_update_params {
     bool seen_at_null; /**< store NULL */
     trail_blob avatar; /**< blob, may be NULL */
     const char *prefs; /**< json: one JSON value, as text, may be NULL */
-    const char *secret; /**< text; redacted in events */
+    const char *secret; /**< text, has a default; redacted in events */
 } shop_customer_update_params;
 
 /** The row callback of shop_customer_list(): return 0 to go on, anything else to stop. */

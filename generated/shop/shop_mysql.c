@@ -21,7 +21,7 @@ static const char *const customer_add_column[] = {
     "ALTER TABLE `customers` ADD COLUMN `seen_at` DATETIME(3)",
     "ALTER TABLE `customers` ADD COLUMN `avatar` LONGBLOB",
     "ALTER TABLE `customers` ADD COLUMN `prefs` JSON",
-    NULL, /* secret: required without a default, or unique */
+    "ALTER TABLE `customers` ADD COLUMN `secret` LONGTEXT NOT NULL DEFAULT ('')",
 };
 
 static const char *const customer_find_by[] = {
@@ -243,7 +243,7 @@ static const char *const ddl[] = {
     "    `seen_at` DATETIME(3),\n"
     "    `avatar` LONGBLOB,\n"
     "    `prefs` JSON,\n"
-    "    `secret` LONGTEXT NOT NULL,\n"
+    "    `secret` LONGTEXT NOT NULL DEFAULT (''),\n"
     "    INDEX `customers_tier_credit_idx` (`tier`, `credit`),\n"
     "    CHECK (`version` >= 1)\n"
     ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",

@@ -112,7 +112,7 @@ CREATE TABLE IF NOT EXISTS `customers` (
     `seen_at` DATETIME(3),
     `avatar` LONGBLOB,
     `prefs` JSON,
-    `secret` LONGTEXT NOT NULL,
+    `secret` LONGTEXT NOT NULL DEFAULT (''),
     INDEX `customers_tier_credit_idx` (`tier`, `credit`),
     CHECK (`version` >= 1)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin;

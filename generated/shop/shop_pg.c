@@ -21,7 +21,7 @@ static const char *const customer_add_column[] = {
     "ALTER TABLE \"customers\" ADD COLUMN \"seen_at\" timestamptz(3)",
     "ALTER TABLE \"customers\" ADD COLUMN \"avatar\" bytea",
     "ALTER TABLE \"customers\" ADD COLUMN \"prefs\" jsonb",
-    NULL, /* secret: required without a default, or unique */
+    "ALTER TABLE \"customers\" ADD COLUMN \"secret\" text NOT NULL DEFAULT ''",
 };
 
 static const char *const customer_find_by[] = {
@@ -243,7 +243,7 @@ static const char *const ddl[] = {
     "    \"seen_at\" timestamptz(3),\n"
     "    \"avatar\" bytea,\n"
     "    \"prefs\" jsonb,\n"
-    "    \"secret\" text NOT NULL,\n"
+    "    \"secret\" text NOT NULL DEFAULT '',\n"
     "    CHECK (\"version\" >= 1)\n"
     ")",
     "CREATE INDEX IF NOT EXISTS \"customers_tier_credit_idx\" ON \"customers\" (\"tier\", \"credit\")",

@@ -112,7 +112,7 @@ CREATE TABLE IF NOT EXISTS "customers" (
     "seen_at" timestamptz(3),
     "avatar" bytea,
     "prefs" jsonb,
-    "secret" text NOT NULL,
+    "secret" text NOT NULL DEFAULT '',
     CHECK ("version" >= 1)
 );
 

@@ -21,7 +21,7 @@ static const char *const customer_add_column[] = {
     "ALTER TABLE \"customers\" ADD COLUMN \"seen_at\" INTEGER",
     "ALTER TABLE \"customers\" ADD COLUMN \"avatar\" BLOB",
     "ALTER TABLE \"customers\" ADD COLUMN \"prefs\" TEXT CHECK (\"prefs\" IS NULL OR json_valid(\"prefs\"))",
-    NULL, /* secret: required without a default, or unique */
+    "ALTER TABLE \"customers\" ADD COLUMN \"secret\" TEXT NOT NULL DEFAULT ''",
 };
 
 static const char *const customer_find_by[] = {
@@ -255,7 +255,7 @@ static const char *const ddl[] = {
     "    \"seen_at\" INTEGER,\n"
     "    \"avatar\" BLOB,\n"
     "    \"prefs\" TEXT CHECK (\"prefs\" IS NULL OR json_valid(\"prefs\")),\n"
-    "    \"secret\" TEXT NOT NULL,\n"
+    "    \"secret\" TEXT NOT NULL DEFAULT '',\n"
     "    CHECK (\"version\" >= 1)\n"
     ") STRICT",
     "CREATE INDEX IF NOT EXISTS \"customers_tier_credit_idx\" ON \"customers\" (\"tier\", \"credit\")",

@@ -110,7 +110,7 @@ CREATE TABLE IF NOT EXISTS "customers" (
     "seen_at" INTEGER,
     "avatar" BLOB,
     "prefs" TEXT CHECK ("prefs" IS NULL OR json_valid("prefs")),
-    "secret" TEXT NOT NULL,
+    "secret" TEXT NOT NULL DEFAULT '',
     CHECK ("version" >= 1)
 ) STRICT;
 

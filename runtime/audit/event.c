@@ -91,7 +91,7 @@ int trail__event_stamp(trail_conn *db, const trail_event *ev, char event_id[TRAI
         [TRAIL_EV_new_values] = json_value(ev->new_values),
         [TRAIL_EV_changed] = json_value(ev->changed),
         [TRAIL_EV_schema_version] = trail_v_int(ev->schema_version),
-        [TRAIL_EV_created_at] = trail_v_int(trail__wall_ms()),
+        [TRAIL_EV_created_at] = trail_v_int(trail__conn_wall_ms(db)),
         [TRAIL_EV_prev_hash] = trail_v_text(db->lane.hash),
     };
     for (size_t i = 0; i < TRAIL_CTX_COLUMNS; i++)

@@ -56,7 +56,7 @@ static int read_newest(trail_conn *db, void *row, void *userdata)
 static int register_lane(trail_conn *db, trail_lane *lane)
 {
     const trail_runtime_sql *sql = db->drv->sql;
-    int64_t now = trail__wall_ms();
+    int64_t now = trail__conn_wall_ms(db);
     trail_value turn[2] = { trail_v_int(now), trail_v_text(db->node_id) };
     trail_value node = trail_v_text(db->node_id);
     struct newest nw = { .found = false };
@@ -138,7 +138,7 @@ void trail__lane_seal(trail_conn *db)
     if (!db->lane.open || db->in_tx)
         return;
     trail_value p[4] = { trail_v_int(db->lane.seq), trail_v_text(db->lane.hash),
-                         trail_v_int(trail__wall_ms()), trail_v_text(db->lane.id) };
+                         trail_v_int(trail__conn_wall_ms(db)), trail_v_text(db->lane.id) };
     trail_err saved = db->err;
     db->drv->query(db, db->drv->sql->lane_seal, p, 4, NULL, NULL, NULL);
     db->err = saved;

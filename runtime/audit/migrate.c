@@ -175,6 +175,10 @@ static void diff_model(plan *p, const trail_schema *schema, json_t *own)
         if (strcmp(str(was, "key"), key_name(e->key)) != 0)
             note(&p->refused, "%s changed its key from %s to %s", e->name, str(was, "key"),
                  key_name(e->key));
+        /* Absent in descriptions stored before `replicate:`: every entity replicated. */
+        json_t *replicated = json_object_get(was, "replicate");
+        if ((replicated == NULL || json_is_true(replicated)) != e->replicate)
+            note(&p->changes, "%s replicate: %s", e->name, e->replicate ? "true" : "false");
         json_t *fields = json_object_get(was, "fields");
         size_t j;
         json_t *f;

@@ -50,6 +50,9 @@ int trail__model_json(trail_buf *out, const trail_schema *schema)
         trail__json_text(&w, e->table);
         trail__json_key(&w, "key");
         trail__json_text(&w, key_name(e->key));
+        /* What sync reads to know whether an event changes this node's rows. */
+        trail__json_key(&w, "replicate");
+        trail__json_bool(&w, e->replicate);
         trail__json_key(&w, "fields");
         trail__json_begin_array(&w);
         for (size_t j = 0; j < e->n_fields; j++) {
@@ -156,8 +159,10 @@ int trail__model_parse(trail_model *model, const char *json, size_t len)
         trail_entity *e = &model->entities[i];
         const char *name = NULL, *table = NULL, *key = NULL;
         json_t *fields = NULL;
-        if (json_unpack(je, "{s:s, s:s, s:s, s:o}", "name", &name, "table", &table, "key", &key,
-                        "fields", &fields) < 0 ||
+        /* Descriptions stored before `replicate:` existed said nothing: every entity replicated. */
+        int replicate = 1;
+        if (json_unpack(je, "{s:s, s:s, s:s, s?b, s:o}", "name", &name, "table", &table, "key",
+                        &key, "replicate", &replicate, "fields", &fields) < 0 ||
             !json_is_array(fields) || json_array_size(fields) > 64) {
             trail__model_free(model);
             return TRAIL_EINVALID;
@@ -165,6 +170,7 @@ int trail__model_parse(trail_model *model, const char *json, size_t len)
         e->name = name;
         e->table = table;
         e->key = strcmp(key, "int64") == 0 ? TRAIL_KEY_INT64 : TRAIL_KEY_ULID;
+        e->replicate = replicate != 0;
         e->fields = next;
         e->n_fields = json_array_size(fields);
         size_t j;

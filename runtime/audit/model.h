@@ -4,7 +4,8 @@
  *
  * trail_schema_migrate() keeps, under `schema.NAME.model`, what the generic
  * readers need to make sense of an entity table without the generated code:
- * each entity's table, key kind and fields (name, type, nullability, audit).
+ * each entity's table, key kind, whether it replicates (`replicate`, true
+ * when absent) and fields (name, type, nullability, audit).
  * trail_verify() and the `trail` tool rebuild trail_entity descriptors from
  * it, with which the same code that writes events turns a live row into the
  * JSON its last event must hold.

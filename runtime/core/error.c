@@ -33,6 +33,7 @@ static const struct code_info codes[] = {
     { TRAIL_EARG, "TRAIL_EARG", "invalid argument" },
     { TRAIL_EOVERFLOW, "TRAIL_EOVERFLOW", "no more ids in this millisecond" },
     { TRAIL_ESYS, "TRAIL_ESYS", "a system call failed" },
+    { TRAIL_ETWIN, "TRAIL_ETWIN", "this node's id is used by another database: a copy" },
 };
 
 static const struct code_info *code_find(int code)

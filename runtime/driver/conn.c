@@ -84,6 +84,11 @@ int64_t trail__wall_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t trail__conn_wall_ms(const trail_conn *db)
+{
+    return db->opts.wall ? db->opts.wall(db->opts.wall_userdata) : trail__wall_ms();
+}
+
 /* Reads one text column of the first row into a caller's buffer. */
 struct text_out {
     char *buf;
@@ -220,7 +225,7 @@ int trail__conn_init_node(trail_conn *db)
     char host[256] = "";
     if (gethostname(host, sizeof host - 1) < 0)
         strcpy(host, "unknown");
-    int64_t now = trail__wall_ms();
+    int64_t now = trail__conn_wall_ms(db);
     if (db->opts.read_only) {
         if (!found) /* only migrate may record one, and it cannot here */
             return trail__err_set(&db->err, TRAIL_EDB, "the database has no node yet");
@@ -353,7 +358,9 @@ int trail_open(trail_conn **out, const char *url, const trail_open_opts *opts)
         db->drv = NULL; /* nothing was opened: trail_close() has nothing to close */
         return rc;
     }
-    trail_hlc_opts ho = { .max_drift_ms = db->opts.max_drift_ms };
+    trail_hlc_opts ho = { .max_drift_ms = db->opts.max_drift_ms,
+                          .wall = db->opts.wall,
+                          .wall_userdata = db->opts.wall_userdata };
     if ((rc = trail_hlc_new(&db->clock, &ho)) < 0)
         return trail__err_set(&db->err, rc, "cannot create the clock");
     if ((rc = trail_ulid_gen_new(&db->ids)) < 0)

@@ -273,6 +273,12 @@ static inline int trail__row_read(trail_conn *db, void *row, const trail_vtype *
 int64_t trail__wall_ms(void);
 
 /*
+ * trail__conn_wall_ms - @db's wall time in milliseconds: its open options'
+ * wall clock, or CLOCK_REALTIME. What it stamps as a time of day.
+ */
+int64_t trail__conn_wall_ms(const trail_conn *db);
+
+/*
  * trail__conn_query_text - run @sql and copy column 0 of its first row into
  * @buf (@size bytes); *@found says whether there was a non-NULL one.
  */

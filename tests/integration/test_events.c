@@ -2,8 +2,8 @@
  * test_events.c - the change event of every write, column by column (SPEC
  * §4), read back with trail_history(): ids and clocks, node, transaction,
  * what changed and how (old/new values as exact JSON, the changed fields),
- * schema version, the request context, created_at, the hash chain, and
- * redacted and omitted fields.
+ * schema version, the request context, created_at, the hash chain,
+ * redacted and omitted fields, and the wall clock of the open options.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "it_common.h"
@@ -343,6 +343,56 @@ static void test_event_chain_and_filters(void **state)
     shop_customer_clear(&c);
 }
 
+/* A wall clock a test sets by hand. */
+static int64_t fixed_wall(void *userdata)
+{
+    return *(const int64_t *)userdata;
+}
+
+/*
+ * The open options' wall clock is the one the connection stamps with: an
+ * event's hlc and created_at follow it, an hour ahead of real time; a clock
+ * stepped back moves created_at back but not the hlc, which only counts up.
+ */
+static void test_event_wall_clock(void **state)
+{
+    it_db *t = *state;
+    int64_t wall = it_now_ms() + 3600 * 1000;
+    trail_open_opts o = TRAIL_OPEN_OPTS_INIT;
+    o.wall = fixed_wall;
+    o.wall_userdata = &wall;
+    trail_conn *db = it_open(t, &o);
+
+    shop_customer c = { 0 };
+    it_customer(db, "wall@x.org", &c);
+    wall += 5000;
+    shop_customer_update_params u = {
+        .id = c.id, .version = 1, .set = SHOP_CUSTOMER_CREDIT, .credit = 1
+    };
+    IT_OK(db, shop_customer_update(db, NULL, &u, &c));
+    int64_t back = wall - 60 * 1000;
+    wall = back;
+    u.id = c.id; /* the update wrote a new c */
+    u.version = 2;
+    u.credit = 2;
+    IT_OK(db, shop_customer_update(db, NULL, &u, &c));
+
+    it_events evs;
+    it_history(db, "customers", c.id, &evs);
+    assert_int_equal(evs.n, 3);
+    assert_int_equal(TRAIL_HLC_MS(evs.ev[0].hlc), back + 60 * 1000 - 5000);
+    assert_int_equal(evs.ev[0].created_at, back + 60 * 1000 - 5000);
+    assert_int_equal(TRAIL_HLC_MS(evs.ev[1].hlc), back + 60 * 1000);
+    assert_int_equal(evs.ev[1].created_at, back + 60 * 1000);
+    assert_int_equal(evs.ev[2].hlc, evs.ev[1].hlc + 1);
+    assert_int_equal(evs.ev[2].created_at, back);
+    for (size_t i = 0; i < evs.n; i++)
+        expect_event_id(&evs.ev[i]);
+    it_events_free(&evs);
+    shop_customer_clear(&c);
+    trail_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -351,6 +401,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_event_omitted_and_redacted, it_setup, it_teardown),
         cmocka_unit_test_setup_teardown(test_event_tx_ids, it_setup, it_teardown),
         cmocka_unit_test_setup_teardown(test_event_chain_and_filters, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_event_wall_clock, it_setup, it_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

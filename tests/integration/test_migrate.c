@@ -13,7 +13,8 @@
  * behind trail's back is found at the first use, and a write that needs it
  * fails naming it instead of storing anything in its place. The event
  * table gets the indexes a schema's `events:` asks for beside its own, on
- * a new database and, from a newer version, on an existing one.
+ * a new database and, from a newer version, on an existing one. Each
+ * entity's `replicate:` is kept in the stored description.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "it_common.h"
@@ -349,6 +350,46 @@ static void test_event_index_added(void **state)
     assert_int_equal(it_rows(t, "trail_change_events"), 2);
 }
 
+/* Whether the stored description of schema shop holds @text. */
+static bool model_has(const it_db *t, const char *text)
+{
+    return raw_count(t->url,
+                     "SELECT COUNT(*) FROM \"trail_meta\" WHERE \"key\" = 'schema.shop.model' AND "
+                     "\"value\" LIKE '%%%s%%'",
+                     text) == 1;
+}
+
+/*
+ * The description keeps each entity's `replicate:` (sync reads it there); one
+ * stored before the key existed says nothing, which means true; and a change
+ * of it is a change of the schema, which needs a new version.
+ */
+static void test_replicate_stored(void **state)
+{
+    it_db *t = *state;
+    trail_conn *db = open_db(t);
+    IT_OK(db, shop_migrate(db));
+    assert_true(model_has(t, "\"name\":\"customer\",\"table\":\"customers\",\"key\":\"ulid\","
+                             "\"replicate\":true,"));
+    assert_true(model_has(t, "\"name\":\"product\",\"table\":\"products\",\"key\":\"int64\","
+                             "\"replicate\":false,"));
+
+    /* A description of the same version from before `replicate:`: the replicated agree. */
+    it_tamper(t, "UPDATE \"trail_meta\" SET \"value\" = REPLACE(\"value\", '\"replicate\":true,', "
+                 "'') WHERE \"key\" = 'schema.shop.model'");
+    assert_false(model_has(t, "\"replicate\":true"));
+    IT_OK(db, shop_migrate(db));
+    assert_true(model_has(t, "\"key\":\"ulid\",\"replicate\":true,"));
+
+    /* ... the others do not: product said nothing, so it replicated, and now it does not. */
+    it_tamper(t, "UPDATE \"trail_meta\" SET \"value\" = REPLACE(\"value\", "
+                 "'\"key\":\"int64\",\"replicate\":false,', '\"key\":\"int64\",') "
+                 "WHERE \"key\" = 'schema.shop.model'");
+    IT_EXPECT(db, TRAIL_EDB, shop_migrate(db));
+    IT_MSG(db, "raise `version:`", ": product replicate: false");
+    assert_null(strstr(trail_errmsg(db), "order_line"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -362,6 +403,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_missing_column, it_setup_empty, it_teardown),
         cmocka_unit_test_setup_teardown(test_event_indexes_made, it_setup_empty, it_teardown),
         cmocka_unit_test_setup_teardown(test_event_index_added, it_setup_empty, it_teardown),
+        cmocka_unit_test_setup_teardown(test_replicate_stored, it_setup_empty, it_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #define TRAIL_CONN_H
 
 #include "trail/api.h"
+#include "trail/hlc.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -77,6 +78,19 @@ typedef struct trail_open_opts {
      * is busy_timeout_ms.
      */
     int io_timeout_ms;
+    /**
+     * The wall clock, in milliseconds since the Unix epoch; NULL means
+     * CLOCK_REALTIME. The connection's HLC advances from it (and judges a
+     * remote clock's drift against it), and the wall times the connection
+     * writes come from it: an event's created_at, a lane's opened_at and
+     * sealed_at, the node's last seen time. For tests (a node whose clock
+     * runs an hour ahead) and for programs that keep time of their own. It
+     * is called from the thread using the connection, and must keep working
+     * until trail_close() returns.
+     */
+    trail_hlc_wall_fn wall;
+    /** Passed to wall. */
+    void *wall_userdata;
 } trail_open_opts;
 
 /**

@@ -29,7 +29,13 @@ typedef enum trail_code {
     TRAIL_ENOMEM = -9,     /**< out of memory */
     TRAIL_EARG = -10,      /**< a bad argument from the caller (NULL, wrong size, bad URL) */
     TRAIL_EOVERFLOW = -11, /**< a generator ran out of room (ULIDs in one millisecond) */
-    TRAIL_ESYS = -12       /**< a system call failed (the message names it and errno) */
+    TRAIL_ESYS = -12,      /**< a system call failed (the message names it and errno) */
+    /**
+     * this node's id is used by another database too: one is a copy of the
+     * other (two writers as one node). Run `trail node reset DB` on the copy
+     * (docs/replication.md, "Node identity").
+     */
+    TRAIL_ETWIN = -13
 } trail_code;
 
 /**

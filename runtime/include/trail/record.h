@@ -127,6 +127,11 @@ typedef struct trail_entity {
     const char *table;  /**< its table */
     trail_key_kind key; /**< how its id is made */
     trail_conflict_mode conflict;
+    /**
+     * `replicate:` (true unless the schema says false): whether the events
+     * of its records change the rows of other nodes (docs/replication.md).
+     */
+    bool replicate;
     int64_t schema_version;            /**< the schema's `version`, stamped on its events */
     const struct trail_schema *schema; /**< the schema it belongs to */
     const trail_field *fields;
