@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, then builds and runs every test
 # twice, in a normal build and in an AddressSanitizer + UndefinedBehaviorSanitizer
-# build (LeakSanitizer included), then fuzzes the schema loader for 60 s
-# (scripts/fuzz.sh, a clang build). Exits non-zero on the first failure.
+# build (LeakSanitizer included), then fuzzes the schema loader for 60 s and
+# the export file's reader for 30 s (scripts/fuzz.sh, a clang build). Exits
+# non-zero on the first failure.
 #
 #   scripts/test.sh
 set -euo pipefail
@@ -23,6 +24,7 @@ run() {
 
 run release -DCMAKE_BUILD_TYPE=RelWithDebInfo
 run sanitize -DCMAKE_BUILD_TYPE=Debug -DTRAIL_SANITIZE=ON
-echo "== fuzz (60 s)"
-scripts/fuzz.sh 60
-echo "== all tests passed (release and sanitize builds, 60 s of fuzzing)"
+echo "== fuzz (60 s + 30 s)"
+scripts/fuzz.sh 60 fuzz_schema
+scripts/fuzz.sh 30 fuzz_sync_file
+echo "== all tests passed (release and sanitize builds, 90 s of fuzzing)"
