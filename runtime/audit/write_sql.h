@@ -3,7 +3,8 @@
  * internal to libtrail.
  *
  * Where the engine can build the change event itself (PostgreSQL:
- * write_pg.c; MariaDB: write_mysql.c, through a stored procedure), a
+ * write_pg.c, through a function; MariaDB: write_mysql.c, through a stored
+ * procedure), a
  * create, update or delete is a single statement that
  * writes the row, builds old_values, new_values and changed from the locked
  * row, and inserts the event with its hash, after the head of the
@@ -75,8 +76,15 @@ enum trail_write_result {
  */
 #define TRAIL_EVENT_ROOM 1024
 
-/* trail__pg_write_sql - PostgreSQL's trail_driver.write_sql (write_pg.c). */
+/* trail__pg_write_sql - PostgreSQL's trail_driver.write_sql: a function call (write_pg.c). */
 char *trail__pg_write_sql(const trail_entity *e, int kind, uint64_t mask);
+
+/*
+ * trail__pg_write_setup_sql - PostgreSQL's trail_driver.write_setup_sql: the
+ * CREATE OR REPLACE FUNCTION that trail__pg_write_sql()'s calls call, after
+ * the composite type it makes new_values with.
+ */
+char *trail__pg_write_setup_sql(const trail_entity *e, int kind);
 
 /* trail__mysql_write_sql - MariaDB's trail_driver.write_sql: a CALL (write_mysql.c). */
 char *trail__mysql_write_sql(const trail_entity *e, int kind, uint64_t mask);

@@ -558,10 +558,11 @@ static const engine engines[] = {
             .driver = "pg",
             .server = true,
             /*
-             * One pipeline: the write's one statement, committed by its
-             * Sync. trail_begin() is BEGIN (no node lock: each connection
-             * writes in a lane of its own); a call inside it is its
-             * savepoint, the statement and the release, in one pipeline.
+             * One pipeline: the call of the write's function (write_pg.c),
+             * committed by its Sync. trail_begin() is BEGIN (no node lock:
+             * each connection writes in a lane of its own); a call inside
+             * it is its savepoint, the function's call and the release, in
+             * one pipeline.
              */
             .trips = { .create = 1, .update = 1, .remove = 1, .unchanged = 1,
                        .begin = 1, .in_group = 1, .commit = 1 },
@@ -572,6 +573,11 @@ static const engine engines[] = {
             .url_connect_timeout = "connect_timeout",
             .env_connect_timeout = "PGCONNECT_TIMEOUT",
             /* No statement limit a test reaches: 1 GB in a field. */
+            .drop_write_routines =
+                "DO $$ DECLARE f regprocedure; BEGIN FOR f IN SELECT p.oid FROM pg_proc p"
+                " JOIN pg_namespace n ON n.oid = p.pronamespace"
+                " WHERE n.nspname = current_schema() AND p.proname LIKE 'trail\\_%'"
+                " LOOP EXECUTE 'DROP FUNCTION ' || f; END LOOP; END $$",
             .cast_timestamp = "SELECT $1::timestamptz",
             .cast_date = "SELECT $1::date",
             .timestamps_beyond = { "SELECT 'infinity'::timestamptz",

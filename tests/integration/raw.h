@@ -130,6 +130,13 @@ typedef struct raw_engine {
     const char *statement_limit, *statement_limit_sql;
 
     /*
+     * SQL that drops the routines migrate makes for the audited writes
+     * (test_migrate), as in a database migrated by another build of trail;
+     * NULL where the writes call none, or where no test drops them.
+     */
+    const char *drop_write_routines;
+
+    /*
      * The driver's own conversions of dates and timestamps (test_types): SQL
      * that casts its one parameter to a timestamp and to a date (NULL: they
      * are stored as numbers, nothing converts), and SQL of values the engine

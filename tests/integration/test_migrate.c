@@ -138,6 +138,39 @@ static void test_older_program_refused(void **state)
     trail_close(now);
 }
 
+/*
+ * A database whose write routines are not this build's (migrated by
+ * another build of trail): a write fails, writes nothing, and says to run
+ * migrate, after which it succeeds.
+ */
+static void test_write_routines_missing(void **state)
+{
+    it_db *t = *state;
+    const char *drop = raw_engine_of(t->url)->drop_write_routines;
+    if (!drop)
+        skip();
+    open_db(t);
+    version v1 = load(IT_MODULE_evolve_v1);
+    IT_OK(t->db, trail_schema_migrate(t->db, v1.schema));
+    char id[27];
+    create_item(t->db, &v1, "before", id);
+    assert_int_equal(raw_exec(t->url, "%s", drop), 0);
+
+    trail_conn *db = it_open(t, NULL);
+    _Alignas(max_align_t) unsigned char params[256];
+    v1.item_init(params);
+    const char *name = "refused";
+    memcpy(params + v1.item->fields[0].at.create, &name, sizeof name);
+    IT_EXPECT(db, TRAIL_EDB, trail_record_create(db, NULL, v1.item, params, NULL));
+    IT_MSG(db, "migrate makes the", "run it");
+    assert_int_equal(it_rows(t, "item"), 1);
+    assert_int_equal(it_rows(t, "trail_change_events"), 1);
+    IT_OK(db, trail_schema_migrate(db, v1.schema));
+    create_item(db, &v1, "after", id);
+    assert_int_equal(it_rows(t, "item"), 2);
+    trail_close(db);
+}
+
 static void test_unsafe_changes_refused(void **state)
 {
     it_db *t = *state;
@@ -362,6 +395,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_upgrade_keeps_rows, it_setup_empty, it_teardown),
         cmocka_unit_test_setup_teardown(test_older_program_refused, it_setup_empty, it_teardown),
+        cmocka_unit_test_setup_teardown(test_write_routines_missing, it_setup_empty, it_teardown),
         cmocka_unit_test_setup_teardown(test_unsafe_changes_refused, it_setup_empty, it_teardown),
         cmocka_unit_test_setup_teardown(test_changed_without_new_version, it_setup_empty,
                                         it_teardown),

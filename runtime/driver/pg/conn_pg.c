@@ -17,7 +17,8 @@
  * own (audit/lane.h).
  *
  * An audited write outside trail_begin() is one pipeline, so one round
- * trip: the write's single statement (write_pg.c), then a Sync, which
+ * trip: the write's single statement, a call of a function that migrate
+ * made (write_pg.c), then a Sync, which
  * commits it, or rolls it back when it failed.
  *
  * The connection is nonblocking once open, and every wait for the server is
@@ -144,6 +145,12 @@ static int fail(trail_conn *db, const PGresult *res, const char *what)
                               what, len, msg);
     const char *sqlstate = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     int code = code_of(sqlstate, &db->retryable);
+    /* undefined_function: a write's function (write_pg.c) that migrate has not made. */
+    if (sqlstate && strcmp(sqlstate, "42883") == 0 && strstr(msg, "function trail_"))
+        return trail__err_set(&db->err, TRAIL_EDB,
+                              "postgresql: %s: %.*s; the schema's migrate makes the functions "
+                              "that this build of trail calls: run it",
+                              what, len, msg);
     return trail__err_set(&db->err, code, "postgresql: %s: %.*s", what, len, msg);
 }
 
@@ -897,7 +904,7 @@ static int pg_run_write(trail_conn *db, const trail_write_op *w, const char *sql
     return rc;
 }
 
-/* trail_driver.write: the one statement of write_pg.c. */
+/* trail_driver.write: the one function call of write_pg.c. */
 static int pg_write(trail_conn *db, trail_write_op *w)
 {
     return trail__write_one(db, w, pg_run_write);
@@ -1022,6 +1029,7 @@ const trail_driver trail__driver_pg = {
     .commit = pg_commit,
     .rollback = pg_rollback,
     .write_sql = trail__pg_write_sql,
+    .write_setup_sql = trail__pg_write_setup_sql,
     .write = pg_write,
     .sql = &trail__runtime_sql_pg,
 };
