@@ -73,6 +73,29 @@ __attribute__((format(printf, 1, 2)))
 #endif
 int cli_error(const char *fmt, ...);
 
+/*
+ * cli_read_digest - the whole of the digest file @path (`trail digest`) as
+ * a string, for trail_verify's and trail_export's digest options. The
+ * caller frees it; NULL after saying why on stderr (it cannot be read, or
+ * holds a NUL byte).
+ */
+char *cli_read_digest(const char *path);
+
+/* ---- progress lines on a terminal (verify, export, import, sync) ---------- */
+
+/* How often a progress line is redrawn at most. */
+#define CLI_REDRAW_MS 200
+
+/* cli_on_terminal - whether a person watches: stdout and stderr both on a terminal. */
+bool cli_on_terminal(void);
+
+/* cli_now_s - monotonic seconds, for rates and redraw intervals. */
+double cli_now_s(void);
+
+/* cli_progress_clear - erase the progress line when one was @drawn, so that the result starts
+ * clean. */
+void cli_progress_clear(bool drawn);
+
 /* cli_time - milliseconds since the epoch as ISO 8601 UTC with ms; returns @buf. */
 char *cli_time(char buf[TRAIL_HLC_TEXT_MAX], int64_t ms);
 

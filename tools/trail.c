@@ -3,7 +3,7 @@
  * libtrail keeps in a database (SPEC §7). This file holds the dispatch and
  * what the commands share; each command is in a file of its own.
  */
-#define _POSIX_C_SOURCE 200809L /* stat */
+#define _POSIX_C_SOURCE 200809L /* stat, clock_gettime, isatty */
 #include "cli.h"
 
 #include <errno.h>
@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 static const cli_command *const commands[] = { &cli_log,    &cli_verify, &cli_digest, &cli_nodes,
                                                &cli_export, &cli_import, &cli_sync };
@@ -317,4 +319,62 @@ int main(int argc, char **argv)
         return status == CLI_OK ? CLI_FAIL : status;
     }
     return status;
+}
+
+char *cli_read_digest(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        cli_error("%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t len = 0, cap = 4096;
+    char *text = malloc(cap);
+    for (size_t got = 1; text && got > 0;) {
+        if (cap - len < 2) {
+            char *more = realloc(text, cap *= 2);
+            if (!more)
+                free(text);
+            text = more;
+            if (!text)
+                break;
+        }
+        got = fread(text + len, 1, cap - len - 1, f);
+        len += got;
+    }
+    bool failed = !text || ferror(f);
+    int err = errno;
+    fclose(f);
+    if (failed) {
+        cli_error("%s: %s", path, text ? strerror(err) : "out of memory");
+        free(text);
+        return NULL;
+    }
+    text[len] = '\0';
+    if (strlen(text) != len) {
+        cli_error("%s: not a valid digest: it holds a NUL byte", path);
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+bool cli_on_terminal(void)
+{
+    return isatty(STDOUT_FILENO) && isatty(STDERR_FILENO);
+}
+
+double cli_now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void cli_progress_clear(bool drawn)
+{
+    if (drawn) {
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+    }
 }

@@ -2,7 +2,7 @@
  * transfer.c - `trail export`, `trail import` and `trail sync`: events
  * carried between databases (trail/sync.h, docs/replication.md).
  */
-#define _POSIX_C_SOURCE 200809L /* clock_gettime, fileno */
+#define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 
 #include <errno.h>
@@ -10,26 +10,14 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 /* ---- progress on a terminal, and the summary -------------------------------- */
-
-/* How often the progress line is redrawn at most. */
-#define REDRAW_MS 200
 
 typedef struct progress {
     const char *verb; /* "sync", "import", "export" */
     double last_draw;
     bool drawn;
 } progress;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static double rate_of(const trail_sync_stats *st)
 {
@@ -43,8 +31,8 @@ static double rate_of(const trail_sync_stats *st)
 static int draw(void *userdata, const trail_sync_stats *st)
 {
     progress *pr = userdata;
-    double now = now_s();
-    if (pr->drawn && now - pr->last_draw < REDRAW_MS / 1000.0)
+    double now = cli_now_s();
+    if (pr->drawn && now - pr->last_draw < CLI_REDRAW_MS / 1000.0)
         return 0;
     pr->last_draw = now;
     pr->drawn = true;
@@ -55,20 +43,6 @@ static int draw(void *userdata, const trail_sync_stats *st)
         fprintf(stderr, " (about %.0f s)", (double)st->left / rate);
     fflush(stderr);
     return 0;
-}
-
-static void clear(const progress *pr)
-{
-    if (pr->drawn) {
-        fputs("\r\033[K", stderr);
-        fflush(stderr);
-    }
-}
-
-/* Progress only for a person watching: both stdout and stderr on a terminal. */
-static bool on_terminal(void)
-{
-    return isatty(STDOUT_FILENO) && isatty(STDERR_FILENO);
 }
 
 /*
@@ -101,40 +75,6 @@ static bool count_arg(const char *text, int *out)
         return false;
     *out = (int)v;
     return true;
-}
-
-/* The whole of @path as a string (a digest); NULL after saying why on stderr. */
-static char *read_text(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        cli_error("%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t len = 0, cap = 4096;
-    char *text = malloc(cap);
-    for (size_t got = 1; text && got > 0;) {
-        if (cap - len < 2) {
-            char *more = realloc(text, cap *= 2);
-            if (!more)
-                free(text);
-            text = more;
-            if (!text)
-                break;
-        }
-        got = fread(text + len, 1, cap - len - 1, f);
-        len += got;
-    }
-    bool failed = !text || ferror(f);
-    int err = errno;
-    fclose(f);
-    if (failed) {
-        cli_error("%s: %s", path, text ? strerror(err) : "out of memory");
-        free(text);
-        return NULL;
-    }
-    text[len] = '\0';
-    return text;
 }
 
 /* ---- trail export ------------------------------------------------------------ */
@@ -178,7 +118,7 @@ static int run_export(const cli_command *cmd, int argc, char **argv)
     trail_conn *db;
     if ((status = cli_open(arg, false, &db, name, sizeof name)) != CLI_OK)
         return status;
-    char *digest = since ? read_text(since) : NULL;
+    char *digest = since ? cli_read_digest(since) : NULL;
     FILE *out = stdout;
     if (since && !digest) {
         trail_close(db);
@@ -194,13 +134,13 @@ static int run_export(const cli_command *cmd, int argc, char **argv)
     trail_export_opts opts = TRAIL_EXPORT_OPTS_INIT;
     opts.since_digest = digest;
     opts.peer_node = peer;
-    if (out_path && on_terminal()) {
+    if (out_path && cli_on_terminal()) {
         opts.progress = draw;
         opts.userdata = &pr;
     }
     trail_sync_stats st;
     int rc = trail_export(db, out, &opts, &st);
-    clear(&pr);
+    cli_progress_clear(pr.drawn);
     if (out_path && fclose(out) != 0 && rc == TRAIL_OK) {
         cli_error("%s: %s", out_path, strerror(errno));
         rc = TRAIL_ESYS;
@@ -280,13 +220,13 @@ static int run_import(const cli_command *cmd, int argc, char **argv)
         return status;
     }
     progress pr = { .verb = "import" };
-    if (on_terminal()) {
+    if (cli_on_terminal()) {
         opts.progress = draw;
         opts.userdata = &pr;
     }
     trail_sync_stats st;
     int rc = trail_import(db, in, &opts, &st);
-    clear(&pr);
+    cli_progress_clear(pr.drawn);
     if (!from_stdin)
         fclose(in);
     status = summary("import", &st);
@@ -351,13 +291,13 @@ static int run_sync(const cli_command *cmd, int argc, char **argv)
         return status;
     }
     progress pr = { .verb = "sync" };
-    if (on_terminal()) {
+    if (cli_on_terminal()) {
         opts.progress = draw;
         opts.userdata = &pr;
     }
     trail_sync_stats st;
     int rc = trail_sync(src, dst, &opts, &st);
-    clear(&pr);
+    cli_progress_clear(pr.drawn);
     if (rc == TRAIL_EARG) { /* one node twice: nothing was read */
         cli_error("%s", trail_errmsg(dst));
         status = CLI_USAGE;

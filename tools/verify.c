@@ -2,15 +2,13 @@
  * verify.c - `trail verify DB [--digest FILE]`: does the history still hold
  * together, and hold everything a digest covers?
  */
-#define _POSIX_C_SOURCE 200809L /* clock_gettime */
+#define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 static const char help[] =
     "usage: trail verify [--digest FILE] DB\n"
@@ -77,21 +75,11 @@ static int print_problems(const trail_verify_report *r)
 
 /* ---- progress on a terminal ------------------------------------------------ */
 
-/* How often the progress line is redrawn at most. */
-#define REDRAW_MS 200
-
 typedef struct progress {
     double step_start, last_draw; /* seconds, monotonic */
     int step;
     bool drawn; /* a line is on the screen */
 } progress;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /*
  * One line on stderr, redrawn in place ("\r" and erase to its end):
@@ -100,11 +88,11 @@ static double now_s(void)
 static void draw(void *userdata, const trail_verify_progress *p)
 {
     progress *pr = userdata;
-    double now = now_s();
+    double now = cli_now_s();
     if (p->step != pr->step) {
         pr->step = p->step;
         pr->step_start = now;
-    } else if (!p->finished && now - pr->last_draw < REDRAW_MS / 1000.0) {
+    } else if (!p->finished && now - pr->last_draw < CLI_REDRAW_MS / 1000.0) {
         return;
     }
     pr->last_draw = now;
@@ -126,56 +114,6 @@ static void draw(void *userdata, const trail_verify_progress *p)
     fflush(stderr);
 }
 
-/* Clears the progress line, so that the result starts on a clean one. */
-static void clear(const progress *pr)
-{
-    if (pr->drawn) {
-        fputs("\r\033[K", stderr);
-        fflush(stderr);
-    }
-}
-
-/* ---- the digest ---------------------------------------------------------------- */
-
-/* The whole of @path as a string, which the caller frees; NULL after saying why on stderr. */
-static char *read_digest(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        cli_error("%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t len = 0, cap = 4096;
-    char *text = malloc(cap);
-    for (size_t got = 1; text && got > 0;) {
-        if (cap - len < 2) {
-            char *more = realloc(text, cap *= 2);
-            if (!more)
-                free(text);
-            text = more;
-            if (!text)
-                break;
-        }
-        got = fread(text + len, 1, cap - len - 1, f);
-        len += got;
-    }
-    bool failed = !text || ferror(f);
-    int err = errno;
-    fclose(f);
-    if (failed) {
-        cli_error("%s: %s", path, text ? strerror(err) : "out of memory");
-        free(text);
-        return NULL;
-    }
-    text[len] = '\0';
-    if (strlen(text) != len) {
-        cli_error("%s: not a valid digest: it holds a NUL byte", path);
-        free(text);
-        return NULL;
-    }
-    return text;
-}
-
 /* ---- the command ------------------------------------------------------------- */
 
 static int run(const cli_command *cmd, int argc, char **argv)
@@ -186,7 +124,7 @@ static int run(const cli_command *cmd, int argc, char **argv)
     int status = cli_start(cmd, argc, argv, options, 1, &db, &name);
     if (status != CLI_OK)
         return status < 0 ? CLI_OK : status;
-    char *digest = digest_file ? read_digest(digest_file) : NULL;
+    char *digest = digest_file ? cli_read_digest(digest_file) : NULL;
     if (digest_file && !digest) {
         trail_close(db);
         return CLI_USAGE;
@@ -195,13 +133,13 @@ static int run(const cli_command *cmd, int argc, char **argv)
     /* Progress is for a person watching; a script gets the result alone. */
     progress pr = { 0 };
     trail_verify_opts opts = { .digest_json = digest };
-    if (isatty(STDOUT_FILENO) && isatty(STDERR_FILENO)) {
+    if (cli_on_terminal()) {
         opts.progress = draw;
         opts.userdata = &pr;
     }
     trail_verify_report r = { 0 };
     int rc = trail_verify_with(db, &opts, &r);
-    clear(&pr);
+    cli_progress_clear(pr.drawn);
     if (rc == TRAIL_EINVALID) { /* the digest: checked before anything else, so nothing was */
         status = cli_error("%s: %s", digest_file, trail_errmsg(db));
         free(digest);
