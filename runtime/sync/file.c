@@ -937,19 +937,6 @@ static int check_event(trail__file_reader *r, cursor *c, const trail__wire_event
     return TRAIL_OK;
 }
 
-static int grow(void **p, size_t *cap, size_t n, size_t size)
-{
-    if (n < *cap)
-        return TRAIL_OK;
-    size_t ncap = *cap ? 2 * *cap : 64;
-    void *q = realloc(*p, ncap * size);
-    if (!q)
-        return TRAIL_ENOMEM;
-    *p = q;
-    *cap = ncap;
-    return TRAIL_OK;
-}
-
 static int feed_row(trail__file_reader *r, cursor *c, trail__wire_batch *b)
 {
     int rc;
@@ -972,7 +959,7 @@ static int feed_row(trail__file_reader *r, cursor *c, trail__wire_batch *b)
             (rc = check_lane_row(r, c, &l)) < 0)
             goto fail_lane;
         l.node_seq = ints[TRAIL_LANE_node_seq];
-        if ((rc = grow((void **)&b->lanes, &b->lanes_cap, b->nlanes, sizeof l)) < 0) {
+        if ((rc = trail__wire_grow((void **)&b->lanes, &b->lanes_cap, b->nlanes, sizeof l)) < 0) {
             rc = trail__err_set(c->err, rc, "line %ld: out of memory", c->line);
             goto fail_lane;
         }
@@ -991,7 +978,7 @@ static int feed_row(trail__file_reader *r, cursor *c, trail__wire_batch *b)
     e.seq = ints[TRAIL_EV_seq];
     if ((rc = check_event(r, c, &e)) < 0)
         goto fail_event;
-    if ((rc = grow((void **)&b->events, &b->events_cap, b->nevents, sizeof e)) < 0) {
+    if ((rc = trail__wire_grow((void **)&b->events, &b->events_cap, b->nevents, sizeof e)) < 0) {
         rc = trail__err_set(c->err, rc, "line %ld: out of memory", c->line);
         goto fail_event;
     }

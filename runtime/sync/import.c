@@ -54,22 +54,9 @@ typedef struct importer {
     size_t nseals, seals_cap;
 } importer;
 
-static int grow(void **p, size_t *cap, size_t n, size_t size)
-{
-    if (n < *cap)
-        return TRAIL_OK;
-    size_t ncap = *cap ? 2 * *cap : 64;
-    void *q = realloc(*p, ncap * size);
-    if (!q)
-        return TRAIL_ENOMEM;
-    *p = q;
-    *cap = ncap;
-    return TRAIL_OK;
-}
-
 static int push_event(trail__wire_batch *b, trail__wire_event *e)
 {
-    int rc = grow((void **)&b->events, &b->events_cap, b->nevents, sizeof *e);
+    int rc = trail__wire_grow((void **)&b->events, &b->events_cap, b->nevents, sizeof *e);
     if (rc == TRAIL_OK)
         b->events[b->nevents++] = *e;
     return rc;
@@ -77,7 +64,7 @@ static int push_event(trail__wire_batch *b, trail__wire_event *e)
 
 static int push_lane(trail__wire_batch *b, trail__wire_lane *l)
 {
-    int rc = grow((void **)&b->lanes, &b->lanes_cap, b->nlanes, sizeof *l);
+    int rc = trail__wire_grow((void **)&b->lanes, &b->lanes_cap, b->nlanes, sizeof *l);
     if (rc == TRAIL_OK)
         b->lanes[b->nlanes++] = *l;
     return rc;
@@ -216,7 +203,7 @@ static int read_batch(importer *im, FILE *in, size_t size, trail__wire_batch *b,
             trail__wire_lane *l = &one.lanes[0];
             rc = TRAIL_OK;
             if (l->col[TRAIL_LANE_sealed_seq]) {
-                rc = grow((void **)&im->seals, &im->seals_cap, im->nseals, sizeof *l);
+                rc = trail__wire_grow((void **)&im->seals, &im->seals_cap, im->nseals, sizeof *l);
                 if (rc == TRAIL_OK && (rc = lane_dup(l, &im->seals[im->nseals])) == TRAIL_OK)
                     im->nseals++;
             }

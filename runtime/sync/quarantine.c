@@ -152,14 +152,8 @@ static int held_row(trail_conn *db, void *row, void *userdata)
     int rc = db->drv->column(db, row, 0, TRAIL_V_TEXT, &body);
     if (rc < 0)
         return rc;
-    if (b->nevents == b->events_cap) {
-        size_t cap = b->events_cap ? 2 * b->events_cap : 16;
-        trail__wire_event *more = realloc(b->events, cap * sizeof *more);
-        if (!more)
-            return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
-        b->events = more;
-        b->events_cap = cap;
-    }
+    if (trail__wire_grow((void **)&b->events, &b->events_cap, b->nevents, sizeof *b->events) < 0)
+        return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
     trail__wire_event *ev = &b->events[b->nevents++];
     *ev = (trail__wire_event){ .line = 0 };
     if (body.type == TRAIL_V_NULL || !event_of(ev, body.s, body.n))

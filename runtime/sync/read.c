@@ -122,14 +122,9 @@ static bool before(const trail__wire_event *a, const trail__wire_event *b)
 
 static int take(trail__wire_batch *b, lane_cursor *c)
 {
-    if (b->nevents == b->events_cap) {
-        size_t cap = b->events_cap ? 2 * b->events_cap : 64;
-        trail__wire_event *more = realloc(b->events, cap * sizeof *more);
-        if (!more)
-            return TRAIL_ENOMEM;
-        b->events = more;
-        b->events_cap = cap;
-    }
+    int rc = trail__wire_grow((void **)&b->events, &b->events_cap, b->nevents, sizeof *b->events);
+    if (rc < 0)
+        return rc;
     b->events[b->nevents] = c->ev[c->pos++];
     c->last_tx = b->events[b->nevents].col[TRAIL_EV_tx_id];
     b->nevents++;
@@ -188,14 +183,8 @@ static int lane_row(trail_conn *db, void *row, void *userdata)
     if (have && (have->sealed_seq >= 0 || sealed.type == TRAIL_V_NULL))
         return 0;
     trail__wire_batch *b = r->b;
-    if (b->nlanes == b->lanes_cap) {
-        size_t cap = b->lanes_cap ? 2 * b->lanes_cap : 16;
-        trail__wire_lane *more = realloc(b->lanes, cap * sizeof *more);
-        if (!more)
-            return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
-        b->lanes = more;
-        b->lanes_cap = cap;
-    }
+    if (trail__wire_grow((void **)&b->lanes, &b->lanes_cap, b->nlanes, sizeof *b->lanes) < 0)
+        return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
     trail__wire_lane *l = &b->lanes[b->nlanes++];
     *l = (trail__wire_lane){ .node_seq = 0 };
     for (size_t i = 0; i < TRAIL_LANE_COLUMNS; i++) {

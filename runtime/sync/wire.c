@@ -3,6 +3,8 @@
  */
 #include "sync/wire.h"
 
+#include "trail/error.h"
+
 #include <stdlib.h>
 
 void trail__wire_batch_clear(trail__wire_batch *b)
@@ -16,4 +18,17 @@ void trail__wire_batch_clear(trail__wire_batch *b)
     free(b->lanes);
     free(b->events);
     *b = (trail__wire_batch){ 0 };
+}
+
+int trail__wire_grow(void **p, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap)
+        return TRAIL_OK;
+    size_t ncap = *cap ? 2 * *cap : 64;
+    void *q = realloc(*p, ncap * size);
+    if (!q)
+        return TRAIL_ENOMEM;
+    *p = q;
+    *cap = ncap;
+    return TRAIL_OK;
 }

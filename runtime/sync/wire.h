@@ -47,6 +47,13 @@ typedef struct trail__wire_batch {
     size_t nevents, events_cap;
 } trail__wire_batch;
 
+/*
+ * trail__wire_grow - make room for item @n of the array *@p of *@cap items
+ * of @size bytes (a batch's lanes or events, or any array beside them),
+ * doubling it. Returns TRAIL_OK, or TRAIL_ENOMEM with the array unchanged.
+ */
+int trail__wire_grow(void **p, size_t *cap, size_t n, size_t size);
+
 /* trail__wire_batch_clear - free every string and row of @b and empty it; @b stays usable. */
 void trail__wire_batch_clear(trail__wire_batch *b);
 
