@@ -197,6 +197,15 @@ static void random_fields(writes *w, char *name, size_t size, char *prefs, size_
         avatar[i] = (unsigned char)below(k, 256);
 }
 
+/* @r, a record just made, with @id at @version. */
+static record *keep(record *r, const char *id, int64_t version)
+{
+    snprintf(r->id, sizeof r->id, "%s", id);
+    r->version = version;
+    r->live = true;
+    return r;
+}
+
 static int new_customer(writes *w, trail_conn *db)
 {
     kill_test *k = w->k;
@@ -224,10 +233,7 @@ static int new_customer(writes *w, trail_conn *db)
     p.secret = name;
     shop_customer c = { 0 };
     IT_OK(db, shop_customer_create(db, some_ctx(w), &p, &c));
-    record *r = &w->customer[w->customers++];
-    snprintf(r->id, sizeof r->id, "%s", c.id);
-    r->version = c.version;
-    r->live = true;
+    keep(&w->customer[w->customers++], c.id, c.version);
     shop_customer_clear(&c);
     return w->customers - 1;
 }
@@ -283,11 +289,7 @@ static void new_order(writes *w, trail_conn *db, int owner)
     p.note = below(w->k, 2) ? "left out of events" : NULL;
     shop_order o = { 0 };
     IT_OK(db, shop_order_create(db, some_ctx(w), &p, &o));
-    record *r = &w->order[w->orders++];
-    snprintf(r->id, sizeof r->id, "%s", o.id);
-    r->version = o.version;
-    r->owner = owner;
-    r->live = true;
+    keep(&w->order[w->orders++], o.id, o.version)->owner = owner;
     w->customer[owner].orders++;
     shop_order_clear(&o);
 }
