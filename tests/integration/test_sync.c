@@ -326,6 +326,15 @@ static void test_relay_delivers_once(void **state)
     same_events(b, c);
     for (int i = 0; i < NODES; i++)
         verify_clean(&s->node[i]);
+    /* C knows the nodes whose lanes it holds, A's through B (trail nodes lists them). */
+    assert_int_equal(raw_count(s->node[C].url, "SELECT count(*) FROM trail_nodes"), 3);
+    char *node_a = it_local_node(a);
+    assert_int_equal(raw_count(s->node[C].url,
+                               "SELECT count(*) FROM trail_nodes WHERE node_id = '%s' AND "
+                               "is_local = 0 AND hostname = ''",
+                               node_a),
+                     1);
+    free(node_a);
 }
 
 /* An event edited on its way is refused and named; what follows it waits. */
