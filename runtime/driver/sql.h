@@ -31,13 +31,15 @@ typedef struct trail_runtime_sql {
     const char *lanes_layout;
 
     /* Lanes (audit/lane.c). */
-    const char *lane_turn;    /* last_seen, node_id: the node's row, locked until commit; no
-                                 row changed when the node is not the database's own */
-    const char *lane_last;    /* node_id -> lane_id, node_seq, hash of the node's newest lane */
-    const char *lane_insert;  /* the TRAIL_LANE_COLUMNS columns, in their order */
-    const char *lane_seal;    /* sealed_seq, sealed_hash, sealed_at, lane_id */
-    const char *event_insert; /* the TRAIL_EVENT_COLUMNS columns, in their order */
-    const char *savepoint;    /* a call's own undo point inside trail_begin() */
+    const char *node_get;      /* node_id -> node_id, no row when unknown */
+    const char *lane_turn_any; /* last_seen, node_id: a node's row, local or not */
+    const char *lane_turn;     /* last_seen, node_id: the node's row, locked until commit; no
+                                  row changed when the node is not the database's own */
+    const char *lane_last;     /* node_id -> lane_id, node_seq, hash of the node's newest lane */
+    const char *lane_insert;   /* the TRAIL_LANE_COLUMNS columns, in their order */
+    const char *lane_seal;     /* sealed_seq, sealed_hash, sealed_at, lane_id */
+    const char *event_insert;  /* the TRAIL_EVENT_COLUMNS columns, in their order */
+    const char *savepoint;     /* a call's own undo point inside trail_begin() */
     const char *release;
     const char *rollback_to;
 
@@ -110,6 +112,9 @@ typedef struct trail_runtime_sql {
                                      skipped, held, refused of every peer */
     const char *cursor_insert;    /* peer_node, pulled_at, peer_heads, peer_events, applied,
                                      skipped, held, refused, updated_at */
+    const char *pull_insert;      /* peer_node, pulled_at: a sync from the peer (cursor.c) */
+    const char *pulls;            /* -> peer_node, pulled_at of every sync, by peer, in time */
+    const char *pulls_trim;       /* peer_node, pulled_at: those of the peer before it go */
     /* Checking a schema against the tables (schema_check.c). */
     const char *columns; /* -> table, column of every table of the database */
 } trail_runtime_sql;

@@ -32,6 +32,9 @@
     .node_insert = "INSERT INTO " Q(trail_nodes) " (" Q(node_id) ", " Q(hostname) ", "
                    Q(is_local) ", " Q(first_seen) ", " Q(last_seen) ")"
                    " VALUES (" P(1) ", " P(2) ", " P(3) ", " P(4) ", " P(5) ")",
+    .node_get = "SELECT " Q(node_id) " FROM " Q(trail_nodes) " WHERE " Q(node_id) " = " P(1),
+    .lane_turn_any = "UPDATE " Q(trail_nodes) " SET " Q(last_seen) " = " P(1)
+                     " WHERE " Q(node_id) " = " P(2),
     .node_touch = "UPDATE " Q(trail_nodes) " SET " Q(hostname) " = " P(1) ", "
                   Q(last_seen) " = " P(2) " WHERE " Q(node_id) " = " P(3),
     .max_event_id = "SELECT max(" Q(event_id) ") FROM " EVENTS,
@@ -158,6 +161,12 @@
                      Q(peer_heads) ", " Q(peer_events) ", " Q(applied) ", " Q(skipped) ", "
                      Q(held) ", " Q(refused) ", " Q(updated_at) ") VALUES (" P(1) ", " P(2)
                      ", " P(3) ", " P(4) ", " P(5) ", " P(6) ", " P(7) ", " P(8) ", " P(9) ")",
+    .pull_insert = "INSERT INTO " Q(trail_pulls) " (" Q(peer_node) ", " Q(pulled_at)
+                   ") VALUES (" P(1) ", " P(2) ")",
+    .pulls = "SELECT " Q(peer_node) ", " Q(pulled_at) " FROM " Q(trail_pulls)
+             " ORDER BY " Q(peer_node) ", " Q(pulled_at),
+    .pulls_trim = "DELETE FROM " Q(trail_pulls) " WHERE " Q(peer_node) " = " P(1)
+                  " AND " Q(pulled_at) " < " P(2),
 
 #undef EVENT_COLUMN
 #undef EVENT_PLACEHOLDER

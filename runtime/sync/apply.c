@@ -10,6 +10,7 @@
 #include "sync/apply.h"
 #include "driver/sql.h"
 #include "sync/check.h"
+#include "sync/node.h"
 #include "sync/cursor.h"
 #include "sync/quarantine.h"
 #include "sync/rows.h"
@@ -129,7 +130,8 @@ static int add_lane(applier *a, const trail__wire_lane *l)
     cols[TRAIL_LANE_sealed_seq] = cols[TRAIL_LANE_sealed_hash] = cols[TRAIL_LANE_sealed_at] =
         (trail_value){ .type = TRAIL_V_NULL };
     if ((rc = db->drv->query(db, db->drv->sql->lane_insert, cols, TRAIL_LANE_COLUMNS, NULL, NULL,
-                             NULL)) < 0)
+                             NULL)) < 0 ||
+        (rc = trail__node_seen(db, l->col[TRAIL_LANE_node_id], cols[TRAIL_LANE_opened_at].i)) < 0)
         return rc;
     trail__head h = { .node_seq = l->node_seq, .sealed_seq = -1, .seq = 0 };
     snprintf(h.lane_id, sizeof h.lane_id, "%s", id);

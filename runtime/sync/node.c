@@ -77,6 +77,29 @@ void trail__lineage_free(trail__lineage *l)
     *l = (trail__lineage){ 0 };
 }
 
+int trail__node_seen(trail_conn *db, const char *node_id, int64_t first_seen)
+{
+    const trail_runtime_sql *sql = db->drv->sql;
+    trail_value id = trail_v_text(node_id);
+    char known[TRAIL_NODE_ID_MAX + 1];
+    bool found;
+    int rc = trail__conn_query_text(db, sql->node_get, &id, 1, known, sizeof known, &found);
+    int64_t now = trail__conn_wall_ms(db);
+    if (rc < 0)
+        return rc;
+    if (found) {
+        trail_value p[2] = { trail_v_int(now), id };
+        return db->drv->query(db, sql->lane_turn_any, p, 2, NULL, NULL, NULL);
+    }
+    /* Its host is its own business: lanes do not carry it. */
+    trail_value p[5] = { id,
+                         trail_v_text(""),
+                         { .type = TRAIL_V_BOOL, .i = 0 },
+                         trail_v_int(first_seen),
+                         trail_v_int(now) };
+    return db->drv->query(db, sql->node_insert, p, 5, NULL, NULL, NULL);
+}
+
 /* ---- reading what moves ------------------------------------------------------------------- */
 
 #define COL_TYPE(n, name, value, ...) TRAIL_V_##value,

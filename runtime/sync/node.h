@@ -36,4 +36,12 @@ bool trail__lineage_own(const trail__lineage *l, const char *node, int64_t node_
 
 void trail__lineage_free(trail__lineage *l);
 
+/*
+ * trail__node_seen - a lane of node @node_id arrived: its row of
+ * trail_nodes is made (not local, no hostname, first seen @first_seen: the
+ * lane's opening) or its last_seen moved to now. TRAIL_OK or a failure,
+ * db's error set.
+ */
+int trail__node_seen(trail_conn *db, const char *node_id, int64_t first_seen);
+
 #endif
