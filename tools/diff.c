@@ -165,12 +165,11 @@ static int run_diff(const cli_command *cmd, int argc, char **argv)
         status = CLI_USAGE;
     } else {
         int64_t differ = st.only_a + st.only_b + st.changed;
-        printf("diff: %" PRId64 " record%s differ (%" PRId64 " only on A, %" PRId64
-               " only on B, %" PRId64 " changed) in %" PRId64 " tables of %" PRId64
-               " rows on A and %" PRId64 " on B; %" PRId64 " hashes exchanged, %" PRId64
-               " rows read, %.1f s\n",
-               differ, differ == 1 ? "" : "s", st.only_a, st.only_b, st.changed, st.tables,
-               st.count_a, st.count_b, st.hashes, st.rows_a + st.rows_b,
+        printf("diff: %" PRId64 " %s (%" PRId64 " only on A, %" PRId64 " only on B, %" PRId64
+               " changed) in %" PRId64 " tables of %" PRId64 " rows on A and %" PRId64
+               " on B; %" PRId64 " hashes exchanged, %" PRId64 " rows read, %.1f s\n",
+               differ, differ == 1 ? "record differs" : "records differ", st.only_a, st.only_b,
+               st.changed, st.tables, st.count_a, st.count_b, st.hashes, st.rows_a + st.rows_b,
                (double)st.elapsed_ms / 1000.0);
         status = differ ? CLI_FAIL : CLI_OK;
     }

@@ -50,7 +50,8 @@ static void usage(FILE *out)
           "\n"
           "Exit status: 0 success; 1 verify found problems, import or sync refused\n"
           "something, or the database could not be read; 2 a usage error, or the\n"
-          "database (or a file named) could not be opened or read.\n",
+          "database (or a file named) could not be opened or read. diff: 0 the same\n"
+          "rows, 1 some records differ, 2 an error.\n",
           out);
 }
 
