@@ -309,8 +309,9 @@ static int compare_leaf(differ *d, const char *lo, const char *hi)
     if (rc < 0)
         goto done;
     d->st->hashes += (int64_t)(l[0].n + l[1].n);
-    qsort(l[0].rows, l[0].n, sizeof *l[0].rows, by_key);
-    qsort(l[1].rows, l[1].n, sizeof *l[1].rows, by_key);
+    for (int side = 0; side < 2; side++)
+        if (l[side].n > 1) /* no rows: no array at all */
+            qsort(l[side].rows, l[side].n, sizeof *l[side].rows, by_key);
     for (size_t i = 0, j = 0; rc == TRAIL_OK && (i < l[0].n || j < l[1].n);) {
         const leaf_row *x = i < l[0].n ? &l[0].rows[i] : NULL;
         const leaf_row *y = j < l[1].n ? &l[1].rows[j] : NULL;

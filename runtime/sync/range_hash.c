@@ -177,6 +177,20 @@ static int canonical(trail__range_reader *r, const trail_row *row)
     return trail__json_finish(&w);
 }
 
+/*
+ * A row whose values no event could hold (text that is not UTF-8, written
+ * behind trail's back): TRAIL_EDB naming it, as trail verify would.
+ */
+static int not_json(trail_conn *db, const trail_entity *e, const char *key, int rc)
+{
+    if (rc == TRAIL_ENOMEM)
+        return trail__err_set(&db->err, rc, "out of memory");
+    return trail__err_set(&db->err, TRAIL_EDB,
+                          "%s %s: its values do not make event JSON (text that is not UTF-8?): "
+                          "it was written behind trail's back",
+                          e->table, key);
+}
+
 static int range_row(trail_conn *db, void *row, void *userdata)
 {
     trail__range_reader *r = userdata;
@@ -192,10 +206,8 @@ static int range_row(trail_conn *db, void *row, void *userdata)
         return trail__err_set(&db->err, rc, "out of memory");
     const char *key = r->key.data;
     trail__range_row out = { .key = key, .version = values.v[1].i };
-    if ((rc = canonical(r, &values)) < 0) {
-        return trail__err_set(&db->err, rc, "%s %s: its values do not make event JSON%s",
-                              r->e->table, key, rc == TRAIL_ENOMEM ? " (out of memory)" : "");
-    }
+    if ((rc = canonical(r, &values)) < 0)
+        return not_json(db, r->e, key, rc);
     out.canonical = r->canon.data;
     if (EVP_DigestInit_ex(r->md_ctx, r->md, NULL) != 1 ||
         EVP_DigestUpdate(r->md_ctx, r->canon.data, r->canon.len) != 1 ||
@@ -204,10 +216,8 @@ static int range_row(trail_conn *db, void *row, void *userdata)
     }
     if (r->want_values) {
         trail__buf_reset(&r->values);
-        if ((rc = trail__values_json(&r->values, r->e, &values)) < 0) {
-            return trail__err_set(&db->err, rc, "%s %s: its values do not make event JSON",
-                                  r->e->table, key);
-        }
+        if ((rc = trail__values_json(&r->values, r->e, &values)) < 0)
+            return not_json(db, r->e, key, rc);
         out.values = r->values.data;
     }
     return r->cb(r->userdata, &out);

@@ -5,8 +5,7 @@
  * The pair comes from TRAIL_SYNC_PAIR as in test_sync.c ("sqlite:sqlite",
  * the default; "sqlite:pg", "pg:mysql", "mysql:sqlite"): the first engine is
  * node A, the second node B. With TRAIL_DIFF_SCALE_ROWS set, only the scale
- * test runs: that many rows on two SQLite files, 10 of them made to differ
- * (0: skipped, saying why in TRAIL_DIFF_SCALE_SKIP).
+ * test runs: that many rows on two SQLite files, 10 of them made to differ.
  */
 #define _XOPEN_SOURCE 700 /* mkdtemp, nftw */
 #include "it_common.h"
@@ -412,11 +411,6 @@ static double now_s(void)
  */
 static void test_scale(void **state)
 {
-    const char *skip = getenv("TRAIL_DIFF_SCALE_SKIP");
-    if (skip && *skip) {
-        print_message("skipped: %s\n", skip);
-        skip();
-    }
     diff_test *s = *state;
     int64_t rows = strtoll(getenv("TRAIL_DIFF_SCALE_ROWS"), NULL, 10);
     trail_conn *a = s->node[A].db, *b = s->node[B].db;
