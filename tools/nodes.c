@@ -10,9 +10,11 @@
 static const char help[] =
     "usage: trail nodes DB\n"
     "\n"
-    "Lists the nodes DB knows of, its own first (marked * in the local column):\n"
-    "node id, hostname, when it was first and last seen (UTC), how many events\n"
-    "it recorded here, and the HLC of the last of them.\n"
+    "Lists the nodes DB knows of, its own first (marked * in the local column),\n"
+    "then those whose lanes it received: node id, hostname (- for a node known\n"
+    "only by its lanes), when it was first seen (its first lane's opening, for\n"
+    "another node) and last seen (UTC), how many events it recorded here, and\n"
+    "the HLC of the last of them.\n"
     "\n"
     "Then the peers DB pulled from (`trail sync`), one a line: when it last\n"
     "pulled (UTC), the events the peer held then and how many of them DB lacks\n"
@@ -33,7 +35,7 @@ static int add_node(void *userdata, const trail_node_info *n)
     snprintf(events, sizeof events, "%" PRId64, n->events);
     const char *cells[] = { n->node_id,
                             n->is_local ? "*" : "",
-                            n->hostname ? n->hostname : "-",
+                            n->hostname && *n->hostname ? n->hostname : "-",
                             cli_time(first, n->first_seen),
                             cli_time(last, n->last_seen),
                             events,

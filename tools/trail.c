@@ -15,8 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
-static const cli_command *const commands[] = { &cli_log,    &cli_verify, &cli_digest, &cli_nodes,
-                                               &cli_export, &cli_import, &cli_sync,   &cli_diff };
+static const cli_command *const commands[] = { &cli_log,   &cli_verify, &cli_digest,
+                                               &cli_nodes, &cli_export, &cli_import,
+                                               &cli_sync,  &cli_node,   &cli_diff };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
 static void usage(FILE *out)
