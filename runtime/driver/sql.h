@@ -112,6 +112,9 @@ typedef struct trail_runtime_sql {
                                      skipped, held, refused of every peer */
     const char *cursor_insert;    /* peer_node, pulled_at, peer_heads, peer_events, applied,
                                      skipped, held, refused, updated_at */
+    const char *pull_insert;      /* peer_node, pulled_at: a sync from the peer (cursor.c) */
+    const char *pulls;            /* -> peer_node, pulled_at of every sync, by peer, in time */
+    const char *pulls_trim;       /* peer_node, pulled_at: those of the peer before it go */
     /* Checking a schema against the tables (schema_check.c). */
     const char *columns; /* -> table, column of every table of the database */
 } trail_runtime_sql;

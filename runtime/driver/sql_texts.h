@@ -161,6 +161,12 @@
                      Q(peer_heads) ", " Q(peer_events) ", " Q(applied) ", " Q(skipped) ", "
                      Q(held) ", " Q(refused) ", " Q(updated_at) ") VALUES (" P(1) ", " P(2)
                      ", " P(3) ", " P(4) ", " P(5) ", " P(6) ", " P(7) ", " P(8) ", " P(9) ")",
+    .pull_insert = "INSERT INTO " Q(trail_pulls) " (" Q(peer_node) ", " Q(pulled_at)
+                   ") VALUES (" P(1) ", " P(2) ")",
+    .pulls = "SELECT " Q(peer_node) ", " Q(pulled_at) " FROM " Q(trail_pulls)
+             " ORDER BY " Q(peer_node) ", " Q(pulled_at),
+    .pulls_trim = "DELETE FROM " Q(trail_pulls) " WHERE " Q(peer_node) " = " P(1)
+                  " AND " Q(pulled_at) " < " P(2),
 
 #undef EVENT_COLUMN
 #undef EVENT_PLACEHOLDER

@@ -6,6 +6,7 @@
 #include "trail/sync.h"
 #include "driver/driver.h"
 #include "sync/apply.h"
+#include "sync/health.h"
 #include "sync/quarantine.h"
 #include "sync/read.h"
 
@@ -137,7 +138,7 @@ int trail_sync(trail_conn *src, trail_conn *dst, const trail_sync_opts *opts,
         return trail__err_set(&dst->err, TRAIL_EARG, "trail_sync: batch_size %d is negative",
                               opts->batch_size);
     size_t size = opts->batch_size ? (size_t)opts->batch_size : 1000;
-    int64_t start = mono_ms();
+    int64_t start = mono_ms(), began = trail__conn_wall_ms(dst);
     trail__heads stopped = { 0 };
     int rc = identities(src, dst);
     if (rc == TRAIL_OK)
@@ -149,6 +150,9 @@ int trail_sync(trail_conn *src, trail_conn *dst, const trail_sync_opts *opts,
         if (more && opts->progress && opts->progress(opts->userdata, st) != 0)
             break;
     }
+    /* A sync that reached the peer is what its health is measured by (health.c). */
+    if (rc == TRAIL_OK)
+        rc = trail__sync_pulled(dst, src->node_id, began);
     st->elapsed_ms = mono_ms() - start;
     trail__heads_free(&stopped);
     return rc;

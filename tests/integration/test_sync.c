@@ -829,6 +829,65 @@ static void test_copied_file_reset(void **state)
     trail_close(d);
 }
 
+static int64_t fake_wall_ms;
+
+static int64_t fake_wall(void *userdata)
+{
+    (void)userdata;
+    return fake_wall_ms;
+}
+
+static int take_peer(void *userdata, const trail_peer_info *p)
+{
+    *(trail_peer_info *)userdata = *p;
+    return 0;
+}
+
+/*
+ * A peer synced every minute: trail_peers() says so, and its phi-accrual
+ * suspicion is low a minute after the last sync and high ten minutes after
+ * (SPEC §6, issue 18 item 7). B's wall clock is the test's.
+ */
+static void test_peer_health(void **state)
+{
+    sync_test *s = *state;
+    trail_conn *a = s->node[A].db;
+    fake_wall_ms = it_now_ms();
+    trail_open_opts o = TRAIL_OPEN_OPTS_INIT;
+    o.wall = fake_wall;
+    trail_close(s->node[B].db);
+    trail_conn *b = s->node[B].db = it_open(&s->node[B], &o);
+    int64_t t0 = fake_wall_ms;
+    trail_sync_stats st;
+    trail_peer_info p = { 0 };
+    for (int i = 0; i < 3; i++) {
+        fake_wall_ms = t0 + i * 60000;
+        make_customer(a, i == 0 ? "h0@x.org" : i == 1 ? "h1@x.org" : "h2@x.org", NULL);
+        sync_ok(a, b, &st);
+        assert_int_equal(st.applied, 1);
+        IT_OK(b, trail_peers(b, take_peer, &p));
+        assert_int_equal(p.syncs, i + 1);
+        if (i < 2)
+            assert_true(p.phi == -1); /* too few to say */
+    }
+    assert_int_equal(p.interval_ms, 60000);
+    fake_wall_ms = t0 + 180000; /* a minute after the last: on time */
+    IT_OK(b, trail_peers(b, take_peer, &p));
+    assert_true(p.phi >= 0 && p.phi < 1);
+    fake_wall_ms = t0 + 600000; /* eight minutes late */
+    IT_OK(b, trail_peers(b, take_peer, &p));
+    assert_true(p.phi > 8);
+    assert_int_equal(raw_count(s->node[B].url, "SELECT count(*) FROM trail_pulls"), 3);
+    /* The last 100 are kept, the oldest going first. */
+    for (int i = 0; i < 100; i++) {
+        fake_wall_ms += 1000;
+        sync_ok(a, b, &st);
+    }
+    assert_int_equal(raw_count(s->node[B].url, "SELECT count(*) FROM trail_pulls"), 100);
+    assert_int_equal(raw_count(s->node[B].url, "SELECT min(pulled_at) FROM trail_pulls"),
+                     t0 + 601000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -846,6 +905,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_clock_ahead_held, setup, teardown),
         cmocka_unit_test_setup_teardown(test_twin_detected_and_reset, setup, teardown),
         cmocka_unit_test_setup_teardown(test_copied_file_reset, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_peer_health, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

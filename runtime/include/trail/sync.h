@@ -140,6 +140,15 @@ typedef struct trail_peer_info {
     int64_t peer_events; /**< the events it held then, by its heads */
     int64_t lag_events;  /**< of those, how many this node does not hold (now) */
     int64_t applied, skipped, held, refused; /**< counts of the last sync from it */
+    int64_t syncs;                           /**< syncs from it on record (its last 100) */
+    int64_t interval_ms;                     /**< their mean interval; 0 with fewer than 2 */
+    /**
+     * How overdue its next sync is, as a phi-accrual suspicion level:
+     * -log10 of the chance that, with intervals like the past ones, the
+     * next sync comes even later than now (1: 10%, 3: 0.1%; at most 300).
+     * -1 with fewer than 3 syncs on record.
+     */
+    double phi;
 } trail_peer_info;
 
 /**
