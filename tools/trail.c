@@ -15,8 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
-static const cli_command *const commands[] = { &cli_log,    &cli_verify, &cli_digest, &cli_nodes,
-                                               &cli_export, &cli_import, &cli_sync,   &cli_node };
+static const cli_command *const commands[] = { &cli_log,   &cli_verify, &cli_digest,
+                                               &cli_nodes, &cli_export, &cli_import,
+                                               &cli_sync,  &cli_node,   &cli_diff };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
 static void usage(FILE *out)
@@ -50,7 +51,8 @@ static void usage(FILE *out)
           "\n"
           "Exit status: 0 success; 1 verify found problems, import or sync refused\n"
           "something, or the database could not be read; 2 a usage error, or the\n"
-          "database (or a file named) could not be opened or read.\n",
+          "database (or a file named) could not be opened or read. diff: 0 the same\n"
+          "rows, 1 some records differ, 2 an error.\n",
           out);
 }
 

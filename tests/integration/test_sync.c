@@ -844,6 +844,59 @@ static void test_peer_health(void **state)
                      t0 + 601000);
 }
 
+static int64_t frozen_wall(void *userdata)
+{
+    return *(const int64_t *)userdata;
+}
+
+/*
+ * Two connections of one node stamp from two clocks, and within one
+ * millisecond the second one's delete of a customer can be stamped before
+ * the first one's create and delete of the order that referred to it,
+ * which the database made come first. A destination that applies them in
+ * HLC order then sees an order made for a customer deleted already: the
+ * order's create is kept without a row (delete wins, as a conflict), its
+ * later events find it deleted, and nothing waits for ever behind it.
+ */
+static void test_reference_to_deleted_record(void **state)
+{
+    sync_test *s = *state;
+    static int64_t now;
+    now = it_now_ms();
+    trail_open_opts o = TRAIL_OPEN_OPTS_INIT;
+    o.wall = frozen_wall;
+    o.wall_userdata = &now;
+    trail_conn *one = it_open(&s->node[A], &o), *two = it_open(&s->node[A], &o);
+    shop_customer c = { 0 };
+    make_customer(one, "c@x.org", &c);
+    shop_order_create_params p = SHOP_ORDER_CREATE_INIT;
+    p.customer = c.id;
+    p.total = 1;
+    shop_order ord = { 0 };
+    IT_OK(one, shop_order_create(one, NULL, &p, &ord));
+    for (int i = 0; i < 5; i++) {
+        char email[32];
+        snprintf(email, sizeof email, "x%d@x.org", i);
+        make_customer(one, email, NULL);
+    }
+    IT_OK(one, shop_order_delete(one, NULL, ord.id, 1));
+    IT_OK(two, shop_customer_delete(two, NULL, c.id, 1));
+    trail_close(one);
+    trail_close(two);
+    trail_sync_stats st;
+    sync_ok(s->node[A].db, s->node[B].db, &st);
+    assert_int_equal(st.held, 0);
+    assert_int_equal(st.refused, 0);
+    assert_int_equal(it_rows(&s->node[B], "customers"), 5);
+    assert_int_equal(it_rows(&s->node[B], "orders"), 0);
+    assert_int_equal(it_rows(&s->node[B], "trail_quarantine"), 0);
+    same_events(s->node[A].db, s->node[B].db);
+    verify_clean(&s->node[A]);
+    verify_clean(&s->node[B]);
+    shop_customer_clear(&c);
+    shop_order_clear(&ord);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -862,6 +915,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_twin_detected_and_reset, setup, teardown),
         cmocka_unit_test_setup_teardown(test_copied_file_reset, setup, teardown),
         cmocka_unit_test_setup_teardown(test_peer_health, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reference_to_deleted_record, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

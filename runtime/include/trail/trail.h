@@ -20,5 +20,6 @@
 #include "trail/verify.h"
 #include "trail/digest.h"
 #include "trail/sync.h"
+#include "trail/diff.h"
 
 #endif /* TRAIL_TRAIL_H */
