@@ -69,7 +69,8 @@
 #define QUICK_SMALL    1000L
 #define QUICK_LARGE    6000L
 #define MAX_EVENTS     100000000L
-#define DEFAULT_BATCH  0L /* trail's default (trail_sync_opts) */
+#define DEFAULT_BATCH  0L     /* trail's default (trail_sync_opts) */
+#define IMPORT_BATCH   10000L /* what 0 means to trail_import() (trail/sync.h) */
 #define MAX_BATCH      1000000L
 #define WRITERS        4      /* connections, so lanes, writing the source */
 #define TARGET_RATE    50000. /* events/s into SQLite at DEFAULT_EVENTS */
@@ -650,7 +651,7 @@ int main(int argc, char **argv)
     print_run("trail_sync, SQLite -> SQLite", &syn);
     char plain_dst[PATH_LEN], plain_batch[24];
     snprintf(plain_dst, sizeof plain_dst, "%s/plain.db", dir);
-    snprintf(plain_batch, sizeof plain_batch, "%ld", batch ? batch : 1000);
+    snprintf(plain_batch, sizeof plain_batch, "%ld", batch ? batch : IMPORT_BATCH);
     const char *a_plain[] = { "plain", src, plain_dst, plain_batch, NULL };
     run plain = measure(a_plain, n_events);
     print_run("plain INSERT of the same rows (floor)", &plain);
