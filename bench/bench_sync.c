@@ -39,7 +39,7 @@
  * the large import's peak resident set at most FLAT_RATIO times the small
  * one's (a reader that kept the file, or the batches, would grow ten times).
  *
- * Writes bench_sync.dat (--dat PATH) for bench/plot_sync.gnuplot. --quick
+ * Writes bench_sync.dat (--data PATH) for bench/plot_sync.gnuplot. --quick
  * (what ctest runs) uses tiny sizes and SQLite only, to prove the program
  * works; its figures mean nothing and no figure is asserted.
  */
@@ -81,14 +81,14 @@
 static void usage(FILE *out)
 {
     fputs("usage: bench_sync [--quick] [--events N] [--small N] [--large N] [--batch N]\n"
-          "                  [--sqlite-only] [--dat PATH] [--keep]\n"
+          "                  [--sqlite-only] [--data PATH] [--keep]\n"
           "\n"
           "Events applied per second by trail_import() of an export file of N events\n"
           "(--events, default 200000) into SQLite, PostgreSQL and MariaDB, by\n"
           "trail_sync() SQLite to SQLite, and by a plain prepared INSERT of the same\n"
           "event rows into SQLite (the floor); the peak resident set of the import of\n"
           "--small (100000) and --large (1000000) events into SQLite. --batch: events\n"
-          "per batch (default: trail's). --sqlite-only: no servers. --dat: where the\n"
+          "per batch (default: trail's). --sqlite-only: no servers. --data: where the\n"
           "figures go (default bench_sync.dat). --keep: leave the temporary files.\n"
           "--quick: tiny sizes, SQLite only, only to prove the program works.\n"
           "Targets: >= 50000 events/s into SQLite at 200000 events; the large peak\n"
@@ -530,7 +530,10 @@ static void server_import(const char *script, const char *name, const char *file
 {
     char url[1024];
     printf("  (starting a throwaway %s server)\n", name);
-    bench_server_start(script, dir, "server", name, url, sizeof url);
+    /* Beside our directory, not in it: the server runs as another user when we are root. */
+    const char *tmp = getenv("TMPDIR");
+    bench_server_start(script, tmp && *tmp ? tmp : "/tmp", "bench-sync-server", name, url,
+                       sizeof url);
     const char *args[] = { "import", url, file, batch, name, NULL };
     *r = measure(args, expected);
     bench_server_stop();
@@ -554,7 +557,7 @@ int main(int argc, char **argv)
         { "--small", NULL, &small, MAX_EVENTS, NULL },
         { "--large", NULL, &large, MAX_EVENTS, NULL },
         { "--batch", NULL, &batch, MAX_BATCH, NULL },
-        { "--dat", NULL, NULL, 0, &dat },
+        { "--data", NULL, NULL, 0, &dat },
     };
     int parsed =
         bench_parse_args(argc, argv, opts, sizeof opts / sizeof opts[0], usage, bench_program);

@@ -1,9 +1,9 @@
 # plot_sync.gnuplot - the chart of docs/benchmarks.md's "Issue 17: sync" section.
 #
-#   build/release/bench/bench_sync --dat bench_sync.dat
+#   build/release/bench/bench_sync --data bench_sync.dat
 #   gnuplot -e "data='bench_sync.dat'; out='docs/bench_sync.png'" bench/plot_sync.gnuplot
 #
-# Reads the file bench_sync --dat writes: block 0, one line per case
+# Reads the file bench_sync --data writes: block 0, one line per case
 # ("case" events/s peak-MiB); block 1, the peak resident set of the
 # import into SQLite by size (events MiB); block 2, the target in events/s.
 # Left: events applied per second per case, the target dashed. Right: the

@@ -59,37 +59,6 @@ static int first_int(trail_conn *db, void *row, void *userdata)
     return 1;
 }
 
-static int first_op(trail_conn *db, void *row, void *userdata)
-{
-    trail_value v;
-    int rc = db->drv->column(db, row, TRAIL_EV_op, TRAIL_V_TEXT, &v);
-    if (rc < 0)
-        return rc;
-    if (v.n == 6 && memcmp(v.s, "delete", 6) == 0)
-        *(bool *)userdata = true;
-    return 0;
-}
-
-/*
- * Whether the record was deleted here: a tombstone, or (deleted by a write
- * of this node, which leaves none) a delete among its events.
- */
-static int deleted(trail_conn *db, const trail__wire_event *ev, bool *out)
-{
-    const trail_runtime_sql *sql = db->drv->sql;
-    trail_value p[2] = { trail_v_text(ev->col[TRAIL_EV_table_name]),
-                         trail_v_text(ev->col[TRAIL_EV_record_id]) };
-    int64_t version = -1;
-    int rc = db->drv->query(db, sql->tombstone_get, p, 2, first_int, &version, NULL);
-    if (rc < 0)
-        return rc;
-    *out = version >= 0;
-    if (*out)
-        return TRAIL_OK;
-    rc = db->drv->query(db, sql->events_of_record, p, 2, first_op, out, NULL);
-    return rc < 0 ? rc : TRAIL_OK;
-}
-
 /* The record's key as its column holds it. */
 static trail_value key_of(const trail_entity *e, const char *record_id)
 {
@@ -98,7 +67,7 @@ static trail_value key_of(const trail_entity *e, const char *record_id)
 }
 
 /* The kinds of statement of a table's memo (schemas.h). */
-enum { STMT_VERSION, STMT_INSERT, STMT_UPDATE, STMT_DELETE };
+enum { STMT_VERSION, STMT_INSERT, STMT_UPDATE, STMT_DELETE, STMT_DELETED };
 
 /* The text @t's memo holds for @kind and @mask, with its parameters' count; NULL: none yet. */
 static const char *memo_find(const trail__sync_table *t, int kind, uint64_t mask, size_t *n)
@@ -121,6 +90,47 @@ static void memo_keep(const trail__sync_table *t, int kind, uint64_t mask, const
     if (m->n < TRAIL__SYNC_MEMO_MAX)
         m->item[m->n++] =
             (trail__sync_memo_item){ .kind = kind, .mask = mask, .text = text, .n = n };
+}
+
+/*
+ * Whether the record was deleted here: a tombstone, or (deleted by a write
+ * of this node, which leaves none) a delete among its events. The events
+ * are asked for one delete on the history index, not read whole: the
+ * events of a record in their order cost SQLite a sort per insert.
+ */
+static int deleted(trail_conn *db, const trail__sync_table *t, const trail__wire_event *ev,
+                   bool *out)
+{
+    const trail_runtime_sql *sql = db->drv->sql;
+    trail_value p[2] = { trail_v_text(ev->col[TRAIL_EV_table_name]),
+                         trail_v_text(ev->col[TRAIL_EV_record_id]) };
+    int64_t version = -1;
+    int rc = db->drv->query(db, sql->tombstone_get, p, 2, first_int, &version, NULL);
+    if (rc < 0)
+        return rc;
+    *out = version >= 0;
+    if (*out)
+        return TRAIL_OK;
+    size_t n;
+    const char *text = memo_find(t, STMT_DELETED, 0, &n);
+    if (!text) {
+        const trail_dialect *d = db->drv->dialect;
+        char c = d->quote;
+        trail_buf q = TRAIL_BUF_INIT;
+        trail__buf_appendf(&q, "SELECT 1 FROM %ctrail_change_events%c WHERE %ctable_name%c = ", c,
+                           c, c, c);
+        trail__dialect_param(&q, d, 1);
+        trail__buf_appendf(&q, " AND %crecord_id%c = ", c, c);
+        trail__dialect_param(&q, d, 2);
+        trail__buf_appendf(&q, " AND %cop%c = 'delete' LIMIT 1", c, c);
+        if ((rc = trail__sync_text(db, trail__buf_finish(&q), &text)) < 0)
+            return rc;
+        memo_keep(t, STMT_DELETED, 0, text, 2);
+    }
+    int64_t one = 0;
+    rc = db->drv->query(db, text, p, 2, first_int, &one, NULL);
+    *out = one == 1;
+    return rc < 0 ? rc : TRAIL_OK;
 }
 
 /* The version of the record's row here, -1 when there is none. */
@@ -356,7 +366,7 @@ int trail__sync_row_effect(trail_conn *db, const trail__sync_table *t, const tra
     bool gone = false;
     rc = row_version(db, t, &key, &have);
     if (rc == TRAIL_OK && have < 0)
-        rc = deleted(db, ev, &gone);
+        rc = deleted(db, t, ev, &gone);
     if (rc < 0)
         return rc;
     if (gone) { /* a deleted record never comes back (SPEC §6) */
