@@ -10,15 +10,21 @@
 static const char help[] =
     "usage: trail nodes DB\n"
     "\n"
-    "Lists the nodes DB knows of, its own first (marked * in the local column):\n"
-    "node id, hostname, when it was first and last seen (UTC), how many events\n"
-    "it recorded here, and the HLC of the last of them.\n"
+    "Lists the nodes DB knows of, its own first (marked * in the local column),\n"
+    "then those whose lanes it received: node id, hostname (- for a node known\n"
+    "only by its lanes), when it was first seen (its first lane's opening, for\n"
+    "another node) and last seen (UTC), how many events it recorded here, and\n"
+    "the HLC of the last of them.\n"
     "\n"
     "Then the peers DB pulled from (`trail sync`), one a line: when it last\n"
     "pulled (UTC), the events the peer held then and how many of them DB lacks\n"
-    "now (lag, in events, and the time since that pull), and what the last\n"
-    "sync from it applied, skipped, held in quarantine and refused. Nothing\n"
-    "is printed of peers when DB never pulled from one.\n"
+    "now (lag, in events, and the time since that pull), how often DB pulls\n"
+    "from it (every: the mean interval of its last 100 syncs), how overdue\n"
+    "the next sync is (phi: -log10 of the chance that it is only late, with\n"
+    "intervals like the past ones; 1 is a 10% chance, 3 a 0.1% chance, - with\n"
+    "fewer than 3 syncs), and what the last sync from it applied, skipped,\n"
+    "held in quarantine and refused. Nothing is printed of peers when DB never\n"
+    "pulled from one.\n"
     "\n"
     "options:\n"
     "  -h, --help  show this help\n"
@@ -33,7 +39,7 @@ static int add_node(void *userdata, const trail_node_info *n)
     snprintf(events, sizeof events, "%" PRId64, n->events);
     const char *cells[] = { n->node_id,
                             n->is_local ? "*" : "",
-                            n->hostname ? n->hostname : "-",
+                            n->hostname && *n->hostname ? n->hostname : "-",
                             cli_time(first, n->first_seen),
                             cli_time(last, n->last_seen),
                             events,
@@ -64,7 +70,7 @@ static int add_peer(void *userdata, const trail_peer_info *p)
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     int64_t now_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-    char pulled[TRAIL_HLC_TEXT_MAX], n[6][24], ago[32];
+    char pulled[TRAIL_HLC_TEXT_MAX], n[6][24], ago[32], every[32] = "-", phi[16] = "-";
     snprintf(n[0], sizeof n[0], "%" PRId64, p->peer_events);
     snprintf(n[1], sizeof n[1], "%" PRId64, p->lag_events);
     duration(ago, sizeof ago, now_ms - p->pulled_at);
@@ -72,8 +78,13 @@ static int add_peer(void *userdata, const trail_peer_info *p)
     snprintf(n[3], sizeof n[3], "%" PRId64, p->skipped);
     snprintf(n[4], sizeof n[4], "%" PRId64, p->held);
     snprintf(n[5], sizeof n[5], "%" PRId64, p->refused);
+    if (p->interval_ms > 0)
+        duration(every, sizeof every, p->interval_ms);
+    if (p->phi >= 0)
+        snprintf(phi, sizeof phi, "%.1f", p->phi);
     const char *cells[] = {
-        p->peer_node, cli_time(pulled, p->pulled_at), n[0], n[1], ago, n[2], n[3], n[4], n[5]
+        p->peer_node, cli_time(pulled, p->pulled_at), n[0], n[1], ago, every, phi, n[2], n[3], n[4],
+        n[5]
     };
     int rc = TRAIL_OK;
     for (size_t i = 0; i < sizeof cells / sizeof cells[0] && rc == TRAIL_OK; i++)
@@ -83,11 +94,10 @@ static int add_peer(void *userdata, const trail_peer_info *p)
 
 static int print_peers(trail_conn *db)
 {
-    static const cli_column cols[] = { { "peer", false },   { "pulled", false },
-                                       { "events", true },  { "lag", true },
-                                       { "since", true },   { "applied", true },
-                                       { "skipped", true }, { "held", true },
-                                       { "refused", true } };
+    static const cli_column cols[] = { { "peer", false }, { "pulled", false }, { "events", true },
+                                       { "lag", true },   { "since", true },   { "every", true },
+                                       { "phi", true },   { "applied", true }, { "skipped", true },
+                                       { "held", true },  { "refused", true } };
     cli_table t = { .cols = cols, .n_cols = sizeof cols / sizeof cols[0] };
     int status = CLI_OK;
     int rc = trail_peers(db, add_peer, &t);

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 static const cli_command *const commands[] = { &cli_log,    &cli_verify, &cli_digest, &cli_nodes,
-                                               &cli_export, &cli_import, &cli_sync };
+                                               &cli_export, &cli_import, &cli_sync,   &cli_node };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
 static void usage(FILE *out)

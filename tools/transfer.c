@@ -266,9 +266,13 @@ static const char sync_help[] =
     "  --batch N   events per transaction (1000)\n"
     "  -h, --help  show this help\n"
     "\n"
-    "Exit status: 0 success, 1 an event or lane was refused, or a database\n"
-    "failed (the batch under way rolled back, earlier ones stay), 2 a usage\n"
-    "error, a database could not be opened, or SRC and DST are one node.\n";
+    "Two databases that write as one node (a copy; SRC and DST, or two lanes\n"
+    "of one node at one place in its chain) stop the sync with a message\n"
+    "saying which: `trail node reset` gives the copy a node of its own.\n"
+    "\n"
+    "Exit status: 0 success, 1 an event or lane was refused, a database failed\n"
+    "(the batch under way rolled back, earlier ones stay) or two databases\n"
+    "write as one node, 2 a usage error or a database could not be opened.\n";
 
 static int run_sync(const cli_command *cmd, int argc, char **argv)
 {
@@ -298,14 +302,9 @@ static int run_sync(const cli_command *cmd, int argc, char **argv)
     trail_sync_stats st;
     int rc = trail_sync(src, dst, &opts, &st);
     cli_progress_clear(pr.drawn);
-    if (rc == TRAIL_EARG) { /* one node twice: nothing was read */
-        cli_error("%s", trail_errmsg(dst));
-        status = CLI_USAGE;
-    } else {
-        status = summary("sync", &st);
-        if (rc < 0)
-            status = cli_error("%s to %s: %s", src_name, dst_name, trail_errmsg(dst));
-    }
+    status = summary("sync", &st);
+    if (rc < 0)
+        status = cli_error("%s to %s: %s", src_name, dst_name, trail_errmsg(dst));
     trail_close(src);
     trail_close(dst);
     return status;

@@ -200,6 +200,11 @@ static const char *const ddl[] = {
     "    `refused` BIGINT NOT NULL,\n"
     "    `updated_at` BIGINT NOT NULL\n"
     ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
+    "CREATE TABLE IF NOT EXISTS `trail_pulls` (\n"
+    "    `peer_node` VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,\n"
+    "    `pulled_at` BIGINT NOT NULL,\n"
+    "    PRIMARY KEY (`peer_node`, `pulled_at`)\n"
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
     "CREATE TABLE IF NOT EXISTS `trail_quarantine` (\n"
     "    `item_id` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,\n"
     "    `kind` VARCHAR(5) NOT NULL CHECK (`kind` IN ('event', 'lane')),\n"
@@ -296,4 +301,4 @@ static const char *const ddl[] = {
     ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
 };
 
-const trail_schema_ddl everything_ddl_mysql = { "mysql", ddl, 13 };
+const trail_schema_ddl everything_ddl_mysql = { "mysql", ddl, 14 };

@@ -80,6 +80,12 @@ CREATE TABLE IF NOT EXISTS `trail_cursors` (
     `updated_at` BIGINT NOT NULL
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin;
 
+CREATE TABLE IF NOT EXISTS `trail_pulls` (
+    `peer_node` VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    `pulled_at` BIGINT NOT NULL,
+    PRIMARY KEY (`peer_node`, `pulled_at`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin;
+
 CREATE TABLE IF NOT EXISTS `trail_quarantine` (
     `item_id` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
     `kind` VARCHAR(5) NOT NULL CHECK (`kind` IN ('event', 'lane')),

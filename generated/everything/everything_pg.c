@@ -200,6 +200,11 @@ static const char *const ddl[] = {
     "    \"refused\" bigint NOT NULL,\n"
     "    \"updated_at\" bigint NOT NULL\n"
     ")",
+    "CREATE TABLE IF NOT EXISTS \"trail_pulls\" (\n"
+    "    \"peer_node\" text COLLATE \"C\" NOT NULL,\n"
+    "    \"pulled_at\" bigint NOT NULL,\n"
+    "    PRIMARY KEY (\"peer_node\", \"pulled_at\")\n"
+    ")",
     "CREATE TABLE IF NOT EXISTS \"trail_quarantine\" (\n"
     "    \"item_id\" text COLLATE \"C\" PRIMARY KEY,\n"
     "    \"kind\" text NOT NULL CHECK (\"kind\" IN ('event', 'lane')),\n"
@@ -296,4 +301,4 @@ static const char *const ddl[] = {
     "CREATE UNIQUE INDEX IF NOT EXISTS \"sample_tag_sample_tag_idx\" ON \"sample_tag\" (\"sample\", \"tag\")",
 };
 
-const trail_schema_ddl everything_ddl_pg = { "pg", ddl, 20 };
+const trail_schema_ddl everything_ddl_pg = { "pg", ddl, 21 };

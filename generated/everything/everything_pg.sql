@@ -80,6 +80,12 @@ CREATE TABLE IF NOT EXISTS "trail_cursors" (
     "updated_at" bigint NOT NULL
 );
 
+CREATE TABLE IF NOT EXISTS "trail_pulls" (
+    "peer_node" text COLLATE "C" NOT NULL,
+    "pulled_at" bigint NOT NULL,
+    PRIMARY KEY ("peer_node", "pulled_at")
+);
+
 CREATE TABLE IF NOT EXISTS "trail_quarantine" (
     "item_id" text COLLATE "C" PRIMARY KEY,
     "kind" text NOT NULL CHECK ("kind" IN ('event', 'lane')),

@@ -209,6 +209,11 @@ static const char *const ddl[] = {
     "    \"refused\" INTEGER NOT NULL,\n"
     "    \"updated_at\" INTEGER NOT NULL\n"
     ") STRICT",
+    "CREATE TABLE IF NOT EXISTS \"trail_pulls\" (\n"
+    "    \"peer_node\" TEXT NOT NULL,\n"
+    "    \"pulled_at\" INTEGER NOT NULL,\n"
+    "    PRIMARY KEY (\"peer_node\", \"pulled_at\")\n"
+    ") STRICT",
     "CREATE TABLE IF NOT EXISTS \"trail_quarantine\" (\n"
     "    \"item_id\" TEXT PRIMARY KEY NOT NULL,\n"
     "    \"kind\" TEXT NOT NULL CHECK (\"kind\" IN ('event', 'lane')),\n"
@@ -305,4 +310,4 @@ static const char *const ddl[] = {
     "CREATE UNIQUE INDEX IF NOT EXISTS \"sample_tag_sample_tag_idx\" ON \"sample_tag\" (\"sample\", \"tag\")",
 };
 
-const trail_schema_ddl everything_ddl_sqlite = { "sqlite", ddl, 20 };
+const trail_schema_ddl everything_ddl_sqlite = { "sqlite", ddl, 21 };

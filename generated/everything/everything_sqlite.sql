@@ -78,6 +78,12 @@ CREATE TABLE IF NOT EXISTS "trail_cursors" (
     "updated_at" INTEGER NOT NULL
 ) STRICT;
 
+CREATE TABLE IF NOT EXISTS "trail_pulls" (
+    "peer_node" TEXT NOT NULL,
+    "pulled_at" INTEGER NOT NULL,
+    PRIMARY KEY ("peer_node", "pulled_at")
+) STRICT;
+
 CREATE TABLE IF NOT EXISTS "trail_quarantine" (
     "item_id" TEXT PRIMARY KEY NOT NULL,
     "kind" TEXT NOT NULL CHECK ("kind" IN ('event', 'lane')),

@@ -214,6 +214,11 @@ static const char *const ddl[] = {
     "    \"refused\" bigint NOT NULL,\n"
     "    \"updated_at\" bigint NOT NULL\n"
     ")",
+    "CREATE TABLE IF NOT EXISTS \"trail_pulls\" (\n"
+    "    \"peer_node\" text COLLATE \"C\" NOT NULL,\n"
+    "    \"pulled_at\" bigint NOT NULL,\n"
+    "    PRIMARY KEY (\"peer_node\", \"pulled_at\")\n"
+    ")",
     "CREATE TABLE IF NOT EXISTS \"trail_quarantine\" (\n"
     "    \"item_id\" text COLLATE \"C\" PRIMARY KEY,\n"
     "    \"kind\" text NOT NULL CHECK (\"kind\" IN ('event', 'lane')),\n"
@@ -311,4 +316,4 @@ static const char *const ddl[] = {
     "CREATE INDEX IF NOT EXISTS \"order_line_product_idx\" ON \"order_line\" (\"product\")",
 };
 
-const trail_schema_ddl shop_ddl_pg = { "pg", ddl, 20 };
+const trail_schema_ddl shop_ddl_pg = { "pg", ddl, 21 };

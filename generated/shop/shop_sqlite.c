@@ -226,6 +226,11 @@ static const char *const ddl[] = {
     "    \"refused\" INTEGER NOT NULL,\n"
     "    \"updated_at\" INTEGER NOT NULL\n"
     ") STRICT",
+    "CREATE TABLE IF NOT EXISTS \"trail_pulls\" (\n"
+    "    \"peer_node\" TEXT NOT NULL,\n"
+    "    \"pulled_at\" INTEGER NOT NULL,\n"
+    "    PRIMARY KEY (\"peer_node\", \"pulled_at\")\n"
+    ") STRICT",
     "CREATE TABLE IF NOT EXISTS \"trail_quarantine\" (\n"
     "    \"item_id\" TEXT PRIMARY KEY NOT NULL,\n"
     "    \"kind\" TEXT NOT NULL CHECK (\"kind\" IN ('event', 'lane')),\n"
@@ -323,4 +328,4 @@ static const char *const ddl[] = {
     "CREATE INDEX IF NOT EXISTS \"order_line_product_idx\" ON \"order_line\" (\"product\")",
 };
 
-const trail_schema_ddl shop_ddl_sqlite = { "sqlite", ddl, 20 };
+const trail_schema_ddl shop_ddl_sqlite = { "sqlite", ddl, 21 };

@@ -65,7 +65,10 @@ static int register_lane(trail_conn *db, trail_lane *lane)
     if (rc < 0)
         return rc;
     if (changed != 1)
-        return trail__err_set(&db->err, TRAIL_EDB, "trail_nodes has no row for this node (%s)",
+        return trail__err_set(&db->err, TRAIL_EDB,
+                              "this connection writes as node %s, which is not this database's "
+                              "node (any more: `trail node reset` gave it another, or its row "
+                              "in trail_nodes is gone); open the database again",
                               db->node_id);
     if ((rc = db->drv->query(db, sql->lane_last, &node, 1, read_newest, &nw, NULL)) < 0)
         return rc;

@@ -29,9 +29,6 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Longest node id. */
-#define TRAIL_NODE_ID_MAX 64
-
 /* How long the server drivers wait for a lock when busy_timeout_ms is 0. */
 #define TRAIL_DEFAULT_LOCK_TIMEOUT_MS 5000
 

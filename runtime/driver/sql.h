@@ -31,12 +31,15 @@ typedef struct trail_runtime_sql {
     const char *lanes_layout;
 
     /* Lanes (audit/lane.c). */
-    const char *lane_turn;    /* last_seen, node_id: the node's row, locked until commit */
-    const char *lane_last;    /* node_id -> lane_id, node_seq, hash of the node's newest lane */
-    const char *lane_insert;  /* the TRAIL_LANE_COLUMNS columns, in their order */
-    const char *lane_seal;    /* sealed_seq, sealed_hash, sealed_at, lane_id */
-    const char *event_insert; /* the TRAIL_EVENT_COLUMNS columns, in their order */
-    const char *savepoint;    /* a call's own undo point inside trail_begin() */
+    const char *node_get;      /* node_id -> node_id, no row when unknown */
+    const char *lane_turn_any; /* last_seen, node_id: a node's row, local or not */
+    const char *lane_turn;     /* last_seen, node_id: the node's row, locked until commit; no
+                                  row changed when the node is not the database's own */
+    const char *lane_last;     /* node_id -> lane_id, node_seq, hash of the node's newest lane */
+    const char *lane_insert;   /* the TRAIL_LANE_COLUMNS columns, in their order */
+    const char *lane_seal;     /* sealed_seq, sealed_hash, sealed_at, lane_id */
+    const char *event_insert;  /* the TRAIL_EVENT_COLUMNS columns, in their order */
+    const char *savepoint;     /* a call's own undo point inside trail_begin() */
     const char *release;
     const char *rollback_to;
 
@@ -84,20 +87,34 @@ typedef struct trail_runtime_sql {
     const char *quarantine_delete; /* item_id */
     const char *quarantine_get;    /* item_id -> first_seen, tries */
     const char *quarantine_held;   /* -> body of every held event, in (hlc, item_id) order */
-    const char *quarantine_stopped; /* -> lane_id, item_id of every refused row */
-    const char *tombstone_get;      /* table_name, record_id -> version */
-    const char *tombstone_insert;   /* table_name, record_id, version, hlc, event_id */
-    const char *conflict_insert;    /* conflict_id, table_name, record_id, event_id, local_values,
-                                       remote_values, detected_at, resolved_at, resolution */
-    const char *conflict_events;    /* node_id -> event_id of every conflict kept of an event of
-                                       another node (verify.c) */
-    const char *foreign_events;     /* table_name, node_id -> event_id of the table's events of
-                                       other nodes (verify.c, for an entity that does not replicate) */
-    const char *cursor_delete;      /* peer_node */
-    const char *cursors;            /* -> peer_node, pulled_at, peer_heads, peer_events, applied,
-                                       skipped, held, refused of every peer */
-    const char *cursor_insert;      /* peer_node, pulled_at, peer_heads, peer_events, applied,
-                                       skipped, held, refused, updated_at */
+    const char *quarantine_stopped;       /* -> lane_id, item_id of every refused row */
+    const char *quarantine_refused_lanes; /* -> body of every refused lane row */
+    const char *quarantine_delete_lane;   /* lane_id: every row of the lane, its own row too */
+    const char *quarantine_delete_node;   /* node_id: every row of the node's lanes and events */
+    const char *lane_fence_of;    /* lane_id -> the lane that fences it off (node_seq 1 naming
+                                     it as prev_lane: sync/node.c), no row when none */
+    const char *lane_delete;      /* lane_id */
+    const char *event_rehome;     /* node_id, lane_id, prev_hash, hash, event_id: an event
+                                     moved to its database's new node (sync/node.c) */
+    const char *node_set_local;   /* is_local (bool), node_id */
+    const char *tombstone_get;    /* table_name, record_id -> version */
+    const char *tombstone_insert; /* table_name, record_id, version, hlc, event_id */
+    const char *conflict_insert;  /* conflict_id, table_name, record_id, event_id, local_values,
+                                     remote_values, detected_at, resolved_at, resolution */
+    const char *conflict_events;  /* node_id -> event_id of every conflict kept of an event of
+                                     another node (verify.c) */
+    const char *foreign_events;   /* table_name, node_id -> event_id, node_id, node_seq (of its
+                                     lane) of the table's events of other nodes (verify.c, for an
+                                     entity that does not replicate) */
+    const char *node_resets;      /* -> value of every trail_meta "node.<id>.reset" (node.c) */
+    const char *cursor_delete;    /* peer_node */
+    const char *cursors;          /* -> peer_node, pulled_at, peer_heads, peer_events, applied,
+                                     skipped, held, refused of every peer */
+    const char *cursor_insert;    /* peer_node, pulled_at, peer_heads, peer_events, applied,
+                                     skipped, held, refused, updated_at */
+    const char *pull_insert;      /* peer_node, pulled_at: a sync from the peer (cursor.c) */
+    const char *pulls;            /* -> peer_node, pulled_at of every sync, by peer, in time */
+    const char *pulls_trim;       /* peer_node, pulled_at: those of the peer before it go */
     /* Checking a schema against the tables (schema_check.c). */
     const char *columns; /* -> table, column of every table of the database */
 } trail_runtime_sql;

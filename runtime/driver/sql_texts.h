@@ -32,6 +32,9 @@
     .node_insert = "INSERT INTO " Q(trail_nodes) " (" Q(node_id) ", " Q(hostname) ", "
                    Q(is_local) ", " Q(first_seen) ", " Q(last_seen) ")"
                    " VALUES (" P(1) ", " P(2) ", " P(3) ", " P(4) ", " P(5) ")",
+    .node_get = "SELECT " Q(node_id) " FROM " Q(trail_nodes) " WHERE " Q(node_id) " = " P(1),
+    .lane_turn_any = "UPDATE " Q(trail_nodes) " SET " Q(last_seen) " = " P(1)
+                     " WHERE " Q(node_id) " = " P(2),
     .node_touch = "UPDATE " Q(trail_nodes) " SET " Q(hostname) " = " P(1) ", "
                   Q(last_seen) " = " P(2) " WHERE " Q(node_id) " = " P(3),
     .max_event_id = "SELECT max(" Q(event_id) ") FROM " EVENTS,
@@ -40,7 +43,7 @@
     .events_layout = SELECT_EVENTS " WHERE 1 = 0",
     .lanes_layout = "SELECT " LANE_COLUMNS " FROM " Q(trail_lanes) " WHERE 1 = 0",
     .lane_turn = "UPDATE " Q(trail_nodes) " SET " Q(last_seen) " = " P(1)
-                 " WHERE " Q(node_id) " = " P(2),
+                 " WHERE " Q(node_id) " = " P(2) " AND " Q(is_local),
     .lane_last = "SELECT " Q(lane_id) ", " Q(node_seq) ", " Q(hash) " FROM " Q(trail_lanes)
                  " WHERE " Q(node_id) " = " P(1) " ORDER BY " Q(node_seq) " DESC LIMIT 1",
     .lane_insert = "INSERT INTO " Q(trail_lanes) " (" LANE_COLUMNS ") VALUES ("
@@ -120,6 +123,18 @@
                        " = 'event' ORDER BY " Q(hlc) ", " Q(item_id),
     .quarantine_stopped = "SELECT " Q(lane_id) ", " Q(item_id) " FROM " Q(trail_quarantine)
                           " WHERE " Q(state) " = 'refused'",
+    .quarantine_refused_lanes = "SELECT " Q(body) " FROM " Q(trail_quarantine) " WHERE "
+                                Q(kind) " = 'lane' AND " Q(state) " = 'refused'",
+    .quarantine_delete_lane = "DELETE FROM " Q(trail_quarantine) " WHERE " Q(lane_id) " = " P(1),
+    .quarantine_delete_node = "DELETE FROM " Q(trail_quarantine) " WHERE " Q(node_id) " = " P(1),
+    .lane_fence_of = "SELECT " Q(lane_id) " FROM " Q(trail_lanes) " WHERE " Q(prev_lane) " = "
+                     P(1) " AND " Q(node_seq) " = 1",
+    .lane_delete = "DELETE FROM " Q(trail_lanes) " WHERE " Q(lane_id) " = " P(1),
+    .event_rehome = "UPDATE " EVENTS " SET " Q(node_id) " = " P(1) ", " Q(lane_id) " = " P(2)
+                    ", " Q(prev_hash) " = " P(3) ", " Q(hash) " = " P(4)
+                    " WHERE " Q(event_id) " = " P(5),
+    .node_set_local = "UPDATE " Q(trail_nodes) " SET " Q(is_local) " = " P(1)
+                      " WHERE " Q(node_id) " = " P(2),
     .tombstone_get = "SELECT " Q(version) " FROM " Q(trail_tombstones) " WHERE " Q(table_name)
                      " = " P(1) " AND " Q(record_id) " = " P(2),
     .tombstone_insert = "INSERT INTO " Q(trail_tombstones) " (" Q(table_name) ", " Q(record_id)
@@ -133,8 +148,11 @@
     .conflict_events = "SELECT c." Q(event_id) " FROM " Q(trail_conflicts) " c JOIN " EVENTS
                        " e ON e." Q(event_id) " = c." Q(event_id) " WHERE e." Q(node_id)
                        " <> " P(1),
-    .foreign_events = "SELECT " Q(event_id) " FROM " EVENTS " WHERE " Q(table_name) " = " P(1)
-                      " AND " Q(node_id) " <> " P(2),
+    .foreign_events = "SELECT e." Q(event_id) ", e." Q(node_id) ", l." Q(node_seq) " FROM " EVENTS
+                      " e JOIN " Q(trail_lanes) " l ON l." Q(lane_id) " = e." Q(lane_id)
+                      " WHERE e." Q(table_name) " = " P(1) " AND e." Q(node_id) " <> " P(2),
+    .node_resets = "SELECT " Q(value) " FROM " Q(trail_meta) " WHERE " Q(key)
+                   " LIKE 'node.%.reset'",
     .cursor_delete = "DELETE FROM " Q(trail_cursors) " WHERE " Q(peer_node) " = " P(1),
     .cursors = "SELECT " Q(peer_node) ", " Q(pulled_at) ", " Q(peer_heads) ", " Q(peer_events)
                ", " Q(applied) ", " Q(skipped) ", " Q(held) ", " Q(refused) " FROM "
@@ -143,6 +161,12 @@
                      Q(peer_heads) ", " Q(peer_events) ", " Q(applied) ", " Q(skipped) ", "
                      Q(held) ", " Q(refused) ", " Q(updated_at) ") VALUES (" P(1) ", " P(2)
                      ", " P(3) ", " P(4) ", " P(5) ", " P(6) ", " P(7) ", " P(8) ", " P(9) ")",
+    .pull_insert = "INSERT INTO " Q(trail_pulls) " (" Q(peer_node) ", " Q(pulled_at)
+                   ") VALUES (" P(1) ", " P(2) ")",
+    .pulls = "SELECT " Q(peer_node) ", " Q(pulled_at) " FROM " Q(trail_pulls)
+             " ORDER BY " Q(peer_node) ", " Q(pulled_at),
+    .pulls_trim = "DELETE FROM " Q(trail_pulls) " WHERE " Q(peer_node) " = " P(1)
+                  " AND " Q(pulled_at) " < " P(2),
 
 #undef EVENT_COLUMN
 #undef EVENT_PLACEHOLDER

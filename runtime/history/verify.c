@@ -37,6 +37,7 @@
 #include "audit/lane.h"
 #include "history/digest.h"
 #include "history/history_row.h"
+#include "sync/node.h"
 #include "audit/model.h"
 #include "core/json_exact.h"
 #include "core/sha256.h"
@@ -74,9 +75,10 @@ typedef struct verifier {
     char *record;
     int64_t version;
     char op[8];
-    json_t *last_new;   /* its latest new_values, NULL after a delete */
-    json_t *ends;       /* record id -> digest of its last new_values, or false when deleted */
-    json_t *kept_apart; /* event id -> true: another node's, kept as a conflict, no row moved */
+    json_t *last_new;       /* its latest new_values, NULL after a delete */
+    json_t *ends;           /* record id -> digest of its last new_values, or false when deleted */
+    json_t *kept_apart;     /* event id -> true: another node's, kept as a conflict, no row moved */
+    trail__lineage lineage; /* the node ids this database wrote under before a reset */
     /* pass 3 */
     const trail_entity *entity;
     json_t *differing; /* [record id, live row] pairs to explain after the scan */
@@ -202,7 +204,8 @@ static const trail_vtype lane_types[] = { TRAIL_LANE_COLUMN_TABLE(LANE_TYPE, ) }
 /*
  * A lane's place in its node's chain of lanes (they come by node, then
  * node_seq): the node's first lane has node_seq 1 and names no lane before
- * it; every other one follows the lane before it by one, naming that lane's
+ * it (or both the id and the hash of the lane it fences off, after a
+ * `trail node reset`); every other one follows the lane before it by one, naming that lane's
  * id and row hash. A lane row removed shows as a gap, or as the next lane's
  * broken link.
  */
@@ -212,6 +215,9 @@ static int lane_link(verifier *v, const trail_value *cols, const char *id, const
     char prev_lane[TRAIL_ULID_LEN + 1], prev_hash[TRAIL_SHA256_HEX_LEN + 1];
     bool names_prev = cols[TRAIL_LANE_prev_lane].type != TRAIL_V_NULL ||
                       cols[TRAIL_LANE_prev_hash].type != TRAIL_V_NULL;
+    /* A node's first lane that names one of another node is a reset's fence (sync/node.c). */
+    bool fence = cols[TRAIL_LANE_prev_lane].type != TRAIL_V_NULL &&
+                 cols[TRAIL_LANE_prev_hash].type != TRAIL_V_NULL;
     text_in(prev_lane, sizeof prev_lane, &cols[TRAIL_LANE_prev_lane]);
     text_in(prev_hash, sizeof prev_hash, &cols[TRAIL_LANE_prev_hash]);
     int64_t node_seq = cols[TRAIL_LANE_node_seq].i;
@@ -222,7 +228,7 @@ static int lane_link(verifier *v, const trail_value *cols, const char *id, const
                      "lane %s: it is node %s's first lane but has node_seq %" PRId64
                      ": the node's lane rows before it were removed",
                      id, node, node_seq);
-    else if (first && names_prev)
+    else if (first && names_prev && !fence)
         rc = problem(v, NULL, NULL, NULL,
                      "lane %s: it is node %s's first lane (node_seq 1) but names a lane before "
                      "it (%s): its row was edited",
@@ -1158,6 +1164,25 @@ static int kept_apart_row(trail_conn *db, void *row, void *userdata)
                : 0;
 }
 
+/* An event of another node id, kept apart unless this database wrote it before a reset. */
+static int foreign_row(trail_conn *db, void *row, void *userdata)
+{
+    verifier *v = userdata;
+    static const trail_vtype types[3] = { TRAIL_V_TEXT, TRAIL_V_TEXT, TRAIL_V_INT };
+    trail_value c[3];
+    int rc = trail__row_read(db, row, types, c, 3);
+    if (rc < 0 || c[0].type == TRAIL_V_NULL || c[1].type == TRAIL_V_NULL)
+        return rc;
+    char key[TRAIL_ULID_LEN + 1], node[TRAIL_NODE_ID_MAX + 1];
+    snprintf(key, sizeof key, "%.*s", (int)c[0].n, c[0].s);
+    snprintf(node, sizeof node, "%.*s", (int)c[1].n, c[1].s);
+    if (trail__lineage_own(&v->lineage, node, c[2].i))
+        return 0;
+    return json_object_set_new(v->kept_apart, key, json_true()) < 0
+               ? trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory")
+               : 0;
+}
+
 static int check_table(verifier *v, const table_entry *t)
 {
     const trail_runtime_sql *sql = v->db->drv->sql;
@@ -1168,7 +1193,7 @@ static int check_table(verifier *v, const table_entry *t)
     /* The rows of an entity that does not replicate hold this node's events only. */
     trail_value p[2] = { name, trail_v_text(v->db->node_id) };
     if (t->entity && !t->entity->replicate &&
-        (rc = v->db->drv->query(v->db, sql->foreign_events, p, 2, kept_apart_row, v, NULL)) < 0)
+        (rc = v->db->drv->query(v->db, sql->foreign_events, p, 2, foreign_row, v, NULL)) < 0)
         goto done;
     rc = v->db->drv->query(v->db, sql->record_events, &name, 1, record_row, v, NULL);
     if (rc < 0)
@@ -1302,6 +1327,8 @@ static int check_records(verifier *v, table_list *tables)
     int rc = db->drv->query(db, sql->meta_models, NULL, 0, model_row, tables, NULL);
     if (rc < 0)
         return rc;
+    if ((rc = trail__lineage_read(db, &v->lineage)) < 0)
+        return rc;
     /* Events another node made that sync kept without moving a row (sync/rows.c). */
     if ((rc = db->drv->query(db, sql->conflict_events, &node, 1, kept_apart_row, v, NULL)) < 0)
         return rc;
@@ -1377,6 +1404,7 @@ done:
     json_decref(v.lanes);
     json_decref(v.ends);
     json_decref(v.kept_apart);
+    trail__lineage_free(&v.lineage);
     json_decref(v.differing);
     trail__buf_free(&v.scratch);
     return rc;

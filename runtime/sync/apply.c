@@ -10,6 +10,7 @@
 #include "sync/apply.h"
 #include "driver/sql.h"
 #include "sync/check.h"
+#include "sync/node.h"
 #include "sync/cursor.h"
 #include "sync/quarantine.h"
 #include "sync/rows.h"
@@ -27,6 +28,7 @@ typedef struct applier {
     trail__heads heads;
     trail__sync_schemas schemas;
     trail__heads stopped; /* lane -> in hash: the item it waits behind */
+    char twin[600];       /* a fork of a node's chain seen in this batch: TRAIL_ETWIN's message */
 } applier;
 
 /* Lane @lane waits behind @item from now on. */
@@ -72,17 +74,40 @@ static int refuse(applier *a, const trail__wire_event *ev, const char *reason)
     return rc;
 }
 
+/* Whether @id is a lane a node's reset fenced off (node.c): a fence held here names it. */
+static int fenced(applier *a, const char *id, bool *yes)
+{
+    trail_value p = trail_v_text(id);
+    char fence[TRAIL_ULID_LEN + 1];
+    return trail__conn_query_text(a->db, a->db->drv->sql->lane_fence_of, &p, 1, fence, sizeof fence,
+                                  yes);
+}
+
 static int add_lane(applier *a, const trail__wire_lane *l)
 {
     trail_conn *db = a->db;
     const char *id = l->col[TRAIL_LANE_lane_id];
-    if (id && (trail__heads_find(&a->heads, id) || trail__heads_find(&a->stopped, id)))
-        return TRAIL_OK; /* held already (a seal is looked at after the events), or stopped */
-    char why[400];
+    const trail__head *stopped = id ? trail__heads_find(&a->stopped, id) : NULL;
+    if (id && trail__heads_find(&a->heads, id))
+        return TRAIL_OK; /* held already (a seal is looked at after the events) */
+    if (stopped && strcmp(stopped->hash, id) != 0)
+        return TRAIL_OK; /* its events wait behind one of them */
+    char why[600];
     int rc;
-    const char *wrong = trail__check_lane(l, &a->heads, why, sizeof why, &rc);
-    if (rc < 0)
+    bool twin, fence = false;
+    if (id && (rc = fenced(a, id, &fence)) < 0)
+        return rc;
+    const char *wrong = "a reset of its node fenced it off (`trail node reset`): its database "
+                        "took a node id of its own, and this lane, written under the old one, "
+                        "is no longer the node's";
+    twin = false;
+    if (!fence &&
+        (wrong = trail__check_lane(l, &a->heads, db->node_id, why, sizeof why, &rc, &twin), rc < 0))
         return trail__err_set(&db->err, rc, "out of memory");
+    if (twin && !a->twin[0]) /* the sync ends with TRAIL_ETWIN once this batch is in */
+        snprintf(a->twin, sizeof a->twin, "%s", why);
+    if (stopped) /* refused before, and kept so: not tried again */
+        return TRAIL_OK;
     if (wrong) {
         snprintf(a->st->last_refused, sizeof a->st->last_refused, "lane row %s: %s",
                  id ? id : "(no id)", wrong);
@@ -93,13 +118,20 @@ static int add_lane(applier *a, const trail__wire_lane *l)
             return rc;
         return stop_lane(a, id, id);
     }
+    /* A fence's lane is out of the way now: what was kept of it goes. */
+    trail_value gone = trail_v_text(l->col[TRAIL_LANE_prev_lane]);
+    if (l->node_seq == 1 && l->col[TRAIL_LANE_prev_lane] &&
+        (rc = db->drv->query(db, db->drv->sql->quarantine_delete_lane, &gone, 1, NULL, NULL,
+                             NULL)) < 0)
+        return rc;
     trail_value cols[TRAIL_LANE_COLUMNS];
     trail__wire_lane_values(l, cols);
     /* The seal comes once the lane's events reach it (seal_lanes()). */
     cols[TRAIL_LANE_sealed_seq] = cols[TRAIL_LANE_sealed_hash] = cols[TRAIL_LANE_sealed_at] =
         (trail_value){ .type = TRAIL_V_NULL };
     if ((rc = db->drv->query(db, db->drv->sql->lane_insert, cols, TRAIL_LANE_COLUMNS, NULL, NULL,
-                             NULL)) < 0)
+                             NULL)) < 0 ||
+        (rc = trail__node_seen(db, l->col[TRAIL_LANE_node_id], cols[TRAIL_LANE_opened_at].i)) < 0)
         return rc;
     trail__head h = { .node_seq = l->node_seq, .sealed_seq = -1, .seq = 0 };
     snprintf(h.lane_id, sizeof h.lane_id, "%s", id);
@@ -220,7 +252,9 @@ int trail__sync_apply(trail_conn *dst, const trail__wire_batch *b, const trail__
         return rc;
     if ((rc = apply_all(&a, b)) == TRAIL_OK)
         rc = dst->drv->commit(dst);
-    if (rc < 0) {
+    if (rc == TRAIL_OK && a.twin[0])
+        rc = trail__err_set(&dst->err, TRAIL_ETWIN, "%s", a.twin);
+    else if (rc < 0) {
         trail_err saved = dst->err;
         dst->drv->rollback(dst);
         dst->err = saved;

@@ -42,16 +42,30 @@ static bool same(const char *a, const char *b)
     return a && b ? strcmp(a, b) == 0 : a == b;
 }
 
-const char *trail__check_lane(const trail__wire_lane *l, const trail__heads *have, char *why,
-                              size_t size, int *rc)
+/* @why says that node @node's chain forks at @k between the lane @held here and @arriving. */
+static const char *fork(char *why, size_t size, const char *node, int64_t k, const char *held,
+                        const char *arriving, bool *twin)
+{
+    *twin = true;
+    snprintf(why, size,
+             "node %s's chain of lanes forks at node_seq %" PRId64 ": lane %s is held here and "
+             "lane %s arrives, so two databases write as node %s (a copied database, or a backup "
+             "restored). The one that wrote lane %s must take a node id of its own: run `trail "
+             "node reset DB --from %" PRId64 "` on it. Until then its lanes are refused",
+             node, k, held, arriving, node, arriving, k);
+    return why;
+}
+
+const char *trail__check_lane(const trail__wire_lane *l, const trail__heads *have, const char *self,
+                              char *why, size_t size, int *rc, bool *twin)
 {
     trail_value cols[TRAIL_LANE_COLUMNS];
     char hash[TRAIL_SHA256_HEX_LEN + 1];
     trail__wire_lane_values(l, cols);
     *rc = TRAIL_OK;
-    if (!l->col[TRAIL_LANE_lane_id] || !l->col[TRAIL_LANE_node_id] ||
-        strlen(l->col[TRAIL_LANE_lane_id]) != TRAIL_ULID_LEN ||
-        strlen(l->col[TRAIL_LANE_node_id]) > TRAIL_NODE_ID_MAX) {
+    *twin = false;
+    const char *id = l->col[TRAIL_LANE_lane_id], *node = l->col[TRAIL_LANE_node_id];
+    if (!id || !node || strlen(id) != TRAIL_ULID_LEN || strlen(node) > TRAIL_NODE_ID_MAX) {
         snprintf(why, size, "its id or node is malformed");
         return why;
     }
@@ -61,25 +75,30 @@ const char *trail__check_lane(const trail__wire_lane *l, const trail__heads *hav
         snprintf(why, size, "its hash is not that of its columns: the lane row was edited");
         return why;
     }
-    const trail__head *last = trail__heads_node_last(have, l->col[TRAIL_LANE_node_id]);
+    const trail__head *last = trail__heads_node_last(have, node);
     int64_t k = l->node_seq;
     if (last && last->node_seq >= k) {
-        snprintf(why, size,
-                 "node %s has two lanes at node_seq %" PRId64 " or after (%s held, %s arriving): "
-                 "the node's database was copied, and both copies wrote; run `trail node reset "
-                 "DB` on the copy",
-                 l->col[TRAIL_LANE_node_id], k, last->lane_id, l->col[TRAIL_LANE_lane_id]);
-        return why;
+        const trail__head *at = trail__heads_node_at(have, node, k);
+        return fork(why, size, node, k, at ? at->lane_id : last->lane_id, id, twin);
     }
+    /* A node is never sent its own lanes (no echo): one that arrives was written by another. */
+    if (self && strcmp(node, self) == 0)
+        return fork(why, size, node, k, last ? last->lane_id : "(none)", id, twin);
+    /* The first lane of a node made by `trail node reset` names the lane it fences (node.c). */
+    bool fence = k == 1 && l->col[TRAIL_LANE_prev_lane] && l->col[TRAIL_LANE_prev_hash];
     bool first = k == 1;
-    if (first ? l->col[TRAIL_LANE_prev_lane] || l->col[TRAIL_LANE_prev_hash]
+    if (first ? !fence && (l->col[TRAIL_LANE_prev_lane] || l->col[TRAIL_LANE_prev_hash])
               : !last || last->node_seq != k - 1 ||
                     !same(last->lane_id, l->col[TRAIL_LANE_prev_lane]) ||
                     !same(last->lane_hash, l->col[TRAIL_LANE_prev_hash])) {
+        if (last && last->node_seq == k - 1 && !same(last->lane_id, l->col[TRAIL_LANE_prev_lane]))
+            return fork(why, size, node, k - 1, last->lane_id,
+                        l->col[TRAIL_LANE_prev_lane] ? l->col[TRAIL_LANE_prev_lane] : "(none)",
+                        twin);
         snprintf(why, size,
                  "its place in node %s's chain of lanes (node_seq %" PRId64
                  ") does not follow the lane held before it",
-                 l->col[TRAIL_LANE_node_id], k);
+                 node, k);
         return why;
     }
     return NULL;

@@ -11,6 +11,8 @@
 #include "sync/heads.h"
 #include "sync/wire.h"
 
+#include <stdbool.h>
+
 /* trail__wire_event_values - @ev's columns as bound and hashed (borrowing @ev's texts). */
 void trail__wire_event_values(const trail__wire_event *ev, trail_value cols[TRAIL_EVENT_COLUMNS]);
 
@@ -21,11 +23,15 @@ void trail__wire_lane_values(const trail__wire_lane *l, trail_value cols[TRAIL_L
  * trail__check_lane - whether the lane row @l, which @have does not hold
  * yet, may join it: its hash that of its columns, and its place in its
  * node's chain (node_seq one past the node's last lane held, prev_lane
- * that lane, prev_hash its hash). Returns NULL when it may, else what is
- * wrong, written into @why (@size bytes). TRAIL_ENOMEM goes to *@rc.
+ * that lane, prev_hash its hash; a node's first lane names none, unless it
+ * is a fence: node.c). Returns NULL when it may, else what is wrong,
+ * written into @why (@size bytes). *@twin tells whether what is wrong is a
+ * fork of the node's chain, or a lane of @self (the destination's own
+ * node, which never comes back to it): two databases writing as one node
+ * (TRAIL_ETWIN). TRAIL_ENOMEM goes to *@rc.
  */
-const char *trail__check_lane(const trail__wire_lane *l, const trail__heads *have, char *why,
-                              size_t size, int *rc);
+const char *trail__check_lane(const trail__wire_lane *l, const trail__heads *have, const char *self,
+                              char *why, size_t size, int *rc, bool *twin);
 
 /*
  * trail__check_event - whether @ev, the next event of the lane @head, is

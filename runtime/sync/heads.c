@@ -92,10 +92,20 @@ int trail__heads_add(trail__heads *h, const trail__head *head)
 
 const trail__head *trail__heads_node_last(const trail__heads *h, const char *node_id)
 {
+    return trail__heads_node_at(h, node_id, -1);
+}
+
+const trail__head *trail__heads_node_at(const trail__heads *h, const char *node_id,
+                                        int64_t node_seq)
+{
     const trail__head *last = NULL;
-    for (size_t i = 0; i < h->n; i++)
-        if (strcmp(h->v[i].node_id, node_id) == 0 && (!last || h->v[i].node_seq > last->node_seq))
-            last = &h->v[i];
+    for (size_t i = 0; i < h->n; i++) {
+        const trail__head *x = &h->v[i];
+        if (strcmp(x->node_id, node_id) != 0)
+            continue;
+        if (node_seq >= 0 ? x->node_seq == node_seq : !last || x->node_seq > last->node_seq)
+            last = x;
+    }
     return last;
 }
 

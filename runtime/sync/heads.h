@@ -48,6 +48,10 @@ int trail__heads_add(trail__heads *h, const trail__head *head);
 /* trail__heads_node_last - the lane of @node_id with the highest node_seq, or NULL. */
 const trail__head *trail__heads_node_last(const trail__heads *h, const char *node_id);
 
+/* trail__heads_node_at - the lane of @node_id at @node_seq, or NULL (-1: the last, as above). */
+const trail__head *trail__heads_node_at(const trail__heads *h, const char *node_id,
+                                        int64_t node_seq);
+
 /* trail__heads_events - the events @h holds in all: the sum of its heads. */
 int64_t trail__heads_events(const trail__heads *h);
 

@@ -4,6 +4,7 @@
  * cursor is the event table").
  */
 #include "driver/sql.h"
+#include "sync/health.h"
 #include "sync/heads.h"
 #include "trail/sync.h"
 
@@ -13,6 +14,8 @@
 
 typedef struct peer_walk {
     const trail__heads *mine;
+    const trail__pulls *pulls;
+    int64_t now;
     int (*cb)(void *, const trail_peer_info *);
     void *userdata;
     int stopped; /* what cb returned when it stopped the walk */
@@ -57,6 +60,7 @@ static int peer_row(trail_conn *db, void *row, void *userdata)
         .held = c[6].i,
         .refused = c[7].i,
     };
+    trail__peer_health(w->pulls, node, w->now, &p.syncs, &p.interval_ms, &p.phi);
     if ((rc = w->cb(w->userdata, &p)) != 0) {
         w->stopped = rc;
         return 1;
@@ -73,11 +77,15 @@ int trail_peers(trail_conn *db, int (*cb)(void *userdata, const trail_peer_info 
         return trail__err_set(&db->err, TRAIL_EARG, "trail_peers: no callback");
     int rc = trail__conn_need_tables(db);
     trail__heads mine = { 0 };
+    trail__pulls pulls = { 0 };
     if (rc == TRAIL_OK)
         rc = trail__heads_read(db, &mine);
-    peer_walk w = { &mine, cb, userdata, 0 };
+    if (rc == TRAIL_OK)
+        rc = trail__pulls_read(db, &pulls);
+    peer_walk w = { &mine, &pulls, trail__conn_wall_ms(db), cb, userdata, 0 };
     if (rc == TRAIL_OK)
         rc = db->drv->query(db, db->drv->sql->cursors, NULL, 0, peer_row, &w, NULL);
     trail__heads_free(&mine);
+    trail__pulls_free(&pulls);
     return w.stopped ? w.stopped : rc;
 }

@@ -21,9 +21,8 @@ static const trail_vtype event_types[] = { TRAIL_EVENT_COLUMN_TABLE(EV_TYPE, ) }
 static const trail_vtype lane_types[] = { TRAIL_LANE_COLUMN_TABLE(EV_TYPE, ) };
 #undef EV_TYPE
 
-/* Column @i of @row as the text stored (integers in decimal), or NULL; -1 when out of memory. */
-static int column_text(trail_conn *db, void *row, size_t i, trail_vtype type, char **out,
-                       int64_t *as_int)
+int trail__sync_column_text(trail_conn *db, void *row, size_t i, trail_vtype type, char **out,
+                            int64_t *as_int)
 {
     trail_value v;
     int rc = db->drv->column(db, row, i, type == TRAIL_V_INT ? TRAIL_V_INT : TRAIL_V_TEXT, &v);
@@ -70,7 +69,7 @@ static int event_row(trail_conn *db, void *row, void *userdata)
     c->n++; /* counted now, so that a failure below frees what was read */
     for (size_t i = 0; i < TRAIL_EVENT_COLUMNS; i++) {
         int64_t *num = i == TRAIL_EV_hlc ? &e->hlc : i == TRAIL_EV_seq ? &e->seq : NULL;
-        int rc = column_text(db, row, i, event_types[i], &e->col[i], num);
+        int rc = trail__sync_column_text(db, row, i, event_types[i], &e->col[i], num);
         if (rc < 0)
             return rc;
     }
@@ -189,7 +188,7 @@ static int lane_row(trail_conn *db, void *row, void *userdata)
     *l = (trail__wire_lane){ .node_seq = 0 };
     for (size_t i = 0; i < TRAIL_LANE_COLUMNS; i++) {
         int64_t *num = i == TRAIL_LANE_node_seq ? &l->node_seq : NULL;
-        if ((rc = column_text(db, row, i, lane_types[i], &l->col[i], num)) < 0)
+        if ((rc = trail__sync_column_text(db, row, i, lane_types[i], &l->col[i], num)) < 0)
             return rc;
     }
     return 0;

@@ -24,4 +24,13 @@
 int trail__sync_read(trail_conn *src, const trail__heads *dst, const trail__heads *skip,
                      size_t batch_size, trail__wire_batch *b, int64_t *left, trail__heads *have);
 
+/*
+ * trail__sync_column_text - column @i of @row, of @type, into *@out as the
+ * text stored (integers in decimal, also into *@as_int unless NULL), or
+ * NULL for SQL NULL; the caller frees it. TRAIL_OK, or a failure with
+ * db's error set.
+ */
+int trail__sync_column_text(trail_conn *db, void *row, size_t i, trail_vtype type, char **out,
+                            int64_t *as_int);
+
 #endif

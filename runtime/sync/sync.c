@@ -6,9 +6,11 @@
 #include "trail/sync.h"
 #include "driver/driver.h"
 #include "sync/apply.h"
+#include "sync/health.h"
 #include "sync/quarantine.h"
 #include "sync/read.h"
 
+#include <inttypes.h>
 #include <string.h>
 #include <time.h>
 
@@ -19,6 +21,33 @@ static int64_t mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/*
+ * The first node_seq at which @a's and @b's lanes of @node differ (one
+ * lacks it, or they hold two lanes there), in *@k; 0 when neither has one
+ * the other lacks.
+ */
+static int first_difference(trail_conn *a, trail_conn *b, const char *node, int64_t *k)
+{
+    trail__heads ha = { 0 }, hb = { 0 };
+    int rc = trail__heads_read(a, &ha);
+    if (rc < 0)
+        rc = trail__err_set(&b->err, rc, "the source: %s", trail_errmsg(a));
+    else
+        rc = trail__heads_read(b, &hb);
+    *k = 0;
+    for (int64_t seq = 1; rc == TRAIL_OK && *k == 0; seq++) {
+        const trail__head *x = trail__heads_node_at(&ha, node, seq);
+        const trail__head *y = trail__heads_node_at(&hb, node, seq);
+        if (!x && !y)
+            break;
+        if (!x || !y || strcmp(x->lane_id, y->lane_id) != 0)
+            *k = seq;
+    }
+    trail__heads_free(&ha);
+    trail__heads_free(&hb);
+    return rc;
+}
+
 /* Both nodes known, and two of them: a copied database syncing with itself is refused. */
 static int identities(trail_conn *src, trail_conn *dst)
 {
@@ -27,13 +56,24 @@ static int identities(trail_conn *src, trail_conn *dst)
         return trail__err_set(&dst->err, rc, "the source: %s", trail_errmsg(src));
     if ((rc = trail__conn_need_tables(dst)) < 0)
         return rc;
-    if (strcmp(src->node_id, dst->node_id) == 0)
-        return trail__err_set(&dst->err, TRAIL_EARG,
-                              "the source and the destination are one node (%s): either one "
-                              "database twice, or a copy of it that keeps its node id; nothing was "
-                              "read. Give the copy a node of its own with `trail node reset DB`",
+    if (strcmp(src->node_id, dst->node_id) != 0)
+        return TRAIL_OK;
+    int64_t k;
+    if ((rc = first_difference(src, dst, dst->node_id, &k)) < 0)
+        return rc;
+    if (k == 0)
+        return trail__err_set(&dst->err, TRAIL_ETWIN,
+                              "the source and the destination are one node (%s), with the same "
+                              "lanes: one database twice, or a copy of it that keeps its node "
+                              "id; nothing was read. Give a copy a node of its own with `trail "
+                              "node reset DB` before it writes",
                               dst->node_id);
-    return TRAIL_OK;
+    return trail__err_set(&dst->err, TRAIL_ETWIN,
+                          "the source and the destination are one node (%s), and their lanes "
+                          "differ from node_seq %" PRId64 " on: one is a copy of the other, and "
+                          "both wrote; nothing was read. Give the copy a node of its own with "
+                          "`trail node reset DB --from %" PRId64 "`",
+                          dst->node_id, k, k);
 }
 
 int trail__sync_retry_held(trail_conn *dst, trail__heads *stopped, trail_sync_stats *st)
@@ -98,7 +138,7 @@ int trail_sync(trail_conn *src, trail_conn *dst, const trail_sync_opts *opts,
         return trail__err_set(&dst->err, TRAIL_EARG, "trail_sync: batch_size %d is negative",
                               opts->batch_size);
     size_t size = opts->batch_size ? (size_t)opts->batch_size : 1000;
-    int64_t start = mono_ms();
+    int64_t start = mono_ms(), began = trail__conn_wall_ms(dst);
     trail__heads stopped = { 0 };
     int rc = identities(src, dst);
     if (rc == TRAIL_OK)
@@ -110,6 +150,9 @@ int trail_sync(trail_conn *src, trail_conn *dst, const trail_sync_opts *opts,
         if (more && opts->progress && opts->progress(opts->userdata, st) != 0)
             break;
     }
+    /* A sync that reached the peer is what its health is measured by (health.c). */
+    if (rc == TRAIL_OK)
+        rc = trail__sync_pulled(dst, src->node_id, began);
     st->elapsed_ms = mono_ms() - start;
     trail__heads_free(&stopped);
     return rc;

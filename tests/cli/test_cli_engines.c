@@ -596,6 +596,62 @@ static void test_sync_both_ways(void **state)
     node_a_close(&a);
 }
 
+/*
+ * trail sync between the fixture's database and a SQLite file that writes
+ * as its node (a copy) fails, saying so; trail node reset on the copy ends
+ * it: both ways sync, both verify intact.
+ */
+static void test_node_reset(void **state)
+{
+    it_db *t = *state;
+    node_a d;
+    memset(&d, 0, sizeof d);
+    snprintf(d.t.dir, sizeof d.t.dir, "/tmp/trail-cli-a.XXXXXX");
+    assert_non_null(mkdtemp(d.t.dir));
+    snprintf(d.t.url, sizeof d.t.url, "sqlite:%s/a.db", d.t.dir);
+    char *node = it_local_node(t->db);
+    trail_open_opts same = TRAIL_OPEN_OPTS_INIT;
+    same.node_id = node;
+    d.t.db = it_open(&d.t, &same);
+    it_migrate(d.t.db);
+    shop_customer x = { 0 };
+    it_customer(t->db, "here@example.com", &x);
+    it_customer(d.t.db, "copy@example.com", &x);
+
+    run r = trail("sync", d.t.url, t->url, NULL);
+    assert_int_equal(r.status, 1);
+    expect_in(r.err, "are one node");
+    expect_in(r.err, "trail node reset DB --from 1");
+    run_free(&r);
+    r = trail("node", d.t.url, NULL);
+    assert_int_equal(r.status, 2);
+    run_free(&r);
+    r = trail("node", "reset", d.t.url, "--from", "0", NULL);
+    assert_int_equal(r.status, 2);
+    run_free(&r);
+    r = trail("node", "reset", d.t.url, "--from", "1", NULL);
+    if (r.status != 0)
+        fail_msg("%s%s", r.out, r.err);
+    expect_in(r.out, "node reset: ");
+    expect_in(r.out, "1 lanes (1 events) from node_seq 1 moved");
+    run_free(&r);
+    trail_close(d.t.db);
+    d.t.db = it_open(&d.t, NULL);
+    r = trail("sync", d.t.url, t->url, NULL);
+    if (r.status != 0)
+        fail_msg("%s%s", r.out, r.err);
+    run_free(&r);
+    r = trail("sync", t->url, d.t.url, NULL);
+    assert_int_equal(r.status, 0);
+    run_free(&r);
+    same_events(d.t.db, t->db);
+    verify_intact(t->url);
+    verify_intact(d.t.url);
+    shop_customer_clear(&x);
+    free(node);
+    node_a_close(&d);
+}
+
 static int seen_at_progress(void *userdata, const trail_sync_stats *st)
 {
     int64_t *seen = userdata;
@@ -664,6 +720,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_edited_line_refused, it_setup, it_teardown),
         cmocka_unit_test_setup_teardown(test_export_since_digest, it_setup, it_teardown),
         cmocka_unit_test_setup_teardown(test_sync_both_ways, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_node_reset, it_setup, it_teardown),
         cmocka_unit_test_setup_teardown(test_import_keeps_transactions_whole, it_setup,
                                         it_teardown),
     };

@@ -326,6 +326,15 @@ static void test_relay_delivers_once(void **state)
     same_events(b, c);
     for (int i = 0; i < NODES; i++)
         verify_clean(&s->node[i]);
+    /* C knows the nodes whose lanes it holds, A's through B (trail nodes lists them). */
+    assert_int_equal(raw_count(s->node[C].url, "SELECT count(*) FROM trail_nodes"), 3);
+    char *node_a = it_local_node(a);
+    assert_int_equal(raw_count(s->node[C].url,
+                               "SELECT count(*) FROM trail_nodes WHERE node_id = '%s' AND "
+                               "is_local = 0 AND hostname = ''",
+                               node_a),
+                     1);
+    free(node_a);
 }
 
 /* An event edited on its way is refused and named; what follows it waits. */
@@ -369,8 +378,8 @@ static void test_same_node_refused(void **state)
     make_customer(a, "one@x.org", NULL);
     trail_conn *again = it_open(&s->node[A], NULL);
     trail_sync_stats st;
-    IT_EXPECT(again, TRAIL_EARG, trail_sync(a, again, NULL, &st));
-    IT_MSG(again, "one node", "trail node reset");
+    IT_EXPECT(again, TRAIL_ETWIN, trail_sync(a, again, NULL, &st));
+    IT_MSG(again, "one node", "same lanes", "trail node reset DB");
     assert_int_equal(st.seen, 0);
     trail_close(again);
 }
@@ -645,6 +654,240 @@ static void test_clock_ahead_held(void **state)
     verify_clean(&s->node[B]);
 }
 
+/* ---- node identity ------------------------------------------------------------- */
+
+static int twin_sync(trail_conn *src, trail_conn *dst, trail_sync_stats *st)
+{
+    trail_sync_opts o = TRAIL_SYNC_OPTS_INIT;
+    o.batch_size = 4;
+    return trail_sync(src, dst, &o, st);
+}
+
+/*
+ * A database that writes as another's node (a copy: here a new SQLite file
+ * opened with A's node id, so that the two forks meet at node_seq 1) is
+ * detected by the first sync that sees both lanes, from either side, and
+ * refused with TRAIL_ETWIN for as long as its lanes are offered; `trail
+ * node reset` on the copy moves its lane to a new node, after which both
+ * ways sync, every node verifies clean, and the copy's old lane is fenced
+ * off wherever the new node's lanes went: what a stale export of it holds,
+ * and a connection still writing as the old node, are refused.
+ */
+static void test_twin_detected_and_reset(void **state)
+{
+    sync_test *s = *state;
+    trail_conn *a = s->node[A].db, *b = s->node[B].db;
+    it_db copy = { 0 };
+    snprintf(copy.url, sizeof copy.url, "sqlite:%s/copy.db", s->node[C].dir);
+    char *node = it_local_node(a), old_lane[TRAIL_ULID_LEN + 1];
+    trail_open_opts same = TRAIL_OPEN_OPTS_INIT;
+    same.node_id = node;
+    trail_conn *d = it_open(&copy, &same);
+    it_migrate(d);
+    make_customer(a, "a@x.org", NULL);
+    make_customer(d, "d@x.org", NULL);
+    make_customer(d, "d2@x.org", NULL);
+    it_events ev = { 0 };
+    it_history(d, NULL, NULL, &ev);
+    snprintf(old_lane, sizeof old_lane, "%s", ev.ev[0].lane_id);
+    it_events_free(&ev);
+    FILE *stale = tmpfile();
+    assert_non_null(stale);
+    IT_OK(d, trail_export(d, stale, NULL, NULL));
+
+    trail_sync_stats st;
+    sync_ok(a, b, &st);
+    IT_EXPECT(b, TRAIL_ETWIN, twin_sync(d, b, &st));
+    IT_MSG(b, node, "forks at node_seq 1", old_lane, "trail node reset DB --from 1");
+    assert_int_equal(st.refused, 1);
+    assert_int_equal(st.applied, 0);
+    IT_EXPECT(b, TRAIL_ETWIN, twin_sync(d, b, &st)); /* as long as it is offered */
+    assert_int_equal(it_rows(&s->node[B], "customers"), 1);
+    /* The copy pulling from B sees A's lane as a twin of its own. */
+    IT_EXPECT(d, TRAIL_ETWIN, twin_sync(b, d, &st));
+    IT_MSG(d, "forks at node_seq 1");
+    trail_conn *writer = it_open(&copy, NULL); /* opened before the reset, not written yet */
+
+    trail_node_reset_result r;
+    IT_OK(d, trail_node_reset(d, NULL, &r));
+    assert_string_equal(r.old_node, node);
+    assert_string_not_equal(r.new_node, node);
+    assert_int_equal(r.from_seq, 1);
+    assert_int_equal(r.lanes_moved, 1);
+    assert_int_equal(r.events_moved, 2);
+    char *now = it_local_node(d);
+    assert_string_equal(now, r.new_node);
+    free(now);
+    verify_clean(&(it_db){ .db = d });
+
+    sync_ok(d, b, &st);
+    assert_int_equal(st.applied, 2);
+    assert_int_equal(st.refused, 0);
+    assert_int_equal(it_rows(&s->node[B], "customers"), 3);
+    assert_int_equal(it_rows(&s->node[B], "trail_quarantine"), 0);
+    sync_ok(b, d, &st);
+    assert_int_equal(st.applied, 1);
+    same_events(b, d);
+    verify_clean(&s->node[B]);
+    verify_clean(&(it_db){ .db = d });
+
+    /* The old lane is fenced off where the new node's lanes went. */
+    rewind(stale);
+    IT_OK(b, trail_import(b, stale, NULL, &st));
+    assert_int_equal(st.applied, 0);
+    assert_true(st.refused >= 1);
+    assert_non_null(strstr(st.last_refused, "fenced"));
+    assert_int_equal(it_rows(&s->node[B], "customers"), 3);
+    fclose(stale);
+    /* A connection that still writes as the old node is refused its lane. */
+    shop_customer_create_params p = SHOP_CUSTOMER_CREATE_INIT;
+    p.email = "stale@x.org";
+    p.name = "Stale";
+    p.secret = "";
+    IT_EXPECT(writer, TRAIL_EDB, shop_customer_create(writer, NULL, &p, NULL));
+    IT_MSG(writer, node, "trail node reset");
+    trail_close(writer);
+    trail_close(d);
+    free(node);
+}
+
+static void make_product(trail_conn *db, const char *sku)
+{
+    shop_product_create_params p = SHOP_PRODUCT_CREATE_INIT;
+    p.sku = sku;
+    p.title = sku;
+    p.price = 100;
+    IT_OK(db, shop_product_create(db, NULL, &p, NULL));
+}
+
+/* @from's file copied to @to, byte for byte (both closed). */
+static void copy_file(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    assert_non_null(in);
+    assert_non_null(out);
+    char buf[65536];
+    for (size_t n; (n = fread(buf, 1, sizeof buf, in)) > 0;)
+        assert_int_equal(fwrite(buf, 1, n, out), n);
+    fclose(in);
+    assert_int_equal(fclose(out), 0);
+}
+
+/*
+ * A SQLite file really copied, after both writers shared a history: the
+ * copy keeps the lanes before the fork as its own (a local entity's rows
+ * included: verify still counts their events as this database's), and
+ * moves only what it wrote after; --from names the fork as the refusal did.
+ */
+static void test_copied_file_reset(void **state)
+{
+    sync_test *s = *state;
+    if (!s->node[A].dir[0]) {
+        print_message("node A is not a SQLite file: nothing to copy\n");
+        return;
+    }
+    make_customer(s->node[A].db, "before@x.org", NULL);
+    make_product(s->node[A].db, "SKU-before");
+    trail_close(s->node[A].db);
+    it_db copy = { 0 };
+    char from[PATH_MAX + 16];
+    snprintf(from, sizeof from, "%s/x.db", s->node[A].dir);
+    snprintf(copy.url, sizeof copy.url, "sqlite:%s/copy.db", s->node[C].dir);
+    copy_file(from, copy.url + strlen("sqlite:"));
+    trail_conn *a = s->node[A].db = it_open(&s->node[A], NULL), *b = s->node[B].db;
+    trail_conn *d = it_open(&copy, NULL);
+    make_customer(a, "a@x.org", NULL);
+    make_customer(d, "d@x.org", NULL);
+    make_product(d, "SKU-copy");
+
+    trail_sync_stats st;
+    sync_ok(a, b, &st);
+    assert_int_equal(st.applied, 3);
+    IT_EXPECT(b, TRAIL_ETWIN, twin_sync(d, b, &st));
+    IT_MSG(b, "forks at node_seq 2", "--from 2");
+    trail_node_reset_opts o = TRAIL_NODE_RESET_OPTS_INIT;
+    o.from_seq = 2;
+    trail_node_reset_result r;
+    IT_OK(d, trail_node_reset(d, &o, &r));
+    assert_int_equal(r.lanes_moved, 1);
+    assert_int_equal(r.events_moved, 2);
+    verify_clean(&(it_db){ .db = d });
+    sync_ok(d, b, &st);
+    assert_int_equal(st.applied, 2);
+    sync_ok(b, d, &st);
+    assert_int_equal(st.applied, 1);
+    sync_ok(b, a, &st);
+    assert_int_equal(st.applied, 2);
+    same_events(a, d);
+    same_events(b, d);
+    assert_int_equal(it_rows(&s->node[B], "customers"), 3);
+    assert_int_equal(it_rows(&copy, "customers"), 3);
+    assert_int_equal(it_rows(&copy, "products"), 2);
+    verify_clean(&s->node[A]);
+    verify_clean(&s->node[B]);
+    verify_clean(&(it_db){ .db = d });
+    trail_close(d);
+}
+
+static int64_t fake_wall_ms;
+
+static int64_t fake_wall(void *userdata)
+{
+    (void)userdata;
+    return fake_wall_ms;
+}
+
+static int take_peer(void *userdata, const trail_peer_info *p)
+{
+    *(trail_peer_info *)userdata = *p;
+    return 0;
+}
+
+/*
+ * A peer synced every minute: trail_peers() says so, and its phi-accrual
+ * suspicion is low a minute after the last sync and high ten minutes after
+ * (SPEC §6, issue 18 item 7). B's wall clock is the test's.
+ */
+static void test_peer_health(void **state)
+{
+    sync_test *s = *state;
+    trail_conn *a = s->node[A].db;
+    fake_wall_ms = it_now_ms();
+    trail_open_opts o = TRAIL_OPEN_OPTS_INIT;
+    o.wall = fake_wall;
+    trail_close(s->node[B].db);
+    trail_conn *b = s->node[B].db = it_open(&s->node[B], &o);
+    int64_t t0 = fake_wall_ms;
+    trail_sync_stats st;
+    trail_peer_info p = { 0 };
+    for (int i = 0; i < 3; i++) {
+        fake_wall_ms = t0 + i * 60000;
+        make_customer(a, i == 0 ? "h0@x.org" : i == 1 ? "h1@x.org" : "h2@x.org", NULL);
+        sync_ok(a, b, &st);
+        assert_int_equal(st.applied, 1);
+        IT_OK(b, trail_peers(b, take_peer, &p));
+        assert_int_equal(p.syncs, i + 1);
+        if (i < 2)
+            assert_true(p.phi == -1); /* too few to say */
+    }
+    assert_int_equal(p.interval_ms, 60000);
+    fake_wall_ms = t0 + 180000; /* a minute after the last: on time */
+    IT_OK(b, trail_peers(b, take_peer, &p));
+    assert_true(p.phi >= 0 && p.phi < 1);
+    fake_wall_ms = t0 + 600000; /* eight minutes late */
+    IT_OK(b, trail_peers(b, take_peer, &p));
+    assert_true(p.phi > 8);
+    assert_int_equal(raw_count(s->node[B].url, "SELECT count(*) FROM trail_pulls"), 3);
+    /* The last 100 are kept, the oldest going first. */
+    for (int i = 0; i < 100; i++) {
+        fake_wall_ms += 1000;
+        sync_ok(a, b, &st);
+    }
+    assert_int_equal(raw_count(s->node[B].url, "SELECT count(*) FROM trail_pulls"), 100);
+    assert_int_equal(raw_count(s->node[B].url, "SELECT min(pulled_at) FROM trail_pulls"),
+                     t0 + 601000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -660,6 +903,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_missing_reference_held, setup, teardown),
         cmocka_unit_test_setup_teardown(test_local_entity_stays_local, setup, teardown),
         cmocka_unit_test_setup_teardown(test_clock_ahead_held, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_twin_detected_and_reset, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_copied_file_reset, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_peer_health, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

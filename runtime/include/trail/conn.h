@@ -25,6 +25,9 @@ typedef struct trail_conn trail_conn;
 /** A timeout of trail_open_opts that never ends a wait (0 there means the default). */
 #define TRAIL_TIMEOUT_NONE (-1)
 
+/** The longest node id, in characters (trail_open_opts.node_id). */
+#define TRAIL_NODE_ID_MAX 64
+
 /** connect_timeout_ms's default: 10 s. */
 #define TRAIL_CONNECT_TIMEOUT_DEFAULT_MS 10000
 

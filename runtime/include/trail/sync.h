@@ -63,9 +63,14 @@ typedef struct trail_sync_opts {
  * @stats: filled with what was done (may be NULL).
  *
  * Returns TRAIL_OK (refused and held events are no failure: @stats counts
- * them); TRAIL_EARG for two connections of one node (a copied database)
- * or NULL arguments; TRAIL_EDB and the others as the databases fail, when
- * the batch under way is rolled back and earlier ones stay. Stopped by the
+ * them); TRAIL_ETWIN when two databases write as one node: @src and @dst
+ * are of one node id (nothing is read), or a batch met a fork of a node's
+ * chain of lanes (the batch is applied without the second lane, which is
+ * refused, and the sync stops; the message names the node, the node_seq
+ * and both lanes, and says to run trail_node_reset() on the database that
+ * wrote the refused one), as long as one is offered; TRAIL_EARG for NULL
+ * arguments; TRAIL_EDB and the others as the databases fail, when the
+ * batch under way is rolled back and earlier ones stay. Stopped by the
  * progress callback: TRAIL_OK, with what was applied until then.
  */
 TRAIL_API int trail_sync(trail_conn *src, trail_conn *dst, const trail_sync_opts *opts,
@@ -124,8 +129,9 @@ TRAIL_API int trail_export(trail_conn *db, FILE *out, const trail_export_opts *o
  * Returns TRAIL_OK (refused and held events are no failure: @stats
  * counts them); TRAIL_EINVALID (a line that is not of the format, named
  * with its number: the batches before it stay applied, none after);
- * TRAIL_ESYS (@in could not be read); TRAIL_EDB and the others as @db
- * fails, when the batch under way is rolled back.
+ * TRAIL_ESYS (@in could not be read); TRAIL_ETWIN as trail_sync() (the
+ * file's node is @db's, or a lane forks a node's chain); TRAIL_EDB and the
+ * others as @db fails, when the batch under way is rolled back.
  */
 TRAIL_API int trail_import(trail_conn *db, FILE *in, const trail_sync_opts *opts,
                            trail_sync_stats *stats);
@@ -137,6 +143,15 @@ typedef struct trail_peer_info {
     int64_t peer_events; /**< the events it held then, by its heads */
     int64_t lag_events;  /**< of those, how many this node does not hold (now) */
     int64_t applied, skipped, held, refused; /**< counts of the last sync from it */
+    int64_t syncs;                           /**< syncs from it on record (its last 100) */
+    int64_t interval_ms;                     /**< their mean interval; 0 with fewer than 2 */
+    /**
+     * How overdue its next sync is, as a phi-accrual suspicion level:
+     * -log10 of the chance that, with intervals like the past ones, the
+     * next sync comes even later than now (1: 10%, 3: 0.1%; at most 300).
+     * -1 with fewer than 3 syncs on record.
+     */
+    double phi;
 } trail_peer_info;
 
 /**
@@ -146,6 +161,49 @@ typedef struct trail_peer_info {
  */
 TRAIL_API int trail_peers(trail_conn *db, int (*cb)(void *userdata, const trail_peer_info *peer),
                           void *userdata);
+
+/** Options of trail_node_reset(). */
+typedef struct trail_node_reset_opts {
+    /**
+     * The first node_seq of the old node's lanes that this database wrote
+     * after it was copied (the fork, which the TRAIL_ETWIN message names):
+     * its lanes from there on move to the new node. 0: where this database
+     * saw the fork itself (a twin's lane it refused), else none move.
+     */
+    int64_t from_seq;
+} trail_node_reset_opts;
+
+/** Default options: `trail_node_reset_opts o = TRAIL_NODE_RESET_OPTS_INIT;`. */
+#define TRAIL_NODE_RESET_OPTS_INIT                                                                 \
+    {                                                                                              \
+        0                                                                                          \
+    }
+
+/** What trail_node_reset() did. */
+typedef struct trail_node_reset_result {
+    char old_node[TRAIL_NODE_ID_MAX + 1];
+    char new_node[TRAIL_NODE_ID_MAX + 1]; /**< "" when it failed */
+    int64_t from_seq;                     /**< the old node's lanes from here on moved */
+    int64_t lanes_moved, events_moved;
+} trail_node_reset_result;
+
+/**
+ * trail_node_reset - give @db's database a node id of its own, when it is
+ * a copy of another node's database (docs/replication.md, "Node
+ * identity"): a new node id becomes the database's; the lanes it wrote
+ * under the old id from opts->from_seq on move to the new id, their events
+ * with them (same ids, times, writers and values; new node, lane and chain
+ * hashes), the first naming the old lane it replaces, which fences that
+ * lane off on every node that receives it. All in one transaction. Run it
+ * with the database's other writers stopped: a connection opened before
+ * still writes as the old node, and is refused its next lane.
+ *
+ * Returns TRAIL_OK (@result filled, may be NULL); TRAIL_EARG (inside
+ * trail_begin(), from_seq negative); TRAIL_EDB and the others as @db fails,
+ * when nothing changed. trail_errmsg(db) says why.
+ */
+TRAIL_API int trail_node_reset(trail_conn *db, const trail_node_reset_opts *opts,
+                               trail_node_reset_result *result);
 
 #ifdef __cplusplus
 }
