@@ -81,8 +81,7 @@ static const char *memo_find(const trail__sync_table *t, int kind, uint64_t mask
     return NULL;
 }
 
-/* @text (kept by the connection) is @t's for @kind and @mask from now on; a full memo keeps none.
- */
+/* @text (the connection's) is @t's for @kind and @mask from now on; a full memo keeps none. */
 static void memo_keep(const trail__sync_table *t, int kind, uint64_t mask, const char *text,
                       size_t n)
 {
@@ -223,9 +222,9 @@ static char *write_sql(const trail_dialect *d, const trail_entity *e, const trai
 }
 
 /*
- * With @probe (an update tried before the row was read): a row not at
- * version - 1, or not here, changes nothing and sets *@probe_missed, and
- * the caller goes the long way round.
+ * With @probe_missed (an update tried before the row was read): a row not
+ * at version - 1, or not here, or new_values that do not read, change
+ * nothing and set *@probe_missed, and the caller goes the long way round.
  */
 static int upsert_row(trail_conn *db, const trail__sync_table *t, const trail__wire_event *ev,
                       const trail_value *key, int64_t version, bool insert, trail__effect *out,
@@ -237,8 +236,14 @@ static int upsert_row(trail_conn *db, const trail__sync_table *t, const trail__w
     int rc = nv ? trail__row_values_parse(db, e, nv, strlen(nv), &rv)
                 : trail__err_set(&db->err, TRAIL_EINVALID, "%s: an %s without new_values", e->name,
                                  ev->col[TRAIL_EV_op]);
-    if (rc < 0 || (insert && (rc = trail__row_values_fill(db, e, &rv)) < 0))
+    if (rc < 0 || (insert && (rc = trail__row_values_fill(db, e, &rv)) < 0)) {
+        /* The long way looks at the row first: a record not here holds the event unread. */
+        if (probe_missed && rc != TRAIL_ENOMEM) {
+            *probe_missed = true;
+            rc = TRAIL_OK;
+        }
         goto done;
+    }
     trail_value p[TRAIL_MAX_FIELDS + 4];
     size_t n = 0;
     if (insert) {
