@@ -138,7 +138,7 @@ typedef struct cli_column {
 } cli_column;
 
 /* The most columns a table has. */
-#define CLI_TABLE_MAX_COLS 10
+#define CLI_TABLE_MAX_COLS 16
 
 /*
  * Rows of text cells. The rows held at the first cli_table_print() set the

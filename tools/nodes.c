@@ -98,6 +98,7 @@ static int print_peers(trail_conn *db)
                                        { "lag", true },   { "since", true },   { "every", true },
                                        { "phi", true },   { "applied", true }, { "skipped", true },
                                        { "held", true },  { "refused", true } };
+    _Static_assert(sizeof cols / sizeof cols[0] <= CLI_TABLE_MAX_COLS, "widen CLI_TABLE_MAX_COLS");
     cli_table t = { .cols = cols, .n_cols = sizeof cols / sizeof cols[0] };
     int status = CLI_OK;
     int rc = trail_peers(db, add_peer, &t);

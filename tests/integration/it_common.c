@@ -16,17 +16,17 @@
 /* ---- the database of one test ------------------------------------------ */
 
 /*
- * The first line of @path, trimmed, in @url. ctest's server fixtures write
- * the URL of the server they started to a file (tests/servers/pg.sh), since
- * the port is only known once it runs. Returns 0, or -1 with a message: a
+ * The first line of @path (the environment variable @var names it),
+ * trimmed, in @url. ctest's server fixtures write the URL of the server
+ * they started to a file (tests/servers/pg.sh), since the port is only
+ * known once it runs. Returns 0, or -1 with a message: a
  * test meant for a server must fail rather than quietly run on SQLite.
  */
-static int url_from_file(const char *path, char *url, size_t size)
+static int url_from_file(const char *var, const char *path, char *url, size_t size)
 {
     FILE *f = fopen(path, "r");
     if (!f) {
-        print_error("TRAIL_TEST_URL_FILE %s: %s (did the server fixture run?)\n", path,
-                    strerror(errno));
+        print_error("%s %s: %s (did the server fixture run?)\n", var, path, strerror(errno));
         return -1;
     }
     char line[PATH_MAX + 64];
@@ -41,7 +41,7 @@ static int url_from_file(const char *path, char *url, size_t size)
         n--;
     }
     if (!n || n >= size) {
-        print_error("TRAIL_TEST_URL_FILE %s: %s\n", path,
+        print_error("%s %s: %s\n", var, path,
                     n ? "the URL is too long" : "no URL on its first line");
         return -1;
     }
@@ -63,7 +63,21 @@ static int server_url(char *url, size_t size)
     }
     const char *file = getenv("TRAIL_TEST_URL_FILE");
     if (file && *file)
-        return url_from_file(file, url, size) < 0 ? -1 : 1;
+        return url_from_file("TRAIL_TEST_URL_FILE", file, url, size) < 0 ? -1 : 1;
+    return 0;
+}
+
+/* A new SQLite file in a new temporary directory trail-@what-XXXXXX: 0, or -1 saying why. */
+static int sqlite_file(it_db *t, const char *what)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(t->dir, sizeof t->dir, "%s/trail-%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", what);
+    if (!mkdtemp(t->dir)) {
+        perror("mkdtemp");
+        t->dir[0] = '\0';
+        return -1;
+    }
+    snprintf(t->url, sizeof t->url, "sqlite:%s/x.db", t->dir);
     return 0;
 }
 
@@ -76,19 +90,8 @@ static int setup(void **state, bool open)
     int server = server_url(t->url, sizeof t->url);
     if (server < 0)
         goto fail;
-    if (server) {
-        if (raw_reset(t->url) < 0)
-            goto fail;
-    } else {
-        const char *tmp = getenv("TMPDIR");
-        snprintf(t->dir, sizeof t->dir, "%s/trail-it-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-        if (!mkdtemp(t->dir)) {
-            perror("mkdtemp");
-            t->dir[0] = '\0';
-            goto fail;
-        }
-        snprintf(t->url, sizeof t->url, "sqlite:%s/x.db", t->dir);
-    }
+    if (server ? raw_reset(t->url) < 0 : sqlite_file(t, "it") < 0)
+        goto fail;
     if (open) {
         t->db = it_open(t, NULL);
         it_migrate(t->db);
@@ -136,12 +139,43 @@ int it_teardown(void **state)
         }
         trail_verify_report_free(&r);
     }
-    trail_close(t->db);
-    if (t->dir[0])
-        nftw(t->dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+    it_node_close(t);
     free(t);
     *state = NULL;
     return rc;
+}
+
+/* ---- the nodes of a replication test --------------------------------------- */
+
+int it_sync_pair(char a[16], char b[16])
+{
+    const char *pair = getenv("TRAIL_SYNC_PAIR");
+    snprintf(a, 16, "sqlite");
+    snprintf(b, 16, "sqlite");
+    if (pair && *pair && sscanf(pair, "%15[a-z]:%15[a-z]", a, b) != 2)
+        return print_error("TRAIL_SYNC_PAIR %s: not ENGINE:ENGINE\n", pair), -1;
+    return 0;
+}
+
+int it_node_db(it_db *t, const char *engine)
+{
+    if (strcmp(engine, "sqlite") == 0)
+        return sqlite_file(t, "sync");
+    const char *var =
+        strcmp(engine, "pg") == 0 ? "TRAIL_SYNC_PG_URL_FILE" : "TRAIL_SYNC_MYSQL_URL_FILE";
+    const char *path = getenv(var);
+    if (!path)
+        return print_error("%s: not set\n", var), -1;
+    return url_from_file(var, path, t->url, sizeof t->url) < 0 || raw_reset(t->url) < 0 ? -1 : 0;
+}
+
+void it_node_close(it_db *t)
+{
+    trail_close(t->db);
+    t->db = NULL;
+    if (t->dir[0])
+        nftw(t->dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+    t->dir[0] = '\0';
 }
 
 trail_conn *it_open(const it_db *t, const trail_open_opts *opts)

@@ -84,6 +84,27 @@ int64_t it_rows(const it_db *t, const char *table);
 /** Wall-clock milliseconds, as trail stamps created_at. */
 int64_t it_now_ms(void);
 
+/* ---- the nodes of a replication test (test_sync, test_sync_kill) --------- */
+
+/**
+ * it_sync_pair - the engines of TRAIL_SYNC_PAIR, ENGINE:ENGINE ("sqlite",
+ * "pg", "mysql"; "sqlite:sqlite" when unset), in @a (node A's) and @b
+ * (node B's). Returns 0, or -1 saying why.
+ */
+int it_sync_pair(char a[16], char b[16]);
+
+/**
+ * it_node_db - a database of @engine for a node, in t->url: a new SQLite
+ * file in a directory of its own (t->dir), or the database of the server
+ * ctest's fixture started, whose URL is in the file that
+ * TRAIL_SYNC_PG_URL_FILE or TRAIL_SYNC_MYSQL_URL_FILE names, emptied.
+ * Nothing is opened. Returns 0, or -1 saying why.
+ */
+int it_node_db(it_db *t, const char *engine);
+
+/** it_node_close - close t->db and remove t->dir, if any, with what is in it; @t itself stays. */
+void it_node_close(it_db *t);
+
 /* ---- return codes and messages ----------------------------------------- */
 
 void it_expect_rc(trail_conn *db, int want, int got, const char *call, const char *file, int line);

@@ -38,6 +38,7 @@ typedef struct engine {
     int64_t (*sessions)(const char *url, const char *name);
     int64_t (*sessions_waiting)(const char *url, const char *name);
     int64_t (*kill_session)(const char *url, const char *name);
+    int64_t (*in_transaction)(const char *url, const char *name); /* raw_in_transaction() */
 } engine;
 
 struct raw_lock {
@@ -201,6 +202,24 @@ static void sqlite_unlock(void *conn)
     sqlite3_close(conn);
 }
 
+/* No sessions: whether some connection holds the file's one write lock, asked without waiting. */
+static int64_t sqlite_in_transaction(const char *url, const char *name)
+{
+    (void)name;
+    sqlite3 *db = sqlite_open(url, false);
+    if (!db)
+        return -1;
+    sqlite3_busy_timeout(db, 0);
+    int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    int64_t held = rc == SQLITE_BUSY ? 1 : rc == SQLITE_OK ? 0 : -1;
+    if (held < 0)
+        fprintf(stderr, "raw: BEGIN IMMEDIATE: %s\n", sqlite3_errmsg(db));
+    if (rc == SQLITE_OK)
+        sqlite_run(db, "ROLLBACK");
+    sqlite3_close(db);
+    return held;
+}
+
 /* ---- PostgreSQL: postgresql:// and postgres:// URLs, through libpq -------- */
 
 /* Parses the whole of @text as an integer: a count must not half-parse. */
@@ -337,6 +356,21 @@ static int64_t pg_kill_session(const char *url, const char *name)
     int64_t n = sql ? pg_count(url, sql) : -1;
     free(sql);
     return n;
+}
+
+/*
+ * A statement already sent runs on after its client stopped: wait until it
+ * is done, then the session waits for its client, in a transaction or not.
+ */
+static int64_t pg_in_transaction(const char *url, const char *name)
+{
+    int64_t deadline = mono_ms() + RAW_KILL_WAIT_MS, active;
+    while ((active = count_named(pg_count, url, PG_SESSIONS " AND state = 'active'", name)) > 0 &&
+           mono_ms() < deadline)
+        sleep_ms(1);
+    if (active != 0)
+        return -1;
+    return count_named(pg_count, url, PG_SESSIONS " AND state = 'idle in transaction'", name);
 }
 
 /* ---- MariaDB / MySQL: mysql:// and mariadb:// URLs, through libmariadb ---- */
@@ -518,6 +552,28 @@ static int64_t my_kill_session(const char *url, const char *name)
     return left == 0 ? 1 : -1;
 }
 
+/*
+ * As pg_in_transaction(): once the session's statement is done (its
+ * command Sleep), whether InnoDB holds a transaction of it.
+ */
+static int64_t my_in_transaction(const char *url, const char *name)
+{
+    int64_t deadline = mono_ms() + RAW_KILL_WAIT_MS, busy;
+    while ((busy = count_named(my_count, url,
+                               "SELECT count(*) FROM information_schema.PROCESSLIST"
+                               " WHERE COMMAND <> 'Sleep' AND ID IN (" MY_SESSION_IDS ")",
+                               name)) > 0 &&
+           mono_ms() < deadline)
+        sleep_ms(1);
+    if (busy != 0)
+        return -1;
+    sleep_ms(INNODB_TRX_IDLE_MS);
+    return count_named(my_count, url,
+                       "SELECT count(*) FROM information_schema.INNODB_TRX"
+                       " WHERE trx_mysql_thread_id IN (" MY_SESSION_IDS ")",
+                       name);
+}
+
 /* ---- the engines: one row each -------------------------------------------- */
 
 /* The catalog rows of the indexes of a table (raw_engine: index_width, index_column_at). */
@@ -552,6 +608,7 @@ static const engine engines[] = {
         .reset = sqlite_reset,
         .lock_row = sqlite_lock_row,
         .unlock = sqlite_unlock,
+        .in_transaction = sqlite_in_transaction,
     },
     {
         .info = {
@@ -603,6 +660,7 @@ static const engine engines[] = {
         .sessions = pg_sessions,
         .sessions_waiting = pg_sessions_waiting,
         .kill_session = pg_kill_session,
+        .in_transaction = pg_in_transaction,
     },
     {
         .info = {
@@ -648,6 +706,7 @@ static const engine engines[] = {
         .sessions = my_sessions,
         .sessions_waiting = my_sessions_waiting,
         .kill_session = my_kill_session,
+        .in_transaction = my_in_transaction,
     },
 };
 
@@ -665,8 +724,8 @@ static const char *server_lacks(const engine *e)
         return "pid_file";
     if (!e->info.session_key)
         return "session_key";
-    if (!e->sessions || !e->sessions_waiting || !e->kill_session)
-        return "sessions, sessions_waiting or kill_session";
+    if (!e->sessions || !e->sessions_waiting || !e->kill_session || !e->in_transaction)
+        return "sessions, sessions_waiting, kill_session or in_transaction";
     return NULL;
 }
 
@@ -737,6 +796,15 @@ int64_t raw_kill_session(const char *url, const char *name)
 {
     const engine *e = server_of(url);
     return e ? e->kill_session(url, name) : -1;
+}
+
+int64_t raw_in_transaction(const char *url, const char *name)
+{
+    const engine *e = engine_of(url);
+    if (e && !e->in_transaction)
+        fprintf(stderr, "raw: '%s': the %s engine's row has no in_transaction\n", url,
+                e->info.driver);
+    return e && e->in_transaction ? e->in_transaction(url, name) : -1;
 }
 
 /* raw_exec (0 or -1) and raw_count (the count or -1): the SQL of @fmt on @url's engine. */

@@ -204,4 +204,17 @@ int64_t raw_sessions_waiting(const char *url, const char *name);
  */
 int64_t raw_kill_session(const char *url, const char *name);
 
+/**
+ * raw_in_transaction - whether the writer named @name holds a transaction
+ * open and waits in it for its client: 1 yes, 0 no, -1 on failure. For a
+ * test that stopped the client (SIGSTOP) and must know whether a kill now
+ * lands inside a transaction (test_sync_kill). A server first lets the
+ * statement in flight, if any, finish: a session then waiting for its
+ * client in a transaction has sent no COMMIT. SQLite has no sessions:
+ * there it is whether a connection holds the file's one write lock (whose,
+ * the caller knows; @name is ignored), which a writer stopped inside its
+ * COMMIT holds too.
+ */
+int64_t raw_in_transaction(const char *url, const char *name);
+
 #endif /* IT_RAW_H */

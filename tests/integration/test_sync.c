@@ -9,13 +9,10 @@
  * TRAIL_SYNC_MYSQL_URL_FILE names (where ctest's fixtures write them), and
  * its database is emptied before each test.
  */
-#define _XOPEN_SOURCE 700 /* mkdtemp, nftw */
+#define _POSIX_C_SOURCE 200809L
 #include "it_common.h"
 #include "trail/sync.h"
 
-#include <ctype.h>
-#include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,51 +24,11 @@ typedef struct sync_test {
     it_db node[NODES];
 } sync_test;
 
-/* The URL of @engine's server, or a new SQLite file in @t's directory. */
-static int node_url(it_db *t, const char *engine)
-{
-    if (strcmp(engine, "sqlite") == 0) {
-        const char *tmp = getenv("TMPDIR");
-        snprintf(t->dir, sizeof t->dir, "%s/trail-sync-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-        if (!mkdtemp(t->dir)) {
-            t->dir[0] = '\0';
-            return -1;
-        }
-        snprintf(t->url, sizeof t->url, "sqlite:%s/x.db", t->dir);
-        return 0;
-    }
-    const char *var =
-        strcmp(engine, "pg") == 0 ? "TRAIL_SYNC_PG_URL_FILE" : "TRAIL_SYNC_MYSQL_URL_FILE";
-    const char *path = getenv(var);
-    FILE *f = path ? fopen(path, "r") : NULL;
-    if (!f) {
-        print_error("%s: %s\n", var, path ? strerror(errno) : "not set");
-        return -1;
-    }
-    bool got = fgets(t->url, sizeof t->url, f) != NULL;
-    fclose(f);
-    size_t n = got ? strlen(t->url) : 0;
-    while (n && isspace((unsigned char)t->url[n - 1]))
-        t->url[--n] = '\0';
-    return n && raw_reset(t->url) == 0 ? 0 : -1;
-}
-
-static int remove_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static int teardown(void **state)
 {
     sync_test *s = *state;
-    for (int i = 0; s && i < NODES; i++) {
-        trail_close(s->node[i].db);
-        if (s->node[i].dir[0])
-            nftw(s->node[i].dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
-    }
+    for (int i = 0; s && i < NODES; i++)
+        it_node_close(&s->node[i]);
     free(s);
     return 0;
 }
@@ -81,12 +38,11 @@ static int setup(void **state)
     sync_test *s = calloc(1, sizeof *s);
     if (!(*state = s))
         return -1;
-    const char *pair = getenv("TRAIL_SYNC_PAIR");
     char engines[NODES][16] = { "sqlite", "sqlite", "sqlite" };
-    if (pair && *pair && sscanf(pair, "%15[a-z]:%15[a-z]", engines[A], engines[B]) != 2)
-        return print_error("TRAIL_SYNC_PAIR %s: not ENGINE:ENGINE\n", pair), teardown(state), -1;
+    if (it_sync_pair(engines[A], engines[B]) < 0)
+        return teardown(state), -1;
     for (int i = 0; i < NODES; i++) {
-        if (node_url(&s->node[i], engines[i]) < 0) {
+        if (it_node_db(&s->node[i], engines[i]) < 0) {
             teardown(state);
             return -1;
         }
