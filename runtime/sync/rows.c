@@ -59,22 +59,46 @@ static int first_int(trail_conn *db, void *row, void *userdata)
     return 1;
 }
 
-static int first_op(trail_conn *db, void *row, void *userdata)
+/* The record's key as its column holds it. */
+static trail_value key_of(const trail_entity *e, const char *record_id)
 {
-    trail_value v;
-    int rc = db->drv->column(db, row, TRAIL_EV_op, TRAIL_V_TEXT, &v);
-    if (rc < 0)
-        return rc;
-    if (v.n == 6 && memcmp(v.s, "delete", 6) == 0)
-        *(bool *)userdata = true;
-    return 0;
+    return e->key == TRAIL_KEY_INT64 ? trail_v_int(strtoll(record_id, NULL, 10))
+                                     : trail_v_text(record_id);
+}
+
+/* The kinds of statement of a table's memo (schemas.h). */
+enum { STMT_VERSION, STMT_INSERT, STMT_UPDATE, STMT_DELETE, STMT_DELETED };
+
+/* The text @t's memo holds for @kind and @mask, with its parameters' count; NULL: none yet. */
+static const char *memo_find(const trail__sync_table *t, int kind, uint64_t mask, size_t *n)
+{
+    const trail__sync_memo *m = t->memo;
+    for (size_t i = 0; i < m->n; i++)
+        if (m->item[i].kind == kind && m->item[i].mask == mask) {
+            *n = m->item[i].n;
+            return m->item[i].text;
+        }
+    return NULL;
+}
+
+/* @text (the connection's) is @t's for @kind and @mask from now on; a full memo keeps none. */
+static void memo_keep(const trail__sync_table *t, int kind, uint64_t mask, const char *text,
+                      size_t n)
+{
+    trail__sync_memo *m = t->memo;
+    if (m->n < TRAIL__SYNC_MEMO_MAX)
+        m->item[m->n++] =
+            (trail__sync_memo_item){ .kind = kind, .mask = mask, .text = text, .n = n };
 }
 
 /*
  * Whether the record was deleted here: a tombstone, or (deleted by a write
- * of this node, which leaves none) a delete among its events.
+ * of this node, which leaves none) a delete among its events. The events
+ * are asked for one delete on the history index, not read whole: the
+ * events of a record in their order cost SQLite a sort per insert.
  */
-static int deleted(trail_conn *db, const trail__wire_event *ev, bool *out)
+static int deleted(trail_conn *db, const trail__sync_table *t, const trail__wire_event *ev,
+                   bool *out)
 {
     const trail_runtime_sql *sql = db->drv->sql;
     trail_value p[2] = { trail_v_text(ev->col[TRAIL_EV_table_name]),
@@ -86,29 +110,46 @@ static int deleted(trail_conn *db, const trail__wire_event *ev, bool *out)
     *out = version >= 0;
     if (*out)
         return TRAIL_OK;
-    rc = db->drv->query(db, sql->events_of_record, p, 2, first_op, out, NULL);
+    size_t n;
+    const char *text = memo_find(t, STMT_DELETED, 0, &n);
+    if (!text) {
+        const trail_dialect *d = db->drv->dialect;
+        char c = d->quote;
+        trail_buf q = TRAIL_BUF_INIT;
+        trail__buf_appendf(&q, "SELECT 1 FROM %ctrail_change_events%c WHERE %ctable_name%c = ", c,
+                           c, c, c);
+        trail__dialect_param(&q, d, 1);
+        trail__buf_appendf(&q, " AND %crecord_id%c = ", c, c);
+        trail__dialect_param(&q, d, 2);
+        trail__buf_appendf(&q, " AND %cop%c = 'delete' LIMIT 1", c, c);
+        if ((rc = trail__sync_text(db, trail__buf_finish(&q), &text)) < 0)
+            return rc;
+        memo_keep(t, STMT_DELETED, 0, text, 2);
+    }
+    int64_t one = 0;
+    rc = db->drv->query(db, text, p, 2, first_int, &one, NULL);
+    *out = one == 1;
     return rc < 0 ? rc : TRAIL_OK;
 }
 
-/* The record's key as its column holds it. */
-static trail_value key_of(const trail_entity *e, const char *record_id)
-{
-    return e->key == TRAIL_KEY_INT64 ? trail_v_int(strtoll(record_id, NULL, 10))
-                                     : trail_v_text(record_id);
-}
-
 /* The version of the record's row here, -1 when there is none. */
-static int row_version(trail_conn *db, const trail_entity *e, const trail_value *key, int64_t *out)
+static int row_version(trail_conn *db, const trail__sync_table *t, const trail_value *key,
+                       int64_t *out)
 {
+    const trail_entity *e = t->e;
     const trail_dialect *d = db->drv->dialect;
-    trail_buf q = TRAIL_BUF_INIT;
-    trail__buf_appendf(&q, "SELECT %cversion%c FROM %c%s%c WHERE %cid%c = ", d->quote, d->quote,
-                       d->quote, e->table, d->quote, d->quote, d->quote);
-    trail__dialect_param(&q, d, 1);
-    const char *text;
-    int rc = trail__sync_text(db, trail__buf_finish(&q), &text);
-    if (rc < 0)
-        return rc;
+    size_t n;
+    const char *text = memo_find(t, STMT_VERSION, 0, &n);
+    int rc;
+    if (!text) {
+        trail_buf q = TRAIL_BUF_INIT;
+        trail__buf_appendf(&q, "SELECT %cversion%c FROM %c%s%c WHERE %cid%c = ", d->quote, d->quote,
+                           d->quote, e->table, d->quote, d->quote, d->quote);
+        trail__dialect_param(&q, d, 1);
+        if ((rc = trail__sync_text(db, trail__buf_finish(&q), &text)) < 0)
+            return rc;
+        memo_keep(t, STMT_VERSION, 0, text, 1);
+    }
     *out = -1;
     rc = db->drv->query(db, text, key, 1, first_int, out, NULL);
     return rc < 0 ? rc : TRAIL_OK;
@@ -180,17 +221,29 @@ static char *write_sql(const trail_dialect *d, const trail_entity *e, const trai
     return trail__buf_finish(&q);
 }
 
-static int upsert_row(trail_conn *db, const trail_entity *e, const trail__wire_event *ev,
+/*
+ * With @probe_missed (an update tried before the row was read): a row not
+ * at version - 1, or not here, or new_values that do not read, change
+ * nothing and set *@probe_missed, and the caller goes the long way round.
+ */
+static int upsert_row(trail_conn *db, const trail__sync_table *t, const trail__wire_event *ev,
                       const trail_value *key, int64_t version, bool insert, trail__effect *out,
-                      const char **why)
+                      const char **why, bool *probe_missed)
 {
+    const trail_entity *e = t->e;
     trail__row_values rv = { .set = { false } };
     const char *nv = ev->col[TRAIL_EV_new_values];
     int rc = nv ? trail__row_values_parse(db, e, nv, strlen(nv), &rv)
                 : trail__err_set(&db->err, TRAIL_EINVALID, "%s: an %s without new_values", e->name,
                                  ev->col[TRAIL_EV_op]);
-    if (rc < 0 || (insert && (rc = trail__row_values_fill(db, e, &rv)) < 0))
+    if (rc < 0 || (insert && (rc = trail__row_values_fill(db, e, &rv)) < 0)) {
+        /* The long way looks at the row first: a record not here holds the event unread. */
+        if (probe_missed && rc != TRAIL_ENOMEM) {
+            *probe_missed = true;
+            rc = TRAIL_OK;
+        }
         goto done;
+    }
     trail_value p[TRAIL_MAX_FIELDS + 4];
     size_t n = 0;
     if (insert) {
@@ -205,10 +258,18 @@ static int upsert_row(trail_conn *db, const trail_entity *e, const trail__wire_e
         p[n++] = *key;
         p[n++] = trail_v_int(version - 1);
     }
+    uint64_t mask = 0;
+    for (size_t i = 0; i < e->n_fields; i++)
+        mask |= (uint64_t)rv.set[i] << i;
+    int kind = insert ? STMT_INSERT : STMT_UPDATE;
     size_t want = 0;
-    const char *text;
-    if ((rc = trail__sync_text(db, write_sql(db->drv->dialect, e, &rv, insert, &want), &text)) < 0)
-        goto done;
+    const char *text = memo_find(t, kind, mask, &want);
+    if (!text) {
+        if ((rc = trail__sync_text(db, write_sql(db->drv->dialect, e, &rv, insert, &want), &text)) <
+            0)
+            goto done;
+        memo_keep(t, kind, mask, text, want);
+    }
     if (want != n) {
         rc = trail__err_set(&db->err, TRAIL_EDB, "%s: a statement of %zu values for %zu", e->name,
                             want, n);
@@ -224,6 +285,8 @@ static int upsert_row(trail_conn *db, const trail_entity *e, const trail__wire_e
         *out = TRAIL__EFFECT_CONFLICT;
         *why = "a unique value is taken here";
         rc = conflict(db, ev, NULL);
+    } else if (rc == TRAIL_OK && changes != 1 && probe_missed) {
+        *probe_missed = true;
     } else if (rc == TRAIL_OK && changes != 1) { /* the row moved since it was read */
         *out = TRAIL__EFFECT_CONFLICT;
         *why = "concurrent edit";
@@ -234,23 +297,33 @@ done:
     return rc;
 }
 
-static int delete_row(trail_conn *db, const trail_entity *e, const trail__wire_event *ev,
-                      const trail_value *key, int64_t version, trail__effect *out, const char **why)
+/* @probe_missed: as upsert_row()'s, for the row at version. */
+static int delete_row(trail_conn *db, const trail__sync_table *t, const trail__wire_event *ev,
+                      const trail_value *key, int64_t version, trail__effect *out, const char **why,
+                      bool *probe_missed)
 {
     const trail_dialect *d = db->drv->dialect;
     char c = d->quote;
-    trail_buf q = TRAIL_BUF_INIT;
-    trail__buf_appendf(&q, "DELETE FROM %c%s%c WHERE %cid%c = ", c, e->table, c, c, c);
-    trail__dialect_param(&q, d, 1);
-    trail__buf_appendf(&q, " AND %cversion%c = ", c, c);
-    trail__dialect_param(&q, d, 2);
-    const char *text;
-    int rc = trail__sync_text(db, trail__buf_finish(&q), &text);
-    if (rc < 0)
-        return rc;
+    size_t n;
+    const char *text = memo_find(t, STMT_DELETE, 0, &n);
+    int rc;
+    if (!text) {
+        trail_buf q = TRAIL_BUF_INIT;
+        trail__buf_appendf(&q, "DELETE FROM %c%s%c WHERE %cid%c = ", c, t->e->table, c, c, c);
+        trail__dialect_param(&q, d, 1);
+        trail__buf_appendf(&q, " AND %cversion%c = ", c, c);
+        trail__dialect_param(&q, d, 2);
+        if ((rc = trail__sync_text(db, trail__buf_finish(&q), &text)) < 0)
+            return rc;
+        memo_keep(t, STMT_DELETE, 0, text, 2);
+    }
     trail_value p[2] = { *key, trail_v_int(version) };
     int64_t changes = 0;
     rc = guarded(db, text, p, 2, &changes);
+    if (rc == TRAIL_OK && changes != 1 && probe_missed) {
+        *probe_missed = true;
+        return TRAIL_OK;
+    }
     if (rc == TRAIL_EREF || rc == TRAIL_EUNIQUE || (rc == TRAIL_OK && changes != 1)) {
         *out = TRAIL__EFFECT_CONFLICT;
         *why = rc == TRAIL_EREF ? "rows here still refer to it" : "concurrent edit";
@@ -258,10 +331,10 @@ static int delete_row(trail_conn *db, const trail_entity *e, const trail__wire_e
     }
     if (rc < 0)
         return rc;
-    trail_value t[5] = { trail_v_text(ev->col[TRAIL_EV_table_name]),
-                         trail_v_text(ev->col[TRAIL_EV_record_id]), trail_v_int(version),
-                         trail_v_int(ev->hlc), trail_v_text(ev->col[TRAIL_EV_event_id]) };
-    return db->drv->query(db, db->drv->sql->tombstone_insert, t, 5, NULL, NULL, NULL);
+    trail_value tomb[5] = { trail_v_text(ev->col[TRAIL_EV_table_name]),
+                            trail_v_text(ev->col[TRAIL_EV_record_id]), trail_v_int(version),
+                            trail_v_int(ev->hlc), trail_v_text(ev->col[TRAIL_EV_event_id]) };
+    return db->drv->query(db, db->drv->sql->tombstone_insert, tomb, 5, NULL, NULL, NULL);
 }
 
 int trail__sync_row_effect(trail_conn *db, const trail__sync_table *t, const trail__wire_event *ev,
@@ -278,11 +351,27 @@ int trail__sync_row_effect(trail_conn *db, const trail__sync_table *t, const tra
         return trail__err_set(&db->err, TRAIL_EINVALID,
                               "%s: an event of op '%s', which this trail does not apply", e->name,
                               op);
+    /*
+     * An update or delete is first tried on the row at the version it
+     * follows: when it is there, the checks below would find it so (and
+     * look no further: a tombstone is only looked for when there is no
+     * row), so the statement's row count answers them without reading the
+     * row first. A unique value or a reference refused comes only from a
+     * row the statement changed, so it means the same either way.
+     */
+    int rc;
+    if (!insert) {
+        bool missed = false;
+        rc = del ? delete_row(db, t, ev, &key, version, out, why, &missed)
+                 : upsert_row(db, t, ev, &key, version, false, out, why, &missed);
+        if (rc < 0 || !missed)
+            return rc;
+    }
     int64_t have = -1;
     bool gone = false;
-    int rc = row_version(db, e, &key, &have);
+    rc = row_version(db, t, &key, &have);
     if (rc == TRAIL_OK && have < 0)
-        rc = deleted(db, ev, &gone);
+        rc = deleted(db, t, ev, &gone);
     if (rc < 0)
         return rc;
     if (gone) { /* a deleted record never comes back (SPEC §6) */
@@ -307,6 +396,6 @@ int trail__sync_row_effect(trail_conn *db, const trail__sync_table *t, const tra
         return conflict(db, ev, NULL);
     }
     if (del)
-        return delete_row(db, e, ev, &key, version, out, why);
-    return upsert_row(db, e, ev, &key, version, insert, out, why);
+        return delete_row(db, t, ev, &key, version, out, why, NULL);
+    return upsert_row(db, t, ev, &key, version, insert, out, why, NULL);
 }

@@ -35,12 +35,17 @@ static int model_row(trail_conn *db, void *row, void *userdata)
         return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
     s->tables = tables;
     int64_t version = json_integer_value(json_object_get(m->json, "version"));
-    for (size_t i = 0; i < m->n_entities; i++)
+    for (size_t i = 0; i < m->n_entities; i++) {
+        trail__sync_memo *memo = calloc(1, sizeof *memo);
+        if (!memo)
+            return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
         s->tables[s->n_tables++] = (trail__sync_table){
             .e = &m->entities[i],
             .schema_version = version,
             .replicate = m->entities[i].replicate,
+            .memo = memo,
         };
+    }
     return 0;
 }
 
@@ -63,6 +68,8 @@ void trail__sync_schemas_free(trail__sync_schemas *s)
     for (size_t i = 0; i < s->n_models; i++)
         trail__model_free(&s->models[i]);
     free(s->models);
+    for (size_t i = 0; i < s->n_tables; i++)
+        free(s->tables[i].memo);
     free(s->tables);
     *s = (trail__sync_schemas){ 0 };
 }

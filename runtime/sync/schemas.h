@@ -11,10 +11,30 @@
 
 #include <stdbool.h>
 
+/*
+ * The row statements of a table (sync/rows.c) found again without building
+ * their text: by kind and the fields they set. Each text is the one the
+ * connection keeps (sync/texts.h); a memo lives as long as the schemas it
+ * was made from, so a schema changed meanwhile never meets an old text.
+ */
+#define TRAIL__SYNC_MEMO_MAX 32
+typedef struct trail__sync_memo_item {
+    int kind;      /* rows.c's: select the version, insert, update, delete */
+    uint64_t mask; /* bit i: field i set (insert, update) */
+    const char *text;
+    size_t n; /* its parameters */
+} trail__sync_memo_item;
+
+typedef struct trail__sync_memo {
+    trail__sync_memo_item item[TRAIL__SYNC_MEMO_MAX];
+    size_t n;
+} trail__sync_memo;
+
 typedef struct trail__sync_table {
     const trail_entity *e;
     int64_t schema_version; /* of its schema on this node: an event's may not be above it */
     bool replicate;         /* false: its events travel but change no rows here */
+    trail__sync_memo *memo; /* owned; rows.c fills it */
 } trail__sync_table;
 
 typedef struct trail__sync_schemas {

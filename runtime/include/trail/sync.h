@@ -35,7 +35,10 @@ typedef int (*trail_sync_progress)(void *userdata, const trail_sync_stats *stats
 
 /** Options of trail_sync(); zero (or NULL options) means the defaults. */
 typedef struct trail_sync_opts {
-    /** Events per batch (a transaction is never cut, so a batch may hold more); 0: 1000. */
+    /**
+     * Events per batch (a transaction is never cut, so a batch may hold
+     * more); 0: 1000 for trail_sync(), 10000 for trail_import().
+     */
     int batch_size;
     trail_sync_progress progress; /**< NULL: none */
     void *userdata;               /**< handed to progress */
