@@ -98,6 +98,7 @@ typedef struct trail_runtime_sql {
                                      moved to its database's new node (sync/node.c) */
     const char *node_set_local;   /* is_local (bool), node_id */
     const char *tombstone_get;    /* table_name, record_id -> version */
+    const char *record_deleted;   /* table_name, record_id -> 1 when a delete of it is held */
     const char *tombstone_insert; /* table_name, record_id, version, hlc, event_id */
     const char *conflict_insert;  /* conflict_id, table_name, record_id, event_id, local_values,
                                      remote_values, detected_at, resolved_at, resolution */

@@ -137,6 +137,8 @@
                       " WHERE " Q(node_id) " = " P(2),
     .tombstone_get = "SELECT " Q(version) " FROM " Q(trail_tombstones) " WHERE " Q(table_name)
                      " = " P(1) " AND " Q(record_id) " = " P(2),
+    .record_deleted = "SELECT 1 FROM " EVENTS " WHERE " Q(table_name) " = " P(1) " AND "
+                      Q(record_id) " = " P(2) " AND " Q(op) " = 'delete' LIMIT 1",
     .tombstone_insert = "INSERT INTO " Q(trail_tombstones) " (" Q(table_name) ", " Q(record_id)
                         ", " Q(version) ", " Q(hlc) ", " Q(event_id) ") VALUES (" P(1) ", " P(2)
                         ", " P(3) ", " P(4) ", " P(5) ")",

@@ -15,6 +15,7 @@
 #include "sync/texts.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,7 +68,7 @@ static trail_value key_of(const trail_entity *e, const char *record_id)
 }
 
 /* The kinds of statement of a table's memo (schemas.h). */
-enum { STMT_VERSION, STMT_INSERT, STMT_UPDATE, STMT_DELETE, STMT_DELETED };
+enum { STMT_VERSION, STMT_INSERT, STMT_UPDATE, STMT_DELETE };
 
 /* The text @t's memo holds for @kind and @mask, with its parameters' count; NULL: none yet. */
 static const char *memo_find(const trail__sync_table *t, int kind, uint64_t mask, size_t *n)
@@ -92,44 +93,78 @@ static void memo_keep(const trail__sync_table *t, int kind, uint64_t mask, const
 }
 
 /*
- * Whether the record was deleted here: a tombstone, or (deleted by a write
- * of this node, which leaves none) a delete among its events. The events
- * are asked for one delete on the history index, not read whole: the
- * events of a record in their order cost SQLite a sort per insert.
+ * Whether the record @record_id of @table was deleted here: a tombstone,
+ * or (deleted by a write of this node, which leaves none) a delete among
+ * its events, asked for as one row of the history index, not read whole:
+ * the events of a record in their order cost SQLite a sort per insert.
  */
-static int deleted(trail_conn *db, const trail__sync_table *t, const trail__wire_event *ev,
-                   bool *out)
+static int deleted(trail_conn *db, const char *table, const char *record_id, bool *out)
 {
     const trail_runtime_sql *sql = db->drv->sql;
-    trail_value p[2] = { trail_v_text(ev->col[TRAIL_EV_table_name]),
-                         trail_v_text(ev->col[TRAIL_EV_record_id]) };
-    int64_t version = -1;
+    trail_value p[2] = { trail_v_text(table), trail_v_text(record_id) };
+    int64_t version = -1, one = 0;
     int rc = db->drv->query(db, sql->tombstone_get, p, 2, first_int, &version, NULL);
-    if (rc < 0)
-        return rc;
-    *out = version >= 0;
-    if (*out)
-        return TRAIL_OK;
-    size_t n;
-    const char *text = memo_find(t, STMT_DELETED, 0, &n);
-    if (!text) {
-        const trail_dialect *d = db->drv->dialect;
-        char c = d->quote;
-        trail_buf q = TRAIL_BUF_INIT;
-        trail__buf_appendf(&q, "SELECT 1 FROM %ctrail_change_events%c WHERE %ctable_name%c = ", c,
-                           c, c, c);
-        trail__dialect_param(&q, d, 1);
-        trail__buf_appendf(&q, " AND %crecord_id%c = ", c, c);
-        trail__dialect_param(&q, d, 2);
-        trail__buf_appendf(&q, " AND %cop%c = 'delete' LIMIT 1", c, c);
-        if ((rc = trail__sync_text(db, trail__buf_finish(&q), &text)) < 0)
-            return rc;
-        memo_keep(t, STMT_DELETED, 0, text, 2);
-    }
-    int64_t one = 0;
-    rc = db->drv->query(db, text, p, 2, first_int, &one, NULL);
-    *out = one == 1;
+    if (rc == TRAIL_OK && version < 0)
+        rc = db->drv->query(db, sql->record_deleted, p, 2, first_int, &one, NULL);
+    *out = version >= 0 || one == 1;
     return rc < 0 ? rc : TRAIL_OK;
+}
+
+static int tombstone(trail_conn *db, const trail__wire_event *ev, int64_t version)
+{
+    trail_value tomb[5] = { trail_v_text(ev->col[TRAIL_EV_table_name]),
+                            trail_v_text(ev->col[TRAIL_EV_record_id]), trail_v_int(version),
+                            trail_v_int(ev->hlc), trail_v_text(ev->col[TRAIL_EV_event_id]) };
+    return db->drv->query(db, db->drv->sql->tombstone_insert, tomb, 5, NULL, NULL, NULL);
+}
+
+/*
+ * A reference the engine refused: to a record not here yet (the event
+ * waits for it), or to one deleted here. Deleted wins over the reference
+ * (SPEC §6): the event is kept without its row, as a conflict, and a
+ * record it would have made stays absent for good (a tombstone), so that
+ * its later events find it deleted instead of waiting for it. Two
+ * connections of one node can stamp a delete before the writes whose
+ * removal let it happen (their clocks meet only through the rows), so a
+ * node that applies in HLC order sees this without any concurrency.
+ */
+static int refused_reference(trail_conn *db, const trail__sync_table *t,
+                             const trail__row_values *rv, const trail__wire_event *ev,
+                             int64_t version, bool insert, trail__effect *out, const char **why)
+{
+    const trail_entity *e = t->e;
+    const trail__sync_schemas *all = t->all;
+    bool gone = false;
+    /*
+     * The descriptions in trail_meta name a reference's key type, not its
+     * table: the record is looked for in every table of ULID keys that
+     * replicates (ULIDs are unique across tables; an int64 key never
+     * replicates).
+     */
+    for (size_t i = 0; i < e->n_fields && !gone; i++) {
+        const trail_value *v = &rv->row.v[i + 2];
+        if (e->fields[i].type != TRAIL_TYPE_REF || !rv->set[i] || v->type != TRAIL_V_TEXT)
+            continue;
+        char id[TRAIL_ULID_LEN + 1];
+        snprintf(id, sizeof id, "%.*s", (int)v->n, v->s);
+        for (size_t k = 0; all && k < all->n_tables && !gone; k++) {
+            const trail__sync_table *x = &all->tables[k];
+            if (!x->replicate || x->e->key != TRAIL_KEY_ULID)
+                continue;
+            int rc = deleted(db, x->e->table, id, &gone);
+            if (rc < 0)
+                return rc;
+        }
+    }
+    if (!gone) {
+        *out = TRAIL__EFFECT_MISSING;
+        *why = "missing reference";
+        return TRAIL_OK;
+    }
+    *out = TRAIL__EFFECT_CONFLICT;
+    *why = "refers to a record deleted here: delete wins";
+    int rc = conflict(db, ev, "delete-wins");
+    return rc == TRAIL_OK && insert ? tombstone(db, ev, version) : rc;
 }
 
 /* The version of the record's row here, -1 when there is none. */
@@ -278,9 +313,7 @@ static int upsert_row(trail_conn *db, const trail__sync_table *t, const trail__w
     int64_t changes = 0;
     rc = guarded(db, text, p, n, &changes);
     if (rc == TRAIL_EREF) {
-        *out = TRAIL__EFFECT_MISSING;
-        *why = "missing reference";
-        rc = TRAIL_OK;
+        rc = refused_reference(db, t, &rv, ev, version, insert, out, why);
     } else if (rc == TRAIL_EUNIQUE) {
         *out = TRAIL__EFFECT_CONFLICT;
         *why = "a unique value is taken here";
@@ -331,10 +364,7 @@ static int delete_row(trail_conn *db, const trail__sync_table *t, const trail__w
     }
     if (rc < 0)
         return rc;
-    trail_value tomb[5] = { trail_v_text(ev->col[TRAIL_EV_table_name]),
-                            trail_v_text(ev->col[TRAIL_EV_record_id]), trail_v_int(version),
-                            trail_v_int(ev->hlc), trail_v_text(ev->col[TRAIL_EV_event_id]) };
-    return db->drv->query(db, db->drv->sql->tombstone_insert, tomb, 5, NULL, NULL, NULL);
+    return tombstone(db, ev, version);
 }
 
 int trail__sync_row_effect(trail_conn *db, const trail__sync_table *t, const trail__wire_event *ev,
@@ -371,7 +401,7 @@ int trail__sync_row_effect(trail_conn *db, const trail__sync_table *t, const tra
     bool gone = false;
     rc = row_version(db, t, &key, &have);
     if (rc == TRAIL_OK && have < 0)
-        rc = deleted(db, t, ev, &gone);
+        rc = deleted(db, ev->col[TRAIL_EV_table_name], ev->col[TRAIL_EV_record_id], &gone);
     if (rc < 0)
         return rc;
     if (gone) { /* a deleted record never comes back (SPEC §6) */

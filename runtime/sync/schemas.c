@@ -52,7 +52,10 @@ static int model_row(trail_conn *db, void *row, void *userdata)
 int trail__sync_schemas_load(trail_conn *db, trail__sync_schemas *out)
 {
     *out = (trail__sync_schemas){ 0 };
-    return db->drv->query(db, db->drv->sql->meta_models, NULL, 0, model_row, out, NULL);
+    int rc = db->drv->query(db, db->drv->sql->meta_models, NULL, 0, model_row, out, NULL);
+    for (size_t i = 0; i < out->n_tables; i++)
+        out->tables[i].all = out;
+    return rc;
 }
 
 const trail__sync_table *trail__sync_schemas_table(const trail__sync_schemas *s, const char *table)

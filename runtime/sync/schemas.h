@@ -32,6 +32,7 @@ typedef struct trail__sync_memo {
 
 typedef struct trail__sync_table {
     const trail_entity *e;
+    const struct trail__sync_schemas *all; /* the schemas it is one of */
     int64_t schema_version; /* of its schema on this node: an event's may not be above it */
     bool replicate;         /* false: its events travel but change no rows here */
     trail__sync_memo *memo; /* owned; rows.c fills it */

@@ -22,8 +22,10 @@
  *     last wrote is what every node holds;
  *   - trail_verify() is clean on every node.
  *
- * Every record here is written by the node that created it only: the
- * edits never race (issue 17's promise). Concurrent edits of one record
+ * Each node writes through two connections, so two clocks and two lanes:
+ * within a millisecond one can stamp an effect before its cause on the
+ * other. Every record here is written by the node that created it only:
+ * the edits never race (issue 17's promise). Concurrent edits of one record
  * are issue 18's, whose merge rules this test will draw too.
  *
  * TRAIL_CONVERGE_OPS sets the number of operations (2000), and
@@ -57,6 +59,8 @@ typedef struct rec {
 
 typedef struct world {
     it_db node[NODES];
+    trail_conn *other[NODES]; /* a second connection of each node: a second clock, a second lane */
+    trail_conn *use[NODES];   /* the one this step writes through */
     char files_dir[PATH_MAX];
     char files[MAX_FILES][PATH_MAX + 32];
     int nfiles;
@@ -100,8 +104,10 @@ static const char *engine_of(int i)
 static int teardown(void **state)
 {
     world *w = *state;
-    for (int i = 0; w && i < NODES; i++)
+    for (int i = 0; w && i < NODES; i++) {
+        trail_close(w->other[i]);
         it_node_close(&w->node[i]);
+    }
     if (w && w->files_dir[0]) {
         for (int i = 0; i < w->nfiles; i++)
             remove(w->files[i]);
@@ -124,6 +130,7 @@ static int setup(void **state)
             return teardown(state), -1;
         w->node[i].db = it_open(&w->node[i], NULL);
         it_migrate(w->node[i].db);
+        w->other[i] = it_open(&w->node[i], NULL);
     }
     const char *tmp = getenv("TMPDIR");
     snprintf(w->files_dir, sizeof w->files_dir, "%s/trail-converge-XXXXXX",
@@ -166,7 +173,7 @@ static rec *own(world *w, int n, int order)
 
 static void create_customer(world *w, int n, long op)
 {
-    trail_conn *db = w->node[n].db;
+    trail_conn *db = w->use[n];
     char email[64], name[32];
     snprintf(email, sizeof email, "n%d-%ld@x.org", n, op);
     snprintf(name, sizeof name, "name %" PRIu64, draw(w) % 1000);
@@ -187,7 +194,7 @@ static void create_customer(world *w, int n, long op)
 
 static void create_order(world *w, int n, rec *customer)
 {
-    trail_conn *db = w->node[n].db;
+    trail_conn *db = w->use[n];
     shop_order_create_params p = SHOP_ORDER_CREATE_INIT;
     p.customer = customer->id;
     p.total = (int64_t)(draw(w) % 10000);
@@ -207,7 +214,7 @@ static void create_order(world *w, int n, rec *customer)
 
 static void update(world *w, int n, rec *r)
 {
-    trail_conn *db = w->node[n].db;
+    trail_conn *db = w->use[n];
     if (r->order) {
         shop_order_update_params u = { .id = r->id,
                                        .version = r->version,
@@ -239,9 +246,9 @@ static void update(world *w, int n, rec *r)
     shop_customer_clear(&c);
 }
 
-static void delete (world *w, int n, rec *r)
+static void remove_record(world *w, int n, rec *r)
 {
-    trail_conn *db = w->node[n].db;
+    trail_conn *db = w->use[n];
     if (r->order) {
         IT_OK(db, shop_order_delete(db, NULL, r->id, r->version));
         w->recs[r->customer].orders--;
@@ -316,6 +323,7 @@ static void step(world *w, long op)
 {
     int n = pick(w, NODES), r = pick(w, 100);
     rec *x;
+    w->use[n] = pick(w, 2) ? w->node[n].db : w->other[n];
     if (r < 25) {
         create_customer(w, n, op);
     } else if (r < 45) {
@@ -323,13 +331,13 @@ static void step(world *w, long op)
             update(w, n, x);
     } else if (r < 52) {
         if ((x = own(w, n, -1)))
-            delete (w, n, x);
+            remove_record(w, n, x);
     } else if (r < 62) {
         if ((x = own(w, n, 0)))
             create_order(w, n, x);
     } else if (r < 67) {
         /* A customer and its first order in one transaction. */
-        trail_conn *db = w->node[n].db;
+        trail_conn *db = w->use[n];
         IT_OK(db, trail_begin(db));
         create_customer(w, n, op);
         create_order(w, n, &w->recs[w->nrecs - 1]);

@@ -11,6 +11,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "it_common.h"
+#include "trail/digest.h"
 #include "trail/sync.h"
 
 #include <stdio.h>
@@ -514,11 +515,57 @@ static void test_old_cursors_table_replaced(void **state)
 }
 
 /*
- * An event whose reference points at a row the destination does not have
- * waits in quarantine (the engine's refusal undone, the batch going on)
- * instead of failing the sync.
+ * An order whose customer is not here yet waits (held, "missing
+ * reference"), and what follows it in its lane waits behind it; once the
+ * customer arrives from its own node, the next sync applies them.
  */
 static void test_missing_reference_held(void **state)
+{
+    sync_test *s = *state;
+    trail_conn *a = s->node[A].db, *b = s->node[B].db, *c = s->node[C].db;
+    shop_customer e = { 0 };
+    make_customer(c, "e@x.org", &e);
+    trail_sync_stats st;
+    sync_ok(c, a, &st);
+    shop_order_create_params o = SHOP_ORDER_CREATE_INIT;
+    o.customer = e.id;
+    o.total = 1;
+    IT_OK(a, shop_order_create(a, NULL, &o, NULL));
+    make_customer(a, "d@x.org", NULL);
+    /* Only A's lane: C's is left out, as a file of A's own events would. */
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    char *digest = NULL;
+    IT_OK(c, trail_digest(c, &digest));
+    trail_export_opts x = TRAIL_EXPORT_OPTS_INIT;
+    x.since_digest = digest;
+    IT_OK(a, trail_export(a, f, &x, NULL));
+    free(digest);
+    rewind(f);
+    IT_OK(b, trail_import(b, f, NULL, &st));
+    fclose(f);
+    assert_int_equal(st.applied, 0);
+    assert_int_equal(st.held, 2);
+    assert_int_equal(raw_count(s->node[B].url, "SELECT count(*) FROM trail_quarantine WHERE "
+                                               "reason = 'missing reference'"),
+                     1);
+    assert_int_equal(it_rows(&s->node[B], "orders"), 0);
+    sync_ok(c, b, &st); /* the customer, and the held events tried again after it */
+    sync_ok(a, b, &st);
+    assert_int_equal(it_rows(&s->node[B], "orders"), 1);
+    assert_int_equal(it_rows(&s->node[B], "customers"), 2);
+    assert_int_equal(it_rows(&s->node[B], "trail_quarantine"), 0);
+    same_events(a, b);
+    shop_customer_clear(&e);
+    verify_clean(&s->node[B]);
+}
+
+/*
+ * An order made on A for a customer B deleted meanwhile: delete wins (SPEC
+ * §6), so the order is kept on B as an event without a row, a conflict, and
+ * the order stays deleted there; nothing waits behind it.
+ */
+static void test_reference_to_record_deleted_here(void **state)
 {
     sync_test *s = *state;
     trail_conn *a = s->node[A].db, *b = s->node[B].db;
@@ -530,16 +577,24 @@ static void test_missing_reference_held(void **state)
     shop_order_create_params o = SHOP_ORDER_CREATE_INIT;
     o.customer = c.id;
     o.total = 1;
-    IT_OK(a, shop_order_create(a, NULL, &o, NULL));
+    shop_order ord = { 0 };
+    IT_OK(a, shop_order_create(a, NULL, &o, &ord));
     make_customer(a, "d@x.org", NULL);
+    shop_order_update_params u = { .id = ord.id, .version = 1, .set = SHOP_ORDER_TOTAL };
+    u.total = 2;
+    IT_OK(a, shop_order_update(a, NULL, &u, NULL));
     sync_ok(a, b, &st);
-    assert_int_equal(st.applied, 0);
-    assert_int_equal(st.held, 2);
-    assert_int_equal(raw_count(s->node[B].url, "SELECT count(*) FROM trail_quarantine WHERE "
-                                               "reason = 'missing reference'"),
-                     1);
+    assert_int_equal(st.applied, 3);
+    assert_int_equal(st.held, 0);
     assert_int_equal(it_rows(&s->node[B], "orders"), 0);
+    assert_int_equal(it_rows(&s->node[B], "customers"), 1);
+    assert_int_equal(it_rows(&s->node[B], "trail_quarantine"), 0);
+    assert_int_equal(raw_count(s->node[B].url,
+                               "SELECT count(*) FROM trail_conflicts WHERE resolution = "
+                               "'delete-wins'"),
+                     2);
     shop_customer_clear(&c);
+    shop_order_clear(&ord);
     verify_clean(&s->node[B]);
 }
 
@@ -910,6 +965,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_batches_keep_transactions_whole, setup, teardown),
         cmocka_unit_test_setup_teardown(test_old_cursors_table_replaced, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_reference_held, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reference_to_record_deleted_here, setup, teardown),
         cmocka_unit_test_setup_teardown(test_local_entity_stays_local, setup, teardown),
         cmocka_unit_test_setup_teardown(test_clock_ahead_held, setup, teardown),
         cmocka_unit_test_setup_teardown(test_twin_detected_and_reset, setup, teardown),
