@@ -178,6 +178,25 @@ void it_node_close(it_db *t)
     t->dir[0] = '\0';
 }
 
+int it_nodes_open(it_db *nodes, size_t n, const char *const *engines)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (it_node_db(&nodes[i], engines[i]) < 0) {
+            it_nodes_close(nodes, n);
+            return -1;
+        }
+        nodes[i].db = it_open(&nodes[i], NULL);
+        it_migrate(nodes[i].db);
+    }
+    return 0;
+}
+
+void it_nodes_close(it_db *nodes, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        it_node_close(&nodes[i]);
+}
+
 trail_conn *it_open(const it_db *t, const trail_open_opts *opts)
 {
     trail_conn *db = NULL;

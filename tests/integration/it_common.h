@@ -105,6 +105,16 @@ int it_node_db(it_db *t, const char *engine);
 /** it_node_close - close t->db and remove t->dir, if any, with what is in it; @t itself stays. */
 void it_node_close(it_db *t);
 
+/**
+ * it_nodes_open - for each of the @n nodes, a database of engines[i]
+ * (it_node_db()), opened and migrated. Returns 0, or -1 saying why, with
+ * every node closed again.
+ */
+int it_nodes_open(it_db *nodes, size_t n, const char *const *engines);
+
+/** it_nodes_close - it_node_close() each of the @n nodes. */
+void it_nodes_close(it_db *nodes, size_t n);
+
 /* ---- return codes and messages ----------------------------------------- */
 
 void it_expect_rc(trail_conn *db, int want, int got, const char *call, const char *file, int line);

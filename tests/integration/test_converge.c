@@ -104,10 +104,10 @@ static const char *engine_of(int i)
 static int teardown(void **state)
 {
     world *w = *state;
-    for (int i = 0; w && i < NODES; i++) {
+    for (int i = 0; w && i < NODES; i++)
         trail_close(w->other[i]);
-        it_node_close(&w->node[i]);
-    }
+    if (w)
+        it_nodes_close(w->node, NODES);
     if (w && w->files_dir[0]) {
         for (int i = 0; i < w->nfiles; i++)
             remove(w->files[i]);
@@ -125,13 +125,11 @@ static int setup(void **state)
     if (!(*state = w))
         return -1;
     w->cut = -1;
-    for (int i = 0; i < NODES; i++) {
-        if (it_node_db(&w->node[i], engine_of(i)) < 0)
-            return teardown(state), -1;
-        w->node[i].db = it_open(&w->node[i], NULL);
-        it_migrate(w->node[i].db);
+    const char *engines[NODES] = { engine_of(0), engine_of(1), engine_of(2) };
+    if (it_nodes_open(w->node, NODES, engines) < 0)
+        return teardown(state), -1;
+    for (int i = 0; i < NODES; i++)
         w->other[i] = it_open(&w->node[i], NULL);
-    }
     const char *tmp = getenv("TMPDIR");
     snprintf(w->files_dir, sizeof w->files_dir, "%s/trail-converge-XXXXXX",
              tmp && *tmp ? tmp : "/tmp");

@@ -7,14 +7,11 @@
  * node A, the second node B. With TRAIL_DIFF_SCALE_ROWS set, only the scale
  * test runs: that many rows on two SQLite files, 10 of them made to differ.
  */
-#define _XOPEN_SOURCE 700 /* mkdtemp, nftw */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "it_common.h"
 #include "trail/diff.h"
 #include "trail/sync.h"
 
-#include <ctype.h>
-#include <errno.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -28,82 +25,37 @@ typedef struct diff_test {
     it_db node[NODES];
 } diff_test;
 
-/* The URL of @engine's server, or a new SQLite file. */
-static int node_url(it_db *t, const char *engine)
-{
-    if (strcmp(engine, "sqlite") == 0) {
-        const char *tmp = getenv("TMPDIR");
-        snprintf(t->dir, sizeof t->dir, "%s/trail-diff-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-        if (!mkdtemp(t->dir)) {
-            t->dir[0] = '\0';
-            return -1;
-        }
-        snprintf(t->url, sizeof t->url, "sqlite:%s/x.db", t->dir);
-        return 0;
-    }
-    const char *var =
-        strcmp(engine, "pg") == 0 ? "TRAIL_SYNC_PG_URL_FILE" : "TRAIL_SYNC_MYSQL_URL_FILE";
-    const char *path = getenv(var);
-    FILE *f = path ? fopen(path, "r") : NULL;
-    if (!f) {
-        print_error("%s: %s\n", var, path ? strerror(errno) : "not set");
-        return -1;
-    }
-    bool got = fgets(t->url, sizeof t->url, f) != NULL;
-    fclose(f);
-    size_t n = got ? strlen(t->url) : 0;
-    while (n && isspace((unsigned char)t->url[n - 1]))
-        t->url[--n] = '\0';
-    return n && raw_reset(t->url) == 0 ? 0 : -1;
-}
-
-static int remove_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static int teardown(void **state)
 {
     diff_test *s = *state;
-    for (int i = 0; s && i < NODES; i++) {
-        trail_close(s->node[i].db);
-        if (s->node[i].dir[0])
-            nftw(s->node[i].dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
-    }
+    if (s)
+        it_nodes_close(s->node, NODES);
     free(s);
     return 0;
 }
 
-static int setup_pair(void **state, const char *pair)
+static int setup_engines(void **state, const char *a, const char *b)
 {
     diff_test *s = calloc(1, sizeof *s);
     if (!(*state = s))
         return -1;
-    char engines[NODES][16] = { "sqlite", "sqlite" };
-    if (pair && *pair && sscanf(pair, "%15[a-z]:%15[a-z]", engines[A], engines[B]) != 2)
-        return print_error("TRAIL_SYNC_PAIR %s: not ENGINE:ENGINE\n", pair), teardown(state), -1;
-    for (int i = 0; i < NODES; i++) {
-        if (node_url(&s->node[i], engines[i]) < 0) {
-            teardown(state);
-            return -1;
-        }
-        s->node[i].db = it_open(&s->node[i], NULL);
-        it_migrate(s->node[i].db);
-    }
+    const char *engines[NODES] = { a, b };
+    if (it_nodes_open(s->node, NODES, engines) < 0)
+        return teardown(state), -1;
     return 0;
 }
 
 static int setup(void **state)
 {
-    return setup_pair(state, getenv("TRAIL_SYNC_PAIR"));
+    char a[16], b[16];
+    if (it_sync_pair(a, b) < 0)
+        return -1;
+    return setup_engines(state, a, b);
 }
 
 static int setup_sqlite(void **state)
 {
-    return setup_pair(state, "sqlite:sqlite");
+    return setup_engines(state, "sqlite", "sqlite");
 }
 
 /* ---- what trail_diff() reported ------------------------------------------ */

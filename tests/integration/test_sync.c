@@ -28,8 +28,8 @@ typedef struct sync_test {
 static int teardown(void **state)
 {
     sync_test *s = *state;
-    for (int i = 0; s && i < NODES; i++)
-        it_node_close(&s->node[i]);
+    if (s)
+        it_nodes_close(s->node, NODES);
     free(s);
     return 0;
 }
@@ -39,17 +39,10 @@ static int setup(void **state)
     sync_test *s = calloc(1, sizeof *s);
     if (!(*state = s))
         return -1;
-    char engines[NODES][16] = { "sqlite", "sqlite", "sqlite" };
-    if (it_sync_pair(engines[A], engines[B]) < 0)
+    char a[16], b[16];
+    const char *engines[NODES] = { a, b, "sqlite" };
+    if (it_sync_pair(a, b) < 0 || it_nodes_open(s->node, NODES, engines) < 0)
         return teardown(state), -1;
-    for (int i = 0; i < NODES; i++) {
-        if (it_node_db(&s->node[i], engines[i]) < 0) {
-            teardown(state);
-            return -1;
-        }
-        s->node[i].db = it_open(&s->node[i], NULL);
-        it_migrate(s->node[i].db);
-    }
     return 0;
 }
 

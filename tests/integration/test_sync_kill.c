@@ -109,8 +109,8 @@ static int teardown(void **state)
     kill_test *k = *state;
     for (int i = 0; k && i < WRITERS; i++)
         trail_close(k->writer[i]);
-    for (int i = 0; k && i < NODES; i++)
-        it_node_close(&k->node[i]);
+    if (k)
+        it_nodes_close(k->node, NODES);
     free(k);
     return 0;
 }
@@ -122,12 +122,9 @@ static int setup(void **state)
         return -1;
     if (it_sync_pair(k->engine[A], k->engine[B]) < 0)
         return teardown(state), -1;
-    for (int i = 0; i < NODES; i++) {
-        if (it_node_db(&k->node[i], k->engine[i]) < 0)
-            return teardown(state), -1;
-        k->node[i].db = it_open(&k->node[i], NULL);
-        it_migrate(k->node[i].db);
-    }
+    const char *engines[NODES] = { k->engine[A], k->engine[B] };
+    if (it_nodes_open(k->node, NODES, engines) < 0)
+        return teardown(state), -1;
     const char *seed = getenv("TRAIL_TEST_SEED");
     k->rng = seed && *seed ? strtoull(seed, NULL, 10) : (uint64_t)time(NULL) ^ (uint64_t)getpid();
     print_message("seed %" PRIu64 " (TRAIL_TEST_SEED=%" PRIu64 " repeats this run)\n", k->rng,
