@@ -90,10 +90,15 @@ int trail__sync_pulled(trail_conn *db, const char *peer, int64_t at)
         return rc;
     if ((rc = record(db, peer, at)) == TRAIL_OK)
         return db->drv->commit(db);
-    trail_err saved = db->err;
+    char why[300];
+    snprintf(why, sizeof why, "%s", trail__err_message(&db->err));
     db->drv->rollback(db);
-    db->err = saved;
-    return rc;
+    /* Everything pulled is applied by now; only the record of the sync is missing. */
+    return trail__err_set(&db->err, rc,
+                          "the events were applied, but the sync could not be recorded in "
+                          "trail_pulls (%s); if that table is missing, a trail from before it "
+                          "migrated the database: migrate it again with this version",
+                          why);
 }
 
 void trail__peer_health(const trail__pulls *p, const char *peer, int64_t now, int64_t *syncs,

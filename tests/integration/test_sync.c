@@ -945,6 +945,23 @@ static void test_reference_to_deleted_record(void **state)
     shop_order_clear(&ord);
 }
 
+/* A destination migrated before trail_pulls existed: applied, and told to migrate. */
+static void test_pulls_table_missing(void **state)
+{
+    sync_test *s = *state;
+    trail_conn *a = s->node[A].db, *b = s->node[B].db;
+    make_customer(a, "p@x.org", NULL);
+    it_tamper(&s->node[B], "DROP TABLE trail_pulls");
+    trail_sync_stats st;
+    IT_EXPECT(b, TRAIL_EDB, trail_sync(a, b, NULL, &st));
+    IT_MSG(b, "the events were applied", "trail_pulls", "migrate it again");
+    assert_int_equal(st.applied, 1);
+    assert_int_equal(it_rows(&s->node[B], "customers"), 1);
+    it_migrate(b);
+    IT_OK(b, trail_sync(a, b, NULL, &st));
+    assert_int_equal(st.applied, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -965,6 +982,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_copied_file_reset, setup, teardown),
         cmocka_unit_test_setup_teardown(test_peer_health, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reference_to_deleted_record, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pulls_table_missing, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
