@@ -87,7 +87,8 @@ typedef struct trail_runtime_sql {
     const char *quarantine_delete; /* item_id */
     const char *quarantine_get;    /* item_id -> first_seen, tries */
     const char *quarantine_held;   /* -> body of every held event, in (hlc, item_id) order */
-    const char *quarantine_stopped;       /* -> lane_id, item_id of every refused row */
+    const char *quarantine_stopped;    /* -> lane_id, item_id of every refused row */
+    const char *quarantine_held_lanes; /* -> lane_id, min(item_id) of every lane with held events */
     const char *quarantine_refused_lanes; /* -> body of every refused lane row */
     const char *quarantine_delete_lane;   /* lane_id: every row of the lane, its own row too */
     const char *quarantine_delete_node;   /* node_id: every row of the node's lanes and events */

@@ -123,6 +123,8 @@
                        " = 'event' ORDER BY " Q(hlc) ", " Q(item_id),
     .quarantine_stopped = "SELECT " Q(lane_id) ", " Q(item_id) " FROM " Q(trail_quarantine)
                           " WHERE " Q(state) " = 'refused'",
+    .quarantine_held_lanes = "SELECT " Q(lane_id) ", min(" Q(item_id) ") FROM " Q(trail_quarantine)
+                             " WHERE " Q(state) " = 'held' GROUP BY " Q(lane_id),
     .quarantine_refused_lanes = "SELECT " Q(body) " FROM " Q(trail_quarantine) " WHERE "
                                 Q(kind) " = 'lane' AND " Q(state) " = 'refused'",
     .quarantine_delete_lane = "DELETE FROM " Q(trail_quarantine) " WHERE " Q(lane_id) " = " P(1),

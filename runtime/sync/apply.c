@@ -28,6 +28,7 @@ typedef struct applier {
     trail__heads heads;
     trail__sync_schemas schemas;
     trail__heads stopped; /* lane -> in hash: the item it waits behind */
+    trail__heads queued;  /* lanes with events held in quarantine (not a retry's batch) */
     char twin[600];       /* a fork of a node's chain seen in this batch: TRAIL_ETWIN's message */
 } applier;
 
@@ -143,6 +144,31 @@ static int add_lane(applier *a, const trail__wire_lane *l)
                : TRAIL_OK;
 }
 
+/*
+ * An event applied or found here leaves quarantine if it waited there: a
+ * retry's are all from it; a batch's may have come by another way (a file,
+ * a peer) while a copy waited for what came before it.
+ */
+static int leaves_quarantine(applier *a, const trail__wire_event *ev)
+{
+    if (!a->opts->retry && !trail__heads_find(&a->queued, ev->col[TRAIL_EV_lane_id]))
+        return TRAIL_OK;
+    return trail__quarantine_drop(a->db, ev->col[TRAIL_EV_event_id]);
+}
+
+static int queued_row(void *userdata, const char *lane, const char *item)
+{
+    applier *a = userdata;
+    (void)item;
+    if (trail__heads_find(&a->queued, lane))
+        return TRAIL_OK;
+    trail__head h = { .seq = 0 };
+    snprintf(h.lane_id, sizeof h.lane_id, "%s", lane);
+    return trail__heads_add(&a->queued, &h) < 0
+               ? trail__err_set(&a->db->err, TRAIL_ENOMEM, "out of memory")
+               : TRAIL_OK;
+}
+
 /* The checks and effects of one event. */
 static int apply_event(applier *a, const trail__wire_event *ev)
 {
@@ -155,7 +181,7 @@ static int apply_event(applier *a, const trail__wire_event *ev)
     a->st->seen++;
     if (head && ev->seq <= head->seq) {
         a->st->skipped++;
-        return a->opts->retry ? trail__quarantine_drop(db, ev->col[TRAIL_EV_event_id]) : TRAIL_OK;
+        return leaves_quarantine(a, ev);
     }
     if (behind && strcmp(behind->hash, ev->col[TRAIL_EV_event_id]) == 0) {
         a->st->refused++; /* refused before, and kept so: not tried again */
@@ -199,7 +225,7 @@ static int apply_event(applier *a, const trail__wire_event *ev)
     head->seq = ev->seq;
     snprintf(head->hash, sizeof head->hash, "%s", ev->col[TRAIL_EV_hash]);
     a->st->applied++;
-    return a->opts->retry ? trail__quarantine_drop(db, ev->col[TRAIL_EV_event_id]) : TRAIL_OK;
+    return leaves_quarantine(a, ev);
 }
 
 /* A seal the batch carries, taken when the lane's head here is the sealed one. */
@@ -225,7 +251,8 @@ static int apply_all(applier *a, const trail__wire_batch *b)
     int rc;
     if ((rc = trail__heads_read(db, &a->heads)) < 0 ||
         (rc = trail__sync_schemas_load(db, &a->schemas)) < 0 ||
-        (rc = trail__quarantine_stopped(db, stopped_row, a)) < 0)
+        (rc = trail__quarantine_stopped(db, stopped_row, a)) < 0 ||
+        (!a->opts->retry && (rc = trail__quarantine_lanes_held(db, queued_row, a)) < 0))
         return rc;
     for (size_t i = 0; i < b->nlanes; i++)
         if ((rc = add_lane(a, &b->lanes[i])) < 0)
@@ -262,6 +289,7 @@ int trail__sync_apply(trail_conn *dst, const trail__wire_batch *b, const trail__
     }
     trail__heads_free(&a.heads);
     trail__heads_free(&a.stopped);
+    trail__heads_free(&a.queued);
     trail__sync_schemas_free(&a.schemas);
     return rc;
 }

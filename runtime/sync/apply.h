@@ -44,9 +44,9 @@ int trail__sync_apply(trail_conn *dst, const trail__wire_batch *b, const trail__
 
 /*
  * trail__sync_retry_held - the events @dst holds in quarantine, tried again
- * before anything new (step 3 of a sync, and of an import); lanes still
- * stopped are added to @stopped. TRAIL_OK or a failure, dst's error set.
+ * before anything new (step 3 of a sync, and of an import). TRAIL_OK or a
+ * failure, dst's error set.
  */
-int trail__sync_retry_held(trail_conn *dst, trail__heads *stopped, trail_sync_stats *st);
+int trail__sync_retry_held(trail_conn *dst, trail_sync_stats *st);
 
 #endif

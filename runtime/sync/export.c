@@ -276,6 +276,14 @@ int trail_export(trail_conn *db, FILE *out, const trail_export_opts *opts, trail
         trail__head *p = trail__heads_find(&x.peer, x.h.lanes[i].lane_id);
         if (p)
             p->sealed_seq = -1;
+        /*
+         * A lane from its first event goes with its row (the format says
+         * so: the file may be imported where the lane is unknown), also
+         * when the peer holds the row without events (they wait in its
+         * quarantine, or the lane never had any): read as a lane it lacks.
+         */
+        if (p && x.h.lanes[i].from == 1)
+            trail__heads_remove(&x.peer, x.h.lanes[i].lane_id);
     }
     if (rc == TRAIL_OK)
         rc = trail__file_write_header(&x.w, &x.h, &db->err);

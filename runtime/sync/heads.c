@@ -71,6 +71,16 @@ trail__head *trail__heads_find(const trail__heads *h, const char *lane_id)
     return h->n ? bsearch(&key, h->v, h->n, sizeof *h->v, by_lane) : NULL;
 }
 
+void trail__heads_remove(trail__heads *h, const char *lane_id)
+{
+    trail__head *x = trail__heads_find(h, lane_id);
+    if (!x)
+        return;
+    size_t i = (size_t)(x - h->v);
+    memmove(x, x + 1, (h->n - i - 1) * sizeof *x);
+    h->n--;
+}
+
 int trail__heads_add(trail__heads *h, const trail__head *head)
 {
     if (h->n == h->cap) {

@@ -45,6 +45,9 @@ trail__head *trail__heads_find(const trail__heads *h, const char *lane_id);
 /* trail__heads_add - add @head (a lane @h does not hold) in its place. TRAIL_OK or TRAIL_ENOMEM. */
 int trail__heads_add(trail__heads *h, const trail__head *head);
 
+/* trail__heads_remove - forget @lane_id's head, if @h holds one. */
+void trail__heads_remove(trail__heads *h, const char *lane_id);
+
 /* trail__heads_node_last - the lane of @node_id with the highest node_seq, or NULL. */
 const trail__head *trail__heads_node_last(const trail__heads *h, const char *node_id);
 

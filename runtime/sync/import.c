@@ -265,7 +265,7 @@ static int import_all(importer *im, FILE *in, const trail_sync_opts *opts, trail
     size_t size = opts->batch_size ? (size_t)opts->batch_size : IMPORT_BATCH;
     trail__heads stopped = { 0 };
     trail__wire_batch b = { 0 }, carry = { 0 };
-    int rc = trail__sync_retry_held(db, &stopped, st);
+    int rc = trail__sync_retry_held(db, st);
     if (rc == TRAIL_OK) {
         rc = trail__file_reader_next(&im->r, in, &b, &db->err);
         if (rc == TRAIL__FILE_HEADER)

@@ -192,3 +192,10 @@ int trail__quarantine_stopped(trail_conn *db, int (*cb)(void *, const char *, co
     stopped s = { cb, userdata };
     return db->drv->query(db, db->drv->sql->quarantine_stopped, NULL, 0, stopped_row, &s, NULL);
 }
+
+int trail__quarantine_lanes_held(trail_conn *db, int (*cb)(void *, const char *, const char *),
+                                 void *userdata)
+{
+    stopped s = { cb, userdata };
+    return db->drv->query(db, db->drv->sql->quarantine_held_lanes, NULL, 0, stopped_row, &s, NULL);
+}

@@ -46,4 +46,11 @@ int trail__quarantine_held(trail_conn *db, trail__wire_batch *b);
 int trail__quarantine_stopped(trail_conn *db, int (*cb)(void *, const char *, const char *),
                               void *userdata);
 
+/*
+ * trail__quarantine_lanes_held - the lanes with an event held, as
+ * @cb(@userdata, lane_id, item_id) for one held event of each at least.
+ */
+int trail__quarantine_lanes_held(trail_conn *db, int (*cb)(void *, const char *, const char *),
+                                 void *userdata);
+
 #endif

@@ -76,12 +76,17 @@ static int identities(trail_conn *src, trail_conn *dst)
                           dst->node_id, k, k);
 }
 
-int trail__sync_retry_held(trail_conn *dst, trail__heads *stopped, trail_sync_stats *st)
+int trail__sync_retry_held(trail_conn *dst, trail_sync_stats *st)
 {
     trail__wire_batch b = { 0 };
     int rc = trail__quarantine_held(dst, &b);
     if (rc == TRAIL_OK && b.nevents) {
-        trail__apply_opts o = { .retry = true, .stopped = stopped };
+        /*
+         * What is held again stops no lane for the reader: an event that
+         * waits for an earlier one of its lane waits for what this sync is
+         * about to bring.
+         */
+        trail__apply_opts o = { .retry = true };
         rc = trail__sync_apply(dst, &b, &o, st);
     }
     trail__wire_batch_clear(&b);
@@ -142,7 +147,7 @@ int trail_sync(trail_conn *src, trail_conn *dst, const trail_sync_opts *opts,
     trail__heads stopped = { 0 };
     int rc = identities(src, dst);
     if (rc == TRAIL_OK)
-        rc = trail__sync_retry_held(dst, &stopped, st);
+        rc = trail__sync_retry_held(dst, st);
     for (bool more = rc == TRAIL_OK; more;) {
         if ((rc = one_batch(src, dst, size, &stopped, st, &more)) < 0)
             break;
