@@ -507,6 +507,28 @@ static void test_old_cursors_table_replaced(void **state)
     verify_clean(&s->node[B]);
 }
 
+/* What @src holds and @peer lacks, by @peer's digest, in a file read from its start. */
+static FILE *export_since(trail_conn *src, trail_conn *peer)
+{
+    char *digest = NULL;
+    IT_OK(peer, trail_digest(peer, &digest));
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    trail_export_opts x = TRAIL_EXPORT_OPTS_INIT;
+    x.since_digest = digest;
+    IT_OK(src, trail_export(src, f, &x, NULL));
+    free(digest);
+    rewind(f);
+    return f;
+}
+
+/* @f imported into @dst, and closed. */
+static void import_and_close(trail_conn *dst, FILE *f, trail_sync_stats *st)
+{
+    IT_OK(dst, trail_import(dst, f, NULL, st));
+    fclose(f);
+}
+
 /*
  * An order whose customer is not here yet waits (held, "missing
  * reference"), and what follows it in its lane waits behind it; once the
@@ -526,17 +548,7 @@ static void test_missing_reference_held(void **state)
     IT_OK(a, shop_order_create(a, NULL, &o, NULL));
     make_customer(a, "d@x.org", NULL);
     /* Only A's lane: C's is left out, as a file of A's own events would. */
-    FILE *f = tmpfile();
-    assert_non_null(f);
-    char *digest = NULL;
-    IT_OK(c, trail_digest(c, &digest));
-    trail_export_opts x = TRAIL_EXPORT_OPTS_INIT;
-    x.since_digest = digest;
-    IT_OK(a, trail_export(a, f, &x, NULL));
-    free(digest);
-    rewind(f);
-    IT_OK(b, trail_import(b, f, NULL, &st));
-    fclose(f);
+    import_and_close(b, export_since(a, c), &st);
     assert_int_equal(st.applied, 0);
     assert_int_equal(st.held, 2);
     assert_int_equal(raw_count(s->node[B].url, "SELECT count(*) FROM trail_quarantine WHERE "
@@ -988,17 +1000,7 @@ static void test_gap_filled_by_next_sync(void **state)
     trail_sync_stats st;
     IT_OK(c, trail_sync(a, c, &one, &st)); /* C holds seq 1 only */
     assert_int_equal(st.applied, 1);
-    char *digest = NULL;
-    IT_OK(c, trail_digest(c, &digest));
-    FILE *f = tmpfile();
-    assert_non_null(f);
-    trail_export_opts x = TRAIL_EXPORT_OPTS_INIT;
-    x.since_digest = digest;
-    IT_OK(a, trail_export(a, f, &x, NULL));
-    free(digest);
-    rewind(f);
-    IT_OK(b, trail_import(b, f, NULL, &st)); /* seq 2 and 3 without their lane: held */
-    fclose(f);
+    import_and_close(b, export_since(a, c), &st); /* seq 2 and 3 without their lane: held */
     assert_int_equal(st.held, 2);
     sync_ok(a, b, &st);
     assert_int_equal(it_rows(&s->node[B], "customers"), 3);
@@ -1025,19 +1027,10 @@ static void test_export_for_peer_without_events(void **state)
     trail_sync_stats st;
     sync_ok(a, b, &st);
     assert_int_equal(st.held, 1); /* B holds the lane row, its event waits */
-    char *digest = NULL;
-    IT_OK(b, trail_digest(b, &digest));
-    FILE *f = tmpfile();
-    assert_non_null(f);
-    trail_export_opts x = TRAIL_EXPORT_OPTS_INIT;
-    x.since_digest = digest;
-    IT_OK(a, trail_export(a, f, &x, NULL));
-    free(digest);
-    rewind(f);
+    FILE *f = export_since(a, b);
     trail_close(s->node[C].db);
     c = s->node[C].db = it_open(&s->node[C], &ahead);
-    IT_OK(c, trail_import(c, f, NULL, &st));
-    fclose(f);
+    import_and_close(c, f, &st);
     assert_int_equal(st.applied, 1);
     assert_int_equal(it_rows(&s->node[C], "customers"), 1);
 }
