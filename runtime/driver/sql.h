@@ -95,6 +95,7 @@ typedef struct trail_runtime_sql {
     const char *lane_fence_of;    /* lane_id -> the lane that fences it off (node_seq 1 naming
                                      it as prev_lane: sync/node.c), no row when none */
     const char *lane_delete;      /* lane_id */
+    const char *lane_next_link;   /* node_id, node_seq -> prev_lane of the node's lane there */
     const char *event_rehome;     /* node_id, lane_id, prev_hash, hash, event_id: an event
                                      moved to its database's new node (sync/node.c) */
     const char *node_set_local;   /* is_local (bool), node_id */

@@ -131,6 +131,8 @@
     .quarantine_delete_node = "DELETE FROM " Q(trail_quarantine) " WHERE " Q(node_id) " = " P(1),
     .lane_fence_of = "SELECT " Q(lane_id) " FROM " Q(trail_lanes) " WHERE " Q(prev_lane) " = "
                      P(1) " AND " Q(node_seq) " = 1",
+    .lane_next_link = "SELECT " Q(prev_lane) " FROM " Q(trail_lanes) " WHERE " Q(node_id)
+                      " = " P(1) " AND " Q(node_seq) " = " P(2),
     .lane_delete = "DELETE FROM " Q(trail_lanes) " WHERE " Q(lane_id) " = " P(1),
     .event_rehome = "UPDATE " EVENTS " SET " Q(node_id) " = " P(1) ", " Q(lane_id) " = " P(2)
                     ", " Q(prev_hash) " = " P(3) ", " Q(hash) " = " P(4)

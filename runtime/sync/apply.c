@@ -84,6 +84,36 @@ static int fenced(applier *a, const char *id, bool *yes)
                                   yes);
 }
 
+/*
+ * A lane that fills a gap of its node's chain: the lane held after it must
+ * name it as the one before, or the two are of two databases (a twin).
+ */
+static int next_links(applier *a, const trail__wire_lane *l, char *why, size_t size, bool *twin)
+{
+    const char *node = l->col[TRAIL_LANE_node_id], *id = l->col[TRAIL_LANE_lane_id];
+    const trail__head *next = trail__heads_node_at(&a->heads, node, l->node_seq + 1);
+    *twin = false;
+    if (!next)
+        return TRAIL_OK;
+    trail_value p[2] = { trail_v_text(node), trail_v_int(l->node_seq + 1) };
+    char prev[TRAIL_ULID_LEN + 1] = "";
+    bool found;
+    int rc = trail__conn_query_text(a->db, a->db->drv->sql->lane_next_link, p, 2, prev, sizeof prev,
+                                    &found);
+    if (rc == TRAIL_OK && strcmp(prev, id) != 0) {
+        *twin = true;
+        snprintf(why, size,
+                 "node %s's chain of lanes forks at node_seq %" PRId64 ": lane %s is held here "
+                 "after another lane (%s) than the arriving %s, so two databases write as node "
+                 "%s (a copied database, or a backup restored). The one that wrote lane %s must "
+                 "take a node id of its own: run `trail node reset DB --from %" PRId64
+                 "` on it. Until then its lanes are refused",
+                 node, l->node_seq, next->lane_id, prev[0] ? prev : "none", id, node, id,
+                 l->node_seq);
+    }
+    return rc;
+}
+
 static int add_lane(applier *a, const trail__wire_lane *l)
 {
     trail_conn *db = a->db;
@@ -105,12 +135,16 @@ static int add_lane(applier *a, const trail__wire_lane *l)
     if (!fence &&
         (wrong = trail__check_lane(l, &a->heads, db->node_id, why, sizeof why, &rc, &twin), rc < 0))
         return trail__err_set(&db->err, rc, "out of memory");
+    if (!wrong && id && (rc = next_links(a, l, why, sizeof why, &twin)) < 0)
+        return rc;
+    if (!wrong && twin)
+        wrong = why;
     if (twin && !a->twin[0]) /* the sync ends with TRAIL_ETWIN once this batch is in */
         snprintf(a->twin, sizeof a->twin, "%s", why);
     if (stopped) /* refused before, and kept so: not tried again */
         return TRAIL_OK;
     if (wrong) {
-        snprintf(a->st->last_refused, sizeof a->st->last_refused, "lane row %s: %s",
+        snprintf(a->st->last_refused, sizeof a->st->last_refused, "lane row %s: %.200s",
                  id ? id : "(no id)", wrong);
         a->st->refused++;
         if (!id)

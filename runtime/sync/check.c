@@ -77,13 +77,22 @@ const char *trail__check_lane(const trail__wire_lane *l, const trail__heads *hav
     }
     const trail__head *last = trail__heads_node_last(have, node);
     int64_t k = l->node_seq;
-    if (last && last->node_seq >= k) {
-        const trail__head *at = trail__heads_node_at(have, node, k);
-        return fork(why, size, node, k, at ? at->lane_id : last->lane_id, id, twin);
-    }
+    const trail__head *at = trail__heads_node_at(have, node, k);
+    if (at)
+        return fork(why, size, node, k, at->lane_id, id, twin);
     /* A node is never sent its own lanes (no echo): one that arrives was written by another. */
     if (self && strcmp(node, self) == 0)
         return fork(why, size, node, k, last ? last->lane_id : "(none)", id, twin);
+    /*
+     * A lane whose predecessor is not here yet fills a gap: a file or a
+     * peer carried the node's later lanes first. Its link is checked when
+     * the predecessor comes, and the successor's link to it by the caller
+     * (apply.c); until then verify reports the gap.
+     */
+    const trail__head *before = k > 1 ? trail__heads_node_at(have, node, k - 1) : NULL;
+    if (k > 1 && !before)
+        return NULL;
+    last = before;
     /* The first lane of a node made by `trail node reset` names the lane it fences (node.c). */
     bool fence = k == 1 && l->col[TRAIL_LANE_prev_lane] && l->col[TRAIL_LANE_prev_hash];
     bool first = k == 1;

@@ -1035,6 +1035,31 @@ static void test_export_for_peer_without_events(void **state)
     assert_int_equal(it_rows(&s->node[C], "customers"), 1);
 }
 
+/*
+ * A node's second lane, carried by a file to a node that lacks its first,
+ * fills a gap in that node's chain: accepted and applied (its link is
+ * checked when the first comes), not refused for ever.
+ */
+static void test_later_lane_first(void **state)
+{
+    sync_test *s = *state;
+    trail_conn *a = s->node[A].db, *b = s->node[B].db, *c = s->node[C].db;
+    make_customer(a, "l1@x.org", NULL); /* A's first lane */
+    trail_sync_stats st;
+    sync_ok(a, c, &st);
+    trail_conn *second = it_open(&s->node[A], NULL);
+    make_customer(second, "l2@x.org", NULL); /* A's second lane */
+    trail_close(second);
+    import_and_close(b, export_since(a, c), &st);
+    assert_int_equal(st.refused, 0);
+    assert_int_equal(st.applied, 1);
+    sync_ok(a, b, &st);
+    assert_int_equal(st.applied, 1);
+    assert_int_equal(it_rows(&s->node[B], "customers"), 2);
+    same_events(a, b);
+    verify_clean(&s->node[B]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1058,6 +1083,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pulls_table_missing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gap_filled_by_next_sync, setup, teardown),
         cmocka_unit_test_setup_teardown(test_export_for_peer_without_events, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_later_lane_first, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

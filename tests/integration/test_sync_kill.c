@@ -891,10 +891,16 @@ static void test_killed_sync_resumes(void **state)
                       seen);
         if (c.error[0])
             fail_msg("the syncing child failed: %s", c.error);
-        /* The batch in flight left nothing, and no transaction is there by halves. */
-        assert_int_equal(committed_events(b), seen);
+        /*
+         * The batch in flight left nothing, or, stopped inside its commit
+         * (SQLite's commit frame written, the WAL index not yet moved: the
+         * write lock still held), all of it; no transaction is there by
+         * halves.
+         */
+        int64_t now = committed_events(b);
+        assert_true(now >= seen);
         b->db = it_open(b, NULL);
-        assert_int_equal(whole_transactions(&source, b->db), (size_t)seen);
+        assert_int_equal(whole_transactions(&source, b->db), (size_t)now);
         trail_close(b->db);
         b->db = NULL;
     }
