@@ -104,7 +104,6 @@ int trail__node_seen(trail_conn *db, const char *node_id, int64_t first_seen)
 
 #define COL_TYPE(n, name, value, ...) TRAIL_V_##value,
 static const trail_vtype lane_types[] = { TRAIL_LANE_COLUMN_TABLE(COL_TYPE, ) };
-static const trail_vtype event_types[] = { TRAIL_EVENT_COLUMN_TABLE(COL_TYPE, ) };
 #undef COL_TYPE
 
 typedef struct resetter {
@@ -149,13 +148,7 @@ static int event_row(trail_conn *db, void *row, void *userdata)
         return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
     trail__wire_event *e = &b->events[b->nevents++];
     *e = (trail__wire_event){ .line = 0 };
-    for (size_t i = 0; i < TRAIL_EVENT_COLUMNS; i++) {
-        int64_t *num = i == TRAIL_EV_seq ? &e->seq : i == TRAIL_EV_hlc ? &e->hlc : NULL;
-        int rc = trail__sync_column_text(db, row, i, event_types[i], &e->col[i], num);
-        if (rc < 0)
-            return rc;
-    }
-    return 0;
+    return trail__sync_event_of_row(db, row, e);
 }
 
 /* ---- where the fork is -------------------------------------------------------------------- */

@@ -53,6 +53,17 @@ typedef struct lane_cursor {
     const char *last_tx; /* the tx of the last event taken (in the batch), NULL before one */
 } lane_cursor;
 
+int trail__sync_event_of_row(trail_conn *db, void *row, trail__wire_event *e)
+{
+    for (size_t i = 0; i < TRAIL_EVENT_COLUMNS; i++) {
+        int64_t *num = i == TRAIL_EV_hlc ? &e->hlc : i == TRAIL_EV_seq ? &e->seq : NULL;
+        int rc = trail__sync_column_text(db, row, i, event_types[i], &e->col[i], num);
+        if (rc < 0)
+            return rc;
+    }
+    return TRAIL_OK;
+}
+
 static int event_row(trail_conn *db, void *row, void *userdata)
 {
     lane_cursor *c = userdata;
@@ -67,14 +78,9 @@ static int event_row(trail_conn *db, void *row, void *userdata)
     trail__wire_event *e = &c->ev[c->n];
     *e = (trail__wire_event){ .line = 0 };
     c->n++; /* counted now, so that a failure below frees what was read */
-    for (size_t i = 0; i < TRAIL_EVENT_COLUMNS; i++) {
-        int64_t *num = i == TRAIL_EV_hlc ? &e->hlc : i == TRAIL_EV_seq ? &e->seq : NULL;
-        int rc = trail__sync_column_text(db, row, i, event_types[i], &e->col[i], num);
-        if (rc < 0)
-            return rc;
-    }
+    int rc = trail__sync_event_of_row(db, row, e);
     c->after = e->seq;
-    return 0;
+    return rc;
 }
 
 static void cursor_free_rest(lane_cursor *c)

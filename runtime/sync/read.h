@@ -33,4 +33,12 @@ int trail__sync_read(trail_conn *src, const trail__heads *dst, const trail__head
 int trail__sync_column_text(trail_conn *db, void *row, size_t i, trail_vtype type, char **out,
                             int64_t *as_int);
 
+/*
+ * trail__sync_event_of_row - @row, of TRAIL_EVENT_COLUMNS, into the zeroed
+ * @e as the texts stored (trail__sync_column_text()); what was read stays
+ * in @e for the caller to free, whatever the outcome. TRAIL_OK or a
+ * failure with db's error set.
+ */
+int trail__sync_event_of_row(trail_conn *db, void *row, trail__wire_event *e);
+
 #endif
