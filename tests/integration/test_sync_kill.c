@@ -77,6 +77,7 @@ enum { A, B, NODES };
 #define BATCH         25
 #define WRITERS       3
 #define OPS           650 /* about 2,500 events, in half as many transactions */
+#define MIN_EVENTS    2000 /* written on past OPS until there are this many, whatever the seed */
 #define MIN_KILLS     4
 #define MIN_MID_BATCH 2
 #define MAX_KILLS     12
@@ -387,6 +388,10 @@ static void write_source(kill_test *k)
         k->writer[i] = it_open(&k->node[A], NULL);
     for (int i = 0; i < OPS; i++)
         some_write(w);
+    for (int64_t n; (n = it_rows(&k->node[A], "trail_change_events")) < MIN_EVENTS;) {
+        assert_true(n >= 0);
+        some_write(w);
+    }
     for (int i = 0; i + 1 < WRITERS; i++) {
         trail_close(k->writer[i]);
         k->writer[i] = NULL;
@@ -839,7 +844,7 @@ static void test_killed_sync_resumes(void **state)
     read_tx_events(a->db, &source);
     print_message("the source: %zu events, written in %" PRId64 " ms\n", source.n,
                   it_now_ms() - start);
-    assert_true(source.n >= 2000);
+    assert_true(source.n >= MIN_EVENTS);
 
     /* The reference: one sync, uninterrupted; then B again fresh. */
     trail_sync_stats st;
