@@ -115,8 +115,10 @@ CREATE TABLE IF NOT EXISTS "trail_conflicts" (
     "table_name" text NOT NULL,
     "record_id" text COLLATE "C" NOT NULL,
     "event_id" text COLLATE "C" NOT NULL,
-    "local_values" json,
-    "remote_values" json,
+    "other_event_id" text COLLATE "C",
+    "fields" json NOT NULL,
+    "event_values" json,
+    "other_values" json,
     "detected_at" bigint NOT NULL,
     "resolved_at" bigint,
     "resolution" text

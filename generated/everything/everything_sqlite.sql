@@ -113,8 +113,10 @@ CREATE TABLE IF NOT EXISTS "trail_conflicts" (
     "table_name" TEXT NOT NULL,
     "record_id" TEXT NOT NULL,
     "event_id" TEXT NOT NULL,
-    "local_values" TEXT,
-    "remote_values" TEXT,
+    "other_event_id" TEXT,
+    "fields" TEXT NOT NULL,
+    "event_values" TEXT,
+    "other_values" TEXT,
     "detected_at" INTEGER NOT NULL,
     "resolved_at" INTEGER,
     "resolution" TEXT

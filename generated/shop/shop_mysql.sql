@@ -115,8 +115,10 @@ CREATE TABLE IF NOT EXISTS `trail_conflicts` (
     `table_name` VARCHAR(64) NOT NULL,
     `record_id` VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
     `event_id` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
-    `local_values` JSON,
-    `remote_values` JSON,
+    `other_event_id` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin,
+    `fields` JSON NOT NULL,
+    `event_values` JSON,
+    `other_values` JSON,
     `detected_at` BIGINT NOT NULL,
     `resolved_at` BIGINT,
     `resolution` TEXT

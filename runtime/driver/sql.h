@@ -102,8 +102,9 @@ typedef struct trail_runtime_sql {
     const char *tombstone_get;    /* table_name, record_id -> version */
     const char *record_deleted;   /* table_name, record_id -> 1 when a delete of it is held */
     const char *tombstone_insert; /* table_name, record_id, version, hlc, event_id */
-    const char *conflict_insert;  /* conflict_id, table_name, record_id, event_id, local_values,
-                                     remote_values, detected_at, resolved_at, resolution */
+    const char *conflict_insert;  /* conflict_id, table_name, record_id, event_id,
+                                     other_event_id, fields, event_values, other_values,
+                                     detected_at, resolved_at, resolution (sync/conflicts.h) */
     const char *conflict_events;  /* node_id -> event_id of every conflict kept of an event of
                                      another node (verify.c) */
     const char *foreign_events;   /* table_name, node_id -> event_id, node_id, node_seq (of its

@@ -147,10 +147,11 @@
                         ", " Q(version) ", " Q(hlc) ", " Q(event_id) ") VALUES (" P(1) ", " P(2)
                         ", " P(3) ", " P(4) ", " P(5) ")",
     .conflict_insert = "INSERT INTO " Q(trail_conflicts) " (" Q(conflict_id) ", " Q(table_name)
-                       ", " Q(record_id) ", " Q(event_id) ", " Q(local_values) ", "
-                       Q(remote_values) ", " Q(detected_at) ", " Q(resolved_at) ", "
-                       Q(resolution) ") VALUES (" P(1) ", " P(2) ", " P(3) ", " P(4) ", " P(5)
-                       ", " P(6) ", " P(7) ", " P(8) ", " P(9) ")",
+                       ", " Q(record_id) ", " Q(event_id) ", " Q(other_event_id) ", " Q(fields)
+                       ", " Q(event_values) ", " Q(other_values) ", " Q(detected_at) ", "
+                       Q(resolved_at) ", " Q(resolution) ") VALUES (" P(1) ", " P(2) ", " P(3)
+                       ", " P(4) ", " P(5) ", " P(6) ", " P(7) ", " P(8) ", " P(9) ", " P(10)
+                       ", " P(11) ")",
     .conflict_events = "SELECT c." Q(event_id) " FROM " Q(trail_conflicts) " c JOIN " EVENTS
                        " e ON e." Q(event_id) " = c." Q(event_id) " WHERE e." Q(node_id)
                        " <> " P(1),

@@ -38,16 +38,18 @@ static int conflict(trail_conn *db, const trail__wire_event *ev, const char *res
         return trail__err_set(&db->err, rc, "cannot make a conflict id");
     trail_ulid_format(id, &u);
     trail_value resolved = resolution ? trail_v_int(now) : (trail_value){ .type = TRAIL_V_NULL };
-    trail_value p[9] = { trail_v_text(id),
-                         trail_v_text(ev->col[TRAIL_EV_table_name]),
-                         trail_v_text(ev->col[TRAIL_EV_record_id]),
-                         trail_v_text(ev->col[TRAIL_EV_event_id]),
-                         { .type = TRAIL_V_NULL },
-                         json_or_null(ev->col[TRAIL_EV_new_values]),
-                         trail_v_int(now),
-                         resolved,
-                         trail_v_text(resolution) };
-    return db->drv->query(db, db->drv->sql->conflict_insert, p, 9, NULL, NULL, NULL);
+    trail_value p[11] = { trail_v_text(id),
+                          trail_v_text(ev->col[TRAIL_EV_table_name]),
+                          trail_v_text(ev->col[TRAIL_EV_record_id]),
+                          trail_v_text(ev->col[TRAIL_EV_event_id]),
+                          { .type = TRAIL_V_NULL },
+                          json_or_null("[]"),
+                          json_or_null(ev->col[TRAIL_EV_new_values]),
+                          { .type = TRAIL_V_NULL },
+                          trail_v_int(now),
+                          resolved,
+                          trail_v_text(resolution) };
+    return db->drv->query(db, db->drv->sql->conflict_insert, p, 11, NULL, NULL, NULL);
 }
 
 static int first_int(trail_conn *db, void *row, void *userdata)
