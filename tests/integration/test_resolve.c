@@ -557,6 +557,126 @@ static void test_both_decide(void **state)
     verify_both(t);
 }
 
+/*
+ * Inside trail_begin(), a resolve is part of the caller's transaction: a
+ * rollback leaves the conflict open, the row and the events as they were,
+ * and the connection's lane usable (a decision after it verifies clean).
+ */
+static void test_in_transaction(void **state)
+{
+    rt *t = *state;
+    trail_conn *a = t->node[A].db;
+    char memo[TRAIL_ULID_LEN + 1], id[64];
+    make_conflict(t, memo, id);
+    int64_t events = events_of(a);
+    everything_memo before = { 0 }, after = { 0 };
+    IT_OK(a, everything_memo_get(a, memo, &before));
+    trail_resolve keep = TRAIL_RESOLVE_INIT;
+    IT_OK(a, trail_begin(a));
+    IT_OK(a, trail_conflict_resolve(a, NULL, id, &keep));
+    IT_OK(a, trail_rollback(a));
+    assert_int_equal(events_of(a), events);
+    assert_int_equal(conflicts_of(a, memo, false).n, 1);
+    IT_OK(a, everything_memo_get(a, memo, &after));
+    assert_int_equal(after.version, before.version);
+    everything_memo_clear(&after);
+
+    IT_OK(a, trail_begin(a));
+    IT_OK(a, trail_conflict_resolve(a, NULL, id, &keep));
+    set_title(a, memo, "after the decision");
+    IT_OK(a, trail_commit(a));
+    assert_int_equal(events_of(a), events + 2);
+    assert_int_equal(conflicts_of(a, memo, false).n, 0);
+    IT_OK(a, everything_memo_get(a, memo, &after));
+    assert_int_equal(after.version, before.version + 2);
+    sync_both(t);
+    assert_int_equal(conflicts_of(t->node[B].db, memo, false).n, 0);
+    verify_both(t);
+    everything_memo_clear(&before);
+    everything_memo_clear(&after);
+}
+
+/* A resolve event as it travels, for trail__conflict_resolved_by() (only what it reads). */
+static trail__wire_event fake_resolve(const char *memo, const char *id, const char *choice,
+                                      int64_t hlc, char texts[4][128])
+{
+    trail__wire_event ev = { .hlc = hlc };
+    snprintf(texts[0], 128, "{\"conflict_id\": \"%s\", \"choice\": \"%s\"}", id, choice);
+    snprintf(texts[1], 128, "%s", memo);
+    snprintf(texts[2], 128, "%lld", (long long)hlc);
+    snprintf(texts[3], 128, "%s", "memos");
+    ev.col[TRAIL_EV_old_values] = texts[0];
+    ev.col[TRAIL_EV_record_id] = texts[1];
+    ev.col[TRAIL_EV_created_at] = texts[2];
+    ev.col[TRAIL_EV_table_name] = texts[3];
+    ev.col[TRAIL_EV_node_id] = "zz-node";
+    ev.col[TRAIL_EV_event_id] = "7ZZZZZZZZZZZZZZZZZZZZZZZZZ";
+    ev.col[TRAIL_EV_op] = "resolve";
+    return ev;
+}
+
+/*
+ * One conflict decided twice (as two nodes may before they meet): the
+ * last resolve in record order decides it, on the node that holds both
+ * and on the one they reach, whatever order they are seen in.
+ */
+static void test_last_resolve_decides(void **state)
+{
+    rt *t = *state;
+    trail_conn *a = t->node[A].db, *b = t->node[B].db;
+    char memo[TRAIL_ULID_LEN + 1], id[64];
+    make_conflict(t, memo, id);
+    trail_resolve keep = TRAIL_RESOLVE_INIT, other = { TRAIL_RESOLVE_OTHER, NULL };
+    IT_OK(a, trail_conflict_resolve(a, NULL, id, &keep));
+    /* Open again behind trail's back, as it still is on a node the first decision has not reached.
+     */
+    assert_int_equal(raw_exec(t->node[A].url,
+                              "UPDATE trail_conflicts SET resolved_at = NULL, resolution = NULL "
+                              "WHERE conflict_id = '%s'",
+                              id),
+                     0);
+    IT_OK(a, trail_conflict_resolve(a, NULL, id, &other));
+    it_events h = { 0 };
+    it_history(a, "memos", memo, &h);
+    int64_t second_at = h.ev[h.n - 1].created_at;
+    it_events_free(&h);
+    char resolution[TRAIL__RESOLUTION_MAX];
+    int64_t at = 0;
+    bool found = false;
+    IT_OK(a, trail__conflict_resolution(a, id, "memos", memo, resolution, &at, &found));
+    assert_true(found);
+    assert_string_equal(resolution, "other");
+    assert_int_equal(at, second_at);
+
+    sync_both(t);
+    seen s = conflicts_of(b, memo, true);
+    assert_int_equal(s.n, 1);
+    assert_string_equal(s.c[0].resolution, "other");
+    assert_int_equal(s.c[0].resolved_at, second_at);
+    verify_both(t);
+
+    /* An earlier resolve arriving late changes nothing; a later one decides. */
+    char texts[4][128];
+    trail__wire_event early = fake_resolve(memo, id, "values", 1, texts);
+    IT_OK(b, trail__conflict_resolved_by(b, &early));
+    s = conflicts_of(b, memo, true);
+    assert_string_equal(s.c[0].resolution, "other");
+    assert_int_equal(s.c[0].resolved_at, second_at);
+    trail__wire_event late = fake_resolve(memo, id, "values", INT64_MAX, texts);
+    IT_OK(b, trail__conflict_resolved_by(b, &late));
+    s = conflicts_of(b, memo, true);
+    assert_string_equal(s.c[0].resolution, "values");
+    assert_int_equal(s.c[0].resolved_at, INT64_MAX);
+    /* One that names no conflict, or another, closes nothing. */
+    trail__wire_event none =
+        fake_resolve(memo, "0000000000000000000000000Z", "keep", INT64_MAX, texts);
+    IT_OK(b, trail__conflict_resolved_by(b, &none));
+    none.col[TRAIL_EV_old_values] = "{}";
+    IT_OK(b, trail__conflict_resolved_by(b, &none));
+    s = conflicts_of(b, memo, true);
+    assert_string_equal(s.c[0].resolution, "values");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -566,6 +686,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deleted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_in_transaction, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_last_resolve_decides, setup, teardown),
         cmocka_unit_test_setup_teardown(test_both_decide, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
