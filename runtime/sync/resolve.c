@@ -509,7 +509,16 @@ static int caller_values(resolver *r, const char *json)
     json_decref(j);
     if (rc < 0)
         return rc;
-    if ((rc = trail__row_values_parse(db, e, json, strlen(json), &r->given)) < 0)
+    if ((rc = trail__row_values_parse(db, e, json, strlen(json), &r->given)) == TRAIL_EINVALID) {
+        /* Its words are for an event's values: these are the caller's. */
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s", trail__err_message(&db->err));
+        char *at = strstr(msg, "the event's value ");
+        if (at)
+            memmove(at + 4, at + 12, strlen(at + 12) + 1);
+        return trail__err_set(&db->err, rc, "%s", msg);
+    }
+    if (rc < 0)
         return rc;
     uint64_t given = 0;
     for (size_t i = 0; i < e->n_fields; i++)

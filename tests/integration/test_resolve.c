@@ -388,7 +388,7 @@ static void test_refused(void **state)
     trail_conn *a = t->node[A].db;
     char memo[TRAIL_ULID_LEN + 1], id[64];
     make_conflict(t, memo, id);
-    trail_resolve keep = TRAIL_RESOLVE_INIT, r;
+    trail_resolve keep = TRAIL_RESOLVE_INIT, other = { TRAIL_RESOLVE_OTHER, NULL }, r;
 
     REFUSED(t, a, memo, TRAIL_ENOTFOUND,
             trail_conflict_resolve(a, NULL, "0000000000000000000000000Z", &keep),
@@ -403,7 +403,8 @@ static void test_refused(void **state)
     REFUSED(t, a, memo, TRAIL_EARG, trail_conflict_resolve(a, NULL, id, &r), "9 is no choice");
 
     r = values_of("{\"title\": 5}");
-    REFUSED(t, a, memo, TRAIL_EINVALID, trail_conflict_resolve(a, NULL, id, &r), "memo.title", "5");
+    REFUSED(t, a, memo, TRAIL_EINVALID, trail_conflict_resolve(a, NULL, id, &r),
+            "memo.title: the value 5 is not of its type");
     r = values_of("{\"title\": null}");
     REFUSED(t, a, memo, TRAIL_EINVALID, trail_conflict_resolve(a, NULL, id, &r),
             "memo.title: may not be NULL");
@@ -423,6 +424,40 @@ static void test_refused(void **state)
     r = values_of("{\"title\": ");
     REFUSED(t, a, memo, TRAIL_EINVALID, trail_conflict_resolve(a, NULL, id, &r),
             "the values given are not a JSON object");
+
+    /* A conflict of more fields (put in by hand, on a memo alike on both): the schema's rules. */
+    everything_memo m2 = { 0 };
+    make_memo(a, "second", &m2);
+    sync_ok(a, t->node[B].db);
+    assert_int_equal(raw_exec(t->node[A].url,
+                              "INSERT INTO trail_conflicts (conflict_id, table_name, record_id, "
+                              "event_id, fields, detected_at) VALUES ('%s', 'memos', '%s', '%s', "
+                              "'[\"score\", \"state\"]', 1)",
+                              "0123456789ABCDEFGHJKMNPQRX", m2.id, m2.id),
+                     0);
+    const char *wide = "0123456789ABCDEFGHJKMNPQRX";
+    r = values_of("{\"score\": 101}");
+    REFUSED(t, a, m2.id, TRAIL_EINVALID, trail_conflict_resolve(a, NULL, wide, &r),
+            "memo.score: 101 is above the maximum 100");
+    r = values_of("{\"score\": -1}");
+    REFUSED(t, a, m2.id, TRAIL_EINVALID, trail_conflict_resolve(a, NULL, wide, &r),
+            "memo.score: -1 is below the minimum 0");
+    r = values_of("{\"score\": 1.5}");
+    REFUSED(t, a, m2.id, TRAIL_EINVALID, trail_conflict_resolve(a, NULL, wide, &r),
+            "memo.score: the value 1.5 is not of its type");
+    r = values_of("{\"state\": \"gone\"}");
+    REFUSED(t, a, m2.id, TRAIL_EINVALID, trail_conflict_resolve(a, NULL, wide, &r),
+            "memo.state: 'gone' is not one of its values");
+    REFUSED(t, a, m2.id, TRAIL_EINVALID, trail_conflict_resolve(a, NULL, wide, &other),
+            "the other side has no values");
+    r = values_of("{\"score\": 100, \"state\": \"final\"}");
+    IT_OK(a, trail_conflict_resolve(a, NULL, wide, &r));
+    everything_memo got = { 0 };
+    IT_OK(a, everything_memo_get(a, m2.id, &got));
+    assert_int_equal(got.score, 100);
+    assert_int_equal(got.state, EVERYTHING_MEMO_STATE_FINAL);
+    everything_memo_clear(&got);
+    everything_memo_clear(&m2);
 
     /* Decided once, then closed: a second decision is refused, here and on the other node. */
     IT_OK(a, trail_conflict_resolve(a, NULL, id, &keep));
