@@ -708,8 +708,8 @@ static int resolve_in_tx(resolver *r, const trail_ctx *ctx, const char *conflict
         return rc;
     if (!r->found)
         return trail__err_set(&db->err, TRAIL_EINVALID,
-                              "conflict %s: %s %s is no longer here (deleted: delete wins), so "
-                              "there is nothing to decide",
+                              "conflict %s: %s %s has no row here (deleted: delete wins; or "
+                              "never applied here), so there is nothing to decide",
                               conflict_id, e->name, r->c.text[C_RECORD]);
     int64_t version = r->row.v[1].i, created_at = 0;
     if ((rc = choose(r, choice)) < 0 || (rc = write_row(r, version)) < 0 ||

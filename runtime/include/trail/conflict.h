@@ -110,7 +110,7 @@ typedef struct trail_resolve {
  *
  * Returns TRAIL_OK; TRAIL_ENOTFOUND for an unknown conflict id;
  * TRAIL_EINVALID for a conflict closed already (delete-wins and lww ones
- * are closed when recorded), a record that is no longer here, or values
+ * are closed when recorded), a record without a row here, or values
  * that are not the conflict's fields or not of their types (the message
  * names entity.field); TRAIL_EARG for NULL arguments or an unknown choice;
  * TRAIL_ECONFLICT when the row moved meanwhile (decide again);
