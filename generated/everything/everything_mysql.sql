@@ -181,6 +181,18 @@ CREATE TABLE IF NOT EXISTS `samples` (
     CHECK (`version` >= 1)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin;
 
+-- memo ---------------------------------------------------------------------
+
+CREATE TABLE IF NOT EXISTS `memos` (
+    `id` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY CHECK (length(`id`) = 26),
+    `version` BIGINT NOT NULL,
+    `title` VARCHAR(80) NOT NULL,
+    `body` LONGTEXT,
+    `score` INT NOT NULL DEFAULT 0 CHECK (`score` BETWEEN 0 AND 100),
+    `state` VARCHAR(5) NOT NULL DEFAULT 'draft' CHECK (`state` IN ('draft', 'final')),
+    CHECK (`version` >= 1)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin;
+
 -- sample_tag ---------------------------------------------------------------------
 
 CREATE TABLE IF NOT EXISTS `sample_tag` (

@@ -186,6 +186,18 @@ CREATE INDEX IF NOT EXISTS "samples_moment_idx" ON "samples" ("moment");
 
 CREATE INDEX IF NOT EXISTS "samples_owner_n_idx" ON "samples" ("owner_n");
 
+-- memo ---------------------------------------------------------------------
+
+CREATE TABLE IF NOT EXISTS "memos" (
+    "id" text COLLATE "C" PRIMARY KEY CHECK (length("id") = 26),
+    "version" bigint NOT NULL,
+    "title" varchar(80) NOT NULL,
+    "body" text,
+    "score" integer NOT NULL DEFAULT 0 CHECK ("score" BETWEEN 0 AND 100),
+    "state" text NOT NULL DEFAULT 'draft' CHECK ("state" IN ('draft', 'final')),
+    CHECK ("version" >= 1)
+);
+
 -- sample_tag ---------------------------------------------------------------------
 
 CREATE TABLE IF NOT EXISTS "sample_tag" (

@@ -184,6 +184,18 @@ CREATE INDEX IF NOT EXISTS "samples_moment_idx" ON "samples" ("moment");
 
 CREATE INDEX IF NOT EXISTS "samples_owner_n_idx" ON "samples" ("owner_n");
 
+-- memo ---------------------------------------------------------------------
+
+CREATE TABLE IF NOT EXISTS "memos" (
+    "id" TEXT PRIMARY KEY NOT NULL CHECK (length("id") = 26),
+    "version" INTEGER NOT NULL,
+    "title" TEXT NOT NULL CHECK (length("title") <= 80),
+    "body" TEXT,
+    "score" INTEGER NOT NULL DEFAULT 0 CHECK ("score" BETWEEN 0 AND 100),
+    "state" TEXT NOT NULL DEFAULT 'draft' CHECK ("state" IN ('draft', 'final')),
+    CHECK ("version" >= 1)
+) STRICT;
+
 -- sample_tag ---------------------------------------------------------------------
 
 CREATE TABLE IF NOT EXISTS "sample_tag" (

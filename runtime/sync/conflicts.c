@@ -11,6 +11,7 @@
 #include "sync/conflicts.h"
 #include "core/sha256.h"
 #include "driver/sql.h"
+#include "sync/resolve.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -243,8 +244,13 @@ static int record_pair(trail_conn *db, const trail__sync_table *t, const char *r
         rc = trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
         goto done;
     }
-    int64_t now = trail__conn_wall_ms(db);
-    bool open = !deletes && e->conflict == TRAIL_CONFLICT_MANUAL;
+    int64_t now = trail__conn_wall_ms(db), resolved_at = now;
+    bool open = !deletes && e->conflict == TRAIL_CONFLICT_MANUAL, decided = false;
+    char resolution[TRAIL__RESOLUTION_MAX] = "";
+    /* A decision that came before the conflict was found here closes it at once. */
+    if (open && (rc = trail__conflict_resolution(db, id, e->table, record_id, resolution,
+                                                 &resolved_at, &decided)) < 0)
+        goto done;
     trail_value none = { .type = TRAIL_V_NULL };
     trail_value p[11] = { key,
                           trail_v_text(e->table),
@@ -255,8 +261,10 @@ static int record_pair(trail_conn *db, const trail__sync_table *t, const char *r
                           json_param(y_values),
                           json_param(x_values),
                           trail_v_int(now),
-                          open ? none : trail_v_int(now),
-                          open ? none : trail_v_text(deletes ? "delete-wins" : "lww") };
+                          open && !decided ? none : trail_v_int(resolved_at),
+                          open && !decided ? none
+                          : decided        ? trail_v_text(resolution)
+                                           : trail_v_text(deletes ? "delete-wins" : "lww") };
     rc = db->drv->query(db, db->drv->sql->conflict_insert, p, 11, NULL, NULL, NULL);
 done:
     json_decref(fields);

@@ -14,6 +14,7 @@
 #include "driver/sql.h"
 #include "sync/conflicts.h"
 #include "sync/own.h"
+#include "sync/resolve.h"
 #include "sync/row_values.h"
 #include "sync/texts.h"
 
@@ -785,6 +786,9 @@ int trail__sync_row_effect(trail_conn *db, const trail__sync_table *t, const tra
         rc = newest(&x, del, &missed);
     if (rc == TRAIL_OK && missed)
         rc = apply_read(&x, insert, del);
+    /* A decision closes its conflict whatever became of the row (a delete may have won). */
+    if (rc == TRAIL_OK && *out != TRAIL__EFFECT_MISSING && strcmp(op, "resolve") == 0)
+        rc = trail__conflict_resolved_by(db, ev);
     trail__edit_free(&x.edit);
     return rc;
 }
