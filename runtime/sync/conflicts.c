@@ -251,7 +251,9 @@ static int record_pair(trail_conn *db, const trail__sync_table *t, const char *r
         rc = trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
         goto done;
     }
-    int64_t now = trail__conn_wall_ms(db), resolved_at = now;
+    /* Closed by the rule as soon as both edits were written: the same time on every node. */
+    int64_t now = trail__conn_wall_ms(db),
+            resolved_at = TRAIL_HLC_MS(x->hlc > y->hlc ? x->hlc : y->hlc);
     bool open = !deletes && e->conflict == TRAIL_CONFLICT_MANUAL, decided = false;
     char resolution[TRAIL__RESOLUTION_MAX] = "";
     /* A decision that came before the conflict was found here closes it at once. */
