@@ -22,8 +22,12 @@
  *     out of order and again, and partitions that cut one node off a while.
  *
  * A write reads its record first, as a user would, and passes the version
- * it read; TRAIL_ECONFLICT (the version moved on) is counted and allowed,
- * and so is TRAIL_EREF on deleting a customer that orders here still name.
+ * it read; now and then a sync into the node comes between the read and
+ * the write (or the transaction), as replication runs while a user looks.
+ * So a write can be refused, TRAIL_ECONFLICT (the version moved on) or
+ * TRAIL_ENOTFOUND (deleted meanwhile): counted and allowed, and a
+ * transaction holding it rolled back. TRAIL_EREF on deleting a customer
+ * that orders here still name is counted and allowed too.
  * Unique values (email) are drawn unique: a unique race does not converge
  * by design (docs/replication.md, "Limits"). Then the nodes heal and sync
  * until nothing moves, and converge_checks.c checks what must hold
@@ -244,6 +248,22 @@ static void wrote(world *w, undo *u, int n, rec *r, int64_t version, bool moved)
 
 /* ---- writes ------------------------------------------------------------------- */
 
+static void sync_pair(world *w, int src, int dst, int batch);
+
+/*
+ * One time in @odds, a sync into @n between a user's read and their write,
+ * as replication runs while they look: the version they read may be stale
+ * by the time they write.
+ */
+static void meanwhile(world *w, int n, int odds)
+{
+    if (pick(w, odds))
+        return;
+    int src = (n + 1 + pick(w, NODES - 1)) % NODES;
+    if (reachable(w, src, n))
+        sync_pair(w, src, n, 1 + pick(w, 64));
+}
+
 static void create_customer(world *w, int n)
 {
     trail_conn *db = w->use[n];
@@ -293,10 +313,13 @@ static bool order_for_held(world *w, int n)
     return true;
 }
 
-/* A stale version: the one write the test allows to fail. */
+/*
+ * A version read before a sync brought another node's edit, or its delete:
+ * the write the test allows to fail (TRAIL_ECONFLICT, TRAIL_ENOTFOUND).
+ */
 static bool went_through(world *w, trail_conn *db, int rc)
 {
-    if (rc == TRAIL_ECONFLICT) {
+    if (rc == TRAIL_ECONFLICT || rc == TRAIL_ENOTFOUND) {
         w->stale++;
         return false;
     }
@@ -399,19 +422,27 @@ static void remove_record(world *w, int n, held h)
 
 /*
  * Two to four writes in one transaction on @n: creates, orders for what
- * it holds, updates. A write refused (a stale version) rolls it all back,
- * and the test forgets what it did.
+ * it holds, updates, one of them sometimes of a record read before the
+ * transaction (and a sync). A write refused (a stale version) rolls it all
+ * back, and the test forgets what it did.
  */
 static void transaction(world *w, int n)
 {
     trail_conn *db = w->use[n];
+    held h, early;
+    int writes = 2 + pick(w, 3), late = -1;
+    if (pick(w, 3) == 0 && pick_held(w, n, -1, &early)) {
+        late = pick(w, writes);
+        meanwhile(w, n, 2);
+    }
     undo u = { .open = true, .first_new = w->nrecs };
     IT_OK(db, trail_begin(db));
     int rc = TRAIL_OK;
-    held h;
-    for (int k = 2 + pick(w, 3); k > 0 && rc == TRAIL_OK; k--) {
+    for (int k = 0; k < writes && rc == TRAIL_OK; k++) {
         int what = pick(w, 4);
-        if (what == 0)
+        if (k == late)
+            rc = update(w, &u, n, early);
+        else if (what == 0)
             create_customer(w, n);
         else if (what == 1)
             order_for_held(w, n);
@@ -497,11 +528,15 @@ static void step(world *w)
     if (r < 22) {
         create_customer(w, n);
     } else if (r < 42) {
-        if (pick_held(w, n, -1, &h))
+        if (pick_held(w, n, -1, &h)) {
+            meanwhile(w, n, 8);
             update(w, NULL, n, h);
+        }
     } else if (r < 49) {
-        if (pick_held(w, n, -1, &h))
+        if (pick_held(w, n, -1, &h)) {
+            meanwhile(w, n, 8);
             remove_record(w, n, h);
+        }
     } else if (r < 58) {
         order_for_held(w, n);
     } else if (r < 64) {
