@@ -52,10 +52,11 @@ __attribute__((noreturn));
 /**
  * converge_check - once the nodes are quiet: every node holds the same
  * events, the same rows (a digest per table, every column), the same
- * trail_conflicts (every column but detected_at); no record with a delete
- * event has a row anywhere; each record no other node wrote is as its
- * owner last wrote it (or gone); nothing is held or refused, and verify is
- * clean on every node. Fills w->conflicts and w->merges.
+ * trail_conflicts (every column but detected_at); each row at the count of
+ * its record's edits held; no record with a delete event has a row
+ * anywhere; each record no other node wrote is as its owner last wrote it
+ * (or gone); nothing is held or refused, and verify is clean on every
+ * node. Fills w->conflicts and w->merges.
  */
 void converge_check(world *w);
 

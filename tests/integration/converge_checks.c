@@ -89,6 +89,14 @@ static void lines_digest(const lines *l, char out[TRAIL_SHA256_HEX_LEN + 1])
     free(all);
 }
 
+/* Compares the lines' keys: each line's first word (a record's or a conflict's id). */
+static int key_cmp(const char *a, const char *b)
+{
+    size_t ka = strcspn(a, " "), kb = strcspn(b, " ");
+    int c = strncmp(a, b, ka < kb ? ka : kb);
+    return c ? c : (ka > kb) - (ka < kb);
+}
+
 /* Fails, naming the first line that differs, unless node @i's @what are node 0's. */
 static void same_lines(const world *w, const char *what, int i, const lines *mine,
                        const lines *first)
@@ -101,11 +109,16 @@ static void same_lines(const world *w, const char *what, int i, const lines *min
     size_t k = 0;
     while (k < mine->n && k < first->n && strcmp(mine->line[k], first->line[k]) == 0)
         k++;
-    converge_fail(w,
-                  "%s differ: node %d holds %zu (digest %.16s), node 0 %zu (digest %.16s); "
-                  "first difference, line %zu:\n  node %d: %s\n  node 0: %s",
-                  what, i, mine->n, a, first->n, b, k + 1, i,
-                  k < mine->n ? mine->line[k] : "(none)", k < first->n ? first->line[k] : "(none)");
+    const char *m = k < mine->n ? mine->line[k] : NULL, *f = k < first->n ? first->line[k] : NULL;
+    int c = !m ? 1 : !f ? -1 : key_cmp(m, f);
+    char diff[3072];
+    if (c == 0)
+        snprintf(diff, sizeof diff, "first difference:\n  node %d: %s\n  node 0: %s", i, m, f);
+    else
+        snprintf(diff, sizeof diff, "first difference: only on node %d: %s", c < 0 ? i : 0,
+                 c < 0 ? m : f);
+    converge_fail(w, "%s differ: node %d holds %zu (digest %.16s), node 0 %zu (digest %.16s); %s",
+                  what, i, mine->n, a, first->n, b, diff);
 }
 
 /* ---- events --------------------------------------------------------------------- */
@@ -117,20 +130,34 @@ static int by_event_id(const void *a, const void *b)
 }
 
 /*
- * Every node holds node 0's events (ids and hashes); @deleted gets the
- * records (table and id) that a delete event ended, sorted.
+ * Every node holds node 0's events (ids and hashes). @deleted gets the
+ * records (id and table) that a delete event ended, and @edits each
+ * record's id and count of edits (its insert, update and resolve events:
+ * what its version must be), both sorted.
  */
-static void same_events(world *w, lines *deleted)
+static void same_events(world *w, lines *deleted, lines *edits)
 {
     it_events first = { 0 };
+    lines each = { 0 };
     it_history(w->node[0].db, NULL, NULL, &first);
     qsort(first.ev, first.n, sizeof *first.ev, by_event_id);
     for (size_t k = 0; k < first.n; k++) {
-        if (strcmp(first.ev[k].op, "delete") == 0)
+        const char *op = first.ev[k].op;
+        if (strcmp(op, "delete") == 0)
             add_line(deleted, "%s %s", first.ev[k].record_id, first.ev[k].table_name);
-        w->merges += strcmp(first.ev[k].op, "merge") == 0;
+        else if (strcmp(op, "insert") == 0 || strcmp(op, "update") == 0 ||
+                 strcmp(op, "resolve") == 0)
+            add_line(&each, "%s", first.ev[k].record_id);
+        w->merges += strcmp(op, "merge") == 0;
     }
     lines_sort(deleted);
+    lines_sort(&each);
+    for (size_t k = 0, count = 1; k < each.n; k++, count++)
+        if (k + 1 == each.n || strcmp(each.line[k], each.line[k + 1]) != 0) {
+            add_line(edits, "%s %zu", each.line[k], count);
+            count = 0;
+        }
+    lines_free(&each);
     for (int i = 1; i < NODES; i++) {
         it_events e = { 0 };
         it_history(w->node[i].db, NULL, NULL, &e);
@@ -284,6 +311,24 @@ static void as_owner_wrote(const world *w, int node, const lines *customers, con
     }
 }
 
+/* Each row at the version its record's edits held make it (docs/replication.md, "Version"). */
+static void versions_counted(const world *w, int node, const lines *rows, const lines *edits)
+{
+    for (size_t k = 0; k < rows->n; k++) {
+        char *const *found =
+            bsearch(rows->line[k], edits->line, edits->n, sizeof *edits->line, by_id_prefix);
+        int64_t version = -1, count = -1;
+        sscanf(rows->line[k], "%*s %*s v%" SCNd64, &version);
+        if (found)
+            sscanf(*found, "%*s %" SCNd64, &count);
+        if (version != count)
+            converge_fail(w,
+                          "node %d: a row at version %" PRId64 " where %" PRId64
+                          " insert, update and resolve events of its record are held: %s",
+                          node, version, count < 0 ? 0 : count, rows->line[k]);
+    }
+}
+
 /* No row of a record that a delete event ended. */
 static void none_deleted(const world *w, int node, const lines *rows, const lines *deleted)
 {
@@ -298,8 +343,8 @@ static void none_deleted(const world *w, int node, const lines *rows, const line
 
 void converge_check(world *w)
 {
-    lines deleted = { 0 }, customers0 = { 0 }, orders0 = { 0 }, conflicts0 = { 0 };
-    same_events(w, &deleted);
+    lines deleted = { 0 }, edits = { 0 }, customers0 = { 0 }, orders0 = { 0 }, conflicts0 = { 0 };
+    same_events(w, &deleted, &edits);
     for (int i = 0; i < NODES; i++) {
         trail_conn *db = w->node[i].db;
         lines customers = { 0 }, orders = { 0 }, conflicts = { 0 };
@@ -320,6 +365,8 @@ void converge_check(world *w)
         }
         none_deleted(w, i, &customers, &deleted);
         none_deleted(w, i, &orders, &deleted);
+        versions_counted(w, i, &customers, &edits);
+        versions_counted(w, i, &orders, &edits);
         as_owner_wrote(w, i, &customers, &orders);
         int64_t held = it_rows(&w->node[i], "trail_quarantine");
         if (held != 0)
@@ -327,15 +374,18 @@ void converge_check(world *w)
         if (!w->race && conflicts.n)
             converge_fail(w, "node %d: %zu conflicts, where no record had two writers: %s", i,
                           conflicts.n, conflicts.line[0]);
-        it_verify_clean(&w->node[i]);
         if (i) {
             lines_free(&customers);
             lines_free(&orders);
             lines_free(&conflicts);
         }
     }
+    /* Last: verify explains a difference less directly than the lines above. */
+    for (int i = 0; i < NODES; i++)
+        it_verify_clean(&w->node[i]);
     lines_free(&customers0);
     lines_free(&orders0);
     lines_free(&conflicts0);
     lines_free(&deleted);
+    lines_free(&edits);
 }
