@@ -50,6 +50,13 @@ void converge_fail(const world *w, const char *fmt, ...) __attribute__((format(p
 __attribute__((noreturn));
 
 /**
+ * converge_quarantined - the rows of @db's trail_quarantine, counted on
+ * @db by plain SQL (it_rows() would open a connection per count, which on
+ * a server costs more than the sync it precedes).
+ */
+int64_t converge_quarantined(trail_conn *db);
+
+/**
  * converge_check - once the nodes are quiet: every node holds the same
  * events, the same rows (a digest per table, every column), the same
  * trail_conflicts (every column but detected_at); each row at the count of

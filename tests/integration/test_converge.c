@@ -469,7 +469,7 @@ static void sync_pair(world *w, int src, int dst, int batch)
     o.batch_size = batch;
     trail_sync_stats st;
     /* A sync first retries what dst holds back, which may have arrived since: skipped then. */
-    int64_t waiting = it_rows(&w->node[dst], "trail_quarantine");
+    int64_t waiting = converge_quarantined(w->node[dst].db);
     IT_OK(w->node[dst].db, trail_sync(w->node[src].db, w->node[dst].db, &o, &st));
     if (st.skipped > waiting || st.refused)
         converge_fail(w, "sync %d -> %d: %" PRId64 " skipped, %" PRId64 " refused (%s)", src, dst,
