@@ -161,6 +161,19 @@ static int conflict_id(char out[TRAIL_ULID_LEN + 1], const trail__edit *x, const
     return TRAIL_OK;
 }
 
+/* The id of the conflict of @x before @y into @id, and whether it is recorded here (*@here). */
+static int new_conflict(trail_conn *db, const trail__edit *x, const trail__edit *y,
+                        char id[TRAIL_ULID_LEN + 1], bool *here)
+{
+    char found[TRAIL_ULID_LEN + 1];
+    int rc = conflict_id(id, x, y);
+    if (rc < 0)
+        return trail__err_set(&db->err, rc, "cannot hash a conflict id");
+    trail_value key = trail_v_text(id);
+    return trail__conn_query_text(db, db->drv->sql->conflict_get, &key, 1, found, sizeof found,
+                                  here);
+}
+
 /* @side's values of the fields in @fields, as a JSON text (caller frees); NULL for a delete. */
 static char *values_of(const trail__edit *side, const json_t *fields)
 {
@@ -219,7 +232,7 @@ static int record_pair(trail_conn *db, const trail__sync_table *t, const char *r
     bool deletes = trail__edit_is(x, "delete") || trail__edit_is(y, "delete");
     json_t *fields = conflict_fields(e, x, y);
     char *fields_text = NULL, *y_values = NULL, *x_values = NULL;
-    char id[TRAIL_ULID_LEN + 1], one[8];
+    char id[TRAIL_ULID_LEN + 1];
     bool here = false;
     int rc = TRAIL_OK;
     if (!fields) {
@@ -228,15 +241,9 @@ static int record_pair(trail_conn *db, const trail__sync_table *t, const char *r
     }
     if (json_array_size(fields) == 0) /* no field both set; or two deletes, which agree */
         goto done;
-    if ((rc = conflict_id(id, x, y)) < 0) {
-        rc = trail__err_set(&db->err, rc, "cannot hash a conflict id");
+    if ((rc = new_conflict(db, x, y, id, &here)) < 0 || here)
         goto done;
-    }
     trail_value key = trail_v_text(id);
-    if ((rc = trail__conn_query_text(db, db->drv->sql->conflict_get, &key, 1, one, sizeof one,
-                                     &here)) < 0 ||
-        here)
-        goto done;
     fields_text = json_dumps(fields, JSON_COMPACT);
     y_values = values_of(y, fields);
     x_values = values_of(x, fields);
@@ -280,7 +287,7 @@ int trail__conflict_alone(trail_conn *db, const trail__sync_table *t, const char
     const trail_entity *ent = t->e;
     json_t *fields = json_array();
     char *fields_text = NULL, *values = NULL;
-    char id[TRAIL_ULID_LEN + 1], one[8];
+    char id[TRAIL_ULID_LEN + 1];
     bool here = false;
     int rc = TRAIL_OK;
     for (size_t i = 0; fields && i < ent->n_fields; i++)
@@ -293,15 +300,9 @@ int trail__conflict_alone(trail_conn *db, const trail__sync_table *t, const char
         rc = trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
         goto done;
     }
-    if ((rc = conflict_id(id, e, e)) < 0) {
-        rc = trail__err_set(&db->err, rc, "cannot hash a conflict id");
+    if ((rc = new_conflict(db, e, e, id, &here)) < 0 || here)
         goto done;
-    }
     trail_value key = trail_v_text(id);
-    if ((rc = trail__conn_query_text(db, db->drv->sql->conflict_get, &key, 1, one, sizeof one,
-                                     &here)) < 0 ||
-        here)
-        goto done;
     values = values_of(e, fields);
     trail_value none = { .type = TRAIL_V_NULL };
     trail_value p[11] = { key,
