@@ -309,7 +309,7 @@ static int check_edit(const trail__checks *c, const trail__replay_event *e, size
     else if (seen > (int64_t)i)
         rc = say(c, id,
                  "%s at version %" PRId64 " after version %zu: events in between are missing (it "
-                 "saw %" PRId64 " edits of the record, %zu are here before it)",
+                 "saw %" PRId64 " edits of the record, of which this node holds %zu before it)",
                  op, v, i, seen, i);
     else if (mine && mine->del)
         rc = say(c, id,
