@@ -11,18 +11,22 @@
  *     lane's last seq and hash; then, given a digest (read before anything
  *     else: history/digest.h), every lane it names looked up, its event at
  *     the digest's seq with the digest's hash;
- *  2. per table, every event in (record, hlc) order: the version and
- *     before/after chain of each record (an update's changed, old_values
+ *  2. per table, every event in (record, hlc) order, remembering where each
+ *     record ended (a digest of the row its events make, or deleted). A
+ *     record of an entity that replicates (docs/events.md, "Replicated
+ *     records") is read whole, then sorted into record order and replayed
+ *     by docs/replication.md's merge rules (history/replay.c: the row, and
+ *     the checks that hold when nodes edited it apart); trail_conflicts is
+ *     not read, since anyone can write it. A record of an entity that does
+ *     not replicate (`replicate: false`) is followed as one chain, its
+ *     versions and before/after values (an update's changed, old_values
  *     and new_values agreeing with each other and with the record's
- *     previous new_values), remembering where each record ended (a digest
- *     of its last new_values, or deleted); an event of another node that
- *     sync kept in trail_conflicts without moving the row is left out
- *     (docs/events.md, "Replicated records"), and so is another node's
- *     event of an entity that does not replicate (`replicate: false`);
+ *     previous new_values), other nodes' events left out;
  *  3. per table of a migrated entity, every live row, turned into event JSON
  *     by the same code that writes events, against that digest.
- * Memory grows with the lanes (pass 1's entries) and the records of one
- * table (pass 2's digests), not with the events. Values are compared as
+ * Memory grows with the lanes (pass 1's entries), the records of one
+ * table (pass 2's digests) and the events of one record, not with the
+ * events. Values are compared as
  * jansson reads them, except the numbers of json fields, which are compared
  * by their exact decimal values (load_values()). The entities of pass 3 come
  * from the schema descriptions in trail_meta; since anyone who can edit a row
@@ -860,7 +864,7 @@ static int reread_event(void *userdata, const trail_change_event *ev)
 {
     verifier *v = userdata;
     trail__replay_event e = {
-        .event_id = dup_or_null(ev->event_id),
+        .event_id = dup_or_null(ev->event_id ? ev->event_id : ""),
         .node_id = dup_or_null(ev->node_id ? ev->node_id : ""),
         .op = dup_or_null(ev->op ? ev->op : ""),
         .hlc = ev->hlc,

@@ -94,7 +94,7 @@ static void set_row(it_db *t, const char *id, const char *name, int64_t credit, 
               name, credit, version, id);
 }
 
-/* The event of @table's record @id on @db with id @event_id, copied into @out (it_history()). */
+/* The event @event_id among @evs; fails the test when it is not there. */
 static trail_change_event *event_of(const it_events *evs, const char *event_id)
 {
     for (size_t i = 0; i < evs->n; i++)
@@ -104,7 +104,7 @@ static trail_change_event *event_of(const it_events *evs, const char *event_id)
     return NULL;
 }
 
-/* The id of @db's newest event of customer @id, written by @node (NULL: any). */
+/* The id of @db's newest event of customer @id, into @out. */
 static void newest_event(trail_conn *db, const char *id, char out[TRAIL_ULID_LEN + 1])
 {
     it_events evs;
