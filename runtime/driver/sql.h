@@ -103,6 +103,9 @@ typedef struct trail_runtime_sql {
     const char *tombstone_get;    /* table_name, record_id -> version */
     const char *record_deleted;   /* table_name, record_id -> 1 when a delete of it is held */
     const char *tombstone_insert; /* table_name, record_id, version, hlc, event_id */
+    const char *record_edits;     /* table_name, record_id -> event_id, node_id, op, hlc, version,
+                                     changed, new_values of its events but merges (unordered) */
+    const char *conflict_get;     /* conflict_id -> 1 when recorded */
     const char *conflict_insert;  /* conflict_id, table_name, record_id, event_id,
                                      other_event_id, fields, event_values, other_values,
                                      detected_at, resolved_at, resolution (sync/conflicts.h) */

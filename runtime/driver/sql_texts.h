@@ -147,6 +147,10 @@
     .tombstone_insert = "INSERT INTO " Q(trail_tombstones) " (" Q(table_name) ", " Q(record_id)
                         ", " Q(version) ", " Q(hlc) ", " Q(event_id) ") VALUES (" P(1) ", " P(2)
                         ", " P(3) ", " P(4) ", " P(5) ")",
+    .record_edits = "SELECT " Q(event_id) ", " Q(node_id) ", " Q(op) ", " Q(hlc) ", " Q(version)
+                    ", " Q(changed) ", " Q(new_values) " FROM " EVENTS " WHERE " Q(table_name)
+                    " = " P(1) " AND " Q(record_id) " = " P(2) " AND " Q(op) " <> 'merge'",
+    .conflict_get = "SELECT 1 FROM " Q(trail_conflicts) " WHERE " Q(conflict_id) " = " P(1),
     .conflict_insert = "INSERT INTO " Q(trail_conflicts) " (" Q(conflict_id) ", " Q(table_name)
                        ", " Q(record_id) ", " Q(event_id) ", " Q(other_event_id) ", " Q(fields)
                        ", " Q(event_values) ", " Q(other_values) ", " Q(detected_at) ", "
