@@ -63,7 +63,8 @@ typedef struct trail_runtime_sql {
     const char *integrity_check; /* -> rows of text, "ok" alone when intact; NULL: none */
     const char *event_tables;    /* -> every table_name with events */
     const char *record_events;   /* table_name -> record_id, op, version, old_values, new_values,
-                                    event_id, changed, in (record_id, hlc, event_id) order */
+                                    event_id, changed, hlc, node_id, in (record_id, hlc,
+                                    event_id) order */
     /*
      * Digests (history/digest.c). snapshot_begin opens a read-only
      * transaction on one snapshot of the whole database, its statements run
@@ -107,8 +108,6 @@ typedef struct trail_runtime_sql {
     const char *conflict_insert;  /* conflict_id, table_name, record_id, event_id,
                                      other_event_id, fields, event_values, other_values,
                                      detected_at, resolved_at, resolution (sync/conflicts.h) */
-    const char *conflict_events;  /* node_id -> event_id of every conflict kept of an event of
-                                     another node (verify.c) */
     const char *foreign_events;   /* table_name, node_id -> event_id, node_id, node_seq (of its
                                      lane) of the table's events of other nodes (verify.c, for an
                                      entity that does not replicate) */

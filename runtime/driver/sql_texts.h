@@ -87,7 +87,8 @@
     .count_events = "SELECT count(*) FROM " EVENTS,
     .event_tables = "SELECT DISTINCT " Q(table_name) " FROM " EVENTS " ORDER BY " Q(table_name),
     .record_events = "SELECT " Q(record_id) ", " Q(op) ", " Q(version) ", " Q(old_values) ", "
-                     Q(new_values) ", " Q(event_id) ", " Q(changed) " FROM " EVENTS
+                     Q(new_values) ", " Q(event_id) ", " Q(changed) ", " Q(hlc) ", " Q(node_id)
+                     " FROM " EVENTS
                      " WHERE " Q(table_name) " = " P(1)
                      " ORDER BY " Q(record_id) ", " Q(hlc) ", " Q(event_id),
     /*
@@ -155,9 +156,6 @@
                        Q(resolved_at) ", " Q(resolution) ") VALUES (" P(1) ", " P(2) ", " P(3)
                        ", " P(4) ", " P(5) ", " P(6) ", " P(7) ", " P(8) ", " P(9) ", " P(10)
                        ", " P(11) ")",
-    .conflict_events = "SELECT c." Q(event_id) " FROM " Q(trail_conflicts) " c JOIN " EVENTS
-                       " e ON e." Q(event_id) " = c." Q(event_id) " WHERE e." Q(node_id)
-                       " <> " P(1),
     .foreign_events = "SELECT e." Q(event_id) ", e." Q(node_id) ", l." Q(node_seq) " FROM " EVENTS
                       " e JOIN " Q(trail_lanes) " l ON l." Q(lane_id) " = e." Q(lane_id)
                       " WHERE e." Q(table_name) " = " P(1) " AND e." Q(node_id) " <> " P(2),

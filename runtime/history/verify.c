@@ -11,18 +11,22 @@
  *     lane's last seq and hash; then, given a digest (read before anything
  *     else: history/digest.h), every lane it names looked up, its event at
  *     the digest's seq with the digest's hash;
- *  2. per table, every event in (record, hlc) order: the version and
- *     before/after chain of each record (an update's changed, old_values
+ *  2. per table, every event in (record, hlc) order, remembering where each
+ *     record ended (a digest of the row its events make, or deleted). A
+ *     record of an entity that replicates (docs/events.md, "Replicated
+ *     records") is read whole, then sorted into record order and replayed
+ *     by docs/replication.md's merge rules (history/replay.c: the row, and
+ *     the checks that hold when nodes edited it apart); trail_conflicts is
+ *     not read, since anyone can write it. A record of an entity that does
+ *     not replicate (`replicate: false`) is followed as one chain, its
+ *     versions and before/after values (an update's changed, old_values
  *     and new_values agreeing with each other and with the record's
- *     previous new_values), remembering where each record ended (a digest
- *     of its last new_values, or deleted); an event of another node that
- *     sync kept in trail_conflicts without moving the row is left out
- *     (docs/events.md, "Replicated records"), and so is another node's
- *     event of an entity that does not replicate (`replicate: false`);
+ *     previous new_values), other nodes' events left out;
  *  3. per table of a migrated entity, every live row, turned into event JSON
  *     by the same code that writes events, against that digest.
- * Memory grows with the lanes (pass 1's entries) and the records of one
- * table (pass 2's digests), not with the events. Values are compared as
+ * Memory grows with the lanes (pass 1's entries), the records of one
+ * table (pass 2's digests) and the events of one record, not with the
+ * events. Values are compared as
  * jansson reads them, except the numbers of json fields, which are compared
  * by their exact decimal values (load_values()). The entities of pass 3 come
  * from the schema descriptions in trail_meta; since anyone who can edit a row
@@ -37,6 +41,7 @@
 #include "audit/lane.h"
 #include "history/digest.h"
 #include "history/history_row.h"
+#include "history/replay.h"
 #include "sync/node.h"
 #include "audit/model.h"
 #include "core/json_exact.h"
@@ -75,10 +80,19 @@ typedef struct verifier {
     char *record;
     int64_t version;
     char op[8];
-    json_t *last_new;       /* its latest new_values, NULL after a delete */
-    json_t *ends;           /* record id -> digest of its last new_values, or false when deleted */
-    json_t *kept_apart;     /* event id -> true: another node's, kept as a conflict, no row moved */
+    json_t *last_new; /* its latest new_values, NULL after a delete */
+    /*
+     * record id -> the digest of its row as its events make it; false when
+     * deleted; null when they make none and pass 2 said why
+     */
+    json_t *ends;
+    json_t *foreign;        /* event id -> true: another node's, of an entity that does not
+                               replicate (it moved no row here) */
     trail__lineage lineage; /* the node ids this database wrote under before a reset */
+    bool replay;            /* the table's records replicate: replayed (replay.h), not chained */
+    trail__replay_event *rec_ev; /* a replicated record's events, until its end */
+    size_t n_rec_ev, cap_rec_ev;
+    trail__checks checks; /* pass 2's problems, of v->table's v->record */
     /* pass 3 */
     const trail_entity *entity;
     json_t *differing; /* [record id, live row] pairs to explain after the scan */
@@ -156,6 +170,13 @@ problem(verifier *v, const char *table, const char *record, const char *event, c
     }
     r->problems[r->n_problems++] = p;
     return TRAIL_OK;
+}
+
+/* A problem of the record pass 2 follows (replay.h's checks). */
+static int record_problem(void *userdata, const char *event_id, const char *what)
+{
+    verifier *v = userdata;
+    return problem(v, v->table, v->record, event_id, "%s", what);
 }
 
 /* ---- pass 1: hash chains ---------------------------------------------- */
@@ -436,21 +457,72 @@ static int digest_of(const json_t *values, char out[TRAIL_SHA256_HEX_LEN + 1])
     return rc;
 }
 
+/* Forgets the events of the replicated record followed so far. */
+static void clear_record_events(verifier *v)
+{
+    for (size_t i = 0; i < v->n_rec_ev; i++)
+        trail__replay_event_clear(&v->rec_ev[i]);
+    v->n_rec_ev = 0;
+}
+
+/*
+ * Keeps one event of a replicated record until the record's end: the
+ * strings and values are taken over (their pointers set to NULL here).
+ */
+static int keep_event(verifier *v, trail__replay_event *e)
+{
+    if (v->n_rec_ev == v->cap_rec_ev) {
+        size_t cap = v->cap_rec_ev ? v->cap_rec_ev * 2 : 16;
+        trail__replay_event *more = realloc(v->rec_ev, cap * sizeof *more);
+        if (!more)
+            return trail__err_set(&v->db->err, TRAIL_ENOMEM, "out of memory");
+        v->rec_ev = more;
+        v->cap_rec_ev = cap;
+    }
+    v->rec_ev[v->n_rec_ev++] = *e;
+    memset(e, 0, sizeof *e);
+    return TRAIL_OK;
+}
+
+/* Where the replicated record followed so far ends (@end), once its events were checked. */
+static int replayed_end(verifier *v, json_t **end)
+{
+    trail__replay_result res;
+    int rc = trail__replay(&v->checks, v->rec_ev, v->n_rec_ev, &res);
+    clear_record_events(v);
+    if (rc < 0)
+        return rc;
+    char digest[TRAIL_SHA256_HEX_LEN + 1];
+    if (!res.edits) {
+        *end = json_null();
+        rc = problem(v, v->table, v->record, NULL,
+                     "it has merge events only: the edits they merged are missing");
+    } else if (res.deleted)
+        *end = json_false();
+    else if (!res.row)
+        *end = json_null(); /* its edits carry no values: said when they were checked */
+    else if (digest_of(res.row, digest) < 0 || !(*end = json_string(digest)))
+        rc = trail__err_set(&v->db->err, TRAIL_ENOMEM, "out of memory");
+    json_decref(res.row);
+    return rc;
+}
+
 /* Records where the record followed so far ended. */
 static int end_record(verifier *v)
 {
     if (!v->record)
         return TRAIL_OK;
     json_t *end = json_false();
-    if (v->last_new) {
+    int rc = TRAIL_OK;
+    if (v->replay)
+        rc = replayed_end(v, &end);
+    else if (v->last_new) {
         char digest[TRAIL_SHA256_HEX_LEN + 1];
-        if (digest_of(v->last_new, digest) < 0)
-            return trail__err_set(&v->db->err, TRAIL_ENOMEM, "out of memory");
-        end = json_string(digest);
+        if (digest_of(v->last_new, digest) < 0 || !(end = json_string(digest)))
+            rc = trail__err_set(&v->db->err, TRAIL_ENOMEM, "out of memory");
     }
-    int rc = json_object_set_new(v->ends, v->record, end) < 0
-                 ? trail__err_set(&v->db->err, TRAIL_ENOMEM, "out of memory")
-                 : TRAIL_OK;
+    if (rc == TRAIL_OK && json_object_set_new(v->ends, v->record, end) < 0)
+        rc = trail__err_set(&v->db->err, TRAIL_ENOMEM, "out of memory");
     free(v->record);
     v->record = NULL;
     json_decref(v->last_new);
@@ -499,141 +571,6 @@ static bool old_values_hold(const json_t *old_values, const json_t *last, bool w
 }
 
 /*
- * Whether two values of a member are surely one value, or surely two,
- * where engines may judge "moved" otherwise than JSON does: numbers of
- * equal value (1 and 1.0, 0.0 and -0.0) may be one value to an engine and
- * two to another, and a json field's object or array may be respelled
- * (members reordered) by one engine and not by another; neither is taken
- * as proof either way.
- */
-static bool loosely_equal(const json_t *a, const json_t *b)
-{
-    if (json_is_number(a) && json_is_number(b))
-        return json_is_integer(a) && json_is_integer(b)
-                   ? json_integer_value(a) == json_integer_value(b)
-                   : json_number_value(a) == json_number_value(b);
-    if (json_is_array(a) && json_is_array(b)) {
-        if (json_array_size(a) != json_array_size(b))
-            return false;
-        for (size_t i = 0; i < json_array_size(a); i++)
-            if (!loosely_equal(json_array_get(a, i), json_array_get(b, i)))
-                return false;
-        return true;
-    }
-    if (json_is_object(a) && json_is_object(b)) {
-        const char *key;
-        json_t *value;
-        if (json_object_size(a) != json_object_size(b))
-            return false;
-        json_object_foreach((json_t *)a, key, value)
-        {
-            if (!loosely_equal(value, json_object_get(b, key)))
-                return false;
-        }
-        return true;
-    }
-    return json_equal(a, b);
-}
-
-static bool surely_same(const json_t *a, const json_t *b)
-{
-    if (json_is_object(a) || json_is_array(a) || !json_equal(a, b))
-        return false;
-    return json_typeof(a) == json_typeof(b) &&
-           !(json_is_real(a) && signbit(json_real_value(a)) != signbit(json_real_value(b)));
-}
-
-/* Appends @name, and @note when given, to the comma-separated list @out. */
-static void list_name(trail_buf *out, const char *name, const char *note)
-{
-    trail__buf_appendf(out, "%s%s%s%s", out->len ? ", " : "", name, note ? " " : "",
-                       note ? note : "");
-}
-
-/*
- * An update's changed, old_values and new_values against the record as it
- * last was (@last): changed names exactly the members of old_values (the
- * audited fields that moved: SPEC §4), and new_values differs from @last in
- * those fields and in no other ("version" aside, and members only one of
- * them holds: a field a later schema added or dropped). A redacted field
- * that moved is named while both its values read "[redacted]". With
- * @may_stay (a resolve, whose @old_values is NULL here), a field changed
- * names may hold its value.
- */
-static int update_holds(verifier *v, const char *event_id, const json_t *changed,
-                        const json_t *old_values, const json_t *new_values, bool may_stay)
-{
-    const char *t = v->table, *r = v->record, *key;
-    size_t i;
-    json_t *name, *value;
-    json_array_foreach(changed, i, name)
-    {
-        if (!json_is_string(name))
-            changed = NULL;
-    }
-    if (!json_is_array(changed))
-        return problem(v, t, r, event_id,
-                       "its changed is not an array of field names: the event was edited");
-    trail_buf apart = TRAIL_BUF_INIT, unnamed = TRAIL_BUF_INIT, unmoved = TRAIL_BUF_INIT;
-    json_t *named = json_object();
-    json_array_foreach(changed, i, name)
-    {
-        if (named)
-            json_object_set(named, json_string_value(name), json_true());
-        if (json_is_object(old_values) && !json_object_get(old_values, json_string_value(name)))
-            list_name(&apart, json_string_value(name), "(only in changed)");
-        value = json_object_get(new_values, json_string_value(name));
-        const json_t *before = json_object_get(v->last_new, json_string_value(name));
-        if (!may_stay && value && before && surely_same(value, before) &&
-            !(json_is_string(value) &&
-              strcmp(json_string_value(value), "[redacted]") == 0 /* json_form.c */))
-            list_name(&unmoved, json_string_value(name), NULL);
-    }
-    if (json_is_object(old_values) && named)
-        json_object_foreach((json_t *)old_values, key, value)
-        {
-            if (!json_object_get(named, key))
-                list_name(&apart, key, "(only in old_values)");
-        }
-    if (json_is_object(new_values) && named)
-        json_object_foreach((json_t *)new_values, key, value)
-        {
-            const json_t *before = json_object_get(v->last_new, key);
-            if (strcmp(key, "version") != 0 && before && !json_object_get(named, key) &&
-                !loosely_equal(value, before))
-                list_name(&unnamed, key, NULL);
-        }
-    int rc = !named || apart.err || unnamed.err || unmoved.err
-                 ? trail__err_set(&v->db->err, TRAIL_ENOMEM, "out of memory")
-                 : TRAIL_OK;
-    if (rc < 0)
-        goto done;
-    if (apart.len &&
-        (rc = problem(v, t, r, event_id,
-                      "its changed and its old_values do not name the same fields: %s: the event "
-                      "was edited",
-                      apart.data)) < 0)
-        goto done;
-    if (unnamed.len &&
-        (rc = problem(v, t, r, event_id,
-                      "its new_values differ from the previous event's new_values in %s, which "
-                      "its changed does not name: the event was edited",
-                      unnamed.data)) < 0)
-        goto done;
-    if (unmoved.len)
-        rc = problem(v, t, r, event_id,
-                     "its changed names %s, but its new_values hold the previous event's value "
-                     "there: the event was edited",
-                     unmoved.data);
-done:
-    json_decref(named);
-    trail__buf_free(&apart);
-    trail__buf_free(&unnamed);
-    trail__buf_free(&unmoved);
-    return rc;
-}
-
-/*
  * Checks one event against the record's state so far, then makes it that
  * state: @new_values is kept (a reference taken), the rest is borrowed.
  */
@@ -643,14 +580,9 @@ static int follow(verifier *v, const char *event_id, const char *op, int64_t ver
     const char *t = v->table, *r = v->record;
     bool first = v->version == 0;
     bool insert = strcmp(op, "insert") == 0, del = strcmp(op, "delete") == 0;
-    bool resolve = strcmp(op, "resolve") == 0;
     int64_t want = first ? 1 : del ? v->version : v->version + 1;
-    /*
-     * An update's or delete's old_values are the record's last new_values
-     * (an update's, some); a resolve's name the conflict it decides
-     * (docs/replication.md, "Resolving").
-     */
-    bool carries_last = !first && !insert && !resolve && v->last_new;
+    /* An update's or delete's old_values are the record's last new_values (an update's, some). */
+    bool carries_last = !first && !insert && v->last_new;
     trail_buf names = TRAIL_BUF_INIT;
     int rc = TRAIL_OK;
     if (first && !insert)
@@ -682,9 +614,9 @@ static int follow(verifier *v, const char *event_id, const char *op, int64_t ver
         goto done;
     if (!del && !new_values && (rc = problem(v, t, r, event_id, "%s without new_values", op)) < 0)
         goto done;
-    /* A resolve that keeps a side's values names fields that need not move. */
-    if (!first && (resolve || strcmp(op, "update") == 0) && v->last_new)
-        rc = update_holds(v, event_id, changed, resolve ? NULL : old_values, new_values, resolve);
+    if (!first && strcmp(op, "update") == 0 && v->last_new)
+        rc = trail__update_holds(&v->checks, event_id, changed, old_values, new_values, v->last_new,
+                                 TRAIL__HOLD_NAMES | TRAIL__HOLD_UNNAMED | TRAIL__HOLD_UNMOVED);
 done:
     trail__buf_free(&names);
     json_decref(v->last_new);
@@ -733,28 +665,35 @@ static json_t *parse_json(const verifier *v, const trail_value *value)
 static int record_row(trail_conn *db, void *row, void *userdata)
 {
     verifier *v = userdata;
-    static const trail_vtype types[7] = { TRAIL_V_TEXT, TRAIL_V_TEXT, TRAIL_V_INT, TRAIL_V_JSON,
-                                          TRAIL_V_JSON, TRAIL_V_TEXT, TRAIL_V_JSON };
-    trail_value c[7];
-    int rc = trail__row_read(db, row, types, c, 7);
+    static const trail_vtype types[9] = { TRAIL_V_TEXT, TRAIL_V_TEXT, TRAIL_V_INT,
+                                          TRAIL_V_JSON, TRAIL_V_JSON, TRAIL_V_TEXT,
+                                          TRAIL_V_JSON, TRAIL_V_INT,  TRAIL_V_TEXT };
+    trail_value c[9];
+    int rc = trail__row_read(db, row, types, c, 9);
     if (rc < 0)
         return rc;
     step_done_one(v);
-    if (c[5].type != TRAIL_V_NULL && c[5].n <= TRAIL_ULID_LEN) {
+    if (!v->replay && c[5].type != TRAIL_V_NULL && c[5].n <= TRAIL_ULID_LEN) {
         char id[TRAIL_ULID_LEN + 1];
         memcpy(id, c[5].s, c[5].n);
         id[c[5].n] = '\0';
-        if (json_object_get(v->kept_apart, id))
+        if (json_object_get(v->foreign, id))
             return 0; /* it moved no row here: not in the record's chain */
     }
     char *record = strndup(c[0].s ? c[0].s : "", c[0].n);
-    char *op = strndup(c[1].s ? c[1].s : "", c[1].n);
-    char *event_id = strndup(c[5].s ? c[5].s : "", c[5].n);
-    json_t *old_values = parse_json(v, &c[3]), *new_values = parse_json(v, &c[4]);
-    /* An array of names: no numbers to read exactly. */
-    json_t *changed =
-        c[6].type == TRAIL_V_NULL ? NULL : json_loadb(c[6].s, c[6].n, JSON_DECODE_ANY, NULL);
-    if (!record || !op || !event_id) {
+    trail__replay_event e = {
+        .event_id = strndup(c[5].s ? c[5].s : "", c[5].n),
+        .node_id = strndup(c[8].s ? c[8].s : "", c[8].n),
+        .op = strndup(c[1].s ? c[1].s : "", c[1].n),
+        .hlc = c[7].i,
+        .version = c[2].i,
+        .old_values = parse_json(v, &c[3]),
+        .new_values = parse_json(v, &c[4]),
+        /* An array of names: no numbers to read exactly. */
+        .changed =
+            c[6].type == TRAIL_V_NULL ? NULL : json_loadb(c[6].s, c[6].n, JSON_DECODE_ANY, NULL),
+    };
+    if (!record || !e.op || !e.event_id || !e.node_id) {
         rc = trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
         goto done;
     }
@@ -766,14 +705,13 @@ static int record_row(trail_conn *db, void *row, void *userdata)
         v->version = 0;
         v->report->records++;
     }
-    rc = follow(v, event_id, op, c[2].i, old_values, new_values, changed);
+    if (v->replay)
+        rc = keep_event(v, &e);
+    else
+        rc = follow(v, e.event_id, e.op, e.version, e.old_values, e.new_values, e.changed);
 done:
-    json_decref(old_values);
-    json_decref(new_values);
-    json_decref(changed);
+    trail__replay_event_clear(&e);
     free(record);
-    free(op);
-    free(event_id);
     return rc;
 }
 
@@ -818,7 +756,14 @@ static int live_row(trail_conn *db, void *row, void *userdata)
                        "the row has no change events: it was written behind trail's back");
     if (json_is_false(end))
         return problem(v, v->table, record, NULL,
-                       "the row is present although its history ends in a delete");
+                       v->replay ? "the row is present although a delete is among its events "
+                                   "(deletes win)"
+                                 : "the row is present although its history ends in a delete");
+    if (json_is_null(end)) {
+        /* Its events make no row; pass 2 said why. */
+        json_object_del(v->ends, record);
+        return TRAIL_OK;
+    }
 
     trail_buf text = TRAIL_BUF_INIT;
     json_t *live = NULL;
@@ -914,10 +859,58 @@ static bool drop_added_fields(const trail_entity *e, const json_t *last, json_t 
     return dropped;
 }
 
+/* One event of a replicated record read again, for replayed_row(). */
+static int reread_event(void *userdata, const trail_change_event *ev)
+{
+    verifier *v = userdata;
+    trail__replay_event e = {
+        .event_id = dup_or_null(ev->event_id ? ev->event_id : ""),
+        .node_id = dup_or_null(ev->node_id ? ev->node_id : ""),
+        .op = dup_or_null(ev->op ? ev->op : ""),
+        .hlc = ev->hlc,
+        .version = ev->version,
+        .old_values =
+            ev->old_values ? load_values(v, ev->old_values, strlen(ev->old_values)) : NULL,
+        .new_values =
+            ev->new_values ? load_values(v, ev->new_values, strlen(ev->new_values)) : NULL,
+        .changed = ev->changed ? json_loads(ev->changed, JSON_DECODE_ANY, NULL) : NULL,
+    };
+    int rc = e.event_id && e.node_id && e.op
+                 ? keep_event(v, &e)
+                 : trail__err_set(&v->db->err, TRAIL_ENOMEM, "out of memory");
+    trail__replay_event_clear(&e);
+    return rc;
+}
+
+/*
+ * The row @record's events make (replay.h), read again, in *@row (the
+ * caller drops it); *@is_last when it is its last edit's new_values, as it
+ * is but where edits were concurrent. TRAIL_ENOTFOUND when they make none.
+ */
+static int replayed_row(verifier *v, const char *record, json_t **row, bool *is_last)
+{
+    trail__checks quiet = { &v->db->err, NULL, NULL };
+    trail__replay_result res = { 0 };
+    *row = NULL;
+    int rc = trail_history(v->db, v->table, record, reread_event, v);
+    if (rc == TRAIL_OK)
+        rc = trail__replay(&quiet, v->rec_ev, v->n_rec_ev, &res);
+    if (rc == TRAIL_OK && !res.row)
+        rc = trail__err_set(&v->db->err, TRAIL_ENOTFOUND, "%s %s: its events make no row", v->table,
+                            record);
+    if (rc == TRAIL_OK) {
+        *row = res.row;
+        *is_last = json_equal(res.row, v->rec_ev[res.last].new_values);
+    }
+    clear_record_events(v);
+    return rc;
+}
+
 /*
  * Reports how the live row of @pair ([record id, live row], from live_row())
- * differs from its record's last event; drops from the row the fields that
- * drop_added_fields() explains.
+ * differs from what its record's events make: its last event's new_values,
+ * or for a replicated record their replay; drops from the row the fields
+ * that drop_added_fields() explains.
  */
 static int explain_one(verifier *v, json_t *pair)
 {
@@ -926,21 +919,25 @@ static int explain_one(verifier *v, json_t *pair)
     char *last_text = NULL;
     json_t *last = NULL;
     trail_buf names = TRAIL_BUF_INIT;
-    bool added;
-    int rc = trail_as_of(v->db, v->table, record, INT64_MAX, &last_text);
+    bool added, is_last = true;
+    int rc;
+    if (v->replay)
+        rc = replayed_row(v, record, &last, &is_last);
+    else if ((rc = trail_as_of(v->db, v->table, record, INT64_MAX, &last_text)) == TRAIL_OK &&
+             !(last = load_values(v, last_text, strlen(last_text))))
+        rc = trail__err_set(&v->db->err, TRAIL_ENOMEM, "out of memory");
     if (rc < 0)
         goto done;
-    if (!(last = load_values(v, last_text, strlen(last_text)))) {
-        rc = trail__err_set(&v->db->err, TRAIL_ENOMEM, "out of memory");
-        goto done;
-    }
     added = drop_added_fields(v->entity, last, live);
     if ((rc = differing_fields(&names, last, live, false)) < 0)
         goto done;
     if (names.len || !added)
         rc = problem(v, v->table, record, NULL,
-                     "the row differs from its last event's new_values in: %s: it was "
+                     "the row differs from %s in: %s: it was "
                      "changed behind trail's back",
+                     is_last ? "its last event's new_values"
+                             : "what its events make, replayed in record order (its concurrent "
+                               "edits merged)",
                      names.data ? names.data : "(their form)");
 done:
     trail__buf_free(&names);
@@ -996,7 +993,10 @@ static int check_live_rows(verifier *v)
     {
         if (json_is_string(end) &&
             (rc = problem(v, v->table, record, NULL,
-                          "the row is missing although its history does not end in a delete")) < 0)
+                          v->replay ? "the row is missing although no delete is among its "
+                                      "events"
+                                    : "the row is missing although its history does not end in "
+                                      "a delete")) < 0)
             return rc;
     }
     return TRAIL_OK;
@@ -1158,21 +1158,7 @@ static void free_tables(table_list *l)
 
 /* ---- the whole check -------------------------------------------------- */
 
-static int kept_apart_row(trail_conn *db, void *row, void *userdata)
-{
-    verifier *v = userdata;
-    trail_value id;
-    int rc = db->drv->column(db, row, 0, TRAIL_V_TEXT, &id);
-    if (rc < 0 || id.type == TRAIL_V_NULL)
-        return rc;
-    char key[TRAIL_ULID_LEN + 1];
-    snprintf(key, sizeof key, "%.*s", (int)id.n, id.s);
-    return json_object_set_new(v->kept_apart, key, json_true()) < 0
-               ? trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory")
-               : 0;
-}
-
-/* An event of another node id, kept apart unless this database wrote it before a reset. */
+/* An event of another node id, left out unless this database wrote it before a reset. */
 static int foreign_row(trail_conn *db, void *row, void *userdata)
 {
     verifier *v = userdata;
@@ -1186,7 +1172,7 @@ static int foreign_row(trail_conn *db, void *row, void *userdata)
     snprintf(node, sizeof node, "%.*s", (int)c[1].n, c[1].s);
     if (trail__lineage_own(&v->lineage, node, c[2].i))
         return 0;
-    return json_object_set_new(v->kept_apart, key, json_true()) < 0
+    return json_object_set_new(v->foreign, key, json_true()) < 0
                ? trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory")
                : 0;
 }
@@ -1196,6 +1182,8 @@ static int check_table(verifier *v, const table_entry *t)
     const trail_runtime_sql *sql = v->db->drv->sql;
     v->table = t->name;
     v->entity = t->entity;
+    /* Not described: a description stored before `replicate` existed would say true. */
+    v->replay = !t->entity || t->entity->replicate;
     trail_value name = trail_v_text(t->name);
     int rc = TRAIL_OK;
     /* The rows of an entity that does not replicate hold this node's events only. */
@@ -1216,6 +1204,8 @@ static int check_table(verifier *v, const table_entry *t)
                      "cannot be checked against its events: a description was deleted or edited");
 done:
     json_object_clear(v->ends);
+    json_object_clear(v->foreign);
+    clear_record_events(v);
     free(v->record);
     v->record = NULL;
     json_decref(v->last_new);
@@ -1280,7 +1270,7 @@ static int check_chains(verifier *v, table_list *tables)
     const trail_runtime_sql *sql = db->drv->sql;
     if (trail__conn_need_tables(db) < 0)
         return TRAIL_EDB;
-    if (!(v->ends && v->differing && v->kept_apart && tables->schemas))
+    if (!(v->ends && v->differing && v->foreign && tables->schemas))
         return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
     int rc = TRAIL_OK;
     if (v->opts && v->opts->progress)
@@ -1331,14 +1321,10 @@ static int check_records(verifier *v, table_list *tables)
 {
     trail_conn *db = v->db;
     const trail_runtime_sql *sql = db->drv->sql;
-    trail_value node = trail_v_text(db->node_id);
     int rc = db->drv->query(db, sql->meta_models, NULL, 0, model_row, tables, NULL);
     if (rc < 0)
         return rc;
     if ((rc = trail__lineage_read(db, &v->lineage)) < 0)
-        return rc;
-    /* Events another node made that sync kept without moving a row (sync/rows.c). */
-    if ((rc = db->drv->query(db, sql->conflict_events, &node, 1, kept_apart_row, v, NULL)) < 0)
         return rc;
     if ((rc = db->drv->query(db, sql->meta_versions, NULL, 0, version_row, tables, NULL)) < 0)
         return rc;
@@ -1391,7 +1377,8 @@ int trail_verify_with(trail_conn *db, const trail_verify_opts *opts, trail_verif
         v.progress.n_steps += step_applies(&v, i);
     table_list tables = { .v = &v };
     v.ends = json_object();
-    v.kept_apart = json_object();
+    v.foreign = json_object();
+    v.checks = (trail__checks){ &db->err, record_problem, &v };
     v.differing = json_array();
     tables.schemas = json_object();
 
@@ -1411,7 +1398,8 @@ done:
     trail__digest_free(v.digest);
     json_decref(v.lanes);
     json_decref(v.ends);
-    json_decref(v.kept_apart);
+    json_decref(v.foreign);
+    free(v.rec_ev);
     trail__lineage_free(&v.lineage);
     json_decref(v.differing);
     trail__buf_free(&v.scratch);
