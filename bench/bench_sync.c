@@ -65,7 +65,12 @@
  * customer with the source's credit, the names from here, the source's
  * orders but those deleted here. A count other than what the races make
  * is printed as a MISMATCH and the program exits with 1. The floor there
- * is the plain INSERT of the same events, the base inserted first.
+ * is the plain INSERT of the same events, the base inserted first. These
+ * cases print the CPU time of the timed call too (the child's own: all of
+ * the work on SQLite, the client's on a server), which other programs'
+ * load changes less than the wall time. For the analysis of where the
+ * time goes, BENCH_SYNC_SQLITE_CACHE_KIB sets the SQLite destination's
+ * page cache in those cases (default: SQLite's 2 MiB).
  *
  * Writes bench_sync.dat (--data PATH) for bench/plot_sync.gnuplot and
  * bench_sync_conflicts.dat (--conflicts-data) for
@@ -443,6 +448,18 @@ static long copy_rows(sqlite3 *src, sqlite3 *dst, const char *table, const char 
 }
 
 /*
+ * This process's CPU time (user and system), in seconds: on a machine that
+ * others load, the figure that their load changes least.
+ */
+static double cpu_seconds(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/*
  * --child plain SRC_PATH DST_PATH BATCH [HLC]: the floor (see the top of
  * the file). With HLC, the events up to it are what the destination held
  * before (the conflicts' base): inserted first, untimed.
@@ -470,12 +487,14 @@ static int child_plain(const char *src_path, const char *dst_path, int batch, co
         snprintf(after, sizeof after, "hlc > %lld", atoll(held));
         copy_rows(src, dst, "trail_change_events", before, "hlc, lane_id, seq", 1 << 30);
     }
+    double cpu0 = cpu_seconds();
     int64_t t0 = bench_mono_ns();
     long rows = copy_rows(src, dst, "trail_change_events", after, "hlc, lane_id, seq", batch);
     int64_t ns = bench_mono_ns() - t0;
+    double cpu = cpu_seconds() - cpu0;
     sqlite3_close(src);
     sqlite3_close(dst);
-    printf("%ld %ld 0 0 0 %.6f\n", rows, rows, (double)ns / 1e9);
+    printf("%ld %ld 0 0 0 %.6f %.6f\n", rows, rows, (double)ns / 1e9, cpu);
     return 0;
 }
 
@@ -827,6 +846,16 @@ static int child_apply(const char *url, const char *file, int batch)
 {
     trail_conn *db;
     check(db, trail_open(&db, url, NULL), url);
+    /*
+     * For the analysis of where the time goes only (docs/benchmarks.md):
+     * SQLite's page cache in KiB instead of its default 2 MiB.
+     */
+    const char *cache = getenv("BENCH_SYNC_SQLITE_CACHE_KIB");
+    if (cache && *cache && strncmp(url, "sqlite:", 7) == 0) {
+        char pragma[64];
+        snprintf(pragma, sizeof pragma, "PRAGMA cache_size=-%ld", atol(cache));
+        check(db, db->drv->exec(db, pragma), pragma);
+    }
     FILE *in = fopen(file, "r");
     if (!in)
         bench_die("%s: %s", file, strerror(errno));
@@ -834,9 +863,11 @@ static int child_apply(const char *url, const char *file, int batch)
     o.batch_size = batch;
     o.progress = isatty(STDERR_FILENO) ? progress : NULL;
     trail_sync_stats st;
+    double cpu0 = cpu_seconds();
     int64_t t0 = bench_mono_ns();
     check(db, trail_import(db, in, &o, &st), "import");
     int64_t ns = bench_mono_ns() - t0;
+    double cpu = cpu_seconds() - cpu0;
     fclose(in);
     int64_t c[APPLY_COUNTS];
     query_ints(db,
@@ -856,8 +887,8 @@ static int child_apply(const char *url, const char *file, int batch)
     trail_close(db);
     if (isatty(STDERR_FILENO))
         fprintf(stderr, "\r%78s\r", "");
-    printf("%lld %lld %lld %lld %lld %.6f", (long long)st.seen, (long long)st.applied,
-           (long long)st.skipped, (long long)st.held, (long long)st.refused, (double)ns / 1e9);
+    printf("%lld %lld %lld %lld %lld %.6f %.6f", (long long)st.seen, (long long)st.applied,
+           (long long)st.skipped, (long long)st.held, (long long)st.refused, (double)ns / 1e9, cpu);
     for (int i = 0; i < APPLY_COUNTS; i++)
         printf(" %lld", (long long)c[i]);
     printf("\n");
@@ -888,6 +919,7 @@ static int child_main(int argc, char **argv)
 typedef struct run {
     long seen, applied, skipped, held, refused;
     double seconds; /* of the call itself */
+    double cpu;     /* its CPU seconds, where the child says (the conflicts' cases) */
     long peak_kib;  /* the child's ru_maxrss */
     char out[4096]; /* its stdout */
 } run;
@@ -1009,11 +1041,12 @@ static const char *const count_name[APPLY_COUNTS] = {
 static void race_measure(const char *const *args, const race_plan *plan, bool raced, race_case *out)
 {
     out->r = measure(args, plan->events);
-    if (sscanf(out->r.out, "%*d %*d %*d %*d %*d %*f %lld %lld %lld %lld %lld %lld %lld %lld %lld",
-               (long long *)&out->c[0], (long long *)&out->c[1], (long long *)&out->c[2],
-               (long long *)&out->c[3], (long long *)&out->c[4], (long long *)&out->c[5],
-               (long long *)&out->c[6], (long long *)&out->c[7],
-               (long long *)&out->c[8]) != APPLY_COUNTS)
+    if (sscanf(out->r.out,
+               "%*d %*d %*d %*d %*d %*f %lf %lld %lld %lld %lld %lld %lld %lld %lld %lld",
+               &out->r.cpu, (long long *)&out->c[0], (long long *)&out->c[1],
+               (long long *)&out->c[2], (long long *)&out->c[3], (long long *)&out->c[4],
+               (long long *)&out->c[5], (long long *)&out->c[6], (long long *)&out->c[7],
+               (long long *)&out->c[8]) != APPLY_COUNTS + 1)
         bench_die("child %s printed no counts", args[0]);
     const long *n = plan->n;
     /*
@@ -1063,14 +1096,19 @@ static void race_server(const char *script, const char *name, const char *prep, 
     bench_server_stop();
 }
 
+/*
+ * A case's line: wall time and rate; CPU time (this process's: on a server
+ * the client's only) and events per CPU second; peak RSS; the rate against
+ * @clean's (the same engine without conflicts) and @floor's; what it recorded.
+ */
 static void print_race(const race_case *c, const run *clean, const run *floor)
 {
     char vs_clean[16] = "";
     if (clean)
         snprintf(vs_clean, sizeof vs_clean, "%.2fx", rate(&c->r) / rate(clean));
-    printf("  %-34s %8.2f s %9.0f ev/s %6.1f MiB %7s %6.2fx %9lld %9lld\n", c->what, c->r.seconds,
-           rate(&c->r), (double)c->r.peak_kib / 1024, vs_clean, rate(&c->r) / rate(floor),
-           (long long)c->c[0], (long long)c->c[4]);
+    printf("  %-26s %7.2f %8.0f %7.2f %8.0f %6.1f %7s %6.2fx %9lld %7lld\n", c->what, c->r.seconds,
+           rate(&c->r), c->r.cpu, (double)c->r.applied / c->r.cpu, (double)c->r.peak_kib / 1024,
+           vs_clean, rate(&c->r) / rate(floor), (long long)c->c[0], (long long)c->c[4]);
 }
 
 /*
@@ -1120,10 +1158,12 @@ static bool race_section(long events, long batch, bool sqlite_only, const char *
     snprintf(plain_batch, sizeof plain_batch, "%ld", batch ? batch : IMPORT_BATCH);
     snprintf(hlc_text, sizeof hlc_text, "%lld", p.base_hlc);
 
-    printf("  %-34s %10s %14s %10s %7s %7s %9s %9s\n", "case", "time", "rate", "peak", "x clean",
-           "x floor", "conflicts", "merges");
+    printf("  %-26s %7s %8s %7s %8s %6s %7s %7s %9s %7s\n", "case", "wall s", "ev/s", "CPU s",
+           "ev/CPU-s", "MiB", "x clean", "x floor", "conflicts", "merges");
     const char *a_plain[] = { "plain", src, plain_dst, plain_batch, hlc_text, NULL };
     run floor = measure(a_plain, p.events);
+    if (sscanf(floor.out, "%*d %*d %*d %*d %*d %*f %lf", &floor.cpu) != 1)
+        bench_die("the floor printed no CPU time");
     race_case fl = { .what = "plain INSERT (floor)", .r = floor, .ok = true };
     print_race(&fl, NULL, &floor);
     race_case cs[6] = {
@@ -1160,9 +1200,9 @@ static bool race_section(long events, long batch, bool sqlite_only, const char *
     snprintf(what, sizeof what,
              "SQLite import at %ld events, %.0f%% racing, >= %.0f events/s:", p.events,
              100. * (double)p.k / (double)p.events, TARGET_RATE);
-    printf("  %-62s %-6s (%.0f events/s, %.2fx)\n", what,
+    printf("  %-62s %-6s (%.0f events/s, %.2fx; %.0f per CPU second)\n", what,
            rate(&cs[1].r) >= TARGET_RATE ? "met" : "missed", rate(&cs[1].r),
-           rate(&cs[1].r) / TARGET_RATE);
+           rate(&cs[1].r) / TARGET_RATE, (double)cs[1].r.applied / cs[1].r.cpu);
 
     FILE *f = fopen(dat, "w");
     if (!f)
