@@ -14,6 +14,8 @@
 
 if (!exists("data")) data = 'bench_sync_conflicts.dat'
 if (!exists("out")) out = 'bench_sync_conflicts.png'
+# A line under the title (what was measured), optional: -e "note='...'"
+if (!exists("note")) note = ''
 
 set terminal pngcairo size 900,560 font "sans,11" noenhanced
 set output out
@@ -30,7 +32,8 @@ top = STATS_max > top ? STATS_max : top
 top = target > top ? target : top
 top = floor > top ? floor : top
 
-set title "bench_sync: 200,000 events imported, a tenth racing the destination's edits (issue 18)"
+set title "bench_sync: 200,000 events imported, a tenth racing the destination's edits (issue 18)" \
+    . (note eq '' ? '' : "\n" . note)
 set style data histograms
 set style histogram clustered gap 1.5
 set style fill solid 0.85 border -1
