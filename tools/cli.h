@@ -27,7 +27,7 @@ typedef struct cli_command {
 } cli_command;
 
 extern const cli_command cli_log, cli_verify, cli_digest, cli_nodes, cli_export, cli_import,
-    cli_sync, cli_node, cli_diff;
+    cli_sync, cli_node, cli_diff, cli_conflicts, cli_conflict;
 
 /* An option of a command: a flag (value NULL) or one that takes a value. */
 typedef struct cli_option {

@@ -15,9 +15,10 @@
 #include <time.h>
 #include <unistd.h>
 
-static const cli_command *const commands[] = { &cli_log,   &cli_verify, &cli_digest,
-                                               &cli_nodes, &cli_export, &cli_import,
-                                               &cli_sync,  &cli_node,   &cli_diff };
+static const cli_command *const commands[] = { &cli_log,       &cli_verify,  &cli_digest,
+                                               &cli_nodes,     &cli_export,  &cli_import,
+                                               &cli_sync,      &cli_node,    &cli_diff,
+                                               &cli_conflicts, &cli_conflict };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
 static void usage(FILE *out)
@@ -31,8 +32,8 @@ static void usage(FILE *out)
           "commands:\n",
           out);
     for (size_t i = 0; i < N_COMMANDS; i++)
-        fprintf(out, "  %-8s %s\n", commands[i]->name, commands[i]->summary);
-    fputs("  help     show this help, or a command's (trail help log)\n"
+        fprintf(out, "  %-9s %s\n", commands[i]->name, commands[i]->summary);
+    fputs("  help      show this help, or a command's (trail help log)\n"
           "\n"
           "DB is one of:\n"
           "  shop.db, sqlite:shop.db                 an SQLite file\n"

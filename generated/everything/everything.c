@@ -563,6 +563,142 @@ void everything_sample_clear(everything_sample *rec)
     trail_record_clear(&everything_sample_entity, rec);
 }
 
+/* ---- memo ---------------------------------------------------------- */
+
+extern const trail_entity_sql everything_memo_sql_sqlite;
+
+extern const trail_entity_sql everything_memo_sql_pg;
+
+extern const trail_entity_sql everything_memo_sql_mysql;
+
+/* The runtime reads enum members as ints. */
+_Static_assert(sizeof(everything_memo_state) == sizeof(int), "memo.state is int-sized");
+
+static const char *const memo_state_values[] = {
+    "draft",
+    "final",
+};
+
+/* Its statements, per driver: the runtime takes those of the connection's. */
+static const trail_entity_sql *const memo_sql[] = {
+    &everything_memo_sql_sqlite,
+    &everything_memo_sql_pg,
+    &everything_memo_sql_mysql,
+    NULL,
+};
+
+static const trail_field memo_fields[] = {
+    {
+        .name = "title",
+        .type = TRAIL_TYPE_TEXT,
+        .flags = TRAIL_FIELD_MAX,
+        .at = { offsetof(everything_memo, title),
+                offsetof(everything_memo_create_params, title),
+                offsetof(everything_memo_update_params, title) },
+        .max = 80,
+    },
+    {
+        .name = "body",
+        .type = TRAIL_TYPE_TEXT,
+        .flags = TRAIL_FIELD_NULLABLE,
+        .at = { offsetof(everything_memo, body),
+                offsetof(everything_memo_create_params, body),
+                offsetof(everything_memo_update_params, body) },
+    },
+    {
+        .name = "score",
+        .type = TRAIL_TYPE_INT32,
+        .flags = TRAIL_FIELD_MIN | TRAIL_FIELD_MAX | TRAIL_FIELD_DEFAULT,
+        .at = { offsetof(everything_memo, score),
+                offsetof(everything_memo_create_params, score),
+                offsetof(everything_memo_update_params, score) },
+        .min = 0, .max = 100,
+        .def = { .i = 0 },
+    },
+    {
+        .name = "state",
+        .type = TRAIL_TYPE_ENUM,
+        .flags = TRAIL_FIELD_DEFAULT,
+        .at = { offsetof(everything_memo, state),
+                offsetof(everything_memo_create_params, state),
+                offsetof(everything_memo_update_params, state) },
+        .def = { .i = 0 },
+        .values = memo_state_values,
+        .n_values = 2,
+    },
+};
+
+const trail_entity everything_memo_entity = {
+    .name = "memo",
+    .table = "memos",
+    .key = TRAIL_KEY_ULID,
+    .conflict = TRAIL_CONFLICT_MANUAL,
+    .replicate = true,
+    .schema_version = 3,
+    .schema = &everything_schema,
+    .fields = memo_fields,
+    .n_fields = 4,
+    .record_size = sizeof(everything_memo),
+    .id_at = offsetof(everything_memo, id),
+    .version_at = offsetof(everything_memo, version),
+    .update_id_at = offsetof(everything_memo_update_params, id),
+    .update_version_at = offsetof(everything_memo_update_params, version),
+    .update_set_at = offsetof(everything_memo_update_params, set),
+    .sql = memo_sql,
+};
+
+void everything_memo_create_params_init(everything_memo_create_params *params)
+{
+    *params = (everything_memo_create_params)EVERYTHING_MEMO_CREATE_INIT;
+}
+
+int everything_memo_create(trail_conn *db, const trail_ctx *ctx,
+        const everything_memo_create_params *params, everything_memo *out)
+{
+    return trail_record_create(db, ctx, &everything_memo_entity, params, out);
+}
+
+int everything_memo_get(trail_conn *db, const char *id, everything_memo *out)
+{
+    return trail_record_get(db, &everything_memo_entity, (trail_key){ .text = id }, out);
+}
+
+/* Calls the typed row callback of everything_memo_list(). */
+struct memo_list_call {
+    everything_memo_row_fn fn;
+    void *userdata;
+};
+
+static int memo_list_row(void *userdata, const void *row)
+{
+    const struct memo_list_call *call = userdata;
+    return call->fn(call->userdata, row);
+}
+
+int everything_memo_list(trail_conn *db, const char *after_id, int limit,
+        everything_memo_row_fn fn, void *userdata)
+{
+    struct memo_list_call call = { fn, userdata };
+    return trail_record_list(db, &everything_memo_entity, (trail_key){ .text = after_id },
+                             limit, fn ? memo_list_row : NULL, &call);
+}
+
+int everything_memo_update(trail_conn *db, const trail_ctx *ctx,
+        const everything_memo_update_params *params, everything_memo *out)
+{
+    return trail_record_update(db, ctx, &everything_memo_entity, params, out);
+}
+
+int everything_memo_delete(trail_conn *db, const trail_ctx *ctx, const char *id, int64_t version)
+{
+    return trail_record_delete(db, ctx, &everything_memo_entity, (trail_key){ .text = id }, version);
+}
+
+void everything_memo_clear(everything_memo *rec)
+{
+    trail_record_clear(&everything_memo_entity, rec);
+}
+
 /* ---- sample_tag ---------------------------------------------------------- */
 
 extern const trail_entity_sql everything_sample_tag_sql_sqlite;
@@ -710,6 +846,7 @@ static const trail_schema_ddl *const ddl[] = {
 static const trail_entity *const entities[] = {
     &everything_account_entity,
     &everything_sample_entity,
+    &everything_memo_entity,
     &everything_sample_tag_entity,
 };
 
@@ -717,7 +854,7 @@ const trail_schema everything_schema = {
     .name = "everything",
     .version = 3,
     .entities = entities,
-    .n_entities = 3,
+    .n_entities = 4,
     .ddl = ddl,
 };
 

@@ -449,6 +449,119 @@ int everything_sample_delete(trail_conn *db, const trail_ctx *ctx, const char *i
 /** everything_sample_clear - free what @rec owns and zero it. NULL is allowed. */
 void everything_sample_clear(everything_sample *rec);
 
+/* ---- memo (table memos) ----------------------------------------- */
+
+/** Values of memo.state. */
+typedef enum everything_memo_state {
+    EVERYTHING_MEMO_STATE_DRAFT = 0,
+    EVERYTHING_MEMO_STATE_FINAL = 1,
+} everything_memo_state;
+
+/** Field bits of memo, for the `set` mask of its params. */
+#define EVERYTHING_MEMO_TITLE (UINT64_C(1) << 0)
+#define EVERYTHING_MEMO_BODY (UINT64_C(1) << 1)
+#define EVERYTHING_MEMO_SCORE (UINT64_C(1) << 2)
+#define EVERYTHING_MEMO_STATE (UINT64_C(1) << 3)
+
+/** A memo record. Owns its strings and blobs until everything_memo_clear(). */
+typedef struct everything_memo {
+    char *id; /**< key (ULID, made on create) */
+    int64_t version; /**< 1 on create, +1 on every update */
+    char *title; /**< text, at most 80 characters */
+    char *body; /**< text, may be NULL */
+    int32_t score; /**< int32, at least 0, at most 100, default 0 */
+    everything_memo_state state; /**< enum, default draft */
+} everything_memo;
+
+/**
+ * What everything_memo_create() stores: exactly what the struct holds.
+ * Start it from EVERYTHING_MEMO_CREATE_INIT or
+ * everything_memo_create_params_init(), which put every field at its
+ * schema default and a nullable field without one at NULL, then assign what
+ * you have. Create refuses (TRAIL_EARG, writing nothing) a struct that did
+ * not start from them, such as `{0}` or a bare designated initializer, and a
+ * nullable scalar whose _null flag is set while it holds a value other than
+ * its initial one: no value written here is ever dropped.
+ */
+typedef struct everything_memo_create_params {
+    unsigned trail_init; /**< set by EVERYTHING_MEMO_CREATE_INIT; do not touch */
+    const char *title; /**< text, at most 80 characters */
+    const char *body; /**< text, may be NULL */
+    int32_t score; /**< int32, at least 0, at most 100, default 0 */
+    everything_memo_state state; /**< enum, default draft */
+} everything_memo_create_params;
+
+/** The start of every everything_memo_create_params: the schema's defaults, NULL where nullable. */
+#define EVERYTHING_MEMO_CREATE_INIT { \
+    .trail_init = TRAIL_CREATE_INIT_MARK, \
+    .score = 0, \
+    .state = EVERYTHING_MEMO_STATE_DRAFT, \
+}
+
+/** everything_memo_create_params_init - set *@params to EVERYTHING_MEMO_CREATE_INIT. */
+void everything_memo_create_params_init(everything_memo_create_params *params);
+
+/** What everything_memo_update() changes: the fields whose bits are in `set`. */
+typedef struct everything_memo_update_params {
+    const char *id; /**< the record */
+    int64_t version; /**< the version this change is based on */
+    uint64_t set; /**< EVERYTHING_MEMO_* bits of the fields to change */
+    const char *title; /**< text, at most 80 characters */
+    const char *body; /**< text, may be NULL */
+    int32_t score; /**< int32, at least 0, at most 100, default 0 */
+    everything_memo_state state; /**< enum, default draft */
+} everything_memo_update_params;
+
+/** The row callback of everything_memo_list(): return 0 to go on, anything else to stop. */
+typedef int (*everything_memo_row_fn)(void *userdata, const everything_memo *row);
+
+/** The descriptor of memo, for the runtime and tools. */
+extern const trail_entity everything_memo_entity;
+
+/**
+ * everything_memo_create - insert a memo and its change event in one transaction.
+ *
+ * @ctx: who asks (may be NULL); @params: borrowed; @out: zeroed or holding a
+ * record, which is freed and replaced on success (may be NULL).
+ * Returns TRAIL_OK, TRAIL_EINVALID, TRAIL_EUNIQUE, TRAIL_EREF, TRAIL_EBUSY or TRAIL_EDB.
+ */
+int everything_memo_create(trail_conn *db, const trail_ctx *ctx,
+        const everything_memo_create_params *params, everything_memo *out);
+
+/**
+ * everything_memo_get - read the memo @id into @out (zeroed or holding
+ * a record, which is freed and replaced on success).
+ * Returns TRAIL_OK, TRAIL_ENOTFOUND or TRAIL_EDB.
+ */
+int everything_memo_get(trail_conn *db, const char *id, everything_memo *out);
+
+/**
+ * everything_memo_list - call @fn for up to @limit records in key order,
+ * starting after @after_id (NULL for the first page). The row is
+ * valid during the call only. Returns TRAIL_OK, @fn's non-zero value, or a failure code.
+ */
+int everything_memo_list(trail_conn *db, const char *after_id, int limit,
+        everything_memo_row_fn fn, void *userdata);
+
+/**
+ * everything_memo_update - change the fields in @params->set if the record
+ * is still at @params->version, with its change event, in one transaction. A
+ * change of no value writes nothing. @out (may be NULL) receives the record after.
+ * Returns TRAIL_OK, TRAIL_ENOTFOUND, TRAIL_ECONFLICT and the codes of create.
+ */
+int everything_memo_update(trail_conn *db, const trail_ctx *ctx,
+        const everything_memo_update_params *params, everything_memo *out);
+
+/**
+ * everything_memo_delete - delete the memo @id if it is still at
+ * @version, with its change event, in one transaction.
+ * Returns TRAIL_OK, TRAIL_ENOTFOUND, TRAIL_ECONFLICT, TRAIL_EREF (still referenced) or TRAIL_EDB.
+ */
+int everything_memo_delete(trail_conn *db, const trail_ctx *ctx, const char *id, int64_t version);
+
+/** everything_memo_clear - free what @rec owns and zero it. NULL is allowed. */
+void everything_memo_clear(everything_memo *rec);
+
 /* ---- sample_tag (table sample_tag) ----------------------------------------- */
 
 /** Values of sample_tag.tag. */

@@ -109,6 +109,32 @@ const trail_entity_sql everything_sample_sql_mysql = {
     .list = "SELECT `id`, `version`, `flag`, `flag_n`, `small`, `small_n`, `big`, `big_n`, `ratio`, `ratio_n`, `words`, `words_n`, `payload`, `payload_n`, `day`, `day_n`, `moment`, `moment_n`, `doc`, `doc_n`, `color`, `color_n`, `owner`, `owner_n`, `code`, `serial`, `opened_on`, `token`, `scratch` FROM `samples` WHERE `id` > ? ORDER BY `id` LIMIT ?",
 };
 
+/* ---- memo ---------------------------------------------------------- */
+
+/* Per field: the statement that adds it to an older table (migrate), if it can be. */
+static const char *const memo_add_column[] = {
+    NULL, /* title: required without a default, or unique */
+    "ALTER TABLE `memos` ADD COLUMN `body` LONGTEXT",
+    "ALTER TABLE `memos` ADD COLUMN `score` INT NOT NULL DEFAULT 0 CHECK (`score` BETWEEN 0 AND 100)",
+    "ALTER TABLE `memos` ADD COLUMN `state` VARCHAR(5) NOT NULL DEFAULT 'draft' CHECK (`state` IN ('draft', 'final'))",
+};
+
+static const char *const memo_find_by[] = {
+    NULL, /* title */
+    NULL, /* body */
+    NULL, /* score */
+    NULL, /* state */
+};
+
+const trail_entity_sql everything_memo_sql_mysql = {
+    .driver = "mysql",
+    .lock = "SELECT `id`, `version`, `title`, `body`, `score`, `state` FROM `memos` WHERE `id` = ? FOR UPDATE",
+    .get = "SELECT `id`, `version`, `title`, `body`, `score`, `state` FROM `memos` WHERE `id` = ?",
+    .find_by = memo_find_by,
+    .add_column = memo_add_column,
+    .list = "SELECT `id`, `version`, `title`, `body`, `score`, `state` FROM `memos` WHERE `id` > ? ORDER BY `id` LIMIT ?",
+};
+
 /* ---- sample_tag ---------------------------------------------------------- */
 
 /* Per field: the statement that adds it to an older table (migrate), if it can be. */
@@ -170,7 +196,7 @@ static const char *const ddl[] = {
     "    `tx_id` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,\n"
     "    `table_name` VARCHAR(64) NOT NULL,\n"
     "    `record_id` VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,\n"
-    "    `op` VARCHAR(6) NOT NULL CHECK (`op` IN ('insert', 'update', 'delete')),\n"
+    "    `op` VARCHAR(7) NOT NULL CHECK (`op` IN ('insert', 'update', 'delete', 'merge', 'resolve')),\n"
     "    `version` BIGINT NOT NULL,\n"
     "    `old_values` JSON,\n"
     "    `new_values` JSON,\n"
@@ -291,6 +317,15 @@ static const char *const ddl[] = {
     "    FOREIGN KEY (`owner_n`) REFERENCES `accounts` (`id`) ON DELETE RESTRICT,\n"
     "    CHECK (`version` >= 1)\n"
     ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
+    "CREATE TABLE IF NOT EXISTS `memos` (\n"
+    "    `id` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY CHECK (length(`id`) = 26),\n"
+    "    `version` BIGINT NOT NULL,\n"
+    "    `title` VARCHAR(80) NOT NULL,\n"
+    "    `body` LONGTEXT,\n"
+    "    `score` INT NOT NULL DEFAULT 0 CHECK (`score` BETWEEN 0 AND 100),\n"
+    "    `state` VARCHAR(5) NOT NULL DEFAULT 'draft' CHECK (`state` IN ('draft', 'final')),\n"
+    "    CHECK (`version` >= 1)\n"
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
     "CREATE TABLE IF NOT EXISTS `sample_tag` (\n"
     "    `id` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY CHECK (length(`id`) = 26),\n"
     "    `version` BIGINT NOT NULL,\n"
@@ -303,4 +338,4 @@ static const char *const ddl[] = {
     ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
 };
 
-const trail_schema_ddl everything_ddl_mysql = { "mysql", ddl, 14 };
+const trail_schema_ddl everything_ddl_mysql = { "mysql", ddl, 15 };

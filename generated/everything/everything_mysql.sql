@@ -45,7 +45,7 @@ CREATE TABLE IF NOT EXISTS `trail_change_events` (
     `tx_id` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
     `table_name` VARCHAR(64) NOT NULL,
     `record_id` VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
-    `op` VARCHAR(6) NOT NULL CHECK (`op` IN ('insert', 'update', 'delete')),
+    `op` VARCHAR(7) NOT NULL CHECK (`op` IN ('insert', 'update', 'delete', 'merge', 'resolve')),
     `version` BIGINT NOT NULL,
     `old_values` JSON,
     `new_values` JSON,
@@ -178,6 +178,18 @@ CREATE TABLE IF NOT EXISTS `samples` (
     INDEX `samples_owner_n_idx` (`owner_n`),
     FOREIGN KEY (`owner`) REFERENCES `accounts` (`id`) ON DELETE RESTRICT,
     FOREIGN KEY (`owner_n`) REFERENCES `accounts` (`id`) ON DELETE RESTRICT,
+    CHECK (`version` >= 1)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin;
+
+-- memo ---------------------------------------------------------------------
+
+CREATE TABLE IF NOT EXISTS `memos` (
+    `id` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY CHECK (length(`id`) = 26),
+    `version` BIGINT NOT NULL,
+    `title` VARCHAR(80) NOT NULL,
+    `body` LONGTEXT,
+    `score` INT NOT NULL DEFAULT 0 CHECK (`score` BETWEEN 0 AND 100),
+    `state` VARCHAR(5) NOT NULL DEFAULT 'draft' CHECK (`state` IN ('draft', 'final')),
     CHECK (`version` >= 1)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin;
 

@@ -109,6 +109,32 @@ const trail_entity_sql everything_sample_sql_pg = {
     .list = "SELECT \"id\", \"version\", \"flag\", \"flag_n\", \"small\", \"small_n\", \"big\", \"big_n\", \"ratio\", \"ratio_n\", \"words\", \"words_n\", \"payload\", \"payload_n\", \"day\", \"day_n\", \"moment\", \"moment_n\", \"doc\", \"doc_n\", \"color\", \"color_n\", \"owner\", \"owner_n\", \"code\", \"serial\", \"opened_on\", \"token\", \"scratch\" FROM \"samples\" WHERE \"id\" > $1 ORDER BY \"id\" LIMIT $2",
 };
 
+/* ---- memo ---------------------------------------------------------- */
+
+/* Per field: the statement that adds it to an older table (migrate), if it can be. */
+static const char *const memo_add_column[] = {
+    NULL, /* title: required without a default, or unique */
+    "ALTER TABLE \"memos\" ADD COLUMN \"body\" text",
+    "ALTER TABLE \"memos\" ADD COLUMN \"score\" integer NOT NULL DEFAULT 0 CHECK (\"score\" BETWEEN 0 AND 100)",
+    "ALTER TABLE \"memos\" ADD COLUMN \"state\" text NOT NULL DEFAULT 'draft' CHECK (\"state\" IN ('draft', 'final'))",
+};
+
+static const char *const memo_find_by[] = {
+    NULL, /* title */
+    NULL, /* body */
+    NULL, /* score */
+    NULL, /* state */
+};
+
+const trail_entity_sql everything_memo_sql_pg = {
+    .driver = "pg",
+    .lock = "SELECT \"id\", \"version\", \"title\", \"body\", \"score\", \"state\" FROM \"memos\" WHERE \"id\" = $1 FOR UPDATE",
+    .get = "SELECT \"id\", \"version\", \"title\", \"body\", \"score\", \"state\" FROM \"memos\" WHERE \"id\" = $1",
+    .find_by = memo_find_by,
+    .add_column = memo_add_column,
+    .list = "SELECT \"id\", \"version\", \"title\", \"body\", \"score\", \"state\" FROM \"memos\" WHERE \"id\" > $1 ORDER BY \"id\" LIMIT $2",
+};
+
 /* ---- sample_tag ---------------------------------------------------------- */
 
 /* Per field: the statement that adds it to an older table (migrate), if it can be. */
@@ -170,7 +196,7 @@ static const char *const ddl[] = {
     "    \"tx_id\" text COLLATE \"C\" NOT NULL,\n"
     "    \"table_name\" text NOT NULL,\n"
     "    \"record_id\" text COLLATE \"C\" NOT NULL,\n"
-    "    \"op\" text NOT NULL CHECK (\"op\" IN ('insert', 'update', 'delete')),\n"
+    "    \"op\" text NOT NULL CHECK (\"op\" IN ('insert', 'update', 'delete', 'merge', 'resolve')),\n"
     "    \"version\" bigint NOT NULL,\n"
     "    \"old_values\" json,\n"
     "    \"new_values\" json,\n"
@@ -291,6 +317,15 @@ static const char *const ddl[] = {
     "CREATE UNIQUE INDEX IF NOT EXISTS \"samples_owner_day_idx\" ON \"samples\" (\"owner\", \"day\")",
     "CREATE INDEX IF NOT EXISTS \"samples_moment_idx\" ON \"samples\" (\"moment\")",
     "CREATE INDEX IF NOT EXISTS \"samples_owner_n_idx\" ON \"samples\" (\"owner_n\")",
+    "CREATE TABLE IF NOT EXISTS \"memos\" (\n"
+    "    \"id\" text COLLATE \"C\" PRIMARY KEY CHECK (length(\"id\") = 26),\n"
+    "    \"version\" bigint NOT NULL,\n"
+    "    \"title\" varchar(80) NOT NULL,\n"
+    "    \"body\" text,\n"
+    "    \"score\" integer NOT NULL DEFAULT 0 CHECK (\"score\" BETWEEN 0 AND 100),\n"
+    "    \"state\" text NOT NULL DEFAULT 'draft' CHECK (\"state\" IN ('draft', 'final')),\n"
+    "    CHECK (\"version\" >= 1)\n"
+    ")",
     "CREATE TABLE IF NOT EXISTS \"sample_tag\" (\n"
     "    \"id\" text COLLATE \"C\" PRIMARY KEY CHECK (length(\"id\") = 26),\n"
     "    \"version\" bigint NOT NULL,\n"
@@ -303,4 +338,4 @@ static const char *const ddl[] = {
     "CREATE UNIQUE INDEX IF NOT EXISTS \"sample_tag_sample_tag_idx\" ON \"sample_tag\" (\"sample\", \"tag\")",
 };
 
-const trail_schema_ddl everything_ddl_pg = { "pg", ddl, 21 };
+const trail_schema_ddl everything_ddl_pg = { "pg", ddl, 22 };

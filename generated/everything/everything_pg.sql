@@ -45,7 +45,7 @@ CREATE TABLE IF NOT EXISTS "trail_change_events" (
     "tx_id" text COLLATE "C" NOT NULL,
     "table_name" text NOT NULL,
     "record_id" text COLLATE "C" NOT NULL,
-    "op" text NOT NULL CHECK ("op" IN ('insert', 'update', 'delete')),
+    "op" text NOT NULL CHECK ("op" IN ('insert', 'update', 'delete', 'merge', 'resolve')),
     "version" bigint NOT NULL,
     "old_values" json,
     "new_values" json,
@@ -185,6 +185,18 @@ CREATE UNIQUE INDEX IF NOT EXISTS "samples_owner_day_idx" ON "samples" ("owner",
 CREATE INDEX IF NOT EXISTS "samples_moment_idx" ON "samples" ("moment");
 
 CREATE INDEX IF NOT EXISTS "samples_owner_n_idx" ON "samples" ("owner_n");
+
+-- memo ---------------------------------------------------------------------
+
+CREATE TABLE IF NOT EXISTS "memos" (
+    "id" text COLLATE "C" PRIMARY KEY CHECK (length("id") = 26),
+    "version" bigint NOT NULL,
+    "title" varchar(80) NOT NULL,
+    "body" text,
+    "score" integer NOT NULL DEFAULT 0 CHECK ("score" BETWEEN 0 AND 100),
+    "state" text NOT NULL DEFAULT 'draft' CHECK ("state" IN ('draft', 'final')),
+    CHECK ("version" >= 1)
+);
 
 -- sample_tag ---------------------------------------------------------------------
 

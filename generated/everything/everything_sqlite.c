@@ -115,6 +115,35 @@ const trail_entity_sql everything_sample_sql_sqlite = {
     .list = "SELECT \"id\", \"version\", \"flag\", \"flag_n\", \"small\", \"small_n\", \"big\", \"big_n\", \"ratio\", \"ratio_n\", \"words\", \"words_n\", \"payload\", \"payload_n\", \"day\", \"day_n\", \"moment\", \"moment_n\", \"doc\", \"doc_n\", \"color\", \"color_n\", \"owner\", \"owner_n\", \"code\", \"serial\", \"opened_on\", \"token\", \"scratch\" FROM \"samples\" WHERE \"id\" > ? ORDER BY \"id\" LIMIT ?",
 };
 
+/* ---- memo ---------------------------------------------------------- */
+
+/* Per field: the statement that adds it to an older table (migrate), if it can be. */
+static const char *const memo_add_column[] = {
+    NULL, /* title: required without a default, or unique */
+    "ALTER TABLE \"memos\" ADD COLUMN \"body\" TEXT",
+    "ALTER TABLE \"memos\" ADD COLUMN \"score\" INTEGER NOT NULL DEFAULT 0 CHECK (\"score\" BETWEEN 0 AND 100)",
+    "ALTER TABLE \"memos\" ADD COLUMN \"state\" TEXT NOT NULL DEFAULT 'draft' CHECK (\"state\" IN ('draft', 'final'))",
+};
+
+static const char *const memo_find_by[] = {
+    NULL, /* title */
+    NULL, /* body */
+    NULL, /* score */
+    NULL, /* state */
+};
+
+const trail_entity_sql everything_memo_sql_sqlite = {
+    .driver = "sqlite",
+    .insert = "INSERT INTO \"memos\" (\"id\", \"version\", \"title\", \"body\", \"score\", \"state\")"
+              " VALUES (?, ?, ?, ?, ?, ?)",
+    .lock = "SELECT \"id\", \"version\", \"title\", \"body\", \"score\", \"state\", (SELECT max(\"hlc\") FROM \"trail_change_events\" WHERE \"table_name\" = 'memos' AND \"record_id\" = CAST(\"id\" AS TEXT)) FROM \"memos\" WHERE \"id\" = ?",
+    .remove = "DELETE FROM \"memos\" WHERE \"id\" = ? AND \"version\" = ?",
+    .get = "SELECT \"id\", \"version\", \"title\", \"body\", \"score\", \"state\" FROM \"memos\" WHERE \"id\" = ?",
+    .find_by = memo_find_by,
+    .add_column = memo_add_column,
+    .list = "SELECT \"id\", \"version\", \"title\", \"body\", \"score\", \"state\" FROM \"memos\" WHERE \"id\" > ? ORDER BY \"id\" LIMIT ?",
+};
+
 /* ---- sample_tag ---------------------------------------------------------- */
 
 /* Per field: the statement that adds it to an older table (migrate), if it can be. */
@@ -179,7 +208,7 @@ static const char *const ddl[] = {
     "    \"tx_id\" TEXT NOT NULL,\n"
     "    \"table_name\" TEXT NOT NULL,\n"
     "    \"record_id\" TEXT NOT NULL,\n"
-    "    \"op\" TEXT NOT NULL CHECK (\"op\" IN ('insert', 'update', 'delete')),\n"
+    "    \"op\" TEXT NOT NULL CHECK (\"op\" IN ('insert', 'update', 'delete', 'merge', 'resolve')),\n"
     "    \"version\" INTEGER NOT NULL,\n"
     "    \"old_values\" TEXT CHECK (\"old_values\" IS NULL OR json_valid(\"old_values\")),\n"
     "    \"new_values\" TEXT CHECK (\"new_values\" IS NULL OR json_valid(\"new_values\")),\n"
@@ -300,6 +329,15 @@ static const char *const ddl[] = {
     "CREATE UNIQUE INDEX IF NOT EXISTS \"samples_owner_day_idx\" ON \"samples\" (\"owner\", \"day\")",
     "CREATE INDEX IF NOT EXISTS \"samples_moment_idx\" ON \"samples\" (\"moment\")",
     "CREATE INDEX IF NOT EXISTS \"samples_owner_n_idx\" ON \"samples\" (\"owner_n\")",
+    "CREATE TABLE IF NOT EXISTS \"memos\" (\n"
+    "    \"id\" TEXT PRIMARY KEY NOT NULL CHECK (length(\"id\") = 26),\n"
+    "    \"version\" INTEGER NOT NULL,\n"
+    "    \"title\" TEXT NOT NULL CHECK (length(\"title\") <= 80),\n"
+    "    \"body\" TEXT,\n"
+    "    \"score\" INTEGER NOT NULL DEFAULT 0 CHECK (\"score\" BETWEEN 0 AND 100),\n"
+    "    \"state\" TEXT NOT NULL DEFAULT 'draft' CHECK (\"state\" IN ('draft', 'final')),\n"
+    "    CHECK (\"version\" >= 1)\n"
+    ") STRICT",
     "CREATE TABLE IF NOT EXISTS \"sample_tag\" (\n"
     "    \"id\" TEXT PRIMARY KEY NOT NULL CHECK (length(\"id\") = 26),\n"
     "    \"version\" INTEGER NOT NULL,\n"
@@ -312,4 +350,4 @@ static const char *const ddl[] = {
     "CREATE UNIQUE INDEX IF NOT EXISTS \"sample_tag_sample_tag_idx\" ON \"sample_tag\" (\"sample\", \"tag\")",
 };
 
-const trail_schema_ddl everything_ddl_sqlite = { "sqlite", ddl, 21 };
+const trail_schema_ddl everything_ddl_sqlite = { "sqlite", ddl, 22 };

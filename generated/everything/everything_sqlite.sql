@@ -43,7 +43,7 @@ CREATE TABLE IF NOT EXISTS "trail_change_events" (
     "tx_id" TEXT NOT NULL,
     "table_name" TEXT NOT NULL,
     "record_id" TEXT NOT NULL,
-    "op" TEXT NOT NULL CHECK ("op" IN ('insert', 'update', 'delete')),
+    "op" TEXT NOT NULL CHECK ("op" IN ('insert', 'update', 'delete', 'merge', 'resolve')),
     "version" INTEGER NOT NULL,
     "old_values" TEXT CHECK ("old_values" IS NULL OR json_valid("old_values")),
     "new_values" TEXT CHECK ("new_values" IS NULL OR json_valid("new_values")),
@@ -183,6 +183,18 @@ CREATE UNIQUE INDEX IF NOT EXISTS "samples_owner_day_idx" ON "samples" ("owner",
 CREATE INDEX IF NOT EXISTS "samples_moment_idx" ON "samples" ("moment");
 
 CREATE INDEX IF NOT EXISTS "samples_owner_n_idx" ON "samples" ("owner_n");
+
+-- memo ---------------------------------------------------------------------
+
+CREATE TABLE IF NOT EXISTS "memos" (
+    "id" TEXT PRIMARY KEY NOT NULL CHECK (length("id") = 26),
+    "version" INTEGER NOT NULL,
+    "title" TEXT NOT NULL CHECK (length("title") <= 80),
+    "body" TEXT,
+    "score" INTEGER NOT NULL DEFAULT 0 CHECK ("score" BETWEEN 0 AND 100),
+    "state" TEXT NOT NULL DEFAULT 'draft' CHECK ("state" IN ('draft', 'final')),
+    CHECK ("version" >= 1)
+) STRICT;
 
 -- sample_tag ---------------------------------------------------------------------
 

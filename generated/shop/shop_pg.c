@@ -184,7 +184,7 @@ static const char *const ddl[] = {
     "    \"tx_id\" text COLLATE \"C\" NOT NULL,\n"
     "    \"table_name\" text NOT NULL,\n"
     "    \"record_id\" text COLLATE \"C\" NOT NULL,\n"
-    "    \"op\" text NOT NULL CHECK (\"op\" IN ('insert', 'update', 'delete')),\n"
+    "    \"op\" text NOT NULL CHECK (\"op\" IN ('insert', 'update', 'delete', 'merge', 'resolve')),\n"
     "    \"version\" bigint NOT NULL,\n"
     "    \"old_values\" json,\n"
     "    \"new_values\" json,\n"

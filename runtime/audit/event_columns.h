@@ -96,6 +96,14 @@
     X(11, sealed_at,      INT,  INT64,    NULLABLE, CLIENT, UNHASHED)
 // clang-format on
 
+/*
+ * The ops an event may have, as an SQL list for each dialect's CHECK (the
+ * dialects' event_types): the edits insert, update, delete and resolve,
+ * and merge, which records what sync merged (docs/replication.md). Its
+ * longest word, resolve, sizes MySQL's column.
+ */
+#define TRAIL_EVENT_OPS "'insert', 'update', 'delete', 'merge', 'resolve'"
+
 /* What the DDL declares a column as; each dialect has each kind's type (driver/dialect.h). */
 typedef enum trail_event_kind {
     TRAIL_EVENT_KIND_ULID_KEY, /* the event's id: a ULID, the primary key */
@@ -104,7 +112,7 @@ typedef enum trail_event_kind {
     TRAIL_EVENT_KIND_NODE,    /* a node's id */
     TRAIL_EVENT_KIND_RECORD,  /* a record's id as text: a ULID or an integer */
     TRAIL_EVENT_KIND_NAME,    /* an identifier of the schema */
-    TRAIL_EVENT_KIND_OP,      /* insert, update or delete */
+    TRAIL_EVENT_KIND_OP,      /* one of TRAIL_EVENT_OPS */
     TRAIL_EVENT_KIND_JSON,    /* stored as the text written, never rewritten */
     TRAIL_EVENT_KIND_CONTEXT, /* text of at most its core/context.h limit */
     TRAIL_EVENT_KIND_HASH,    /* SHA-256 in lowercase hex */

@@ -53,6 +53,9 @@ int trail__model_json(trail_buf *out, const trail_schema *schema)
         /* What sync reads to know whether an event changes this node's rows. */
         trail__json_key(&w, "replicate");
         trail__json_bool(&w, e->replicate);
+        /* How sync records a conflict of its records: closed at once (lww) or open (manual). */
+        trail__json_key(&w, "conflict");
+        trail__json_text(&w, e->conflict == TRAIL_CONFLICT_MANUAL ? "manual" : "lww");
         trail__json_key(&w, "fields");
         trail__json_begin_array(&w);
         for (size_t j = 0; j < e->n_fields; j++) {
@@ -157,12 +160,14 @@ int trail__model_parse(trail_model *model, const char *json, size_t len)
     json_array_foreach(entities, i, je)
     {
         trail_entity *e = &model->entities[i];
-        const char *name = NULL, *table = NULL, *key = NULL;
+        const char *name = NULL, *table = NULL, *key = NULL, *conflict = NULL;
         json_t *fields = NULL;
         /* Descriptions stored before `replicate:` existed said nothing: every entity replicated. */
         int replicate = 1;
-        if (json_unpack(je, "{s:s, s:s, s:s, s?b, s:o}", "name", &name, "table", &table, "key",
-                        &key, "replicate", &replicate, "fields", &fields) < 0 ||
+        /* Nor did they say `conflict:`, whose default is lww. */
+        if (json_unpack(je, "{s:s, s:s, s:s, s?b, s?s, s:o}", "name", &name, "table", &table, "key",
+                        &key, "replicate", &replicate, "conflict", &conflict, "fields",
+                        &fields) < 0 ||
             !json_is_array(fields) || json_array_size(fields) > 64) {
             trail__model_free(model);
             return TRAIL_EINVALID;
@@ -171,6 +176,8 @@ int trail__model_parse(trail_model *model, const char *json, size_t len)
         e->table = table;
         e->key = strcmp(key, "int64") == 0 ? TRAIL_KEY_INT64 : TRAIL_KEY_ULID;
         e->replicate = replicate != 0;
+        e->conflict = conflict && strcmp(conflict, "manual") == 0 ? TRAIL_CONFLICT_MANUAL
+                                                                  : TRAIL_CONFLICT_LWW;
         e->fields = next;
         e->n_fields = json_array_size(fields);
         size_t j;

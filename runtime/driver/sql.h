@@ -102,6 +102,8 @@ typedef struct trail_runtime_sql {
     const char *tombstone_get;    /* table_name, record_id -> version */
     const char *record_deleted;   /* table_name, record_id -> 1 when a delete of it is held */
     const char *tombstone_insert; /* table_name, record_id, version, hlc, event_id */
+    const char *record_edits;     /* table_name, record_id -> event_id, node_id, op, hlc, version,
+                                     changed, new_values of its events but merges (unordered) */
     const char *conflict_insert;  /* conflict_id, table_name, record_id, event_id,
                                      other_event_id, fields, event_values, other_values,
                                      detected_at, resolved_at, resolution (sync/conflicts.h) */
@@ -119,6 +121,19 @@ typedef struct trail_runtime_sql {
     const char *pull_insert;      /* peer_node, pulled_at: a sync from the peer (cursor.c) */
     const char *pulls;            /* -> peer_node, pulled_at of every sync, by peer, in time */
     const char *pulls_trim;       /* peer_node, pulled_at: those of the peer before it go */
+    /* Conflicts listed and resolved (sync/resolve.c). */
+    const char *conflict_get;     /* conflict_id -> conflict_id, table_name, record_id,
+                                     event_id, other_event_id, fields, event_values,
+                                     other_values, detected_at, resolved_at, resolution */
+    const char *conflicts_list;   /* all (1: closed ones too), table_name or '', the same,
+                                     record_id or '', the same -> conflict_get's columns, in
+                                     (detected_at, conflict_id) order */
+    const char *conflict_close;   /* resolved_at, resolution, conflict_id: an open one only */
+    const char *conflict_reclose; /* resolved_at, resolution, conflict_id: one open or closed
+                                     by a resolve, not lww or delete-wins ones */
+    const char *record_resolves;  /* table_name, record_id -> event_id, hlc, node_id, old_values,
+                                     created_at of the record's resolve events */
+    const char *record_last_hlc;  /* table_name, record_id -> the hlc of its newest event */
     /* Checking a schema against the tables (schema_check.c). */
     const char *columns; /* -> table, column of every table of the database */
 } trail_runtime_sql;

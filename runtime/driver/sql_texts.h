@@ -146,6 +146,9 @@
     .tombstone_insert = "INSERT INTO " Q(trail_tombstones) " (" Q(table_name) ", " Q(record_id)
                         ", " Q(version) ", " Q(hlc) ", " Q(event_id) ") VALUES (" P(1) ", " P(2)
                         ", " P(3) ", " P(4) ", " P(5) ")",
+    .record_edits = "SELECT " Q(event_id) ", " Q(node_id) ", " Q(op) ", " Q(hlc) ", " Q(version)
+                    ", " Q(changed) ", " Q(new_values) " FROM " EVENTS " WHERE " Q(table_name)
+                    " = " P(1) " AND " Q(record_id) " = " P(2) " AND " Q(op) " <> 'merge'",
     .conflict_insert = "INSERT INTO " Q(trail_conflicts) " (" Q(conflict_id) ", " Q(table_name)
                        ", " Q(record_id) ", " Q(event_id) ", " Q(other_event_id) ", " Q(fields)
                        ", " Q(event_values) ", " Q(other_values) ", " Q(detected_at) ", "
@@ -174,6 +177,28 @@
              " ORDER BY " Q(peer_node) ", " Q(pulled_at),
     .pulls_trim = "DELETE FROM " Q(trail_pulls) " WHERE " Q(peer_node) " = " P(1)
                   " AND " Q(pulled_at) " < " P(2),
+#define CONFLICT_COLUMNS Q(conflict_id) ", " Q(table_name) ", " Q(record_id) ", " Q(event_id) \
+    ", " Q(other_event_id) ", " Q(fields) ", " Q(event_values) ", " Q(other_values) ", " \
+    Q(detected_at) ", " Q(resolved_at) ", " Q(resolution)
+    .conflict_get = "SELECT " CONFLICT_COLUMNS " FROM " Q(trail_conflicts) " WHERE "
+                    Q(conflict_id) " = " P(1),
+    .conflicts_list = "SELECT " CONFLICT_COLUMNS " FROM " Q(trail_conflicts) " WHERE (" P(1)
+                      " = 1 OR " Q(resolved_at) " IS NULL) AND (" P(2) " = '' OR " Q(table_name)
+                      " = " P(3) ") AND (" P(4) " = '' OR " Q(record_id) " = " P(5) ")"
+                      " ORDER BY " Q(detected_at) ", " Q(conflict_id),
+    .conflict_close = "UPDATE " Q(trail_conflicts) " SET " Q(resolved_at) " = " P(1) ", "
+                      Q(resolution) " = " P(2) " WHERE " Q(conflict_id) " = " P(3) " AND "
+                      Q(resolved_at) " IS NULL",
+    .conflict_reclose = "UPDATE " Q(trail_conflicts) " SET " Q(resolved_at) " = " P(1) ", "
+                        Q(resolution) " = " P(2) " WHERE " Q(conflict_id) " = " P(3) " AND ("
+                        Q(resolution) " IS NULL OR " Q(resolution)
+                        " IN ('keep', 'other', 'values'))",
+    .record_resolves = "SELECT " Q(event_id) ", " Q(hlc) ", " Q(node_id) ", " Q(old_values) ", "
+                       Q(created_at) " FROM " EVENTS " WHERE " Q(table_name) " = " P(1) " AND "
+                       Q(record_id) " = " P(2) " AND " Q(op) " = 'resolve'",
+    .record_last_hlc = "SELECT max(" Q(hlc) ") FROM " EVENTS " WHERE " Q(table_name) " = " P(1)
+                       " AND " Q(record_id) " = " P(2),
+#undef CONFLICT_COLUMNS
 
 #undef EVENT_COLUMN
 #undef EVENT_PLACEHOLDER

@@ -556,10 +556,12 @@ static void list_name(trail_buf *out, const char *name, const char *note)
  * audited fields that moved: SPEC §4), and new_values differs from @last in
  * those fields and in no other ("version" aside, and members only one of
  * them holds: a field a later schema added or dropped). A redacted field
- * that moved is named while both its values read "[redacted]".
+ * that moved is named while both its values read "[redacted]". With
+ * @may_stay (a resolve, whose @old_values is NULL here), a field changed
+ * names may hold its value.
  */
 static int update_holds(verifier *v, const char *event_id, const json_t *changed,
-                        const json_t *old_values, const json_t *new_values)
+                        const json_t *old_values, const json_t *new_values, bool may_stay)
 {
     const char *t = v->table, *r = v->record, *key;
     size_t i;
@@ -582,7 +584,7 @@ static int update_holds(verifier *v, const char *event_id, const json_t *changed
             list_name(&apart, json_string_value(name), "(only in changed)");
         value = json_object_get(new_values, json_string_value(name));
         const json_t *before = json_object_get(v->last_new, json_string_value(name));
-        if (value && before && surely_same(value, before) &&
+        if (!may_stay && value && before && surely_same(value, before) &&
             !(json_is_string(value) &&
               strcmp(json_string_value(value), "[redacted]") == 0 /* json_form.c */))
             list_name(&unmoved, json_string_value(name), NULL);
@@ -641,9 +643,14 @@ static int follow(verifier *v, const char *event_id, const char *op, int64_t ver
     const char *t = v->table, *r = v->record;
     bool first = v->version == 0;
     bool insert = strcmp(op, "insert") == 0, del = strcmp(op, "delete") == 0;
+    bool resolve = strcmp(op, "resolve") == 0;
     int64_t want = first ? 1 : del ? v->version : v->version + 1;
-    /* An update's or delete's old_values are the record's last new_values (an update's, some). */
-    bool carries_last = !first && !insert && v->last_new;
+    /*
+     * An update's or delete's old_values are the record's last new_values
+     * (an update's, some); a resolve's name the conflict it decides
+     * (docs/replication.md, "Resolving").
+     */
+    bool carries_last = !first && !insert && !resolve && v->last_new;
     trail_buf names = TRAIL_BUF_INIT;
     int rc = TRAIL_OK;
     if (first && !insert)
@@ -675,8 +682,9 @@ static int follow(verifier *v, const char *event_id, const char *op, int64_t ver
         goto done;
     if (!del && !new_values && (rc = problem(v, t, r, event_id, "%s without new_values", op)) < 0)
         goto done;
-    if (!first && strcmp(op, "update") == 0 && v->last_new)
-        rc = update_holds(v, event_id, changed, old_values, new_values);
+    /* A resolve that keeps a side's values names fields that need not move. */
+    if (!first && (resolve || strcmp(op, "update") == 0) && v->last_new)
+        rc = update_holds(v, event_id, changed, resolve ? NULL : old_values, new_values, resolve);
 done:
     trail__buf_free(&names);
     json_decref(v->last_new);

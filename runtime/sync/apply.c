@@ -308,17 +308,26 @@ int trail__sync_apply(trail_conn *dst, const trail__wire_batch *b, const trail__
     static const trail__apply_opts none = { .retry = false };
     applier a = { .db = dst, .opts = opts ? opts : &none, .st = st };
     trail_sync_stats before = *st;
-    int rc = dst->drv->begin(dst);
-    if (rc < 0)
+    /*
+     * The batch is a transaction of dst's own as well: the merge and
+     * cascade events it writes (sync/own.h) go in dst's lane under one
+     * tx_id, and a rollback puts the lane back as trail_rollback() does.
+     */
+    int rc = trail__conn_new_tx(dst);
+    if (rc < 0 || (rc = dst->drv->begin(dst)) < 0)
         return rc;
+    dst->in_tx = true;
+    dst->lane_at_begin = dst->lane;
     if ((rc = apply_all(&a, b)) == TRAIL_OK)
         rc = dst->drv->commit(dst);
+    dst->in_tx = false;
     if (rc == TRAIL_OK && a.twin[0])
         rc = trail__err_set(&dst->err, TRAIL_ETWIN, "%s", a.twin);
     else if (rc < 0) {
         trail_err saved = dst->err;
         dst->drv->rollback(dst);
         dst->err = saved;
+        dst->lane = dst->lane_at_begin;
         *st = before; /* nothing of the batch stays */
     }
     trail__heads_free(&a.heads);

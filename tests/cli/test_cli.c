@@ -972,8 +972,8 @@ static void test_not_a_database(void **state)
     FILE *f = fopen(path, "w");
     assert_non_null(f);
     fclose(f);
-    static const char *const cmds[] = { "log", "verify", "nodes" };
-    for (size_t i = 0; i < 3; i++) {
+    static const char *const cmds[] = { "log", "verify", "nodes", "conflicts" };
+    for (size_t i = 0; i < 4; i++) {
         run r = trail(cmds[i], path, NULL);
         assert_int_equal(r.status, 2);
         expect_in(r.err, "empty.db: an empty file, not a trail database");
@@ -1135,13 +1135,15 @@ static void test_usage(void **state)
 static void test_help(void **state)
 {
     (void)state;
-    static const char *const cmds[] = { "log", "verify", "digest", "nodes" };
+    static const char *const cmds[] = {
+        "log", "verify", "digest", "nodes", "conflicts", "conflict"
+    };
     run r = trail("--help", NULL);
     assert_int_equal(r.status, 0);
-    for (size_t i = 0; i < 4; i++)
+    for (size_t i = 0; i < 6; i++)
         assert_non_null(strstr(r.out, cmds[i]));
     run_free(&r);
-    for (size_t i = 0; i < 4; i++) {
+    for (size_t i = 0; i < 6; i++) {
         char usage[40];
         snprintf(usage, sizeof usage, "usage: trail %s", cmds[i]);
         r = trail(cmds[i], "--help", NULL);

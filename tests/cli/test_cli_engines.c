@@ -11,6 +11,7 @@
 #include "cli_run.h"
 #include "driver/driver.h" /* the connection's driver: its name and dialect */
 #include "it_common.h"
+#include "trail/conflict.h"
 #include "trail/sync.h"
 
 #include <stdio.h>
@@ -662,6 +663,119 @@ static void test_node_reset(void **state)
     node_a_close(&d);
 }
 
+/* The conflicts listed: how many, and the last one's id. */
+typedef struct listed {
+    int n;
+    char id[64];
+} listed;
+
+static int keep_conflict_id(void *userdata, const trail_conflict *c)
+{
+    listed *l = userdata;
+    l->n++;
+    snprintf(l->id, sizeof l->id, "%s", c->conflict_id);
+    return 0;
+}
+
+/*
+ * trail conflicts and trail conflict resolve on the fixture's database: a
+ * memo (conflict: manual) edited there and on node A apart, then synced
+ * from A: the open conflict listed (by table too), a wrong choice and
+ * wrong values refused, changing nothing, a decision taken, the conflict
+ * closed (listed with --all), a second decision refused, verify intact.
+ */
+static void test_conflicts(void **state)
+{
+    it_db *t = *state;
+    node_a a;
+    node_a_open(&a);
+    everything_memo_create_params p = EVERYTHING_MEMO_CREATE_INIT;
+    p.title = "first";
+    everything_memo m = { 0 };
+    IT_OK(a.t.db, everything_memo_create(a.t.db, NULL, &p, &m));
+    run r = trail("sync", a.t.url, t->url, NULL);
+    assert_int_equal(r.status, 0);
+    run_free(&r);
+    everything_memo_update_params u = { .id = m.id, .version = 1, .set = EVERYTHING_MEMO_TITLE };
+    u.title = "from A";
+    IT_OK(a.t.db, everything_memo_update(a.t.db, NULL, &u, NULL));
+    u.title = "from B";
+    IT_OK(t->db, everything_memo_update(t->db, NULL, &u, NULL));
+    r = trail("sync", a.t.url, t->url, NULL);
+    assert_int_equal(r.status, 0);
+    run_free(&r);
+    listed l = { 0 };
+    IT_OK(t->db, trail_conflicts_list(t->db, NULL, keep_conflict_id, &l));
+    assert_int_equal(l.n, 1);
+    const char *id = l.id;
+
+    r = trail("conflicts", t->url, NULL);
+    if (r.status != 0)
+        fail_msg("%s%s", r.out, r.err);
+    expect_in(r.out, "conflict ");
+    expect_in(r.out, id);
+    expect_in(r.out, "memos");
+    expect_in(r.out, m.id);
+    expect_in(r.out, "[\"title\"]");
+    expect_in(r.out, "from A");
+    assert_null(strstr(r.out, "resolution"));
+    run_free(&r);
+    r = trail("conflicts", t->url, "--table", "customers", NULL);
+    assert_int_equal(r.status, 0);
+    expect_in(r.out, "no open conflicts");
+    run_free(&r);
+
+    r = trail("conflict", "resolve", t->url, id, "maybe", NULL);
+    assert_int_equal(r.status, 2);
+    expect_in(r.err, "maybe is no choice");
+    run_free(&r);
+    r = trail("conflict", "resolve", t->url, id, NULL);
+    assert_int_equal(r.status, 2);
+    run_free(&r);
+    r = trail("conflict", "resolve", t->url, id, "--values", "{\"title\": 5}", NULL);
+    assert_int_equal(r.status, 1);
+    expect_in(r.err, "memo.title");
+    run_free(&r);
+    r = trail("conflict", "resolve", t->url, "0000000000000000000000000Z", "keep", NULL);
+    assert_int_equal(r.status, 1);
+    expect_in(r.err, "no such conflict");
+    run_free(&r);
+    r = trail("conflicts", t->url, NULL);
+    expect_in(r.out, id); /* still open */
+    run_free(&r);
+
+    r = trail("conflict", "resolve", t->url, id, "other", "--user", "carol", NULL);
+    if (r.status != 0)
+        fail_msg("%s%s", r.out, r.err);
+    expect_in(r.out, "decided (other)");
+    run_free(&r);
+    everything_memo got = { 0 };
+    IT_OK(t->db, everything_memo_get(t->db, m.id, &got));
+    assert_string_equal(got.title, "from A");
+    r = trail("conflicts", t->url, NULL);
+    assert_int_equal(r.status, 0);
+    expect_in(r.out, "no open conflicts");
+    run_free(&r);
+    r = trail("conflicts", t->url, "--all", "--record", m.id, NULL);
+    assert_int_equal(r.status, 0);
+    expect_in(r.out, "resolution");
+    expect_in(r.out, id);
+    expect_in(r.out, "other");
+    run_free(&r);
+    r = trail("conflict", "resolve", t->url, id, "keep", NULL);
+    assert_int_equal(r.status, 1);
+    expect_in(r.err, "closed already (other)");
+    run_free(&r);
+    r = trail("log", t->url, "--table", "memos", NULL);
+    expect_in(r.out, "resolve");
+    expect_in(r.out, "carol");
+    run_free(&r);
+    verify_intact(t->url);
+    everything_memo_clear(&m);
+    everything_memo_clear(&got);
+    node_a_close(&a);
+}
+
 static int seen_at_progress(void *userdata, const trail_sync_stats *st)
 {
     int64_t *seen = userdata;
@@ -736,6 +850,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sync_both_ways, it_setup, it_teardown),
         cmocka_unit_test_setup_teardown(test_import_keeps_transactions_whole, it_setup,
                                         it_teardown),
+        cmocka_unit_test_setup_teardown(test_conflicts, it_setup, it_teardown),
     };
     /* With a server for node A, only what takes two nodes: the rest ran on the fixture's alone. */
     const char *peer = getenv("TRAIL_CLI_PEER");

@@ -566,9 +566,11 @@ static void test_missing_reference_held(void **state)
 }
 
 /*
- * An order made on A for a customer B deleted meanwhile: delete wins (SPEC
- * §6), so the order is kept on B as an event without a row, a conflict, and
- * the order stays deleted there; nothing waits behind it.
+ * An order made and edited on A for a customer B deleted meanwhile: delete
+ * wins (SPEC §6). B keeps the order's events without a row and deletes the
+ * order in its own lane (a cascade delete); A's edit against that delete is
+ * the one conflict. Back on A, B's delete of the customer finds the order
+ * there and deletes it too. Both end alike, with the same conflict.
  */
 static void test_reference_to_record_deleted_here(void **state)
 {
@@ -594,12 +596,24 @@ static void test_reference_to_record_deleted_here(void **state)
     assert_int_equal(it_rows(&s->node[B], "orders"), 0);
     assert_int_equal(it_rows(&s->node[B], "customers"), 1);
     assert_int_equal(it_rows(&s->node[B], "trail_quarantine"), 0);
-    assert_int_equal(raw_count(s->node[B].url,
-                               "SELECT count(*) FROM trail_conflicts WHERE resolution = "
-                               "'delete-wins'"),
-                     2);
+    static const char cascades[] = "SELECT count(*) FROM trail_change_events WHERE "
+                                   "table_name = 'orders' AND op = 'delete'";
+    assert_int_equal(raw_count(s->node[B].url, cascades), 1);
+    static const char lost[] = "SELECT count(*) FROM trail_conflicts WHERE resolution = "
+                               "'delete-wins' AND table_name = 'orders'";
+    assert_int_equal(raw_count(s->node[B].url, lost), 1);
+    sync_ok(b, a, &st);
+    sync_ok(a, b, &st);
+    for (int i = A; i <= B; i++) {
+        assert_int_equal(it_rows(&s->node[i], "orders"), 0);
+        assert_int_equal(it_rows(&s->node[i], "customers"), 1);
+        assert_int_equal(raw_count(s->node[i].url, lost), 1);
+        assert_int_equal(it_rows(&s->node[i], "trail_conflicts"), 1);
+    }
+    same_events(a, b);
     shop_customer_clear(&c);
     shop_order_clear(&ord);
+    verify_clean(&s->node[A]);
     verify_clean(&s->node[B]);
 }
 
@@ -915,8 +929,9 @@ static int64_t frozen_wall(void *userdata)
  * the first one's create and delete of the order that referred to it,
  * which the database made come first. A destination that applies them in
  * HLC order then sees an order made for a customer deleted already: the
- * order's create is kept without a row (delete wins, as a conflict), its
- * later events find it deleted, and nothing waits for ever behind it.
+ * order's create is kept without a row and the order deleted by the
+ * destination in its own lane (delete wins: a cascade delete), its later
+ * events find it deleted, and nothing waits for ever behind it.
  */
 static void test_reference_to_deleted_record(void **state)
 {
@@ -950,6 +965,9 @@ static void test_reference_to_deleted_record(void **state)
     assert_int_equal(it_rows(&s->node[B], "customers"), 5);
     assert_int_equal(it_rows(&s->node[B], "orders"), 0);
     assert_int_equal(it_rows(&s->node[B], "trail_quarantine"), 0);
+    /* B met the customer's delete first, and deleted the order as a cascade of its own. */
+    sync_ok(s->node[B].db, s->node[A].db, &st);
+    assert_int_equal(st.applied, 1);
     same_events(s->node[A].db, s->node[B].db);
     verify_clean(&s->node[A]);
     verify_clean(&s->node[B]);

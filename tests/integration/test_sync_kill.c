@@ -76,7 +76,7 @@ enum { A, B, NODES };
 /* Small batches: many transactions to land in, and the kills cut few events each. */
 #define BATCH         25
 #define WRITERS       3
-#define OPS           650 /* about 2,500 events, in half as many transactions */
+#define OPS           650  /* about 2,500 events, in half as many transactions */
 #define MIN_EVENTS    2000 /* written on past OPS until there are this many, whatever the seed */
 #define MIN_KILLS     4
 #define MIN_MID_BATCH 2

@@ -37,7 +37,7 @@ typedef struct trail_change_event {
     const char *tx_id;
     const char *table_name;
     const char *record_id;
-    const char *op; /**< "insert", "update" or "delete" */
+    const char *op; /**< "insert", "update", "delete", "merge" or "resolve" */
     int64_t version;
     const char *old_values; /**< JSON object: an update's changed fields, a delete's row; NULL for
                                an insert */

@@ -21,5 +21,6 @@
 #include "trail/digest.h"
 #include "trail/sync.h"
 #include "trail/diff.h"
+#include "trail/conflict.h"
 
 #endif /* TRAIL_TRAIL_H */
