@@ -379,6 +379,44 @@ static int cascade_referrers(trail_conn *db, const trail__sync_table *t, const c
 }
 
 /*
+ * The row JSON @row (replaced) as the record's edits leave it with @extra,
+ * an update the engine refused, counted in: at @version, with @extra's
+ * fields that no edit after it in @held set. A delete's old_values are the
+ * record as its node held it (docs/events.md), and that node holds @extra.
+ */
+static int with_edit(trail_conn *db, const trail__sync_table *t, trail_buf *row, int64_t version,
+                     const trail__edit *extra, const trail__edits *held)
+{
+    json_t *o = json_loadb(row->data ? row->data : "", row->len, 0, NULL);
+    char *text = NULL;
+    int rc = TRAIL_OK;
+    if (!o || json_object_set_new(o, "version", json_integer(version)) < 0)
+        goto fail;
+    for (size_t i = 0; i < t->e->n_fields; i++) {
+        const char *name = t->e->fields[i].name;
+        json_t *v = extra->new_values ? json_object_get(extra->new_values, name) : NULL;
+        bool overridden = false;
+        for (size_t j = 0; j < held->n && !overridden; j++)
+            overridden = trail__edit_cmp(&held->item[j], extra) > 0 &&
+                         trail__edit_sets(&held->item[j], name);
+        if (v && !overridden && trail__edit_sets(extra, name) && json_object_set(o, name, v) < 0)
+            goto fail;
+    }
+    if (!(text = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(17))))
+        goto fail;
+    trail__buf_reset(row);
+    if (trail__buf_append_str(row, text) < 0)
+        goto fail;
+    goto done;
+fail:
+    rc = trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+done:
+    free(text);
+    json_decref(o);
+    return rc;
+}
+
+/*
  * Record @id of @t goes, as delete wins over a reference (through the ref
  * fields of the JSON array @via): its row (if any) after the rows that
  * refer to it, then a cascade delete event of this node, a tombstone, and
@@ -416,6 +454,8 @@ static int cascade(trail_conn *db, const trail__sync_table *t, const char *id, c
     int64_t count = extra ? 1 : 0;
     for (size_t i = 0; i < held.n; i++)
         count += !trail__edit_is(&held.item[i], "delete");
+    if (have >= 0 && extra && (rc = with_edit(db, t, &old, have + 1, extra, &held)) < 0)
+        goto done;
     trail_event ev = { .table = t->e->table,
                        .record_id = id,
                        .op = "delete",

@@ -250,6 +250,37 @@ static void test_delete_wins_over_reference(void **state)
     it_verify_clean(&s->node[B]);
 }
 
+/*
+ * An order moved on B to a customer A deleted meanwhile: A deletes the
+ * order as a cascade, counting the move it refused; both end without it.
+ */
+static void test_edit_to_deleted_reference(void **state)
+{
+    merge_test *s = *state;
+    trail_conn *a = s->node[A].db, *b = s->node[B].db;
+    shop_customer first = { 0 }, second = { 0 };
+    new_customer(a, "first@x.org", &first);
+    new_customer(a, "second@x.org", &second);
+    shop_order_create_params o = SHOP_ORDER_CREATE_INIT;
+    o.customer = first.id;
+    o.total = 3;
+    shop_order ord = { 0 };
+    IT_OK(a, shop_order_create(a, NULL, &o, &ord));
+    sync_ok(a, b);
+    IT_OK(a, shop_customer_delete(a, NULL, second.id, 1));
+    shop_order_update_params u = { .id = ord.id, .version = 1, .set = SHOP_ORDER_CUSTOMER };
+    u.customer = second.id;
+    IT_OK(b, shop_order_update(b, NULL, &u, NULL));
+    sync_both(s);
+    assert_int_equal(on_both(s, "SELECT count(*) FROM orders"), 0);
+    assert_int_equal(on_both(s, "SELECT count(*) FROM customers"), 1);
+    shop_customer_clear(&first);
+    shop_customer_clear(&second);
+    shop_order_clear(&ord);
+    it_verify_clean(&s->node[A]);
+    it_verify_clean(&s->node[B]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -257,6 +288,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_same_field_last_writer_wins, setup, teardown),
         cmocka_unit_test_setup_teardown(test_delete_wins_over_update, setup, teardown),
         cmocka_unit_test_setup_teardown(test_delete_wins_over_reference, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_edit_to_deleted_reference, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
