@@ -10,6 +10,15 @@
 #include "driver/driver.h"
 
 /*
+ * trail__sync_above_record - move @db's clock past the newest event of
+ * record @record_id of @table, as a generated write's before-read does:
+ * another connection of this node, with a clock of its own, may have
+ * written it last, and an event of the record must come after it in
+ * record order. TRAIL_OK or a failure with db's error set.
+ */
+int trail__sync_above_record(trail_conn *db, const char *table, const char *record_id);
+
+/*
  * trail__sync_own_event - write @ev as an event of @db's own node, in its
  * lane (registered in the caller's transaction when it has none), stamped
  * now; its id into @event_id, its HLC into *@hlc (may be NULL). The

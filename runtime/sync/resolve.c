@@ -18,6 +18,7 @@
  */
 #define _POSIX_C_SOURCE 200809L /* strndup */
 #include "sync/resolve.h"
+#include "sync/own.h"
 #include "audit/event.h"
 #include "audit/event_columns.h"
 #include "audit/call.h"
@@ -637,14 +638,9 @@ static int write_event(resolver *r, const trail_ctx *ctx, const char *choice, in
 {
     trail_conn *db = r->db;
     const trail_entity *e = r->t->e;
-    trail_value k[2] = { trail_v_text(e->table), trail_v_text(r->c.text[C_RECORD]) };
-    int64_t record_hlc = 0;
-    int rc = trail__conn_query_int(db, db->drv->sql->record_last_hlc, k, 2, &record_hlc);
+    int rc = trail__sync_above_record(db, e->table, r->c.text[C_RECORD]);
     if (rc < 0)
         return rc;
-    if (record_hlc >= trail_hlc_last(db->clock) &&
-        (rc = trail_hlc_set_floor(db->clock, record_hlc)) < 0)
-        return trail__err_set(&db->err, rc, "the record's newest event has a negative hlc");
     trail_buf o = TRAIL_BUF_INIT, n = TRAIL_BUF_INIT, c = TRAIL_BUF_INIT;
     r->row.v[1] = trail_v_int(version + 1);
     if ((rc = old_json(&o, r->c.text[C_ID], choice)) < 0 ||
