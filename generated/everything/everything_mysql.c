@@ -15,7 +15,7 @@ static const char *const account_add_column[] = {
     "ALTER TABLE `accounts` ADD COLUMN `parent` BIGINT, ADD FOREIGN KEY (`parent`) REFERENCES `accounts` (`id`) ON DELETE RESTRICT",
     "ALTER TABLE `accounts` ADD COLUMN `level` INT NOT NULL DEFAULT 1 CHECK (`level` BETWEEN 0 AND 99)",
     "ALTER TABLE `accounts` ADD COLUMN `balance` BIGINT NOT NULL DEFAULT -9007199254740993 CHECK (`balance` BETWEEN -9223372036854775808 AND 9223372036854775807)",
-    "ALTER TABLE `accounts` ADD COLUMN `status` VARCHAR(6) NOT NULL DEFAULT 'active' CHECK (`status` IN ('active', 'frozen', 'closed'))",
+    "ALTER TABLE `accounts` ADD COLUMN `status` VARCHAR(6) NOT NULL DEFAULT 'active' CHECK (`status` = 'active' OR `status` = 'frozen' OR `status` = 'closed')",
     NULL, /* label: required without a default, or unique */
 };
 
@@ -59,8 +59,8 @@ static const char *const sample_add_column[] = {
     "ALTER TABLE `samples` ADD COLUMN `moment_n` DATETIME(3)",
     "ALTER TABLE `samples` ADD COLUMN `doc` JSON NOT NULL DEFAULT ('{\"k\": [1, \"two\", null], \"q\": \"a\\\\\"b\\\\\\\\c\", \"ü\": true}')",
     "ALTER TABLE `samples` ADD COLUMN `doc_n` JSON",
-    "ALTER TABLE `samples` ADD COLUMN `color` VARCHAR(5) NOT NULL DEFAULT 'green' CHECK (`color` IN ('red', 'green', 'blue'))",
-    "ALTER TABLE `samples` ADD COLUMN `color_n` VARCHAR(4) CHECK (`color_n` IN ('up', 'down'))",
+    "ALTER TABLE `samples` ADD COLUMN `color` VARCHAR(5) NOT NULL DEFAULT 'green' CHECK (`color` = 'red' OR `color` = 'green' OR `color` = 'blue')",
+    "ALTER TABLE `samples` ADD COLUMN `color_n` VARCHAR(4) CHECK (`color_n` = 'up' OR `color_n` = 'down')",
     NULL, /* owner: required without a default, or unique */
     "ALTER TABLE `samples` ADD COLUMN `owner_n` BIGINT, ADD FOREIGN KEY (`owner_n`) REFERENCES `accounts` (`id`) ON DELETE RESTRICT",
     NULL, /* code: required without a default, or unique */
@@ -116,7 +116,7 @@ static const char *const memo_add_column[] = {
     NULL, /* title: required without a default, or unique */
     "ALTER TABLE `memos` ADD COLUMN `body` LONGTEXT",
     "ALTER TABLE `memos` ADD COLUMN `score` INT NOT NULL DEFAULT 0 CHECK (`score` BETWEEN 0 AND 100)",
-    "ALTER TABLE `memos` ADD COLUMN `state` VARCHAR(5) NOT NULL DEFAULT 'draft' CHECK (`state` IN ('draft', 'final'))",
+    "ALTER TABLE `memos` ADD COLUMN `state` VARCHAR(5) NOT NULL DEFAULT 'draft' CHECK (`state` = 'draft' OR `state` = 'final')",
 };
 
 static const char *const memo_find_by[] = {
@@ -140,7 +140,7 @@ const trail_entity_sql everything_memo_sql_mysql = {
 /* Per field: the statement that adds it to an older table (migrate), if it can be. */
 static const char *const sample_tag_add_column[] = {
     NULL, /* sample: required without a default, or unique */
-    "ALTER TABLE `sample_tag` ADD COLUMN `tag` VARCHAR(3) CHECK (`tag` IN ('new', 'old'))",
+    "ALTER TABLE `sample_tag` ADD COLUMN `tag` VARCHAR(3) CHECK (`tag` = 'new' OR `tag` = 'old')",
     "ALTER TABLE `sample_tag` ADD COLUMN `note` VARCHAR(255)",
 };
 
@@ -273,7 +273,7 @@ static const char *const ddl[] = {
     "    `parent` BIGINT,\n"
     "    `level` INT NOT NULL DEFAULT 1 CHECK (`level` BETWEEN 0 AND 99),\n"
     "    `balance` BIGINT NOT NULL DEFAULT -9007199254740993 CHECK (`balance` BETWEEN -9223372036854775808 AND 9223372036854775807),\n"
-    "    `status` VARCHAR(6) NOT NULL DEFAULT 'active' CHECK (`status` IN ('active', 'frozen', 'closed')),\n"
+    "    `status` VARCHAR(6) NOT NULL DEFAULT 'active' CHECK (`status` = 'active' OR `status` = 'frozen' OR `status` = 'closed'),\n"
     "    `label` LONGTEXT NOT NULL,\n"
     "    INDEX `accounts_parent_idx` (`parent`),\n"
     "    FOREIGN KEY (`parent`) REFERENCES `accounts` (`id`) ON DELETE RESTRICT,\n"
@@ -300,8 +300,8 @@ static const char *const ddl[] = {
     "    `moment_n` DATETIME(3),\n"
     "    `doc` JSON NOT NULL DEFAULT ('{\"k\": [1, \"two\", null], \"q\": \"a\\\\\"b\\\\\\\\c\", \"ü\": true}'),\n"
     "    `doc_n` JSON,\n"
-    "    `color` VARCHAR(5) NOT NULL DEFAULT 'green' CHECK (`color` IN ('red', 'green', 'blue')),\n"
-    "    `color_n` VARCHAR(4) CHECK (`color_n` IN ('up', 'down')),\n"
+    "    `color` VARCHAR(5) NOT NULL DEFAULT 'green' CHECK (`color` = 'red' OR `color` = 'green' OR `color` = 'blue'),\n"
+    "    `color_n` VARCHAR(4) CHECK (`color_n` = 'up' OR `color_n` = 'down'),\n"
     "    `owner` BIGINT NOT NULL,\n"
     "    `owner_n` BIGINT,\n"
     "    `code` BIGINT NOT NULL UNIQUE,\n"
@@ -323,14 +323,14 @@ static const char *const ddl[] = {
     "    `title` VARCHAR(80) NOT NULL,\n"
     "    `body` LONGTEXT,\n"
     "    `score` INT NOT NULL DEFAULT 0 CHECK (`score` BETWEEN 0 AND 100),\n"
-    "    `state` VARCHAR(5) NOT NULL DEFAULT 'draft' CHECK (`state` IN ('draft', 'final')),\n"
+    "    `state` VARCHAR(5) NOT NULL DEFAULT 'draft' CHECK (`state` = 'draft' OR `state` = 'final'),\n"
     "    CHECK (`version` >= 1)\n"
     ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
     "CREATE TABLE IF NOT EXISTS `sample_tag` (\n"
     "    `id` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY CHECK (length(`id`) = 26),\n"
     "    `version` BIGINT NOT NULL,\n"
     "    `sample` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,\n"
-    "    `tag` VARCHAR(3) CHECK (`tag` IN ('new', 'old')),\n"
+    "    `tag` VARCHAR(3) CHECK (`tag` = 'new' OR `tag` = 'old'),\n"
     "    `note` VARCHAR(255),\n"
     "    UNIQUE INDEX `sample_tag_sample_tag_idx` (`sample`, `tag`),\n"
     "    FOREIGN KEY (`sample`) REFERENCES `samples` (`id`) ON DELETE RESTRICT,\n"

@@ -133,7 +133,7 @@ CREATE TABLE IF NOT EXISTS `accounts` (
     `parent` BIGINT,
     `level` INT NOT NULL DEFAULT 1 CHECK (`level` BETWEEN 0 AND 99),
     `balance` BIGINT NOT NULL DEFAULT -9007199254740993 CHECK (`balance` BETWEEN -9223372036854775808 AND 9223372036854775807),
-    `status` VARCHAR(6) NOT NULL DEFAULT 'active' CHECK (`status` IN ('active', 'frozen', 'closed')),
+    `status` VARCHAR(6) NOT NULL DEFAULT 'active' CHECK (`status` = 'active' OR `status` = 'frozen' OR `status` = 'closed'),
     `label` LONGTEXT NOT NULL,
     INDEX `accounts_parent_idx` (`parent`),
     FOREIGN KEY (`parent`) REFERENCES `accounts` (`id`) ON DELETE RESTRICT,
@@ -163,8 +163,8 @@ CREATE TABLE IF NOT EXISTS `samples` (
     `moment_n` DATETIME(3),
     `doc` JSON NOT NULL DEFAULT ('{"k": [1, "two", null], "q": "a\\"b\\\\c", "ü": true}'),
     `doc_n` JSON,
-    `color` VARCHAR(5) NOT NULL DEFAULT 'green' CHECK (`color` IN ('red', 'green', 'blue')),
-    `color_n` VARCHAR(4) CHECK (`color_n` IN ('up', 'down')),
+    `color` VARCHAR(5) NOT NULL DEFAULT 'green' CHECK (`color` = 'red' OR `color` = 'green' OR `color` = 'blue'),
+    `color_n` VARCHAR(4) CHECK (`color_n` = 'up' OR `color_n` = 'down'),
     `owner` BIGINT NOT NULL,
     `owner_n` BIGINT,
     `code` BIGINT NOT NULL UNIQUE,
@@ -189,7 +189,7 @@ CREATE TABLE IF NOT EXISTS `memos` (
     `title` VARCHAR(80) NOT NULL,
     `body` LONGTEXT,
     `score` INT NOT NULL DEFAULT 0 CHECK (`score` BETWEEN 0 AND 100),
-    `state` VARCHAR(5) NOT NULL DEFAULT 'draft' CHECK (`state` IN ('draft', 'final')),
+    `state` VARCHAR(5) NOT NULL DEFAULT 'draft' CHECK (`state` = 'draft' OR `state` = 'final'),
     CHECK (`version` >= 1)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin;
 
@@ -199,7 +199,7 @@ CREATE TABLE IF NOT EXISTS `sample_tag` (
     `id` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY CHECK (length(`id`) = 26),
     `version` BIGINT NOT NULL,
     `sample` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
-    `tag` VARCHAR(3) CHECK (`tag` IN ('new', 'old')),
+    `tag` VARCHAR(3) CHECK (`tag` = 'new' OR `tag` = 'old'),
     `note` VARCHAR(255),
     UNIQUE INDEX `sample_tag_sample_tag_idx` (`sample`, `tag`),
     FOREIGN KEY (`sample`) REFERENCES `samples` (`id`) ON DELETE RESTRICT,

@@ -15,7 +15,7 @@ static const char *const account_add_column[] = {
     "ALTER TABLE \"accounts\" ADD COLUMN \"parent\" bigint REFERENCES \"accounts\" (\"id\") ON DELETE RESTRICT",
     "ALTER TABLE \"accounts\" ADD COLUMN \"level\" integer NOT NULL DEFAULT 1 CHECK (\"level\" BETWEEN 0 AND 99)",
     "ALTER TABLE \"accounts\" ADD COLUMN \"balance\" bigint NOT NULL DEFAULT -9007199254740993 CHECK (\"balance\" BETWEEN -9223372036854775808 AND 9223372036854775807)",
-    "ALTER TABLE \"accounts\" ADD COLUMN \"status\" text NOT NULL DEFAULT 'active' CHECK (\"status\" IN ('active', 'frozen', 'closed'))",
+    "ALTER TABLE \"accounts\" ADD COLUMN \"status\" text NOT NULL DEFAULT 'active' CHECK (\"status\" = 'active' OR \"status\" = 'frozen' OR \"status\" = 'closed')",
     NULL, /* label: required without a default, or unique */
 };
 
@@ -59,8 +59,8 @@ static const char *const sample_add_column[] = {
     "ALTER TABLE \"samples\" ADD COLUMN \"moment_n\" timestamptz(3)",
     "ALTER TABLE \"samples\" ADD COLUMN \"doc\" jsonb NOT NULL DEFAULT '{\"k\": [1, \"two\", null], \"q\": \"a\\\"b\\\\c\", \"ü\": true}'",
     "ALTER TABLE \"samples\" ADD COLUMN \"doc_n\" jsonb",
-    "ALTER TABLE \"samples\" ADD COLUMN \"color\" text NOT NULL DEFAULT 'green' CHECK (\"color\" IN ('red', 'green', 'blue'))",
-    "ALTER TABLE \"samples\" ADD COLUMN \"color_n\" text CHECK (\"color_n\" IN ('up', 'down'))",
+    "ALTER TABLE \"samples\" ADD COLUMN \"color\" text NOT NULL DEFAULT 'green' CHECK (\"color\" = 'red' OR \"color\" = 'green' OR \"color\" = 'blue')",
+    "ALTER TABLE \"samples\" ADD COLUMN \"color_n\" text CHECK (\"color_n\" = 'up' OR \"color_n\" = 'down')",
     NULL, /* owner: required without a default, or unique */
     "ALTER TABLE \"samples\" ADD COLUMN \"owner_n\" bigint REFERENCES \"accounts\" (\"id\") ON DELETE RESTRICT",
     NULL, /* code: required without a default, or unique */
@@ -116,7 +116,7 @@ static const char *const memo_add_column[] = {
     NULL, /* title: required without a default, or unique */
     "ALTER TABLE \"memos\" ADD COLUMN \"body\" text",
     "ALTER TABLE \"memos\" ADD COLUMN \"score\" integer NOT NULL DEFAULT 0 CHECK (\"score\" BETWEEN 0 AND 100)",
-    "ALTER TABLE \"memos\" ADD COLUMN \"state\" text NOT NULL DEFAULT 'draft' CHECK (\"state\" IN ('draft', 'final'))",
+    "ALTER TABLE \"memos\" ADD COLUMN \"state\" text NOT NULL DEFAULT 'draft' CHECK (\"state\" = 'draft' OR \"state\" = 'final')",
 };
 
 static const char *const memo_find_by[] = {
@@ -140,7 +140,7 @@ const trail_entity_sql everything_memo_sql_pg = {
 /* Per field: the statement that adds it to an older table (migrate), if it can be. */
 static const char *const sample_tag_add_column[] = {
     NULL, /* sample: required without a default, or unique */
-    "ALTER TABLE \"sample_tag\" ADD COLUMN \"tag\" text CHECK (\"tag\" IN ('new', 'old'))",
+    "ALTER TABLE \"sample_tag\" ADD COLUMN \"tag\" text CHECK (\"tag\" = 'new' OR \"tag\" = 'old')",
     "ALTER TABLE \"sample_tag\" ADD COLUMN \"note\" varchar(255)",
 };
 
@@ -273,7 +273,7 @@ static const char *const ddl[] = {
     "    \"parent\" bigint,\n"
     "    \"level\" integer NOT NULL DEFAULT 1 CHECK (\"level\" BETWEEN 0 AND 99),\n"
     "    \"balance\" bigint NOT NULL DEFAULT -9007199254740993 CHECK (\"balance\" BETWEEN -9223372036854775808 AND 9223372036854775807),\n"
-    "    \"status\" text NOT NULL DEFAULT 'active' CHECK (\"status\" IN ('active', 'frozen', 'closed')),\n"
+    "    \"status\" text NOT NULL DEFAULT 'active' CHECK (\"status\" = 'active' OR \"status\" = 'frozen' OR \"status\" = 'closed'),\n"
     "    \"label\" text NOT NULL,\n"
     "    FOREIGN KEY (\"parent\") REFERENCES \"accounts\" (\"id\") ON DELETE RESTRICT,\n"
     "    CHECK (\"version\" >= 1)\n"
@@ -300,8 +300,8 @@ static const char *const ddl[] = {
     "    \"moment_n\" timestamptz(3),\n"
     "    \"doc\" jsonb NOT NULL DEFAULT '{\"k\": [1, \"two\", null], \"q\": \"a\\\"b\\\\c\", \"ü\": true}',\n"
     "    \"doc_n\" jsonb,\n"
-    "    \"color\" text NOT NULL DEFAULT 'green' CHECK (\"color\" IN ('red', 'green', 'blue')),\n"
-    "    \"color_n\" text CHECK (\"color_n\" IN ('up', 'down')),\n"
+    "    \"color\" text NOT NULL DEFAULT 'green' CHECK (\"color\" = 'red' OR \"color\" = 'green' OR \"color\" = 'blue'),\n"
+    "    \"color_n\" text CHECK (\"color_n\" = 'up' OR \"color_n\" = 'down'),\n"
     "    \"owner\" bigint NOT NULL,\n"
     "    \"owner_n\" bigint,\n"
     "    \"code\" bigint NOT NULL UNIQUE,\n"
@@ -323,14 +323,14 @@ static const char *const ddl[] = {
     "    \"title\" varchar(80) NOT NULL,\n"
     "    \"body\" text,\n"
     "    \"score\" integer NOT NULL DEFAULT 0 CHECK (\"score\" BETWEEN 0 AND 100),\n"
-    "    \"state\" text NOT NULL DEFAULT 'draft' CHECK (\"state\" IN ('draft', 'final')),\n"
+    "    \"state\" text NOT NULL DEFAULT 'draft' CHECK (\"state\" = 'draft' OR \"state\" = 'final'),\n"
     "    CHECK (\"version\" >= 1)\n"
     ")",
     "CREATE TABLE IF NOT EXISTS \"sample_tag\" (\n"
     "    \"id\" text COLLATE \"C\" PRIMARY KEY CHECK (length(\"id\") = 26),\n"
     "    \"version\" bigint NOT NULL,\n"
     "    \"sample\" text COLLATE \"C\" NOT NULL,\n"
-    "    \"tag\" text CHECK (\"tag\" IN ('new', 'old')),\n"
+    "    \"tag\" text CHECK (\"tag\" = 'new' OR \"tag\" = 'old'),\n"
     "    \"note\" varchar(255),\n"
     "    FOREIGN KEY (\"sample\") REFERENCES \"samples\" (\"id\") ON DELETE RESTRICT,\n"
     "    CHECK (\"version\" >= 1)\n"

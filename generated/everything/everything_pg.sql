@@ -133,7 +133,7 @@ CREATE TABLE IF NOT EXISTS "accounts" (
     "parent" bigint,
     "level" integer NOT NULL DEFAULT 1 CHECK ("level" BETWEEN 0 AND 99),
     "balance" bigint NOT NULL DEFAULT -9007199254740993 CHECK ("balance" BETWEEN -9223372036854775808 AND 9223372036854775807),
-    "status" text NOT NULL DEFAULT 'active' CHECK ("status" IN ('active', 'frozen', 'closed')),
+    "status" text NOT NULL DEFAULT 'active' CHECK ("status" = 'active' OR "status" = 'frozen' OR "status" = 'closed'),
     "label" text NOT NULL,
     FOREIGN KEY ("parent") REFERENCES "accounts" ("id") ON DELETE RESTRICT,
     CHECK ("version" >= 1)
@@ -164,8 +164,8 @@ CREATE TABLE IF NOT EXISTS "samples" (
     "moment_n" timestamptz(3),
     "doc" jsonb NOT NULL DEFAULT '{"k": [1, "two", null], "q": "a\"b\\c", "ü": true}',
     "doc_n" jsonb,
-    "color" text NOT NULL DEFAULT 'green' CHECK ("color" IN ('red', 'green', 'blue')),
-    "color_n" text CHECK ("color_n" IN ('up', 'down')),
+    "color" text NOT NULL DEFAULT 'green' CHECK ("color" = 'red' OR "color" = 'green' OR "color" = 'blue'),
+    "color_n" text CHECK ("color_n" = 'up' OR "color_n" = 'down'),
     "owner" bigint NOT NULL,
     "owner_n" bigint,
     "code" bigint NOT NULL UNIQUE,
@@ -194,7 +194,7 @@ CREATE TABLE IF NOT EXISTS "memos" (
     "title" varchar(80) NOT NULL,
     "body" text,
     "score" integer NOT NULL DEFAULT 0 CHECK ("score" BETWEEN 0 AND 100),
-    "state" text NOT NULL DEFAULT 'draft' CHECK ("state" IN ('draft', 'final')),
+    "state" text NOT NULL DEFAULT 'draft' CHECK ("state" = 'draft' OR "state" = 'final'),
     CHECK ("version" >= 1)
 );
 
@@ -204,7 +204,7 @@ CREATE TABLE IF NOT EXISTS "sample_tag" (
     "id" text COLLATE "C" PRIMARY KEY CHECK (length("id") = 26),
     "version" bigint NOT NULL,
     "sample" text COLLATE "C" NOT NULL,
-    "tag" text CHECK ("tag" IN ('new', 'old')),
+    "tag" text CHECK ("tag" = 'new' OR "tag" = 'old'),
     "note" varchar(255),
     FOREIGN KEY ("sample") REFERENCES "samples" ("id") ON DELETE RESTRICT,
     CHECK ("version" >= 1)

@@ -15,7 +15,7 @@ static const char *const account_add_column[] = {
     "ALTER TABLE \"accounts\" ADD COLUMN \"parent\" INTEGER REFERENCES \"accounts\" (\"id\") ON DELETE RESTRICT",
     "ALTER TABLE \"accounts\" ADD COLUMN \"level\" INTEGER NOT NULL DEFAULT 1 CHECK (\"level\" BETWEEN 0 AND 99)",
     "ALTER TABLE \"accounts\" ADD COLUMN \"balance\" INTEGER NOT NULL DEFAULT -9007199254740993 CHECK (\"balance\" BETWEEN -9223372036854775808 AND 9223372036854775807)",
-    "ALTER TABLE \"accounts\" ADD COLUMN \"status\" TEXT NOT NULL DEFAULT 'active' CHECK (\"status\" IN ('active', 'frozen', 'closed'))",
+    "ALTER TABLE \"accounts\" ADD COLUMN \"status\" TEXT NOT NULL DEFAULT 'active' CHECK (\"status\" = 'active' OR \"status\" = 'frozen' OR \"status\" = 'closed')",
     NULL, /* label: required without a default, or unique */
 };
 
@@ -44,8 +44,8 @@ const trail_entity_sql everything_account_sql_sqlite = {
 
 /* Per field: the statement that adds it to an older table (migrate), if it can be. */
 static const char *const sample_add_column[] = {
-    "ALTER TABLE \"samples\" ADD COLUMN \"flag\" INTEGER NOT NULL DEFAULT 0 CHECK (\"flag\" IN (0, 1))",
-    "ALTER TABLE \"samples\" ADD COLUMN \"flag_n\" INTEGER CHECK (\"flag_n\" IN (0, 1))",
+    "ALTER TABLE \"samples\" ADD COLUMN \"flag\" INTEGER NOT NULL DEFAULT 0 CHECK (\"flag\" BETWEEN 0 AND 1)",
+    "ALTER TABLE \"samples\" ADD COLUMN \"flag_n\" INTEGER CHECK (\"flag_n\" BETWEEN 0 AND 1)",
     "ALTER TABLE \"samples\" ADD COLUMN \"small\" INTEGER NOT NULL DEFAULT -5 CHECK (\"small\" BETWEEN -10 AND 10)",
     "ALTER TABLE \"samples\" ADD COLUMN \"small_n\" INTEGER CHECK (\"small_n\" BETWEEN -2147483648 AND 2147483647)",
     "ALTER TABLE \"samples\" ADD COLUMN \"big\" INTEGER NOT NULL DEFAULT 42 CHECK (\"big\" >= 1)",
@@ -62,8 +62,8 @@ static const char *const sample_add_column[] = {
     "ALTER TABLE \"samples\" ADD COLUMN \"moment_n\" INTEGER",
     "ALTER TABLE \"samples\" ADD COLUMN \"doc\" TEXT NOT NULL DEFAULT '{\"k\": [1, \"two\", null], \"q\": \"a\\\"b\\\\c\", \"ü\": true}' CHECK (\"doc\" IS NULL OR json_valid(\"doc\"))",
     "ALTER TABLE \"samples\" ADD COLUMN \"doc_n\" TEXT CHECK (\"doc_n\" IS NULL OR json_valid(\"doc_n\"))",
-    "ALTER TABLE \"samples\" ADD COLUMN \"color\" TEXT NOT NULL DEFAULT 'green' CHECK (\"color\" IN ('red', 'green', 'blue'))",
-    "ALTER TABLE \"samples\" ADD COLUMN \"color_n\" TEXT CHECK (\"color_n\" IN ('up', 'down'))",
+    "ALTER TABLE \"samples\" ADD COLUMN \"color\" TEXT NOT NULL DEFAULT 'green' CHECK (\"color\" = 'red' OR \"color\" = 'green' OR \"color\" = 'blue')",
+    "ALTER TABLE \"samples\" ADD COLUMN \"color_n\" TEXT CHECK (\"color_n\" = 'up' OR \"color_n\" = 'down')",
     NULL, /* owner: required without a default, or unique */
     "ALTER TABLE \"samples\" ADD COLUMN \"owner_n\" INTEGER REFERENCES \"accounts\" (\"id\") ON DELETE RESTRICT",
     NULL, /* code: required without a default, or unique */
@@ -122,7 +122,7 @@ static const char *const memo_add_column[] = {
     NULL, /* title: required without a default, or unique */
     "ALTER TABLE \"memos\" ADD COLUMN \"body\" TEXT",
     "ALTER TABLE \"memos\" ADD COLUMN \"score\" INTEGER NOT NULL DEFAULT 0 CHECK (\"score\" BETWEEN 0 AND 100)",
-    "ALTER TABLE \"memos\" ADD COLUMN \"state\" TEXT NOT NULL DEFAULT 'draft' CHECK (\"state\" IN ('draft', 'final'))",
+    "ALTER TABLE \"memos\" ADD COLUMN \"state\" TEXT NOT NULL DEFAULT 'draft' CHECK (\"state\" = 'draft' OR \"state\" = 'final')",
 };
 
 static const char *const memo_find_by[] = {
@@ -149,7 +149,7 @@ const trail_entity_sql everything_memo_sql_sqlite = {
 /* Per field: the statement that adds it to an older table (migrate), if it can be. */
 static const char *const sample_tag_add_column[] = {
     NULL, /* sample: required without a default, or unique */
-    "ALTER TABLE \"sample_tag\" ADD COLUMN \"tag\" TEXT CHECK (\"tag\" IN ('new', 'old'))",
+    "ALTER TABLE \"sample_tag\" ADD COLUMN \"tag\" TEXT CHECK (\"tag\" = 'new' OR \"tag\" = 'old')",
     "ALTER TABLE \"sample_tag\" ADD COLUMN \"note\" TEXT CHECK (length(\"note\") <= 255)",
 };
 
@@ -285,7 +285,7 @@ static const char *const ddl[] = {
     "    \"parent\" INTEGER,\n"
     "    \"level\" INTEGER NOT NULL DEFAULT 1 CHECK (\"level\" BETWEEN 0 AND 99),\n"
     "    \"balance\" INTEGER NOT NULL DEFAULT -9007199254740993 CHECK (\"balance\" BETWEEN -9223372036854775808 AND 9223372036854775807),\n"
-    "    \"status\" TEXT NOT NULL DEFAULT 'active' CHECK (\"status\" IN ('active', 'frozen', 'closed')),\n"
+    "    \"status\" TEXT NOT NULL DEFAULT 'active' CHECK (\"status\" = 'active' OR \"status\" = 'frozen' OR \"status\" = 'closed'),\n"
     "    \"label\" TEXT NOT NULL,\n"
     "    FOREIGN KEY (\"parent\") REFERENCES \"accounts\" (\"id\") ON DELETE RESTRICT,\n"
     "    CHECK (\"version\" >= 1)\n"
@@ -294,8 +294,8 @@ static const char *const ddl[] = {
     "CREATE TABLE IF NOT EXISTS \"samples\" (\n"
     "    \"id\" TEXT PRIMARY KEY NOT NULL CHECK (length(\"id\") = 26),\n"
     "    \"version\" INTEGER NOT NULL,\n"
-    "    \"flag\" INTEGER NOT NULL DEFAULT 0 CHECK (\"flag\" IN (0, 1)),\n"
-    "    \"flag_n\" INTEGER CHECK (\"flag_n\" IN (0, 1)),\n"
+    "    \"flag\" INTEGER NOT NULL DEFAULT 0 CHECK (\"flag\" BETWEEN 0 AND 1),\n"
+    "    \"flag_n\" INTEGER CHECK (\"flag_n\" BETWEEN 0 AND 1),\n"
     "    \"small\" INTEGER NOT NULL DEFAULT -5 CHECK (\"small\" BETWEEN -10 AND 10),\n"
     "    \"small_n\" INTEGER CHECK (\"small_n\" BETWEEN -2147483648 AND 2147483647),\n"
     "    \"big\" INTEGER NOT NULL DEFAULT 42 CHECK (\"big\" >= 1),\n"
@@ -312,8 +312,8 @@ static const char *const ddl[] = {
     "    \"moment_n\" INTEGER,\n"
     "    \"doc\" TEXT NOT NULL DEFAULT '{\"k\": [1, \"two\", null], \"q\": \"a\\\"b\\\\c\", \"ü\": true}' CHECK (\"doc\" IS NULL OR json_valid(\"doc\")),\n"
     "    \"doc_n\" TEXT CHECK (\"doc_n\" IS NULL OR json_valid(\"doc_n\")),\n"
-    "    \"color\" TEXT NOT NULL DEFAULT 'green' CHECK (\"color\" IN ('red', 'green', 'blue')),\n"
-    "    \"color_n\" TEXT CHECK (\"color_n\" IN ('up', 'down')),\n"
+    "    \"color\" TEXT NOT NULL DEFAULT 'green' CHECK (\"color\" = 'red' OR \"color\" = 'green' OR \"color\" = 'blue'),\n"
+    "    \"color_n\" TEXT CHECK (\"color_n\" = 'up' OR \"color_n\" = 'down'),\n"
     "    \"owner\" INTEGER NOT NULL,\n"
     "    \"owner_n\" INTEGER,\n"
     "    \"code\" INTEGER NOT NULL UNIQUE,\n"
@@ -335,14 +335,14 @@ static const char *const ddl[] = {
     "    \"title\" TEXT NOT NULL CHECK (length(\"title\") <= 80),\n"
     "    \"body\" TEXT,\n"
     "    \"score\" INTEGER NOT NULL DEFAULT 0 CHECK (\"score\" BETWEEN 0 AND 100),\n"
-    "    \"state\" TEXT NOT NULL DEFAULT 'draft' CHECK (\"state\" IN ('draft', 'final')),\n"
+    "    \"state\" TEXT NOT NULL DEFAULT 'draft' CHECK (\"state\" = 'draft' OR \"state\" = 'final'),\n"
     "    CHECK (\"version\" >= 1)\n"
     ") STRICT",
     "CREATE TABLE IF NOT EXISTS \"sample_tag\" (\n"
     "    \"id\" TEXT PRIMARY KEY NOT NULL CHECK (length(\"id\") = 26),\n"
     "    \"version\" INTEGER NOT NULL,\n"
     "    \"sample\" TEXT NOT NULL,\n"
-    "    \"tag\" TEXT CHECK (\"tag\" IN ('new', 'old')),\n"
+    "    \"tag\" TEXT CHECK (\"tag\" = 'new' OR \"tag\" = 'old'),\n"
     "    \"note\" TEXT CHECK (length(\"note\") <= 255),\n"
     "    FOREIGN KEY (\"sample\") REFERENCES \"samples\" (\"id\") ON DELETE RESTRICT,\n"
     "    CHECK (\"version\" >= 1)\n"

@@ -131,7 +131,7 @@ CREATE TABLE IF NOT EXISTS "accounts" (
     "parent" INTEGER,
     "level" INTEGER NOT NULL DEFAULT 1 CHECK ("level" BETWEEN 0 AND 99),
     "balance" INTEGER NOT NULL DEFAULT -9007199254740993 CHECK ("balance" BETWEEN -9223372036854775808 AND 9223372036854775807),
-    "status" TEXT NOT NULL DEFAULT 'active' CHECK ("status" IN ('active', 'frozen', 'closed')),
+    "status" TEXT NOT NULL DEFAULT 'active' CHECK ("status" = 'active' OR "status" = 'frozen' OR "status" = 'closed'),
     "label" TEXT NOT NULL,
     FOREIGN KEY ("parent") REFERENCES "accounts" ("id") ON DELETE RESTRICT,
     CHECK ("version" >= 1)
@@ -144,8 +144,8 @@ CREATE INDEX IF NOT EXISTS "accounts_parent_idx" ON "accounts" ("parent");
 CREATE TABLE IF NOT EXISTS "samples" (
     "id" TEXT PRIMARY KEY NOT NULL CHECK (length("id") = 26),
     "version" INTEGER NOT NULL,
-    "flag" INTEGER NOT NULL DEFAULT 0 CHECK ("flag" IN (0, 1)),
-    "flag_n" INTEGER CHECK ("flag_n" IN (0, 1)),
+    "flag" INTEGER NOT NULL DEFAULT 0 CHECK ("flag" BETWEEN 0 AND 1),
+    "flag_n" INTEGER CHECK ("flag_n" BETWEEN 0 AND 1),
     "small" INTEGER NOT NULL DEFAULT -5 CHECK ("small" BETWEEN -10 AND 10),
     "small_n" INTEGER CHECK ("small_n" BETWEEN -2147483648 AND 2147483647),
     "big" INTEGER NOT NULL DEFAULT 42 CHECK ("big" >= 1),
@@ -162,8 +162,8 @@ CREATE TABLE IF NOT EXISTS "samples" (
     "moment_n" INTEGER,
     "doc" TEXT NOT NULL DEFAULT '{"k": [1, "two", null], "q": "a\"b\\c", "ü": true}' CHECK ("doc" IS NULL OR json_valid("doc")),
     "doc_n" TEXT CHECK ("doc_n" IS NULL OR json_valid("doc_n")),
-    "color" TEXT NOT NULL DEFAULT 'green' CHECK ("color" IN ('red', 'green', 'blue')),
-    "color_n" TEXT CHECK ("color_n" IN ('up', 'down')),
+    "color" TEXT NOT NULL DEFAULT 'green' CHECK ("color" = 'red' OR "color" = 'green' OR "color" = 'blue'),
+    "color_n" TEXT CHECK ("color_n" = 'up' OR "color_n" = 'down'),
     "owner" INTEGER NOT NULL,
     "owner_n" INTEGER,
     "code" INTEGER NOT NULL UNIQUE,
@@ -192,7 +192,7 @@ CREATE TABLE IF NOT EXISTS "memos" (
     "title" TEXT NOT NULL CHECK (length("title") <= 80),
     "body" TEXT,
     "score" INTEGER NOT NULL DEFAULT 0 CHECK ("score" BETWEEN 0 AND 100),
-    "state" TEXT NOT NULL DEFAULT 'draft' CHECK ("state" IN ('draft', 'final')),
+    "state" TEXT NOT NULL DEFAULT 'draft' CHECK ("state" = 'draft' OR "state" = 'final'),
     CHECK ("version" >= 1)
 ) STRICT;
 
@@ -202,7 +202,7 @@ CREATE TABLE IF NOT EXISTS "sample_tag" (
     "id" TEXT PRIMARY KEY NOT NULL CHECK (length("id") = 26),
     "version" INTEGER NOT NULL,
     "sample" TEXT NOT NULL,
-    "tag" TEXT CHECK ("tag" IN ('new', 'old')),
+    "tag" TEXT CHECK ("tag" = 'new' OR "tag" = 'old'),
     "note" TEXT CHECK (length("note") <= 255),
     FOREIGN KEY ("sample") REFERENCES "samples" ("id") ON DELETE RESTRICT,
     CHECK ("version" >= 1)

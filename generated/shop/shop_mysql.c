@@ -13,7 +13,7 @@
 static const char *const customer_add_column[] = {
     NULL, /* email: required without a default, or unique */
     NULL, /* name: required without a default, or unique */
-    "ALTER TABLE `customers` ADD COLUMN `tier` VARCHAR(10) NOT NULL DEFAULT 'free' CHECK (`tier` IN ('free', 'pro', 'enterprise'))",
+    "ALTER TABLE `customers` ADD COLUMN `tier` VARCHAR(10) NOT NULL DEFAULT 'free' CHECK (`tier` = 'free' OR `tier` = 'pro' OR `tier` = 'enterprise')",
     "ALTER TABLE `customers` ADD COLUMN `credit` BIGINT NOT NULL DEFAULT 0 CHECK (`credit` >= 0)",
     "ALTER TABLE `customers` ADD COLUMN `rating` DOUBLE",
     "ALTER TABLE `customers` ADD COLUMN `active` BOOLEAN NOT NULL DEFAULT TRUE",
@@ -259,7 +259,7 @@ static const char *const ddl[] = {
     "    `version` BIGINT NOT NULL,\n"
     "    `email` VARCHAR(254) NOT NULL UNIQUE,\n"
     "    `name` LONGTEXT NOT NULL,\n"
-    "    `tier` VARCHAR(10) NOT NULL DEFAULT 'free' CHECK (`tier` IN ('free', 'pro', 'enterprise')),\n"
+    "    `tier` VARCHAR(10) NOT NULL DEFAULT 'free' CHECK (`tier` = 'free' OR `tier` = 'pro' OR `tier` = 'enterprise'),\n"
     "    `credit` BIGINT NOT NULL DEFAULT 0 CHECK (`credit` >= 0),\n"
     "    `rating` DOUBLE,\n"
     "    `active` BOOLEAN NOT NULL DEFAULT TRUE,\n"

@@ -131,7 +131,7 @@ CREATE TABLE IF NOT EXISTS `customers` (
     `version` BIGINT NOT NULL,
     `email` VARCHAR(254) NOT NULL UNIQUE,
     `name` LONGTEXT NOT NULL,
-    `tier` VARCHAR(10) NOT NULL DEFAULT 'free' CHECK (`tier` IN ('free', 'pro', 'enterprise')),
+    `tier` VARCHAR(10) NOT NULL DEFAULT 'free' CHECK (`tier` = 'free' OR `tier` = 'pro' OR `tier` = 'enterprise'),
     `credit` BIGINT NOT NULL DEFAULT 0 CHECK (`credit` >= 0),
     `rating` DOUBLE,
     `active` BOOLEAN NOT NULL DEFAULT TRUE,

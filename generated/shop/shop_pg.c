@@ -13,7 +13,7 @@
 static const char *const customer_add_column[] = {
     NULL, /* email: required without a default, or unique */
     NULL, /* name: required without a default, or unique */
-    "ALTER TABLE \"customers\" ADD COLUMN \"tier\" text NOT NULL DEFAULT 'free' CHECK (\"tier\" IN ('free', 'pro', 'enterprise'))",
+    "ALTER TABLE \"customers\" ADD COLUMN \"tier\" text NOT NULL DEFAULT 'free' CHECK (\"tier\" = 'free' OR \"tier\" = 'pro' OR \"tier\" = 'enterprise')",
     "ALTER TABLE \"customers\" ADD COLUMN \"credit\" bigint NOT NULL DEFAULT 0 CHECK (\"credit\" >= 0)",
     "ALTER TABLE \"customers\" ADD COLUMN \"rating\" double precision",
     "ALTER TABLE \"customers\" ADD COLUMN \"active\" boolean NOT NULL DEFAULT TRUE",
@@ -259,7 +259,7 @@ static const char *const ddl[] = {
     "    \"version\" bigint NOT NULL,\n"
     "    \"email\" varchar(254) NOT NULL UNIQUE,\n"
     "    \"name\" text NOT NULL,\n"
-    "    \"tier\" text NOT NULL DEFAULT 'free' CHECK (\"tier\" IN ('free', 'pro', 'enterprise')),\n"
+    "    \"tier\" text NOT NULL DEFAULT 'free' CHECK (\"tier\" = 'free' OR \"tier\" = 'pro' OR \"tier\" = 'enterprise'),\n"
     "    \"credit\" bigint NOT NULL DEFAULT 0 CHECK (\"credit\" >= 0),\n"
     "    \"rating\" double precision,\n"
     "    \"active\" boolean NOT NULL DEFAULT TRUE,\n"

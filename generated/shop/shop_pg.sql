@@ -131,7 +131,7 @@ CREATE TABLE IF NOT EXISTS "customers" (
     "version" bigint NOT NULL,
     "email" varchar(254) NOT NULL UNIQUE,
     "name" text NOT NULL,
-    "tier" text NOT NULL DEFAULT 'free' CHECK ("tier" IN ('free', 'pro', 'enterprise')),
+    "tier" text NOT NULL DEFAULT 'free' CHECK ("tier" = 'free' OR "tier" = 'pro' OR "tier" = 'enterprise'),
     "credit" bigint NOT NULL DEFAULT 0 CHECK ("credit" >= 0),
     "rating" double precision,
     "active" boolean NOT NULL DEFAULT TRUE,

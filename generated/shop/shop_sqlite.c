@@ -13,10 +13,10 @@
 static const char *const customer_add_column[] = {
     NULL, /* email: required without a default, or unique */
     NULL, /* name: required without a default, or unique */
-    "ALTER TABLE \"customers\" ADD COLUMN \"tier\" TEXT NOT NULL DEFAULT 'free' CHECK (\"tier\" IN ('free', 'pro', 'enterprise'))",
+    "ALTER TABLE \"customers\" ADD COLUMN \"tier\" TEXT NOT NULL DEFAULT 'free' CHECK (\"tier\" = 'free' OR \"tier\" = 'pro' OR \"tier\" = 'enterprise')",
     "ALTER TABLE \"customers\" ADD COLUMN \"credit\" INTEGER NOT NULL DEFAULT 0 CHECK (\"credit\" >= 0)",
     "ALTER TABLE \"customers\" ADD COLUMN \"rating\" REAL",
-    "ALTER TABLE \"customers\" ADD COLUMN \"active\" INTEGER NOT NULL DEFAULT 1 CHECK (\"active\" IN (0, 1))",
+    "ALTER TABLE \"customers\" ADD COLUMN \"active\" INTEGER NOT NULL DEFAULT 1 CHECK (\"active\" BETWEEN 0 AND 1)",
     "ALTER TABLE \"customers\" ADD COLUMN \"born\" INTEGER CHECK (\"born\" BETWEEN -2147483648 AND 2147483647)",
     "ALTER TABLE \"customers\" ADD COLUMN \"seen_at\" INTEGER",
     "ALTER TABLE \"customers\" ADD COLUMN \"avatar\" BLOB",
@@ -131,7 +131,7 @@ static const char *const order_line_add_column[] = {
     "ALTER TABLE \"order_line\" ADD COLUMN \"quantity\" INTEGER NOT NULL DEFAULT 1 CHECK (\"quantity\" BETWEEN 1 AND 10000)",
     NULL, /* unit_price: required without a default, or unique */
     "ALTER TABLE \"order_line\" ADD COLUMN \"discount\" REAL NOT NULL DEFAULT 0 CHECK (\"discount\" BETWEEN 0 AND 1)",
-    "ALTER TABLE \"order_line\" ADD COLUMN \"gift\" INTEGER NOT NULL DEFAULT 0 CHECK (\"gift\" IN (0, 1))",
+    "ALTER TABLE \"order_line\" ADD COLUMN \"gift\" INTEGER NOT NULL DEFAULT 0 CHECK (\"gift\" BETWEEN 0 AND 1)",
     "ALTER TABLE \"order_line\" ADD COLUMN \"ships_on\" INTEGER CHECK (\"ships_on\" BETWEEN -2147483648 AND 2147483647)",
     "ALTER TABLE \"order_line\" ADD COLUMN \"gift_note\" TEXT CHECK (length(\"gift_note\") <= 500)",
 };
@@ -271,10 +271,10 @@ static const char *const ddl[] = {
     "    \"version\" INTEGER NOT NULL,\n"
     "    \"email\" TEXT NOT NULL UNIQUE CHECK (length(\"email\") <= 254),\n"
     "    \"name\" TEXT NOT NULL,\n"
-    "    \"tier\" TEXT NOT NULL DEFAULT 'free' CHECK (\"tier\" IN ('free', 'pro', 'enterprise')),\n"
+    "    \"tier\" TEXT NOT NULL DEFAULT 'free' CHECK (\"tier\" = 'free' OR \"tier\" = 'pro' OR \"tier\" = 'enterprise'),\n"
     "    \"credit\" INTEGER NOT NULL DEFAULT 0 CHECK (\"credit\" >= 0),\n"
     "    \"rating\" REAL,\n"
-    "    \"active\" INTEGER NOT NULL DEFAULT 1 CHECK (\"active\" IN (0, 1)),\n"
+    "    \"active\" INTEGER NOT NULL DEFAULT 1 CHECK (\"active\" BETWEEN 0 AND 1),\n"
     "    \"born\" INTEGER CHECK (\"born\" BETWEEN -2147483648 AND 2147483647),\n"
     "    \"seen_at\" INTEGER,\n"
     "    \"avatar\" BLOB,\n"
@@ -307,7 +307,7 @@ static const char *const ddl[] = {
     "    \"listed_at\" INTEGER NOT NULL DEFAULT 1704067200000,\n"
     "    \"attributes\" TEXT NOT NULL DEFAULT '{}' CHECK (\"attributes\" IS NULL OR json_valid(\"attributes\")),\n"
     "    \"photo\" BLOB CHECK (length(\"photo\") <= 1048576),\n"
-    "    \"discontinued\" INTEGER NOT NULL CHECK (\"discontinued\" IN (0, 1)),\n"
+    "    \"discontinued\" INTEGER NOT NULL CHECK (\"discontinued\" BETWEEN 0 AND 1),\n"
     "    CHECK (\"version\" >= 1)\n"
     ") STRICT",
     "CREATE INDEX IF NOT EXISTS \"products_title_idx\" ON \"products\" (\"title\")",
@@ -319,7 +319,7 @@ static const char *const ddl[] = {
     "    \"quantity\" INTEGER NOT NULL DEFAULT 1 CHECK (\"quantity\" BETWEEN 1 AND 10000),\n"
     "    \"unit_price\" INTEGER NOT NULL CHECK (\"unit_price\" >= 0),\n"
     "    \"discount\" REAL NOT NULL DEFAULT 0 CHECK (\"discount\" BETWEEN 0 AND 1),\n"
-    "    \"gift\" INTEGER NOT NULL DEFAULT 0 CHECK (\"gift\" IN (0, 1)),\n"
+    "    \"gift\" INTEGER NOT NULL DEFAULT 0 CHECK (\"gift\" BETWEEN 0 AND 1),\n"
     "    \"ships_on\" INTEGER CHECK (\"ships_on\" BETWEEN -2147483648 AND 2147483647),\n"
     "    \"gift_note\" TEXT CHECK (length(\"gift_note\") <= 500),\n"
     "    FOREIGN KEY (\"purchase\") REFERENCES \"orders\" (\"id\") ON DELETE RESTRICT,\n"

@@ -129,10 +129,10 @@ CREATE TABLE IF NOT EXISTS "customers" (
     "version" INTEGER NOT NULL,
     "email" TEXT NOT NULL UNIQUE CHECK (length("email") <= 254),
     "name" TEXT NOT NULL,
-    "tier" TEXT NOT NULL DEFAULT 'free' CHECK ("tier" IN ('free', 'pro', 'enterprise')),
+    "tier" TEXT NOT NULL DEFAULT 'free' CHECK ("tier" = 'free' OR "tier" = 'pro' OR "tier" = 'enterprise'),
     "credit" INTEGER NOT NULL DEFAULT 0 CHECK ("credit" >= 0),
     "rating" REAL,
-    "active" INTEGER NOT NULL DEFAULT 1 CHECK ("active" IN (0, 1)),
+    "active" INTEGER NOT NULL DEFAULT 1 CHECK ("active" BETWEEN 0 AND 1),
     "born" INTEGER CHECK ("born" BETWEEN -2147483648 AND 2147483647),
     "seen_at" INTEGER,
     "avatar" BLOB,
@@ -173,7 +173,7 @@ CREATE TABLE IF NOT EXISTS "products" (
     "listed_at" INTEGER NOT NULL DEFAULT 1704067200000,
     "attributes" TEXT NOT NULL DEFAULT '{}' CHECK ("attributes" IS NULL OR json_valid("attributes")),
     "photo" BLOB CHECK (length("photo") <= 1048576),
-    "discontinued" INTEGER NOT NULL CHECK ("discontinued" IN (0, 1)),
+    "discontinued" INTEGER NOT NULL CHECK ("discontinued" BETWEEN 0 AND 1),
     CHECK ("version" >= 1)
 ) STRICT;
 
@@ -189,7 +189,7 @@ CREATE TABLE IF NOT EXISTS "order_line" (
     "quantity" INTEGER NOT NULL DEFAULT 1 CHECK ("quantity" BETWEEN 1 AND 10000),
     "unit_price" INTEGER NOT NULL CHECK ("unit_price" >= 0),
     "discount" REAL NOT NULL DEFAULT 0 CHECK ("discount" BETWEEN 0 AND 1),
-    "gift" INTEGER NOT NULL DEFAULT 0 CHECK ("gift" IN (0, 1)),
+    "gift" INTEGER NOT NULL DEFAULT 0 CHECK ("gift" BETWEEN 0 AND 1),
     "ships_on" INTEGER CHECK ("ships_on" BETWEEN -2147483648 AND 2147483647),
     "gift_note" TEXT CHECK (length("gift_note") <= 500),
     FOREIGN KEY ("purchase") REFERENCES "orders" ("id") ON DELETE RESTRICT,

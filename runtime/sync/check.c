@@ -128,12 +128,31 @@ const char *trail__check_event(const trail__wire_event *ev, const trail__head *h
                  head->seq);
         return why;
     }
-    trail__wire_event_values(ev, cols);
-    if ((*rc = trail__event_hash(hash, cols)) < 0)
-        return NULL;
-    if (!same(hash, ev->col[TRAIL_EV_hash])) {
+    int ok = ev->hash_ok;
+    if (!ok) {
+        trail__wire_event_values(ev, cols);
+        if ((*rc = trail__event_hash(hash, cols)) < 0)
+            return NULL;
+        ok = same(hash, ev->col[TRAIL_EV_hash]) ? 1 : -1;
+    }
+    if (ok < 0) {
         snprintf(why, size, "its hash is not that of its columns: the event was edited");
         return why;
     }
     return NULL;
+}
+
+int trail__check_hashes(trail__wire_batch *b)
+{
+    trail_value cols[TRAIL_EVENT_COLUMNS];
+    char hash[TRAIL_SHA256_HEX_LEN + 1];
+    for (size_t i = 0; i < b->nevents; i++) {
+        trail__wire_event *ev = &b->events[i];
+        trail__wire_event_values(ev, cols);
+        int rc = trail__event_hash(hash, cols);
+        if (rc < 0)
+            return rc;
+        ev->hash_ok = same(hash, ev->col[TRAIL_EV_hash]) ? 1 : -1;
+    }
+    return TRAIL_OK;
 }

@@ -36,9 +36,18 @@ const char *trail__check_lane(const trail__wire_lane *l, const trail__heads *hav
 /*
  * trail__check_event - whether @ev, the next event of the lane @head, is
  * what its lane says: its node the lane's, prev_hash the head's hash, hash
- * that of its columns. NULL, or what is wrong in @why; TRAIL_ENOMEM in *@rc.
+ * that of its columns (as trail__check_hashes() found it, if it looked).
+ * NULL, or what is wrong in @why; TRAIL_ENOMEM in *@rc.
  */
 const char *trail__check_event(const trail__wire_event *ev, const trail__head *head, char *why,
                                size_t size, int *rc);
+
+/*
+ * trail__check_hashes - for each event of @b, whether its hash is that of
+ * its columns, kept in the event (hash_ok) for trail__check_event(): the
+ * one check that needs no database, made where the batch is read (on a
+ * reader's thread for an import, sync/ahead.h). TRAIL_OK or TRAIL_ENOMEM.
+ */
+int trail__check_hashes(trail__wire_batch *b);
 
 #endif

@@ -19,12 +19,15 @@
  * batch until the end (apply skips a lane it holds, then looks at the seal).
  */
 #define _POSIX_C_SOURCE 200809L /* strdup */
+#include "sync/ahead.h"
 #include "sync/apply.h"
+#include "sync/check.h"
 #include "sync/file.h"
 #include "trail/sync.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 /* How far a batch reads ahead for a transaction's end, in batches. */
@@ -55,14 +58,19 @@ typedef struct lane_state {
     bool deferred;  /* an event of it waits for the next batch: so does the rest */
 } lane_state;
 
+/* The reading side of an import: the producer of its batches (sync/ahead.h). */
 typedef struct importer {
-    trail_conn *db;
+    FILE *in;
+    size_t size; /* events a batch is to hold */
     trail__file_reader r;
     lane_state *lanes;
     size_t *touched, ntouched;
     size_t open; /* lanes of the batch whose transaction may go on */
     trail__wire_lane *seals;
     size_t nseals, seals_cap;
+    trail__wire_batch carry; /* events read for the next batch */
+    bool end;                /* the file is read to its end */
+    int64_t total, read;     /* events the header announces, and read so far */
 } importer;
 
 static int push_event(trail__wire_batch *b, trail__wire_event *e)
@@ -182,7 +190,7 @@ static int give_back_open(importer *im, trail__wire_batch *b, trail__wire_batch 
  * no transaction of it may go on. *@end: the file is read to its end.
  */
 static int read_batch(importer *im, FILE *in, size_t size, trail__wire_batch *b,
-                      trail__wire_batch *carry, bool *end)
+                      trail__wire_batch *carry, bool *end, trail_err *err)
 {
     *b = *carry;
     *carry = (trail__wire_batch){ 0 };
@@ -199,13 +207,13 @@ static int read_batch(importer *im, FILE *in, size_t size, trail__wire_batch *b,
         if (full && limit && carry->nevents > READ_AHEAD * size) {
             bool gave;
             if ((rc = give_back_open(im, b, carry, &gave)) < 0)
-                return trail__err_set(&im->db->err, rc, "out of memory");
+                return trail__err_set(err, rc, "out of memory");
             if (gave)
                 return TRAIL_OK;
             limit = false;
         }
         trail__wire_batch one = { 0 };
-        rc = trail__file_reader_next(&im->r, in, &one, &im->db->err);
+        rc = trail__file_reader_next(&im->r, in, &one, err);
         if (rc < 0)
             return rc;
         if (rc == TRAIL__FILE_END) {
@@ -237,7 +245,7 @@ static int read_batch(importer *im, FILE *in, size_t size, trail__wire_batch *b,
         }
         trail__wire_batch_clear(&one);
         if (rc < 0)
-            return trail__err_set(&im->db->err, TRAIL_ENOMEM, "out of memory");
+            return trail__err_set(err, TRAIL_ENOMEM, "out of memory");
     }
     return TRAIL_OK;
 }
@@ -258,52 +266,73 @@ static int with_seals(importer *im, trail__wire_batch *b)
     return TRAIL_OK;
 }
 
-static int import_all(importer *im, FILE *in, const trail_sync_opts *opts, trail_sync_stats *st,
-                      int64_t start)
+/* The producer of an import's batches (sync/ahead.h): lines read, seals added, hashes checked. */
+static int next_batch(void *state, trail__wire_batch *b, bool *last, int64_t *left, trail_err *err)
 {
-    trail_conn *db = im->db;
-    size_t size = opts->batch_size ? (size_t)opts->batch_size : IMPORT_BATCH;
+    importer *im = state;
+    int rc = read_batch(im, im->in, im->size, b, &im->carry, &im->end, err);
+    if (rc == TRAIL_OK)
+        im->read += (int64_t)b->nevents;
+    if (rc == TRAIL_OK && (b->nevents || b->nlanes) &&
+        ((rc = with_seals(im, b)) < 0 || (rc = trail__check_hashes(b)) < 0))
+        rc = trail__err_set(err, rc, "out of memory");
+    *left = im->total - im->read - (int64_t)im->carry.nevents;
+    *last = rc < 0 || (im->end && !im->carry.nevents && !im->carry.nlanes);
+    return rc;
+}
+
+/* Whether @in is a regular file: read on a thread of its own then (sync/ahead.h says why). */
+static bool read_ahead(FILE *in)
+{
+    struct stat sb;
+    int fd = fileno(in);
+    return fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+static int import_all(trail_conn *db, importer *im, const trail_sync_opts *opts,
+                      trail_sync_stats *st, int64_t start)
+{
     trail__heads stopped = { 0 };
-    trail__wire_batch b = { 0 }, carry = { 0 };
+    trail__wire_batch header = { 0 };
     int rc = trail__sync_retry_held(db, st);
     if (rc == TRAIL_OK) {
-        rc = trail__file_reader_next(&im->r, in, &b, &db->err);
+        rc = trail__file_reader_next(&im->r, im->in, &header, &db->err);
         if (rc == TRAIL__FILE_HEADER)
             rc = TRAIL_OK;
         else if (rc >= 0) /* cannot be: the reader takes only a header first */
             rc = trail__err_set(&db->err, TRAIL_EINVALID, "line 1: not a header");
     }
+    trail__wire_batch_clear(&header);
     size_t nlanes = im->r.header.nlanes;
     if (rc == TRAIL_OK && nlanes &&
         (!(im->lanes = calloc(nlanes, sizeof *im->lanes)) ||
          !(im->touched = calloc(nlanes, sizeof *im->touched))))
         rc = trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
-    int64_t total = 0;
     for (size_t i = 0; i < nlanes; i++)
-        total += im->r.header.lanes[i].to - im->r.header.lanes[i].from + 1;
-    int64_t read = 0;
-    bool end = false;
-    while (rc == TRAIL_OK && (!end || carry.nevents || carry.nlanes)) {
-        if ((rc = read_batch(im, in, size, &b, &carry, &end)) < 0)
-            break;
-        read += (int64_t)b.nevents;
-        if (b.nevents == 0 && b.nlanes == 0)
-            continue;
-        if ((rc = with_seals(im, &b)) < 0) {
-            rc = trail__err_set(&db->err, rc, "out of memory");
-            break;
+        im->total += im->r.header.lanes[i].to - im->r.header.lanes[i].from + 1;
+    if (rc < 0)
+        return rc;
+    trail__ahead ahead;
+    trail__ahead_start(&ahead, next_batch, im, read_ahead(im->in));
+    for (bool last = false; rc == TRAIL_OK && !last;) {
+        trail__ahead_item it;
+        trail__ahead_next(&ahead, &it);
+        last = it.last;
+        if (it.rc < 0) {
+            db->err = it.err;
+            rc = it.rc;
+        } else if (it.batch.nevents || it.batch.nlanes) {
+            trail__apply_opts o = { .stopped = &stopped };
+            rc = trail__sync_apply(db, &it.batch, &o, st);
+            st->left = it.left;
+            st->elapsed_ms = mono_ms() - start;
+            if (rc == TRAIL_OK && !last && opts->progress &&
+                opts->progress(opts->userdata, st) != 0)
+                last = true;
         }
-        trail__apply_opts o = { .stopped = &stopped };
-        if ((rc = trail__sync_apply(db, &b, &o, st)) < 0)
-            break;
-        trail__wire_batch_clear(&b);
-        st->left = total - read - (int64_t)carry.nevents;
-        st->elapsed_ms = mono_ms() - start;
-        if (opts->progress && (!end || carry.nevents) && opts->progress(opts->userdata, st) != 0)
-            break;
+        trail__wire_batch_clear(&it.batch);
     }
-    trail__wire_batch_clear(&b);
-    trail__wire_batch_clear(&carry);
+    trail__ahead_stop(&ahead);
     trail__heads_free(&stopped);
     return rc;
 }
@@ -328,16 +357,17 @@ int trail_import(trail_conn *db, FILE *in, const trail_sync_opts *opts, trail_sy
         return trail__err_set(&db->err, TRAIL_EARG, "trail_import: batch_size %d is negative",
                               opts->batch_size);
     int64_t start = mono_ms();
-    importer im = { .db = db };
+    importer im = { .in = in, .size = opts->batch_size ? (size_t)opts->batch_size : IMPORT_BATCH };
     trail__file_reader_init(&im.r);
     int rc = trail__conn_need_tables(db);
     if (rc == TRAIL_OK && (rc = trail__sync_bulk_on(db)) == TRAIL_OK)
-        rc = trail__sync_bulk_off(db, import_all(&im, in, opts, st, start));
+        rc = trail__sync_bulk_off(db, import_all(db, &im, opts, st, start));
     st->elapsed_ms = mono_ms() - start;
     for (size_t i = 0; i < im.nseals; i++)
         for (size_t k = 0; k < TRAIL_LANE_COLUMNS; k++)
             free(im.seals[i].col[k]);
     free(im.seals);
+    trail__wire_batch_clear(&im.carry);
     free(im.lanes);
     free(im.touched);
     trail__file_reader_free(&im.r);

@@ -32,6 +32,12 @@ typedef struct trail__wire_event {
     int64_t seq;
     /* Where it came from, for messages: the file's line, or 0 from a database. */
     long line;
+    /*
+     * Whether its hash is that of its columns, when already found
+     * (trail__check_hashes(), maybe on a reader's thread): 1 yes, -1 no,
+     * 0 not looked at yet.
+     */
+    signed char hash_ok;
 } trail__wire_event;
 
 /*

@@ -1127,6 +1127,47 @@ static void test_bulk_settings_put_back(void **state)
     assert_int_equal(cache_size(c), before);
 }
 
+static int stop_after_first(void *userdata, const trail_sync_stats *st)
+{
+    int *calls = userdata;
+    (void)st;
+    return ++*calls >= 1;
+}
+
+/*
+ * An import stopped by its progress callback ends at once with what it
+ * applied (the file is read on a thread of its own, one batch ahead,
+ * which stops with it); importing the file again brings the rest.
+ */
+static void test_import_stopped_by_progress(void **state)
+{
+    sync_test *s = *state;
+    trail_conn *a = s->node[A].db, *c = s->node[C].db;
+    for (int i = 0; i < 40; i++) {
+        char email[32];
+        snprintf(email, sizeof email, "c%d@x.org", i);
+        shop_customer made = { 0 };
+        make_customer(a, email, &made);
+        shop_customer_clear(&made);
+    }
+    FILE *f = export_since(a, c);
+    trail_sync_opts o = TRAIL_SYNC_OPTS_INIT;
+    int calls = 0;
+    o.batch_size = 2;
+    o.progress = stop_after_first;
+    o.userdata = &calls;
+    trail_sync_stats st;
+    IT_OK(c, trail_import(c, f, &o, &st));
+    assert_int_equal(calls, 1);
+    assert_true(st.applied >= 2 && st.applied < 40);
+    assert_int_equal(events_of(c), st.applied);
+    rewind(f);
+    import_and_close(c, f, &st);
+    assert_int_equal(events_of(c), events_of(a));
+    same_events(a, c);
+    verify_clean(&s->node[C]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1152,6 +1193,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_export_for_peer_without_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_later_lane_first, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bulk_settings_put_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_import_stopped_by_progress, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
