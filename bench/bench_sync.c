@@ -68,9 +68,7 @@
  * is the plain INSERT of the same events, the base inserted first. These
  * cases print the CPU time of the timed call too (the child's own: all of
  * the work on SQLite, the client's on a server), which other programs'
- * load changes less than the wall time. For the analysis of where the
- * time goes, BENCH_SYNC_SQLITE_CACHE_KIB sets the SQLite destination's
- * page cache in those cases (default: SQLite's 2 MiB).
+ * load changes less than the wall time.
  *
  * Writes bench_sync.dat (--data PATH) for bench/plot_sync.gnuplot and
  * bench_sync_conflicts.dat (--conflicts-data) for
@@ -473,11 +471,15 @@ static int child_plain(const char *src_path, const char *dst_path, int batch, co
     if (sqlite3_open_v2(src_path, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
         sqlite3_open(dst_path, &dst) != SQLITE_OK)
         bench_die("cannot open %s or %s", src_path, dst_path);
-    /* The settings of trail's SQLite connections (driver/sqlite/conn_sqlite.c). */
+    /*
+     * The settings of trail's SQLite connections while they apply batches
+     * (driver/sqlite/conn_sqlite.c, SQLITE_BULK_CACHE among them).
+     */
     sqlite_check(dst,
                  sqlite3_exec(dst,
                               "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                              " PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000",
+                              " PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;"
+                              " PRAGMA cache_size=-65536",
                               NULL, NULL, NULL),
                  "pragmas");
     copy_rows(src, dst, "trail_lanes", "", "rowid", 1 << 30);
@@ -846,16 +848,6 @@ static int child_apply(const char *url, const char *file, int batch)
 {
     trail_conn *db;
     check(db, trail_open(&db, url, NULL), url);
-    /*
-     * For the analysis of where the time goes only (docs/benchmarks.md):
-     * SQLite's page cache in KiB instead of its default 2 MiB.
-     */
-    const char *cache = getenv("BENCH_SYNC_SQLITE_CACHE_KIB");
-    if (cache && *cache && strncmp(url, "sqlite:", 7) == 0) {
-        char pragma[64];
-        snprintf(pragma, sizeof pragma, "PRAGMA cache_size=-%ld", atol(cache));
-        check(db, db->drv->exec(db, pragma), pragma);
-    }
     FILE *in = fopen(file, "r");
     if (!in)
         bench_die("%s: %s", file, strerror(errno));

@@ -66,7 +66,7 @@ typedef int (*trail_row_cb)(trail_conn *db, void *row, void *userdata);
  * that a change of the interface cannot meet a driver not changed with it.
  * Raise it with every change of trail_driver's members or their meaning.
  */
-#define TRAIL_DRIVER_VERSION 2
+#define TRAIL_DRIVER_VERSION 3
 
 struct trail_row; /* audit/values.h */
 
@@ -166,6 +166,13 @@ typedef struct trail_driver {
      * statements can run (MariaDB's stored procedures); the caller frees it.
      */
     char *(*write_setup_sql)(const trail_entity *e, int kind);
+    /*
+     * Optional: @on before a sync's or an import's destination applies its
+     * batches, and off after (whatever the outcome). While on, the engine
+     * may spend memory for speed on transactions of thousands of events
+     * (SQLite: a larger page cache); off puts its settings back.
+     */
+    int (*bulk)(trail_conn *db, bool on);
     /* Runtime statements in this driver's dialect (driver/sql.h, sql_<driver>.c). */
     const struct trail_runtime_sql *sql;
 } trail_driver;

@@ -336,3 +336,19 @@ int trail__sync_apply(trail_conn *dst, const trail__wire_batch *b, const trail__
     trail__sync_schemas_free(&a.schemas);
     return rc;
 }
+
+int trail__sync_bulk_on(trail_conn *dst)
+{
+    return dst->drv->bulk ? dst->drv->bulk(dst, true) : TRAIL_OK;
+}
+
+int trail__sync_bulk_off(trail_conn *dst, int rc)
+{
+    if (!dst->drv->bulk)
+        return rc;
+    trail_err saved = dst->err;
+    int off = dst->drv->bulk(dst, false);
+    if (rc < 0)
+        dst->err = saved;
+    return rc < 0 ? rc : off;
+}

@@ -49,4 +49,17 @@ int trail__sync_apply(trail_conn *dst, const trail__wire_batch *b, const trail__
  */
 int trail__sync_retry_held(trail_conn *dst, trail_sync_stats *st);
 
+/*
+ * trail__sync_bulk_on - tell @dst's driver that batches are about to be
+ * applied (driver.h: bulk). TRAIL_OK, or a failure with dst's error set.
+ */
+int trail__sync_bulk_on(trail_conn *dst);
+
+/*
+ * trail__sync_bulk_off - after trail__sync_bulk_on(), whose work ended
+ * with @rc: puts @dst's settings back. Returns @rc when it is a failure
+ * (dst's error still its own), else how putting back went.
+ */
+int trail__sync_bulk_off(trail_conn *dst, int rc);
+
 #endif

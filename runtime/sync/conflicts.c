@@ -87,19 +87,31 @@ void trail__edits_free(trail__edits *edits)
 
 int trail__edit_of_event(trail_conn *db, const trail__wire_event *ev, trail__edit *out)
 {
-    const char *changed = ev->col[TRAIL_EV_changed], *nv = ev->col[TRAIL_EV_new_values];
+    const char *changed = ev->col[TRAIL_EV_changed];
     const char *version = ev->col[TRAIL_EV_version];
     *out = (trail__edit){ .hlc = ev->hlc, .version = version ? strtoll(version, NULL, 10) : 0 };
     snprintf(out->event_id, sizeof out->event_id, "%s", ev->col[TRAIL_EV_event_id]);
     snprintf(out->node_id, sizeof out->node_id, "%s", ev->col[TRAIL_EV_node_id]);
     snprintf(out->op, sizeof out->op, "%s", ev->col[TRAIL_EV_op]);
     out->changed = changed ? json_loads(changed, JSON_DECODE_ANY, NULL) : NULL;
-    out->new_values = nv ? json_loads(nv, JSON_DECODE_ANY, NULL) : NULL;
     if (!json_is_array(out->changed)) {
         json_decref(out->changed);
         out->changed = json_array();
     }
     return out->changed ? TRAIL_OK : trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+}
+
+int trail__edit_values(trail_conn *db, const trail__wire_event *ev, trail__edit *edit)
+{
+    const char *nv = ev->col[TRAIL_EV_new_values];
+    if (edit->new_values || !nv)
+        return TRAIL_OK;
+    /* Text that is no JSON stays NULL, as a delete's: the row's own parser names the fault. */
+    json_error_t err;
+    edit->new_values = json_loads(nv, JSON_DECODE_ANY, &err);
+    if (!edit->new_values && json_error_code(&err) == json_error_out_of_memory)
+        return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    return TRAIL_OK;
 }
 
 int trail__edit_cmp(const trail__edit *a, const trail__edit *b)

@@ -42,9 +42,18 @@ void trail__edits_free(trail__edits *edits);
 
 /*
  * trail__edit_of_event - @ev as an edit, into @out (freed with
- * trail__edit_free()). TRAIL_OK, or TRAIL_ENOMEM with db's error set.
+ * trail__edit_free()), without its new_values, which the usual apply does
+ * not need (trail__edit_values() adds them). TRAIL_OK, or TRAIL_ENOMEM
+ * with db's error set.
  */
 int trail__edit_of_event(trail_conn *db, const trail__wire_event *ev, trail__edit *out);
+
+/*
+ * trail__edit_values - @ev's new_values into @edit, made of @ev by
+ * trail__edit_of_event(), unless they are there already. TRAIL_OK, or
+ * TRAIL_ENOMEM with db's error set.
+ */
+int trail__edit_values(trail_conn *db, const trail__wire_event *ev, trail__edit *edit);
 
 void trail__edit_free(trail__edit *edit);
 

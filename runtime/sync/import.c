@@ -331,8 +331,8 @@ int trail_import(trail_conn *db, FILE *in, const trail_sync_opts *opts, trail_sy
     importer im = { .db = db };
     trail__file_reader_init(&im.r);
     int rc = trail__conn_need_tables(db);
-    if (rc == TRAIL_OK)
-        rc = import_all(&im, in, opts, st, start);
+    if (rc == TRAIL_OK && (rc = trail__sync_bulk_on(db)) == TRAIL_OK)
+        rc = trail__sync_bulk_off(db, import_all(&im, in, opts, st, start));
     st->elapsed_ms = mono_ms() - start;
     for (size_t i = 0; i < im.nseals; i++)
         for (size_t k = 0; k < TRAIL_LANE_COLUMNS; k++)

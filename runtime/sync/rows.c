@@ -562,6 +562,11 @@ static int event_values(effect *x, bool insert, trail__row_values *rv, uint64_t 
 /* The engine's refusal of a reference or a unique value, turned into the event's effect. */
 static int refused(effect *x, int rc, const trail__row_values *rv)
 {
+    int loaded = rc == TRAIL_EREF || rc == TRAIL_EUNIQUE
+                     ? trail__edit_values(x->db, x->ev, &x->edit)
+                     : TRAIL_OK;
+    if (loaded < 0)
+        return loaded;
     if (rc == TRAIL_EREF)
         return refused_reference(x, rv);
     if (rc != TRAIL_EUNIQUE)
@@ -715,24 +720,50 @@ done:
     return rc;
 }
 
+/*
+ * An insert: kept without its row effect where the record was deleted
+ * here (delete wins) or its id is taken (only a forged id does it); the
+ * engine's refusal tells the latter, so that the usual insert reads nothing.
+ */
 static int insert_row(effect *x)
 {
+    trail_conn *db = x->db;
     trail__row_values rv = { .set = { false } };
     trail_value p[TRAIL_MAX_FIELDS + 2];
     size_t n = 0;
     uint64_t mask = 0;
-    int64_t changes = 0;
-    int rc = event_values(x, true, &rv, &mask);
-    if (rc == TRAIL_OK) {
-        p[n++] = x->key;
-        p[n++] = trail_v_int(x->edit.version);
-        for (size_t i = 0; i < x->t->e->n_fields; i++)
-            if (mask >> i & 1)
-                p[n++] = rv.row.v[i + 2];
-        rc = run(x->db, x->t, STMT_INSERT, mask, p, n, &changes);
-        if (rc < 0)
-            rc = refused(x, rc, &rv);
+    int64_t changes = 0, have = -1;
+    bool gone = false;
+    int rc = deleted(db, x->t->e->table, x->record_id, &gone);
+    if (rc == TRAIL_OK && gone) {
+        *x->out = TRAIL__EFFECT_CONFLICT;
+        *x->why = "deleted here: delete wins";
+        goto done;
     }
+    if (rc < 0 || (rc = event_values(x, true, &rv, &mask)) < 0)
+        goto done;
+    p[n++] = x->key;
+    p[n++] = trail_v_int(x->edit.version);
+    for (size_t i = 0; i < x->t->e->n_fields; i++)
+        if (mask >> i & 1)
+            p[n++] = rv.row.v[i + 2];
+    rc = run(db, x->t, STMT_INSERT, mask, p, n, &changes);
+    if (rc == TRAIL_EUNIQUE) {
+        int found = row_version(db, x->t, &x->key, &have);
+        if (found < 0) {
+            rc = found;
+            goto done;
+        }
+    }
+    if (rc == TRAIL_EUNIQUE && have >= 0) {
+        *x->out = TRAIL__EFFECT_CONFLICT;
+        *x->why = "a row with its id is here";
+        if ((rc = trail__edit_values(db, x->ev, &x->edit)) == TRAIL_OK)
+            rc = trail__conflict_alone(db, x->t, x->record_id, &x->edit);
+    } else if (rc < 0) {
+        rc = refused(x, rc, &rv);
+    }
+done:
     trail__row_values_free(&rv);
     return rc;
 }
@@ -755,26 +786,20 @@ static int delete_row(effect *x, int64_t have)
 }
 
 /* The long way: the row and the record's edits read first. */
-static int apply_read(effect *x, bool insert, bool del)
+static int apply_read(effect *x, bool del)
 {
     trail_conn *db = x->db;
     const char *table = x->ev->col[TRAIL_EV_table_name];
     trail__edits held = { 0 };
     int64_t have = -1;
     bool gone = false;
-    int rc = row_version(db, x->t, &x->key, &have);
+    int rc = trail__edit_values(db, x->ev, &x->edit);
+    if (rc == TRAIL_OK)
+        rc = row_version(db, x->t, &x->key, &have);
     if (rc == TRAIL_OK && have < 0)
         rc = deleted(db, table, x->record_id, &gone);
     if (rc < 0)
         return rc;
-    if (insert && (gone || have >= 0)) {
-        /* Deleted: the insert is kept, not applied. A row with its id: only a forged id does it. */
-        *x->out = TRAIL__EFFECT_CONFLICT;
-        *x->why = gone ? "deleted here: delete wins" : "a row with its id is here";
-        return gone ? TRAIL_OK : trail__conflict_alone(db, x->t, x->record_id, &x->edit);
-    }
-    if (insert)
-        return insert_row(x);
     if (have < 0 && !gone) {
         *x->out = TRAIL__EFFECT_MISSING;
         *x->why = "missing record";
@@ -821,11 +846,11 @@ int trail__sync_row_effect(trail_conn *db, const trail__sync_table *t, const tra
     if (rc < 0)
         return rc;
     x.seen = del ? x.edit.version : x.edit.version - 1;
-    bool missed = true;
-    if (!insert)
-        rc = newest(&x, del, &missed);
-    if (rc == TRAIL_OK && missed)
-        rc = apply_read(&x, insert, del);
+    bool missed = false;
+    if (insert)
+        rc = insert_row(&x);
+    else if ((rc = newest(&x, del, &missed)) == TRAIL_OK && missed)
+        rc = apply_read(&x, del);
     /* A decision closes its conflict whatever became of the row (a delete may have won). */
     if (rc == TRAIL_OK && *out != TRAIL__EFFECT_MISSING && strcmp(op, "resolve") == 0)
         rc = trail__conflict_resolved_by(db, ev);

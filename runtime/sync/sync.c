@@ -146,6 +146,7 @@ int trail_sync(trail_conn *src, trail_conn *dst, const trail_sync_opts *opts,
     int64_t start = mono_ms(), began = trail__conn_wall_ms(dst);
     trail__heads stopped = { 0 };
     int rc = identities(src, dst);
+    bool bulk = rc == TRAIL_OK && (rc = trail__sync_bulk_on(dst)) == TRAIL_OK;
     if (rc == TRAIL_OK)
         rc = trail__sync_retry_held(dst, st);
     for (bool more = rc == TRAIL_OK; more;) {
@@ -155,6 +156,8 @@ int trail_sync(trail_conn *src, trail_conn *dst, const trail_sync_opts *opts,
         if (more && opts->progress && opts->progress(opts->userdata, st) != 0)
             break;
     }
+    if (bulk)
+        rc = trail__sync_bulk_off(dst, rc);
     /* A sync that reached the peer is what its health is measured by (health.c). */
     if (rc == TRAIL_OK)
         rc = trail__sync_pulled(dst, src->node_id, began);

@@ -4,7 +4,7 @@
  * every column, and a table's lines as one SHA-256, so that a failure
  * names the first line that differs and a success costs one comparison.
  */
-#define _GNU_SOURCE /* vasprintf */
+#define _POSIX_C_SOURCE 200809L
 #include "converge.h"
 
 #include "core/sha256.h"
@@ -50,47 +50,7 @@ int64_t converge_quarantined(trail_conn *db)
 
 /* ---- lines ---------------------------------------------------------------------- */
 
-typedef struct lines {
-    char **line;
-    size_t n, cap;
-} lines;
-
-static void add_line(lines *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void add_line(lines *l, const char *fmt, ...)
-{
-    if (l->n == l->cap) {
-        l->cap = l->cap ? 2 * l->cap : 256;
-        l->line = realloc(l->line, l->cap * sizeof *l->line);
-        assert_non_null(l->line);
-    }
-    va_list ap;
-    va_start(ap, fmt);
-    assert_true(vasprintf(&l->line[l->n], fmt, ap) >= 0);
-    va_end(ap);
-    l->n++;
-}
-
-static void lines_free(lines *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        free(l->line[i]);
-    free(l->line);
-    *l = (lines){ 0 };
-}
-
-static int by_text(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void lines_sort(lines *l)
-{
-    if (l->n)
-        qsort(l->line, l->n, sizeof *l->line, by_text);
-}
-
-static void lines_digest(const lines *l, char out[TRAIL_SHA256_HEX_LEN + 1])
+static void lines_digest(const it_lines *l, char out[TRAIL_SHA256_HEX_LEN + 1])
 {
     size_t len = 0;
     for (size_t i = 0; i < l->n; i++)
@@ -116,8 +76,8 @@ static int key_cmp(const char *a, const char *b)
 }
 
 /* Fails, naming the first line that differs, unless node @i's @what are node 0's. */
-static void same_lines(const world *w, const char *what, int i, const lines *mine,
-                       const lines *first)
+static void same_lines(const world *w, const char *what, int i, const it_lines *mine,
+                       const it_lines *first)
 {
     char a[TRAIL_SHA256_HEX_LEN + 1], b[TRAIL_SHA256_HEX_LEN + 1];
     lines_digest(mine, a);
@@ -153,29 +113,29 @@ static int by_event_id(const void *a, const void *b)
  * record's id and count of edits (its insert, update and resolve events:
  * what its version must be), both sorted.
  */
-static void same_events(world *w, lines *deleted, lines *edits)
+static void same_events(world *w, it_lines *deleted, it_lines *edits)
 {
     it_events first = { 0 };
-    lines each = { 0 };
+    it_lines each = { 0 };
     it_history(w->node[0].db, NULL, NULL, &first);
     qsort(first.ev, first.n, sizeof *first.ev, by_event_id);
     for (size_t k = 0; k < first.n; k++) {
         const char *op = first.ev[k].op;
         if (strcmp(op, "delete") == 0)
-            add_line(deleted, "%s %s", first.ev[k].record_id, first.ev[k].table_name);
+            it_add_line(deleted, "%s %s", first.ev[k].record_id, first.ev[k].table_name);
         else if (strcmp(op, "insert") == 0 || strcmp(op, "update") == 0 ||
                  strcmp(op, "resolve") == 0)
-            add_line(&each, "%s", first.ev[k].record_id);
+            it_add_line(&each, "%s", first.ev[k].record_id);
         w->merges += strcmp(op, "merge") == 0;
     }
-    lines_sort(deleted);
-    lines_sort(&each);
+    it_lines_sort(deleted);
+    it_lines_sort(&each);
     for (size_t k = 0, count = 1; k < each.n; k++, count++)
         if (k + 1 == each.n || strcmp(each.line[k], each.line[k + 1]) != 0) {
-            add_line(edits, "%s %zu", each.line[k], count);
+            it_add_line(edits, "%s %zu", each.line[k], count);
             count = 0;
         }
-    lines_free(&each);
+    it_lines_free(&each);
     for (int i = 1; i < NODES; i++) {
         it_events e = { 0 };
         it_history(w->node[i].db, NULL, NULL, &e);
@@ -228,19 +188,19 @@ static int customer_line(void *userdata, const shop_customer *c)
         snprintf(born, sizeof born, "%" PRId32, c->born);
     if (!c->seen_at_null)
         snprintf(seen, sizeof seen, "%" PRId64, c->seen_at);
-    add_line(userdata,
-             "%s customer v%" PRId64 " email=%s name=%s tier=%d credit=%" PRId64
-             " rating=%s active=%d born=%s seen_at=%s avatar=%s prefs=%s secret=%s",
-             c->id, c->version, c->email, c->name, (int)c->tier, c->credit, rating, (int)c->active,
-             born, seen, avatar, prefs, c->secret);
+    it_add_line(userdata,
+                "%s customer v%" PRId64 " email=%s name=%s tier=%d credit=%" PRId64
+                " rating=%s active=%d born=%s seen_at=%s avatar=%s prefs=%s secret=%s",
+                c->id, c->version, c->email, c->name, (int)c->tier, c->credit, rating,
+                (int)c->active, born, seen, avatar, prefs, c->secret);
     free(prefs);
     return 0;
 }
 
 static int order_line(void *userdata, const shop_order *o)
 {
-    add_line(userdata, "%s order v%" PRId64 " customer=%s total=%" PRId64 " note=%s", o->id,
-             o->version, o->customer, o->total, OR_NULL(o->note));
+    it_add_line(userdata, "%s order v%" PRId64 " customer=%s total=%" PRId64 " note=%s", o->id,
+                o->version, o->customer, o->total, OR_NULL(o->note));
     return 0;
 }
 
@@ -250,7 +210,7 @@ static int by_id_prefix(const void *key, const void *line)
     return strncmp(key, *(char *const *)line, TRAIL_ULID_LEN);
 }
 
-static const char *row_of(const lines *l, const char *id)
+static const char *row_of(const it_lines *l, const char *id)
 {
     char *const *found = bsearch(id, l->line, l->n, sizeof *l->line, by_id_prefix);
     return found ? *found : NULL;
@@ -290,20 +250,21 @@ static int conflict_line(trail_conn *db, void *row, void *userdata)
                                       (int)v[i].n, v[i].s));
     }
     assert_true(at < sizeof text);
-    add_line(userdata, "%s", text);
+    it_add_line(userdata, "%s", text);
     return 0;
 }
 
-static void conflicts_of(trail_conn *db, lines *out)
+static void conflicts_of(trail_conn *db, it_lines *out)
 {
     IT_OK(db, db->drv->query_once(db, conflict_sql, NULL, 0, conflict_line, out, NULL));
-    lines_sort(out);
+    it_lines_sort(out);
 }
 
 /* ---- what each record must be ----------------------------------------------------- */
 
 /* What the test's own writes decide of a record no other node wrote, on every node. */
-static void as_owner_wrote(const world *w, int node, const lines *customers, const lines *orders)
+static void as_owner_wrote(const world *w, int node, const it_lines *customers,
+                           const it_lines *orders)
 {
     for (size_t i = 0; i < w->nrecs; i++) {
         const rec *x = &w->recs[i];
@@ -330,7 +291,7 @@ static void as_owner_wrote(const world *w, int node, const lines *customers, con
 }
 
 /* Each row at the version its record's edits held make it (docs/replication.md, "Version"). */
-static void versions_counted(const world *w, int node, const lines *rows, const lines *edits)
+static void versions_counted(const world *w, int node, const it_lines *rows, const it_lines *edits)
 {
     for (size_t k = 0; k < rows->n; k++) {
         char *const *found =
@@ -348,7 +309,7 @@ static void versions_counted(const world *w, int node, const lines *rows, const 
 }
 
 /* No row of a record that a delete event ended. */
-static void none_deleted(const world *w, int node, const lines *rows, const lines *deleted)
+static void none_deleted(const world *w, int node, const it_lines *rows, const it_lines *deleted)
 {
     for (size_t k = 0; k < rows->n; k++) {
         char *const *found =
@@ -361,15 +322,16 @@ static void none_deleted(const world *w, int node, const lines *rows, const line
 
 void converge_check(world *w)
 {
-    lines deleted = { 0 }, edits = { 0 }, customers0 = { 0 }, orders0 = { 0 }, conflicts0 = { 0 };
+    it_lines deleted = { 0 }, edits = { 0 }, customers0 = { 0 }, orders0 = { 0 },
+             conflicts0 = { 0 };
     same_events(w, &deleted, &edits);
     for (int i = 0; i < NODES; i++) {
         trail_conn *db = w->node[i].db;
-        lines customers = { 0 }, orders = { 0 }, conflicts = { 0 };
+        it_lines customers = { 0 }, orders = { 0 }, conflicts = { 0 };
         IT_OK(db, shop_customer_list(db, NULL, 1 << 30, customer_line, &customers));
         IT_OK(db, shop_order_list(db, NULL, 1 << 30, order_line, &orders));
-        lines_sort(&customers);
-        lines_sort(&orders);
+        it_lines_sort(&customers);
+        it_lines_sort(&orders);
         conflicts_of(db, &conflicts);
         if (i == 0) {
             customers0 = customers;
@@ -393,17 +355,17 @@ void converge_check(world *w)
             converge_fail(w, "node %d: %zu conflicts, where no record had two writers: %s", i,
                           conflicts.n, conflicts.line[0]);
         if (i) {
-            lines_free(&customers);
-            lines_free(&orders);
-            lines_free(&conflicts);
+            it_lines_free(&customers);
+            it_lines_free(&orders);
+            it_lines_free(&conflicts);
         }
     }
     /* Last: verify explains a difference less directly than the lines above. */
     for (int i = 0; i < NODES; i++)
         it_verify_clean(&w->node[i]);
-    lines_free(&customers0);
-    lines_free(&orders0);
-    lines_free(&conflicts0);
-    lines_free(&deleted);
-    lines_free(&edits);
+    it_lines_free(&customers0);
+    it_lines_free(&orders0);
+    it_lines_free(&conflicts0);
+    it_lines_free(&deleted);
+    it_lines_free(&edits);
 }

@@ -3,6 +3,7 @@
  */
 #define _XOPEN_SOURCE 700 /* mkdtemp, nftw, strdup */
 #include "it_common.h"
+#include "trail/sync.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -195,6 +196,49 @@ void it_nodes_close(it_db *nodes, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         it_node_close(&nodes[i]);
+}
+
+/* ---- two nodes ------------------------------------------------------------- */
+
+int it_pair_teardown(void **state)
+{
+    it_pair *p = *state;
+    if (p)
+        it_nodes_close(p->node, IT_PAIR_NODES);
+    free(p);
+    *state = NULL;
+    return 0;
+}
+
+int it_pair_setup(void **state)
+{
+    it_pair *p = calloc(1, sizeof *p);
+    if (!(*state = p))
+        return -1;
+    char a[16], b[16];
+    const char *engines[IT_PAIR_NODES] = { a, b };
+    if (it_sync_pair(a, b) < 0 || it_nodes_open(p->node, IT_PAIR_NODES, engines) < 0)
+        return it_pair_teardown(state), -1;
+    return 0;
+}
+
+void it_sync_ok(trail_conn *src, trail_conn *dst, int batch_size)
+{
+    trail_sync_opts o = TRAIL_SYNC_OPTS_INIT;
+    o.batch_size = batch_size;
+    trail_sync_stats st = { 0 };
+    IT_OK(dst, trail_sync(src, dst, &o, &st));
+    if (st.refused || st.held) {
+        print_error("sync: %lld refused, %lld held: %s\n", (long long)st.refused,
+                    (long long)st.held, st.last_refused);
+        fail();
+    }
+}
+
+void it_pair_sync(it_pair *p, int batch_size)
+{
+    it_sync_ok(p->node[0].db, p->node[1].db, batch_size);
+    it_sync_ok(p->node[1].db, p->node[0].db, batch_size);
 }
 
 trail_conn *it_open(const it_db *t, const trail_open_opts *opts)
@@ -445,6 +489,46 @@ char *it_local_node(trail_conn *db)
     IT_OK(db, trail_nodes(db, take_local, &id));
     assert_non_null(id);
     return id;
+}
+
+/* ---- lines of text ----------------------------------------------------------- */
+
+void it_add_line(it_lines *l, const char *fmt, ...)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 256;
+        l->line = realloc(l->line, l->cap * sizeof *l->line);
+        assert_non_null(l->line);
+    }
+    va_list ap, again;
+    va_start(ap, fmt);
+    va_copy(again, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    char *line = n < 0 ? NULL : malloc((size_t)n + 1);
+    assert_non_null(line);
+    vsnprintf(line, (size_t)n + 1, fmt, again);
+    va_end(again);
+    va_end(ap);
+    l->line[l->n++] = line;
+}
+
+static int by_text(const void *x, const void *y)
+{
+    return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+void it_lines_sort(it_lines *l)
+{
+    if (l->n)
+        qsort(l->line, l->n, sizeof *l->line, by_text);
+}
+
+void it_lines_free(it_lines *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->line[i]);
+    free(l->line);
+    *l = (it_lines){ 0 };
 }
 
 /* ---- records to work on -------------------------------------------------- */

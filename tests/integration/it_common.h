@@ -1,7 +1,8 @@
 /*
  * it_common.h - what every integration test shares: a fresh database per
- * test, checks of return codes and messages, copies of change events, JSON
- * comparison, and a few records to work on.
+ * test, the nodes of a replication test, checks of return codes and
+ * messages, copies of change events, JSON comparison, sorted lines of text,
+ * and a few records to work on.
  *
  * The database comes from TRAIL_TEST_URL, else from the first line of the
  * file TRAIL_TEST_URL_FILE names (where ctest's server fixture writes the URL
@@ -115,6 +116,31 @@ int it_nodes_open(it_db *nodes, size_t n, const char *const *engines);
 /** it_nodes_close - it_node_close() each of the @n nodes. */
 void it_nodes_close(it_db *nodes, size_t n);
 
+/* ---- two nodes (test_merge, test_resolve, test_verify_merge) ------------- */
+
+enum { IT_PAIR_NODES = 2 };
+
+/** Two nodes: node[0] ("A") of TRAIL_SYNC_PAIR's first engine, node[1] ("B") of its second. */
+typedef struct it_pair {
+    it_db node[IT_PAIR_NODES];
+} it_pair;
+
+/** cmocka setup: an it_pair in *@state, both nodes opened and migrated (it_nodes_open()). */
+int it_pair_setup(void **state);
+
+/** cmocka teardown of it_pair_setup(): closes both nodes, removes what they made. */
+int it_pair_teardown(void **state);
+
+/**
+ * it_sync_ok - trail_sync() from @src to @dst, @batch_size events a batch
+ * (0: trail_sync()'s default); fails the test unless it succeeds with no
+ * event refused or held, saying the last refused when there is one.
+ */
+void it_sync_ok(trail_conn *src, trail_conn *dst, int batch_size);
+
+/** it_pair_sync - it_sync_ok() from A to B, then from B to A. */
+void it_pair_sync(it_pair *p, int batch_size);
+
 /* ---- return codes and messages ----------------------------------------- */
 
 void it_expect_rc(trail_conn *db, int want, int got, const char *call, const char *file, int line);
@@ -173,6 +199,27 @@ void it_verify_clean(it_db *t);
 
 /** it_local_node - this database's node id, as trail_nodes() reports it; the caller frees it. */
 char *it_local_node(trail_conn *db);
+
+/* ---- lines of text (converge_checks.c, test_sync_kill.c) --------------------- */
+
+/**
+ * What a database holds, put as lines of text (a row, an event, with
+ * every column), to be sorted and compared whatever order the engine
+ * read them in; a difference then names the line.
+ */
+typedef struct it_lines {
+    char **line;
+    size_t n, cap;
+} it_lines;
+
+/** it_add_line - a line made from the printf format @fmt, added to @l; fails the test on ENOMEM. */
+void it_add_line(it_lines *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/** it_lines_sort - sort @l's lines by strcmp(). */
+void it_lines_sort(it_lines *l);
+
+/** it_lines_free - free @l's lines and zero @l. */
+void it_lines_free(it_lines *l);
 
 /* ---- records to work on -------------------------------------------------- */
 

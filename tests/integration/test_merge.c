@@ -8,55 +8,21 @@
 #define _POSIX_C_SOURCE 200809L
 #include "it_common.h"
 #include "raw.h"
-#include "trail/sync.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { A, B, NODES };
+enum { A, B };
 
-typedef struct merge_test {
-    it_db node[NODES];
-} merge_test;
-
-static int teardown(void **state)
-{
-    merge_test *s = *state;
-    if (s)
-        it_nodes_close(s->node, NODES);
-    free(s);
-    return 0;
-}
-
-static int setup(void **state)
-{
-    merge_test *s = calloc(1, sizeof *s);
-    if (!(*state = s))
-        return -1;
-    char a[16], b[16];
-    const char *engines[NODES] = { a, b };
-    if (it_sync_pair(a, b) < 0 || it_nodes_open(s->node, NODES, engines) < 0)
-        return teardown(state), -1;
-    return 0;
-}
-
-static void sync_ok(trail_conn *src, trail_conn *dst)
-{
-    trail_sync_opts o = TRAIL_SYNC_OPTS_INIT;
-    trail_sync_stats st;
-    o.batch_size = 3;
-    IT_OK(dst, trail_sync(src, dst, &o, &st));
-    assert_int_equal(st.held, 0);
-    assert_int_equal(st.refused, 0);
-}
+/* Several batches from a test's few events. */
+#define BATCH 3
 
 /* Both ways, and back again: each node then holds every event, the merges' included. */
-static void sync_both(merge_test *s)
+static void sync_both(it_pair *s)
 {
-    sync_ok(s->node[A].db, s->node[B].db);
-    sync_ok(s->node[B].db, s->node[A].db);
-    sync_ok(s->node[A].db, s->node[B].db);
+    it_pair_sync(s, BATCH);
+    it_sync_ok(s->node[A].db, s->node[B].db, BATCH);
 }
 
 static void new_customer(trail_conn *db, const char *email, shop_customer *out)
@@ -106,7 +72,7 @@ static bool later(const trail_change_event *x, const trail_change_event *y)
 }
 
 /* The same customer row on both nodes; returned from A. */
-static void same_row(merge_test *s, const char *id, shop_customer *out)
+static void same_row(it_pair *s, const char *id, shop_customer *out)
 {
     shop_customer b = { 0 };
     IT_OK(s->node[A].db, shop_customer_get(s->node[A].db, id, out));
@@ -117,7 +83,7 @@ static void same_row(merge_test *s, const char *id, shop_customer *out)
     shop_customer_clear(&b);
 }
 
-static int64_t on_both(merge_test *s, const char *sql)
+static int64_t on_both(it_pair *s, const char *sql)
 {
     int64_t a = raw_count(s->node[A].url, "%s", sql), b = raw_count(s->node[B].url, "%s", sql);
     assert_int_equal(a, b);
@@ -127,11 +93,11 @@ static int64_t on_both(merge_test *s, const char *sql)
 /* Edits of two fields on two nodes apart both survive, with one merge event on each node. */
 static void test_different_fields_both_survive(void **state)
 {
-    merge_test *s = *state;
+    it_pair *s = *state;
     trail_conn *a = s->node[A].db, *b = s->node[B].db;
     shop_customer c = { 0 };
     new_customer(a, "c@x.org", &c);
-    sync_ok(a, b);
+    it_sync_ok(a, b, BATCH);
     set_name(a, c.id, 1, "Named on A");
     set_credit(b, c.id, 1, 77);
     sync_both(s);
@@ -160,11 +126,11 @@ static void test_different_fields_both_survive(void **state)
 /* One field edited on both nodes: the later edit by (hlc, node) wins on both; one conflict. */
 static void test_same_field_last_writer_wins(void **state)
 {
-    merge_test *s = *state;
+    it_pair *s = *state;
     trail_conn *a = s->node[A].db, *b = s->node[B].db;
     shop_customer c = { 0 };
     new_customer(a, "c@x.org", &c);
-    sync_ok(a, b);
+    it_sync_ok(a, b, BATCH);
     set_name(a, c.id, 1, "Name of A");
     set_name(b, c.id, 1, "Name of B");
     sync_both(s);
@@ -199,11 +165,11 @@ static void test_same_field_last_writer_wins(void **state)
 /* A delete on A against an update on B: deleted on both, the conflict recorded alike. */
 static void test_delete_wins_over_update(void **state)
 {
-    merge_test *s = *state;
+    it_pair *s = *state;
     trail_conn *a = s->node[A].db, *b = s->node[B].db;
     shop_customer c = { 0 }, got = { 0 };
     new_customer(a, "c@x.org", &c);
-    sync_ok(a, b);
+    it_sync_ok(a, b, BATCH);
     IT_OK(a, shop_customer_delete(a, NULL, c.id, 1));
     set_credit(b, c.id, 1, 5);
     set_name(b, c.id, 2, "Still here?");
@@ -228,11 +194,11 @@ static void test_delete_wins_over_update(void **state)
  */
 static void test_delete_wins_over_reference(void **state)
 {
-    merge_test *s = *state;
+    it_pair *s = *state;
     trail_conn *a = s->node[A].db, *b = s->node[B].db;
     shop_customer c = { 0 };
     new_customer(a, "c@x.org", &c);
-    sync_ok(a, b);
+    it_sync_ok(a, b, BATCH);
     IT_OK(a, shop_customer_delete(a, NULL, c.id, 1));
     shop_order_create_params o = SHOP_ORDER_CREATE_INIT;
     o.customer = c.id;
@@ -256,7 +222,7 @@ static void test_delete_wins_over_reference(void **state)
  */
 static void test_edit_to_deleted_reference(void **state)
 {
-    merge_test *s = *state;
+    it_pair *s = *state;
     trail_conn *a = s->node[A].db, *b = s->node[B].db;
     shop_customer first = { 0 }, second = { 0 };
     new_customer(a, "first@x.org", &first);
@@ -266,7 +232,7 @@ static void test_edit_to_deleted_reference(void **state)
     o.total = 3;
     shop_order ord = { 0 };
     IT_OK(a, shop_order_create(a, NULL, &o, &ord));
-    sync_ok(a, b);
+    it_sync_ok(a, b, BATCH);
     IT_OK(a, shop_customer_delete(a, NULL, second.id, 1));
     shop_order_update_params u = { .id = ord.id, .version = 1, .set = SHOP_ORDER_CUSTOMER };
     u.customer = second.id;
@@ -284,11 +250,16 @@ static void test_edit_to_deleted_reference(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_different_fields_both_survive, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_same_field_last_writer_wins, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_delete_wins_over_update, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_delete_wins_over_reference, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_edit_to_deleted_reference, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_different_fields_both_survive, it_pair_setup,
+                                        it_pair_teardown),
+        cmocka_unit_test_setup_teardown(test_same_field_last_writer_wins, it_pair_setup,
+                                        it_pair_teardown),
+        cmocka_unit_test_setup_teardown(test_delete_wins_over_update, it_pair_setup,
+                                        it_pair_teardown),
+        cmocka_unit_test_setup_teardown(test_delete_wins_over_reference, it_pair_setup,
+                                        it_pair_teardown),
+        cmocka_unit_test_setup_teardown(test_edit_to_deleted_reference, it_pair_setup,
+                                        it_pair_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,61 +15,19 @@
 #include "it_common.h"
 #include "sync/resolve.h"
 #include "trail/conflict.h"
-#include "trail/sync.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { A, B, NODES };
+enum { A, B };
 
-typedef struct rt {
-    it_db node[NODES];
-} rt;
+/* Several batches from a test's few events. */
+#define BATCH 3
 
-static int teardown(void **state)
+static void verify_both(it_pair *t)
 {
-    rt *t = *state;
-    if (t)
-        it_nodes_close(t->node, NODES);
-    free(t);
-    return 0;
-}
-
-static int setup(void **state)
-{
-    rt *t = calloc(1, sizeof *t);
-    if (!(*state = t))
-        return -1;
-    char a[16], b[16];
-    const char *engines[NODES] = { a, b };
-    if (it_sync_pair(a, b) < 0 || it_nodes_open(t->node, NODES, engines) < 0)
-        return teardown(state), -1;
-    return 0;
-}
-
-static void sync_ok(trail_conn *src, trail_conn *dst)
-{
-    trail_sync_opts o = TRAIL_SYNC_OPTS_INIT;
-    o.batch_size = 3;
-    trail_sync_stats st = { 0 };
-    IT_OK(dst, trail_sync(src, dst, &o, &st));
-    if (st.refused || st.held) {
-        print_error("sync: %lld refused, %lld held: %s\n", (long long)st.refused,
-                    (long long)st.held, st.last_refused);
-        fail();
-    }
-}
-
-static void sync_both(rt *t)
-{
-    sync_ok(t->node[A].db, t->node[B].db);
-    sync_ok(t->node[B].db, t->node[A].db);
-}
-
-static void verify_both(rt *t)
-{
-    for (int i = 0; i < NODES; i++) {
+    for (int i = 0; i < IT_PAIR_NODES; i++) {
         t->node[i].verify = true;
         it_verify_clean(&t->node[i]);
     }
@@ -177,17 +135,17 @@ static int64_t events_of(trail_conn *db)
  * and synced both ways: both nodes hold the same open conflict of it,
  * whose id goes to @conflict_id.
  */
-static void make_conflict(rt *t, char memo[TRAIL_ULID_LEN + 1], char conflict_id[64])
+static void make_conflict(it_pair *t, char memo[TRAIL_ULID_LEN + 1], char conflict_id[64])
 {
     trail_conn *a = t->node[A].db, *b = t->node[B].db;
     everything_memo m = { 0 };
     make_memo(a, "first", &m);
     snprintf(memo, TRAIL_ULID_LEN + 1, "%s", m.id);
     everything_memo_clear(&m);
-    sync_ok(a, b);
+    it_sync_ok(a, b, BATCH);
     set_title(a, memo, "from A");
     set_title(b, memo, "from B");
-    sync_both(t);
+    it_pair_sync(t, BATCH);
 
     seen sa = conflicts_of(a, memo, false), sb = conflicts_of(b, memo, false);
     assert_int_equal(sa.n, 1);
@@ -213,7 +171,7 @@ static const char *const choice_names[] = { NULL, "keep", "other", "values" };
  * One decision on node @by: the row, its event, the conflict closed there
  * and, after a sync, on the other node, with the rows agreeing.
  */
-static void decide(rt *t, int by, trail_resolve_choice choice, const char *values,
+static void decide(it_pair *t, int by, trail_resolve_choice choice, const char *values,
                    const char *want_title)
 {
     trail_conn *db = t->node[by].db, *other = t->node[1 - by].db;
@@ -270,7 +228,7 @@ static void decide(rt *t, int by, trail_resolve_choice choice, const char *value
     /* And on the other node once the event reaches it. */
     everything_memo_clear(&before);
     everything_memo_clear(&after);
-    sync_both(t);
+    it_pair_sync(t, BATCH);
     s = conflicts_of(other, memo, true);
     assert_int_equal(s.n, 1);
     assert_string_equal(s.c[0].id, id);
@@ -348,7 +306,7 @@ static trail_resolve values_of(const char *json)
 
 static void test_refused(void **state)
 {
-    rt *t = *state;
+    it_pair *t = *state;
     trail_conn *a = t->node[A].db;
     char memo[TRAIL_ULID_LEN + 1], id[64];
     make_conflict(t, memo, id);
@@ -392,7 +350,7 @@ static void test_refused(void **state)
     /* A conflict of more fields (put in by hand, on a memo alike on both): the schema's rules. */
     everything_memo m2 = { 0 };
     make_memo(a, "second", &m2);
-    sync_ok(a, t->node[B].db);
+    it_sync_ok(a, t->node[B].db, BATCH);
     assert_int_equal(raw_exec(t->node[A].url,
                               "INSERT INTO trail_conflicts (conflict_id, table_name, record_id, "
                               "event_id, fields, detected_at) VALUES ('%s', 'memos', '%s', '%s', "
@@ -427,7 +385,7 @@ static void test_refused(void **state)
     IT_OK(a, trail_conflict_resolve(a, NULL, id, &keep));
     REFUSED(t, a, memo, TRAIL_EINVALID, trail_conflict_resolve(a, NULL, id, &keep), "conflict ", id,
             "closed already (keep)");
-    sync_both(t);
+    it_pair_sync(t, BATCH);
     trail_conn *b = t->node[B].db;
     REFUSED(t, b, memo, TRAIL_EINVALID, trail_conflict_resolve(b, NULL, id, &keep),
             "closed already (keep)");
@@ -441,14 +399,14 @@ static void test_refused(void **state)
  */
 static void test_deleted(void **state)
 {
-    rt *t = *state;
+    it_pair *t = *state;
     trail_conn *a = t->node[A].db, *b = t->node[B].db;
     everything_memo m = { 0 };
     make_memo(a, "doomed", &m);
-    sync_ok(a, b);
+    it_sync_ok(a, b, BATCH);
     IT_OK(a, everything_memo_delete(a, NULL, m.id, m.version));
     set_title(b, m.id, "edited meanwhile");
-    sync_ok(b, a);
+    it_sync_ok(b, a, BATCH);
     seen s = conflicts_of(a, m.id, true);
     assert_true(s.n >= 1);
     trail_resolve keep = TRAIL_RESOLVE_INIT;
@@ -485,7 +443,7 @@ static int stop_at_first(void *userdata, const trail_conflict *c)
 
 static void test_list(void **state)
 {
-    rt *t = *state;
+    it_pair *t = *state;
     trail_conn *a = t->node[A].db;
     char memo[TRAIL_ULID_LEN + 1], id[64];
     make_conflict(t, memo, id);
@@ -517,7 +475,7 @@ static void test_list(void **state)
     IT_OK(a, trail_conflicts_list(a, &o, keep_conflict, &s));
     assert_int_equal(s.n, 1);
     assert_string_equal(s.c[0].resolution, "other");
-    sync_both(t);
+    it_pair_sync(t, BATCH);
     verify_both(t);
 }
 
@@ -527,7 +485,7 @@ static void test_list(void **state)
  */
 static void test_both_decide(void **state)
 {
-    rt *t = *state;
+    it_pair *t = *state;
     trail_conn *a = t->node[A].db, *b = t->node[B].db;
     char memo[TRAIL_ULID_LEN + 1], id[64];
     make_conflict(t, memo, id);
@@ -535,7 +493,7 @@ static void test_both_decide(void **state)
     trail_resolve rb = values_of("{\"title\": \"B decided\"}");
     IT_OK(a, trail_conflict_resolve(a, NULL, id, &ra));
     IT_OK(b, trail_conflict_resolve(b, NULL, id, &rb)); /* B's is the later */
-    sync_both(t);
+    it_pair_sync(t, BATCH);
     everything_memo ma = { 0 }, mb = { 0 };
     IT_OK(a, everything_memo_get(a, memo, &ma));
     IT_OK(b, everything_memo_get(b, memo, &mb));
@@ -561,7 +519,7 @@ static void test_both_decide(void **state)
  */
 static void test_in_transaction(void **state)
 {
-    rt *t = *state;
+    it_pair *t = *state;
     trail_conn *a = t->node[A].db;
     char memo[TRAIL_ULID_LEN + 1], id[64];
     make_conflict(t, memo, id);
@@ -588,7 +546,7 @@ static void test_in_transaction(void **state)
     assert_int_equal(after.version, before.version + 2);
     everything_memo_clear(&before);
     everything_memo_clear(&after);
-    sync_both(t);
+    it_pair_sync(t, BATCH);
     assert_int_equal(conflicts_of(t->node[B].db, memo, false).n, 0);
     verify_both(t);
 }
@@ -619,7 +577,7 @@ static trail__wire_event fake_resolve(const char *memo, const char *id, const ch
  */
 static void test_last_resolve_decides(void **state)
 {
-    rt *t = *state;
+    it_pair *t = *state;
     trail_conn *a = t->node[A].db, *b = t->node[B].db;
     char memo[TRAIL_ULID_LEN + 1], id[64];
     make_conflict(t, memo, id);
@@ -645,7 +603,7 @@ static void test_last_resolve_decides(void **state)
     assert_string_equal(resolution, "other");
     assert_int_equal(at, second_at);
 
-    sync_both(t);
+    it_pair_sync(t, BATCH);
     seen s = conflicts_of(b, memo, true);
     assert_int_equal(s.n, 1);
     assert_string_equal(s.c[0].resolution, "other");
@@ -677,15 +635,15 @@ static void test_last_resolve_decides(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_keep, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_other, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_values, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_deleted, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_list, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_in_transaction, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_last_resolve_decides, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_both_decide, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keep, it_pair_setup, it_pair_teardown),
+        cmocka_unit_test_setup_teardown(test_other, it_pair_setup, it_pair_teardown),
+        cmocka_unit_test_setup_teardown(test_values, it_pair_setup, it_pair_teardown),
+        cmocka_unit_test_setup_teardown(test_refused, it_pair_setup, it_pair_teardown),
+        cmocka_unit_test_setup_teardown(test_deleted, it_pair_setup, it_pair_teardown),
+        cmocka_unit_test_setup_teardown(test_list, it_pair_setup, it_pair_teardown),
+        cmocka_unit_test_setup_teardown(test_in_transaction, it_pair_setup, it_pair_teardown),
+        cmocka_unit_test_setup_teardown(test_last_resolve_decides, it_pair_setup, it_pair_teardown),
+        cmocka_unit_test_setup_teardown(test_both_decide, it_pair_setup, it_pair_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "it_common.h"
+#include "driver/driver.h" /* to read a SQLite connection's own settings */
 #include "trail/digest.h"
 #include "trail/sync.h"
 
@@ -1078,6 +1079,54 @@ static void test_later_lane_first(void **state)
     verify_clean(&s->node[B]);
 }
 
+static int first_int_col(trail_conn *db, void *row, void *userdata)
+{
+    trail_value v;
+    int rc = db->drv->column(db, row, 0, TRAIL_V_INT, &v);
+    if (rc == TRAIL_OK)
+        *(int64_t *)userdata = v.i;
+    return rc < 0 ? rc : 1;
+}
+
+static int64_t cache_size(trail_conn *db)
+{
+    int64_t kib = 0;
+    /* The row callback's 1 stops the query after its row, which query_once() returns. */
+    assert_true(db->drv->query_once(db, "PRAGMA cache_size", NULL, 0, first_int_col, &kib, NULL) >=
+                0);
+    return kib;
+}
+
+/*
+ * An import or sync into SQLite takes a larger page cache while it applies
+ * (driver.h: bulk) and gives it back, whether it ended well or not: a
+ * connection the application keeps open must not stay at the import's size.
+ */
+static void test_bulk_settings_put_back(void **state)
+{
+    sync_test *s = *state;
+    trail_conn *a = s->node[A].db, *c = s->node[C].db;
+    int64_t before = cache_size(c);
+    every_kind_of_change(a);
+    trail_sync_stats st;
+    sync_ok(a, c, &st);
+    assert_true(st.applied > 0);
+    assert_int_equal(cache_size(c), before);
+    shop_customer later = { 0 };
+    make_customer(a, "later@x.org", &later);
+    shop_customer_clear(&later);
+    import_and_close(c, export_since(a, c), &st);
+    assert_true(st.applied > 0);
+    assert_int_equal(cache_size(c), before);
+    FILE *bad = tmpfile();
+    assert_non_null(bad);
+    fputs("{\"format\":\"trail-events\",\"version\":1,\"node\":\n", bad);
+    rewind(bad);
+    assert_true(trail_import(c, bad, NULL, &st) < 0);
+    fclose(bad);
+    assert_int_equal(cache_size(c), before);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1102,6 +1151,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_gap_filled_by_next_sync, setup, teardown),
         cmocka_unit_test_setup_teardown(test_export_for_peer_without_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_later_lane_first, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bulk_settings_put_back, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -401,59 +401,20 @@ static void write_source(kill_test *k)
 
 /* ---- what a node holds ------------------------------------------------------ */
 
-/* Lines of text, sorted before they are compared. */
-typedef struct lines {
-    char **line;
-    size_t n, cap;
-} lines;
-
-static void add_line(lines *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void add_line(lines *l, const char *fmt, ...)
-{
-    if (l->n == l->cap) {
-        l->cap = l->cap ? 2 * l->cap : 256;
-        l->line = realloc(l->line, l->cap * sizeof *l->line);
-        assert_non_null(l->line);
-    }
-    va_list ap, again;
-    va_start(ap, fmt);
-    va_copy(again, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    char *line = n < 0 ? NULL : malloc((size_t)n + 1);
-    assert_non_null(line);
-    vsnprintf(line, (size_t)n + 1, fmt, again);
-    va_end(again);
-    va_end(ap);
-    l->line[l->n++] = line;
-}
-
-static int by_text(const void *x, const void *y)
-{
-    return strcmp(*(char *const *)x, *(char *const *)y);
-}
-
-static void lines_free(lines *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        free(l->line[i]);
-    free(l->line);
-    *l = (lines){ 0 };
-}
-
 #define OR_NULL(x) ((x) ? (x) : "NULL")
 
 /* An event as one line, every column, led by its lane and seq so that lines sort by them. */
 static int event_line(void *userdata, const trail_change_event *e)
 {
-    add_line(userdata,
-             "event %s %020" PRId64 " %s hlc=%" PRId64 " node=%s tx=%s %s %s %s v%" PRId64
-             " old=%s new=%s changed=%s sv=%" PRId64 " ctx=%s,%s,%s,%s,%s,%s,%s at=%" PRId64
-             " prev=%s hash=%s",
-             e->lane_id, e->seq, e->event_id, e->hlc, e->node_id, e->tx_id, e->table_name,
-             e->record_id, e->op, e->version, OR_NULL(e->old_values), OR_NULL(e->new_values),
-             e->changed, e->schema_version, OR_NULL(e->user_id), OR_NULL(e->request_id),
-             OR_NULL(e->session_id), OR_NULL(e->tenant_id), OR_NULL(e->trace_id),
-             OR_NULL(e->span_id), OR_NULL(e->ip), e->created_at, OR_NULL(e->prev_hash), e->hash);
+    it_add_line(userdata,
+                "event %s %020" PRId64 " %s hlc=%" PRId64 " node=%s tx=%s %s %s %s v%" PRId64
+                " old=%s new=%s changed=%s sv=%" PRId64 " ctx=%s,%s,%s,%s,%s,%s,%s at=%" PRId64
+                " prev=%s hash=%s",
+                e->lane_id, e->seq, e->event_id, e->hlc, e->node_id, e->tx_id, e->table_name,
+                e->record_id, e->op, e->version, OR_NULL(e->old_values), OR_NULL(e->new_values),
+                e->changed, e->schema_version, OR_NULL(e->user_id), OR_NULL(e->request_id),
+                OR_NULL(e->session_id), OR_NULL(e->tenant_id), OR_NULL(e->trace_id),
+                OR_NULL(e->span_id), OR_NULL(e->ip), e->created_at, OR_NULL(e->prev_hash), e->hash);
     return 0;
 }
 
@@ -465,26 +426,26 @@ static int customer_line(void *userdata, const shop_customer *c)
         for (size_t i = 0; i < c->avatar.len && i < 16; i++)
             snprintf(avatar + 2 * i, 3, "%02x", ((const unsigned char *)c->avatar.data)[i]);
     }
-    add_line(userdata,
-             "customer %s v%" PRId64 " %s %s tier=%d credit=%" PRId64
-             " rating=%.17g/%d active=%d born=%d/%d seen=%" PRId64 "/%d avatar=%s prefs=%s "
-             "secret=%s",
-             c->id, c->version, c->email, c->name, (int)c->tier, c->credit, c->rating,
-             c->rating_null, c->active, c->born, c->born_null, c->seen_at, c->seen_at_null, avatar,
-             OR_NULL(c->prefs), c->secret);
+    it_add_line(userdata,
+                "customer %s v%" PRId64 " %s %s tier=%d credit=%" PRId64
+                " rating=%.17g/%d active=%d born=%d/%d seen=%" PRId64 "/%d avatar=%s prefs=%s "
+                "secret=%s",
+                c->id, c->version, c->email, c->name, (int)c->tier, c->credit, c->rating,
+                c->rating_null, c->active, c->born, c->born_null, c->seen_at, c->seen_at_null,
+                avatar, OR_NULL(c->prefs), c->secret);
     return 0;
 }
 
 static int order_line(void *userdata, const shop_order *o)
 {
-    add_line(userdata, "order %s v%" PRId64 " customer=%s total=%" PRId64 " note=%s", o->id,
-             o->version, o->customer, o->total, OR_NULL(o->note));
+    it_add_line(userdata, "order %s v%" PRId64 " customer=%s total=%" PRId64 " note=%s", o->id,
+                o->version, o->customer, o->total, OR_NULL(o->note));
     return 0;
 }
 
 /* Every row of a runtime table, its columns read as @types say, in the query's order. */
 typedef struct table_rows {
-    lines *out;
+    it_lines *out;
     const char *what;
     const trail_vtype *types;
     size_t n;
@@ -505,11 +466,11 @@ static int table_line(trail_conn *db, void *row, void *userdata)
                            ? snprintf(text + at, sizeof text - at, " %" PRId64, v[i].i)
                            : snprintf(text + at, sizeof text - at, " %.*s", (int)v[i].n, v[i].s));
     assert_true(at < sizeof text);
-    add_line(t->out, "%s", text);
+    it_add_line(t->out, "%s", text);
     return 0;
 }
 
-static void table_lines(trail_conn *db, lines *out, const char *what, const char *sql,
+static void table_lines(trail_conn *db, it_lines *out, const char *what, const char *sql,
                         const trail_vtype *types, size_t n)
 {
     table_rows t = { out, what, types, n };
@@ -539,7 +500,7 @@ static const trail_vtype cursor_types[] = { TRAIL_V_TEXT, TRAIL_V_TEXT, TRAIL_V_
 static char *dump(it_db *t)
 {
     trail_conn *db = t->db;
-    lines l = { 0 };
+    it_lines l = { 0 };
     char after[TRAIL_ULID_LEN + 1] = "";
     IT_OK(db, trail_history(db, NULL, NULL, event_line, &l));
     for (;;) { /* customers, then orders, a page at a time */
@@ -565,9 +526,8 @@ static char *dump(it_db *t)
                 cursor_types, 3);
     static const char *const counted[] = { "trail_conflicts", "trail_quarantine", "products" };
     for (size_t i = 0; i < sizeof counted / sizeof counted[0]; i++)
-        add_line(&l, "rows of %s: %" PRId64, counted[i], it_rows(t, counted[i]));
-    if (l.n)
-        qsort(l.line, l.n, sizeof *l.line, by_text);
+        it_add_line(&l, "rows of %s: %" PRId64, counted[i], it_rows(t, counted[i]));
+    it_lines_sort(&l);
     size_t size = 1;
     for (size_t i = 0; i < l.n; i++)
         size += strlen(l.line[i]) + 1;
@@ -576,7 +536,7 @@ static char *dump(it_db *t)
     for (size_t i = 0; i < l.n; i++)
         p += sprintf(p, "%s\n", l.line[i]);
     *p = '\0';
-    lines_free(&l);
+    it_lines_free(&l);
     return text;
 }
 
@@ -602,15 +562,14 @@ static void same_dump(const char *want, const char *got)
 
 static int tx_pair(void *userdata, const trail_change_event *e)
 {
-    add_line(userdata, "%s %s", e->tx_id, e->event_id);
+    it_add_line(userdata, "%s %s", e->tx_id, e->event_id);
     return 0;
 }
 
-static void read_tx_events(trail_conn *db, lines *out)
+static void read_tx_events(trail_conn *db, it_lines *out)
 {
     IT_OK(db, trail_history(db, NULL, NULL, tx_pair, out));
-    if (out->n)
-        qsort(out->line, out->n, sizeof *out->line, by_text);
+    it_lines_sort(out);
 }
 
 /*
@@ -618,9 +577,9 @@ static void read_tx_events(trail_conn *db, lines *out)
  * @src's events of it (both sorted lists of "tx_id event_id"), and no
  * event twice. Returns the events @dst holds.
  */
-static size_t whole_transactions(const lines *src, trail_conn *dst)
+static size_t whole_transactions(const it_lines *src, trail_conn *dst)
 {
-    lines got = { 0 };
+    it_lines got = { 0 };
     read_tx_events(dst, &got);
     size_t j = 0;
     for (size_t i = 0; i < got.n; i++) {
@@ -645,7 +604,7 @@ static size_t whole_transactions(const lines *src, trail_conn *dst)
                      got.line[i]);
     }
     size_t n = got.n;
-    lines_free(&got);
+    it_lines_free(&got);
     return n;
 }
 
@@ -811,12 +770,12 @@ static void print_quarantine(trail_conn *db)
 {
     static const trail_vtype types[] = { TRAIL_V_TEXT, TRAIL_V_TEXT, TRAIL_V_INT, TRAIL_V_TEXT,
                                          TRAIL_V_TEXT };
-    lines l = { 0 };
+    it_lines l = { 0 };
     table_lines(db, &l, "quarantined",
                 "SELECT item_id, lane_id, seq, state, reason FROM trail_quarantine", types, 5);
     for (size_t i = 0; i < l.n && i < 20; i++)
         print_error("%s\n", l.line[i]);
-    lines_free(&l);
+    it_lines_free(&l);
 }
 
 static void sync_all(kill_test *k, trail_sync_stats *st)
@@ -840,7 +799,7 @@ static void test_killed_sync_resumes(void **state)
     it_db *a = &k->node[A], *b = &k->node[B];
     int64_t start = it_now_ms();
     write_source(k);
-    lines source = { 0 };
+    it_lines source = { 0 };
     read_tx_events(a->db, &source);
     print_message("the source: %zu events, written in %" PRId64 " ms\n", source.n,
                   it_now_ms() - start);
@@ -934,7 +893,7 @@ static void test_killed_sync_resumes(void **state)
     it_verify_clean(b);
     free(reference);
     free(resumed);
-    lines_free(&source);
+    it_lines_free(&source);
 }
 
 int main(void)

@@ -15,63 +15,24 @@
 #include "audit/event.h"
 #include "audit/event_columns.h"
 #include "it_common.h"
-#include "trail/sync.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { A, B, NODES };
-
-typedef struct merge_test {
-    it_db node[NODES];
-} merge_test;
-
-static int teardown(void **state)
-{
-    merge_test *s = *state;
-    if (s)
-        it_nodes_close(s->node, NODES);
-    free(s);
-    return 0;
-}
-
-static int setup(void **state)
-{
-    merge_test *s = calloc(1, sizeof *s);
-    if (!(*state = s))
-        return -1;
-    char a[16], b[16];
-    const char *engines[NODES] = { a, b };
-    if (it_sync_pair(a, b) < 0 || it_nodes_open(s->node, NODES, engines) < 0)
-        return teardown(state), -1;
-    return 0;
-}
+enum { A, B };
 
 /* ---- writing, syncing ------------------------------------------------------- */
 
-static void sync_ok(trail_conn *src, trail_conn *dst)
-{
-    trail_sync_stats st;
-    IT_OK(dst, trail_sync(src, dst, NULL, &st));
-    assert_int_equal(st.refused, 0);
-}
-
-static void sync_both(merge_test *s)
-{
-    sync_ok(s->node[A].db, s->node[B].db);
-    sync_ok(s->node[B].db, s->node[A].db);
-}
-
 /* Customer "c@x.org" (name Ann, credit 0) made on A and synced to B; its id in @id. */
-static void shared_customer(merge_test *s, char id[TRAIL_ULID_LEN + 1])
+static void shared_customer(it_pair *s, char id[TRAIL_ULID_LEN + 1])
 {
     shop_customer c = { 0 };
     it_customer(s->node[A].db, "c@x.org", &c);
     snprintf(id, TRAIL_ULID_LEN + 1, "%s", c.id);
     shop_customer_clear(&c);
-    sync_ok(s->node[A].db, s->node[B].db);
+    it_sync_ok(s->node[A].db, s->node[B].db, 0);
 }
 
 /* On @db, customer @id at @version: its name set (@name not NULL), else its credit. */
@@ -279,13 +240,13 @@ static void expect_problem_at(const char *file, int line, it_db *t, const char *
  */
 static void test_different_fields_both_survive(void **state)
 {
-    merge_test *s = *state;
+    it_pair *s = *state;
     char c[TRAIL_ULID_LEN + 1];
     shared_customer(s, c);
     update(s->node[A].db, c, 1, "Anna", 0);
     update(s->node[B].db, c, 1, NULL, 7);
-    sync_both(s);
-    for (int i = 0; i < NODES; i++) {
+    it_pair_sync(s, 0);
+    for (int i = 0; i < IT_PAIR_NODES; i++) {
         set_row(&s->node[i], c, "Anna", 7, 3);
         verify_clean(&s->node[i]);
     }
@@ -303,21 +264,21 @@ static void test_different_fields_both_survive(void **state)
  */
 static void test_same_field_last_writer_wins(void **state)
 {
-    merge_test *s = *state;
+    it_pair *s = *state;
     char c[TRAIL_ULID_LEN + 1], ea[TRAIL_ULID_LEN + 1], eb[TRAIL_ULID_LEN + 1];
     shared_customer(s, c);
     update(s->node[A].db, c, 1, "From A", 0);
     newest_event(s->node[A].db, c, ea);
     update(s->node[B].db, c, 1, "From B", 0);
     newest_event(s->node[B].db, c, eb);
-    sync_both(s);
+    it_pair_sync(s, 0);
 
     it_events evs;
     it_history(s->node[A].db, "customers", c, &evs);
     bool a_wins = before(event_of(&evs, eb), event_of(&evs, ea));
     it_events_free(&evs);
     const char *winner = a_wins ? "From A" : "From B", *loser = a_wins ? "From B" : "From A";
-    for (int i = 0; i < NODES; i++) {
+    for (int i = 0; i < IT_PAIR_NODES; i++) {
         set_row(&s->node[i], c, winner, 0, 3);
         verify_clean(&s->node[i]);
     }
@@ -332,14 +293,14 @@ static void test_same_field_last_writer_wins(void **state)
  */
 static void test_delete_wins(void **state)
 {
-    merge_test *s = *state;
+    it_pair *s = *state;
     char c[TRAIL_ULID_LEN + 1];
     shared_customer(s, c);
     IT_OK(s->node[A].db, shop_customer_delete(s->node[A].db, NULL, c, 1));
     update(s->node[B].db, c, 1, NULL, 7);
-    sync_both(s);
+    it_pair_sync(s, 0);
     it_tamper(&s->node[B], "DELETE FROM \"customers\" WHERE \"id\" = '%s'", c);
-    for (int i = 0; i < NODES; i++)
+    for (int i = 0; i < IT_PAIR_NODES; i++)
         verify_clean(&s->node[i]);
 
     it_tamper(&s->node[A],
@@ -358,17 +319,17 @@ static void test_delete_wins(void **state)
  */
 static void test_edit_it_saw_removed(void **state)
 {
-    merge_test *s = *state;
+    it_pair *s = *state;
     char c[TRAIL_ULID_LEN + 1], renamed[TRAIL_ULID_LEN + 1], eb[TRAIL_ULID_LEN + 1];
     shared_customer(s, c);
     trail_conn *a2 = it_open(&s->node[A], NULL); /* a lane of its own, left open */
     update(a2, c, 1, "Anna", 0);
     newest_event(a2, c, renamed);
-    sync_ok(s->node[A].db, s->node[B].db);
+    it_sync_ok(s->node[A].db, s->node[B].db, 0);
     update(s->node[B].db, c, 2, NULL, 7);
     newest_event(s->node[B].db, c, eb);
     update(s->node[A].db, c, 2, NULL, 9);
-    sync_both(s);
+    it_pair_sync(s, 0);
 
     /* B's credit (7) and A's (9): the later one in record order wins. */
     it_events evs;
@@ -384,7 +345,7 @@ static void test_edit_it_saw_removed(void **state)
     snprintf(first, sizeof first, "%s", b_first ? eb : a_edit->event_id);
     snprintf(second, sizeof second, "%s", b_first ? a_edit->event_id : eb);
     it_events_free(&evs);
-    for (int i = 0; i < NODES; i++) {
+    for (int i = 0; i < IT_PAIR_NODES; i++) {
         set_row(&s->node[i], c, "Anna", b_first ? 9 : 7, 4);
         verify_clean(&s->node[i]);
     }
@@ -402,13 +363,13 @@ static void test_edit_it_saw_removed(void **state)
 
 static void test_merge_event_is_inert(void **state)
 {
-    merge_test *s = *state;
+    it_pair *s = *state;
     char c[TRAIL_ULID_LEN + 1], eb[TRAIL_ULID_LEN + 1];
     shared_customer(s, c);
     update(s->node[A].db, c, 1, "Anna", 0);
     update(s->node[B].db, c, 1, NULL, 7);
     newest_event(s->node[B].db, c, eb);
-    sync_both(s);
+    it_pair_sync(s, 0);
     set_row(&s->node[B], c, "Anna", 7, 3);
 
     it_events evs;
@@ -435,13 +396,13 @@ static void test_merge_event_is_inert(void **state)
  */
 static void test_forged_copy_repeats_version(void **state)
 {
-    merge_test *s = *state;
+    it_pair *s = *state;
     char c[TRAIL_ULID_LEN + 1], eb[TRAIL_ULID_LEN + 1];
     shared_customer(s, c);
     update(s->node[A].db, c, 1, "Anna", 0);
     update(s->node[B].db, c, 1, NULL, 7);
     newest_event(s->node[B].db, c, eb);
-    sync_both(s);
+    it_pair_sync(s, 0);
     set_row(&s->node[B], c, "Anna", 7, 3);
     verify_clean(&s->node[B]);
 
@@ -459,12 +420,15 @@ static void test_forged_copy_repeats_version(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_different_fields_both_survive, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_same_field_last_writer_wins, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_delete_wins, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_edit_it_saw_removed, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_merge_event_is_inert, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_forged_copy_repeats_version, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_different_fields_both_survive, it_pair_setup,
+                                        it_pair_teardown),
+        cmocka_unit_test_setup_teardown(test_same_field_last_writer_wins, it_pair_setup,
+                                        it_pair_teardown),
+        cmocka_unit_test_setup_teardown(test_delete_wins, it_pair_setup, it_pair_teardown),
+        cmocka_unit_test_setup_teardown(test_edit_it_saw_removed, it_pair_setup, it_pair_teardown),
+        cmocka_unit_test_setup_teardown(test_merge_event_is_inert, it_pair_setup, it_pair_teardown),
+        cmocka_unit_test_setup_teardown(test_forged_copy_repeats_version, it_pair_setup,
+                                        it_pair_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
