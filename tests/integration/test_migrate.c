@@ -28,7 +28,6 @@
 #include "driver/driver.h"
 #include "evolve.h" /* the types of version 2, the newest that migrates */
 #include "trail/conflict.h"
-#include "trail/sync.h"
 
 #include <dlfcn.h>
 #include <string.h>
@@ -443,16 +442,6 @@ static void old_event_table(it_db *t, const char *old_op)
     trail__buf_free(&old);
 }
 
-static void sync_into(trail_conn *src, trail_conn *dst)
-{
-    trail_sync_opts o = TRAIL_SYNC_OPTS_INIT;
-    trail_sync_stats st = { 0 };
-    IT_OK(dst, trail_sync(src, dst, &o, &st));
-    if (st.refused || st.held)
-        fail_msg("sync: %lld refused, %lld held: %s", (long long)st.refused, (long long)st.held,
-                 st.last_refused);
-}
-
 /* Customer @id's name or credit (@name NULL), from version @from. */
 static void edit_customer(trail_conn *db, const char *id, int64_t from, const char *name,
                           int64_t credit)
@@ -538,13 +527,13 @@ static void upgrade_op_check(void **state, bool before_merges)
     mp.body = "the body";
     mp.score = 5;
     IT_OK(db, everything_memo_create(db, NULL, &mp, &memo));
-    sync_into(db, peer.db);
+    it_sync_ok(db, peer.db, 0);
     edit_customer(db, kept.id, 2, "named here", 0);
     edit_customer(peer.db, kept.id, 2, NULL, 77);
     /* A resolve: a memo's title (conflict: manual) edited on both, decided here. */
     edit_memo_title(db, memo.id, "from here");
     edit_memo_title(peer.db, memo.id, "from the peer");
-    sync_into(peer.db, db);
+    it_sync_ok(peer.db, db, 0);
     assert_true(events_of_op(t, "merge") >= 1);
     char conflict[64] = "";
     trail_conflicts_opts co = TRAIL_CONFLICTS_OPTS_INIT;
@@ -554,7 +543,7 @@ static void upgrade_op_check(void **state, bool before_merges)
     trail_resolve r = TRAIL_RESOLVE_INIT;
     IT_OK(db, trail_conflict_resolve(db, NULL, conflict, &r));
     assert_int_equal(events_of_op(t, "resolve"), 1);
-    sync_into(db, peer.db);
+    it_sync_ok(db, peer.db, 0);
 
     /* The events written before migrate are all there, each lane's chain whole. */
     assert_int_equal(events_of_op(t, "insert"), 3);
