@@ -32,14 +32,4 @@ int gen_dialect_default(trail_buf *out, const trail_dialect *d, const gen_field 
  */
 int gen_dialect_checks(json_t *checks, const trail_dialect *d, const gen_field *f);
 
-/*
- * gen_dialect_event_type - append what follows the name of the event
- * table's column @name (audit/event_columns.h) of @kind in @d's DDL: its
- * type, NOT NULL unless @nullable, and its CHECK; @max is the most
- * characters of a TRAIL_EVENT_KIND_CONTEXT column. Returns TRAIL_OK,
- * TRAIL_ENOMEM, or TRAIL_EARG for a kind @d has no type for.
- */
-int gen_dialect_event_type(trail_buf *out, const trail_dialect *d, trail_event_kind kind,
-                           const char *name, bool nullable, int max);
-
 #endif /* TRAILGEN_DIALECT_H */

@@ -880,8 +880,8 @@ static int put_table_columns(json_t *m, const char *key, const table_column *col
             goto out;
         }
         trail__buf_reset(&type);
-        if ((rc = gen_dialect_event_type(&type, driver, cols[i].kind, cols[i].name,
-                                         cols[i].nullable, max)) < 0 ||
+        if ((rc = trail__dialect_event_column(&type, driver, cols[i].kind, cols[i].name,
+                                              cols[i].nullable, max)) < 0 ||
             (rc = append(columns,
                          json_pack("{s:s, s:s}", "name", cols[i].name, "type", type.data))) < 0)
             goto out;

@@ -79,7 +79,7 @@ static size_t key_bytes(size_t col)
     case TRAIL_EVENT_KIND_NAME:
         return 64 * 4;
     case TRAIL_EVENT_KIND_OP:
-        return 6 * 4;
+        return (size_t)TRAIL_EVENT_OP_MAX * 4;
     case TRAIL_EVENT_KIND_CONTEXT:
         return context_max(columns[col].name) * 4;
     case TRAIL_EVENT_KIND_JSON:

@@ -196,7 +196,7 @@ static const char *const ddl[] = {
     "    `tx_id` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,\n"
     "    `table_name` VARCHAR(64) NOT NULL,\n"
     "    `record_id` VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,\n"
-    "    `op` VARCHAR(7) NOT NULL CHECK (`op` IN ('insert', 'update', 'delete', 'merge', 'resolve')),\n"
+    "    `op` VARCHAR(7) NOT NULL CHECK (`op` = 'insert' OR `op` = 'update' OR `op` = 'delete' OR `op` = 'merge' OR `op` = 'resolve'),\n"
     "    `version` BIGINT NOT NULL,\n"
     "    `old_values` JSON,\n"
     "    `new_values` JSON,\n"

@@ -45,7 +45,7 @@ CREATE TABLE IF NOT EXISTS `trail_change_events` (
     `tx_id` CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
     `table_name` VARCHAR(64) NOT NULL,
     `record_id` VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
-    `op` VARCHAR(7) NOT NULL CHECK (`op` IN ('insert', 'update', 'delete', 'merge', 'resolve')),
+    `op` VARCHAR(7) NOT NULL CHECK (`op` = 'insert' OR `op` = 'update' OR `op` = 'delete' OR `op` = 'merge' OR `op` = 'resolve'),
     `version` BIGINT NOT NULL,
     `old_values` JSON,
     `new_values` JSON,

@@ -45,7 +45,7 @@ CREATE TABLE IF NOT EXISTS "trail_change_events" (
     "tx_id" text COLLATE "C" NOT NULL,
     "table_name" text NOT NULL,
     "record_id" text COLLATE "C" NOT NULL,
-    "op" text NOT NULL CHECK ("op" IN ('insert', 'update', 'delete', 'merge', 'resolve')),
+    "op" text NOT NULL CHECK ("op" = 'insert' OR "op" = 'update' OR "op" = 'delete' OR "op" = 'merge' OR "op" = 'resolve'),
     "version" bigint NOT NULL,
     "old_values" json,
     "new_values" json,

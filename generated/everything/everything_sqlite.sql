@@ -43,7 +43,7 @@ CREATE TABLE IF NOT EXISTS "trail_change_events" (
     "tx_id" TEXT NOT NULL,
     "table_name" TEXT NOT NULL,
     "record_id" TEXT NOT NULL,
-    "op" TEXT NOT NULL CHECK ("op" IN ('insert', 'update', 'delete', 'merge', 'resolve')),
+    "op" TEXT NOT NULL CHECK ("op" = 'insert' OR "op" = 'update' OR "op" = 'delete' OR "op" = 'merge' OR "op" = 'resolve'),
     "version" INTEGER NOT NULL,
     "old_values" TEXT CHECK ("old_values" IS NULL OR json_valid("old_values")),
     "new_values" TEXT CHECK ("new_values" IS NULL OR json_valid("new_values")),

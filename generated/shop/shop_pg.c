@@ -184,7 +184,7 @@ static const char *const ddl[] = {
     "    \"tx_id\" text COLLATE \"C\" NOT NULL,\n"
     "    \"table_name\" text NOT NULL,\n"
     "    \"record_id\" text COLLATE \"C\" NOT NULL,\n"
-    "    \"op\" text NOT NULL CHECK (\"op\" IN ('insert', 'update', 'delete', 'merge', 'resolve')),\n"
+    "    \"op\" text NOT NULL CHECK (\"op\" = 'insert' OR \"op\" = 'update' OR \"op\" = 'delete' OR \"op\" = 'merge' OR \"op\" = 'resolve'),\n"
     "    \"version\" bigint NOT NULL,\n"
     "    \"old_values\" json,\n"
     "    \"new_values\" json,\n"

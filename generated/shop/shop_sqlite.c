@@ -196,7 +196,7 @@ static const char *const ddl[] = {
     "    \"tx_id\" TEXT NOT NULL,\n"
     "    \"table_name\" TEXT NOT NULL,\n"
     "    \"record_id\" TEXT NOT NULL,\n"
-    "    \"op\" TEXT NOT NULL CHECK (\"op\" IN ('insert', 'update', 'delete', 'merge', 'resolve')),\n"
+    "    \"op\" TEXT NOT NULL CHECK (\"op\" = 'insert' OR \"op\" = 'update' OR \"op\" = 'delete' OR \"op\" = 'merge' OR \"op\" = 'resolve'),\n"
     "    \"version\" INTEGER NOT NULL,\n"
     "    \"old_values\" TEXT CHECK (\"old_values\" IS NULL OR json_valid(\"old_values\")),\n"
     "    \"new_values\" TEXT CHECK (\"new_values\" IS NULL OR json_valid(\"new_values\")),\n"

@@ -26,7 +26,7 @@
 typedef struct trail_event {
     const char *table;     /* table_name */
     const char *record_id; /* as text */
-    const char *op;        /* one of TRAIL_EVENT_OPS (event_columns.h) */
+    const char *op;        /* one of TRAIL_EVENT_OP_TABLE (event_columns.h) */
     int64_t version;
     const char *old_values; /* JSON object, NULL on insert */
     const char *new_values; /* JSON object, NULL on delete */

@@ -97,12 +97,34 @@
 // clang-format on
 
 /*
- * The ops an event may have, as an SQL list for each dialect's CHECK (the
- * dialects' event_types): the edits insert, update, delete and resolve,
- * and merge, which records what sync merged (docs/replication.md). Its
- * longest word, resolve, sizes MySQL's column.
+ * The ops an event may have: the edits insert, update, delete and resolve,
+ * and merge, which records what sync merged (docs/replication.md).
+ * TRAIL_EVENT_OP_TABLE(X, SEP) calls X(op) once per op, SEP between two.
+ * Every dialect's CHECK on the op column is made from it
+ * (TRAIL_EVENT_OPS_CHECK), and so is MariaDB's column width
+ * (TRAIL_EVENT_OP_MAX) and migrate's test of an older event table's CHECK
+ * (audit/op_check.c).
  */
-#define TRAIL_EVENT_OPS "'insert', 'update', 'delete', 'merge', 'resolve'"
+#define TRAIL_EVENT_OP_TABLE(X, SEP)                                                               \
+    X(insert) SEP X(update)                                                                        \
+    SEP X(delete) SEP X(merge)                                                                     \
+    SEP X(resolve)
+
+/*
+ * The CHECK, '@' standing for the quoted column (driver/dialect.h): an OR
+ * of equalities rather than `@ IN (...)`, which SQLite evaluates by
+ * building a temporary b-tree of the list for every row it checks, a tenth
+ * of the cost of inserting an event.
+ */
+#define TRAIL__EVENT_OP_EQ(op) "@ = '" #op "'"
+#define TRAIL_EVENT_OPS_CHECK  TRAIL_EVENT_OP_TABLE(TRAIL__EVENT_OP_EQ, " OR ")
+
+/* The longest op's length: a union of one char array per op is as large as the largest. */
+#define TRAIL__EVENT_OP_MEMBER(op) char op[sizeof #op];
+union trail__event_op_sizes {
+    TRAIL_EVENT_OP_TABLE(TRAIL__EVENT_OP_MEMBER, )
+};
+#define TRAIL_EVENT_OP_MAX ((int)sizeof(union trail__event_op_sizes) - 1)
 
 /* What the DDL declares a column as; each dialect has each kind's type (driver/dialect.h). */
 typedef enum trail_event_kind {
@@ -112,7 +134,7 @@ typedef enum trail_event_kind {
     TRAIL_EVENT_KIND_NODE,    /* a node's id */
     TRAIL_EVENT_KIND_RECORD,  /* a record's id as text: a ULID or an integer */
     TRAIL_EVENT_KIND_NAME,    /* an identifier of the schema */
-    TRAIL_EVENT_KIND_OP,      /* one of TRAIL_EVENT_OPS */
+    TRAIL_EVENT_KIND_OP,      /* one of TRAIL_EVENT_OP_TABLE */
     TRAIL_EVENT_KIND_JSON,    /* stored as the text written, never rewritten */
     TRAIL_EVENT_KIND_CONTEXT, /* text of at most its core/context.h limit */
     TRAIL_EVENT_KIND_HASH,    /* SHA-256 in lowercase hex */

@@ -12,10 +12,12 @@
  * anything is changed. The version is stamped last, in the same transaction
  * where the engine has transactional DDL (SQLite, PostgreSQL; MySQL commits
  * each DDL statement, so a failure there may leave an added column behind,
- * but never a version stamped that was not reached).
+ * but never a version stamped that was not reached). An existing event
+ * table's op CHECK is brought to the ops of this release (op_check.h).
  */
 #include "driver/driver.h"
 #include "audit/model.h"
+#include "audit/op_check.h"
 #include "audit/schema_check.h"
 #include "driver/sql.h"
 #include "audit/update_sql.h"
@@ -389,6 +391,10 @@ int trail_schema_migrate(trail_conn *db, const trail_schema *schema)
             goto done;
     }
     if ((rc = make_plan(&p, db, schema, &cols)) < 0)
+        goto done;
+    /* An event table of an older release: its op CHECK may not admit every op written now. */
+    if (trail__columns_has_table(&cols, "trail_change_events") &&
+        (rc = trail__events_op_check(db)) < 0)
         goto done;
     /* Columns first: the schema's new indexes may name them. */
     for (size_t i = 0; i < p.n_add; i++)

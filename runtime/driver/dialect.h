@@ -25,7 +25,7 @@
 /*
  * How the DDL declares an event column of one kind (audit/event_columns.h).
  * In a type or a check, '@' stands for the quoted column and '#' for its
- * most characters.
+ * most characters: a context column's limit, the longest op.
  */
 typedef struct trail_event_type {
     const char *type;
@@ -33,6 +33,19 @@ typedef struct trail_event_type {
     const char *check;          /* NULL: none */
     const char *check_nullable; /* when it may be NULL; NULL: check */
 } trail_event_type;
+
+/*
+ * How migrate changes the CHECK of an existing event table's op column
+ * (audit/op_check.c), as the engine allows.
+ */
+typedef enum trail_check_change {
+    /* No ALTER for it: the table's text in sqlite_schema is edited (SQLite). */
+    TRAIL_CHECK_SCHEMA_TEXT,
+    /* A named constraint of the table, dropped and added again (PostgreSQL). */
+    TRAIL_CHECK_CONSTRAINT,
+    /* Part of the column's definition, which MODIFY replaces whole, width too (MariaDB). */
+    TRAIL_CHECK_MODIFY,
+} trail_check_change;
 
 typedef struct trail_dialect {
     /* The driver's name: its folder, its generated files' suffix (shop_pg.c), --drivers. */
@@ -88,6 +101,7 @@ typedef struct trail_dialect {
 
     /* The event table's columns, by kind. */
     trail_event_type event_types[TRAIL_EVENT_KINDS];
+    trail_check_change op_check_change;
 
     /* ---- literals and checks (DDL) ---- */
     const char *bool_literals[2]; /* false, true */
@@ -123,6 +137,25 @@ const char *trail__dialect_key_type(const trail_dialect *d, trail_key_kind key);
  * of type @t (for a ref, of key kind @ref_key); NULL where @d has none.
  */
 const char *trail__dialect_param_type(const trail_dialect *d, trail_type t, trail_key_kind ref_key);
+
+/*
+ * trail__dialect_event_column - append what follows the name of the event
+ * table's column @name (audit/event_columns.h) of @kind in @d's DDL: its
+ * type, NOT NULL unless @nullable, and its CHECK; @max is the most
+ * characters of a TRAIL_EVENT_KIND_CONTEXT column. What trailgen's DDL
+ * declares, and what migrate compares an existing table with. Returns
+ * TRAIL_OK, TRAIL_ENOMEM, or TRAIL_EARG for a kind @d has no type for.
+ */
+int trail__dialect_event_column(trail_buf *out, const trail_dialect *d, trail_event_kind kind,
+                                const char *name, bool nullable, int max);
+
+/*
+ * trail__dialect_event_check - append the condition of that column's CHECK
+ * alone (nothing when it has none), as trail__dialect_event_column() puts
+ * it in parentheses. Returns TRAIL_OK, TRAIL_ENOMEM or TRAIL_EARG.
+ */
+int trail__dialect_event_check(trail_buf *out, const trail_dialect *d, trail_event_kind kind,
+                               const char *name, bool nullable, int max);
 
 /* trail__dialect_quote - append @name quoted for @d. Returns TRAIL_OK or TRAIL_ENOMEM. */
 int trail__dialect_quote(trail_buf *out, const trail_dialect *d, const char *name);

@@ -135,6 +135,14 @@ typedef struct trail_runtime_sql {
     const char *record_last_hlc;  /* table_name, record_id -> the hlc of its newest event */
     /* Checking a schema against the tables (schema_check.c). */
     const char *columns; /* -> table, column of every table of the database */
+    /*
+     * The event table's op column as the catalog holds it (audit/op_check.c):
+     * -> a CHECK's name, quoted for DDL, and its text, and the column's type,
+     * a row per CHECK on the column alone (one, the first two NULL, when it
+     * has none). SQLite, which names no CHECK: one row, the table's CREATE
+     * TABLE text second.
+     */
+    const char *op_checks;
 } trail_runtime_sql;
 
 #endif /* TRAIL_SQL_H */

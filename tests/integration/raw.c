@@ -598,6 +598,12 @@ static const engine engines[] = {
                    * write, the event's insert, COMMIT: no event read back.
                    */
                   .statements = { .create = 4, .update = 5, .remove = 5 },
+                  .op_before_merges =
+                      "\"op\" TEXT NOT NULL CHECK (\"op\" IN ('insert', 'update', 'delete'))",
+                  .op_in_list = "\"op\" TEXT NOT NULL CHECK (\"op\" IN ('insert', 'update', "
+                                "'delete', 'merge', 'resolve'))",
+                  /* Raised by every change of the schema, an edit of its text included. */
+                  .op_check_stamp = "PRAGMA schema_version",
                   .index_count = "SELECT count(*) FROM pragma_index_list('%s') WHERE origin <> 'pk'",
                   .index_width = "SELECT count(*) FROM pragma_index_list('%s') l, "
                                  "pragma_index_info(l.name) i WHERE l.name = '%s'",
@@ -643,6 +649,13 @@ static const engine engines[] = {
             .cast_json = "SELECT $1::jsonb", /* jsonb's binary form is a version byte first */
             /* No wrong_password: pg.sh's server trusts every local connection. */
             .json_as_jsonb = true,
+            .op_before_merges =
+                "\"op\" text NOT NULL CHECK (\"op\" IN ('insert', 'update', 'delete'))",
+            .op_in_list = "\"op\" text NOT NULL CHECK (\"op\" IN ('insert', 'update', 'delete', "
+                          "'merge', 'resolve'))",
+            /* A constraint added again is a row of its own. */
+            .op_check_stamp = "SELECT coalesce(sum(oid::bigint), 0) FROM pg_constraint"
+                              " WHERE conrelid = 'trail_change_events'::regclass AND contype = 'c'",
             .index_count = "SELECT count(*) FROM pg_index x JOIN pg_class t ON t.oid = x.indrelid"
                            " WHERE t.relname = '%s' AND NOT x.indisprimary",
             .index_width = "SELECT coalesce(max(x.indnkeyatts), 0)" PG_INDEX
@@ -692,6 +705,13 @@ static const engine engines[] = {
                              " COLLATE utf8mb4_bin, MODIFY \"title\" VARCHAR(200) NOT NULL"
                              " COLLATE utf8mb4_bin, MODIFY \"attributes\" JSON NOT NULL",
             .wrong_password = "Access denied",
+            .op_before_merges =
+                "`op` VARCHAR(6) NOT NULL CHECK (`op` IN ('insert', 'update', 'delete'))",
+            .op_in_list = "`op` VARCHAR(7) NOT NULL CHECK (`op` IN ('insert', 'update', 'delete', "
+                          "'merge', 'resolve'))",
+            /* MODIFY of a column's CHECK copies the table. */
+            .op_check_stamp = "SELECT unix_timestamp(create_time) FROM information_schema.tables"
+                              " WHERE table_schema = DATABASE() AND table_name = 'trail_change_events'",
             .index_count = "SELECT count(DISTINCT index_name)" MY_INDEX
                            " AND table_name = '%s' AND index_name <> 'PRIMARY'",
             .index_width = "SELECT count(*)" MY_INDEX " AND table_name = '%s' AND index_name = '%s'",

@@ -158,6 +158,21 @@ typedef struct raw_engine {
      */
     const char *older_columns;
 
+    /*
+     * The event table's op column as older trails made it (test_migrate),
+     * its definition in their CREATE TABLE, name first, required of every
+     * engine: op_before_merges before the ops merge and resolve (commit
+     * 7a6c059 added them, and widened MariaDB's column from 6 to 7),
+     * op_in_list from then until the CHECK became an OR of the ops.
+     */
+    const char *op_before_merges, *op_in_list;
+    /*
+     * SQL for raw_count() whose value changes whenever the event table's op
+     * CHECK is made again (test_migrate), required of every engine. MariaDB's,
+     * the table's creation time, counts whole seconds.
+     */
+    const char *op_check_stamp;
+
     /* What the server answers a wrong password (tests/cli/test_cli_engines.c). */
     const char *wrong_password;
 

@@ -14,16 +14,24 @@
  * fails naming it instead of storing anything in its place. The event
  * table gets the indexes a schema's `events:` asks for beside its own, on
  * a new database and, from a newer version, on an existing one. Each
- * entity's `replicate:` is kept in the stored description.
+ * entity's `replicate:` is kept in the stored description. An event table
+ * made by an older trail, whose op CHECK admits no merge or resolve (or
+ * lists the ops with IN), gets the CHECK of today's DDL from migrate, its
+ * events kept, and then takes the merges and resolves sync brings about;
+ * a second migrate changes nothing.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "it_common.h"
 
 #include "audit/event_indexes.h"
+#include "core/buf.h"
+#include "driver/driver.h"
 #include "evolve.h" /* the types of version 2, the newest that migrates */
+#include "trail/conflict.h"
 
 #include <dlfcn.h>
 #include <string.h>
+#include <time.h>
 
 /* The generated code of one version: its descriptors, and its params initializer. */
 typedef struct version {
@@ -390,6 +398,175 @@ static void test_replicate_stored(void **state)
     assert_null(strstr(trail_errmsg(db), "order_line"));
 }
 
+/* ---- an event table of an older trail ------------------------------------ */
+
+/*
+ * Makes @t's event table the one an older trail's DDL made, its op column
+ * @old_op, keeping its events: today's CREATE TABLE with that column, the
+ * events copied over, the indexes made again.
+ */
+static void old_event_table(it_db *t, const char *old_op)
+{
+    const trail_dialect *d = t->db->drv->dialect;
+    const trail_schema *schemas[] = { &shop_schema, &everything_schema };
+    trail_buf head = TRAIL_BUF_INIT, now = TRAIL_BUF_INIT, old = TRAIL_BUF_INIT;
+    trail__buf_appendf(&head, "CREATE TABLE IF NOT EXISTS %ctrail_change_events%c (", d->quote,
+                       d->quote);
+    trail__dialect_quote(&now, d, "op");
+    trail__buf_append_str(&now, " ");
+    assert_int_equal(trail__dialect_event_column(&now, d, TRAIL_EVENT_KIND_OP, "op", false, 0), 0);
+    const trail_schema_ddl *ddl = trail__schema_ddl(t->db, &shop_schema);
+    for (size_t i = 0; i < ddl->n_statements && !old.len; i++) {
+        const char *s = ddl->statements[i], *at = strstr(s, now.data);
+        if (strncmp(s, head.data, head.len) != 0)
+            continue;
+        assert_non_null(at);
+        trail__buf_append(&old, s, (size_t)(at - s));
+        trail__buf_append_str(&old, old_op);
+        trail__buf_append_str(&old, at + now.len);
+    }
+    assert_true(old.len > 0 && old.err == 0);
+    it_tamper(t, "ALTER TABLE \"trail_change_events\" RENAME TO \"trail_change_events_was\"");
+    it_tamper(t, "%s", old.data);
+    it_tamper(t, "INSERT INTO \"trail_change_events\" SELECT * FROM \"trail_change_events_was\"");
+    it_tamper(t, "DROP TABLE \"trail_change_events_was\"");
+    for (size_t k = 0; k < sizeof schemas / sizeof *schemas; k++) {
+        ddl = trail__schema_ddl(t->db, schemas[k]);
+        for (size_t i = 0; i < ddl->n_statements; i++)
+            if (strstr(ddl->statements[i], "INDEX IF NOT EXISTS") &&
+                strstr(ddl->statements[i], "trail_change_events"))
+                it_tamper(t, "%s", ddl->statements[i]);
+    }
+    trail__buf_free(&head);
+    trail__buf_free(&now);
+    trail__buf_free(&old);
+}
+
+/* Customer @id's name or credit (@name NULL), from version @from. */
+static void edit_customer(trail_conn *db, const char *id, int64_t from, const char *name,
+                          int64_t credit)
+{
+    shop_customer_update_params u = { .id = id, .version = from };
+    u.set = name ? SHOP_CUSTOMER_NAME : SHOP_CUSTOMER_CREDIT;
+    u.name = name;
+    u.credit = credit;
+    IT_OK(db, shop_customer_update(db, NULL, &u, NULL));
+}
+
+static void edit_memo_title(trail_conn *db, const char *id, const char *title)
+{
+    everything_memo_update_params u = { .id = id, .version = 1, .set = EVERYTHING_MEMO_TITLE };
+    u.title = title;
+    IT_OK(db, everything_memo_update(db, NULL, &u, NULL));
+}
+
+static int first_conflict(void *userdata, const trail_conflict *c)
+{
+    char *id = userdata;
+    if (!id[0])
+        snprintf(id, 64, "%s", c->conflict_id);
+    return 0;
+}
+
+static int64_t events_of_op(const it_db *t, const char *op)
+{
+    return raw_count(t->url, "SELECT count(*) FROM \"trail_change_events\" WHERE \"op\" = '%s'",
+                     op);
+}
+
+/*
+ * A node whose event table has the op column @old_op: migrate brings its
+ * CHECK to today's (when @changes; else leaves it), keeping every event; a
+ * second migrate changes nothing; then a merge and a resolve are written
+ * on it (sync with a second node, on SQLite), and both verify clean.
+ */
+static void upgrade_op_check(void **state, bool before_merges)
+{
+    it_db *t = *state;
+    const raw_engine *e = it_engine(t);
+    const char *old_op = before_merges ? e->op_before_merges : e->op_in_list;
+    assert_non_null(old_op);
+    assert_non_null(e->op_check_stamp);
+    trail_conn *db = open_db(t);
+    it_migrate(db);
+    shop_customer kept = { 0 }, gone = { 0 };
+    it_customer(db, "kept@x.org", &kept);
+    it_customer(db, "gone@x.org", &gone);
+    old_event_table(t, old_op);
+    /* A new connection, as a node of the older trail was, writes through the old table. */
+    trail_close(db);
+    db = open_db(t);
+    edit_customer(db, kept.id, 1, NULL, 5);
+    IT_OK(db, shop_customer_delete(db, NULL, gone.id, 1));
+    int64_t events = it_rows(t, "trail_change_events"),
+            stamp = raw_count(t->url, "%s", e->op_check_stamp);
+    assert_int_equal(events, 4);
+
+    /* MariaDB's creation time counts seconds: a table made anew must show a new one. */
+    nanosleep(&(struct timespec){ .tv_sec = 1, .tv_nsec = 100000000 }, NULL);
+    it_migrate(db);
+    int64_t made = raw_count(t->url, "%s", e->op_check_stamp);
+    bool changes = before_merges || db->drv->dialect->op_check_change == TRAIL_CHECK_SCHEMA_TEXT;
+    if (changes && made == stamp)
+        fail_msg("migrate left the op CHECK of the old event table as it was");
+    if (!changes && made != stamp)
+        fail_msg("migrate made again an op CHECK that admits every op");
+    assert_int_equal(it_rows(t, "trail_change_events"), events);
+    nanosleep(&(struct timespec){ .tv_sec = 1, .tv_nsec = 100000000 }, NULL);
+    it_migrate(db);
+    assert_int_equal(raw_count(t->url, "%s", e->op_check_stamp), made);
+    assert_int_equal(it_rows(t, "trail_change_events"), events);
+
+    /* A merge: a customer's fields edited here and on the peer apart, merged here. */
+    it_db peer = { 0 };
+    const char *engines[] = { "sqlite" };
+    assert_int_equal(it_nodes_open(&peer, 1, engines), 0);
+    everything_memo memo = { 0 };
+    everything_memo_create_params mp = EVERYTHING_MEMO_CREATE_INIT;
+    mp.title = "first";
+    mp.body = "the body";
+    mp.score = 5;
+    IT_OK(db, everything_memo_create(db, NULL, &mp, &memo));
+    it_sync_ok(db, peer.db, 0);
+    edit_customer(db, kept.id, 2, "named here", 0);
+    edit_customer(peer.db, kept.id, 2, NULL, 77);
+    /* A resolve: a memo's title (conflict: manual) edited on both, decided here. */
+    edit_memo_title(db, memo.id, "from here");
+    edit_memo_title(peer.db, memo.id, "from the peer");
+    it_sync_ok(peer.db, db, 0);
+    assert_true(events_of_op(t, "merge") >= 1);
+    char conflict[64] = "";
+    trail_conflicts_opts co = TRAIL_CONFLICTS_OPTS_INIT;
+    co.table = "memos";
+    IT_OK(db, trail_conflicts_list(db, &co, first_conflict, conflict));
+    assert_true(conflict[0] != '\0');
+    trail_resolve r = TRAIL_RESOLVE_INIT;
+    IT_OK(db, trail_conflict_resolve(db, NULL, conflict, &r));
+    assert_int_equal(events_of_op(t, "resolve"), 1);
+    it_sync_ok(db, peer.db, 0);
+
+    /* The events written before migrate are all there, each lane's chain whole. */
+    assert_int_equal(events_of_op(t, "insert"), 3);
+    assert_true(it_rows(t, "trail_change_events") > events);
+    it_verify_clean(t);
+    peer.verify = true;
+    it_verify_clean(&peer);
+    it_nodes_close(&peer, 1);
+    everything_memo_clear(&memo);
+    shop_customer_clear(&kept);
+    shop_customer_clear(&gone);
+}
+
+static void test_op_check_before_merges(void **state)
+{
+    upgrade_op_check(state, true);
+}
+
+static void test_op_check_in_list(void **state)
+{
+    upgrade_op_check(state, false);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -404,6 +581,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_event_indexes_made, it_setup_empty, it_teardown),
         cmocka_unit_test_setup_teardown(test_event_index_added, it_setup_empty, it_teardown),
         cmocka_unit_test_setup_teardown(test_replicate_stored, it_setup_empty, it_teardown),
+        cmocka_unit_test_setup_teardown(test_op_check_before_merges, it_setup_empty, it_teardown),
+        cmocka_unit_test_setup_teardown(test_op_check_in_list, it_setup_empty, it_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

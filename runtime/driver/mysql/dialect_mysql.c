@@ -66,11 +66,12 @@ const trail_dialect trail__dialect_mysql = {
         [TRAIL_EVENT_KIND_NODE] = { "VARCHAR(64)" ASCII_ID, NULL, NULL, NULL },
         [TRAIL_EVENT_KIND_RECORD] = { "VARCHAR(64)" ASCII_ID, NULL, NULL, NULL },
         [TRAIL_EVENT_KIND_NAME] = { "VARCHAR(64)", NULL, NULL, NULL },
-        [TRAIL_EVENT_KIND_OP] = { "VARCHAR(7)", NULL, "@ IN (" TRAIL_EVENT_OPS ")", NULL },
+        [TRAIL_EVENT_KIND_OP] = { "VARCHAR(#)", NULL, TRAIL_EVENT_OPS_CHECK, NULL },
         [TRAIL_EVENT_KIND_JSON] = { "JSON", NULL, NULL, NULL },
         [TRAIL_EVENT_KIND_CONTEXT] = { "VARCHAR(#)", NULL, NULL, NULL },
         [TRAIL_EVENT_KIND_HASH] = { "CHAR(64) CHARACTER SET ascii", NULL, NULL, NULL },
     },
+    .op_check_change = TRAIL_CHECK_MODIFY,
 
     .bool_literals = { "FALSE", "TRUE" },
     .literal_backslash = true,

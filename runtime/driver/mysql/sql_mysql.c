@@ -17,6 +17,14 @@ const struct trail_runtime_sql trail__runtime_sql_mysql = {
 #include "driver/sql_texts.h"
     .columns = "SELECT `table_name`, `column_name` FROM `information_schema`.`columns`"
                " WHERE `table_schema` = DATABASE()",
+    /* A column's own CHECK is named after it (a table's CHECKs are left alone). */
+    .op_checks = "SELECT CONCAT('`', k.`constraint_name`, '`'), k.`check_clause`, c.`column_type`"
+                 " FROM `information_schema`.`columns` AS c"
+                 " LEFT JOIN `information_schema`.`check_constraints` AS k"
+                 " ON k.`constraint_schema` = c.`table_schema` AND k.`table_name` = c.`table_name`"
+                 " AND k.`constraint_name` = c.`column_name`"
+                 " WHERE c.`table_schema` = DATABASE() AND c.`table_name` = 'trail_change_events'"
+                 " AND c.`column_name` = 'op'",
     /*
      * The session reads at READ COMMITTED (conn_mysql.c), under which WITH
      * CONSISTENT SNAPSHOT takes none: the next transaction alone is raised

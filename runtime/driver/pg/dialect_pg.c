@@ -52,11 +52,12 @@ const trail_dialect trail__dialect_pg = {
         [TRAIL_EVENT_KIND_NODE] = { "text COLLATE \"C\"", NULL, NULL, NULL },
         [TRAIL_EVENT_KIND_RECORD] = { "text COLLATE \"C\"", NULL, NULL, NULL },
         [TRAIL_EVENT_KIND_NAME] = { "text", NULL, NULL, NULL },
-        [TRAIL_EVENT_KIND_OP] = { "text", NULL, "@ IN (" TRAIL_EVENT_OPS ")", NULL },
+        [TRAIL_EVENT_KIND_OP] = { "text", NULL, TRAIL_EVENT_OPS_CHECK, NULL },
         [TRAIL_EVENT_KIND_JSON] = { "json", NULL, NULL, NULL },
         [TRAIL_EVENT_KIND_CONTEXT] = { "varchar(#)", NULL, NULL, NULL },
         [TRAIL_EVENT_KIND_HASH] = { "text", NULL, NULL, NULL },
     },
+    .op_check_change = TRAIL_CHECK_CONSTRAINT,
 
     .bool_literals = { "FALSE", "TRUE" },
     .check_blob_max = "octet_length(%s) <= %" PRId64,

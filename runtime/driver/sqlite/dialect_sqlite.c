@@ -52,12 +52,13 @@ const trail_dialect trail__dialect_sqlite = {
         [TRAIL_EVENT_KIND_NODE] = { "TEXT", NULL, NULL, NULL },
         [TRAIL_EVENT_KIND_RECORD] = { "TEXT", NULL, NULL, NULL },
         [TRAIL_EVENT_KIND_NAME] = { "TEXT", NULL, NULL, NULL },
-        [TRAIL_EVENT_KIND_OP] = { "TEXT", NULL, "@ IN (" TRAIL_EVENT_OPS ")", NULL },
+        [TRAIL_EVENT_KIND_OP] = { "TEXT", NULL, TRAIL_EVENT_OPS_CHECK, NULL },
         /* json_valid(NULL) is 0 before SQLite 3.45, not NULL. */
         [TRAIL_EVENT_KIND_JSON] = { "TEXT", NULL, "json_valid(@)", "@ IS NULL OR json_valid(@)" },
         [TRAIL_EVENT_KIND_CONTEXT] = { "TEXT", NULL, "length(@) <= #", NULL },
         [TRAIL_EVENT_KIND_HASH] = { "TEXT", NULL, NULL, NULL },
     },
+    .op_check_change = TRAIL_CHECK_SCHEMA_TEXT,
 
     .bool_literals = { "0", "1" },
     .time_as_numbers = true,
