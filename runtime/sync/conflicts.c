@@ -116,10 +116,7 @@ int trail__edit_values(trail_conn *db, const trail__wire_event *ev, trail__edit 
 
 int trail__edit_cmp(const trail__edit *a, const trail__edit *b)
 {
-    if (a->hlc != b->hlc)
-        return a->hlc < b->hlc ? -1 : 1;
-    int c = strcmp(a->node_id, b->node_id);
-    return c ? c : strcmp(a->event_id, b->event_id);
+    return trail__record_order(a->hlc, a->node_id, a->event_id, b->hlc, b->node_id, b->event_id);
 }
 
 bool trail__edit_is(const trail__edit *edit, const char *op)

@@ -181,30 +181,20 @@ typedef struct resolve_pick {
     int64_t created_at;
 } resolve_pick;
 
-/* Whether (@hlc, @node, @event) comes after @p's in record order. */
-static bool later(const resolve_pick *p, int64_t hlc, const char *node, size_t node_n,
-                  const char *event, size_t event_n)
-{
-    if (!p->found || hlc != p->hlc)
-        return !p->found || hlc > p->hlc;
-    int c = strncmp(node, p->node_id, node_n);
-    if (c == 0 && strlen(p->node_id) != node_n)
-        c = node_n < strlen(p->node_id) ? -1 : 1;
-    if (c != 0)
-        return c > 0;
-    c = strncmp(event, p->event_id, event_n);
-    return c > 0 || (c == 0 && event_n > strlen(p->event_id));
-}
-
+/* The resolve at (@hlc, @node, @event) is @p's if it comes later in record order. */
 static void pick(resolve_pick *p, int64_t hlc, const char *node, size_t node_n, const char *event,
                  size_t event_n, const char *choice, int64_t created_at)
 {
-    if (!later(p, hlc, node, node_n, event, event_n))
+    char node_id[sizeof p->node_id], event_id[sizeof p->event_id];
+    snprintf(node_id, sizeof node_id, "%.*s", (int)node_n, node);
+    snprintf(event_id, sizeof event_id, "%.*s", (int)event_n, event);
+    if (p->found &&
+        trail__record_order(hlc, node_id, event_id, p->hlc, p->node_id, p->event_id) <= 0)
         return;
     p->found = true;
     p->hlc = hlc;
-    snprintf(p->node_id, sizeof p->node_id, "%.*s", (int)node_n, node);
-    snprintf(p->event_id, sizeof p->event_id, "%.*s", (int)event_n, event);
+    memcpy(p->node_id, node_id, sizeof node_id);
+    memcpy(p->event_id, event_id, sizeof event_id);
     p->choice = choice;
     p->created_at = created_at;
 }

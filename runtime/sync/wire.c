@@ -6,6 +6,7 @@
 #include "trail/error.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 void trail__wire_batch_clear(trail__wire_batch *b)
 {
@@ -31,4 +32,13 @@ int trail__wire_grow(void **p, size_t *cap, size_t n, size_t size)
     *p = q;
     *cap = ncap;
     return TRAIL_OK;
+}
+
+int trail__record_order(int64_t hlc_a, const char *node_a, const char *event_a, int64_t hlc_b,
+                        const char *node_b, const char *event_b)
+{
+    if (hlc_a != hlc_b)
+        return hlc_a < hlc_b ? -1 : 1;
+    int c = strcmp(node_a, node_b);
+    return c ? c : strcmp(event_a, event_b);
 }

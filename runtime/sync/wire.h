@@ -63,4 +63,12 @@ int trail__wire_grow(void **p, size_t *cap, size_t n, size_t size);
 /* trail__wire_batch_clear - free every string and row of @b and empty it; @b stays usable. */
 void trail__wire_batch_clear(trail__wire_batch *b);
 
+/*
+ * trail__record_order - <0, 0, >0 as the event (@hlc_a, @node_a, @event_a)
+ * comes before, is, or comes after (@hlc_b, @node_b, @event_b) in a
+ * record's order (docs/replication.md, "Merging concurrent edits").
+ */
+int trail__record_order(int64_t hlc_a, const char *node_a, const char *event_a, int64_t hlc_b,
+                        const char *node_b, const char *event_b);
+
 #endif
