@@ -552,6 +552,16 @@ void it_customer(trail_conn *db, const char *email, shop_customer *out)
     IT_OK(db, shop_customer_create(db, NULL, &p, out));
 }
 
+void it_customer_edit(trail_conn *db, const char *id, int64_t version, const char *name,
+                      int64_t credit)
+{
+    shop_customer_update_params u = { .id = id, .version = version };
+    u.set = name ? SHOP_CUSTOMER_NAME : SHOP_CUSTOMER_CREDIT;
+    u.name = name;
+    u.credit = credit;
+    IT_OK(db, shop_customer_update(db, NULL, &u, NULL));
+}
+
 void it_customer_ids(trail_conn *db, size_t n, char (*ids)[TRAIL_ULID_LEN + 1])
 {
     for (size_t r = 0; r < n; r++) {

@@ -229,6 +229,13 @@ extern const trail_ctx it_full_ctx;
 /** it_customer - create a customer with @email and defaults elsewhere into @out. */
 void it_customer(trail_conn *db, const char *email, shop_customer *out);
 
+/**
+ * it_customer_edit - on @db, customer @id at @version: its name set (@name
+ * not NULL), else its credit; fails the test when the update fails.
+ */
+void it_customer_edit(trail_conn *db, const char *id, int64_t version, const char *name,
+                      int64_t credit);
+
 /** it_customer_ids - create @n customers (row0@x.org, row1@x.org…) and keep their ids in @ids. */
 void it_customer_ids(trail_conn *db, size_t n, char (*ids)[TRAIL_ULID_LEN + 1]);
 

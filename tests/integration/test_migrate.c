@@ -442,17 +442,6 @@ static void old_event_table(it_db *t, const char *old_op)
     trail__buf_free(&old);
 }
 
-/* Customer @id's name or credit (@name NULL), from version @from. */
-static void edit_customer(trail_conn *db, const char *id, int64_t from, const char *name,
-                          int64_t credit)
-{
-    shop_customer_update_params u = { .id = id, .version = from };
-    u.set = name ? SHOP_CUSTOMER_NAME : SHOP_CUSTOMER_CREDIT;
-    u.name = name;
-    u.credit = credit;
-    IT_OK(db, shop_customer_update(db, NULL, &u, NULL));
-}
-
 static void edit_memo_title(trail_conn *db, const char *id, const char *title)
 {
     everything_memo_update_params u = { .id = id, .version = 1, .set = EVERYTHING_MEMO_TITLE };
@@ -496,7 +485,7 @@ static void upgrade_op_check(void **state, bool before_merges)
     /* A new connection, as a node of the older trail was, writes through the old table. */
     trail_close(db);
     db = open_db(t);
-    edit_customer(db, kept.id, 1, NULL, 5);
+    it_customer_edit(db, kept.id, 1, NULL, 5);
     IT_OK(db, shop_customer_delete(db, NULL, gone.id, 1));
     int64_t events = it_rows(t, "trail_change_events"),
             stamp = raw_count(t->url, "%s", e->op_check_stamp);
@@ -528,8 +517,8 @@ static void upgrade_op_check(void **state, bool before_merges)
     mp.score = 5;
     IT_OK(db, everything_memo_create(db, NULL, &mp, &memo));
     it_sync_ok(db, peer.db, 0);
-    edit_customer(db, kept.id, 2, "named here", 0);
-    edit_customer(peer.db, kept.id, 2, NULL, 77);
+    it_customer_edit(db, kept.id, 2, "named here", 0);
+    it_customer_edit(peer.db, kept.id, 2, NULL, 77);
     /* A resolve: a memo's title (conflict: manual) edited on both, decided here. */
     edit_memo_title(db, memo.id, "from here");
     edit_memo_title(peer.db, memo.id, "from the peer");

@@ -35,17 +35,6 @@ static void shared_customer(it_pair *s, char id[TRAIL_ULID_LEN + 1])
     it_sync_ok(s->node[A].db, s->node[B].db, 0);
 }
 
-/* On @db, customer @id at @version: its name set (@name not NULL), else its credit. */
-static void update(trail_conn *db, const char *id, int64_t version, const char *name,
-                   int64_t credit)
-{
-    shop_customer_update_params u = { .id = id, .version = version };
-    u.set = name ? SHOP_CUSTOMER_NAME : SHOP_CUSTOMER_CREDIT;
-    u.name = name;
-    u.credit = credit;
-    IT_OK(db, shop_customer_update(db, NULL, &u, NULL));
-}
-
 /* The row of customer @id set behind trail's back, as the merge rules would have it. */
 static void set_row(it_db *t, const char *id, const char *name, int64_t credit, int64_t version)
 {
@@ -243,8 +232,8 @@ static void test_different_fields_both_survive(void **state)
     it_pair *s = *state;
     char c[TRAIL_ULID_LEN + 1];
     shared_customer(s, c);
-    update(s->node[A].db, c, 1, "Anna", 0);
-    update(s->node[B].db, c, 1, NULL, 7);
+    it_customer_edit(s->node[A].db, c, 1, "Anna", 0);
+    it_customer_edit(s->node[B].db, c, 1, NULL, 7);
     it_pair_sync(s, 0);
     for (int i = 0; i < IT_PAIR_NODES; i++) {
         set_row(&s->node[i], c, "Anna", 7, 3);
@@ -267,9 +256,9 @@ static void test_same_field_last_writer_wins(void **state)
     it_pair *s = *state;
     char c[TRAIL_ULID_LEN + 1], ea[TRAIL_ULID_LEN + 1], eb[TRAIL_ULID_LEN + 1];
     shared_customer(s, c);
-    update(s->node[A].db, c, 1, "From A", 0);
+    it_customer_edit(s->node[A].db, c, 1, "From A", 0);
     newest_event(s->node[A].db, c, ea);
-    update(s->node[B].db, c, 1, "From B", 0);
+    it_customer_edit(s->node[B].db, c, 1, "From B", 0);
     newest_event(s->node[B].db, c, eb);
     it_pair_sync(s, 0);
 
@@ -297,7 +286,7 @@ static void test_delete_wins(void **state)
     char c[TRAIL_ULID_LEN + 1];
     shared_customer(s, c);
     IT_OK(s->node[A].db, shop_customer_delete(s->node[A].db, NULL, c, 1));
-    update(s->node[B].db, c, 1, NULL, 7);
+    it_customer_edit(s->node[B].db, c, 1, NULL, 7);
     it_pair_sync(s, 0);
     it_tamper(&s->node[B], "DELETE FROM \"customers\" WHERE \"id\" = '%s'", c);
     for (int i = 0; i < IT_PAIR_NODES; i++)
@@ -323,12 +312,12 @@ static void test_edit_it_saw_removed(void **state)
     char c[TRAIL_ULID_LEN + 1], renamed[TRAIL_ULID_LEN + 1], eb[TRAIL_ULID_LEN + 1];
     shared_customer(s, c);
     trail_conn *a2 = it_open(&s->node[A], NULL); /* a lane of its own, left open */
-    update(a2, c, 1, "Anna", 0);
+    it_customer_edit(a2, c, 1, "Anna", 0);
     newest_event(a2, c, renamed);
     it_sync_ok(s->node[A].db, s->node[B].db, 0);
-    update(s->node[B].db, c, 2, NULL, 7);
+    it_customer_edit(s->node[B].db, c, 2, NULL, 7);
     newest_event(s->node[B].db, c, eb);
-    update(s->node[A].db, c, 2, NULL, 9);
+    it_customer_edit(s->node[A].db, c, 2, NULL, 9);
     it_pair_sync(s, 0);
 
     /* B's credit (7) and A's (9): the later one in record order wins. */
@@ -366,8 +355,8 @@ static void test_merge_event_is_inert(void **state)
     it_pair *s = *state;
     char c[TRAIL_ULID_LEN + 1], eb[TRAIL_ULID_LEN + 1];
     shared_customer(s, c);
-    update(s->node[A].db, c, 1, "Anna", 0);
-    update(s->node[B].db, c, 1, NULL, 7);
+    it_customer_edit(s->node[A].db, c, 1, "Anna", 0);
+    it_customer_edit(s->node[B].db, c, 1, NULL, 7);
     newest_event(s->node[B].db, c, eb);
     it_pair_sync(s, 0);
     set_row(&s->node[B], c, "Anna", 7, 3);
@@ -399,8 +388,8 @@ static void test_forged_copy_repeats_version(void **state)
     it_pair *s = *state;
     char c[TRAIL_ULID_LEN + 1], eb[TRAIL_ULID_LEN + 1];
     shared_customer(s, c);
-    update(s->node[A].db, c, 1, "Anna", 0);
-    update(s->node[B].db, c, 1, NULL, 7);
+    it_customer_edit(s->node[A].db, c, 1, "Anna", 0);
+    it_customer_edit(s->node[B].db, c, 1, NULL, 7);
     newest_event(s->node[B].db, c, eb);
     it_pair_sync(s, 0);
     set_row(&s->node[B], c, "Anna", 7, 3);
