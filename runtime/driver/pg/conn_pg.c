@@ -937,7 +937,7 @@ static void quiet(void *arg, const char *message)
 
 /*
  * The connect_timeout @c was made with, in seconds as libpq counts it (1 is
- * 2; 0, none, is -1): the URL's, or the one trail_open() passed.
+ * 2; 0, none, is -1): the URL's, or the one pg_open() passed.
  */
 static int connect_timeout_s(PGconn *c)
 {
@@ -950,18 +950,23 @@ static int connect_timeout_s(PGconn *c)
     return s <= 0 ? -1 : s < 2 ? 2 : s;
 }
 
-/* Sets db's error for a failed connect, which took @waited_ms. */
-static int connect_failed(trail_conn *db, int64_t waited_ms)
+/*
+ * Sets db's error for a failed connect, which took @waited_ms. @ours_s:
+ * the connect_timeout pg_open() passed (0: none), and @ours_ms the timeout
+ * it stands for; the URL's own, when it has one, is what libpq used.
+ */
+static int connect_failed(trail_conn *db, int64_t waited_ms, int ours_s, int ours_ms)
 {
     PGconn *c = state(db)->conn;
     const char *msg = PQerrorMessage(c);
-    int len = (int)strcspn(msg, "\n"), limit = connect_timeout_s(c);
+    int len = (int)strcspn(msg, "\n"), used_s = connect_timeout_s(c);
+    int limit_ms = used_s > 0 && used_s == ours_s ? ours_ms : used_s * 1000;
     /* Waited to the end: whichever words libpq's language has for it, a timeout. */
-    if (limit > 0 && waited_ms >= (int64_t)limit * 1000)
+    if (used_s > 0 && waited_ms >= limit_ms)
         return trail__err_set(&db->err, TRAIL_EDB,
-                              "postgresql: cannot connect: the server did not answer within %d s "
+                              "postgresql: cannot connect: the server did not answer within %g s "
                               "(%.*s)",
-                              limit, len, msg);
+                              limit_ms / 1000.0, len, msg);
     return trail__err_set(&db->err, TRAIL_EDB, "postgresql: cannot connect: %.*s", len, msg);
 }
 
@@ -984,12 +989,22 @@ static int pg_open(trail_conn *db, const char *target, const trail_open_opts *op
      * Without an option, libpq's PGCONNECT_TIMEOUT stands in for trail's
      * default: an empty value makes libpq read it. client_encoding comes
      * last: trail speaks UTF-8 whatever the URL says.
+     *
+     * libpq (before 17) ends its wait at the start of the second of the
+     * call plus connect_timeout, read from time(): N seconds end between
+     * N - 1 and N after the call (test_timeouts saw 2 end after 1.02 s on
+     * a loaded machine). One second more makes them end between N and
+     * N + 1: never before the timeout asked for.
      */
     int connect_ms = trail__conn_connect_timeout_ms(opts);
     const char *env = getenv("PGCONNECT_TIMEOUT");
     char connect_s[16] = "";
-    if (opts->connect_timeout_ms != 0 || !env || !*env)
-        snprintf(connect_s, sizeof connect_s, "%u", trail__conn_seconds(connect_ms));
+    int ours_s = 0;
+    if (opts->connect_timeout_ms != 0 || !env || !*env) {
+        unsigned whole = trail__conn_seconds(connect_ms);
+        ours_s = whole ? (int)whole + 1 : 0;
+        snprintf(connect_s, sizeof connect_s, "%d", ours_s);
+    }
     const char *const keys[] = { "connect_timeout", "dbname", "client_encoding", NULL };
     const char *const values[] = { connect_s, target, "UTF8", NULL };
     int64_t started = monotonic_ms();
@@ -997,7 +1012,7 @@ static int pg_open(trail_conn *db, const char *target, const trail_open_opts *op
     if (!st->conn)
         return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
     if (PQstatus(st->conn) != CONNECTION_OK)
-        return connect_failed(db, monotonic_ms() - started);
+        return connect_failed(db, monotonic_ms() - started, ours_s, connect_ms);
     PQsetNoticeProcessor(st->conn, quiet, NULL);
     if (PQsetnonblocking(st->conn, 1) != 0)
         return fail(db, NULL, "nonblocking");
