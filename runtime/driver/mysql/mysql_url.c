@@ -86,16 +86,16 @@ static int split_host(trail_mysql_host *h, char *s, trail_err *err)
 }
 
 /*
- * Splits the comma-separated list @s into u->hosts, which has room for
- * @room. An empty item is refused only in a list: alone it is the default
- * host, as it always was.
+ * Splits the comma-separated list @s into u->hosts, which has room for one
+ * host per comma of @s and one more. An empty item is refused only in a
+ * list: alone it is the default host, as it always was.
  */
-static int split_hosts(trail_mysql_url *u, char *s, size_t room, trail_err *err)
+static int split_hosts(trail_mysql_url *u, char *s, trail_err *err)
 {
     size_t n = 1;
     for (const char *c = s; (c = strchr(c, ',')); c++)
         n++;
-    for (char *item = s, *next; item && u->n_hosts < room; item = next) {
+    for (char *item = s, *next; item; item = next) {
         if ((next = strchr(item, ',')))
             *next++ = '\0';
         trail_mysql_host *h = &u->hosts[u->n_hosts++];
@@ -224,7 +224,7 @@ int trail__mysql_url_parse(trail_mysql_url *out, const char *url, trail_err *err
         }
         out->password = colon; /* "" is a password too: an empty one */
     }
-    if ((rc = split_hosts(out, host, room, err)) < 0)
+    if ((rc = split_hosts(out, host, err)) < 0)
         goto fail;
     out->host = out->hosts[0].host;
     out->port = out->hosts[0].port;
