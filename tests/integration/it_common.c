@@ -286,15 +286,37 @@ void it_url_with(const char *url, const char *key, const char *value, char *out,
     assert_true(n > 0 && (size_t)n < size);
 }
 
-int it_url_port(const char *url, int port, char *out, size_t size)
+const raw_engine *it_test_engine(void)
+{
+    void *probe = NULL;
+    if (it_setup_empty(&probe) < 0)
+        return NULL;
+    const it_db *t = probe;
+    const raw_engine *e = raw_engine_of(t->url); /* NULL: raw.c said why */
+    it_teardown(&probe);
+    return e;
+}
+
+/*
+ * Where the host part of @url (scheme://[user[:password]@]host[:port]…)
+ * begins; it ends at *@end. Fails the test when @url has no scheme.
+ */
+static const char *url_host(const char *url, const char **end)
 {
     const char *scheme_end = strstr(url, "://");
     if (!scheme_end)
         fail_msg("%s: no scheme://host to reach another port with", url);
-    const char *host = scheme_end + 3, *end = host + strcspn(host, "/?");
-    for (const char *at = host; at < end; at++) /* after the user and password, if any */
+    const char *host = scheme_end + 3;
+    *end = host + strcspn(host, "/?");
+    for (const char *at = host; at < *end; at++) /* after the user and password, if any */
         if (*at == '@')
             host = at + 1;
+    return host;
+}
+
+int it_url_port(const char *url, int port, char *out, size_t size)
+{
+    const char *end, *host = url_host(url, &end);
     if (host == end)
         fail_msg("%s: no host to reach another port in its place", url);
     const char *colon = memchr(host, ':', (size_t)(end - host));
@@ -302,6 +324,13 @@ int it_url_port(const char *url, int port, char *out, size_t size)
     int n = snprintf(out, size, "%.*s127.0.0.1:%d%s", (int)(host - url), url, port, end);
     assert_true(n > 0 && (size_t)n < size);
     return was;
+}
+
+void it_url_host_first(const char *url, int port, char *out, size_t size)
+{
+    const char *end, *host = url_host(url, &end);
+    int n = snprintf(out, size, "%.*s127.0.0.1:%d,%s", (int)(host - url), url, port, host);
+    assert_true(n > 0 && (size_t)n < size);
 }
 
 int64_t it_rows(const it_db *t, const char *table)

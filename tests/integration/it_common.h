@@ -67,6 +67,13 @@ void it_tamper(it_db *t, const char *fmt, ...) __attribute__((format(printf, 2, 
  */
 const raw_engine *it_engine(const it_db *t);
 
+/**
+ * it_test_engine - the engine of the database the tests will get, for a
+ * program's main() to choose its tests; NULL, having said why, when there is
+ * none or raw.c knows none.
+ */
+const raw_engine *it_test_engine(void);
+
 /** it_url_with - @url with the query parameter @key=@value added, in @out; fails the test if too
  * long. */
 void it_url_with(const char *url, const char *key, const char *value, char *out, size_t size);
@@ -78,6 +85,13 @@ void it_url_with(const char *url, const char *key, const char *value, char *out,
  * host or the result is too long.
  */
 int it_url_port(const char *url, int port, char *out, size_t size);
+
+/**
+ * it_url_host_first - @url with the host 127.0.0.1:@port put before its own
+ * (a list of hosts: scheme://[user[:password]@]127.0.0.1:@port,host…), in
+ * @out; fails the test when @url has no scheme or the result is too long.
+ */
+void it_url_host_first(const char *url, int port, char *out, size_t size);
 
 /** it_rows - the rows of @table, counted behind trail's back; -1 on failure. */
 int64_t it_rows(const it_db *t, const char *table);

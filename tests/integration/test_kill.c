@@ -322,14 +322,7 @@ static void test_killed_mid_stream(void **state)
 
 int main(void)
 {
-    /* The URL the tests will get, to learn its engine. */
-    void *probe = NULL;
-    if (it_setup_empty(&probe) < 0)
-        return 1;
-    const it_db *t = probe;
-    engine = raw_engine_of(t->url); /* NULL: raw.c said why */
-    it_teardown(&probe);
-    if (!engine)
+    if (!(engine = it_test_engine()))
         return 1;
     if (!engine->server) {
         printf("test_kill applies to server engines: %s has no server session to kill (a "

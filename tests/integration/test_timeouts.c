@@ -652,14 +652,7 @@ static void test_lost_is_no_timeout(void **state)
 
 int main(void)
 {
-    /* The URL the tests will get, to learn its engine. */
-    void *probe = NULL;
-    if (it_setup_empty(&probe) < 0)
-        return 1;
-    const it_db *t = probe;
-    eng = raw_engine_of(t->url); /* NULL: raw.c said why */
-    it_teardown(&probe);
-    if (!eng)
+    if (!(eng = it_test_engine()))
         return 1;
     if (!eng->server) {
         printf("test_timeouts applies to server engines: %s has no server to stop answering "

@@ -823,17 +823,24 @@ static void my_close(trail_conn *db)
     db->drv_state = NULL;
 }
 
-/* Connects the handle in st->conn as @u says, within the timeouts of @u, else @opts. */
-static int connect_to(trail_conn *db, const trail_mysql_url *u, const trail_open_opts *opts)
+/* Sets the timeouts in effect from those of @u, else @opts. */
+static void set_timeouts(my_state *st, const trail_mysql_url *u, const trail_open_opts *opts)
 {
-    my_state *st = state(db);
-    MYSQL *c = st->conn;
     unsigned io_s = trail__conn_seconds(trail__conn_io_timeout_ms(opts));
     st->connect_s = u->connect_timeout >= 0
                         ? (unsigned)u->connect_timeout
                         : trail__conn_seconds(trail__conn_connect_timeout_ms(opts));
     st->read_s = u->read_timeout >= 0 ? (unsigned)u->read_timeout : io_s;
     st->write_s = u->write_timeout >= 0 ? (unsigned)u->write_timeout : io_s;
+}
+
+/* A new handle in st->conn, set up as @u says; mysql_real_connect() is next. */
+static int new_handle(trail_conn *db, const trail_mysql_url *u)
+{
+    my_state *st = state(db);
+    MYSQL *c = st->conn = mysql_init(NULL);
+    if (!c)
+        return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
     my_bool off = 0, on = 1;
     /* A reconnect would silently drop the transaction and the prepared statements. */
     if (mysql_options(c, MYSQL_OPT_RECONNECT, &off) ||
@@ -845,17 +852,61 @@ static int connect_to(trail_conn *db, const trail_mysql_url *u, const trail_open
         (u->program_name &&
          mysql_options4(c, MYSQL_OPT_CONNECT_ATTR_ADD, "program_name", u->program_name)))
         return fail(db, "options");
-    errno = 0; /* as round_trip(): its errno tells a timeout */
-    if (!mysql_real_connect(c, u->host, u->user, u->password, u->database, u->port, u->socket,
-                            CLIENT_FOUND_ROWS | CLIENT_MULTI_RESULTS)) {
-        if (errno == ETIMEDOUT && st->connect_s)
-            return trail__err_set(&db->err, TRAIL_EDB,
-                                  "mysql: cannot connect: the server did not answer within %u s "
-                                  "(%s)",
-                                  st->connect_s, mysql_error(c));
-        return trail__err_set(&db->err, TRAIL_EDB, "mysql: cannot connect: %s", mysql_error(c));
-    }
     return TRAIL_OK;
+}
+
+/*
+ * Connects st->conn to host @h of @u: true when it did, else false with why
+ * in @why (@size bytes).
+ */
+static bool connect_host(my_state *st, const trail_mysql_url *u, const trail_mysql_host *h,
+                         char *why, size_t size)
+{
+    MYSQL *c = st->conn;
+    errno = 0; /* as round_trip(): its errno tells a timeout */
+    if (mysql_real_connect(c, h->host, u->user, u->password, u->database, h->port, u->socket,
+                           CLIENT_FOUND_ROWS | CLIENT_MULTI_RESULTS))
+        return true;
+    if (errno == ETIMEDOUT && st->connect_s)
+        snprintf(why, size, "the server did not answer within %u s (%s)", st->connect_s,
+                 mysql_error(c));
+    else
+        snprintf(why, size, "%s", mysql_error(c));
+    return false;
+}
+
+/*
+ * Connects st->conn to the first host of @u that answers, in the URL's
+ * order, each within the connect timeout (per host, as libpq counts its
+ * own). When none does, the message says why each failed. A handle that
+ * failed is closed at once: only the one that answered stays in st->conn.
+ */
+static int connect_to(trail_conn *db, const trail_mysql_url *u, const trail_open_opts *opts)
+{
+    my_state *st = state(db);
+    set_timeouts(st, u, opts);
+    char why[TRAIL_ERRMSG_MAX], all[TRAIL_ERRMSG_MAX] = "";
+    size_t len = 0;
+    for (size_t i = 0; i < u->n_hosts; i++) {
+        const trail_mysql_host *h = &u->hosts[i];
+        int rc = new_handle(db, u);
+        if (rc < 0)
+            return rc;
+        if (connect_host(st, u, h, why, sizeof why))
+            return TRAIL_OK;
+        mysql_close(st->conn);
+        st->conn = NULL;
+        if (u->n_hosts == 1)
+            return trail__err_set(&db->err, TRAIL_EDB, "mysql: cannot connect: %s", why);
+        const char *name = h->host ? h->host : "localhost";
+        bool v6 = strchr(name, ':') != NULL;
+        int n = snprintf(all + len, sizeof all - len, "%s%s%s%s:%u: %s", i ? "; " : "",
+                         v6 ? "[" : "", name, v6 ? "]" : "", h->port ? h->port : MYSQL_PORT, why);
+        if (n > 0)
+            len = len + (size_t)n < sizeof all ? len + (size_t)n : sizeof all - 1;
+    }
+    return trail__err_set(&db->err, TRAIL_EDB, "mysql: cannot connect to any of the %zu hosts: %s",
+                          u->n_hosts, all);
 }
 
 /*
@@ -895,10 +946,6 @@ static int my_open(trail_conn *db, const char *target, const trail_open_opts *op
     int rc = trail__mysql_url_parse(&u, target, &db->err);
     if (rc < 0)
         return rc;
-    if (!(st->conn = mysql_init(NULL))) {
-        rc = trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
-        goto cleanup;
-    }
     if ((rc = connect_to(db, &u, opts)) < 0)
         goto cleanup;
     /*
