@@ -3,9 +3,14 @@
  * a source (trail/sync.h, docs/replication.md "Files").
  *
  * Lines are read with sync/file.c into batches, each applied with
- * sync/apply.c in one transaction. A batch never ends inside a
- * transaction: once it holds batch_size events, a line only joins it when
- * it continues the transaction its lane's last event belongs to; any other
+ * sync/apply.c in one transaction. The reading side (the importer below:
+ * lines, batches, seals, event hashes) touches no database, so that a
+ * regular file is read on a thread of its own, one batch ahead of the
+ * apply (sync/ahead.h).
+ *
+ * A batch never ends inside a transaction: once it holds batch_size
+ * events, a line only joins it when it continues the transaction its
+ * lane's last event belongs to; any other
  * event waits for the next batch (and so does the rest of its lane), and
  * reading stops when no lane of the batch may still continue. A lane may
  * continue until its next event is read or its range in the header ends.
