@@ -43,11 +43,12 @@ find_provider() {
     echo "$lib"
 }
 
-# Starts node N on PORT (mariadb.sh's start_server), with ports of its own for
-# group communication, incremental and full state transfer chosen afresh on
-# each attempt; a taken one (PORT among them) fails the start like a taken
-# PORT, and start_on_free_port tries again. Node 1 bootstraps a new cluster; the others
-# join it through the group ports of the nodes before them (GCOMM_PORTS).
+# Starts node N on PORT (mariadb.sh's start_server), with ports of its own
+# for group communication, incremental and full state transfer chosen
+# afresh on each attempt: a taken one fails the start like a taken PORT, and
+# start_on_free_port tries again. Node 1 bootstraps a new cluster; the
+# others join it through the group ports of the nodes before them
+# (GCOMM_PORTS).
 start_node() {
     local mariadbd=$1 provider=$2 n=$3 dir=$4 socket=$5 port=$6 gcomm ist sst address
     read -r gcomm ist sst <<<"$(free_port 3)"
@@ -106,7 +107,7 @@ wait_synced() {
     done
 }
 
-# True when node N of DIR runs and the cluster's URL was written.
+# True when every node of DIR runs and the cluster's URL was written.
 running() {
     local dir=$1 n
     [[ -s $dir/url ]] || return 1
