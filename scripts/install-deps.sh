@@ -15,6 +15,9 @@ packages=(
   libcmocka-dev                        # unit and integration tests
   locales                              # locale sources: a test builds de_DE with localedef
   postgresql mariadb-server            # throwaway servers for the integration tests
+  galera-4 rsync                       # the Galera test cluster: its wsrep provider and its state
+                                       #   transfer (mariadb-server depends on both; named for the
+                                       #   scripts that use them)
   clang-format                         # the formatting check
   clang libclang-rt-14-dev             # scripts/fuzz.sh: libFuzzer + ASan/UBSan/LSan runtimes (only
                                        #   recommended by clang-14, and recommends are not installed)

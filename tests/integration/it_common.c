@@ -146,6 +146,41 @@ int it_teardown(void **state)
     return rc;
 }
 
+/* ---- the members of a cluster ------------------------------------------------ */
+
+void it_member_open(it_db *t, const char *var, const char *file)
+{
+    const char *dir = getenv(var);
+    if (!dir || !*dir) {
+        print_error("%s is not set (the cluster fixture's directory)\n", var);
+        fail();
+    }
+    char path[PATH_MAX];
+    if (snprintf(path, sizeof path, "%s/%s", dir, file) >= (int)sizeof path)
+        fail_msg("%s/%s: path too long", dir, file);
+    assert_int_equal(url_from_file(var, path, t->url, sizeof t->url), 0);
+    t->db = it_open(t, NULL);
+}
+
+void it_member_has(const char *file, const shop_customer *c, bool verify)
+{
+    it_db member = { 0 };
+    it_member_open(&member, "TRAIL_TEST_CLUSTER_DIR", file);
+    shop_customer got = { 0 };
+    int64_t deadline = it_now_ms() + 30000;
+    int rc;
+    while ((rc = shop_customer_get(member.db, c->id, &got)) == TRAIL_ENOTFOUND &&
+           it_now_ms() < deadline)
+        nanosleep(&(struct timespec){ .tv_nsec = 50000000 }, NULL);
+    IT_OK(member.db, rc);
+    assert_string_equal(got.email, c->email);
+    assert_int_equal(got.version, 1);
+    shop_customer_clear(&got);
+    if (verify)
+        it_verify_clean(&member);
+    it_node_close(&member);
+}
+
 /* ---- the nodes of a replication test --------------------------------------- */
 
 int it_sync_pair(char a[16], char b[16])

@@ -130,6 +130,25 @@ int it_nodes_open(it_db *nodes, size_t n, const char *const *engines);
 /** it_nodes_close - it_node_close() each of the @n nodes. */
 void it_nodes_close(it_db *nodes, size_t n);
 
+/* ---- the members of a cluster (test_galera, test_standby) ---------------- */
+
+/**
+ * it_member_open - a member of the cluster that ctest's fixture started in
+ * the directory the environment variable @var names, its URL in the file
+ * @file there (url3, url-standby): t->url set and t->db opened; nothing
+ * emptied, nothing migrated. Fails the test when it cannot.
+ */
+void it_member_open(it_db *t, const char *var, const char *file);
+
+/**
+ * it_member_has - on the member of @file (as it_member_open()), wait until
+ * customer @c, created on another member, has arrived (up to 30 s: a
+ * replica applies a commit after the writer's server acknowledged it) and
+ * read it with shop_customer_get(); fails the test unless it is @c's
+ * first version, or, with @verify, unless trail_verify() is clean there.
+ */
+void it_member_has(const char *file, const shop_customer *c, bool verify);
+
 /* ---- two nodes (test_merge, test_resolve, test_verify_merge) ------------- */
 
 enum { IT_PAIR_NODES = 2 };

@@ -1,7 +1,8 @@
-# common.sh - what the throwaway server scripts (pg.sh, mariadb.sh) share;
-# sourced, not run. The including script sets SCRIPT (its name, for
-# messages) and SERVER_OS_USER (whom the server runs as when we are root),
-# and defines start DIR and stop DIR; servers_main dispatches to them.
+# common.sh - what the throwaway server scripts (pg.sh, mariadb.sh, and through
+# them pg_standby.sh and galera.sh) share; sourced, not run. The including
+# script sets SCRIPT (its name, for messages) and SERVER_OS_USER (whom the
+# server runs as when we are root), and defines start DIR and stop DIR;
+# servers_main dispatches to them.
 
 die() {
     echo "$SCRIPT: $*" >&2
@@ -51,13 +52,24 @@ running_pid() {
     fi
 }
 
-# A TCP port nobody listens on right now. Someone may take it before the
-# server binds it: the server then fails and start_on_free_port tries another.
+# A TCP port nobody listens on right now, or COUNT of them, distinct, on one
+# line (held at once while they are chosen, and chosen in one program: a
+# Python start takes most of a second on a busy machine). Someone may take
+# one before the server binds it: the server then fails and
+# start_on_free_port tries others.
 free_port() {
+    local count=${1:-1} i ports=()
     if command -v python3 >/dev/null; then
-        python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+        python3 -c 'import socket, sys
+held = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in held:
+    s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in held))' "$count"
     else
-        echo $((20000 + RANDOM % 40000))
+        for ((i = 0; i < count; i++)); do
+            ports+=($((20000 + RANDOM % 40000)))
+        done
+        echo "${ports[*]}"
     fi
 }
 
@@ -69,7 +81,7 @@ start_on_free_port() {
     local log=$1 attempt rc
     shift
     for ((attempt = 1; ; attempt++)); do
-        PORT=$(free_port)
+        PORT=$(free_port 1)
         rc=0
         "$@" "$PORT" || rc=$?
         ((rc == 0)) && return
@@ -87,6 +99,46 @@ publish_url() {
     echo "$url" >"$dir/url.tmp"
     mv "$dir/url.tmp" "$dir/url"
     echo "$url"
+}
+
+# The first steps of a cluster script's start (galera.sh, pg_standby.sh),
+# whose running DIR says whether DIR's cluster is up: when it is, prints its
+# URL and returns 1; else removes what a killed run left, makes DIR, and
+# has a failure from here on stop what the start started, until
+# cluster_started.
+cluster_starting() {
+    local dir=$1
+    if running "$dir"; then
+        cat "$dir/url"
+        return 1
+    fi
+    if [[ -e $dir ]]; then
+        stop "$dir"
+    fi
+    make_server_dir "$dir"
+    # The path is written into the trap: run from a function that has a
+    # local dir of its own (a node's), "$dir" would name that one.
+    # shellcheck disable=SC2064
+    trap "stop $(printf '%q' "$dir")" EXIT
+}
+
+# The end of a cluster script's start: a failure no longer stops the
+# cluster, and its URL is published (publish_url DIR URL).
+cluster_started() {
+    trap - EXIT
+    publish_url "$@"
+}
+
+# Dies unless every file in DIR has a name that the extended regular
+# expression NAMES matches: anything else may be someone's files, given to
+# us by mistake, and DIR is about to be removed.
+only_ours() {
+    local dir=$1 names=$2 name
+    for name in "$dir"/* "$dir"/.[!.]*; do
+        [[ -e $name ]] || continue
+        [[ ${name##*/} =~ ^($names)$ ]] ||
+            die "$dir holds files that $SCRIPT did not make: not removing it"
+    done
 }
 
 # SIGKILLs PID's process group (its children with it) when it leads one,

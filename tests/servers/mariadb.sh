@@ -30,10 +30,17 @@
 # are looked for; MARIADB_START_TIMEOUT (seconds, default 60) bounds the wait
 # for the server; MARIADB_MAX_ALLOWED_PACKET (a size such as 4M) sets the
 # server's max_allowed_packet, else it keeps MariaDB's default (16M), which
-# the integration tests use: test_timeouts needs an 8 MB write to go out.
+# the integration tests use: test_timeouts needs an 8 MB write to go out;
+# MARIADB_STOP_TIMEOUT (seconds, default 60) bounds the wait after SIGTERM
+# before stop kills the server.
+#
+# galera.sh sources this file for its functions, each node of its cluster
+# being a server of this script's kind; it sets SCRIPT first, and run by
+# source this file does nothing.
 set -euo pipefail
 
-readonly SCRIPT=mariadb.sh
+: "${SCRIPT:=mariadb.sh}"
+readonly SCRIPT
 readonly DB_USER=trail
 readonly DB_NAME=trail
 # Not a secret (the server listens on 127.0.0.1 only and lives for one test
@@ -45,7 +52,7 @@ readonly DB_PASSWORD_IN_URL='trail%3Ap%40ss%2Fw%25rd'
 readonly MAX_CONNECTIONS=50
 readonly START_TIMEOUT=${MARIADB_START_TIMEOUT:-60}
 readonly MAX_ALLOWED_PACKET=${MARIADB_MAX_ALLOWED_PACKET:-}
-readonly STOP_TIMEOUT=60
+readonly STOP_TIMEOUT=${MARIADB_STOP_TIMEOUT:-60}
 # mariadbd refuses to run as root unless told which user to become; when we
 # are root, mariadb-install-db and mariadbd run as this user instead (the
 # client programs may run as root).
@@ -112,6 +119,10 @@ GRANT SELECT ON performance_schema.* TO '$DB_USER'@'%', '$DB_USER'@'localhost';
 EOF
 }
 
+# Settings the including script adds to every server it starts (galera.sh:
+# the wsrep ones, which name ports of their own).
+SERVER_SETTINGS=()
+
 # Starts mariadbd on PORT in the background and waits until it answers on
 # its socket. Returns 0 when it does, 3 when it could not bind the port (the
 # caller tries another), and dies with the log for anything else.
@@ -135,6 +146,7 @@ start_server() {
         --innodb-log-file-size=48M
         --performance-schema=ON
         --performance-schema-instrument='%=OFF'
+        "${SERVER_SETTINGS[@]}"
     )
     if [[ -n $MAX_ALLOWED_PACKET ]]; then
         settings+=(--max-allowed-packet="$MAX_ALLOWED_PACKET")
@@ -200,9 +212,49 @@ client() {
         -u "$DB_USER" "$@"
 }
 
+# Makes DIR a server's directory: its temporary directory, its socket's path
+# (in DIR/socket, and in SOCKET), and its data directory: made by
+# mariadb-install-db, or left empty when INSTALL is "no" (for a Galera
+# joiner, whose data comes from the state transfer).
+prepare_dir() {
+    local dir=$1 install=${2:-yes}
+    make_server_dir "$dir"
+    # A temporary directory of its own: two servers (a test run's and a
+    # benchmark's) bootstrapping at once in a shared /tmp remove each other's
+    # temporary tables, and mariadb-install-db then fails.
+    make_server_dir "$dir/tmp"
+    SOCKET=$(socket_path "$dir")
+    echo "$SOCKET" >"$dir/socket"
+    if [[ $install == no ]]; then
+        make_server_dir "$dir/data"
+        return
+    fi
+    if ! as_server_user "$(find_program mariadb-install-db)" --no-defaults --datadir="$dir/data" \
+        --tmpdir="$dir/tmp" --skip-test-db \
+        --auth-root-authentication-method=socket --auth-root-socket-user="$(id -un)" \
+        >"$dir/install.log" 2>&1; then
+        cat "$dir/install.log" >&2
+        die "mariadb-install-db failed (output above)"
+    fi
+}
+
+# The URL of the test database on 127.0.0.1:PORT.
+tcp_url() {
+    echo "mysql://$DB_USER:$DB_PASSWORD_IN_URL@127.0.0.1:$1/$DB_NAME"
+}
+
+# Creates the test database and user on the server of DIR (socket SOCKET,
+# port PORT) and checks that the user reaches it over TCP.
+create_test_db() {
+    local dir=$1 socket=$2 port=$3
+    bootstrap_sql | admin "$socket" ||
+        die "creating database $DB_NAME and user $DB_USER failed (server log: $dir/server.log)"
+    client "$port" -e 'SELECT 1' "$DB_NAME" >/dev/null ||
+        die "user $DB_USER cannot reach database $DB_NAME over TCP (server log: $dir/server.log)"
+}
+
 start() {
-    local dir=$1 install mariadbd socket
-    install=$(find_program mariadb-install-db)
+    local dir=$1 mariadbd
     mariadbd=$(find_program mariadbd)
 
     if [[ -n $(running_pid "$dir/mariadbd.pid" mariadbd) && -s $dir/url ]]; then
@@ -214,33 +266,22 @@ start() {
         stop "$dir"
     fi
 
-    make_server_dir "$dir"
-    # A temporary directory of its own: two servers (a test run's and a
-    # benchmark's) bootstrapping at once in a shared /tmp remove each other's
-    # temporary tables, and mariadb-install-db then fails.
-    make_server_dir "$dir/tmp"
-    socket=$(socket_path "$dir")
-    echo "$socket" >"$dir/socket"
-    if ! as_server_user "$install" --no-defaults --datadir="$dir/data" --tmpdir="$dir/tmp" \
-        --skip-test-db \
-        --auth-root-authentication-method=socket --auth-root-socket-user="$(id -un)" \
-        >"$dir/install.log" 2>&1; then
-        cat "$dir/install.log" >&2
-        die "mariadb-install-db failed (output above)"
-    fi
-    start_on_free_port "$dir/server.log" start_server "$mariadbd" "$dir" "$socket"
-
-    bootstrap_sql | admin "$socket" ||
-        die "creating database $DB_NAME and user $DB_USER failed (server log: $dir/server.log)"
-    client "$PORT" -e 'SELECT 1' "$DB_NAME" >/dev/null ||
-        die "user $DB_USER cannot reach database $DB_NAME over TCP (server log: $dir/server.log)"
+    prepare_dir "$dir"
+    start_on_free_port "$dir/server.log" start_server "$mariadbd" "$dir" "$SOCKET"
+    create_test_db "$dir" "$SOCKET" "$PORT"
     # The same database through the unix socket, for the test of that URL form.
-    echo "mysql://$DB_USER:$DB_PASSWORD_IN_URL@localhost/$DB_NAME?socket=$(query_value "$socket")" \
+    echo "mysql://$DB_USER:$DB_PASSWORD_IN_URL@localhost/$DB_NAME?socket=$(query_value "$SOCKET")" \
         >"$dir/url-socket"
-    publish_url "$dir" "mysql://$DB_USER:$DB_PASSWORD_IN_URL@127.0.0.1:$PORT/$DB_NAME"
+    publish_url "$dir" "$(tcp_url "$PORT")"
 }
 
 stop() {
+    stop_server_dir "$1"
+}
+
+# Stops the server of DIR and removes DIR; galera.sh's stop does so for each
+# node.
+stop_server_dir() {
     local dir=$1 pid socket
     [[ -e $dir ]] || return 0
     [[ -d $dir ]] || die "$dir is not a directory"
@@ -260,4 +301,6 @@ stop() {
     rm -rf "$dir"
 }
 
-servers_main "$@"
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+    servers_main "$@"
+fi

@@ -19,9 +19,14 @@
 #
 # Environment: PG_BINDIR overrides where initdb and postgres are looked for;
 # PG_START_TIMEOUT (seconds, default 60) bounds the wait for the server.
+#
+# pg_standby.sh sources this file for its functions, its primary and its
+# standby each being a server of this script's kind; it sets SCRIPT first,
+# and run by source this file does nothing.
 set -euo pipefail
 
-readonly SCRIPT=pg.sh
+: "${SCRIPT:=pg.sh}"
+readonly SCRIPT
 readonly DB_USER=trail
 readonly DB_NAME=trail
 # 8-thread tests open a connection per thread, plus the tests' own, plus raw.c's.
@@ -87,9 +92,10 @@ start_server() {
     (cd / && exec setsid "${AS_SERVER_USER[@]}" "$bindir/postgres" -D "$dir" "${settings[@]}") \
         </dev/null >>"$log" 2>&1 &
     local pid=$! waited=0
-    # Ready means our postmaster says so in its pid file (line 8), not merely
-    # that the port answers: when our bind fails, whoever took the port would.
-    until [[ $(sed -n 8p "$dir/postmaster.pid" 2>/dev/null) == ready* ]] &&
+    # Ready means our postmaster says so in its pid file (line 8; "standby"
+    # on a hot standby that takes reads), not merely that the port answers:
+    # when our bind fails, whoever took the port would.
+    until [[ $(sed -n 8p "$dir/postmaster.pid" 2>/dev/null) =~ ^(ready|standby) ]] &&
         "$bindir/pg_isready" -q -h 127.0.0.1 -p "$port" -U "$DB_USER" -d postgres -t 1; do
         if ! kill -0 "$pid" 2>/dev/null; then
             if grep -q 'could not bind\|could not create any TCP/IP sockets' "$log"; then
@@ -109,6 +115,16 @@ start_server() {
 }
 
 start() {
+    start_server_dir "$1"
+}
+
+stop() {
+    stop_server_dir "$1"
+}
+
+# Makes a cluster in DIR and starts it, with the test database; prints its
+# URL, which it writes to DIR/url.
+start_server_dir() {
     local dir=$1 bindir
     bindir=$(find_bindir)
 
@@ -118,7 +134,7 @@ start() {
     fi
     # Left over from a run that was killed: start afresh.
     if [[ -e $dir ]]; then
-        stop "$dir"
+        stop_server_dir "$dir"
     fi
 
     make_server_dir "$dir"
@@ -136,7 +152,8 @@ start() {
     publish_url "$dir" "postgresql://$DB_USER@127.0.0.1:$PORT/$DB_NAME"
 }
 
-stop() {
+# Stops the server of DIR and removes DIR.
+stop_server_dir() {
     local dir=$1 pid
     [[ -e $dir ]] || return 0
     [[ -d $dir ]] || die "$dir is not a directory"
@@ -165,4 +182,6 @@ kill_hard() {
     fi
 }
 
-servers_main "$@"
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+    servers_main "$@"
+fi
