@@ -368,21 +368,44 @@ static void print_stats(const trail_sync_stats *st, int64_t ns)
            (long long)st->skipped, (long long)st->held, (long long)st->refused, (double)ns / 1e9);
 }
 
-/* --child import URL FILE BATCH LABEL */
-static int child_import(const char *url, const char *file, int batch)
+/*
+ * This process's CPU time (user and system), in seconds: on a machine that
+ * others load, the figure that their load changes least.
+ */
+static double cpu_seconds(void)
 {
-    trail_conn *db = open_migrated(url);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/* trail_import() of @file into @db, timed: its wall time in *@ns, its CPU seconds in *@cpu. */
+static void timed_import(trail_conn *db, const char *file, int batch, trail_sync_stats *st,
+                         int64_t *ns, double *cpu)
+{
     FILE *in = fopen(file, "r");
     if (!in)
         bench_die("%s: %s", file, strerror(errno));
     trail_sync_opts o = TRAIL_SYNC_OPTS_INIT;
     o.batch_size = batch;
     o.progress = isatty(STDERR_FILENO) ? progress : NULL;
-    trail_sync_stats st;
+    double cpu0 = cpu_seconds();
     int64_t t0 = bench_mono_ns();
-    check(db, trail_import(db, in, &o, &st), "import");
-    int64_t ns = bench_mono_ns() - t0;
+    check(db, trail_import(db, in, &o, st), "import");
+    *ns = bench_mono_ns() - t0;
+    *cpu = cpu_seconds() - cpu0;
     fclose(in);
+}
+
+/* --child import URL FILE BATCH LABEL */
+static int child_import(const char *url, const char *file, int batch)
+{
+    trail_conn *db = open_migrated(url);
+    trail_sync_stats st;
+    int64_t ns;
+    double cpu;
+    timed_import(db, file, batch, &st, &ns, &cpu);
     trail_close(db);
     print_stats(&st, ns);
     return 0;
@@ -443,18 +466,6 @@ static long copy_rows(sqlite3 *src, sqlite3 *dst, const char *table, const char 
     sqlite3_finalize(sel);
     sqlite3_finalize(ins);
     return rows;
-}
-
-/*
- * This process's CPU time (user and system), in seconds: on a machine that
- * others load, the figure that their load changes least.
- */
-static double cpu_seconds(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 /*
@@ -848,19 +859,10 @@ static int child_apply(const char *url, const char *file, int batch)
 {
     trail_conn *db;
     check(db, trail_open(&db, url, NULL), url);
-    FILE *in = fopen(file, "r");
-    if (!in)
-        bench_die("%s: %s", file, strerror(errno));
-    trail_sync_opts o = TRAIL_SYNC_OPTS_INIT;
-    o.batch_size = batch;
-    o.progress = isatty(STDERR_FILENO) ? progress : NULL;
     trail_sync_stats st;
-    double cpu0 = cpu_seconds();
-    int64_t t0 = bench_mono_ns();
-    check(db, trail_import(db, in, &o, &st), "import");
-    int64_t ns = bench_mono_ns() - t0;
-    double cpu = cpu_seconds() - cpu0;
-    fclose(in);
+    int64_t ns;
+    double cpu;
+    timed_import(db, file, batch, &st, &ns, &cpu);
     int64_t c[APPLY_COUNTS];
     query_ints(db,
                "SELECT count(*), count(CASE WHEN resolution = 'lww' THEN 1 END),"

@@ -3,6 +3,7 @@
  */
 #define _XOPEN_SOURCE 700 /* mkdtemp, nftw, strdup */
 #include "it_common.h"
+#include "audit/event.h" /* the event columns and their hash, for it_event_hash() and copies */
 #include "trail/sync.h"
 
 #include <ctype.h>
@@ -614,6 +615,57 @@ void it_customer(trail_conn *db, const char *email, shop_customer *out)
     p.name = "Ann";
     p.secret = "s3cret";
     IT_OK(db, shop_customer_create(db, NULL, &p, out));
+}
+
+static trail_value col_TEXT(const char *s)
+{
+    return trail_v_text(s);
+}
+
+static trail_value col_INT(int64_t i)
+{
+    return trail_v_int(i);
+}
+
+static trail_value col_JSON(const char *s)
+{
+    trail_value v = trail_v_text(s);
+    if (s)
+        v.type = TRAIL_V_JSON;
+    return v;
+}
+
+void it_event_hash(const trail_change_event *ev, char out[TRAIL_SHA256_HEX_LEN + 1])
+{
+    trail_value cols[TRAIL_EVENT_COLUMNS];
+#define EV_COL(n, name, value, ...) cols[TRAIL_EV_##name] = col_##value(ev->name);
+    TRAIL_EVENT_COLUMN_TABLE(EV_COL, )
+#undef EV_COL
+    assert_int_equal(trail__event_hash(out, cols), TRAIL_OK);
+}
+
+void it_event_copy_lists(const it_column_literal *set, size_t n, char *cols, size_t cols_size,
+                         char *values, size_t values_size)
+{
+#define NAME(n, name, ...) #name,
+    static const char *const names[] = { TRAIL_EVENT_COLUMN_TABLE(NAME, ) };
+#undef NAME
+    size_t nc = 0, nv = 0;
+    cols[0] = values[0] = '\0';
+    for (size_t i = 0; i < TRAIL_EVENT_COLUMNS; i++) {
+        const char *sep = i ? ", " : "";
+        nc += (size_t)snprintf(cols + nc, cols_size - nc, "%s\"%s\"", sep, names[i]);
+        size_t k = 0;
+        while (k < n && strcmp(set[k].column, names[i]) != 0)
+            k++;
+        if (k == n)
+            nv += (size_t)snprintf(values + nv, values_size - nv, "%s\"%s\"", sep, names[i]);
+        else
+            nv += (size_t)snprintf(values + nv, values_size - nv, "%s%s%s%s", sep,
+                                   set[k].quoted ? "'" : "", set[k].literal,
+                                   set[k].quoted ? "'" : "");
+        assert_true(nc < cols_size && nv < values_size);
+    }
 }
 
 void it_customer_edit(trail_conn *db, const char *id, int64_t version, const char *name,

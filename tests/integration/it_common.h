@@ -26,6 +26,7 @@
 #include "everything.h"
 #include "raw.h"
 #include "shop.h"
+#include "core/sha256.h" /* TRAIL_SHA256_HEX_LEN, for it_event_hash() */
 
 /* ---- the database of one test ------------------------------------------ */
 
@@ -261,6 +262,29 @@ extern const trail_ctx it_full_ctx;
 
 /** it_customer - create a customer with @email and defaults elsewhere into @out. */
 void it_customer(trail_conn *db, const char *email, shop_customer *out);
+
+/**
+ * it_event_hash - the hash of @ev's columns (the trail_change_event
+ * members of the same names) as trail makes it: what a test that forges
+ * an event, or checks one, computes.
+ */
+void it_event_hash(const trail_change_event *ev, char out[TRAIL_SHA256_HEX_LEN + 1]);
+
+/** A column of an event copied by it_event_copy_lists(), and the SQL literal it takes instead. */
+typedef struct it_column_literal {
+    const char *column, *literal;
+    bool quoted; /* a string literal: in single quotes */
+} it_column_literal;
+
+/**
+ * it_event_copy_lists - for an `INSERT INTO trail_change_events (@cols)
+ * SELECT @values FROM trail_change_events WHERE …` that copies an event
+ * but the columns of @set (@n of them), which take their literals: every
+ * event column's name, quoted, into @cols, and into @values the same or
+ * the literal. Fails the test when either does not fit.
+ */
+void it_event_copy_lists(const it_column_literal *set, size_t n, char *cols, size_t cols_size,
+                         char *values, size_t values_size);
 
 /**
  * it_customer_edit - on @db, customer @id at @version: its name set (@name

@@ -116,34 +116,6 @@ static it_events events_of(it_db *t, const char *table, const char *id)
 
 /* ---- hashes, as trail makes them ---------------------------------------------- */
 
-static trail_value col_TEXT(const char *s)
-{
-    return trail_v_text(s);
-}
-
-static trail_value col_INT(int64_t i)
-{
-    return trail_v_int(i);
-}
-
-static trail_value col_JSON(const char *s)
-{
-    trail_value v = trail_v_text(s);
-    if (s)
-        v.type = TRAIL_V_JSON;
-    return v;
-}
-
-/* The hash of @ev's columns (the trail_change_event members of the same names). */
-static void hash_of(const trail_change_event *ev, char out[TRAIL_SHA256_HEX_LEN + 1])
-{
-    trail_value cols[TRAIL_EVENT_COLUMNS];
-#define EV_COL(n, name, value, ...) cols[TRAIL_EV_##name] = col_##value(ev->name);
-    TRAIL_EVENT_COLUMN_TABLE(EV_COL, )
-#undef EV_COL
-    assert_int_equal(trail__event_hash(out, cols), TRAIL_OK);
-}
-
 /*
  * Recomputes prev_hash and hash of @lane's events from seq @from (at least
  * 2) on, as trail would have written them: what an attacker does who edited
@@ -169,7 +141,7 @@ static void rehash_lane(it_db *t, const char *lane, int64_t from)
         char hash[TRAIL_SHA256_HEX_LEN + 1];
         trail_change_event rewritten = *ev;
         rewritten.prev_hash = prev;
-        hash_of(&rewritten, hash);
+        it_event_hash(&rewritten, hash);
         it_tamper(t,
                   "UPDATE \"trail_change_events\" SET \"prev_hash\" = '%s', \"hash\" = '%s'"
                   " WHERE \"event_id\" = '%s'",
@@ -195,35 +167,19 @@ static void forge(it_db *t, const trail_change_event *from, const char *event_id
     f.seq = seq;
     f.prev_hash = prev_hash;
     char computed[TRAIL_SHA256_HEX_LEN + 1];
-    hash_of(&f, computed);
+    it_event_hash(&f, computed);
     f.hash = hash ? hash : computed;
 
     char seq_text[24];
     snprintf(seq_text, sizeof seq_text, "%lld", (long long)seq);
-    const struct {
-        const char *column, *literal; /* a literal is a string unless it is seq's */
-    } forged[] = { { "event_id", f.event_id },   { "node_id", f.node_id },
-                   { "lane_id", f.lane_id },     { "seq", seq_text },
-                   { "prev_hash", f.prev_hash }, { "hash", f.hash } };
-#define NAME(n, name, ...) #name,
-    static const char *const names[] = { TRAIL_EVENT_COLUMN_TABLE(NAME, ) };
-#undef NAME
-    char cols[1024] = "", values[1024] = "";
-    size_t nc = 0, nv = 0;
-    for (size_t i = 0; i < TRAIL_EVENT_COLUMNS; i++) {
-        const char *sep = i ? ", " : "";
-        nc += (size_t)snprintf(cols + nc, sizeof cols - nc, "%s\"%s\"", sep, names[i]);
-        size_t k = 0;
-        while (k < sizeof forged / sizeof forged[0] && strcmp(forged[k].column, names[i]) != 0)
-            k++;
-        if (k == sizeof forged / sizeof forged[0])
-            nv += (size_t)snprintf(values + nv, sizeof values - nv, "%s\"%s\"", sep, names[i]);
-        else
-            nv += (size_t)snprintf(values + nv, sizeof values - nv, "%s%s%s%s", sep,
-                                   strcmp(names[i], "seq") ? "'" : "", forged[k].literal,
-                                   strcmp(names[i], "seq") ? "'" : "");
-        assert_true(nc < sizeof cols && nv < sizeof values);
-    }
+    const it_column_literal forged[] = {
+        { "event_id", f.event_id, true },   { "node_id", f.node_id, true },
+        { "lane_id", f.lane_id, true },     { "seq", seq_text, false },
+        { "prev_hash", f.prev_hash, true }, { "hash", f.hash, true },
+    };
+    char cols[1024], values[1024];
+    it_event_copy_lists(forged, sizeof forged / sizeof forged[0], cols, sizeof cols, values,
+                        sizeof values);
     it_tamper(t,
               "INSERT INTO \"trail_change_events\" (%s) SELECT %s FROM \"trail_change_events\""
               " WHERE \"event_id\" = '%s'",

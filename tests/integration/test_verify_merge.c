@@ -75,24 +75,6 @@ static bool before(const trail_change_event *x, const trail_change_event *y)
 
 /* ---- forging, as trail would hash and chain ----------------------------------- */
 
-static trail_value col_TEXT(const char *s)
-{
-    return trail_v_text(s);
-}
-
-static trail_value col_INT(int64_t i)
-{
-    return trail_v_int(i);
-}
-
-static trail_value col_JSON(const char *s)
-{
-    trail_value v = trail_v_text(s);
-    if (s)
-        v.type = TRAIL_V_JSON;
-    return v;
-}
-
 /*
  * A copy of event @from appended to its lane on @t, hashed and chained as
  * trail would (so that only the record's checks can tell): id @event_id,
@@ -117,46 +99,22 @@ static bool append_copy(it_db *t, const trail_change_event *from, const char *ev
     f.prev_hash = head->hash;
     if (new_values)
         f.new_values = new_values;
-    trail_value hashed[TRAIL_EVENT_COLUMNS];
-#define EV_COL(n, name, value, ...) hashed[TRAIL_EV_##name] = col_##value(f.name);
-    TRAIL_EVENT_COLUMN_TABLE(EV_COL, )
-#undef EV_COL
     char hash[TRAIL_SHA256_HEX_LEN + 1];
-    assert_int_equal(trail__event_hash(hash, hashed), TRAIL_OK);
+    it_event_hash(&f, hash);
     assert_null(strpbrk(f.new_values, "'\\"));
     char seq[24], hlc_text[24];
     snprintf(seq, sizeof seq, "%" PRId64, f.seq);
     snprintf(hlc_text, sizeof hlc_text, "%" PRId64, hlc);
     /* Every column as it was, but these: literals, quoted unless numbers. */
-    const struct {
-        const char *column, *literal;
-        bool quoted;
-    } set[] = { { "event_id", event_id, true },
-                { "hlc", hlc_text, false },
-                { "seq", seq, false },
-                { "op", op, true },
-                { "new_values", f.new_values, true },
-                { "prev_hash", f.prev_hash, true },
-                { "hash", hash, true } };
-#define NAME(n, name, ...) #name,
-    static const char *const names[] = { TRAIL_EVENT_COLUMN_TABLE(NAME, ) };
-#undef NAME
-    char cols[1024] = "", values[2048] = "";
-    size_t nc = 0, nv = 0;
-    for (size_t i = 0; i < TRAIL_EVENT_COLUMNS; i++) {
-        const char *sep = i ? ", " : "";
-        nc += (size_t)snprintf(cols + nc, sizeof cols - nc, "%s\"%s\"", sep, names[i]);
-        size_t k = 0;
-        while (k < sizeof set / sizeof set[0] && strcmp(set[k].column, names[i]) != 0)
-            k++;
-        if (k == sizeof set / sizeof set[0])
-            nv += (size_t)snprintf(values + nv, sizeof values - nv, "%s\"%s\"", sep, names[i]);
-        else
-            nv += (size_t)snprintf(values + nv, sizeof values - nv, "%s%s%s%s", sep,
-                                   set[k].quoted ? "'" : "", set[k].literal,
-                                   set[k].quoted ? "'" : "");
-        assert_true(nc < sizeof cols && nv < sizeof values);
-    }
+    const it_column_literal set[] = { { "event_id", event_id, true },
+                                      { "hlc", hlc_text, false },
+                                      { "seq", seq, false },
+                                      { "op", op, true },
+                                      { "new_values", f.new_values, true },
+                                      { "prev_hash", f.prev_hash, true },
+                                      { "hash", hash, true } };
+    char cols[1024], values[2048];
+    it_event_copy_lists(set, sizeof set / sizeof set[0], cols, sizeof cols, values, sizeof values);
     t->verify = false;
     bool took = raw_exec(t->url,
                          "INSERT INTO \"trail_change_events\" (%s) SELECT %s FROM "
