@@ -243,6 +243,7 @@ static bool retry(trail_conn *db, int rc, int *attempt)
     struct timespec ts = { 0, pause_us * 1000 };
     nanosleep(&ts, NULL);
     (*attempt)++;
+    db->retries++;
     db->retryable = false;
     return true;
 }

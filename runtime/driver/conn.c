@@ -430,6 +430,11 @@ uint64_t trail_statements(const trail_conn *db)
     return db ? db->statements : 0;
 }
 
+uint64_t trail_retries(const trail_conn *db)
+{
+    return db ? db->retries : 0;
+}
+
 /* A fresh transaction id, with its time from the clock. */
 int trail__conn_new_tx(trail_conn *db)
 {

@@ -207,6 +207,7 @@ struct trail_conn {
     struct trail_sync_texts *sync_texts; /* sync/texts.c */
     uint64_t round_trips;                /* waits for the server, counted by its driver */
     uint64_t statements;                 /* statements run (not prepared), counted by its driver */
+    uint64_t retries;                    /* writes run again after the engine undid them */
     /*
      * The most bytes the server takes in one statement, builds into one
      * string or sends as one row (MariaDB's max_allowed_packet, read at
