@@ -25,6 +25,8 @@
 #include <string.h>
 
 #define BENCH_MAX_CLIENTS 2
+/* Threads a run may have: bench_write_mysql --galera runs 3 clients, one per node. */
+#define BENCH_MAX_THREADS 3
 
 /* The same defaults for every server, so that their figures compare. */
 #define BENCH_DEFAULT_ROWS   1000
@@ -46,19 +48,23 @@ typedef struct bench_args {
     bool keep;       /* --keep: leave what the cases made on the --url server */
     const char *url; /* --url: the server to use instead of starting one */
     long rows, ms, reps, warmup;
-    const char *data;   /* --data: where the figures for gnuplot go */
-    const char *parent; /* --dir: where the server's temporary directory goes */
-    const char *script; /* the server script */
+    const char *data;       /* --data: where the figures for gnuplot go */
+    const char *parent;     /* --dir: where the server's temporary directory goes */
+    const char *script;     /* the server script */
+    bool galera;            /* --galera: on a Galera cluster of galera.sh's */
+    const char *galera_dir; /* --galera-dir: on the running cluster of this galera.sh DIR */
 } bench_args;
 
 /*
  * Reads @argv into @a: --quick, --url, --rows, --ms, --reps, --data, --dir,
- * @script_option (the server script, default @script), and --keep when
- * @keep_option. Returns as bench_parse_args() does (@usage for --help);
- * dies on values that do not go together.
+ * @script_option (the server script, default @script), --keep when
+ * @keep_option, --galera and --galera-dir when @galera_options. Returns as
+ * bench_parse_args() does (@usage for --help); dies on values that do not
+ * go together.
  */
 static inline int bench_args_parse(bench_args *a, int argc, char **argv, const char *script_option,
-                                   const char *script, bool keep_option, void (*usage)(FILE *))
+                                   const char *script, bool keep_option, bool galera_options,
+                                   void (*usage)(FILE *))
 {
     *a = (bench_args){ .rows = BENCH_DEFAULT_ROWS,
                        .ms = BENCH_DEFAULT_MS,
@@ -75,10 +81,18 @@ static inline int bench_args_parse(bench_args *a, int argc, char **argv, const c
         { "--data", .text = &a->data },
         { "--dir", .text = &a->parent },
         { script_option, .text = &a->script },
-        { "--keep", .flag = &a->keep }, /* last: left out without @keep_option */
+        /* Last: left out without their @..._option. */
+        { "--keep", .flag = &a->keep },
+        { "--galera", .flag = &a->galera },
+        { "--galera-dir", .text = &a->galera_dir },
     };
-    size_t n = sizeof opts / sizeof opts[0] - (keep_option ? 0 : 1);
-    int parsed = bench_parse_args(argc, argv, opts, n, usage, bench_program);
+    bench_option chosen[sizeof opts / sizeof opts[0]];
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
+        if ((keep_option || opts[i].flag != &a->keep) &&
+            (galera_options || (opts[i].flag != &a->galera && opts[i].text != &a->galera_dir)))
+            chosen[n++] = opts[i];
+    int parsed = bench_parse_args(argc, argv, chosen, n, usage, bench_program);
     if (parsed)
         return parsed;
     if (a->quick) {
@@ -89,6 +103,10 @@ static inline int bench_args_parse(bench_args *a, int argc, char **argv, const c
     }
     if (a->keep && !a->url)
         bench_die("--keep needs --url: the server this program starts is always stopped");
+    if (a->galera_dir)
+        a->galera = true;
+    if (a->galera && a->url)
+        bench_die("--galera and --url: one or the other (--galera-dir for a running cluster)");
     if (a->rows < BENCH_MAX_CLIENTS)
         bench_die("--rows: at least %d, one customer per client", BENCH_MAX_CLIENTS);
     if (!a->parent || !*a->parent)
@@ -162,7 +180,7 @@ typedef struct bench_client_ops {
 typedef struct bench_run {
     bench_case *c;
     const bench_client_ops *ops;
-    bench_client *cl[BENCH_MAX_CLIENTS]; /* the program's clients, which it sets */
+    bench_client *cl[BENCH_MAX_THREADS]; /* the program's clients, which it sets */
     long rows;                           /* customers */
     char (*ids)[TRAIL_ULID_LEN + 1];     /* theirs, in creation order */
     int64_t *version;                    /* of each customer */
@@ -289,7 +307,7 @@ static inline long bench_run_clients(bench_run *r, int rep)
         r->ops->open(cl[k]);
     }
     /* The signals go to this thread only, whose handler stops the server. */
-    pthread_t threads[BENCH_MAX_CLIENTS];
+    pthread_t threads[BENCH_MAX_THREADS];
     sigset_t block, old;
     sigemptyset(&block);
     sigaddset(&block, SIGINT);

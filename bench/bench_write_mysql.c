@@ -66,6 +66,7 @@
  * works: its figures mean nothing and no figure is ever asserted.
  */
 #define _XOPEN_SOURCE 700 /* mkdtemp, sigaction, pthread_barrier */
+#include "bench_write_mysql.h"
 #include "bench_clients.h"
 #include "bench_server.h"
 #include "bench_shop.h"
@@ -83,7 +84,6 @@
 #include <unistd.h>
 
 #define MAX_CLIENTS BENCH_MAX_CLIENTS
-#define URL_LEN     2048
 #define NCASES      (2 * BENCH_GROUP_CASES) /* innodb_flush_log_at_trx_commit 1 or 2 */
 
 #ifndef TRAIL_MARIADB_SH
@@ -103,9 +103,6 @@
 #define SETTLE_MS            30000
 #define SETTLED_LOG_BYTES    (1L << 20) /* of redo log not yet checkpointed */
 #define SETTLED_HISTORY_LIST 100        /* transactions whose undo is not yet purged */
-
-/* The target this benchmark judges against, for 1 and 2 clients at each setting. */
-#define TARGET_TRAIL_VS_TRIGGER 1.0
 
 /*
  * The trigger's text variable: the collation of MariaDB's JSON functions,
@@ -132,13 +129,13 @@ static MYSQL *my_connect(const char *host, const char *user, const char *passwor
     return c;
 }
 
-static MYSQL *my_connect_url(const trail_mysql_url *u)
+MYSQL *my_connect_url(const trail_mysql_url *u)
 {
     return my_connect(u->host, u->user, u->password, u->database, u->port, u->socket);
 }
 
 /* Runs @sql; dies when it fails. A result (ANALYZE TABLE's) is read and dropped. */
-static void my_exec(MYSQL *c, const char *sql)
+void my_exec(MYSQL *c, const char *sql)
 {
     if (mysql_real_query(c, sql, strlen(sql)) != 0)
         bench_die("%s: %s", sql, mysql_error(c));
@@ -150,7 +147,7 @@ static void my_exec(MYSQL *c, const char *sql)
 }
 
 /* The one value @sql selects, as a number (0 for NULL). */
-static double my_value(MYSQL *c, const char *sql)
+double my_value(MYSQL *c, const char *sql)
 {
     if (mysql_real_query(c, sql, strlen(sql)) != 0)
         bench_die("%s: %s", sql, mysql_error(c));
@@ -218,42 +215,21 @@ static MYSQL_STMT *prepare_ctx(MYSQL *c, MYSQL_BIND bind[BENCH_N_CTX])
 
 /* ---- The database. ---- */
 
-/* A customer's id and its index in creation order, for finding rows read back. */
-struct id_index {
-    const char *id;
-    long i;
-};
-
 static int id_index_cmp(const void *a, const void *b)
 {
     return strcmp(((const struct id_index *)a)->id, ((const struct id_index *)b)->id);
 }
 
-struct fixture {
-    char url[URL_LEN]; /* the database every case runs in */
-    trail_mysql_url u; /* its parts */
-    MYSQL *conn;       /* its user's: resets, the trigger, checks */
-    MYSQL *admin;      /* the server's administrator, for SET GLOBAL; NULL with --url */
-    long rows;
-    char (*ids)[TRAIL_ULID_LEN + 1]; /* of the customers, in creation order */
-    struct id_index *sorted;         /* the same, by id */
-    char node_id[TRAIL_NODE_ID_MAX + 1];
-    long flush[2];       /* innodb_flush_log_at_trx_commit at each setting */
-    double dirty_pct;    /* innodb_max_dirty_pages_pct as found, restored after each checkpoint */
-    char version[64];    /* the server's */
-    bench_groups groups; /* 2 settings (1 and 2), or the server's as it is (--url) */
-    char group_text[2][2][64]; /* the groups' names, which groups points to */
-};
-
 /*
- * The administrator of the server mariadb.sh started: the account of the OS
- * user we run as, which mariadb-install-db lets in through the socket
- * without a password (unix_socket authentication); DIR/socket names it.
+ * The administrator of the server mariadb.sh started in @dir (galera.sh's
+ * nodes are such servers): the account of the OS user we run as, which
+ * mariadb-install-db lets in through the socket without a password
+ * (unix_socket authentication); @dir/socket names it.
  */
-static MYSQL *admin_connect(void)
+MYSQL *admin_connect(const char *dir)
 {
     char path[BENCH_DIR_MAX + 32], socket[BENCH_DIR_MAX + 32];
-    snprintf(path, sizeof path, "%s/socket", bench_server.data);
+    snprintf(path, sizeof path, "%s/socket", dir);
     FILE *f = fopen(path, "r");
     if (!f || !fgets(socket, sizeof socket, f))
         bench_die("cannot read the server's socket from %s", path);
@@ -272,7 +248,7 @@ static MYSQL *admin_connect(void)
  */
 static void clear_database(struct fixture *fx)
 {
-    MYSQL *c = fx->conn;
+    MYSQL *c = fx->node[0].conn;
     if (my_value(c, "SELECT count(*) FROM information_schema.TABLES"
                     " WHERE TABLE_SCHEMA = DATABASE()") == 0)
         return;
@@ -281,7 +257,7 @@ static void clear_database(struct fixture *fx)
         bench_die("database %s holds tables, but not " TEMPLATE_CUSTOMERS
                   " (what an earlier run leaves): give an empty database, which every case"
                   " empties and fills again",
-                  fx->u.database ? fx->u.database : "(default)");
+                  fx->node[0].u.database ? fx->node[0].u.database : "(default)");
     const char *sql = "SELECT concat('DROP TABLE ', group_concat(concat('`', TABLE_NAME, '`')))"
                       " FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()";
     if (mysql_query(c, sql) != 0)
@@ -299,26 +275,37 @@ static void clear_database(struct fixture *fx)
  * (bench_make_customers()), copied to TEMPLATE_CUSTOMERS and
  * TEMPLATE_EVENTS.
  */
-static void make_template(struct fixture *fx)
+void make_template(struct fixture *fx)
 {
-    trail_err err = { 0 };
-    if (trail__mysql_url_parse(&fx->u, fx->url, &err) != TRAIL_OK)
-        bench_die("the URL: %s", err.msg);
-    fx->conn = my_connect_url(&fx->u);
-    /* Every case empties customers, which orders' foreign key would refuse. */
-    my_exec(fx->conn, "SET SESSION foreign_key_checks = 0");
+    for (int n = 0; n < fx->nodes; n++) {
+        struct bench_node *node = &fx->node[n];
+        trail_err err = { 0 };
+        if (trail__mysql_url_parse(&node->u, node->url, &err) != TRAIL_OK)
+            bench_die("the URL: %s", err.msg);
+        node->conn = my_connect_url(&node->u);
+        /* Every case empties customers, which orders' foreign key would refuse. */
+        my_exec(node->conn, "SET SESSION foreign_key_checks = 0");
+        /*
+         * On a cluster, each read of the checks waits until its node has
+         * applied every write the cluster committed before it: the checks
+         * see the cluster settled.
+         */
+        if (fx->nodes > 1)
+            my_exec(node->conn, "SET SESSION wsrep_sync_wait = 1");
+    }
+    MYSQL *conn = fx->node[0].conn;
     clear_database(fx);
-    bench_make_customers(fx->url, fx->rows, fx->ids, fx->node_id);
-    my_exec(fx->conn, "CREATE TABLE `" TEMPLATE_CUSTOMERS "` LIKE `customers`");
-    my_exec(fx->conn, "INSERT INTO `" TEMPLATE_CUSTOMERS "` SELECT * FROM `customers`");
-    my_exec(fx->conn, "CREATE TABLE `" TEMPLATE_EVENTS "` LIKE `trail_change_events`");
-    my_exec(fx->conn, "INSERT INTO `" TEMPLATE_EVENTS "` SELECT * FROM `trail_change_events`");
+    bench_make_customers(fx->node[0].url, fx->rows, fx->ids, fx->node_id);
+    my_exec(conn, "CREATE TABLE `" TEMPLATE_CUSTOMERS "` LIKE `customers`");
+    my_exec(conn, "INSERT INTO `" TEMPLATE_CUSTOMERS "` SELECT * FROM `customers`");
+    my_exec(conn, "CREATE TABLE `" TEMPLATE_EVENTS "` LIKE `trail_change_events`");
+    my_exec(conn, "INSERT INTO `" TEMPLATE_EVENTS "` SELECT * FROM `trail_change_events`");
     if (!(fx->sorted = malloc(sizeof *fx->sorted * (size_t)fx->rows)))
         bench_die("out of memory");
     for (long i = 0; i < fx->rows; i++)
         fx->sorted[i] = (struct id_index){ fx->ids[i], i };
     qsort(fx->sorted, (size_t)fx->rows, sizeof *fx->sorted, id_index_cmp);
-    snprintf(fx->version, sizeof fx->version, "%s", mysql_get_server_info(fx->conn));
+    snprintf(fx->version, sizeof fx->version, "%s", mysql_get_server_info(conn));
 }
 
 /* A global status value of the server, as a number. */
@@ -332,23 +319,34 @@ static double status(MYSQL *c, const char *name)
     return my_value(c, sql);
 }
 
+/* Whether @node has settled: see settle(). */
+static bool node_settled(const struct fixture *fx, const struct bench_node *node)
+{
+    return status(node->conn, "INNODB_HISTORY_LIST_LENGTH") <= SETTLED_HISTORY_LIST &&
+           (!node->admin ||
+            status(node->conn, "INNODB_CHECKPOINT_AGE") <= (double)SETTLED_LOG_BYTES) &&
+           (fx->nodes == 1 || status(node->conn, "WSREP_LOCAL_RECV_QUEUE") == 0);
+}
+
 /*
- * Lets the server settle before a case: with the administrator, its dirty
+ * Lets every server settle before a case: with the administrator, its dirty
  * pages flushed until the redo log is checkpointed (innodb_max_dirty_pages_pct
- * 0 until then), as bench_write_pg's CHECKPOINT; and the undo of earlier
- * cases purged. Says so on stderr when it does not within SETTLE_MS.
+ * 0 until then), as bench_write_pg's CHECKPOINT; the undo of earlier
+ * cases purged; on a cluster, the writes other nodes sent applied. Says so
+ * on stderr when they do not within SETTLE_MS.
  */
 static void settle(struct fixture *fx)
 {
     char sql[96];
-    if (fx->admin)
-        my_exec(fx->admin, "SET GLOBAL innodb_max_dirty_pages_pct = 0");
+    for (int n = 0; n < fx->nodes; n++)
+        if (fx->node[n].admin)
+            my_exec(fx->node[n].admin, "SET GLOBAL innodb_max_dirty_pages_pct = 0");
     int64_t deadline = bench_mono_ns() + (int64_t)SETTLE_MS * 1000000;
     bool settled = false;
     while (!settled && bench_mono_ns() < deadline) {
-        settled =
-            status(fx->conn, "INNODB_HISTORY_LIST_LENGTH") <= SETTLED_HISTORY_LIST &&
-            (!fx->admin || status(fx->conn, "INNODB_CHECKPOINT_AGE") <= (double)SETTLED_LOG_BYTES);
+        settled = true;
+        for (int n = 0; n < fx->nodes && settled; n++)
+            settled = node_settled(fx, &fx->node[n]);
         struct timespec pause = { 0, 20000000 };
         if (!settled)
             nanosleep(&pause, NULL);
@@ -356,28 +354,28 @@ static void settle(struct fixture *fx)
     if (!settled)
         fprintf(stderr, "%s: the server did not settle within %d ms; going on\n", bench_program,
                 SETTLE_MS);
-    if (fx->admin) {
-        snprintf(sql, sizeof sql, "SET GLOBAL innodb_max_dirty_pages_pct = %g", fx->dirty_pct);
-        my_exec(fx->admin, sql);
-    }
+    snprintf(sql, sizeof sql, "SET GLOBAL innodb_max_dirty_pages_pct = %g", fx->dirty_pct);
+    for (int n = 0; n < fx->nodes; n++)
+        if (fx->node[n].admin)
+            my_exec(fx->node[n].admin, sql);
 }
 
 /* The database as the template has it, at setting @relaxed, settled: a case's start. */
 static void make_case_db(struct fixture *fx, bool relaxed)
 {
-    MYSQL *c = fx->conn;
+    MYSQL *c = fx->node[0].conn;
     my_exec(c, "DROP TRIGGER IF EXISTS `" TRIGGER_NAME "`");
     my_exec(c, "TRUNCATE TABLE `customers`");
     my_exec(c, "INSERT INTO `customers` SELECT * FROM `" TEMPLATE_CUSTOMERS "`");
     my_exec(c, "TRUNCATE TABLE `trail_change_events`");
     my_exec(c, "INSERT INTO `trail_change_events` SELECT * FROM `" TEMPLATE_EVENTS "`");
     my_exec(c, "ANALYZE TABLE `customers`, `trail_change_events`");
-    if (fx->admin) {
-        char sql[96];
-        snprintf(sql, sizeof sql, "SET GLOBAL innodb_flush_log_at_trx_commit = %ld",
-                 fx->flush[relaxed]);
-        my_exec(fx->admin, sql);
-    }
+    char sql[96];
+    snprintf(sql, sizeof sql, "SET GLOBAL innodb_flush_log_at_trx_commit = %ld",
+             fx->flush[relaxed]);
+    for (int n = 0; n < fx->nodes; n++)
+        if (fx->node[n].admin)
+            my_exec(fx->node[n].admin, sql);
     settle(fx);
 }
 
@@ -470,7 +468,7 @@ static void make_trigger_sql(char *sql, size_t size, const struct fixture *fx)
     row_json(new_json, sizeof new_json, e, "NEW");
     changed_array(changed, sizeof changed, e);
     char node[2 * TRAIL_NODE_ID_MAX + 3] = "'";
-    unsigned long n = mysql_real_escape_string(fx->conn, node + 1, fx->node_id,
+    unsigned long n = mysql_real_escape_string(fx->node[0].conn, node + 1, fx->node_id,
                                                (unsigned long)strlen(fx->node_id));
     memcpy(node + 1 + n, "'", 2);
     bench_trigger_row row;
@@ -504,26 +502,6 @@ static void make_trigger_sql(char *sql, size_t size, const struct fixture *fx)
 
 /* ---- The cases. ---- */
 
-/*
- * One client of a run: bench_client, and for plain and trigger audit its
- * connection, statements and the values they are bound to.
- */
-struct client {
-    bench_client b;
-    MYSQL *my;
-    MYSQL_STMT *ctx, *update;
-    MYSQL_BIND ctx_bind[BENCH_N_CTX], update_bind[3];
-    int64_t credit, version;
-    char id[TRAIL_ULID_LEN + 1];
-};
-
-/* A run of a case: bench_run, and the fixture. */
-struct run {
-    bench_run b;
-    const struct fixture *fx;
-    struct client cl[MAX_CLIENTS];
-};
-
 /* The server's innodb_flush_log_at_trx_commit, as connection @what reads it, must be the case's. */
 static void check_flush(const struct run *r, const char *got, const char *what)
 {
@@ -533,19 +511,18 @@ static void check_flush(const struct run *r, const char *got, const char *what)
                   bench_kind_names[r->b.c->kind], what, got ? got : "unknown", want);
 }
 
-/* As text: trail reads an integer column only as a number. */
-#define FLUSH_SQL "SELECT CAST(@@GLOBAL.innodb_flush_log_at_trx_commit AS CHAR)"
-
-static void client_open(bench_client *b)
+/* Opens client @b of a run: on node[0], or on node k % nodes when the run is spread. */
+void client_open(bench_client *b)
 {
     struct client *cl = (struct client *)b;
     const struct run *r = (const struct run *)b->run;
     const bench_case *c = r->b.c;
+    const struct bench_node *node = &r->fx->node[r->spread ? b->index % r->fx->nodes : 0];
     if (c->kind == BENCH_TRAIL) {
         char text[64];
         bool found;
         /* "127.0.0.1:PORT" over TCP, "localhost" through the socket: then no port. */
-        bench_trail_open(&cl->b, r->fx->url,
+        bench_trail_open(&cl->b, node->url,
                          "SELECT SUBSTRING_INDEX(HOST, ':', -1) FROM information_schema.PROCESSLIST"
                          " WHERE ID = CONNECTION_ID()");
         int rc = trail__conn_query_text(cl->b.db, FLUSH_SQL, NULL, 0, text, sizeof text, &found);
@@ -553,7 +530,7 @@ static void client_open(bench_client *b)
         check_flush(r, found ? text : NULL, "trail's connection");
         return;
     }
-    cl->my = my_connect_url(&r->fx->u);
+    cl->my = my_connect_url(&node->u);
     char flush[24];
     snprintf(flush, sizeof flush, "%.0f", my_value(cl->my, FLUSH_SQL));
     check_flush(r, flush, "its connection");
@@ -581,7 +558,7 @@ static void client_open(bench_client *b)
     my_bind(cl->update, v, "UPDATE");
 }
 
-static void client_close(bench_client *b)
+void client_close(bench_client *b)
 {
     struct client *cl = (struct client *)b;
     trail_close(cl->b.db);
@@ -620,37 +597,15 @@ static void trigger_write(bench_client *b, long i, int64_t credit)
 }
 
 /*
- * Checks the case's database after @writes writes: every customer holds
- * the credit last written to it and its version (1 plus its writes when
- * versioned); an audited case has one update event per write, per customer
- * as many as its version says, the last one carrying its credit, each with
- * the context; plain has none. Returns the mean size in bytes of the update
- * events' variable columns.
+ * Counts in the database of @c what every audited write must have left
+ * (struct audit_counts): its update events, those that do not match their
+ * customer's version and credit, those without the context, the lane
+ * positions taken twice, and the events' mean size.
  */
-static double check_db(const struct run *r, long writes)
+void check_audit(MYSQL *c, struct audit_counts *n)
 {
-    const struct fixture *fx = r->fx;
-    MYSQL *c = fx->conn;
-    const char *sql = "SELECT `id`, `credit`, `version` FROM `customers`";
-    if (mysql_query(c, sql) != 0)
-        bench_die("%s: %s", sql, mysql_error(c));
-    MYSQL_RES *res = mysql_use_result(c);
-    if (!res)
-        bench_die("%s: %s", sql, mysql_error(c));
-    long right = 0;
-    for (MYSQL_ROW row; (row = mysql_fetch_row(res));) {
-        struct id_index key = { row[0], 0 };
-        const struct id_index *at =
-            bsearch(&key, fx->sorted, (size_t)fx->rows, sizeof *fx->sorted, id_index_cmp);
-        if (at && strtoll(row[1], NULL, 10) == r->b.credit[at->i] &&
-            strtoll(row[2], NULL, 10) == r->b.version[at->i])
-            right++;
-    }
-    if (mysql_errno(c))
-        bench_die("%s: %s", sql, mysql_error(c));
-    mysql_free_result(res);
-    long events = (long)my_value(c, "SELECT count(*) FROM trail_change_events WHERE op = 'update'");
-    long unmatched = (long)my_value(
+    n->events = (long)my_value(c, "SELECT count(*) FROM trail_change_events WHERE op = 'update'");
+    n->unmatched = (long)my_value(
         c, "SELECT count(*) FROM customers c WHERE c.version - 1 <> (SELECT count(*)"
            " FROM trail_change_events e WHERE e.table_name = 'customers' AND e.record_id = c.id"
            " AND e.op = 'update') OR (c.version > 1 AND NOT EXISTS (SELECT 1"
@@ -670,18 +625,76 @@ static double check_db(const struct run *r, long writes)
                      " AND `%s` <=> @trail_%s COLLATE utf8mb4_nopad_bin", bench_ctx_column(i),
                      bench_ctx_column(i));
     bench_append(no_ctx_sql, sizeof no_ctx_sql, ")");
-    long no_ctx = (long)my_value(c, no_ctx_sql);
+    n->no_ctx = (long)my_value(c, no_ctx_sql);
     char bytes_sql[1024];
     bench_event_bytes_sql(bytes_sql, sizeof bytes_sql, "length(%s)", "length(%s)");
-    double bytes = my_value(c, bytes_sql);
-    long twins = (long)my_value(c, "SELECT count(*) FROM (SELECT 1 FROM trail_change_events"
-                                   " GROUP BY lane_id, seq HAVING count(*) > 1) t");
-    bench_check_counts(&r->b, writes, right, events, unmatched, no_ctx, twins);
-    return bytes;
+    n->bytes = my_value(c, bytes_sql);
+    n->twins = (long)my_value(c, "SELECT count(*) FROM (SELECT 1 FROM trail_change_events"
+                                 " GROUP BY lane_id, seq HAVING count(*) > 1) t");
 }
 
-/* Runs case @c once, on a fresh copy of the template; fills its figures for repetition @rep. */
-static void run_case(bench_case *c, struct fixture *fx, int64_t budget_ns, long warmup, int rep)
+/*
+ * Checks the case's database on every node after @writes writes: every
+ * customer holds the credit last written to it and its version (1 plus its
+ * writes when versioned); an audited case has one update event per write,
+ * per customer as many as its version says, the last one carrying its
+ * credit, each with the context; plain has none. Returns the mean size in
+ * bytes of the update events' variable columns.
+ */
+static double check_db(const struct run *r, long writes)
+{
+    const struct fixture *fx = r->fx;
+    struct audit_counts n = { 0 };
+    for (int k = 0; k < fx->nodes; k++) {
+        MYSQL *c = fx->node[k].conn;
+        const char *sql = "SELECT `id`, `credit`, `version` FROM `customers`";
+        if (mysql_query(c, sql) != 0)
+            bench_die("%s: %s", sql, mysql_error(c));
+        MYSQL_RES *res = mysql_use_result(c);
+        if (!res)
+            bench_die("%s: %s", sql, mysql_error(c));
+        long right = 0;
+        for (MYSQL_ROW row; (row = mysql_fetch_row(res));) {
+            struct id_index key = { row[0], 0 };
+            const struct id_index *at =
+                bsearch(&key, fx->sorted, (size_t)fx->rows, sizeof *fx->sorted, id_index_cmp);
+            if (at && strtoll(row[1], NULL, 10) == r->b.credit[at->i] &&
+                strtoll(row[2], NULL, 10) == r->b.version[at->i])
+                right++;
+        }
+        if (mysql_errno(c))
+            bench_die("%s: %s", sql, mysql_error(c));
+        mysql_free_result(res);
+        check_audit(c, &n);
+        /* A failed check names the node it failed on. */
+        const char *program = bench_program;
+        char who[64];
+        snprintf(who, sizeof who, "%s, node %d", program, k + 1);
+        if (fx->nodes > 1)
+            bench_program = who;
+        bench_check_counts(&r->b, writes, right, n.events, n.unmatched, n.no_ctx, n.twins);
+        bench_program = program;
+    }
+    return n.bytes;
+}
+
+/* The case's start; the trigger created when it is trigger audit's. */
+void start_case(struct fixture *fx, const bench_case *c)
+{
+    make_case_db(fx, c->relaxed);
+    if (c->kind == BENCH_TRIGGER) {
+        static char sql[32768];
+        make_trigger_sql(sql, sizeof sql, fx);
+        my_exec(fx->node[0].conn, sql);
+    }
+}
+
+/*
+ * Runs case @c once, on a fresh copy of the template, its clients on
+ * node[0] or @spread over the nodes; fills its figures for repetition @rep.
+ */
+void run_case(bench_case *c, struct fixture *fx, int64_t budget_ns, long warmup, int rep,
+              bool spread)
 {
     static const bench_client_ops ops = { client_open,
                                           client_close,
@@ -689,15 +702,11 @@ static void run_case(bench_case *c, struct fixture *fx, int64_t budget_ns, long 
     static struct run r;
     memset(&r, 0, sizeof r);
     bench_run_init(&r.b, c, &ops, fx->rows, fx->ids, warmup, budget_ns);
-    for (int k = 0; k < MAX_CLIENTS; k++)
+    for (int k = 0; k < BENCH_MAX_THREADS; k++)
         r.b.cl[k] = &r.cl[k].b;
     r.fx = fx;
-    make_case_db(fx, c->relaxed);
-    if (c->kind == BENCH_TRIGGER) {
-        static char sql[32768];
-        make_trigger_sql(sql, sizeof sql, fx);
-        my_exec(fx->conn, sql);
-    }
+    r.spread = spread;
+    start_case(fx, c);
     long writes = bench_run_clients(&r.b, rep);
     double bytes = check_db(&r, writes);
     if (rep == 0)
@@ -712,6 +721,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: bench_write_mysql [--quick] [--url URL] [--rows N] [--ms MS] [--reps R]\n"
             "                         [--data FILE] [--dir DIR] [--mariadb-sh FILE]\n"
+            "                         [--galera | --galera-dir DIR]\n"
             "\n"
             "Measures on MariaDB, one write per transaction, writes per second of:\n"
             "  plain          UPDATE customers SET credit = ? WHERE id = ? (Connector/C,\n"
@@ -741,6 +751,7 @@ static void usage(FILE *f)
             "  --help       this text\n",
             FLUSH_DEFAULT, FLUSH_RELAXED, TARGET_TRAIL_VS_TRIGGER, BENCH_DEFAULT_ROWS,
             BENCH_DEFAULT_MS, BENCH_MAX_REPS, BENCH_DEFAULT_REPS, TRAIL_MARIADB_SH);
+    galera_usage(f);
 }
 
 static void write_data(const char *path, const struct fixture *fx, bench_case *cases,
@@ -772,17 +783,17 @@ static void choose_settings(struct fixture *fx, bool own_server)
 {
     bench_groups *g = &fx->groups;
     if (own_server) {
-        fx->admin = admin_connect();
+        MYSQL *admin = fx->node[0].admin = admin_connect(bench_server.data);
         g->settings = 2;
         fx->flush[0] = FLUSH_DEFAULT;
         fx->flush[1] = FLUSH_RELAXED;
-        fx->dirty_pct = my_value(fx->admin, "SELECT @@GLOBAL.innodb_max_dirty_pages_pct");
-        if ((long)my_value(fx->admin, FLUSH_SQL) != FLUSH_DEFAULT)
+        fx->dirty_pct = my_value(admin, "SELECT @@GLOBAL.innodb_max_dirty_pages_pct");
+        if ((long)my_value(admin, FLUSH_SQL) != FLUSH_DEFAULT)
             bench_die("mariadb.sh's server has innodb_flush_log_at_trx_commit %.0f, not %d",
-                      my_value(fx->admin, FLUSH_SQL), FLUSH_DEFAULT);
+                      my_value(admin, FLUSH_SQL), FLUSH_DEFAULT);
     } else {
         g->settings = 1;
-        fx->flush[0] = (long)my_value(fx->conn, FLUSH_SQL);
+        fx->flush[0] = (long)my_value(fx->node[0].conn, FLUSH_SQL);
     }
     for (int s = 0; s < g->settings; s++)
         for (int clients = 1; clients <= MAX_CLIENTS; clients++) {
@@ -794,11 +805,57 @@ static void choose_settings(struct fixture *fx, bool own_server)
         }
 }
 
+/* The run on one server: mariadb.sh's, or --url's. */
+static void server_main(const bench_args *a, struct fixture *fx)
+{
+    char *url = fx->node[0].url;
+    if (a->url)
+        snprintf(url, sizeof fx->node[0].url, "%s", a->url);
+    else
+        bench_server_start(a->script, a->parent, bench_program, "mariadb", url,
+                           sizeof fx->node[0].url);
+    int64_t t_start = bench_mono_ns();
+    make_template(fx);
+    choose_settings(fx, !a->url);
+
+    static bench_case cases[NCASES];
+    int ncases = fx->groups.settings * BENCH_GROUP_CASES;
+    bench_cases_init(cases, &fx->groups);
+    for (long r = 0; r < a->reps; r++) {
+        /* Each repetition starts one case later, so no case always follows the same one. */
+        for (int k = 0; k < ncases; k++)
+            run_case(&cases[(k + r) % ncases], fx, a->ms * 1000000, a->warmup, (int)r, false);
+    }
+    double elapsed = (double)(bench_mono_ns() - t_start) / 1e9;
+    int reps = (int)a->reps;
+
+    printf("bench_write_mysql: MariaDB %s (Connector/C %s); %ld customers, updated round robin "
+           "(with 2 clients each its own half); median of %d repetitions of %ld ms per case "
+           "after %ld writes per client (%.1f s); %ld CPUs online%s%s\n",
+           fx->version, mysql_get_client_info(), a->rows, reps, a->ms, a->warmup, elapsed,
+           sysconf(_SC_NPROCESSORS_ONLN),
+           a->url ? "\n(--url: the server's innodb_flush_log_at_trx_commit only)" : "",
+           a->quick ? "\n(--quick: counts too small, figures mean nothing)" : "");
+    bench_print_groups(cases, &fx->groups, reps, "setting");
+    printf("\ntargets (issue 16): trail / trigger audit\n");
+    for (int s = 0; s < fx->groups.settings; s++)
+        for (int clients = 1; clients <= MAX_CLIENTS; clients++)
+            bench_verdict(fx->groups.name[s][clients - 1],
+                          bench_kind_ratio(cases, s, clients, BENCH_TRAIL, BENCH_TRIGGER, reps),
+                          TARGET_TRAIL_VS_TRIGGER);
+
+    if (a->data)
+        write_data(a->data, fx, cases, a);
+    if (fx->node[0].admin)
+        my_exec(fx->node[0].admin, "SET GLOBAL innodb_flush_log_at_trx_commit = 1");
+}
+
 int main(int argc, char **argv)
 {
     bench_args a;
     bench_program = "bench_write_mysql";
-    int parsed = bench_args_parse(&a, argc, argv, "--mariadb-sh", TRAIL_MARIADB_SH, false, usage);
+    int parsed =
+        bench_args_parse(&a, argc, argv, "--mariadb-sh", TRAIL_MARIADB_SH, false, true, usage);
     if (parsed)
         return parsed == 1 ? 0 : parsed;
     if (mysql_library_init(0, NULL, NULL) != 0)
@@ -806,50 +863,19 @@ int main(int argc, char **argv)
 
     static struct fixture fx;
     fx.rows = a.rows;
+    fx.nodes = 1;
     if (!(fx.ids = calloc((size_t)a.rows, sizeof *fx.ids)))
         bench_die("out of memory");
-    if (a.url)
-        snprintf(fx.url, sizeof fx.url, "%s", a.url);
+    if (a.galera)
+        galera_main(&a, &fx);
     else
-        bench_server_start(a.script, a.parent, bench_program, "mariadb", fx.url, sizeof fx.url);
-    int64_t t_start = bench_mono_ns();
-    make_template(&fx);
-    choose_settings(&fx, !a.url);
-
-    static bench_case cases[NCASES];
-    int ncases = fx.groups.settings * BENCH_GROUP_CASES;
-    bench_cases_init(cases, &fx.groups);
-    for (long r = 0; r < a.reps; r++) {
-        /* Each repetition starts one case later, so no case always follows the same one. */
-        for (int k = 0; k < ncases; k++)
-            run_case(&cases[(k + r) % ncases], &fx, a.ms * 1000000, a.warmup, (int)r);
+        server_main(&a, &fx);
+    for (int n = 0; n < fx.nodes; n++) {
+        if (fx.node[n].admin)
+            mysql_close(fx.node[n].admin);
+        mysql_close(fx.node[n].conn);
+        trail__mysql_url_free(&fx.node[n].u);
     }
-    double elapsed = (double)(bench_mono_ns() - t_start) / 1e9;
-    int reps = (int)a.reps;
-
-    printf("bench_write_mysql: MariaDB %s (Connector/C %s); %ld customers, updated round robin "
-           "(with 2 clients each its own half); median of %d repetitions of %ld ms per case "
-           "after %ld writes per client (%.1f s); %ld CPUs online%s%s\n",
-           fx.version, mysql_get_client_info(), a.rows, reps, a.ms, a.warmup, elapsed,
-           sysconf(_SC_NPROCESSORS_ONLN),
-           a.url ? "\n(--url: the server's innodb_flush_log_at_trx_commit only)" : "",
-           a.quick ? "\n(--quick: counts too small, figures mean nothing)" : "");
-    bench_print_groups(cases, &fx.groups, reps, "setting");
-    printf("\ntargets (issue 16): trail / trigger audit\n");
-    for (int s = 0; s < fx.groups.settings; s++)
-        for (int clients = 1; clients <= MAX_CLIENTS; clients++)
-            bench_verdict(fx.groups.name[s][clients - 1],
-                          bench_kind_ratio(cases, s, clients, BENCH_TRAIL, BENCH_TRIGGER, reps),
-                          TARGET_TRAIL_VS_TRIGGER);
-
-    if (a.data)
-        write_data(a.data, &fx, cases, &a);
-    if (fx.admin) {
-        my_exec(fx.admin, "SET GLOBAL innodb_flush_log_at_trx_commit = 1");
-        mysql_close(fx.admin);
-    }
-    mysql_close(fx.conn);
-    trail__mysql_url_free(&fx.u);
     mysql_library_end();
     free(fx.sorted);
     free(fx.ids);

@@ -687,7 +687,7 @@ int main(int argc, char **argv)
 {
     bench_args a;
     bench_program = "bench_write_pg";
-    int parsed = bench_args_parse(&a, argc, argv, "--pg-sh", TRAIL_PG_SH, true, usage);
+    int parsed = bench_args_parse(&a, argc, argv, "--pg-sh", TRAIL_PG_SH, true, false, usage);
     if (parsed)
         return parsed == 1 ? 0 : parsed;
 
