@@ -126,6 +126,7 @@ typedef struct bench_case {
     double ops[BENCH_MAX_REPS];   /* writes per second */
     double sends[BENCH_MAX_REPS]; /* client sends per write; -1 when not observed */
     double event_bytes;           /* mean size of the variable columns of an update event */
+    long retries; /* writes run again after the engine undid them, over every repetition */
 } bench_case;
 
 /* The index of a case: the setting, then the clients, then the kind. */
@@ -292,6 +293,32 @@ static inline void *bench_client_main(void *arg)
 }
 
 /*
+ * Runs @fn(@args[k]) on @n threads (at most BENCH_MAX_THREADS) and waits
+ * for them; @start is a barrier for the @n of them meanwhile. The signals
+ * stay with this thread, whose handler stops the server.
+ */
+static inline void bench_threads(pthread_barrier_t *start, int n, void *(*fn)(void *),
+                                 void *const args[])
+{
+    pthread_t threads[BENCH_MAX_THREADS];
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
+    if (pthread_barrier_init(start, NULL, (unsigned)n) != 0)
+        bench_die("pthread_barrier_init failed");
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    for (int k = 0; k < n; k++)
+        if (pthread_create(&threads[k], NULL, fn, args[k]) != 0)
+            bench_die("pthread_create failed");
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    for (int k = 0; k < n; k++)
+        pthread_join(threads[k], NULL);
+    pthread_barrier_destroy(start);
+}
+
+/*
  * Opens the run's clients, runs each on a thread of its own, closes them,
  * and fills the case's figures of repetition @rep: the writes of all
  * clients in the timed part over the time from the first one's start to
@@ -306,23 +333,10 @@ static inline long bench_run_clients(bench_run *r, int rep)
         *cl[k] = (bench_client){ .run = r, .index = k, .fd = -1 };
         r->ops->open(cl[k]);
     }
-    /* The signals go to this thread only, whose handler stops the server. */
-    pthread_t threads[BENCH_MAX_THREADS];
-    sigset_t block, old;
-    sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGHUP);
-    if (pthread_barrier_init(&r->start, NULL, (unsigned)n) != 0)
-        bench_die("pthread_barrier_init failed");
-    pthread_sigmask(SIG_BLOCK, &block, &old);
+    void *args[BENCH_MAX_THREADS] = { NULL };
     for (int k = 0; k < n; k++)
-        if (pthread_create(&threads[k], NULL, bench_client_main, cl[k]) != 0)
-            bench_die("pthread_create failed");
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    for (int k = 0; k < n; k++)
-        pthread_join(threads[k], NULL);
-    pthread_barrier_destroy(&r->start);
+        args[k] = cl[k];
+    bench_threads(&r->start, n, bench_client_main, args);
 
     int64_t t0 = cl[0]->t0, t1 = cl[0]->t1;
     long writes = 0, timed = 0, sends = 0;

@@ -23,7 +23,12 @@
  *   - over 3 nodes: client k on node k, every node certifying and applying
  *     the others' writes besides its own.
  * The same number of clients in both, so that the two compare: what
- * spreading the writers over the nodes costs or gains. Ratios, the target
+ * spreading the writers over the nodes costs or gains. Even on rows of
+ * their own, a node may undo a client's write whose locks (the event
+ * table's index locks) an applier of another node's writes needs: plain
+ * and trigger audit clients get error 1213 then, and run the write again
+ * (bench_write_mysql.c's update_one()), trail runs it again itself; both
+ * are counted and printed. Ratios, the target
  * (trail >= 1.0x the trigger audit, in both) and the checks afterwards as
  * bench_write_mysql's, the checks on every node, each read waiting until
  * its node has applied every write the cluster committed before it
@@ -60,6 +65,7 @@
 #include "bench_server.h"
 
 #include <mysql.h>
+#include <mysqld_error.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,7 +78,6 @@
 
 #define GALERA_CLIENTS 3 /* one per node when spread */
 #define HOT_ROWS       3 /* the customers the contention's writes go to */
-#define ER_DEADLOCK    1213
 
 void galera_usage(FILE *f)
 {
@@ -200,7 +205,7 @@ static void hot_sql(struct client *cl, const char *id, struct hot_counts *n)
     if (audited && mysql_stmt_execute(cl->ctx) != 0)
         bench_die("SET @trail_...: %s", mysql_stmt_error(cl->ctx));
     if (mysql_stmt_execute(cl->update) != 0) {
-        if (mysql_stmt_errno(cl->update) != ER_DEADLOCK)
+        if (mysql_stmt_errno(cl->update) != ER_LOCK_DEADLOCK)
             bench_die("UPDATE: %s", mysql_stmt_error(cl->update));
         n->deadlocks++;
     } else if (audited && mysql_stmt_affected_rows(cl->update) == 0)
@@ -303,38 +308,25 @@ static void run_hot(bench_case *c, struct fixture *fx, int64_t budget_ns, int re
     customer_sums(fx->node[0].conn, &versions, &credit0);
     double aborts0 = cluster_aborts(fx);
 
-    pthread_t threads[GALERA_CLIENTS];
     struct hot_arg args[GALERA_CLIENTS];
-    if (pthread_barrier_init(&h.r.b.start, NULL, GALERA_CLIENTS) != 0)
-        bench_die("pthread_barrier_init failed");
+    void *arg[GALERA_CLIENTS];
     for (int k = 0; k < GALERA_CLIENTS; k++) {
         h.r.cl[k].b = (bench_client){ .run = &h.r.b, .index = k, .fd = -1 };
         client_open(&h.r.cl[k].b);
         h.seed[k] = 0x9e3779b97f4a7c15ull * (uint64_t)(k + 1) + (uint64_t)rep;
         args[k] = (struct hot_arg){ &h, k };
+        arg[k] = &args[k];
     }
-    /* The signals go to this thread only, whose handler stops the cluster. */
-    sigset_t block, old;
-    sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &block, &old);
-    for (int k = 0; k < GALERA_CLIENTS; k++)
-        if (pthread_create(&threads[k], NULL, hot_main, &args[k]) != 0)
-            bench_die("pthread_create failed");
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    bench_threads(&h.r.b.start, GALERA_CLIENTS, hot_main, arg);
     struct hot_counts n = { 0 };
     int64_t t0 = 0, t1 = 0;
     for (int k = 0; k < GALERA_CLIENTS; k++) {
-        pthread_join(threads[k], NULL);
         client_close(&h.r.cl[k].b);
         t0 = k == 0 || h.t0[k] < t0 ? h.t0[k] : t0;
         t1 = h.t1[k] > t1 ? h.t1[k] : t1;
         n.writes += h.n[k].writes, n.conflicts += h.n[k].conflicts, n.busy += h.n[k].busy;
         n.deadlocks += h.n[k].deadlocks, n.retries += h.n[k].retries;
     }
-    pthread_barrier_destroy(&h.r.b.start);
     c->ops[rep] = (double)n.writes * 1e9 / (double)(t1 - t0);
     check_hot(fx, c, &n, credit0);
     n.aborts = cluster_aborts(fx) - aborts0;
@@ -432,6 +424,14 @@ static void print_report(const bench_args *a, const struct fixture *fx, const be
         bench_print_group(title[g], &cases[g * BENCH_NKINDS], reps);
     printf("\nx plain: over plain UPDATEs, same clients and nodes. Ratios are medians of\n"
            "per-repetition ratios. sends/write: TCP data segments the clients sent per write.\n");
+    printf("\nwrites run again after the node undid them (all repetitions and warm-ups):\n"
+           "plain and trigger audit by the client after error 1213, trail by itself\n"
+           "(trail_retries())\n");
+    for (int g = 0; g < 2; g++) {
+        const bench_case *c = &cases[g * BENCH_NKINDS];
+        printf("  %-28s plain %ld, trigger audit %ld, trail %ld\n", title[g],
+               c[BENCH_PLAIN].retries, c[BENCH_TRIGGER].retries, c[BENCH_TRAIL].retries);
+    }
     printf("\nover 3 nodes / on 1 node (plain, trigger audit, trail): ");
     for (int k = 0; k < BENCH_NKINDS; k++)
         printf(" %.2fx", bench_ratio(cases[BENCH_NKINDS + k].ops, cases[k].ops, reps));
@@ -446,6 +446,8 @@ static void print_report(const bench_args *a, const struct fixture *fx, const be
 
 void galera_main(const bench_args *a, struct fixture *fx)
 {
+    /* This file's copy of bench_util.h's name: its messages and the cluster's directory. */
+    bench_program = "bench_write_mysql";
     if (a->rows < GALERA_CLIENTS || a->rows < HOT_ROWS)
         bench_die("--rows: at least %d with --galera",
                   GALERA_CLIENTS > HOT_ROWS ? GALERA_CLIENTS : HOT_ROWS);

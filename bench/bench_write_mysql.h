@@ -65,6 +65,7 @@ struct client {
     MYSQL_BIND ctx_bind[BENCH_N_CTX], update_bind[3];
     int64_t credit, version;
     char id[TRAIL_ULID_LEN + 1];
+    long retries; /* plain and trigger audit: writes run again after error 1213 */
 };
 
 /* A run of a case: bench_run, and the fixture. */
