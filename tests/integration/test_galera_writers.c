@@ -51,10 +51,17 @@ enum {
     MAX_ATTEMPTS = 1000,
 };
 
-/* The member file of node @n (1…NODES), into @file. */
-static void node_file(int n, char file[8])
+/* Node @n (1…NODES) of the cluster: its URL into m->url, and a connection to it unless @url_only.
+ */
+static void node_open(it_db *m, int n, bool url_only)
 {
-    snprintf(file, 8, "url%d", n);
+    char file[16];
+    snprintf(file, sizeof file, "url%d", n);
+    *m = (it_db){ 0 };
+    if (url_only)
+        it_member_url(m, CLUSTER, file);
+    else
+        it_member_open(m, CLUSTER, file);
 }
 
 /* ---- the writers ------------------------------------------------------------- */
@@ -184,9 +191,7 @@ static void test_writers_on_every_node(void **state)
     pthread_t tid[WRITERS];
     for (int i = 0; i < WRITERS; i++) {
         w[i] = (writer){ .go = &go, .ids = ids, .index = i, .seed = 7919u * (unsigned)(i + 1) };
-        char file[8];
-        node_file(i % NODES + 1, file);
-        it_member_open(&w[i].node, CLUSTER, file);
+        node_open(&w[i].node, i % NODES + 1, false);
         assert_int_equal(pthread_create(&tid[i], NULL, work, &w[i]), 0);
     }
     int64_t start = it_now_ms();
@@ -225,10 +230,8 @@ static void test_writers_on_every_node(void **state)
 
     it_galera_caught_up(NODES);
     for (int n = 1; n <= NODES; n++) {
-        char file[8];
-        node_file(n, file);
-        it_db m = { 0 };
-        it_member_open(&m, CLUSTER, file);
+        it_db m;
+        node_open(&m, n, false);
         for (int r = 0; r < RECORDS; r++)
             expect_increments(m.db, ids[r], written[r]);
         assert_int_equal(it_rows(&m, "trail_change_events"), RECORDS + total);
@@ -297,10 +300,8 @@ static void test_lanes_registered_on_every_node(void **state)
     pthread_t tid[OPENERS];
     for (int i = 0; i < OPENERS; i++) {
         o[i] = (opener){ .index = i };
-        char file[8];
-        node_file(i % NODES + 1, file);
-        it_db m = { 0 };
-        it_member_url(&m, CLUSTER, file);
+        it_db m;
+        node_open(&m, i % NODES + 1, true);
         memcpy(o[i].url, m.url, sizeof o[i].url);
     }
     int64_t start = it_now_ms();
@@ -326,10 +327,8 @@ static void test_lanes_registered_on_every_node(void **state)
     /* On every node: each write that succeeded, with its event; the lanes one chain, whole. */
     it_galera_caught_up(NODES);
     for (int n = 1; n <= NODES; n++) {
-        char file[8];
-        node_file(n, file);
-        it_db m = { 0 };
-        it_member_open(&m, CLUSTER, file);
+        it_db m;
+        node_open(&m, n, false);
         assert_int_equal(it_rows(&m, "customers"), created);
         assert_int_equal(it_rows(&m, "trail_change_events"), created);
         int64_t lanes = it_rows(&m, "trail_lanes");
@@ -362,10 +361,8 @@ static int rename_customer(trail_conn *db, const char *id, int64_t version, cons
 static void expect_everywhere(const char *id, int64_t version, const char *name, size_t tx_events)
 {
     for (int n = 1; n <= NODES; n++) {
-        char file[8];
-        node_file(n, file);
-        it_db m = { 0 };
-        it_member_open(&m, CLUSTER, file);
+        it_db m;
+        node_open(&m, n, false);
         shop_customer c = { 0 };
         IT_OK(m.db, shop_customer_get(m.db, id, &c));
         assert_int_equal(c.version, version);
@@ -419,8 +416,8 @@ static void test_transaction_loses_to_another_node(void **state)
     shop_customer hot = { 0 }, cold = { 0 }, mine = { 0 };
     it_customer(t->db, "hot@x.org", &hot);
     it_customer(t->db, "cold@x.org", &cold);
-    it_db other = { 0 };
-    it_member_open(&other, CLUSTER, "url2");
+    it_db other;
+    node_open(&other, 2, false);
     /* Both connections' lanes registered beforehand: the race is the records' alone. */
     it_customer(other.db, "node2@x.org", &mine);
     it_galera_caught_up(NODES);
@@ -470,10 +467,8 @@ static void test_transaction_loses_to_another_node(void **state)
     expect_everywhere(cold.id, 2, TX_NAME, 1);
     /* The group's two events are one transaction, on every node. */
     for (int n = 1; n <= NODES; n++) {
-        char file[8];
-        node_file(n, file);
-        it_db m = { 0 };
-        it_member_open(&m, CLUSTER, file);
+        it_db m;
+        node_open(&m, n, false);
         it_events h, c;
         it_history(m.db, "customers", hot.id, &h);
         it_history(m.db, "customers", cold.id, &c);
