@@ -491,7 +491,12 @@ static int fetch_rows(trail_conn *db, my_stmt *p, trail_row_cb cb, void *userdat
         if (f == MYSQL_NO_DATA)
             break;
         if (f == 1) {
-            rc = fail_stmt(db, p->stmt, "fetch");
+            /*
+             * An error that arrives among the rows (a Galera node's applier
+             * aborting the statement: 1213) is left by Connector/C on the
+             * connection, not on the statement.
+             */
+            rc = mysql_stmt_errno(p->stmt) ? fail_stmt(db, p->stmt, "fetch") : fail(db, "fetch");
             break;
         }
         if (f == MYSQL_DATA_TRUNCATED) { /* only a fixed-size value can be: a BIGINT UNSIGNED */
