@@ -227,7 +227,8 @@ int trail__conn_init_node(trail_conn *db)
     if (gethostname(host, sizeof host - 1) < 0)
         strcpy(host, "unknown");
     int64_t now = trail__conn_wall_ms(db);
-    if (db->opts.read_only) {
+    /* Reads on a read-only server write nothing, not even that the node was seen. */
+    if (db->opts.read_only || db->server_read_only) {
         if (!found) /* only migrate may record one, and it cannot here */
             return trail__err_set(&db->err, TRAIL_EDB, "the database has no node yet");
     } else if (found) {

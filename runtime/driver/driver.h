@@ -201,6 +201,11 @@ struct trail_conn {
     trail_lane lane;                /* where this connection's events go */
     trail_lane lane_at_begin;       /* the lane as trail_begin() found it, for a rollback */
     bool old_layout;                /* the runtime tables are of an older layout: refused */
+    /*
+     * The server takes no writes (a PostgreSQL hot standby), as its driver
+     * found at open: the node's last-seen time is not written there.
+     */
+    bool server_read_only;
     const struct trail_schema **checked; /* schemas found to match the database (schema_check.c) */
     size_t n_checked;
     struct trail_update_cache *updates;  /* update_sql.c */

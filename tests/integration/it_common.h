@@ -94,6 +94,20 @@ int it_url_port(const char *url, int port, char *out, size_t size);
  */
 void it_url_host_first(const char *url, int port, char *out, size_t size);
 
+/**
+ * it_url_password - @url (scheme://user[:password]@host…) with the password
+ * @password instead of its own, in @out; and with the port @port instead of
+ * its own when @port is not 0 (the URL must have one). Fails the test when
+ * @url has no user or the result is too long.
+ */
+void it_url_password(const char *url, const char *password, unsigned port, char *out, size_t size);
+
+/**
+ * it_expect_no_password - fails the test when @text shows the password of
+ * @url (scheme://user:password@…), as written there or %-decoded.
+ */
+void it_expect_no_password(const char *text, const char *url);
+
 /** it_rows - the rows of @table, counted behind trail's back; -1 on failure. */
 int64_t it_rows(const it_db *t, const char *table);
 
@@ -140,6 +154,28 @@ void it_nodes_close(it_db *nodes, size_t n);
  * emptied, nothing migrated. Fails the test when it cannot.
  */
 void it_member_open(it_db *t, const char *var, const char *file);
+
+/**
+ * it_member_url - the URL of a member of the cluster that ctest's fixture
+ * started in the directory the environment variable @var names, from the
+ * file @file there, in @url; fails the test when it cannot.
+ */
+void it_member_url(const char *var, const char *file, char *url, size_t size);
+
+/**
+ * it_standby_wait - wait until the PostgreSQL hot standby at @standby has
+ * replayed everything the primary at @primary wrote so far (its replay LSN
+ * has reached the primary's current WAL LSN), up to 30 s; fails the test
+ * when it does not.
+ */
+void it_standby_wait(const char *primary, const char *standby);
+
+/**
+ * it_standby_refusals - how many statements the standby of the fixture in
+ * TRAIL_TEST_CLUSTER_DIR refused for being read-only (SQLSTATE 25006), as
+ * its server log says: what proves that a reader did not even try to write.
+ */
+int64_t it_standby_refusals(void);
 
 /**
  * it_member_has - on the member of @file (as it_member_open()), wait until

@@ -34,6 +34,7 @@
 #include "driver/stmt_cache.h"
 #include "audit/write_one.h"
 #include "audit/write_sql.h"
+#include "trail/redact.h"
 
 #include <errno.h>
 #include <libpq-fe.h>
@@ -86,6 +87,7 @@ typedef struct pg_state {
     size_t *offsets;   /* into scratch, or SIZE_MAX when values[i] is the caller's memory */
     int io_timeout_ms; /* -1: none */
     bool lost;         /* a wait timed out: the connection's state is unknown, so it is given up */
+    char url[200];     /* the URL as messages name it: its password hidden */
 } pg_state;
 
 typedef struct pg_row {
@@ -127,6 +129,38 @@ static int code_of(const char *sqlstate, bool *retry)
     return TRAIL_EDB;
 }
 
+/* Whether the server reported @name (a parameter it reports, PostgreSQL 14 on) as "on". */
+static bool reported_on(PGconn *c, const char *name)
+{
+    const char *v = PQparameterStatus(c, name);
+    return v && strcmp(v, "on") == 0;
+}
+
+/*
+ * Sets db's error for a statement the server refused as a write in a
+ * read-only transaction (SQLSTATE 25006, its message @msg): why this
+ * connection cannot write, naming the URL and the server it reached.
+ */
+static int read_only(trail_conn *db, const char *what, const char *msg)
+{
+    PGconn *c = state(db)->conn;
+    const char *url = state(db)->url, *host = PQhost(c), *port = PQport(c);
+    /* The live state: a standby promoted since the connect reports in_hot_standby off. */
+    bool standby = reported_on(c, "in_hot_standby");
+    if (db->opts.read_only)
+        return trail__err_set(&db->err, TRAIL_EDB,
+                              "postgresql: %s: this connection to %s was opened read-only "
+                              "(trail_open_opts.read_only)%s, so it takes no writes (SQLSTATE "
+                              "25006: %.120s)",
+                              what, url, standby ? " to a hot standby" : "", msg);
+    return trail__err_set(
+        &db->err, TRAIL_EDB,
+        "postgresql: %s: %s (server %.100s%s%.16s) is read-only%s, so it takes "
+        "no writes (SQLSTATE 25006: %.120s); write through the primary",
+        what, url, host ? host : "", port && *port ? ":" : "", port ? port : "",
+        standby ? ": a hot standby" : " (its default_transaction_read_only is on)", msg);
+}
+
 /* Sets db's error from @res (may be NULL: then from the connection). */
 static int fail(trail_conn *db, const PGresult *res, const char *what)
 {
@@ -145,6 +179,9 @@ static int fail(trail_conn *db, const PGresult *res, const char *what)
                               what, len, msg);
     const char *sqlstate = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     int code = code_of(sqlstate, &db->retryable);
+    const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    if (sqlstate && strcmp(sqlstate, "25006") == 0) /* read_only_sql_transaction */
+        return read_only(db, what, primary ? primary : msg);
     /* undefined_function: a write's function (write_pg.c) that migrate has not made. */
     if (sqlstate && strcmp(sqlstate, "42883") == 0 && strstr(msg, "function trail_"))
         return trail__err_set(&db->err, TRAIL_EDB,
@@ -983,6 +1020,7 @@ static int pg_open(trail_conn *db, const char *target, const trail_open_opts *op
     db->drv_state = st;
     trail__stmt_cache_init(&st->stmts, prepare_named, free);
     st->io_timeout_ms = trail__conn_io_timeout_ms(opts);
+    trail_url_redact(st->url, sizeof st->url, target);
     /*
      * libpq bounds its connect by connect_timeout, per address, in whole
      * seconds; the URL's own comes after ours and wins (expand_dbname).
@@ -1014,6 +1052,9 @@ static int pg_open(trail_conn *db, const char *target, const trail_open_opts *op
     if (PQstatus(st->conn) != CONNECTION_OK)
         return connect_failed(db, monotonic_ms() - started, ours_s, connect_ms);
     PQsetNoticeProcessor(st->conn, quiet, NULL);
+    /* A hot standby, or a server whose transactions are read-only unless told otherwise. */
+    db->server_read_only = reported_on(st->conn, "in_hot_standby") ||
+                           reported_on(st->conn, "default_transaction_read_only");
     if (PQsetnonblocking(st->conn, 1) != 0)
         return fail(db, NULL, "nonblocking");
     /*
