@@ -430,16 +430,16 @@ void it_url_password(const char *url, const char *password, unsigned port, char 
     assert_true(n > 0 && (size_t)n < size);
 }
 
-void it_expect_no_password(const char *text, const char *url)
+void it_url_secret(const char *url, char raw[IT_SECRET_MAX], char plain[IT_SECRET_MAX])
 {
+    raw[0] = plain[0] = '\0';
     const char *auth = strstr(url, "://");
     const char *at = auth ? strrchr(auth, '@') : NULL;
     const char *colon = at ? memchr(auth + 3, ':', (size_t)(at - auth - 3)) : NULL;
-    if (!colon || colon + 1 == at)
+    if (!colon)
         return;
-    char raw[256], plain[256];
     size_t n = (size_t)(at - colon - 1), o = 0;
-    assert_true(n < sizeof raw);
+    assert_true(n < IT_SECRET_MAX);
     memcpy(raw, colon + 1, n);
     raw[n] = '\0';
     for (size_t i = 0; i < n; i++) {
@@ -452,7 +452,13 @@ void it_expect_no_password(const char *text, const char *url)
         }
     }
     plain[o] = '\0';
-    if (strstr(text, raw) || (*plain && strstr(text, plain)))
+}
+
+void it_expect_no_password(const char *text, const char *url)
+{
+    char raw[IT_SECRET_MAX], plain[IT_SECRET_MAX];
+    it_url_secret(url, raw, plain);
+    if ((*raw && strstr(text, raw)) || (*plain && strstr(text, plain)))
         fail_msg("this shows the password of %s:\n%s", url, text);
 }
 

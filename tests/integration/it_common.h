@@ -102,9 +102,19 @@ void it_url_host_first(const char *url, int port, char *out, size_t size);
  */
 void it_url_password(const char *url, const char *password, unsigned port, char *out, size_t size);
 
+/** The longest password it_url_secret() takes, NUL included. */
+#define IT_SECRET_MAX 256
+
+/**
+ * it_url_secret - the password of @url (scheme://user:password@…) as
+ * written there, in @raw, and %-decoded, in @plain; both "" when it has
+ * none. Fails the test when it is too long.
+ */
+void it_url_secret(const char *url, char raw[IT_SECRET_MAX], char plain[IT_SECRET_MAX]);
+
 /**
  * it_expect_no_password - fails the test when @text shows the password of
- * @url (scheme://user:password@…), as written there or %-decoded.
+ * @url (it_url_secret()), as written there or decoded.
  */
 void it_expect_no_password(const char *text, const char *url);
 
