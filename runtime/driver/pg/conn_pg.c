@@ -987,24 +987,67 @@ static int connect_timeout_s(PGconn *c)
     return s <= 0 ? -1 : s < 2 ? 2 : s;
 }
 
+/* How many hosts @c was to try: its host list's (or hostaddr list's) length; 1 when none. */
+static int hosts_listed(PGconn *c)
+{
+    int n = 1;
+    PQconninfoOption *opts = PQconninfo(c);
+    for (PQconninfoOption *o = opts; o && o->keyword; o++)
+        if ((strcmp(o->keyword, "host") == 0 || strcmp(o->keyword, "hostaddr") == 0) && o->val) {
+            int here = 1;
+            for (const char *p = o->val; (p = strchr(p, ',')); p++)
+                here++;
+            n = here > n ? here : n;
+        }
+    PQconninfoFree(opts);
+    return n;
+}
+
+/*
+ * libpq's message of a failed connect as one line, in @out: it has a line
+ * for each address it tried, saying why that one failed, each followed by
+ * a hint on lines of their own, indented; the attempts are joined by "; ",
+ * the hints left out.
+ */
+static void attempts(const char *msg, char *out, size_t size)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (const char *line = msg; *line;) {
+        int n = (int)strcspn(line, "\n");
+        if (n && line[0] != '\t' && line[0] != ' ') {
+            int put = snprintf(out + len, size - len, "%s%.*s", len ? "; " : "", n, line);
+            if (put < 0 || (size_t)put >= size - len)
+                return; /* cut: snprintf() ended it */
+            len += (size_t)put;
+        }
+        line += n + (line[n] == '\n');
+    }
+}
+
 /*
  * Sets db's error for a failed connect, which took @waited_ms. @ours_s:
  * the connect_timeout pg_open() passed (0: none), and @ours_ms the timeout
- * it stands for; the URL's own, when it has one, is what libpq used.
+ * it stands for; the URL's own, when it has one, is what libpq used. With
+ * several hosts, it says why each failed, as libpq does.
  */
 static int connect_failed(trail_conn *db, int64_t waited_ms, int ours_s, int ours_ms)
 {
     PGconn *c = state(db)->conn;
-    const char *msg = PQerrorMessage(c);
-    int len = (int)strcspn(msg, "\n"), used_s = connect_timeout_s(c);
+    char why[TRAIL_ERRMSG_MAX];
+    attempts(PQerrorMessage(c), why, sizeof why);
+    int hosts = hosts_listed(c), used_s = connect_timeout_s(c);
+    if (hosts > 1)
+        return trail__err_set(&db->err, TRAIL_EDB,
+                              "postgresql: cannot connect to any of the %d hosts: %s", hosts, why);
     int limit_ms = used_s > 0 && used_s == ours_s ? ours_ms : used_s * 1000;
     /* Waited to the end: whichever words libpq's language has for it, a timeout. */
     if (used_s > 0 && waited_ms >= limit_ms)
         return trail__err_set(&db->err, TRAIL_EDB,
                               "postgresql: cannot connect: the server did not answer within %g s "
-                              "(%.*s)",
-                              limit_ms / 1000.0, len, msg);
-    return trail__err_set(&db->err, TRAIL_EDB, "postgresql: cannot connect: %.*s", len, msg);
+                              "(%s)",
+                              limit_ms / 1000.0, why);
+    return trail__err_set(&db->err, TRAIL_EDB, "postgresql: cannot connect: %s", why);
 }
 
 /*
