@@ -294,6 +294,9 @@ static void test_standby_writes_refused(void **state)
     /* A commit of the failed transaction commits nothing, and says so. */
     IT_EXPECT(db, TRAIL_EDB, trail_commit(db));
 
+    /* Migrating is writing too. */
+    expect_refused(db, shop_migrate(db), "migrate", url);
+
     /* Reading goes on, on the same connection. */
     IT_OK(db, shop_customer_get(db, c.id, &got));
     assert_int_equal(got.version, 1);
@@ -310,6 +313,31 @@ static void test_standby_writes_refused(void **state)
     trail_verify_report_free(&r);
     trail_close(db);
     shop_customer_clear(&got);
+    shop_customer_clear(&c);
+}
+
+/*
+ * A URL naming the standby first and the primary after it, with
+ * target_session_attrs=read-write, reaches the primary: libpq skips the
+ * standby, and the write is made.
+ */
+static void test_read_write_target(void **state)
+{
+    it_db *t = *state;
+    char plain[PATH_MAX], first[PATH_MAX + 64], url[PATH_MAX + 128];
+    it_member_url("TRAIL_TEST_CLUSTER_DIR", "url-standby", plain, sizeof plain);
+    char *port = strrchr(plain, ':');
+    assert_non_null(port);
+    it_url_host_first(t->url, atoi(port + 1), first, sizeof first);
+    it_url_with(first, "target_session_attrs", "read-write", url, sizeof url);
+    trail_conn *db = NULL;
+    int rc = trail_open(&db, url, NULL);
+    if (rc != TRAIL_OK)
+        fail_msg("trail_open(%s): %s: %s", url, trail_code_name(rc), trail_errmsg(db));
+    shop_customer c = { 0 };
+    it_customer(db, "read-write@x.org", &c);
+    trail_close(db);
+    assert_int_equal(it_rows(t, "customers"), 1);
     shop_customer_clear(&c);
 }
 
@@ -349,6 +377,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_standby_reads, it_setup, it_teardown),
         cmocka_unit_test_setup_teardown(test_standby_verify_tampered, it_setup, it_teardown),
         cmocka_unit_test_setup_teardown(test_standby_writes_refused, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_read_write_target, it_setup, it_teardown),
         cmocka_unit_test_setup_teardown(test_read_only_connection, it_setup, it_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
