@@ -204,6 +204,15 @@ int64_t it_standby_refusals(void)
     return n;
 }
 
+void it_standby_refused_none(int64_t before, const char *who)
+{
+    int64_t after = it_standby_refusals();
+    if (after != before)
+        fail_msg("%s made the standby refuse %lld statements for being read-only (its server.log "
+                 "says which)",
+                 who, (long long)(after - before));
+}
+
 void it_member_has(const char *file, const shop_customer *c, bool verify)
 {
     it_db member = { 0 };

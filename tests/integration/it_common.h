@@ -188,6 +188,13 @@ void it_standby_wait(const char *primary, const char *standby);
 int64_t it_standby_refusals(void);
 
 /**
+ * it_standby_refused_none - fails the test, blaming @who, when the standby
+ * refused statements for being read-only since it_standby_refusals() was
+ * @before.
+ */
+void it_standby_refused_none(int64_t before, const char *who);
+
+/**
  * it_member_has - on the member of @file (as it_member_open()), wait until
  * customer @c, created on another member, has arrived (up to 30 s: a
  * replica applies a commit after the writer's server acknowledged it) and

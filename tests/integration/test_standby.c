@@ -193,11 +193,7 @@ static void test_standby_reads(void **state)
     it_lines_free(&got);
 
     trail_close(db);
-    int64_t after = it_standby_refusals();
-    if (after != refused)
-        fail_msg("opening, reading and closing made the standby refuse %lld statements for being "
-                 "read-only (its server.log says which)",
-                 (long long)(after - refused));
+    it_standby_refused_none(refused, "opening, reading and closing");
     shop_customer_clear(&c);
 }
 
