@@ -93,12 +93,36 @@ static int register_lane(trail_conn *db, trail_lane *lane)
     if ((rc = db->drv->query(db, sql->lane_insert, cols, TRAIL_LANE_COLUMNS, NULL, NULL, NULL)) < 0)
         return rc;
     lane->seq = 0;
+    lane->session = db->session;
     lane->open = true;
     return TRAIL_OK;
 }
 
+/* Records the open lane's head in its row; failures are ignored (trail__lane_seal()). */
+static void seal(trail_conn *db)
+{
+    trail_value p[4] = { trail_v_int(db->lane.seq), trail_v_text(db->lane.hash),
+                         trail_v_int(trail__conn_wall_ms(db)), trail_v_text(db->lane.id) };
+    trail_err saved = db->err;
+    db->drv->query(db, db->drv->sql->lane_seal, p, 4, NULL, NULL, NULL);
+    db->err = saved;
+    db->lane.open = false;
+}
+
 int trail__lane_ensure(trail_conn *db)
 {
+    /*
+     * The connection was lost and connected again, maybe to another member
+     * of a cluster: its lane, whose head is still known (no write's outcome
+     * was lost with it, else the lane had ended), is sealed there, and a new
+     * one begins in the new session. Inside trail_begin() it only ends:
+     * a failed seal there would fail the caller's transaction on
+     * PostgreSQL (an unsealed lane is valid; only a digest proves its tail).
+     */
+    if (db->lane.open && db->lane.session != db->session && !db->in_tx)
+        seal(db);
+    else if (db->lane.open && db->lane.session != db->session)
+        db->lane.open = false;
     if (db->lane.open)
         return TRAIL_OK;
     trail_lane lane = { .open = false };
@@ -138,12 +162,6 @@ void trail__lane_end(trail_conn *db)
 
 void trail__lane_seal(trail_conn *db)
 {
-    if (!db->lane.open || db->in_tx)
-        return;
-    trail_value p[4] = { trail_v_int(db->lane.seq), trail_v_text(db->lane.hash),
-                         trail_v_int(trail__conn_wall_ms(db)), trail_v_text(db->lane.id) };
-    trail_err saved = db->err;
-    db->drv->query(db, db->drv->sql->lane_seal, p, 4, NULL, NULL, NULL);
-    db->err = saved;
-    db->lane.open = false;
+    if (db->lane.open && !db->in_tx)
+        seal(db);
 }

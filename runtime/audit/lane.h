@@ -16,7 +16,9 @@
  * lost) ends the lane: the next write registers a new one, since this one's
  * head can no longer be trusted. The head is the connection's trail_lane
  * (driver.h). trail_close() seals the lane, recording its
- * last seq and hash in its row.
+ * last seq and hash in its row; so does the next write after the driver
+ * connected again (trail_conn.session), since the new session may be with
+ * another member of a cluster, and a new lane begins there.
  */
 #ifndef TRAIL_LANE_H
 #define TRAIL_LANE_H

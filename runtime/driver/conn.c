@@ -307,13 +307,26 @@ int trail__conn_io_timeout_ms(const trail_open_opts *opts)
     return twice > TRAIL_IO_TIMEOUT_DEFAULT_MS ? (int)twice : TRAIL_IO_TIMEOUT_DEFAULT_MS;
 }
 
-int trail__conn_timed_out(trail_conn *db, const char *driver, const char *what, int ms)
+int trail__conn_timed_out(trail_conn *db, const char *driver, const char *what, int ms, bool in_tx)
 {
     return trail__err_set(&db->err, TRAIL_EDB,
                           "%s: %s: the server did not answer within %g s, so the connection was "
-                          "given up (a write it carried may have committed or not); close this "
-                          "connection and open a new one",
-                          driver, what, ms / 1000.0);
+                          "given up (a write it carried may have committed or not); %s",
+                          driver, what, ms / 1000.0, trail__conn_lost_advice(in_tx));
+}
+
+int trail__conn_reconnect_failed(trail_conn *db, int rc)
+{
+    char why[TRAIL_ERRMSG_MAX];
+    snprintf(why, sizeof why, "%s", trail__err_message(&db->err));
+    return trail__err_set(&db->err, rc, "%s (connecting again: the connection was lost)", why);
+}
+
+const char *trail__conn_lost_advice(bool in_tx)
+{
+    return in_tx ? "the transaction is gone: end it with trail_rollback(), and the next call "
+                   "connects again"
+                 : "the next call connects again";
 }
 
 /* A timeout option: 0 (the default), TRAIL_TIMEOUT_NONE or a positive number of milliseconds. */
@@ -393,6 +406,7 @@ void trail_close(trail_conn *db)
     if (!db)
         return;
     if (db->drv) {
+        db->closing = true;
         if (db->in_tx) {
             db->drv->rollback(db);
             db->in_tx = false;

@@ -183,6 +183,7 @@ typedef struct trail_lane {
     char id[TRAIL_ULID_LEN + 1];         /* lane_id */
     int64_t seq;                         /* of the lane's last event; 0 before the first */
     char hash[TRAIL_SHA256_HEX_LEN + 1]; /* of the lane's last event, or of the lane's row */
+    uint64_t session;                    /* trail_conn.session when it was registered */
 } trail_lane;
 
 struct trail_conn {
@@ -213,6 +214,14 @@ struct trail_conn {
     uint64_t round_trips;                /* waits for the server, counted by its driver */
     uint64_t statements;                 /* statements run (not prepared), counted by its driver */
     uint64_t retries;                    /* writes run again after the engine undid them */
+    /*
+     * Which session with the server this is: 0 from trail_open(), one more
+     * each time the driver connects again after a lost connection. A lane
+     * registered in an earlier session is sealed and replaced (lane.h).
+     */
+    uint64_t session;
+    /* In trail_close(): a lost connection is not connected again just to seal a lane. */
+    bool closing;
     /*
      * The most bytes the server takes in one statement, builds into one
      * string or sends as one row (MariaDB's max_allowed_packet, read at
@@ -345,9 +354,25 @@ unsigned trail__conn_seconds(int ms);
 /*
  * trail__conn_timed_out - sets db's error for a call of the driver @driver
  * that gave up after @ms milliseconds without an answer (@what: the step,
- * "query", "connect"), and returns TRAIL_EDB.
+ * "query", "connect"), inside a transaction or not (@in_tx), and returns
+ * TRAIL_EDB.
  */
-int trail__conn_timed_out(trail_conn *db, const char *driver, const char *what, int ms);
+int trail__conn_timed_out(trail_conn *db, const char *driver, const char *what, int ms, bool in_tx);
+
+/*
+ * trail__conn_lost_advice - what a caller does after its connection was
+ * lost, inside a transaction (@in_tx: the driver's, trail_begin()'s or one
+ * of libtrail's own) or not: the end of every such message, so that every
+ * driver says it alike.
+ */
+const char *trail__conn_lost_advice(bool in_tx);
+
+/*
+ * trail__conn_reconnect_failed - adds to db's error, set by a connect that
+ * failed with @rc, that it was connecting again after a lost connection;
+ * returns @rc.
+ */
+int trail__conn_reconnect_failed(trail_conn *db, int rc);
 
 /* trail__conn_new_tx - a fresh db->tx_id. */
 int trail__conn_new_tx(trail_conn *db);

@@ -124,6 +124,12 @@ int64_t it_rows(const it_db *t, const char *table);
 /** Wall-clock milliseconds, as trail stamps created_at. */
 int64_t it_now_ms(void);
 
+/** Milliseconds of CLOCK_MONOTONIC, for durations and deadlines. */
+int64_t it_mono_ms(void);
+
+/** it_sleep_ms - sleep @ms milliseconds. */
+void it_sleep_ms(int ms);
+
 /* ---- the nodes of a replication test (test_sync, test_sync_kill) --------- */
 
 /**

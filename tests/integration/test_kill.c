@@ -9,6 +9,11 @@
  * row reached has exactly one event: whether the write in flight committed
  * or not, it did both or neither.
  *
+ * A connection whose session was killed between calls connects again at
+ * its next call outside a transaction (SPEC §3); its lane, whose head is
+ * known, is sealed and a new one begins. Inside a transaction every call
+ * fails until trail_rollback(), and nothing of the transaction remains.
+ *
  * Naming, finding and killing the victim's session is the engine's part
  * (raw.h: its session_key, raw_sessions_waiting(), raw_kill_session()); the
  * tests are written once. An engine without a server (SQLite) has no
@@ -31,11 +36,6 @@
 
 /* What the lost connection's message says, whichever the engine. */
 #define LOST "the connection to the server was lost"
-
-static void sleep_ms(int ms)
-{
-    nanosleep(&(struct timespec){ .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L }, NULL);
-}
 
 static const raw_engine *engine; /* the URL's, set by main() */
 
@@ -113,7 +113,7 @@ static bool await_victim_waiting(victim *v)
     int64_t waiting = 0;
     while (!atomic_load(&v->done) && (waiting = raw_sessions_waiting(v->url, v->name)) == 0 &&
            it_now_ms() < deadline)
-        sleep_ms(1);
+        it_sleep_ms(1);
     if (waiting == 1)
         return true;
     print_error("the victim's update did not come to wait for the row lock within %d ms "
@@ -128,7 +128,7 @@ static bool await_progress(victim *v, int n)
 {
     int64_t deadline = it_now_ms() + WAIT_MS;
     while (!atomic_load(&v->done) && atomic_load(&v->progress) < n && it_now_ms() < deadline)
-        sleep_ms(1);
+        it_sleep_ms(1);
     if (atomic_load(&v->progress) >= n)
         return true;
     print_error("the victim committed %d of %d updates within %d ms: %s\n",
@@ -285,7 +285,7 @@ static void test_killed_mid_stream(void **state)
         victim_end(&v, thread, NULL, true);
         fail();
     }
-    sleep_ms(delay_ms); /* not a synchronization: the random moment of the kill */
+    it_sleep_ms(delay_ms); /* not a synchronization: the random moment of the kill */
     bool said_lost = kill_victim(&v, thread, NULL);
 
     trail_close(t->db);
@@ -320,6 +320,133 @@ static void test_killed_mid_stream(void **state)
     assert_true(said_lost);
 }
 
+/* Kills the victim's session and waits until the server no longer has it. */
+static void kill_between_calls(victim *v)
+{
+    assert_int_equal(raw_kill_session(v->url, v->name), 1);
+    int64_t deadline = it_now_ms() + WAIT_MS;
+    while (raw_sessions(v->url, v->name) != 0 && it_now_ms() < deadline)
+        it_sleep_ms(10);
+    assert_int_equal(raw_sessions(v->url, v->name), 0);
+}
+
+/*
+ * Killed between two calls: the next call fails saying the connection was
+ * lost and that the next one connects again; that one does. The lane of
+ * the first session is sealed at its head, and the next write begins
+ * another: the record's two events are in two lanes, both whole (the
+ * teardown verifies).
+ */
+static void test_next_call_connects_again(void **state)
+{
+    it_db *t = *state;
+    victim v;
+    shop_customer c = { 0 }, got = { 0 };
+    victim_open(&v, t, NULL, 0);
+    it_customer(v.db, "again@x.org", &c);
+    int64_t lanes = raw_count(t->url, "SELECT COUNT(*) FROM trail_lanes");
+
+    kill_between_calls(&v);
+    IT_EXPECT(v.db, TRAIL_EDB, shop_customer_get(v.db, c.id, &got));
+    IT_MSG(v.db, LOST);
+    IT_MSG(v.db, "the next call connects again");
+    IT_OK(v.db, shop_customer_get(v.db, c.id, &got));
+    assert_int_equal(got.version, c.version);
+    assert_int_equal(raw_sessions(v.url, v.name), 1);
+    shop_customer_update_params u = {
+        .id = c.id, .version = c.version, .set = SHOP_CUSTOMER_CREDIT, .credit = 9
+    };
+    IT_OK(v.db, shop_customer_update(v.db, NULL, &u, &c));
+    trail_close(v.db);
+
+    assert_int_equal(raw_count(t->url, "SELECT COUNT(*) FROM trail_lanes"), lanes + 1);
+    assert_int_equal(raw_count(t->url,
+                               "SELECT COUNT(DISTINCT lane_id) FROM trail_change_events"
+                               " WHERE record_id = '%s'",
+                               c.id),
+                     2);
+    /* The first lane, sealed on the new session at its one event. */
+    assert_int_equal(raw_count(t->url,
+                               "SELECT COUNT(*) FROM trail_lanes l JOIN trail_change_events e"
+                               " ON e.lane_id = l.lane_id AND e.seq = l.sealed_seq"
+                               " AND e.hash = l.sealed_hash"
+                               " WHERE e.record_id = '%s' AND e.version = 1",
+                               c.id),
+                     1);
+    shop_customer_clear(&got);
+    shop_customer_clear(&c);
+}
+
+/*
+ * Killed inside trail_begin(): every call fails until trail_rollback(),
+ * without connecting again (the rest of the transaction would run outside
+ * it); after the rollback the next call connects again, and nothing of the
+ * transaction remains.
+ */
+static void test_lost_inside_a_transaction(void **state)
+{
+    it_db *t = *state;
+    victim v;
+    shop_customer c = { 0 }, got = { 0 };
+    victim_open(&v, t, NULL, 0);
+    it_customer(v.db, "tx@x.org", &c);
+    IT_OK(v.db, trail_begin(v.db));
+    shop_customer_update_params u = {
+        .id = c.id, .version = c.version, .set = SHOP_CUSTOMER_CREDIT, .credit = 1
+    };
+    IT_OK(v.db, shop_customer_update(v.db, NULL, &u, NULL));
+
+    kill_between_calls(&v);
+    u = (shop_customer_update_params){
+        .id = c.id, .version = c.version + 1, .set = SHOP_CUSTOMER_CREDIT, .credit = 2
+    };
+    IT_EXPECT(v.db, TRAIL_EDB, shop_customer_update(v.db, NULL, &u, NULL));
+    IT_MSG(v.db, LOST);
+    IT_MSG(v.db, "trail_rollback()");
+    IT_EXPECT(v.db, TRAIL_EDB, shop_customer_get(v.db, c.id, &got));
+    IT_MSG(v.db, "lost earlier");
+    assert_int_equal(raw_sessions(v.url, v.name), 0); /* not connected again */
+    IT_OK(v.db, trail_rollback(v.db));
+
+    IT_OK(v.db, shop_customer_get(v.db, c.id, &got));
+    assert_int_equal(got.version, c.version);
+    assert_int_equal(got.credit, c.credit);
+    u = (shop_customer_update_params){
+        .id = c.id, .version = c.version, .set = SHOP_CUSTOMER_CREDIT, .credit = 3
+    };
+    IT_OK(v.db, shop_customer_update(v.db, NULL, &u, NULL));
+    trail_close(v.db);
+    assert_int_equal(
+        raw_count(t->url, "SELECT COUNT(*) FROM trail_change_events WHERE record_id = '%s'", c.id),
+        2);
+    shop_customer_clear(&got);
+    shop_customer_clear(&c);
+}
+
+/*
+ * trail_close() of a connection lost between calls does not connect again
+ * (to a server that may be down, for as long as the connect timeout) just to
+ * seal its lane: the lane stays unsealed, which is valid.
+ */
+static void test_close_does_not_connect_again(void **state)
+{
+    it_db *t = *state;
+    victim v;
+    shop_customer c = { 0 };
+    victim_open(&v, t, NULL, 0);
+    it_customer(v.db, "close@x.org", &c);
+    kill_between_calls(&v);
+    trail_close(v.db);
+    assert_int_equal(raw_sessions(v.url, v.name), 0);
+    assert_int_equal(raw_count(t->url,
+                               "SELECT COUNT(*) FROM trail_lanes l JOIN trail_change_events e"
+                               " ON e.lane_id = l.lane_id WHERE e.record_id = '%s'"
+                               " AND l.sealed_seq IS NULL",
+                               c.id),
+                     1);
+    shop_customer_clear(&c);
+}
+
 int main(void)
 {
     if (!(engine = it_test_engine()))
@@ -334,6 +461,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_killed_waiting_for_the_row, it_setup, it_teardown),
         cmocka_unit_test_setup_teardown(test_killed_mid_stream, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_next_call_connects_again, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_lost_inside_a_transaction, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_close_does_not_connect_again, it_setup, it_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,6 +12,12 @@
 #                         (mysql://trail:PASSWORD@127.0.0.1:P1,127.0.0.1:P2,
 #                         127.0.0.1:P3/trail) to DIR/url, and prints the latter
 #   galera.sh stop DIR    stop every node of DIR (if any) and remove DIR
+#   galera.sh kill DIR N  SIGKILL node N, as a crash would end it (the
+#                         kill-a-node test); its data directory stays
+#   galera.sh rejoin DIR N
+#                         start node N again on its port, joining the
+#                         others (state transfer), and wait until every
+#                         node is Synced in a cluster of 3 again
 #
 # Each node is a server of mariadb.sh's kind in DIR/nodeN (its functions are
 # reused, and its environment applies), plus the wsrep settings. Both
@@ -46,9 +52,10 @@ find_provider() {
 # Starts node N on PORT (mariadb.sh's start_server), with ports of its own
 # for group communication, incremental and full state transfer chosen
 # afresh on each attempt: a taken one fails the start like a taken PORT, and
-# start_on_free_port tries again. Node 1 bootstraps a new cluster; the
-# others join it through the group ports of the nodes before them
-# (GCOMM_PORTS).
+# start_on_free_port tries again. Node 1 bootstraps a new cluster unless
+# REJOIN is set; the others join it through the group ports of the nodes
+# in GCOMM_PORTS. The ports are noted in the cluster's directory (portN,
+# gcommN), for rejoin.
 start_node() {
     local mariadbd=$1 provider=$2 n=$3 dir=$4 socket=$5 port=$6 gcomm ist sst address
     read -r gcomm ist sst <<<"$(free_port 3)"
@@ -74,12 +81,16 @@ start_node() {
         --innodb-autoinc-lock-mode=2
         --default-storage-engine=InnoDB
     )
-    if ((n == 1)); then
+    if ((n == 1)) && [[ -z ${REJOIN:-} ]]; then
         SERVER_SETTINGS+=(--wsrep-new-cluster)
     fi
     local rc=0
     start_server "$mariadbd" "$dir" "$socket" "$port" || rc=$?
-    ((rc == 0)) && GCOMM_PORTS+=("$gcomm")
+    if ((rc == 0)); then
+        GCOMM_PORTS+=("$gcomm")
+        echo "$port" >"${dir%/*}/port$n"
+        echo "$gcomm" >"${dir%/*}/gcomm$n"
+    fi
     return "$rc"
 }
 
@@ -128,6 +139,7 @@ start() {
     # Nodes of another cluster that reach one of our group ports by mistake
     # are refused by the name.
     CLUSTER_ID=$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')
+    echo "$CLUSTER_ID" >"$dir/cluster"
     GCOMM_PORTS=()
     for ((n = 1; n <= NODES; n++)); do
         # A joiner's data directory comes from the state transfer.
@@ -157,7 +169,7 @@ stop() {
     local dir=$1 n
     [[ -e $dir ]] || return 0
     [[ -d $dir ]] || die "$dir is not a directory"
-    only_ours "$dir" 'node[1-9]|url[1-9]?|url\.tmp'
+    only_ours "$dir" 'node[1-9]|url[1-9]?|url\.tmp|cluster|port[1-9]|gcomm[1-9]'
     # The last node first: each leaves a cluster that is still whole, and
     # node 1 does not wait for peers that are gone.
     for ((n = NODES; n >= 1; n--)); do
@@ -167,4 +179,41 @@ stop() {
     rm -rf "$dir"
 }
 
-servers_main "$@"
+# SIGKILLs node N of DIR and waits until it is gone.
+kill_node() {
+    local dir=$1 n=$2 pid
+    pid=$(running_pid "$dir/node$n/mariadbd.pid" mariadbd)
+    [[ -n $pid ]] || die "node $n of $dir is not running"
+    kill -KILL "$pid"
+    while kill -0 "$pid" 2>/dev/null; do
+        sleep 0.1
+    done
+}
+
+# Starts node N of DIR again on its own port (its URL stays right), joining
+# the other nodes, and waits until all are Synced in a cluster of NODES.
+rejoin_node() {
+    local dir=$1 n=$2 m mariadbd provider
+    mariadbd=$(find_program mariadbd)
+    provider=$(find_provider)
+    [[ -z $(running_pid "$dir/node$n/mariadbd.pid" mariadbd) ]] || die "node $n of $dir is running"
+    CLUSTER_ID=$(cat "$dir/cluster")
+    GCOMM_PORTS=()
+    for ((m = 1; m <= NODES; m++)); do
+        ((m == n)) || GCOMM_PORTS+=("$(cat "$dir/gcomm$m")")
+    done
+    SOCKET=$(cat "$dir/node$n/socket")
+    REJOIN=yes start_node "$mariadbd" "$provider" "$n" "$dir/node$n" "$SOCKET" \
+        "$(cat "$dir/port$n")" || die "node $n did not start again (log: $dir/node$n/server.log)"
+    wait_synced "$dir" "$NODES"
+}
+
+case ${1:-} in
+kill | rejoin)
+    (($# == 3)) && [[ $3 =~ ^[1-9]$ ]] || usage
+    dir=$(realpath -m -- "$2")
+    [[ -s $dir/url ]] || die "$dir holds no cluster"
+    "${1}_node" "$dir" "$3"
+    ;;
+*) servers_main "$@" ;;
+esac

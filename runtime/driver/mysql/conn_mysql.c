@@ -25,6 +25,13 @@
  * seconds): one poll() per wait, no retries, so a server that stops
  * answering fails the call after that long with errno ETIMEDOUT, which
  * tells such a failure from other lost connections.
+ *
+ * A lost connection (or one given up after a timeout) fails the call that
+ * found it; the next call outside a transaction connects again, walking the
+ * URL's hosts from the first, as trail_open() did (SPEC §3). Inside one it
+ * fails until trail_rollback(): connecting again there would run the rest
+ * of the transaction's statements outside it. Connector/C's own reconnect
+ * stays off for the same reason.
  */
 #include "driver/driver.h"
 #include "core/isotime.h"
@@ -77,7 +84,9 @@ typedef struct my_state {
     trail_stmt_cache stmts;
     bool in_tx;   /* between begin and commit or rollback */
     bool aborted; /* the server rolled that transaction back (a deadlock) */
-    bool lost;    /* the connection is gone */
+    bool lost;    /* the connection is gone: the next call outside a transaction connects again */
+    bool galera;  /* the server is a node of a Galera cluster */
+    trail_mysql_url url; /* what trail_open() was given, to connect again */
     /* The timeouts in effect, in whole seconds (0: none): for messages. */
     unsigned connect_s, read_s, write_s;
 } my_state;
@@ -155,11 +164,10 @@ static int fail_with(trail_conn *db, unsigned code, const char *msg, const char 
         /* Which of the two waits ran out is not told: a write waits only for a full buffer. */
         unsigned s = code == CR_SERVER_GONE_ERROR && st->write_s ? st->write_s : st->read_s;
         if (sys == ETIMEDOUT && s)
-            return trail__conn_timed_out(db, "mysql", what, (int)(s * 1000));
+            return trail__conn_timed_out(db, "mysql", what, (int)(s * 1000), st->in_tx);
         return trail__err_set(&db->err, TRAIL_EDB,
-                              "mysql: %s: the connection to the server was lost (%s); "
-                              "close this connection and open a new one",
-                              what, msg);
+                              "mysql: %s: the connection to the server was lost (%s); %s", what,
+                              msg, trail__conn_lost_advice(st->in_tx));
     }
     if (code == ER_SP_DOES_NOT_EXIST && strncmp(msg, "PROCEDURE", 9) == 0)
         return trail__err_set(&db->err, TRAIL_EDB,
@@ -197,18 +205,24 @@ static int fail_stmt(trail_conn *db, MYSQL_STMT *stmt, const char *what)
     return fail_with(db, mysql_stmt_errno(stmt), mysql_stmt_error(stmt), what, sys);
 }
 
+static int reconnect(trail_conn *db);
+
 /*
- * TRAIL_OK when statements may be sent: not after the connection was lost,
- * nor inside a transaction the server rolled back, whose later statements
+ * TRAIL_OK when statements may be sent, after connecting again when the
+ * connection was lost outside a transaction. Not inside a transaction that
+ * lost its connection or that the server rolled back: its later statements
  * would otherwise run outside any transaction, each committed on its own.
  */
 static int usable(trail_conn *db)
 {
     my_state *st = state(db);
+    if (st->lost && !st->in_tx && !db->closing)
+        return reconnect(db);
     if (st->lost)
         return trail__err_set(&db->err, TRAIL_EDB,
-                              "mysql: the connection to the server was lost earlier; close this "
-                              "connection and open a new one");
+                              "mysql: the connection to the server was lost "
+                              "earlier; %s",
+                              trail__conn_lost_advice(true));
     if (st->aborted)
         return trail__err_set(&db->err, TRAIL_EDB,
                               "mysql: the server rolled this transaction back after a deadlock; "
@@ -692,6 +706,7 @@ static int my_column(trail_conn *db, void *row, size_t i, trail_vtype want, trai
 
 /* ---- transactions --------------------------------------------------------- */
 
+/* After a lost connection there is nothing to roll back: the server does it when a session ends. */
 static int my_rollback(trail_conn *db)
 {
     my_state *st = state(db);
@@ -700,7 +715,7 @@ static int my_rollback(trail_conn *db)
     st->in_tx = false;
     st->aborted = false;
     if (st->lost)
-        return usable(db);
+        return TRAIL_OK;
     round_trip(db);
     db->statements++;
     return mysql_rollback(st->conn) ? fail(db, "rollback") : TRAIL_OK;
@@ -819,6 +834,7 @@ static void my_close(trail_conn *db)
     trail__stmt_cache_free(&st->stmts);
     if (st->conn)
         mysql_close(st->conn);
+    trail__mysql_url_free(&st->url);
     free(st);
     db->drv_state = NULL;
 }
@@ -910,20 +926,31 @@ static int connect_to(trail_conn *db, const trail_mysql_url *u, const trail_open
 }
 
 /*
- * Reads the server's max_allowed_packet into db->max_packet, once: the
- * session's copy of it cannot change.
+ * Reads the server's max_allowed_packet into db->max_packet, which the
+ * session's copy of cannot change, and whether it is a Galera node
+ * (wsrep_on, which MySQL does not have): one round trip.
  */
-static int read_max_packet(trail_conn *db)
+static int read_server(trail_conn *db)
 {
-    MYSQL *c = state(db)->conn;
+    my_state *st = state(db);
+    static const char sql[] =
+        "SHOW VARIABLES WHERE Variable_name IN ('max_allowed_packet', 'wsrep_on')";
     round_trip(db);
-    if (mysql_real_query(c, "SELECT @@max_allowed_packet", 27))
-        return fail(db, "max_allowed_packet");
-    MYSQL_RES *res = mysql_store_result(c);
+    if (mysql_real_query(st->conn, sql, sizeof sql - 1))
+        return fail(db, "server variables");
+    MYSQL_RES *res = mysql_store_result(st->conn);
     if (!res)
-        return fail(db, "max_allowed_packet");
-    MYSQL_ROW row = mysql_fetch_row(res);
-    db->max_packet = row && row[0] ? strtoull(row[0], NULL, 10) : 0;
+        return fail(db, "server variables");
+    db->max_packet = 0;
+    st->galera = false;
+    for (MYSQL_ROW row; (row = mysql_fetch_row(res));) {
+        if (!row[0] || !row[1])
+            continue;
+        if (strcmp(row[0], "max_allowed_packet") == 0)
+            db->max_packet = strtoull(row[1], NULL, 10);
+        else if (strcmp(row[0], "wsrep_on") == 0)
+            st->galera = strcmp(row[1], "ON") == 0;
+    }
     mysql_free_result(res);
     return db->max_packet ? TRAIL_OK
                           : trail__err_set(&db->err, TRAIL_EDB,
@@ -931,23 +958,15 @@ static int read_max_packet(trail_conn *db)
 }
 
 /*
- * Connects to the mysql:// URL @target and sets the session up. What it
- * made stays in db->drv_state also on failure, for my_close(), which
- * trail_open() then calls.
+ * Connects to the first host of st->url that answers and sets the session
+ * up, as @opts say: at open, and again after a lost connection.
  */
-static int my_open(trail_conn *db, const char *target, const trail_open_opts *opts)
+static int start_session(trail_conn *db, const trail_open_opts *opts)
 {
-    my_state *st = calloc(1, sizeof *st);
-    if (!st)
-        return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
-    db->drv_state = st;
-    trail__stmt_cache_init(&st->stmts, prepare, stmt_free);
-    trail_mysql_url u;
-    int rc = trail__mysql_url_parse(&u, target, &db->err);
+    my_state *st = state(db);
+    int rc = connect_to(db, &st->url, opts);
     if (rc < 0)
         return rc;
-    if ((rc = connect_to(db, &u, opts)) < 0)
-        goto cleanup;
     /*
      * A lock wait longer than busy_timeout_ms is TRAIL_EBUSY, as SQLite's
      * busy timeout; InnoDB counts whole seconds, so it is rounded up. The
@@ -962,15 +981,65 @@ static int my_open(trail_conn *db, const char *target, const trail_open_opts *op
              " time_zone = '+00:00', innodb_lock_wait_timeout = %u, lock_wait_timeout = %u",
              timeout_s, timeout_s);
     if ((rc = my_exec(db, set)) < 0)
-        goto cleanup;
-    if ((rc = read_max_packet(db)) < 0)
-        goto cleanup;
-    rc = my_exec(db, opts->read_only
-                         ? "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED, READ ONLY"
-                         : "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
-cleanup:
-    trail__mysql_url_free(&u);
-    return rc;
+        return rc;
+    if ((rc = read_server(db)) < 0)
+        return rc;
+    return my_exec(db, opts->read_only
+                           ? "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED, READ ONLY"
+                           : "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
+}
+
+/*
+ * Connects again after the connection was lost (usable()), with fresh
+ * statements: the old ones belonged to the session that ended. On success
+ * db->session counts one more, which moves the connection's lane on
+ * (audit/lane.h).
+ *
+ * The node reached may be another member of a Galera cluster, which
+ * applies what the others committed a moment later. One read with a
+ * causality wait (wsrep_sync_wait) makes the session see every write
+ * acknowledged before it, this connection's own among them, before it
+ * reads or seals anything.
+ */
+static int reconnect(trail_conn *db)
+{
+    my_state *st = state(db);
+    trail__stmt_cache_free(&st->stmts);
+    trail__stmt_cache_init(&st->stmts, prepare, stmt_free);
+    if (st->conn)
+        mysql_close(st->conn);
+    st->conn = NULL;
+    st->aborted = false;
+    st->lost = false; /* for start_session()'s statements */
+    int rc = start_session(db, &db->opts);
+    if (rc < 0) {
+        st->lost = true;
+        return trail__conn_reconnect_failed(db, rc);
+    }
+    db->session++;
+    if (st->galera && ((rc = my_exec(db, "SET SESSION wsrep_sync_wait = 1")) < 0 ||
+                       (rc = my_exec(db, "SELECT 1")) < 0 ||
+                       (rc = my_exec(db, "SET SESSION wsrep_sync_wait = DEFAULT")) < 0))
+        return rc;
+    return TRAIL_OK;
+}
+
+/*
+ * trail_driver.open: connects to the mysql:// URL @target and sets the
+ * session up. What it made stays in db->drv_state also on failure, for
+ * my_close(), which trail_open() then calls.
+ */
+static int my_open(trail_conn *db, const char *target, const trail_open_opts *opts)
+{
+    my_state *st = calloc(1, sizeof *st);
+    if (!st)
+        return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    db->drv_state = st;
+    trail__stmt_cache_init(&st->stmts, prepare, stmt_free);
+    int rc = trail__mysql_url_parse(&st->url, target, &db->err);
+    if (rc < 0)
+        return rc;
+    return start_session(db, opts);
 }
 
 extern const struct trail_runtime_sql trail__runtime_sql_mysql;

@@ -26,6 +26,13 @@
  * (PQexec, PQgetResult on a busy connection) have no limit, and TCP keeps
  * a connection to a server that stopped answering but whose kernel still
  * acknowledges (a paused or overloaded process) for as long as it likes.
+ *
+ * A lost connection (or one given up after a timeout) fails the call that
+ * found it; the next call outside a transaction connects again with what
+ * trail_open() was given, so libpq walks a multi-host URL from its first
+ * host (SPEC §3). Inside a transaction it fails until trail_rollback():
+ * connecting again there would run the rest of the transaction's
+ * statements outside it.
  */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, poll */
 #include "core/buf.h"
@@ -86,8 +93,13 @@ typedef struct pg_state {
     int *lengths, *formats;
     size_t *offsets;   /* into scratch, or SIZE_MAX when values[i] is the caller's memory */
     int io_timeout_ms; /* -1: none */
-    bool lost;         /* a wait timed out: the connection's state is unknown, so it is given up */
-    char url[200];     /* the URL as messages name it: its password hidden */
+    bool lost;         /* the connection is gone, or given up after a timeout */
+    bool in_tx;        /* between begin and commit or rollback */
+    /* What trail_open() was given, to connect again (start_session()). */
+    char *target;
+    char url[200];      /* the same as messages name it: its password hidden */
+    char connect_s[16]; /* the connect_timeout passed to libpq, "" for its own */
+    int ours_s, connect_ms;
 } pg_state;
 
 typedef struct pg_row {
@@ -164,7 +176,8 @@ static int read_only(trail_conn *db, const char *what, const char *msg)
 /* Sets db's error from @res (may be NULL: then from the connection). */
 static int fail(trail_conn *db, const PGresult *res, const char *what)
 {
-    PGconn *c = state(db)->conn;
+    pg_state *st = state(db);
+    PGconn *c = st->conn;
     const char *msg = res ? PQresultErrorMessage(res) : "";
     if (!*msg)
         msg = PQerrorMessage(c);
@@ -172,11 +185,12 @@ static int fail(trail_conn *db, const PGresult *res, const char *what)
     /* A killed session's FATAL arrives while libpq still calls the connection good. */
     const char *severity = res ? PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED) : NULL;
     bool fatal = severity && (strcmp(severity, "FATAL") == 0 || strcmp(severity, "PANIC") == 0);
-    if (fatal || PQstatus(c) == CONNECTION_BAD)
+    if (fatal || PQstatus(c) == CONNECTION_BAD) {
+        st->lost = true;
         return trail__err_set(&db->err, TRAIL_EDB,
-                              "postgresql: %s: the connection to the server was lost (%.*s); "
-                              "close this connection and open a new one",
-                              what, len, msg);
+                              "postgresql: %s: the connection to the server was lost (%.*s); %s",
+                              what, len, msg, trail__conn_lost_advice(st->in_tx));
+    }
     const char *sqlstate = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     int code = code_of(sqlstate, &db->retryable);
     const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
@@ -191,17 +205,24 @@ static int fail(trail_conn *db, const PGresult *res, const char *what)
     return trail__err_set(&db->err, code, "postgresql: %s: %.*s", what, len, msg);
 }
 
+static int reconnect(trail_conn *db);
+
 /*
- * TRAIL_OK when statements may be sent: not after a wait timed out, when
- * the server may still be reading or answering what was sent before.
+ * TRAIL_OK when statements may be sent, after connecting again when the
+ * connection was lost (or given up after a timeout, when the server may
+ * still be reading or answering what was sent before) outside a
+ * transaction.
  */
 static int usable(trail_conn *db)
 {
-    if (!state(db)->lost)
+    pg_state *st = state(db);
+    if (!st->lost)
         return TRAIL_OK;
+    if (!st->in_tx && !db->closing)
+        return reconnect(db);
     return trail__err_set(&db->err, TRAIL_EDB,
-                          "postgresql: the connection to the server was lost earlier (it did not "
-                          "answer in time); close this connection and open a new one");
+                          "postgresql: the connection to the server was lost earlier; %s",
+                          trail__conn_lost_advice(true));
 }
 
 /* ---- waiting ----------------------------------------------------------------- */
@@ -255,7 +276,7 @@ static int await(trail_conn *db, const char *what)
                                   strerror(errno));
         if (n == 0) {
             st->lost = true;
-            return trail__conn_timed_out(db, "postgresql", what, st->io_timeout_ms);
+            return trail__conn_timed_out(db, "postgresql", what, st->io_timeout_ms, st->in_tx);
         }
     }
     return TRAIL_EDB;
@@ -780,11 +801,12 @@ static int pg_begin(trail_conn *db)
     const trail_value *values[] = { NULL };
     size_t counts[] = { 0 };
     int rc = pipeline(db, 1, texts, values, counts, SIZE_MAX, NULL, NULL);
-    if (rc < 0 && PQtransactionStatus(state(db)->conn) != PQTRANS_IDLE) {
+    if (rc < 0 && !state(db)->lost && PQtransactionStatus(state(db)->conn) != PQTRANS_IDLE) {
         trail_err saved = db->err;
         pg_exec(db, "ROLLBACK");
         db->err = saved;
     }
+    state(db)->in_tx = rc == TRAIL_OK;
     return rc;
 }
 
@@ -798,6 +820,7 @@ static int pg_commit(trail_conn *db)
     PGresult *res;
     if ((rc = finish(db, PQsendQuery(state(db)->conn, "COMMIT"), "commit", &res)) < 0)
         return rc;
+    state(db)->in_tx = false;
     if (PQresultStatus(res) != PGRES_COMMAND_OK)
         rc = fail(db, res, "commit");
     /* COMMIT of a failed transaction succeeds as a ROLLBACK: not a commit. */
@@ -808,11 +831,14 @@ static int pg_commit(trail_conn *db)
     return rc;
 }
 
+/* After a lost connection there is nothing to roll back: the server does it when a session ends. */
 static int pg_rollback(trail_conn *db)
 {
-    if (state(db)->lost)
-        return usable(db);
-    if (PQtransactionStatus(state(db)->conn) == PQTRANS_IDLE)
+    pg_state *st = state(db);
+    st->in_tx = false;
+    if (st->lost)
+        return TRAIL_OK;
+    if (PQtransactionStatus(st->conn) == PQTRANS_IDLE)
         return TRAIL_OK;
     return pg_exec(db, "ROLLBACK");
 }
@@ -956,6 +982,7 @@ static void pg_close(trail_conn *db)
         return;
     trail__stmt_cache_free(&st->stmts);
     PQfinish(st->conn);
+    free(st->target);
     trail__buf_free(&st->scratch);
     free(st->values);
     free(st->lengths);
@@ -1051,49 +1078,20 @@ static int connect_failed(trail_conn *db, int64_t waited_ms, int ours_s, int our
 }
 
 /*
- * trail_driver.open: connects to @target (a URL or libpq's key=value form)
- * and sets the session up. What it made stays in db->drv_state also on
- * failure, for pg_close(), which trail_open() then calls.
+ * Connects with what pg_open() kept in @st and sets the session up, as
+ * @opts say: at open, and again after a lost connection.
  */
-static int pg_open(trail_conn *db, const char *target, const trail_open_opts *opts)
+static int start_session(trail_conn *db, const trail_open_opts *opts)
 {
-    pg_state *st = calloc(1, sizeof *st);
-    if (!st)
-        return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
-    db->drv_state = st;
-    trail__stmt_cache_init(&st->stmts, prepare_named, free);
-    st->io_timeout_ms = trail__conn_io_timeout_ms(opts);
-    trail_url_redact(st->url, sizeof st->url, target);
-    /*
-     * libpq bounds its connect by connect_timeout, per address, in whole
-     * seconds; the URL's own comes after ours and wins (expand_dbname).
-     * Without an option, libpq's PGCONNECT_TIMEOUT stands in for trail's
-     * default: an empty value makes libpq read it. client_encoding comes
-     * last: trail speaks UTF-8 whatever the URL says.
-     *
-     * libpq (before 17) ends its wait at the start of the second of the
-     * call plus connect_timeout, read from time(): N seconds end between
-     * N - 1 and N after the call (test_timeouts saw 2 end after 1.02 s on
-     * a loaded machine). One second more makes them end between N and
-     * N + 1: never before the timeout asked for.
-     */
-    int connect_ms = trail__conn_connect_timeout_ms(opts);
-    const char *env = getenv("PGCONNECT_TIMEOUT");
-    char connect_s[16] = "";
-    int ours_s = 0;
-    if (opts->connect_timeout_ms != 0 || !env || !*env) {
-        unsigned whole = trail__conn_seconds(connect_ms);
-        ours_s = whole ? (int)whole + 1 : 0;
-        snprintf(connect_s, sizeof connect_s, "%d", ours_s);
-    }
+    pg_state *st = state(db);
     const char *const keys[] = { "connect_timeout", "dbname", "client_encoding", NULL };
-    const char *const values[] = { connect_s, target, "UTF8", NULL };
+    const char *const values[] = { st->connect_s, st->target, "UTF8", NULL };
     int64_t started = monotonic_ms();
     st->conn = PQconnectdbParams(keys, values, 1);
     if (!st->conn)
         return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
     if (PQstatus(st->conn) != CONNECTION_OK)
-        return connect_failed(db, monotonic_ms() - started, ours_s, connect_ms);
+        return connect_failed(db, monotonic_ms() - started, st->ours_s, st->connect_ms);
     PQsetNoticeProcessor(st->conn, quiet, NULL);
     /* A hot standby, or a server whose transactions are read-only unless told otherwise. */
     db->server_read_only = reported_on(st->conn, "in_hot_standby") ||
@@ -1110,6 +1108,68 @@ static int pg_open(trail_conn *db, const char *target, const trail_open_opts *op
     snprintf(set, sizeof set, "SET lock_timeout = %d; SET extra_float_digits = 1%s", timeout,
              opts->read_only ? "; SET default_transaction_read_only = on" : "");
     return pg_exec(db, set);
+}
+
+/*
+ * Connects again after the connection was lost (usable()), with fresh
+ * statements: the old ones were the ended session's. On success
+ * db->session counts one more, which moves the connection's lane on
+ * (audit/lane.h).
+ */
+static int reconnect(trail_conn *db)
+{
+    pg_state *st = state(db);
+    trail__stmt_cache_free(&st->stmts);
+    trail__stmt_cache_init(&st->stmts, prepare_named, free);
+    PQfinish(st->conn);
+    st->conn = NULL;
+    st->lost = false; /* for start_session()'s statements */
+    int rc = start_session(db, &db->opts);
+    if (rc < 0) {
+        st->lost = true;
+        return trail__conn_reconnect_failed(db, rc);
+    }
+    db->session++;
+    return TRAIL_OK;
+}
+
+/*
+ * trail_driver.open: connects to @target (a URL or libpq's key=value form)
+ * and sets the session up. What it made stays in db->drv_state also on
+ * failure, for pg_close(), which trail_open() then calls.
+ */
+static int pg_open(trail_conn *db, const char *target, const trail_open_opts *opts)
+{
+    pg_state *st = calloc(1, sizeof *st);
+    if (!st)
+        return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    db->drv_state = st;
+    trail__stmt_cache_init(&st->stmts, prepare_named, free);
+    st->io_timeout_ms = trail__conn_io_timeout_ms(opts);
+    if (!(st->target = strdup(target)))
+        return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    trail_url_redact(st->url, sizeof st->url, target);
+    /*
+     * libpq bounds its connect by connect_timeout, per address, in whole
+     * seconds; the URL's own comes after ours and wins (expand_dbname).
+     * Without an option, libpq's PGCONNECT_TIMEOUT stands in for trail's
+     * default: an empty value makes libpq read it. client_encoding comes
+     * last: trail speaks UTF-8 whatever the URL says.
+     *
+     * libpq (before 17) ends its wait at the start of the second of the
+     * call plus connect_timeout, read from time(): N seconds end between
+     * N - 1 and N after the call (test_timeouts saw 2 end after 1.02 s on
+     * a loaded machine). One second more makes them end between N and
+     * N + 1: never before the timeout asked for.
+     */
+    st->connect_ms = trail__conn_connect_timeout_ms(opts);
+    const char *env = getenv("PGCONNECT_TIMEOUT");
+    if (opts->connect_timeout_ms != 0 || !env || !*env) {
+        unsigned whole = trail__conn_seconds(st->connect_ms);
+        st->ours_s = whole ? (int)whole + 1 : 0;
+        snprintf(st->connect_s, sizeof st->connect_s, "%d", st->ours_s);
+    }
+    return start_session(db, opts);
 }
 
 extern const struct trail_runtime_sql trail__runtime_sql_pg;

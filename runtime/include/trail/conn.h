@@ -71,8 +71,9 @@ typedef struct trail_open_opts {
      * whenever the server sends or takes anything, so a long result that
      * keeps coming is not cut. A server silent for longer fails the call
      * with TRAIL_EDB, "the server did not answer within N s", and the
-     * connection is given up: every later call fails, and trail_close()
-     * returns at once. 0 means TRAIL_IO_TIMEOUT_DEFAULT_MS, or twice
+     * connection is given up: the next call outside a transaction connects
+     * again (inside one, every call fails until trail_rollback()), and
+     * trail_close() returns at once. 0 means TRAIL_IO_TIMEOUT_DEFAULT_MS, or twice
      * busy_timeout_ms when that is longer, so that a lock wait ends as
      * TRAIL_EBUSY first; TRAIL_TIMEOUT_NONE means no limit. A statement the
      * server runs for longer (a long migration) needs a longer one.
@@ -114,6 +115,11 @@ typedef struct trail_open_opts {
  *        trail_errmsg() can say what went wrong; the caller closes it with
  *        trail_close() in both cases.
  * @opts: options, or NULL; copied, not kept.
+ *
+ * The URL may name several hosts (mysql://h1:p1,h2:p2/db; libpq's own
+ * multi-host forms): they are tried in order, here and whenever the
+ * connection was lost and the next call outside a transaction connects
+ * again. The URL is kept for that, in memory, until trail_close().
  *
  * Returns TRAIL_OK, TRAIL_EARG (an unknown URL form, a negative option
  * other than TRAIL_TIMEOUT_NONE), TRAIL_EDB (also when the server did not
