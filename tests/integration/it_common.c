@@ -428,14 +428,15 @@ void it_url_password(const char *url, const char *password, unsigned port, char 
     const char *colon = memchr(scheme_end + 3, ':', (size_t)(at - scheme_end - 3));
     const char *user_end = colon ? colon : at;
     const char *host = at + 1, *rest = host + strcspn(host, ":/");
+    int host_len = (int)(rest - host);
     char port_text[16] = "";
     if (port) {
         assert_int_equal(*rest, ':');
         snprintf(port_text, sizeof port_text, ":%u", port);
         rest += strcspn(rest, "/");
     }
-    int n = snprintf(out, size, "%.*s:%s@%.*s%s%s", (int)(user_end - url), url, password,
-                     (int)(rest - host), host, port_text, rest);
+    int n = snprintf(out, size, "%.*s:%s@%.*s%s%s", (int)(user_end - url), url, password, host_len,
+                     host, port_text, rest);
     assert_true(n > 0 && (size_t)n < size);
 }
 

@@ -14,14 +14,15 @@
  *
  * The standby is opened by a URL with a password (the fixture's servers
  * trust 127.0.0.1, so any password passes): whatever trail says must not
- * show it.
+ * show it. Besides: a URL listing the standby first, with
+ * target_session_attrs=read-write, writes on the primary; and a connection
+ * opened read-only says that it is, when a write is refused.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "it_common.h"
 #include "trail/digest.h"
 
 #include <inttypes.h>
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,11 +36,9 @@ static void standby_url(char *url, size_t size, char *plain, size_t plain_size)
     it_url_password(plain, PASSWORD, 0, url, size);
 }
 
-/* A connection to the standby, opened as a program opens its database (no options). */
-static trail_conn *open_standby(char *url, size_t size)
+/* A connection to the standby at @url, opened as a program opens its database (no options). */
+static trail_conn *open_standby(const char *url)
 {
-    char plain[PATH_MAX];
-    standby_url(url, size, plain, sizeof plain);
     trail_conn *db = NULL;
     int rc = trail_open(&db, url, NULL);
     if (rc != TRAIL_OK)
@@ -177,7 +176,7 @@ static void test_standby_reads(void **state)
     standby_url(url, sizeof url, plain, sizeof plain);
     it_standby_wait(t->url, plain);
     int64_t refused = it_standby_refusals();
-    trail_conn *db = open_standby(url, sizeof url);
+    trail_conn *db = open_standby(url);
 
     it_lines want = { 0 }, got = { 0 };
     read_all(t->db, c.id, c.email, first_hlc, &want);
@@ -209,7 +208,7 @@ static void test_standby_verify_tampered(void **state)
     char url[PATH_MAX + 64], plain[PATH_MAX];
     standby_url(url, sizeof url, plain, sizeof plain);
     it_standby_wait(t->url, plain);
-    trail_conn *db = open_standby(url, sizeof url);
+    trail_conn *db = open_standby(url);
     it_lines want = { 0 }, got = { 0 };
     verify_lines(t->db, &want);
     verify_lines(db, &got);
@@ -252,7 +251,7 @@ static void test_standby_writes_refused(void **state)
     char url[PATH_MAX + 64], plain[PATH_MAX];
     standby_url(url, sizeof url, plain, sizeof plain);
     it_standby_wait(t->url, plain);
-    trail_conn *db = open_standby(url, sizeof url);
+    trail_conn *db = open_standby(url);
 
     shop_customer_create_params n = SHOP_CUSTOMER_CREATE_INIT;
     n.email = "standby@x.org";
