@@ -7,6 +7,7 @@
 #include "driver/driver.h"
 #include "driver/sql.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* Whether the lane's hash covers each column (event_columns.h). */
@@ -50,6 +51,32 @@ static int read_newest(trail_conn *db, void *row, void *userdata)
     nw->node_seq = v[1].i;
     nw->found = true;
     return 1;
+}
+
+static int register_lane(trail_conn *db, trail_lane *lane);
+
+/*
+ * register_lane(), whose loser of a race learns it as TRAIL_EBUSY, to be run
+ * again: the node's next place in its chain of lanes was taken meanwhile.
+ * On a single server the node's row, locked first, makes registrations
+ * take turns; the members of a Galera cluster share that row but lock it
+ * each on its own, so two may pick the same place, and the later may hear
+ * of it from the unique index of (node_id, node_seq), a duplicate, rather
+ * than as a certification failure (1213). Either way its registration is
+ * undone, and passes when run again after the other's.
+ */
+static int register_lane_raced(trail_conn *db, trail_lane *lane)
+{
+    int rc = register_lane(db, lane);
+    if (rc != TRAIL_EUNIQUE)
+        return rc;
+    char why[TRAIL_ERRMSG_MAX];
+    snprintf(why, sizeof why, "%s", trail__err_message(&db->err));
+    rc = trail__err_set(&db->err, TRAIL_EBUSY,
+                        "another connection registered the next lane of node %s first: %s",
+                        db->node_id, why);
+    db->retryable = true;
+    return rc;
 }
 
 /* The registration's statements, inside the transaction: the lane made goes to @lane. */
@@ -127,7 +154,7 @@ int trail__lane_ensure(trail_conn *db)
         return TRAIL_OK;
     trail_lane lane = { .open = false };
     if (db->in_tx) { /* trail_rollback() puts back the copy taken at trail_begin(): no lane */
-        int rc = register_lane(db, &lane);
+        int rc = register_lane_raced(db, &lane);
         if (rc == TRAIL_OK)
             db->lane = lane;
         return rc;
@@ -135,7 +162,7 @@ int trail__lane_ensure(trail_conn *db)
     int rc = db->drv->begin(db);
     if (rc < 0)
         return rc;
-    if ((rc = register_lane(db, &lane)) < 0)
+    if ((rc = register_lane_raced(db, &lane)) < 0)
         goto fail;
     if ((rc = db->drv->commit(db)) < 0)
         goto fail;

@@ -79,6 +79,7 @@ void trail__heads_remove(trail__heads *h, const char *lane_id)
     size_t i = (size_t)(x - h->v);
     memmove(x, x + 1, (h->n - i - 1) * sizeof *x);
     h->n--;
+    h->by_node_stale = true;
 }
 
 int trail__heads_add(trail__heads *h, const trail__head *head)
@@ -97,6 +98,7 @@ int trail__heads_add(trail__heads *h, const trail__head *head)
     memmove(&h->v[i + 1], &h->v[i], (h->n - i) * sizeof *h->v);
     h->v[i] = *head;
     h->n++;
+    h->by_node_stale = true;
     return TRAIL_OK;
 }
 
@@ -105,8 +107,57 @@ const trail__head *trail__heads_node_last(const trail__heads *h, const char *nod
     return trail__heads_node_at(h, node_id, -1);
 }
 
-const trail__head *trail__heads_node_at(const trail__heads *h, const char *node_id,
-                                        int64_t node_seq)
+/* Orders places in one trail__heads by node_id, node_seq, lane_id: qsort has no user data. */
+static _Thread_local const trail__head *sorting;
+
+static int cmp_node(const trail__head *x, const char *node_id, int64_t node_seq)
+{
+    int c = strcmp(x->node_id, node_id);
+    return c ? c : (x->node_seq > node_seq) - (x->node_seq < node_seq);
+}
+
+static int by_node(const void *a, const void *b)
+{
+    const trail__head *x = &sorting[*(const size_t *)a], *y = &sorting[*(const size_t *)b];
+    int c = cmp_node(x, y->node_id, y->node_seq);
+    return c ? c : strcmp(x->lane_id, y->lane_id);
+}
+
+/* The index of @h by node, made afresh after a change; false when out of memory. */
+static bool index_by_node(trail__heads *h)
+{
+    if (!h->by_node_stale && h->by_node_n == h->n && (h->by_node || !h->n))
+        return true;
+    size_t *places = realloc(h->by_node, (h->n ? h->n : 1) * sizeof *places);
+    if (!places)
+        return false;
+    h->by_node = places;
+    for (size_t i = 0; i < h->n; i++)
+        places[i] = i;
+    sorting = h->v;
+    qsort(places, h->n, sizeof *places, by_node);
+    sorting = NULL;
+    h->by_node_n = h->n;
+    h->by_node_stale = false;
+    return true;
+}
+
+/* The first place in h->by_node whose lane comes after (@node_id, @node_seq). */
+static size_t upper_bound(const trail__heads *h, const char *node_id, int64_t node_seq)
+{
+    size_t lo = 0, hi = h->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cmp_node(&h->v[h->by_node[mid]], node_id, node_seq) <= 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The same answer by a scan of every lane: when the index cannot be made. */
+static const trail__head *node_at_scan(const trail__heads *h, const char *node_id, int64_t node_seq)
 {
     const trail__head *last = NULL;
     for (size_t i = 0; i < h->n; i++) {
@@ -117,6 +168,27 @@ const trail__head *trail__heads_node_at(const trail__heads *h, const char *node_
             last = x;
     }
     return last;
+}
+
+const trail__head *trail__heads_node_at(const trail__heads *h, const char *node_id,
+                                        int64_t node_seq)
+{
+    /* The index is a cache: made on a const reader's first call, as a lazily sorted view. */
+    if (!index_by_node((trail__heads *)h))
+        return node_at_scan(h, node_id, node_seq);
+    if (node_seq >= 0) {
+        size_t end = upper_bound(h, node_id, node_seq);
+        const trail__head *x = end ? &h->v[h->by_node[end - 1]] : NULL;
+        return x && cmp_node(x, node_id, node_seq) == 0 ? x : NULL;
+    }
+    size_t end = upper_bound(h, node_id, INT64_MAX);
+    if (!end || strcmp(h->v[h->by_node[end - 1]].node_id, node_id) != 0)
+        return NULL;
+    /* The first, in lane_id order, of the lanes at the node's highest node_seq. */
+    int64_t top = h->v[h->by_node[end - 1]].node_seq;
+    while (end > 1 && cmp_node(&h->v[h->by_node[end - 2]], node_id, top) == 0)
+        end--;
+    return &h->v[h->by_node[end - 1]];
 }
 
 int64_t trail__heads_events(const trail__heads *h)
@@ -130,5 +202,6 @@ int64_t trail__heads_events(const trail__heads *h)
 void trail__heads_free(trail__heads *h)
 {
     free(h->v);
+    free(h->by_node);
     *h = (trail__heads){ 0 };
 }

@@ -26,10 +26,18 @@ typedef struct trail__head {
     char hash[TRAIL_SHA256_HEX_LEN + 1]; /* of that event, or the lane row's for seq 0 */
 } trail__head;
 
-/* Every lane a node holds, sorted by lane_id. */
+/*
+ * Every lane a node holds, sorted by lane_id; and, made when first asked
+ * for after a change, their places in v sorted by node and node_seq, so
+ * that walking a node's chain of lanes costs a binary search per step and
+ * not a scan of every lane.
+ */
 typedef struct trail__heads {
     trail__head *v;
     size_t n, cap;
+    size_t *by_node; /* n places in v, when by_node_n == n; NULL or stale otherwise */
+    size_t by_node_n;
+    bool by_node_stale;
 } trail__heads;
 
 /*
@@ -51,7 +59,11 @@ void trail__heads_remove(trail__heads *h, const char *lane_id);
 /* trail__heads_node_last - the lane of @node_id with the highest node_seq, or NULL. */
 const trail__head *trail__heads_node_last(const trail__heads *h, const char *node_id);
 
-/* trail__heads_node_at - the lane of @node_id at @node_seq, or NULL (-1: the last, as above). */
+/*
+ * trail__heads_node_at - the lane of @node_id at @node_seq, or NULL (-1:
+ * the last, as above). Of two lanes at one node_seq (a fork), the one with
+ * the greater lane_id; of two last ones, the smaller.
+ */
 const trail__head *trail__heads_node_at(const trail__heads *h, const char *node_id,
                                         int64_t node_seq);
 

@@ -46,10 +46,11 @@ static void test_reads(void **state)
     it_customer(t->db, "cli@x.org", &c);
     it_customer_edit(t->db, c.id, c.version, "Ann B.", 0);
 
-    char plain[PATH_MAX], standby[PATH_MAX + 64];
-    it_member_url("TRAIL_TEST_CLUSTER_DIR", "url-standby", plain, sizeof plain);
-    it_url_password(plain, "Cli-s3cret", 0, standby, sizeof standby);
-    it_standby_wait(t->url, plain);
+    it_db plain = { 0 };
+    char standby[PATH_MAX + 64];
+    it_member_url(&plain, "TRAIL_TEST_CLUSTER_DIR", "url-standby");
+    it_url_password(plain.url, "Cli-s3cret", 0, standby, sizeof standby);
+    it_standby_wait(t->url, plain.url);
     int64_t refused = it_standby_refusals();
 
     same_on_both(t->url, standby, c.id, "log", NULL, NULL);

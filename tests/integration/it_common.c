@@ -161,16 +161,16 @@ static void member_path(const char *var, const char *file, char *path, size_t si
         fail_msg("%s/%s: path too long", dir, file);
 }
 
-void it_member_url(const char *var, const char *file, char *url, size_t size)
+void it_member_url(it_db *t, const char *var, const char *file)
 {
     char path[PATH_MAX];
     member_path(var, file, path, sizeof path);
-    assert_int_equal(url_from_file(var, path, url, size), 0);
+    assert_int_equal(url_from_file(var, path, t->url, sizeof t->url), 0);
 }
 
 void it_member_open(it_db *t, const char *var, const char *file)
 {
-    it_member_url(var, file, t->url, sizeof t->url);
+    it_member_url(t, var, file);
     t->db = it_open(t, NULL);
 }
 
@@ -230,6 +230,38 @@ void it_member_has(const char *file, const shop_customer *c, bool verify)
     if (verify)
         it_verify_clean(&member);
     it_node_close(&member);
+}
+
+/* SQL for raw_count(): the last write set that a Galera node committed, in the cluster's order. */
+#define GALERA_LAST_COMMITTED                                                                      \
+    "SELECT \"VARIABLE_VALUE\" FROM information_schema.GLOBAL_STATUS"                              \
+    " WHERE \"VARIABLE_NAME\" = 'WSREP_LAST_COMMITTED'"
+
+void it_galera_caught_up(int members)
+{
+    enum { MAX_MEMBERS = 9 };
+    assert_true(members > 0 && members <= MAX_MEMBERS);
+    it_db m[MAX_MEMBERS] = { 0 };
+    int64_t want = -1;
+    for (int i = 0; i < members; i++) {
+        char file[16];
+        snprintf(file, sizeof file, "url%d", i + 1);
+        it_member_url(&m[i], "TRAIL_TEST_CLUSTER_DIR", file);
+        int64_t seqno = raw_count(m[i].url, GALERA_LAST_COMMITTED);
+        assert_true(seqno >= 0);
+        if (seqno > want)
+            want = seqno;
+    }
+    int64_t deadline = it_now_ms() + 30000;
+    for (int i = 0; i < members; i++) {
+        int64_t seqno;
+        while ((seqno = raw_count(m[i].url, GALERA_LAST_COMMITTED)) >= 0 && seqno < want &&
+               it_now_ms() < deadline)
+            nanosleep(&(struct timespec){ .tv_nsec = 10000000 }, NULL);
+        if (seqno < want)
+            fail_msg("member %d of the cluster has committed write set %lld, not yet %lld", i + 1,
+                     (long long)seqno, (long long)want);
+    }
 }
 
 /* ---- the nodes of a replication test --------------------------------------- */

@@ -164,19 +164,20 @@ void it_nodes_close(it_db *nodes, size_t n);
 /* ---- the members of a cluster (test_galera, test_standby) ---------------- */
 
 /**
+ * it_member_url - the URL of a member of the cluster that ctest's fixture
+ * started in the directory the environment variable @var names, from the
+ * file @file there (url3, url-standby), into t->url; nothing opened. Fails
+ * the test when it cannot.
+ */
+void it_member_url(it_db *t, const char *var, const char *file);
+
+/**
  * it_member_open - a member of the cluster that ctest's fixture started in
  * the directory the environment variable @var names, its URL in the file
  * @file there (url3, url-standby): t->url set and t->db opened; nothing
  * emptied, nothing migrated. Fails the test when it cannot.
  */
 void it_member_open(it_db *t, const char *var, const char *file);
-
-/**
- * it_member_url - the URL of a member of the cluster that ctest's fixture
- * started in the directory the environment variable @var names, from the
- * file @file there, in @url; fails the test when it cannot.
- */
-void it_member_url(const char *var, const char *file, char *url, size_t size);
 
 /**
  * it_standby_wait - wait until the PostgreSQL hot standby at @standby has
@@ -208,6 +209,17 @@ void it_standby_refused_none(int64_t before, const char *who);
  * first version, or, with @verify, unless trail_verify() is clean there.
  */
 void it_member_has(const char *file, const shop_customer *c, bool verify);
+
+/**
+ * it_galera_caught_up - wait until each of the first @members members of the
+ * Galera cluster of TRAIL_TEST_CLUSTER_DIR (url1, url2…) has applied every
+ * write that any of them acknowledged before the call (up to 30 s), so that
+ * what is read there next is causal. A node acknowledges a commit once the
+ * cluster certified it, and applies the others' later: the highest
+ * wsrep_last_committed of the members (one numbering, the cluster's) is
+ * waited for on each. Fails the test when a member does not get there.
+ */
+void it_galera_caught_up(int members);
 
 /* ---- two nodes (test_merge, test_resolve, test_verify_merge) ------------- */
 

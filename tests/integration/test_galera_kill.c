@@ -1,6 +1,7 @@
 /*
  * test_galera_kill.c - a node of the Galera cluster SIGKILLed under load
- * (issue 19, item 2), and the lanes of the connections that move (item 5).
+ * (issue 19, item 2), or cut off from the others; and the lanes of the
+ * connections that move (item 5).
  *
  * Writers, each with a connection of its own through a URL that lists the
  * three nodes starting with a different one, update records of their own
@@ -15,7 +16,9 @@
  * is there without its event. Then the node rejoins; the same holds on it,
  * and trail_verify() is clean on all three.
  *
- * One more connection to the killed node stays idle through the kill: its
+ * A connection opened after the kill, with the killed node first in its
+ * URL, opens on the next node. One more connection to the killed node
+ * stays idle through the kill: its
  * next read finds the connection lost, the one after connects to a
  * survivor, and its next write seals its first lane at the head it knew and
  * begins another.
@@ -169,7 +172,7 @@ static void *write_on(void *arg)
 }
 
 /* Runs galera.sh @command on the cluster's node @node. */
-static void galera(const char *command, int node)
+static int galera_run(const char *command, int node)
 {
     char cmd[2048];
     snprintf(cmd, sizeof cmd, "bash '%s' %s '%s' %d >&2", IT_GALERA_SH, command,
@@ -177,7 +180,12 @@ static void galera(const char *command, int node)
     int64_t t0 = it_mono_ms();
     int rc = system(cmd);
     print_message("  galera.sh %s %d: %lld ms\n", command, node, (long long)(it_mono_ms() - t0));
-    assert_int_equal(rc, 0);
+    return rc;
+}
+
+static void galera(const char *command, int node)
+{
+    assert_int_equal(galera_run(command, node), 0);
 }
 
 /*
@@ -277,8 +285,14 @@ static void test_kill_a_node(void **state)
     }
     assert_true(ok);
 
-    /* The idle connection: lost, then connected to a survivor; its lane sealed, a new one begun. */
+    /* A connection opened now, the killed node first in its URL, opens on the next. */
     shop_customer got = { 0 };
+    trail_conn *fresh = open_url(idle_url);
+    IT_OK(fresh, shop_customer_get(fresh, idle_c.id, &got));
+    trail_close(fresh);
+    shop_customer_clear(&got);
+
+    /* The idle connection: lost, then connected to a survivor; its lane sealed, a new one begun. */
     IT_EXPECT(idle, TRAIL_EDB, shop_customer_get(idle, idle_c.id, &got));
     IT_MSG(idle, "the connection to the server was lost", "the next call connects again");
     IT_OK(idle, shop_customer_get(idle, idle_c.id, &got));
@@ -324,10 +338,69 @@ static void test_kill_a_node(void **state)
     (void)t;
 }
 
+/*
+ * A node cut off from the others (gmcast.isolate) keeps running outside
+ * the primary component and answers 1047 to every use of a table. A
+ * connection on it fails its next call saying the node is not ready, and
+ * the call after connects to another host of its URL; a connection opened
+ * then skips it; a URL of that node alone fails to open, saying why. Once
+ * the node is let back in, it holds what the others wrote meanwhile.
+ */
+static void test_cut_off_node(void **state)
+{
+    (void)state; /* node 1, emptied and migrated; its teardown verifies it */
+    enum { CUT = 3 };
+    char url[1024], alone[1024];
+    url_from_node(CUT, url, sizeof url);
+    cluster_file("url3", alone, sizeof alone);
+    trail_conn *on_it = open_url(url);
+    shop_customer c = { 0 }, got = { 0 };
+    it_customer(on_it, "cut@x.org", &c);
+
+    galera("isolate", CUT);
+    trail_conn *db = NULL;
+    IT_EXPECT(db, TRAIL_EDB, trail_open(&db, alone, NULL));
+    IT_MSG(db, "not ready");
+    trail_close(db);
+    db = open_url(url); /* on the next host */
+    shop_customer_update_params u = {
+        .id = c.id, .version = 1, .set = SHOP_CUSTOMER_CREDIT, .credit = 1
+    };
+    IT_OK(db, shop_customer_update(db, NULL, &u, NULL));
+    trail_close(db);
+    IT_EXPECT(on_it, TRAIL_EDB, shop_customer_get(on_it, c.id, &got));
+    IT_MSG(on_it, "not ready", "the next call connects again");
+    IT_OK(on_it, shop_customer_get(on_it, c.id, &got));
+    assert_int_equal(got.version, 2);
+    u = (shop_customer_update_params){
+        .id = c.id, .version = 2, .set = SHOP_CUSTOMER_CREDIT, .credit = 2
+    };
+    IT_OK(on_it, shop_customer_update(on_it, NULL, &u, NULL));
+    trail_close(on_it);
+
+    galera("heal", CUT);
+    assert_int_equal(count_on(CUT, "SELECT version FROM customers WHERE id = '%s'", c.id), 3);
+    it_db member = { 0 };
+    it_member_open(&member, "TRAIL_TEST_CLUSTER_DIR", "url3");
+    it_verify_clean(&member);
+    it_node_close(&member);
+    shop_customer_clear(&got);
+    shop_customer_clear(&c);
+}
+
+/* The cluster whole again, even after a failed test, for the tests after it; then it_teardown(). */
+static int teardown(void **state)
+{
+    int healed = galera_run("heal", 3), rejoined = galera_run("rejoin", KILLED);
+    int rc = it_teardown(state);
+    return healed || rejoined ? -1 : rc;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_kill_a_node, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_kill_a_node, it_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cut_off_node, it_setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,11 +29,11 @@
 
 #define PASSWORD "Stb%2Fy-s3cret"
 
-/* The standby's URL, with PASSWORD in it, in @url; @plain: without. */
-static void standby_url(char *url, size_t size, char *plain, size_t plain_size)
+/* The standby's URL, with PASSWORD in it, in @url; in @plain->url without. */
+static void standby_url(char *url, size_t size, it_db *plain)
 {
-    it_member_url("TRAIL_TEST_CLUSTER_DIR", "url-standby", plain, plain_size);
-    it_url_password(plain, PASSWORD, 0, url, size);
+    it_member_url(plain, "TRAIL_TEST_CLUSTER_DIR", "url-standby");
+    it_url_password(plain->url, PASSWORD, 0, url, size);
 }
 
 /* A connection to the standby at @url, opened as a program opens its database (no options). */
@@ -172,9 +172,10 @@ static void test_standby_reads(void **state)
     int64_t first_hlc = evs.ev[0].hlc;
     it_events_free(&evs);
 
-    char url[PATH_MAX + 64], plain[PATH_MAX];
-    standby_url(url, sizeof url, plain, sizeof plain);
-    it_standby_wait(t->url, plain);
+    char url[PATH_MAX + 64];
+    it_db plain = { 0 };
+    standby_url(url, sizeof url, &plain);
+    it_standby_wait(t->url, plain.url);
     int64_t refused = it_standby_refusals();
     trail_conn *db = open_standby(url);
 
@@ -205,9 +206,10 @@ static void test_standby_verify_tampered(void **state)
     it_tamper(t, "UPDATE customers SET credit = 41 WHERE id = '%s'", c.id);
     it_tamper(t, "DELETE FROM trail_change_events WHERE record_id = '%s' AND version = 2", c.id);
 
-    char url[PATH_MAX + 64], plain[PATH_MAX];
-    standby_url(url, sizeof url, plain, sizeof plain);
-    it_standby_wait(t->url, plain);
+    char url[PATH_MAX + 64];
+    it_db plain = { 0 };
+    standby_url(url, sizeof url, &plain);
+    it_standby_wait(t->url, plain.url);
     trail_conn *db = open_standby(url);
     it_lines want = { 0 }, got = { 0 };
     verify_lines(t->db, &want);
@@ -248,9 +250,10 @@ static void test_standby_writes_refused(void **state)
     shop_customer c = { 0 };
     it_customer(t->db, "primary@x.org", &c);
     int64_t account = it_account(t->db, "primary");
-    char url[PATH_MAX + 64], plain[PATH_MAX];
-    standby_url(url, sizeof url, plain, sizeof plain);
-    it_standby_wait(t->url, plain);
+    char url[PATH_MAX + 64];
+    it_db plain = { 0 };
+    standby_url(url, sizeof url, &plain);
+    it_standby_wait(t->url, plain.url);
     trail_conn *db = open_standby(url);
 
     shop_customer_create_params n = SHOP_CUSTOMER_CREATE_INIT;
@@ -319,9 +322,10 @@ static void test_standby_writes_refused(void **state)
 static void test_read_write_target(void **state)
 {
     it_db *t = *state;
-    char plain[PATH_MAX], first[PATH_MAX + 64], url[PATH_MAX + 128];
-    it_member_url("TRAIL_TEST_CLUSTER_DIR", "url-standby", plain, sizeof plain);
-    char *port = strrchr(plain, ':');
+    it_db standby = { 0 };
+    char first[PATH_MAX + 64], url[PATH_MAX + 128];
+    it_member_url(&standby, "TRAIL_TEST_CLUSTER_DIR", "url-standby");
+    char *port = strrchr(standby.url, ':');
     assert_non_null(port);
     it_url_host_first(t->url, atoi(port + 1), first, sizeof first);
     it_url_with(first, "target_session_attrs", "read-write", url, sizeof url);

@@ -17,7 +17,15 @@
 #   galera.sh rejoin DIR N
 #                         start node N again on its port, joining the
 #                         others (state transfer), and wait until every
-#                         node is Synced in a cluster of 3 again
+#                         node is Synced in a cluster of 3 again (a node
+#                         that runs is only waited for)
+#   galera.sh isolate DIR N
+#                         cut node N off the others (gmcast.isolate): it
+#                         keeps running, outside the primary component, and
+#                         answers 1047 to every use of a table; returns
+#                         once it says wsrep_ready OFF
+#   galera.sh heal DIR N  let node N back in, and wait until every node is
+#                         Synced in a cluster of 3 again
 #
 # Each node is a server of mariadb.sh's kind in DIR/nodeN (its functions are
 # reused, and its environment applies), plus the wsrep settings. Both
@@ -196,7 +204,10 @@ rejoin_node() {
     local dir=$1 n=$2 m mariadbd provider
     mariadbd=$(find_program mariadbd)
     provider=$(find_provider)
-    [[ -z $(running_pid "$dir/node$n/mariadbd.pid" mariadbd) ]] || die "node $n of $dir is running"
+    if [[ -n $(running_pid "$dir/node$n/mariadbd.pid" mariadbd) ]]; then
+        wait_synced "$dir" "$NODES" # running: rejoined already, or never killed
+        return
+    fi
     CLUSTER_ID=$(cat "$dir/cluster")
     GCOMM_PORTS=()
     for ((m = 1; m <= NODES; m++)); do
@@ -208,8 +219,27 @@ rejoin_node() {
     wait_synced "$dir" "$NODES"
 }
 
+# Cuts node N of DIR off the group, and waits until it is not ready.
+isolate_node() {
+    local dir=$1 n=$2 socket waited
+    socket=$(cat "$dir/node$n/socket")
+    admin "$socket" -e "SET GLOBAL wsrep_provider_options = 'gmcast.isolate=1'"
+    for ((waited = 0; ; waited++)); do
+        [[ $(admin "$socket" -N -B -e "SHOW STATUS LIKE 'wsrep_ready'" | cut -f2) == OFF ]] && return
+        ((waited < SYNC_TIMEOUT * 2)) || die "node $n is still ready ${SYNC_TIMEOUT}s after its isolation"
+        sleep 0.5
+    done
+}
+
+# Lets node N of DIR back into the group, and waits until all are Synced.
+heal_node() {
+    local dir=$1 n=$2
+    admin "$(cat "$dir/node$n/socket")" -e "SET GLOBAL wsrep_provider_options = 'gmcast.isolate=0'"
+    wait_synced "$dir" "$NODES"
+}
+
 case ${1:-} in
-kill | rejoin)
+kill | rejoin | isolate | heal)
     (($# == 3)) && [[ $3 =~ ^[1-9]$ ]] || usage
     dir=$(realpath -m -- "$2")
     [[ -s $dir/url ]] || die "$dir holds no cluster"

@@ -159,6 +159,14 @@ static int code_of(unsigned code, bool *retry)
 static int fail_with(trail_conn *db, unsigned code, const char *msg, const char *what, int sys)
 {
     my_state *st = state(db);
+    if (code == ER_UNKNOWN_COM_ERROR && st->galera) {
+        /* The node left the primary component: another host of the URL may be in it. */
+        st->lost = true;
+        return trail__err_set(&db->err, TRAIL_EDB,
+                              "mysql: %s: this Galera node is not ready (%s), so the connection "
+                              "was given up; %s",
+                              what, msg, trail__conn_lost_advice(st->in_tx));
+    }
     if (is_lost(code)) {
         st->lost = true;
         /* Which of the two waits ran out is not told: a write waits only for a full buffer. */
@@ -483,7 +491,12 @@ static int fetch_rows(trail_conn *db, my_stmt *p, trail_row_cb cb, void *userdat
         if (f == MYSQL_NO_DATA)
             break;
         if (f == 1) {
-            rc = fail_stmt(db, p->stmt, "fetch");
+            /*
+             * An error that arrives among the rows (a Galera node's applier
+             * aborting the statement: 1213) is left by Connector/C on the
+             * connection, not on the statement.
+             */
+            rc = mysql_stmt_errno(p->stmt) ? fail_stmt(db, p->stmt, "fetch") : fail(db, "fetch");
             break;
         }
         if (f == MYSQL_DATA_TRUNCATED) { /* only a fixed-size value can be: a BIGINT UNSIGNED */
@@ -892,40 +905,6 @@ static bool connect_host(my_state *st, const trail_mysql_url *u, const trail_mys
 }
 
 /*
- * Connects st->conn to the first host of @u that answers, in the URL's
- * order, each within the connect timeout (per host, as libpq counts its
- * own). When none does, the message says why each failed. A handle that
- * failed is closed at once: only the one that answered stays in st->conn.
- */
-static int connect_to(trail_conn *db, const trail_mysql_url *u, const trail_open_opts *opts)
-{
-    my_state *st = state(db);
-    set_timeouts(st, u, opts);
-    char why[TRAIL_ERRMSG_MAX], all[TRAIL_ERRMSG_MAX] = "";
-    size_t len = 0;
-    for (size_t i = 0; i < u->n_hosts; i++) {
-        const trail_mysql_host *h = &u->hosts[i];
-        int rc = new_handle(db, u);
-        if (rc < 0)
-            return rc;
-        if (connect_host(st, u, h, why, sizeof why))
-            return TRAIL_OK;
-        mysql_close(st->conn);
-        st->conn = NULL;
-        if (u->n_hosts == 1)
-            return trail__err_set(&db->err, TRAIL_EDB, "mysql: cannot connect: %s", why);
-        const char *name = h->host ? h->host : "localhost";
-        bool v6 = strchr(name, ':') != NULL;
-        int n = snprintf(all + len, sizeof all - len, "%s%s%s%s:%u: %s", i ? "; " : "",
-                         v6 ? "[" : "", name, v6 ? "]" : "", h->port ? h->port : MYSQL_PORT, why);
-        if (n > 0)
-            len = len + (size_t)n < sizeof all ? len + (size_t)n : sizeof all - 1;
-    }
-    return trail__err_set(&db->err, TRAIL_EDB, "mysql: cannot connect to any of the %zu hosts: %s",
-                          u->n_hosts, all);
-}
-
-/*
  * Reads the server's max_allowed_packet into db->max_packet, which the
  * session's copy of cannot change, and whether it is a Galera node
  * (wsrep_on, which MySQL does not have): one round trip.
@@ -958,6 +937,74 @@ static int read_server(trail_conn *db)
 }
 
 /*
+ * Whether the Galera node just connected to takes work: 1, or 0 with why
+ * in @why (@size bytes), or a failure. A node cut off from the cluster's
+ * primary component (or still joining) accepts connections and SET, but
+ * answers 1047 to every use of a table: another host of the URL is better.
+ */
+static int node_ready(trail_conn *db, char *why, size_t size)
+{
+    static const char sql[] = "SHOW STATUS LIKE 'wsrep_ready'";
+    MYSQL *c = state(db)->conn;
+    round_trip(db);
+    if (mysql_real_query(c, sql, sizeof sql - 1))
+        return fail(db, "wsrep_ready");
+    MYSQL_RES *res = mysql_store_result(c);
+    if (!res)
+        return fail(db, "wsrep_ready");
+    MYSQL_ROW row = mysql_fetch_row(res);
+    bool ready = row && row[1] && strcmp(row[1], "ON") == 0;
+    mysql_free_result(res);
+    if (!ready)
+        snprintf(why, size,
+                 "a Galera node that is not ready (wsrep_ready OFF): outside the "
+                 "cluster's primary component, or still joining it");
+    return ready;
+}
+
+/*
+ * Connects st->conn to the first host of @u that answers, in the URL's
+ * order, each within the connect timeout (per host, as libpq counts its
+ * own), and reads what trail needs of its server (read_server()); a Galera
+ * node that is not ready counts as a host that did not answer. When none
+ * does, the message says why each failed. A handle that failed is closed
+ * at once: only the one that answered stays in st->conn.
+ */
+static int connect_to(trail_conn *db, const trail_mysql_url *u, const trail_open_opts *opts)
+{
+    my_state *st = state(db);
+    set_timeouts(st, u, opts);
+    char why[TRAIL_ERRMSG_MAX], all[TRAIL_ERRMSG_MAX] = "";
+    size_t len = 0;
+    for (size_t i = 0; i < u->n_hosts; i++) {
+        const trail_mysql_host *h = &u->hosts[i];
+        int rc = new_handle(db, u);
+        if (rc < 0)
+            return rc;
+        if (connect_host(st, u, h, why, sizeof why)) {
+            if ((rc = read_server(db)) < 0)
+                return rc;
+            if (!st->galera || (rc = node_ready(db, why, sizeof why)) > 0)
+                return TRAIL_OK;
+            if (rc < 0)
+                return rc;
+        }
+        mysql_close(st->conn);
+        st->conn = NULL;
+        if (u->n_hosts == 1)
+            return trail__err_set(&db->err, TRAIL_EDB, "mysql: cannot connect: %s", why);
+        const char *name = h->host ? h->host : "localhost";
+        bool v6 = strchr(name, ':') != NULL;
+        int n = snprintf(all + len, sizeof all - len, "%s%s%s%s:%u: %s", i ? "; " : "",
+                         v6 ? "[" : "", name, v6 ? "]" : "", h->port ? h->port : MYSQL_PORT, why);
+        if (n > 0)
+            len = len + (size_t)n < sizeof all ? len + (size_t)n : sizeof all - 1;
+    }
+    return trail__err_set(&db->err, TRAIL_EDB, "mysql: cannot connect to any of the %zu hosts: %s",
+                          u->n_hosts, all);
+}
+
+/*
  * Connects to the first host of st->url that answers and sets the session
  * up, as @opts say: at open, and again after a lost connection.
  */
@@ -981,8 +1028,6 @@ static int start_session(trail_conn *db, const trail_open_opts *opts)
              " time_zone = '+00:00', innodb_lock_wait_timeout = %u, lock_wait_timeout = %u",
              timeout_s, timeout_s);
     if ((rc = my_exec(db, set)) < 0)
-        return rc;
-    if ((rc = read_server(db)) < 0)
         return rc;
     return my_exec(db, opts->read_only
                            ? "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED, READ ONLY"
