@@ -315,6 +315,22 @@ int trail__conn_timed_out(trail_conn *db, const char *driver, const char *what, 
                           driver, what, ms / 1000.0, trail__conn_lost_advice(in_tx));
 }
 
+#define MAX_PAUSE_MS 64
+
+void trail__conn_backoff(int attempt)
+{
+    static _Thread_local uint64_t seed;
+    if (!seed)
+        seed = (uint64_t)trail__wall_ms() ^ (uint64_t)(uintptr_t)&seed;
+    seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17; /* xorshift64 */
+    int ceiling = 1 << (attempt < 6 ? attempt : 6);
+    long pause_us = (long)(seed % (uint64_t)(ceiling * 1000)) + 500;
+    if (pause_us > MAX_PAUSE_MS * 1000L)
+        pause_us = MAX_PAUSE_MS * 1000L;
+    struct timespec ts = { 0, pause_us * 1000 };
+    nanosleep(&ts, NULL);
+}
+
 int trail__conn_reconnect_failed(trail_conn *db, int rc)
 {
     char why[TRAIL_ERRMSG_MAX];

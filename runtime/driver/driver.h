@@ -289,6 +289,14 @@ static inline int trail__row_read(trail_conn *db, void *row, const trail_vtype *
     return TRAIL_OK;
 }
 
+/*
+ * trail__conn_backoff - the pause before running again, for the @attempt-th
+ * time (0 first), something the engine undid because it collided with
+ * another writer: random, so that the two do not collide again, below a
+ * ceiling that doubles with each attempt up to 64 ms.
+ */
+void trail__conn_backoff(int attempt);
+
 /* trail__wall_ms - CLOCK_REALTIME in milliseconds. */
 int64_t trail__wall_ms(void);
 
