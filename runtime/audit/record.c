@@ -212,7 +212,6 @@ static int delete_once(trail_conn *db, const trail_ctx *ctx, const trail_entity 
 /* ---- retries ------------------------------------------------------------ */
 
 #define DEFAULT_MAX_RETRIES 5
-#define MAX_PAUSE_MS        64
 
 /*
  * After a deadlock or serialization failure the engine has undone the whole
@@ -232,16 +231,7 @@ static bool retry(trail_conn *db, int rc, int *attempt)
         trail__err_set(&db->err, TRAIL_EBUSY, "%s (after %d retries)", why, max);
         return false;
     }
-    static _Thread_local uint64_t seed;
-    if (!seed)
-        seed = (uint64_t)trail__wall_ms() ^ (uint64_t)(uintptr_t)&seed;
-    seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17; /* xorshift64 */
-    int ceiling = 1 << (*attempt < 6 ? *attempt : 6);
-    long pause_us = (long)(seed % (uint64_t)(ceiling * 1000)) + 500;
-    if (pause_us > MAX_PAUSE_MS * 1000L)
-        pause_us = MAX_PAUSE_MS * 1000L;
-    struct timespec ts = { 0, pause_us * 1000 };
-    nanosleep(&ts, NULL);
+    trail__conn_backoff(*attempt);
     (*attempt)++;
     db->retries++;
     db->retryable = false;

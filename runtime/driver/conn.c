@@ -227,7 +227,8 @@ int trail__conn_init_node(trail_conn *db)
     if (gethostname(host, sizeof host - 1) < 0)
         strcpy(host, "unknown");
     int64_t now = trail__conn_wall_ms(db);
-    if (db->opts.read_only) {
+    /* Reads on a read-only server write nothing, not even that the node was seen. */
+    if (db->opts.read_only || db->server_read_only) {
         if (!found) /* only migrate may record one, and it cannot here */
             return trail__err_set(&db->err, TRAIL_EDB, "the database has no node yet");
     } else if (found) {
@@ -312,6 +313,22 @@ int trail__conn_timed_out(trail_conn *db, const char *driver, const char *what, 
                           "%s: %s: the server did not answer within %g s, so the connection was "
                           "given up (a write it carried may have committed or not); %s",
                           driver, what, ms / 1000.0, trail__conn_lost_advice(in_tx));
+}
+
+#define MAX_PAUSE_MS 64
+
+void trail__conn_backoff(int attempt)
+{
+    static _Thread_local uint64_t seed;
+    if (!seed)
+        seed = (uint64_t)trail__wall_ms() ^ (uint64_t)(uintptr_t)&seed;
+    seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17; /* xorshift64 */
+    int ceiling = 1 << (attempt < 6 ? attempt : 6);
+    long pause_us = (long)(seed % (uint64_t)(ceiling * 1000)) + 500;
+    if (pause_us > MAX_PAUSE_MS * 1000L)
+        pause_us = MAX_PAUSE_MS * 1000L;
+    struct timespec ts = { 0, pause_us * 1000 };
+    nanosleep(&ts, NULL);
 }
 
 int trail__conn_reconnect_failed(trail_conn *db, int rc)

@@ -202,6 +202,11 @@ struct trail_conn {
     trail_lane lane;                /* where this connection's events go */
     trail_lane lane_at_begin;       /* the lane as trail_begin() found it, for a rollback */
     bool old_layout;                /* the runtime tables are of an older layout: refused */
+    /*
+     * The server takes no writes (a PostgreSQL hot standby), as its driver
+     * found at open: the node's last-seen time is not written there.
+     */
+    bool server_read_only;
     const struct trail_schema **checked; /* schemas found to match the database (schema_check.c) */
     size_t n_checked;
     struct trail_update_cache *updates;  /* update_sql.c */
@@ -283,6 +288,14 @@ static inline int trail__row_read(trail_conn *db, void *row, const trail_vtype *
     }
     return TRAIL_OK;
 }
+
+/*
+ * trail__conn_backoff - the pause before running again, for the @attempt-th
+ * time (0 first), something the engine undid because it collided with
+ * another writer: random, so that the two do not collide again, below a
+ * ceiling that doubles with each attempt up to 64 ms.
+ */
+void trail__conn_backoff(int attempt);
 
 /* trail__wall_ms - CLOCK_REALTIME in milliseconds. */
 int64_t trail__wall_ms(void);

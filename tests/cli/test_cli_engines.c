@@ -25,44 +25,11 @@ static void expect_not_in(const char *text, const char *secret)
         fail_msg("the output holds the password '%s':\n%s", secret, text);
 }
 
-/* The password of @url as written in it and decoded, "" when it has none. */
-typedef struct secret {
-    char raw[256], plain[256];
-} secret;
-
-static secret secret_of(const char *url)
+/* A run's output holds no form of @url's password. */
+static void expect_no_secret(const run *r, const char *url)
 {
-    secret s = { "", "" };
-    const char *auth = strstr(url, "://");
-    const char *at = auth ? strrchr(auth, '@') : NULL;
-    const char *colon = at ? memchr(auth + 3, ':', (size_t)(at - auth - 3)) : NULL;
-    if (!colon)
-        return s;
-    size_t n = (size_t)(at - colon - 1);
-    assert_true(n < sizeof s.raw);
-    memcpy(s.raw, colon + 1, n);
-    s.raw[n] = '\0';
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned v;
-        if (s.raw[i] == '%' && i + 2 < n && sscanf(s.raw + i + 1, "%2x", &v) == 1) {
-            s.plain[o++] = (char)v;
-            i += 2;
-        } else {
-            s.plain[o++] = s.raw[i];
-        }
-    }
-    s.plain[o] = '\0';
-    return s;
-}
-
-/* A run's output holds neither form of @s's password. */
-static void expect_no_secret(const run *r, const secret *s)
-{
-    expect_not_in(r->out, s->raw);
-    expect_not_in(r->out, s->plain);
-    expect_not_in(r->err, s->raw);
-    expect_not_in(r->err, s->plain);
+    it_expect_no_password(r->out, url);
+    it_expect_no_password(r->err, url);
 }
 
 static void test_log_and_verify(void **state)
@@ -70,18 +37,17 @@ static void test_log_and_verify(void **state)
     it_db *t = *state;
     shop_customer c = { 0 };
     it_customer(t->db, "ann@example.com", &c);
-    secret s = secret_of(t->url);
 
     run r = trail("log", t->url, NULL);
     assert_int_equal(r.status, 0);
     expect_in(r.out, c.id);
     expect_in(r.out, "insert  customers");
-    expect_no_secret(&r, &s);
+    expect_no_secret(&r, t->url);
     run_free(&r);
     r = trail("verify", t->url, NULL);
     assert_int_equal(r.status, 0);
     expect_in(r.out, "intact");
-    expect_no_secret(&r, &s);
+    expect_no_secret(&r, t->url);
     run_free(&r);
     shop_customer_clear(&c);
 }
@@ -132,30 +98,6 @@ static void test_keyword_form(void **state)
 }
 
 /*
- * @url with its password replaced by @password and, when @port is not 0,
- * its port by @port (which the URL must have).
- */
-static void with_password(char *out, size_t size, const char *url, const char *password,
-                          unsigned port)
-{
-    const char *scheme_end = strstr(url, "://") + 3;
-    const char *at = strrchr(scheme_end, '@');
-    assert_non_null(at);
-    const char *colon = memchr(scheme_end, ':', (size_t)(at - scheme_end));
-    const char *user_end = colon ? colon : at;
-    const char *host = at + 1, *rest = host + strcspn(host, ":/");
-    int host_len = (int)(rest - host);
-    char port_text[16] = "";
-    if (port) {
-        assert_int_equal(*rest, ':');
-        snprintf(port_text, sizeof port_text, ":%u", port);
-        rest += strcspn(rest, "/");
-    }
-    snprintf(out, size, "%.*s:%s@%.*s%s%s", (int)(user_end - url), url, password, host_len, host,
-             port_text, rest);
-}
-
-/*
  * An unreachable server, and a wrong password where the fixture's server
  * asks for one (the engine's wrong_password in raw.c: MariaDB's).
  */
@@ -167,7 +109,7 @@ static void test_wrong_password(void **state)
         skip();
     char url[PATH_MAX + 64];
     /* Nothing listens on port 1: libpq and Connector/C say so, and quote their input. */
-    with_password(url, sizeof url, t->url, "wr0ngPa55", 1);
+    it_url_password(t->url, "wr0ngPa55", 1, url, sizeof url);
     run r = trail("log", url, NULL);
     assert_int_equal(r.status, 2);
     expect_in(r.err, "cannot connect");
@@ -180,14 +122,16 @@ static void test_wrong_password(void **state)
 
     if (!e->wrong_password) {
         /* The PostgreSQL fixture trusts every local connection: no password to get wrong. */
-        if (secret_of(t->url).raw[0])
+        char raw[IT_SECRET_MAX], plain[IT_SECRET_MAX];
+        it_url_secret(t->url, raw, plain);
+        if (raw[0])
             fail_msg("%s: the fixture's URL has a password: give the %s engine in "
                      "tests/integration/raw.c what its server answers a wrong one "
                      "(wrong_password)",
                      t->url, e->driver);
         return;
     }
-    with_password(url, sizeof url, t->url, "wr0ngPa55", 0);
+    it_url_password(t->url, "wr0ngPa55", 0, url, sizeof url);
     r = trail("verify", url, NULL);
     assert_int_equal(r.status, 2);
     expect_in(r.err, e->wrong_password);
@@ -207,7 +151,6 @@ static void test_model_deleted(void **state)
     it_customer(t->db, "ann@example.com", &c);
     it_tamper(t, "DELETE FROM \"trail_meta\" WHERE \"key\" = 'schema.shop.model'");
     it_tamper(t, "UPDATE \"customers\" SET \"name\" = 'Mallory' WHERE \"id\" = '%s'", c.id);
-    secret s = secret_of(t->url);
 
     run r = trail("verify", t->url, NULL);
     assert_int_equal(r.status, 1);
@@ -215,8 +158,10 @@ static void test_model_deleted(void **state)
     expect_in(r.out, "customers  -       -      no schema description in trail_meta names this "
                      "table");
     expect_in(r.out, "BROKEN");
-    expect_no_secret(&r, &s);
-    if (s.raw[0])
+    expect_no_secret(&r, t->url);
+    char raw[IT_SECRET_MAX], plain[IT_SECRET_MAX];
+    it_url_secret(t->url, raw, plain);
+    if (raw[0])
         expect_in(r.out, ":***@"); /* the URL, as the BROKEN line names it */
     run_free(&r);
 
@@ -276,12 +221,11 @@ static void test_digest(void **state)
     it_history(t->db, "customers", c.id, &evs);
     assert_int_equal(evs.n, 1);
     assert_int_equal(evs.ev[0].seq, 1);
-    secret s = secret_of(t->url);
 
     run r = trail("digest", t->url, NULL);
     assert_int_equal(r.status, 0);
     expect_in(r.out, evs.ev[0].hash);
-    expect_no_secret(&r, &s);
+    expect_no_secret(&r, t->url);
     char path[] = "/tmp/trail-digest.XXXXXX";
     int fd = mkstemp(path);
     assert_true(fd >= 0);
@@ -309,7 +253,7 @@ static void test_digest(void **state)
              "lane %s: the digest covers it up to seq 1, but it has no events: they were removed",
              evs.ev[0].lane_id);
     expect_in(r.out, want);
-    expect_no_secret(&r, &s);
+    expect_no_secret(&r, t->url);
     run_free(&r);
     remove(path);
     it_events_free(&evs);

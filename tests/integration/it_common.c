@@ -149,16 +149,22 @@ int it_teardown(void **state)
 
 /* ---- the members of a cluster ------------------------------------------------ */
 
-void it_member_url(it_db *t, const char *var, const char *file)
+/* The path of @file in the directory the environment variable @var names, in @path. */
+static void member_path(const char *var, const char *file, char *path, size_t size)
 {
     const char *dir = getenv(var);
     if (!dir || !*dir) {
         print_error("%s is not set (the cluster fixture's directory)\n", var);
         fail();
     }
-    char path[PATH_MAX];
-    if (snprintf(path, sizeof path, "%s/%s", dir, file) >= (int)sizeof path)
+    if (snprintf(path, size, "%s/%s", dir, file) >= (int)size)
         fail_msg("%s/%s: path too long", dir, file);
+}
+
+void it_member_url(it_db *t, const char *var, const char *file)
+{
+    char path[PATH_MAX];
+    member_path(var, file, path, sizeof path);
     assert_int_equal(url_from_file(var, path, t->url, sizeof t->url), 0);
 }
 
@@ -166,6 +172,45 @@ void it_member_open(it_db *t, const char *var, const char *file)
 {
     it_member_url(t, var, file);
     t->db = it_open(t, NULL);
+}
+
+void it_standby_wait(const char *primary, const char *standby)
+{
+    /* An LSN less '0/0' is its byte position: a number raw_count() reads. */
+    int64_t wrote = raw_count(primary, "SELECT (pg_current_wal_lsn() - '0/0')::bigint");
+    assert_true(wrote >= 0);
+    int64_t deadline = it_now_ms() + 30000, replayed;
+    while ((replayed = raw_count(standby, "SELECT (pg_last_wal_replay_lsn() - '0/0')::bigint")) <
+           wrote) {
+        if (it_now_ms() > deadline)
+            fail_msg("the standby replayed up to byte %lld of the WAL in 30 s, not to %lld",
+                     (long long)replayed, (long long)wrote);
+        nanosleep(&(struct timespec){ .tv_nsec = 20000000 }, NULL);
+    }
+}
+
+int64_t it_standby_refusals(void)
+{
+    char path[PATH_MAX];
+    member_path("TRAIL_TEST_CLUSTER_DIR", "standby/server.log", path, sizeof path);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        fail_msg("%s: %s", path, strerror(errno));
+    int64_t n = 0;
+    char line[4096];
+    while (fgets(line, sizeof line, f))
+        n += strstr(line, "in a read-only transaction") != NULL;
+    fclose(f);
+    return n;
+}
+
+void it_standby_refused_none(int64_t before, const char *who)
+{
+    int64_t after = it_standby_refusals();
+    if (after != before)
+        fail_msg("%s made the standby refuse %lld statements for being read-only (its server.log "
+                 "says which)",
+                 who, (long long)(after - before));
 }
 
 void it_member_has(const char *file, const shop_customer *c, bool verify)
@@ -404,6 +449,59 @@ void it_url_host_first(const char *url, int port, char *out, size_t size)
     const char *end, *host = url_host(url, &end);
     int n = snprintf(out, size, "%.*s127.0.0.1:%d,%s", (int)(host - url), url, port, host);
     assert_true(n > 0 && (size_t)n < size);
+}
+
+void it_url_password(const char *url, const char *password, unsigned port, char *out, size_t size)
+{
+    const char *scheme_end = strstr(url, "://");
+    const char *at = scheme_end ? strrchr(scheme_end + 3, '@') : NULL;
+    if (!at)
+        fail_msg("%s: no user to give a password", url);
+    const char *colon = memchr(scheme_end + 3, ':', (size_t)(at - scheme_end - 3));
+    const char *user_end = colon ? colon : at;
+    const char *host = at + 1, *rest = host + strcspn(host, ":/");
+    int host_len = (int)(rest - host);
+    char port_text[16] = "";
+    if (port) {
+        assert_int_equal(*rest, ':');
+        snprintf(port_text, sizeof port_text, ":%u", port);
+        rest += strcspn(rest, "/");
+    }
+    int n = snprintf(out, size, "%.*s:%s@%.*s%s%s", (int)(user_end - url), url, password, host_len,
+                     host, port_text, rest);
+    assert_true(n > 0 && (size_t)n < size);
+}
+
+void it_url_secret(const char *url, char raw[IT_SECRET_MAX], char plain[IT_SECRET_MAX])
+{
+    raw[0] = plain[0] = '\0';
+    const char *auth = strstr(url, "://");
+    const char *at = auth ? strrchr(auth, '@') : NULL;
+    const char *colon = at ? memchr(auth + 3, ':', (size_t)(at - auth - 3)) : NULL;
+    if (!colon)
+        return;
+    size_t n = (size_t)(at - colon - 1), o = 0;
+    assert_true(n < IT_SECRET_MAX);
+    memcpy(raw, colon + 1, n);
+    raw[n] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        unsigned v;
+        if (raw[i] == '%' && i + 2 < n && sscanf(raw + i + 1, "%2x", &v) == 1) {
+            plain[o++] = (char)v;
+            i += 2;
+        } else {
+            plain[o++] = raw[i];
+        }
+    }
+    plain[o] = '\0';
+}
+
+void it_expect_no_password(const char *text, const char *url)
+{
+    char raw[IT_SECRET_MAX], plain[IT_SECRET_MAX];
+    it_url_secret(url, raw, plain);
+    if ((*raw && strstr(text, raw)) || (*plain && strstr(text, plain)))
+        fail_msg("this shows the password of %s:\n%s", url, text);
 }
 
 int64_t it_rows(const it_db *t, const char *table)

@@ -94,6 +94,30 @@ int it_url_port(const char *url, int port, char *out, size_t size);
  */
 void it_url_host_first(const char *url, int port, char *out, size_t size);
 
+/**
+ * it_url_password - @url (scheme://user[:password]@host…) with the password
+ * @password instead of its own, in @out; and with the port @port instead of
+ * its own when @port is not 0 (the URL must have one). Fails the test when
+ * @url has no user or the result is too long.
+ */
+void it_url_password(const char *url, const char *password, unsigned port, char *out, size_t size);
+
+/** The longest password it_url_secret() takes, NUL included. */
+#define IT_SECRET_MAX 256
+
+/**
+ * it_url_secret - the password of @url (scheme://user:password@…) as
+ * written there, in @raw, and %-decoded, in @plain; both "" when it has
+ * none. Fails the test when it is too long.
+ */
+void it_url_secret(const char *url, char raw[IT_SECRET_MAX], char plain[IT_SECRET_MAX]);
+
+/**
+ * it_expect_no_password - fails the test when @text shows the password of
+ * @url (it_url_secret()), as written there or decoded.
+ */
+void it_expect_no_password(const char *text, const char *url);
+
 /** it_rows - the rows of @table, counted behind trail's back; -1 on failure. */
 int64_t it_rows(const it_db *t, const char *table);
 
@@ -154,6 +178,28 @@ void it_member_url(it_db *t, const char *var, const char *file);
  * emptied, nothing migrated. Fails the test when it cannot.
  */
 void it_member_open(it_db *t, const char *var, const char *file);
+
+/**
+ * it_standby_wait - wait until the PostgreSQL hot standby at @standby has
+ * replayed everything the primary at @primary wrote so far (its replay LSN
+ * has reached the primary's current WAL LSN), up to 30 s; fails the test
+ * when it does not.
+ */
+void it_standby_wait(const char *primary, const char *standby);
+
+/**
+ * it_standby_refusals - how many statements the standby of the fixture in
+ * TRAIL_TEST_CLUSTER_DIR refused for being read-only (SQLSTATE 25006), as
+ * its server log says: what proves that a reader did not even try to write.
+ */
+int64_t it_standby_refusals(void);
+
+/**
+ * it_standby_refused_none - fails the test, blaming @who, when the standby
+ * refused statements for being read-only since it_standby_refusals() was
+ * @before.
+ */
+void it_standby_refused_none(int64_t before, const char *who);
 
 /**
  * it_member_has - on the member of @file (as it_member_open()), wait until

@@ -10,7 +10,8 @@
  * read work; dead hosts only fail with TRAIL_EDB within the connect timeout,
  * naming each host and no password. On PostgreSQL, where libpq reads the
  * URL: a dead first host and target_session_attrs=read-write open on the
- * server. SQLite has no host: the program says so and exits with 77.
+ * server; dead hosts only fail saying why each failed, and no password.
+ * SQLite has no host: the program says so and exits with 77.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "it_common.h"
@@ -182,6 +183,37 @@ static void test_pg_read_write_target(void **state)
     expect_works(rw, &o);
 }
 
+/*
+ * Dead hosts only, on PostgreSQL: libpq tries each in turn and says why
+ * each failed, on a line of its own; the message keeps every one, in the
+ * URL's order, and no password (the fixture's server asks for none, so the
+ * URL is given one).
+ */
+static void test_pg_dead_hosts_only(void **state)
+{
+    it_db *t = *state;
+    int first = dead_port(), second = dead_port();
+    char one[sizeof t->url + 64], two[sizeof one + 64], url[sizeof two + 64];
+    it_url_password(t->url, "Fo%40il-s3cret", 0, one, sizeof one);
+    it_url_port(one, second, two, sizeof two);
+    it_url_host_first(two, first, url, sizeof url);
+    trail_open_opts o = TRAIL_OPEN_OPTS_INIT;
+    o.connect_timeout_ms = TIMEOUT_MS;
+    trail_conn *db = NULL;
+    int rc = trail_open(&db, url, &o);
+    it_expect_rc(db, TRAIL_EDB, rc, "trail_open on dead hosts only", __FILE__, __LINE__);
+    const char *msg = trail_errmsg(db);
+    char h1[48], h2[48];
+    snprintf(h1, sizeof h1, "port %d failed: ", first);
+    snprintf(h2, sizeof h2, "port %d failed: ", second);
+    const char *at1 = strstr(msg, h1), *at2 = strstr(msg, h2);
+    if (!strstr(msg, "cannot connect to any of the 2 hosts") || !at1 || !at2 || at2 < at1)
+        fail_msg("the message does not say why each host failed, in order: %s", msg);
+    it_expect_no_password(msg, url);
+    printf("dead hosts only: %s\n", msg);
+    trail_close(db);
+}
+
 int main(void)
 {
     if (!(eng = it_test_engine()))
@@ -194,6 +226,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup_teardown(test_pg_read_write_target, it_setup, it_teardown),
             cmocka_unit_test_setup_teardown(test_dead_first_host, it_setup, it_teardown),
+            cmocka_unit_test_setup_teardown(test_pg_dead_hosts_only, it_setup, it_teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
     }

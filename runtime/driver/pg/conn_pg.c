@@ -41,6 +41,7 @@
 #include "driver/stmt_cache.h"
 #include "audit/write_one.h"
 #include "audit/write_sql.h"
+#include "trail/redact.h"
 
 #include <errno.h>
 #include <libpq-fe.h>
@@ -96,6 +97,7 @@ typedef struct pg_state {
     bool in_tx;        /* between begin and commit or rollback */
     /* What trail_open() was given, to connect again (start_session()). */
     char *target;
+    char url[200];      /* the same as messages name it: its password hidden */
     char connect_s[16]; /* the connect_timeout passed to libpq, "" for its own */
     int ours_s, connect_ms;
 } pg_state;
@@ -139,6 +141,38 @@ static int code_of(const char *sqlstate, bool *retry)
     return TRAIL_EDB;
 }
 
+/* Whether the server reported @name (a parameter it reports, PostgreSQL 14 on) as "on". */
+static bool reported_on(PGconn *c, const char *name)
+{
+    const char *v = PQparameterStatus(c, name);
+    return v && strcmp(v, "on") == 0;
+}
+
+/*
+ * Sets db's error for a statement the server refused as a write in a
+ * read-only transaction (SQLSTATE 25006, its message @msg): why this
+ * connection cannot write, naming the URL and the server it reached.
+ */
+static int read_only(trail_conn *db, const char *what, const char *msg)
+{
+    PGconn *c = state(db)->conn;
+    const char *url = state(db)->url, *host = PQhost(c), *port = PQport(c);
+    /* The live state: a standby promoted since the connect reports in_hot_standby off. */
+    bool standby = reported_on(c, "in_hot_standby");
+    if (db->opts.read_only)
+        return trail__err_set(&db->err, TRAIL_EDB,
+                              "postgresql: %s: this connection to %s was opened read-only "
+                              "(trail_open_opts.read_only)%s, so it takes no writes (SQLSTATE "
+                              "25006: %.120s)",
+                              what, url, standby ? " to a hot standby" : "", msg);
+    return trail__err_set(
+        &db->err, TRAIL_EDB,
+        "postgresql: %s: %s (server %.100s%s%.16s) is read-only%s, so it takes "
+        "no writes (SQLSTATE 25006: %.120s); write through the primary",
+        what, url, host ? host : "", port && *port ? ":" : "", port ? port : "",
+        standby ? ": a hot standby" : " (its default_transaction_read_only is on)", msg);
+}
+
 /* Sets db's error from @res (may be NULL: then from the connection). */
 static int fail(trail_conn *db, const PGresult *res, const char *what)
 {
@@ -159,6 +193,9 @@ static int fail(trail_conn *db, const PGresult *res, const char *what)
     }
     const char *sqlstate = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     int code = code_of(sqlstate, &db->retryable);
+    const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    if (sqlstate && strcmp(sqlstate, "25006") == 0) /* read_only_sql_transaction */
+        return read_only(db, what, primary ? primary : msg);
     /* undefined_function: a write's function (write_pg.c) that migrate has not made. */
     if (sqlstate && strcmp(sqlstate, "42883") == 0 && strstr(msg, "function trail_"))
         return trail__err_set(&db->err, TRAIL_EDB,
@@ -977,24 +1014,67 @@ static int connect_timeout_s(PGconn *c)
     return s <= 0 ? -1 : s < 2 ? 2 : s;
 }
 
+/* How many hosts @c was to try: its host list's (or hostaddr list's) length; 1 when none. */
+static int hosts_listed(PGconn *c)
+{
+    int n = 1;
+    PQconninfoOption *opts = PQconninfo(c);
+    for (PQconninfoOption *o = opts; o && o->keyword; o++)
+        if ((strcmp(o->keyword, "host") == 0 || strcmp(o->keyword, "hostaddr") == 0) && o->val) {
+            int here = 1;
+            for (const char *p = o->val; (p = strchr(p, ',')); p++)
+                here++;
+            n = here > n ? here : n;
+        }
+    PQconninfoFree(opts);
+    return n;
+}
+
+/*
+ * libpq's message of a failed connect as one line, in @out: it has a line
+ * for each address it tried, saying why that one failed, each followed by
+ * a hint on lines of their own, indented; the attempts are joined by "; ",
+ * the hints left out.
+ */
+static void attempts(const char *msg, char *out, size_t size)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (const char *line = msg; *line;) {
+        int n = (int)strcspn(line, "\n");
+        if (n && line[0] != '\t' && line[0] != ' ') {
+            int put = snprintf(out + len, size - len, "%s%.*s", len ? "; " : "", n, line);
+            if (put < 0 || (size_t)put >= size - len)
+                return; /* cut: snprintf() ended it */
+            len += (size_t)put;
+        }
+        line += n + (line[n] == '\n');
+    }
+}
+
 /*
  * Sets db's error for a failed connect, which took @waited_ms. @ours_s:
  * the connect_timeout pg_open() passed (0: none), and @ours_ms the timeout
- * it stands for; the URL's own, when it has one, is what libpq used.
+ * it stands for; the URL's own, when it has one, is what libpq used. With
+ * several hosts, it says why each failed, as libpq does.
  */
 static int connect_failed(trail_conn *db, int64_t waited_ms, int ours_s, int ours_ms)
 {
     PGconn *c = state(db)->conn;
-    const char *msg = PQerrorMessage(c);
-    int len = (int)strcspn(msg, "\n"), used_s = connect_timeout_s(c);
+    char why[TRAIL_ERRMSG_MAX];
+    attempts(PQerrorMessage(c), why, sizeof why);
+    int hosts = hosts_listed(c), used_s = connect_timeout_s(c);
+    if (hosts > 1)
+        return trail__err_set(&db->err, TRAIL_EDB,
+                              "postgresql: cannot connect to any of the %d hosts: %s", hosts, why);
     int limit_ms = used_s > 0 && used_s == ours_s ? ours_ms : used_s * 1000;
     /* Waited to the end: whichever words libpq's language has for it, a timeout. */
     if (used_s > 0 && waited_ms >= limit_ms)
         return trail__err_set(&db->err, TRAIL_EDB,
                               "postgresql: cannot connect: the server did not answer within %g s "
-                              "(%.*s)",
-                              limit_ms / 1000.0, len, msg);
-    return trail__err_set(&db->err, TRAIL_EDB, "postgresql: cannot connect: %.*s", len, msg);
+                              "(%s)",
+                              limit_ms / 1000.0, why);
+    return trail__err_set(&db->err, TRAIL_EDB, "postgresql: cannot connect: %s", why);
 }
 
 /*
@@ -1013,6 +1093,9 @@ static int start_session(trail_conn *db, const trail_open_opts *opts)
     if (PQstatus(st->conn) != CONNECTION_OK)
         return connect_failed(db, monotonic_ms() - started, st->ours_s, st->connect_ms);
     PQsetNoticeProcessor(st->conn, quiet, NULL);
+    /* A hot standby, or a server whose transactions are read-only unless told otherwise. */
+    db->server_read_only = reported_on(st->conn, "in_hot_standby") ||
+                           reported_on(st->conn, "default_transaction_read_only");
     if (PQsetnonblocking(st->conn, 1) != 0)
         return fail(db, NULL, "nonblocking");
     /*
@@ -1065,6 +1148,7 @@ static int pg_open(trail_conn *db, const char *target, const trail_open_opts *op
     st->io_timeout_ms = trail__conn_io_timeout_ms(opts);
     if (!(st->target = strdup(target)))
         return trail__err_set(&db->err, TRAIL_ENOMEM, "out of memory");
+    trail_url_redact(st->url, sizeof st->url, target);
     /*
      * libpq bounds its connect by connect_timeout, per address, in whole
      * seconds; the URL's own comes after ours and wins (expand_dbname).

@@ -160,10 +160,11 @@ TRAIL_API uint64_t trail_round_trips(const trail_conn *db);
 TRAIL_API uint64_t trail_statements(const trail_conn *db);
 
 /**
- * trail_retries - how many times an audited write of @db was run again, since
- * it was opened, because the engine undid it: a deadlock, a serialization
- * failure, or on a Galera cluster a write that lost certification to another
- * node's at commit. The rate of contention, for tests and metrics.
+ * trail_retries - how many times an audited write of @db, or the
+ * registration of its lane, was run again since @db was opened, because
+ * the engine undid it: a deadlock, a serialization failure, or on a Galera
+ * cluster a write that lost certification to another node's at commit. The
+ * rate of contention, for tests and metrics.
  */
 TRAIL_API uint64_t trail_retries(const trail_conn *db);
 
