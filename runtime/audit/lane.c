@@ -136,8 +136,8 @@ static void seal(trail_conn *db)
     db->lane.open = false;
 }
 
-/* How many times a registration outside trail_begin() is tried before the write gives up. */
-#define LANE_ATTEMPTS 16
+/* How many times a registration outside trail_begin() is run again before the write gives up. */
+#define LANE_RETRIES 15
 
 /* register_lane_raced() in a transaction of its own. */
 static int register_alone(trail_conn *db, trail_lane *lane)
@@ -169,10 +169,12 @@ int trail__lane_ensure(trail_conn *db)
      * a failed seal there would fail the caller's transaction on
      * PostgreSQL (an unsealed lane is valid; only a digest proves its tail).
      */
-    if (db->lane.open && db->lane.session != db->session && !db->in_tx)
-        seal(db);
-    else if (db->lane.open && db->lane.session != db->session)
-        db->lane.open = false;
+    if (db->lane.open && db->lane.session != db->session) {
+        if (db->in_tx)
+            db->lane.open = false;
+        else
+            seal(db);
+    }
     if (db->lane.open)
         return TRAIL_OK;
     trail_lane lane = { .open = false };
@@ -189,14 +191,8 @@ int trail__lane_ensure(trail_conn *db)
      * refused after the write's own 5 retries). A registration is a short
      * transaction of its own here, so it alone is run again, more often.
      */
-    int rc;
-    for (int attempt = 0;; attempt++) {
-        if ((rc = register_alone(db, &lane)) != TRAIL_EBUSY || !db->retryable ||
-            attempt + 1 >= LANE_ATTEMPTS)
-            break;
-        db->retryable = false;
-        db->retries++;
-        trail__conn_backoff(attempt);
+    int rc, attempt = 0;
+    while (trail__conn_run_again(db, rc = register_alone(db, &lane), &attempt, LANE_RETRIES)) {
     }
     if (rc == TRAIL_OK)
         db->lane = lane;

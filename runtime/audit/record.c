@@ -215,27 +215,21 @@ static int delete_once(trail_conn *db, const trail_ctx *ctx, const trail_entity 
 
 /*
  * After a deadlock or serialization failure the engine has undone the whole
- * call, so it is run again: up to max_retries times, each after a random
- * pause whose ceiling doubles, so that the writers who collided do not
- * collide again. Not inside trail_begin(): only the caller can redo its
- * group. Returns whether to run the call again.
+ * call, so it is run again, up to max_retries times
+ * (trail__conn_run_again()); once they ran out, the message says how many
+ * there were. Returns whether to run the call again.
  */
 static bool retry(trail_conn *db, int rc, int *attempt)
 {
-    if (rc != TRAIL_EBUSY || !db->retryable || db->in_tx)
-        return false;
     int max = db->opts.max_retries > 0 ? db->opts.max_retries : DEFAULT_MAX_RETRIES;
-    if (*attempt >= max) {
+    if (trail__conn_run_again(db, rc, attempt, max))
+        return true;
+    if (rc == TRAIL_EBUSY && db->retryable && !db->in_tx) { /* the retries ran out */
         char why[200];
         snprintf(why, sizeof why, "%s", trail__err_message(&db->err));
         trail__err_set(&db->err, TRAIL_EBUSY, "%s (after %d retries)", why, max);
-        return false;
     }
-    trail__conn_backoff(*attempt);
-    (*attempt)++;
-    db->retries++;
-    db->retryable = false;
-    return true;
+    return false;
 }
 
 int trail_record_create(trail_conn *db, const trail_ctx *ctx, const trail_entity *e,

@@ -317,7 +317,7 @@ int trail__conn_timed_out(trail_conn *db, const char *driver, const char *what, 
 
 #define MAX_PAUSE_MS 64
 
-void trail__conn_backoff(int attempt)
+static void backoff(int attempt)
 {
     static _Thread_local uint64_t seed;
     if (!seed)
@@ -329,6 +329,17 @@ void trail__conn_backoff(int attempt)
         pause_us = MAX_PAUSE_MS * 1000L;
     struct timespec ts = { 0, pause_us * 1000 };
     nanosleep(&ts, NULL);
+}
+
+bool trail__conn_run_again(trail_conn *db, int rc, int *attempt, int max)
+{
+    if (rc != TRAIL_EBUSY || !db->retryable || db->in_tx || *attempt >= max)
+        return false;
+    backoff(*attempt);
+    (*attempt)++;
+    db->retries++;
+    db->retryable = false;
+    return true;
 }
 
 int trail__conn_reconnect_failed(trail_conn *db, int rc)

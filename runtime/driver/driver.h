@@ -290,12 +290,15 @@ static inline int trail__row_read(trail_conn *db, void *row, const trail_vtype *
 }
 
 /*
- * trail__conn_backoff - the pause before running again, for the @attempt-th
- * time (0 first), something the engine undid because it collided with
- * another writer: random, so that the two do not collide again, below a
- * ceiling that doubles with each attempt up to 64 ms.
+ * trail__conn_run_again - whether to run again something of @db that
+ * returned @rc: true when the engine undid it because it collided with
+ * another writer (TRAIL_EBUSY with db->retryable; not inside trail_begin(),
+ * whose group only the caller can redo) and *@attempt, counted up here, is
+ * below @max, after a random pause whose ceiling doubles with each attempt
+ * up to 64 ms, so that the writers who collided do not collide again.
+ * Counts it in db->retries.
  */
-void trail__conn_backoff(int attempt);
+bool trail__conn_run_again(trail_conn *db, int rc, int *attempt, int max);
 
 /* trail__wall_ms - CLOCK_REALTIME in milliseconds. */
 int64_t trail__wall_ms(void);

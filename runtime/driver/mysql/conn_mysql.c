@@ -228,8 +228,7 @@ static int usable(trail_conn *db)
         return reconnect(db);
     if (st->lost)
         return trail__err_set(&db->err, TRAIL_EDB,
-                              "mysql: the connection to the server was lost "
-                              "earlier; %s",
+                              "mysql: the connection to the server was lost earlier; %s",
                               trail__conn_lost_advice(true));
     if (st->aborted)
         return trail__err_set(&db->err, TRAIL_EDB,
@@ -1049,8 +1048,7 @@ static int start_session(trail_conn *db, const trail_open_opts *opts)
 static int reconnect(trail_conn *db)
 {
     my_state *st = state(db);
-    trail__stmt_cache_free(&st->stmts);
-    trail__stmt_cache_init(&st->stmts, prepare, stmt_free);
+    trail__stmt_cache_free(&st->stmts); /* empty, and ready for the new session's */
     if (st->conn)
         mysql_close(st->conn);
     st->conn = NULL;

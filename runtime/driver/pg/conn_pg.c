@@ -1119,8 +1119,7 @@ static int start_session(trail_conn *db, const trail_open_opts *opts)
 static int reconnect(trail_conn *db)
 {
     pg_state *st = state(db);
-    trail__stmt_cache_free(&st->stmts);
-    trail__stmt_cache_init(&st->stmts, prepare_named, free);
+    trail__stmt_cache_free(&st->stmts); /* empty, and ready for the new session's */
     PQfinish(st->conn);
     st->conn = NULL;
     st->lost = false; /* for start_session()'s statements */
