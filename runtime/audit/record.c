@@ -221,6 +221,8 @@ static int delete_once(trail_conn *db, const trail_ctx *ctx, const trail_entity 
  */
 static bool retry(trail_conn *db, int rc, int *attempt)
 {
+    if (rc != TRAIL_EBUSY) /* before @db is read: it is NULL after a TRAIL_EARG for it */
+        return false;
     int max = db->opts.max_retries > 0 ? db->opts.max_retries : DEFAULT_MAX_RETRIES;
     if (trail__conn_run_again(db, rc, attempt, max))
         return true;
